@@ -1,0 +1,192 @@
+# Generated from protos/ by protos/generate.py. Do not edit.
+import datetime
+
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from modmesh.common.v1 import evidence_pb2 as _evidence_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class CaseStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CASE_STATUS_UNSPECIFIED: _ClassVar[CaseStatus]
+    CASE_STATUS_PROCESSING: _ClassVar[CaseStatus]
+    CASE_STATUS_OPEN: _ClassVar[CaseStatus]
+    CASE_STATUS_NO_EVIDENCE: _ClassVar[CaseStatus]
+    CASE_STATUS_CLOSED: _ClassVar[CaseStatus]
+    CASE_STATUS_FAILED: _ClassVar[CaseStatus]
+
+class Priority(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    PRIORITY_UNSPECIFIED: _ClassVar[Priority]
+    PRIORITY_LOW: _ClassVar[Priority]
+    PRIORITY_MEDIUM: _ClassVar[Priority]
+    PRIORITY_HIGH: _ClassVar[Priority]
+    PRIORITY_URGENT: _ClassVar[Priority]
+
+class ActionType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ACTION_TYPE_UNSPECIFIED: _ClassVar[ActionType]
+    ACTION_TYPE_NO_VIOLATION: _ClassVar[ActionType]
+    ACTION_TYPE_REMOVE_CONTENT: _ClassVar[ActionType]
+    ACTION_TYPE_ESCALATE: _ClassVar[ActionType]
+CASE_STATUS_UNSPECIFIED: CaseStatus
+CASE_STATUS_PROCESSING: CaseStatus
+CASE_STATUS_OPEN: CaseStatus
+CASE_STATUS_NO_EVIDENCE: CaseStatus
+CASE_STATUS_CLOSED: CaseStatus
+CASE_STATUS_FAILED: CaseStatus
+PRIORITY_UNSPECIFIED: Priority
+PRIORITY_LOW: Priority
+PRIORITY_MEDIUM: Priority
+PRIORITY_HIGH: Priority
+PRIORITY_URGENT: Priority
+ACTION_TYPE_UNSPECIFIED: ActionType
+ACTION_TYPE_NO_VIOLATION: ActionType
+ACTION_TYPE_REMOVE_CONTENT: ActionType
+ACTION_TYPE_ESCALATE: ActionType
+
+class Source(_message.Message):
+    __slots__ = ("account_id", "content_id", "capture_time")
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_ID_FIELD_NUMBER: _ClassVar[int]
+    CAPTURE_TIME_FIELD_NUMBER: _ClassVar[int]
+    account_id: str
+    content_id: str
+    capture_time: _timestamp_pb2.Timestamp
+    def __init__(self, account_id: _Optional[str] = ..., content_id: _Optional[str] = ..., capture_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class Transcript(_message.Message):
+    __slots__ = ("text", "words", "language", "language_probability", "model")
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    WORDS_FIELD_NUMBER: _ClassVar[int]
+    LANGUAGE_FIELD_NUMBER: _ClassVar[int]
+    LANGUAGE_PROBABILITY_FIELD_NUMBER: _ClassVar[int]
+    MODEL_FIELD_NUMBER: _ClassVar[int]
+    text: str
+    words: _containers.RepeatedCompositeFieldContainer[_evidence_pb2.Word]
+    language: str
+    language_probability: float
+    model: _evidence_pb2.ModelInfo
+    def __init__(self, text: _Optional[str] = ..., words: _Optional[_Iterable[_Union[_evidence_pb2.Word, _Mapping]]] = ..., language: _Optional[str] = ..., language_probability: _Optional[float] = ..., model: _Optional[_Union[_evidence_pb2.ModelInfo, _Mapping]] = ...) -> None: ...
+
+class RuleRef(_message.Message):
+    __slots__ = ("rule_id", "version")
+    RULE_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    rule_id: str
+    version: int
+    def __init__(self, rule_id: _Optional[str] = ..., version: _Optional[int] = ...) -> None: ...
+
+class Action(_message.Message):
+    __slots__ = ("action_id", "type", "actor", "reason", "created_at")
+    ACTION_ID_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    action_id: str
+    type: ActionType
+    actor: str
+    reason: str
+    created_at: _timestamp_pb2.Timestamp
+    def __init__(self, action_id: _Optional[str] = ..., type: _Optional[_Union[ActionType, str]] = ..., actor: _Optional[str] = ..., reason: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class Case(_message.Message):
+    __slots__ = ("case_id", "status", "priority", "media", "source", "transcript", "term_hits", "similarity_matches", "rule", "statement_of_reasons", "actions", "error", "created_at", "updated_at")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    PRIORITY_FIELD_NUMBER: _ClassVar[int]
+    MEDIA_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    TRANSCRIPT_FIELD_NUMBER: _ClassVar[int]
+    TERM_HITS_FIELD_NUMBER: _ClassVar[int]
+    SIMILARITY_MATCHES_FIELD_NUMBER: _ClassVar[int]
+    RULE_FIELD_NUMBER: _ClassVar[int]
+    STATEMENT_OF_REASONS_FIELD_NUMBER: _ClassVar[int]
+    ACTIONS_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    status: CaseStatus
+    priority: Priority
+    media: _evidence_pb2.MediaRef
+    source: Source
+    transcript: Transcript
+    term_hits: _containers.RepeatedCompositeFieldContainer[_evidence_pb2.TermHit]
+    similarity_matches: _containers.RepeatedCompositeFieldContainer[_evidence_pb2.SimilarityMatch]
+    rule: RuleRef
+    statement_of_reasons: str
+    actions: _containers.RepeatedCompositeFieldContainer[Action]
+    error: str
+    created_at: _timestamp_pb2.Timestamp
+    updated_at: _timestamp_pb2.Timestamp
+    def __init__(self, case_id: _Optional[str] = ..., status: _Optional[_Union[CaseStatus, str]] = ..., priority: _Optional[_Union[Priority, str]] = ..., media: _Optional[_Union[_evidence_pb2.MediaRef, _Mapping]] = ..., source: _Optional[_Union[Source, _Mapping]] = ..., transcript: _Optional[_Union[Transcript, _Mapping]] = ..., term_hits: _Optional[_Iterable[_Union[_evidence_pb2.TermHit, _Mapping]]] = ..., similarity_matches: _Optional[_Iterable[_Union[_evidence_pb2.SimilarityMatch, _Mapping]]] = ..., rule: _Optional[_Union[RuleRef, _Mapping]] = ..., statement_of_reasons: _Optional[str] = ..., actions: _Optional[_Iterable[_Union[Action, _Mapping]]] = ..., error: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class SubmitRequest(_message.Message):
+    __slots__ = ("media", "source")
+    MEDIA_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    media: _evidence_pb2.MediaRef
+    source: Source
+    def __init__(self, media: _Optional[_Union[_evidence_pb2.MediaRef, _Mapping]] = ..., source: _Optional[_Union[Source, _Mapping]] = ...) -> None: ...
+
+class SubmitResponse(_message.Message):
+    __slots__ = ("case_id", "status", "duplicate")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    DUPLICATE_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    status: CaseStatus
+    duplicate: bool
+    def __init__(self, case_id: _Optional[str] = ..., status: _Optional[_Union[CaseStatus, str]] = ..., duplicate: _Optional[bool] = ...) -> None: ...
+
+class GetCaseRequest(_message.Message):
+    __slots__ = ("case_id",)
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    def __init__(self, case_id: _Optional[str] = ...) -> None: ...
+
+class GetCaseResponse(_message.Message):
+    __slots__ = ("case",)
+    CASE_FIELD_NUMBER: _ClassVar[int]
+    case: Case
+    def __init__(self, case: _Optional[_Union[Case, _Mapping]] = ...) -> None: ...
+
+class ListCasesRequest(_message.Message):
+    __slots__ = ("status", "limit")
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    status: CaseStatus
+    limit: int
+    def __init__(self, status: _Optional[_Union[CaseStatus, str]] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class ListCasesResponse(_message.Message):
+    __slots__ = ("cases",)
+    CASES_FIELD_NUMBER: _ClassVar[int]
+    cases: _containers.RepeatedCompositeFieldContainer[Case]
+    def __init__(self, cases: _Optional[_Iterable[_Union[Case, _Mapping]]] = ...) -> None: ...
+
+class RecordActionRequest(_message.Message):
+    __slots__ = ("case_id", "type", "actor", "reason")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    type: ActionType
+    actor: str
+    reason: str
+    def __init__(self, case_id: _Optional[str] = ..., type: _Optional[_Union[ActionType, str]] = ..., actor: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class RecordActionResponse(_message.Message):
+    __slots__ = ("case",)
+    CASE_FIELD_NUMBER: _ClassVar[int]
+    case: Case
+    def __init__(self, case: _Optional[_Union[Case, _Mapping]] = ...) -> None: ...

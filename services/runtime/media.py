@@ -1,0 +1,116 @@
+"""Media decoding with ffmpeg: probing, audio as 16 kHz mono samples, sampled frames.
+
+ffmpeg runs as a subprocess, so any container and codec it reads is accepted, and a
+file it cannot read is refused with INVALID_ARGUMENT rather than crashing a service.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from modmesh.runtime.errors import InvalidArgument
+
+AUDIO_SAMPLE_RATE = 16_000
+#: Frames are scaled to this square before hashing; PDQ works on a 64x64 downsample.
+FRAME_SIDE = 256
+
+
+@dataclass(frozen=True)
+class MediaInfo:
+    duration_seconds: float
+    has_audio: bool
+    has_video: bool
+    format_name: str
+
+
+def _require(tool: str) -> str:
+    found = shutil.which(tool)
+    if found is None:
+        raise RuntimeError(f"{tool} is not installed; install ffmpeg (apt-get install ffmpeg)")
+    return found
+
+
+def probe(path: Path) -> MediaInfo:
+    """Describes a media file; refuses anything without an audio or video stream."""
+    result = subprocess.run(
+        [
+            _require("ffprobe"), "-v", "error", "-print_format", "json",
+            "-show_format", "-show_streams", str(path),
+        ],
+        capture_output=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise InvalidArgument(
+            "not a media file: ffmpeg cannot read it ("
+            + (result.stderr.decode(errors="replace").strip().splitlines() or ["no detail"])[-1]
+            + ")",
+            field="media",
+        )
+    described = json.loads(result.stdout or b"{}")
+    streams = described.get("streams", [])
+    kinds = {s.get("codec_type") for s in streams}
+    # Still images inside audio files (cover art) are not video.
+    has_video = any(
+        s.get("codec_type") == "video" and not s.get("disposition", {}).get("attached_pic")
+        for s in streams
+    )
+    if "audio" not in kinds and not has_video:
+        raise InvalidArgument("not a media file: it has no audio or video stream", field="media")
+    fmt = described.get("format", {})
+    return MediaInfo(
+        duration_seconds=float(fmt.get("duration") or 0.0),
+        has_audio="audio" in kinds,
+        has_video=has_video,
+        format_name=str(fmt.get("format_name", "")),
+    )
+
+
+def decode_audio(path: Path) -> np.ndarray:
+    """The first audio track as float32 samples in [-1, 1], 16 kHz mono."""
+    result = subprocess.run(
+        [
+            _require("ffmpeg"), "-nostdin", "-v", "error", "-i", str(path), "-vn",
+            "-f", "s16le", "-ac", "1", "-ar", str(AUDIO_SAMPLE_RATE), "-",
+        ],
+        capture_output=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise InvalidArgument("cannot decode the audio track of the media", field="media")
+    return np.frombuffer(result.stdout, np.int16).astype(np.float32) / 32768.0
+
+
+def sample_frames(path: Path, fps: float) -> Iterator[tuple[float, np.ndarray]]:
+    """Yields (timestamp in seconds, RGB frame of FRAME_SIDE²) at `fps` frames a second."""
+    frame_bytes = FRAME_SIDE * FRAME_SIDE * 3
+    process = subprocess.Popen(
+        [
+            _require("ffmpeg"), "-nostdin", "-v", "error", "-i", str(path), "-an",
+            "-vf", f"fps={fps},scale={FRAME_SIDE}:{FRAME_SIDE}",
+            "-f", "rawvideo", "-pix_fmt", "rgb24", "-",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    assert process.stdout is not None
+    index = 0
+    try:
+        while True:
+            data = process.stdout.read(frame_bytes)
+            if len(data) < frame_bytes:
+                break
+            frame = np.frombuffer(data, np.uint8).reshape(FRAME_SIDE, FRAME_SIDE, 3)
+            yield index / fps, frame
+            index += 1
+    finally:
+        process.stdout.close()
+        process.kill()
+        process.wait()

@@ -1,0 +1,194 @@
+"""The one gRPC server bootstrap every modmesh service runs on.
+
+It wires what each service would otherwise repeat: grpc.health.v1 (NOT_SERVING until
+the service's model or index is loaded), reflection, tracing, the error interceptor
+that turns domain errors into statuses, JSON logs, and SIGTERM → NOT_SERVING → drain →
+exit 0.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import grpc
+import structlog
+from google.protobuf import any_pb2
+from google.rpc import code_pb2, error_details_pb2, status_pb2
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+from grpc_status import rpc_status
+from opentelemetry import trace
+
+from modmesh.runtime.clients import CHANNEL_OPTIONS
+from modmesh.runtime.errors import ServiceError
+from modmesh.runtime.logging import configure_logging
+from modmesh.runtime.settings import Settings
+from modmesh.runtime.tracing import configure_tracing, server_interceptor
+
+log = structlog.get_logger()
+
+
+@dataclass
+class Service:
+    """What a service hands to the runtime: how to register and how to get ready."""
+
+    #: Short name: "termmatch", "decision", …; picks the listen address and log name.
+    name: str
+    #: Fully-qualified gRPC service names served (from the generated DESCRIPTOR).
+    grpc_services: Sequence[str]
+    #: Adds the servicers to the server.
+    register: Callable[[grpc.aio.Server], None]
+    #: Loads models/indexes; the service reports SERVING only once it returns.
+    load: Callable[[], Awaitable[None]] | None = None
+    #: Releases resources after the server has drained.
+    close: Callable[[], Awaitable[None]] | None = None
+    extra_interceptors: list[grpc.aio.ServerInterceptor] = field(default_factory=list)
+
+
+def _status_for(error: ServiceError) -> grpc.Status:
+    code = grpc.StatusCode[error.code_name]
+    details = []
+    if error.violations:
+        bad_request = error_details_pb2.BadRequest(
+            field_violations=[
+                error_details_pb2.BadRequest.FieldViolation(
+                    field=v.field, description=v.description
+                )
+                for v in error.violations
+            ]
+        )
+        packed = any_pb2.Any()
+        packed.Pack(bad_request)
+        details.append(packed)
+    status = status_pb2.Status(
+        code=getattr(code_pb2, code.name), message=error.message, details=details
+    )
+    return rpc_status.to_status(status)
+
+
+class ErrorInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
+    """Maps domain errors to their status; hides anything unexpected behind INTERNAL.
+
+    No stack trace ever reaches the wire: the caller gets a message and the trace id
+    under which the server logged the details.
+    """
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler:
+        handler = await continuation(handler_call_details)
+        if handler is None:
+            return None
+        method = handler_call_details.method
+        if handler.unary_unary:
+            return handler._replace(unary_unary=_guard_unary(handler.unary_unary, method))
+        if handler.stream_unary:
+            return handler._replace(stream_unary=_guard_unary(handler.stream_unary, method))
+        if handler.unary_stream:
+            return handler._replace(unary_stream=_guard_stream(handler.unary_stream, method))
+        return handler._replace(stream_stream=_guard_stream(handler.stream_stream, method))
+
+
+async def _abort(context: grpc.aio.ServicerContext, error: Exception, method: str) -> None:
+    if isinstance(error, ServiceError):
+        log.info("request refused", method=method, code=error.code_name, reason=error.message)
+        status = _status_for(error)
+        await context.abort(status.code, status.details, status.trailing_metadata)
+    log.error("request failed", method=method, exc_info=error)
+    trace_id = format(trace.get_current_span().get_span_context().trace_id, "032x")
+    await context.abort(
+        grpc.StatusCode.INTERNAL, f"internal error; the server logged it under trace id {trace_id}"
+    )
+
+
+def _guard_unary(behavior: Callable[..., Any], method: str) -> Callable[..., Any]:
+    async def guarded(request: Any, context: grpc.aio.ServicerContext) -> Any:
+        try:
+            return await behavior(request, context)
+        except grpc.aio.AbortError:
+            raise
+        except Exception as error:  # noqa: BLE001 - the wire must never see a traceback
+            await _abort(context, error, method)
+
+    return guarded
+
+
+def _guard_stream(behavior: Callable[..., Any], method: str) -> Callable[..., Any]:
+    async def guarded(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+        try:
+            async for response in behavior(request, context):
+                yield response
+        except grpc.aio.AbortError:
+            raise
+        except Exception as error:  # noqa: BLE001 - the wire must never see a traceback
+            await _abort(context, error, method)
+
+    return guarded
+
+
+async def _serve(service: Service, settings: Settings) -> None:
+    server = grpc.aio.server(
+        interceptors=[server_interceptor(), ErrorInterceptor(), *service.extra_interceptors],
+        options=CHANNEL_OPTIONS,
+    )
+    health_servicer = health.aio.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    names = [*service.grpc_services, health.OVERALL_HEALTH]
+    for name in names:
+        await health_servicer.set(name, health_pb2.HealthCheckResponse.NOT_SERVING)
+    service.register(server)
+    reflection.enable_server_reflection(
+        [*service.grpc_services, health.SERVICE_NAME, reflection.SERVICE_NAME], server
+    )
+    address = settings.listen_addr(service.name)
+    if server.add_insecure_port(address) == 0:
+        raise OSError(f"{service.name} cannot listen on {address}")
+    await server.start()
+    log.info("listening", address=address, ready=False)
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+
+    if service.load is not None:
+        loading = asyncio.ensure_future(service.load())
+        stopping = asyncio.ensure_future(stop.wait())
+        await asyncio.wait({loading, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if not loading.done():
+            loading.cancel()
+        else:
+            stopping.cancel()
+            loading.result()  # a failed load stops the process with its error
+    if not stop.is_set():
+        for name in names:
+            await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+        log.info("serving", address=address)
+        await stop.wait()
+
+    log.info("draining", grace_seconds=settings.drain_seconds)
+    await health_servicer.enter_graceful_shutdown()
+    await server.stop(settings.drain_seconds)
+    if service.close is not None:
+        await service.close()
+    log.info("stopped")
+
+
+def run(build: Callable[[Settings], Service], name: str) -> None:
+    """Entry point of a service process: configure, serve until SIGTERM, exit 0."""
+    settings = Settings.from_env()
+    configure_logging(name, settings.log_level)
+    provider = configure_tracing(name)
+    try:
+        asyncio.run(_serve(build(settings), settings))
+    except Exception:
+        log.exception("service failed")
+        raise SystemExit(1) from None
+    finally:
+        provider.shutdown()

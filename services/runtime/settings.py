@@ -1,0 +1,92 @@
+"""Typed settings read from ``MODMESH_*`` environment variables.
+
+Every field has a default that runs on one laptop; each field ``foo_bar`` is set by
+``MODMESH_FOO_BAR``. A malformed value stops start-up with a message naming the variable.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "MODMESH_"
+MIB = 1024 * 1024
+
+
+class SettingsError(ValueError):
+    """A MODMESH_* variable holds a value of the wrong type."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    #: Root for everything a local mesh keeps: blobs, databases, indexes, logs.
+    data_dir: Path = Path(".modmesh")
+    #: Where each service listens (and where the others reach it).
+    decision_addr: str = "127.0.0.1:50051"
+    transcription_addr: str = "127.0.0.1:50052"
+    termmatch_addr: str = "127.0.0.1:50053"
+    similarity_addr: str = "127.0.0.1:50054"
+    gateway_addr: str = "127.0.0.1:8080"
+    #: Overrides the listen address of the service started (e.g. 0.0.0.0:50051 in a pod).
+    bind: str = ""
+    log_level: str = "info"
+    #: Largest media blob accepted anywhere in the mesh.
+    max_media_bytes: int = 200 * MIB
+    #: Largest text termmatch accepts in one request, in characters.
+    max_text_chars: int = 1_000_000
+    #: Seconds in-flight RPCs get to finish after SIGTERM.
+    drain_seconds: float = 10.0
+    #: SQLAlchemy URLs; empty means an SQLite file under data_dir.
+    termmatch_database_url: str = ""
+    decision_database_url: str = ""
+    #: CTranslate2 Whisper model directory; empty means the bundled tiny.en.
+    whisper_model: str = ""
+    whisper_device: str = "cpu"
+    whisper_compute_type: str = "int8"
+    #: Video frames hashed per second of media.
+    frame_sample_fps: float = 1.0
+    #: Seconds decision waits for one engine call before failing the case.
+    engine_timeout_seconds: float = 300.0
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        environ = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for field in dataclasses.fields(cls):
+            name = ENV_PREFIX + field.name.upper()
+            if name in environ:
+                values[field.name] = _parse(name, environ[name], field.default)
+        return cls(**values)
+
+    def listen_addr(self, service: str) -> str:
+        """The address the named service binds to."""
+        return self.bind or str(getattr(self, f"{service}_addr"))
+
+    def database_url(self, service: str) -> str:
+        configured = str(getattr(self, f"{service}_database_url"))
+        return configured or f"sqlite:///{self.data_dir.resolve() / (service + '.db')}"
+
+    def to_env(self) -> dict[str, str]:
+        """These settings as MODMESH_* variables, for starting child processes."""
+        return {
+            ENV_PREFIX + f.name.upper(): str(getattr(self, f.name))
+            for f in dataclasses.fields(self)
+        }
+
+
+def _parse(name: str, raw: str, default: object) -> object:
+    kind = type(default)
+    try:
+        if kind is Path:
+            return Path(raw).expanduser()
+        if kind is int:
+            return int(raw)
+        if kind is float:
+            return float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a {kind.__name__}, got {raw!r}") from None
+    return raw

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from modmesh.runtime.blobs import Blob, BlobStore
+from modmesh.runtime.settings import Settings
+from modmesh.samples import make_clip
+from tests.support import loopback_settings
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return loopback_settings(tmp_path / "data")
+
+
+@pytest.fixture
+def blob_store(settings: Settings) -> BlobStore:
+    return BlobStore(settings.data_dir / "blobs", settings.max_media_bytes)
+
+
+@pytest.fixture(scope="session")
+def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(scope="session")
+def gift_card_clip(media_dir: Path) -> Path:
+    """A video whose speech says "free gift card" starting about 2 s in."""
+    return make_clip(
+        media_dir / "gift-card.mp4",
+        "Hello there. Get your free gift card now.",
+        lead_silence=2.0,
+        video="testsrc2",
+    )
+
+
+def store(blob_store: BlobStore, path: Path) -> Blob:
+    return blob_store.put_file(path)
