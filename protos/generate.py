@@ -32,8 +32,12 @@ def generate(out: Path) -> list[Path]:
     include = Path(protoc.__file__).parent / "_proto"
     with tempfile.TemporaryDirectory() as raw:
         args = [
-            "protoc", f"-I{PROTOS}", f"-I{include}",
-            f"--python_out={raw}", f"--pyi_out={raw}", f"--grpc_python_out={raw}",
+            "protoc",
+            f"-I{PROTOS}",
+            f"-I{include}",
+            f"--python_out={raw}",
+            f"--pyi_out={raw}",
+            f"--grpc_python_out={raw}",
             *(str(s) for s in sources),
         ]
         if protoc.main(args) != 0:
@@ -60,7 +64,8 @@ def main() -> int:
         fresh = Path(fresh_dir)
         produced = generate(fresh)
         stale = [
-            p for p in produced
+            p
+            for p in produced
             if not (TARGET / p).exists() or not filecmp.cmp(fresh / p, TARGET / p, shallow=False)
         ]
         if check:

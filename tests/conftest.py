@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from modmesh.runtime.blobs import Blob, BlobStore
+from modmesh.runtime.blobs import BlobStore
 from modmesh.runtime.settings import Settings
 from modmesh.samples import make_clip
 from tests.support import loopback_settings
@@ -34,7 +34,3 @@ def gift_card_clip(media_dir: Path) -> Path:
         lead_silence=2.0,
         video="testsrc2",
     )
-
-
-def store(blob_store: BlobStore, path: Path) -> Blob:
-    return blob_store.put_file(path)

@@ -18,6 +18,9 @@ import numpy as np
 from modmesh.runtime.errors import InvalidArgument
 
 AUDIO_SAMPLE_RATE = 16_000
+#: ffmpeg renders any text file as "ANSI art" video through these demuxers; a text file
+#: is never media we moderate.
+TEXT_ART_FORMATS = {"tty", "bin", "xbin", "adf", "idf"}
 #: Frames are scaled to this square before hashing; PDQ works on a 64x64 downsample.
 FRAME_SIDE = 256
 
@@ -41,8 +44,14 @@ def probe(path: Path) -> MediaInfo:
     """Describes a media file; refuses anything without an audio or video stream."""
     result = subprocess.run(
         [
-            _require("ffprobe"), "-v", "error", "-print_format", "json",
-            "-show_format", "-show_streams", str(path),
+            _require("ffprobe"),
+            "-v",
+            "error",
+            "-print_format",
+            "json",
+            "-show_format",
+            "-show_streams",
+            str(path),
         ],
         capture_output=True,
         check=False,
@@ -55,6 +64,9 @@ def probe(path: Path) -> MediaInfo:
             field="media",
         )
     described = json.loads(result.stdout or b"{}")
+    fmt = described.get("format", {})
+    if fmt.get("format_name") in TEXT_ART_FORMATS:
+        raise InvalidArgument("not a media file: it looks like text", field="media")
     streams = described.get("streams", [])
     kinds = {s.get("codec_type") for s in streams}
     # Still images inside audio files (cover art) are not video.
@@ -64,7 +76,6 @@ def probe(path: Path) -> MediaInfo:
     )
     if "audio" not in kinds and not has_video:
         raise InvalidArgument("not a media file: it has no audio or video stream", field="media")
-    fmt = described.get("format", {})
     return MediaInfo(
         duration_seconds=float(fmt.get("duration") or 0.0),
         has_audio="audio" in kinds,
@@ -77,8 +88,20 @@ def decode_audio(path: Path) -> np.ndarray:
     """The first audio track as float32 samples in [-1, 1], 16 kHz mono."""
     result = subprocess.run(
         [
-            _require("ffmpeg"), "-nostdin", "-v", "error", "-i", str(path), "-vn",
-            "-f", "s16le", "-ac", "1", "-ar", str(AUDIO_SAMPLE_RATE), "-",
+            _require("ffmpeg"),
+            "-nostdin",
+            "-v",
+            "error",
+            "-i",
+            str(path),
+            "-vn",
+            "-f",
+            "s16le",
+            "-ac",
+            "1",
+            "-ar",
+            str(AUDIO_SAMPLE_RATE),
+            "-",
         ],
         capture_output=True,
         check=False,
@@ -93,9 +116,20 @@ def sample_frames(path: Path, fps: float) -> Iterator[tuple[float, np.ndarray]]:
     frame_bytes = FRAME_SIDE * FRAME_SIDE * 3
     process = subprocess.Popen(
         [
-            _require("ffmpeg"), "-nostdin", "-v", "error", "-i", str(path), "-an",
-            "-vf", f"fps={fps},scale={FRAME_SIDE}:{FRAME_SIDE}",
-            "-f", "rawvideo", "-pix_fmt", "rgb24", "-",
+            _require("ffmpeg"),
+            "-nostdin",
+            "-v",
+            "error",
+            "-i",
+            str(path),
+            "-an",
+            "-vf",
+            f"fps={fps},scale={FRAME_SIDE}:{FRAME_SIDE}",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "rgb24",
+            "-",
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,

@@ -70,7 +70,7 @@ def _status_for(error: ServiceError) -> grpc.Status:
     return rpc_status.to_status(status)
 
 
-class ErrorInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
+class ErrorInterceptor(grpc.aio.ServerInterceptor):
     """Maps domain errors to their status; hides anything unexpected behind INTERNAL.
 
     No stack trace ever reaches the wire: the caller gets a message and the trace id

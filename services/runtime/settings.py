@@ -79,10 +79,10 @@ class Settings:
 
 
 def _parse(name: str, raw: str, default: object) -> object:
+    if isinstance(default, Path):
+        return Path(raw).expanduser()
     kind = type(default)
     try:
-        if kind is Path:
-            return Path(raw).expanduser()
         if kind is int:
             return int(raw)
         if kind is float:

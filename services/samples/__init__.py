@@ -16,6 +16,10 @@ TERM_LIST = SAMPLES / "scam-phrases.json"
 CLIP = SAMPLES / "sample-clip.mp4"
 #: The bank the sample clip is registered in, so that re-uploads of it are found.
 SAMPLE_BANK = "sample-known-scams"
+#: What the sample clip says; "free gift card" is on the sample term list.
+SAMPLE_TEXT = (
+    "Hi everyone, thanks for watching. Today only, claim your free gift card at the link below."
+)
 
 #: lavfi video sources that give each clip its own look (PDQ needs texture, not flat colour).
 VIDEO_SOURCES = {
@@ -53,22 +57,41 @@ def make_clip(
     require_tools("espeak-ng", "ffmpeg")
     with tempfile.TemporaryDirectory() as work:
         speech = Path(work) / "speech.wav"
-        subprocess.run(
-            ["espeak-ng", "-v", voice, "-s", "150", "-w", str(speech), text], check=True
-        )
+        subprocess.run(["espeak-ng", "-v", voice, "-s", "150", "-w", str(speech), text], check=True)
         audio_filter = (
-            f"adelay={int(lead_silence * 1000)}:all=1,apad=pad_dur={tail_silence},"
-            "aresample=16000"
+            f"adelay={int(lead_silence * 1000)}:all=1,apad=pad_dur={tail_silence},aresample=16000"
         )
         command = ["ffmpeg", "-nostdin", "-v", "error", "-y"]
         if video is None:
             command += ["-i", str(speech), "-af", audio_filter, "-ac", "1", str(out)]
         else:
             command += [
-                "-i", str(speech), "-f", "lavfi", "-i", VIDEO_SOURCES[video],
-                "-filter_complex", f"[0:a]{audio_filter}[a]", "-map", "1:v", "-map", "[a]",
-                "-shortest", "-c:v", "libx264", "-preset", "veryfast", "-crf", "30",
-                "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "48k", str(out),
+                "-i",
+                str(speech),
+                "-f",
+                "lavfi",
+                "-i",
+                VIDEO_SOURCES[video],
+                "-filter_complex",
+                f"[0:a]{audio_filter}[a]",
+                "-map",
+                "1:v",
+                "-map",
+                "[a]",
+                "-shortest",
+                "-c:v",
+                "libx264",
+                "-preset",
+                "veryfast",
+                "-crf",
+                "30",
+                "-pix_fmt",
+                "yuv420p",
+                "-c:a",
+                "aac",
+                "-b:a",
+                "48k",
+                str(out),
             ]
         subprocess.run(command, check=True)
     return out

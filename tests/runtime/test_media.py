@@ -1,0 +1,34 @@
+from pathlib import Path
+
+import pytest
+
+from modmesh.runtime.errors import InvalidArgument
+from modmesh.runtime.media import AUDIO_SAMPLE_RATE, FRAME_SIDE, decode_audio, probe, sample_frames
+
+
+def test_probe_describes_a_video_with_sound(gift_card_clip: Path) -> None:
+    info = probe(gift_card_clip)
+    assert info.has_audio and info.has_video
+    assert 5 < info.duration_seconds < 15
+
+
+def test_a_file_that_is_not_media_is_refused(tmp_path: Path) -> None:
+    text = tmp_path / "notes.txt"
+    text.write_text("this is not a video\n" * 50)
+    with pytest.raises(InvalidArgument, match="not a media file"):
+        probe(text)
+
+
+def test_audio_decodes_to_16khz_mono_samples(gift_card_clip: Path) -> None:
+    samples = decode_audio(gift_card_clip)
+    seconds = len(samples) / AUDIO_SAMPLE_RATE
+    # The container's duration runs to the last video frame, a little past the sound.
+    assert abs(seconds - probe(gift_card_clip).duration_seconds) < 1.0
+    assert samples.dtype.name == "float32" and abs(samples).max() <= 1.0
+
+
+def test_frames_are_sampled_at_the_requested_rate_with_timestamps(gift_card_clip: Path) -> None:
+    frames = list(sample_frames(gift_card_clip, fps=2.0))
+    assert [t for t, _ in frames[:3]] == [0.0, 0.5, 1.0]
+    assert frames[0][1].shape == (FRAME_SIDE, FRAME_SIDE, 3)
+    assert len(frames) == pytest.approx(2 * probe(gift_card_clip).duration_seconds, abs=2)
