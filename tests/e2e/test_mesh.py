@@ -1,0 +1,130 @@
+"""One clip through the whole mesh, driven exactly as an operator would: `modmesh up`
+starts the gateway and the four services as separate processes, `modmesh moderate`
+uploads through the gateway and prints the case as JSON."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from modmesh.runtime.media import AUDIO_SAMPLE_RATE, decode_audio
+from modmesh.runtime.settings import Settings
+from modmesh.samples import CLIP, SAMPLE_BANK, make_clip
+from tests.support import loopback_settings
+
+pytestmark = pytest.mark.e2e
+
+MODMESH = [sys.executable, "-m", "modmesh.cli.main"]
+
+
+def speech_onset(path: Path) -> float:
+    """Seconds until the first clearly audible sample: where the first word begins."""
+    samples = decode_audio(path)
+    loud = np.flatnonzero(np.abs(samples) > 0.02)
+    return float(loud[0]) / AUDIO_SAMPLE_RATE
+
+
+@pytest.fixture(scope="module")
+def mesh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+    settings = loopback_settings(tmp_path_factory.mktemp("mesh"))
+    up = subprocess.Popen(
+        [*MODMESH, "up"],
+        env={**os.environ, **settings.to_env()},
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert up.stderr is not None
+    said = []
+    for line in up.stderr:
+        said.append(line)
+        if line.startswith("ready"):
+            break
+    else:
+        pytest.fail("modmesh up stopped before it was ready:\n" + "".join(said))
+    assert any("sample-scams" in line for line in said), said
+    yield settings
+    up.send_signal(signal.SIGINT)
+    rest = up.stderr.read()
+    assert up.wait(timeout=90) == 0, rest
+    assert "stopped cleanly" in rest
+
+
+def moderate(settings: Settings, clip: Path) -> dict[str, Any]:
+    result = subprocess.run(
+        [*MODMESH, "moderate", str(clip), "--json", "--quiet", "--account", "e2e-account"],
+        env={**os.environ, **settings.to_env()},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    case: dict[str, Any] = json.loads(result.stdout)
+    return case
+
+
+def test_a_spoken_listed_phrase_opens_a_case_naming_list_version_and_time(
+    mesh: Settings, media_dir: Path
+) -> None:
+    clip = make_clip(
+        media_dir / "e2e-phrase.mp4",
+        "Free gift card, only for you.",
+        lead_silence=4.0,
+        video="life",
+    )
+    case = moderate(mesh, clip)
+
+    assert case["status"] == "CASE_STATUS_OPEN"
+    assert case["priority"] == "PRIORITY_HIGH"
+    hits = [h for h in case["term_hits"] if h["term_id"] == "free-gift-card"]
+    assert len(hits) == 1, case["term_hits"]
+    hit = hits[0]
+    assert hit["list_id"] == "sample-scams"
+    assert int(hit["list_version"]) == 1
+    assert abs(hit["time_range"]["start_seconds"] - speech_onset(clip)) <= 0.5
+    assert "free gift card" in case["statement_of_reasons"]
+    assert case["transcript"]["language"] == "en"
+
+
+def test_a_re_encoded_copy_of_a_known_clip_is_found_in_its_bank(
+    mesh: Settings, media_dir: Path
+) -> None:
+    copy = media_dir / "sample-copy.mp4"
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-nostdin",
+            "-v",
+            "error",
+            "-y",
+            "-i",
+            str(CLIP),
+            "-vf",
+            "scale=160:120",
+            "-c:v",
+            "libx264",
+            "-crf",
+            "36",
+            "-c:a",
+            "aac",
+            "-b:a",
+            "32k",
+            str(copy),
+        ],
+        check=True,
+    )
+    case = moderate(mesh, copy)
+
+    assert case["status"] == "CASE_STATUS_OPEN"
+    banks = {m["bank"]: m for m in case["similarity_matches"]}
+    assert SAMPLE_BANK in banks, case["similarity_matches"]
+    assert banks[SAMPLE_BANK]["item_id"] == "sample-clip"
+    assert banks[SAMPLE_BANK].get("distance", 0) <= 31
