@@ -1,0 +1,270 @@
+"""The decision service's own vocabulary: cases, evidence and outcomes as plain data.
+
+Nothing here imports grpc or protobuf, so rules and storage can be read and tested
+without the wire format; `modmesh.decision.convert` translates at the edges.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from modmesh.runtime.blobs import Blob
+
+
+class Severity(enum.IntEnum):
+    """A term's seriousness as its list says; ordered so that max() finds the worst."""
+
+    UNSPECIFIED = 0
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+    CRITICAL = 4
+
+
+class Priority(enum.IntEnum):
+    """How soon a reviewer should look; stored as its number so SQL can sort by it."""
+
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+    URGENT = 4
+
+
+class CaseStatus(enum.Enum):
+    PROCESSING = "PROCESSING"
+    OPEN = "OPEN"
+    NO_EVIDENCE = "NO_EVIDENCE"
+    CLOSED = "CLOSED"
+    FAILED = "FAILED"
+
+
+class ActionType(enum.Enum):
+    NO_VIOLATION = "NO_VIOLATION"
+    REMOVE_CONTENT = "REMOVE_CONTENT"
+    ESCALATE = "ESCALATE"
+
+
+@dataclass(frozen=True)
+class TimeRange:
+    start_seconds: float
+    end_seconds: float
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str
+    start_seconds: float
+    end_seconds: float
+    probability: float = 0.0
+
+
+@dataclass(frozen=True)
+class Transcript:
+    text: str = ""
+    words: tuple[Word, ...] = ()
+    #: For routing to a reviewer who speaks it; never evidence.
+    language: str = ""
+    language_probability: float = 0.0
+    model_name: str = ""
+    model_version: str = ""
+
+
+@dataclass(frozen=True)
+class TermHit:
+    term_id: str
+    term: str
+    list_id: str
+    list_version: int
+    severity: Severity
+    category: str
+    span_start: int
+    span_end: int
+    matched_text: str
+    word_start_index: int | None = None
+    word_end_index: int | None = None
+    time_range: TimeRange | None = None
+
+
+@dataclass(frozen=True)
+class SimilarityMatch:
+    item_id: str
+    bank: str
+    distance: int
+    query_match_percent: float
+    item_match_percent: float
+    query_ranges: tuple[TimeRange, ...] = ()
+    item_ranges: tuple[TimeRange, ...] = ()
+    label: str = ""
+    index_snapshot: str = ""
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Everything the engines said about one item."""
+
+    transcript: Transcript | None = None
+    term_hits: tuple[TermHit, ...] = ()
+    similarity_matches: tuple[SimilarityMatch, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "transcript": None if self.transcript is None else _transcript_json(self.transcript),
+            "term_hits": [_term_hit_json(hit) for hit in self.term_hits],
+            "similarity_matches": [_match_json(match) for match in self.similarity_matches],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Evidence:
+        transcript = data.get("transcript")
+        return cls(
+            transcript=None if transcript is None else _transcript_from(transcript),
+            term_hits=tuple(_term_hit_from(hit) for hit in data.get("term_hits", [])),
+            similarity_matches=tuple(
+                _match_from(match) for match in data.get("similarity_matches", [])
+            ),
+        )
+
+
+@dataclass(frozen=True)
+class RuleRef:
+    rule_id: str
+    version: int
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a rule decided: the case's status, its priority when queued, and why."""
+
+    status: CaseStatus
+    priority: Priority | None
+    rule: RuleRef
+    statement: str
+
+
+@dataclass(frozen=True)
+class Source:
+    account_id: str
+    content_id: str
+    capture_time: datetime
+
+
+@dataclass(frozen=True)
+class Action:
+    action_id: str
+    type: ActionType
+    actor: str
+    reason: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Case:
+    case_id: str
+    status: CaseStatus
+    priority: Priority | None
+    media: Blob
+    source: Source
+    evidence: Evidence | None
+    rule: RuleRef | None
+    statement: str
+    error: str
+    created_at: datetime
+    updated_at: datetime
+    actions: tuple[Action, ...] = field(default=())
+
+
+def _range_json(time_range: TimeRange) -> list[float]:
+    return [time_range.start_seconds, time_range.end_seconds]
+
+
+def _range_from(data: list[float]) -> TimeRange:
+    return TimeRange(float(data[0]), float(data[1]))
+
+
+def _transcript_json(transcript: Transcript) -> dict[str, Any]:
+    return {
+        "text": transcript.text,
+        "words": [
+            [word.text, word.start_seconds, word.end_seconds, word.probability]
+            for word in transcript.words
+        ],
+        "language": transcript.language,
+        "language_probability": transcript.language_probability,
+        "model_name": transcript.model_name,
+        "model_version": transcript.model_version,
+    }
+
+
+def _transcript_from(data: dict[str, Any]) -> Transcript:
+    return Transcript(
+        text=data["text"],
+        words=tuple(Word(w[0], float(w[1]), float(w[2]), float(w[3])) for w in data["words"]),
+        language=data["language"],
+        language_probability=float(data["language_probability"]),
+        model_name=data["model_name"],
+        model_version=data["model_version"],
+    )
+
+
+def _term_hit_json(hit: TermHit) -> dict[str, Any]:
+    return {
+        "term_id": hit.term_id,
+        "term": hit.term,
+        "list_id": hit.list_id,
+        "list_version": hit.list_version,
+        "severity": hit.severity.name,
+        "category": hit.category,
+        "span": [hit.span_start, hit.span_end],
+        "matched_text": hit.matched_text,
+        "word_start_index": hit.word_start_index,
+        "word_end_index": hit.word_end_index,
+        "time_range": None if hit.time_range is None else _range_json(hit.time_range),
+    }
+
+
+def _term_hit_from(data: dict[str, Any]) -> TermHit:
+    return TermHit(
+        term_id=data["term_id"],
+        term=data["term"],
+        list_id=data["list_id"],
+        list_version=int(data["list_version"]),
+        severity=Severity[data["severity"]],
+        category=data["category"],
+        span_start=int(data["span"][0]),
+        span_end=int(data["span"][1]),
+        matched_text=data["matched_text"],
+        word_start_index=data["word_start_index"],
+        word_end_index=data["word_end_index"],
+        time_range=None if data["time_range"] is None else _range_from(data["time_range"]),
+    )
+
+
+def _match_json(match: SimilarityMatch) -> dict[str, Any]:
+    return {
+        "item_id": match.item_id,
+        "bank": match.bank,
+        "distance": match.distance,
+        "query_match_percent": match.query_match_percent,
+        "item_match_percent": match.item_match_percent,
+        "query_ranges": [_range_json(r) for r in match.query_ranges],
+        "item_ranges": [_range_json(r) for r in match.item_ranges],
+        "label": match.label,
+        "index_snapshot": match.index_snapshot,
+    }
+
+
+def _match_from(data: dict[str, Any]) -> SimilarityMatch:
+    return SimilarityMatch(
+        item_id=data["item_id"],
+        bank=data["bank"],
+        distance=int(data["distance"]),
+        query_match_percent=float(data["query_match_percent"]),
+        item_match_percent=float(data["item_match_percent"]),
+        query_ranges=tuple(_range_from(r) for r in data["query_ranges"]),
+        item_ranges=tuple(_range_from(r) for r in data["item_ranges"]),
+        label=data["label"],
+        index_snapshot=data["index_snapshot"],
+    )

@@ -1,0 +1,79 @@
+"""Evidence as the engines would report it, for tests that run without the engines."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from modmesh.decision.domain import (
+    Severity,
+    SimilarityMatch,
+    Source,
+    TermHit,
+    TimeRange,
+    Transcript,
+    Word,
+)
+from modmesh.runtime.blobs import Blob
+
+CAPTURED = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
+#: Where "free gift card" is spoken in the examples.
+GIFT_CARD_TIME = TimeRange(2.31, 3.40)
+
+
+def term_hit(
+    term: str = "free gift card",
+    severity: Severity = Severity.HIGH,
+    category: str = "scam",
+    time_range: TimeRange | None = GIFT_CARD_TIME,
+) -> TermHit:
+    return TermHit(
+        term_id=term.replace(" ", "-"),
+        term=term,
+        list_id="sample-scams",
+        list_version=1,
+        severity=severity,
+        category=category,
+        span_start=10,
+        span_end=10 + len(term),
+        matched_text=term,
+        word_start_index=2,
+        word_end_index=4,
+        time_range=time_range,
+    )
+
+
+def similarity_match(item_id: str = "known-1") -> SimilarityMatch:
+    return SimilarityMatch(
+        item_id=item_id,
+        bank="sample-known-scams",
+        distance=12,
+        query_match_percent=95.0,
+        item_match_percent=90.0,
+        query_ranges=(TimeRange(0.0, 5.0),),
+        item_ranges=(TimeRange(1.0, 6.0),),
+        label="gift card scam",
+        index_snapshot="snap-1",
+    )
+
+
+def transcript(text: str = "hello get your free gift card now", language: str = "en") -> Transcript:
+    words = tuple(
+        Word(word, 1.0 + i * 0.5, 1.4 + i * 0.5, 0.9) for i, word in enumerate(text.split())
+    )
+    return Transcript(
+        text=text,
+        words=words,
+        language=language,
+        language_probability=0.98,
+        model_name="whisper",
+        model_version="tiny.en",
+    )
+
+
+def media(n: int = 1) -> Blob:
+    sha256 = f"{n:064x}"
+    return Blob(sha256, f"file:///blobs/{sha256}", 1000 + n, "video/mp4")
+
+
+def source(account_id: str = "account-1", content_id: str = "content-1") -> Source:
+    return Source(account_id, content_id, CAPTURED)
