@@ -1,0 +1,205 @@
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from modmesh.decision.domain import (
+    ActionType,
+    CaseStatus,
+    Evidence,
+    Priority,
+    Severity,
+)
+from modmesh.decision.rules import apply_default_rule
+from modmesh.decision.storage import GENESIS_HASH, CaseStore, entry_hash
+from modmesh.runtime.errors import FailedPrecondition, NotFound
+from tests.decision.examples import CAPTURED, media, similarity_match, source, term_hit, transcript
+
+
+class Clock:
+    """Advances one second per reading, so that creation order is unambiguous."""
+
+    def __init__(self) -> None:
+        self.now = CAPTURED
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(seconds=1)
+        return self.now
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[CaseStore]:
+    store = CaseStore(f"sqlite:///{tmp_path / 'decision.db'}", clock=Clock())
+    yield store
+    store.close()
+
+
+def open_case(store: CaseStore, n: int, severity: Severity) -> str:
+    case, _ = store.submit(media(n), source())
+    evidence = Evidence(transcript=transcript(), term_hits=(term_hit(severity=severity),))
+    store.record_outcome(case.case_id, evidence, apply_default_rule(evidence))
+    return case.case_id
+
+
+def test_a_new_submission_is_stored_as_processing(store: CaseStore) -> None:
+    case, created = store.submit(media(), source())
+
+    assert created
+    assert store.get(case.case_id) == case
+    assert case.status is CaseStatus.PROCESSING
+    assert store.processing_ids() == [case.case_id]
+
+
+def test_the_same_media_from_the_same_source_is_one_case(store: CaseStore) -> None:
+    first, _ = store.submit(media(), source())
+
+    again, created = store.submit(media(), source())
+
+    assert not created
+    assert again.case_id == first.case_id
+
+
+def test_other_media_account_or_content_makes_another_case(store: CaseStore) -> None:
+    first, _ = store.submit(media(1), source("a", "c"))
+
+    others = [
+        store.submit(media(2), source("a", "c")),
+        store.submit(media(1), source("b", "c")),
+        store.submit(media(1), source("a", "d")),
+    ]
+
+    assert all(created for _, created in others)
+    assert len({first.case_id, *(case.case_id for case, _ in others)}) == 4
+
+
+def test_recorded_evidence_and_outcome_are_read_back_whole(store: CaseStore) -> None:
+    case, _ = store.submit(media(), source())
+    evidence = Evidence(
+        transcript=transcript(),
+        term_hits=(term_hit(), term_hit("act now", Severity.LOW, time_range=None)),
+        similarity_matches=(similarity_match(),),
+    )
+    outcome = apply_default_rule(evidence)
+
+    stored = store.record_outcome(case.case_id, evidence, outcome)
+
+    assert store.get(case.case_id) == stored
+    assert stored.evidence == evidence
+    assert (stored.status, stored.priority) == (CaseStatus.OPEN, Priority.HIGH)
+    assert stored.rule == outcome.rule and stored.statement == outcome.statement
+    assert stored.source.capture_time == CAPTURED
+
+
+def test_a_failure_is_stored_with_its_message(store: CaseStore) -> None:
+    case, _ = store.submit(media(), source())
+
+    store.record_failure(case.case_id, "transcription failed: UNAVAILABLE: down")
+
+    failed = store.get(case.case_id)
+    assert failed.status is CaseStatus.FAILED
+    assert failed.error == "transcription failed: UNAVAILABLE: down"
+    assert store.processing_ids() == []
+
+
+def test_the_review_queue_is_most_urgent_first_then_oldest_first(store: CaseStore) -> None:
+    old_low = open_case(store, 1, Severity.LOW)
+    old_high = open_case(store, 2, Severity.HIGH)
+    new_high = open_case(store, 3, Severity.HIGH)
+    urgent = open_case(store, 4, Severity.CRITICAL)
+    store.submit(media(5), source())  # still processing: not in the queue
+
+    queue = store.list_cases(CaseStatus.OPEN, 50)
+
+    assert [c.case_id for c in queue] == [urgent, old_high, new_high, old_low]
+    assert [c.case_id for c in store.list_cases(CaseStatus.OPEN, 2)] == [urgent, old_high]
+
+
+def test_cases_other_than_open_are_listed_newest_first(store: CaseStore) -> None:
+    ids = [store.submit(media(n), source())[0].case_id for n in range(3)]
+
+    assert [c.case_id for c in store.list_cases(None, 50)] == ids[::-1]
+    assert [c.case_id for c in store.list_cases(CaseStatus.PROCESSING, 50)] == ids[::-1]
+
+
+def test_a_closing_action_closes_the_case_and_leaves_the_queue(store: CaseStore) -> None:
+    case_id = open_case(store, 1, Severity.HIGH)
+
+    closed = store.record_action(case_id, ActionType.REMOVE_CONTENT, "rev-1", "scam policy 4.2")
+
+    assert closed.status is CaseStatus.CLOSED
+    assert [(a.type, a.actor, a.reason) for a in closed.actions] == [
+        (ActionType.REMOVE_CONTENT, "rev-1", "scam policy 4.2")
+    ]
+    assert store.list_cases(CaseStatus.OPEN, 50) == []
+
+
+def test_escalation_keeps_the_case_open_as_urgent(store: CaseStore) -> None:
+    case_id = open_case(store, 1, Severity.LOW)
+
+    escalated = store.record_action(case_id, ActionType.ESCALATE, "rev-1", "unsure")
+
+    assert (escalated.status, escalated.priority) == (CaseStatus.OPEN, Priority.URGENT)
+
+
+@pytest.mark.parametrize("status", ["PROCESSING", "CLOSED"])
+def test_only_open_cases_take_actions(store: CaseStore, status: str) -> None:
+    case_id = open_case(store, 1, Severity.HIGH)
+    if status == "CLOSED":
+        store.record_action(case_id, ActionType.NO_VIOLATION, "rev-1", "")
+    else:
+        case_id = store.submit(media(2), source())[0].case_id
+
+    with pytest.raises(FailedPrecondition, match=f"is {status}"):
+        store.record_action(case_id, ActionType.NO_VIOLATION, "rev-2", "")
+
+
+def test_an_unknown_case_is_not_found(store: CaseStore) -> None:
+    with pytest.raises(NotFound, match="nope"):
+        store.get("nope")
+    with pytest.raises(NotFound):
+        store.record_action("nope", ActionType.NO_VIOLATION, "rev-1", "")
+
+
+def test_every_mutation_is_audited_in_order(store: CaseStore) -> None:
+    case_id = open_case(store, 1, Severity.HIGH)
+    store.record_action(case_id, ActionType.NO_VIOLATION, "rev-1", "satire")
+
+    log = store.audit_log()
+
+    assert [(e.action, e.subject, e.actor) for e in log] == [
+        ("case.submitted", case_id, "decision"),
+        ("case.evidence_recorded", case_id, "decision"),
+        ("action.recorded", case_id, "rev-1"),
+    ]
+    assert log[1].details["status"] == "OPEN"
+    assert log[2].details["type"] == "NO_VIOLATION" and log[2].details["reason"] == "satire"
+
+
+def test_each_audit_entry_hashes_the_previous_hash_and_its_own_content(store: CaseStore) -> None:
+    case_id = open_case(store, 1, Severity.HIGH)
+    store.record_action(case_id, ActionType.ESCALATE, "rev-1", "")
+    store.submit(media(2), source())
+
+    log = store.audit_log()
+
+    assert log[0].prev_hash == GENESIS_HASH
+    for previous, entry in itertools.pairwise(log):
+        assert entry.prev_hash == previous.hash
+    for entry in log:
+        recomputed = entry_hash(
+            entry.prev_hash, entry.at, entry.actor, entry.action, entry.subject, entry.details
+        )
+        assert entry.hash == recomputed
+
+
+def test_a_refused_mutation_leaves_no_audit_entry(store: CaseStore) -> None:
+    case_id = store.submit(media(), source())[0].case_id
+
+    with pytest.raises(FailedPrecondition):
+        store.record_action(case_id, ActionType.NO_VIOLATION, "rev-1", "")
+
+    assert [e.action for e in store.audit_log()] == ["case.submitted"]
