@@ -1,0 +1,185 @@
+"""The orchestrator: gathers evidence for a case from the engines, applies the rule and
+records the outcome.
+
+Transcription and similarity search run in parallel; term matching then runs on the
+transcript's words as the lists stood at the content's capture time. Whatever happens,
+the case stays stored: an engine error marks it FAILED with the engine named, and a
+case interrupted by a shutdown is still PROCESSING and is resumed at the next start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Sequence
+from datetime import datetime
+from typing import Protocol, TypeVar
+
+import grpc
+import structlog
+
+from modmesh.decision import convert
+from modmesh.decision.domain import Case, Evidence, SimilarityMatch, TermHit, Transcript, Word
+from modmesh.decision.rules import apply_default_rule
+from modmesh.decision.storage import CaseStore
+from modmesh.runtime.blobs import Blob
+from modmesh.runtime.clients import connect
+from modmesh.runtime.settings import Settings
+from modmesh.similarity.v1 import similarity_pb2, similarity_pb2_grpc
+from modmesh.termmatch.v1 import termmatch_pb2, termmatch_pb2_grpc
+from modmesh.transcription.v1 import transcription_pb2, transcription_pb2_grpc
+
+log = structlog.get_logger()
+
+#: Analyses running at once; the rest wait, so that a backlog resumed at start-up does
+#: not flood the engines (transcription especially) with every case together.
+MAX_CONCURRENT_ANALYSES = 4
+
+T = TypeVar("T")
+
+
+class EngineError(Exception):
+    """An engine refused or failed a call; the message names the engine and its status."""
+
+
+class Engines(Protocol):
+    """The three engines as the pipeline needs them, in domain types."""
+
+    async def transcribe(self, media: Blob) -> Transcript: ...
+
+    async def search(self, media: Blob) -> list[SimilarityMatch]: ...
+
+    async def match(self, words: Sequence[Word], capture_time: datetime) -> list[TermHit]: ...
+
+
+class GrpcEngines:
+    """The engines reached over gRPC at the addresses in the settings."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._timeout = settings.engine_timeout_seconds
+        self._channels = {
+            name: connect(str(getattr(settings, f"{name}_addr")))
+            for name in ("transcription", "termmatch", "similarity")
+        }
+        self._transcription = transcription_pb2_grpc.TranscriptionServiceStub(
+            self._channels["transcription"]
+        )
+        self._termmatch = termmatch_pb2_grpc.TermMatchServiceStub(self._channels["termmatch"])
+        self._similarity = similarity_pb2_grpc.SimilarityServiceStub(self._channels["similarity"])
+
+    async def transcribe(self, media: Blob) -> Transcript:
+        reply = await _call(
+            "transcription",
+            self._transcription.Transcribe(
+                transcription_pb2.TranscribeRequest(media=convert.media_ref(media)),
+                timeout=self._timeout,
+            ),
+        )
+        return convert.transcript_from_pb(
+            reply.text, reply.words, reply.language, reply.language_probability, reply.model
+        )
+
+    async def search(self, media: Blob) -> list[SimilarityMatch]:
+        reply = await _call(
+            "similarity",
+            self._similarity.Search(
+                similarity_pb2.SearchRequest(media=convert.media_ref(media)),
+                timeout=self._timeout,
+            ),
+        )
+        return [convert.similarity_match_from_pb(match) for match in reply.matches]
+
+    async def match(self, words: Sequence[Word], capture_time: datetime) -> list[TermHit]:
+        request = termmatch_pb2.MatchRequest(
+            words=termmatch_pb2.WordSequence(words=convert.words_to_pb(words)),
+            capture_time=convert.timestamp(capture_time),
+        )
+        reply = await _call("termmatch", self._termmatch.Match(request, timeout=self._timeout))
+        return [convert.term_hit_from_pb(hit) for hit in reply.hits]
+
+    async def close(self) -> None:
+        for channel in self._channels.values():
+            await channel.close()
+
+
+async def _call(engine: str, call: Awaitable[T]) -> T:
+    try:
+        return await call
+    except grpc.aio.AioRpcError as error:
+        raise EngineError(f"{engine} failed: {error.code().name}: {error.details()}") from None
+
+
+async def gather_evidence(engines: Engines, case: Case) -> Evidence:
+    """Asks every engine about the case's media; raises EngineError naming each failure."""
+    transcribed, searched = await asyncio.gather(
+        engines.transcribe(case.media), engines.search(case.media), return_exceptions=True
+    )
+    failures = [r for r in (transcribed, searched) if isinstance(r, BaseException)]
+    for failure in failures:
+        if not isinstance(failure, EngineError):
+            raise failure
+    if failures:
+        # Both engines are reported, so one look at the case says everything that is down.
+        raise EngineError("; ".join(str(f) for f in failures))
+    assert isinstance(transcribed, Transcript) and isinstance(searched, list)
+    hits: list[TermHit] = []
+    if transcribed.words:
+        hits = await engines.match(transcribed.words, case.source.capture_time)
+    return Evidence(
+        transcript=transcribed, term_hits=tuple(hits), similarity_matches=tuple(searched)
+    )
+
+
+class Pipeline:
+    """Runs each case's analysis as a background task and records what it found."""
+
+    def __init__(self, store: CaseStore, engines: Engines) -> None:
+        self._store = store
+        self._engines = engines
+        self._slots = asyncio.Semaphore(MAX_CONCURRENT_ANALYSES)
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def start(self, case_id: str) -> asyncio.Task[None]:
+        """Analyses the case in the background; the caller need not wait for it."""
+        task = asyncio.create_task(self.analyse(case_id), name=f"analyse-{case_id}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def resume(self) -> list[asyncio.Task[None]]:
+        """Restarts the analysis of every case left PROCESSING."""
+        case_ids = await asyncio.to_thread(self._store.processing_ids)
+        return [self.start(case_id) for case_id in case_ids]
+
+    async def analyse(self, case_id: str) -> None:
+        async with self._slots:
+            case = await asyncio.to_thread(self._store.get, case_id)
+            try:
+                evidence = await gather_evidence(self._engines, case)
+            except EngineError as error:
+                log.warning("case failed", case_id=case_id, error=str(error))
+                await asyncio.to_thread(self._store.record_failure, case_id, str(error))
+                return
+            except Exception:
+                # A bug here must not leave the case PROCESSING forever; the details stay
+                # in the log, under the case id.
+                log.exception("case analysis crashed", case_id=case_id)
+                await asyncio.to_thread(
+                    self._store.record_failure,
+                    case_id,
+                    "internal error in the decision service; its log has the details",
+                )
+                return
+            outcome = apply_default_rule(evidence)
+            await asyncio.to_thread(self._store.record_outcome, case_id, evidence, outcome)
+            log.info(
+                "case analysed",
+                case_id=case_id,
+                status=outcome.status.value,
+                priority=None if outcome.priority is None else outcome.priority.name,
+            )
+
+    async def close(self) -> None:
+        """Stops analyses in flight; their cases stay PROCESSING and resume at next start."""
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
