@@ -1,0 +1,234 @@
+"""The decision service as a real process, with the engines absent: every refusal,
+and what becomes of a case when the engines cannot be reached."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import grpc
+import pytest
+
+from modmesh.common.v1 import evidence_pb2
+from modmesh.decision.v1 import decision_pb2, decision_pb2_grpc
+from modmesh.runtime.blobs import BlobStore
+from modmesh.runtime.settings import MIB, Settings
+from tests.decision.wire import media_ref, refused, until_analysed
+from tests.support import ServiceProcess, loopback_settings
+
+ACCOUNT = decision_pb2.Source(account_id="account-1")
+
+
+def mesh_settings(data_dir: Path) -> Settings:
+    # Nothing listens at the engine addresses; a short timeout keeps failures quick.
+    return replace(loopback_settings(data_dir), engine_timeout_seconds=2.0, max_media_bytes=MIB)
+
+
+@pytest.fixture(scope="module")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return mesh_settings(tmp_path_factory.mktemp("decision-contract"))
+
+
+@pytest.fixture(scope="module")
+def blobs(settings: Settings) -> BlobStore:
+    return BlobStore(settings.data_dir / "blobs", settings.max_media_bytes)
+
+
+@pytest.fixture(scope="module")
+def decision(settings: Settings) -> Iterator[decision_pb2_grpc.DecisionServiceStub]:
+    with (
+        ServiceProcess("decision", settings) as process,
+        grpc.insecure_channel(process.address) as channel,
+    ):
+        yield decision_pb2_grpc.DecisionServiceStub(channel)
+
+
+@pytest.fixture(scope="module")
+def clip(blobs: BlobStore, gift_card_clip: Path) -> evidence_pb2.MediaRef:
+    return media_ref(blobs.put_file(gift_card_clip, "video/mp4"))
+
+
+def assert_refused(error: grpc.RpcError, code: grpc.StatusCode, *phrases: str) -> None:
+    assert error.code() == code, error.details()
+    for phrase in phrases:
+        assert phrase in error.details()
+
+
+def test_submit_without_media_is_invalid(decision: decision_pb2_grpc.DecisionServiceStub) -> None:
+    error = refused(lambda: decision.Submit(decision_pb2.SubmitRequest(source=ACCOUNT)))
+
+    assert_refused(error, grpc.StatusCode.INVALID_ARGUMENT, "media is required")
+
+
+def test_submit_of_an_unknown_blob_is_not_found(
+    decision: decision_pb2_grpc.DecisionServiceStub, settings: Settings
+) -> None:
+    missing = evidence_pb2.MediaRef(
+        sha256="a" * 64, uri=(settings.data_dir / "no-such-blob").resolve().as_uri()
+    )
+
+    error = refused(
+        lambda: decision.Submit(decision_pb2.SubmitRequest(media=missing, source=ACCOUNT))
+    )
+
+    assert_refused(error, grpc.StatusCode.NOT_FOUND, "a" * 64, "not found")
+
+
+def test_submit_of_a_blob_that_is_not_media_is_invalid(
+    decision: decision_pb2_grpc.DecisionServiceStub, blobs: BlobStore
+) -> None:
+    text = media_ref(blobs.put([b"this is a shopping list, not a video"]))
+
+    error = refused(lambda: decision.Submit(decision_pb2.SubmitRequest(media=text, source=ACCOUNT)))
+
+    assert_refused(error, grpc.StatusCode.INVALID_ARGUMENT, "not a media file")
+
+
+def test_submit_of_an_empty_blob_is_invalid(
+    decision: decision_pb2_grpc.DecisionServiceStub, settings: Settings
+) -> None:
+    empty = settings.data_dir / "empty.mp4"
+    empty.touch()
+    ref = evidence_pb2.MediaRef(sha256="e" * 64, uri=empty.resolve().as_uri())
+
+    error = refused(lambda: decision.Submit(decision_pb2.SubmitRequest(media=ref, source=ACCOUNT)))
+
+    assert_refused(error, grpc.StatusCode.INVALID_ARGUMENT, "empty")
+
+
+def test_submit_of_a_blob_over_the_size_limit_is_refused(
+    decision: decision_pb2_grpc.DecisionServiceStub, settings: Settings
+) -> None:
+    large = settings.data_dir / "large.mp4"
+    with large.open("wb") as out:
+        out.truncate(settings.max_media_bytes + 1)
+    ref = evidence_pb2.MediaRef(sha256="f" * 64, uri=large.resolve().as_uri())
+
+    error = refused(lambda: decision.Submit(decision_pb2.SubmitRequest(media=ref, source=ACCOUNT)))
+
+    assert_refused(error, grpc.StatusCode.RESOURCE_EXHAUSTED, "over the limit")
+
+
+def test_submit_without_an_account_id_is_invalid(
+    decision: decision_pb2_grpc.DecisionServiceStub, clip: evidence_pb2.MediaRef
+) -> None:
+    request = decision_pb2.SubmitRequest(media=clip, source=decision_pb2.Source(content_id="c"))
+
+    error = refused(lambda: decision.Submit(request))
+
+    assert_refused(error, grpc.StatusCode.INVALID_ARGUMENT, "source.account_id")
+
+
+def test_an_unknown_case_is_not_found(decision: decision_pb2_grpc.DecisionServiceStub) -> None:
+    error = refused(lambda: decision.GetCase(decision_pb2.GetCaseRequest(case_id="no-such-case")))
+
+    assert_refused(error, grpc.StatusCode.NOT_FOUND, "no-such-case")
+
+
+@pytest.mark.parametrize("limit", [-1, 501])
+def test_list_limits_outside_1_to_500_are_invalid(
+    decision: decision_pb2_grpc.DecisionServiceStub, limit: int
+) -> None:
+    error = refused(lambda: decision.ListCases(decision_pb2.ListCasesRequest(limit=limit)))
+
+    assert_refused(error, grpc.StatusCode.INVALID_ARGUMENT, "limit", str(limit))
+
+
+def test_an_action_on_an_unknown_case_is_not_found(
+    decision: decision_pb2_grpc.DecisionServiceStub,
+) -> None:
+    request = decision_pb2.RecordActionRequest(
+        case_id="no-such-case", type=decision_pb2.ACTION_TYPE_NO_VIOLATION, actor="rev-1"
+    )
+
+    error = refused(lambda: decision.RecordAction(request))
+
+    assert_refused(error, grpc.StatusCode.NOT_FOUND, "no-such-case")
+
+
+@pytest.mark.parametrize(
+    ("request_fields", "field"),
+    [
+        ({"actor": "rev-1"}, "type"),
+        ({"type": decision_pb2.ACTION_TYPE_NO_VIOLATION}, "actor"),
+        ({"type": decision_pb2.ACTION_TYPE_REMOVE_CONTENT, "actor": "rev-1"}, "reason"),
+    ],
+)
+def test_an_incomplete_action_is_invalid_naming_the_missing_field(
+    decision: decision_pb2_grpc.DecisionServiceStub, request_fields: dict[str, object], field: str
+) -> None:
+    request = decision_pb2.RecordActionRequest(case_id="any", **request_fields)
+
+    error = refused(lambda: decision.RecordAction(request))
+
+    assert_refused(error, grpc.StatusCode.INVALID_ARGUMENT, field)
+
+
+def test_without_engines_a_case_is_accepted_then_fails_naming_the_engines(
+    decision: decision_pb2_grpc.DecisionServiceStub, clip: evidence_pb2.MediaRef
+) -> None:
+    reply = decision.Submit(decision_pb2.SubmitRequest(media=clip, source=ACCOUNT))
+
+    assert reply.status == decision_pb2.CASE_STATUS_PROCESSING
+    assert not reply.duplicate
+    case = until_analysed(decision, reply.case_id, timeout=30)
+    assert case.status == decision_pb2.CASE_STATUS_FAILED
+    assert "transcription failed: UNAVAILABLE" in case.error
+    assert "similarity failed: UNAVAILABLE" in case.error
+    assert case.media.sha256 == clip.sha256
+    assert case.source.content_id == clip.sha256  # the default content id
+    assert case.source.HasField("capture_time")
+
+
+def test_the_same_submission_again_returns_the_existing_case(
+    decision: decision_pb2_grpc.DecisionServiceStub, clip: evidence_pb2.MediaRef
+) -> None:
+    source = decision_pb2.Source(account_id="account-2", content_id="post-9")
+    first = decision.Submit(decision_pb2.SubmitRequest(media=clip, source=source))
+
+    again = decision.Submit(decision_pb2.SubmitRequest(media=clip, source=source))
+
+    assert again.case_id == first.case_id
+    assert again.duplicate
+    listed = decision.ListCases(decision_pb2.ListCasesRequest()).cases
+    assert [c.case_id for c in listed].count(first.case_id) == 1
+
+
+def test_a_case_that_is_not_open_takes_no_action(
+    decision: decision_pb2_grpc.DecisionServiceStub, clip: evidence_pb2.MediaRef
+) -> None:
+    source = decision_pb2.Source(account_id="account-3")
+    case_id = decision.Submit(decision_pb2.SubmitRequest(media=clip, source=source)).case_id
+    until_analysed(decision, case_id, timeout=30)
+    request = decision_pb2.RecordActionRequest(
+        case_id=case_id, type=decision_pb2.ACTION_TYPE_NO_VIOLATION, actor="rev-1"
+    )
+
+    error = refused(lambda: decision.RecordAction(request))
+
+    assert_refused(error, grpc.StatusCode.FAILED_PRECONDITION, "FAILED")
+
+
+def test_a_case_survives_a_restart(tmp_path: Path, gift_card_clip: Path) -> None:
+    settings = mesh_settings(tmp_path / "data")
+    clip = media_ref(BlobStore(settings.data_dir / "blobs", MIB).put_file(gift_card_clip))
+    request = decision_pb2.SubmitRequest(media=clip, source=ACCOUNT)
+    with (
+        ServiceProcess("decision", settings) as process,
+        grpc.insecure_channel(process.address) as channel,
+    ):
+        stub = decision_pb2_grpc.DecisionServiceStub(channel)
+        case_id = stub.Submit(request).case_id
+        before = until_analysed(stub, case_id, timeout=30)
+
+    with (
+        ServiceProcess("decision", settings) as process,
+        grpc.insecure_channel(process.address) as channel,
+    ):
+        stub = decision_pb2_grpc.DecisionServiceStub(channel)
+        after = stub.GetCase(decision_pb2.GetCaseRequest(case_id=case_id)).case
+        again = stub.Submit(request)
+
+    assert after == before
+    assert (again.case_id, again.duplicate) == (case_id, True)
