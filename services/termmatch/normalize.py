@@ -45,10 +45,9 @@ _WORD = re.compile(f"(?:[^\\W_]|{_MARK})+")
 
 @dataclass(frozen=True)
 class NormalizedText:
-    """`text` is the normalised form of `original`; normalised character i came from
+    """`text` is the normalised form of an original text; its character i came from
     original[starts[i]:ends[i]] (code points, end exclusive)."""
 
-    original: str
     text: str
     starts: array[int]
     ends: array[int]
@@ -82,7 +81,7 @@ class AnalyzedText:
         )
 
 
-def normalize_cluster(cluster: str) -> str:
+def _normalize_cluster(cluster: str) -> str:
     # NFKC again after casefold: casefolding can leave text that is no longer NFKC.
     return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", cluster).casefold())
 
@@ -99,7 +98,7 @@ def normalize(original: str) -> NormalizedText:
         ends.extend(range(run.start() + 1, run.end() + 1))
         position = run.end()
     _normalize_clusters(original, position, len(original), pieces, starts, ends)
-    return NormalizedText(original, "".join(pieces), starts, ends)
+    return NormalizedText("".join(pieces), starts, ends)
 
 
 def _normalize_clusters(
@@ -111,7 +110,7 @@ def _normalize_clusters(
     ends: array[int],
 ) -> None:
     for cluster in _CLUSTER.finditer(original, start, end):
-        normalized = normalize_cluster(cluster.group())
+        normalized = _normalize_cluster(cluster.group())
         pieces.append(normalized)
         starts.extend([cluster.start()] * len(normalized))
         ends.extend([cluster.end()] * len(normalized))
