@@ -1,0 +1,285 @@
+"""The similarity contract over real gRPC, against the service in its own process."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import grpc
+import pytest
+
+from modmesh.common.v1 import evidence_pb2
+from modmesh.runtime.blobs import Blob, BlobStore
+from modmesh.runtime.settings import Settings
+from modmesh.similarity.hashing import hash_frames
+from modmesh.similarity.v1 import similarity_pb2, similarity_pb2_grpc
+from tests.support import ServiceProcess, loopback_settings
+
+BANK = "known-scams"
+
+
+@pytest.fixture(scope="module")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return loopback_settings(tmp_path_factory.mktemp("similarity"))
+
+
+@pytest.fixture(scope="module")
+def blobs(settings: Settings) -> BlobStore:
+    return BlobStore(settings.data_dir / "blobs", settings.max_media_bytes)
+
+
+@pytest.fixture(scope="module")
+def stub(settings: Settings) -> Iterator[similarity_pb2_grpc.SimilarityServiceStub]:
+    with (
+        ServiceProcess("similarity", settings),
+        grpc.insecure_channel(settings.similarity_addr) as channel,
+    ):
+        yield similarity_pb2_grpc.SimilarityServiceStub(channel)
+
+
+@pytest.fixture(scope="module")
+def known_item(
+    stub: similarity_pb2_grpc.SimilarityServiceStub, blobs: BlobStore, gift_card_clip: Path
+) -> similarity_pb2.AddItemResponse:
+    response: similarity_pb2.AddItemResponse = stub.AddItem(
+        similarity_pb2.AddItemRequest(
+            media=ref(blobs.put_file(gift_card_clip)), bank=BANK, label="gift card scam"
+        )
+    )
+    return response
+
+
+def ref(blob: Blob) -> evidence_pb2.MediaRef:
+    return evidence_pb2.MediaRef(sha256=blob.sha256, uri=blob.uri, size_bytes=blob.size_bytes)
+
+
+def refused(call: Callable[[Any], Any], request: Any) -> Any:
+    """The error a call raised: a grpc.Call too, with its code() and details()."""
+    with pytest.raises(grpc.RpcError) as raised:
+        call(request)
+    return raised.value
+
+
+def test_an_added_item_is_found_by_a_reencoded_copy(
+    stub: similarity_pb2_grpc.SimilarityServiceStub,
+    blobs: BlobStore,
+    known_item: similarity_pb2.AddItemResponse,
+    gift_card_clip: Path,
+    reencoded_clip: Path,
+) -> None:
+    original = blobs.put_file(gift_card_clip)
+    assert known_item.item_id == original.sha256, "item_id defaults to the media's sha256"
+    assert known_item.bank == BANK
+    assert known_item.hash_count >= 4
+    assert known_item.index_snapshot
+
+    response = stub.Search(similarity_pb2.SearchRequest(media=ref(blobs.put_file(reencoded_clip))))
+
+    assert response.index_snapshot == known_item.index_snapshot
+    assert response.query_hash_count >= 4
+    [match] = response.matches
+    assert (match.item_id, match.bank, match.label) == (original.sha256, BANK, "gift card scam")
+    assert match.distance <= 31
+    assert match.query_match_percent >= 80
+    assert match.index_snapshot == known_item.index_snapshot
+    assert match.query_ranges[0].start_seconds == 0.0
+    assert match.query_ranges[-1].end_seconds > match.query_ranges[0].start_seconds
+    assert match.item_ranges[-1].end_seconds >= known_item.hash_count - 1
+
+
+def test_search_by_hashes_finds_the_item(
+    stub: similarity_pb2_grpc.SimilarityServiceStub,
+    known_item: similarity_pb2.AddItemResponse,
+    reencoded_clip: Path,
+) -> None:
+    frames = [
+        similarity_pb2.FrameHash(
+            pdq_hex=h.hex, timestamp_seconds=h.timestamp_seconds, quality=h.quality
+        )
+        for h in hash_frames(reencoded_clip, fps=1.0)
+    ]
+
+    response = stub.Search(
+        similarity_pb2.SearchRequest(hashes=similarity_pb2.FrameHashes(frames=frames), banks=[BANK])
+    )
+
+    assert response.query_hash_count == len(frames)
+    assert [m.item_id for m in response.matches] == [known_item.item_id]
+
+
+def test_unrelated_and_audio_only_media_find_nothing(
+    stub: similarity_pb2_grpc.SimilarityServiceStub,
+    blobs: BlobStore,
+    known_item: similarity_pb2.AddItemResponse,
+    unrelated_clip: Path,
+    audio_only_clip: Path,
+) -> None:
+    unrelated = stub.Search(similarity_pb2.SearchRequest(media=ref(blobs.put_file(unrelated_clip))))
+    assert unrelated.query_hash_count > 0
+    assert list(unrelated.matches) == []
+
+    audio_only = stub.Search(
+        similarity_pb2.SearchRequest(media=ref(blobs.put_file(audio_only_clip)))
+    )
+    assert audio_only.query_hash_count == 0
+    assert list(audio_only.matches) == []
+    assert audio_only.index_snapshot == known_item.index_snapshot
+
+
+def add_request(media: Blob, bank: str = BANK, item_id: str = "") -> similarity_pb2.AddItemRequest:
+    return similarity_pb2.AddItemRequest(media=ref(media), bank=bank, item_id=item_id)
+
+
+def search_request(**fields: Any) -> similarity_pb2.SearchRequest:
+    hashes = similarity_pb2.FrameHashes(frames=[similarity_pb2.FrameHash(pdq_hex="0" * 64)])
+    return similarity_pb2.SearchRequest(hashes=hashes, **fields)
+
+
+def text_blob(blobs: BlobStore) -> Blob:
+    return blobs.put([b"this is not a video\n"], "text/plain")
+
+
+def missing_blob(blobs: BlobStore) -> Blob:
+    sha256 = "f" * 64
+    return Blob(sha256, (blobs.root / "ff" / sha256).resolve().as_uri(), 10)
+
+
+@pytest.mark.parametrize(
+    ("method", "make_request", "code", "message"),
+    [
+        ("Search", lambda b, c: search_request(banks=["nope"]), "NOT_FOUND", "bank 'nope'"),
+        ("Search", lambda b, c: search_request(banks=["Bad Bank"]), "INVALID_ARGUMENT", "banks[0]"),
+        ("Search", lambda b, c: search_request(k=101), "INVALID_ARGUMENT", "k must be"),
+        ("Search", lambda b, c: search_request(k=-1), "INVALID_ARGUMENT", "k must be"),
+        (
+            "Search",
+            lambda b, c: search_request(max_distance=257),
+            "INVALID_ARGUMENT",
+            "max_distance must be",
+        ),
+        (
+            "Search",
+            lambda b, c: similarity_pb2.SearchRequest(
+                hashes=similarity_pb2.FrameHashes(
+                    frames=[
+                        similarity_pb2.FrameHash(pdq_hex="0" * 64),
+                        similarity_pb2.FrameHash(pdq_hex="xyz"),
+                    ]
+                )
+            ),
+            "INVALID_ARGUMENT",
+            "hashes.frames[1].pdq_hex",
+        ),
+        (
+            "Search",
+            lambda b, c: similarity_pb2.SearchRequest(),
+            "INVALID_ARGUMENT",
+            "query is required",
+        ),
+        (
+            "Search",
+            lambda b, c: similarity_pb2.SearchRequest(media=ref(text_blob(b))),
+            "INVALID_ARGUMENT",
+            "not a media file",
+        ),
+        (
+            "Search",
+            lambda b, c: similarity_pb2.SearchRequest(media=ref(missing_blob(b))),
+            "NOT_FOUND",
+            "not found",
+        ),
+        (
+            "AddItem",
+            lambda b, c: add_request(b.put_file(c), bank="Bad Bank"),
+            "INVALID_ARGUMENT",
+            "bank must be",
+        ),
+        (
+            "AddItem",
+            lambda b, c: add_request(b.put_file(c), bank=""),
+            "INVALID_ARGUMENT",
+            "bank must be",
+        ),
+        ("AddItem", lambda b, c: add_request(b.put_file(c)), "ALREADY_EXISTS", "already exists"),
+        ("AddItem", lambda b, c: add_request(text_blob(b)), "INVALID_ARGUMENT", "not a media file"),
+        ("AddItem", lambda b, c: add_request(missing_blob(b)), "NOT_FOUND", "not found"),
+        (
+            "AddItem",
+            lambda b, c: similarity_pb2.AddItemRequest(bank=BANK),
+            "INVALID_ARGUMENT",
+            "media is required",
+        ),
+    ],
+    ids=[
+        "unknown bank",
+        "bad bank name in search",
+        "k too large",
+        "k negative",
+        "max_distance too large",
+        "bad hex",
+        "no query",
+        "search not-media blob",
+        "search unknown blob",
+        "bad bank name",
+        "empty bank name",
+        "duplicate item",
+        "add not-media blob",
+        "add unknown blob",
+        "add without media",
+    ],
+)
+def test_bad_input_is_refused_with_its_status_and_the_service_keeps_serving(
+    stub: similarity_pb2_grpc.SimilarityServiceStub,
+    blobs: BlobStore,
+    known_item: similarity_pb2.AddItemResponse,
+    gift_card_clip: Path,
+    method: str,
+    make_request: Callable[[BlobStore, Path], Any],
+    code: str,
+    message: str,
+) -> None:
+    request = make_request(blobs, gift_card_clip)
+
+    error = refused(getattr(stub, method), request)
+
+    assert error.code() == grpc.StatusCode[code], error.details()
+    assert message in error.details()
+    assert stub.Search(search_request()).index_snapshot == known_item.index_snapshot
+
+
+def test_media_without_hashable_video_cannot_be_added(
+    stub: similarity_pb2_grpc.SimilarityServiceStub,
+    blobs: BlobStore,
+    audio_only_clip: Path,
+    flat_clip: Path,
+) -> None:
+    for clip in (audio_only_clip, flat_clip):
+        error = refused(stub.AddItem, add_request(blobs.put_file(clip)))
+        assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert "no video frames with enough detail to hash" in error.details()
+
+
+def test_an_item_survives_a_restart(
+    tmp_path_factory: pytest.TempPathFactory, gift_card_clip: Path
+) -> None:
+    settings = loopback_settings(tmp_path_factory.mktemp("similarity-restart"))
+    blob = BlobStore(settings.data_dir / "blobs", settings.max_media_bytes).put_file(gift_card_clip)
+    request = similarity_pb2.AddItemRequest(media=ref(blob), bank=BANK, item_id="kept")
+    with (
+        ServiceProcess("similarity", settings),
+        grpc.insecure_channel(settings.similarity_addr) as channel,
+    ):
+        added = similarity_pb2_grpc.SimilarityServiceStub(channel).AddItem(request)
+
+    with (
+        ServiceProcess("similarity", settings),
+        grpc.insecure_channel(settings.similarity_addr) as channel,
+    ):
+        response = similarity_pb2_grpc.SimilarityServiceStub(channel).Search(
+            similarity_pb2.SearchRequest(media=ref(blob))
+        )
+
+    assert response.index_snapshot == added.index_snapshot
+    [match] = response.matches
+    assert (match.item_id, match.distance, match.query_match_percent) == ("kept", 0, 100.0)
