@@ -1,0 +1,206 @@
+"""TranscriptionService over real gRPC, against the service running in its own process."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from concurrent.futures import Future
+from dataclasses import replace
+from pathlib import Path
+
+import grpc
+import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from modmesh.common.v1 import evidence_pb2
+from modmesh.runtime.blobs import Blob, BlobStore
+from modmesh.transcription.v1 import transcription_pb2, transcription_pb2_grpc
+from tests.support import ServiceProcess, loopback_settings
+from tests.transcription.support import index_of_phrase, spoken
+
+SERVICE = transcription_pb2.DESCRIPTOR.services_by_name["TranscriptionService"].full_name
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceProcess]:
+    settings = loopback_settings(tmp_path_factory.mktemp("transcription"))
+    with ServiceProcess("transcription", settings) as process:
+        yield process
+
+
+@pytest.fixture(scope="module")
+def channel(service: ServiceProcess) -> Iterator[grpc.Channel]:
+    with grpc.insecure_channel(service.address) as opened:
+        yield opened
+
+
+@pytest.fixture(scope="module")
+def stub(channel: grpc.Channel) -> transcription_pb2_grpc.TranscriptionServiceStub:
+    return transcription_pb2_grpc.TranscriptionServiceStub(channel)
+
+
+@pytest.fixture(scope="module")
+def blobs(service: ServiceProcess) -> BlobStore:
+    settings = service.settings
+    return BlobStore(settings.data_dir / "blobs", settings.max_media_bytes)
+
+
+def media_ref(blob: Blob) -> evidence_pb2.MediaRef:
+    return evidence_pb2.MediaRef(sha256=blob.sha256, uri=blob.uri, size_bytes=blob.size_bytes)
+
+
+def request_for(blob: Blob) -> transcription_pb2.TranscribeRequest:
+    return transcription_pb2.TranscribeRequest(media=media_ref(blob))
+
+
+def refusal(
+    stub: transcription_pb2_grpc.TranscriptionServiceStub,
+    request: transcription_pb2.TranscribeRequest,
+) -> grpc.RpcError:
+    with pytest.raises(grpc.RpcError) as raised:
+        stub.Transcribe(request, timeout=60)
+    return raised.value
+
+
+def assert_still_serving(channel: grpc.Channel) -> None:
+    health = health_pb2_grpc.HealthStub(channel)
+    reply = health.Check(health_pb2.HealthCheckRequest(service=SERVICE), timeout=5)
+    assert reply.status == health_pb2.HealthCheckResponse.SERVING
+
+
+def test_transcribes_the_clip_with_word_times_language_and_model(
+    stub: transcription_pb2_grpc.TranscriptionServiceStub, blobs: BlobStore, gift_card_clip: Path
+) -> None:
+    reply = stub.Transcribe(request_for(blobs.put_file(gift_card_clip)), timeout=120)
+
+    words = spoken(w.text for w in reply.words)
+    free = index_of_phrase(words, ["free", "gift", "card"])
+    # "Hello there. Get your" comes first; espeak takes about 1.7 s to say it.
+    assert 3.0 < reply.words[free].start_seconds < 4.5
+    assert reply.words[0].start_seconds == pytest.approx(2.0, abs=0.5)
+    assert reply.text == " ".join(w.text for w in reply.words)
+    assert reply.language == "en"
+    assert reply.language_probability > 0.5
+    assert reply.duration_seconds == pytest.approx(6.5, abs=0.5)
+    assert reply.model.name == "faster-whisper-tiny.en"
+    assert "faster-whisper/" in reply.model.version
+
+
+def test_a_video_without_audio_gives_an_empty_transcript(
+    stub: transcription_pb2_grpc.TranscriptionServiceStub,
+    blobs: BlobStore,
+    video_without_audio: Path,
+) -> None:
+    reply = stub.Transcribe(request_for(blobs.put_file(video_without_audio)), timeout=60)
+
+    assert list(reply.words) == []
+    assert reply.text == ""
+    assert reply.duration_seconds == 0.0
+    assert reply.model.name == "faster-whisper-tiny.en"
+
+
+def test_concurrent_requests_all_get_their_transcript(
+    stub: transcription_pb2_grpc.TranscriptionServiceStub, blobs: BlobStore, gift_card_clip: Path
+) -> None:
+    request = request_for(blobs.put_file(gift_card_clip))
+
+    calls: list[Future[transcription_pb2.TranscribeResponse]] = [
+        stub.Transcribe.future(request, timeout=120) for _ in range(3)
+    ]
+
+    texts = {call.result().text for call in calls}
+    assert len(texts) == 1
+    index_of_phrase(spoken(texts.pop().split()), ["free", "gift", "card"])
+
+
+def test_a_request_without_media_is_invalid(
+    stub: transcription_pb2_grpc.TranscriptionServiceStub, channel: grpc.Channel
+) -> None:
+    error = refusal(stub, transcription_pb2.TranscribeRequest())
+
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "media is required" in error.details()
+    assert_still_serving(channel)
+
+
+def test_media_without_a_sha256_is_invalid(
+    stub: transcription_pb2_grpc.TranscriptionServiceStub,
+    channel: grpc.Channel,
+    blobs: BlobStore,
+    gift_card_clip: Path,
+) -> None:
+    ref = media_ref(blobs.put_file(gift_card_clip))
+    ref.sha256 = ""
+
+    error = refusal(stub, transcription_pb2.TranscribeRequest(media=ref))
+
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "media.sha256" in error.details()
+    assert_still_serving(channel)
+
+
+def test_a_text_file_is_not_media(
+    stub: transcription_pb2_grpc.TranscriptionServiceStub,
+    channel: grpc.Channel,
+    blobs: BlobStore,
+) -> None:
+    text = b"free gift card\n" * 50
+
+    error = refusal(stub, request_for(blobs.put([text], "text/plain")))
+
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "not a media file" in error.details()
+    assert_still_serving(channel)
+
+
+def test_an_unknown_blob_is_not_found(
+    stub: transcription_pb2_grpc.TranscriptionServiceStub,
+    channel: grpc.Channel,
+    blobs: BlobStore,
+) -> None:
+    sha256 = "0" * 64
+    missing = Blob(sha256, (blobs.root / sha256[:2] / sha256).resolve().as_uri(), 1234)
+
+    error = refusal(stub, request_for(missing))
+
+    assert error.code() == grpc.StatusCode.NOT_FOUND
+    assert sha256 in error.details()
+    assert_still_serving(channel)
+
+
+def test_media_over_the_size_limit_is_refused(
+    service: ServiceProcess, blobs: BlobStore, gift_card_clip: Path
+) -> None:
+    blob = blobs.put_file(gift_card_clip)
+    limit = blob.size_bytes - 1
+    small = replace(loopback_settings(service.settings.data_dir / "small"), max_media_bytes=limit)
+
+    with (
+        ServiceProcess("transcription", small) as strict,
+        grpc.insecure_channel(strict.address) as channel,
+    ):
+        stub = transcription_pb2_grpc.TranscriptionServiceStub(channel)
+        error = refusal(stub, request_for(blob))
+
+        assert error.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+        assert f"over the limit of {limit} bytes" in error.details()
+        assert_still_serving(channel)
+
+
+def test_the_service_does_not_start_without_its_model(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-model"
+    settings = replace(loopback_settings(tmp_path / "data"), whisper_model=str(missing))
+
+    started = subprocess.run(
+        [sys.executable, "-m", "modmesh.transcription"],
+        env={**os.environ, **settings.to_env()},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert started.returncode == 1
+    assert str(missing) in started.stderr
+    assert "MODMESH_WHISPER_MODEL" in started.stderr
