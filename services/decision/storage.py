@@ -32,7 +32,7 @@ from sqlalchemy import (
     event,
     select,
 )
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import (
     DeclarativeBase,
     Mapped,
@@ -173,10 +173,6 @@ class CaseStore:
         # Mutations in this process take turns, so they never race for the audit chain's
         # head; the unique prev_hash still guards against writers in other processes.
         self._write_lock = threading.Lock()
-
-    @property
-    def engine(self) -> Engine:
-        return self._engine
 
     def close(self) -> None:
         self._engine.dispose()
