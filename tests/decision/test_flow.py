@@ -1,0 +1,112 @@
+"""The whole flow through the real engine processes: a re-encoded copy of a known scam
+clip becomes an OPEN case with its evidence, and a reviewer's removal closes it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Iterator
+from contextlib import ExitStack
+from pathlib import Path
+
+import grpc
+import pytest
+from google.protobuf import json_format
+
+from modmesh.decision.v1 import decision_pb2, decision_pb2_grpc
+from modmesh.runtime.blobs import BlobStore
+from modmesh.runtime.settings import Settings
+from modmesh.samples import SAMPLE_BANK, TERM_LIST
+from modmesh.similarity.v1 import similarity_pb2, similarity_pb2_grpc
+from modmesh.termmatch.v1 import termmatch_pb2, termmatch_pb2_grpc
+from tests.decision.wire import media_ref, until_analysed
+from tests.support import ServiceProcess, loopback_settings
+
+KNOWN_ITEM = "gift-card-original"
+
+
+@pytest.fixture(scope="module")
+def mesh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+    settings = loopback_settings(tmp_path_factory.mktemp("decision-flow"))
+    with ExitStack() as processes:
+        for service in ("transcription", "termmatch", "similarity", "decision"):
+            processes.enter_context(ServiceProcess(service, settings))
+        yield settings
+
+
+def reencoded(original: Path, out: Path) -> Path:
+    """The same clip as an uploader's copy would be: rescaled, recompressed, other bytes."""
+    subprocess.run(
+        [
+            "ffmpeg", "-nostdin", "-v", "error", "-y", "-i", str(original),
+            "-vf", "scale=288:216", "-c:v", "libx264", "-preset", "veryfast", "-crf", "34",
+            "-c:a", "aac", "-b:a", "64k", str(out),
+        ],
+        check=True,
+    )  # fmt: skip
+    return out
+
+
+def test_a_copy_of_a_known_scam_clip_is_queued_with_its_evidence_and_closed_by_a_reviewer(
+    mesh: Settings, gift_card_clip: Path, tmp_path: Path
+) -> None:
+    blobs = BlobStore(mesh.data_dir / "blobs", mesh.max_media_bytes)
+    with (
+        grpc.insecure_channel(mesh.termmatch_addr) as termmatch_channel,
+        grpc.insecure_channel(mesh.similarity_addr) as similarity_channel,
+        grpc.insecure_channel(mesh.decision_addr) as decision_channel,
+    ):
+        termmatch = termmatch_pb2_grpc.TermMatchServiceStub(termmatch_channel)
+        similarity = similarity_pb2_grpc.SimilarityServiceStub(similarity_channel)
+        decision = decision_pb2_grpc.DecisionServiceStub(decision_channel)
+        term_list = json_format.ParseDict(
+            json.loads(TERM_LIST.read_text()), termmatch_pb2.CreateListRequest()
+        )
+        termmatch.CreateList(term_list)
+        similarity.AddItem(
+            similarity_pb2.AddItemRequest(
+                media=media_ref(blobs.put_file(gift_card_clip, "video/mp4")),
+                bank=SAMPLE_BANK,
+                item_id=KNOWN_ITEM,
+                label="free gift card scam",
+            )
+        )
+        copy = media_ref(blobs.put_file(reencoded(gift_card_clip, tmp_path / "copy.mp4")))
+
+        submitted = decision.Submit(
+            decision_pb2.SubmitRequest(
+                media=copy, source=decision_pb2.Source(account_id="uploader-7")
+            )
+        )
+        case = until_analysed(decision, submitted.case_id, timeout=240)
+
+        assert case.status == decision_pb2.CASE_STATUS_OPEN, case.error
+        assert case.priority == decision_pb2.PRIORITY_HIGH
+        assert case.rule.rule_id == "default-any-evidence" and case.rule.version == 1
+        assert case.transcript.language == "en"
+        [hit] = [h for h in case.term_hits if h.term == "free gift card"]
+        assert (hit.list_id, hit.list_version) == ("sample-scams", 1)
+        # The speech starts 2 s in; the phrase follows "Hello there. Get your".
+        assert 2.0 < hit.time_range.start_seconds < hit.time_range.end_seconds < 7.0
+        [match] = case.similarity_matches
+        assert (match.item_id, match.bank) == (KNOWN_ITEM, SAMPLE_BANK)
+        assert '"free gift card" from list sample-scams v1' in case.statement_of_reasons
+        assert f"item {KNOWN_ITEM}" in case.statement_of_reasons
+
+        closed = decision.RecordAction(
+            decision_pb2.RecordActionRequest(
+                case_id=case.case_id,
+                type=decision_pb2.ACTION_TYPE_REMOVE_CONTENT,
+                actor="reviewer-1",
+                reason="scam policy: gift card fraud",
+            )
+        ).case
+
+        assert closed.status == decision_pb2.CASE_STATUS_CLOSED
+        assert [(a.actor, a.reason) for a in closed.actions] == [
+            ("reviewer-1", "scam policy: gift card fraud")
+        ]
+        queue = decision.ListCases(
+            decision_pb2.ListCasesRequest(status=decision_pb2.CASE_STATUS_OPEN)
+        ).cases
+        assert case.case_id not in [c.case_id for c in queue]
