@@ -1,0 +1,45 @@
+"""``python -m modmesh.gateway``: serves the REST API with uvicorn until SIGTERM, exit 0."""
+
+from __future__ import annotations
+
+import signal
+
+import uvicorn
+
+from modmesh.gateway.app import create_app
+from modmesh.runtime.logging import configure_logging
+from modmesh.runtime.settings import Settings
+from modmesh.runtime.tracing import configure_tracing
+
+
+def split_address(address: str) -> tuple[str, int]:
+    """Splits "host:port" or "[v6]:port" into (host, port)."""
+    host, _, port = address.rpartition(":")
+    if not host or not port.isdigit():
+        raise ValueError(f"gateway address must be host:port, got {address!r}")
+    return host.strip("[]"), int(port)
+
+
+def main() -> None:
+    settings = Settings.from_env()
+    configure_logging("gateway", settings.log_level)
+    provider = configure_tracing("gateway")
+    host, port = split_address(settings.listen_addr("gateway"))
+    # uvicorn drains on SIGTERM and then re-raises the signal for the default handler,
+    # which would end the process with -SIGTERM; the drain is the whole of our answer.
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: None)
+    try:
+        uvicorn.run(
+            create_app(settings),
+            host=host,
+            port=port,
+            access_log=False,  # the telemetry middleware logs each request
+            log_config=None,  # keep the JSON logging configured above
+            timeout_graceful_shutdown=int(settings.drain_seconds),
+        )
+    finally:
+        provider.shutdown()
+
+
+if __name__ == "__main__":
+    main()
