@@ -1,0 +1,325 @@
+"""The gateway's REST API, against real termmatch, similarity and decision processes.
+
+Transcription is deliberately not started (its model is slow to load): cases may end
+FAILED, which is all the readiness probe and the case routes need.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from modmesh.gateway.app import create_app
+from modmesh.runtime.settings import Settings
+from tests.support import ServiceProcess, loopback_settings
+
+TERM = {"text": "free gift card", "severity": "high", "category": "scam"}
+
+
+@pytest.fixture(scope="module")
+def mesh_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return loopback_settings(tmp_path_factory.mktemp("gateway") / "data")
+
+
+@pytest.fixture(scope="module")
+def client(mesh_settings: Settings) -> Iterator[TestClient]:
+    with (
+        ServiceProcess("termmatch", mesh_settings),
+        ServiceProcess("similarity", mesh_settings),
+        ServiceProcess("decision", mesh_settings),
+        TestClient(create_app(mesh_settings)) as client,
+    ):
+        yield client
+
+
+def error_of(response: httpx.Response) -> dict[str, Any]:
+    body: dict[str, Any] = response.json()
+    assert set(body) == {"error"}, body
+    return body["error"]
+
+
+def blob_files(settings: Settings) -> set[Path]:
+    root = settings.data_dir / "blobs"
+    return {path for path in root.rglob("*") if path.is_file()} if root.exists() else set()
+
+
+# Term lists
+
+
+def test_a_term_list_is_created_read_extended_trimmed_and_matched(client: TestClient) -> None:
+    created = client.post(
+        "/v1/lists",
+        json={"list_id": "scams", "name": "Scams", "terms": [{"term_id": "gift", **TERM}]},
+    )
+    assert created.status_code == 201, created.text
+    assert created.headers["location"] == "/v1/lists/scams"
+    assert created.json()["version"] == 1
+    assert created.json()["terms"][0]["severity"] == "SEVERITY_HIGH"
+
+    added = client.post(
+        "/v1/lists/scams/terms",
+        json={"terms": [{"text": "wire the money", "severity": "critical", "category": "scam"}]},
+    )
+    assert added.status_code == 200, added.text
+    assert added.json()["version"] == 2
+    assert len(added.json()["terms"]) == 2
+
+    removed = client.delete("/v1/lists/scams/terms/gift")
+    assert removed.status_code == 200, removed.text
+    assert [t["text"] for t in removed.json()["terms"]] == ["wire the money"]
+
+    fetched = client.get("/v1/lists/scams").json()
+    assert fetched["version"] == 3
+    assert {"list_id": "scams", "name": "Scams", "version": 3, "term_count": 1} in client.get(
+        "/v1/lists"
+    ).json()["lists"]
+
+    matched = client.post(
+        "/v1/match", json={"text": "Please WIRE the money today", "list_ids": ["scams"]}
+    )
+    assert matched.status_code == 200, matched.text
+    [hit] = matched.json()["hits"]
+    assert hit["matched_text"] == "WIRE the money"
+    assert hit["list_version"] == 3
+    assert hit["span"] == {"start": 7, "end": 21}
+
+
+def test_an_unknown_list_is_a_404_with_the_json_error_body(client: TestClient) -> None:
+    response = client.get("/v1/lists/no-such-list")
+    assert response.status_code == 404
+    error = error_of(response)
+    assert error["code"] == "NOT_FOUND"
+    assert "no-such-list" in error["message"]
+    assert error["field_violations"] == [{"field": "list_id", "description": error["message"]}]
+
+
+@pytest.mark.parametrize(
+    "term",
+    [
+        {"severity": "high", "category": "scam"},
+        {**TERM, "severity": "apocalyptic"},
+        {**TERM, "severty": "high"},
+    ],
+    ids=["missing text", "unknown severity", "misspelt field"],
+)
+def test_a_malformed_term_is_a_422_before_any_service_is_asked(
+    client: TestClient, term: dict[str, str]
+) -> None:
+    response = client.post("/v1/lists", json={"list_id": "malformed", "name": "M", "terms": [term]})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"][:3] == ["body", "terms", 0]
+
+
+def test_a_term_only_the_service_can_judge_is_a_400_naming_the_field(client: TestClient) -> None:
+    response = client.post(
+        "/v1/lists", json={"list_id": "blank", "name": "B", "terms": [{**TERM, "text": "   "}]}
+    )
+    assert response.status_code == 400
+    error = error_of(response)
+    assert error["code"] == "INVALID_ARGUMENT"
+    [violation] = error["field_violations"]
+    assert violation["field"] == "terms[0].text"
+    assert "blank" in violation["description"]
+
+
+def test_creating_a_list_twice_is_a_409(client: TestClient) -> None:
+    body = {"list_id": "twice", "name": "Twice", "terms": [TERM]}
+    assert client.post("/v1/lists", json=body).status_code == 201
+    response = client.post("/v1/lists", json=body)
+    assert response.status_code == 409
+    assert error_of(response)["code"] == "ALREADY_EXISTS"
+
+
+# Media and cases
+
+
+def test_uploaded_media_opens_a_case_that_can_be_read_back(
+    client: TestClient, gift_card_clip: Path
+) -> None:
+    with gift_card_clip.open("rb") as media:
+        response = client.post(
+            "/v1/media",
+            data={"account_id": "acct-1", "capture_time": "2025-01-02T03:04:05+01:00"},
+            files={"file": ("clip.mp4", media, "video/mp4")},
+        )
+    assert response.status_code == 202, response.text
+    submitted = response.json()
+    assert submitted["duplicate"] is False
+    assert submitted["status"] == "CASE_STATUS_PROCESSING"
+    assert response.headers["location"] == f"/v1/cases/{submitted['case_id']}"
+
+    case = client.get(response.headers["location"])
+    assert case.status_code == 200, case.text
+    assert case.json()["case_id"] == submitted["case_id"]
+    assert case.json()["media"]["size_bytes"] == gift_card_clip.stat().st_size
+    assert case.json()["media"]["mime_type"] == "video/mp4"
+    assert case.json()["source"]["account_id"] == "acct-1"
+    assert case.json()["source"]["capture_time"] == "2025-01-02T02:04:05Z"
+    listed = client.get("/v1/cases", params={"limit": 500}).json()["cases"]
+    assert submitted["case_id"] in [c["case_id"] for c in listed]
+
+
+def test_an_empty_upload_is_a_400(client: TestClient) -> None:
+    response = client.post(
+        "/v1/media", data={"account_id": "acct-1"}, files={"file": ("empty.mp4", b"")}
+    )
+    assert response.status_code == 400
+    assert "empty" in error_of(response)["message"]
+
+
+def test_an_upload_that_is_not_media_is_a_400_naming_the_problem(client: TestClient) -> None:
+    response = client.post(
+        "/v1/media",
+        data={"account_id": "acct-1"},
+        files={"file": ("notes.mp4", b"these are not moving pictures", "video/mp4")},
+    )
+    assert response.status_code == 400
+    error = error_of(response)
+    assert "not a media file" in error["message"]
+    assert error["field_violations"][0]["field"] == "media"
+
+
+def test_an_upload_without_file_or_account_is_a_422(client: TestClient) -> None:
+    no_file = client.post("/v1/media", data={"account_id": "acct-1"}, files={"x": ("x", b"1")})
+    assert no_file.status_code == 422
+    assert ["body", "file"] in [d["loc"] for d in no_file.json()["detail"]]
+    no_account = client.post("/v1/media", files={"file": ("a.mp4", b"1")})
+    assert no_account.status_code == 422
+    assert no_account.json()["detail"][0]["loc"] == ["body", "account_id"]
+
+
+async def test_an_upload_over_the_limit_is_a_413_refused_before_the_rest_is_read(
+    mesh_settings: Settings,
+) -> None:
+    # httpx's ASGI transport hands the body over chunk by chunk, as a server does;
+    # no service is needed, as the gateway refuses the upload itself.
+    small = dataclasses.replace(mesh_settings, max_media_bytes=64 * 1024)
+    app = create_app(small)
+    boundary = "modmesh-test-boundary"
+    chunk, chunks = b"\0" * 16 * 1024, 1024
+    read = 0
+
+    async def body() -> AsyncIterator[bytes]:
+        nonlocal read
+        yield (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="account_id"\r\n\r\n'
+            f'acct-1\r\n--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+            'filename="big.mp4"\r\nContent-Type: video/mp4\r\n\r\n'
+        ).encode()
+        for _ in range(chunks):
+            read += 1
+            yield chunk
+        yield f"\r\n--{boundary}--\r\n".encode()
+
+    before = blob_files(small)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as gw,
+    ):
+        response = await gw.post(
+            "/v1/media",
+            content=body(),
+            headers={"content-type": f"multipart/form-data; boundary={boundary}"},
+        )
+    assert response.status_code == 413
+    assert error_of(response)["code"] == "RESOURCE_EXHAUSTED"
+    assert read <= 64 // 16 + 2, f"read {read} of {chunks} chunks before refusing"
+    assert blob_files(small) == before
+
+
+def test_an_unknown_case_is_a_404(client: TestClient) -> None:
+    response = client.get("/v1/cases/no-such-case")
+    assert response.status_code == 404
+    assert error_of(response)["code"] == "NOT_FOUND"
+
+
+def test_an_unknown_case_status_is_a_422(client: TestClient) -> None:
+    assert client.get("/v1/cases", params={"status": "pending"}).status_code == 422
+    assert client.get("/v1/cases", params={"status": "open"}).status_code == 200
+
+
+def test_an_action_on_an_unknown_case_is_a_404_and_a_malformed_one_a_422(
+    client: TestClient,
+) -> None:
+    action = {"type": "no_violation", "actor": "reviewer-1", "reason": "fine"}
+    assert client.post("/v1/cases/no-such-case/actions", json=action).status_code == 404
+    malformed = client.post("/v1/cases/x/actions", json={**action, "type": "ban"})
+    assert malformed.status_code == 422
+
+
+# Similarity
+
+
+def test_a_known_item_is_found_again_by_search(client: TestClient, gift_card_clip: Path) -> None:
+    media = gift_card_clip.read_bytes()
+    added = client.post(
+        "/v1/similarity/items",
+        data={"bank": "gateway-known", "item_id": "gift-card", "label": "known scam"},
+        files={"file": ("clip.mp4", media, "video/mp4")},
+    )
+    assert added.status_code == 201, added.text
+    assert added.json()["item_id"] == "gift-card"
+    assert added.json()["hash_count"] > 0
+
+    found = client.post(
+        "/v1/similarity/search",
+        data={"banks": "gateway-known", "k": "5"},
+        files={"file": ("query.mp4", media, "video/mp4")},
+    )
+    assert found.status_code == 200, found.text
+    best = found.json()["matches"][0]
+    assert (best["item_id"], best["bank"], best["label"]) == (
+        "gift-card",
+        "gateway-known",
+        "known scam",
+    )
+    assert best["distance"] == 0
+
+
+# Health and the document
+
+
+def test_liveness_is_200(client: TestClient) -> None:
+    assert client.get("/healthz").status_code == 200
+
+
+def test_readiness_is_503_naming_the_service_that_is_not_serving(client: TestClient) -> None:
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json() == {
+        "ready": False,
+        "services": {
+            "decision": "SERVING",
+            "termmatch": "SERVING",
+            "similarity": "SERVING",
+            "transcription": "UNAVAILABLE",
+        },
+    }
+
+
+def test_the_openapi_document_lists_every_route(client: TestClient) -> None:
+    document = client.get("/openapi.json").json()
+    assert document["info"]["title"] == "modmesh gateway"
+    assert set(document["paths"]) == {
+        "/v1/media",
+        "/v1/cases",
+        "/v1/cases/{case_id}",
+        "/v1/cases/{case_id}/actions",
+        "/v1/lists",
+        "/v1/lists/{list_id}",
+        "/v1/lists/{list_id}/terms",
+        "/v1/lists/{list_id}/terms/{term_id}",
+        "/v1/match",
+        "/v1/similarity/items",
+        "/v1/similarity/search",
+        "/healthz",
+        "/readyz",
+    }
+    case = document["components"]["schemas"]["modmesh.decision.v1.Case"]
+    assert "CASE_STATUS_OPEN" in case["properties"]["status"]["enum"]
