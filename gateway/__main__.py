@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import signal
 
+import structlog
 import uvicorn
 
 from modmesh.gateway.app import create_app
 from modmesh.runtime.logging import configure_logging
 from modmesh.runtime.settings import Settings
 from modmesh.runtime.tracing import configure_tracing
+
+log = structlog.get_logger()
 
 
 def split_address(address: str) -> tuple[str, int]:
@@ -28,6 +31,8 @@ def main() -> None:
     # uvicorn drains on SIGTERM and then re-raises the signal for the default handler,
     # which would end the process with -SIGTERM; the drain is the whole of our answer.
     signal.signal(signal.SIGTERM, lambda _signum, _frame: None)
+    # uvicorn's own lifecycle lines are below the stdlib log level: say it here, as JSON.
+    log.info("listening", address=f"{host}:{port}")
     try:
         uvicorn.run(
             create_app(settings),
@@ -37,6 +42,7 @@ def main() -> None:
             log_config=None,  # keep the JSON logging configured above
             timeout_graceful_shutdown=int(settings.drain_seconds),
         )
+        log.info("stopped")
     finally:
         provider.shutdown()
 

@@ -233,6 +233,24 @@ async def test_an_upload_over_the_limit_is_a_413_refused_before_the_rest_is_read
     assert blob_files(small) == before
 
 
+def test_an_unexpected_failure_is_a_json_500_naming_the_trace_never_a_traceback(
+    mesh_settings: Settings,
+) -> None:
+    app = create_app(mesh_settings)
+
+    @app.get("/v1/broken")
+    async def broken() -> None:
+        raise RuntimeError("secret internals")
+
+    with TestClient(app) as gateway:
+        response = gateway.get("/v1/broken")
+    assert response.status_code == 500
+    error = error_of(response)
+    assert error["code"] == "INTERNAL"
+    assert "trace id" in error["message"]
+    assert "secret" not in response.text
+
+
 def test_an_unknown_case_is_a_404(client: TestClient) -> None:
     response = client.get("/v1/cases/no-such-case")
     assert response.status_code == 404
