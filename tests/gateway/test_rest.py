@@ -194,6 +194,12 @@ def test_an_upload_without_file_or_account_is_a_422(client: TestClient) -> None:
     assert no_account.json()["detail"][0]["loc"] == ["body", "account_id"]
 
 
+def test_an_upload_that_is_not_a_multipart_form_is_a_400(client: TestClient) -> None:
+    response = client.post("/v1/media", json={"account_id": "acct-1"})
+    assert response.status_code == 400
+    assert "multipart/form-data" in error_of(response)["message"]
+
+
 async def test_an_upload_over_the_limit_is_a_413_refused_before_the_rest_is_read(
     mesh_settings: Settings,
 ) -> None:
