@@ -32,7 +32,7 @@ def loopback_settings(data_dir: Path, **overrides: object) -> Settings:
         f"{name}_addr": f"127.0.0.1:{free_port()}"
         for name in ("decision", "transcription", "termmatch", "similarity", "gateway")
     }
-    return replace(Settings(data_dir=data_dir), **ports, **overrides)  # type: ignore[arg-type]
+    return replace(Settings(data_dir=data_dir), **ports, **overrides)
 
 
 class ServiceProcess:
