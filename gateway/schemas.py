@@ -30,7 +30,7 @@ class CaseStatusName(StrEnum):
     CLOSED = "closed"
     FAILED = "failed"
 
-    def to_proto(self) -> decision_pb2.CaseStatus.ValueType:
+    def to_proto(self) -> decision_pb2.CaseStatus:
         return decision_pb2.CaseStatus.Value(f"CASE_STATUS_{self.name}")
 
 

@@ -15,6 +15,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from modmesh.runtime.clients import wait_until_serving
 from modmesh.runtime.settings import Settings
@@ -26,13 +27,21 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def loopback_settings(data_dir: Path, **overrides: object) -> Settings:
+def loopback_settings(data_dir: Path, **overrides: Any) -> Settings:
     """Settings whose every address is a free loopback port and whose data stays in data_dir."""
-    ports = {
-        f"{name}_addr": f"127.0.0.1:{free_port()}"
-        for name in ("decision", "transcription", "termmatch", "similarity", "gateway")
-    }
-    return replace(Settings(data_dir=data_dir), **ports, **overrides)
+
+    def loopback() -> str:
+        return f"127.0.0.1:{free_port()}"
+
+    settings = Settings(
+        data_dir=data_dir,
+        decision_addr=loopback(),
+        transcription_addr=loopback(),
+        termmatch_addr=loopback(),
+        similarity_addr=loopback(),
+        gateway_addr=loopback(),
+    )
+    return replace(settings, **overrides)
 
 
 class ServiceProcess:

@@ -47,7 +47,7 @@ _ACTION_TO_PB = {
 _ACTION_FROM_PB = {number: action for action, number in _ACTION_TO_PB.items()}
 
 
-def status_from_pb(number: int) -> domain.CaseStatus | None:
+def status_from_pb(number: decision_pb2.CaseStatus) -> domain.CaseStatus | None:
     """The status a ListCases request filters on; None (UNSPECIFIED) means every status."""
     if number == decision_pb2.CASE_STATUS_UNSPECIFIED:
         return None
@@ -60,7 +60,7 @@ def status_to_pb(status: domain.CaseStatus) -> decision_pb2.CaseStatus:
     return _STATUS_TO_PB[status]
 
 
-def action_type_from_pb(number: int) -> domain.ActionType:
+def action_type_from_pb(number: decision_pb2.ActionType) -> domain.ActionType:
     if number not in _ACTION_FROM_PB:
         raise InvalidArgument("type must be NO_VIOLATION, REMOVE_CONTENT or ESCALATE", field="type")
     return _ACTION_FROM_PB[number]

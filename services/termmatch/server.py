@@ -16,7 +16,7 @@ from modmesh.common.v1 import evidence_pb2
 from modmesh.runtime.errors import Unavailable
 from modmesh.runtime.server import Service
 from modmesh.runtime.settings import Settings
-from modmesh.termmatch.model import Hit, MatchResult, Term, TermDraft, TermList, Word
+from modmesh.termmatch.model import Hit, MatchResult, Severity, Term, TermDraft, TermList, Word
 from modmesh.termmatch.service import TermMatch
 from modmesh.termmatch.storage import SqlListStore
 from modmesh.termmatch.v1 import termmatch_pb2 as pb
@@ -108,10 +108,17 @@ def _draft_from_pb(term: pb.Term) -> TermDraft:
 
 
 def _term_to_pb(term: Term) -> pb.Term:
-    # model.Severity mirrors evidence_pb2.Severity value for value.
     return pb.Term(
-        term_id=term.term_id, text=term.text, severity=int(term.severity), category=term.category
+        term_id=term.term_id,
+        text=term.text,
+        severity=_severity_to_pb(term.severity),
+        category=term.category,
     )
+
+
+def _severity_to_pb(severity: Severity) -> str:
+    # The wire enum's names are the domain's with the buf-style prefix.
+    return f"SEVERITY_{severity.name}"
 
 
 def _timestamp(moment: datetime) -> Timestamp:
@@ -147,7 +154,7 @@ def _hit_to_pb(hit: Hit) -> evidence_pb2.TermHit:
         term=hit.term.text,
         list_id=hit.list_id,
         list_version=hit.list_version,
-        severity=int(hit.term.severity),
+        severity=_severity_to_pb(hit.term.severity),
         category=hit.term.category,
         span=evidence_pb2.TextSpan(start=hit.start, end=hit.end),
         matched_text=hit.matched_text,

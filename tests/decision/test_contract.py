@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import grpc
 import pytest
@@ -156,7 +157,7 @@ def test_an_action_on_an_unknown_case_is_not_found(
     ],
 )
 def test_an_incomplete_action_is_invalid_naming_the_missing_field(
-    decision: decision_pb2_grpc.DecisionServiceStub, request_fields: dict[str, object], field: str
+    decision: decision_pb2_grpc.DecisionServiceStub, request_fields: dict[str, Any], field: str
 ) -> None:
     request = decision_pb2.RecordActionRequest(case_id="any", **request_fields)
 

@@ -160,7 +160,9 @@ def test_edits_bump_the_version_and_the_next_match_uses_it(
 # Refusals: each names the problem in its message and its field violation.
 
 
-def term(text: str = "something new", severity: int = LOW, term_id: str = "") -> pb.Term:
+def term(
+    text: str = "something new", severity: evidence_pb2.Severity = LOW, term_id: str = ""
+) -> pb.Term:
     return pb.Term(text=text, severity=severity, term_id=term_id)
 
 
