@@ -57,12 +57,11 @@ def probe(path: Path) -> MediaInfo:
         check=False,
     )
     if result.returncode != 0:
-        raise InvalidArgument(
-            "not a media file: ffmpeg cannot read it ("
-            + (result.stderr.decode(errors="replace").strip().splitlines() or ["no detail"])[-1]
-            + ")",
-            field="media",
-        )
+        lines = result.stderr.decode(errors="replace").strip().splitlines() or ["no detail"]
+        # ffmpeg names the file it read; where a service keeps its blobs is not the
+        # caller's business, so only the reason is passed on.
+        reason = lines[-1].replace(f"{path}: ", "").replace(str(path), "the file")
+        raise InvalidArgument(f"not a media file: ffmpeg cannot read it ({reason})", field="media")
     described = json.loads(result.stdout or b"{}")
     fmt = described.get("format", {})
     if fmt.get("format_name") in TEXT_ART_FORMATS:

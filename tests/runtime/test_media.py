@@ -19,6 +19,17 @@ def test_a_file_that_is_not_media_is_refused(tmp_path: Path) -> None:
         probe(text)
 
 
+def test_the_refusal_of_unreadable_bytes_does_not_reveal_where_they_are_stored(
+    tmp_path: Path,
+) -> None:
+    garbage = tmp_path / "secret-storage-dir" / "blob"
+    garbage.parent.mkdir()
+    garbage.write_bytes(bytes(range(256)) * 40)
+    with pytest.raises(InvalidArgument, match="not a media file") as refused:
+        probe(garbage)
+    assert "secret-storage-dir" not in str(refused.value)
+
+
 def test_audio_decodes_to_16khz_mono_samples(gift_card_clip: Path) -> None:
     samples = decode_audio(gift_card_clip)
     seconds = len(samples) / AUDIO_SAMPLE_RATE
