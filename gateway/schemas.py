@@ -120,9 +120,11 @@ class SimilarityItemForm(_Strict):
 
 
 class SimilaritySearchForm(_Strict):
-    k: int = Field(0, description="Most items to return; 0 means the default (10).")
-    max_distance: int = Field(
-        0, description="Largest Hamming distance that matches; 0 means the default (31)."
+    k: int | None = Field(None, description="Most items to return, 1 to 100; default 10.")
+    max_distance: int | None = Field(
+        None,
+        description="Largest Hamming distance that matches, 0 to 256; default 31. "
+        "0 finds exact copies only.",
     )
     banks: str = Field("", description="Comma-separated banks to search; empty: every bank.")
 

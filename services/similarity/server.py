@@ -50,8 +50,8 @@ class SimilarityServicer(similarity_pb2_grpc.SimilarityServiceServicer):
         # proto3 cannot tell 0 from unset, so 0 asks for the default.
         result = await self._core.search(
             query,
-            k=request.k or None,
-            max_distance=request.max_distance or None,
+            k=request.k if request.HasField("k") else None,
+            max_distance=request.max_distance if request.HasField("max_distance") else None,
             banks=list(request.banks),
         )
         return similarity_pb2.SearchResponse(

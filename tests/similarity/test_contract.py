@@ -108,6 +108,27 @@ def test_search_by_hashes_finds_the_item(
     assert [m.item_id for m in response.matches] == [known_item.item_id]
 
 
+def test_max_distance_zero_asks_for_exact_copies_only(
+    stub: similarity_pb2_grpc.SimilarityServiceStub,
+    known_item: similarity_pb2.AddItemResponse,
+    gift_card_clip: Path,
+    reencoded_clip: Path,
+) -> None:
+    def exact(clip: Path) -> list[similarity_pb2.FrameHash]:
+        return [
+            similarity_pb2.FrameHash(pdq_hex=h.hex, timestamp_seconds=h.timestamp_seconds)
+            for h in hash_frames(clip, fps=1.0)
+        ]
+
+    def search(clip: Path) -> similarity_pb2.SearchResponse:
+        hashes = similarity_pb2.FrameHashes(frames=exact(clip))
+        return stub.Search(similarity_pb2.SearchRequest(hashes=hashes, max_distance=0))
+
+    original = search(gift_card_clip)
+    assert [(m.item_id, m.distance) for m in original.matches] == [(known_item.item_id, 0)]
+    assert all(m.distance == 0 for m in search(reencoded_clip).matches)
+
+
 def test_unrelated_and_audio_only_media_find_nothing(
     stub: similarity_pb2_grpc.SimilarityServiceStub,
     blobs: BlobStore,
@@ -151,6 +172,7 @@ def missing_blob(blobs: BlobStore) -> Blob:
         ("Search", lambda b, c: search_request(banks=["nope"]), "NOT_FOUND", "bank 'nope'"),
         ("Search", lambda b, c: search_request(banks=["Bad Bank"]), "INVALID_ARGUMENT", "banks[0]"),
         ("Search", lambda b, c: search_request(k=101), "INVALID_ARGUMENT", "k must be"),
+        ("Search", lambda b, c: search_request(k=0), "INVALID_ARGUMENT", "k must be"),
         ("Search", lambda b, c: search_request(k=-1), "INVALID_ARGUMENT", "k must be"),
         (
             "Search",
@@ -216,6 +238,7 @@ def missing_blob(blobs: BlobStore) -> Blob:
         "bad bank name in search",
         "k too large",
         "k negative",
+        "k zero",
         "max_distance too large",
         "bad hex",
         "no query",

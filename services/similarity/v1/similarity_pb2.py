@@ -26,7 +26,7 @@ _sym_db = _symbol_database.Default()
 from modmesh.common.v1 import evidence_pb2 as modmesh_dot_common_dot_v1_dot_evidence__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&modmesh/similarity/v1/similarity.proto\x12\x15modmesh.similarity.v1\x1a modmesh/common/v1/evidence.proto\"H\n\tFrameHash\x12\x0f\n\x07pdq_hex\x18\x01 \x01(\t\x12\x19\n\x11timestamp_seconds\x18\x02 \x01(\x01\x12\x0f\n\x07quality\x18\x03 \x01(\x05\"?\n\x0b\x46rameHashes\x12\x30\n\x06\x66rames\x18\x01 \x03(\x0b\x32 .modmesh.similarity.v1.FrameHash\"j\n\x0e\x41\x64\x64ItemRequest\x12*\n\x05media\x18\x01 \x01(\x0b\x32\x1b.modmesh.common.v1.MediaRef\x12\x0c\n\x04\x62\x61nk\x18\x02 \x01(\t\x12\x0f\n\x07item_id\x18\x03 \x01(\t\x12\r\n\x05label\x18\x04 \x01(\t\"\\\n\x0f\x41\x64\x64ItemResponse\x12\x0f\n\x07item_id\x18\x01 \x01(\t\x12\x0c\n\x04\x62\x61nk\x18\x02 \x01(\t\x12\x12\n\nhash_count\x18\x03 \x01(\x05\x12\x16\n\x0eindex_snapshot\x18\x04 \x01(\t\"\xac\x01\n\rSearchRequest\x12,\n\x05media\x18\x01 \x01(\x0b\x32\x1b.modmesh.common.v1.MediaRefH\x00\x12\x34\n\x06hashes\x18\x02 \x01(\x0b\x32\".modmesh.similarity.v1.FrameHashesH\x00\x12\t\n\x01k\x18\x03 \x01(\x05\x12\x14\n\x0cmax_distance\x18\x04 \x01(\x05\x12\r\n\x05\x62\x61nks\x18\x05 \x03(\tB\x07\n\x05query\"w\n\x0eSearchResponse\x12\x33\n\x07matches\x18\x01 \x03(\x0b\x32\".modmesh.common.v1.SimilarityMatch\x12\x18\n\x10query_hash_count\x18\x02 \x01(\x05\x12\x16\n\x0eindex_snapshot\x18\x03 \x01(\t2\xc4\x01\n\x11SimilarityService\x12X\n\x07\x41\x64\x64Item\x12%.modmesh.similarity.v1.AddItemRequest\x1a&.modmesh.similarity.v1.AddItemResponse\x12U\n\x06Search\x12$.modmesh.similarity.v1.SearchRequest\x1a%.modmesh.similarity.v1.SearchResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&modmesh/similarity/v1/similarity.proto\x12\x15modmesh.similarity.v1\x1a modmesh/common/v1/evidence.proto\"H\n\tFrameHash\x12\x0f\n\x07pdq_hex\x18\x01 \x01(\t\x12\x19\n\x11timestamp_seconds\x18\x02 \x01(\x01\x12\x0f\n\x07quality\x18\x03 \x01(\x05\"?\n\x0b\x46rameHashes\x12\x30\n\x06\x66rames\x18\x01 \x03(\x0b\x32 .modmesh.similarity.v1.FrameHash\"j\n\x0e\x41\x64\x64ItemRequest\x12*\n\x05media\x18\x01 \x01(\x0b\x32\x1b.modmesh.common.v1.MediaRef\x12\x0c\n\x04\x62\x61nk\x18\x02 \x01(\t\x12\x0f\n\x07item_id\x18\x03 \x01(\t\x12\r\n\x05label\x18\x04 \x01(\t\"\\\n\x0f\x41\x64\x64ItemResponse\x12\x0f\n\x07item_id\x18\x01 \x01(\t\x12\x0c\n\x04\x62\x61nk\x18\x02 \x01(\t\x12\x12\n\nhash_count\x18\x03 \x01(\x05\x12\x16\n\x0eindex_snapshot\x18\x04 \x01(\t\"\xcd\x01\n\rSearchRequest\x12,\n\x05media\x18\x01 \x01(\x0b\x32\x1b.modmesh.common.v1.MediaRefH\x00\x12\x34\n\x06hashes\x18\x02 \x01(\x0b\x32\".modmesh.similarity.v1.FrameHashesH\x00\x12\x0e\n\x01k\x18\x03 \x01(\x05H\x01\x88\x01\x01\x12\x19\n\x0cmax_distance\x18\x04 \x01(\x05H\x02\x88\x01\x01\x12\r\n\x05\x62\x61nks\x18\x05 \x03(\tB\x07\n\x05queryB\x04\n\x02_kB\x0f\n\r_max_distance\"w\n\x0eSearchResponse\x12\x33\n\x07matches\x18\x01 \x03(\x0b\x32\".modmesh.common.v1.SimilarityMatch\x12\x18\n\x10query_hash_count\x18\x02 \x01(\x05\x12\x16\n\x0eindex_snapshot\x18\x03 \x01(\t2\xc4\x01\n\x11SimilarityService\x12X\n\x07\x41\x64\x64Item\x12%.modmesh.similarity.v1.AddItemRequest\x1a&.modmesh.similarity.v1.AddItemResponse\x12U\n\x06Search\x12$.modmesh.similarity.v1.SearchRequest\x1a%.modmesh.similarity.v1.SearchResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -42,9 +42,9 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_ADDITEMRESPONSE']._serialized_start=346
   _globals['_ADDITEMRESPONSE']._serialized_end=438
   _globals['_SEARCHREQUEST']._serialized_start=441
-  _globals['_SEARCHREQUEST']._serialized_end=613
-  _globals['_SEARCHRESPONSE']._serialized_start=615
-  _globals['_SEARCHRESPONSE']._serialized_end=734
-  _globals['_SIMILARITYSERVICE']._serialized_start=737
-  _globals['_SIMILARITYSERVICE']._serialized_end=933
+  _globals['_SEARCHREQUEST']._serialized_end=646
+  _globals['_SEARCHRESPONSE']._serialized_start=648
+  _globals['_SEARCHRESPONSE']._serialized_end=767
+  _globals['_SIMILARITYSERVICE']._serialized_start=770
+  _globals['_SIMILARITYSERVICE']._serialized_end=966
 # @@protoc_insertion_point(module_scope)
