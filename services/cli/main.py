@@ -40,7 +40,7 @@ def _start(settings: Settings, seed: bool) -> Mesh:
         mesh.start()
         if seed:
             for line in seed_samples(settings):
-                print(f"  loaded sample {line}", file=sys.stderr)
+                print(f"  loaded {line}", file=sys.stderr)
     except BaseException:
         mesh.stop()
         raise

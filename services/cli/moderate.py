@@ -36,6 +36,23 @@ def moderate(
     progress: bool = True,
 ) -> dict[str, Any]:
     """Submits `path` and returns the finished case as the gateway's JSON."""
+    try:
+        return _moderate(gateway_url, path, account_id, content_id, timeout, progress)
+    except httpx.TransportError as error:
+        raise ModerationError(
+            f"cannot reach the gateway at {gateway_url} ({error}); is the mesh running? "
+            "Start it with `modmesh up`."
+        ) from None
+
+
+def _moderate(
+    gateway_url: str,
+    path: Path,
+    account_id: str,
+    content_id: str | None,
+    timeout: float,
+    progress: bool,
+) -> dict[str, Any]:
     mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     form = {"account_id": account_id, "content_id": content_id or path.name}
     with httpx.Client(base_url=gateway_url, timeout=60) as client, path.open("rb") as media:

@@ -25,7 +25,7 @@ def seed_samples(settings: Settings) -> list[str]:
     with grpc.insecure_channel(settings.termmatch_addr) as channel:
         try:
             termmatch_pb2_grpc.TermMatchServiceStub(channel).CreateList(request, timeout=30)
-            added.append(f"term list {request.list_id} ({len(request.terms)} terms)")
+            added.append(f"sample term list {request.list_id} ({len(request.terms)} terms)")
         except grpc.RpcError as error:
             if error.code() != grpc.StatusCode.ALREADY_EXISTS:
                 raise

@@ -128,3 +128,23 @@ def test_a_re_encoded_copy_of_a_known_clip_is_found_in_its_bank(
     assert SAMPLE_BANK in banks, case["similarity_matches"]
     assert banks[SAMPLE_BANK]["item_id"] == "sample-clip"
     assert banks[SAMPLE_BANK].get("distance", 0) <= 31
+
+
+def test_a_file_that_is_not_media_is_refused_and_the_mesh_keeps_serving(
+    mesh: Settings, tmp_path: Path, media_dir: Path
+) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("meeting notes, not a video\n" * 20)
+    result = subprocess.run(
+        [*MODMESH, "moderate", str(notes), "--quiet"],
+        env={**os.environ, **mesh.to_env()},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    assert "upload refused (400)" in result.stderr
+    assert "not a media file" in result.stderr
+
+    after = moderate(mesh, CLIP)
+    assert after["status"] == "CASE_STATUS_OPEN"
