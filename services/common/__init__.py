@@ -1,1 +1,2 @@
-"""common"""
+"""Evidence shared by every service: the generated contracts (v1) and their
+plain-Python vocabulary (evidence.py)."""

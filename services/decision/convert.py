@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from modmesh.common.evidence import Severity, TimeRange, Word
 from modmesh.common.v1 import evidence_pb2
 from modmesh.decision import domain
 from modmesh.decision.v1 import decision_pb2
@@ -31,11 +32,11 @@ _PRIORITY_TO_PB = {
 }
 
 _SEVERITY_TO_PB = {
-    domain.Severity.UNSPECIFIED: evidence_pb2.SEVERITY_UNSPECIFIED,
-    domain.Severity.LOW: evidence_pb2.SEVERITY_LOW,
-    domain.Severity.MEDIUM: evidence_pb2.SEVERITY_MEDIUM,
-    domain.Severity.HIGH: evidence_pb2.SEVERITY_HIGH,
-    domain.Severity.CRITICAL: evidence_pb2.SEVERITY_CRITICAL,
+    Severity.UNSPECIFIED: evidence_pb2.SEVERITY_UNSPECIFIED,
+    Severity.LOW: evidence_pb2.SEVERITY_LOW,
+    Severity.MEDIUM: evidence_pb2.SEVERITY_MEDIUM,
+    Severity.HIGH: evidence_pb2.SEVERITY_HIGH,
+    Severity.CRITICAL: evidence_pb2.SEVERITY_CRITICAL,
 }
 _SEVERITY_FROM_PB = {number: severity for severity, number in _SEVERITY_TO_PB.items()}
 
@@ -86,7 +87,7 @@ def media_ref(blob: Blob) -> evidence_pb2.MediaRef:
     )
 
 
-def words_to_pb(words: Iterable[domain.Word]) -> list[evidence_pb2.Word]:
+def words_to_pb(words: Iterable[Word]) -> list[evidence_pb2.Word]:
     return [
         evidence_pb2.Word(
             text=w.text,
@@ -107,9 +108,7 @@ def transcript_from_pb(
 ) -> domain.Transcript:
     return domain.Transcript(
         text=text,
-        words=tuple(
-            domain.Word(w.text, w.start_seconds, w.end_seconds, w.probability) for w in words
-        ),
+        words=tuple(Word(w.text, w.start_seconds, w.end_seconds, w.probability) for w in words),
         language=language,
         language_probability=language_probability,
         model_name=model.name,
@@ -124,7 +123,7 @@ def term_hit_from_pb(hit: evidence_pb2.TermHit) -> domain.TermHit:
         list_id=hit.list_id,
         list_version=hit.list_version,
         # A severity newer than this service still counts as evidence, as unspecified.
-        severity=_SEVERITY_FROM_PB.get(hit.severity, domain.Severity.UNSPECIFIED),
+        severity=_SEVERITY_FROM_PB.get(hit.severity, Severity.UNSPECIFIED),
         category=hit.category,
         span_start=hit.span.start,
         span_end=hit.span.end,
@@ -190,11 +189,11 @@ def case_to_pb(case: domain.Case) -> decision_pb2.Case:
     return message
 
 
-def _range_from_pb(time_range: evidence_pb2.TimeRange) -> domain.TimeRange:
-    return domain.TimeRange(time_range.start_seconds, time_range.end_seconds)
+def _range_from_pb(time_range: evidence_pb2.TimeRange) -> TimeRange:
+    return TimeRange(time_range.start_seconds, time_range.end_seconds)
 
 
-def _range_to_pb(time_range: domain.TimeRange) -> evidence_pb2.TimeRange:
+def _range_to_pb(time_range: TimeRange) -> evidence_pb2.TimeRange:
     return evidence_pb2.TimeRange(
         start_seconds=time_range.start_seconds, end_seconds=time_range.end_seconds
     )

@@ -11,17 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from modmesh.common.evidence import Severity, TimeRange, Word
 from modmesh.runtime.blobs import Blob
-
-
-class Severity(enum.IntEnum):
-    """A term's seriousness as its list says; ordered so that max() finds the worst."""
-
-    UNSPECIFIED = 0
-    LOW = 1
-    MEDIUM = 2
-    HIGH = 3
-    CRITICAL = 4
 
 
 class Priority(enum.IntEnum):
@@ -45,20 +36,6 @@ class ActionType(enum.Enum):
     NO_VIOLATION = "NO_VIOLATION"
     REMOVE_CONTENT = "REMOVE_CONTENT"
     ESCALATE = "ESCALATE"
-
-
-@dataclass(frozen=True)
-class TimeRange:
-    start_seconds: float
-    end_seconds: float
-
-
-@dataclass(frozen=True)
-class Word:
-    text: str
-    start_seconds: float
-    end_seconds: float
-    probability: float = 0.0
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,9 @@ from typing import Protocol, TypeVar
 import grpc
 import structlog
 
+from modmesh.common.evidence import Word
 from modmesh.decision import convert
-from modmesh.decision.domain import Case, Evidence, SimilarityMatch, TermHit, Transcript, Word
+from modmesh.decision.domain import Case, Evidence, SimilarityMatch, TermHit, Transcript
 from modmesh.decision.rules import apply_default_rule
 from modmesh.decision.storage import CaseStore
 from modmesh.runtime.blobs import Blob

@@ -9,16 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from modmesh.common.evidence import Severity, TimeRange
 from modmesh.decision.domain import (
     CaseStatus,
     Evidence,
     Outcome,
     Priority,
     RuleRef,
-    Severity,
     SimilarityMatch,
     TermHit,
-    TimeRange,
 )
 
 DEFAULT_RULE = RuleRef("default-any-evidence", 1)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from annoy import AnnoyIndex
 
+from modmesh.common.evidence import TimeRange
 from modmesh.similarity.hashing import PDQ_BITS, FrameHash
 from modmesh.similarity.store import ItemStore, StoredItem
 
@@ -36,12 +37,6 @@ _BUILDING_PREFIX = ".building-"
 
 
 @dataclass(frozen=True)
-class TimeSpan:
-    start_seconds: float
-    end_seconds: float
-
-
-@dataclass(frozen=True)
 class Match:
     """A known item near the query, with how much of each side matched and where."""
 
@@ -51,8 +46,8 @@ class Match:
     distance: int
     query_match_percent: float
     item_match_percent: float
-    query_ranges: tuple[TimeSpan, ...]
-    item_ranges: tuple[TimeSpan, ...]
+    query_ranges: tuple[TimeRange, ...]
+    item_ranges: tuple[TimeRange, ...]
     label: str
     index_snapshot: str
 
@@ -255,15 +250,15 @@ def _match(
     )
 
 
-def merge_ranges(timestamps: Collection[float], frame_seconds: float) -> tuple[TimeSpan, ...]:
+def merge_ranges(timestamps: Collection[float], frame_seconds: float) -> tuple[TimeRange, ...]:
     """Time ranges covered by frames at `timestamps`, each lasting `frame_seconds`,
     with touching or overlapping frames merged into one range."""
-    spans: list[TimeSpan] = []
+    spans: list[TimeRange] = []
     for start in sorted(timestamps):
         end = start + frame_seconds
         # A small tolerance: consecutive samples at 1/fps touch up to float rounding.
         if spans and start <= spans[-1].end_seconds + 1e-6:
-            spans[-1] = TimeSpan(spans[-1].start_seconds, max(spans[-1].end_seconds, end))
+            spans[-1] = TimeRange(spans[-1].start_seconds, max(spans[-1].end_seconds, end))
         else:
-            spans.append(TimeSpan(start, end))
+            spans.append(TimeRange(start, end))
     return tuple(spans)

@@ -6,11 +6,11 @@ from collections.abc import Iterable
 
 import grpc
 
+from modmesh.common.evidence import TimeRange
 from modmesh.common.v1 import evidence_pb2
 from modmesh.runtime.blobs import Blob
 from modmesh.runtime.server import Service
 from modmesh.runtime.settings import Settings
-from modmesh.similarity.index import TimeSpan
 from modmesh.similarity.service import QueryHash, Similarity
 from modmesh.similarity.v1 import similarity_pb2, similarity_pb2_grpc
 
@@ -78,7 +78,7 @@ def _blob(media: evidence_pb2.MediaRef) -> Blob:
     return Blob(media.sha256, media.uri, media.size_bytes, media.mime_type)
 
 
-def _ranges(spans: Iterable[TimeSpan]) -> list[evidence_pb2.TimeRange]:
+def _ranges(spans: Iterable[TimeRange]) -> list[evidence_pb2.TimeRange]:
     return [
         evidence_pb2.TimeRange(start_seconds=s.start_seconds, end_seconds=s.end_seconds)
         for s in spans

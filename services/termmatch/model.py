@@ -5,17 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from enum import IntEnum
 
-
-class Severity(IntEnum):
-    """Mirrors modmesh.common.v1.Severity value for value (the servicer relies on it)."""
-
-    UNSPECIFIED = 0
-    LOW = 1
-    MEDIUM = 2
-    HIGH = 3
-    CRITICAL = 4
+from modmesh.common.evidence import Severity, TimeRange
 
 
 @dataclass(frozen=True)
@@ -54,21 +45,6 @@ class TermList:
     created_at: datetime
     #: When this version was created.
     updated_at: datetime
-
-
-@dataclass(frozen=True)
-class Word:
-    """A timed word, e.g. from a transcript; its text may carry spaces and punctuation."""
-
-    text: str
-    start_seconds: float
-    end_seconds: float
-
-
-@dataclass(frozen=True)
-class TimeRange:
-    start_seconds: float
-    end_seconds: float
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,12 @@ from datetime import UTC, datetime
 import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from modmesh.common.evidence import Severity, Word
 from modmesh.common.v1 import evidence_pb2
 from modmesh.runtime.errors import Unavailable
 from modmesh.runtime.server import Service
 from modmesh.runtime.settings import Settings
-from modmesh.termmatch.model import Hit, MatchResult, Severity, Term, TermDraft, TermList, Word
+from modmesh.termmatch.model import Hit, MatchResult, Term, TermDraft, TermList
 from modmesh.termmatch.service import TermMatch
 from modmesh.termmatch.storage import SqlListStore
 from modmesh.termmatch.v1 import termmatch_pb2 as pb

@@ -15,18 +15,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
+from modmesh.common.evidence import Severity, TimeRange, Word
 from modmesh.runtime.errors import InvalidArgument, NotFound, ResourceExhausted
 from modmesh.termmatch.matcher import Matcher, MatcherFactory, TokenMatcher
-from modmesh.termmatch.model import (
-    Hit,
-    MatchResult,
-    Severity,
-    Term,
-    TermDraft,
-    TermList,
-    TimeRange,
-    Word,
-)
+from modmesh.termmatch.model import Hit, MatchResult, Term, TermDraft, TermList
 from modmesh.termmatch.normalize import analyze, term_tokens
 from modmesh.termmatch.storage import ListStore
 

@@ -26,8 +26,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
+from modmesh.common.evidence import Severity
 from modmesh.runtime.errors import AlreadyExists, FailedPrecondition
-from modmesh.termmatch.model import Severity, Term, TermList
+from modmesh.termmatch.model import Term, TermList
 
 
 class ListStore(Protocol):

@@ -19,6 +19,7 @@ import numpy as np
 import whisperx
 from faster_whisper import WhisperModel
 
+from modmesh.common.evidence import Word
 from modmesh.runtime.media import AUDIO_SAMPLE_RATE, decode_audio, probe
 from modmesh.runtime.settings import Settings
 
@@ -33,15 +34,6 @@ BEAM_SIZE = 5
 
 class ModelUnavailable(RuntimeError):
     """The configured Whisper model cannot be loaded; the service must not start."""
-
-
-@dataclass(frozen=True)
-class Word:
-    #: The word without surrounding whitespace; punctuation stays attached.
-    text: str
-    start_seconds: float
-    end_seconds: float
-    probability: float
 
 
 @dataclass(frozen=True)

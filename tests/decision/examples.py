@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from modmesh.common.evidence import Severity, TimeRange, Word
 from modmesh.decision.domain import (
-    Severity,
     SimilarityMatch,
     Source,
     TermHit,
-    TimeRange,
     Transcript,
-    Word,
 )
 from modmesh.runtime.blobs import Blob
 

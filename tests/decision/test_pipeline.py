@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from modmesh.common.evidence import Word
 from modmesh.decision.domain import (
     CaseStatus,
     Priority,
     SimilarityMatch,
     TermHit,
     Transcript,
-    Word,
 )
 from modmesh.decision.pipeline import EngineError, Pipeline
 from modmesh.decision.storage import CaseStore

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from modmesh.decision.domain import CaseStatus, Evidence, Priority, Severity
+from modmesh.common.evidence import Severity
+from modmesh.decision.domain import CaseStatus, Evidence, Priority
 from modmesh.decision.rules import DEFAULT_RULE, apply_default_rule
 from tests.decision.examples import similarity_match, term_hit, transcript
 

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from modmesh.common.evidence import Severity
 from modmesh.decision.domain import (
     ActionType,
     CaseStatus,
     Evidence,
     Priority,
-    Severity,
 )
 from modmesh.decision.rules import apply_default_rule
 from modmesh.decision.storage import GENESIS_HASH, CaseStore, entry_hash

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from modmesh.common.evidence import TimeRange
 from modmesh.runtime.errors import AlreadyExists
 from modmesh.similarity.hashing import FrameHash, hash_frames
-from modmesh.similarity.index import SearchResult, SimilarityIndex, TimeSpan, merge_ranges
+from modmesh.similarity.index import SearchResult, SimilarityIndex, merge_ranges
 from modmesh.similarity.store import SqlItemStore, StoredItem
 
 
@@ -158,7 +159,7 @@ def test_adding_while_searching_never_errors(
 
 def test_neighbouring_frames_merge_into_one_time_range() -> None:
     assert merge_ranges([3.0, 0.0, 1.0, 5.0], 1.0) == (
-        TimeSpan(0.0, 2.0),
-        TimeSpan(3.0, 4.0),
-        TimeSpan(5.0, 6.0),
+        TimeRange(0.0, 2.0),
+        TimeRange(3.0, 4.0),
+        TimeRange(5.0, 6.0),
     )

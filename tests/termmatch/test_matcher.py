@@ -3,8 +3,9 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from modmesh.common.evidence import Severity
 from modmesh.termmatch.matcher import TokenMatcher
-from modmesh.termmatch.model import Severity, Term
+from modmesh.termmatch.model import Term
 from modmesh.termmatch.normalize import analyze, term_tokens
 
 

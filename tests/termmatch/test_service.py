@@ -5,8 +5,9 @@ from pathlib import Path
 
 import pytest
 
+from modmesh.common.evidence import Severity, TimeRange, Word
 from modmesh.runtime.errors import InvalidArgument, NotFound
-from modmesh.termmatch.model import Severity, TermDraft, TimeRange, Word
+from modmesh.termmatch.model import TermDraft
 from modmesh.termmatch.service import TermMatch
 from modmesh.termmatch.storage import SqlListStore
 

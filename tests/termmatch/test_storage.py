@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from modmesh.common.evidence import Severity
 from modmesh.runtime.errors import AlreadyExists, FailedPrecondition
-from modmesh.termmatch.model import Severity, Term, TermList
+from modmesh.termmatch.model import Term, TermList
 from modmesh.termmatch.storage import SqlListStore
 
 NOW = datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
