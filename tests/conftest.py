@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -7,7 +8,18 @@ import pytest
 from modmesh.runtime.blobs import BlobStore
 from modmesh.runtime.settings import Settings
 from modmesh.samples import make_clip
-from tests.support import loopback_settings
+from tests.support import loopback_settings, postgres_schema
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Each storage test runs on both databases modmesh supports: the embedded SQLite
+    default and PostgreSQL (see tests.support.postgres_schema)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'db' / 'test.db'}"
+    else:
+        with postgres_schema() as url:
+            yield url
 
 
 @pytest.fixture

@@ -12,13 +12,23 @@ import signal
 import socket
 import subprocess
 import sys
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+import pytest
+
 from modmesh.runtime.clients import wait_until_serving
 from modmesh.runtime.settings import Settings
+
+#: The PostgreSQL server the suite runs against (trust auth, database `test`).
+POSTGRES_URL = os.environ.get(
+    "MODMESH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 
 
 def free_port() -> int:
@@ -95,3 +105,35 @@ class ServiceProcess:
         code = self.stop()
         if exc_type is None:
             assert code == 0, f"{self.service} exited {code} after SIGTERM:\n{self.log()}"
+
+
+@contextmanager
+def postgres_schema(server_url: str = POSTGRES_URL) -> Iterator[str]:
+    """A URL for a fresh, empty schema on the test PostgreSQL server, dropped afterwards.
+
+    The schema rides in the URL (as the connection's search_path), so a service started in
+    another process with this URL sees the same tables. An unreachable server fails the
+    test with a message that says how to start it: nothing is skipped.
+    """
+    import sqlalchemy as sa
+
+    schema = f"test_{uuid.uuid4().hex[:16]}"
+    admin = sa.create_engine(server_url)
+    try:
+        with admin.begin() as connection:
+            connection.execute(sa.text(f"CREATE SCHEMA {schema}"))
+    except sa.exc.OperationalError as error:
+        admin.dispose()
+        pytest.fail(
+            f"PostgreSQL is not reachable at {server_url} ({error.orig}). Start it with "
+            "`pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`, "
+            "or point MODMESH_TEST_POSTGRES_URL at a server with trust auth.",
+            pytrace=False,
+        )
+    separator = "&" if "?" in server_url else "?"
+    try:
+        yield f"{server_url}{separator}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as connection:
+            connection.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()

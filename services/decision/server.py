@@ -40,7 +40,7 @@ class DecisionServicer(decision_pb2_grpc.DecisionServiceServicer):
 
     async def load(self) -> None:
         """Opens the database and resumes every case a previous run left PROCESSING."""
-        store = await asyncio.to_thread(CaseStore, self._settings.database_url("decision"))
+        store = await asyncio.to_thread(CaseStore, self._settings.database_url_for("decision"))
         engines = GrpcEngines(self._settings)
         self._running = _Running(store, engines, Pipeline(store, engines))
         resumed = await self._running.pipeline.resume()

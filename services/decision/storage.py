@@ -15,7 +15,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
@@ -28,11 +27,8 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    create_engine,
-    event,
     select,
 )
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import (
     DeclarativeBase,
     Mapped,
@@ -55,6 +51,7 @@ from modmesh.decision.domain import (
     Source,
 )
 from modmesh.runtime.blobs import Blob
+from modmesh.runtime.database import open_engine
 from modmesh.runtime.errors import FailedPrecondition, NotFound
 
 #: The predecessor of the first audit entry.
@@ -161,12 +158,7 @@ class CaseStore:
     """The decision service's database. Methods are blocking; call them off the event loop."""
 
     def __init__(self, url: str, clock: Callable[[], datetime] = utc_now) -> None:
-        parsed = make_url(url)
-        if parsed.get_backend_name() == "sqlite" and parsed.database:
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        self._engine = create_engine(url)
-        if parsed.get_backend_name() == "sqlite":
-            event.listen(self._engine, "connect", _enable_sqlite_foreign_keys)
+        self._engine = open_engine(url)
         _Base.metadata.create_all(self._engine)
         self._sessions = sessionmaker(self._engine, expire_on_commit=False)
         self._clock = clock
@@ -392,12 +384,6 @@ def _with_actions() -> Any:
 def _as_utc(moment: datetime) -> datetime:
     # SQLite hands back naive datetimes; everything stored here is UTC.
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
-def _enable_sqlite_foreign_keys(connection: Any, _record: Any) -> None:
-    cursor = connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.close()
 
 
 def _case(row: _CaseRow) -> Case:

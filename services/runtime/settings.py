@@ -40,7 +40,10 @@ class Settings:
     max_text_chars: int = 1_000_000
     #: Seconds in-flight RPCs get to finish after SIGTERM.
     drain_seconds: float = 10.0
-    #: SQLAlchemy URLs; empty means an SQLite file under data_dir.
+    #: SQLAlchemy URL of the database the services keep their data in (each in its own
+    #: tables); empty means one SQLite file per service under data_dir.
+    database_url: str = ""
+    #: Per-service overrides of database_url, for a service with a database of its own.
     termmatch_database_url: str = ""
     decision_database_url: str = ""
     #: CTranslate2 Whisper model directory; empty means the bundled tiny.en.
@@ -66,8 +69,9 @@ class Settings:
         """The address the named service binds to."""
         return self.bind or str(getattr(self, f"{service}_addr"))
 
-    def database_url(self, service: str) -> str:
-        configured = str(getattr(self, f"{service}_database_url"))
+    def database_url_for(self, service: str) -> str:
+        """The SQLAlchemy URL of the named service's database."""
+        configured = str(getattr(self, f"{service}_database_url")) or self.database_url
         return configured or f"sqlite:///{self.data_dir.resolve() / (service + '.db')}"
 
     def to_env(self) -> dict[str, str]:

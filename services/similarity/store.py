@@ -13,6 +13,7 @@ from typing import Protocol
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from modmesh.runtime.database import open_engine
 from modmesh.runtime.errors import AlreadyExists
 from modmesh.similarity.hashing import FrameHash, bits_to_bytes, bytes_to_bits
 
@@ -69,7 +70,7 @@ _frames = sa.Table(
 
 class SqlItemStore:
     def __init__(self, url: str) -> None:
-        self._engine = sa.create_engine(url)
+        self._engine = open_engine(url)
         _metadata.create_all(self._engine)
 
     def add(self, item: StoredItem) -> None:

@@ -174,7 +174,7 @@ def build_service(settings: Settings) -> Service:
     stores: list[SqlListStore] = []
 
     async def load() -> None:
-        store = await asyncio.to_thread(SqlListStore, settings.database_url("termmatch"))
+        store = await asyncio.to_thread(SqlListStore, settings.database_url_for("termmatch"))
         stores.append(store)
         core = TermMatch(store, max_text_chars=settings.max_text_chars)
         await asyncio.to_thread(core.load)

@@ -9,7 +9,6 @@ that race on the same list collide instead of silently losing an edit.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, Protocol
 
 from sqlalchemy import (
@@ -18,15 +17,14 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
-    create_engine,
     func,
     select,
 )
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from modmesh.common.evidence import Severity
+from modmesh.runtime.database import open_engine
 from modmesh.runtime.errors import AlreadyExists, FailedPrecondition
 from modmesh.termmatch.model import Term, TermList
 
@@ -64,10 +62,7 @@ class _ListVersion(_Base):
 
 class SqlListStore:
     def __init__(self, url: str) -> None:
-        parsed = make_url(url)
-        if parsed.get_backend_name() == "sqlite" and parsed.database:
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        self._engine = create_engine(url)
+        self._engine = open_engine(url)
         _Base.metadata.create_all(self._engine)
 
     def latest(self) -> list[TermList]:

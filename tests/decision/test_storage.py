@@ -3,7 +3,6 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -32,8 +31,8 @@ class Clock:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[CaseStore]:
-    store = CaseStore(f"sqlite:///{tmp_path / 'decision.db'}", clock=Clock())
+def store(database_url: str) -> Iterator[CaseStore]:
+    store = CaseStore(database_url, clock=Clock())
     yield store
     store.close()
 

@@ -8,7 +8,7 @@ from modmesh.runtime.settings import Settings, SettingsError
 def test_every_default_runs_locally_on_loopback() -> None:
     settings = Settings.from_env({})
     assert settings.decision_addr.startswith("127.0.0.1:")
-    assert settings.database_url("decision").startswith("sqlite:///")
+    assert settings.database_url_for("decision").startswith("sqlite:///")
 
 
 def test_each_field_is_read_from_its_modmesh_variable_with_its_type() -> None:
@@ -45,5 +45,15 @@ def test_settings_survive_a_round_trip_through_the_environment() -> None:
 def test_a_database_url_setting_replaces_the_embedded_sqlite_file() -> None:
     url = "postgresql+psycopg://127.0.0.1:5432/test"
     settings = Settings.from_env({"MODMESH_DECISION_DATABASE_URL": url})
-    assert settings.database_url("decision") == url
-    assert settings.database_url("termmatch").startswith("sqlite:///")
+    assert settings.database_url_for("decision") == url
+    assert settings.database_url_for("termmatch").startswith("sqlite:///")
+
+
+def test_one_database_url_serves_every_service_unless_a_service_has_its_own() -> None:
+    shared = "postgresql+psycopg://127.0.0.1:5432/test"
+    own = "postgresql+psycopg://127.0.0.1:5432/decision"
+    settings = Settings.from_env(
+        {"MODMESH_DATABASE_URL": shared, "MODMESH_DECISION_DATABASE_URL": own}
+    )
+    assert settings.database_url_for("termmatch") == shared
+    assert settings.database_url_for("decision") == own

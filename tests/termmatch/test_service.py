@@ -1,7 +1,6 @@
 """The domain core without gRPC: timed words, assigned ids, versions and matcher swaps."""
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -13,8 +12,8 @@ from modmesh.termmatch.storage import SqlListStore
 
 
 @pytest.fixture
-def core(tmp_path: Path) -> Iterator[TermMatch]:
-    store = SqlListStore(f"sqlite:///{tmp_path / 'termmatch.db'}")
+def core(database_url: str) -> Iterator[TermMatch]:
+    store = SqlListStore(database_url)
     core = TermMatch(store, max_text_chars=1000)
     core.load()
     core.create_list(
@@ -96,8 +95,8 @@ def test_an_edit_swaps_in_a_new_matcher_for_later_matches_only(core: TermMatch) 
     assert [(t.list_id, t.version) for t in after.lists] == [("scams", 2)]
 
 
-def test_lists_are_loaded_from_storage_on_start(core: TermMatch, tmp_path: Path) -> None:
-    store = SqlListStore(f"sqlite:///{tmp_path / 'termmatch.db'}")
+def test_lists_are_loaded_from_storage_on_start(core: TermMatch, database_url: str) -> None:
+    store = SqlListStore(database_url)
     restarted = TermMatch(store, max_text_chars=1000)
     restarted.load()
     assert [h.term.term_id for h in restarted.match_text("free gift card").hits] == [

@@ -1,8 +1,8 @@
 """Every edit stores a new immutable list version, readable for as long as hits name it."""
 
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
@@ -21,8 +21,10 @@ def first_version(list_id: str = "scams") -> TermList:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> SqlListStore:
-    return SqlListStore(f"sqlite:///{tmp_path / 'db' / 'termmatch.db'}")
+def store(database_url: str) -> Iterator[SqlListStore]:
+    store = SqlListStore(database_url)
+    yield store
+    store.close()
 
 
 def test_each_version_is_a_new_row_and_old_versions_stay_readable(store: SqlListStore) -> None:
@@ -53,13 +55,12 @@ def test_a_version_cannot_be_written_twice(store: SqlListStore) -> None:
         store.append(replace(first_version(), version=2))
 
 
-def test_lists_survive_reopening_the_database_file(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'termmatch.db'}"
-    first = SqlListStore(url)
+def test_lists_survive_reopening_the_database(database_url: str) -> None:
+    first = SqlListStore(database_url)
     first.append(first_version())
     first.append(replace(first_version(), version=2, terms=(GIFT, ACT)))
     first.close()
-    reopened = SqlListStore(url)
+    reopened = SqlListStore(database_url)
     assert reopened.latest() == [replace(first_version(), version=2, terms=(GIFT, ACT))]
     assert reopened.get("scams", 1) == first_version()
     reopened.close()
