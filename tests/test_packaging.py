@@ -52,3 +52,16 @@ def test_services_other_than_transcription_run_without_importing_torch() -> None
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def test_every_package_folder_is_in_the_distribution() -> None:
+    """The package list is explicit (folders map to other names), so a new folder must be
+    added to it or a wheel would ship without it."""
+    listed = set(
+        tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
+    )
+    found = set()
+    for root, prefix in ((ROOT / "services", "modmesh"), (ROOT / "gateway", "modmesh.gateway")):
+        for init in root.rglob("__init__.py"):
+            found.add(".".join((prefix, *init.parent.relative_to(root).parts)))
+    assert found - listed == set(), "add these to [tool.setuptools] packages in pyproject.toml"

@@ -1,0 +1,16 @@
+"""The REST routes, one module per area; each route validates its input, calls one service
+and renders its reply. `ROUTERS` is what the app mounts, `PROTO_SCHEMAS` what OpenAPI
+documents."""
+
+from __future__ import annotations
+
+from google.protobuf.descriptor import Descriptor
+
+from . import cases, health, lists, similarity
+
+ROUTERS = [cases.router, lists.router, similarity.router, health.router]
+PROTO_SCHEMAS: list[Descriptor] = [
+    *cases.PROTO_SCHEMAS,
+    *lists.PROTO_SCHEMAS,
+    *similarity.PROTO_SCHEMAS,
+]

@@ -1,0 +1,104 @@
+"""What every route module shares: dependencies, deadlines, documented errors, uploads."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, TypeVar
+
+from fastapi import Depends, Request
+from fastapi.exceptions import RequestValidationError
+from google.protobuf.json_format import MessageToDict
+from google.protobuf.message import Message
+from pydantic import BaseModel, ValidationError
+
+from modmesh.runtime.blobs import BlobStore
+
+from ..backends import Backends
+from ..schemas import ErrorOut
+from ..uploads import FILE_FIELD, MissingFile, Upload, receive_upload
+
+#: Deadline of quick calls (lists, cases).
+RPC_TIMEOUT_SECONDS = 30.0
+#: Deadline of calls that decode media (probing, hashing every sampled frame).
+MEDIA_RPC_TIMEOUT_SECONDS = 300.0
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorOut, "description": description}
+    for code, description in {
+        400: "The service refused a value (see field_violations).",
+        404: "No such resource.",
+        503: "A service behind the gateway is unavailable.",
+    }.items()
+}
+UPLOAD_ERRORS: dict[int | str, dict[str, Any]] = {
+    **ERRORS,
+    # The form is parsed by `receive_upload`, so FastAPI does not document its 422.
+    422: {
+        "description": "Validation Error",
+        "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/HTTPValidationError"}}
+        },
+    },
+    413: {"model": ErrorOut, "description": "The file is over the media size limit."},
+}
+CONFLICT: dict[int | str, dict[str, Any]] = {
+    409: {"model": ErrorOut, "description": "It exists already."}
+}
+
+F = TypeVar("F", bound=BaseModel)
+
+
+def to_json(message: Message) -> dict[str, Any]:
+    return MessageToDict(
+        message,
+        preserving_proto_field_name=True,
+        # A stable shape: every scalar and list is present, even at its default.
+        always_print_fields_with_no_presence=True,
+        unquote_int64_if_possible=True,
+    )
+
+
+def _backends(request: Request) -> Backends:
+    backends: Backends = request.app.state.backends
+    return backends
+
+
+def _blob_store(request: Request) -> BlobStore:
+    store: BlobStore = request.app.state.blob_store
+    return store
+
+
+Services = Annotated[Backends, Depends(_backends)]
+Blobs = Annotated[BlobStore, Depends(_blob_store)]
+
+
+def multipart_body(form: type[BaseModel], file_description: str) -> dict[str, Any]:
+    """The OpenAPI request body of a form parsed by `receive_upload`, not by FastAPI."""
+    schema = form.model_json_schema()
+    schema["properties"] = {
+        FILE_FIELD: {"type": "string", "format": "binary", "description": file_description},
+        **schema["properties"],
+    }
+    schema["required"] = [FILE_FIELD, *schema.get("required", [])]
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"multipart/form-data": {"schema": schema}},
+        }
+    }
+
+
+async def upload_with_form(request: Request, store: BlobStore, form: type[F]) -> tuple[Upload, F]:
+    """Stores the uploaded file and validates the fields sent with it (422 like FastAPI)."""
+    try:
+        upload = await receive_upload(request, store)
+    except MissingFile:
+        raise RequestValidationError(
+            [{"type": "missing", "loc": ("body", FILE_FIELD), "msg": "Field required"}]
+        ) from None
+    try:
+        fields = form.model_validate(upload.fields)
+    except ValidationError as error:
+        raise RequestValidationError(
+            [{**e, "loc": ("body", *e["loc"])} for e in error.errors(include_url=False)]
+        ) from None
+    return upload, fields
