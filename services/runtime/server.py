@@ -31,6 +31,10 @@ from modmesh.runtime.tracing import configure_tracing, server_interceptor
 
 log = structlog.get_logger()
 
+#: The grpc.health.v1 service name that reports SERVING from start until shutdown: what
+#: liveness probes ask (readiness probes ask the overall status, "").
+LIVENESS = "liveness"
+
 
 @dataclass
 class Service:
@@ -142,6 +146,9 @@ async def _serve(service: Service, settings: Settings) -> None:
     names = [*service.grpc_services, health.OVERALL_HEALTH]
     for name in names:
         await health_servicer.set(name, health_pb2.HealthCheckResponse.NOT_SERVING)
+    # Liveness does not follow readiness: a process still loading its model is alive, and
+    # a liveness probe on the overall status would restart it before it ever got ready.
+    await health_servicer.set(LIVENESS, health_pb2.HealthCheckResponse.SERVING)
     service.register(server)
     reflection.enable_server_reflection(
         [*service.grpc_services, health.SERVICE_NAME, reflection.SERVICE_NAME], server
