@@ -23,12 +23,14 @@ RUN groupadd --system --gid 10001 modmesh \
     && useradd --system --uid 10001 --gid modmesh --no-create-home --home-dir /tmp modmesh
 COPY --from=build /opt/modmesh /opt/modmesh
 # The root filesystem is read-only in the cluster: only /tmp and the data dir are written.
+# The model is in the image: the Hugging Face Hub is never asked for anything.
 ENV PATH=/opt/modmesh/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     HOME=/tmp \
     MODMESH_DATA_DIR=/var/lib/modmesh \
-    MODMESH_BIND=0.0.0.0:50052
+    MODMESH_BIND=0.0.0.0:50052 \
+    HF_HUB_OFFLINE=1
 # A numeric user, so that the kubelet can verify runAsNonRoot.
 USER 10001:10001
 EXPOSE 50052

@@ -171,3 +171,17 @@ def test_the_database_dsn_comes_from_a_secret_never_from_plain_config(overlay: s
             for env in container.get("env", []):
                 if "DATABASE_URL" in env["name"]:
                     assert "secretKeyRef" in env["valueFrom"], name(deployment)
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_modmesh_pod_serves_metrics_on_the_port_its_settings_name(overlay: str) -> None:
+    manifests = build(overlay)
+    [config] = [c for c in of_kind(manifests, "ConfigMap") if name(c) == "modmesh-config"]
+    port = int(config["data"]["MODMESH_METRICS_PORT"])
+    for deployment in of_kind(manifests, "Deployment"):
+        if name(deployment) == "otel-collector":
+            continue
+        template = deployment["spec"]["template"]
+        [container] = template["spec"]["containers"]
+        assert {"name": "metrics", "containerPort": port} in container["ports"]
+        assert template["metadata"]["annotations"]["prometheus.io/port"] == str(port)
