@@ -38,6 +38,7 @@ class TranscriptionServicer(transcription_pb2_grpc.TranscriptionServiceServicer)
 
     async def load(self) -> None:
         await asyncio.get_running_loop().run_in_executor(self._worker, self._load)
+        self._set_queued(0)  # the autoscaler reads 0, not "unknown", before the first call
 
     async def close(self) -> None:
         self._worker.shutdown(wait=True)
