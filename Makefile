@@ -10,7 +10,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 TYPECHECK_TREE := build/typecheck
 
-.PHONY: demo test up lint typecheck protos system-deps clean
+.PHONY: demo test up lint typecheck protos system-deps clean k8s-check
 
 demo: $(INSTALLED)
 	$(BIN)/modmesh demo
@@ -20,7 +20,14 @@ test: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(MAKE) --no-print-directory typecheck
-	$(BIN)/pytest
+	$(MAKE) --no-print-directory k8s-check
+	$(BIN)/pytest --ignore=tests/k8s
+
+# Offline checks of deploy/docker and k8s/: every overlay builds with `kubectl kustomize`,
+# validates against the Kubernetes 1.30+ schemas, and keeps the policies (probes, limits,
+# non-root, read-only root, network policies). No cluster and no Docker engine needed.
+k8s-check: $(INSTALLED)
+	$(BIN)/pytest -q tests/k8s
 
 up: $(INSTALLED)
 	$(BIN)/modmesh up

@@ -9,6 +9,7 @@ import uvicorn
 
 from modmesh.gateway.app import create_app
 from modmesh.runtime.logging import configure_logging
+from modmesh.runtime.metrics import configure_metrics
 from modmesh.runtime.settings import Settings
 from modmesh.runtime.tracing import configure_tracing
 
@@ -26,7 +27,8 @@ def split_address(address: str) -> tuple[str, int]:
 def main() -> None:
     settings = Settings.from_env()
     configure_logging("gateway", settings.log_level)
-    provider = configure_tracing("gateway")
+    tracer_provider = configure_tracing("gateway")
+    meter_provider = configure_metrics("gateway", settings.metrics_port)
     host, port = split_address(settings.listen_addr("gateway"))
     # uvicorn drains on SIGTERM and then re-raises the signal for the default handler,
     # which would end the process with -SIGTERM; the drain is the whole of our answer.
@@ -44,7 +46,8 @@ def main() -> None:
         )
         log.info("stopped")
     finally:
-        provider.shutdown()
+        tracer_provider.shutdown()
+        meter_provider.shutdown()
 
 
 if __name__ == "__main__":

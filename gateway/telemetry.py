@@ -1,4 +1,4 @@
-"""One server span and one JSON log event per HTTP request.
+"""One server span, one duration measurement and one JSON log event per HTTP request.
 
 The span is current while the route runs, so the gRPC client interceptors carry its
 trace to every service the request reaches. Spans and logs hold the method, the route
@@ -14,6 +14,8 @@ from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind, StatusCode
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from modmesh.runtime.metrics import duration_histogram
+
 from .errors import current_trace_id, internal_error_response
 
 log = structlog.get_logger()
@@ -25,6 +27,9 @@ class RequestTelemetry:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
         self.tracer = trace.get_tracer("modmesh.gateway")
+        self.duration = duration_histogram(
+            "http.server.request.duration", "Time to answer one request, by route and status."
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -69,10 +74,20 @@ class RequestTelemetry:
                 span.set_attribute("http.response.status_code", status)
                 if status >= 500:
                     span.set_status(StatusCode.ERROR)
+                elapsed = time.perf_counter() - started
+                # The route template, never the path: ids in paths would explode the series.
+                self.duration.record(
+                    elapsed,
+                    {
+                        "http.request.method": method,
+                        "http.route": route or "unmatched",
+                        "http.response.status_code": status,
+                    },
+                )
                 log.info(
                     "request",
                     method=method,
                     path=scope["path"],
                     status=status,
-                    duration_ms=round((time.perf_counter() - started) * 1000, 1),
+                    duration_ms=round(elapsed * 1000, 1),
                 )

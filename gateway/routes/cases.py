@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 
 from modmesh.decision.v1 import decision_pb2
+from modmesh.runtime.tracing import annotate
 
 from ..openapi import proto_response
 from ..schemas import ActionIn, CaseStatusName, MediaForm
@@ -46,10 +47,12 @@ async def submit_media(
     request: Request, response: Response, services: Services, store: Blobs
 ) -> dict[str, Any]:
     upload, form = await upload_with_form(request, store, MediaForm)
+    media = upload.media_ref()
     reply = await services.decision.Submit(
-        decision_pb2.SubmitRequest(media=upload.media_ref(), source=form.to_source()),
+        decision_pb2.SubmitRequest(media=media, source=form.to_source()),
         timeout=MEDIA_RPC_TIMEOUT_SECONDS,
     )
+    annotate(case_id=reply.case_id, media_sha256=media.sha256)
     response.headers["Location"] = f"/v1/cases/{reply.case_id}"
     return to_json(reply)
 

@@ -16,6 +16,7 @@ from typing import Protocol, TypeVar
 
 import grpc
 import structlog
+from opentelemetry import trace
 
 from modmesh.common.evidence import Word
 from modmesh.decision import convert
@@ -25,11 +26,13 @@ from modmesh.decision.storage import CaseStore
 from modmesh.runtime.blobs import Blob
 from modmesh.runtime.clients import connect
 from modmesh.runtime.settings import Settings
+from modmesh.runtime.tracing import annotate
 from modmesh.similarity.v1 import similarity_pb2, similarity_pb2_grpc
 from modmesh.termmatch.v1 import termmatch_pb2, termmatch_pb2_grpc
 from modmesh.transcription.v1 import transcription_pb2, transcription_pb2_grpc
 
 log = structlog.get_logger()
+_tracer = trace.get_tracer("modmesh.decision")
 
 #: Analyses running at once; the rest wait, so that a backlog resumed at start-up does
 #: not flood the engines (transcription especially) with every case together.
@@ -141,7 +144,7 @@ class Pipeline:
 
     def start(self, case_id: str) -> asyncio.Task[None]:
         """Analyses the case in the background; the caller need not wait for it."""
-        task = asyncio.create_task(self.analyse(case_id), name=f"analyse-{case_id}")
+        task = asyncio.create_task(self._traced_analysis(case_id), name=f"analyse-{case_id}")
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task
@@ -151,9 +154,17 @@ class Pipeline:
         case_ids = await asyncio.to_thread(self._store.processing_ids)
         return [self.start(case_id) for case_id in case_ids]
 
+    async def _traced_analysis(self, case_id: str) -> None:
+        # asyncio copies the current context into the task, so this span is a child of
+        # the Submit RPC's span even though it runs after Submit has answered: one trace
+        # per item. Cases resumed at start-up have no such parent and start a trace.
+        with _tracer.start_as_current_span("analyse case", attributes={"modmesh.case_id": case_id}):
+            await self.analyse(case_id)
+
     async def analyse(self, case_id: str) -> None:
         async with self._slots:
             case = await asyncio.to_thread(self._store.get, case_id)
+            annotate(media_sha256=case.media.sha256)
             try:
                 evidence = await gather_evidence(self._engines, case)
             except EngineError as error:

@@ -19,6 +19,7 @@ from modmesh.runtime.blobs import Blob
 from modmesh.runtime.errors import InvalidArgument, Unavailable
 from modmesh.runtime.server import Service
 from modmesh.runtime.settings import Settings
+from modmesh.runtime.tracing import annotate
 
 log = structlog.get_logger()
 
@@ -75,7 +76,9 @@ class DecisionServicer(decision_pb2_grpc.DecisionServiceServicer):
                 else utc_now(),
             ),
         )
+        annotate(case_id=case.case_id, media_sha256=blob.sha256, duplicate=not created)
         if created:
+            # Started inside this RPC's span: the analysis joins the submitted item's trace.
             running.pipeline.start(case.case_id)
         return decision_pb2.SubmitResponse(
             case_id=case.case_id,

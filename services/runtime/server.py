@@ -1,9 +1,9 @@
 """The one gRPC server bootstrap every modmesh service runs on.
 
 It wires what each service would otherwise repeat: grpc.health.v1 (NOT_SERVING until
-the service's model or index is loaded), reflection, tracing, the error interceptor
-that turns domain errors into statuses, JSON logs, and SIGTERM → NOT_SERVING → drain →
-exit 0.
+the service's model or index is loaded), reflection, tracing, RED metrics, the error
+interceptor that turns domain errors into statuses, JSON logs, and SIGTERM →
+NOT_SERVING → drain → exit 0.
 """
 
 from __future__ import annotations
@@ -25,11 +25,17 @@ from opentelemetry import trace
 
 from modmesh.runtime.clients import CHANNEL_OPTIONS
 from modmesh.runtime.errors import ServiceError
+from modmesh.runtime.handlers import wrap_behavior
 from modmesh.runtime.logging import configure_logging
+from modmesh.runtime.metrics import RpcMetricsInterceptor, configure_metrics
 from modmesh.runtime.settings import Settings
 from modmesh.runtime.tracing import configure_tracing, server_interceptor
 
 log = structlog.get_logger()
+
+#: The grpc.health.v1 service name that reports SERVING from start until shutdown: what
+#: liveness probes ask (readiness probes ask the overall status, "").
+LIVENESS = "liveness"
 
 
 @dataclass
@@ -85,14 +91,7 @@ class ErrorInterceptor(grpc.aio.ServerInterceptor):
         handler = await continuation(handler_call_details)
         if handler is None:
             return None
-        method = handler_call_details.method
-        if handler.unary_unary:
-            return handler._replace(unary_unary=_guard_unary(handler.unary_unary, method))
-        if handler.stream_unary:
-            return handler._replace(stream_unary=_guard_unary(handler.stream_unary, method))
-        if handler.unary_stream:
-            return handler._replace(unary_stream=_guard_stream(handler.unary_stream, method))
-        return handler._replace(stream_stream=_guard_stream(handler.stream_stream, method))
+        return wrap_behavior(handler, handler_call_details.method, _guard_unary, _guard_stream)
 
 
 async def _abort(context: grpc.aio.ServicerContext, error: Exception, method: str) -> None:
@@ -134,7 +133,12 @@ def _guard_stream(behavior: Callable[..., Any], method: str) -> Callable[..., An
 
 async def _serve(service: Service, settings: Settings) -> None:
     server = grpc.aio.server(
-        interceptors=[server_interceptor(), ErrorInterceptor(), *service.extra_interceptors],
+        interceptors=[
+            server_interceptor(),
+            RpcMetricsInterceptor(),  # outside the error mapping: it sees the final status
+            ErrorInterceptor(),
+            *service.extra_interceptors,
+        ],
         options=CHANNEL_OPTIONS,
     )
     health_servicer = health.aio.HealthServicer()
@@ -142,6 +146,9 @@ async def _serve(service: Service, settings: Settings) -> None:
     names = [*service.grpc_services, health.OVERALL_HEALTH]
     for name in names:
         await health_servicer.set(name, health_pb2.HealthCheckResponse.NOT_SERVING)
+    # Liveness does not follow readiness: a process still loading its model is alive, and
+    # a liveness probe on the overall status would restart it before it ever got ready.
+    await health_servicer.set(LIVENESS, health_pb2.HealthCheckResponse.SERVING)
     service.register(server)
     reflection.enable_server_reflection(
         [*service.grpc_services, health.SERVICE_NAME, reflection.SERVICE_NAME], server
@@ -184,11 +191,14 @@ def run(build: Callable[[Settings], Service], name: str) -> None:
     """Entry point of a service process: configure, serve until SIGTERM, exit 0."""
     settings = Settings.from_env()
     configure_logging(name, settings.log_level)
-    provider = configure_tracing(name)
+    tracer_provider = configure_tracing(name)
+    meter_provider = configure_metrics(name, settings.metrics_port)
     try:
         asyncio.run(_serve(build(settings), settings))
     except Exception:
         log.exception("service failed")
         raise SystemExit(1) from None
     finally:
-        provider.shutdown()
+        # Flushes what is still batched, so the last spans and metrics are not lost.
+        tracer_provider.shutdown()
+        meter_provider.shutdown()

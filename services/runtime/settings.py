@@ -34,6 +34,8 @@ class Settings:
     #: Overrides the listen address of the service started (e.g. 0.0.0.0:50051 in a pod).
     bind: str = ""
     log_level: str = "info"
+    #: Port of the Prometheus metrics endpoint (all interfaces); 0 serves none.
+    metrics_port: int = 0
     #: Largest media blob accepted anywhere in the mesh.
     max_media_bytes: int = 200 * MIB
     #: Largest text termmatch accepts in one request, in characters.

@@ -110,6 +110,11 @@ class SimilarityIndex:
     def banks(self) -> frozenset[str]:
         return self._snapshot.banks
 
+    @property
+    def item_count(self) -> int:
+        """Items in the snapshot searched now."""
+        return len(self._snapshot.items)
+
     def contains(self, bank: str, item_id: str) -> bool:
         return self._store.contains(bank, item_id)
 

@@ -9,10 +9,16 @@ import grpc
 from modmesh.common.evidence import TimeRange
 from modmesh.common.v1 import evidence_pb2
 from modmesh.runtime.blobs import Blob
+from modmesh.runtime.metrics import Gauge
 from modmesh.runtime.server import Service
 from modmesh.runtime.settings import Settings
+from modmesh.runtime.tracing import annotate
 from modmesh.similarity.service import QueryHash, Similarity
 from modmesh.similarity.v1 import similarity_pb2, similarity_pb2_grpc
+
+INDEX_ITEMS = Gauge(
+    "modmesh.similarity.index.items", "Known items in the index this process searches."
+)
 
 
 class SimilarityServicer(similarity_pb2_grpc.SimilarityServiceServicer):
@@ -28,6 +34,8 @@ class SimilarityServicer(similarity_pb2_grpc.SimilarityServiceServicer):
             item_id=request.item_id,
             label=request.label,
         )
+        annotate(index_snapshot=added.index_snapshot)
+        INDEX_ITEMS.set(self._core.item_count)
         return similarity_pb2.AddItemResponse(
             item_id=added.item_id,
             bank=added.bank,
@@ -54,6 +62,9 @@ class SimilarityServicer(similarity_pb2_grpc.SimilarityServiceServicer):
             max_distance=request.max_distance if request.HasField("max_distance") else None,
             banks=list(request.banks),
         )
+        if which == "media":
+            annotate(media_sha256=request.media.sha256)
+        annotate(index_snapshot=result.index_snapshot, match_count=len(result.matches))
         return similarity_pb2.SearchResponse(
             matches=[
                 evidence_pb2.SimilarityMatch(
@@ -88,12 +99,17 @@ def _ranges(spans: Iterable[TimeRange]) -> list[evidence_pb2.TimeRange]:
 def build_service(settings: Settings) -> Service:
     core = Similarity(settings)
     servicer = SimilarityServicer(core)
+
+    async def load() -> None:
+        await core.open()
+        INDEX_ITEMS.set(core.item_count)
+
     return Service(
         name="similarity",
         grpc_services=[similarity_pb2.DESCRIPTOR.services_by_name["SimilarityService"].full_name],
         register=lambda server: similarity_pb2_grpc.add_SimilarityServiceServicer_to_server(
             servicer, server
         ),
-        load=core.open,
+        load=load,
         close=core.close,
     )

@@ -62,6 +62,11 @@ class Similarity:
         if self._index is not None:
             self._index.close()
 
+    @property
+    def item_count(self) -> int:
+        """Items in the index searched now; 0 before it is open."""
+        return 0 if self._index is None else self._index.item_count
+
     async def add_item(
         self, media: Blob | None, *, bank: str, item_id: str = "", label: str = ""
     ) -> AddedItem:

@@ -15,13 +15,20 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from modmesh.common.evidence import Severity, Word
 from modmesh.common.v1 import evidence_pb2
 from modmesh.runtime.errors import Unavailable
+from modmesh.runtime.metrics import Gauge
 from modmesh.runtime.server import Service
 from modmesh.runtime.settings import Settings
+from modmesh.runtime.tracing import annotate
 from modmesh.termmatch.model import Hit, MatchResult, Term, TermDraft, TermList
 from modmesh.termmatch.service import TermMatch
 from modmesh.termmatch.storage import SqlListStore
 from modmesh.termmatch.v1 import termmatch_pb2 as pb
 from modmesh.termmatch.v1 import termmatch_pb2_grpc
+
+#: The version each replica serves: after a rollout of a list, every replica shows the new one.
+LIST_VERSION = Gauge(
+    "modmesh.termmatch.list.version", "Version of each term list this process matches with."
+)
 
 
 class TermMatchServicer(termmatch_pb2_grpc.TermMatchServiceServicer):
@@ -55,6 +62,10 @@ class TermMatchServicer(termmatch_pb2_grpc.TermMatchServiceServicer):
             result = await asyncio.to_thread(
                 self.core.match_text, request.text, list_ids, capture_time
             )
+        annotate(
+            list_versions=[f"{lst.list_id}@{lst.version}" for lst in result.lists],
+            hit_count=len(result.hits),
+        )
         return pb.MatchResponse(
             hits=[_hit_to_pb(hit) for hit in result.hits],
             text=result.text,
@@ -71,6 +82,7 @@ class TermMatchServicer(termmatch_pb2_grpc.TermMatchServiceServicer):
             request.description,
             [_draft_from_pb(term) for term in request.terms],
         )
+        _publish_version(created)
         return pb.CreateListResponse(list=_list_to_pb(created))
 
     async def GetList(
@@ -91,6 +103,7 @@ class TermMatchServicer(termmatch_pb2_grpc.TermMatchServiceServicer):
         edited = await asyncio.to_thread(
             self.core.add_terms, request.list_id, [_draft_from_pb(t) for t in request.terms]
         )
+        _publish_version(edited)
         return pb.AddTermsResponse(list=_list_to_pb(edited))
 
     async def RemoveTerms(
@@ -99,7 +112,12 @@ class TermMatchServicer(termmatch_pb2_grpc.TermMatchServiceServicer):
         edited = await asyncio.to_thread(
             self.core.remove_terms, request.list_id, list(request.term_ids)
         )
+        _publish_version(edited)
         return pb.RemoveTermsResponse(list=_list_to_pb(edited))
+
+
+def _publish_version(term_list: TermList) -> None:
+    LIST_VERSION.set(term_list.version, list_id=term_list.list_id)
 
 
 def _draft_from_pb(term: pb.Term) -> TermDraft:
@@ -178,6 +196,8 @@ def build_service(settings: Settings) -> Service:
         stores.append(store)
         core = TermMatch(store, max_text_chars=settings.max_text_chars)
         await asyncio.to_thread(core.load)
+        for term_list in await asyncio.to_thread(core.list_lists):
+            _publish_version(term_list)
         servicer.attach(core)
 
     async def close() -> None:

@@ -1,0 +1,33 @@
+"""A service on the shared runtime whose load finishes only when a file appears, so a
+test can look at it while it is still loading. Run as `python -m tests.runtime.loading_service`."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+
+from modmesh.runtime.server import Service, run
+from modmesh.runtime.settings import Settings
+
+#: The file whose creation ends the load.
+RELEASE_ENV = "LOADING_SERVICE_RELEASE"
+
+
+def build(settings: Settings) -> Service:
+    release = Path(os.environ[RELEASE_ENV])
+
+    async def load() -> None:
+        while not release.exists():
+            await asyncio.sleep(0.05)
+
+    return Service(
+        name="termmatch",  # borrows termmatch's address from the settings
+        grpc_services=["modmesh.test.LoadingService"],
+        register=lambda server: None,
+        load=load,
+    )
+
+
+if __name__ == "__main__":
+    run(build, "loading")
