@@ -1,27 +1,47 @@
 """The termmatch gRPC servicer: protobuf in, domain calls, protobuf out.
 
 The domain core blocks (SQL, matching long texts), so every call runs in a worker
-thread to keep the event loop answering health checks and other requests.
+thread to keep the event loop answering health checks and other requests. A
+background task polls the database for versions other replicas wrote.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import grpc
+import structlog
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from modmesh.common.evidence import Severity, Word
 from modmesh.common.v1 import evidence_pb2
-from modmesh.runtime.errors import Unavailable
+from modmesh.runtime.errors import InvalidArgument, Unavailable
 from modmesh.runtime.server import Service
 from modmesh.runtime.settings import Settings
-from modmesh.termmatch.model import Hit, MatchResult, Term, TermDraft, TermList
+from modmesh.termmatch.model import (
+    Hit,
+    ListSettings,
+    Term,
+    TermDraft,
+    TermKind,
+    TermList,
+    Window,
+)
+from modmesh.termmatch.normalize import Flags
 from modmesh.termmatch.service import TermMatch
 from modmesh.termmatch.storage import SqlListStore
 from modmesh.termmatch.v1 import termmatch_pb2 as pb
 from modmesh.termmatch.v1 import termmatch_pb2_grpc
+
+log = structlog.get_logger("modmesh.termmatch")
+
+#: How often a replica looks for versions written by another (edits apply within 1 s).
+REFRESH_SECONDS = 0.2
+#: Terms per ExportTerms message, well under the message size limit.
+EXPORT_BATCH = 10_000
 
 
 class TermMatchServicer(termmatch_pb2_grpc.TermMatchServiceServicer):
@@ -47,7 +67,6 @@ class TermMatchServicer(termmatch_pb2_grpc.TermMatchServiceServicer):
             if request.HasField("capture_time")
             else None
         )
-        result: MatchResult
         if request.WhichOneof("input") == "words":
             words = [Word(w.text, w.start_seconds, w.end_seconds) for w in request.words.words]
             result = await asyncio.to_thread(self.core.match_words, words, list_ids, capture_time)
@@ -67,8 +86,7 @@ class TermMatchServicer(termmatch_pb2_grpc.TermMatchServiceServicer):
         created = await asyncio.to_thread(
             self.core.create_list,
             request.list_id,
-            request.name,
-            request.description,
+            _settings_from_pb(request),
             [_draft_from_pb(term) for term in request.terms],
         )
         return pb.CreateListResponse(list=_list_to_pb(created))
@@ -76,7 +94,9 @@ class TermMatchServicer(termmatch_pb2_grpc.TermMatchServiceServicer):
     async def GetList(
         self, request: pb.GetListRequest, context: grpc.aio.ServicerContext
     ) -> pb.GetListResponse:
-        found = await asyncio.to_thread(self.core.get_list, request.list_id)
+        found = await asyncio.to_thread(
+            self.core.get_list, request.list_id, request.version or None
+        )
         return pb.GetListResponse(list=_list_to_pb(found))
 
     async def ListLists(
@@ -101,25 +121,129 @@ class TermMatchServicer(termmatch_pb2_grpc.TermMatchServiceServicer):
         )
         return pb.RemoveTermsResponse(list=_list_to_pb(edited))
 
+    async def UpdateTerms(
+        self, request: pb.UpdateTermsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.UpdateTermsResponse:
+        edited = await asyncio.to_thread(
+            self.core.update_terms, request.list_id, [_draft_from_pb(t) for t in request.terms]
+        )
+        return pb.UpdateTermsResponse(list=_list_to_pb(edited))
 
-def _draft_from_pb(term: pb.Term) -> TermDraft:
-    return TermDraft(
-        text=term.text, severity=term.severity, category=term.category, term_id=term.term_id
+    async def UpdateList(
+        self, request: pb.UpdateListRequest, context: grpc.aio.ServicerContext
+    ) -> pb.UpdateListResponse:
+        edited = await asyncio.to_thread(
+            self.core.update_list, request.list_id, _settings_from_pb(request)
+        )
+        return pb.UpdateListResponse(list=_list_to_pb(edited))
+
+    async def ImportTerms(
+        self,
+        request_iterator: AsyncIterator[pb.ImportTermsRequest],
+        context: grpc.aio.ServicerContext,
+    ) -> pb.ImportTermsResponse:
+        list_id = ""
+        replace_all = False
+        rows: list[tuple[int, TermDraft]] = []
+        first = True
+        async for request in request_iterator:
+            if first:
+                list_id, replace_all, first = request.list_id, request.replace, False
+            rows.extend((row.line, _draft_from_pb(row.term)) for row in request.rows)
+        if first:
+            raise InvalidArgument("send at least one message naming the list", field="list_id")
+        imported = await asyncio.to_thread(
+            self.core.import_terms, list_id, rows, replace_all=replace_all
+        )
+        log.info("imported terms", list_id=list_id, rows=len(rows), version=imported.version)
+        return pb.ImportTermsResponse(list=_summary_to_pb(imported), rows=len(rows))
+
+    async def ExportTerms(
+        self, request: pb.ExportTermsRequest, context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[pb.ExportTermsResponse]:
+        found = await asyncio.to_thread(
+            self.core.get_list, request.list_id, request.version or None
+        )
+        yield pb.ExportTermsResponse(list=_list_to_pb(found, with_terms=False))
+        for first in range(0, len(found.terms), EXPORT_BATCH):
+            batch = found.terms[first : first + EXPORT_BATCH]
+            yield pb.ExportTermsResponse(terms=[_term_to_pb(term) for term in batch])
+
+
+def _datetime(message: object, field: str) -> datetime | None:
+    if not message.HasField(field):  # type: ignore[attr-defined]
+        return None
+    stamp: Timestamp = getattr(message, field)
+    return stamp.ToDatetime(tzinfo=UTC)
+
+
+def _window_from_pb(message: object) -> Window:
+    return Window(_datetime(message, "active_from"), _datetime(message, "active_until"))
+
+
+def _flags_from_pb(flags: pb.NormalizationFlags) -> Flags:
+    return Flags(
+        nfkc=flags.nfkc,
+        casefold=flags.casefold,
+        strip_accents=flags.strip_accents,
+        confusables=flags.confusables,
+        leetspeak=flags.leetspeak,
+        ignore_separators=flags.ignore_separators,
+        collapse_repeats=flags.collapse_repeats,
     )
 
 
+def _settings_from_pb(request: pb.CreateListRequest | pb.UpdateListRequest) -> ListSettings:
+    return ListSettings(
+        name=request.name,
+        description=request.description,
+        flags=_flags_from_pb(request.flags) if request.HasField("flags") else Flags(),
+        exceptions=tuple(request.exceptions),
+        window=_window_from_pb(request),
+    )
+
+
+def _draft_from_pb(term: pb.Term) -> TermDraft:
+    return TermDraft(
+        text=term.text,
+        severity=term.severity,
+        category=term.category,
+        term_id=term.term_id,
+        kind=term.kind,
+        locale=term.locale,
+        note=term.note,
+        window=_window_from_pb(term),
+    )
+
+
+def _set_window(message: pb.Term | pb.TermList, window: Window) -> None:
+    if window.active_from is not None:
+        message.active_from.CopyFrom(_timestamp(window.active_from))
+    if window.active_until is not None:
+        message.active_until.CopyFrom(_timestamp(window.active_until))
+
+
 def _term_to_pb(term: Term) -> pb.Term:
-    return pb.Term(
+    message = pb.Term(
         term_id=term.term_id,
         text=term.text,
         severity=_severity_to_pb(term.severity),
         category=term.category,
+        kind=_kind_to_pb(term.kind),
+        locale=term.locale,
+        note=term.note,
     )
+    _set_window(message, term.window)
+    return message
 
 
 def _severity_to_pb(severity: Severity) -> str:
     # The wire enum's names are the domain's with the buf-style prefix.
     return f"SEVERITY_{severity.name}"
+
+
+def _kind_to_pb(kind: TermKind) -> str:
+    return f"TERM_KIND_{kind.name}"
 
 
 def _timestamp(moment: datetime) -> Timestamp:
@@ -128,16 +252,30 @@ def _timestamp(moment: datetime) -> Timestamp:
     return stamp
 
 
-def _list_to_pb(term_list: TermList) -> pb.TermList:
-    return pb.TermList(
+def _list_to_pb(term_list: TermList, *, with_terms: bool = True) -> pb.TermList:
+    settings = term_list.settings
+    flags = settings.flags
+    message = pb.TermList(
         list_id=term_list.list_id,
-        name=term_list.name,
-        description=term_list.description,
+        name=settings.name,
+        description=settings.description,
         version=term_list.version,
-        terms=[_term_to_pb(term) for term in term_list.terms],
+        terms=[_term_to_pb(term) for term in term_list.terms] if with_terms else [],
         created_at=_timestamp(term_list.created_at),
         updated_at=_timestamp(term_list.updated_at),
+        flags=pb.NormalizationFlags(
+            nfkc=flags.nfkc,
+            casefold=flags.casefold,
+            strip_accents=flags.strip_accents,
+            confusables=flags.confusables,
+            leetspeak=flags.leetspeak,
+            ignore_separators=flags.ignore_separators,
+            collapse_repeats=flags.collapse_repeats,
+        ),
+        exceptions=list(settings.exceptions),
     )
+    _set_window(message, settings.window)
+    return message
 
 
 def _summary_to_pb(term_list: TermList) -> pb.TermListSummary:
@@ -169,9 +307,21 @@ def _hit_to_pb(hit: Hit) -> evidence_pb2.TermHit:
     return message
 
 
+async def _keep_fresh(core: TermMatch) -> None:
+    """Swaps in versions other replicas wrote; a failed look is logged and retried."""
+    while True:
+        await asyncio.sleep(REFRESH_SECONDS)
+        try:
+            if await asyncio.to_thread(core.refresh):
+                log.info("term lists refreshed", lists=len(core.list_lists()))
+        except Exception as error:  # noqa: BLE001 - a database hiccup must not stop polling
+            log.warning("term list refresh failed", error=str(error))
+
+
 def build_service(settings: Settings) -> Service:
     servicer = TermMatchServicer()
     stores: list[SqlListStore] = []
+    tasks: list[asyncio.Task[None]] = []
 
     async def load() -> None:
         store = await asyncio.to_thread(SqlListStore, settings.database_url_for("termmatch"))
@@ -179,8 +329,13 @@ def build_service(settings: Settings) -> Service:
         core = TermMatch(store, max_text_chars=settings.max_text_chars)
         await asyncio.to_thread(core.load)
         servicer.attach(core)
+        tasks.append(asyncio.create_task(_keep_fresh(core)))
 
     async def close() -> None:
+        for task in tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         for store in stores:
             await asyncio.to_thread(store.close)
 
