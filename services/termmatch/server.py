@@ -10,27 +10,24 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC
 
 import grpc
 import structlog
-from google.protobuf.timestamp_pb2 import Timestamp
 
-from modmesh.common.evidence import Severity, Word
-from modmesh.common.v1 import evidence_pb2
+from modmesh.common.evidence import Word
 from modmesh.runtime.errors import InvalidArgument, Unavailable
 from modmesh.runtime.server import Service
 from modmesh.runtime.settings import Settings
-from modmesh.termmatch.model import (
-    Hit,
-    ListSettings,
-    Term,
-    TermDraft,
-    TermKind,
-    TermList,
-    Window,
+from modmesh.termmatch.convert import (
+    draft_from_pb,
+    hit_to_pb,
+    list_to_pb,
+    settings_from_pb,
+    summary_to_pb,
+    term_to_pb,
 )
-from modmesh.termmatch.normalize import Flags
+from modmesh.termmatch.model import TermDraft
 from modmesh.termmatch.service import TermMatch
 from modmesh.termmatch.storage import SqlListStore
 from modmesh.termmatch.v1 import termmatch_pb2 as pb
@@ -75,9 +72,9 @@ class TermMatchServicer(termmatch_pb2_grpc.TermMatchServiceServicer):
                 self.core.match_text, request.text, list_ids, capture_time
             )
         return pb.MatchResponse(
-            hits=[_hit_to_pb(hit) for hit in result.hits],
+            hits=[hit_to_pb(hit) for hit in result.hits],
             text=result.text,
-            lists=[_summary_to_pb(term_list) for term_list in result.lists],
+            lists=[summary_to_pb(term_list) for term_list in result.lists],
         )
 
     async def CreateList(
@@ -86,10 +83,10 @@ class TermMatchServicer(termmatch_pb2_grpc.TermMatchServiceServicer):
         created = await asyncio.to_thread(
             self.core.create_list,
             request.list_id,
-            _settings_from_pb(request),
-            [_draft_from_pb(term) for term in request.terms],
+            settings_from_pb(request),
+            [draft_from_pb(term) for term in request.terms],
         )
-        return pb.CreateListResponse(list=_list_to_pb(created))
+        return pb.CreateListResponse(list=list_to_pb(created))
 
     async def GetList(
         self, request: pb.GetListRequest, context: grpc.aio.ServicerContext
@@ -97,21 +94,21 @@ class TermMatchServicer(termmatch_pb2_grpc.TermMatchServiceServicer):
         found = await asyncio.to_thread(
             self.core.get_list, request.list_id, request.version or None
         )
-        return pb.GetListResponse(list=_list_to_pb(found))
+        return pb.GetListResponse(list=list_to_pb(found))
 
     async def ListLists(
         self, request: pb.ListListsRequest, context: grpc.aio.ServicerContext
     ) -> pb.ListListsResponse:
         lists = await asyncio.to_thread(self.core.list_lists)
-        return pb.ListListsResponse(lists=[_summary_to_pb(term_list) for term_list in lists])
+        return pb.ListListsResponse(lists=[summary_to_pb(term_list) for term_list in lists])
 
     async def AddTerms(
         self, request: pb.AddTermsRequest, context: grpc.aio.ServicerContext
     ) -> pb.AddTermsResponse:
         edited = await asyncio.to_thread(
-            self.core.add_terms, request.list_id, [_draft_from_pb(t) for t in request.terms]
+            self.core.add_terms, request.list_id, [draft_from_pb(t) for t in request.terms]
         )
-        return pb.AddTermsResponse(list=_list_to_pb(edited))
+        return pb.AddTermsResponse(list=list_to_pb(edited))
 
     async def RemoveTerms(
         self, request: pb.RemoveTermsRequest, context: grpc.aio.ServicerContext
@@ -119,23 +116,23 @@ class TermMatchServicer(termmatch_pb2_grpc.TermMatchServiceServicer):
         edited = await asyncio.to_thread(
             self.core.remove_terms, request.list_id, list(request.term_ids)
         )
-        return pb.RemoveTermsResponse(list=_list_to_pb(edited))
+        return pb.RemoveTermsResponse(list=list_to_pb(edited))
 
     async def UpdateTerms(
         self, request: pb.UpdateTermsRequest, context: grpc.aio.ServicerContext
     ) -> pb.UpdateTermsResponse:
         edited = await asyncio.to_thread(
-            self.core.update_terms, request.list_id, [_draft_from_pb(t) for t in request.terms]
+            self.core.update_terms, request.list_id, [draft_from_pb(t) for t in request.terms]
         )
-        return pb.UpdateTermsResponse(list=_list_to_pb(edited))
+        return pb.UpdateTermsResponse(list=list_to_pb(edited))
 
     async def UpdateList(
         self, request: pb.UpdateListRequest, context: grpc.aio.ServicerContext
     ) -> pb.UpdateListResponse:
         edited = await asyncio.to_thread(
-            self.core.update_list, request.list_id, _settings_from_pb(request)
+            self.core.update_list, request.list_id, settings_from_pb(request)
         )
-        return pb.UpdateListResponse(list=_list_to_pb(edited))
+        return pb.UpdateListResponse(list=list_to_pb(edited))
 
     async def ImportTerms(
         self,
@@ -149,14 +146,14 @@ class TermMatchServicer(termmatch_pb2_grpc.TermMatchServiceServicer):
         async for request in request_iterator:
             if first:
                 list_id, replace_all, first = request.list_id, request.replace, False
-            rows.extend((row.line, _draft_from_pb(row.term)) for row in request.rows)
+            rows.extend((row.line, draft_from_pb(row.term)) for row in request.rows)
         if first:
             raise InvalidArgument("send at least one message naming the list", field="list_id")
         imported = await asyncio.to_thread(
             self.core.import_terms, list_id, rows, replace_all=replace_all
         )
         log.info("imported terms", list_id=list_id, rows=len(rows), version=imported.version)
-        return pb.ImportTermsResponse(list=_summary_to_pb(imported), rows=len(rows))
+        return pb.ImportTermsResponse(list=summary_to_pb(imported), rows=len(rows))
 
     async def ExportTerms(
         self, request: pb.ExportTermsRequest, context: grpc.aio.ServicerContext
@@ -164,147 +161,10 @@ class TermMatchServicer(termmatch_pb2_grpc.TermMatchServiceServicer):
         found = await asyncio.to_thread(
             self.core.get_list, request.list_id, request.version or None
         )
-        yield pb.ExportTermsResponse(list=_list_to_pb(found, with_terms=False))
+        yield pb.ExportTermsResponse(list=list_to_pb(found, with_terms=False))
         for first in range(0, len(found.terms), EXPORT_BATCH):
             batch = found.terms[first : first + EXPORT_BATCH]
-            yield pb.ExportTermsResponse(terms=[_term_to_pb(term) for term in batch])
-
-
-def _datetime(message: object, field: str) -> datetime | None:
-    if not message.HasField(field):  # type: ignore[attr-defined]
-        return None
-    stamp: Timestamp = getattr(message, field)
-    return stamp.ToDatetime(tzinfo=UTC)
-
-
-def _window_from_pb(message: object) -> Window:
-    return Window(_datetime(message, "active_from"), _datetime(message, "active_until"))
-
-
-def _flags_from_pb(flags: pb.NormalizationFlags) -> Flags:
-    return Flags(
-        nfkc=flags.nfkc,
-        casefold=flags.casefold,
-        strip_accents=flags.strip_accents,
-        confusables=flags.confusables,
-        leetspeak=flags.leetspeak,
-        ignore_separators=flags.ignore_separators,
-        collapse_repeats=flags.collapse_repeats,
-    )
-
-
-def _settings_from_pb(request: pb.CreateListRequest | pb.UpdateListRequest) -> ListSettings:
-    return ListSettings(
-        name=request.name,
-        description=request.description,
-        flags=_flags_from_pb(request.flags) if request.HasField("flags") else Flags(),
-        exceptions=tuple(request.exceptions),
-        window=_window_from_pb(request),
-    )
-
-
-def _draft_from_pb(term: pb.Term) -> TermDraft:
-    return TermDraft(
-        text=term.text,
-        severity=term.severity,
-        category=term.category,
-        term_id=term.term_id,
-        kind=term.kind,
-        locale=term.locale,
-        note=term.note,
-        window=_window_from_pb(term),
-    )
-
-
-def _set_window(message: pb.Term | pb.TermList, window: Window) -> None:
-    if window.active_from is not None:
-        message.active_from.CopyFrom(_timestamp(window.active_from))
-    if window.active_until is not None:
-        message.active_until.CopyFrom(_timestamp(window.active_until))
-
-
-def _term_to_pb(term: Term) -> pb.Term:
-    message = pb.Term(
-        term_id=term.term_id,
-        text=term.text,
-        severity=_severity_to_pb(term.severity),
-        category=term.category,
-        kind=_kind_to_pb(term.kind),
-        locale=term.locale,
-        note=term.note,
-    )
-    _set_window(message, term.window)
-    return message
-
-
-def _severity_to_pb(severity: Severity) -> str:
-    # The wire enum's names are the domain's with the buf-style prefix.
-    return f"SEVERITY_{severity.name}"
-
-
-def _kind_to_pb(kind: TermKind) -> str:
-    return f"TERM_KIND_{kind.name}"
-
-
-def _timestamp(moment: datetime) -> Timestamp:
-    stamp = Timestamp()
-    stamp.FromDatetime(moment)
-    return stamp
-
-
-def _list_to_pb(term_list: TermList, *, with_terms: bool = True) -> pb.TermList:
-    settings = term_list.settings
-    flags = settings.flags
-    message = pb.TermList(
-        list_id=term_list.list_id,
-        name=settings.name,
-        description=settings.description,
-        version=term_list.version,
-        terms=[_term_to_pb(term) for term in term_list.terms] if with_terms else [],
-        created_at=_timestamp(term_list.created_at),
-        updated_at=_timestamp(term_list.updated_at),
-        flags=pb.NormalizationFlags(
-            nfkc=flags.nfkc,
-            casefold=flags.casefold,
-            strip_accents=flags.strip_accents,
-            confusables=flags.confusables,
-            leetspeak=flags.leetspeak,
-            ignore_separators=flags.ignore_separators,
-            collapse_repeats=flags.collapse_repeats,
-        ),
-        exceptions=list(settings.exceptions),
-    )
-    _set_window(message, settings.window)
-    return message
-
-
-def _summary_to_pb(term_list: TermList) -> pb.TermListSummary:
-    return pb.TermListSummary(
-        list_id=term_list.list_id,
-        name=term_list.name,
-        version=term_list.version,
-        term_count=len(term_list.terms),
-    )
-
-
-def _hit_to_pb(hit: Hit) -> evidence_pb2.TermHit:
-    message = evidence_pb2.TermHit(
-        term_id=hit.term.term_id,
-        term=hit.term.text,
-        list_id=hit.list_id,
-        list_version=hit.list_version,
-        severity=_severity_to_pb(hit.term.severity),
-        category=hit.term.category,
-        span=evidence_pb2.TextSpan(start=hit.start, end=hit.end),
-        matched_text=hit.matched_text,
-    )
-    if hit.word_start_index is not None and hit.word_end_index is not None:
-        message.word_start_index = hit.word_start_index
-        message.word_end_index = hit.word_end_index
-    if hit.time_range is not None:
-        message.time_range.start_seconds = hit.time_range.start_seconds
-        message.time_range.end_seconds = hit.time_range.end_seconds
-    return message
+            yield pb.ExportTermsResponse(terms=[term_to_pb(term) for term in batch])
 
 
 async def _keep_fresh(core: TermMatch) -> None:
