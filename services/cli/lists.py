@@ -75,14 +75,14 @@ def _connect(args: argparse.Namespace) -> tuple[str, grpc.Channel]:
 
 
 def _failed(error: grpc.RpcError, address: str) -> int:
-    code = error.code()  # type: ignore[attr-defined]
+    code = error.code()
     if code == grpc.StatusCode.UNAVAILABLE:
         print(
             f"error: cannot reach termmatch at {address}; start the mesh with `modmesh up`",
             file=sys.stderr,
         )
     else:
-        print(f"error: {error.details()}", file=sys.stderr)  # type: ignore[attr-defined]
+        print(f"error: {error.details()}", file=sys.stderr)
     return 1
 
 
@@ -132,7 +132,7 @@ def _create_if_missing(stub: termmatch_pb2_grpc.TermMatchServiceStub, list_id: s
     try:
         stub.CreateList(pb.CreateListRequest(list_id=list_id, name=list_id), timeout=30)
     except grpc.RpcError as error:
-        if error.code() != grpc.StatusCode.ALREADY_EXISTS:  # type: ignore[attr-defined]
+        if error.code() != grpc.StatusCode.ALREADY_EXISTS:
             raise
 
 
