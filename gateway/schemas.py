@@ -8,13 +8,21 @@ so that each rule lives in exactly one place.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
 from google.protobuf.timestamp_pb2 import Timestamp
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+)
 
 from modmesh.common.v1 import evidence_pb2
 from modmesh.decision.v1 import decision_pb2
+from modmesh.runtime.errors import InvalidArgument
 from modmesh.termmatch.v1 import termmatch_pb2
 
 SeverityName = Literal["low", "medium", "high", "critical"]
@@ -40,6 +48,24 @@ class _Strict(BaseModel):
 
 
 KindName = Literal["word", "substring", "regex"]
+
+
+def _no_lone_surrogates(text: str, info: ValidationInfo) -> str:
+    # JSON can spell one ("\ud800"); no protobuf string can carry it. Raised as a domain
+    # error, not a ValueError: a 422 would echo the input, which cannot be encoded.
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise InvalidArgument(
+            f"{info.field_name} has a lone surrogate code point at position {error.start}; "
+            "send valid Unicode text",
+            field=str(info.field_name),
+        ) from None
+    return text
+
+
+#: Text that a protobuf string can carry.
+UnicodeText = Annotated[str, AfterValidator(_no_lone_surrogates)]
 
 
 def _timestamp(moment: AwareDatetime) -> Timestamp:
@@ -69,7 +95,7 @@ class _Windowed(_Strict):
 
 class TermIn(_Windowed):
     term_id: str = Field("", description="Unique within the list; assigned when empty.")
-    text: str = Field(description="The word, phrase, substring or RE2 pattern to find.")
+    text: UnicodeText = Field(description="The word, phrase, substring or RE2 pattern to find.")
     severity: SeverityName
     category: str = Field(description='Operator-defined category, e.g. "scam".')
     kind: KindName = Field("word", description="word (whole words), substring or regex.")
@@ -108,7 +134,7 @@ class ListSettingsIn(_Windowed):
     name: str
     description: str = ""
     flags: FlagsIn = Field(default_factory=FlagsIn)
-    exceptions: list[str] = Field([], description="Allowlisted phrases that suppress hits.")
+    exceptions: list[UnicodeText] = Field([], description="Allowlisted phrases that suppress hits.")
 
     def settings_fields(self) -> dict[str, object]:
         return {
@@ -142,7 +168,7 @@ class AddTermsIn(_Strict):
 
 
 class MatchIn(_Strict):
-    text: str
+    text: UnicodeText
     list_ids: list[str] = Field([], description="Lists to match against; empty: every list.")
     capture_time: AwareDatetime | None = Field(
         None, description="When the content was captured; windows apply as of then. Default: now."

@@ -120,3 +120,10 @@ def test_exporting_an_unknown_list_is_a_404(client: TestClient) -> None:
     response = client.get("/v1/lists/ghost/export")
     assert response.status_code == 404
     assert "term list 'ghost' not found" in response.json()["error"]["message"]
+
+
+def test_a_lone_surrogate_in_json_is_refused_with_400_not_a_crash(client: TestClient) -> None:
+    body = '{"text": "free \\ud800 gift"}'
+    response = client.post("/v1/match", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 400, response.text
+    assert "text has a lone surrogate code point at position 5" in response.text
