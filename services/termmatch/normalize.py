@@ -24,6 +24,7 @@ Terms go through the same stages (`Normalizer.key`, a string-only fast path).
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass
 
@@ -148,17 +149,44 @@ class _FoldTable(dict[int, str]):
         return folded
 
 
-class _LengthTable(dict[int, str]):
-    """str.translate table giving chr(len(fold(c))): the folded lengths as a string."""
+class _FoldArrays:
+    """The folds of the code points seen so far, as arrays for folding whole texts in
+    numpy: slot_of[code point] -> row of `table` (its fold, padded) and `lengths`.
+
+    New code points are added under a lock; readers look up slots before reading the
+    state, and slots are published after the state that holds them, so a reader never
+    sees a slot its state lacks.
+    """
 
     def __init__(self, folds: _FoldTable) -> None:
-        super().__init__()
         self._folds = folds
+        self._lock = threading.Lock()
+        self._rows: list[str] = []
+        self.slot_of = np.full(0x110000, -1, dtype=np.int32)
+        self.state: tuple[npt.NDArray[np.uint32], npt.NDArray[np.int64]] = (
+            np.zeros((0, 1), dtype=np.uint32),
+            np.zeros(0, dtype=np.int64),
+        )
 
-    def __missing__(self, code_point: int) -> str:
-        length = chr(len(self._folds[code_point]))
-        self[code_point] = length
-        return length
+    def slots(self, codes: npt.NDArray[np.uint32]) -> npt.NDArray[np.int32]:
+        slots = self.slot_of[codes]
+        if (slots < 0).any():
+            self._add(np.unique(codes[slots < 0]))
+            slots = self.slot_of[codes]
+        return slots
+
+    def _add(self, codes: npt.NDArray[np.uint32]) -> None:
+        with self._lock:
+            new = [int(code) for code in codes if self.slot_of[code] < 0]
+            first = len(self._rows)
+            self._rows.extend(self._folds[code] for code in new)
+            width = max(1, *(len(row) for row in self._rows))
+            table = np.zeros((len(self._rows), width), dtype=np.uint32)
+            for index, row in enumerate(self._rows):
+                table[index, : len(row)] = [ord(c) for c in row]
+            lengths = np.array([len(row) for row in self._rows], dtype=np.int64)
+            self.state = (table, lengths)
+            self.slot_of[new] = np.arange(first, first + len(new), dtype=np.int32)
 
 
 # Runs of two or more single letters separated by single spaces (after stage 1 every
@@ -167,6 +195,7 @@ class _LengthTable(dict[int, str]):
 _SINGLE = f"[^ {_UNSPACED_CLASS}]"
 _SINGLES = re.compile(f"(?<= ){_SINGLE}(?: {_SINGLE})+(?= )")
 _SPACES = re.compile(" {2,}")
+_SPACE = ord(" ")
 _REPEATS = re.compile(r"(.)\1+", re.DOTALL)
 
 
@@ -207,7 +236,7 @@ class Normalizer:
     def __init__(self, flags: Flags) -> None:
         self.flags = flags
         self._folds = _FoldTable(flags)
-        self._lengths = _LengthTable(self._folds)
+        self._arrays = _FoldArrays(self._folds)
 
     def key(self, term: str) -> str:
         """A term's match view: " words of it " (stages 1-3 without offsets)."""
@@ -220,20 +249,31 @@ class Normalizer:
 
     def normalize(self, original: str) -> Normalized:
         n = len(original)
-        folded = f" {original.translate(self._folds)} "
-        lengths = np.frombuffer(original.translate(self._lengths).encode("latin-1"), np.uint8)
-        # Stage 1 offsets. A character that folds to nothing (a stripped accent) belongs
-        # to the one before it, so a hit on "cafe" in "cafe\u0301" covers the accent.
+        slots = self._arrays.slots(_code_points(original))
+        table, fold_lengths = self._arrays.state
+        lengths = fold_lengths[slots]
+        # Stage 1: the folds of all characters laid end to end, between two spaces; each
+        # folded character remembers the original one it came from (`source`).
         positions = np.arange(n, dtype=np.int64)
-        produces = lengths > 0
-        following = np.where(produces, positions, n)
-        next_producer = np.empty(n + 1, dtype=np.int64)
-        next_producer[n] = n
-        if n:
-            next_producer[:n] = np.minimum.accumulate(following[::-1])[::-1]
-        starts = np.concatenate(([0], np.repeat(positions, lengths), [n]))
-        ends = np.concatenate(([0], np.repeat(next_producer[1:], lengths), [n]))
-        codes = _code_points(folded)
+        if (lengths == 1).all():
+            source = positions
+            folded = table[slots, 0]
+        else:
+            source = np.repeat(positions, lengths)
+            first_folded = np.cumsum(lengths) - lengths
+            within = np.arange(len(source)) - first_folded[source]
+            folded = table.ravel()[slots[source].astype(np.int64) * table.shape[1] + within]
+        codes = np.concatenate(([_SPACE], folded, [_SPACE])).astype(np.uint32)
+        # A character that folds to nothing (a stripped accent) belongs to the one before
+        # it, so a hit on "cafe" in "cafe\u0301" covers the accent.
+        if (lengths > 0).all():
+            source_end = source + 1
+        else:
+            following = np.where(lengths > 0, positions, n)
+            next_producer = np.append(np.minimum.accumulate(following[::-1])[::-1], n)
+            source_end = next_producer[source + 1]
+        starts = np.concatenate(([0], source, [n]))
+        ends = np.concatenate(([0], source_end, [n]))
         # Stage 1 ends with one space per separator run.
         codes, starts, ends = _collapse(codes, starts, ends, spaces_only=True)
         if self.flags.ignore_separators:
@@ -245,9 +285,6 @@ class Normalizer:
 
 def _code_points(text: str) -> npt.NDArray[np.uint32]:
     return np.frombuffer(text.encode("utf-32-le"), np.uint32)
-
-
-_SPACE = ord(" ")
 
 
 def _collapse(
