@@ -1,6 +1,7 @@
 """The domain core without gRPC: timed words, assigned ids, versions, time windows,
 exceptions, bulk imports and matcher swaps, on SQLite and PostgreSQL."""
 
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -220,3 +221,30 @@ def test_an_edit_through_another_replica_is_picked_up_by_refresh(
         ["free-gift-card", "wire-transfer", "gift-voucher"],
     )
     store.close()
+
+
+def test_a_match_in_flight_always_sees_one_whole_version(core: TermMatch) -> None:
+    """While edits add and remove a term, every match reports the hits of exactly the
+    version it names: never a half-built list."""
+    stop = threading.Event()
+    seen: list[tuple[int, bool, bool]] = []
+
+    def match() -> None:
+        while not stop.is_set():
+            result = core.match_text("free gift card, wire transfer")
+            (version,) = [t.version for t in result.lists if t.list_id == "scams"]
+            has_wire = any(h.term.term_id == "wire-transfer" for h in result.hits)
+            seen.append((version, has_wire, all(h.list_version == version for h in result.hits)))
+
+    matcher = threading.Thread(target=match)
+    matcher.start()
+    try:
+        for _ in range(10):
+            core.add_terms("scams", [TermDraft("wire transfer", Severity.HIGH)])
+            core.remove_terms("scams", ["wire-transfer"])
+    finally:
+        stop.set()
+        matcher.join()
+    # Versions 2, 4, 6... have the term; 1, 3, 5... do not.
+    assert seen
+    assert all(has_wire == (version % 2 == 0) and same for version, has_wire, same in seen)
