@@ -35,7 +35,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from modmesh.common.evidence import Severity
 from modmesh.runtime.database import open_engine
 from modmesh.runtime.errors import AlreadyExists, FailedPrecondition
-from modmesh.termmatch.model import ListSettings, Term, TermKind, TermList, Window
+from modmesh.termmatch.model import ALWAYS, ListSettings, Term, TermKind, TermList, Window
 from modmesh.termmatch.normalize import Flags
 
 #: Rows written per INSERT statement: big imports stream instead of building one statement.
@@ -133,7 +133,8 @@ class SqlListStore:
         if row is None:
             return None
         query = (
-            select(_Term)
+            # Columns, not ORM objects: a list may have a million terms.
+            select(*_TERM_COLUMNS)
             .where(
                 _Term.list_id == list_id,
                 _Term.since_version <= version,
@@ -142,7 +143,7 @@ class SqlListStore:
             .order_by(_Term.position)
             .execution_options(yield_per=_BATCH)
         )
-        terms = tuple(_term_from_row(term) for term in session.scalars(query))
+        terms = tuple(_term_from_row(*row) for row in session.execute(query))
         return TermList(
             list_id=list_id,
             version=version,
@@ -257,16 +258,39 @@ def _batches(rows: Iterator[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
         yield batch
 
 
-def _term_from_row(row: _Term) -> Term:
+_TERM_COLUMNS = (
+    _Term.term_id,
+    _Term.text,
+    _Term.severity,
+    _Term.category,
+    _Term.kind,
+    _Term.locale,
+    _Term.note,
+    _Term.active_from,
+    _Term.active_until,
+)
+
+
+def _term_from_row(
+    term_id: str,
+    text: str,
+    severity: str,
+    category: str,
+    kind: str,
+    locale: str,
+    note: str,
+    active_from: datetime | None,
+    active_until: datetime | None,
+) -> Term:
     return Term(
-        term_id=row.term_id,
-        text=row.text,
-        severity=Severity[row.severity],
-        category=row.category,
-        kind=TermKind[row.kind],
-        locale=row.locale,
-        note=row.note,
-        window=_window(row.active_from, row.active_until),
+        term_id=term_id,
+        text=text,
+        severity=Severity[severity],
+        category=category,
+        kind=TermKind[kind],
+        locale=locale,
+        note=note,
+        window=_window(active_from, active_until) if active_from or active_until else ALWAYS,
     )
 
 
