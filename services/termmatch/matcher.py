@@ -2,7 +2,8 @@
 
 Lists that share normalisation flags share one Aho-Corasick automaton over their terms'
 match-view keys (see normalize): the text is normalised once per distinct flag set and
-scanned once, in time independent of the number of terms. Whole-word keys carry their
+scanned once, in time independent of the number of terms (beyond SHARD_KEYS terms, once
+per shard). Whole-word keys carry their
 boundary spaces, so the automaton reports exactly the hits. Regex terms run with RE2
 (linear time) over the same view; an RE2 set first tells which of them occur at all.
 
@@ -12,7 +13,9 @@ in flight keeps the one it started with.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+import contextlib
+import gc
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -64,6 +67,12 @@ def key_of(normalizer: Normalizer, term: Term) -> str:
     return key if key.strip(" ") else ""
 
 
+#: Keys per automaton. pyahocorasick holds the GIL while it links an automaton (seconds
+#: at a million keys), which would stall every match while an edited list is rebuilt
+#: beside the serving one; built in shards, the longest stall is one shard's link time.
+#: Up to this many terms per flag set, the text is scanned once.
+SHARD_KEYS = 100_000
+
 # An automaton value: the key's length and what it stands for, as
 # (index of the list in the group, term or None for an exception phrase).
 _Entry = tuple[int, Term | None]
@@ -92,14 +101,18 @@ class _Group:
                 if key:
                     by_key.setdefault(key, []).append((index, term))
         self.values: list[tuple[int, tuple[_Entry, ...]]] = []
-        self.automaton: Any = None
-        if by_key:
-            automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
-            for key, entries in by_key.items():
-                automaton.add_word(key, len(self.values))
-                self.values.append((len(key), tuple(entries)))
-            automaton.make_automaton()
-            self.automaton = automaton
+        self.automata: list[Any] = []
+        automaton = None
+        for key, entries in by_key.items():
+            if automaton is None:
+                automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
+            automaton.add_word(key, len(self.values))
+            self.values.append((len(key), tuple(entries)))
+            if len(automaton) == SHARD_KEYS:
+                self._seal(automaton)
+                automaton = None
+        if automaton is not None:
+            self._seal(automaton)
         self.pattern_set: Any = None
         if self.patterns:
             pattern_set = re2.Set.SearchSet(_RE2_OPTIONS)
@@ -108,13 +121,17 @@ class _Group:
             pattern_set.Compile()
             self.pattern_set = pattern_set
 
+    def _seal(self, automaton: Any) -> None:
+        automaton.make_automaton()
+        self.automata.append(automaton)
+
     def find(self, text: str, wanted: Collection[int]) -> list[tuple[int, Term, int, int]]:
         """(list index, term, original start, end) of every hit of the wanted lists."""
         view = self.normalizer.normalize(text)
         found: list[tuple[int, Term, int, int]] = []
         allowed: dict[int, list[tuple[int, int]]] = {}
-        if self.automaton is not None:
-            for last, value in self.automaton.iter(view.text):
+        for automaton in self.automata:
+            for last, value in automaton.iter(view.text):
                 length, entries = self.values[value]
                 first = last - length + 1
                 for index, term in entries:
@@ -154,10 +171,33 @@ def _inside(spans: Iterable[tuple[int, int]], start: int, end: int) -> bool:
     return any(a <= start and end <= b for a, b in spans)
 
 
+@contextlib.contextmanager
+def _long_lived_objects() -> Iterator[None]:
+    """Builds millions of long-lived objects without the cyclic GC scanning them.
+
+    While they are allocated, full collections would rescan every object built so far
+    (seconds at a million terms, holding the GIL); afterwards they are frozen out of
+    later scans, so matching does not slow down with the size of the lists. They hold
+    no reference cycles: reference counting frees them when a list is replaced.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+        gc.freeze()
+
+
 class CompiledLists:
     """Every list, compiled for matching; immutable once built."""
 
     def __init__(self, lists: Iterable[TermList], previous: CompiledLists | None = None) -> None:
+        with _long_lived_objects():
+            self._build(lists, previous)
+
+    def _build(self, lists: Iterable[TermList], previous: CompiledLists | None) -> None:
         self.lists = {term_list.list_id: term_list for term_list in lists}
         by_flags: dict[Flags, list[TermList]] = {}
         for list_id in sorted(self.lists):

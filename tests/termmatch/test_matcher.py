@@ -3,10 +3,12 @@ without spaces, evasions; every hit reported in the original text."""
 
 from datetime import UTC, datetime
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from modmesh.common.evidence import Severity
+from modmesh.termmatch import matcher
 from modmesh.termmatch.matcher import CompiledLists
 from modmesh.termmatch.model import ListSettings, Term, TermKind, TermList
 from modmesh.termmatch.normalize import Flags, Normalizer
@@ -171,3 +173,14 @@ def test_the_fast_term_path_normalises_like_the_text_path_and_the_reference(
     assert [(int(s), int(e)) for s, e in zip(view.starts, view.ends, strict=True)] == [
         (s, e) for _, s, e in expected
     ]
+
+
+def test_a_list_split_over_several_automata_finds_the_same_hits(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    terms = ["gift card", "free gift", "free gift card", "card", "act now"]
+    text = "get your free gift card, act now"
+    whole = hits(terms, text)
+    monkeypatch.setattr(matcher, "SHARD_KEYS", 2)
+    assert len(compiled([term(t) for t in terms])._groups[0].automata) == 3
+    assert hits(terms, text) == whole
