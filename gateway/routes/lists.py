@@ -65,12 +65,19 @@ async def create_list(body: CreateListIn, response: Response, services: Services
     "/v1/lists/{list_id}",
     response_model=None,
     tags=["term lists"],
-    summary="A term list with its terms, at its current version",
+    summary="A term list with its terms, at its current or an earlier version",
     responses={200: proto_response(termmatch_pb2.TermList.DESCRIPTOR), **ERRORS},
 )
-async def get_list(list_id: str, services: Services) -> dict[str, Any]:
+async def get_list(
+    list_id: str,
+    services: Services,
+    version: int = Query(
+        0, description="An earlier version (hits name theirs); 0: the current one."
+    ),
+) -> dict[str, Any]:
     reply = await services.termmatch.GetList(
-        termmatch_pb2.GetListRequest(list_id=list_id), timeout=RPC_TIMEOUT_SECONDS
+        termmatch_pb2.GetListRequest(list_id=list_id, version=version),
+        timeout=RPC_TIMEOUT_SECONDS,
     )
     return to_json(reply.list)
 

@@ -77,6 +77,8 @@ def test_a_term_is_replaced_in_place_with_a_new_version(client: TestClient) -> N
         ("gift", "gift voucher"),
         ("act-now", "act now"),
     ]
+    earlier = client.get("/v1/lists/edit?version=2").json()
+    assert (earlier["version"], earlier["terms"][0]["text"]) == (2, "free gift card")
 
 
 def test_import_and_export_round_trip_as_csv_and_json_lines(client: TestClient) -> None:
