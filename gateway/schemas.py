@@ -8,13 +8,21 @@ so that each rule lives in exactly one place.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
 from google.protobuf.timestamp_pb2 import Timestamp
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+)
 
 from modmesh.common.v1 import evidence_pb2
 from modmesh.decision.v1 import decision_pb2
+from modmesh.runtime.errors import InvalidArgument
 from modmesh.termmatch.v1 import termmatch_pb2
 
 SeverityName = Literal["low", "medium", "high", "critical"]
@@ -39,11 +47,60 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class TermIn(_Strict):
+KindName = Literal["word", "substring", "regex"]
+
+
+def _no_lone_surrogates(text: str, info: ValidationInfo) -> str:
+    # JSON can spell one ("\ud800"); no protobuf string can carry it. Raised as a domain
+    # error, not a ValueError: a 422 would echo the input, which cannot be encoded.
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise InvalidArgument(
+            f"{info.field_name} has a lone surrogate code point at position {error.start}; "
+            "send valid Unicode text",
+            field=str(info.field_name),
+        ) from None
+    return text
+
+
+#: Text that a protobuf string can carry.
+UnicodeText = Annotated[str, AfterValidator(_no_lone_surrogates)]
+
+
+def _timestamp(moment: AwareDatetime) -> Timestamp:
+    stamp = Timestamp()
+    stamp.FromDatetime(moment)
+    return stamp
+
+
+class _Windowed(_Strict):
+    active_from: AwareDatetime | None = Field(
+        None, description="Applies to content captured from this RFC 3339 time on."
+    )
+    active_until: AwareDatetime | None = Field(
+        None, description="Applies to content captured before this time."
+    )
+
+    def window_fields(self) -> dict[str, Timestamp]:
+        return {
+            name: _timestamp(moment)
+            for name, moment in (
+                ("active_from", self.active_from),
+                ("active_until", self.active_until),
+            )
+            if moment is not None
+        }
+
+
+class TermIn(_Windowed):
     term_id: str = Field("", description="Unique within the list; assigned when empty.")
-    text: str = Field(description="The word or phrase to find (whole words).")
+    text: UnicodeText = Field(description="The word, phrase, substring or RE2 pattern to find.")
     severity: SeverityName
     category: str = Field(description='Operator-defined category, e.g. "scam".')
+    kind: KindName = Field("word", description="word (whole words), substring or regex.")
+    locale: str = Field("", description="BCP 47 tag of the term's language.")
+    note: str = ""
 
     def to_proto(self) -> termmatch_pb2.Term:
         return termmatch_pb2.Term(
@@ -51,22 +108,59 @@ class TermIn(_Strict):
             text=self.text,
             severity=evidence_pb2.Severity.Value(f"SEVERITY_{self.severity.upper()}"),
             category=self.category,
+            kind=termmatch_pb2.TermKind.Value(f"TERM_KIND_{self.kind.upper()}"),
+            locale=self.locale,
+            note=self.note,
+            **self.window_fields(),
         )
 
 
-class CreateListIn(_Strict):
-    list_id: str = Field(description="Lowercase letters, digits, '-' and '_'; 1 to 64 long.")
+class FlagsIn(_Strict):
+    """Normalisation of a list; see the NormalizationFlags message."""
+
+    nfkc: bool = True
+    casefold: bool = True
+    strip_accents: bool = False
+    confusables: bool = False
+    leetspeak: bool = False
+    ignore_separators: bool = False
+    collapse_repeats: bool = False
+
+    def to_proto(self) -> termmatch_pb2.NormalizationFlags:
+        return termmatch_pb2.NormalizationFlags(**self.model_dump())
+
+
+class ListSettingsIn(_Windowed):
     name: str
     description: str = ""
+    flags: FlagsIn = Field(default_factory=FlagsIn)
+    exceptions: list[UnicodeText] = Field([], description="Allowlisted phrases that suppress hits.")
+
+    def settings_fields(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "description": self.description,
+            "flags": self.flags.to_proto(),
+            "exceptions": self.exceptions,
+            **self.window_fields(),
+        }
+
+
+class CreateListIn(ListSettingsIn):
+    list_id: str = Field(description="Lowercase letters, digits, '-' and '_'; 1 to 64 long.")
     terms: list[TermIn] = []
 
     def to_proto(self) -> termmatch_pb2.CreateListRequest:
         return termmatch_pb2.CreateListRequest(
             list_id=self.list_id,
-            name=self.name,
-            description=self.description,
             terms=[term.to_proto() for term in self.terms],
+            **self.settings_fields(),  # type: ignore[arg-type]
         )
+
+
+class UpdateListIn(ListSettingsIn):
+    def to_proto(self, list_id: str) -> termmatch_pb2.UpdateListRequest:
+        return termmatch_pb2.UpdateListRequest(list_id=list_id, **self.settings_fields())  # type: ignore[arg-type]
 
 
 class AddTermsIn(_Strict):
@@ -74,8 +168,17 @@ class AddTermsIn(_Strict):
 
 
 class MatchIn(_Strict):
-    text: str
+    text: UnicodeText
     list_ids: list[str] = Field([], description="Lists to match against; empty: every list.")
+    capture_time: AwareDatetime | None = Field(
+        None, description="When the content was captured; windows apply as of then. Default: now."
+    )
+
+    def to_proto(self) -> termmatch_pb2.MatchRequest:
+        request = termmatch_pb2.MatchRequest(text=self.text, list_ids=self.list_ids)
+        if self.capture_time is not None:
+            request.capture_time.CopyFrom(_timestamp(self.capture_time))
+        return request
 
 
 class ActionIn(_Strict):

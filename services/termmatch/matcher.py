@@ -1,64 +1,237 @@
-"""Finding a list's terms in an analysed text.
+"""Finding every active list's terms in a text in one pass.
 
-The service only depends on the `Matcher` protocol and a factory, so a more capable
-engine (automaton, fuzzy or phonetic matching) can replace `TokenMatcher` without
-touching validation, storage or the wire.
+Lists that share normalisation flags share one Aho-Corasick automaton over their terms'
+match-view keys (see normalize): the text is normalised once per distinct flag set and
+scanned once, in time independent of the number of terms (beyond SHARD_KEYS terms, once
+per shard). Whole-word keys carry their
+boundary spaces, so the automaton reports exactly the hits. Regex terms run with RE2
+(linear time) over the same view; an RE2 set first tells which of them occur at all.
+
+A `CompiledLists` is immutable: the service swaps in a new one after an edit, and a match
+in flight keeps the one it started with.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import contextlib
+import gc
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Protocol
+from datetime import datetime
+from typing import Any
 
-from modmesh.termmatch.model import Term
-from modmesh.termmatch.normalize import AnalyzedText, term_tokens
+import ahocorasick
+import re2
+
+from modmesh.termmatch.model import Term, TermKind, TermList
+from modmesh.termmatch.normalize import Flags, Normalizer
+
+
+class InvalidPattern(ValueError):
+    """RE2 cannot compile a regex term; the message says why."""
+
+
+def _re2_options() -> Any:
+    options = re2.Options()
+    options.log_errors = False  # the caller reports the error; no stray stderr lines
+    return options
+
+
+_RE2_OPTIONS = _re2_options()
+
+
+def compile_pattern(pattern: str) -> Any:
+    try:
+        return re2.compile(pattern, _RE2_OPTIONS)
+    except re2.error as error:
+        reason = error.args[0]
+        raise InvalidPattern(
+            reason.decode(errors="replace") if isinstance(reason, bytes) else str(reason)
+        ) from None
 
 
 @dataclass(frozen=True)
 class Occurrence:
     term: Term
+    list_id: str
     #: Span in the original text, code points, end exclusive.
     start: int
     end: int
 
 
-class Matcher(Protocol):
-    """A compiled, immutable set of terms; safe to share between concurrent requests."""
-
-    def find(self, text: AnalyzedText) -> list[Occurrence]:
-        """Every occurrence of every term, overlapping ones included, by position."""
-        ...
-
-
-#: Compiles a list's terms; called again after every edit of the list.
-MatcherFactory = Callable[[Sequence[Term]], Matcher]
+def key_of(normalizer: Normalizer, term: Term) -> str:
+    """The automaton key of a word or substring term (empty: nothing to match)."""
+    key = normalizer.key(term.text)
+    if term.kind == TermKind.SUBSTRING:
+        return key.strip(" ")
+    return key if key.strip(" ") else ""
 
 
-class TokenMatcher:
-    """Whole-word matching on word tokens.
+#: Keys per automaton. pyahocorasick holds the GIL while it links an automaton (seconds
+#: at a million keys), which would stall every match while an edited list is rebuilt
+#: beside the serving one; built in shards, the longest stall is one shard's link time.
+#: Up to this many terms per flag set, the text is scanned once.
+SHARD_KEYS = 100_000
 
-    A term matches where its tokens appear as consecutive tokens of the text. Token
-    boundaries give the semantics for free: "gift card" matches "Gift-Card!" (any run
-    of non-word characters separates tokens) but not "gift cards" or "giftcard"
-    (different tokens). Terms are indexed by their first token, so one pass over the
-    text's tokens only compares the terms that can start at each token.
+# An automaton value: the key's length and what it stands for, as
+# (index of the list in the group, term or None for an exception phrase).
+_Entry = tuple[int, Term | None]
+
+
+class _Group:
+    """The lists of one flag set, compiled together."""
+
+    def __init__(self, flags: Flags, lists: list[TermList], normalizer: Normalizer) -> None:
+        self.flags = flags
+        self.lists = lists
+        self.signature = tuple((t.list_id, t.version) for t in lists)
+        self.normalizer = normalizer
+        by_key: dict[str, list[_Entry]] = {}
+        self.patterns: list[tuple[int, Term, Any]] = []
+        for index, term_list in enumerate(lists):
+            for phrase in term_list.settings.exceptions:
+                key = normalizer.key(phrase)
+                if key.strip(" "):
+                    by_key.setdefault(key, []).append((index, None))
+            for term in term_list.terms:
+                if term.kind == TermKind.REGEX:
+                    self.patterns.append((index, term, compile_pattern(term.text)))
+                    continue
+                key = key_of(normalizer, term)
+                if key:
+                    by_key.setdefault(key, []).append((index, term))
+        self.values: list[tuple[int, tuple[_Entry, ...]]] = []
+        self.automata: list[Any] = []
+        automaton = None
+        for key, entries in by_key.items():
+            if automaton is None:
+                automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
+            automaton.add_word(key, len(self.values))
+            self.values.append((len(key), tuple(entries)))
+            if len(automaton) == SHARD_KEYS:
+                self._seal(automaton)
+                automaton = None
+        if automaton is not None:
+            self._seal(automaton)
+        self.pattern_set: Any = None
+        if self.patterns:
+            pattern_set = re2.Set.SearchSet(_RE2_OPTIONS)
+            for _, term, _ in self.patterns:
+                pattern_set.Add(term.text)
+            pattern_set.Compile()
+            self.pattern_set = pattern_set
+
+    def _seal(self, automaton: Any) -> None:
+        automaton.make_automaton()
+        self.automata.append(automaton)
+
+    def find(self, text: str, wanted: Collection[int]) -> list[tuple[int, Term, int, int]]:
+        """(list index, term, original start, end) of every hit of the wanted lists."""
+        view = self.normalizer.normalize(text)
+        found: list[tuple[int, Term, int, int]] = []
+        allowed: dict[int, list[tuple[int, int]]] = {}
+        for automaton in self.automata:
+            for last, value in automaton.iter(view.text):
+                length, entries = self.values[value]
+                first = last - length + 1
+                for index, term in entries:
+                    if index not in wanted:
+                        continue
+                    start, end = _content(view.text, first, last + 1)
+                    if term is None:
+                        allowed.setdefault(index, []).append((start, end))
+                    else:
+                        found.append((index, term, start, end))
+        if self.pattern_set is not None:
+            for number in self.pattern_set.Match(view.text):
+                index, term, pattern = self.patterns[number]
+                if index not in wanted:
+                    continue
+                for match in pattern.finditer(view.text):
+                    start, end = _content(view.text, match.start(), match.end())
+                    if start < end:
+                        found.append((index, term, start, end))
+        return [
+            (index, term, *view.original_span(start, end))
+            for index, term, start, end in found
+            if view.aligned(start, end) and not _inside(allowed.get(index, ()), start, end)
+        ]
+
+
+def _content(view: str, start: int, end: int) -> tuple[int, int]:
+    """A match without the boundary spaces around it."""
+    while start < end and view[start] == " ":
+        start += 1
+    while end > start and view[end - 1] == " ":
+        end -= 1
+    return start, end
+
+
+def _inside(spans: Iterable[tuple[int, int]], start: int, end: int) -> bool:
+    return any(a <= start and end <= b for a, b in spans)
+
+
+@contextlib.contextmanager
+def _long_lived_objects() -> Iterator[None]:
+    """Builds millions of long-lived objects without the cyclic GC scanning them.
+
+    While they are allocated, full collections would rescan every object built so far
+    (seconds at a million terms, holding the GIL); afterwards they are frozen out of
+    later scans, so matching does not slow down with the size of the lists. They hold
+    no reference cycles: reference counting frees them when a list is replaced.
     """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+        gc.freeze()
 
-    def __init__(self, terms: Sequence[Term]) -> None:
-        self._by_first_token: dict[str, list[tuple[tuple[str, ...], Term]]] = {}
-        for term in terms:
-            tokens = term_tokens(term.text)
-            self._by_first_token.setdefault(tokens[0], []).append((tokens, term))
 
-    def find(self, text: AnalyzedText) -> list[Occurrence]:
-        words = text.tokens.words
-        found: list[Occurrence] = []
-        for index, word in enumerate(words):
-            for tokens, term in self._by_first_token.get(word, ()):
-                last = index + len(tokens) - 1
-                if tuple(words[index : last + 1]) == tokens:
-                    start, end = text.original_span(index, last)
-                    found.append(Occurrence(term, start, end))
-        found.sort(key=lambda o: (o.start, o.end))
-        return found
+class CompiledLists:
+    """Every list, compiled for matching; immutable once built."""
+
+    def __init__(self, lists: Iterable[TermList], previous: CompiledLists | None = None) -> None:
+        with _long_lived_objects():
+            self._build(lists, previous)
+
+    def _build(self, lists: Iterable[TermList], previous: CompiledLists | None) -> None:
+        self.lists = {term_list.list_id: term_list for term_list in lists}
+        by_flags: dict[Flags, list[TermList]] = {}
+        for list_id in sorted(self.lists):
+            term_list = self.lists[list_id]
+            by_flags.setdefault(term_list.settings.flags, []).append(term_list)
+        reusable = {} if previous is None else {g.signature: g for g in previous._groups}
+        normalizers = {} if previous is None else {g.flags: g.normalizer for g in previous._groups}
+        self._groups: list[_Group] = []
+        for flags, members in by_flags.items():
+            signature = tuple((t.list_id, t.version) for t in members)
+            group = reusable.get(signature)
+            if group is None:
+                normalizer = normalizers.get(flags) or Normalizer(flags)
+                group = _Group(flags, members, normalizer)
+            self._groups.append(group)
+        self._group_of = {
+            t.list_id: (group, index)
+            for group in self._groups
+            for index, t in enumerate(group.lists)
+        }
+
+    def find(self, text: str, list_ids: Collection[str], at: datetime) -> list[Occurrence]:
+        """Hits of the given lists whose list and term windows contain `at`, by position."""
+        wanted: dict[int, set[int]] = {}
+        for list_id in list_ids:
+            group, index = self._group_of[list_id]
+            if group.lists[index].settings.window.contains(at):
+                wanted.setdefault(id(group), set()).add(index)
+        occurrences = [
+            Occurrence(term, group.lists[index].list_id, start, end)
+            for group in self._groups
+            if id(group) in wanted
+            for index, term, start, end in group.find(text, wanted[id(group)])
+            if term.window.contains(at)
+        ]
+        occurrences.sort(key=lambda o: (o.start, o.end, o.list_id, o.term.term_id))
+        return occurrences

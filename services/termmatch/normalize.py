@@ -1,137 +1,316 @@
-"""Text normalisation (NFKC + casefold) that remembers where every character came from.
+"""Text normalisation that remembers where every character came from.
 
-Matching happens on normalised text, but evidence must point into the text the caller
-sent: a hit on "free" written in full-width letters must report the full-width span.
-NFKC and casefold change lengths ("ﬁ" → "fi", "ß" → "ss") and reorder combining
-marks, so the text is normalised one cluster (a base character and its combining
-marks) at a time and each normalised character records the cluster it came from.
+Matching runs on a normalised "match view" of the text, yet evidence must point into the
+text as the caller sent it: a hit on "free" written "F.R.€.E" in full-width letters must
+report those seven characters. The view is built in stages, each vectorised (str.translate
+and numpy) so that a 10 MB text costs a few passes in C, and each stage carries two
+arrays along: view character i came from original[starts[i]:ends[i]] (code points, end exclusive).
+
+1. Fold each code point on its own through the list's flags (see `fold`). Folding per code
+   point is what makes str.translate possible; decomposing (NFKD) instead of composing
+   (NFKC) keeps that exact: "é" and "e" + U+0301 both fold to "e" + U+0301. Every run
+   of characters that are neither letters, digits nor marks becomes one space, and each
+   character of a script written without spaces (Han, kana, Thai...) stands alone
+   between spaces, so such scripts match as substrings while other scripts match
+   whole words.
+2. Join runs of single letters ("f r e e", "f.r.e.e" -> "free"), if asked.
+3. Collapse repeated characters ("freeee" -> "fre", and "free" too), if asked.
+
+The view starts and ends with a space, so whole-word keys are " term words " and a
+multi-pattern automaton finds exactly the whole-word hits, with no boundary checks after.
+Terms go through the same stages (`Normalizer.key`, a string-only fast path).
 """
 
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
-from array import array
 from dataclasses import dataclass
 
+import numpy as np
+import numpy.typing as npt
 
-def _mark_class() -> str:
-    """A regex character class of every combining mark (categories Mn, Mc, Me).
+from modmesh.termmatch.confusables import CONFUSABLES
 
-    `re` has no \\p{M}; marks only live in planes 0 and 1 and in the variation
-    selectors supplement, so scanning those keeps import cheap.
+IntArray = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class Flags:
+    """How a list's terms and the texts matched against it are normalised."""
+
+    #: Compatibility forms fold together: full-width "\uff26" is "F", "\ufb01" is "fi".
+    nfkc: bool = True
+    casefold: bool = True
+    #: Combining marks are dropped: "café" is "cafe".
+    strip_accents: bool = False
+    #: Unicode TR39 confusables fold to their prototype: Cyrillic "\u0430" is Latin "a".
+    confusables: bool = False
+    #: Digits and symbols that stand in for letters: "g1ft" is "gift", "fr€e" is "free".
+    leetspeak: bool = False
+    #: Single letters separated by whitespace or punctuation join: "f.r.e.e" is "free".
+    ignore_separators: bool = False
+    #: Repeated characters count once: "freeee" is "free".
+    collapse_repeats: bool = False
+
+    @classmethod
+    def all(cls) -> Flags:
+        return cls(True, True, True, True, True, True, True)
+
+    @classmethod
+    def none(cls) -> Flags:
+        return cls(False, False, False, False, False, False, False)
+
+
+#: Common stand-ins; applied before confusables, so "1" is "i" (not TR39's "l") here.
+LEET = {
+    "0": "o",
+    "1": "i",
+    "3": "e",
+    "4": "a",
+    "5": "s",
+    "7": "t",
+    "8": "b",
+    "9": "g",
+    "@": "a",
+    "$": "s",
+    "€": "e",
+    "+": "t",
+}
+
+#: Scripts written without spaces between words.
+_UNSPACED_RANGES = [
+    (0x0E00, 0x0EFF),  # Thai, Lao
+    (0x1000, 0x109F),  # Myanmar
+    (0x1780, 0x17FF),  # Khmer
+    (0x3040, 0x30FF),  # Hiragana, Katakana
+    (0x31F0, 0x31FF),  # Katakana phonetic extensions
+    (0x3400, 0x4DBF),  # CJK extension A
+    (0x4E00, 0x9FFF),  # CJK unified ideographs
+    (0xF900, 0xFAFF),  # CJK compatibility ideographs
+    (0x20000, 0x3FFFF),  # CJK extensions B and later
+]
+_UNSPACED_CLASS = "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in _UNSPACED_RANGES)
+
+
+def is_unspaced(char: str) -> bool:
+    cp = ord(char)
+    return any(a <= cp <= b for a, b in _UNSPACED_RANGES)
+
+
+def _is_word_char(char: str) -> bool:
+    return char.isalnum() or unicodedata.category(char).startswith("M")
+
+
+def _strip_marks(text: str) -> str:
+    return "".join(c for c in text if not unicodedata.category(c).startswith("M"))
+
+
+def fold(char: str, flags: Flags) -> str:
+    """What one code point becomes in the match view (stage 1), before runs of spaces
+    collapse. This is the definition the fast paths and the tests' reference share."""
+    text = char
+    for _ in range(2):  # twice: confusables and leetspeak can produce foldable characters
+        if flags.nfkc:
+            text = unicodedata.normalize("NFKD", text)
+        if flags.casefold:
+            text = text.casefold()
+            if flags.nfkc:
+                text = unicodedata.normalize("NFKD", text)
+        if flags.strip_accents:
+            text = _strip_marks(unicodedata.normalize("NFKD" if flags.nfkc else "NFD", text))
+        if flags.leetspeak:
+            text = "".join(LEET.get(c, c) for c in text)
+        if not flags.confusables:
+            break
+        text = "".join(CONFUSABLES.get(c, c) for c in text)
+    pieces = []
+    for c in text:
+        if not _is_word_char(c):
+            pieces.append(" ")
+        elif is_unspaced(c):
+            pieces.append(f" {c} ")
+        else:
+            pieces.append(c)
+    return "".join(pieces)
+
+
+class _FoldTable(dict[int, str]):
+    """str.translate table that folds each code point the first time it is seen."""
+
+    def __init__(self, flags: Flags) -> None:
+        super().__init__()
+        self._flags = flags
+
+    def __missing__(self, code_point: int) -> str:
+        folded = fold(chr(code_point), self._flags)
+        self[code_point] = folded
+        return folded
+
+
+class _FoldArrays:
+    """The folds of the code points seen so far, as arrays for folding whole texts in
+    numpy: slot_of[code point] -> row of `table` (its fold, padded) and `lengths`.
+
+    New code points are added under a lock; readers look up slots before reading the
+    state, and slots are published after the state that holds them, so a reader never
+    sees a slot its state lacks.
     """
-    code_points = [*range(0x20000), *range(0xE0000, 0xE0200)]
-    ranges: list[tuple[int, int]] = []
-    for cp in code_points:
-        if unicodedata.category(chr(cp)).startswith("M"):
-            if ranges and ranges[-1][1] == cp - 1:
-                ranges[-1] = (ranges[-1][0], cp)
-            else:
-                ranges.append((cp, cp))
-    return "[" + "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in ranges) + "]"
 
-
-_MARK = _mark_class()
-# A cluster: any character and the combining marks that follow it.
-_CLUSTER = re.compile(f".{_MARK}*", re.DOTALL)
-# ASCII is already NFKC and casefolds to lower(); a run's last character stays out
-# when a combining mark follows it, because then it is the base of a non-ASCII cluster.
-_ASCII_RUN = re.compile(f"[\\x00-\\x7f]+(?!{_MARK})")
-# Letters and digits of any script, with the marks that belong to them ("_" is \w but
-# not part of a word).
-_WORD = re.compile(f"(?:[^\\W_]|{_MARK})+")
-
-
-@dataclass(frozen=True)
-class NormalizedText:
-    """`text` is the normalised form of an original text; its character i came from
-    original[starts[i]:ends[i]] (code points, end exclusive)."""
-
-    text: str
-    starts: array[int]
-    ends: array[int]
-
-    def original_span(self, start: int, end: int) -> tuple[int, int]:
-        """The original span that normalised text[start:end] (non-empty) came from."""
-        return self.starts[start], self.ends[end - 1]
-
-
-@dataclass(frozen=True)
-class Tokens:
-    """Word tokens of a normalised text, as parallel sequences (texts can be long)."""
-
-    words: list[str]
-    #: Positions in the normalised text, end exclusive.
-    starts: list[int]
-    ends: list[int]
-
-
-@dataclass(frozen=True)
-class AnalyzedText:
-    """A text prepared once per request and shared by every list's matcher."""
-
-    normalized: NormalizedText
-    tokens: Tokens
-
-    def original_span(self, first_token: int, last_token: int) -> tuple[int, int]:
-        """The original span covering tokens first_token..last_token (inclusive)."""
-        return self.normalized.original_span(
-            self.tokens.starts[first_token], self.tokens.ends[last_token]
+    def __init__(self, folds: _FoldTable) -> None:
+        self._folds = folds
+        self._lock = threading.Lock()
+        self._rows: list[str] = []
+        self.slot_of = np.full(0x110000, -1, dtype=np.int32)
+        self.state: tuple[npt.NDArray[np.uint32], npt.NDArray[np.int64]] = (
+            np.zeros((0, 1), dtype=np.uint32),
+            np.zeros(0, dtype=np.int64),
         )
 
+    def slots(self, codes: npt.NDArray[np.uint32]) -> npt.NDArray[np.int32]:
+        slots = self.slot_of[codes]
+        if (slots < 0).any():
+            self._add(np.unique(codes[slots < 0]))
+            slots = self.slot_of[codes]
+        return slots
 
-def _normalize_cluster(cluster: str) -> str:
-    # NFKC again after casefold: casefolding can leave text that is no longer NFKC.
-    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", cluster).casefold())
-
-
-def normalize(original: str) -> NormalizedText:
-    pieces: list[str] = []
-    starts: array[int] = array("q")
-    ends: array[int] = array("q")
-    position = 0
-    for run in _ASCII_RUN.finditer(original):
-        _normalize_clusters(original, position, run.start(), pieces, starts, ends)
-        pieces.append(run.group().lower())
-        starts.extend(range(run.start(), run.end()))
-        ends.extend(range(run.start() + 1, run.end() + 1))
-        position = run.end()
-    _normalize_clusters(original, position, len(original), pieces, starts, ends)
-    return NormalizedText("".join(pieces), starts, ends)
-
-
-def _normalize_clusters(
-    original: str,
-    start: int,
-    end: int,
-    pieces: list[str],
-    starts: array[int],
-    ends: array[int],
-) -> None:
-    for cluster in _CLUSTER.finditer(original, start, end):
-        normalized = _normalize_cluster(cluster.group())
-        pieces.append(normalized)
-        starts.extend([cluster.start()] * len(normalized))
-        ends.extend([cluster.end()] * len(normalized))
+    def _add(self, codes: npt.NDArray[np.uint32]) -> None:
+        with self._lock:
+            new = [int(code) for code in codes if self.slot_of[code] < 0]
+            first = len(self._rows)
+            self._rows.extend(self._folds[code] for code in new)
+            width = max(1, *(len(row) for row in self._rows))
+            table = np.zeros((len(self._rows), width), dtype=np.uint32)
+            for index, row in enumerate(self._rows):
+                table[index, : len(row)] = [ord(c) for c in row]
+            lengths = np.array([len(row) for row in self._rows], dtype=np.int64)
+            self.state = (table, lengths)
+            self.slot_of[new] = np.arange(first, first + len(new), dtype=np.int32)
 
 
-def tokenize(normalized: str) -> Tokens:
-    words: list[str] = []
-    starts: list[int] = []
-    ends: list[int] = []
-    for found in _WORD.finditer(normalized):
-        words.append(found.group())
-        starts.append(found.start())
-        ends.append(found.end())
-    return Tokens(words, starts, ends)
+# Runs of two or more single letters separated by single spaces (after stage 1 every
+# separator run is one space); letters of unspaced scripts always stand alone, so they
+# never count as inserted separators.
+_SINGLE = f"[^ {_UNSPACED_CLASS}]"
+_SINGLES = re.compile(f"(?<= ){_SINGLE}(?: {_SINGLE})+(?= )")
+_SPACES = re.compile(" {2,}")
+_SPACE = ord(" ")
+_REPEATS = re.compile(r"(.)\1+", re.DOTALL)
 
 
-def analyze(original: str) -> AnalyzedText:
-    normalized = normalize(original)
-    return AnalyzedText(normalized, tokenize(normalized.text))
+@dataclass(frozen=True)
+class Normalized:
+    """A text's match view: `text[i]` came from `original[starts[i]:ends[i]]`."""
+
+    text: str
+    starts: IntArray
+    ends: IntArray
+
+    def original_span(self, start: int, end: int) -> tuple[int, int]:
+        """The original span that view[start:end] (non-empty) came from."""
+        return int(self.starts[start]), int(self.ends[end - 1])
+
+    def aligned(self, start: int, end: int) -> bool:
+        """Whether view[start:end] has an original span of its own: no letter outside it
+        came from the characters it covers. A match on "f" inside the "fi" that "\ufb01"
+        folds to has none. (The spaces that stand a character of an unspaced script
+        alone do not count.)"""
+        first, last = self.original_span(start, end)
+        before = start - 1
+        while before >= 0 and self.ends[before] > first:
+            if self.text[before] != " ":
+                return False
+            before -= 1
+        after = end
+        while after < len(self.text) and self.starts[after] < last:
+            if self.text[after] != " ":
+                return False
+            after += 1
+        return True
 
 
-def term_tokens(text: str) -> tuple[str, ...]:
-    """The word tokens a term is matched by; empty when the text has no letter or digit."""
-    return tuple(tokenize(normalize(text).text).words)
+class Normalizer:
+    """The normalisation of one set of flags; caches folds, so keep one per flag set."""
+
+    def __init__(self, flags: Flags) -> None:
+        self.flags = flags
+        self._folds = _FoldTable(flags)
+        self._arrays = _FoldArrays(self._folds)
+
+    def key(self, term: str) -> str:
+        """A term's match view: " words of it " (stages 1-3 without offsets)."""
+        text = _SPACES.sub(" ", f" {term.translate(self._folds)} ")
+        if self.flags.ignore_separators:
+            text = _SINGLES.sub(lambda m: m.group().replace(" ", ""), text)
+        if self.flags.collapse_repeats:
+            text = _REPEATS.sub(r"\1", text)
+        return text
+
+    def normalize(self, original: str) -> Normalized:
+        n = len(original)
+        slots = self._arrays.slots(_code_points(original))
+        table, fold_lengths = self._arrays.state
+        lengths = fold_lengths[slots]
+        # Stage 1: the folds of all characters laid end to end, between two spaces; each
+        # folded character remembers the original one it came from (`source`).
+        positions = np.arange(n, dtype=np.int64)
+        if (lengths == 1).all():
+            source = positions
+            folded = table[slots, 0]
+        else:
+            source = np.repeat(positions, lengths)
+            first_folded = np.cumsum(lengths) - lengths
+            within = np.arange(len(source)) - first_folded[source]
+            folded = table.ravel()[slots[source].astype(np.int64) * table.shape[1] + within]
+        codes = np.concatenate(([_SPACE], folded, [_SPACE])).astype(np.uint32)
+        # A character that folds to nothing (a stripped accent) belongs to the one before
+        # it, so a hit on "cafe" in "cafe\u0301" covers the accent.
+        if (lengths > 0).all():
+            source_end = source + 1
+        else:
+            following = np.where(lengths > 0, positions, n)
+            next_producer = np.append(np.minimum.accumulate(following[::-1])[::-1], n)
+            source_end = next_producer[source + 1]
+        starts = np.concatenate(([0], source, [n]))
+        ends = np.concatenate(([0], source_end, [n]))
+        # Stage 1 ends with one space per separator run.
+        codes, starts, ends = _collapse(codes, starts, ends, spaces_only=True)
+        if self.flags.ignore_separators:
+            codes, starts, ends = _join_singles(codes, starts, ends)
+        if self.flags.collapse_repeats:
+            codes, starts, ends = _collapse(codes, starts, ends, spaces_only=False)
+        return Normalized(codes.tobytes().decode("utf-32-le"), starts, ends)
+
+
+def _code_points(text: str) -> npt.NDArray[np.uint32]:
+    return np.frombuffer(text.encode("utf-32-le"), np.uint32)
+
+
+def _collapse(
+    codes: npt.NDArray[np.uint32], starts: IntArray, ends: IntArray, *, spaces_only: bool
+) -> tuple[npt.NDArray[np.uint32], IntArray, IntArray]:
+    """Keeps the first character of each run of equal ones; it covers the whole run."""
+    repeat = codes[1:] == codes[:-1]
+    if spaces_only:
+        repeat &= codes[1:] == _SPACE
+    if not repeat.any():
+        return codes, starts, ends
+    keep = np.concatenate(([True], ~repeat))
+    kept = np.flatnonzero(keep)
+    last_of_run = np.concatenate((kept[1:] - 1, [len(codes) - 1]))
+    return codes[kept], starts[kept], ends[last_of_run]
+
+
+def _join_singles(
+    codes: npt.NDArray[np.uint32], starts: IntArray, ends: IntArray
+) -> tuple[npt.NDArray[np.uint32], IntArray, IntArray]:
+    text = codes.tobytes().decode("utf-32-le")
+    keep: npt.NDArray[np.bool_] | None = None
+    for run in _SINGLES.finditer(text):
+        if keep is None:
+            keep = np.ones(len(codes), dtype=bool)
+        keep[run.start() + 1 : run.end() : 2] = False
+    if keep is None:
+        return codes, starts, ends
+    return codes[keep], starts[keep], ends[keep]

@@ -1,34 +1,51 @@
 """The termmatch gRPC servicer: protobuf in, domain calls, protobuf out.
 
 The domain core blocks (SQL, matching long texts), so every call runs in a worker
-thread to keep the event loop answering health checks and other requests.
+thread to keep the event loop answering health checks and other requests. A
+background task polls the database for versions other replicas wrote.
 """
 
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+import contextlib
+from collections.abc import AsyncIterator
+from datetime import UTC
 
 import grpc
-from google.protobuf.timestamp_pb2 import Timestamp
+import structlog
 
-from modmesh.common.evidence import Severity, Word
-from modmesh.common.v1 import evidence_pb2
-from modmesh.runtime.errors import Unavailable
+from modmesh.common.evidence import Word
+from modmesh.runtime.errors import InvalidArgument, Unavailable
 from modmesh.runtime.metrics import Gauge
 from modmesh.runtime.server import Service
 from modmesh.runtime.settings import Settings
 from modmesh.runtime.tracing import annotate
-from modmesh.termmatch.model import Hit, MatchResult, Term, TermDraft, TermList
+from modmesh.termmatch.convert import (
+    draft_from_pb,
+    hit_to_pb,
+    list_to_pb,
+    settings_from_pb,
+    summary_to_pb,
+    term_to_pb,
+)
+from modmesh.termmatch.model import TermDraft
 from modmesh.termmatch.service import TermMatch
 from modmesh.termmatch.storage import SqlListStore
 from modmesh.termmatch.v1 import termmatch_pb2 as pb
 from modmesh.termmatch.v1 import termmatch_pb2_grpc
 
+log = structlog.get_logger("modmesh.termmatch")
+
 #: The version each replica serves: after a rollout of a list, every replica shows the new one.
 LIST_VERSION = Gauge(
     "modmesh.termmatch.list.version", "Version of each term list this process matches with."
 )
+
+#: How often a replica looks for versions written by another (edits apply within 1 s).
+REFRESH_SECONDS = 0.2
+#: Terms per ExportTerms message, well under the message size limit.
+EXPORT_BATCH = 10_000
 
 
 class TermMatchServicer(termmatch_pb2_grpc.TermMatchServiceServicer):
@@ -54,7 +71,6 @@ class TermMatchServicer(termmatch_pb2_grpc.TermMatchServiceServicer):
             if request.HasField("capture_time")
             else None
         )
-        result: MatchResult
         if request.WhichOneof("input") == "words":
             words = [Word(w.text, w.start_seconds, w.end_seconds) for w in request.words.words]
             result = await asyncio.to_thread(self.core.match_words, words, list_ids, capture_time)
@@ -67,9 +83,9 @@ class TermMatchServicer(termmatch_pb2_grpc.TermMatchServiceServicer):
             hit_count=len(result.hits),
         )
         return pb.MatchResponse(
-            hits=[_hit_to_pb(hit) for hit in result.hits],
+            hits=[hit_to_pb(hit) for hit in result.hits],
             text=result.text,
-            lists=[_summary_to_pb(term_list) for term_list in result.lists],
+            lists=[summary_to_pb(term_list) for term_list in result.lists],
         )
 
     async def CreateList(
@@ -78,33 +94,32 @@ class TermMatchServicer(termmatch_pb2_grpc.TermMatchServiceServicer):
         created = await asyncio.to_thread(
             self.core.create_list,
             request.list_id,
-            request.name,
-            request.description,
-            [_draft_from_pb(term) for term in request.terms],
+            settings_from_pb(request),
+            [draft_from_pb(term) for term in request.terms],
         )
-        _publish_version(created)
-        return pb.CreateListResponse(list=_list_to_pb(created))
+        return pb.CreateListResponse(list=list_to_pb(created))
 
     async def GetList(
         self, request: pb.GetListRequest, context: grpc.aio.ServicerContext
     ) -> pb.GetListResponse:
-        found = await asyncio.to_thread(self.core.get_list, request.list_id)
-        return pb.GetListResponse(list=_list_to_pb(found))
+        found = await asyncio.to_thread(
+            self.core.get_list, request.list_id, request.version or None
+        )
+        return pb.GetListResponse(list=list_to_pb(found))
 
     async def ListLists(
         self, request: pb.ListListsRequest, context: grpc.aio.ServicerContext
     ) -> pb.ListListsResponse:
         lists = await asyncio.to_thread(self.core.list_lists)
-        return pb.ListListsResponse(lists=[_summary_to_pb(term_list) for term_list in lists])
+        return pb.ListListsResponse(lists=[summary_to_pb(term_list) for term_list in lists])
 
     async def AddTerms(
         self, request: pb.AddTermsRequest, context: grpc.aio.ServicerContext
     ) -> pb.AddTermsResponse:
         edited = await asyncio.to_thread(
-            self.core.add_terms, request.list_id, [_draft_from_pb(t) for t in request.terms]
+            self.core.add_terms, request.list_id, [draft_from_pb(t) for t in request.terms]
         )
-        _publish_version(edited)
-        return pb.AddTermsResponse(list=_list_to_pb(edited))
+        return pb.AddTermsResponse(list=list_to_pb(edited))
 
     async def RemoveTerms(
         self, request: pb.RemoveTermsRequest, context: grpc.aio.ServicerContext
@@ -112,95 +127,94 @@ class TermMatchServicer(termmatch_pb2_grpc.TermMatchServiceServicer):
         edited = await asyncio.to_thread(
             self.core.remove_terms, request.list_id, list(request.term_ids)
         )
-        _publish_version(edited)
-        return pb.RemoveTermsResponse(list=_list_to_pb(edited))
+        return pb.RemoveTermsResponse(list=list_to_pb(edited))
+
+    async def UpdateTerms(
+        self, request: pb.UpdateTermsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.UpdateTermsResponse:
+        edited = await asyncio.to_thread(
+            self.core.update_terms, request.list_id, [draft_from_pb(t) for t in request.terms]
+        )
+        return pb.UpdateTermsResponse(list=list_to_pb(edited))
+
+    async def UpdateList(
+        self, request: pb.UpdateListRequest, context: grpc.aio.ServicerContext
+    ) -> pb.UpdateListResponse:
+        edited = await asyncio.to_thread(
+            self.core.update_list, request.list_id, settings_from_pb(request)
+        )
+        return pb.UpdateListResponse(list=list_to_pb(edited))
+
+    async def ImportTerms(
+        self,
+        request_iterator: AsyncIterator[pb.ImportTermsRequest],
+        context: grpc.aio.ServicerContext,
+    ) -> pb.ImportTermsResponse:
+        list_id = ""
+        replace_all = False
+        rows: list[tuple[int, TermDraft]] = []
+        first = True
+        async for request in request_iterator:
+            if first:
+                list_id, replace_all, first = request.list_id, request.replace, False
+            rows.extend((row.line, draft_from_pb(row.term)) for row in request.rows)
+        if first:
+            raise InvalidArgument("send at least one message naming the list", field="list_id")
+        imported = await asyncio.to_thread(
+            self.core.import_terms, list_id, rows, replace_all=replace_all
+        )
+        log.info("imported terms", list_id=list_id, rows=len(rows), version=imported.version)
+        return pb.ImportTermsResponse(list=summary_to_pb(imported), rows=len(rows))
+
+    async def ExportTerms(
+        self, request: pb.ExportTermsRequest, context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[pb.ExportTermsResponse]:
+        found = await asyncio.to_thread(
+            self.core.get_list, request.list_id, request.version or None
+        )
+        yield pb.ExportTermsResponse(list=list_to_pb(found, with_terms=False))
+        for first in range(0, len(found.terms), EXPORT_BATCH):
+            batch = found.terms[first : first + EXPORT_BATCH]
+            yield pb.ExportTermsResponse(terms=[term_to_pb(term) for term in batch])
 
 
-def _publish_version(term_list: TermList) -> None:
-    LIST_VERSION.set(term_list.version, list_id=term_list.list_id)
+async def _keep_fresh(core: TermMatch) -> None:
+    """Swaps in versions other replicas wrote, and publishes the versions served (edits
+    made here included); a failed look is logged and retried."""
+    while True:
+        await asyncio.sleep(REFRESH_SECONDS)
+        try:
+            if await asyncio.to_thread(core.refresh):
+                log.info("term lists refreshed", lists=len(core.list_lists()))
+        except Exception as error:  # noqa: BLE001 - a database hiccup must not stop polling
+            log.warning("term list refresh failed", error=str(error))
+        _publish_versions(core)
 
 
-def _draft_from_pb(term: pb.Term) -> TermDraft:
-    return TermDraft(
-        text=term.text, severity=term.severity, category=term.category, term_id=term.term_id
-    )
-
-
-def _term_to_pb(term: Term) -> pb.Term:
-    return pb.Term(
-        term_id=term.term_id,
-        text=term.text,
-        severity=_severity_to_pb(term.severity),
-        category=term.category,
-    )
-
-
-def _severity_to_pb(severity: Severity) -> str:
-    # The wire enum's names are the domain's with the buf-style prefix.
-    return f"SEVERITY_{severity.name}"
-
-
-def _timestamp(moment: datetime) -> Timestamp:
-    stamp = Timestamp()
-    stamp.FromDatetime(moment)
-    return stamp
-
-
-def _list_to_pb(term_list: TermList) -> pb.TermList:
-    return pb.TermList(
-        list_id=term_list.list_id,
-        name=term_list.name,
-        description=term_list.description,
-        version=term_list.version,
-        terms=[_term_to_pb(term) for term in term_list.terms],
-        created_at=_timestamp(term_list.created_at),
-        updated_at=_timestamp(term_list.updated_at),
-    )
-
-
-def _summary_to_pb(term_list: TermList) -> pb.TermListSummary:
-    return pb.TermListSummary(
-        list_id=term_list.list_id,
-        name=term_list.name,
-        version=term_list.version,
-        term_count=len(term_list.terms),
-    )
-
-
-def _hit_to_pb(hit: Hit) -> evidence_pb2.TermHit:
-    message = evidence_pb2.TermHit(
-        term_id=hit.term.term_id,
-        term=hit.term.text,
-        list_id=hit.list_id,
-        list_version=hit.list_version,
-        severity=_severity_to_pb(hit.term.severity),
-        category=hit.term.category,
-        span=evidence_pb2.TextSpan(start=hit.start, end=hit.end),
-        matched_text=hit.matched_text,
-    )
-    if hit.word_start_index is not None and hit.word_end_index is not None:
-        message.word_start_index = hit.word_start_index
-        message.word_end_index = hit.word_end_index
-    if hit.time_range is not None:
-        message.time_range.start_seconds = hit.time_range.start_seconds
-        message.time_range.end_seconds = hit.time_range.end_seconds
-    return message
+def _publish_versions(core: TermMatch) -> None:
+    for term_list in core.list_lists():
+        LIST_VERSION.set(term_list.version, list_id=term_list.list_id)
 
 
 def build_service(settings: Settings) -> Service:
     servicer = TermMatchServicer()
     stores: list[SqlListStore] = []
+    tasks: list[asyncio.Task[None]] = []
 
     async def load() -> None:
         store = await asyncio.to_thread(SqlListStore, settings.database_url_for("termmatch"))
         stores.append(store)
         core = TermMatch(store, max_text_chars=settings.max_text_chars)
         await asyncio.to_thread(core.load)
-        for term_list in await asyncio.to_thread(core.list_lists):
-            _publish_version(term_list)
+        _publish_versions(core)
         servicer.attach(core)
+        tasks.append(asyncio.create_task(_keep_fresh(core)))
 
     async def close() -> None:
+        for task in tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         for store in stores:
             await asyncio.to_thread(store.close)
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import grpc
 import pytest
+from google.protobuf.timestamp_pb2 import Timestamp
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
@@ -243,6 +244,49 @@ REFUSALS = {
         "is the same phrase as term 'free-gift-card'",
         "terms[0].text",
     ),
+    "regex RE2 cannot compile": (
+        add(pb.Term(text="(?<=a)b", severity=LOW, kind=pb.TERM_KIND_REGEX)),
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "terms[0].text '(?<=a)b' is not a pattern RE2 accepts",
+        "terms[0].text",
+    ),
+    "unknown term kind": (
+        add(pb.Term(text="x", severity=LOW, kind=9)),  # type: ignore[arg-type]
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "terms[0].kind must be one of TERM_KIND_WORD, TERM_KIND_SUBSTRING, TERM_KIND_REGEX",
+        "terms[0].kind",
+    ),
+    "window that ends before it starts": (
+        add(
+            pb.Term(
+                text="x",
+                severity=LOW,
+                active_from=Timestamp(seconds=2_000_000_000),
+                active_until=Timestamp(seconds=1_000_000_000),
+            )
+        ),
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "terms[0].active_until (2001-09-09T01:46:40+00:00) must be after",
+        "terms[0].active_until",
+    ),
+    "update of an unknown term": (
+        ("UpdateTerms", pb.UpdateTermsRequest(list_id=SAMPLE_ID, terms=[term(term_id="ghost")])),
+        grpc.StatusCode.NOT_FOUND,
+        f"term 'ghost' not found in list '{SAMPLE_ID}'",
+        "terms[0].term_id",
+    ),
+    "exception without a word": (
+        ("UpdateList", pb.UpdateListRequest(list_id=SAMPLE_ID, name="x", exceptions=["..."])),
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "exceptions[0] '...' has no word to match",
+        "exceptions[0]",
+    ),
+    "an earlier version that does not exist": (
+        ("GetList", pb.GetListRequest(list_id=SAMPLE_ID, version=99)),
+        grpc.StatusCode.NOT_FOUND,
+        f"term list '{SAMPLE_ID}' has no version 99",
+        "version",
+    ),
     "no terms to add": (
         add(),
         grpc.StatusCode.INVALID_ARGUMENT,
@@ -341,3 +385,55 @@ def test_an_edit_survives_a_restart(tmp_path_factory: pytest.TempPathFactory) ->
         stub = termmatch_pb2_grpc.TermMatchServiceStub(channel)
         response = match_text(stub, "an urgent offer")
     assert [(h.term_id, h.list_version) for h in response.hits] == [("urgent-offer", 2)]
+
+
+def test_update_list_and_update_terms_make_new_versions_that_match_at_capture_time(
+    stub: termmatch_pb2_grpc.TermMatchServiceStub,
+) -> None:
+    stub.CreateList(
+        pb.CreateListRequest(
+            list_id="windows",
+            name="Windows",
+            terms=[
+                pb.Term(
+                    term_id="sale",
+                    text="flash sale",
+                    severity=LOW,
+                    active_from=Timestamp(seconds=1_700_000_000),
+                    active_until=Timestamp(seconds=1_800_000_000),
+                )
+            ],
+        ),
+        timeout=10,
+    )
+
+    def hits(text: str, seconds: int) -> list[tuple[str, int]]:
+        request = pb.MatchRequest(
+            text=text, list_ids=["windows"], capture_time=Timestamp(seconds=seconds)
+        )
+        return [(h.term_id, h.list_version) for h in stub.Match(request, timeout=10).hits]
+
+    assert hits("FLASH SALE", 1_750_000_000) == [("sale", 1)]
+    assert hits("FLASH SALE", 1_850_000_000) == []
+
+    flags = pb.NormalizationFlags(nfkc=True, casefold=True, collapse_repeats=True)
+    updated = stub.UpdateList(
+        pb.UpdateListRequest(list_id="windows", name="Windows", flags=flags), timeout=10
+    ).list
+    assert (updated.version, updated.flags.collapse_repeats) == (2, True)
+    assert hits("flaaash sale", 1_750_000_000) == [("sale", 2)]
+
+    edited = stub.UpdateTerms(
+        pb.UpdateTermsRequest(
+            list_id="windows", terms=[pb.Term(term_id="sale", text="mega sale", severity=HIGH)]
+        ),
+        timeout=10,
+    ).list
+    assert (edited.version, edited.terms[0].text, edited.terms[0].HasField("active_until")) == (
+        3,
+        "mega sale",
+        False,
+    )
+    assert hits("mega sale", 1_850_000_000) == [("sale", 3)]
+    first = stub.GetList(pb.GetListRequest(list_id="windows", version=1), timeout=10).list
+    assert (first.terms[0].text, first.flags.collapse_repeats) == ("flash sale", False)

@@ -1,21 +1,39 @@
-"""Whole-word and phrase matching, with hits reported in the original text."""
+"""Finding terms: whole words and phrases, substrings, regexes, exceptions, scripts
+without spaces, evasions; every hit reported in the original text."""
 
+from datetime import UTC, datetime
+
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from modmesh.common.evidence import Severity
-from modmesh.termmatch.matcher import TokenMatcher
-from modmesh.termmatch.model import Term
-from modmesh.termmatch.normalize import analyze, term_tokens
+from modmesh.termmatch import matcher
+from modmesh.termmatch.matcher import CompiledLists
+from modmesh.termmatch.model import ListSettings, Term, TermKind, TermList
+from modmesh.termmatch.normalize import Flags, Normalizer
+from tests.termmatch import reference
+
+NOW = datetime(2025, 6, 1, tzinfo=UTC)
+DEFAULT = Flags()
 
 
-def term(text: str) -> Term:
-    return Term(text.replace(" ", "-"), text, Severity.HIGH, "scam")
+def term(text: str, kind: TermKind = TermKind.WORD) -> Term:
+    return Term(f"{kind.name.lower()}:{text}", text, Severity.HIGH, "scam", kind)
 
 
-def hits(terms: list[str], text: str) -> list[tuple[str, str]]:
+def compiled(
+    terms: list[Term], flags: Flags = DEFAULT, exceptions: tuple[str, ...] = ()
+) -> CompiledLists:
+    settings = ListSettings("test", flags=flags, exceptions=exceptions)
+    return CompiledLists([TermList("test", 1, settings, tuple(terms), NOW, NOW)])
+
+
+def hits(
+    terms: list[str], text: str, flags: Flags = DEFAULT, kind: TermKind = TermKind.WORD
+) -> list[tuple[str, str]]:
     """(term text, original matched text) of every hit, by position."""
-    found = TokenMatcher([term(t) for t in terms]).find(analyze(text))
+    found = compiled([term(t, kind) for t in terms], flags).find(text, ["test"], NOW)
     return [(o.term.text, text[o.start : o.end]) for o in found]
 
 
@@ -32,12 +50,42 @@ def test_no_match_inside_longer_words() -> None:
     assert hits(["act now"], "exact now") == []
 
 
+def test_substring_terms_match_inside_words() -> None:
+    assert hits(["card"], "giftcards", kind=TermKind.SUBSTRING) == [("card", "card")]
+
+
 def test_spans_cover_the_original_characters_after_normalisation() -> None:
     full_width = "\uff26\uff32\uff25\uff25 gift card"
     assert hits(["free gift card"], full_width) == [("free gift card", full_width)]
     assert hits(["fine print"], "read the ﬁne print") == [("fine print", "ﬁne print")]
     assert hits(["café"], "Cafe\u0301!") == [("café", "Cafe\u0301")]
     assert hits(["gift"], "GIFT") == [("gift", "GIFT")]
+
+
+def test_a_stripped_accent_stays_inside_the_span_of_its_letter() -> None:
+    flags = Flags(strip_accents=True)
+    assert hits(["cafe"], "un cafe\u0301 noir", flags) == [("cafe", "cafe\u0301")]
+    assert hits(["cafe"], "un café noir", flags) == [("cafe", "café")]
+
+
+def test_each_evasion_flag_catches_its_evasion() -> None:
+    assert hits(["free"], "FREE", Flags.none()) == []
+    assert hits(["free"], "fr\u0435e", Flags(confusables=True)) == [
+        ("free", "fr\u0435e")
+    ]  # Cyrillic ie
+    assert hits(["gift"], "g1ft", Flags(leetspeak=True)) == [("gift", "g1ft")]
+    assert hits(["free"], "f.r.e.e", Flags(ignore_separators=True)) == [("free", "f.r.e.e")]
+    assert hits(["free"], "f r e e gift", Flags(ignore_separators=True)) == [("free", "f r e e")]
+    assert hits(["free"], "freeeee!", Flags(collapse_repeats=True)) == [("free", "freeeee")]
+    assert hits(["free gift card"], "Fr€3 G1FT c.a.r.d", Flags.all()) == [
+        ("free gift card", "Fr€3 G1FT c.a.r.d")
+    ]
+
+
+def test_scripts_without_spaces_match_as_substrings_and_next_to_latin() -> None:
+    assert hits(["免费"], "领取免费礼品") == [("免费", "免费")]
+    assert hits(["gift"], "领取gift卡") == [("gift", "gift")]
+    assert hits(["ฟรี"], "ของฟรีนะ") == [("ฟรี", "ฟรี")]
 
 
 def test_overlapping_terms_are_all_reported_in_order_of_position() -> None:
@@ -57,30 +105,82 @@ def test_each_occurrence_is_a_hit() -> None:
     ]
 
 
-# Filler mixes the cases the matcher must survive: ASCII, accents and combining marks,
-# full-width letters, ligatures, digits, punctuation and whitespace runs.
-FILLER = st.text(
-    alphabet=st.sampled_from(list("abcdeFGH xyz  -!.,\n\té\u0301ßﬁ\uff21\uff42Ω12")), max_size=40
-)
-WORD = st.text(alphabet=st.sampled_from(list("abcﬁßé\uff21Ω1")), min_size=1, max_size=6)
+def test_regex_terms_see_the_normalised_text() -> None:
+    assert hits([r"fr[e]+ \w+"], "FREEE-Stuff", kind=TermKind.REGEX) == [
+        (r"fr[e]+ \w+", "FREEE-Stuff")
+    ]
 
 
-@settings(max_examples=150, deadline=None)
+def test_exceptions_suppress_only_the_hits_they_contain() -> None:
+    lists = compiled([term("cunt", TermKind.SUBSTRING)], exceptions=("scunthorpe",))
+    found = lists.find("Scunthorpe, not cunts", ["test"], NOW)
+    assert [(o.start, o.end) for o in found] == [(16, 20)]
+
+
+def test_lists_with_the_same_flags_share_one_automaton_and_keep_their_own_hits() -> None:
+    a = TermList("a", 3, ListSettings("A"), (term("gift card"),), NOW, NOW)
+    b = TermList("b", 7, ListSettings("B"), (term("gift card"), term("card")), NOW, NOW)
+    lists = CompiledLists([a, b])
+    found = lists.find("gift card", ["a", "b"], NOW)
+    assert [(o.list_id, o.term.text) for o in found] == [
+        ("a", "gift card"),
+        ("b", "gift card"),
+        ("b", "card"),
+    ]
+    assert [o.list_id for o in lists.find("gift card", ["b"], NOW)] == ["b", "b"]
+
+
+# Property tests. The alphabet mixes what the engine must survive: ASCII, accents and
+# combining marks, full-width letters, ligatures, homoglyphs, leetspeak, punctuation and
+# whitespace runs, repeated letters, and scripts without spaces.
+ALPHABET = list("abcefgimnr FGR  -.,!\n\té\u0301ßﬁ\uff21\uff42\u0435\u0456Ω0134@$€免费礼ฟรี")
+TEXT = st.text(alphabet=st.sampled_from(ALPHABET), max_size=40)
+WORD = st.text(alphabet=st.sampled_from(ALPHABET), min_size=1, max_size=8)
+FLAGS = st.builds(Flags, *[st.booleans()] * 7)
+KIND = st.sampled_from([TermKind.WORD, TermKind.SUBSTRING])
+
+
+@settings(max_examples=300, deadline=None)
 @given(
-    before=FILLER,
-    after=FILLER,
-    phrase=st.lists(WORD, min_size=1, max_size=3),
-    separator=st.sampled_from([" ", "-", " , ", "\n"]),
+    before=TEXT, after=TEXT, words=st.lists(WORD, min_size=1, max_size=4), flags=FLAGS, kind=KIND
 )
-def test_every_span_normalises_back_to_the_term_it_reports(
-    before: str, after: str, phrase: list[str], separator: str
+def test_engine_hits_equal_the_reference_and_every_span_normalises_to_its_term(
+    before: str, after: str, words: list[str], flags: Flags, kind: TermKind
 ) -> None:
-    planted = separator.join(phrase)
-    text = f"{before} {planted} {after}"
-    terms = [term(planted), term("abc")]
-    found = TokenMatcher(terms).find(analyze(text))
-    assert any(o.term.text == planted for o in found)
-    for occurrence in found:
-        assert term_tokens(text[occurrence.start : occurrence.end]) == term_tokens(
-            occurrence.term.text
-        )
+    terms = [term(w, kind) for w in dict.fromkeys(words)]
+    text = before + " ".join(words) + after
+    found = compiled(terms, flags).find(text, ["test"], NOW)
+    assert sorted((o.term.term_id, o.start, o.end) for o in found) == reference.find(
+        terms, text, flags
+    )
+    normalizer = Normalizer(flags)
+    for o in found:
+        span_key = normalizer.key(text[o.start : o.end]).strip(" ")
+        assert span_key == normalizer.key(o.term.text).strip(" ")
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=TEXT, flags=FLAGS)
+def test_the_fast_term_path_normalises_like_the_text_path_and_the_reference(
+    text: str, flags: Flags
+) -> None:
+    normalizer = Normalizer(flags)
+    view = normalizer.normalize(text)
+    assert (
+        normalizer.key(text) == view.text == "".join(c for c, _, _ in reference.view(text, flags))
+    )
+    expected = reference.view(text, flags)
+    assert [(int(s), int(e)) for s, e in zip(view.starts, view.ends, strict=True)] == [
+        (s, e) for _, s, e in expected
+    ]
+
+
+def test_a_list_split_over_several_automata_finds_the_same_hits(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    terms = ["gift card", "free gift", "free gift card", "card", "act now"]
+    text = "get your free gift card, act now"
+    whole = hits(terms, text)
+    monkeypatch.setattr(matcher, "SHARD_KEYS", 2)
+    assert len(compiled([term(t) for t in terms])._groups[0].automata) == 3
+    assert hits(terms, text) == whole

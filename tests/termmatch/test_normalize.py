@@ -1,58 +1,70 @@
-"""Normalisation folds what readers see as the same word, and remembers where each
-normalised character came from in the original text."""
+"""Normalisation into the match view, which remembers where each view character came
+from in the original text."""
 
-from modmesh.termmatch.normalize import analyze, normalize, term_tokens
+from modmesh.termmatch.confusables import CONFUSABLES
+from modmesh.termmatch.normalize import Flags, Normalizer
+
+DEFAULT = Normalizer(Flags())
 
 
-def original_of(text: str, start: int, end: int) -> str:
-    normalized = normalize(text)
-    first, last = normalized.original_span(start, end)
+def original_of(text: str, start: int, end: int, normalizer: Normalizer = DEFAULT) -> str:
+    """The original text behind view[start:end]."""
+    first, last = normalizer.normalize(text).original_span(start, end)
     return text[first:last]
+
+
+def test_the_view_is_padded_with_spaces_and_each_separator_run_is_one_space() -> None:
+    assert DEFAULT.normalize("Gift-Card!").text == " gift card "
+    assert DEFAULT.normalize("  gift \t ... card  ").text == " gift card "
+    assert DEFAULT.normalize("snake_case").text == " snake case "
+    assert DEFAULT.normalize("").text == " "
 
 
 def test_full_width_letters_fold_to_ascii_and_map_back_one_to_one() -> None:
     text = "\uff26\uff32\uff25\uff25 gift card"  # full-width FREE
-    normalized = normalize(text)
-    assert normalized.text == "free gift card"
-    assert original_of(text, 0, 4) == "\uff26\uff32\uff25\uff25"
+    assert DEFAULT.normalize(text).text == " free gift card "
+    assert original_of(text, 1, 5) == "\uff26\uff32\uff25\uff25"
 
 
-def test_casefold_lowers_and_expands_sharp_s() -> None:
-    assert normalize("GIFT").text == "gift"
-    normalized = normalize("Straße")
-    assert normalized.text == "strasse"
-    # Both s of "ss" come from the one "ß".
-    assert original_of("Straße", 4, 6) == "ß"
+def test_casefold_expands_sharp_s_and_both_letters_map_to_it() -> None:
+    assert DEFAULT.normalize("Straße").text == " strasse "
+    assert original_of("Straße", 5, 7) == "ß"
 
 
-def test_ligature_expands_and_both_letters_map_to_it() -> None:
-    text = "ﬁne print"
-    normalized = normalize(text)
-    assert normalized.text == "fine print"
-    assert original_of(text, 0, 4) == "ﬁne"
-    assert original_of(text, 1, 2) == "ﬁ"
+def test_precomposed_and_combining_accents_give_the_same_view() -> None:
+    assert DEFAULT.normalize("café").text == DEFAULT.normalize("cafe\u0301").text
+    assert original_of("cafe\u0301 now", 1, 6) == "cafe\u0301"
 
 
-def test_base_and_combining_mark_compose_and_map_to_the_whole_cluster() -> None:
-    text = "cafe\u0301 now"  # "e" + combining acute
-    normalized = normalize(text)
-    assert normalized.text == "café now"
-    assert original_of(text, 0, 4) == "cafe\u0301"
-    assert original_of(text, 5, 8) == "now"
+def test_letters_of_unspaced_scripts_stand_alone_and_marks_stay_in_words() -> None:
+    assert DEFAULT.normalize("领取gift卡").text == " 领 取 gift 卡 "
+    assert DEFAULT.normalize("नमस्ते दुनिया").text.split() == ["नमस्ते", "दुनिया"]
 
 
-def test_tokens_are_letters_and_digits_of_any_script() -> None:
-    assert term_tokens("Gift-Card!") == ("gift", "card")
-    assert term_tokens("  gift \t card  ") == ("gift", "card")
-    assert term_tokens("snake_case") == ("snake", "case")
-    assert term_tokens("Ωmega 42 café") == ("ωmega", "42", "café")
-    assert term_tokens("नमस्ते दुनिया") == ("नमस्ते", "दुनिया")  # marks stay in the word
-    assert term_tokens("?! ...") == ()
+def test_each_flag_folds_its_evasion() -> None:
+    def view(text: str, **flags: bool) -> str:
+        return Normalizer(Flags(**flags)).normalize(text).text.strip()
+
+    assert view("FREE", nfkc=False, casefold=False) == "FREE"
+    assert view("Crème brûlée", strip_accents=True) == "creme brulee"
+    assert view("p\u0430yp\u0430l", confusables=True) == "paypal"  # Cyrillic a
+    assert view("g1ft c4rd fr€€", leetspeak=True) == "gift card free"
+    assert view("f.r.e.e gift, c a r d", ignore_separators=True) == "free gift card"
+    # Two spelt-out words in a row cannot be told apart from one.
+    assert view("f r e e g i f t", ignore_separators=True) == "freegift"
+    assert view("freeeee!!!", collapse_repeats=True) == "fre"
 
 
-def test_token_spans_point_into_the_original_text() -> None:
-    text = "Ｆree ＧＩＦＴ-card"  # noqa: RUF001 - full-width letters are the point
-    analyzed = analyze(text)
-    assert analyzed.tokens.words == ["free", "gift", "card"]
-    start, end = analyzed.original_span(1, 2)
-    assert text[start:end] == "ＧＩＦＴ-card"  # noqa: RUF001
+def test_all_flags_together_map_every_view_letter_back() -> None:
+    everything = Normalizer(Flags.all())
+    text = "F.R.€.E g1ft"
+    view = everything.normalize(text)
+    assert view.text == " fre gift "
+    assert original_of(text, 1, 4, everything) == "F.R.€.E"
+    assert original_of(text, 5, 9, everything) == "g1ft"
+
+
+def test_the_confusables_table_is_unicode_tr39_data() -> None:
+    assert len(CONFUSABLES) > 6000
+    assert CONFUSABLES["\u0430"] == "a"  # CYRILLIC SMALL LETTER A
+    assert CONFUSABLES["m"] == "rn"

@@ -1,14 +1,22 @@
-"""The domain core without gRPC: timed words, assigned ids, versions and matcher swaps."""
+"""The domain core without gRPC: timed words, assigned ids, versions, time windows,
+exceptions, bulk imports and matcher swaps, on SQLite and PostgreSQL."""
 
+import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 
 from modmesh.common.evidence import Severity, TimeRange, Word
 from modmesh.runtime.errors import InvalidArgument, NotFound
-from modmesh.termmatch.model import TermDraft
+from modmesh.termmatch.model import ListSettings, TermDraft, TermKind, Window
+from modmesh.termmatch.normalize import Flags
 from modmesh.termmatch.service import TermMatch
 from modmesh.termmatch.storage import SqlListStore
+
+JAN = datetime(2025, 1, 1, tzinfo=UTC)
+FEB = datetime(2025, 2, 1, tzinfo=UTC)
+MAR = datetime(2025, 3, 1, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -18,8 +26,7 @@ def core(database_url: str) -> Iterator[TermMatch]:
     core.load()
     core.create_list(
         "scams",
-        "Scams",
-        "",
+        ListSettings("Scams"),
         [
             TermDraft("free gift card", Severity.HIGH, "scam", "free-gift-card"),
             TermDraft("act now", Severity.LOW, "spam"),
@@ -103,3 +110,141 @@ def test_lists_are_loaded_from_storage_on_start(core: TermMatch, database_url: s
         "free-gift-card"
     ]
     store.close()
+
+
+def ids(core: TermMatch, text: str, **kwargs: object) -> list[str]:
+    return [h.term.term_id for h in core.match_text(text, **kwargs).hits]  # type: ignore[arg-type]
+
+
+def test_term_windows_are_evaluated_at_the_capture_time(core: TermMatch) -> None:
+    core.add_terms(
+        "scams",
+        [TermDraft("black friday deal", Severity.MEDIUM, "spam", window=Window(FEB, MAR))],
+    )
+    text = "a black friday deal"
+    assert ids(core, text, capture_time=JAN) == []
+    assert ids(core, text, capture_time=FEB) == ["black-friday-deal"]
+    assert ids(core, text, capture_time=MAR) == []  # active_until is exclusive
+
+
+def test_a_list_outside_its_window_is_not_consulted(core: TermMatch) -> None:
+    core.create_list(
+        "seasonal",
+        ListSettings("Seasonal", window=Window(None, FEB)),
+        [TermDraft("advent offer", Severity.LOW)],
+    )
+    assert [t.list_id for t in core.match_text("advent offer", capture_time=JAN).lists] == [
+        "scams",
+        "seasonal",
+    ]
+    later = core.match_text("advent offer", capture_time=MAR)
+    assert ([t.list_id for t in later.lists], later.hits) == (["scams"], [])
+
+
+def test_an_exception_phrase_suppresses_the_hits_inside_it(core: TermMatch) -> None:
+    core.create_list(
+        "rude",
+        ListSettings("Rude", exceptions=("Scunthorpe United",)),
+        [TermDraft("cunt", Severity.HIGH, kind=TermKind.SUBSTRING)],
+    )
+    assert ids(core, "Scunthorpe United won", list_ids=["rude"]) == []
+    assert ids(core, "Scunthorpe lost", list_ids=["rude"]) == ["cunt"]
+
+
+def test_regex_terms_run_with_re2_and_bad_patterns_are_refused_at_upload(
+    core: TermMatch,
+) -> None:
+    core.add_terms("scams", [TermDraft(r"win \d+ (?:usd|eur)", Severity.LOW, kind=TermKind.REGEX)])
+    (hit,) = core.match_text("You WIN 500 EUR today", list_ids=["scams"]).hits
+    assert (hit.term.term_id, hit.matched_text) == ("pattern", "WIN 500 EUR")
+    with pytest.raises(
+        InvalidArgument, match=r"terms\[0\]\.text '\(a\)\\\\1' is not a pattern RE2"
+    ):
+        core.add_terms("scams", [TermDraft(r"(a)\1", Severity.LOW, kind=TermKind.REGEX)])
+
+
+def test_evasions_are_caught_with_all_flags_and_spans_point_into_the_original(
+    core: TermMatch,
+) -> None:
+    core.create_list(
+        "strict",
+        ListSettings("Strict", flags=Flags.all()),
+        [TermDraft("free gift card", Severity.HIGH)],
+    )
+    text = "Get your fr€e g1ft c.a.r.d now, or a FREEEE GIFT  CARD"
+    result = core.match_text(text, list_ids=["strict"])
+    assert [h.matched_text for h in result.hits] == ["fr€e g1ft c.a.r.d", "FREEEE GIFT  CARD"]
+
+
+def test_scripts_without_spaces_match_as_substrings_in_mixed_text(core: TermMatch) -> None:
+    core.add_terms("scams", [TermDraft("免费礼品卡", Severity.HIGH), TermDraft("ฟรี", Severity.LOW)])
+    result = core.match_text("点这里领取免费礼品卡! gift card ของฟรีนะ")
+    assert [h.matched_text for h in result.hits] == ["免费礼品卡", "ฟรี"]
+
+
+def test_an_import_is_all_or_nothing_and_names_the_bad_line(core: TermMatch) -> None:
+    rows = [(2, TermDraft("wire transfer", Severity.HIGH)), (3, TermDraft(" ", Severity.LOW))]
+    with pytest.raises(InvalidArgument, match="line 3: text must not be empty") as refused:
+        core.import_terms("scams", rows, replace_all=False)
+    assert refused.value.violations[0].field == "line 3"
+    assert core.get_list("scams").version == 1
+    rows = [
+        (2, TermDraft("wire transfer", Severity.HIGH)),
+        (3, TermDraft("free gift card!", Severity.CRITICAL, term_id="free-gift-card")),
+    ]
+    imported = core.import_terms("scams", rows, replace_all=False)
+    assert [(t.term_id, t.severity) for t in imported.terms] == [
+        ("free-gift-card", Severity.CRITICAL),
+        ("act-now", Severity.LOW),
+        ("wire-transfer", Severity.HIGH),
+    ]
+    replaced = core.import_terms("scams", rows[:1], replace_all=True)
+    assert (replaced.version, [t.term_id for t in replaced.terms]) == (3, ["wire-transfer"])
+
+
+def test_an_edit_through_another_replica_is_picked_up_by_refresh(
+    core: TermMatch, database_url: str
+) -> None:
+    store = SqlListStore(database_url)
+    other = TermMatch(store, max_text_chars=1000)
+    other.load()
+    other.add_terms("scams", [TermDraft("wire transfer", Severity.HIGH)])
+    assert ids(core, "wire transfer") == []
+    assert core.refresh() is True
+    assert ids(core, "wire transfer") == ["wire-transfer"]
+    assert core.refresh() is False
+    # An edit through the stale replica builds on the newest version, not its own.
+    other.add_terms("scams", [TermDraft("gift voucher", Severity.LOW)])
+    edited = core.remove_terms("scams", ["act-now"])
+    assert (edited.version, [t.term_id for t in edited.terms]) == (
+        4,
+        ["free-gift-card", "wire-transfer", "gift-voucher"],
+    )
+    store.close()
+
+
+def test_a_match_in_flight_always_sees_one_whole_version(core: TermMatch) -> None:
+    """While edits add and remove a term, every match reports the hits of exactly the
+    version it names: never a half-built list."""
+    stop = threading.Event()
+    seen: list[tuple[int, bool, bool]] = []
+
+    def match() -> None:
+        while not stop.is_set():
+            result = core.match_text("free gift card, wire transfer")
+            (version,) = [t.version for t in result.lists if t.list_id == "scams"]
+            has_wire = any(h.term.term_id == "wire-transfer" for h in result.hits)
+            seen.append((version, has_wire, all(h.list_version == version for h in result.hits)))
+
+    matcher = threading.Thread(target=match)
+    matcher.start()
+    try:
+        for _ in range(10):
+            core.add_terms("scams", [TermDraft("wire transfer", Severity.HIGH)])
+            core.remove_terms("scams", ["wire-transfer"])
+    finally:
+        stop.set()
+        matcher.join()
+    # Versions 2, 4, 6... have the term; 1, 3, 5... do not.
+    assert seen
+    assert all(has_wire == (version % 2 == 0) and same for version, has_wire, same in seen)

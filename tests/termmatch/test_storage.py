@@ -1,23 +1,30 @@
-"""Every edit stores a new immutable list version, readable for as long as hits name it."""
+"""Every edit stores a new immutable list version, readable for as long as hits name it.
+Versions are stored as changes, so an edit of one term in a long list writes one row."""
 
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from modmesh.common.evidence import Severity
 from modmesh.runtime.errors import AlreadyExists, FailedPrecondition
-from modmesh.termmatch.model import Term, TermList
-from modmesh.termmatch.storage import SqlListStore
+from modmesh.termmatch.model import ListSettings, Term, TermKind, TermList, Window
+from modmesh.termmatch.normalize import Flags
+from modmesh.termmatch.storage import ListChange, SqlListStore
 
 NOW = datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
 GIFT = Term("gift-card", "gift card", Severity.HIGH, "scam")
 ACT = Term("act-now", "act now", Severity.LOW, "spam")
+SETTINGS = ListSettings("Scams", "for tests")
 
 
-def first_version(list_id: str = "scams") -> TermList:
-    return TermList(list_id, "Scams", "for tests", 1, (GIFT,), NOW, NOW)
+def first_version(list_id: str = "scams", terms: tuple[Term, ...] = (GIFT,)) -> TermList:
+    return TermList(list_id, 1, SETTINGS, terms, NOW, NOW)
+
+
+def created(term_list: TermList) -> ListChange:
+    return ListChange(term_list, added=term_list.terms)
 
 
 @pytest.fixture
@@ -27,38 +34,76 @@ def store(database_url: str) -> Iterator[SqlListStore]:
     store.close()
 
 
-def test_each_version_is_a_new_row_and_old_versions_stay_readable(store: SqlListStore) -> None:
+def test_each_version_is_readable_as_it_was_after_later_edits(store: SqlListStore) -> None:
     v1 = first_version()
     v2 = replace(v1, version=2, terms=(GIFT, ACT))
     v3 = replace(v1, version=3, terms=(ACT,))
-    for version in (v1, v2, v3):
-        store.append(version)
+    store.append(created(v1))
+    store.append(ListChange(v2, added=[ACT]))
+    store.append(ListChange(v3, removed={"gift-card"}))
     assert store.latest() == [v3]
     assert store.get("scams", 1) == v1
     assert store.get("scams", 2) == v2
     assert store.get("scams", 4) is None
+    assert store.heads() == {"scams": 3}
+
+
+def test_an_updated_term_keeps_its_place_and_the_old_text_stays_in_its_version(
+    store: SqlListStore,
+) -> None:
+    v1 = first_version(terms=(GIFT, ACT))
+    new_gift = replace(GIFT, text="gift cards", severity=Severity.CRITICAL)
+    v2 = replace(v1, version=2, terms=(new_gift, ACT))
+    store.append(created(v1))
+    store.append(ListChange(v2, added=[new_gift], removed={"gift-card"}))
+    assert store.latest() == [v2]
+    assert store.get("scams", 1) == v1
+
+
+def test_every_term_field_and_list_setting_round_trips(store: SqlListStore) -> None:
+    window = Window(NOW, NOW + timedelta(days=7))
+    term = Term("p", "fr[e]+", Severity.MEDIUM, "spam", TermKind.REGEX, "en-GB", "why", window)
+    settings = ListSettings("S", "d", Flags.all(), ("scunthorpe",), Window(None, NOW))
+    term_list = TermList("full", 1, settings, (term,), NOW, NOW)
+    store.append(created(term_list))
+    assert store.latest(["full"]) == [term_list]
+
+
+def test_replacing_the_whole_list_ends_every_current_term(store: SqlListStore) -> None:
+    v1 = first_version(terms=(GIFT, ACT))
+    v2 = replace(v1, version=2, terms=(ACT,))
+    store.append(created(v1))
+    store.append(ListChange(v2, added=[ACT], remove_all=True))
+    assert store.latest() == [v2]
+    assert store.get("scams", 1) == v1
 
 
 def test_latest_lists_every_list_at_its_newest_version(store: SqlListStore) -> None:
-    store.append(first_version("b-list"))
-    store.append(first_version("a-list"))
-    store.append(replace(first_version("a-list"), version=2, terms=()))
+    store.append(created(first_version("b-list")))
+    store.append(created(first_version("a-list")))
+    store.append(
+        ListChange(replace(first_version("a-list"), version=2, terms=()), removed={"gift-card"})
+    )
     assert [(t.list_id, t.version) for t in store.latest()] == [("a-list", 2), ("b-list", 1)]
+    assert [t.list_id for t in store.latest(["b-list", "ghost"])] == ["b-list"]
 
 
-def test_a_version_cannot_be_written_twice(store: SqlListStore) -> None:
-    store.append(first_version())
+def test_a_version_cannot_be_written_twice_and_a_refused_one_changes_nothing(
+    store: SqlListStore,
+) -> None:
+    store.append(created(first_version()))
     with pytest.raises(AlreadyExists, match="'scams' already exists"):
-        store.append(first_version())
-    store.append(replace(first_version(), version=2))
+        store.append(created(first_version()))
+    store.append(ListChange(replace(first_version(), version=2, terms=(GIFT, ACT)), added=[ACT]))
     with pytest.raises(FailedPrecondition, match="edited concurrently"):
-        store.append(replace(first_version(), version=2))
+        store.append(ListChange(replace(first_version(), version=2, terms=()), remove_all=True))
+    assert store.latest()[0].terms == (GIFT, ACT)
 
 
 def test_lists_survive_reopening_the_database(database_url: str) -> None:
     first = SqlListStore(database_url)
-    first.append(first_version())
-    first.append(replace(first_version(), version=2, terms=(GIFT, ACT)))
+    first.append(created(first_version()))
+    first.append(ListChange(replace(first_version(), version=2, terms=(GIFT, ACT)), added=[ACT]))
     first.close()
     reopened = SqlListStore(database_url)
     assert reopened.latest() == [replace(first_version(), version=2, terms=(GIFT, ACT))]

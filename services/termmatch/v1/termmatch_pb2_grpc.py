@@ -65,6 +65,26 @@ class TermMatchServiceStub:
                 request_serializer=modmesh_dot_termmatch_dot_v1_dot_termmatch__pb2.RemoveTermsRequest.SerializeToString,
                 response_deserializer=modmesh_dot_termmatch_dot_v1_dot_termmatch__pb2.RemoveTermsResponse.FromString,
                 _registered_method=True)
+        self.UpdateTerms = channel.unary_unary(
+                '/modmesh.termmatch.v1.TermMatchService/UpdateTerms',
+                request_serializer=modmesh_dot_termmatch_dot_v1_dot_termmatch__pb2.UpdateTermsRequest.SerializeToString,
+                response_deserializer=modmesh_dot_termmatch_dot_v1_dot_termmatch__pb2.UpdateTermsResponse.FromString,
+                _registered_method=True)
+        self.UpdateList = channel.unary_unary(
+                '/modmesh.termmatch.v1.TermMatchService/UpdateList',
+                request_serializer=modmesh_dot_termmatch_dot_v1_dot_termmatch__pb2.UpdateListRequest.SerializeToString,
+                response_deserializer=modmesh_dot_termmatch_dot_v1_dot_termmatch__pb2.UpdateListResponse.FromString,
+                _registered_method=True)
+        self.ImportTerms = channel.stream_unary(
+                '/modmesh.termmatch.v1.TermMatchService/ImportTerms',
+                request_serializer=modmesh_dot_termmatch_dot_v1_dot_termmatch__pb2.ImportTermsRequest.SerializeToString,
+                response_deserializer=modmesh_dot_termmatch_dot_v1_dot_termmatch__pb2.ImportTermsResponse.FromString,
+                _registered_method=True)
+        self.ExportTerms = channel.unary_stream(
+                '/modmesh.termmatch.v1.TermMatchService/ExportTerms',
+                request_serializer=modmesh_dot_termmatch_dot_v1_dot_termmatch__pb2.ExportTermsRequest.SerializeToString,
+                response_deserializer=modmesh_dot_termmatch_dot_v1_dot_termmatch__pb2.ExportTermsResponse.FromString,
+                _registered_method=True)
 
 
 class TermMatchServiceServicer:
@@ -112,6 +132,35 @@ class TermMatchServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def UpdateTerms(self, request, context):
+        """Replaces terms by id (each keeps its place); creates a new list version.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateList(self, request, context):
+        """Replaces a list's name, description, flags, exceptions and window; creates a new version.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ImportTerms(self, request_iterator, context):
+        """Imports terms in bulk, all or nothing, as one new list version. The first message
+        names the list and the mode; every message carries a batch of rows.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ExportTerms(self, request, context):
+        """Streams a list's terms at its current (or a given) version, in batches.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_TermMatchServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -144,6 +193,26 @@ def add_TermMatchServiceServicer_to_server(servicer, server):
                     servicer.RemoveTerms,
                     request_deserializer=modmesh_dot_termmatch_dot_v1_dot_termmatch__pb2.RemoveTermsRequest.FromString,
                     response_serializer=modmesh_dot_termmatch_dot_v1_dot_termmatch__pb2.RemoveTermsResponse.SerializeToString,
+            ),
+            'UpdateTerms': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateTerms,
+                    request_deserializer=modmesh_dot_termmatch_dot_v1_dot_termmatch__pb2.UpdateTermsRequest.FromString,
+                    response_serializer=modmesh_dot_termmatch_dot_v1_dot_termmatch__pb2.UpdateTermsResponse.SerializeToString,
+            ),
+            'UpdateList': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateList,
+                    request_deserializer=modmesh_dot_termmatch_dot_v1_dot_termmatch__pb2.UpdateListRequest.FromString,
+                    response_serializer=modmesh_dot_termmatch_dot_v1_dot_termmatch__pb2.UpdateListResponse.SerializeToString,
+            ),
+            'ImportTerms': grpc.stream_unary_rpc_method_handler(
+                    servicer.ImportTerms,
+                    request_deserializer=modmesh_dot_termmatch_dot_v1_dot_termmatch__pb2.ImportTermsRequest.FromString,
+                    response_serializer=modmesh_dot_termmatch_dot_v1_dot_termmatch__pb2.ImportTermsResponse.SerializeToString,
+            ),
+            'ExportTerms': grpc.unary_stream_rpc_method_handler(
+                    servicer.ExportTerms,
+                    request_deserializer=modmesh_dot_termmatch_dot_v1_dot_termmatch__pb2.ExportTermsRequest.FromString,
+                    response_serializer=modmesh_dot_termmatch_dot_v1_dot_termmatch__pb2.ExportTermsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -308,6 +377,114 @@ class TermMatchService:
             '/modmesh.termmatch.v1.TermMatchService/RemoveTerms',
             modmesh_dot_termmatch_dot_v1_dot_termmatch__pb2.RemoveTermsRequest.SerializeToString,
             modmesh_dot_termmatch_dot_v1_dot_termmatch__pb2.RemoveTermsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateTerms(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/modmesh.termmatch.v1.TermMatchService/UpdateTerms',
+            modmesh_dot_termmatch_dot_v1_dot_termmatch__pb2.UpdateTermsRequest.SerializeToString,
+            modmesh_dot_termmatch_dot_v1_dot_termmatch__pb2.UpdateTermsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateList(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/modmesh.termmatch.v1.TermMatchService/UpdateList',
+            modmesh_dot_termmatch_dot_v1_dot_termmatch__pb2.UpdateListRequest.SerializeToString,
+            modmesh_dot_termmatch_dot_v1_dot_termmatch__pb2.UpdateListResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ImportTerms(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_unary(
+            request_iterator,
+            target,
+            '/modmesh.termmatch.v1.TermMatchService/ImportTerms',
+            modmesh_dot_termmatch_dot_v1_dot_termmatch__pb2.ImportTermsRequest.SerializeToString,
+            modmesh_dot_termmatch_dot_v1_dot_termmatch__pb2.ImportTermsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportTerms(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/modmesh.termmatch.v1.TermMatchService/ExportTerms',
+            modmesh_dot_termmatch_dot_v1_dot_termmatch__pb2.ExportTermsRequest.SerializeToString,
+            modmesh_dot_termmatch_dot_v1_dot_termmatch__pb2.ExportTermsResponse.FromString,
             options,
             channel_credentials,
             insecure,

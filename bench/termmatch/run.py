@@ -1,0 +1,376 @@
+"""termmatch benchmark: the engine against Python `re` alternation and a bare
+pyahocorasick scan, on synthetic lists and a text with planted hits.
+
+    .venv/bin/python bench/termmatch/run.py                       # 10k, 100k, 1M terms; 10 MB
+    .venv/bin/python bench/termmatch/run.py --sizes 2000 --text-mb 0.5   # a quick look
+
+For each list size it reports, in one process:
+- identity: the engine's plain-mode hits (no folding flags) against the bare scan's
+  whole-word hits on the whole text, and against `re` on a slice (longest hit per start,
+  the most an alternation reports); both must be 100%;
+- throughput (MB/s) of the bare scan, the engine in plain mode and with every flag on;
+- p50/p99 latency of matching one 1 KB chunk (all flags on);
+- build time of the engine (plain and all flags), resident memory it added;
+- swap pause: the longest 1 KB match while a new automaton is built beside it and
+  swapped in, against the p99 without a rebuild.
+It prints a table and writes JSON to bench/results/termmatch.json. Timings are noisy on
+a shared machine: compare the ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import platform
+import random
+import re
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import ahocorasick
+
+from modmesh.common.evidence import Severity
+from modmesh.termmatch.matcher import CompiledLists
+from modmesh.termmatch.model import ListSettings, Term, TermList
+from modmesh.termmatch.normalize import Flags, is_unspaced
+
+NOW = datetime.now(UTC)
+RESULTS = Path(__file__).resolve().parents[1] / "results" / "termmatch.json"
+LATIN = ["ka", "lo", "mi", "ne", "ru", "ta", "vo", "se", "pi", "da", "gu", "zo", "be", "fi"]
+LATIN += ["tor", "ban", "sel", "qui", "mar", "dex", "lin", "pra", "gol", "ves", "cra", "nop"]
+CYRILLIC = [
+    "\u043a\u0430",
+    "\u043b\u043e",
+    "\u043c\u0438",
+    "\u043d\u0435",
+    "\u0440\u0443",
+    "\u0442\u0430",
+    "\u0432\u043e",
+    "\u0441\u0435",
+    "\u043f\u0438",
+    "\u0434\u0430",
+    "\u0433\u0443",
+    "\u0437\u043e",
+]
+HAN = [chr(c) for c in range(0x4E00, 0x4E00 + 400)]
+# Filler words are built from other syllables and characters, so that the text's hits
+# are the planted ones (and the rare term inside a Han run).
+FILLER_LATIN = ["ha", "we", "yo", "ji", "xu", "hu", "wa", "yi", "jo", "xe", "hy", "wu"]
+FILLER_CYRILLIC = ["\u0436\u0443", "\u0448\u0430", "\u0449\u0438", "\u044e\u0445", "\u044f\u0436"]
+FILLER_HAN = [chr(c) for c in range(0x4E00 + 400, 0x4E00 + 800)]
+SEPARATORS = [" "] * 12 + [", ", ". ", "! ", "\n"]
+
+
+def rss_mib() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def make_word(rng: random.Random, filler: bool = False) -> str:
+    kind = rng.random()
+    if kind < 0.08:
+        han = FILLER_HAN if filler else HAN
+        return "".join(rng.choice(han) for _ in range(rng.randint(2, 4)))
+    if kind < 0.16:
+        syllables = FILLER_CYRILLIC if filler else CYRILLIC
+    else:
+        syllables = FILLER_LATIN if filler else LATIN
+    return "".join(rng.choice(syllables) for _ in range(rng.randint(2, 4)))
+
+
+def make_terms(count: int, rng: random.Random) -> list[Term]:
+    """Words and multi-word phrases (Latin, Cyrillic, Han), unique as written."""
+    texts: dict[str, None] = {}
+    while len(texts) < count:
+        words = [make_word(rng) for _ in range(rng.choice([1, 1, 2, 3]))]
+        texts[" ".join(words)] = None
+    return [Term(f"t{i}", text, Severity.MEDIUM, "bench") for i, text in enumerate(texts)]
+
+
+def make_text(terms: list[Term], size: int, rng: random.Random) -> str:
+    """Filler words with a planted term about every 40 words."""
+    pieces: list[str] = []
+    length = 0
+    while length < size:
+        piece = rng.choice(terms).text if rng.random() < 0.025 else make_word(rng, filler=True)
+        pieces.append(piece)
+        pieces.append(rng.choice(SEPARATORS))
+        length += len(piece) + 1
+    return "".join(pieces)[:size]
+
+
+def term_list(terms: list[Term], flags: Flags) -> TermList:
+    return TermList("bench", 1, ListSettings("bench", flags=flags), tuple(terms), NOW, NOW)
+
+
+def whole_word(text: str, start: int, end: int) -> bool:
+    """The engine's word boundary on a text whose phrases use single spaces."""
+
+    def boundary(outside: int, inside: int) -> bool:
+        if outside < 0 or outside >= len(text):
+            return True
+        return (
+            not text[outside].isalnum() or is_unspaced(text[outside]) or is_unspaced(text[inside])
+        )
+
+    return boundary(start - 1, start) and boundary(end, end - 1)
+
+
+def bare_hits(automaton: Any, terms: list[Term], text: str) -> set[tuple[int, int, str]]:
+    found = set()
+    for last, index in automaton.iter(text):
+        term = terms[index]
+        start = last - len(term.text) + 1
+        if whole_word(text, start, last + 1):
+            found.add((start, last + 1, term.term_id))
+    return found
+
+
+def build_bare(terms: list[Term]) -> Any:
+    automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
+    for index, term in enumerate(terms):
+        automaton.add_word(term.text, index)
+    automaton.make_automaton()
+    return automaton
+
+
+_SPACED_WORD = "[^\\W_\u0e00-\u0eff\u3040-\u30ff\u3400-\u9fff]"
+
+
+def re_pattern(terms: list[Term]) -> re.Pattern[str]:
+    """All terms as one alternation, longest first, with the engine's boundaries."""
+    spaced = [t.text for t in terms if not is_unspaced(t.text[0])]
+    unspaced = [t.text for t in terms if is_unspaced(t.text[0])]
+
+    def alternation(texts: list[str]) -> str:
+        return "|".join(re.escape(t) for t in sorted(texts, key=len, reverse=True))
+
+    branches = []
+    if spaced:
+        branches.append(f"(?<!{_SPACED_WORD})(?:{alternation(spaced)})(?!{_SPACED_WORD})")
+    if unspaced:
+        branches.append(f"(?:{alternation(unspaced)})")
+    return re.compile(f"(?=({'|'.join(branches)}))")
+
+
+def longest_per_start(hits: set[tuple[int, int, str]]) -> set[tuple[int, int]]:
+    longest: dict[int, int] = {}
+    for start, end, _ in hits:
+        longest[start] = max(end, longest.get(start, 0))
+    return set(longest.items())
+
+
+def engine_hits(lists: CompiledLists, text: str) -> set[tuple[int, int, str]]:
+    return {(o.start, o.end, o.term.term_id) for o in lists.find(text, ["bench"], NOW)}
+
+
+def timed(function: Any, *args: Any) -> tuple[Any, float]:
+    started = time.perf_counter()
+    result = function(*args)
+    return result, time.perf_counter() - started
+
+
+def latencies(lists: CompiledLists, chunks: list[str]) -> list[float]:
+    seconds = []
+    for chunk in chunks:
+        started = time.perf_counter()
+        lists.find(chunk, ["bench"], NOW)
+        seconds.append(time.perf_counter() - started)
+    return seconds
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def swap_pause(
+    terms: list[Term], flags: Flags, current: CompiledLists, chunks: list[str]
+) -> dict[str, float]:
+    """Matches 1 KB chunks without pause while a new version is compiled and swapped in."""
+    holder = {"lists": current}
+    done = threading.Event()
+    seconds: list[float] = []
+
+    def match_continuously() -> None:
+        index = 0
+        while not done.is_set():
+            started = time.perf_counter()
+            holder["lists"].find(chunks[index % len(chunks)], ["bench"], NOW)
+            seconds.append(time.perf_counter() - started)
+            index += 1
+
+    matcher = threading.Thread(target=match_continuously)
+    matcher.start()
+    time.sleep(0.2)
+    edited = [*terms[1:], Term("new", "brand new term", Severity.LOW, "bench")]
+    started = time.perf_counter()
+    rebuilt = CompiledLists([term_list(edited, flags)])
+    holder["lists"] = rebuilt  # the swap: one assignment
+    rebuild = time.perf_counter() - started
+    time.sleep(0.2)
+    done.set()
+    matcher.join()
+    return {
+        "rebuild_s": rebuild,
+        "max_ms_during_rebuild": max(seconds) * 1000,
+        "matches_during_run": len(seconds),
+    }
+
+
+def run_size(count: int, text_bytes: int, rng: random.Random) -> dict[str, Any]:
+    print(f"\n== {count:,} terms ==", flush=True)
+    terms = make_terms(count, rng)
+    text = make_text(terms, text_bytes, rng)
+    megabytes = len(text.encode("utf-8")) / 1e6
+    chunks = [text[i : i + 1000] for i in range(0, min(len(text), 3_000_000), 1000)]
+    result: dict[str, Any] = {"terms": count, "text_mb": round(megabytes, 2)}
+
+    gc.collect()
+    before = rss_mib()
+    plain, result["build_plain_s"] = timed(CompiledLists, [term_list(terms, Flags.none())])
+    result["rss_plain_mib"] = rss_mib() - before
+    print(f"built plain in {result['build_plain_s']:.1f}s", flush=True)
+    before = rss_mib()
+    full, result["build_all_flags_s"] = timed(CompiledLists, [term_list(terms, Flags.all())])
+    result["rss_all_flags_mib"] = rss_mib() - before
+    print(f"built with every flag in {result['build_all_flags_s']:.1f}s", flush=True)
+    bare, result["build_bare_s"] = timed(build_bare, terms)
+
+    found_bare, bare_s = timed(bare_hits, bare, terms, text)
+    raw_scan_s = timed(lambda: sum(1 for _ in bare.iter(text)))[1]
+    found_plain, plain_s = timed(engine_hits, plain, text)
+    _, full_s = timed(engine_hits, full, text)
+    result["hits_plain"] = len(found_plain)
+    result["identical_to_bare_pct"] = _identity(found_plain, found_bare)
+    result["mb_s_bare_scan"] = megabytes / raw_scan_s
+    result["mb_s_bare_scan_with_boundaries"] = megabytes / bare_s
+    result["mb_s_plain"] = megabytes / plain_s
+    result["mb_s_all_flags"] = megabytes / full_s
+    result["all_flags_vs_bare_scan"] = full_s / raw_scan_s
+    print(
+        f"bare scan {result['mb_s_bare_scan']:.1f} MB/s, plain {result['mb_s_plain']:.1f}, "
+        f"all flags {result['mb_s_all_flags']:.1f}",
+        flush=True,
+    )
+
+    if count <= 100_000:
+        pattern, result["build_re_s"] = timed(re_pattern, terms)
+        # Sized so that `re` takes a few seconds: it slows down with the list.
+        piece = text[: max(2_000, min(len(text), 2_000_000_000 // (count * 100)))]
+        found_re, re_s = timed(lambda: {(m.start(1), m.end(1)) for m in pattern.finditer(piece)})
+        slice_plain = {h for h in found_plain if h[1] <= len(piece)}
+        result["re_slice_chars"] = len(piece)
+        result["identical_to_re_pct"] = _identity(longest_per_start(slice_plain), found_re)
+        result["mb_s_re"] = len(piece.encode("utf-8")) / 1e6 / re_s
+        result["plain_vs_re"] = result["mb_s_plain"] / result["mb_s_re"]
+        print(f"re {result['mb_s_re']:.4f} MB/s on {len(piece):,} chars", flush=True)
+        del pattern
+
+    waits = latencies(full, chunks)
+    result["p50_ms_1kb"] = percentile(waits, 0.50) * 1000
+    result["p99_ms_1kb"] = percentile(waits, 0.99) * 1000
+    result["swap"] = swap_pause(terms, Flags.all(), full, chunks)
+    print(
+        f"p50 {result['p50_ms_1kb']:.3f} ms, p99 {result['p99_ms_1kb']:.3f} ms per 1 KB; "
+        f"swap {result['swap']}",
+        flush=True,
+    )
+    return result
+
+
+def _identity(engine: set[Any], baseline: set[Any]) -> float:
+    union = engine | baseline
+    return 100.0 if not union else 100.0 * len(engine & baseline) / len(union)
+
+
+def table(results: list[dict[str, Any]]) -> str:
+    def number(value: Any, digits: int = 1) -> str:
+        return "n/a" if value is None else f"{value:,.{digits}f}"
+
+    rows = [
+        (
+            "plain hits identical to bare scan / to `re`",
+            lambda r: (
+                f"{number(r['identical_to_bare_pct'])}% / "
+                + (
+                    f"{number(r.get('identical_to_re_pct'))}%"
+                    if "identical_to_re_pct" in r
+                    else "not run"
+                )
+            ),
+        ),
+        (
+            "`re` alternation, MB/s",
+            lambda r: number(r.get("mb_s_re"), 4) if "mb_s_re" in r else "not feasible",
+        ),
+        ("bare pyahocorasick scan, MB/s", lambda r: number(r["mb_s_bare_scan"])),
+        ("engine, plain, MB/s", lambda r: number(r["mb_s_plain"])),
+        ("engine, every flag on, MB/s", lambda r: number(r["mb_s_all_flags"])),
+        (
+            "plain engine ÷ `re`",
+            lambda r: f"{number(r.get('plain_vs_re'), 0)}x" if "plain_vs_re" in r else "n/a",
+        ),
+        ("every flag on ÷ bare scan (time)", lambda r: f"{number(r['all_flags_vs_bare_scan'])}x"),
+        (
+            "p50 / p99 per 1 KB chunk, ms",
+            lambda r: f"{number(r['p50_ms_1kb'], 3)} / {number(r['p99_ms_1kb'], 3)}",
+        ),
+        (
+            "build, plain / every flag, s",
+            lambda r: f"{number(r['build_plain_s'])} / {number(r['build_all_flags_s'])}",
+        ),
+        (
+            "resident memory added, plain / every flag, MiB",
+            lambda r: f"{number(r['rss_plain_mib'], 0)} / {number(r['rss_all_flags_mib'], 0)}",
+        ),
+        (
+            "longest 1 KB match during rebuild + swap, ms",
+            lambda r: number(r["swap"]["max_ms_during_rebuild"]),
+        ),
+    ]
+    lines = ["| measure | " + " | ".join(f"{r['terms']:,} terms" for r in results) + " |"]
+    lines.append("|---|" + "---|" * len(results))
+    for name, render in rows:
+        lines.append(f"| {name} | " + " | ".join(render(r) for r in results) + " |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="10000,100000,1000000")
+    parser.add_argument("--text-mb", type=float, default=10.0)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--output", type=Path, default=RESULTS)
+    args = parser.parse_args()
+    rng = random.Random(args.seed)
+    results = [
+        run_size(int(size), int(args.text_mb * 1_000_000), rng) for size in args.sizes.split(",")
+    ]
+    print()
+    print(table(results))
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(
+        json.dumps(
+            {
+                "benchmark": "termmatch",
+                "when": datetime.now(UTC).isoformat(timespec="seconds"),
+                "python": platform.python_version(),
+                "machine": platform.machine(),
+                "results": results,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
+    print(f"\nwrote {args.output}")
+
+
+if __name__ == "__main__":
+    main()
