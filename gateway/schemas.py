@@ -29,6 +29,7 @@ class CaseStatusName(StrEnum):
     NO_EVIDENCE = "no_evidence"
     CLOSED = "closed"
     FAILED = "failed"
+    DISMISSED = "dismissed"
 
     def to_proto(self) -> decision_pb2.CaseStatus:
         return decision_pb2.CaseStatus.Value(f"CASE_STATUS_{self.name}")
@@ -155,3 +156,25 @@ class ReadinessOut(BaseModel):
     services: dict[str, str] = Field(
         description="grpc.health.v1 status of each service, or the error reaching it."
     )
+
+
+class RulesIn(_Strict):
+    document: str = Field(description="The rule set in YAML or JSON (see README: Rules).")
+    actor: str = Field(description="Who publishes it.")
+    reason: str = Field(description="Why the rules change; kept in the audit log.")
+
+    def to_proto(self) -> decision_pb2.PutRulesRequest:
+        return decision_pb2.PutRulesRequest(
+            document=self.document, actor=self.actor, reason=self.reason
+        )
+
+
+class DryRunIn(_Strict):
+    document: str = Field(description="The proposed rule set in YAML or JSON.")
+    days: int = Field(7, ge=1, le=365, description="Decide again the cases of this many days.")
+    limit: int = Field(100, ge=1, le=1000, description="List at most this many changes.")
+
+    def to_proto(self) -> decision_pb2.DryRunRulesRequest:
+        return decision_pb2.DryRunRulesRequest(
+            document=self.document, days=self.days, limit=self.limit
+        )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
@@ -10,6 +11,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from modmesh.common.evidence import Severity, TimeRange, Word
 from modmesh.common.v1 import evidence_pb2
 from modmesh.decision import domain
+from modmesh.decision.storage import PublishedRuleSet
 from modmesh.decision.v1 import decision_pb2
 from modmesh.runtime.blobs import Blob
 from modmesh.runtime.errors import InvalidArgument
@@ -20,6 +22,7 @@ _STATUS_TO_PB = {
     domain.CaseStatus.NO_EVIDENCE: decision_pb2.CASE_STATUS_NO_EVIDENCE,
     domain.CaseStatus.CLOSED: decision_pb2.CASE_STATUS_CLOSED,
     domain.CaseStatus.FAILED: decision_pb2.CASE_STATUS_FAILED,
+    domain.CaseStatus.DISMISSED: decision_pb2.CASE_STATUS_DISMISSED,
 }
 _STATUS_FROM_PB = {number: status for status, number in _STATUS_TO_PB.items()}
 
@@ -152,7 +155,7 @@ def case_to_pb(case: domain.Case) -> decision_pb2.Case:
     message = decision_pb2.Case(
         case_id=case.case_id,
         status=status_to_pb(case.status),
-        priority=_PRIORITY_TO_PB[case.priority],
+        priority=priority_to_pb(case.priority),
         media=media_ref(case.media),
         source=decision_pb2.Source(
             account_id=case.source.account_id,
@@ -175,9 +178,9 @@ def case_to_pb(case: domain.Case) -> decision_pb2.Case:
         ],
     )
     if case.rule is not None:
-        message.rule.CopyFrom(
-            decision_pb2.RuleRef(rule_id=case.rule.rule_id, version=case.rule.version)
-        )
+        message.rule.CopyFrom(rule_ref_to_pb(case.rule))
+    if case.due_at is not None:
+        message.due_at.CopyFrom(timestamp(case.due_at))
     evidence = case.evidence
     if evidence is not None:
         if evidence.transcript is not None:
@@ -186,6 +189,27 @@ def case_to_pb(case: domain.Case) -> decision_pb2.Case:
         message.similarity_matches.extend(
             _similarity_match_to_pb(m) for m in evidence.similarity_matches
         )
+    return message
+
+
+def priority_to_pb(priority: domain.Priority | None) -> decision_pb2.Priority:
+    return _PRIORITY_TO_PB[priority]
+
+
+def rule_ref_to_pb(rule: domain.RuleRef) -> decision_pb2.RuleRef:
+    return decision_pb2.RuleRef(rule_id=rule.rule_id, version=rule.version)
+
+
+def rule_set_to_pb(published: PublishedRuleSet) -> decision_pb2.RuleSet:
+    message = decision_pb2.RuleSet(
+        version=published.rule_set.version,
+        source=published.source,
+        document_json=json.dumps(published.rule_set.document, sort_keys=True),
+        actor=published.actor,
+        reason=published.reason,
+    )
+    if published.created_at is not None:
+        message.created_at.CopyFrom(timestamp(published.created_at))
     return message
 
 

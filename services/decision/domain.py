@@ -28,6 +28,8 @@ class CaseStatus(enum.Enum):
     PROCESSING = "PROCESSING"
     OPEN = "OPEN"
     NO_EVIDENCE = "NO_EVIDENCE"
+    #: There was evidence, but the operator's rules ignore it (or no rule applies).
+    DISMISSED = "DISMISSED"
     CLOSED = "CLOSED"
     FAILED = "FAILED"
 
@@ -79,18 +81,28 @@ class SimilarityMatch:
 
 
 @dataclass(frozen=True)
+class ModelScore:
+    """A classifier's score for the media, in [0, 1]; rules may use it, none needs it."""
+
+    model: str
+    score: float
+
+
+@dataclass(frozen=True)
 class Evidence:
     """Everything the engines said about one item."""
 
     transcript: Transcript | None = None
     term_hits: tuple[TermHit, ...] = ()
     similarity_matches: tuple[SimilarityMatch, ...] = ()
+    model_scores: tuple[ModelScore, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
             "transcript": None if self.transcript is None else _transcript_json(self.transcript),
             "term_hits": [_term_hit_json(hit) for hit in self.term_hits],
             "similarity_matches": [_match_json(match) for match in self.similarity_matches],
+            "model_scores": [[s.model, s.score] for s in self.model_scores],
         }
 
     @classmethod
@@ -101,6 +113,9 @@ class Evidence:
             term_hits=tuple(_term_hit_from(hit) for hit in data.get("term_hits", [])),
             similarity_matches=tuple(
                 _match_from(match) for match in data.get("similarity_matches", [])
+            ),
+            model_scores=tuple(
+                ModelScore(str(m), float(s)) for m, s in data.get("model_scores", [])
             ),
         )
 
@@ -151,6 +166,8 @@ class Case:
     created_at: datetime
     updated_at: datetime
     actions: tuple[Action, ...] = field(default=())
+    #: When a queued case should have been reviewed, by its rule's SLA.
+    due_at: datetime | None = None
 
 
 def _range_json(time_range: TimeRange) -> list[float]:

@@ -1,5 +1,5 @@
-"""The orchestrator: gathers evidence for a case from the engines, applies the rule and
-records the outcome.
+"""The orchestrator: gathers evidence for a case from the engines, applies the rules in
+force and records the outcome.
 
 Transcription and similarity search run in parallel; term matching then runs on the
 transcript's words as the lists stood at the content's capture time. Whatever happens,
@@ -19,8 +19,15 @@ import structlog
 
 from modmesh.common.evidence import Word
 from modmesh.decision import convert
-from modmesh.decision.domain import Case, Evidence, SimilarityMatch, TermHit, Transcript
-from modmesh.decision.rules import apply_default_rule
+from modmesh.decision.domain import (
+    Case,
+    Evidence,
+    Outcome,
+    SimilarityMatch,
+    TermHit,
+    Transcript,
+)
+from modmesh.decision.rules import Facts
 from modmesh.decision.storage import CaseStore
 from modmesh.runtime.blobs import Blob
 from modmesh.runtime.clients import connect
@@ -170,14 +177,21 @@ class Pipeline:
                     "internal error in the decision service; its log has the details",
                 )
                 return
-            outcome = apply_default_rule(evidence)
-            await asyncio.to_thread(self._store.record_outcome, case_id, evidence, outcome)
+            outcome = await asyncio.to_thread(self._decide, case, evidence)
             log.info(
                 "case analysed",
                 case_id=case_id,
                 status=outcome.status.value,
                 priority=None if outcome.priority is None else outcome.priority.name,
             )
+
+    def _decide(self, case: Case, evidence: Evidence) -> Outcome:
+        """Applies the rules in force now and records what they decided."""
+        rules = self._store.active_rules().rule_set
+        facts = Facts(evidence, self._store.account_flags(case.source.account_id))
+        decision = rules.decide(facts)
+        self._store.record_outcome(case.case_id, evidence, decision)
+        return decision.outcome
 
     async def close(self) -> None:
         """Stops analyses in flight; their cases stay PROCESSING and resume at next start."""

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from datetime import timedelta
 
 import grpc
 import structlog
 
-from modmesh.decision import convert
+from modmesh.decision import convert, rules
 from modmesh.decision.domain import ActionType, Source
 from modmesh.decision.pipeline import GrpcEngines, Pipeline
 from modmesh.decision.storage import CaseStore, utc_now
@@ -24,6 +25,10 @@ log = structlog.get_logger()
 
 DEFAULT_LIST_LIMIT = 50
 MAX_LIST_LIMIT = 500
+DEFAULT_DRY_RUN_DAYS = 7
+MAX_DRY_RUN_DAYS = 365
+DEFAULT_DRY_RUN_LIMIT = 100
+MAX_DRY_RUN_LIMIT = 1000
 
 
 @dataclass
@@ -126,6 +131,53 @@ class DecisionServicer(decision_pb2_grpc.DecisionServiceServicer):
         )
         return decision_pb2.RecordActionResponse(case=convert.case_to_pb(case))
 
+    async def PutRules(
+        self, request: decision_pb2.PutRulesRequest, context: grpc.aio.ServicerContext
+    ) -> decision_pb2.PutRulesResponse:
+        running = self._ready()
+        _require_text(request.actor, "actor", "name who publishes the rules")
+        _require_text(request.reason, "reason", "say why the rules change")
+        document = rules.load_document(request.document)
+        published = await asyncio.to_thread(
+            running.store.publish_rules, document, request.document, request.actor, request.reason
+        )
+        log.info("rules published", version=published.rule_set.version, actor=request.actor)
+        return decision_pb2.PutRulesResponse(rule_set=convert.rule_set_to_pb(published))
+
+    async def GetRules(
+        self, request: decision_pb2.GetRulesRequest, context: grpc.aio.ServicerContext
+    ) -> decision_pb2.GetRulesResponse:
+        running = self._ready()
+        if request.version < 0:
+            raise InvalidArgument("version must be positive, or 0 for the rules in force")
+        if request.version == 0:
+            published = await asyncio.to_thread(running.store.active_rules)
+        else:
+            published = await asyncio.to_thread(running.store.rules, request.version)
+        return decision_pb2.GetRulesResponse(rule_set=convert.rule_set_to_pb(published))
+
+    async def DryRunRules(
+        self, request: decision_pb2.DryRunRulesRequest, context: grpc.aio.ServicerContext
+    ) -> decision_pb2.DryRunRulesResponse:
+        running = self._ready()
+        days = request.days or DEFAULT_DRY_RUN_DAYS
+        if not 1 <= days <= MAX_DRY_RUN_DAYS:
+            raise InvalidArgument(f"days must be between 1 and {MAX_DRY_RUN_DAYS}", field="days")
+        limit = request.limit or DEFAULT_DRY_RUN_LIMIT
+        if not 1 <= limit <= MAX_DRY_RUN_LIMIT:
+            raise InvalidArgument(f"limit must be between 1 and {MAX_DRY_RUN_LIMIT}", field="limit")
+        current = (await asyncio.to_thread(running.store.active_rules)).rule_set
+        proposed = rules.parse_rule_set(rules.load_document(request.document), current.version + 1)
+        since = utc_now() - timedelta(days=days)
+        cases = await asyncio.to_thread(running.store.decided_since, since)
+        report = await asyncio.to_thread(rules.dry_run, current, proposed, cases)
+        return decision_pb2.DryRunRulesResponse(
+            cases_considered=report.considered,
+            cases_changed=len(report.changes),
+            changes=[_change_to_pb(change) for change in report.changes[:limit]],
+            compared_with_version=current.version,
+        )
+
     def _ready(self) -> _Running:
         if self._running is None:
             raise Unavailable("decision is starting; retry shortly")
@@ -135,6 +187,24 @@ class DecisionServicer(decision_pb2_grpc.DecisionServiceServicer):
 def _require_case_id(case_id: str) -> None:
     if not case_id:
         raise InvalidArgument("case_id is required", field="case_id")
+
+
+def _require_text(value: str, field: str, what: str) -> None:
+    if not value.strip():
+        raise InvalidArgument(f"{field} is required: {what}", field=field)
+
+
+def _change_to_pb(change: rules.DryRunChange) -> decision_pb2.OutcomeChange:
+    before, after = change.before, change.after
+    return decision_pb2.OutcomeChange(
+        case_id=change.case_id,
+        before_status=convert.status_to_pb(before.status),
+        before_priority=convert.priority_to_pb(before.priority),
+        before_rule=convert.rule_ref_to_pb(before.rule),
+        after_status=convert.status_to_pb(after.status),
+        after_priority=convert.priority_to_pb(after.priority),
+        after_rule=convert.rule_ref_to_pb(after.rule),
+    )
 
 
 def _check_media(blob: Blob, max_bytes: int) -> None:

@@ -1,8 +1,10 @@
 """Cases, reviewer actions and a hash-chained audit log in one SQL database.
 
-SQLite by default, PostgreSQL by URL: the schema uses only portable types, and every
-mutation appends its audit entry in the same transaction, so the log cannot miss a
-change that was committed nor record one that was not.
+SQLite by default, PostgreSQL by URL: the schema uses only portable types and is built
+and upgraded by the Alembic migrations in `modmesh.decision.migrations` (the models here
+must match them; a test compares the two). Every mutation appends its audit entry in the
+same transaction, so the log cannot miss a change that was committed nor record one that
+was not.
 """
 
 from __future__ import annotations
@@ -14,12 +16,13 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     DateTime,
     ForeignKey,
     Index,
@@ -27,6 +30,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
     select,
 )
 from sqlalchemy.orm import (
@@ -39,16 +43,24 @@ from sqlalchemy.orm import (
     sessionmaker,
 )
 
+from modmesh.decision import migrations
 from modmesh.decision.domain import (
     Action,
     ActionType,
     Case,
     CaseStatus,
     Evidence,
-    Outcome,
     Priority,
     RuleRef,
     Source,
+)
+from modmesh.decision.rules import (
+    DEFAULT_DOCUMENT,
+    DEFAULT_RULE_SET,
+    Decision,
+    Facts,
+    RuleSet,
+    parse_rule_set,
 )
 from modmesh.runtime.blobs import Blob
 from modmesh.runtime.database import open_engine
@@ -64,17 +76,19 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class _Base(DeclarativeBase):
-    pass
+class Base(DeclarativeBase):
+    """The tables the migrations create, as the store reads and writes them."""
 
 
-class _CaseRow(_Base):
+class _CaseRow(Base):
     __tablename__ = "cases"
     __table_args__ = (
         # The same media from the same source is one case: re-submissions find it.
         UniqueConstraint("media_sha256", "account_id", "content_id", name="uq_cases_submission"),
         # The review queue reads OPEN cases by priority, then age.
         Index("ix_cases_queue", "status", "priority", "created_at"),
+        # Dry runs and retroactive scans read cases by age.
+        Index("ix_cases_created_at", "created_at"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -94,10 +108,11 @@ class _CaseRow(_Base):
     error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     actions: Mapped[list[_ActionRow]] = relationship(order_by="_ActionRow.created_at")
 
 
-class _ActionRow(_Base):
+class _ActionRow(Base):
     __tablename__ = "actions"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -108,7 +123,28 @@ class _ActionRow(_Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-class _AuditRow(_Base):
+class _RuleSetRow(Base):
+    __tablename__ = "rule_sets"
+
+    version: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    #: The text as the operator uploaded it (YAML or JSON), comments and all.
+    source: Mapped[str] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(255))
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class _AccountRow(Base):
+    __tablename__ = "accounts"
+
+    account_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    flags: Mapped[list[str]] = mapped_column(JSON)
+    protected: Mapped[bool] = mapped_column(Boolean)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class _AuditRow(Base):
     __tablename__ = "audit_log"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -121,6 +157,26 @@ class _AuditRow(_Base):
     # the database refuses the second one instead.
     prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+@dataclass(frozen=True)
+class PublishedRuleSet:
+    """A rule set with who published it, when and why (the default has no publisher)."""
+
+    rule_set: RuleSet
+    source: str
+    actor: str
+    reason: str
+    created_at: datetime | None
+
+
+DEFAULT_PUBLISHED = PublishedRuleSet(
+    DEFAULT_RULE_SET,
+    json.dumps(DEFAULT_DOCUMENT, indent=2),
+    "modmesh",
+    "the built-in default, in force until an operator publishes rules",
+    None,
+)
 
 
 @dataclass(frozen=True)
@@ -159,7 +215,7 @@ class CaseStore:
 
     def __init__(self, url: str, clock: Callable[[], datetime] = utc_now) -> None:
         self._engine = open_engine(url)
-        _Base.metadata.create_all(self._engine)
+        migrations.upgrade(self._engine)
         self._sessions = sessionmaker(self._engine, expire_on_commit=False)
         self._clock = clock
         # Mutations in this process take turns, so they never race for the audit chain's
@@ -245,16 +301,22 @@ class CaseStore:
         with self._sessions() as session:
             return list(session.scalars(query))
 
-    def record_outcome(self, case_id: str, evidence: Evidence, outcome: Outcome) -> Case:
+    def record_outcome(self, case_id: str, evidence: Evidence, decision: Decision) -> Case:
+        """Stores what the rules decided; a rule that acts by itself has its action
+        recorded here too, in the same transaction, under the rule's name."""
+        outcome = decision.outcome
         with self._write() as session:
             row = self._processing_row(session, case_id)
+            now = self._now()
             row.status = outcome.status.value
             row.priority = None if outcome.priority is None else int(outcome.priority)
             row.evidence = evidence.to_json()
             row.rule_id = outcome.rule.rule_id
             row.rule_version = outcome.rule.version
             row.statement = outcome.statement
-            row.updated_at = self._now()
+            row.updated_at = now
+            if decision.sla_hours is not None:
+                row.due_at = now + timedelta(hours=decision.sla_hours)
             self._audit(
                 session,
                 "case.evidence_recorded",
@@ -267,6 +329,9 @@ class CaseStore:
                     "similarity_matches": len(evidence.similarity_matches),
                 },
             )
+            if decision.auto_action is not None:
+                actor = f"rule:{outcome.rule.rule_id}@v{outcome.rule.version}"
+                self._add_action(session, row, decision.auto_action, actor, decision.policy)
             return _case(row)
 
     def record_failure(self, case_id: str, error: str) -> Case:
@@ -287,34 +352,112 @@ class CaseStore:
                 raise FailedPrecondition(
                     f"case {case_id} is {row.status}; only OPEN cases take actions"
                 )
-            now = self._now()
-            action = _ActionRow(
-                id=uuid.uuid4().hex,
-                case_id=case_id,
-                type=action_type.value,
+            self._add_action(session, row, action_type, actor, reason)
+            return _case(row)
+
+    def _add_action(
+        self, session: Session, row: _CaseRow, action_type: ActionType, actor: str, reason: str
+    ) -> None:
+        now = self._now()
+        action = _ActionRow(
+            id=uuid.uuid4().hex,
+            case_id=row.id,
+            type=action_type.value,
+            actor=actor,
+            reason=reason,
+            created_at=now,
+        )
+        row.actions.append(action)
+        if action_type is ActionType.ESCALATE:
+            row.priority = int(Priority.URGENT)
+        else:
+            row.status = CaseStatus.CLOSED.value
+        row.updated_at = now
+        self._audit(
+            session,
+            "action.recorded",
+            row.id,
+            {
+                "action_id": action.id,
+                "type": action_type.value,
+                "reason": reason,
+                "status": row.status,
+            },
+            actor=actor,
+        )
+
+    # ------------------------------------------------------------------------- rules
+
+    def active_rules(self) -> PublishedRuleSet:
+        """The newest published rule set, or the built-in default before any."""
+        with self._sessions() as session:
+            row = session.scalars(
+                select(_RuleSetRow).order_by(_RuleSetRow.version.desc()).limit(1)
+            ).first()
+            return DEFAULT_PUBLISHED if row is None else _published(row)
+
+    def rules(self, version: int) -> PublishedRuleSet:
+        if version == DEFAULT_RULE_SET.version:
+            return DEFAULT_PUBLISHED
+        with self._sessions() as session:
+            row = session.get(_RuleSetRow, version)
+            if row is None:
+                raise NotFound(f"rule set version {version} not found", field="version")
+            return _published(row)
+
+    def publish_rules(
+        self, document: dict[str, Any], source: str, actor: str, reason: str
+    ) -> PublishedRuleSet:
+        """Checks the document and stores it as the next version, in force at once."""
+        with self._write() as session:
+            newest = session.scalars(select(func.max(_RuleSetRow.version))).one()
+            version = max(newest or 0, DEFAULT_RULE_SET.version) + 1
+            parse_rule_set(document, version)  # refuses a bad document before anything
+            row = _RuleSetRow(
+                version=version,
+                document=document,
+                source=source,
                 actor=actor,
                 reason=reason,
-                created_at=now,
+                created_at=self._now(),
             )
-            row.actions.append(action)
-            if action_type is ActionType.ESCALATE:
-                row.priority = int(Priority.URGENT)
-            else:
-                row.status = CaseStatus.CLOSED.value
-            row.updated_at = now
+            session.add(row)
             self._audit(
                 session,
-                "action.recorded",
-                case_id,
+                "rules.published",
+                f"rules/v{version}",
                 {
-                    "action_id": action.id,
-                    "type": action_type.value,
+                    "version": version,
                     "reason": reason,
-                    "status": row.status,
+                    "rules": [rule["id"] for rule in document["rules"]],
+                    "document_sha256": hashlib.sha256(source.encode()).hexdigest(),
                 },
                 actor=actor,
             )
-            return _case(row)
+            return _published(row)
+
+    def account_flags(self, account_id: str) -> frozenset[str]:
+        with self._sessions() as session:
+            row = session.get(_AccountRow, account_id)
+            return frozenset() if row is None else frozenset(row.flags)
+
+    def decided_since(self, since: datetime) -> list[tuple[str, Facts]]:
+        """The facts of every case analysed since `since` (oldest first), for dry runs."""
+        query = (
+            select(_CaseRow.id, _CaseRow.evidence, _AccountRow.flags)
+            .outerjoin(_AccountRow, _AccountRow.account_id == _CaseRow.account_id)
+            .where(
+                _CaseRow.created_at >= _as_utc(since),
+                # Only analysed cases have evidence (JSON null is not SQL NULL in SQLite).
+                _CaseRow.status.not_in([CaseStatus.PROCESSING.value, CaseStatus.FAILED.value]),
+            )
+            .order_by(_CaseRow.created_at.asc(), _CaseRow.id.asc())
+        )
+        with self._sessions() as session:
+            return [
+                (case_id, Facts(Evidence.from_json(evidence), frozenset(flags or ())))
+                for case_id, evidence, flags in session.execute(query)
+            ]
 
     def audit_log(self) -> list[AuditEntry]:
         with self._sessions() as session:
@@ -377,6 +520,16 @@ class CaseStore:
         )
 
 
+def _published(row: _RuleSetRow) -> PublishedRuleSet:
+    return PublishedRuleSet(
+        parse_rule_set(row.document, row.version),
+        row.source,
+        row.actor,
+        row.reason,
+        _as_utc(row.created_at),
+    )
+
+
 def _with_actions() -> Any:
     return select(_CaseRow).options(selectinload(_CaseRow.actions))
 
@@ -399,6 +552,7 @@ def _case(row: _CaseRow) -> Case:
         error=row.error,
         created_at=_as_utc(row.created_at),
         updated_at=_as_utc(row.updated_at),
+        due_at=None if row.due_at is None else _as_utc(row.due_at),
         actions=tuple(
             Action(a.id, ActionType(a.type), a.actor, a.reason, _as_utc(a.created_at))
             for a in row.actions

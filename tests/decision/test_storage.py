@@ -13,7 +13,7 @@ from modmesh.decision.domain import (
     Evidence,
     Priority,
 )
-from modmesh.decision.rules import apply_default_rule
+from modmesh.decision.rules import DEFAULT_RULE_SET, Facts, RuleSetInvalid
 from modmesh.decision.storage import GENESIS_HASH, CaseStore, entry_hash
 from modmesh.runtime.errors import FailedPrecondition, NotFound
 from tests.decision.examples import CAPTURED, media, similarity_match, source, term_hit, transcript
@@ -40,7 +40,7 @@ def store(database_url: str) -> Iterator[CaseStore]:
 def open_case(store: CaseStore, n: int, severity: Severity) -> str:
     case, _ = store.submit(media(n), source())
     evidence = Evidence(transcript=transcript(), term_hits=(term_hit(severity=severity),))
-    store.record_outcome(case.case_id, evidence, apply_default_rule(evidence))
+    store.record_outcome(case.case_id, evidence, DEFAULT_RULE_SET.decide(Facts(evidence)))
     return case.case_id
 
 
@@ -82,9 +82,10 @@ def test_recorded_evidence_and_outcome_are_read_back_whole(store: CaseStore) -> 
         term_hits=(term_hit(), term_hit("act now", Severity.LOW, time_range=None)),
         similarity_matches=(similarity_match(),),
     )
-    outcome = apply_default_rule(evidence)
+    decision = DEFAULT_RULE_SET.decide(Facts(evidence))
+    outcome = decision.outcome
 
-    stored = store.record_outcome(case.case_id, evidence, outcome)
+    stored = store.record_outcome(case.case_id, evidence, decision)
 
     assert store.get(case.case_id) == stored
     assert stored.evidence == evidence
@@ -202,3 +203,81 @@ def test_a_refused_mutation_leaves_no_audit_entry(store: CaseStore) -> None:
         store.record_action(case_id, ActionType.NO_VIOLATION, "rev-1", "")
 
     assert [e.action for e in store.audit_log()] == ["case.submitted"]
+
+
+RULES = {
+    "rules": [
+        {
+            "id": "critical-only",
+            "when": {"all": [{"term_hits": {"min_severity": "critical"}}]},
+            "then": {"queue": {"priority": "urgent", "sla_hours": 2}},
+        }
+    ]
+}
+
+
+def test_published_rules_are_versioned_and_audited_with_who_and_why(store: CaseStore) -> None:
+    assert store.active_rules().rule_set.version == 1
+
+    first = store.publish_rules(RULES, "source text", "admin-1", "fewer cases")
+    second = store.publish_rules(RULES, "source text", "admin-2", "again")
+
+    assert (first.rule_set.version, second.rule_set.version) == (2, 3)
+    assert store.active_rules() == second
+    assert store.rules(2).actor == "admin-1"
+    entry = store.audit_log()[-1]
+    assert (entry.action, entry.subject, entry.actor) == ("rules.published", "rules/v3", "admin-2")
+    assert entry.details["reason"] == "again" and entry.details["rules"] == ["critical-only"]
+
+
+def test_a_refused_rule_set_is_neither_stored_nor_audited(store: CaseStore) -> None:
+    with pytest.raises(RuleSetInvalid):
+        store.publish_rules({"rules": [{"id": "x"}]}, "", "admin-1", "broken")
+
+    assert store.active_rules().rule_set.version == 1
+    assert store.audit_log() == []
+
+
+def test_a_queued_case_is_due_by_its_rules_sla(store: CaseStore) -> None:
+    case, _ = store.submit(media(), source())
+    evidence = Evidence(term_hits=(term_hit(severity=Severity.CRITICAL),))
+    rules = store.publish_rules(RULES, "", "admin-1", "sla").rule_set
+
+    stored = store.record_outcome(case.case_id, evidence, rules.decide(Facts(evidence)))
+
+    assert stored.due_at is not None
+    assert stored.due_at - stored.updated_at == timedelta(hours=2)
+
+
+def test_an_automatic_action_is_recorded_under_the_rules_name(store: CaseStore) -> None:
+    auto = {
+        "rules": [
+            {
+                "id": "copies",
+                "when": {"all": [{"similarity": {"min_match_percent": 90}}]},
+                "then": {"auto_action": {"action": "remove_content", "policy": "scam 4.2"}},
+            }
+        ]
+    }
+    rules = store.publish_rules(auto, "", "admin-1", "remove copies").rule_set
+    case, _ = store.submit(media(), source())
+    evidence = Evidence(similarity_matches=(similarity_match(),))
+
+    stored = store.record_outcome(case.case_id, evidence, rules.decide(Facts(evidence)))
+
+    assert stored.status is CaseStatus.CLOSED
+    assert [(a.type, a.actor, a.reason) for a in stored.actions] == [
+        (ActionType.REMOVE_CONTENT, "rule:copies@v2", "scam 4.2")
+    ]
+    assert store.audit_log()[-1].actor == "rule:copies@v2"
+
+
+def test_decided_cases_of_a_window_are_read_with_their_account_flags(store: CaseStore) -> None:
+    case_id = open_case(store, 1, Severity.HIGH)
+    store.submit(media(2), source())  # still processing: no facts yet
+
+    found = store.decided_since(CAPTURED)
+
+    assert [case for case, _ in found] == [case_id]
+    assert found[0][1].evidence.term_hits[0].severity is Severity.HIGH
+    assert store.decided_since(CAPTURED + timedelta(days=1)) == []

@@ -335,6 +335,8 @@ def test_the_openapi_document_lists_every_route(client: TestClient) -> None:
         "/v1/cases",
         "/v1/cases/{case_id}",
         "/v1/cases/{case_id}/actions",
+        "/v1/rules",
+        "/v1/rules/dry-run",
         "/v1/lists",
         "/v1/lists/{list_id}",
         "/v1/lists/{list_id}/terms",
@@ -347,3 +349,41 @@ def test_the_openapi_document_lists_every_route(client: TestClient) -> None:
     }
     case = document["components"]["schemas"]["modmesh.decision.v1.Case"]
     assert "CASE_STATUS_OPEN" in case["properties"]["status"]["enum"]
+
+
+# Rules
+
+URGENT_RULES = (
+    "rules:\n"
+    "  - id: all-urgent\n"
+    "    when: {any: [{term_hits: {}}, {similarity: {}}]}\n"
+    "    then: {queue: {priority: urgent}}\n"
+)
+
+
+def test_a_rule_set_is_published_read_back_and_dry_run(client: TestClient) -> None:
+    published = client.put(
+        "/v1/rules", json={"document": URGENT_RULES, "actor": "admin-1", "reason": "launch"}
+    )
+    assert published.status_code == 201, published.text
+    version = published.json()["version"]
+
+    assert client.get("/v1/rules").json()["source"] == URGENT_RULES
+    assert client.get("/v1/rules", params={"version": 1}).json()["actor"] == "modmesh"
+    dry = client.post("/v1/rules/dry-run", json={"document": URGENT_RULES, "days": 1})
+    assert dry.status_code == 200
+    assert dry.json()["compared_with_version"] == version
+
+
+def test_a_malformed_rule_set_is_a_400_naming_each_problem(client: TestClient) -> None:
+    document = "rules: [{id: r, when: {all: [{language: {in: [fr]}}]}, then: {queue: {}}}]"
+
+    response = client.put(
+        "/v1/rules", json={"document": document, "actor": "admin-1", "reason": "try"}
+    )
+
+    assert response.status_code == 400
+    error = error_of(response)
+    assert error["code"] == "INVALID_ARGUMENT"
+    assert error["field_violations"][0]["field"] == "rules[0].when"
+    assert "language alone" in error["field_violations"][0]["description"]

@@ -27,19 +27,19 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from modmesh.common.v1 import evidence_pb2 as modmesh_dot_common_dot_v1_dot_evidence__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"modmesh/decision/v1/decision.proto\x12\x13modmesh.decision.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a modmesh/common/v1/evidence.proto\"b\n\x06Source\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x12\n\ncontent_id\x18\x02 \x01(\t\x12\x30\n\x0c\x63\x61pture_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x9f\x01\n\nTranscript\x12\x0c\n\x04text\x18\x01 \x01(\t\x12&\n\x05words\x18\x02 \x03(\x0b\x32\x17.modmesh.common.v1.Word\x12\x10\n\x08language\x18\x03 \x01(\t\x12\x1c\n\x14language_probability\x18\x04 \x01(\x02\x12+\n\x05model\x18\x05 \x01(\x0b\x32\x1c.modmesh.common.v1.ModelInfo\"+\n\x07RuleRef\x12\x0f\n\x07rule_id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x03\"\x99\x01\n\x06\x41\x63tion\x12\x11\n\taction_id\x18\x01 \x01(\t\x12-\n\x04type\x18\x02 \x01(\x0e\x32\x1f.modmesh.decision.v1.ActionType\x12\r\n\x05\x61\x63tor\x18\x03 \x01(\t\x12\x0e\n\x06reason\x18\x04 \x01(\t\x12.\n\ncreated_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xdd\x04\n\x04\x43\x61se\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12/\n\x06status\x18\x02 \x01(\x0e\x32\x1f.modmesh.decision.v1.CaseStatus\x12/\n\x08priority\x18\x03 \x01(\x0e\x32\x1d.modmesh.decision.v1.Priority\x12*\n\x05media\x18\x04 \x01(\x0b\x32\x1b.modmesh.common.v1.MediaRef\x12+\n\x06source\x18\x05 \x01(\x0b\x32\x1b.modmesh.decision.v1.Source\x12\x33\n\ntranscript\x18\x06 \x01(\x0b\x32\x1f.modmesh.decision.v1.Transcript\x12-\n\tterm_hits\x18\x07 \x03(\x0b\x32\x1a.modmesh.common.v1.TermHit\x12>\n\x12similarity_matches\x18\x08 \x03(\x0b\x32\".modmesh.common.v1.SimilarityMatch\x12*\n\x04rule\x18\t \x01(\x0b\x32\x1c.modmesh.decision.v1.RuleRef\x12\x1c\n\x14statement_of_reasons\x18\n \x01(\t\x12,\n\x07\x61\x63tions\x18\x0b \x03(\x0b\x32\x1b.modmesh.decision.v1.Action\x12\r\n\x05\x65rror\x18\x0c \x01(\t\x12.\n\ncreated_at\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"h\n\rSubmitRequest\x12*\n\x05media\x18\x01 \x01(\x0b\x32\x1b.modmesh.common.v1.MediaRef\x12+\n\x06source\x18\x02 \x01(\x0b\x32\x1b.modmesh.decision.v1.Source\"e\n\x0eSubmitResponse\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12/\n\x06status\x18\x02 \x01(\x0e\x32\x1f.modmesh.decision.v1.CaseStatus\x12\x11\n\tduplicate\x18\x03 \x01(\x08\"!\n\x0eGetCaseRequest\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\":\n\x0fGetCaseResponse\x12\'\n\x04\x63\x61se\x18\x01 \x01(\x0b\x32\x19.modmesh.decision.v1.Case\"R\n\x10ListCasesRequest\x12/\n\x06status\x18\x01 \x01(\x0e\x32\x1f.modmesh.decision.v1.CaseStatus\x12\r\n\x05limit\x18\x02 \x01(\x05\"=\n\x11ListCasesResponse\x12(\n\x05\x63\x61ses\x18\x01 \x03(\x0b\x32\x19.modmesh.decision.v1.Case\"t\n\x13RecordActionRequest\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12-\n\x04type\x18\x02 \x01(\x0e\x32\x1f.modmesh.decision.v1.ActionType\x12\r\n\x05\x61\x63tor\x18\x03 \x01(\t\x12\x0e\n\x06reason\x18\x04 \x01(\t\"?\n\x14RecordActionResponse\x12\'\n\x04\x63\x61se\x18\x01 \x01(\x0b\x32\x19.modmesh.decision.v1.Case*\xa8\x01\n\nCaseStatus\x12\x1b\n\x17\x43\x41SE_STATUS_UNSPECIFIED\x10\x00\x12\x1a\n\x16\x43\x41SE_STATUS_PROCESSING\x10\x01\x12\x14\n\x10\x43\x41SE_STATUS_OPEN\x10\x02\x12\x1b\n\x17\x43\x41SE_STATUS_NO_EVIDENCE\x10\x03\x12\x16\n\x12\x43\x41SE_STATUS_CLOSED\x10\x04\x12\x16\n\x12\x43\x41SE_STATUS_FAILED\x10\x05*s\n\x08Priority\x12\x18\n\x14PRIORITY_UNSPECIFIED\x10\x00\x12\x10\n\x0cPRIORITY_LOW\x10\x01\x12\x13\n\x0fPRIORITY_MEDIUM\x10\x02\x12\x11\n\rPRIORITY_HIGH\x10\x03\x12\x13\n\x0fPRIORITY_URGENT\x10\x04*\x81\x01\n\nActionType\x12\x1b\n\x17\x41\x43TION_TYPE_UNSPECIFIED\x10\x00\x12\x1c\n\x18\x41\x43TION_TYPE_NO_VIOLATION\x10\x01\x12\x1e\n\x1a\x41\x43TION_TYPE_REMOVE_CONTENT\x10\x02\x12\x18\n\x14\x41\x43TION_TYPE_ESCALATE\x10\x03\x32\xfb\x02\n\x0f\x44\x65\x63isionService\x12Q\n\x06Submit\x12\".modmesh.decision.v1.SubmitRequest\x1a#.modmesh.decision.v1.SubmitResponse\x12T\n\x07GetCase\x12#.modmesh.decision.v1.GetCaseRequest\x1a$.modmesh.decision.v1.GetCaseResponse\x12Z\n\tListCases\x12%.modmesh.decision.v1.ListCasesRequest\x1a&.modmesh.decision.v1.ListCasesResponse\x12\x63\n\x0cRecordAction\x12(.modmesh.decision.v1.RecordActionRequest\x1a).modmesh.decision.v1.RecordActionResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"modmesh/decision/v1/decision.proto\x12\x13modmesh.decision.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a modmesh/common/v1/evidence.proto\"b\n\x06Source\x12\x12\n\naccount_id\x18\x01 \x01(\t\x12\x12\n\ncontent_id\x18\x02 \x01(\t\x12\x30\n\x0c\x63\x61pture_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x9f\x01\n\nTranscript\x12\x0c\n\x04text\x18\x01 \x01(\t\x12&\n\x05words\x18\x02 \x03(\x0b\x32\x17.modmesh.common.v1.Word\x12\x10\n\x08language\x18\x03 \x01(\t\x12\x1c\n\x14language_probability\x18\x04 \x01(\x02\x12+\n\x05model\x18\x05 \x01(\x0b\x32\x1c.modmesh.common.v1.ModelInfo\"+\n\x07RuleRef\x12\x0f\n\x07rule_id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x03\"\x99\x01\n\x06\x41\x63tion\x12\x11\n\taction_id\x18\x01 \x01(\t\x12-\n\x04type\x18\x02 \x01(\x0e\x32\x1f.modmesh.decision.v1.ActionType\x12\r\n\x05\x61\x63tor\x18\x03 \x01(\t\x12\x0e\n\x06reason\x18\x04 \x01(\t\x12.\n\ncreated_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x89\x05\n\x04\x43\x61se\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12/\n\x06status\x18\x02 \x01(\x0e\x32\x1f.modmesh.decision.v1.CaseStatus\x12/\n\x08priority\x18\x03 \x01(\x0e\x32\x1d.modmesh.decision.v1.Priority\x12*\n\x05media\x18\x04 \x01(\x0b\x32\x1b.modmesh.common.v1.MediaRef\x12+\n\x06source\x18\x05 \x01(\x0b\x32\x1b.modmesh.decision.v1.Source\x12\x33\n\ntranscript\x18\x06 \x01(\x0b\x32\x1f.modmesh.decision.v1.Transcript\x12-\n\tterm_hits\x18\x07 \x03(\x0b\x32\x1a.modmesh.common.v1.TermHit\x12>\n\x12similarity_matches\x18\x08 \x03(\x0b\x32\".modmesh.common.v1.SimilarityMatch\x12*\n\x04rule\x18\t \x01(\x0b\x32\x1c.modmesh.decision.v1.RuleRef\x12\x1c\n\x14statement_of_reasons\x18\n \x01(\t\x12,\n\x07\x61\x63tions\x18\x0b \x03(\x0b\x32\x1b.modmesh.decision.v1.Action\x12\r\n\x05\x65rror\x18\x0c \x01(\t\x12.\n\ncreated_at\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12*\n\x06\x64ue_at\x18\x0f \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"h\n\rSubmitRequest\x12*\n\x05media\x18\x01 \x01(\x0b\x32\x1b.modmesh.common.v1.MediaRef\x12+\n\x06source\x18\x02 \x01(\x0b\x32\x1b.modmesh.decision.v1.Source\"e\n\x0eSubmitResponse\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12/\n\x06status\x18\x02 \x01(\x0e\x32\x1f.modmesh.decision.v1.CaseStatus\x12\x11\n\tduplicate\x18\x03 \x01(\x08\"!\n\x0eGetCaseRequest\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\":\n\x0fGetCaseResponse\x12\'\n\x04\x63\x61se\x18\x01 \x01(\x0b\x32\x19.modmesh.decision.v1.Case\"R\n\x10ListCasesRequest\x12/\n\x06status\x18\x01 \x01(\x0e\x32\x1f.modmesh.decision.v1.CaseStatus\x12\r\n\x05limit\x18\x02 \x01(\x05\"=\n\x11ListCasesResponse\x12(\n\x05\x63\x61ses\x18\x01 \x03(\x0b\x32\x19.modmesh.decision.v1.Case\"t\n\x13RecordActionRequest\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12-\n\x04type\x18\x02 \x01(\x0e\x32\x1f.modmesh.decision.v1.ActionType\x12\r\n\x05\x61\x63tor\x18\x03 \x01(\t\x12\x0e\n\x06reason\x18\x04 \x01(\t\"?\n\x14RecordActionResponse\x12\'\n\x04\x63\x61se\x18\x01 \x01(\x0b\x32\x19.modmesh.decision.v1.Case\"\x90\x01\n\x07RuleSet\x12\x0f\n\x07version\x18\x01 \x01(\x03\x12\x0e\n\x06source\x18\x02 \x01(\t\x12\x15\n\rdocument_json\x18\x03 \x01(\t\x12\r\n\x05\x61\x63tor\x18\x04 \x01(\t\x12\x0e\n\x06reason\x18\x05 \x01(\t\x12.\n\ncreated_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"B\n\x0fPutRulesRequest\x12\x10\n\x08\x64ocument\x18\x01 \x01(\t\x12\r\n\x05\x61\x63tor\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\"B\n\x10PutRulesResponse\x12.\n\x08rule_set\x18\x01 \x01(\x0b\x32\x1c.modmesh.decision.v1.RuleSet\"\"\n\x0fGetRulesRequest\x12\x0f\n\x07version\x18\x01 \x01(\x03\"B\n\x10GetRulesResponse\x12.\n\x08rule_set\x18\x01 \x01(\x0b\x32\x1c.modmesh.decision.v1.RuleSet\"C\n\x12\x44ryRunRulesRequest\x12\x10\n\x08\x64ocument\x18\x01 \x01(\t\x12\x0c\n\x04\x64\x61ys\x18\x02 \x01(\x05\x12\r\n\x05limit\x18\x03 \x01(\x05\"\xe3\x02\n\rOutcomeChange\x12\x0f\n\x07\x63\x61se_id\x18\x01 \x01(\t\x12\x36\n\rbefore_status\x18\x02 \x01(\x0e\x32\x1f.modmesh.decision.v1.CaseStatus\x12\x36\n\x0f\x62\x65\x66ore_priority\x18\x03 \x01(\x0e\x32\x1d.modmesh.decision.v1.Priority\x12\x31\n\x0b\x62\x65\x66ore_rule\x18\x04 \x01(\x0b\x32\x1c.modmesh.decision.v1.RuleRef\x12\x35\n\x0c\x61\x66ter_status\x18\x05 \x01(\x0e\x32\x1f.modmesh.decision.v1.CaseStatus\x12\x35\n\x0e\x61\x66ter_priority\x18\x06 \x01(\x0e\x32\x1d.modmesh.decision.v1.Priority\x12\x30\n\nafter_rule\x18\x07 \x01(\x0b\x32\x1c.modmesh.decision.v1.RuleRef\"\x9a\x01\n\x13\x44ryRunRulesResponse\x12\x18\n\x10\x63\x61ses_considered\x18\x01 \x01(\x05\x12\x15\n\rcases_changed\x18\x02 \x01(\x05\x12\x33\n\x07\x63hanges\x18\x03 \x03(\x0b\x32\".modmesh.decision.v1.OutcomeChange\x12\x1d\n\x15\x63ompared_with_version\x18\x04 \x01(\x03*\xc3\x01\n\nCaseStatus\x12\x1b\n\x17\x43\x41SE_STATUS_UNSPECIFIED\x10\x00\x12\x1a\n\x16\x43\x41SE_STATUS_PROCESSING\x10\x01\x12\x14\n\x10\x43\x41SE_STATUS_OPEN\x10\x02\x12\x1b\n\x17\x43\x41SE_STATUS_NO_EVIDENCE\x10\x03\x12\x16\n\x12\x43\x41SE_STATUS_CLOSED\x10\x04\x12\x16\n\x12\x43\x41SE_STATUS_FAILED\x10\x05\x12\x19\n\x15\x43\x41SE_STATUS_DISMISSED\x10\x06*s\n\x08Priority\x12\x18\n\x14PRIORITY_UNSPECIFIED\x10\x00\x12\x10\n\x0cPRIORITY_LOW\x10\x01\x12\x13\n\x0fPRIORITY_MEDIUM\x10\x02\x12\x11\n\rPRIORITY_HIGH\x10\x03\x12\x13\n\x0fPRIORITY_URGENT\x10\x04*\x81\x01\n\nActionType\x12\x1b\n\x17\x41\x43TION_TYPE_UNSPECIFIED\x10\x00\x12\x1c\n\x18\x41\x43TION_TYPE_NO_VIOLATION\x10\x01\x12\x1e\n\x1a\x41\x43TION_TYPE_REMOVE_CONTENT\x10\x02\x12\x18\n\x14\x41\x43TION_TYPE_ESCALATE\x10\x03\x32\x8f\x05\n\x0f\x44\x65\x63isionService\x12Q\n\x06Submit\x12\".modmesh.decision.v1.SubmitRequest\x1a#.modmesh.decision.v1.SubmitResponse\x12T\n\x07GetCase\x12#.modmesh.decision.v1.GetCaseRequest\x1a$.modmesh.decision.v1.GetCaseResponse\x12Z\n\tListCases\x12%.modmesh.decision.v1.ListCasesRequest\x1a&.modmesh.decision.v1.ListCasesResponse\x12\x63\n\x0cRecordAction\x12(.modmesh.decision.v1.RecordActionRequest\x1a).modmesh.decision.v1.RecordActionResponse\x12W\n\x08PutRules\x12$.modmesh.decision.v1.PutRulesRequest\x1a%.modmesh.decision.v1.PutRulesResponse\x12W\n\x08GetRules\x12$.modmesh.decision.v1.GetRulesRequest\x1a%.modmesh.decision.v1.GetRulesResponse\x12`\n\x0b\x44ryRunRules\x12\'.modmesh.decision.v1.DryRunRulesRequest\x1a(.modmesh.decision.v1.DryRunRulesResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'modmesh.decision.v1.decision_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_CASESTATUS']._serialized_start=1832
-  _globals['_CASESTATUS']._serialized_end=2000
-  _globals['_PRIORITY']._serialized_start=2002
-  _globals['_PRIORITY']._serialized_end=2117
-  _globals['_ACTIONTYPE']._serialized_start=2120
-  _globals['_ACTIONTYPE']._serialized_end=2249
+  _globals['_CASESTATUS']._serialized_start=2847
+  _globals['_CASESTATUS']._serialized_end=3042
+  _globals['_PRIORITY']._serialized_start=3044
+  _globals['_PRIORITY']._serialized_end=3159
+  _globals['_ACTIONTYPE']._serialized_start=3162
+  _globals['_ACTIONTYPE']._serialized_end=3291
   _globals['_SOURCE']._serialized_start=126
   _globals['_SOURCE']._serialized_end=224
   _globals['_TRANSCRIPT']._serialized_start=227
@@ -49,23 +49,39 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_ACTION']._serialized_start=434
   _globals['_ACTION']._serialized_end=587
   _globals['_CASE']._serialized_start=590
-  _globals['_CASE']._serialized_end=1195
-  _globals['_SUBMITREQUEST']._serialized_start=1197
-  _globals['_SUBMITREQUEST']._serialized_end=1301
-  _globals['_SUBMITRESPONSE']._serialized_start=1303
-  _globals['_SUBMITRESPONSE']._serialized_end=1404
-  _globals['_GETCASEREQUEST']._serialized_start=1406
-  _globals['_GETCASEREQUEST']._serialized_end=1439
-  _globals['_GETCASERESPONSE']._serialized_start=1441
-  _globals['_GETCASERESPONSE']._serialized_end=1499
-  _globals['_LISTCASESREQUEST']._serialized_start=1501
-  _globals['_LISTCASESREQUEST']._serialized_end=1583
-  _globals['_LISTCASESRESPONSE']._serialized_start=1585
-  _globals['_LISTCASESRESPONSE']._serialized_end=1646
-  _globals['_RECORDACTIONREQUEST']._serialized_start=1648
-  _globals['_RECORDACTIONREQUEST']._serialized_end=1764
-  _globals['_RECORDACTIONRESPONSE']._serialized_start=1766
-  _globals['_RECORDACTIONRESPONSE']._serialized_end=1829
-  _globals['_DECISIONSERVICE']._serialized_start=2252
-  _globals['_DECISIONSERVICE']._serialized_end=2631
+  _globals['_CASE']._serialized_end=1239
+  _globals['_SUBMITREQUEST']._serialized_start=1241
+  _globals['_SUBMITREQUEST']._serialized_end=1345
+  _globals['_SUBMITRESPONSE']._serialized_start=1347
+  _globals['_SUBMITRESPONSE']._serialized_end=1448
+  _globals['_GETCASEREQUEST']._serialized_start=1450
+  _globals['_GETCASEREQUEST']._serialized_end=1483
+  _globals['_GETCASERESPONSE']._serialized_start=1485
+  _globals['_GETCASERESPONSE']._serialized_end=1543
+  _globals['_LISTCASESREQUEST']._serialized_start=1545
+  _globals['_LISTCASESREQUEST']._serialized_end=1627
+  _globals['_LISTCASESRESPONSE']._serialized_start=1629
+  _globals['_LISTCASESRESPONSE']._serialized_end=1690
+  _globals['_RECORDACTIONREQUEST']._serialized_start=1692
+  _globals['_RECORDACTIONREQUEST']._serialized_end=1808
+  _globals['_RECORDACTIONRESPONSE']._serialized_start=1810
+  _globals['_RECORDACTIONRESPONSE']._serialized_end=1873
+  _globals['_RULESET']._serialized_start=1876
+  _globals['_RULESET']._serialized_end=2020
+  _globals['_PUTRULESREQUEST']._serialized_start=2022
+  _globals['_PUTRULESREQUEST']._serialized_end=2088
+  _globals['_PUTRULESRESPONSE']._serialized_start=2090
+  _globals['_PUTRULESRESPONSE']._serialized_end=2156
+  _globals['_GETRULESREQUEST']._serialized_start=2158
+  _globals['_GETRULESREQUEST']._serialized_end=2192
+  _globals['_GETRULESRESPONSE']._serialized_start=2194
+  _globals['_GETRULESRESPONSE']._serialized_end=2260
+  _globals['_DRYRUNRULESREQUEST']._serialized_start=2262
+  _globals['_DRYRUNRULESREQUEST']._serialized_end=2329
+  _globals['_OUTCOMECHANGE']._serialized_start=2332
+  _globals['_OUTCOMECHANGE']._serialized_end=2687
+  _globals['_DRYRUNRULESRESPONSE']._serialized_start=2690
+  _globals['_DRYRUNRULESRESPONSE']._serialized_end=2844
+  _globals['_DECISIONSERVICE']._serialized_start=3294
+  _globals['_DECISIONSERVICE']._serialized_end=3949
 # @@protoc_insertion_point(module_scope)

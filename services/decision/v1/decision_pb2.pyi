@@ -20,6 +20,7 @@ class CaseStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     CASE_STATUS_NO_EVIDENCE: _ClassVar[CaseStatus]
     CASE_STATUS_CLOSED: _ClassVar[CaseStatus]
     CASE_STATUS_FAILED: _ClassVar[CaseStatus]
+    CASE_STATUS_DISMISSED: _ClassVar[CaseStatus]
 
 class Priority(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -41,6 +42,7 @@ CASE_STATUS_OPEN: CaseStatus
 CASE_STATUS_NO_EVIDENCE: CaseStatus
 CASE_STATUS_CLOSED: CaseStatus
 CASE_STATUS_FAILED: CaseStatus
+CASE_STATUS_DISMISSED: CaseStatus
 PRIORITY_UNSPECIFIED: Priority
 PRIORITY_LOW: Priority
 PRIORITY_MEDIUM: Priority
@@ -98,7 +100,7 @@ class Action(_message.Message):
     def __init__(self, action_id: _Optional[str] = ..., type: _Optional[_Union[ActionType, str]] = ..., actor: _Optional[str] = ..., reason: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class Case(_message.Message):
-    __slots__ = ("case_id", "status", "priority", "media", "source", "transcript", "term_hits", "similarity_matches", "rule", "statement_of_reasons", "actions", "error", "created_at", "updated_at")
+    __slots__ = ("case_id", "status", "priority", "media", "source", "transcript", "term_hits", "similarity_matches", "rule", "statement_of_reasons", "actions", "error", "created_at", "updated_at", "due_at")
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     PRIORITY_FIELD_NUMBER: _ClassVar[int]
@@ -113,6 +115,7 @@ class Case(_message.Message):
     ERROR_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
     UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+    DUE_AT_FIELD_NUMBER: _ClassVar[int]
     case_id: str
     status: CaseStatus
     priority: Priority
@@ -127,7 +130,8 @@ class Case(_message.Message):
     error: str
     created_at: _timestamp_pb2.Timestamp
     updated_at: _timestamp_pb2.Timestamp
-    def __init__(self, case_id: _Optional[str] = ..., status: _Optional[_Union[CaseStatus, str]] = ..., priority: _Optional[_Union[Priority, str]] = ..., media: _Optional[_Union[_evidence_pb2.MediaRef, _Mapping]] = ..., source: _Optional[_Union[Source, _Mapping]] = ..., transcript: _Optional[_Union[Transcript, _Mapping]] = ..., term_hits: _Optional[_Iterable[_Union[_evidence_pb2.TermHit, _Mapping]]] = ..., similarity_matches: _Optional[_Iterable[_Union[_evidence_pb2.SimilarityMatch, _Mapping]]] = ..., rule: _Optional[_Union[RuleRef, _Mapping]] = ..., statement_of_reasons: _Optional[str] = ..., actions: _Optional[_Iterable[_Union[Action, _Mapping]]] = ..., error: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    due_at: _timestamp_pb2.Timestamp
+    def __init__(self, case_id: _Optional[str] = ..., status: _Optional[_Union[CaseStatus, str]] = ..., priority: _Optional[_Union[Priority, str]] = ..., media: _Optional[_Union[_evidence_pb2.MediaRef, _Mapping]] = ..., source: _Optional[_Union[Source, _Mapping]] = ..., transcript: _Optional[_Union[Transcript, _Mapping]] = ..., term_hits: _Optional[_Iterable[_Union[_evidence_pb2.TermHit, _Mapping]]] = ..., similarity_matches: _Optional[_Iterable[_Union[_evidence_pb2.SimilarityMatch, _Mapping]]] = ..., rule: _Optional[_Union[RuleRef, _Mapping]] = ..., statement_of_reasons: _Optional[str] = ..., actions: _Optional[_Iterable[_Union[Action, _Mapping]]] = ..., error: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class SubmitRequest(_message.Message):
     __slots__ = ("media", "source")
@@ -190,3 +194,87 @@ class RecordActionResponse(_message.Message):
     CASE_FIELD_NUMBER: _ClassVar[int]
     case: Case
     def __init__(self, case: _Optional[_Union[Case, _Mapping]] = ...) -> None: ...
+
+class RuleSet(_message.Message):
+    __slots__ = ("version", "source", "document_json", "actor", "reason", "created_at")
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENT_JSON_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    version: int
+    source: str
+    document_json: str
+    actor: str
+    reason: str
+    created_at: _timestamp_pb2.Timestamp
+    def __init__(self, version: _Optional[int] = ..., source: _Optional[str] = ..., document_json: _Optional[str] = ..., actor: _Optional[str] = ..., reason: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class PutRulesRequest(_message.Message):
+    __slots__ = ("document", "actor", "reason")
+    DOCUMENT_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    document: str
+    actor: str
+    reason: str
+    def __init__(self, document: _Optional[str] = ..., actor: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class PutRulesResponse(_message.Message):
+    __slots__ = ("rule_set",)
+    RULE_SET_FIELD_NUMBER: _ClassVar[int]
+    rule_set: RuleSet
+    def __init__(self, rule_set: _Optional[_Union[RuleSet, _Mapping]] = ...) -> None: ...
+
+class GetRulesRequest(_message.Message):
+    __slots__ = ("version",)
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    version: int
+    def __init__(self, version: _Optional[int] = ...) -> None: ...
+
+class GetRulesResponse(_message.Message):
+    __slots__ = ("rule_set",)
+    RULE_SET_FIELD_NUMBER: _ClassVar[int]
+    rule_set: RuleSet
+    def __init__(self, rule_set: _Optional[_Union[RuleSet, _Mapping]] = ...) -> None: ...
+
+class DryRunRulesRequest(_message.Message):
+    __slots__ = ("document", "days", "limit")
+    DOCUMENT_FIELD_NUMBER: _ClassVar[int]
+    DAYS_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    document: str
+    days: int
+    limit: int
+    def __init__(self, document: _Optional[str] = ..., days: _Optional[int] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class OutcomeChange(_message.Message):
+    __slots__ = ("case_id", "before_status", "before_priority", "before_rule", "after_status", "after_priority", "after_rule")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    BEFORE_STATUS_FIELD_NUMBER: _ClassVar[int]
+    BEFORE_PRIORITY_FIELD_NUMBER: _ClassVar[int]
+    BEFORE_RULE_FIELD_NUMBER: _ClassVar[int]
+    AFTER_STATUS_FIELD_NUMBER: _ClassVar[int]
+    AFTER_PRIORITY_FIELD_NUMBER: _ClassVar[int]
+    AFTER_RULE_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    before_status: CaseStatus
+    before_priority: Priority
+    before_rule: RuleRef
+    after_status: CaseStatus
+    after_priority: Priority
+    after_rule: RuleRef
+    def __init__(self, case_id: _Optional[str] = ..., before_status: _Optional[_Union[CaseStatus, str]] = ..., before_priority: _Optional[_Union[Priority, str]] = ..., before_rule: _Optional[_Union[RuleRef, _Mapping]] = ..., after_status: _Optional[_Union[CaseStatus, str]] = ..., after_priority: _Optional[_Union[Priority, str]] = ..., after_rule: _Optional[_Union[RuleRef, _Mapping]] = ...) -> None: ...
+
+class DryRunRulesResponse(_message.Message):
+    __slots__ = ("cases_considered", "cases_changed", "changes", "compared_with_version")
+    CASES_CONSIDERED_FIELD_NUMBER: _ClassVar[int]
+    CASES_CHANGED_FIELD_NUMBER: _ClassVar[int]
+    CHANGES_FIELD_NUMBER: _ClassVar[int]
+    COMPARED_WITH_VERSION_FIELD_NUMBER: _ClassVar[int]
+    cases_considered: int
+    cases_changed: int
+    changes: _containers.RepeatedCompositeFieldContainer[OutcomeChange]
+    compared_with_version: int
+    def __init__(self, cases_considered: _Optional[int] = ..., cases_changed: _Optional[int] = ..., changes: _Optional[_Iterable[_Union[OutcomeChange, _Mapping]]] = ..., compared_with_version: _Optional[int] = ...) -> None: ...

@@ -55,6 +55,21 @@ class DecisionServiceStub:
                 request_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.RecordActionRequest.SerializeToString,
                 response_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.RecordActionResponse.FromString,
                 _registered_method=True)
+        self.PutRules = channel.unary_unary(
+                '/modmesh.decision.v1.DecisionService/PutRules',
+                request_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.PutRulesRequest.SerializeToString,
+                response_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.PutRulesResponse.FromString,
+                _registered_method=True)
+        self.GetRules = channel.unary_unary(
+                '/modmesh.decision.v1.DecisionService/GetRules',
+                request_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.GetRulesRequest.SerializeToString,
+                response_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.GetRulesResponse.FromString,
+                _registered_method=True)
+        self.DryRunRules = channel.unary_unary(
+                '/modmesh.decision.v1.DecisionService/DryRunRules',
+                request_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.DryRunRulesRequest.SerializeToString,
+                response_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.DryRunRulesResponse.FromString,
+                _registered_method=True)
 
 
 class DecisionServiceServicer:
@@ -90,6 +105,30 @@ class DecisionServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def PutRules(self, request, context):
+        """Publishes a rule set (YAML or JSON); it decides every case analysed from now on.
+        A document with unknown fields, conditions that can never hold or a rule that
+        language alone would trigger is refused (INVALID_ARGUMENT, one violation each).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetRules(self, request, context):
+        """Returns the rule set in force, or an earlier version.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DryRunRules(self, request, context):
+        """Shows what a rule set would decide differently on the cases of the last days;
+        stores nothing.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_DecisionServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -112,6 +151,21 @@ def add_DecisionServiceServicer_to_server(servicer, server):
                     servicer.RecordAction,
                     request_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.RecordActionRequest.FromString,
                     response_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.RecordActionResponse.SerializeToString,
+            ),
+            'PutRules': grpc.unary_unary_rpc_method_handler(
+                    servicer.PutRules,
+                    request_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.PutRulesRequest.FromString,
+                    response_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.PutRulesResponse.SerializeToString,
+            ),
+            'GetRules': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetRules,
+                    request_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.GetRulesRequest.FromString,
+                    response_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.GetRulesResponse.SerializeToString,
+            ),
+            'DryRunRules': grpc.unary_unary_rpc_method_handler(
+                    servicer.DryRunRules,
+                    request_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.DryRunRulesRequest.FromString,
+                    response_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.DryRunRulesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -222,6 +276,87 @@ class DecisionService:
             '/modmesh.decision.v1.DecisionService/RecordAction',
             modmesh_dot_decision_dot_v1_dot_decision__pb2.RecordActionRequest.SerializeToString,
             modmesh_dot_decision_dot_v1_dot_decision__pb2.RecordActionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PutRules(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/modmesh.decision.v1.DecisionService/PutRules',
+            modmesh_dot_decision_dot_v1_dot_decision__pb2.PutRulesRequest.SerializeToString,
+            modmesh_dot_decision_dot_v1_dot_decision__pb2.PutRulesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetRules(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/modmesh.decision.v1.DecisionService/GetRules',
+            modmesh_dot_decision_dot_v1_dot_decision__pb2.GetRulesRequest.SerializeToString,
+            modmesh_dot_decision_dot_v1_dot_decision__pb2.GetRulesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DryRunRules(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/modmesh.decision.v1.DecisionService/DryRunRules',
+            modmesh_dot_decision_dot_v1_dot_decision__pb2.DryRunRulesRequest.SerializeToString,
+            modmesh_dot_decision_dot_v1_dot_decision__pb2.DryRunRulesResponse.FromString,
             options,
             channel_credentials,
             insecure,
