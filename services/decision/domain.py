@@ -143,6 +143,15 @@ class Source:
     capture_time: datetime
 
 
+class DeliveryStatus(enum.Enum):
+    """Where an action stands with the platform that carries it out (through an adapter)."""
+
+    PENDING = "PENDING"
+    DELIVERED = "DELIVERED"
+    #: Every attempt failed; an operator must look (the dead-letter queue).
+    DEAD = "DEAD"
+
+
 @dataclass(frozen=True)
 class Action:
     action_id: str
@@ -150,6 +159,42 @@ class Action:
     actor: str
     reason: str
     created_at: datetime
+    #: None for decisions that need nothing done outside (no violation, escalation).
+    delivery: DeliveryStatus | None = None
+
+
+@dataclass(frozen=True)
+class Lease:
+    """A reviewer's exclusive hold on a case until `expires_at`."""
+
+    holder: str
+    expires_at: datetime
+
+
+class Queue(enum.Enum):
+    GENERAL = "GENERAL"
+    #: Cases of protected accounts, seen only by reviewers cleared for them.
+    PROTECTED = "PROTECTED"
+
+
+@dataclass(frozen=True)
+class Reviewer:
+    reviewer_id: str
+    #: Transcript languages the reviewer reads; empty means any.
+    languages: frozenset[str] = frozenset()
+    #: Term categories the reviewer judges; empty means any.
+    categories: frozenset[str] = frozenset()
+    #: Whether the reviewer works the protected accounts' queue.
+    protected_queue: bool = False
+
+
+@dataclass(frozen=True)
+class Account:
+    account_id: str
+    #: Operator flags rules can use (e.g. "repeat-offender").
+    flags: frozenset[str] = frozenset()
+    #: Cases of a protected account go only to the protected queue.
+    protected: bool = False
 
 
 @dataclass(frozen=True)
@@ -168,6 +213,7 @@ class Case:
     actions: tuple[Action, ...] = field(default=())
     #: When a queued case should have been reviewed, by its rule's SLA.
     due_at: datetime | None = None
+    lease: Lease | None = None
 
 
 def _range_json(time_range: TimeRange) -> list[float]:

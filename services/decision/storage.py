@@ -19,38 +19,22 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import (
-    JSON,
-    BigInteger,
-    Boolean,
-    DateTime,
-    ForeignKey,
-    Index,
-    Integer,
-    String,
-    Text,
-    UniqueConstraint,
-    func,
-    select,
-)
-from sqlalchemy.orm import (
-    DeclarativeBase,
-    Mapped,
-    Session,
-    mapped_column,
-    relationship,
-    selectinload,
-    sessionmaker,
-)
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from modmesh.decision import migrations
+from modmesh.decision import migrations, review
 from modmesh.decision.domain import (
+    Account,
     Action,
     ActionType,
     Case,
     CaseStatus,
+    DeliveryStatus,
     Evidence,
+    Lease,
     Priority,
+    Queue,
+    Reviewer,
     RuleRef,
     Source,
 )
@@ -61,6 +45,15 @@ from modmesh.decision.rules import (
     Facts,
     RuleSet,
     parse_rule_set,
+)
+from modmesh.decision.tables import (
+    AccountRow,
+    ActionRow,
+    AuditRow,
+    CaseRow,
+    DeliveryRow,
+    ReviewerRow,
+    RuleSetRow,
 )
 from modmesh.runtime.blobs import Blob
 from modmesh.runtime.database import open_engine
@@ -74,89 +67,6 @@ SYSTEM_ACTOR = "decision"
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-class Base(DeclarativeBase):
-    """The tables the migrations create, as the store reads and writes them."""
-
-
-class _CaseRow(Base):
-    __tablename__ = "cases"
-    __table_args__ = (
-        # The same media from the same source is one case: re-submissions find it.
-        UniqueConstraint("media_sha256", "account_id", "content_id", name="uq_cases_submission"),
-        # The review queue reads OPEN cases by priority, then age.
-        Index("ix_cases_queue", "status", "priority", "created_at"),
-        # Dry runs and retroactive scans read cases by age.
-        Index("ix_cases_created_at", "created_at"),
-    )
-
-    id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    status: Mapped[str] = mapped_column(String(16))
-    priority: Mapped[int | None] = mapped_column(Integer)
-    media_sha256: Mapped[str] = mapped_column(String(64))
-    media_uri: Mapped[str] = mapped_column(Text)
-    media_size: Mapped[int] = mapped_column(BigInteger)
-    media_mime: Mapped[str] = mapped_column(String(255))
-    account_id: Mapped[str] = mapped_column(String(255))
-    content_id: Mapped[str] = mapped_column(String(255))
-    capture_time: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    evidence: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    rule_id: Mapped[str | None] = mapped_column(String(255))
-    rule_version: Mapped[int | None] = mapped_column(BigInteger)
-    statement: Mapped[str] = mapped_column(Text, default="")
-    error: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    actions: Mapped[list[_ActionRow]] = relationship(order_by="_ActionRow.created_at")
-
-
-class _ActionRow(Base):
-    __tablename__ = "actions"
-
-    id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
-    type: Mapped[str] = mapped_column(String(32))
-    actor: Mapped[str] = mapped_column(String(255))
-    reason: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-
-
-class _RuleSetRow(Base):
-    __tablename__ = "rule_sets"
-
-    version: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    document: Mapped[dict[str, Any]] = mapped_column(JSON)
-    #: The text as the operator uploaded it (YAML or JSON), comments and all.
-    source: Mapped[str] = mapped_column(Text)
-    actor: Mapped[str] = mapped_column(String(255))
-    reason: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-
-
-class _AccountRow(Base):
-    __tablename__ = "accounts"
-
-    account_id: Mapped[str] = mapped_column(String(255), primary_key=True)
-    flags: Mapped[list[str]] = mapped_column(JSON)
-    protected: Mapped[bool] = mapped_column(Boolean)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-
-
-class _AuditRow(Base):
-    __tablename__ = "audit_log"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    actor: Mapped[str] = mapped_column(String(255))
-    action: Mapped[str] = mapped_column(String(64))
-    subject: Mapped[str] = mapped_column(String(255))
-    details: Mapped[dict[str, Any]] = mapped_column(JSON)
-    # Unique, so that two writers racing for the same predecessor cannot fork the chain:
-    # the database refuses the second one instead.
-    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    hash: Mapped[str] = mapped_column(String(64), unique=True)
 
 
 @dataclass(frozen=True)
@@ -177,6 +87,19 @@ DEFAULT_PUBLISHED = PublishedRuleSet(
     "the built-in default, in force until an operator publishes rules",
     None,
 )
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One action (or its reversal) to carry out through the adapter."""
+
+    delivery_id: str
+    action_id: str
+    case_id: str
+    kind: str
+    payload: dict[str, Any]
+    idempotency_key: str
+    attempts: int
 
 
 @dataclass(frozen=True)
@@ -233,15 +156,15 @@ class CaseStore:
         with self._write() as session:
             existing = session.scalars(
                 _with_actions().where(
-                    _CaseRow.media_sha256 == media.sha256,
-                    _CaseRow.account_id == source.account_id,
-                    _CaseRow.content_id == source.content_id,
+                    CaseRow.media_sha256 == media.sha256,
+                    CaseRow.account_id == source.account_id,
+                    CaseRow.content_id == source.content_id,
                 )
             ).one_or_none()
             if existing is not None:
                 return _case(existing), False
             now = self._now()
-            row = _CaseRow(
+            row = CaseRow(
                 id=uuid.uuid4().hex,
                 status=CaseStatus.PROCESSING.value,
                 priority=None,
@@ -281,22 +204,22 @@ class CaseStore:
         """OPEN cases as the review queue (most urgent, then oldest first); others newest first."""
         query = _with_actions()
         if status is not None:
-            query = query.where(_CaseRow.status == status.value)
+            query = query.where(CaseRow.status == status.value)
         if status is CaseStatus.OPEN:
             query = query.order_by(
-                _CaseRow.priority.desc(), _CaseRow.created_at.asc(), _CaseRow.id.asc()
+                CaseRow.priority.desc(), CaseRow.created_at.asc(), CaseRow.id.asc()
             )
         else:
-            query = query.order_by(_CaseRow.created_at.desc(), _CaseRow.id.desc())
+            query = query.order_by(CaseRow.created_at.desc(), CaseRow.id.desc())
         with self._sessions() as session:
             return [_case(row) for row in session.scalars(query.limit(limit))]
 
     def processing_ids(self) -> list[str]:
         """Cases whose analysis has not finished, oldest first: the work to resume."""
         query = (
-            select(_CaseRow.id)
-            .where(_CaseRow.status == CaseStatus.PROCESSING.value)
-            .order_by(_CaseRow.created_at.asc())
+            select(CaseRow.id)
+            .where(CaseRow.status == CaseStatus.PROCESSING.value)
+            .order_by(CaseRow.created_at.asc())
         )
         with self._sessions() as session:
             return list(session.scalars(query))
@@ -315,6 +238,8 @@ class CaseStore:
             row.rule_version = outcome.rule.version
             row.statement = outcome.statement
             row.updated_at = now
+            row.language = "" if evidence.transcript is None else evidence.transcript.language
+            row.categories = sorted({hit.category for hit in evidence.term_hits if hit.category})
             if decision.sla_hours is not None:
                 row.due_at = now + timedelta(hours=decision.sla_hours)
             self._audit(
@@ -344,22 +269,36 @@ class CaseStore:
             return _case(row)
 
     def record_action(self, case_id: str, action_type: ActionType, actor: str, reason: str) -> Case:
-        """Records a reviewer's decision on an OPEN case: ESCALATE keeps it open as
-        URGENT, any other decision closes it."""
+        """Records a reviewer's decision on an OPEN case they hold the lease of: ESCALATE
+        keeps it open as URGENT (and returns it to the queue), any other decision closes
+        it. A removal is queued for delivery through the action adapter."""
         with self._write() as session:
-            row = self._row(session, case_id)
+            row = self._row(session, case_id, lock=True)
             if row.status != CaseStatus.OPEN.value:
                 raise FailedPrecondition(
                     f"case {case_id} is {row.status}; only OPEN cases take actions"
+                )
+            self._reviewer_row(session, actor)
+            now = self._now()
+            if row.lease_holder != actor:
+                holder = "nobody holds it" if row.lease_holder is None else "another reviewer does"
+                raise FailedPrecondition(
+                    f"reviewer {actor} does not hold case {case_id} ({holder}); claim it first"
+                )
+            assert row.lease_expires_at is not None
+            if _as_utc(row.lease_expires_at) <= now:
+                raise FailedPrecondition(
+                    f"the lease of reviewer {actor} on case {case_id} expired at "
+                    f"{_as_utc(row.lease_expires_at).isoformat()}; claim it again"
                 )
             self._add_action(session, row, action_type, actor, reason)
             return _case(row)
 
     def _add_action(
-        self, session: Session, row: _CaseRow, action_type: ActionType, actor: str, reason: str
+        self, session: Session, row: CaseRow, action_type: ActionType, actor: str, reason: str
     ) -> None:
         now = self._now()
-        action = _ActionRow(
+        action = ActionRow(
             id=uuid.uuid4().hex,
             case_id=row.id,
             type=action_type.value,
@@ -372,7 +311,10 @@ class CaseStore:
             row.priority = int(Priority.URGENT)
         else:
             row.status = CaseStatus.CLOSED.value
+        row.lease_holder = row.lease_expires_at = None
         row.updated_at = now
+        if action_type is ActionType.REMOVE_CONTENT:
+            self._add_delivery(session, row, action, "apply")
         self._audit(
             session,
             "action.recorded",
@@ -386,13 +328,235 @@ class CaseStore:
             actor=actor,
         )
 
+    def _add_delivery(self, session: Session, case: CaseRow, action: ActionRow, kind: str) -> None:
+        now = self._now()
+        action.deliveries.append(
+            DeliveryRow(
+                id=uuid.uuid4().hex,
+                action_id=action.id,
+                case_id=case.id,
+                kind=kind,
+                payload={
+                    "kind": kind,
+                    "action_id": action.id,
+                    "action": action.type,
+                    "case_id": case.id,
+                    "account_id": case.account_id,
+                    "content_id": case.content_id,
+                    "media_sha256": case.media_sha256,
+                    "policy": action.reason,
+                    "decided_by": action.actor,
+                    "decided_at": _as_utc(action.created_at).isoformat(),
+                },
+                # The receiver sees the same key on every retry, so it acts only once.
+                idempotency_key=f"{action.id}-{kind}",
+                attempts=0,
+                status=DeliveryStatus.PENDING.value,
+                next_attempt_at=now,
+                last_error="",
+                updated_at=now,
+            )
+        )
+
+    # ------------------------------------------------------------------------ review
+
+    def put_reviewer(self, reviewer: Reviewer, actor: str, reason: str) -> Reviewer:
+        with self._write() as session:
+            row = session.get(ReviewerRow, reviewer.reviewer_id)
+            if row is None:
+                row = ReviewerRow(reviewer_id=reviewer.reviewer_id)
+                session.add(row)
+            row.languages = sorted(reviewer.languages)
+            row.categories = sorted(reviewer.categories)
+            row.protected_queue = reviewer.protected_queue
+            row.updated_at = self._now()
+            self._audit(
+                session,
+                "reviewer.updated",
+                f"reviewers/{reviewer.reviewer_id}",
+                {
+                    "languages": row.languages,
+                    "categories": row.categories,
+                    "protected_queue": row.protected_queue,
+                    "reason": reason,
+                },
+                actor=actor,
+            )
+            return _reviewer(row)
+
+    def reviewer(self, reviewer_id: str) -> Reviewer:
+        with self._sessions() as session:
+            return _reviewer(self._reviewer_row(session, reviewer_id))
+
+    def put_account(self, account: Account, actor: str, reason: str) -> Account:
+        """Sets an account's flags and protection; open cases follow at once."""
+        with self._write() as session:
+            row = session.get(AccountRow, account.account_id)
+            if row is None:
+                row = AccountRow(account_id=account.account_id)
+                session.add(row)
+            row.flags = sorted(account.flags)
+            row.protected = account.protected
+            row.updated_at = self._now()
+            self._audit(
+                session,
+                "account.updated",
+                f"accounts/{account.account_id}",
+                {"flags": row.flags, "protected": row.protected, "reason": reason},
+                actor=actor,
+            )
+            return _account(row)
+
+    def account(self, account_id: str) -> Account:
+        with self._sessions() as session:
+            row = session.get(AccountRow, account_id)
+            return Account(account_id) if row is None else _account(row)
+
+    def review_queue(self, reviewer_id: str, queue: Queue, limit: int) -> list[Case]:
+        """The open cases of `queue` this reviewer may take, most urgent then oldest
+        first: unclaimed ones (or with an expired lease) and the reviewer's own."""
+        reviewer = self.reviewer(reviewer_id)
+        refused = review.refusal(reviewer, queue)
+        if refused:
+            raise FailedPrecondition(refused)
+        now = self._now()
+        protected = func.coalesce(AccountRow.protected, False)
+        query = (
+            _with_actions()
+            .outerjoin(AccountRow, AccountRow.account_id == CaseRow.account_id)
+            .where(
+                CaseRow.status == CaseStatus.OPEN.value,
+                protected.is_(True) if queue is Queue.PROTECTED else protected.is_(False),
+                or_(
+                    CaseRow.lease_holder.is_(None),
+                    CaseRow.lease_expires_at <= now,
+                    CaseRow.lease_holder == reviewer_id,
+                ),
+            )
+            .order_by(CaseRow.priority.desc(), CaseRow.created_at.asc(), CaseRow.id.asc())
+        )
+        found: list[Case] = []
+        with self._sessions() as session:
+            # Skills are checked here, not in SQL: read in pages until the queue is full.
+            for row in session.scalars(query.execution_options(yield_per=200)):
+                if review.suits(reviewer, row.language, row.categories or ()):
+                    found.append(_case(row))
+                    if len(found) == limit:
+                        break
+        return found
+
+    def claim(self, case_id: str, reviewer_id: str, lease_seconds: float) -> Case:
+        """Gives the reviewer the case for `lease_seconds` (again, if they hold it); no
+        two reviewers ever hold one case, and an expired lease is free to take."""
+        with self._write() as session:
+            row = self._row(session, case_id, lock=True)
+            reviewer = _reviewer(self._reviewer_row(session, reviewer_id))
+            if row.status != CaseStatus.OPEN.value:
+                raise FailedPrecondition(
+                    f"case {case_id} is {row.status}; only OPEN cases are reviewed"
+                )
+            account = session.get(AccountRow, row.account_id)
+            queue = Queue.PROTECTED if account is not None and account.protected else Queue.GENERAL
+            refused = review.refusal(reviewer, queue)
+            if refused:
+                raise FailedPrecondition(f"{refused}, where case {case_id} is")
+            now = self._now()
+            if (
+                row.lease_holder not in (None, reviewer_id)
+                and row.lease_expires_at is not None
+                and _as_utc(row.lease_expires_at) > now
+            ):
+                raise FailedPrecondition(
+                    f"case {case_id} is held by reviewer {row.lease_holder} until "
+                    f"{_as_utc(row.lease_expires_at).isoformat()}"
+                )
+            row.lease_holder = reviewer_id
+            row.lease_expires_at = now + timedelta(seconds=lease_seconds)
+            row.updated_at = now
+            self._audit(
+                session,
+                "case.claimed",
+                case_id,
+                {"lease_expires_at": row.lease_expires_at.isoformat()},
+                actor=reviewer_id,
+            )
+            return _case(row)
+
+    def release(self, case_id: str, reviewer_id: str) -> Case:
+        """Returns a case the reviewer holds to the queue."""
+        with self._write() as session:
+            row = self._row(session, case_id, lock=True)
+            if row.lease_holder != reviewer_id:
+                raise FailedPrecondition(f"reviewer {reviewer_id} does not hold case {case_id}")
+            row.lease_holder = row.lease_expires_at = None
+            row.updated_at = self._now()
+            self._audit(session, "case.released", case_id, {}, actor=reviewer_id)
+            return _case(row)
+
+    # -------------------------------------------------------------------- deliveries
+
+    def due_deliveries(self, limit: int) -> list[Delivery]:
+        """Pending deliveries whose next attempt is due, oldest first."""
+        query = (
+            select(DeliveryRow)
+            .where(
+                DeliveryRow.status == DeliveryStatus.PENDING.value,
+                DeliveryRow.next_attempt_at <= self._now(),
+            )
+            .order_by(DeliveryRow.next_attempt_at.asc(), DeliveryRow.id.asc())
+            .limit(limit)
+        )
+        with self._sessions() as session:
+            return [
+                Delivery(
+                    r.id, r.action_id, r.case_id, r.kind, r.payload, r.idempotency_key, r.attempts
+                )
+                for r in session.scalars(query)
+            ]
+
+    def record_delivery(
+        self, delivery_id: str, error: str | None, retry_at: datetime | None = None
+    ) -> DeliveryStatus:
+        """Records one attempt: delivered (no error), to be retried at `retry_at`, or,
+        without a retry time, dead-lettered for an operator to look at."""
+        with self._write() as session:
+            row = session.get(DeliveryRow, delivery_id, with_for_update=True)
+            if row is None:
+                raise NotFound(f"delivery {delivery_id!r} not found")
+            if row.status != DeliveryStatus.PENDING.value:
+                # Another dispatcher got there first; recording it twice would lie.
+                return DeliveryStatus(row.status)
+            row.attempts += 1
+            row.updated_at = self._now()
+            details: dict[str, Any] = {
+                "delivery_id": row.id,
+                "action_id": row.action_id,
+                "kind": row.kind,
+                "attempts": row.attempts,
+            }
+            if error is None:
+                row.status = DeliveryStatus.DELIVERED.value
+                event = "action.delivered"
+            elif retry_at is not None:
+                row.last_error = error
+                row.next_attempt_at = _as_utc(retry_at)
+                event = "action.delivery_failed"
+                details |= {"error": error, "retry_at": row.next_attempt_at.isoformat()}
+            else:
+                row.last_error = error
+                row.status = DeliveryStatus.DEAD.value
+                event = "action.dead_lettered"
+                details |= {"error": error}
+            self._audit(session, event, row.case_id, details)
+            return DeliveryStatus(row.status)
+
     # ------------------------------------------------------------------------- rules
 
     def active_rules(self) -> PublishedRuleSet:
         """The newest published rule set, or the built-in default before any."""
         with self._sessions() as session:
             row = session.scalars(
-                select(_RuleSetRow).order_by(_RuleSetRow.version.desc()).limit(1)
+                select(RuleSetRow).order_by(RuleSetRow.version.desc()).limit(1)
             ).first()
             return DEFAULT_PUBLISHED if row is None else _published(row)
 
@@ -400,7 +564,7 @@ class CaseStore:
         if version == DEFAULT_RULE_SET.version:
             return DEFAULT_PUBLISHED
         with self._sessions() as session:
-            row = session.get(_RuleSetRow, version)
+            row = session.get(RuleSetRow, version)
             if row is None:
                 raise NotFound(f"rule set version {version} not found", field="version")
             return _published(row)
@@ -410,10 +574,10 @@ class CaseStore:
     ) -> PublishedRuleSet:
         """Checks the document and stores it as the next version, in force at once."""
         with self._write() as session:
-            newest = session.scalars(select(func.max(_RuleSetRow.version))).one()
+            newest = session.scalars(select(func.max(RuleSetRow.version))).one()
             version = max(newest or 0, DEFAULT_RULE_SET.version) + 1
             parse_rule_set(document, version)  # refuses a bad document before anything
-            row = _RuleSetRow(
+            row = RuleSetRow(
                 version=version,
                 document=document,
                 source=source,
@@ -438,20 +602,20 @@ class CaseStore:
 
     def account_flags(self, account_id: str) -> frozenset[str]:
         with self._sessions() as session:
-            row = session.get(_AccountRow, account_id)
+            row = session.get(AccountRow, account_id)
             return frozenset() if row is None else frozenset(row.flags)
 
     def decided_since(self, since: datetime) -> list[tuple[str, Facts]]:
         """The facts of every case analysed since `since` (oldest first), for dry runs."""
         query = (
-            select(_CaseRow.id, _CaseRow.evidence, _AccountRow.flags)
-            .outerjoin(_AccountRow, _AccountRow.account_id == _CaseRow.account_id)
+            select(CaseRow.id, CaseRow.evidence, AccountRow.flags)
+            .outerjoin(AccountRow, AccountRow.account_id == CaseRow.account_id)
             .where(
-                _CaseRow.created_at >= _as_utc(since),
+                CaseRow.created_at >= _as_utc(since),
                 # Only analysed cases have evidence (JSON null is not SQL NULL in SQLite).
-                _CaseRow.status.not_in([CaseStatus.PROCESSING.value, CaseStatus.FAILED.value]),
+                CaseRow.status.not_in([CaseStatus.PROCESSING.value, CaseStatus.FAILED.value]),
             )
-            .order_by(_CaseRow.created_at.asc(), _CaseRow.id.asc())
+            .order_by(CaseRow.created_at.asc(), CaseRow.id.asc())
         )
         with self._sessions() as session:
             return [
@@ -461,7 +625,7 @@ class CaseStore:
 
     def audit_log(self) -> list[AuditEntry]:
         with self._sessions() as session:
-            rows = session.scalars(select(_AuditRow).order_by(_AuditRow.id))
+            rows = session.scalars(select(AuditRow).order_by(AuditRow.id))
             return [
                 AuditEntry(
                     r.id,
@@ -484,13 +648,26 @@ class CaseStore:
         with self._write_lock, self._sessions.begin() as session:
             yield session
 
-    def _row(self, session: Session, case_id: str) -> _CaseRow:
-        row = session.scalars(_with_actions().where(_CaseRow.id == case_id)).one_or_none()
+    def _row(self, session: Session, case_id: str, lock: bool = False) -> CaseRow:
+        query = _with_actions().where(CaseRow.id == case_id)
+        if lock:
+            # Writers of one case take turns (PostgreSQL row lock; SQLite locks the file).
+            query = query.with_for_update(of=CaseRow)
+        row = session.scalars(query).one_or_none()
         if row is None:
             raise NotFound(f"case {case_id!r} not found", field="case_id")
         return row
 
-    def _processing_row(self, session: Session, case_id: str) -> _CaseRow:
+    def _reviewer_row(self, session: Session, reviewer_id: str) -> ReviewerRow:
+        row = session.get(ReviewerRow, reviewer_id)
+        if row is None:
+            raise NotFound(
+                f"reviewer {reviewer_id!r} is not registered; an admin adds reviewers first",
+                field="reviewer_id",
+            )
+        return row
+
+    def _processing_row(self, session: Session, case_id: str) -> CaseRow:
         row = self._row(session, case_id)
         if row.status != CaseStatus.PROCESSING.value:
             raise FailedPrecondition(f"case {case_id} is {row.status}, no longer PROCESSING")
@@ -504,11 +681,11 @@ class CaseStore:
         details: dict[str, Any],
         actor: str = SYSTEM_ACTOR,
     ) -> None:
-        head = session.scalars(select(_AuditRow.hash).order_by(_AuditRow.id.desc()).limit(1))
+        head = session.scalars(select(AuditRow.hash).order_by(AuditRow.id.desc()).limit(1))
         prev_hash = head.first() or GENESIS_HASH
         at = self._now()
         session.add(
-            _AuditRow(
+            AuditRow(
                 at=at,
                 actor=actor,
                 action=action,
@@ -520,7 +697,12 @@ class CaseStore:
         )
 
 
-def _published(row: _RuleSetRow) -> PublishedRuleSet:
+def _delivery_status(action: ActionRow) -> DeliveryStatus | None:
+    """The state of the action's latest delivery (a reversal follows its application)."""
+    return DeliveryStatus(action.deliveries[-1].status) if action.deliveries else None
+
+
+def _published(row: RuleSetRow) -> PublishedRuleSet:
     return PublishedRuleSet(
         parse_rule_set(row.document, row.version),
         row.source,
@@ -530,8 +712,18 @@ def _published(row: _RuleSetRow) -> PublishedRuleSet:
     )
 
 
+def _reviewer(row: ReviewerRow) -> Reviewer:
+    return Reviewer(
+        row.reviewer_id, frozenset(row.languages), frozenset(row.categories), row.protected_queue
+    )
+
+
+def _account(row: AccountRow) -> Account:
+    return Account(row.account_id, frozenset(row.flags), row.protected)
+
+
 def _with_actions() -> Any:
-    return select(_CaseRow).options(selectinload(_CaseRow.actions))
+    return select(CaseRow).options(selectinload(CaseRow.actions).selectinload(ActionRow.deliveries))
 
 
 def _as_utc(moment: datetime) -> datetime:
@@ -539,7 +731,7 @@ def _as_utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-def _case(row: _CaseRow) -> Case:
+def _case(row: CaseRow) -> Case:
     return Case(
         case_id=row.id,
         status=CaseStatus(row.status),
@@ -553,8 +745,18 @@ def _case(row: _CaseRow) -> Case:
         created_at=_as_utc(row.created_at),
         updated_at=_as_utc(row.updated_at),
         due_at=None if row.due_at is None else _as_utc(row.due_at),
+        lease=None
+        if row.lease_holder is None or row.lease_expires_at is None
+        else Lease(row.lease_holder, _as_utc(row.lease_expires_at)),
         actions=tuple(
-            Action(a.id, ActionType(a.type), a.actor, a.reason, _as_utc(a.created_at))
+            Action(
+                a.id,
+                ActionType(a.type),
+                a.actor,
+                a.reason,
+                _as_utc(a.created_at),
+                _delivery_status(a),
+            )
             for a in row.actions
         ),
     )

@@ -9,6 +9,8 @@ import pytest
 from modmesh.common.evidence import Severity
 from modmesh.decision.domain import (
     ActionType,
+    Case,
+    Reviewer,
     CaseStatus,
     Evidence,
     Priority,
@@ -35,6 +37,13 @@ def store(database_url: str) -> Iterator[CaseStore]:
     store = CaseStore(database_url, clock=Clock())
     yield store
     store.close()
+
+
+def act(store: CaseStore, case_id: str, action: ActionType, reviewer: str, reason: str) -> Case:
+    """A reviewer's decision as it happens: registered, claimed, then decided."""
+    store.put_reviewer(Reviewer(reviewer), "admin-1", "onboarding")
+    store.claim(case_id, reviewer, 600)
+    return store.record_action(case_id, action, reviewer, reason)
 
 
 def open_case(store: CaseStore, n: int, severity: Severity) -> str:
@@ -128,7 +137,7 @@ def test_cases_other_than_open_are_listed_newest_first(store: CaseStore) -> None
 def test_a_closing_action_closes_the_case_and_leaves_the_queue(store: CaseStore) -> None:
     case_id = open_case(store, 1, Severity.HIGH)
 
-    closed = store.record_action(case_id, ActionType.REMOVE_CONTENT, "rev-1", "scam policy 4.2")
+    closed = act(store, case_id, ActionType.REMOVE_CONTENT, "rev-1", "scam policy 4.2")
 
     assert closed.status is CaseStatus.CLOSED
     assert [(a.type, a.actor, a.reason) for a in closed.actions] == [
@@ -140,7 +149,7 @@ def test_a_closing_action_closes_the_case_and_leaves_the_queue(store: CaseStore)
 def test_escalation_keeps_the_case_open_as_urgent(store: CaseStore) -> None:
     case_id = open_case(store, 1, Severity.LOW)
 
-    escalated = store.record_action(case_id, ActionType.ESCALATE, "rev-1", "unsure")
+    escalated = act(store, case_id, ActionType.ESCALATE, "rev-1", "unsure")
 
     assert (escalated.status, escalated.priority) == (CaseStatus.OPEN, Priority.URGENT)
 
@@ -149,7 +158,7 @@ def test_escalation_keeps_the_case_open_as_urgent(store: CaseStore) -> None:
 def test_only_open_cases_take_actions(store: CaseStore, status: str) -> None:
     case_id = open_case(store, 1, Severity.HIGH)
     if status == "CLOSED":
-        store.record_action(case_id, ActionType.NO_VIOLATION, "rev-1", "")
+        act(store, case_id, ActionType.NO_VIOLATION, "rev-1", "")
     else:
         case_id = store.submit(media(2), source())[0].case_id
 
@@ -166,22 +175,25 @@ def test_an_unknown_case_is_not_found(store: CaseStore) -> None:
 
 def test_every_mutation_is_audited_in_order(store: CaseStore) -> None:
     case_id = open_case(store, 1, Severity.HIGH)
-    store.record_action(case_id, ActionType.NO_VIOLATION, "rev-1", "satire")
+    act(store, case_id, ActionType.NO_VIOLATION, "rev-1", "satire")
 
     log = store.audit_log()
 
     assert [(e.action, e.subject, e.actor) for e in log] == [
         ("case.submitted", case_id, "decision"),
         ("case.evidence_recorded", case_id, "decision"),
+        ("reviewer.updated", "reviewers/rev-1", "admin-1"),
+        ("case.claimed", case_id, "rev-1"),
         ("action.recorded", case_id, "rev-1"),
     ]
     assert log[1].details["status"] == "OPEN"
-    assert log[2].details["type"] == "NO_VIOLATION" and log[2].details["reason"] == "satire"
+    assert log[2].details["reason"] == "onboarding"
+    assert log[4].details["type"] == "NO_VIOLATION" and log[4].details["reason"] == "satire"
 
 
 def test_each_audit_entry_hashes_the_previous_hash_and_its_own_content(store: CaseStore) -> None:
     case_id = open_case(store, 1, Severity.HIGH)
-    store.record_action(case_id, ActionType.ESCALATE, "rev-1", "")
+    act(store, case_id, ActionType.ESCALATE, "rev-1", "")
     store.submit(media(2), source())
 
     log = store.audit_log()
