@@ -178,3 +178,51 @@ class DryRunIn(_Strict):
         return decision_pb2.DryRunRulesRequest(
             document=self.document, days=self.days, limit=self.limit
         )
+
+
+QueueName = Literal["general", "protected"]
+
+
+class ClaimIn(_Strict):
+    reviewer_id: str
+    lease_seconds: int = Field(900, ge=1, le=14400, description="How long the claim holds.")
+
+
+class ReleaseIn(_Strict):
+    reviewer_id: str
+
+
+class ReviewerIn(_Strict):
+    languages: list[str] = Field([], description="Languages read (e.g. en); empty: any.")
+    categories: list[str] = Field([], description="Term categories judged; empty: any.")
+    protected_queue: bool = Field(False, description="Works the protected accounts' queue.")
+    actor: str
+    reason: str
+
+    def to_proto(self, reviewer_id: str) -> decision_pb2.PutReviewerRequest:
+        return decision_pb2.PutReviewerRequest(
+            reviewer=decision_pb2.Reviewer(
+                reviewer_id=reviewer_id,
+                languages=self.languages,
+                categories=self.categories,
+                protected_queue=self.protected_queue,
+            ),
+            actor=self.actor,
+            reason=self.reason,
+        )
+
+
+class AccountIn(_Strict):
+    flags: list[str] = Field([], description="Operator flags rules can use.")
+    protected: bool = Field(False, description="Route its cases to the protected queue.")
+    actor: str
+    reason: str
+
+    def to_proto(self, account_id: str) -> decision_pb2.PutAccountRequest:
+        return decision_pb2.PutAccountRequest(
+            account=decision_pb2.Account(
+                account_id=account_id, flags=self.flags, protected=self.protected
+            ),
+            actor=self.actor,
+            reason=self.reason,
+        )

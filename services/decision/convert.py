@@ -50,6 +50,13 @@ _ACTION_TO_PB = {
 }
 _ACTION_FROM_PB = {number: action for action, number in _ACTION_TO_PB.items()}
 
+_DELIVERY_TO_PB = {
+    None: decision_pb2.DELIVERY_STATUS_UNSPECIFIED,
+    domain.DeliveryStatus.PENDING: decision_pb2.DELIVERY_STATUS_PENDING,
+    domain.DeliveryStatus.DELIVERED: decision_pb2.DELIVERY_STATUS_DELIVERED,
+    domain.DeliveryStatus.DEAD: decision_pb2.DELIVERY_STATUS_DEAD,
+}
+
 
 def status_from_pb(number: decision_pb2.CaseStatus) -> domain.CaseStatus | None:
     """The status a ListCases request filters on; None (UNSPECIFIED) means every status."""
@@ -173,6 +180,7 @@ def case_to_pb(case: domain.Case) -> decision_pb2.Case:
                 actor=a.actor,
                 reason=a.reason,
                 created_at=timestamp(a.created_at),
+                delivery_status=_DELIVERY_TO_PB[a.delivery],
             )
             for a in case.actions
         ],
@@ -181,6 +189,12 @@ def case_to_pb(case: domain.Case) -> decision_pb2.Case:
         message.rule.CopyFrom(rule_ref_to_pb(case.rule))
     if case.due_at is not None:
         message.due_at.CopyFrom(timestamp(case.due_at))
+    if case.lease is not None:
+        message.lease.CopyFrom(
+            decision_pb2.Lease(
+                holder=case.lease.holder, expires_at=timestamp(case.lease.expires_at)
+            )
+        )
     evidence = case.evidence
     if evidence is not None:
         if evidence.transcript is not None:
@@ -190,6 +204,42 @@ def case_to_pb(case: domain.Case) -> decision_pb2.Case:
             _similarity_match_to_pb(m) for m in evidence.similarity_matches
         )
     return message
+
+
+def queue_from_pb(number: decision_pb2.Queue) -> domain.Queue:
+    if number == decision_pb2.QUEUE_PROTECTED:
+        return domain.Queue.PROTECTED
+    if number in (decision_pb2.QUEUE_UNSPECIFIED, decision_pb2.QUEUE_GENERAL):
+        return domain.Queue.GENERAL
+    raise InvalidArgument(f"queue {number} is not a known queue", field="queue")
+
+
+def reviewer_from_pb(reviewer: decision_pb2.Reviewer) -> domain.Reviewer:
+    return domain.Reviewer(
+        reviewer.reviewer_id,
+        frozenset(reviewer.languages),
+        frozenset(reviewer.categories),
+        reviewer.protected_queue,
+    )
+
+
+def reviewer_to_pb(reviewer: domain.Reviewer) -> decision_pb2.Reviewer:
+    return decision_pb2.Reviewer(
+        reviewer_id=reviewer.reviewer_id,
+        languages=sorted(reviewer.languages),
+        categories=sorted(reviewer.categories),
+        protected_queue=reviewer.protected_queue,
+    )
+
+
+def account_from_pb(account: decision_pb2.Account) -> domain.Account:
+    return domain.Account(account.account_id, frozenset(account.flags), account.protected)
+
+
+def account_to_pb(account: domain.Account) -> decision_pb2.Account:
+    return decision_pb2.Account(
+        account_id=account.account_id, flags=sorted(account.flags), protected=account.protected
+    )
 
 
 def priority_to_pb(priority: domain.Priority | None) -> decision_pb2.Priority:

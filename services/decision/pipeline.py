@@ -10,7 +10,7 @@ case interrupted by a shutdown is still PROCESSING and is resumed at the next st
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Protocol, TypeVar
 
@@ -140,9 +140,13 @@ async def gather_evidence(engines: Engines, case: Case) -> Evidence:
 class Pipeline:
     """Runs each case's analysis as a background task and records what it found."""
 
-    def __init__(self, store: CaseStore, engines: Engines) -> None:
+    def __init__(
+        self, store: CaseStore, engines: Engines, on_action: Callable[[], None] = lambda: None
+    ) -> None:
         self._store = store
         self._engines = engines
+        #: Called when a rule acted by itself, so its delivery goes out at once.
+        self._on_action = on_action
         self._slots = asyncio.Semaphore(MAX_CONCURRENT_ANALYSES)
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -191,6 +195,8 @@ class Pipeline:
         facts = Facts(evidence, self._store.account_flags(case.source.account_id))
         decision = rules.decide(facts)
         self._store.record_outcome(case.case_id, evidence, decision)
+        if decision.auto_action is not None:
+            self._on_action()
         return decision.outcome
 
     async def close(self) -> None:

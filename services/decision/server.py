@@ -10,7 +10,8 @@ from datetime import timedelta
 import grpc
 import structlog
 
-from modmesh.decision import convert, rules
+from modmesh.decision import convert, review, rules
+from modmesh.decision.actions import ActionAdapter, Dispatcher, WebhookAdapter, adapter_from
 from modmesh.decision.domain import ActionType, Source
 from modmesh.decision.pipeline import GrpcEngines, Pipeline
 from modmesh.decision.storage import CaseStore, utc_now
@@ -36,18 +37,33 @@ class _Running:
     store: CaseStore
     engines: GrpcEngines
     pipeline: Pipeline
+    dispatcher: Dispatcher
+    dispatching: asyncio.Task[None]
 
 
 class DecisionServicer(decision_pb2_grpc.DecisionServiceServicer):
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
         self._running: _Running | None = None
+        self._adapter: ActionAdapter | None = None
 
     async def load(self) -> None:
         """Opens the database and resumes every case a previous run left PROCESSING."""
-        store = await asyncio.to_thread(CaseStore, self._settings.database_url_for("decision"))
-        engines = GrpcEngines(self._settings)
-        self._running = _Running(store, engines, Pipeline(store, engines))
+        settings = self._settings
+        adapter = adapter_from(settings)  # a misconfigured adapter stops start-up here
+        store = await asyncio.to_thread(CaseStore, settings.database_url_for("decision"))
+        engines = GrpcEngines(settings)
+        dispatcher = Dispatcher(
+            store, adapter, settings.action_max_attempts, settings.action_retry_seconds
+        )
+        self._adapter = adapter
+        self._running = _Running(
+            store,
+            engines,
+            Pipeline(store, engines, on_action=dispatcher.wake),
+            dispatcher,
+            asyncio.create_task(dispatcher.run(), name="dispatch-actions"),
+        )
         resumed = await self._running.pipeline.resume()
         log.info("cases resumed", count=len(resumed))
 
@@ -55,6 +71,10 @@ class DecisionServicer(decision_pb2_grpc.DecisionServiceServicer):
         if self._running is None:
             return
         await self._running.pipeline.close()
+        self._running.dispatching.cancel()
+        await asyncio.gather(self._running.dispatching, return_exceptions=True)
+        if isinstance(self._adapter, WebhookAdapter):
+            await self._adapter.close()
         await self._running.engines.close()
         self._running.store.close()
 
@@ -129,7 +149,83 @@ class DecisionServicer(decision_pb2_grpc.DecisionServiceServicer):
             request.actor,
             request.reason,
         )
+        running.dispatcher.wake()
         return decision_pb2.RecordActionResponse(case=convert.case_to_pb(case))
+
+    async def PutReviewer(
+        self, request: decision_pb2.PutReviewerRequest, context: grpc.aio.ServicerContext
+    ) -> decision_pb2.PutReviewerResponse:
+        running = self._ready()
+        _require_text(request.reviewer.reviewer_id, "reviewer.reviewer_id", "name the reviewer")
+        _require_text(request.actor, "actor", "name who makes the change")
+        _require_text(request.reason, "reason", "say why")
+        reviewer = await asyncio.to_thread(
+            running.store.put_reviewer,
+            convert.reviewer_from_pb(request.reviewer),
+            request.actor,
+            request.reason,
+        )
+        return decision_pb2.PutReviewerResponse(reviewer=convert.reviewer_to_pb(reviewer))
+
+    async def PutAccount(
+        self, request: decision_pb2.PutAccountRequest, context: grpc.aio.ServicerContext
+    ) -> decision_pb2.PutAccountResponse:
+        running = self._ready()
+        _require_text(request.account.account_id, "account.account_id", "name the account")
+        _require_text(request.actor, "actor", "name who makes the change")
+        _require_text(request.reason, "reason", "say why")
+        account = await asyncio.to_thread(
+            running.store.put_account,
+            convert.account_from_pb(request.account),
+            request.actor,
+            request.reason,
+        )
+        return decision_pb2.PutAccountResponse(account=convert.account_to_pb(account))
+
+    async def ListQueue(
+        self, request: decision_pb2.ListQueueRequest, context: grpc.aio.ServicerContext
+    ) -> decision_pb2.ListQueueResponse:
+        running = self._ready()
+        _require_text(request.reviewer_id, "reviewer_id", "name the reviewer")
+        limit = request.limit or DEFAULT_LIST_LIMIT
+        if not 1 <= limit <= MAX_LIST_LIMIT:
+            raise InvalidArgument(
+                f"limit must be between 1 and {MAX_LIST_LIMIT}, got {request.limit}",
+                field="limit",
+            )
+        cases = await asyncio.to_thread(
+            running.store.review_queue,
+            request.reviewer_id,
+            convert.queue_from_pb(request.queue),
+            limit,
+        )
+        return decision_pb2.ListQueueResponse(cases=[convert.case_to_pb(c) for c in cases])
+
+    async def ClaimCase(
+        self, request: decision_pb2.ClaimCaseRequest, context: grpc.aio.ServicerContext
+    ) -> decision_pb2.ClaimCaseResponse:
+        running = self._ready()
+        _require_case_id(request.case_id)
+        _require_text(request.reviewer_id, "reviewer_id", "name the reviewer")
+        seconds = request.lease_seconds or review.DEFAULT_LEASE_SECONDS
+        if not 1 <= seconds <= review.MAX_LEASE_SECONDS:
+            raise InvalidArgument(
+                f"lease_seconds must be between 1 and {review.MAX_LEASE_SECONDS}",
+                field="lease_seconds",
+            )
+        case = await asyncio.to_thread(
+            running.store.claim, request.case_id, request.reviewer_id, seconds
+        )
+        return decision_pb2.ClaimCaseResponse(case=convert.case_to_pb(case))
+
+    async def ReleaseCase(
+        self, request: decision_pb2.ReleaseCaseRequest, context: grpc.aio.ServicerContext
+    ) -> decision_pb2.ReleaseCaseResponse:
+        running = self._ready()
+        _require_case_id(request.case_id)
+        _require_text(request.reviewer_id, "reviewer_id", "name the reviewer")
+        case = await asyncio.to_thread(running.store.release, request.case_id, request.reviewer_id)
+        return decision_pb2.ReleaseCaseResponse(case=convert.case_to_pb(case))
 
     async def PutRules(
         self, request: decision_pb2.PutRulesRequest, context: grpc.aio.ServicerContext

@@ -515,7 +515,11 @@ class CaseStore:
             ]
 
     def record_delivery(
-        self, delivery_id: str, error: str | None, retry_at: datetime | None = None
+        self,
+        delivery_id: str,
+        error: str | None,
+        retry_at: datetime | None = None,
+        via: str = "",
     ) -> DeliveryStatus:
         """Records one attempt: delivered (no error), to be retried at `retry_at`, or,
         without a retry time, dead-lettered for an operator to look at."""
@@ -533,6 +537,7 @@ class CaseStore:
                 "action_id": row.action_id,
                 "kind": row.kind,
                 "attempts": row.attempts,
+                "via": via,
             }
             if error is None:
                 row.status = DeliveryStatus.DELIVERED.value

@@ -10,10 +10,10 @@ from modmesh.common.evidence import Severity
 from modmesh.decision.domain import (
     ActionType,
     Case,
-    Reviewer,
     CaseStatus,
     Evidence,
     Priority,
+    Reviewer,
 )
 from modmesh.decision.rules import DEFAULT_RULE_SET, Facts, RuleSetInvalid
 from modmesh.decision.storage import GENESIS_HASH, CaseStore, entry_hash

@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 
 from modmesh.gateway.app import create_app
 from modmesh.runtime.settings import Settings
+from tests.decision.examples import opened_case
 from tests.support import ServiceProcess, loopback_settings
 
 TERM = {"text": "free gift card", "severity": "high", "category": "scam"}
@@ -337,6 +338,11 @@ def test_the_openapi_document_lists_every_route(client: TestClient) -> None:
         "/v1/cases/{case_id}/actions",
         "/v1/rules",
         "/v1/rules/dry-run",
+        "/v1/queue",
+        "/v1/cases/{case_id}/claim",
+        "/v1/cases/{case_id}/release",
+        "/v1/reviewers/{reviewer_id}",
+        "/v1/accounts/{account_id}",
         "/v1/lists",
         "/v1/lists/{list_id}",
         "/v1/lists/{list_id}/terms",
@@ -387,3 +393,59 @@ def test_a_malformed_rule_set_is_a_400_naming_each_problem(client: TestClient) -
     assert error["code"] == "INVALID_ARGUMENT"
     assert error["field_violations"][0]["field"] == "rules[0].when"
     assert "language alone" in error["field_violations"][0]["description"]
+
+
+# Review
+
+
+def test_a_reviewer_claims_a_case_from_the_queue_and_decides_it(
+    client: TestClient, mesh_settings: Settings
+) -> None:
+    case_id = opened_case(mesh_settings.database_url_for("decision"), 101, "rest-account")
+    for reviewer in ("rest-ana", "rest-ben"):
+        registered = client.put(
+            f"/v1/reviewers/{reviewer}",
+            json={"languages": ["en"], "actor": "admin-1", "reason": "onboarding"},
+        )
+        assert registered.status_code == 200, registered.text
+
+    queue = client.get("/v1/queue", params={"reviewer_id": "rest-ana"}).json()["cases"]
+    claimed = client.post(f"/v1/cases/{case_id}/claim", json={"reviewer_id": "rest-ana"})
+    taken = client.post(f"/v1/cases/{case_id}/claim", json={"reviewer_id": "rest-ben"})
+    decided = client.post(
+        f"/v1/cases/{case_id}/actions",
+        json={"type": "remove_content", "actor": "rest-ana", "reason": "scam policy 4.2"},
+    )
+    again = client.post(
+        f"/v1/cases/{case_id}/actions",
+        json={"type": "no_violation", "actor": "rest-ana", "reason": ""},
+    )
+
+    assert case_id in [case["case_id"] for case in queue]
+    assert claimed.status_code == 200 and claimed.json()["lease"]["holder"] == "rest-ana"
+    assert taken.status_code == 409 and "held by reviewer rest-ana" in error_of(taken)["message"]
+    assert decided.status_code == 200 and decided.json()["status"] == "CASE_STATUS_CLOSED"
+    assert again.status_code == 409
+    unknown = client.get("/v1/queue", params={"reviewer_id": "ghost"})
+    assert unknown.status_code == 404 and "not registered" in error_of(unknown)["message"]
+
+
+def test_a_protected_account_moves_its_cases_to_the_protected_queue(
+    client: TestClient, mesh_settings: Settings
+) -> None:
+    case_id = opened_case(mesh_settings.database_url_for("decision"), 102, "rest-mayor")
+    client.put(
+        "/v1/reviewers/rest-cleo",
+        json={"protected_queue": True, "actor": "admin-1", "reason": "cleared"},
+    )
+
+    protected = client.put(
+        "/v1/accounts/rest-mayor",
+        json={"protected": True, "actor": "admin-1", "reason": "public office"},
+    )
+
+    assert protected.status_code == 200 and protected.json()["protected"] is True
+    queue = client.get(
+        "/v1/queue", params={"reviewer_id": "rest-cleo", "queue": "protected"}
+    ).json()["cases"]
+    assert [case["case_id"] for case in queue] == [case_id]

@@ -36,6 +36,19 @@ class ActionType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ACTION_TYPE_NO_VIOLATION: _ClassVar[ActionType]
     ACTION_TYPE_REMOVE_CONTENT: _ClassVar[ActionType]
     ACTION_TYPE_ESCALATE: _ClassVar[ActionType]
+
+class Queue(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    QUEUE_UNSPECIFIED: _ClassVar[Queue]
+    QUEUE_GENERAL: _ClassVar[Queue]
+    QUEUE_PROTECTED: _ClassVar[Queue]
+
+class DeliveryStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    DELIVERY_STATUS_UNSPECIFIED: _ClassVar[DeliveryStatus]
+    DELIVERY_STATUS_PENDING: _ClassVar[DeliveryStatus]
+    DELIVERY_STATUS_DELIVERED: _ClassVar[DeliveryStatus]
+    DELIVERY_STATUS_DEAD: _ClassVar[DeliveryStatus]
 CASE_STATUS_UNSPECIFIED: CaseStatus
 CASE_STATUS_PROCESSING: CaseStatus
 CASE_STATUS_OPEN: CaseStatus
@@ -52,6 +65,13 @@ ACTION_TYPE_UNSPECIFIED: ActionType
 ACTION_TYPE_NO_VIOLATION: ActionType
 ACTION_TYPE_REMOVE_CONTENT: ActionType
 ACTION_TYPE_ESCALATE: ActionType
+QUEUE_UNSPECIFIED: Queue
+QUEUE_GENERAL: Queue
+QUEUE_PROTECTED: Queue
+DELIVERY_STATUS_UNSPECIFIED: DeliveryStatus
+DELIVERY_STATUS_PENDING: DeliveryStatus
+DELIVERY_STATUS_DELIVERED: DeliveryStatus
+DELIVERY_STATUS_DEAD: DeliveryStatus
 
 class Source(_message.Message):
     __slots__ = ("account_id", "content_id", "capture_time")
@@ -86,21 +106,31 @@ class RuleRef(_message.Message):
     def __init__(self, rule_id: _Optional[str] = ..., version: _Optional[int] = ...) -> None: ...
 
 class Action(_message.Message):
-    __slots__ = ("action_id", "type", "actor", "reason", "created_at")
+    __slots__ = ("action_id", "type", "actor", "reason", "created_at", "delivery_status")
     ACTION_ID_FIELD_NUMBER: _ClassVar[int]
     TYPE_FIELD_NUMBER: _ClassVar[int]
     ACTOR_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    DELIVERY_STATUS_FIELD_NUMBER: _ClassVar[int]
     action_id: str
     type: ActionType
     actor: str
     reason: str
     created_at: _timestamp_pb2.Timestamp
-    def __init__(self, action_id: _Optional[str] = ..., type: _Optional[_Union[ActionType, str]] = ..., actor: _Optional[str] = ..., reason: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    delivery_status: DeliveryStatus
+    def __init__(self, action_id: _Optional[str] = ..., type: _Optional[_Union[ActionType, str]] = ..., actor: _Optional[str] = ..., reason: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., delivery_status: _Optional[_Union[DeliveryStatus, str]] = ...) -> None: ...
+
+class Lease(_message.Message):
+    __slots__ = ("holder", "expires_at")
+    HOLDER_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    holder: str
+    expires_at: _timestamp_pb2.Timestamp
+    def __init__(self, holder: _Optional[str] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class Case(_message.Message):
-    __slots__ = ("case_id", "status", "priority", "media", "source", "transcript", "term_hits", "similarity_matches", "rule", "statement_of_reasons", "actions", "error", "created_at", "updated_at", "due_at")
+    __slots__ = ("case_id", "status", "priority", "media", "source", "transcript", "term_hits", "similarity_matches", "rule", "statement_of_reasons", "actions", "error", "created_at", "updated_at", "due_at", "lease")
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     PRIORITY_FIELD_NUMBER: _ClassVar[int]
@@ -116,6 +146,7 @@ class Case(_message.Message):
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
     UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
     DUE_AT_FIELD_NUMBER: _ClassVar[int]
+    LEASE_FIELD_NUMBER: _ClassVar[int]
     case_id: str
     status: CaseStatus
     priority: Priority
@@ -131,7 +162,8 @@ class Case(_message.Message):
     created_at: _timestamp_pb2.Timestamp
     updated_at: _timestamp_pb2.Timestamp
     due_at: _timestamp_pb2.Timestamp
-    def __init__(self, case_id: _Optional[str] = ..., status: _Optional[_Union[CaseStatus, str]] = ..., priority: _Optional[_Union[Priority, str]] = ..., media: _Optional[_Union[_evidence_pb2.MediaRef, _Mapping]] = ..., source: _Optional[_Union[Source, _Mapping]] = ..., transcript: _Optional[_Union[Transcript, _Mapping]] = ..., term_hits: _Optional[_Iterable[_Union[_evidence_pb2.TermHit, _Mapping]]] = ..., similarity_matches: _Optional[_Iterable[_Union[_evidence_pb2.SimilarityMatch, _Mapping]]] = ..., rule: _Optional[_Union[RuleRef, _Mapping]] = ..., statement_of_reasons: _Optional[str] = ..., actions: _Optional[_Iterable[_Union[Action, _Mapping]]] = ..., error: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    lease: Lease
+    def __init__(self, case_id: _Optional[str] = ..., status: _Optional[_Union[CaseStatus, str]] = ..., priority: _Optional[_Union[Priority, str]] = ..., media: _Optional[_Union[_evidence_pb2.MediaRef, _Mapping]] = ..., source: _Optional[_Union[Source, _Mapping]] = ..., transcript: _Optional[_Union[Transcript, _Mapping]] = ..., term_hits: _Optional[_Iterable[_Union[_evidence_pb2.TermHit, _Mapping]]] = ..., similarity_matches: _Optional[_Iterable[_Union[_evidence_pb2.SimilarityMatch, _Mapping]]] = ..., rule: _Optional[_Union[RuleRef, _Mapping]] = ..., statement_of_reasons: _Optional[str] = ..., actions: _Optional[_Iterable[_Union[Action, _Mapping]]] = ..., error: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., lease: _Optional[_Union[Lease, _Mapping]] = ...) -> None: ...
 
 class SubmitRequest(_message.Message):
     __slots__ = ("media", "source")
@@ -278,3 +310,103 @@ class DryRunRulesResponse(_message.Message):
     changes: _containers.RepeatedCompositeFieldContainer[OutcomeChange]
     compared_with_version: int
     def __init__(self, cases_considered: _Optional[int] = ..., cases_changed: _Optional[int] = ..., changes: _Optional[_Iterable[_Union[OutcomeChange, _Mapping]]] = ..., compared_with_version: _Optional[int] = ...) -> None: ...
+
+class Reviewer(_message.Message):
+    __slots__ = ("reviewer_id", "languages", "categories", "protected_queue")
+    REVIEWER_ID_FIELD_NUMBER: _ClassVar[int]
+    LANGUAGES_FIELD_NUMBER: _ClassVar[int]
+    CATEGORIES_FIELD_NUMBER: _ClassVar[int]
+    PROTECTED_QUEUE_FIELD_NUMBER: _ClassVar[int]
+    reviewer_id: str
+    languages: _containers.RepeatedScalarFieldContainer[str]
+    categories: _containers.RepeatedScalarFieldContainer[str]
+    protected_queue: bool
+    def __init__(self, reviewer_id: _Optional[str] = ..., languages: _Optional[_Iterable[str]] = ..., categories: _Optional[_Iterable[str]] = ..., protected_queue: _Optional[bool] = ...) -> None: ...
+
+class Account(_message.Message):
+    __slots__ = ("account_id", "flags", "protected")
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    FLAGS_FIELD_NUMBER: _ClassVar[int]
+    PROTECTED_FIELD_NUMBER: _ClassVar[int]
+    account_id: str
+    flags: _containers.RepeatedScalarFieldContainer[str]
+    protected: bool
+    def __init__(self, account_id: _Optional[str] = ..., flags: _Optional[_Iterable[str]] = ..., protected: _Optional[bool] = ...) -> None: ...
+
+class PutReviewerRequest(_message.Message):
+    __slots__ = ("reviewer", "actor", "reason")
+    REVIEWER_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    reviewer: Reviewer
+    actor: str
+    reason: str
+    def __init__(self, reviewer: _Optional[_Union[Reviewer, _Mapping]] = ..., actor: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class PutReviewerResponse(_message.Message):
+    __slots__ = ("reviewer",)
+    REVIEWER_FIELD_NUMBER: _ClassVar[int]
+    reviewer: Reviewer
+    def __init__(self, reviewer: _Optional[_Union[Reviewer, _Mapping]] = ...) -> None: ...
+
+class PutAccountRequest(_message.Message):
+    __slots__ = ("account", "actor", "reason")
+    ACCOUNT_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    account: Account
+    actor: str
+    reason: str
+    def __init__(self, account: _Optional[_Union[Account, _Mapping]] = ..., actor: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class PutAccountResponse(_message.Message):
+    __slots__ = ("account",)
+    ACCOUNT_FIELD_NUMBER: _ClassVar[int]
+    account: Account
+    def __init__(self, account: _Optional[_Union[Account, _Mapping]] = ...) -> None: ...
+
+class ListQueueRequest(_message.Message):
+    __slots__ = ("reviewer_id", "queue", "limit")
+    REVIEWER_ID_FIELD_NUMBER: _ClassVar[int]
+    QUEUE_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    reviewer_id: str
+    queue: Queue
+    limit: int
+    def __init__(self, reviewer_id: _Optional[str] = ..., queue: _Optional[_Union[Queue, str]] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class ListQueueResponse(_message.Message):
+    __slots__ = ("cases",)
+    CASES_FIELD_NUMBER: _ClassVar[int]
+    cases: _containers.RepeatedCompositeFieldContainer[Case]
+    def __init__(self, cases: _Optional[_Iterable[_Union[Case, _Mapping]]] = ...) -> None: ...
+
+class ClaimCaseRequest(_message.Message):
+    __slots__ = ("case_id", "reviewer_id", "lease_seconds")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    REVIEWER_ID_FIELD_NUMBER: _ClassVar[int]
+    LEASE_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    reviewer_id: str
+    lease_seconds: int
+    def __init__(self, case_id: _Optional[str] = ..., reviewer_id: _Optional[str] = ..., lease_seconds: _Optional[int] = ...) -> None: ...
+
+class ClaimCaseResponse(_message.Message):
+    __slots__ = ("case",)
+    CASE_FIELD_NUMBER: _ClassVar[int]
+    case: Case
+    def __init__(self, case: _Optional[_Union[Case, _Mapping]] = ...) -> None: ...
+
+class ReleaseCaseRequest(_message.Message):
+    __slots__ = ("case_id", "reviewer_id")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    REVIEWER_ID_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    reviewer_id: str
+    def __init__(self, case_id: _Optional[str] = ..., reviewer_id: _Optional[str] = ...) -> None: ...
+
+class ReleaseCaseResponse(_message.Message):
+    __slots__ = ("case",)
+    CASE_FIELD_NUMBER: _ClassVar[int]
+    case: Case
+    def __init__(self, case: _Optional[_Union[Case, _Mapping]] = ...) -> None: ...

@@ -70,6 +70,31 @@ class DecisionServiceStub:
                 request_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.DryRunRulesRequest.SerializeToString,
                 response_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.DryRunRulesResponse.FromString,
                 _registered_method=True)
+        self.PutReviewer = channel.unary_unary(
+                '/modmesh.decision.v1.DecisionService/PutReviewer',
+                request_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.PutReviewerRequest.SerializeToString,
+                response_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.PutReviewerResponse.FromString,
+                _registered_method=True)
+        self.PutAccount = channel.unary_unary(
+                '/modmesh.decision.v1.DecisionService/PutAccount',
+                request_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.PutAccountRequest.SerializeToString,
+                response_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.PutAccountResponse.FromString,
+                _registered_method=True)
+        self.ListQueue = channel.unary_unary(
+                '/modmesh.decision.v1.DecisionService/ListQueue',
+                request_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.ListQueueRequest.SerializeToString,
+                response_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.ListQueueResponse.FromString,
+                _registered_method=True)
+        self.ClaimCase = channel.unary_unary(
+                '/modmesh.decision.v1.DecisionService/ClaimCase',
+                request_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.ClaimCaseRequest.SerializeToString,
+                response_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.ClaimCaseResponse.FromString,
+                _registered_method=True)
+        self.ReleaseCase = channel.unary_unary(
+                '/modmesh.decision.v1.DecisionService/ReleaseCase',
+                request_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.ReleaseCaseRequest.SerializeToString,
+                response_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.ReleaseCaseResponse.FromString,
+                _registered_method=True)
 
 
 class DecisionServiceServicer:
@@ -129,6 +154,44 @@ class DecisionServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def PutReviewer(self, request, context):
+        """Registers a reviewer or changes their skills (audited).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PutAccount(self, request, context):
+        """Sets an account's flags and protection (audited); its open cases follow at once.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListQueue(self, request, context):
+        """The open cases a reviewer may take from a queue, most urgent then oldest first,
+        within the reviewer's languages and categories.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ClaimCase(self, request, context):
+        """Gives a reviewer a case for a while (a lease); no two reviewers hold one case.
+        FAILED_PRECONDITION when another holds it, it is decided, or the reviewer may not
+        work its queue; NOT_FOUND for an unknown reviewer.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReleaseCase(self, request, context):
+        """Returns a held case to the queue.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_DecisionServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -166,6 +229,31 @@ def add_DecisionServiceServicer_to_server(servicer, server):
                     servicer.DryRunRules,
                     request_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.DryRunRulesRequest.FromString,
                     response_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.DryRunRulesResponse.SerializeToString,
+            ),
+            'PutReviewer': grpc.unary_unary_rpc_method_handler(
+                    servicer.PutReviewer,
+                    request_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.PutReviewerRequest.FromString,
+                    response_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.PutReviewerResponse.SerializeToString,
+            ),
+            'PutAccount': grpc.unary_unary_rpc_method_handler(
+                    servicer.PutAccount,
+                    request_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.PutAccountRequest.FromString,
+                    response_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.PutAccountResponse.SerializeToString,
+            ),
+            'ListQueue': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListQueue,
+                    request_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.ListQueueRequest.FromString,
+                    response_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.ListQueueResponse.SerializeToString,
+            ),
+            'ClaimCase': grpc.unary_unary_rpc_method_handler(
+                    servicer.ClaimCase,
+                    request_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.ClaimCaseRequest.FromString,
+                    response_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.ClaimCaseResponse.SerializeToString,
+            ),
+            'ReleaseCase': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReleaseCase,
+                    request_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.ReleaseCaseRequest.FromString,
+                    response_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.ReleaseCaseResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -357,6 +445,141 @@ class DecisionService:
             '/modmesh.decision.v1.DecisionService/DryRunRules',
             modmesh_dot_decision_dot_v1_dot_decision__pb2.DryRunRulesRequest.SerializeToString,
             modmesh_dot_decision_dot_v1_dot_decision__pb2.DryRunRulesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PutReviewer(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/modmesh.decision.v1.DecisionService/PutReviewer',
+            modmesh_dot_decision_dot_v1_dot_decision__pb2.PutReviewerRequest.SerializeToString,
+            modmesh_dot_decision_dot_v1_dot_decision__pb2.PutReviewerResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PutAccount(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/modmesh.decision.v1.DecisionService/PutAccount',
+            modmesh_dot_decision_dot_v1_dot_decision__pb2.PutAccountRequest.SerializeToString,
+            modmesh_dot_decision_dot_v1_dot_decision__pb2.PutAccountResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListQueue(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/modmesh.decision.v1.DecisionService/ListQueue',
+            modmesh_dot_decision_dot_v1_dot_decision__pb2.ListQueueRequest.SerializeToString,
+            modmesh_dot_decision_dot_v1_dot_decision__pb2.ListQueueResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ClaimCase(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/modmesh.decision.v1.DecisionService/ClaimCase',
+            modmesh_dot_decision_dot_v1_dot_decision__pb2.ClaimCaseRequest.SerializeToString,
+            modmesh_dot_decision_dot_v1_dot_decision__pb2.ClaimCaseResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReleaseCase(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/modmesh.decision.v1.DecisionService/ReleaseCase',
+            modmesh_dot_decision_dot_v1_dot_decision__pb2.ReleaseCaseRequest.SerializeToString,
+            modmesh_dot_decision_dot_v1_dot_decision__pb2.ReleaseCaseResponse.FromString,
             options,
             channel_credentials,
             insecure,
