@@ -4,6 +4,7 @@
     modmesh moderate FILE [--json] upload FILE through a running mesh and print its case
     modmesh demo                   start a mesh, moderate the bundled sample clip, stop
     modmesh rules …                check, publish, show and dry-run rule sets
+    modmesh audit verify           check the audit log's hash chain
 
 Settings come from MODMESH_* environment variables (see README); every default runs
 on one machine with its data under ./.modmesh.
@@ -20,7 +21,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from modmesh.cli import rules
+from modmesh.cli import audit, rules
 from modmesh.cli.mesh import GATEWAY, SERVICES, Mesh, MeshError
 from modmesh.cli.moderate import ModerationError, moderate, render_case
 from modmesh.cli.seed import seed_samples
@@ -151,6 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(run=cmd_demo)
 
     rules.register(commands)
+    audit.register(commands)
     return parser
 
 

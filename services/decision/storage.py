@@ -23,6 +23,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from modmesh.decision import migrations, review
+from modmesh.decision.audit import GENESIS_HASH, AuditEntry, as_utc, entry_hash, read_entries
 from modmesh.decision.domain import (
     Account,
     Action,
@@ -59,8 +60,6 @@ from modmesh.runtime.blobs import Blob
 from modmesh.runtime.database import open_engine
 from modmesh.runtime.errors import FailedPrecondition, NotFound
 
-#: The predecessor of the first audit entry.
-GENESIS_HASH = "0" * 64
 #: Who the audit log names for what the service does by itself.
 SYSTEM_ACTOR = "decision"
 
@@ -100,37 +99,6 @@ class Delivery:
     payload: dict[str, Any]
     idempotency_key: str
     attempts: int
-
-
-@dataclass(frozen=True)
-class AuditEntry:
-    id: int
-    at: datetime
-    actor: str
-    action: str
-    subject: str
-    details: dict[str, Any]
-    prev_hash: str
-    hash: str
-
-
-def entry_hash(
-    prev_hash: str, at: datetime, actor: str, action: str, subject: str, details: dict[str, Any]
-) -> str:
-    """sha256 of the previous hash and the entry in canonical JSON (sorted keys, UTC time)."""
-    canonical = json.dumps(
-        {
-            "at": _as_utc(at).isoformat(),
-            "actor": actor,
-            "action": action,
-            "subject": subject,
-            "details": details,
-        },
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
-    )
-    return hashlib.sha256((prev_hash + canonical).encode()).hexdigest()
 
 
 class CaseStore:
@@ -174,7 +142,7 @@ class CaseStore:
                 media_mime=media.mime_type,
                 account_id=source.account_id,
                 content_id=source.content_id,
-                capture_time=_as_utc(source.capture_time),
+                capture_time=as_utc(source.capture_time),
                 evidence=None,
                 statement="",
                 error="",
@@ -191,7 +159,7 @@ class CaseStore:
                     "media_sha256": media.sha256,
                     "account_id": source.account_id,
                     "content_id": source.content_id,
-                    "capture_time": _as_utc(source.capture_time).isoformat(),
+                    "capture_time": as_utc(source.capture_time).isoformat(),
                 },
             )
             return _case(row), True
@@ -286,10 +254,10 @@ class CaseStore:
                     f"reviewer {actor} does not hold case {case_id} ({holder}); claim it first"
                 )
             assert row.lease_expires_at is not None
-            if _as_utc(row.lease_expires_at) <= now:
+            if as_utc(row.lease_expires_at) <= now:
                 raise FailedPrecondition(
                     f"the lease of reviewer {actor} on case {case_id} expired at "
-                    f"{_as_utc(row.lease_expires_at).isoformat()}; claim it again"
+                    f"{as_utc(row.lease_expires_at).isoformat()}; claim it again"
                 )
             self._add_action(session, row, action_type, actor, reason)
             return _case(row)
@@ -346,7 +314,7 @@ class CaseStore:
                     "media_sha256": case.media_sha256,
                     "policy": action.reason,
                     "decided_by": action.actor,
-                    "decided_at": _as_utc(action.created_at).isoformat(),
+                    "decided_at": as_utc(action.created_at).isoformat(),
                 },
                 # The receiver sees the same key on every retry, so it acts only once.
                 idempotency_key=f"{action.id}-{kind}",
@@ -464,11 +432,11 @@ class CaseStore:
             if (
                 row.lease_holder not in (None, reviewer_id)
                 and row.lease_expires_at is not None
-                and _as_utc(row.lease_expires_at) > now
+                and as_utc(row.lease_expires_at) > now
             ):
                 raise FailedPrecondition(
                     f"case {case_id} is held by reviewer {row.lease_holder} until "
-                    f"{_as_utc(row.lease_expires_at).isoformat()}"
+                    f"{as_utc(row.lease_expires_at).isoformat()}"
                 )
             row.lease_holder = reviewer_id
             row.lease_expires_at = now + timedelta(seconds=lease_seconds)
@@ -544,7 +512,7 @@ class CaseStore:
                 event = "action.delivered"
             elif retry_at is not None:
                 row.last_error = error
-                row.next_attempt_at = _as_utc(retry_at)
+                row.next_attempt_at = as_utc(retry_at)
                 event = "action.delivery_failed"
                 details |= {"error": error, "retry_at": row.next_attempt_at.isoformat()}
             else:
@@ -616,7 +584,7 @@ class CaseStore:
             select(CaseRow.id, CaseRow.evidence, AccountRow.flags)
             .outerjoin(AccountRow, AccountRow.account_id == CaseRow.account_id)
             .where(
-                CaseRow.created_at >= _as_utc(since),
+                CaseRow.created_at >= as_utc(since),
                 # Only analysed cases have evidence (JSON null is not SQL NULL in SQLite).
                 CaseRow.status.not_in([CaseStatus.PROCESSING.value, CaseStatus.FAILED.value]),
             )
@@ -629,24 +597,10 @@ class CaseStore:
             ]
 
     def audit_log(self) -> list[AuditEntry]:
-        with self._sessions() as session:
-            rows = session.scalars(select(AuditRow).order_by(AuditRow.id))
-            return [
-                AuditEntry(
-                    r.id,
-                    _as_utc(r.at),
-                    r.actor,
-                    r.action,
-                    r.subject,
-                    r.details,
-                    r.prev_hash,
-                    r.hash,
-                )
-                for r in rows
-            ]
+        return list(read_entries(self._engine))
 
     def _now(self) -> datetime:
-        return _as_utc(self._clock())
+        return as_utc(self._clock())
 
     @contextmanager
     def _write(self) -> Iterator[Session]:
@@ -713,7 +667,7 @@ def _published(row: RuleSetRow) -> PublishedRuleSet:
         row.source,
         row.actor,
         row.reason,
-        _as_utc(row.created_at),
+        as_utc(row.created_at),
     )
 
 
@@ -731,35 +685,30 @@ def _with_actions() -> Any:
     return select(CaseRow).options(selectinload(CaseRow.actions).selectinload(ActionRow.deliveries))
 
 
-def _as_utc(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes; everything stored here is UTC.
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
 def _case(row: CaseRow) -> Case:
     return Case(
         case_id=row.id,
         status=CaseStatus(row.status),
         priority=None if row.priority is None else Priority(row.priority),
         media=Blob(row.media_sha256, row.media_uri, row.media_size, row.media_mime),
-        source=Source(row.account_id, row.content_id, _as_utc(row.capture_time)),
+        source=Source(row.account_id, row.content_id, as_utc(row.capture_time)),
         evidence=None if row.evidence is None else Evidence.from_json(row.evidence),
         rule=None if row.rule_id is None else RuleRef(row.rule_id, row.rule_version or 0),
         statement=row.statement,
         error=row.error,
-        created_at=_as_utc(row.created_at),
-        updated_at=_as_utc(row.updated_at),
-        due_at=None if row.due_at is None else _as_utc(row.due_at),
+        created_at=as_utc(row.created_at),
+        updated_at=as_utc(row.updated_at),
+        due_at=None if row.due_at is None else as_utc(row.due_at),
         lease=None
         if row.lease_holder is None or row.lease_expires_at is None
-        else Lease(row.lease_holder, _as_utc(row.lease_expires_at)),
+        else Lease(row.lease_holder, as_utc(row.lease_expires_at)),
         actions=tuple(
             Action(
                 a.id,
                 ActionType(a.type),
                 a.actor,
                 a.reason,
-                _as_utc(a.created_at),
+                as_utc(a.created_at),
                 _delivery_status(a),
             )
             for a in row.actions

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from modmesh.common.evidence import Severity
+from modmesh.decision.audit import GENESIS_HASH, entry_hash
 from modmesh.decision.domain import (
     ActionType,
     Case,
@@ -16,7 +17,7 @@ from modmesh.decision.domain import (
     Reviewer,
 )
 from modmesh.decision.rules import DEFAULT_RULE_SET, Facts, RuleSetInvalid
-from modmesh.decision.storage import GENESIS_HASH, CaseStore, entry_hash
+from modmesh.decision.storage import CaseStore
 from modmesh.runtime.errors import FailedPrecondition, NotFound
 from tests.decision.examples import CAPTURED, media, similarity_match, source, term_hit, transcript
 
