@@ -22,6 +22,7 @@ TAGS = [
     {"name": "media", "description": "Submit media for moderation; each upload opens a case."},
     {"name": "cases", "description": "The review queue: cases, their evidence and decisions."},
     {"name": "review", "description": "Reviewers' queues and leases; reviewers, accounts."},
+    {"name": "appeals", "description": "Appeals and statements of reasons (EU DSA)."},
     {"name": "rules", "description": "The operator's versioned rules: evidence → outcome."},
     {"name": "term lists", "description": "The operator's versioned term lists (termmatch)."},
     {"name": "similarity", "description": "Banks of known items found by perceptual hashes."},

@@ -226,3 +226,17 @@ class AccountIn(_Strict):
             actor=self.actor,
             reason=self.reason,
         )
+
+
+AppealStatusName = Literal["open", "upheld", "rejected"]
+
+
+class AppealIn(_Strict):
+    appellant: str = Field(description="The affected account.")
+    statement: str = Field(description="Why the decision is wrong.")
+
+
+class AppealDecisionIn(_Strict):
+    reviewer_id: str = Field(description="Not the reviewer who took the action.")
+    uphold: bool = Field(description="True reverses the action.")
+    reason: str = Field(description="The answer the account gets.")

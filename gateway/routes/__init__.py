@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from google.protobuf.descriptor import Descriptor
 
-from . import cases, health, lists, review, rules, similarity
+from . import appeals, cases, health, lists, review, rules, similarity
 
 ROUTERS = [
     cases.router,
     review.router,
+    appeals.router,
     rules.router,
     lists.router,
     similarity.router,
@@ -19,6 +20,7 @@ ROUTERS = [
 PROTO_SCHEMAS: list[Descriptor] = [
     *cases.PROTO_SCHEMAS,
     *review.PROTO_SCHEMAS,
+    *appeals.PROTO_SCHEMAS,
     *rules.PROTO_SCHEMAS,
     *lists.PROTO_SCHEMAS,
     *similarity.PROTO_SCHEMAS,

@@ -184,6 +184,7 @@ def case_to_pb(case: domain.Case) -> decision_pb2.Case:
             )
             for a in case.actions
         ],
+        appeals=[appeal_to_pb(appeal) for appeal in case.appeals],
     )
     if case.rule is not None:
         message.rule.CopyFrom(rule_ref_to_pb(case.rule))
@@ -203,6 +204,39 @@ def case_to_pb(case: domain.Case) -> decision_pb2.Case:
         message.similarity_matches.extend(
             _similarity_match_to_pb(m) for m in evidence.similarity_matches
         )
+    return message
+
+
+_APPEAL_TO_PB = {
+    domain.AppealStatus.OPEN: decision_pb2.APPEAL_STATUS_OPEN,
+    domain.AppealStatus.UPHELD: decision_pb2.APPEAL_STATUS_UPHELD,
+    domain.AppealStatus.REJECTED: decision_pb2.APPEAL_STATUS_REJECTED,
+}
+_APPEAL_FROM_PB = {number: status for status, number in _APPEAL_TO_PB.items()}
+
+
+def appeal_status_from_pb(number: decision_pb2.AppealStatus) -> domain.AppealStatus | None:
+    if number == decision_pb2.APPEAL_STATUS_UNSPECIFIED:
+        return None
+    if number not in _APPEAL_FROM_PB:
+        raise InvalidArgument(f"status {number} is not a known appeal status", field="status")
+    return _APPEAL_FROM_PB[number]
+
+
+def appeal_to_pb(appeal: domain.Appeal) -> decision_pb2.Appeal:
+    message = decision_pb2.Appeal(
+        appeal_id=appeal.appeal_id,
+        case_id=appeal.case_id,
+        action_id=appeal.action_id,
+        appellant=appeal.appellant,
+        statement=appeal.statement,
+        status=_APPEAL_TO_PB[appeal.status],
+        reviewer=appeal.reviewer,
+        decision_reason=appeal.decision_reason,
+        created_at=timestamp(appeal.created_at),
+    )
+    if appeal.decided_at is not None:
+        message.decided_at.CopyFrom(timestamp(appeal.decided_at))
     return message
 
 

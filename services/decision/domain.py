@@ -163,6 +163,30 @@ class Action:
     delivery: DeliveryStatus | None = None
 
 
+class AppealStatus(enum.Enum):
+    OPEN = "OPEN"
+    #: The action was wrong and is reversed.
+    UPHELD = "UPHELD"
+    #: The action stands.
+    REJECTED = "REJECTED"
+
+
+@dataclass(frozen=True)
+class Appeal:
+    appeal_id: str
+    case_id: str
+    action_id: str
+    #: The affected account.
+    appellant: str
+    statement: str
+    status: AppealStatus
+    created_at: datetime
+    #: The reviewer who decided it (never the one who took the action) and why.
+    reviewer: str = ""
+    decision_reason: str = ""
+    decided_at: datetime | None = None
+
+
 @dataclass(frozen=True)
 class Lease:
     """A reviewer's exclusive hold on a case until `expires_at`."""
@@ -214,6 +238,7 @@ class Case:
     #: When a queued case should have been reviewed, by its rule's SLA.
     due_at: datetime | None = None
     lease: Lease | None = None
+    appeals: tuple[Appeal, ...] = ()
 
 
 def _range_json(time_range: TimeRange) -> list[float]:

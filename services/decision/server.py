@@ -4,6 +4,7 @@ the pipeline. Domain errors raised here become gRPC statuses in the runtime."""
 from __future__ import annotations
 
 import asyncio
+import json
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -14,6 +15,7 @@ from modmesh.decision import convert, review, rules
 from modmesh.decision.actions import ActionAdapter, Dispatcher, WebhookAdapter, adapter_from
 from modmesh.decision.domain import ActionType, Source
 from modmesh.decision.pipeline import GrpcEngines, Pipeline
+from modmesh.decision.sor import statement_of_reasons
 from modmesh.decision.storage import CaseStore, utc_now
 from modmesh.decision.v1 import decision_pb2, decision_pb2_grpc
 from modmesh.runtime import blobs, media
@@ -272,6 +274,63 @@ class DecisionServicer(decision_pb2_grpc.DecisionServiceServicer):
             cases_changed=len(report.changes),
             changes=[_change_to_pb(change) for change in report.changes[:limit]],
             compared_with_version=current.version,
+        )
+
+    async def FileAppeal(
+        self, request: decision_pb2.FileAppealRequest, context: grpc.aio.ServicerContext
+    ) -> decision_pb2.FileAppealResponse:
+        running = self._ready()
+        _require_case_id(request.case_id)
+        _require_text(request.appellant, "appellant", "name the affected account")
+        _require_text(request.statement, "statement", "say why the decision is wrong")
+        appeal = await asyncio.to_thread(
+            running.store.file_appeal, request.case_id, request.appellant, request.statement
+        )
+        return decision_pb2.FileAppealResponse(appeal=convert.appeal_to_pb(appeal))
+
+    async def DecideAppeal(
+        self, request: decision_pb2.DecideAppealRequest, context: grpc.aio.ServicerContext
+    ) -> decision_pb2.DecideAppealResponse:
+        running = self._ready()
+        _require_text(request.appeal_id, "appeal_id", "name the appeal")
+        _require_text(request.reviewer_id, "reviewer_id", "name the reviewer")
+        _require_text(request.reason, "reason", "give the account an answer")
+        appeal = await asyncio.to_thread(
+            running.store.decide_appeal,
+            request.appeal_id,
+            request.reviewer_id,
+            request.uphold,
+            request.reason,
+        )
+        running.dispatcher.wake()
+        return decision_pb2.DecideAppealResponse(appeal=convert.appeal_to_pb(appeal))
+
+    async def ListAppeals(
+        self, request: decision_pb2.ListAppealsRequest, context: grpc.aio.ServicerContext
+    ) -> decision_pb2.ListAppealsResponse:
+        running = self._ready()
+        status = convert.appeal_status_from_pb(request.status)
+        limit = request.limit or DEFAULT_LIST_LIMIT
+        if not 1 <= limit <= MAX_LIST_LIMIT:
+            raise InvalidArgument(
+                f"limit must be between 1 and {MAX_LIST_LIMIT}, got {request.limit}",
+                field="limit",
+            )
+        appeals = await asyncio.to_thread(running.store.list_appeals, status, limit)
+        return decision_pb2.ListAppealsResponse(
+            appeals=[convert.appeal_to_pb(appeal) for appeal in appeals]
+        )
+
+    async def GetStatementOfReasons(
+        self,
+        request: decision_pb2.GetStatementOfReasonsRequest,
+        context: grpc.aio.ServicerContext,
+    ) -> decision_pb2.GetStatementOfReasonsResponse:
+        running = self._ready()
+        _require_case_id(request.case_id)
+        case = await asyncio.to_thread(running.store.get, request.case_id)
+        return decision_pb2.GetStatementOfReasonsResponse(
+            statement_json=json.dumps(statement_of_reasons(case), ensure_ascii=False)
         )
 
     def _ready(self) -> _Running:

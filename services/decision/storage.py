@@ -28,6 +28,8 @@ from modmesh.decision.domain import (
     Account,
     Action,
     ActionType,
+    Appeal,
+    AppealStatus,
     Case,
     CaseStatus,
     DeliveryStatus,
@@ -50,6 +52,7 @@ from modmesh.decision.rules import (
 from modmesh.decision.tables import (
     AccountRow,
     ActionRow,
+    AppealRow,
     AuditRow,
     CaseRow,
     DeliveryRow,
@@ -58,7 +61,7 @@ from modmesh.decision.tables import (
 )
 from modmesh.runtime.blobs import Blob
 from modmesh.runtime.database import open_engine
-from modmesh.runtime.errors import FailedPrecondition, NotFound
+from modmesh.runtime.errors import AlreadyExists, FailedPrecondition, NotFound
 
 #: Who the audit log names for what the service does by itself.
 SYSTEM_ACTOR = "decision"
@@ -461,6 +464,99 @@ class CaseStore:
             self._audit(session, "case.released", case_id, {}, actor=reviewer_id)
             return _case(row)
 
+    # ----------------------------------------------------------------------- appeals
+
+    def file_appeal(self, case_id: str, appellant: str, statement: str) -> Appeal:
+        """The affected account contests the latest removal on its case; once per action."""
+        with self._write() as session:
+            row = self._row(session, case_id, lock=True)
+            if appellant != row.account_id:
+                raise FailedPrecondition(
+                    f"only the affected account ({row.account_id}) can appeal case {case_id}"
+                )
+            removals = [a for a in row.actions if a.type == ActionType.REMOVE_CONTENT.value]
+            if not removals:
+                raise FailedPrecondition(
+                    f"case {case_id} has no action against the content to appeal"
+                )
+            action = removals[-1]
+            for earlier in row.appeals:
+                if earlier.action_id == action.id:
+                    raise AlreadyExists(
+                        f"appeal {earlier.id} against this action was filed already "
+                        f"({earlier.status})"
+                    )
+            appeal = AppealRow(
+                id=uuid.uuid4().hex,
+                case_id=case_id,
+                action_id=action.id,
+                appellant=appellant,
+                statement=statement,
+                status=AppealStatus.OPEN.value,
+                reviewer=None,
+                decision_reason="",
+                created_at=self._now(),
+                decided_at=None,
+            )
+            row.appeals.append(appeal)
+            self._audit(
+                session,
+                "appeal.filed",
+                case_id,
+                {"appeal_id": appeal.id, "action_id": action.id, "statement": statement},
+                actor=appellant,
+            )
+            return _appeal(appeal)
+
+    def decide_appeal(self, appeal_id: str, reviewer_id: str, uphold: bool, reason: str) -> Appeal:
+        """A reviewer other than the one who acted decides; an upheld appeal queues the
+        reversal of the action through the adapter, in the same transaction."""
+        with self._write() as session:
+            appeal = session.get(AppealRow, appeal_id, with_for_update=True)
+            if appeal is None:
+                raise NotFound(f"appeal {appeal_id!r} not found", field="appeal_id")
+            if appeal.status != AppealStatus.OPEN.value:
+                raise FailedPrecondition(
+                    f"appeal {appeal_id} was decided already ({appeal.status} by {appeal.reviewer})"
+                )
+            self._reviewer_row(session, reviewer_id)
+            case = self._row(session, appeal.case_id)
+            [action] = [a for a in case.actions if a.id == appeal.action_id]
+            if action.actor == reviewer_id:
+                raise FailedPrecondition(
+                    f"reviewer {reviewer_id} took the action under appeal; "
+                    "a different reviewer must decide the appeal"
+                )
+            now = self._now()
+            appeal.status = (AppealStatus.UPHELD if uphold else AppealStatus.REJECTED).value
+            appeal.reviewer = reviewer_id
+            appeal.decision_reason = reason
+            appeal.decided_at = now
+            case.updated_at = now
+            if uphold:
+                self._add_delivery(session, case, action, "reverse")
+            self._audit(
+                session,
+                "appeal.decided",
+                appeal.case_id,
+                {
+                    "appeal_id": appeal.id,
+                    "action_id": action.id,
+                    "status": appeal.status,
+                    "reason": reason,
+                },
+                actor=reviewer_id,
+            )
+            return _appeal(appeal)
+
+    def list_appeals(self, status: AppealStatus | None, limit: int) -> list[Appeal]:
+        """Appeals oldest first (the order they should be decided in)."""
+        query = select(AppealRow).order_by(AppealRow.created_at.asc(), AppealRow.id.asc())
+        if status is not None:
+            query = query.where(AppealRow.status == status.value)
+        with self._sessions() as session:
+            return [_appeal(row) for row in session.scalars(query.limit(limit))]
+
     # -------------------------------------------------------------------- deliveries
 
     def due_deliveries(self, limit: int) -> list[Delivery]:
@@ -671,6 +767,21 @@ def _published(row: RuleSetRow) -> PublishedRuleSet:
     )
 
 
+def _appeal(row: AppealRow) -> Appeal:
+    return Appeal(
+        appeal_id=row.id,
+        case_id=row.case_id,
+        action_id=row.action_id,
+        appellant=row.appellant,
+        statement=row.statement,
+        status=AppealStatus(row.status),
+        created_at=as_utc(row.created_at),
+        reviewer=row.reviewer or "",
+        decision_reason=row.decision_reason,
+        decided_at=None if row.decided_at is None else as_utc(row.decided_at),
+    )
+
+
 def _reviewer(row: ReviewerRow) -> Reviewer:
     return Reviewer(
         row.reviewer_id, frozenset(row.languages), frozenset(row.categories), row.protected_queue
@@ -682,7 +793,10 @@ def _account(row: AccountRow) -> Account:
 
 
 def _with_actions() -> Any:
-    return select(CaseRow).options(selectinload(CaseRow.actions).selectinload(ActionRow.deliveries))
+    return select(CaseRow).options(
+        selectinload(CaseRow.actions).selectinload(ActionRow.deliveries),
+        selectinload(CaseRow.appeals),
+    )
 
 
 def _case(row: CaseRow) -> Case:
@@ -713,4 +827,5 @@ def _case(row: CaseRow) -> Case:
             )
             for a in row.actions
         ),
+        appeals=tuple(_appeal(appeal) for appeal in row.appeals),
     )

@@ -63,6 +63,7 @@ class CaseRow(Base):
     lease_holder: Mapped[str | None] = mapped_column(String(255))
     lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     actions: Mapped[list[ActionRow]] = relationship(order_by="ActionRow.created_at")
+    appeals: Mapped[list[AppealRow]] = relationship(order_by="AppealRow.created_at")
 
 
 class ActionRow(Base):
@@ -96,6 +97,23 @@ class DeliveryRow(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     last_error: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AppealRow(Base):
+    __tablename__ = "appeals"
+    __table_args__ = (Index("ix_appeals_status", "status", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    # One appeal per action: a second is refused, never recorded twice.
+    action_id: Mapped[str] = mapped_column(ForeignKey("actions.id"), unique=True)
+    appellant: Mapped[str] = mapped_column(String(255))
+    statement: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    reviewer: Mapped[str | None] = mapped_column(String(255))
+    decision_reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class ReviewerRow(Base):

@@ -343,6 +343,10 @@ def test_the_openapi_document_lists_every_route(client: TestClient) -> None:
         "/v1/cases/{case_id}/release",
         "/v1/reviewers/{reviewer_id}",
         "/v1/accounts/{account_id}",
+        "/v1/cases/{case_id}/appeals",
+        "/v1/appeals",
+        "/v1/appeals/{appeal_id}/decision",
+        "/v1/cases/{case_id}/statement-of-reasons",
         "/v1/lists",
         "/v1/lists/{list_id}",
         "/v1/lists/{list_id}/terms",
@@ -449,3 +453,49 @@ def test_a_protected_account_moves_its_cases_to_the_protected_queue(
         "/v1/queue", params={"reviewer_id": "rest-cleo", "queue": "protected"}
     ).json()["cases"]
     assert [case["case_id"] for case in queue] == [case_id]
+
+
+# Appeals
+
+
+def test_an_appeal_is_filed_decided_by_another_reviewer_and_explained(
+    client: TestClient, mesh_settings: Settings
+) -> None:
+    case_id = opened_case(mesh_settings.database_url_for("decision"), 103, "rest-appellant")
+    for reviewer in ("rest-first", "rest-second"):
+        client.put(f"/v1/reviewers/{reviewer}", json={"actor": "admin-1", "reason": "new"})
+    client.post(f"/v1/cases/{case_id}/claim", json={"reviewer_id": "rest-first"})
+    client.post(
+        f"/v1/cases/{case_id}/actions",
+        json={"type": "remove_content", "actor": "rest-first", "reason": "scam policy 4.2"},
+    )
+
+    filed = client.post(
+        f"/v1/cases/{case_id}/appeals",
+        json={"appellant": "rest-appellant", "statement": "it was satire"},
+    )
+    twice = client.post(
+        f"/v1/cases/{case_id}/appeals",
+        json={"appellant": "rest-appellant", "statement": "again"},
+    )
+    appeal_id = filed.json()["appeal_id"]
+    same_reviewer = client.post(
+        f"/v1/appeals/{appeal_id}/decision",
+        json={"reviewer_id": "rest-first", "uphold": True, "reason": "oops"},
+    )
+    upheld = client.post(
+        f"/v1/appeals/{appeal_id}/decision",
+        json={"reviewer_id": "rest-second", "uphold": True, "reason": "satire is allowed"},
+    )
+    sor = client.get(f"/v1/cases/{case_id}/statement-of-reasons")
+
+    assert filed.status_code == 201, filed.text
+    assert twice.status_code == 409
+    assert same_reviewer.status_code == 409
+    assert "different reviewer" in error_of(same_reviewer)["message"]
+    assert upheld.status_code == 200 and upheld.json()["status"] == "APPEAL_STATUS_UPHELD"
+    assert sor.status_code == 200
+    assert sor.json()["redress"]["internal_complaint_handling"]["appeal"]["reversed"] is True
+    assert sor.json()["ground"]["incompatible_content_ground"] == "scam policy 4.2"
+    listed = client.get("/v1/appeals", params={"status": "upheld"}).json()["appeals"]
+    assert appeal_id in [appeal["appeal_id"] for appeal in listed]

@@ -49,6 +49,13 @@ class DeliveryStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     DELIVERY_STATUS_PENDING: _ClassVar[DeliveryStatus]
     DELIVERY_STATUS_DELIVERED: _ClassVar[DeliveryStatus]
     DELIVERY_STATUS_DEAD: _ClassVar[DeliveryStatus]
+
+class AppealStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    APPEAL_STATUS_UNSPECIFIED: _ClassVar[AppealStatus]
+    APPEAL_STATUS_OPEN: _ClassVar[AppealStatus]
+    APPEAL_STATUS_UPHELD: _ClassVar[AppealStatus]
+    APPEAL_STATUS_REJECTED: _ClassVar[AppealStatus]
 CASE_STATUS_UNSPECIFIED: CaseStatus
 CASE_STATUS_PROCESSING: CaseStatus
 CASE_STATUS_OPEN: CaseStatus
@@ -72,6 +79,10 @@ DELIVERY_STATUS_UNSPECIFIED: DeliveryStatus
 DELIVERY_STATUS_PENDING: DeliveryStatus
 DELIVERY_STATUS_DELIVERED: DeliveryStatus
 DELIVERY_STATUS_DEAD: DeliveryStatus
+APPEAL_STATUS_UNSPECIFIED: AppealStatus
+APPEAL_STATUS_OPEN: AppealStatus
+APPEAL_STATUS_UPHELD: AppealStatus
+APPEAL_STATUS_REJECTED: AppealStatus
 
 class Source(_message.Message):
     __slots__ = ("account_id", "content_id", "capture_time")
@@ -121,6 +132,30 @@ class Action(_message.Message):
     delivery_status: DeliveryStatus
     def __init__(self, action_id: _Optional[str] = ..., type: _Optional[_Union[ActionType, str]] = ..., actor: _Optional[str] = ..., reason: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., delivery_status: _Optional[_Union[DeliveryStatus, str]] = ...) -> None: ...
 
+class Appeal(_message.Message):
+    __slots__ = ("appeal_id", "case_id", "action_id", "appellant", "statement", "status", "reviewer", "decision_reason", "created_at", "decided_at")
+    APPEAL_ID_FIELD_NUMBER: _ClassVar[int]
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTION_ID_FIELD_NUMBER: _ClassVar[int]
+    APPELLANT_FIELD_NUMBER: _ClassVar[int]
+    STATEMENT_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    REVIEWER_FIELD_NUMBER: _ClassVar[int]
+    DECISION_REASON_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    DECIDED_AT_FIELD_NUMBER: _ClassVar[int]
+    appeal_id: str
+    case_id: str
+    action_id: str
+    appellant: str
+    statement: str
+    status: AppealStatus
+    reviewer: str
+    decision_reason: str
+    created_at: _timestamp_pb2.Timestamp
+    decided_at: _timestamp_pb2.Timestamp
+    def __init__(self, appeal_id: _Optional[str] = ..., case_id: _Optional[str] = ..., action_id: _Optional[str] = ..., appellant: _Optional[str] = ..., statement: _Optional[str] = ..., status: _Optional[_Union[AppealStatus, str]] = ..., reviewer: _Optional[str] = ..., decision_reason: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., decided_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
 class Lease(_message.Message):
     __slots__ = ("holder", "expires_at")
     HOLDER_FIELD_NUMBER: _ClassVar[int]
@@ -130,7 +165,7 @@ class Lease(_message.Message):
     def __init__(self, holder: _Optional[str] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class Case(_message.Message):
-    __slots__ = ("case_id", "status", "priority", "media", "source", "transcript", "term_hits", "similarity_matches", "rule", "statement_of_reasons", "actions", "error", "created_at", "updated_at", "due_at", "lease")
+    __slots__ = ("case_id", "status", "priority", "media", "source", "transcript", "term_hits", "similarity_matches", "rule", "statement_of_reasons", "actions", "error", "created_at", "updated_at", "due_at", "lease", "appeals")
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     PRIORITY_FIELD_NUMBER: _ClassVar[int]
@@ -147,6 +182,7 @@ class Case(_message.Message):
     UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
     DUE_AT_FIELD_NUMBER: _ClassVar[int]
     LEASE_FIELD_NUMBER: _ClassVar[int]
+    APPEALS_FIELD_NUMBER: _ClassVar[int]
     case_id: str
     status: CaseStatus
     priority: Priority
@@ -163,7 +199,8 @@ class Case(_message.Message):
     updated_at: _timestamp_pb2.Timestamp
     due_at: _timestamp_pb2.Timestamp
     lease: Lease
-    def __init__(self, case_id: _Optional[str] = ..., status: _Optional[_Union[CaseStatus, str]] = ..., priority: _Optional[_Union[Priority, str]] = ..., media: _Optional[_Union[_evidence_pb2.MediaRef, _Mapping]] = ..., source: _Optional[_Union[Source, _Mapping]] = ..., transcript: _Optional[_Union[Transcript, _Mapping]] = ..., term_hits: _Optional[_Iterable[_Union[_evidence_pb2.TermHit, _Mapping]]] = ..., similarity_matches: _Optional[_Iterable[_Union[_evidence_pb2.SimilarityMatch, _Mapping]]] = ..., rule: _Optional[_Union[RuleRef, _Mapping]] = ..., statement_of_reasons: _Optional[str] = ..., actions: _Optional[_Iterable[_Union[Action, _Mapping]]] = ..., error: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., lease: _Optional[_Union[Lease, _Mapping]] = ...) -> None: ...
+    appeals: _containers.RepeatedCompositeFieldContainer[Appeal]
+    def __init__(self, case_id: _Optional[str] = ..., status: _Optional[_Union[CaseStatus, str]] = ..., priority: _Optional[_Union[Priority, str]] = ..., media: _Optional[_Union[_evidence_pb2.MediaRef, _Mapping]] = ..., source: _Optional[_Union[Source, _Mapping]] = ..., transcript: _Optional[_Union[Transcript, _Mapping]] = ..., term_hits: _Optional[_Iterable[_Union[_evidence_pb2.TermHit, _Mapping]]] = ..., similarity_matches: _Optional[_Iterable[_Union[_evidence_pb2.SimilarityMatch, _Mapping]]] = ..., rule: _Optional[_Union[RuleRef, _Mapping]] = ..., statement_of_reasons: _Optional[str] = ..., actions: _Optional[_Iterable[_Union[Action, _Mapping]]] = ..., error: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., lease: _Optional[_Union[Lease, _Mapping]] = ..., appeals: _Optional[_Iterable[_Union[Appeal, _Mapping]]] = ...) -> None: ...
 
 class SubmitRequest(_message.Message):
     __slots__ = ("media", "source")
@@ -410,3 +447,63 @@ class ReleaseCaseResponse(_message.Message):
     CASE_FIELD_NUMBER: _ClassVar[int]
     case: Case
     def __init__(self, case: _Optional[_Union[Case, _Mapping]] = ...) -> None: ...
+
+class FileAppealRequest(_message.Message):
+    __slots__ = ("case_id", "appellant", "statement")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    APPELLANT_FIELD_NUMBER: _ClassVar[int]
+    STATEMENT_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    appellant: str
+    statement: str
+    def __init__(self, case_id: _Optional[str] = ..., appellant: _Optional[str] = ..., statement: _Optional[str] = ...) -> None: ...
+
+class FileAppealResponse(_message.Message):
+    __slots__ = ("appeal",)
+    APPEAL_FIELD_NUMBER: _ClassVar[int]
+    appeal: Appeal
+    def __init__(self, appeal: _Optional[_Union[Appeal, _Mapping]] = ...) -> None: ...
+
+class DecideAppealRequest(_message.Message):
+    __slots__ = ("appeal_id", "reviewer_id", "uphold", "reason")
+    APPEAL_ID_FIELD_NUMBER: _ClassVar[int]
+    REVIEWER_ID_FIELD_NUMBER: _ClassVar[int]
+    UPHOLD_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    appeal_id: str
+    reviewer_id: str
+    uphold: bool
+    reason: str
+    def __init__(self, appeal_id: _Optional[str] = ..., reviewer_id: _Optional[str] = ..., uphold: _Optional[bool] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class DecideAppealResponse(_message.Message):
+    __slots__ = ("appeal",)
+    APPEAL_FIELD_NUMBER: _ClassVar[int]
+    appeal: Appeal
+    def __init__(self, appeal: _Optional[_Union[Appeal, _Mapping]] = ...) -> None: ...
+
+class ListAppealsRequest(_message.Message):
+    __slots__ = ("status", "limit")
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    status: AppealStatus
+    limit: int
+    def __init__(self, status: _Optional[_Union[AppealStatus, str]] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class ListAppealsResponse(_message.Message):
+    __slots__ = ("appeals",)
+    APPEALS_FIELD_NUMBER: _ClassVar[int]
+    appeals: _containers.RepeatedCompositeFieldContainer[Appeal]
+    def __init__(self, appeals: _Optional[_Iterable[_Union[Appeal, _Mapping]]] = ...) -> None: ...
+
+class GetStatementOfReasonsRequest(_message.Message):
+    __slots__ = ("case_id",)
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    def __init__(self, case_id: _Optional[str] = ...) -> None: ...
+
+class GetStatementOfReasonsResponse(_message.Message):
+    __slots__ = ("statement_json",)
+    STATEMENT_JSON_FIELD_NUMBER: _ClassVar[int]
+    statement_json: str
+    def __init__(self, statement_json: _Optional[str] = ...) -> None: ...

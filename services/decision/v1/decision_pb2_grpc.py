@@ -95,6 +95,26 @@ class DecisionServiceStub:
                 request_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.ReleaseCaseRequest.SerializeToString,
                 response_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.ReleaseCaseResponse.FromString,
                 _registered_method=True)
+        self.FileAppeal = channel.unary_unary(
+                '/modmesh.decision.v1.DecisionService/FileAppeal',
+                request_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.FileAppealRequest.SerializeToString,
+                response_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.FileAppealResponse.FromString,
+                _registered_method=True)
+        self.DecideAppeal = channel.unary_unary(
+                '/modmesh.decision.v1.DecisionService/DecideAppeal',
+                request_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.DecideAppealRequest.SerializeToString,
+                response_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.DecideAppealResponse.FromString,
+                _registered_method=True)
+        self.ListAppeals = channel.unary_unary(
+                '/modmesh.decision.v1.DecisionService/ListAppeals',
+                request_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.ListAppealsRequest.SerializeToString,
+                response_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.ListAppealsResponse.FromString,
+                _registered_method=True)
+        self.GetStatementOfReasons = channel.unary_unary(
+                '/modmesh.decision.v1.DecisionService/GetStatementOfReasons',
+                request_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.GetStatementOfReasonsRequest.SerializeToString,
+                response_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.GetStatementOfReasonsResponse.FromString,
+                _registered_method=True)
 
 
 class DecisionServiceServicer:
@@ -192,6 +212,35 @@ class DecisionServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def FileAppeal(self, request, context):
+        """The affected account contests the removal on its case (once per action).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DecideAppeal(self, request, context):
+        """A reviewer other than the one who acted decides an appeal; upholding it reverses
+        the action through the action adapter.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListAppeals(self, request, context):
+        """Appeals, oldest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetStatementOfReasons(self, request, context):
+        """The case's statement of reasons in the EU DSA's terms, as JSON.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_DecisionServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -254,6 +303,26 @@ def add_DecisionServiceServicer_to_server(servicer, server):
                     servicer.ReleaseCase,
                     request_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.ReleaseCaseRequest.FromString,
                     response_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.ReleaseCaseResponse.SerializeToString,
+            ),
+            'FileAppeal': grpc.unary_unary_rpc_method_handler(
+                    servicer.FileAppeal,
+                    request_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.FileAppealRequest.FromString,
+                    response_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.FileAppealResponse.SerializeToString,
+            ),
+            'DecideAppeal': grpc.unary_unary_rpc_method_handler(
+                    servicer.DecideAppeal,
+                    request_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.DecideAppealRequest.FromString,
+                    response_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.DecideAppealResponse.SerializeToString,
+            ),
+            'ListAppeals': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListAppeals,
+                    request_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.ListAppealsRequest.FromString,
+                    response_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.ListAppealsResponse.SerializeToString,
+            ),
+            'GetStatementOfReasons': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetStatementOfReasons,
+                    request_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.GetStatementOfReasonsRequest.FromString,
+                    response_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.GetStatementOfReasonsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -580,6 +649,114 @@ class DecisionService:
             '/modmesh.decision.v1.DecisionService/ReleaseCase',
             modmesh_dot_decision_dot_v1_dot_decision__pb2.ReleaseCaseRequest.SerializeToString,
             modmesh_dot_decision_dot_v1_dot_decision__pb2.ReleaseCaseResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def FileAppeal(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/modmesh.decision.v1.DecisionService/FileAppeal',
+            modmesh_dot_decision_dot_v1_dot_decision__pb2.FileAppealRequest.SerializeToString,
+            modmesh_dot_decision_dot_v1_dot_decision__pb2.FileAppealResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DecideAppeal(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/modmesh.decision.v1.DecisionService/DecideAppeal',
+            modmesh_dot_decision_dot_v1_dot_decision__pb2.DecideAppealRequest.SerializeToString,
+            modmesh_dot_decision_dot_v1_dot_decision__pb2.DecideAppealResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListAppeals(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/modmesh.decision.v1.DecisionService/ListAppeals',
+            modmesh_dot_decision_dot_v1_dot_decision__pb2.ListAppealsRequest.SerializeToString,
+            modmesh_dot_decision_dot_v1_dot_decision__pb2.ListAppealsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetStatementOfReasons(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/modmesh.decision.v1.DecisionService/GetStatementOfReasons',
+            modmesh_dot_decision_dot_v1_dot_decision__pb2.GetStatementOfReasonsRequest.SerializeToString,
+            modmesh_dot_decision_dot_v1_dot_decision__pb2.GetStatementOfReasonsResponse.FromString,
             options,
             channel_credentials,
             insecure,
