@@ -5,6 +5,7 @@
     modmesh demo                   start a mesh, moderate the bundled sample clip, stop
     modmesh rules …                check, publish, show and dry-run rule sets
     modmesh audit verify           check the audit log's hash chain
+    modmesh backfill --list L …    match stored transcripts of past content with a list again
 
 Settings come from MODMESH_* environment variables (see README); every default runs
 on one machine with its data under ./.modmesh.
@@ -21,7 +22,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from modmesh.cli import audit, rules
+from modmesh.cli import audit, backfill, rules
 from modmesh.cli.mesh import GATEWAY, SERVICES, Mesh, MeshError
 from modmesh.cli.moderate import ModerationError, moderate, render_case
 from modmesh.cli.seed import seed_samples
@@ -153,6 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     rules.register(commands)
     audit.register(commands)
+    backfill.register(commands)
     return parser
 
 

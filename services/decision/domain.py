@@ -239,6 +239,8 @@ class Case:
     due_at: datetime | None = None
     lease: Lease | None = None
     appeals: tuple[Appeal, ...] = ()
+    #: For a case a retroactive scan found: the case of the same item it was found in.
+    retro_of: str | None = None
 
 
 def _range_json(time_range: TimeRange) -> list[float]:

@@ -31,6 +31,7 @@ from modmesh.decision.rules import Facts
 from modmesh.decision.storage import CaseStore
 from modmesh.runtime.blobs import Blob
 from modmesh.runtime.clients import connect
+from modmesh.runtime.errors import NotFound
 from modmesh.runtime.settings import Settings
 from modmesh.similarity.v1 import similarity_pb2, similarity_pb2_grpc
 from modmesh.termmatch.v1 import termmatch_pb2, termmatch_pb2_grpc
@@ -96,13 +97,27 @@ class GrpcEngines:
         )
         return [convert.similarity_match_from_pb(match) for match in reply.matches]
 
-    async def match(self, words: Sequence[Word], capture_time: datetime) -> list[TermHit]:
+    async def match(
+        self, words: Sequence[Word], capture_time: datetime, list_ids: Sequence[str] = ()
+    ) -> list[TermHit]:
         request = termmatch_pb2.MatchRequest(
             words=termmatch_pb2.WordSequence(words=convert.words_to_pb(words)),
+            list_ids=list(list_ids),
             capture_time=convert.timestamp(capture_time),
         )
         reply = await _call("termmatch", self._termmatch.Match(request, timeout=self._timeout))
         return [convert.term_hit_from_pb(hit) for hit in reply.hits]
+
+    async def check_list(self, list_id: str) -> None:
+        """Raises NotFound when termmatch has no such list, EngineError when it fails."""
+        try:
+            await self._termmatch.GetList(
+                termmatch_pb2.GetListRequest(list_id=list_id), timeout=self._timeout
+            )
+        except grpc.aio.AioRpcError as error:
+            if error.code() == grpc.StatusCode.NOT_FOUND:
+                raise NotFound(f"termmatch has no list {list_id!r}", field="list_id") from None
+            raise EngineError(f"termmatch failed: {error.code().name}: {error.details()}") from None
 
     async def close(self) -> None:
         for channel in self._channels.values():

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -13,8 +15,9 @@ import structlog
 
 from modmesh.decision import convert, review, rules
 from modmesh.decision.actions import ActionAdapter, Dispatcher, WebhookAdapter, adapter_from
+from modmesh.decision.backfill import backfill
 from modmesh.decision.domain import ActionType, Source
-from modmesh.decision.pipeline import GrpcEngines, Pipeline
+from modmesh.decision.pipeline import EngineError, GrpcEngines, Pipeline
 from modmesh.decision.sor import statement_of_reasons
 from modmesh.decision.storage import CaseStore, utc_now
 from modmesh.decision.v1 import decision_pb2, decision_pb2_grpc
@@ -28,6 +31,10 @@ log = structlog.get_logger()
 
 DEFAULT_LIST_LIMIT = 50
 MAX_LIST_LIMIT = 500
+DEFAULT_BACKFILL_RATE = 20.0
+MAX_BACKFILL_RATE = 1000.0
+#: Backfill progress is streamed at most this often (and once at the end).
+PROGRESS_SECONDS = 0.5
 DEFAULT_DRY_RUN_DAYS = 7
 MAX_DRY_RUN_DAYS = 365
 DEFAULT_DRY_RUN_LIMIT = 100
@@ -332,6 +339,52 @@ class DecisionServicer(decision_pb2_grpc.DecisionServiceServicer):
         return decision_pb2.GetStatementOfReasonsResponse(
             statement_json=json.dumps(statement_of_reasons(case), ensure_ascii=False)
         )
+
+    async def Backfill(
+        self, request: decision_pb2.BackfillRequest, context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[decision_pb2.BackfillResponse]:
+        running = self._ready()
+        _require_text(request.list_id, "list_id", "name the list to scan with")
+        _require_text(request.actor, "actor", "name who runs the scan")
+        if not request.HasField("since"):
+            raise InvalidArgument("since is required: the capture date to scan from", field="since")
+        rate = request.rate_per_second or DEFAULT_BACKFILL_RATE
+        if not 0 < rate <= MAX_BACKFILL_RATE:
+            raise InvalidArgument(
+                f"rate_per_second must be above 0 and at most {MAX_BACKFILL_RATE:g}",
+                field="rate_per_second",
+            )
+        try:
+            await running.engines.check_list(request.list_id)
+        except EngineError as error:
+            raise Unavailable(str(error)) from None
+        last_sent = 0.0
+        try:
+            async for progress in backfill(
+                running.store,
+                running.engines,
+                request.list_id,
+                convert.from_timestamp(request.since),
+                request.actor,
+                request.dry_run,
+                rate,
+            ):
+                now = time.monotonic()
+                if progress.done or now - last_sent >= PROGRESS_SECONDS:
+                    last_sent = now
+                    yield decision_pb2.BackfillResponse(
+                        total=progress.total,
+                        scanned=progress.scanned,
+                        matched=progress.matched,
+                        new_hits=progress.new_hits,
+                        created=progress.created,
+                        done=progress.done,
+                        resumed=progress.resumed,
+                        run_id=progress.run_id,
+                    )
+        except EngineError as error:
+            raise Unavailable(f"{error}; run the backfill again to resume") from None
+        running.dispatcher.wake()
 
     def _ready(self) -> _Running:
         if self._running is None:

@@ -32,7 +32,10 @@ class CaseRow(Base):
     __tablename__ = "cases"
     __table_args__ = (
         # The same media from the same source is one case: re-submissions find it.
-        UniqueConstraint("media_sha256", "account_id", "content_id", name="uq_cases_submission"),
+        # (retro_key is empty for submissions; a backfill case names its origin and list.)
+        UniqueConstraint(
+            "media_sha256", "account_id", "content_id", "retro_key", name="uq_cases_submission"
+        ),
         # The review queue reads OPEN cases by priority, then age.
         Index("ix_cases_queue", "status", "priority", "created_at"),
         # Dry runs and retroactive scans read cases by age.
@@ -62,6 +65,9 @@ class CaseRow(Base):
     categories: Mapped[list[str] | None] = mapped_column(JSON)
     lease_holder: Mapped[str | None] = mapped_column(String(255))
     lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: For a case a retroactive scan found: the case of the same item it was found in.
+    retro_of: Mapped[str | None] = mapped_column(String(32))
+    retro_key: Mapped[str] = mapped_column(String(255), server_default="")
     actions: Mapped[list[ActionRow]] = relationship(order_by="ActionRow.created_at")
     appeals: Mapped[list[AppealRow]] = relationship(order_by="AppealRow.created_at")
 
@@ -160,3 +166,23 @@ class AuditRow(Base):
     # the database refuses the second one instead.
     prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class BackfillRunRow(Base):
+    __tablename__ = "backfill_runs"
+    __table_args__ = (Index("ix_backfill_runs_list", "list_id", "status"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    list_id: Mapped[str] = mapped_column(String(255))
+    since: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    until: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(255))
+    #: The last case scanned (by creation time, then id): where a resumed run goes on.
+    cursor_created_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    cursor_case_id: Mapped[str | None] = mapped_column(String(32))
+    scanned: Mapped[int] = mapped_column(Integer)
+    matched: Mapped[int] = mapped_column(Integer)
+    created: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

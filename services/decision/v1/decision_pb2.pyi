@@ -507,3 +507,37 @@ class GetStatementOfReasonsResponse(_message.Message):
     STATEMENT_JSON_FIELD_NUMBER: _ClassVar[int]
     statement_json: str
     def __init__(self, statement_json: _Optional[str] = ...) -> None: ...
+
+class BackfillRequest(_message.Message):
+    __slots__ = ("list_id", "since", "dry_run", "rate_per_second", "actor")
+    LIST_ID_FIELD_NUMBER: _ClassVar[int]
+    SINCE_FIELD_NUMBER: _ClassVar[int]
+    DRY_RUN_FIELD_NUMBER: _ClassVar[int]
+    RATE_PER_SECOND_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    list_id: str
+    since: _timestamp_pb2.Timestamp
+    dry_run: bool
+    rate_per_second: float
+    actor: str
+    def __init__(self, list_id: _Optional[str] = ..., since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., dry_run: _Optional[bool] = ..., rate_per_second: _Optional[float] = ..., actor: _Optional[str] = ...) -> None: ...
+
+class BackfillResponse(_message.Message):
+    __slots__ = ("total", "scanned", "matched", "new_hits", "created", "done", "resumed", "run_id")
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    SCANNED_FIELD_NUMBER: _ClassVar[int]
+    MATCHED_FIELD_NUMBER: _ClassVar[int]
+    NEW_HITS_FIELD_NUMBER: _ClassVar[int]
+    CREATED_FIELD_NUMBER: _ClassVar[int]
+    DONE_FIELD_NUMBER: _ClassVar[int]
+    RESUMED_FIELD_NUMBER: _ClassVar[int]
+    RUN_ID_FIELD_NUMBER: _ClassVar[int]
+    total: int
+    scanned: int
+    matched: int
+    new_hits: int
+    created: int
+    done: bool
+    resumed: bool
+    run_id: str
+    def __init__(self, total: _Optional[int] = ..., scanned: _Optional[int] = ..., matched: _Optional[int] = ..., new_hits: _Optional[int] = ..., created: _Optional[int] = ..., done: _Optional[bool] = ..., resumed: _Optional[bool] = ..., run_id: _Optional[str] = ...) -> None: ...

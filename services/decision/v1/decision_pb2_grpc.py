@@ -115,6 +115,11 @@ class DecisionServiceStub:
                 request_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.GetStatementOfReasonsRequest.SerializeToString,
                 response_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.GetStatementOfReasonsResponse.FromString,
                 _registered_method=True)
+        self.Backfill = channel.unary_stream(
+                '/modmesh.decision.v1.DecisionService/Backfill',
+                request_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.BackfillRequest.SerializeToString,
+                response_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.BackfillResponse.FromString,
+                _registered_method=True)
 
 
 class DecisionServiceServicer:
@@ -241,6 +246,17 @@ class DecisionServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def Backfill(self, request, context):
+        """Matches the stored transcripts of past content against one list again, each as the
+        list applied at the item's capture time, and opens a case (through the rules) for
+        each item with hits its case lacked. Streams progress; a dry run only counts. A run
+        cut short resumes from its stored cursor when called again; no item ever gets a
+        second backfill case for one list.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_DecisionServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -323,6 +339,11 @@ def add_DecisionServiceServicer_to_server(servicer, server):
                     servicer.GetStatementOfReasons,
                     request_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.GetStatementOfReasonsRequest.FromString,
                     response_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.GetStatementOfReasonsResponse.SerializeToString,
+            ),
+            'Backfill': grpc.unary_stream_rpc_method_handler(
+                    servicer.Backfill,
+                    request_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.BackfillRequest.FromString,
+                    response_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.BackfillResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -757,6 +778,33 @@ class DecisionService:
             '/modmesh.decision.v1.DecisionService/GetStatementOfReasons',
             modmesh_dot_decision_dot_v1_dot_decision__pb2.GetStatementOfReasonsRequest.SerializeToString,
             modmesh_dot_decision_dot_v1_dot_decision__pb2.GetStatementOfReasonsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Backfill(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/modmesh.decision.v1.DecisionService/Backfill',
+            modmesh_dot_decision_dot_v1_dot_decision__pb2.BackfillRequest.SerializeToString,
+            modmesh_dot_decision_dot_v1_dot_decision__pb2.BackfillResponse.FromString,
             options,
             channel_credentials,
             insecure,
