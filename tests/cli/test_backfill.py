@@ -10,6 +10,7 @@ from pathlib import Path
 
 import grpc
 
+from modmesh.common.v1 import evidence_pb2
 from modmesh.decision.storage import CaseStore
 from modmesh.runtime.settings import Settings
 from modmesh.termmatch.v1 import termmatch_pb2, termmatch_pb2_grpc
@@ -43,7 +44,11 @@ def test_a_dry_run_counts_then_a_run_creates_each_case_once(tmp_path: Path) -> N
             termmatch_pb2.CreateListRequest(
                 list_id="gift-cards",
                 name="Gift cards",
-                terms=[termmatch_pb2.Term(text="gift card", severity=3, category="scam")],
+                terms=[
+                    termmatch_pb2.Term(
+                        text="gift card", severity=evidence_pb2.SEVERITY_HIGH, category="scam"
+                    )
+                ],
             )
         )
         dry = run(settings, "--list", "gift-cards", "--since", "2025-01-01", "--dry-run")
