@@ -81,14 +81,13 @@ class MatchIn(_Strict):
 
 class ActionIn(_Strict):
     type: ActionName
-    actor: str = Field(description="Reviewer id of who acted.")
     reason: str = Field(description="Why, naming the policy for removals.")
 
-    def to_proto(self, case_id: str) -> decision_pb2.RecordActionRequest:
+    def to_proto(self, case_id: str, actor: str) -> decision_pb2.RecordActionRequest:
         return decision_pb2.RecordActionRequest(
             case_id=case_id,
             type=decision_pb2.ActionType.Value(f"ACTION_TYPE_{self.type.upper()}"),
-            actor=self.actor,
+            actor=actor,
             reason=self.reason,
         )
 
@@ -160,13 +159,10 @@ class ReadinessOut(BaseModel):
 
 class RulesIn(_Strict):
     document: str = Field(description="The rule set in YAML or JSON (see README: Rules).")
-    actor: str = Field(description="Who publishes it.")
     reason: str = Field(description="Why the rules change; kept in the audit log.")
 
-    def to_proto(self) -> decision_pb2.PutRulesRequest:
-        return decision_pb2.PutRulesRequest(
-            document=self.document, actor=self.actor, reason=self.reason
-        )
+    def to_proto(self, actor: str) -> decision_pb2.PutRulesRequest:
+        return decision_pb2.PutRulesRequest(document=self.document, actor=actor, reason=self.reason)
 
 
 class DryRunIn(_Strict):
@@ -184,22 +180,16 @@ QueueName = Literal["general", "protected"]
 
 
 class ClaimIn(_Strict):
-    reviewer_id: str
     lease_seconds: int = Field(900, ge=1, le=14400, description="How long the claim holds.")
-
-
-class ReleaseIn(_Strict):
-    reviewer_id: str
 
 
 class ReviewerIn(_Strict):
     languages: list[str] = Field([], description="Languages read (e.g. en); empty: any.")
     categories: list[str] = Field([], description="Term categories judged; empty: any.")
     protected_queue: bool = Field(False, description="Works the protected accounts' queue.")
-    actor: str
-    reason: str
+    reason: str = Field(description="Why; kept in the audit log.")
 
-    def to_proto(self, reviewer_id: str) -> decision_pb2.PutReviewerRequest:
+    def to_proto(self, reviewer_id: str, actor: str) -> decision_pb2.PutReviewerRequest:
         return decision_pb2.PutReviewerRequest(
             reviewer=decision_pb2.Reviewer(
                 reviewer_id=reviewer_id,
@@ -207,7 +197,7 @@ class ReviewerIn(_Strict):
                 categories=self.categories,
                 protected_queue=self.protected_queue,
             ),
-            actor=self.actor,
+            actor=actor,
             reason=self.reason,
         )
 
@@ -215,15 +205,14 @@ class ReviewerIn(_Strict):
 class AccountIn(_Strict):
     flags: list[str] = Field([], description="Operator flags rules can use.")
     protected: bool = Field(False, description="Route its cases to the protected queue.")
-    actor: str
-    reason: str
+    reason: str = Field(description="Why; kept in the audit log.")
 
-    def to_proto(self, account_id: str) -> decision_pb2.PutAccountRequest:
+    def to_proto(self, account_id: str, actor: str) -> decision_pb2.PutAccountRequest:
         return decision_pb2.PutAccountRequest(
             account=decision_pb2.Account(
                 account_id=account_id, flags=self.flags, protected=self.protected
             ),
-            actor=self.actor,
+            actor=actor,
             reason=self.reason,
         )
 
@@ -232,11 +221,9 @@ AppealStatusName = Literal["open", "upheld", "rejected"]
 
 
 class AppealIn(_Strict):
-    appellant: str = Field(description="The affected account.")
     statement: str = Field(description="Why the decision is wrong.")
 
 
 class AppealDecisionIn(_Strict):
-    reviewer_id: str = Field(description="Not the reviewer who took the action.")
     uphold: bool = Field(description="True reverses the action.")
     reason: str = Field(description="The answer the account gets.")

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Response
 
 from modmesh.decision.v1 import decision_pb2
 
+from ..auth import Appellant, AuthError, Moderator, Role, StatementReader, roles
 from ..openapi import proto_response
 from ..schemas import AppealDecisionIn, AppealIn, AppealStatusName
 from .common import CONFLICT, ERRORS, RPC_TIMEOUT_SECONDS, Services, to_json
@@ -22,15 +23,19 @@ PROTO_SCHEMAS = [decision_pb2.Appeal.DESCRIPTOR, decision_pb2.ListAppealsRespons
     response_model=None,
     tags=["appeals"],
     status_code=201,
-    summary="Appeal the removal on a case (the affected account, once per action)",
+    summary="Appeal the removal on the caller's case (once per action)",
     responses={201: proto_response(decision_pb2.Appeal.DESCRIPTOR), **ERRORS, **CONFLICT},
 )
 async def file_appeal(
-    case_id: str, body: AppealIn, response: Response, services: Services
+    case_id: str,
+    body: AppealIn,
+    response: Response,
+    services: Services,
+    appellant: Appellant,
 ) -> dict[str, Any]:
     reply = await services.decision.FileAppeal(
         decision_pb2.FileAppealRequest(
-            case_id=case_id, appellant=body.appellant, statement=body.statement
+            case_id=case_id, appellant=appellant.subject, statement=body.statement
         ),
         timeout=RPC_TIMEOUT_SECONDS,
     )
@@ -40,6 +45,7 @@ async def file_appeal(
 
 @router.get(
     "/v1/appeals",
+    dependencies=roles(Role.MODERATOR, Role.AUDITOR),
     response_model=None,
     tags=["appeals"],
     summary="Appeals, oldest first",
@@ -64,12 +70,12 @@ async def list_appeals(
     responses={200: proto_response(decision_pb2.Appeal.DESCRIPTOR), **ERRORS, **CONFLICT},
 )
 async def decide_appeal(
-    appeal_id: str, body: AppealDecisionIn, services: Services
+    appeal_id: str, body: AppealDecisionIn, services: Services, reviewer: Moderator
 ) -> dict[str, Any]:
     reply = await services.decision.DecideAppeal(
         decision_pb2.DecideAppealRequest(
             appeal_id=appeal_id,
-            reviewer_id=body.reviewer_id,
+            reviewer_id=reviewer.subject,
             uphold=body.uphold,
             reason=body.reason,
         ),
@@ -87,7 +93,18 @@ async def decide_appeal(
     "automated_means, redress",
     responses=ERRORS,
 )
-async def statement_of_reasons(case_id: str, services: Services) -> dict[str, Any]:
+async def statement_of_reasons(
+    case_id: str,
+    services: Services,
+    reader: StatementReader,
+) -> dict[str, Any]:
+    if reader.roles == {Role.APPELLANT}:
+        # An appellant reads the statements of their own cases only.
+        case = await services.decision.GetCase(
+            decision_pb2.GetCaseRequest(case_id=case_id), timeout=RPC_TIMEOUT_SECONDS
+        )
+        if case.case.source.account_id != reader.subject:
+            raise AuthError(403, f"{reader.subject} may read only its own cases' statements")
     reply = await services.decision.GetStatementOfReasons(
         decision_pb2.GetStatementOfReasonsRequest(case_id=case_id), timeout=RPC_TIMEOUT_SECONDS
     )

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Response
 
 from modmesh.termmatch.v1 import termmatch_pb2
 
+from ..auth import Role, roles
 from ..openapi import proto_response
 from ..schemas import AddTermsIn, CreateListIn, MatchIn
 from .common import CONFLICT, ERRORS, RPC_TIMEOUT_SECONDS, Services, to_json
@@ -22,6 +23,7 @@ PROTO_SCHEMAS = [
 
 @router.get(
     "/v1/lists",
+    dependencies=roles(Role.POLICY_ADMIN, Role.MODERATOR, Role.AUDITOR),
     response_model=None,
     tags=["term lists"],
     summary="Every term list, without its terms",
@@ -36,6 +38,7 @@ async def list_lists(services: Services) -> dict[str, Any]:
 
 @router.post(
     "/v1/lists",
+    dependencies=roles(Role.POLICY_ADMIN),
     response_model=None,
     tags=["term lists"],
     status_code=201,
@@ -50,6 +53,7 @@ async def create_list(body: CreateListIn, response: Response, services: Services
 
 @router.get(
     "/v1/lists/{list_id}",
+    dependencies=roles(Role.POLICY_ADMIN, Role.MODERATOR, Role.AUDITOR),
     response_model=None,
     tags=["term lists"],
     summary="A term list with its terms, at its current version",
@@ -64,6 +68,7 @@ async def get_list(list_id: str, services: Services) -> dict[str, Any]:
 
 @router.post(
     "/v1/lists/{list_id}/terms",
+    dependencies=roles(Role.POLICY_ADMIN),
     response_model=None,
     tags=["term lists"],
     summary="Add terms; the list gets a new version",
@@ -81,6 +86,7 @@ async def add_terms(list_id: str, body: AddTermsIn, services: Services) -> dict[
 
 @router.delete(
     "/v1/lists/{list_id}/terms/{term_id}",
+    dependencies=roles(Role.POLICY_ADMIN),
     response_model=None,
     tags=["term lists"],
     summary="Remove a term; the list gets a new version",
@@ -96,6 +102,7 @@ async def remove_term(list_id: str, term_id: str, services: Services) -> dict[st
 
 @router.post(
     "/v1/match",
+    dependencies=roles(Role.POLICY_ADMIN, Role.MODERATOR, Role.SERVICE),
     response_model=None,
     tags=["term lists"],
     summary="Find the listed terms in a text, to try lists out",

@@ -8,8 +8,9 @@ from fastapi import APIRouter, Query
 
 from modmesh.decision.v1 import decision_pb2
 
+from ..auth import Moderator, PolicyAdmin
 from ..openapi import proto_response
-from ..schemas import AccountIn, ClaimIn, QueueName, ReleaseIn, ReviewerIn
+from ..schemas import AccountIn, ClaimIn, QueueName, ReviewerIn
 from .common import CONFLICT, ERRORS, RPC_TIMEOUT_SECONDS, Services, to_json
 
 router = APIRouter()
@@ -24,17 +25,17 @@ PROTO_SCHEMAS = [
     "/v1/queue",
     response_model=None,
     tags=["review"],
-    summary="The open cases a reviewer may take, most urgent then oldest first",
+    summary="The open cases the calling reviewer may take, most urgent then oldest first",
     responses={200: proto_response(decision_pb2.ListQueueResponse.DESCRIPTOR), **ERRORS},
 )
 async def review_queue(
     services: Services,
-    reviewer_id: Annotated[str, Query(description="The reviewer whose skills filter.")],
+    reviewer: Moderator,
     queue: Annotated[QueueName, Query(description="protected: protected accounts.")] = "general",
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> dict[str, Any]:
     request = decision_pb2.ListQueueRequest(
-        reviewer_id=reviewer_id,
+        reviewer_id=reviewer.subject,
         queue=decision_pb2.Queue.Value(f"QUEUE_{queue.upper()}"),
         limit=limit,
     )
@@ -48,10 +49,12 @@ async def review_queue(
     summary="Hold a case for a while; no two reviewers hold one case",
     responses={200: proto_response(decision_pb2.Case.DESCRIPTOR), **ERRORS, **CONFLICT},
 )
-async def claim_case(case_id: str, body: ClaimIn, services: Services) -> dict[str, Any]:
+async def claim_case(
+    case_id: str, body: ClaimIn, services: Services, reviewer: Moderator
+) -> dict[str, Any]:
     reply = await services.decision.ClaimCase(
         decision_pb2.ClaimCaseRequest(
-            case_id=case_id, reviewer_id=body.reviewer_id, lease_seconds=body.lease_seconds
+            case_id=case_id, reviewer_id=reviewer.subject, lease_seconds=body.lease_seconds
         ),
         timeout=RPC_TIMEOUT_SECONDS,
     )
@@ -65,9 +68,9 @@ async def claim_case(case_id: str, body: ClaimIn, services: Services) -> dict[st
     summary="Return a held case to the queue",
     responses={200: proto_response(decision_pb2.Case.DESCRIPTOR), **ERRORS, **CONFLICT},
 )
-async def release_case(case_id: str, body: ReleaseIn, services: Services) -> dict[str, Any]:
+async def release_case(case_id: str, services: Services, reviewer: Moderator) -> dict[str, Any]:
     reply = await services.decision.ReleaseCase(
-        decision_pb2.ReleaseCaseRequest(case_id=case_id, reviewer_id=body.reviewer_id),
+        decision_pb2.ReleaseCaseRequest(case_id=case_id, reviewer_id=reviewer.subject),
         timeout=RPC_TIMEOUT_SECONDS,
     )
     return to_json(reply.case)
@@ -80,9 +83,11 @@ async def release_case(case_id: str, body: ReleaseIn, services: Services) -> dic
     summary="Register a reviewer or change their skills (audited)",
     responses={200: proto_response(decision_pb2.Reviewer.DESCRIPTOR), **ERRORS},
 )
-async def put_reviewer(reviewer_id: str, body: ReviewerIn, services: Services) -> dict[str, Any]:
+async def put_reviewer(
+    reviewer_id: str, body: ReviewerIn, services: Services, admin: PolicyAdmin
+) -> dict[str, Any]:
     reply = await services.decision.PutReviewer(
-        body.to_proto(reviewer_id), timeout=RPC_TIMEOUT_SECONDS
+        body.to_proto(reviewer_id, admin.subject), timeout=RPC_TIMEOUT_SECONDS
     )
     return to_json(reply.reviewer)
 
@@ -94,8 +99,10 @@ async def put_reviewer(reviewer_id: str, body: ReviewerIn, services: Services) -
     summary="Set an account's flags and protection (audited)",
     responses={200: proto_response(decision_pb2.Account.DESCRIPTOR), **ERRORS},
 )
-async def put_account(account_id: str, body: AccountIn, services: Services) -> dict[str, Any]:
+async def put_account(
+    account_id: str, body: AccountIn, services: Services, admin: PolicyAdmin
+) -> dict[str, Any]:
     reply = await services.decision.PutAccount(
-        body.to_proto(account_id), timeout=RPC_TIMEOUT_SECONDS
+        body.to_proto(account_id, admin.subject), timeout=RPC_TIMEOUT_SECONDS
     )
     return to_json(reply.account)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Response
 
 from modmesh.decision.v1 import decision_pb2
 
+from ..auth import PolicyAdmin, Role, roles
 from ..openapi import proto_response
 from ..schemas import DryRunIn, RulesIn
 from .common import ERRORS, RPC_TIMEOUT_SECONDS, Services, to_json
@@ -21,6 +22,7 @@ DRY_RUN_TIMEOUT_SECONDS = 120.0
 
 @router.get(
     "/v1/rules",
+    dependencies=roles(Role.POLICY_ADMIN, Role.AUDITOR),
     response_model=None,
     tags=["rules"],
     summary="The rule set in force, or an earlier version",
@@ -45,14 +47,19 @@ async def get_rules(
     response_description="The published rule set with its new version.",
     responses={201: proto_response(decision_pb2.RuleSet.DESCRIPTOR), **ERRORS},
 )
-async def put_rules(body: RulesIn, response: Response, services: Services) -> dict[str, Any]:
-    reply = await services.decision.PutRules(body.to_proto(), timeout=RPC_TIMEOUT_SECONDS)
+async def put_rules(
+    body: RulesIn, response: Response, services: Services, admin: PolicyAdmin
+) -> dict[str, Any]:
+    reply = await services.decision.PutRules(
+        body.to_proto(admin.subject), timeout=RPC_TIMEOUT_SECONDS
+    )
     response.headers["Location"] = f"/v1/rules?version={reply.rule_set.version}"
     return to_json(reply.rule_set)
 
 
 @router.post(
     "/v1/rules/dry-run",
+    dependencies=roles(Role.POLICY_ADMIN),
     response_model=None,
     tags=["rules"],
     summary="What a rule set would decide differently on recent cases (stores nothing)",

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from modmesh.cli import audit, backfill, rules
+from modmesh.cli.credentials import api_key
 from modmesh.cli.mesh import GATEWAY, SERVICES, Mesh, MeshError
 from modmesh.cli.moderate import ModerationError, moderate, render_case
 from modmesh.cli.seed import seed_samples
@@ -98,6 +99,7 @@ def cmd_moderate(args: argparse.Namespace) -> int:
         content_id=args.content_id,
         timeout=args.timeout,
         progress=not args.quiet,
+        api_key=api_key(settings),
     )
     _print_case(case, args.json)
     return 0
@@ -109,7 +111,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     try:
         print(f"moderating the sample clip {CLIP.name}…", file=sys.stderr)
         case = moderate(
-            f"http://{settings.gateway_addr}", CLIP, account_id="demo-account", timeout=args.timeout
+            f"http://{settings.gateway_addr}",
+            CLIP,
+            account_id="demo-account",
+            timeout=args.timeout,
+            api_key=api_key(settings),
         )
         _print_case(case, args.json)
     finally:

@@ -65,6 +65,12 @@ class Settings:
     #: retry delay (doubled after each failure).
     action_max_attempts: int = 6
     action_retry_seconds: float = 5.0
+    #: The gateway's API keys: "subject:role+role:key" entries separated by commas
+    #: (roles: moderator, policy-admin, auditor, appellant, service). Never logged.
+    #: `modmesh up` makes a local key when this is empty (see README).
+    api_keys: str = ""
+    #: HS256 key of JWT bearer tokens (claims: sub, roles, exp); empty: no JWTs.
+    jwt_secret: str = ""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
