@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from modmesh.runtime.blobs import BlobStore
 from modmesh.runtime.settings import Settings
 
+from .auth import Authenticator
 from .backends import Backends
 from .errors import install_error_handlers
 from .openapi import ENUM_NOTE, install_openapi
@@ -21,6 +22,9 @@ from .telemetry import RequestTelemetry
 TAGS = [
     {"name": "media", "description": "Submit media for moderation; each upload opens a case."},
     {"name": "cases", "description": "The review queue: cases, their evidence and decisions."},
+    {"name": "review", "description": "Reviewers' queues and leases; reviewers, accounts."},
+    {"name": "appeals", "description": "Appeals and statements of reasons (EU DSA)."},
+    {"name": "rules", "description": "The operator's versioned rules: evidence → outcome."},
     {"name": "term lists", "description": "The operator's versioned term lists (termmatch)."},
     {"name": "similarity", "description": "Banks of known items found by perceptual hashes."},
     {"name": "health", "description": "Liveness and readiness probes."},
@@ -33,6 +37,13 @@ where `code` is the gRPC status name: INVALID_ARGUMENT → 400, NOT_FOUND → 40
 ALREADY_EXISTS and FAILED_PRECONDITION → 409, RESOURCE_EXHAUSTED (media too large) →
 413, UNIMPLEMENTED → 501, UNAVAILABLE → 503, DEADLINE_EXCEEDED → 504, others → 502.
 A body of the wrong shape is a 422 with FastAPI's `detail`.
+
+Every route but the health probes needs a credential: an API key (`X-API-Key`, or
+`Authorization: Bearer <key>`) or a JWT bearer token (HS256; claims `sub`, `roles`,
+`exp`). Each route admits some of the roles moderator, policy-admin, auditor, appellant
+and service: no credential or an invalid one is a 401 UNAUTHENTICATED, a role the route
+does not admit a 403 PERMISSION_DENIED. Who acts (reviewer, publisher, appellant) is the
+credential's subject.
 
 In responses: {ENUM_NOTE}"""
 
@@ -55,6 +66,8 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.blob_store = BlobStore(settings.data_dir / "blobs", settings.max_media_bytes)
+    # Malformed keys stop start-up here, naming the entry (never the key).
+    app.state.authenticator = Authenticator(settings)
     for router in ROUTERS:
         app.include_router(router)
     install_error_handlers(app)

@@ -21,6 +21,8 @@ from opentelemetry import trace
 
 from modmesh.runtime.errors import FieldViolation, ServiceError
 
+from .auth import AuthError
+
 log = structlog.get_logger()
 
 #: HTTP status for each gRPC status name; any other name is a 502 (bad gateway).
@@ -119,6 +121,16 @@ def internal_error_response(trace_id: str) -> JSONResponse:
     )
 
 
+async def _auth_error(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, AuthError)
+    if error.status == 401:
+        response = error_response("UNAUTHENTICATED", error.message, status_code=401)
+        response.headers["WWW-Authenticate"] = "Bearer"
+        return response
+    return error_response("PERMISSION_DENIED", error.message, status_code=403)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(grpc.aio.AioRpcError, _grpc_error)
     app.add_exception_handler(ServiceError, _service_error)
+    app.add_exception_handler(AuthError, _auth_error)

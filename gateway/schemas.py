@@ -37,6 +37,7 @@ class CaseStatusName(StrEnum):
     NO_EVIDENCE = "no_evidence"
     CLOSED = "closed"
     FAILED = "failed"
+    DISMISSED = "dismissed"
 
     def to_proto(self) -> decision_pb2.CaseStatus:
         return decision_pb2.CaseStatus.Value(f"CASE_STATUS_{self.name}")
@@ -183,14 +184,13 @@ class MatchIn(_Strict):
 
 class ActionIn(_Strict):
     type: ActionName
-    actor: str = Field(description="Reviewer id of who acted.")
     reason: str = Field(description="Why, naming the policy for removals.")
 
-    def to_proto(self, case_id: str) -> decision_pb2.RecordActionRequest:
+    def to_proto(self, case_id: str, actor: str) -> decision_pb2.RecordActionRequest:
         return decision_pb2.RecordActionRequest(
             case_id=case_id,
             type=decision_pb2.ActionType.Value(f"ACTION_TYPE_{self.type.upper()}"),
-            actor=self.actor,
+            actor=actor,
             reason=self.reason,
         )
 
@@ -258,3 +258,75 @@ class ReadinessOut(BaseModel):
     services: dict[str, str] = Field(
         description="grpc.health.v1 status of each service, or the error reaching it."
     )
+
+
+class RulesIn(_Strict):
+    document: str = Field(description="The rule set in YAML or JSON (see README: Rules).")
+    reason: str = Field(description="Why the rules change; kept in the audit log.")
+
+    def to_proto(self, actor: str) -> decision_pb2.PutRulesRequest:
+        return decision_pb2.PutRulesRequest(document=self.document, actor=actor, reason=self.reason)
+
+
+class DryRunIn(_Strict):
+    document: str = Field(description="The proposed rule set in YAML or JSON.")
+    days: int = Field(7, ge=1, le=365, description="Decide again the cases of this many days.")
+    limit: int = Field(100, ge=1, le=1000, description="List at most this many changes.")
+
+    def to_proto(self) -> decision_pb2.DryRunRulesRequest:
+        return decision_pb2.DryRunRulesRequest(
+            document=self.document, days=self.days, limit=self.limit
+        )
+
+
+QueueName = Literal["general", "protected"]
+
+
+class ClaimIn(_Strict):
+    lease_seconds: int = Field(900, ge=1, le=14400, description="How long the claim holds.")
+
+
+class ReviewerIn(_Strict):
+    languages: list[str] = Field([], description="Languages read (e.g. en); empty: any.")
+    categories: list[str] = Field([], description="Term categories judged; empty: any.")
+    protected_queue: bool = Field(False, description="Works the protected accounts' queue.")
+    reason: str = Field(description="Why; kept in the audit log.")
+
+    def to_proto(self, reviewer_id: str, actor: str) -> decision_pb2.PutReviewerRequest:
+        return decision_pb2.PutReviewerRequest(
+            reviewer=decision_pb2.Reviewer(
+                reviewer_id=reviewer_id,
+                languages=self.languages,
+                categories=self.categories,
+                protected_queue=self.protected_queue,
+            ),
+            actor=actor,
+            reason=self.reason,
+        )
+
+
+class AccountIn(_Strict):
+    flags: list[str] = Field([], description="Operator flags rules can use.")
+    protected: bool = Field(False, description="Route its cases to the protected queue.")
+    reason: str = Field(description="Why; kept in the audit log.")
+
+    def to_proto(self, account_id: str, actor: str) -> decision_pb2.PutAccountRequest:
+        return decision_pb2.PutAccountRequest(
+            account=decision_pb2.Account(
+                account_id=account_id, flags=self.flags, protected=self.protected
+            ),
+            actor=actor,
+            reason=self.reason,
+        )
+
+
+AppealStatusName = Literal["open", "upheld", "rejected"]
+
+
+class AppealIn(_Strict):
+    statement: str = Field(description="Why the decision is wrong.")
+
+
+class AppealDecisionIn(_Strict):
+    uphold: bool = Field(description="True reverses the action.")
+    reason: str = Field(description="The answer the account gets.")

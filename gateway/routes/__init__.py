@@ -6,11 +6,22 @@ from __future__ import annotations
 
 from google.protobuf.descriptor import Descriptor
 
-from . import cases, health, lists, similarity
+from . import appeals, cases, health, lists, review, rules, similarity
 
-ROUTERS = [cases.router, lists.router, similarity.router, health.router]
+ROUTERS = [
+    cases.router,
+    review.router,
+    appeals.router,
+    rules.router,
+    lists.router,
+    similarity.router,
+    health.router,
+]
 PROTO_SCHEMAS: list[Descriptor] = [
     *cases.PROTO_SCHEMAS,
+    *review.PROTO_SCHEMAS,
+    *appeals.PROTO_SCHEMAS,
+    *rules.PROTO_SCHEMAS,
     *lists.PROTO_SCHEMAS,
     *similarity.PROTO_SCHEMAS,
 ]

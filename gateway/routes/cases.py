@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request, Response
 from modmesh.decision.v1 import decision_pb2
 from modmesh.runtime.tracing import annotate
 
+from ..auth import Moderator, Role, roles
 from ..openapi import proto_response
 from ..schemas import ActionIn, CaseStatusName, MediaForm
 from .common import (
@@ -34,6 +35,7 @@ PROTO_SCHEMAS = [
 
 @router.post(
     "/v1/media",
+    dependencies=roles(Role.SERVICE),
     response_model=None,
     tags=["media"],
     status_code=202,
@@ -59,6 +61,7 @@ async def submit_media(
 
 @router.get(
     "/v1/cases/{case_id}",
+    dependencies=roles(Role.MODERATOR, Role.AUDITOR, Role.SERVICE),
     response_model=None,
     tags=["cases"],
     summary="One case with all its evidence",
@@ -73,6 +76,7 @@ async def get_case(case_id: str, services: Services) -> dict[str, Any]:
 
 @router.get(
     "/v1/cases",
+    dependencies=roles(Role.MODERATOR, Role.AUDITOR),
     response_model=None,
     tags=["cases"],
     summary="List cases; status=open is the review queue, most urgent first",
@@ -95,11 +99,13 @@ async def list_cases(
     "/v1/cases/{case_id}/actions",
     response_model=None,
     tags=["cases"],
-    summary="Record a reviewer's decision on a case",
+    summary="Record the calling reviewer's decision on a case they claimed",
     responses={200: proto_response(decision_pb2.Case.DESCRIPTOR), **ERRORS, **CONFLICT},
 )
-async def record_action(case_id: str, action: ActionIn, services: Services) -> dict[str, Any]:
+async def record_action(
+    case_id: str, action: ActionIn, services: Services, reviewer: Moderator
+) -> dict[str, Any]:
     reply = await services.decision.RecordAction(
-        action.to_proto(case_id), timeout=RPC_TIMEOUT_SECONDS
+        action.to_proto(case_id, reviewer.subject), timeout=RPC_TIMEOUT_SECONDS
     )
     return to_json(reply.case)

@@ -5,19 +5,26 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
+from ..auth import PUBLIC
 from ..schemas import ReadinessOut
 from .common import Services
 
 router = APIRouter()
 
 
-@router.get("/healthz", tags=["health"], summary="Liveness: the gateway process runs")
+@router.get(
+    "/healthz",
+    dependencies=[PUBLIC],
+    tags=["health"],
+    summary="Liveness: the gateway process runs",
+)
 async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
 @router.get(
     "/readyz",
+    dependencies=[PUBLIC],
     tags=["health"],
     summary="Readiness: every service reports SERVING",
     response_model=ReadinessOut,

@@ -14,6 +14,7 @@ from modmesh.termmatch import bulk
 from modmesh.termmatch.convert import draft_to_pb, term_from_pb
 from modmesh.termmatch.v1 import termmatch_pb2
 
+from ..auth import Role, roles
 from ..openapi import proto_response
 from ..schemas import AddTermsIn, CreateListIn, MatchIn, TermIn, UpdateListIn
 from .common import CONFLICT, ERRORS, RPC_TIMEOUT_SECONDS, Services, to_json
@@ -35,6 +36,7 @@ Format = Annotated[Literal["csv", "jsonl"], Query(description="csv (with a heade
 
 @router.get(
     "/v1/lists",
+    dependencies=roles(Role.POLICY_ADMIN, Role.MODERATOR, Role.AUDITOR),
     response_model=None,
     tags=["term lists"],
     summary="Every term list, without its terms",
@@ -49,6 +51,7 @@ async def list_lists(services: Services) -> dict[str, Any]:
 
 @router.post(
     "/v1/lists",
+    dependencies=roles(Role.POLICY_ADMIN),
     response_model=None,
     tags=["term lists"],
     status_code=201,
@@ -63,6 +66,7 @@ async def create_list(body: CreateListIn, response: Response, services: Services
 
 @router.get(
     "/v1/lists/{list_id}",
+    dependencies=roles(Role.POLICY_ADMIN, Role.MODERATOR, Role.AUDITOR),
     response_model=None,
     tags=["term lists"],
     summary="A term list with its terms, at its current or an earlier version",
@@ -84,6 +88,7 @@ async def get_list(
 
 @router.post(
     "/v1/lists/{list_id}/terms",
+    dependencies=roles(Role.POLICY_ADMIN),
     response_model=None,
     tags=["term lists"],
     summary="Add terms; the list gets a new version",
@@ -101,6 +106,7 @@ async def add_terms(list_id: str, body: AddTermsIn, services: Services) -> dict[
 
 @router.delete(
     "/v1/lists/{list_id}/terms/{term_id}",
+    dependencies=roles(Role.POLICY_ADMIN),
     response_model=None,
     tags=["term lists"],
     summary="Remove a term; the list gets a new version",
@@ -116,6 +122,7 @@ async def remove_term(list_id: str, term_id: str, services: Services) -> dict[st
 
 @router.post(
     "/v1/match",
+    dependencies=roles(Role.POLICY_ADMIN, Role.MODERATOR, Role.SERVICE),
     response_model=None,
     tags=["term lists"],
     summary="Find the listed terms in a text, to try lists out",
@@ -128,6 +135,7 @@ async def match(body: MatchIn, services: Services) -> dict[str, Any]:
 
 @router.put(
     "/v1/lists/{list_id}",
+    dependencies=roles(Role.POLICY_ADMIN),
     response_model=None,
     tags=["term lists"],
     summary="Replace a list's name, description, flags, exceptions and window (new version)",
@@ -140,6 +148,7 @@ async def update_list(list_id: str, body: UpdateListIn, services: Services) -> d
 
 @router.put(
     "/v1/lists/{list_id}/terms/{term_id}",
+    dependencies=roles(Role.POLICY_ADMIN),
     response_model=None,
     tags=["term lists"],
     summary="Replace a term; it keeps its place and the list gets a new version",
@@ -159,6 +168,7 @@ async def update_term(
 
 @router.post(
     "/v1/lists/{list_id}/import",
+    dependencies=roles(Role.POLICY_ADMIN),
     response_model=None,
     tags=["term lists"],
     summary="Import terms from a CSV or JSON Lines body, all or nothing (new version)",
@@ -206,6 +216,7 @@ def _rows(text: str, fmt: str) -> list[termmatch_pb2.ImportRow]:
 
 @router.get(
     "/v1/lists/{list_id}/export",
+    dependencies=roles(Role.POLICY_ADMIN, Role.AUDITOR),
     response_model=None,
     tags=["term lists"],
     summary="A list's terms as CSV or JSON Lines, streamed",

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 
 from modmesh.similarity.v1 import similarity_pb2
 
+from ..auth import Role, roles
 from ..openapi import proto_response
 from ..schemas import SimilarityItemForm, SimilaritySearchForm
 from .common import (
@@ -30,6 +31,7 @@ PROTO_SCHEMAS = [
 
 @router.post(
     "/v1/similarity/items",
+    dependencies=roles(Role.POLICY_ADMIN),
     response_model=None,
     tags=["similarity"],
     status_code=201,
@@ -54,6 +56,7 @@ async def add_similarity_item(request: Request, services: Services, store: Blobs
 
 @router.post(
     "/v1/similarity/search",
+    dependencies=roles(Role.POLICY_ADMIN, Role.MODERATOR, Role.SERVICE),
     response_model=None,
     tags=["similarity"],
     summary="Find known items that the uploaded media is a near-duplicate of",

@@ -4,6 +4,9 @@
     modmesh moderate FILE [--json] upload FILE through a running mesh and print its case
     modmesh demo                   start a mesh, moderate the bundled sample clip, stop
     modmesh lists import|export    term lists in bulk (CSV, JSON Lines)
+    modmesh rules …                check, publish, show and dry-run rule sets
+    modmesh audit verify           check the audit log's hash chain
+    modmesh backfill --list L …    match stored transcripts of past content with a list again
 
 Settings come from MODMESH_* environment variables (see README); every default runs
 on one machine with its data under ./.modmesh.
@@ -20,7 +23,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from modmesh.cli import lists
+from modmesh.cli import audit, backfill, lists, rules
+from modmesh.cli.credentials import api_key
 from modmesh.cli.mesh import GATEWAY, SERVICES, Mesh, MeshError
 from modmesh.cli.moderate import ModerationError, moderate, render_case
 from modmesh.cli.seed import seed_samples
@@ -96,6 +100,7 @@ def cmd_moderate(args: argparse.Namespace) -> int:
         content_id=args.content_id,
         timeout=args.timeout,
         progress=not args.quiet,
+        api_key=api_key(settings),
     )
     _print_case(case, args.json)
     return 0
@@ -107,7 +112,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     try:
         print(f"moderating the sample clip {CLIP.name}…", file=sys.stderr)
         case = moderate(
-            f"http://{settings.gateway_addr}", CLIP, account_id="demo-account", timeout=args.timeout
+            f"http://{settings.gateway_addr}",
+            CLIP,
+            account_id="demo-account",
+            timeout=args.timeout,
+            api_key=api_key(settings),
         )
         _print_case(case, args.json)
     finally:
@@ -149,7 +158,11 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--json", action="store_true", help="print the case as JSON")
     demo.add_argument("--timeout", type=float, default=600.0, help="seconds to wait for a case")
     demo.set_defaults(run=cmd_demo)
+
     lists.register(commands)
+    rules.register(commands)
+    audit.register(commands)
+    backfill.register(commands)
     return parser
 
 

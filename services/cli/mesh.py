@@ -16,6 +16,7 @@ import grpc
 import httpx
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from modmesh.cli.credentials import local_api_keys
 from modmesh.runtime.settings import Settings
 
 #: Started in this order; transcription comes first because its model loads slowest.
@@ -47,7 +48,11 @@ class Mesh:
     def start(self, timeout: float = 300.0) -> None:
         """Starts every process and returns once all report ready."""
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        env = {**os.environ, **self.settings.to_env()}
+        env = {
+            **os.environ,
+            **self.settings.to_env(),
+            "MODMESH_API_KEYS": local_api_keys(self.settings),
+        }
         for name in (*SERVICES, GATEWAY):
             with (self.log_dir / f"{name}.log").open("ab") as log:
                 # A session of its own: Ctrl-C reaches only this supervisor, which then

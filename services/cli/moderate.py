@@ -34,10 +34,11 @@ def moderate(
     content_id: str | None = None,
     timeout: float = 600.0,
     progress: bool = True,
+    api_key: str = "",
 ) -> dict[str, Any]:
     """Submits `path` and returns the finished case as the gateway's JSON."""
     try:
-        return _moderate(gateway_url, path, account_id, content_id, timeout, progress)
+        return _moderate(gateway_url, path, account_id, content_id, timeout, progress, api_key)
     except httpx.TransportError as error:
         raise ModerationError(
             f"cannot reach the gateway at {gateway_url} ({error}); is the mesh running? "
@@ -52,11 +53,21 @@ def _moderate(
     content_id: str | None,
     timeout: float,
     progress: bool,
+    api_key: str,
 ) -> dict[str, Any]:
     mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     form = {"account_id": account_id, "content_id": content_id or path.name}
-    with httpx.Client(base_url=gateway_url, timeout=60) as client, path.open("rb") as media:
+    headers = {"X-API-Key": api_key} if api_key else {}
+    with (
+        httpx.Client(base_url=gateway_url, timeout=60, headers=headers) as client,
+        path.open("rb") as media,
+    ):
         response = client.post("/v1/media", data=form, files={"file": (path.name, media, mime)})
+        if response.status_code in (401, 403):
+            raise ModerationError(
+                f"the gateway refused the credential ({response.status_code}): "
+                f"{_error_text(response)}; set MODMESH_API_KEY to a key with the service role"
+            )
         if response.status_code != 202:
             raise ModerationError(
                 f"upload refused ({response.status_code}): " + _error_text(response)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
@@ -10,6 +11,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from modmesh.common.evidence import Severity, TimeRange, Word
 from modmesh.common.v1 import evidence_pb2
 from modmesh.decision import domain
+from modmesh.decision.storage import PublishedRuleSet
 from modmesh.decision.v1 import decision_pb2
 from modmesh.runtime.blobs import Blob
 from modmesh.runtime.errors import InvalidArgument
@@ -20,6 +22,7 @@ _STATUS_TO_PB = {
     domain.CaseStatus.NO_EVIDENCE: decision_pb2.CASE_STATUS_NO_EVIDENCE,
     domain.CaseStatus.CLOSED: decision_pb2.CASE_STATUS_CLOSED,
     domain.CaseStatus.FAILED: decision_pb2.CASE_STATUS_FAILED,
+    domain.CaseStatus.DISMISSED: decision_pb2.CASE_STATUS_DISMISSED,
 }
 _STATUS_FROM_PB = {number: status for status, number in _STATUS_TO_PB.items()}
 
@@ -46,6 +49,13 @@ _ACTION_TO_PB = {
     domain.ActionType.ESCALATE: decision_pb2.ACTION_TYPE_ESCALATE,
 }
 _ACTION_FROM_PB = {number: action for action, number in _ACTION_TO_PB.items()}
+
+_DELIVERY_TO_PB = {
+    None: decision_pb2.DELIVERY_STATUS_UNSPECIFIED,
+    domain.DeliveryStatus.PENDING: decision_pb2.DELIVERY_STATUS_PENDING,
+    domain.DeliveryStatus.DELIVERED: decision_pb2.DELIVERY_STATUS_DELIVERED,
+    domain.DeliveryStatus.DEAD: decision_pb2.DELIVERY_STATUS_DEAD,
+}
 
 
 def status_from_pb(number: decision_pb2.CaseStatus) -> domain.CaseStatus | None:
@@ -152,7 +162,7 @@ def case_to_pb(case: domain.Case) -> decision_pb2.Case:
     message = decision_pb2.Case(
         case_id=case.case_id,
         status=status_to_pb(case.status),
-        priority=_PRIORITY_TO_PB[case.priority],
+        priority=priority_to_pb(case.priority),
         media=media_ref(case.media),
         source=decision_pb2.Source(
             account_id=case.source.account_id,
@@ -170,13 +180,21 @@ def case_to_pb(case: domain.Case) -> decision_pb2.Case:
                 actor=a.actor,
                 reason=a.reason,
                 created_at=timestamp(a.created_at),
+                delivery_status=_DELIVERY_TO_PB[a.delivery],
             )
             for a in case.actions
         ],
+        appeals=[appeal_to_pb(appeal) for appeal in case.appeals],
     )
     if case.rule is not None:
-        message.rule.CopyFrom(
-            decision_pb2.RuleRef(rule_id=case.rule.rule_id, version=case.rule.version)
+        message.rule.CopyFrom(rule_ref_to_pb(case.rule))
+    if case.due_at is not None:
+        message.due_at.CopyFrom(timestamp(case.due_at))
+    if case.lease is not None:
+        message.lease.CopyFrom(
+            decision_pb2.Lease(
+                holder=case.lease.holder, expires_at=timestamp(case.lease.expires_at)
+            )
         )
     evidence = case.evidence
     if evidence is not None:
@@ -186,6 +204,96 @@ def case_to_pb(case: domain.Case) -> decision_pb2.Case:
         message.similarity_matches.extend(
             _similarity_match_to_pb(m) for m in evidence.similarity_matches
         )
+    return message
+
+
+_APPEAL_TO_PB = {
+    domain.AppealStatus.OPEN: decision_pb2.APPEAL_STATUS_OPEN,
+    domain.AppealStatus.UPHELD: decision_pb2.APPEAL_STATUS_UPHELD,
+    domain.AppealStatus.REJECTED: decision_pb2.APPEAL_STATUS_REJECTED,
+}
+_APPEAL_FROM_PB = {number: status for status, number in _APPEAL_TO_PB.items()}
+
+
+def appeal_status_from_pb(number: decision_pb2.AppealStatus) -> domain.AppealStatus | None:
+    if number == decision_pb2.APPEAL_STATUS_UNSPECIFIED:
+        return None
+    if number not in _APPEAL_FROM_PB:
+        raise InvalidArgument(f"status {number} is not a known appeal status", field="status")
+    return _APPEAL_FROM_PB[number]
+
+
+def appeal_to_pb(appeal: domain.Appeal) -> decision_pb2.Appeal:
+    message = decision_pb2.Appeal(
+        appeal_id=appeal.appeal_id,
+        case_id=appeal.case_id,
+        action_id=appeal.action_id,
+        appellant=appeal.appellant,
+        statement=appeal.statement,
+        status=_APPEAL_TO_PB[appeal.status],
+        reviewer=appeal.reviewer,
+        decision_reason=appeal.decision_reason,
+        created_at=timestamp(appeal.created_at),
+    )
+    if appeal.decided_at is not None:
+        message.decided_at.CopyFrom(timestamp(appeal.decided_at))
+    return message
+
+
+def queue_from_pb(number: decision_pb2.Queue) -> domain.Queue:
+    if number == decision_pb2.QUEUE_PROTECTED:
+        return domain.Queue.PROTECTED
+    if number in (decision_pb2.QUEUE_UNSPECIFIED, decision_pb2.QUEUE_GENERAL):
+        return domain.Queue.GENERAL
+    raise InvalidArgument(f"queue {number} is not a known queue", field="queue")
+
+
+def reviewer_from_pb(reviewer: decision_pb2.Reviewer) -> domain.Reviewer:
+    return domain.Reviewer(
+        reviewer.reviewer_id,
+        frozenset(reviewer.languages),
+        frozenset(reviewer.categories),
+        reviewer.protected_queue,
+    )
+
+
+def reviewer_to_pb(reviewer: domain.Reviewer) -> decision_pb2.Reviewer:
+    return decision_pb2.Reviewer(
+        reviewer_id=reviewer.reviewer_id,
+        languages=sorted(reviewer.languages),
+        categories=sorted(reviewer.categories),
+        protected_queue=reviewer.protected_queue,
+    )
+
+
+def account_from_pb(account: decision_pb2.Account) -> domain.Account:
+    return domain.Account(account.account_id, frozenset(account.flags), account.protected)
+
+
+def account_to_pb(account: domain.Account) -> decision_pb2.Account:
+    return decision_pb2.Account(
+        account_id=account.account_id, flags=sorted(account.flags), protected=account.protected
+    )
+
+
+def priority_to_pb(priority: domain.Priority | None) -> decision_pb2.Priority:
+    return _PRIORITY_TO_PB[priority]
+
+
+def rule_ref_to_pb(rule: domain.RuleRef) -> decision_pb2.RuleRef:
+    return decision_pb2.RuleRef(rule_id=rule.rule_id, version=rule.version)
+
+
+def rule_set_to_pb(published: PublishedRuleSet) -> decision_pb2.RuleSet:
+    message = decision_pb2.RuleSet(
+        version=published.rule_set.version,
+        source=published.source,
+        document_json=json.dumps(published.rule_set.document, sort_keys=True),
+        actor=published.actor,
+        reason=published.reason,
+    )
+    if published.created_at is not None:
+        message.created_at.CopyFrom(timestamp(published.created_at))
     return message
 
 

@@ -28,6 +28,8 @@ class CaseStatus(enum.Enum):
     PROCESSING = "PROCESSING"
     OPEN = "OPEN"
     NO_EVIDENCE = "NO_EVIDENCE"
+    #: There was evidence, but the operator's rules ignore it (or no rule applies).
+    DISMISSED = "DISMISSED"
     CLOSED = "CLOSED"
     FAILED = "FAILED"
 
@@ -79,18 +81,28 @@ class SimilarityMatch:
 
 
 @dataclass(frozen=True)
+class ModelScore:
+    """A classifier's score for the media, in [0, 1]; rules may use it, none needs it."""
+
+    model: str
+    score: float
+
+
+@dataclass(frozen=True)
 class Evidence:
     """Everything the engines said about one item."""
 
     transcript: Transcript | None = None
     term_hits: tuple[TermHit, ...] = ()
     similarity_matches: tuple[SimilarityMatch, ...] = ()
+    model_scores: tuple[ModelScore, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
             "transcript": None if self.transcript is None else _transcript_json(self.transcript),
             "term_hits": [_term_hit_json(hit) for hit in self.term_hits],
             "similarity_matches": [_match_json(match) for match in self.similarity_matches],
+            "model_scores": [[s.model, s.score] for s in self.model_scores],
         }
 
     @classmethod
@@ -101,6 +113,9 @@ class Evidence:
             term_hits=tuple(_term_hit_from(hit) for hit in data.get("term_hits", [])),
             similarity_matches=tuple(
                 _match_from(match) for match in data.get("similarity_matches", [])
+            ),
+            model_scores=tuple(
+                ModelScore(str(m), float(s)) for m, s in data.get("model_scores", [])
             ),
         )
 
@@ -128,6 +143,15 @@ class Source:
     capture_time: datetime
 
 
+class DeliveryStatus(enum.Enum):
+    """Where an action stands with the platform that carries it out (through an adapter)."""
+
+    PENDING = "PENDING"
+    DELIVERED = "DELIVERED"
+    #: Every attempt failed; an operator must look (the dead-letter queue).
+    DEAD = "DEAD"
+
+
 @dataclass(frozen=True)
 class Action:
     action_id: str
@@ -135,6 +159,66 @@ class Action:
     actor: str
     reason: str
     created_at: datetime
+    #: None for decisions that need nothing done outside (no violation, escalation).
+    delivery: DeliveryStatus | None = None
+
+
+class AppealStatus(enum.Enum):
+    OPEN = "OPEN"
+    #: The action was wrong and is reversed.
+    UPHELD = "UPHELD"
+    #: The action stands.
+    REJECTED = "REJECTED"
+
+
+@dataclass(frozen=True)
+class Appeal:
+    appeal_id: str
+    case_id: str
+    action_id: str
+    #: The affected account.
+    appellant: str
+    statement: str
+    status: AppealStatus
+    created_at: datetime
+    #: The reviewer who decided it (never the one who took the action) and why.
+    reviewer: str = ""
+    decision_reason: str = ""
+    decided_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Lease:
+    """A reviewer's exclusive hold on a case until `expires_at`."""
+
+    holder: str
+    expires_at: datetime
+
+
+class Queue(enum.Enum):
+    GENERAL = "GENERAL"
+    #: Cases of protected accounts, seen only by reviewers cleared for them.
+    PROTECTED = "PROTECTED"
+
+
+@dataclass(frozen=True)
+class Reviewer:
+    reviewer_id: str
+    #: Transcript languages the reviewer reads; empty means any.
+    languages: frozenset[str] = frozenset()
+    #: Term categories the reviewer judges; empty means any.
+    categories: frozenset[str] = frozenset()
+    #: Whether the reviewer works the protected accounts' queue.
+    protected_queue: bool = False
+
+
+@dataclass(frozen=True)
+class Account:
+    account_id: str
+    #: Operator flags rules can use (e.g. "repeat-offender").
+    flags: frozenset[str] = frozenset()
+    #: Cases of a protected account go only to the protected queue.
+    protected: bool = False
 
 
 @dataclass(frozen=True)
@@ -151,6 +235,12 @@ class Case:
     created_at: datetime
     updated_at: datetime
     actions: tuple[Action, ...] = field(default=())
+    #: When a queued case should have been reviewed, by its rule's SLA.
+    due_at: datetime | None = None
+    lease: Lease | None = None
+    appeals: tuple[Appeal, ...] = ()
+    #: For a case a retroactive scan found: the case of the same item it was found in.
+    retro_of: str | None = None
 
 
 def _range_json(time_range: TimeRange) -> list[float]:

@@ -1,5 +1,5 @@
-"""The orchestrator: gathers evidence for a case from the engines, applies the rule and
-records the outcome.
+"""The orchestrator: gathers evidence for a case from the engines, applies the rules in
+force and records the outcome.
 
 Transcription and similarity search run in parallel; term matching then runs on the
 transcript's words as the lists stood at the content's capture time. Whatever happens,
@@ -10,7 +10,7 @@ case interrupted by a shutdown is still PROCESSING and is resumed at the next st
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Protocol, TypeVar
 
@@ -20,11 +20,19 @@ from opentelemetry import trace
 
 from modmesh.common.evidence import Word
 from modmesh.decision import convert
-from modmesh.decision.domain import Case, Evidence, SimilarityMatch, TermHit, Transcript
-from modmesh.decision.rules import apply_default_rule
+from modmesh.decision.domain import (
+    Case,
+    Evidence,
+    Outcome,
+    SimilarityMatch,
+    TermHit,
+    Transcript,
+)
+from modmesh.decision.rules import Facts
 from modmesh.decision.storage import CaseStore
 from modmesh.runtime.blobs import Blob
 from modmesh.runtime.clients import connect
+from modmesh.runtime.errors import NotFound
 from modmesh.runtime.settings import Settings
 from modmesh.runtime.tracing import annotate
 from modmesh.similarity.v1 import similarity_pb2, similarity_pb2_grpc
@@ -92,13 +100,27 @@ class GrpcEngines:
         )
         return [convert.similarity_match_from_pb(match) for match in reply.matches]
 
-    async def match(self, words: Sequence[Word], capture_time: datetime) -> list[TermHit]:
+    async def match(
+        self, words: Sequence[Word], capture_time: datetime, list_ids: Sequence[str] = ()
+    ) -> list[TermHit]:
         request = termmatch_pb2.MatchRequest(
             words=termmatch_pb2.WordSequence(words=convert.words_to_pb(words)),
+            list_ids=list(list_ids),
             capture_time=convert.timestamp(capture_time),
         )
         reply = await _call("termmatch", self._termmatch.Match(request, timeout=self._timeout))
         return [convert.term_hit_from_pb(hit) for hit in reply.hits]
+
+    async def check_list(self, list_id: str) -> None:
+        """Raises NotFound when termmatch has no such list, EngineError when it fails."""
+        try:
+            await self._termmatch.GetList(
+                termmatch_pb2.GetListRequest(list_id=list_id), timeout=self._timeout
+            )
+        except grpc.aio.AioRpcError as error:
+            if error.code() == grpc.StatusCode.NOT_FOUND:
+                raise NotFound(f"termmatch has no list {list_id!r}", field="list_id") from None
+            raise EngineError(f"termmatch failed: {error.code().name}: {error.details()}") from None
 
     async def close(self) -> None:
         for channel in self._channels.values():
@@ -136,9 +158,13 @@ async def gather_evidence(engines: Engines, case: Case) -> Evidence:
 class Pipeline:
     """Runs each case's analysis as a background task and records what it found."""
 
-    def __init__(self, store: CaseStore, engines: Engines) -> None:
+    def __init__(
+        self, store: CaseStore, engines: Engines, on_action: Callable[[], None] = lambda: None
+    ) -> None:
         self._store = store
         self._engines = engines
+        #: Called when a rule acted by itself, so its delivery goes out at once.
+        self._on_action = on_action
         self._slots = asyncio.Semaphore(MAX_CONCURRENT_ANALYSES)
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -181,14 +207,23 @@ class Pipeline:
                     "internal error in the decision service; its log has the details",
                 )
                 return
-            outcome = apply_default_rule(evidence)
-            await asyncio.to_thread(self._store.record_outcome, case_id, evidence, outcome)
+            outcome = await asyncio.to_thread(self._decide, case, evidence)
             log.info(
                 "case analysed",
                 case_id=case_id,
                 status=outcome.status.value,
                 priority=None if outcome.priority is None else outcome.priority.name,
             )
+
+    def _decide(self, case: Case, evidence: Evidence) -> Outcome:
+        """Applies the rules in force now and records what they decided."""
+        rules = self._store.active_rules().rule_set
+        facts = Facts(evidence, self._store.account_flags(case.source.account_id))
+        decision = rules.decide(facts)
+        self._store.record_outcome(case.case_id, evidence, decision)
+        if decision.auto_action is not None:
+            self._on_action()
+        return decision.outcome
 
     async def close(self) -> None:
         """Stops analyses in flight; their cases stay PROCESSING and resume at next start."""

@@ -56,6 +56,23 @@ class Settings:
     frame_sample_fps: float = 1.0
     #: Seconds decision waits for one engine call before failing the case.
     engine_timeout_seconds: float = 300.0
+    #: How decision carries out actions: "log" (write them to its log), "webhook" (POST
+    #: them, HMAC-signed, to action_webhook_url) or "dry-run" (log what would be sent).
+    action_adapter: str = "log"
+    action_webhook_url: str = ""
+    #: Key of the webhook's HMAC-SHA256 signature; never logged.
+    action_webhook_secret: str = ""
+    action_webhook_timeout_seconds: float = 10.0
+    #: Attempts per delivery before it goes to the dead-letter queue, and the first
+    #: retry delay (doubled after each failure).
+    action_max_attempts: int = 6
+    action_retry_seconds: float = 5.0
+    #: The gateway's API keys: "subject:role+role:key" entries separated by commas
+    #: (roles: moderator, policy-admin, auditor, appellant, service). Never logged.
+    #: `modmesh up` makes a local key when this is empty (see README).
+    api_keys: str = ""
+    #: HS256 key of JWT bearer tokens (claims: sub, roles, exp); empty: no JWTs.
+    jwt_secret: str = ""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

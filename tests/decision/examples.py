@@ -75,3 +75,20 @@ def media(n: int = 1) -> Blob:
 
 def source(account_id: str = "account-1", content_id: str = "content-1") -> Source:
     return Source(account_id, content_id, CAPTURED)
+
+
+def opened_case(database_url: str, n: int, account_id: str = "account-1") -> str:
+    """An analysed, open case written straight into a decision database, as the pipeline
+    would write it: for tests of review that run without the engines."""
+    from modmesh.decision.domain import Evidence
+    from modmesh.decision.rules import DEFAULT_RULE_SET, Facts
+    from modmesh.decision.storage import CaseStore
+
+    store = CaseStore(database_url)
+    try:
+        case, _ = store.submit(media(n), source(account_id, f"content-{n}"))
+        evidence = Evidence(transcript=transcript(), term_hits=(term_hit(),))
+        store.record_outcome(case.case_id, evidence, DEFAULT_RULE_SET.decide(Facts(evidence)))
+    finally:
+        store.close()
+    return case.case_id

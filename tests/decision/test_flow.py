@@ -93,6 +93,18 @@ def test_a_copy_of_a_known_scam_clip_is_queued_with_its_evidence_and_closed_by_a
         assert '"free gift card" from list sample-scams v1' in case.statement_of_reasons
         assert f"item {KNOWN_ITEM}" in case.statement_of_reasons
 
+        decision.PutReviewer(
+            decision_pb2.PutReviewerRequest(
+                reviewer=decision_pb2.Reviewer(reviewer_id="reviewer-1", languages=["en"]),
+                actor="admin-1",
+                reason="onboarding",
+            )
+        )
+        queue = decision.ListQueue(decision_pb2.ListQueueRequest(reviewer_id="reviewer-1"))
+        assert case.case_id in [c.case_id for c in queue.cases]
+        decision.ClaimCase(
+            decision_pb2.ClaimCaseRequest(case_id=case.case_id, reviewer_id="reviewer-1")
+        )
         closed = decision.RecordAction(
             decision_pb2.RecordActionRequest(
                 case_id=case.case_id,

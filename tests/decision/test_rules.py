@@ -1,11 +1,35 @@
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from modmesh.common.evidence import Severity
-from modmesh.decision.domain import CaseStatus, Evidence, Priority
-from modmesh.decision.rules import DEFAULT_RULE, apply_default_rule
+from modmesh.decision.domain import (
+    ActionType,
+    CaseStatus,
+    Evidence,
+    ModelScore,
+    Outcome,
+    Priority,
+    RuleRef,
+)
+from modmesh.decision.rules import (
+    DEFAULT_DOCUMENT,
+    DEFAULT_RULE,
+    DEFAULT_RULE_SET,
+    Facts,
+    RuleSet,
+    RuleSetInvalid,
+    dry_run,
+    load_document,
+    parse_rule_set,
+)
 from tests.decision.examples import similarity_match, term_hit, transcript
+
+
+def apply_default_rule(evidence: Evidence) -> Outcome:
+    return DEFAULT_RULE_SET.decide(Facts(evidence)).outcome
 
 
 @pytest.mark.parametrize(
@@ -75,9 +99,10 @@ def test_no_evidence_leaves_nothing_queued_and_says_so() -> None:
 
     assert outcome.status is CaseStatus.NO_EVIDENCE
     assert outcome.priority is None
-    assert outcome.rule == DEFAULT_RULE
+    # No rule applied: the case names the rule set's version and no rule.
+    assert outcome.rule == RuleRef("", DEFAULT_RULE.version)
     assert "no evidence found" in outcome.statement
-    assert "default-any-evidence version 1" in outcome.statement
+    assert "Rule set version 1" in outcome.statement
 
 
 def test_language_is_mentioned_for_routing_but_is_never_evidence() -> None:
@@ -86,3 +111,263 @@ def test_language_is_mentioned_for_routing_but_is_never_evidence() -> None:
     assert outcome.status is CaseStatus.NO_EVIDENCE
     assert "transcript language: fr (0.98), for reviewer routing" in outcome.statement.lower()
     assert "never evidence" in outcome.statement
+
+
+# ------------------------------------------------------------------ operator rule sets
+
+SCAM_RULES = """
+description: Scams by severity; copies of known scams removed at once.
+rules:
+  - id: known-scam-copies
+    when:
+      all:
+        - similarity: {banks: [sample-known-scams], min_match_percent: 90}
+    then:
+      auto_action: {action: remove_content, policy: "scam policy 4.2"}
+  - id: critical-scam-terms
+    when:
+      all:
+        - term_hits: {lists: [sample-scams], categories: [scam], min_severity: critical}
+    then:
+      queue: {priority: urgent, sla_hours: 2}
+  - id: repeated-spam
+    when:
+      all:
+        - term_hits: {categories: [spam], min_count: 2}
+        - account_flags: {any_of: [repeat-offender]}
+    then:
+      queue: {priority: medium, sla_hours: 48}
+  - id: toxic-and-listed-in-french
+    when:
+      all:
+        - term_hits: {}
+        - model_score: {model: toxicity, min_score: 0.8}
+        - language: {in: [fr]}
+    then:
+      queue: {priority: high}
+  - id: low-noise
+    when:
+      any:
+        - term_hits: {min_severity: low}
+    then:
+      ignore: {reason: "low-severity hits alone are not worth a reviewer's time"}
+"""
+
+
+def scam_rules(version: int = 2) -> RuleSet:
+    return parse_rule_set(load_document(SCAM_RULES), version)
+
+
+def test_the_first_rule_whose_conditions_hold_decides() -> None:
+    facts = Facts(
+        Evidence(
+            term_hits=(term_hit(severity=Severity.CRITICAL),),
+            similarity_matches=(similarity_match(),),  # 95% of the media
+        )
+    )
+
+    decision = scam_rules().decide(facts)
+
+    assert decision.outcome.rule == RuleRef("known-scam-copies", 2)
+    assert decision.outcome.status is CaseStatus.CLOSED
+    assert decision.auto_action is ActionType.REMOVE_CONTENT
+    assert decision.policy == "scam policy 4.2"
+    assert "applied automatically" in decision.outcome.statement
+
+
+def test_a_queue_rule_sets_priority_and_sla_and_never_acts() -> None:
+    decision = scam_rules().decide(
+        Facts(Evidence(term_hits=(term_hit(severity=Severity.CRITICAL),)))
+    )
+
+    assert decision.outcome.rule.rule_id == "critical-scam-terms"
+    assert (decision.outcome.status, decision.outcome.priority) == (
+        CaseStatus.OPEN,
+        Priority.URGENT,
+    )
+    assert decision.sla_hours == 2 and decision.auto_action is None
+
+
+def test_counts_and_account_flags_must_all_hold() -> None:
+    spam = (
+        term_hit("buy now", Severity.MEDIUM, "spam"),
+        term_hit("act now", Severity.MEDIUM, "spam"),
+    )
+    rules = scam_rules()
+
+    flagged = rules.decide(Facts(Evidence(term_hits=spam), frozenset({"repeat-offender"})))
+    unflagged = rules.decide(Facts(Evidence(term_hits=spam)))
+    once = rules.decide(Facts(Evidence(term_hits=spam[:1]), frozenset({"repeat-offender"})))
+
+    assert flagged.outcome.rule.rule_id == "repeated-spam"
+    assert unflagged.outcome.rule.rule_id == "low-noise"
+    assert once.outcome.rule.rule_id == "low-noise"
+
+
+def test_model_scores_count_only_when_present_and_language_only_refines() -> None:
+    rules = scam_rules()
+    hit = (term_hit(severity=Severity.MEDIUM, category="abuse"),)
+    scored = (ModelScore("toxicity", 0.9),)
+
+    french = rules.decide(
+        Facts(Evidence(transcript=transcript("x", "fr"), term_hits=hit, model_scores=scored))
+    )
+    english = rules.decide(
+        Facts(Evidence(transcript=transcript("x", "en"), term_hits=hit, model_scores=scored))
+    )
+    unscored = rules.decide(Facts(Evidence(transcript=transcript("x", "fr"), term_hits=hit)))
+
+    assert french.outcome.rule.rule_id == "toxic-and-listed-in-french"
+    assert english.outcome.rule.rule_id == "low-noise"
+    assert unscored.outcome.rule.rule_id == "low-noise"
+
+
+def test_an_ignore_rule_dismisses_the_evidence_and_says_why() -> None:
+    decision = scam_rules().decide(Facts(Evidence(term_hits=(term_hit(severity=Severity.LOW),))))
+
+    assert decision.outcome.status is CaseStatus.DISMISSED
+    assert "not worth a reviewer's time" in decision.outcome.statement
+
+
+def test_evidence_no_rule_applies_to_is_dismissed_naming_no_rule() -> None:
+    rules = parse_rule_set(
+        load_document(
+            "rules: [{id: only-critical, when: {all: [{term_hits: {min_severity: critical}}]},"
+            " then: {queue: {}}}]"
+        ),
+        3,
+    )
+
+    decision = rules.decide(Facts(Evidence(term_hits=(term_hit(severity=Severity.LOW),))))
+
+    assert decision.outcome.status is CaseStatus.DISMISSED
+    assert decision.outcome.rule == RuleRef("", 3)
+    assert "no rule applies" in decision.outcome.statement
+
+
+def test_json_documents_are_accepted_too() -> None:
+    document = load_document(json.dumps(DEFAULT_DOCUMENT))
+
+    assert parse_rule_set(document, 2).rules[0].rule_id == "default-any-evidence"
+
+
+def refusal(text: str) -> list[tuple[str, str]]:
+    with pytest.raises(RuleSetInvalid) as caught:
+        parse_rule_set(load_document(text), 2)
+    assert caught.value.code_name == "INVALID_ARGUMENT"
+    return [(v.field, v.description) for v in caught.value.violations]
+
+
+def rule(when: str, then: str = "{queue: {}}", rule_id: str = "r") -> str:
+    return f"rules: [{{id: {rule_id}, when: {when}, then: {then}}}]"
+
+
+@pytest.mark.parametrize(
+    ("document", "field", "problem"),
+    [
+        (
+            "rules: [{id: r, when: {all: [{term_hits: {}}]}, then: {queue: {}}, colour: red}]",
+            "rules[0].colour",
+            "unknown field",
+        ),
+        (
+            rule("{all: [{term_hits: {severity: high}}]}"),
+            "rules[0].when.all[0].term_hits.severity",
+            "unknown field",
+        ),
+        (rule("{all: [{sentiment: {}}]}"), "rules[0].when.all[0].sentiment", "unknown condition"),
+        (
+            rule("{all: [{term_hits: {}}]}", "{queue: {priority: soon}}"),
+            "rules[0].then.queue.priority",
+            "must be one of",
+        ),
+        (rule("{all: [{term_hits: {}}]}", "{delete: {}}"), "rules[0].then", "exactly one outcome"),
+        (rule("{all: []}"), "rules[0].when.all", "unreachable"),
+        (
+            rule("{all: [{term_hits: {lists: []}}]}"),
+            "rules[0].when.all[0].term_hits.lists",
+            "unreachable: an empty list",
+        ),
+        (
+            rule("{all: [{term_hits: {min_count: 0}}]}"),
+            "rules[0].when.all[0].term_hits.min_count",
+            "unreachable",
+        ),
+        (
+            rule("{all: [{similarity: {min_match_percent: 120}}]}"),
+            "rules[0].when.all[0].similarity.min_match_percent",
+            "unreachable",
+        ),
+        (
+            rule("{all: [{model_score: {model: m, min_score: 1.5}}]}"),
+            "rules[0].when.all[0].model_score.min_score",
+            "unreachable",
+        ),
+        (
+            rule("{all: [{term_hits: {}}, {language: {in: [fr]}}, {language: {in: [de]}}]}"),
+            "rules[0].when",
+            "share no language",
+        ),
+        (rule("{all: [{language: {in: [fr]}}]}"), "rules[0].when", "language alone"),
+        (
+            rule("{any: [{term_hits: {}}, {language: {in: [fr]}}]}"),
+            "rules[0].when",
+            "language alone",
+        ),
+        (
+            rule("{all: [{term_hits: {}}]}", "{auto_action: {action: remove_content}}"),
+            "rules[0].then.auto_action.policy",
+            "is required",
+        ),
+        ("rules: []", "rules", "non-empty list"),
+        (
+            "rules: [{id: a, when: {all: [{term_hits: {}}]}, then: {queue: {}}},"
+            " {id: b, when: {all: [{term_hits: {}}]}, then: {ignore: {reason: x}}}]",
+            "rules[1].when",
+            "unreachable: rules[0] (a) has the same conditions",
+        ),
+        (
+            "rules: [{id: a, when: {all: [{term_hits: {}}]}, then: {queue: {}}},"
+            " {id: a, when: {all: [{similarity: {}}]}, then: {queue: {}}}]",
+            "rules[1].id",
+            "already rules[0]",
+        ),
+        ("rules: [oops", "document", "line 1"),
+        ("- just a list", "document", "must be a mapping"),
+    ],
+)
+def test_a_bad_rule_set_is_refused_naming_the_problem(
+    document: str, field: str, problem: str
+) -> None:
+    problems = refusal(document)
+
+    assert any(f == field and problem in d for f, d in problems), problems
+
+
+def test_every_problem_of_a_document_is_named_at_once() -> None:
+    problems = refusal(
+        "rules: [{id: a, when: {all: [{term_hits: {min_count: 0}}]}, then: {queue: {}}, x: 1},"
+        " {id: b, when: {all: [{language: {in: [fr]}}]}, then: {queue: {}}}]"
+    )
+
+    assert {f for f, _ in problems} == {
+        "rules[0].x",
+        "rules[0].when.all[0].term_hits.min_count",
+        "rules[1].when",
+    }
+
+
+def test_a_dry_run_lists_the_cases_whose_outcome_would_change() -> None:
+    critical = Facts(Evidence(term_hits=(term_hit(severity=Severity.CRITICAL),)))
+    low = Facts(Evidence(term_hits=(term_hit(severity=Severity.LOW),)))
+    copy = Facts(Evidence(similarity_matches=(similarity_match(),)))
+
+    report = dry_run(DEFAULT_RULE_SET, scam_rules(), [("c1", critical), ("c2", low), ("c3", copy)])
+
+    assert report.considered == 3
+    changed = {c.case_id: (c.before.status, c.after.status) for c in report.changes}
+    assert changed == {
+        "c1": (CaseStatus.OPEN, CaseStatus.OPEN),  # same status, another rule
+        "c2": (CaseStatus.OPEN, CaseStatus.DISMISSED),
+        "c3": (CaseStatus.OPEN, CaseStatus.CLOSED),
+    }

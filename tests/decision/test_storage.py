@@ -7,14 +7,17 @@ from datetime import datetime, timedelta
 import pytest
 
 from modmesh.common.evidence import Severity
+from modmesh.decision.audit import GENESIS_HASH, entry_hash
 from modmesh.decision.domain import (
     ActionType,
+    Case,
     CaseStatus,
     Evidence,
     Priority,
+    Reviewer,
 )
-from modmesh.decision.rules import apply_default_rule
-from modmesh.decision.storage import GENESIS_HASH, CaseStore, entry_hash
+from modmesh.decision.rules import DEFAULT_RULE_SET, Facts, RuleSetInvalid
+from modmesh.decision.storage import CaseStore
 from modmesh.runtime.errors import FailedPrecondition, NotFound
 from tests.decision.examples import CAPTURED, media, similarity_match, source, term_hit, transcript
 
@@ -37,10 +40,17 @@ def store(database_url: str) -> Iterator[CaseStore]:
     store.close()
 
 
+def act(store: CaseStore, case_id: str, action: ActionType, reviewer: str, reason: str) -> Case:
+    """A reviewer's decision as it happens: registered, claimed, then decided."""
+    store.put_reviewer(Reviewer(reviewer), "admin-1", "onboarding")
+    store.claim(case_id, reviewer, 600)
+    return store.record_action(case_id, action, reviewer, reason)
+
+
 def open_case(store: CaseStore, n: int, severity: Severity) -> str:
     case, _ = store.submit(media(n), source())
     evidence = Evidence(transcript=transcript(), term_hits=(term_hit(severity=severity),))
-    store.record_outcome(case.case_id, evidence, apply_default_rule(evidence))
+    store.record_outcome(case.case_id, evidence, DEFAULT_RULE_SET.decide(Facts(evidence)))
     return case.case_id
 
 
@@ -82,9 +92,10 @@ def test_recorded_evidence_and_outcome_are_read_back_whole(store: CaseStore) -> 
         term_hits=(term_hit(), term_hit("act now", Severity.LOW, time_range=None)),
         similarity_matches=(similarity_match(),),
     )
-    outcome = apply_default_rule(evidence)
+    decision = DEFAULT_RULE_SET.decide(Facts(evidence))
+    outcome = decision.outcome
 
-    stored = store.record_outcome(case.case_id, evidence, outcome)
+    stored = store.record_outcome(case.case_id, evidence, decision)
 
     assert store.get(case.case_id) == stored
     assert stored.evidence == evidence
@@ -127,7 +138,7 @@ def test_cases_other_than_open_are_listed_newest_first(store: CaseStore) -> None
 def test_a_closing_action_closes_the_case_and_leaves_the_queue(store: CaseStore) -> None:
     case_id = open_case(store, 1, Severity.HIGH)
 
-    closed = store.record_action(case_id, ActionType.REMOVE_CONTENT, "rev-1", "scam policy 4.2")
+    closed = act(store, case_id, ActionType.REMOVE_CONTENT, "rev-1", "scam policy 4.2")
 
     assert closed.status is CaseStatus.CLOSED
     assert [(a.type, a.actor, a.reason) for a in closed.actions] == [
@@ -139,7 +150,7 @@ def test_a_closing_action_closes_the_case_and_leaves_the_queue(store: CaseStore)
 def test_escalation_keeps_the_case_open_as_urgent(store: CaseStore) -> None:
     case_id = open_case(store, 1, Severity.LOW)
 
-    escalated = store.record_action(case_id, ActionType.ESCALATE, "rev-1", "unsure")
+    escalated = act(store, case_id, ActionType.ESCALATE, "rev-1", "unsure")
 
     assert (escalated.status, escalated.priority) == (CaseStatus.OPEN, Priority.URGENT)
 
@@ -148,7 +159,7 @@ def test_escalation_keeps_the_case_open_as_urgent(store: CaseStore) -> None:
 def test_only_open_cases_take_actions(store: CaseStore, status: str) -> None:
     case_id = open_case(store, 1, Severity.HIGH)
     if status == "CLOSED":
-        store.record_action(case_id, ActionType.NO_VIOLATION, "rev-1", "")
+        act(store, case_id, ActionType.NO_VIOLATION, "rev-1", "")
     else:
         case_id = store.submit(media(2), source())[0].case_id
 
@@ -165,22 +176,25 @@ def test_an_unknown_case_is_not_found(store: CaseStore) -> None:
 
 def test_every_mutation_is_audited_in_order(store: CaseStore) -> None:
     case_id = open_case(store, 1, Severity.HIGH)
-    store.record_action(case_id, ActionType.NO_VIOLATION, "rev-1", "satire")
+    act(store, case_id, ActionType.NO_VIOLATION, "rev-1", "satire")
 
     log = store.audit_log()
 
     assert [(e.action, e.subject, e.actor) for e in log] == [
         ("case.submitted", case_id, "decision"),
         ("case.evidence_recorded", case_id, "decision"),
+        ("reviewer.updated", "reviewers/rev-1", "admin-1"),
+        ("case.claimed", case_id, "rev-1"),
         ("action.recorded", case_id, "rev-1"),
     ]
     assert log[1].details["status"] == "OPEN"
-    assert log[2].details["type"] == "NO_VIOLATION" and log[2].details["reason"] == "satire"
+    assert log[2].details["reason"] == "onboarding"
+    assert log[4].details["type"] == "NO_VIOLATION" and log[4].details["reason"] == "satire"
 
 
 def test_each_audit_entry_hashes_the_previous_hash_and_its_own_content(store: CaseStore) -> None:
     case_id = open_case(store, 1, Severity.HIGH)
-    store.record_action(case_id, ActionType.ESCALATE, "rev-1", "")
+    act(store, case_id, ActionType.ESCALATE, "rev-1", "")
     store.submit(media(2), source())
 
     log = store.audit_log()
@@ -202,3 +216,81 @@ def test_a_refused_mutation_leaves_no_audit_entry(store: CaseStore) -> None:
         store.record_action(case_id, ActionType.NO_VIOLATION, "rev-1", "")
 
     assert [e.action for e in store.audit_log()] == ["case.submitted"]
+
+
+RULES = {
+    "rules": [
+        {
+            "id": "critical-only",
+            "when": {"all": [{"term_hits": {"min_severity": "critical"}}]},
+            "then": {"queue": {"priority": "urgent", "sla_hours": 2}},
+        }
+    ]
+}
+
+
+def test_published_rules_are_versioned_and_audited_with_who_and_why(store: CaseStore) -> None:
+    assert store.active_rules().rule_set.version == 1
+
+    first = store.publish_rules(RULES, "source text", "admin-1", "fewer cases")
+    second = store.publish_rules(RULES, "source text", "admin-2", "again")
+
+    assert (first.rule_set.version, second.rule_set.version) == (2, 3)
+    assert store.active_rules() == second
+    assert store.rules(2).actor == "admin-1"
+    entry = store.audit_log()[-1]
+    assert (entry.action, entry.subject, entry.actor) == ("rules.published", "rules/v3", "admin-2")
+    assert entry.details["reason"] == "again" and entry.details["rules"] == ["critical-only"]
+
+
+def test_a_refused_rule_set_is_neither_stored_nor_audited(store: CaseStore) -> None:
+    with pytest.raises(RuleSetInvalid):
+        store.publish_rules({"rules": [{"id": "x"}]}, "", "admin-1", "broken")
+
+    assert store.active_rules().rule_set.version == 1
+    assert store.audit_log() == []
+
+
+def test_a_queued_case_is_due_by_its_rules_sla(store: CaseStore) -> None:
+    case, _ = store.submit(media(), source())
+    evidence = Evidence(term_hits=(term_hit(severity=Severity.CRITICAL),))
+    rules = store.publish_rules(RULES, "", "admin-1", "sla").rule_set
+
+    stored = store.record_outcome(case.case_id, evidence, rules.decide(Facts(evidence)))
+
+    assert stored.due_at is not None
+    assert stored.due_at - stored.updated_at == timedelta(hours=2)
+
+
+def test_an_automatic_action_is_recorded_under_the_rules_name(store: CaseStore) -> None:
+    auto = {
+        "rules": [
+            {
+                "id": "copies",
+                "when": {"all": [{"similarity": {"min_match_percent": 90}}]},
+                "then": {"auto_action": {"action": "remove_content", "policy": "scam 4.2"}},
+            }
+        ]
+    }
+    rules = store.publish_rules(auto, "", "admin-1", "remove copies").rule_set
+    case, _ = store.submit(media(), source())
+    evidence = Evidence(similarity_matches=(similarity_match(),))
+
+    stored = store.record_outcome(case.case_id, evidence, rules.decide(Facts(evidence)))
+
+    assert stored.status is CaseStatus.CLOSED
+    assert [(a.type, a.actor, a.reason) for a in stored.actions] == [
+        (ActionType.REMOVE_CONTENT, "rule:copies@v2", "scam 4.2")
+    ]
+    assert store.audit_log()[-1].actor == "rule:copies@v2"
+
+
+def test_decided_cases_of_a_window_are_read_with_their_account_flags(store: CaseStore) -> None:
+    case_id = open_case(store, 1, Severity.HIGH)
+    store.submit(media(2), source())  # still processing: no facts yet
+
+    found = store.decided_since(CAPTURED)
+
+    assert [case for case, _ in found] == [case_id]
+    assert found[0][1].evidence.term_hits[0].severity is Severity.HIGH
+    assert store.decided_since(CAPTURED + timedelta(days=1)) == []

@@ -3,6 +3,7 @@ exceptions, windows and capture time, term updates, and bulk import/export."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 
 import pytest
@@ -11,13 +12,20 @@ from fastapi.testclient import TestClient
 from modmesh.gateway.app import create_app
 from tests.support import ServiceProcess, loopback_settings
 
+ADMIN_KEY = "key-lists-admin"
 CSV = "term_id,text,severity,category\ngift,free gift card,high,scam\n,act now,low,spam\n"
 
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    settings = loopback_settings(tmp_path_factory.mktemp("gateway-lists") / "data")
-    with ServiceProcess("termmatch", settings), TestClient(create_app(settings)) as client:
+    settings = dataclasses.replace(
+        loopback_settings(tmp_path_factory.mktemp("gateway-lists") / "data"),
+        api_keys=f"lists-admin:policy-admin:{ADMIN_KEY}",
+    )
+    with (
+        ServiceProcess("termmatch", settings),
+        TestClient(create_app(settings), headers={"X-API-Key": ADMIN_KEY}) as client,
+    ):
         yield client
 
 

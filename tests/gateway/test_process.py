@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -15,6 +16,7 @@ import httpx
 from tests.support import ServiceProcess, loopback_settings
 
 TRACE_ID = "0af7651916cd43dd8448eb211c80319c"
+API_KEY = "process-test-key-0123456789"
 
 
 def wait_until_live(url: str, timeout: float = 30.0) -> None:
@@ -32,7 +34,7 @@ def wait_until_live(url: str, timeout: float = 30.0) -> None:
 def test_the_gateway_process_logs_each_request_carries_its_trace_and_exits_0_on_sigterm(
     tmp_path: Path,
 ) -> None:
-    settings = loopback_settings(tmp_path / "data")
+    settings = replace(loopback_settings(tmp_path / "data"), api_keys=f"ops:auditor:{API_KEY}")
     with ServiceProcess("termmatch", settings) as termmatch:
         log_path = settings.data_dir / "gateway.log"
         with log_path.open("wb") as log:
@@ -47,9 +49,16 @@ def test_the_gateway_process_logs_each_request_carries_its_trace_and_exits_0_on_
             wait_until_live(url)
             response = httpx.get(
                 f"{url}/v1/lists/nope",
-                headers={"traceparent": f"00-{TRACE_ID}-b7ad6b7169203331-01"},
+                headers={
+                    "traceparent": f"00-{TRACE_ID}-b7ad6b7169203331-01",
+                    "X-API-Key": API_KEY,
+                },
             )
             assert response.status_code == 404
+            wrong = httpx.get(f"{url}/v1/lists", headers={"X-API-Key": API_KEY + "-wrong"})
+            assert wrong.status_code == 401
+            forbidden = httpx.put(f"{url}/v1/rules", headers={"X-API-Key": API_KEY}, json={"x": 1})
+            assert forbidden.status_code == 403
         finally:
             gateway.send_signal(signal.SIGTERM)
             try:
@@ -68,3 +77,6 @@ def test_the_gateway_process_logs_each_request_carries_its_trace_and_exits_0_on_
         assert event["trace_id"] == TRACE_ID
         # The service refused the call under the same trace: the interceptors carried it.
         assert TRACE_ID in termmatch.log()
+        [refusal] = [e for e in events if e.get("event") == "request forbidden"]
+        assert refusal["subject"] == "ops" and refusal["path"] == "/v1/rules"
+        assert API_KEY not in log_text  # secrets are never logged, not even wrong ones

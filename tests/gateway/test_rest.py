@@ -17,14 +17,33 @@ from fastapi.testclient import TestClient
 
 from modmesh.gateway.app import create_app
 from modmesh.runtime.settings import Settings
+from tests.decision.examples import opened_case
 from tests.support import ServiceProcess, loopback_settings
 
 TERM = {"text": "free gift card", "severity": "high", "category": "scam"}
+OPERATOR_KEY = "key-test-operator"
+REVIEWERS = ("rest-ana", "rest-ben", "rest-cleo", "rest-first", "rest-second")
 
 
 @pytest.fixture(scope="module")
 def mesh_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    return loopback_settings(tmp_path_factory.mktemp("gateway") / "data")
+    people = [f"{name}:moderator:key-{name}" for name in REVIEWERS]
+    return dataclasses.replace(
+        loopback_settings(tmp_path_factory.mktemp("gateway") / "data"),
+        api_keys=",".join(
+            [
+                f"test-operator:moderator+policy-admin+auditor+service:{OPERATOR_KEY}",
+                "admin-1:policy-admin:key-admin-1",
+                "rest-appellant:appellant:key-rest-appellant",
+                *people,
+            ]
+        ),
+    )
+
+
+def as_(subject: str) -> dict[str, str]:
+    """The credential of one of the test's people (the client's default is the operator)."""
+    return {"X-API-Key": f"key-{subject}"}
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +52,7 @@ def client(mesh_settings: Settings) -> Iterator[TestClient]:
         ServiceProcess("termmatch", mesh_settings),
         ServiceProcess("similarity", mesh_settings),
         ServiceProcess("decision", mesh_settings),
-        TestClient(create_app(mesh_settings)) as client,
+        TestClient(create_app(mesh_settings), headers={"X-API-Key": OPERATOR_KEY}) as client,
     ):
         yield client
 
@@ -231,7 +250,10 @@ async def test_an_upload_over_the_limit_is_a_413_refused_before_the_rest_is_read
         response = await gw.post(
             "/v1/media",
             content=body(),
-            headers={"content-type": f"multipart/form-data; boundary={boundary}"},
+            headers={
+                "content-type": f"multipart/form-data; boundary={boundary}",
+                "X-API-Key": OPERATOR_KEY,
+            },
         )
     assert response.status_code == 413
     assert error_of(response)["code"] == "RESOURCE_EXHAUSTED"
@@ -271,7 +293,7 @@ def test_an_unknown_case_status_is_a_422(client: TestClient) -> None:
 def test_an_action_on_an_unknown_case_is_a_404_and_a_malformed_one_a_422(
     client: TestClient,
 ) -> None:
-    action = {"type": "no_violation", "actor": "reviewer-1", "reason": "fine"}
+    action = {"type": "no_violation", "reason": "fine"}
     assert client.post("/v1/cases/no-such-case/actions", json=action).status_code == 404
     malformed = client.post("/v1/cases/x/actions", json={**action, "type": "ban"})
     assert malformed.status_code == 422
@@ -335,6 +357,17 @@ def test_the_openapi_document_lists_every_route(client: TestClient) -> None:
         "/v1/cases",
         "/v1/cases/{case_id}",
         "/v1/cases/{case_id}/actions",
+        "/v1/rules",
+        "/v1/rules/dry-run",
+        "/v1/queue",
+        "/v1/cases/{case_id}/claim",
+        "/v1/cases/{case_id}/release",
+        "/v1/reviewers/{reviewer_id}",
+        "/v1/accounts/{account_id}",
+        "/v1/cases/{case_id}/appeals",
+        "/v1/appeals",
+        "/v1/appeals/{appeal_id}/decision",
+        "/v1/cases/{case_id}/statement-of-reasons",
         "/v1/lists",
         "/v1/lists/{list_id}",
         "/v1/lists/{list_id}/terms",
@@ -349,3 +382,160 @@ def test_the_openapi_document_lists_every_route(client: TestClient) -> None:
     }
     case = document["components"]["schemas"]["modmesh.decision.v1.Case"]
     assert "CASE_STATUS_OPEN" in case["properties"]["status"]["enum"]
+
+
+# Rules
+
+URGENT_RULES = (
+    "rules:\n"
+    "  - id: all-urgent\n"
+    "    when: {any: [{term_hits: {}}, {similarity: {}}]}\n"
+    "    then: {queue: {priority: urgent}}\n"
+)
+
+
+def test_a_rule_set_is_published_read_back_and_dry_run(client: TestClient) -> None:
+    published = client.put(
+        "/v1/rules", json={"document": URGENT_RULES, "reason": "launch"}, headers=as_("admin-1")
+    )
+    assert published.status_code == 201, published.text
+    version = published.json()["version"]
+
+    assert client.get("/v1/rules").json()["source"] == URGENT_RULES
+    assert client.get("/v1/rules").json()["actor"] == "admin-1"  # the caller, audited
+    assert client.get("/v1/rules", params={"version": 1}).json()["actor"] == "modmesh"
+    dry = client.post("/v1/rules/dry-run", json={"document": URGENT_RULES, "days": 1})
+    assert dry.status_code == 200
+    assert dry.json()["compared_with_version"] == version
+
+
+def test_a_malformed_rule_set_is_a_400_naming_each_problem(client: TestClient) -> None:
+    document = "rules: [{id: r, when: {all: [{language: {in: [fr]}}]}, then: {queue: {}}}]"
+
+    response = client.put(
+        "/v1/rules", json={"document": document, "reason": "try"}, headers=as_("admin-1")
+    )
+
+    assert response.status_code == 400
+    error = error_of(response)
+    assert error["code"] == "INVALID_ARGUMENT"
+    assert error["field_violations"][0]["field"] == "rules[0].when"
+    assert "language alone" in error["field_violations"][0]["description"]
+
+
+# Review
+
+
+def test_a_reviewer_claims_a_case_from_the_queue_and_decides_it(
+    client: TestClient, mesh_settings: Settings
+) -> None:
+    case_id = opened_case(mesh_settings.database_url_for("decision"), 101, "rest-account")
+    for reviewer in ("rest-ana", "rest-ben"):
+        registered = client.put(
+            f"/v1/reviewers/{reviewer}",
+            json={"languages": ["en"], "reason": "onboarding"},
+            headers=as_("admin-1"),
+        )
+        assert registered.status_code == 200, registered.text
+
+    queue = client.get("/v1/queue", headers=as_("rest-ana")).json()["cases"]
+    claimed = client.post(f"/v1/cases/{case_id}/claim", json={}, headers=as_("rest-ana"))
+    taken = client.post(f"/v1/cases/{case_id}/claim", json={}, headers=as_("rest-ben"))
+    decided = client.post(
+        f"/v1/cases/{case_id}/actions",
+        json={"type": "remove_content", "reason": "scam policy 4.2"},
+        headers=as_("rest-ana"),
+    )
+    again = client.post(
+        f"/v1/cases/{case_id}/actions",
+        json={"type": "no_violation", "reason": ""},
+        headers=as_("rest-ana"),
+    )
+
+    assert case_id in [case["case_id"] for case in queue]
+    assert claimed.status_code == 200 and claimed.json()["lease"]["holder"] == "rest-ana"
+    assert taken.status_code == 409 and "held by reviewer rest-ana" in error_of(taken)["message"]
+    assert decided.status_code == 200 and decided.json()["status"] == "CASE_STATUS_CLOSED"
+    assert decided.json()["actions"][0]["actor"] == "rest-ana"
+    assert again.status_code == 409
+    unknown = client.get("/v1/queue")  # the operator is not a registered reviewer
+    assert unknown.status_code == 404 and "not registered" in error_of(unknown)["message"]
+
+
+def test_a_protected_account_moves_its_cases_to_the_protected_queue(
+    client: TestClient, mesh_settings: Settings
+) -> None:
+    case_id = opened_case(mesh_settings.database_url_for("decision"), 102, "rest-mayor")
+    client.put(
+        "/v1/reviewers/rest-cleo",
+        json={"protected_queue": True, "reason": "cleared"},
+        headers=as_("admin-1"),
+    )
+
+    protected = client.put(
+        "/v1/accounts/rest-mayor",
+        json={"protected": True, "reason": "public office"},
+        headers=as_("admin-1"),
+    )
+
+    assert protected.status_code == 200 and protected.json()["protected"] is True
+    queue = client.get("/v1/queue", params={"queue": "protected"}, headers=as_("rest-cleo")).json()[
+        "cases"
+    ]
+    assert [case["case_id"] for case in queue] == [case_id]
+
+
+# Appeals
+
+
+def test_an_appeal_is_filed_decided_by_another_reviewer_and_explained(
+    client: TestClient, mesh_settings: Settings
+) -> None:
+    case_id = opened_case(mesh_settings.database_url_for("decision"), 103, "rest-appellant")
+    for reviewer in ("rest-first", "rest-second"):
+        client.put(f"/v1/reviewers/{reviewer}", json={"reason": "new"}, headers=as_("admin-1"))
+    client.post(f"/v1/cases/{case_id}/claim", json={}, headers=as_("rest-first"))
+    client.post(
+        f"/v1/cases/{case_id}/actions",
+        json={"type": "remove_content", "reason": "scam policy 4.2"},
+        headers=as_("rest-first"),
+    )
+    other_case = opened_case(mesh_settings.database_url_for("decision"), 104, "someone-else")
+
+    filed = client.post(
+        f"/v1/cases/{case_id}/appeals",
+        json={"statement": "it was satire"},
+        headers=as_("rest-appellant"),
+    )
+    twice = client.post(
+        f"/v1/cases/{case_id}/appeals", json={"statement": "again"}, headers=as_("rest-appellant")
+    )
+    appeal_id = filed.json()["appeal_id"]
+    same_reviewer = client.post(
+        f"/v1/appeals/{appeal_id}/decision",
+        json={"uphold": True, "reason": "oops"},
+        headers=as_("rest-first"),
+    )
+    upheld = client.post(
+        f"/v1/appeals/{appeal_id}/decision",
+        json={"uphold": True, "reason": "satire is allowed"},
+        headers=as_("rest-second"),
+    )
+    sor = client.get(f"/v1/cases/{case_id}/statement-of-reasons", headers=as_("rest-appellant"))
+    not_theirs = client.get(
+        f"/v1/cases/{other_case}/statement-of-reasons", headers=as_("rest-appellant")
+    )
+
+    assert filed.status_code == 201, filed.text
+    assert filed.json()["appellant"] == "rest-appellant"
+    assert twice.status_code == 409
+    assert same_reviewer.status_code == 409
+    assert "different reviewer" in error_of(same_reviewer)["message"]
+    assert upheld.status_code == 200 and upheld.json()["status"] == "APPEAL_STATUS_UPHELD"
+    assert upheld.json()["reviewer"] == "rest-second"
+    assert sor.status_code == 200
+    assert sor.json()["redress"]["internal_complaint_handling"]["appeal"]["reversed"] is True
+    assert sor.json()["ground"]["incompatible_content_ground"] == "scam policy 4.2"
+    assert not_theirs.status_code == 403
+    listed = client.get("/v1/appeals", params={"status": "upheld"}).json()["appeals"]
+    assert appeal_id in [appeal["appeal_id"] for appeal in listed]

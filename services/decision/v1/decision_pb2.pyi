@@ -20,6 +20,7 @@ class CaseStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     CASE_STATUS_NO_EVIDENCE: _ClassVar[CaseStatus]
     CASE_STATUS_CLOSED: _ClassVar[CaseStatus]
     CASE_STATUS_FAILED: _ClassVar[CaseStatus]
+    CASE_STATUS_DISMISSED: _ClassVar[CaseStatus]
 
 class Priority(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -35,12 +36,33 @@ class ActionType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ACTION_TYPE_NO_VIOLATION: _ClassVar[ActionType]
     ACTION_TYPE_REMOVE_CONTENT: _ClassVar[ActionType]
     ACTION_TYPE_ESCALATE: _ClassVar[ActionType]
+
+class Queue(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    QUEUE_UNSPECIFIED: _ClassVar[Queue]
+    QUEUE_GENERAL: _ClassVar[Queue]
+    QUEUE_PROTECTED: _ClassVar[Queue]
+
+class DeliveryStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    DELIVERY_STATUS_UNSPECIFIED: _ClassVar[DeliveryStatus]
+    DELIVERY_STATUS_PENDING: _ClassVar[DeliveryStatus]
+    DELIVERY_STATUS_DELIVERED: _ClassVar[DeliveryStatus]
+    DELIVERY_STATUS_DEAD: _ClassVar[DeliveryStatus]
+
+class AppealStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    APPEAL_STATUS_UNSPECIFIED: _ClassVar[AppealStatus]
+    APPEAL_STATUS_OPEN: _ClassVar[AppealStatus]
+    APPEAL_STATUS_UPHELD: _ClassVar[AppealStatus]
+    APPEAL_STATUS_REJECTED: _ClassVar[AppealStatus]
 CASE_STATUS_UNSPECIFIED: CaseStatus
 CASE_STATUS_PROCESSING: CaseStatus
 CASE_STATUS_OPEN: CaseStatus
 CASE_STATUS_NO_EVIDENCE: CaseStatus
 CASE_STATUS_CLOSED: CaseStatus
 CASE_STATUS_FAILED: CaseStatus
+CASE_STATUS_DISMISSED: CaseStatus
 PRIORITY_UNSPECIFIED: Priority
 PRIORITY_LOW: Priority
 PRIORITY_MEDIUM: Priority
@@ -50,6 +72,17 @@ ACTION_TYPE_UNSPECIFIED: ActionType
 ACTION_TYPE_NO_VIOLATION: ActionType
 ACTION_TYPE_REMOVE_CONTENT: ActionType
 ACTION_TYPE_ESCALATE: ActionType
+QUEUE_UNSPECIFIED: Queue
+QUEUE_GENERAL: Queue
+QUEUE_PROTECTED: Queue
+DELIVERY_STATUS_UNSPECIFIED: DeliveryStatus
+DELIVERY_STATUS_PENDING: DeliveryStatus
+DELIVERY_STATUS_DELIVERED: DeliveryStatus
+DELIVERY_STATUS_DEAD: DeliveryStatus
+APPEAL_STATUS_UNSPECIFIED: AppealStatus
+APPEAL_STATUS_OPEN: AppealStatus
+APPEAL_STATUS_UPHELD: AppealStatus
+APPEAL_STATUS_REJECTED: AppealStatus
 
 class Source(_message.Message):
     __slots__ = ("account_id", "content_id", "capture_time")
@@ -84,21 +117,55 @@ class RuleRef(_message.Message):
     def __init__(self, rule_id: _Optional[str] = ..., version: _Optional[int] = ...) -> None: ...
 
 class Action(_message.Message):
-    __slots__ = ("action_id", "type", "actor", "reason", "created_at")
+    __slots__ = ("action_id", "type", "actor", "reason", "created_at", "delivery_status")
     ACTION_ID_FIELD_NUMBER: _ClassVar[int]
     TYPE_FIELD_NUMBER: _ClassVar[int]
     ACTOR_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    DELIVERY_STATUS_FIELD_NUMBER: _ClassVar[int]
     action_id: str
     type: ActionType
     actor: str
     reason: str
     created_at: _timestamp_pb2.Timestamp
-    def __init__(self, action_id: _Optional[str] = ..., type: _Optional[_Union[ActionType, str]] = ..., actor: _Optional[str] = ..., reason: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    delivery_status: DeliveryStatus
+    def __init__(self, action_id: _Optional[str] = ..., type: _Optional[_Union[ActionType, str]] = ..., actor: _Optional[str] = ..., reason: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., delivery_status: _Optional[_Union[DeliveryStatus, str]] = ...) -> None: ...
+
+class Appeal(_message.Message):
+    __slots__ = ("appeal_id", "case_id", "action_id", "appellant", "statement", "status", "reviewer", "decision_reason", "created_at", "decided_at")
+    APPEAL_ID_FIELD_NUMBER: _ClassVar[int]
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTION_ID_FIELD_NUMBER: _ClassVar[int]
+    APPELLANT_FIELD_NUMBER: _ClassVar[int]
+    STATEMENT_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    REVIEWER_FIELD_NUMBER: _ClassVar[int]
+    DECISION_REASON_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    DECIDED_AT_FIELD_NUMBER: _ClassVar[int]
+    appeal_id: str
+    case_id: str
+    action_id: str
+    appellant: str
+    statement: str
+    status: AppealStatus
+    reviewer: str
+    decision_reason: str
+    created_at: _timestamp_pb2.Timestamp
+    decided_at: _timestamp_pb2.Timestamp
+    def __init__(self, appeal_id: _Optional[str] = ..., case_id: _Optional[str] = ..., action_id: _Optional[str] = ..., appellant: _Optional[str] = ..., statement: _Optional[str] = ..., status: _Optional[_Union[AppealStatus, str]] = ..., reviewer: _Optional[str] = ..., decision_reason: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., decided_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class Lease(_message.Message):
+    __slots__ = ("holder", "expires_at")
+    HOLDER_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    holder: str
+    expires_at: _timestamp_pb2.Timestamp
+    def __init__(self, holder: _Optional[str] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class Case(_message.Message):
-    __slots__ = ("case_id", "status", "priority", "media", "source", "transcript", "term_hits", "similarity_matches", "rule", "statement_of_reasons", "actions", "error", "created_at", "updated_at")
+    __slots__ = ("case_id", "status", "priority", "media", "source", "transcript", "term_hits", "similarity_matches", "rule", "statement_of_reasons", "actions", "error", "created_at", "updated_at", "due_at", "lease", "appeals")
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     PRIORITY_FIELD_NUMBER: _ClassVar[int]
@@ -113,6 +180,9 @@ class Case(_message.Message):
     ERROR_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
     UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+    DUE_AT_FIELD_NUMBER: _ClassVar[int]
+    LEASE_FIELD_NUMBER: _ClassVar[int]
+    APPEALS_FIELD_NUMBER: _ClassVar[int]
     case_id: str
     status: CaseStatus
     priority: Priority
@@ -127,7 +197,10 @@ class Case(_message.Message):
     error: str
     created_at: _timestamp_pb2.Timestamp
     updated_at: _timestamp_pb2.Timestamp
-    def __init__(self, case_id: _Optional[str] = ..., status: _Optional[_Union[CaseStatus, str]] = ..., priority: _Optional[_Union[Priority, str]] = ..., media: _Optional[_Union[_evidence_pb2.MediaRef, _Mapping]] = ..., source: _Optional[_Union[Source, _Mapping]] = ..., transcript: _Optional[_Union[Transcript, _Mapping]] = ..., term_hits: _Optional[_Iterable[_Union[_evidence_pb2.TermHit, _Mapping]]] = ..., similarity_matches: _Optional[_Iterable[_Union[_evidence_pb2.SimilarityMatch, _Mapping]]] = ..., rule: _Optional[_Union[RuleRef, _Mapping]] = ..., statement_of_reasons: _Optional[str] = ..., actions: _Optional[_Iterable[_Union[Action, _Mapping]]] = ..., error: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    due_at: _timestamp_pb2.Timestamp
+    lease: Lease
+    appeals: _containers.RepeatedCompositeFieldContainer[Appeal]
+    def __init__(self, case_id: _Optional[str] = ..., status: _Optional[_Union[CaseStatus, str]] = ..., priority: _Optional[_Union[Priority, str]] = ..., media: _Optional[_Union[_evidence_pb2.MediaRef, _Mapping]] = ..., source: _Optional[_Union[Source, _Mapping]] = ..., transcript: _Optional[_Union[Transcript, _Mapping]] = ..., term_hits: _Optional[_Iterable[_Union[_evidence_pb2.TermHit, _Mapping]]] = ..., similarity_matches: _Optional[_Iterable[_Union[_evidence_pb2.SimilarityMatch, _Mapping]]] = ..., rule: _Optional[_Union[RuleRef, _Mapping]] = ..., statement_of_reasons: _Optional[str] = ..., actions: _Optional[_Iterable[_Union[Action, _Mapping]]] = ..., error: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., lease: _Optional[_Union[Lease, _Mapping]] = ..., appeals: _Optional[_Iterable[_Union[Appeal, _Mapping]]] = ...) -> None: ...
 
 class SubmitRequest(_message.Message):
     __slots__ = ("media", "source")
@@ -190,3 +263,281 @@ class RecordActionResponse(_message.Message):
     CASE_FIELD_NUMBER: _ClassVar[int]
     case: Case
     def __init__(self, case: _Optional[_Union[Case, _Mapping]] = ...) -> None: ...
+
+class RuleSet(_message.Message):
+    __slots__ = ("version", "source", "document_json", "actor", "reason", "created_at")
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENT_JSON_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    version: int
+    source: str
+    document_json: str
+    actor: str
+    reason: str
+    created_at: _timestamp_pb2.Timestamp
+    def __init__(self, version: _Optional[int] = ..., source: _Optional[str] = ..., document_json: _Optional[str] = ..., actor: _Optional[str] = ..., reason: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class PutRulesRequest(_message.Message):
+    __slots__ = ("document", "actor", "reason")
+    DOCUMENT_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    document: str
+    actor: str
+    reason: str
+    def __init__(self, document: _Optional[str] = ..., actor: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class PutRulesResponse(_message.Message):
+    __slots__ = ("rule_set",)
+    RULE_SET_FIELD_NUMBER: _ClassVar[int]
+    rule_set: RuleSet
+    def __init__(self, rule_set: _Optional[_Union[RuleSet, _Mapping]] = ...) -> None: ...
+
+class GetRulesRequest(_message.Message):
+    __slots__ = ("version",)
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    version: int
+    def __init__(self, version: _Optional[int] = ...) -> None: ...
+
+class GetRulesResponse(_message.Message):
+    __slots__ = ("rule_set",)
+    RULE_SET_FIELD_NUMBER: _ClassVar[int]
+    rule_set: RuleSet
+    def __init__(self, rule_set: _Optional[_Union[RuleSet, _Mapping]] = ...) -> None: ...
+
+class DryRunRulesRequest(_message.Message):
+    __slots__ = ("document", "days", "limit")
+    DOCUMENT_FIELD_NUMBER: _ClassVar[int]
+    DAYS_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    document: str
+    days: int
+    limit: int
+    def __init__(self, document: _Optional[str] = ..., days: _Optional[int] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class OutcomeChange(_message.Message):
+    __slots__ = ("case_id", "before_status", "before_priority", "before_rule", "after_status", "after_priority", "after_rule")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    BEFORE_STATUS_FIELD_NUMBER: _ClassVar[int]
+    BEFORE_PRIORITY_FIELD_NUMBER: _ClassVar[int]
+    BEFORE_RULE_FIELD_NUMBER: _ClassVar[int]
+    AFTER_STATUS_FIELD_NUMBER: _ClassVar[int]
+    AFTER_PRIORITY_FIELD_NUMBER: _ClassVar[int]
+    AFTER_RULE_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    before_status: CaseStatus
+    before_priority: Priority
+    before_rule: RuleRef
+    after_status: CaseStatus
+    after_priority: Priority
+    after_rule: RuleRef
+    def __init__(self, case_id: _Optional[str] = ..., before_status: _Optional[_Union[CaseStatus, str]] = ..., before_priority: _Optional[_Union[Priority, str]] = ..., before_rule: _Optional[_Union[RuleRef, _Mapping]] = ..., after_status: _Optional[_Union[CaseStatus, str]] = ..., after_priority: _Optional[_Union[Priority, str]] = ..., after_rule: _Optional[_Union[RuleRef, _Mapping]] = ...) -> None: ...
+
+class DryRunRulesResponse(_message.Message):
+    __slots__ = ("cases_considered", "cases_changed", "changes", "compared_with_version")
+    CASES_CONSIDERED_FIELD_NUMBER: _ClassVar[int]
+    CASES_CHANGED_FIELD_NUMBER: _ClassVar[int]
+    CHANGES_FIELD_NUMBER: _ClassVar[int]
+    COMPARED_WITH_VERSION_FIELD_NUMBER: _ClassVar[int]
+    cases_considered: int
+    cases_changed: int
+    changes: _containers.RepeatedCompositeFieldContainer[OutcomeChange]
+    compared_with_version: int
+    def __init__(self, cases_considered: _Optional[int] = ..., cases_changed: _Optional[int] = ..., changes: _Optional[_Iterable[_Union[OutcomeChange, _Mapping]]] = ..., compared_with_version: _Optional[int] = ...) -> None: ...
+
+class Reviewer(_message.Message):
+    __slots__ = ("reviewer_id", "languages", "categories", "protected_queue")
+    REVIEWER_ID_FIELD_NUMBER: _ClassVar[int]
+    LANGUAGES_FIELD_NUMBER: _ClassVar[int]
+    CATEGORIES_FIELD_NUMBER: _ClassVar[int]
+    PROTECTED_QUEUE_FIELD_NUMBER: _ClassVar[int]
+    reviewer_id: str
+    languages: _containers.RepeatedScalarFieldContainer[str]
+    categories: _containers.RepeatedScalarFieldContainer[str]
+    protected_queue: bool
+    def __init__(self, reviewer_id: _Optional[str] = ..., languages: _Optional[_Iterable[str]] = ..., categories: _Optional[_Iterable[str]] = ..., protected_queue: _Optional[bool] = ...) -> None: ...
+
+class Account(_message.Message):
+    __slots__ = ("account_id", "flags", "protected")
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    FLAGS_FIELD_NUMBER: _ClassVar[int]
+    PROTECTED_FIELD_NUMBER: _ClassVar[int]
+    account_id: str
+    flags: _containers.RepeatedScalarFieldContainer[str]
+    protected: bool
+    def __init__(self, account_id: _Optional[str] = ..., flags: _Optional[_Iterable[str]] = ..., protected: _Optional[bool] = ...) -> None: ...
+
+class PutReviewerRequest(_message.Message):
+    __slots__ = ("reviewer", "actor", "reason")
+    REVIEWER_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    reviewer: Reviewer
+    actor: str
+    reason: str
+    def __init__(self, reviewer: _Optional[_Union[Reviewer, _Mapping]] = ..., actor: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class PutReviewerResponse(_message.Message):
+    __slots__ = ("reviewer",)
+    REVIEWER_FIELD_NUMBER: _ClassVar[int]
+    reviewer: Reviewer
+    def __init__(self, reviewer: _Optional[_Union[Reviewer, _Mapping]] = ...) -> None: ...
+
+class PutAccountRequest(_message.Message):
+    __slots__ = ("account", "actor", "reason")
+    ACCOUNT_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    account: Account
+    actor: str
+    reason: str
+    def __init__(self, account: _Optional[_Union[Account, _Mapping]] = ..., actor: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class PutAccountResponse(_message.Message):
+    __slots__ = ("account",)
+    ACCOUNT_FIELD_NUMBER: _ClassVar[int]
+    account: Account
+    def __init__(self, account: _Optional[_Union[Account, _Mapping]] = ...) -> None: ...
+
+class ListQueueRequest(_message.Message):
+    __slots__ = ("reviewer_id", "queue", "limit")
+    REVIEWER_ID_FIELD_NUMBER: _ClassVar[int]
+    QUEUE_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    reviewer_id: str
+    queue: Queue
+    limit: int
+    def __init__(self, reviewer_id: _Optional[str] = ..., queue: _Optional[_Union[Queue, str]] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class ListQueueResponse(_message.Message):
+    __slots__ = ("cases",)
+    CASES_FIELD_NUMBER: _ClassVar[int]
+    cases: _containers.RepeatedCompositeFieldContainer[Case]
+    def __init__(self, cases: _Optional[_Iterable[_Union[Case, _Mapping]]] = ...) -> None: ...
+
+class ClaimCaseRequest(_message.Message):
+    __slots__ = ("case_id", "reviewer_id", "lease_seconds")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    REVIEWER_ID_FIELD_NUMBER: _ClassVar[int]
+    LEASE_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    reviewer_id: str
+    lease_seconds: int
+    def __init__(self, case_id: _Optional[str] = ..., reviewer_id: _Optional[str] = ..., lease_seconds: _Optional[int] = ...) -> None: ...
+
+class ClaimCaseResponse(_message.Message):
+    __slots__ = ("case",)
+    CASE_FIELD_NUMBER: _ClassVar[int]
+    case: Case
+    def __init__(self, case: _Optional[_Union[Case, _Mapping]] = ...) -> None: ...
+
+class ReleaseCaseRequest(_message.Message):
+    __slots__ = ("case_id", "reviewer_id")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    REVIEWER_ID_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    reviewer_id: str
+    def __init__(self, case_id: _Optional[str] = ..., reviewer_id: _Optional[str] = ...) -> None: ...
+
+class ReleaseCaseResponse(_message.Message):
+    __slots__ = ("case",)
+    CASE_FIELD_NUMBER: _ClassVar[int]
+    case: Case
+    def __init__(self, case: _Optional[_Union[Case, _Mapping]] = ...) -> None: ...
+
+class FileAppealRequest(_message.Message):
+    __slots__ = ("case_id", "appellant", "statement")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    APPELLANT_FIELD_NUMBER: _ClassVar[int]
+    STATEMENT_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    appellant: str
+    statement: str
+    def __init__(self, case_id: _Optional[str] = ..., appellant: _Optional[str] = ..., statement: _Optional[str] = ...) -> None: ...
+
+class FileAppealResponse(_message.Message):
+    __slots__ = ("appeal",)
+    APPEAL_FIELD_NUMBER: _ClassVar[int]
+    appeal: Appeal
+    def __init__(self, appeal: _Optional[_Union[Appeal, _Mapping]] = ...) -> None: ...
+
+class DecideAppealRequest(_message.Message):
+    __slots__ = ("appeal_id", "reviewer_id", "uphold", "reason")
+    APPEAL_ID_FIELD_NUMBER: _ClassVar[int]
+    REVIEWER_ID_FIELD_NUMBER: _ClassVar[int]
+    UPHOLD_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    appeal_id: str
+    reviewer_id: str
+    uphold: bool
+    reason: str
+    def __init__(self, appeal_id: _Optional[str] = ..., reviewer_id: _Optional[str] = ..., uphold: _Optional[bool] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class DecideAppealResponse(_message.Message):
+    __slots__ = ("appeal",)
+    APPEAL_FIELD_NUMBER: _ClassVar[int]
+    appeal: Appeal
+    def __init__(self, appeal: _Optional[_Union[Appeal, _Mapping]] = ...) -> None: ...
+
+class ListAppealsRequest(_message.Message):
+    __slots__ = ("status", "limit")
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    status: AppealStatus
+    limit: int
+    def __init__(self, status: _Optional[_Union[AppealStatus, str]] = ..., limit: _Optional[int] = ...) -> None: ...
+
+class ListAppealsResponse(_message.Message):
+    __slots__ = ("appeals",)
+    APPEALS_FIELD_NUMBER: _ClassVar[int]
+    appeals: _containers.RepeatedCompositeFieldContainer[Appeal]
+    def __init__(self, appeals: _Optional[_Iterable[_Union[Appeal, _Mapping]]] = ...) -> None: ...
+
+class GetStatementOfReasonsRequest(_message.Message):
+    __slots__ = ("case_id",)
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    def __init__(self, case_id: _Optional[str] = ...) -> None: ...
+
+class GetStatementOfReasonsResponse(_message.Message):
+    __slots__ = ("statement_json",)
+    STATEMENT_JSON_FIELD_NUMBER: _ClassVar[int]
+    statement_json: str
+    def __init__(self, statement_json: _Optional[str] = ...) -> None: ...
+
+class BackfillRequest(_message.Message):
+    __slots__ = ("list_id", "since", "dry_run", "rate_per_second", "actor")
+    LIST_ID_FIELD_NUMBER: _ClassVar[int]
+    SINCE_FIELD_NUMBER: _ClassVar[int]
+    DRY_RUN_FIELD_NUMBER: _ClassVar[int]
+    RATE_PER_SECOND_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    list_id: str
+    since: _timestamp_pb2.Timestamp
+    dry_run: bool
+    rate_per_second: float
+    actor: str
+    def __init__(self, list_id: _Optional[str] = ..., since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., dry_run: _Optional[bool] = ..., rate_per_second: _Optional[float] = ..., actor: _Optional[str] = ...) -> None: ...
+
+class BackfillResponse(_message.Message):
+    __slots__ = ("total", "scanned", "matched", "new_hits", "created", "done", "resumed", "run_id")
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    SCANNED_FIELD_NUMBER: _ClassVar[int]
+    MATCHED_FIELD_NUMBER: _ClassVar[int]
+    NEW_HITS_FIELD_NUMBER: _ClassVar[int]
+    CREATED_FIELD_NUMBER: _ClassVar[int]
+    DONE_FIELD_NUMBER: _ClassVar[int]
+    RESUMED_FIELD_NUMBER: _ClassVar[int]
+    RUN_ID_FIELD_NUMBER: _ClassVar[int]
+    total: int
+    scanned: int
+    matched: int
+    new_hits: int
+    created: int
+    done: bool
+    resumed: bool
+    run_id: str
+    def __init__(self, total: _Optional[int] = ..., scanned: _Optional[int] = ..., matched: _Optional[int] = ..., new_hits: _Optional[int] = ..., created: _Optional[int] = ..., done: _Optional[bool] = ..., resumed: _Optional[bool] = ..., run_id: _Optional[str] = ...) -> None: ...

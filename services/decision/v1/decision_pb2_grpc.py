@@ -55,6 +55,71 @@ class DecisionServiceStub:
                 request_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.RecordActionRequest.SerializeToString,
                 response_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.RecordActionResponse.FromString,
                 _registered_method=True)
+        self.PutRules = channel.unary_unary(
+                '/modmesh.decision.v1.DecisionService/PutRules',
+                request_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.PutRulesRequest.SerializeToString,
+                response_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.PutRulesResponse.FromString,
+                _registered_method=True)
+        self.GetRules = channel.unary_unary(
+                '/modmesh.decision.v1.DecisionService/GetRules',
+                request_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.GetRulesRequest.SerializeToString,
+                response_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.GetRulesResponse.FromString,
+                _registered_method=True)
+        self.DryRunRules = channel.unary_unary(
+                '/modmesh.decision.v1.DecisionService/DryRunRules',
+                request_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.DryRunRulesRequest.SerializeToString,
+                response_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.DryRunRulesResponse.FromString,
+                _registered_method=True)
+        self.PutReviewer = channel.unary_unary(
+                '/modmesh.decision.v1.DecisionService/PutReviewer',
+                request_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.PutReviewerRequest.SerializeToString,
+                response_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.PutReviewerResponse.FromString,
+                _registered_method=True)
+        self.PutAccount = channel.unary_unary(
+                '/modmesh.decision.v1.DecisionService/PutAccount',
+                request_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.PutAccountRequest.SerializeToString,
+                response_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.PutAccountResponse.FromString,
+                _registered_method=True)
+        self.ListQueue = channel.unary_unary(
+                '/modmesh.decision.v1.DecisionService/ListQueue',
+                request_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.ListQueueRequest.SerializeToString,
+                response_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.ListQueueResponse.FromString,
+                _registered_method=True)
+        self.ClaimCase = channel.unary_unary(
+                '/modmesh.decision.v1.DecisionService/ClaimCase',
+                request_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.ClaimCaseRequest.SerializeToString,
+                response_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.ClaimCaseResponse.FromString,
+                _registered_method=True)
+        self.ReleaseCase = channel.unary_unary(
+                '/modmesh.decision.v1.DecisionService/ReleaseCase',
+                request_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.ReleaseCaseRequest.SerializeToString,
+                response_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.ReleaseCaseResponse.FromString,
+                _registered_method=True)
+        self.FileAppeal = channel.unary_unary(
+                '/modmesh.decision.v1.DecisionService/FileAppeal',
+                request_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.FileAppealRequest.SerializeToString,
+                response_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.FileAppealResponse.FromString,
+                _registered_method=True)
+        self.DecideAppeal = channel.unary_unary(
+                '/modmesh.decision.v1.DecisionService/DecideAppeal',
+                request_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.DecideAppealRequest.SerializeToString,
+                response_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.DecideAppealResponse.FromString,
+                _registered_method=True)
+        self.ListAppeals = channel.unary_unary(
+                '/modmesh.decision.v1.DecisionService/ListAppeals',
+                request_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.ListAppealsRequest.SerializeToString,
+                response_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.ListAppealsResponse.FromString,
+                _registered_method=True)
+        self.GetStatementOfReasons = channel.unary_unary(
+                '/modmesh.decision.v1.DecisionService/GetStatementOfReasons',
+                request_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.GetStatementOfReasonsRequest.SerializeToString,
+                response_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.GetStatementOfReasonsResponse.FromString,
+                _registered_method=True)
+        self.Backfill = channel.unary_stream(
+                '/modmesh.decision.v1.DecisionService/Backfill',
+                request_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.BackfillRequest.SerializeToString,
+                response_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.BackfillResponse.FromString,
+                _registered_method=True)
 
 
 class DecisionServiceServicer:
@@ -90,6 +155,108 @@ class DecisionServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def PutRules(self, request, context):
+        """Publishes a rule set (YAML or JSON); it decides every case analysed from now on.
+        A document with unknown fields, conditions that can never hold or a rule that
+        language alone would trigger is refused (INVALID_ARGUMENT, one violation each).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetRules(self, request, context):
+        """Returns the rule set in force, or an earlier version.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DryRunRules(self, request, context):
+        """Shows what a rule set would decide differently on the cases of the last days;
+        stores nothing.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PutReviewer(self, request, context):
+        """Registers a reviewer or changes their skills (audited).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PutAccount(self, request, context):
+        """Sets an account's flags and protection (audited); its open cases follow at once.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListQueue(self, request, context):
+        """The open cases a reviewer may take from a queue, most urgent then oldest first,
+        within the reviewer's languages and categories.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ClaimCase(self, request, context):
+        """Gives a reviewer a case for a while (a lease); no two reviewers hold one case.
+        FAILED_PRECONDITION when another holds it, it is decided, or the reviewer may not
+        work its queue; NOT_FOUND for an unknown reviewer.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReleaseCase(self, request, context):
+        """Returns a held case to the queue.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def FileAppeal(self, request, context):
+        """The affected account contests the removal on its case (once per action).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DecideAppeal(self, request, context):
+        """A reviewer other than the one who acted decides an appeal; upholding it reverses
+        the action through the action adapter.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListAppeals(self, request, context):
+        """Appeals, oldest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetStatementOfReasons(self, request, context):
+        """The case's statement of reasons in the EU DSA's terms, as JSON.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Backfill(self, request, context):
+        """Matches the stored transcripts of past content against one list again, each as the
+        list applied at the item's capture time, and opens a case (through the rules) for
+        each item with hits its case lacked. Streams progress; a dry run only counts. A run
+        cut short resumes from its stored cursor when called again; no item ever gets a
+        second backfill case for one list.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_DecisionServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -112,6 +279,71 @@ def add_DecisionServiceServicer_to_server(servicer, server):
                     servicer.RecordAction,
                     request_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.RecordActionRequest.FromString,
                     response_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.RecordActionResponse.SerializeToString,
+            ),
+            'PutRules': grpc.unary_unary_rpc_method_handler(
+                    servicer.PutRules,
+                    request_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.PutRulesRequest.FromString,
+                    response_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.PutRulesResponse.SerializeToString,
+            ),
+            'GetRules': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetRules,
+                    request_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.GetRulesRequest.FromString,
+                    response_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.GetRulesResponse.SerializeToString,
+            ),
+            'DryRunRules': grpc.unary_unary_rpc_method_handler(
+                    servicer.DryRunRules,
+                    request_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.DryRunRulesRequest.FromString,
+                    response_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.DryRunRulesResponse.SerializeToString,
+            ),
+            'PutReviewer': grpc.unary_unary_rpc_method_handler(
+                    servicer.PutReviewer,
+                    request_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.PutReviewerRequest.FromString,
+                    response_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.PutReviewerResponse.SerializeToString,
+            ),
+            'PutAccount': grpc.unary_unary_rpc_method_handler(
+                    servicer.PutAccount,
+                    request_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.PutAccountRequest.FromString,
+                    response_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.PutAccountResponse.SerializeToString,
+            ),
+            'ListQueue': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListQueue,
+                    request_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.ListQueueRequest.FromString,
+                    response_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.ListQueueResponse.SerializeToString,
+            ),
+            'ClaimCase': grpc.unary_unary_rpc_method_handler(
+                    servicer.ClaimCase,
+                    request_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.ClaimCaseRequest.FromString,
+                    response_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.ClaimCaseResponse.SerializeToString,
+            ),
+            'ReleaseCase': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReleaseCase,
+                    request_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.ReleaseCaseRequest.FromString,
+                    response_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.ReleaseCaseResponse.SerializeToString,
+            ),
+            'FileAppeal': grpc.unary_unary_rpc_method_handler(
+                    servicer.FileAppeal,
+                    request_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.FileAppealRequest.FromString,
+                    response_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.FileAppealResponse.SerializeToString,
+            ),
+            'DecideAppeal': grpc.unary_unary_rpc_method_handler(
+                    servicer.DecideAppeal,
+                    request_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.DecideAppealRequest.FromString,
+                    response_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.DecideAppealResponse.SerializeToString,
+            ),
+            'ListAppeals': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListAppeals,
+                    request_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.ListAppealsRequest.FromString,
+                    response_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.ListAppealsResponse.SerializeToString,
+            ),
+            'GetStatementOfReasons': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetStatementOfReasons,
+                    request_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.GetStatementOfReasonsRequest.FromString,
+                    response_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.GetStatementOfReasonsResponse.SerializeToString,
+            ),
+            'Backfill': grpc.unary_stream_rpc_method_handler(
+                    servicer.Backfill,
+                    request_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.BackfillRequest.FromString,
+                    response_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.BackfillResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -222,6 +454,357 @@ class DecisionService:
             '/modmesh.decision.v1.DecisionService/RecordAction',
             modmesh_dot_decision_dot_v1_dot_decision__pb2.RecordActionRequest.SerializeToString,
             modmesh_dot_decision_dot_v1_dot_decision__pb2.RecordActionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PutRules(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/modmesh.decision.v1.DecisionService/PutRules',
+            modmesh_dot_decision_dot_v1_dot_decision__pb2.PutRulesRequest.SerializeToString,
+            modmesh_dot_decision_dot_v1_dot_decision__pb2.PutRulesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetRules(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/modmesh.decision.v1.DecisionService/GetRules',
+            modmesh_dot_decision_dot_v1_dot_decision__pb2.GetRulesRequest.SerializeToString,
+            modmesh_dot_decision_dot_v1_dot_decision__pb2.GetRulesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DryRunRules(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/modmesh.decision.v1.DecisionService/DryRunRules',
+            modmesh_dot_decision_dot_v1_dot_decision__pb2.DryRunRulesRequest.SerializeToString,
+            modmesh_dot_decision_dot_v1_dot_decision__pb2.DryRunRulesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PutReviewer(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/modmesh.decision.v1.DecisionService/PutReviewer',
+            modmesh_dot_decision_dot_v1_dot_decision__pb2.PutReviewerRequest.SerializeToString,
+            modmesh_dot_decision_dot_v1_dot_decision__pb2.PutReviewerResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PutAccount(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/modmesh.decision.v1.DecisionService/PutAccount',
+            modmesh_dot_decision_dot_v1_dot_decision__pb2.PutAccountRequest.SerializeToString,
+            modmesh_dot_decision_dot_v1_dot_decision__pb2.PutAccountResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListQueue(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/modmesh.decision.v1.DecisionService/ListQueue',
+            modmesh_dot_decision_dot_v1_dot_decision__pb2.ListQueueRequest.SerializeToString,
+            modmesh_dot_decision_dot_v1_dot_decision__pb2.ListQueueResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ClaimCase(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/modmesh.decision.v1.DecisionService/ClaimCase',
+            modmesh_dot_decision_dot_v1_dot_decision__pb2.ClaimCaseRequest.SerializeToString,
+            modmesh_dot_decision_dot_v1_dot_decision__pb2.ClaimCaseResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReleaseCase(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/modmesh.decision.v1.DecisionService/ReleaseCase',
+            modmesh_dot_decision_dot_v1_dot_decision__pb2.ReleaseCaseRequest.SerializeToString,
+            modmesh_dot_decision_dot_v1_dot_decision__pb2.ReleaseCaseResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def FileAppeal(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/modmesh.decision.v1.DecisionService/FileAppeal',
+            modmesh_dot_decision_dot_v1_dot_decision__pb2.FileAppealRequest.SerializeToString,
+            modmesh_dot_decision_dot_v1_dot_decision__pb2.FileAppealResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DecideAppeal(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/modmesh.decision.v1.DecisionService/DecideAppeal',
+            modmesh_dot_decision_dot_v1_dot_decision__pb2.DecideAppealRequest.SerializeToString,
+            modmesh_dot_decision_dot_v1_dot_decision__pb2.DecideAppealResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListAppeals(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/modmesh.decision.v1.DecisionService/ListAppeals',
+            modmesh_dot_decision_dot_v1_dot_decision__pb2.ListAppealsRequest.SerializeToString,
+            modmesh_dot_decision_dot_v1_dot_decision__pb2.ListAppealsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetStatementOfReasons(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/modmesh.decision.v1.DecisionService/GetStatementOfReasons',
+            modmesh_dot_decision_dot_v1_dot_decision__pb2.GetStatementOfReasonsRequest.SerializeToString,
+            modmesh_dot_decision_dot_v1_dot_decision__pb2.GetStatementOfReasonsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Backfill(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/modmesh.decision.v1.DecisionService/Backfill',
+            modmesh_dot_decision_dot_v1_dot_decision__pb2.BackfillRequest.SerializeToString,
+            modmesh_dot_decision_dot_v1_dot_decision__pb2.BackfillResponse.FromString,
             options,
             channel_credentials,
             insecure,

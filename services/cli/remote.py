@@ -1,0 +1,48 @@
+"""What the operator commands share: settings, a channel to a service of the running
+mesh, and one way of telling the operator why a call failed."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TypeVar
+
+import grpc
+
+from modmesh.decision.v1 import decision_pb2_grpc
+from modmesh.runtime.settings import Settings
+
+T = TypeVar("T")
+
+
+def settings_of(args: argparse.Namespace) -> Settings:
+    settings = Settings.from_env()
+    if getattr(args, "data_dir", None) is not None:
+        settings = dataclasses.replace(settings, data_dir=args.data_dir)
+    return settings
+
+
+@contextmanager
+def decision(settings: Settings) -> Iterator[decision_pb2_grpc.DecisionServiceStub]:
+    with grpc.insecure_channel(settings.decision_addr) as channel:
+        yield decision_pb2_grpc.DecisionServiceStub(channel)
+
+
+def call(what: Callable[[], T]) -> T | None:
+    """Runs one RPC; on failure prints what the service said (or how to start it) and
+    returns None."""
+    try:
+        return what()
+    except grpc.RpcError as error:
+        code = error.code()
+        if code is grpc.StatusCode.UNAVAILABLE:
+            print(
+                "error: cannot reach the decision service; start the mesh with `modmesh up`",
+                file=sys.stderr,
+            )
+        else:
+            print(f"error: {code.name}: {error.details()}", file=sys.stderr)
+        return None

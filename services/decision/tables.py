@@ -1,0 +1,188 @@
+"""The decision database's tables as the store reads and writes them.
+
+The Alembic migrations in `modmesh.decision.migrations` build these tables; a test
+compares the two, so a change here needs a new revision there.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    """The tables the migrations create, as the store reads and writes them."""
+
+
+class CaseRow(Base):
+    __tablename__ = "cases"
+    __table_args__ = (
+        # The same media from the same source is one case: re-submissions find it.
+        # (retro_key is empty for submissions; a backfill case names its origin and list.)
+        UniqueConstraint(
+            "media_sha256", "account_id", "content_id", "retro_key", name="uq_cases_submission"
+        ),
+        # The review queue reads OPEN cases by priority, then age.
+        Index("ix_cases_queue", "status", "priority", "created_at"),
+        # Dry runs and retroactive scans read cases by age.
+        Index("ix_cases_created_at", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))
+    priority: Mapped[int | None] = mapped_column(Integer)
+    media_sha256: Mapped[str] = mapped_column(String(64))
+    media_uri: Mapped[str] = mapped_column(Text)
+    media_size: Mapped[int] = mapped_column(BigInteger)
+    media_mime: Mapped[str] = mapped_column(String(255))
+    account_id: Mapped[str] = mapped_column(String(255))
+    content_id: Mapped[str] = mapped_column(String(255))
+    capture_time: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    evidence: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    rule_id: Mapped[str | None] = mapped_column(String(255))
+    rule_version: Mapped[int | None] = mapped_column(BigInteger)
+    statement: Mapped[str] = mapped_column(Text, default="")
+    error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: Routing facts copied from the evidence, so the queue can be read without it.
+    language: Mapped[str] = mapped_column(String(32), server_default="")
+    categories: Mapped[list[str] | None] = mapped_column(JSON)
+    lease_holder: Mapped[str | None] = mapped_column(String(255))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: For a case a retroactive scan found: the case of the same item it was found in.
+    retro_of: Mapped[str | None] = mapped_column(String(32))
+    retro_key: Mapped[str] = mapped_column(String(255), server_default="")
+    actions: Mapped[list[ActionRow]] = relationship(order_by="ActionRow.created_at")
+    appeals: Mapped[list[AppealRow]] = relationship(order_by="AppealRow.created_at")
+
+
+class ActionRow(Base):
+    __tablename__ = "actions"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    type: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(255))
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    deliveries: Mapped[list[DeliveryRow]] = relationship(order_by="DeliveryRow.updated_at")
+
+
+class DeliveryRow(Base):
+    """The outbox: an action to carry out through the adapter, written in the same
+    transaction as the action, so that no decided action is ever lost."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (Index("ix_deliveries_due", "status", "next_attempt_at"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    action_id: Mapped[str] = mapped_column(ForeignKey("actions.id"), index=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"))
+    #: "apply" an action, or "reverse" one an upheld appeal overturned.
+    kind: Mapped[str] = mapped_column(String(16))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
+    attempts: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AppealRow(Base):
+    __tablename__ = "appeals"
+    __table_args__ = (Index("ix_appeals_status", "status", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    # One appeal per action: a second is refused, never recorded twice.
+    action_id: Mapped[str] = mapped_column(ForeignKey("actions.id"), unique=True)
+    appellant: Mapped[str] = mapped_column(String(255))
+    statement: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    reviewer: Mapped[str | None] = mapped_column(String(255))
+    decision_reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ReviewerRow(Base):
+    __tablename__ = "reviewers"
+
+    reviewer_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    languages: Mapped[list[str]] = mapped_column(JSON)
+    categories: Mapped[list[str]] = mapped_column(JSON)
+    protected_queue: Mapped[bool] = mapped_column(Boolean)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class RuleSetRow(Base):
+    __tablename__ = "rule_sets"
+
+    version: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    #: The text as the operator uploaded it (YAML or JSON), comments and all.
+    source: Mapped[str] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(255))
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AccountRow(Base):
+    __tablename__ = "accounts"
+
+    account_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    flags: Mapped[list[str]] = mapped_column(JSON)
+    protected: Mapped[bool] = mapped_column(Boolean)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AuditRow(Base):
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(255))
+    action: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str] = mapped_column(String(255))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # Unique, so that two writers racing for the same predecessor cannot fork the chain:
+    # the database refuses the second one instead.
+    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class BackfillRunRow(Base):
+    __tablename__ = "backfill_runs"
+    __table_args__ = (Index("ix_backfill_runs_list", "list_id", "status"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    list_id: Mapped[str] = mapped_column(String(255))
+    since: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    until: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(255))
+    #: The last case scanned (by creation time, then id): where a resumed run goes on.
+    cursor_created_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    cursor_case_id: Mapped[str | None] = mapped_column(String(32))
+    scanned: Mapped[int] = mapped_column(Integer)
+    matched: Mapped[int] = mapped_column(Integer)
+    created: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,205 @@
+"""Actions carried out through the adapters, against a real HTTP server started here:
+signed bodies, idempotency keys, retries with backoff, dead letters after N failures."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from modmesh.decision.actions import (
+    IDEMPOTENCY_HEADER,
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    Dispatcher,
+    DryRunAdapter,
+    WebhookAdapter,
+    adapter_from,
+    sign,
+)
+from modmesh.decision.domain import ActionType, DeliveryStatus, Evidence, Reviewer
+from modmesh.decision.rules import DEFAULT_RULE_SET, Facts
+from modmesh.decision.storage import CaseStore
+from tests.decision.examples import CAPTURED, media, source, term_hit
+from tests.support import loopback_settings
+
+SECRET = "webhook-secret-for-tests"
+
+
+@dataclass
+class Receiver:
+    """What the platform's webhook endpoint saw, and how it behaves."""
+
+    fail_first: int = 0
+    delay_seconds: float = 0.0
+    requests: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
+    url: str = ""
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    state = Receiver()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            state.requests.append((dict(self.headers), body))
+            time.sleep(state.delay_seconds)
+            failing = len(state.requests) <= state.fail_first
+            self.send_response(503 if failing else 200)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    state.url = f"http://127.0.0.1:{server.server_address[1]}/hooks/moderation"
+    yield state
+    server.shutdown()
+    server.server_close()
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = CAPTURED
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def store(database_url: str, clock: Clock) -> Iterator[CaseStore]:
+    store = CaseStore(database_url, clock=clock)
+    store.put_reviewer(Reviewer("rev-1"), "admin-1", "onboarding")
+    yield store
+    store.close()
+
+
+def removed_case(store: CaseStore, n: int = 1) -> str:
+    case, _ = store.submit(media(n), source("account-1", f"content-{n}"))
+    evidence = Evidence(term_hits=(term_hit(),))
+    store.record_outcome(case.case_id, evidence, DEFAULT_RULE_SET.decide(Facts(evidence)))
+    store.claim(case.case_id, "rev-1", 600)
+    store.record_action(case.case_id, ActionType.REMOVE_CONTENT, "rev-1", "scam policy 4.2")
+    return case.case_id
+
+
+def dispatcher(store: CaseStore, adapter: object, clock: Clock, attempts: int = 3) -> Dispatcher:
+    return Dispatcher(store, adapter, attempts, retry_seconds=10, clock=clock)  # type: ignore[arg-type]
+
+
+async def test_a_removal_is_posted_signed_with_its_idempotency_key(
+    store: CaseStore, receiver: Receiver, clock: Clock
+) -> None:
+    case_id = removed_case(store)
+    webhook = WebhookAdapter(receiver.url, SECRET, timeout_seconds=5)
+
+    assert await dispatcher(store, webhook, clock).drain() == 1
+    await webhook.close()
+
+    [(headers, body)] = receiver.requests
+    assert headers[SIGNATURE_HEADER] == sign(SECRET, headers[TIMESTAMP_HEADER], body)
+    payload = json.loads(body)
+    assert payload["case_id"] == case_id and payload["action"] == "REMOVE_CONTENT"
+    assert payload["policy"] == "scam policy 4.2" and payload["kind"] == "apply"
+    assert headers[IDEMPOTENCY_HEADER] == f"{payload['action_id']}-apply"
+    assert store.get(case_id).actions[0].delivery is DeliveryStatus.DELIVERED
+    assert store.audit_log()[-1].details["via"] == "webhook"
+
+
+async def test_failures_are_retried_with_growing_delays_and_the_same_key(
+    store: CaseStore, receiver: Receiver, clock: Clock
+) -> None:
+    receiver.fail_first = 2
+    case_id = removed_case(store)
+    webhook = WebhookAdapter(receiver.url, SECRET, timeout_seconds=5)
+    send = dispatcher(store, webhook, clock, attempts=5)
+
+    await send.drain()  # fails; next try in 10 s
+    clock.now += timedelta(seconds=9)
+    assert await send.drain() == 0  # not yet due
+    clock.now += timedelta(seconds=1)
+    await send.drain()  # fails again; next try in 20 s
+    clock.now += timedelta(seconds=19)
+    assert await send.drain() == 0
+    clock.now += timedelta(seconds=1)
+    await send.drain()  # succeeds
+    await webhook.close()
+
+    keys = {headers[IDEMPOTENCY_HEADER] for headers, _ in receiver.requests}
+    assert len(receiver.requests) == 3 and len(keys) == 1
+    assert store.get(case_id).actions[0].delivery is DeliveryStatus.DELIVERED
+    failed = [e for e in store.audit_log() if e.action == "action.delivery_failed"]
+    assert [e.details["error"] for e in failed] == ["the webhook answered HTTP 503"] * 2
+
+
+async def test_an_endpoint_that_times_out_is_dead_lettered_after_n_attempts(
+    store: CaseStore, receiver: Receiver, clock: Clock
+) -> None:
+    receiver.delay_seconds = 2
+    case_id = removed_case(store)
+    webhook = WebhookAdapter(receiver.url, SECRET, timeout_seconds=0.3)
+    send = dispatcher(store, webhook, clock, attempts=2)
+
+    await send.drain()
+    clock.now += timedelta(minutes=5)
+    await send.drain()
+    clock.now += timedelta(hours=2)
+    assert await send.drain() == 0  # dead letters are not retried
+    await webhook.close()
+
+    assert store.get(case_id).actions[0].delivery is DeliveryStatus.DEAD
+    [dead] = [e for e in store.audit_log() if e.action == "action.dead_lettered"]
+    assert dead.details["error"] == "the webhook timed out after 0.3s"
+    assert dead.details["attempts"] == 2
+
+
+async def test_an_unreachable_endpoint_is_named_without_its_address(
+    store: CaseStore, clock: Clock
+) -> None:
+    removed_case(store)
+    webhook = WebhookAdapter("http://127.0.0.1:9/hook?token=s3cret", SECRET, timeout_seconds=1)
+
+    await dispatcher(store, webhook, clock).drain()
+    await webhook.close()
+
+    failure = store.audit_log()[-1]
+    assert failure.details["error"] == "cannot reach the webhook (ConnectError)"
+    assert "s3cret" not in json.dumps(failure.details)
+
+
+async def test_dry_run_sends_nothing_but_says_so_in_the_audit_log(
+    store: CaseStore, receiver: Receiver, clock: Clock
+) -> None:
+    case_id = removed_case(store)
+
+    await dispatcher(store, DryRunAdapter(), clock).drain()
+
+    assert receiver.requests == []
+    assert store.get(case_id).actions[0].delivery is DeliveryStatus.DELIVERED
+    assert store.audit_log()[-1].details["via"] == "dry-run"
+
+
+def test_a_webhook_without_url_or_secret_is_refused_at_start(tmp_path: Path) -> None:
+    settings = replace(loopback_settings(tmp_path), action_adapter="webhook")
+
+    with pytest.raises(
+        ValueError, match="MODMESH_ACTION_WEBHOOK_URL and MODMESH_ACTION_WEBHOOK_SECRET"
+    ):
+        adapter_from(settings)
+    with pytest.raises(ValueError, match="log, webhook or dry-run"):
+        adapter_from(replace(settings, action_adapter="email"))

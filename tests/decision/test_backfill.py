@@ -1,0 +1,143 @@
+"""Retroactive scans in-process, on both databases, with a matcher that answers from
+memory: counts first in a dry run, one case per item and list, resumable after a
+failure, each item matched as of its capture time, never transcribed again."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import datetime, timedelta
+
+import pytest
+
+from modmesh.common.evidence import Severity, Word
+from modmesh.decision.backfill import Progress, backfill
+from modmesh.decision.domain import CaseStatus, Evidence, Source, TermHit
+from modmesh.decision.rules import DEFAULT_RULE_SET, Facts
+from modmesh.decision.storage import CaseStore
+from tests.decision.examples import CAPTURED, media, source, term_hit, transcript
+
+NEW_TERM = term_hit("gift card", Severity.HIGH, "scam")
+
+
+class Matcher:
+    """Finds NEW_TERM in every transcript with "gift"; fails once after `fail_after`."""
+
+    def __init__(self, fail_after: int | None = None) -> None:
+        self.calls: list[tuple[datetime, tuple[str, ...]]] = []
+        self.fail_after = fail_after
+
+    async def match(
+        self, words: Sequence[Word], capture_time: datetime, list_ids: Sequence[str] = ()
+    ) -> list[TermHit]:
+        if self.fail_after is not None and len(self.calls) == self.fail_after:
+            self.fail_after = None
+            raise ConnectionError("termmatch went away")
+        self.calls.append((capture_time, tuple(list_ids)))
+        return [NEW_TERM] if any(w.text == "gift" for w in words) else []
+
+
+@pytest.fixture
+def store(database_url: str) -> Iterator[CaseStore]:
+    store = CaseStore(database_url)
+    yield store
+    store.close()
+
+
+def past_case(store: CaseStore, n: int, text: str, days_ago: int = 0) -> str:
+    captured = CAPTURED - timedelta(days=days_ago)
+    case, _ = store.submit(media(n), Source("account-1", f"content-{n}", captured))
+    evidence = Evidence(transcript=transcript(text))
+    store.record_outcome(case.case_id, evidence, DEFAULT_RULE_SET.decide(Facts(evidence)))
+    return case.case_id
+
+
+async def run(
+    store: CaseStore, matcher: Matcher, dry_run: bool = False, since: datetime = CAPTURED
+) -> Progress:
+    last = None
+    async for progress in backfill(
+        store, matcher, "sample-scams", since - timedelta(days=1), "ops-1", dry_run, 1000
+    ):
+        last = progress
+    assert last is not None and last.done
+    return last
+
+
+async def test_a_dry_run_counts_and_creates_nothing(store: CaseStore) -> None:
+    past_case(store, 1, "get your gift card")
+    past_case(store, 2, "hello there")
+
+    report = await run(store, Matcher(), dry_run=True)
+
+    assert (report.total, report.scanned, report.matched, report.new_hits) == (2, 2, 1, 1)
+    assert report.created == 0
+    assert len(store.list_cases(None, 50)) == 2
+    assert [e.action for e in store.audit_log()].count("backfill.started") == 0
+
+
+async def test_a_scan_opens_one_case_per_item_through_the_rules(store: CaseStore) -> None:
+    origin = past_case(store, 1, "get your gift card")
+    past_case(store, 2, "hello there")
+    matcher = Matcher()
+
+    report = await run(store, matcher)
+
+    assert (report.scanned, report.matched, report.created) == (2, 1, 1)
+    [found] = [c for c in store.list_cases(None, 50) if c.retro_of == origin]
+    assert found.status is CaseStatus.OPEN
+    assert found.source == store.get(origin).source
+    assert found.evidence is not None and found.evidence.term_hits == (NEW_TERM,)
+    assert "retroactive scan of list sample-scams" in found.statement
+    assert "not transcribed again" in found.statement
+    # Each item is matched with the list as it applied at its capture time.
+    assert {call for call in matcher.calls} == {(CAPTURED, ("sample-scams",))}
+    events = [e.action for e in store.audit_log()]
+    assert events.count("case.backfilled") == 1 and events[-1] == "backfill.finished"
+
+
+async def test_running_again_never_duplicates_a_case(store: CaseStore) -> None:
+    past_case(store, 1, "get your gift card")
+
+    await run(store, Matcher())
+    again = await run(store, Matcher())
+
+    assert (again.matched, again.created) == (1, 0)
+    assert len(store.list_cases(None, 50)) == 2
+
+
+async def test_hits_the_case_already_had_are_not_new(store: CaseStore) -> None:
+    case, _ = store.submit(media(1), source())
+    evidence = Evidence(transcript=transcript("get your gift card"), term_hits=(NEW_TERM,))
+    store.record_outcome(case.case_id, evidence, DEFAULT_RULE_SET.decide(Facts(evidence)))
+
+    report = await run(store, Matcher())
+
+    assert (report.matched, report.created) == (0, 0)
+
+
+async def test_a_run_cut_short_resumes_where_it_stopped(store: CaseStore) -> None:
+    for n in range(1, 6):
+        past_case(store, n, "get your gift card")
+    failing = Matcher(fail_after=2)
+
+    with pytest.raises(ConnectionError):
+        await run(store, failing)
+    resumed = await run(store, failing)
+
+    assert resumed.total == 5
+    assert (resumed.scanned, resumed.created) == (5, 5)
+    assert len(failing.calls) == 5  # the two items done before the failure were not redone
+    cases = store.list_cases(None, 50)
+    assert len(cases) == 10 and len({c.retro_of for c in cases if c.retro_of}) == 5
+    assert [e.action for e in store.audit_log()].count("backfill.started") == 1
+
+
+async def test_only_content_captured_since_the_date_is_scanned(store: CaseStore) -> None:
+    past_case(store, 1, "get your gift card", days_ago=0)
+    past_case(store, 2, "get your gift card", days_ago=30)
+    matcher = Matcher()
+
+    report = await run(store, matcher)
+
+    assert (report.total, report.created) == (1, 1)
+    assert [capture for capture, _ in matcher.calls] == [CAPTURED]

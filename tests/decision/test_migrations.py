@@ -1,0 +1,77 @@
+"""The decision schema is built by its migrations, on both databases, and the store's
+models never drift from them."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import text
+
+from modmesh.decision import migrations
+from modmesh.decision.storage import CaseStore
+from modmesh.decision.tables import Base
+from modmesh.runtime.database import open_engine
+from tests.decision.examples import CAPTURED, media, source
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(migrations.config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def test_a_fresh_database_is_migrated_to_the_newest_revision(database_url: str) -> None:
+    CaseStore(database_url).close()
+
+    engine = open_engine(database_url)
+    with engine.connect() as connection:
+        assert MigrationContext.configure(connection).get_current_revision() == head_revision()
+    engine.dispose()
+
+
+def test_the_models_match_what_the_migrations_build(database_url: str) -> None:
+    CaseStore(database_url).close()
+
+    engine = open_engine(database_url)
+    with engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    engine.dispose()
+    assert differences == []
+
+
+def test_opening_the_store_again_keeps_the_data(database_url: str) -> None:
+    store = CaseStore(database_url)
+    case, _ = store.submit(media(), source())
+    store.close()
+
+    again = CaseStore(database_url)
+    assert again.get(case.case_id) == case
+    again.close()
+
+
+def test_a_database_the_spine_made_without_migrations_is_adopted(database_url: str) -> None:
+    engine = open_engine(database_url)
+    migrations.upgrade(engine, migrations.SPINE_REVISION)
+    with engine.begin() as connection:
+        # What the spine left behind: its tables and a case, but no version stamp.
+        connection.execute(text("DROP TABLE alembic_version"))
+        connection.execute(
+            text(
+                "INSERT INTO cases (id, status, media_sha256, media_uri, media_size, media_mime,"
+                " account_id, content_id, capture_time, statement, error, created_at,"
+                " updated_at) VALUES ('spine-case', 'OPEN', :sha, 'file:///x', 1, 'video/mp4',"
+                " 'a', 'c', :now, '', '', :now, :now)"
+            ),
+            {"sha": "0" * 64, "now": CAPTURED},
+        )
+    engine.dispose()
+
+    adopted = CaseStore(database_url)
+
+    assert adopted.get("spine-case").status.value == "OPEN"
+    adopted.close()
+    engine = open_engine(database_url)
+    with engine.connect() as connection:
+        assert MigrationContext.configure(connection).get_current_revision() == head_revision()
+    engine.dispose()

@@ -1,0 +1,136 @@
+"""Publishing, reading and dry-running rule sets over gRPC, against a real decision
+process."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import grpc
+import pytest
+from google.rpc import error_details_pb2
+from grpc_status import rpc_status
+
+from modmesh.decision.v1 import decision_pb2, decision_pb2_grpc
+from modmesh.runtime.settings import Settings
+from tests.decision.wire import refused
+from tests.support import ServiceProcess, loopback_settings
+
+QUEUE_ALL = """# every hit goes to a person, urgently
+rules:
+  - id: everything-urgent
+    when: {any: [{term_hits: {}}, {similarity: {}}]}
+    then: {queue: {priority: urgent, sla_hours: 1}}
+"""
+
+
+@pytest.fixture(scope="module")
+def decision(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[decision_pb2_grpc.DecisionServiceStub]:
+    settings: Settings = loopback_settings(tmp_path_factory.mktemp("decision-rules"))
+    with (
+        ServiceProcess("decision", settings) as process,
+        grpc.insecure_channel(process.address) as channel,
+    ):
+        yield decision_pb2_grpc.DecisionServiceStub(channel)
+
+
+def field_violations(error: grpc.RpcError) -> dict[str, str]:
+    status = rpc_status.from_call(error)
+    assert status is not None
+    found: dict[str, str] = {}
+    for detail in status.details:
+        bad_request = error_details_pb2.BadRequest()
+        detail.Unpack(bad_request)
+        found.update({v.field: v.description for v in bad_request.field_violations})
+    return found
+
+
+def test_before_any_upload_the_default_rule_set_is_in_force(
+    decision: decision_pb2_grpc.DecisionServiceStub,
+) -> None:
+    rules = decision.GetRules(decision_pb2.GetRulesRequest(version=1)).rule_set
+
+    assert rules.version == 1 and rules.actor == "modmesh"
+    assert json.loads(rules.document_json)["rules"][0]["id"] == "default-any-evidence"
+
+
+def test_a_published_rule_set_gets_the_next_version_and_keeps_its_text(
+    decision: decision_pb2_grpc.DecisionServiceStub,
+) -> None:
+    published = decision.PutRules(
+        decision_pb2.PutRulesRequest(document=QUEUE_ALL, actor="admin-1", reason="launch week")
+    ).rule_set
+
+    in_force = decision.GetRules(decision_pb2.GetRulesRequest()).rule_set
+    assert published.version >= 2
+    assert in_force == published
+    assert in_force.source == QUEUE_ALL  # the comment survives
+    assert (in_force.actor, in_force.reason) == ("admin-1", "launch week")
+
+
+def test_a_malformed_rule_set_is_refused_with_one_violation_per_problem(
+    decision: decision_pb2_grpc.DecisionServiceStub,
+) -> None:
+    before = decision.GetRules(decision_pb2.GetRulesRequest()).rule_set.version
+    document = (
+        "rules: [{id: lang, when: {all: [{language: {in: [fr]}}]}, then: {queue: {}}},"
+        " {id: typo, when: {all: [{term_hits: {min_sevrity: high}}]}, then: {queue: {}}}]"
+    )
+
+    error = refused(
+        lambda: decision.PutRules(
+            decision_pb2.PutRulesRequest(document=document, actor="admin-1", reason="try")
+        )
+    )
+
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    violations = field_violations(error)
+    assert "language alone" in violations["rules[0].when"]
+    assert "unknown field" in violations["rules[1].when.all[0].term_hits.min_sevrity"]
+    assert decision.GetRules(decision_pb2.GetRulesRequest()).rule_set.version == before
+
+
+@pytest.mark.parametrize(
+    ("request_", "field"),
+    [
+        (decision_pb2.PutRulesRequest(document=QUEUE_ALL, reason="r"), "actor"),
+        (decision_pb2.PutRulesRequest(document=QUEUE_ALL, actor="a"), "reason"),
+    ],
+)
+def test_publishing_needs_a_who_and_a_why(
+    decision: decision_pb2_grpc.DecisionServiceStub,
+    request_: decision_pb2.PutRulesRequest,
+    field: str,
+) -> None:
+    error = refused(lambda: decision.PutRules(request_))
+
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert field in field_violations(error)
+
+
+def test_an_unknown_version_is_not_found(decision: decision_pb2_grpc.DecisionServiceStub) -> None:
+    error = refused(lambda: decision.GetRules(decision_pb2.GetRulesRequest(version=999)))
+
+    assert error.code() == grpc.StatusCode.NOT_FOUND
+    assert "999" in error.details()
+
+
+def test_a_dry_run_checks_the_document_and_stores_nothing(
+    decision: decision_pb2_grpc.DecisionServiceStub,
+) -> None:
+    before = decision.GetRules(decision_pb2.GetRulesRequest()).rule_set.version
+
+    report = decision.DryRunRules(decision_pb2.DryRunRulesRequest(document=QUEUE_ALL, days=3))
+    bad = refused(
+        lambda: decision.DryRunRules(decision_pb2.DryRunRulesRequest(document="rules: 3"))
+    )
+    out_of_range = refused(
+        lambda: decision.DryRunRules(decision_pb2.DryRunRulesRequest(document=QUEUE_ALL, days=400))
+    )
+
+    assert (report.cases_considered, report.cases_changed) == (0, 0)
+    assert report.compared_with_version == before
+    assert bad.code() == out_of_range.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert decision.GetRules(decision_pb2.GetRulesRequest()).rule_set.version == before
