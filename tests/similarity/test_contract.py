@@ -95,7 +95,7 @@ def test_search_by_hashes_finds_the_item(
 ) -> None:
     frames = [
         similarity_pb2.FrameHash(
-            pdq_hex=h.hex, timestamp_seconds=h.timestamp_seconds, quality=h.quality
+            pdq_hex=h.hex, timestamp_seconds=h.start_seconds, quality=h.quality
         )
         for h in hash_frames(reencoded_clip, fps=1.0)
     ]
@@ -116,7 +116,7 @@ def test_max_distance_zero_asks_for_exact_copies_only(
 ) -> None:
     def exact(clip: Path) -> list[similarity_pb2.FrameHash]:
         return [
-            similarity_pb2.FrameHash(pdq_hex=h.hex, timestamp_seconds=h.timestamp_seconds)
+            similarity_pb2.FrameHash(pdq_hex=h.hex, timestamp_seconds=h.start_seconds)
             for h in hash_frames(clip, fps=1.0)
         ]
 
