@@ -54,11 +54,11 @@ class Settings:
     #: Video frames hashed per second of media.
     frame_sample_fps: float = 1.0
     #: Similarity index: annoy trees and nodes inspected per query (see bench/similarity).
-    similarity_index_trees: int = 24
-    similarity_search_k: int = 20_000
+    similarity_index_trees: int = 16
+    similarity_search_k: int = 5_000
     #: Hashes added or removed since a bank's base index was built that trigger a
     #: background rebuild; 0 never rebuilds (a replica following shared base files).
-    similarity_rebuild_after: int = 50_000
+    similarity_rebuild_after: int = 20_000
     #: Seconds between picking up other replicas' writes from the store (0: never).
     similarity_refresh_seconds: float = 5.0
     #: Seconds decision waits for one engine call before failing the case.

@@ -50,7 +50,7 @@ class SimilarityEngine:
         directory: Path,
         params: IndexParams | None = None,
         *,
-        rebuild_after: int = 50_000,
+        rebuild_after: int = 20_000,
     ) -> None:
         self._store = store
         self._directory = directory

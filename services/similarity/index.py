@@ -52,8 +52,8 @@ class IndexParams:
     entries a query asks for, enough for every frame of a long matching video.
     """
 
-    trees: int = 24
-    search_k: int = 20_000
+    trees: int = 16
+    search_k: int = 5_000
     neighbours: int = 64
     #: Threads for annoy's build; the service shares its cores with the rest of the mesh.
     build_jobs: int = 1
