@@ -191,7 +191,9 @@ def run(size: int, data: Dataset, trees_list: list[int], search_ks: list[int]) -
     fresh = HashIndex(delta_dir, IndexParams(trees=trees_list[0], build_jobs=2))
     fresh.rebuild(lambda: (keys, data.hashes))
     adds = add_to_searchable(fresh, np.random.default_rng(3), 50_000)
-    print(f"add → searchable with a 50k delta: p50 {adds['p50_ms']:.2f} ms, p99 {adds['p99_ms']:.2f} ms")
+    print(
+        f"add → searchable with a 50k delta: p50 {adds['p50_ms']:.2f} ms, p99 {adds['p99_ms']:.2f} ms"
+    )
     return {
         "dataset": data.name,
         "size": size,

@@ -96,12 +96,14 @@ def matches(
 
 def share(spans: Sequence[tuple[float, float]], chosen: Iterable[int]) -> float:
     """Percent of the spans' total duration covered by the chosen ones (by count when
-    the spans have no duration)."""
-    chosen = [i for i in chosen if i < len(spans)]
-    total = sum(end - start for start, end in spans)
+    the spans have no duration). Equal spans count once: an item's crop variants of a
+    frame span the same time as the frame."""
+    every = set(spans)
+    matched = {spans[i] for i in chosen if i < len(spans)}
+    total = sum(end - start for start, end in every)
     if total <= 0:
-        return 100.0 * len(chosen) / len(spans) if spans else 0.0
-    return min(100.0, 100.0 * sum(spans[i][1] - spans[i][0] for i in chosen) / total)
+        return 100.0 * len(matched) / len(every) if every else 0.0
+    return min(100.0, 100.0 * sum(end - start for start, end in matched) / total)
 
 
 def merge_ranges(spans: Iterable[tuple[float, float]]) -> tuple[TimeRange, ...]:

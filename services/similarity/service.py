@@ -18,7 +18,13 @@ from modmesh.runtime.errors import AlreadyExists, FailedPrecondition, InvalidArg
 from modmesh.runtime.media import probe
 from modmesh.runtime.settings import Settings
 from modmesh.similarity.engine import BankStatus, Found, SimilarityEngine
-from modmesh.similarity.hashing import HashRun, dedupe, hash_video, parse_pdq_hex
+from modmesh.similarity.hashing import (
+    KNOWN_ITEM_CROPS,
+    HashRun,
+    dedupe,
+    hash_video,
+    parse_pdq_hex,
+)
 from modmesh.similarity.index import HASH_BITS, POSITION_BITS, IndexParams
 from modmesh.similarity.store import Bank, SqlSimilarityStore, StoredItem, already_exists
 
@@ -154,7 +160,7 @@ class Similarity:
         # decides when two adds of the same id race.
         if await asyncio.to_thread(engine.contains, bank, item_id):
             raise already_exists(bank, item_id)
-        runs = await self._hash(path)
+        runs = await self._hash(path, KNOWN_ITEM_CROPS)
         if not runs:
             raise InvalidArgument(
                 "no video frames with enough detail to hash (the media has no video, "
@@ -230,11 +236,11 @@ class Similarity:
             with contextlib.suppress(AlreadyExists):  # another add created it meanwhile
                 engine.create_bank(Bank(bank, DEFAULT_MAX_DISTANCE, DEFAULT_MIN_MATCH_PERCENT, ""))
 
-    async def _hash(self, path: Path) -> list[HashRun]:
+    async def _hash(self, path: Path, crops: Sequence[float] = (1.0,)) -> list[HashRun]:
         info = await asyncio.to_thread(probe, path)
         if not info.has_video:
             return []
-        return await asyncio.to_thread(hash_video, path, self._settings.frame_sample_fps)
+        return await asyncio.to_thread(hash_video, path, self._settings.frame_sample_fps, crops)
 
     def _parse_hashes(self, query: Sequence[QueryHash]) -> list[HashRun]:
         if not query:
