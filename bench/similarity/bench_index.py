@@ -28,9 +28,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from datasets import Dataset, random_dataset, realistic_dataset  # noqa: E402
+from datasets import Dataset, random_dataset, realistic_dataset
 
-from modmesh.similarity.index import HashIndex, IndexParams, make_keys  # noqa: E402
+from modmesh.similarity.index import HashIndex, IndexParams, make_keys
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "bench" / "results"
@@ -99,9 +99,8 @@ def ms(values: list[float], percentile: float) -> float:
 def serving_memory(directory: Path, queries: np.ndarray, search_k: int) -> dict[str, float]:
     """RSS of a fresh process that opens the base and answers the queries, minus the same
     process before it opened it: what one replica pays for the index."""
-    probe = tempfile.NamedTemporaryFile(suffix=".npy", delete=False)
-    np.save(probe, queries)
-    probe.close()
+    with tempfile.NamedTemporaryFile(suffix=".npy", delete=False) as probe:
+        np.save(probe, queries)
     code = f"""
 import json, numpy as np
 from pathlib import Path
@@ -192,7 +191,8 @@ def run(size: int, data: Dataset, trees_list: list[int], search_ks: list[int]) -
     fresh.rebuild(lambda: (keys, data.hashes))
     adds = add_to_searchable(fresh, np.random.default_rng(3), 50_000)
     print(
-        f"add → searchable with a 50k delta: p50 {adds['p50_ms']:.2f} ms, p99 {adds['p99_ms']:.2f} ms"
+        f"add → searchable with a 50k delta: p50 {adds['p50_ms']:.2f} ms, "
+        f"p99 {adds['p99_ms']:.2f} ms"
     )
     return {
         "dataset": data.name,
