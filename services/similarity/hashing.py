@@ -79,9 +79,12 @@ def distance(a: bytes, b: bytes) -> int:
 def hash_frames(path: Path, fps: float, crops: Sequence[float] = (1.0,)) -> list[list[HashRun]]:
     """For each crop (the centred share of width and height kept; 1.0 is the whole frame)
     the PDQ hashes of the frames sampled at `fps`, each spanning 1/fps seconds, keeping
-    only frames detailed enough to hash reliably. The media is decoded once."""
+    only frames detailed enough to hash reliably. The media is decoded once; a video of
+    which no frame decodes (truncated, corrupt) is refused."""
     runs: list[list[HashRun]] = [[] for _ in crops]
+    decoded = 0
     for timestamp, frame in sample_frames(path, fps):
+        decoded += 1
         for crop, out in zip(crops, runs, strict=True):
             bits, quality = pdqhash.compute(_centre(frame, crop))
             if quality >= MIN_QUALITY:
@@ -89,6 +92,11 @@ def hash_frames(path: Path, fps: float, crops: Sequence[float] = (1.0,)) -> list
                 # the reference implementation's hex.
                 pdq = np.packbits(bits.astype(np.uint8)).tobytes()
                 out.append(HashRun(pdq, timestamp, timestamp + 1.0 / fps, int(quality)))
+    if not decoded:
+        raise InvalidArgument(
+            "no video frame could be decoded: the file is truncated or corrupt",
+            field="media",
+        )
     return runs
 
 

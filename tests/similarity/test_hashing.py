@@ -70,8 +70,9 @@ def test_a_still_image_is_one_run(tmp_path: Path, gift_card_clip: Path) -> None:
     assert run.start_seconds == 0.0
 
 
-def test_media_without_video_gives_no_hashes(audio_only_clip: Path) -> None:
-    assert hash_frames(audio_only_clip, fps=1.0) == [[]]
+def test_media_of_which_no_frame_decodes_is_refused(audio_only_clip: Path) -> None:
+    with pytest.raises(InvalidArgument, match="no video frame could be decoded"):
+        hash_frames(audio_only_clip, fps=1.0)
 
 
 def test_flat_frames_are_not_kept(flat_clip: Path) -> None:
