@@ -3,6 +3,7 @@
     modmesh up                     start the gateway and the four services; Ctrl-C stops them
     modmesh moderate FILE [--json] upload FILE through a running mesh and print its case
     modmesh demo                   start a mesh, moderate the bundled sample clip, stop
+    modmesh banks …                similarity banks: list, create, import, export, remove
 
 Settings come from MODMESH_* environment variables (see README); every default runs
 on one machine with its data under ./.modmesh.
@@ -19,6 +20,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from modmesh.cli import banks
 from modmesh.cli.mesh import GATEWAY, SERVICES, Mesh, MeshError
 from modmesh.cli.moderate import ModerationError, moderate, render_case
 from modmesh.cli.seed import seed_samples
@@ -147,6 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--json", action="store_true", help="print the case as JSON")
     demo.add_argument("--timeout", type=float, default=600.0, help="seconds to wait for a case")
     demo.set_defaults(run=cmd_demo)
+    banks.register(commands)
     return parser
 
 
