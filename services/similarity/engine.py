@@ -17,9 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
+from modmesh.similarity.audio import AudioIndex, Fingerprint
 from modmesh.similarity.hashing import HashRun, packed
 from modmesh.similarity.index import POSITION_BITS, HashIndex, IndexParams, make_keys
-from modmesh.similarity.matching import Match, group_hits, matches
+from modmesh.similarity.matching import Match, audio_matches, group_hits, matches
 from modmesh.similarity.store import Bank, SimilarityStore, StoredItem, unknown_bank
 
 
@@ -39,10 +40,6 @@ class Found:
     index_snapshot: str
 
 
-def snapshot_name(bank: str, snapshot: str) -> str:
-    return f"{bank}={snapshot}"
-
-
 class SimilarityEngine:
     def __init__(
         self,
@@ -57,6 +54,7 @@ class SimilarityEngine:
         self._params = params or IndexParams()
         self._rebuild_after = rebuild_after
         self._indexes: dict[str, HashIndex] = {}
+        self._audio: dict[str, AudioIndex] = {}
         self._banks: dict[str, Bank] = {}
         self._lock = threading.Lock()
         self._rebuilds: dict[str, threading.Thread] = {}
@@ -107,18 +105,20 @@ class SimilarityEngine:
         """Stores the item, then makes it searchable; returns the snapshot including it."""
         self.bank(item.bank)
         seq = self._store.add_item(item)  # durable before acknowledged
-        index = self._index(item.bank)
-        snapshot = index.add(make_keys(seq, len(item.runs)), packed(item.runs))
-        self._maybe_rebuild(item.bank)
-        return snapshot_name(item.bank, snapshot)
+        if item.audio is not None:
+            self._audio_index(item.bank).add(seq, item.audio)
+        else:
+            self._index(item.bank).add(make_keys(seq, len(item.runs)), packed(item.runs))
+            self._maybe_rebuild(item.bank)
+        return self._snapshot(item.bank)
 
     def remove_item(self, bank: str, item_id: str) -> str:
         self.bank(bank)
         seq = self._store.remove_item(bank, item_id)
-        index = self._index(bank)
-        snapshot = index.remove({seq})
+        self._index(bank).remove({seq})
+        self._audio_index(bank).remove({seq})
         self._maybe_rebuild(bank)
-        return snapshot_name(bank, snapshot)
+        return self._snapshot(bank)
 
     def contains(self, bank: str, item_id: str) -> bool:
         return self._store.contains(bank, item_id)
@@ -146,16 +146,30 @@ class SimilarityEngine:
         for name in names:
             bank = self.bank(name)
             index = self._index(name)
-            snapshot = index.snapshot
+            snapshot = self._snapshot(name)
             neighbours = index.search(
                 hashes, max_distance=bank.max_distance if max_distance is None else max_distance
             )
             hits = group_hits(neighbours)
             items = self._store.summaries(list(hits))
-            found += matches(query, hits, items, bank, snapshot_name(name, snapshot))
-            snapshots.append(snapshot_name(name, snapshot))
-        found.sort(key=lambda m: (m.distance, -m.query_match_percent, m.bank, m.item_id))
-        return Found(tuple(found[:k]), " ".join(snapshots))
+            found += matches(query, hits, items, bank, snapshot)
+            snapshots.append(snapshot)
+        return _found(found, k, snapshots)
+
+    def search_audio(self, query: Fingerprint, *, banks: Sequence[str], k: int) -> Found:
+        """The k items whose audio fingerprint the query's best matches, from `banks`."""
+        found: list[Match] = []
+        snapshots = []
+        for name in list(banks) or sorted(self._banks):
+            bank = self.bank(name)
+            snapshot = self._snapshot(name)
+            hits = self._audio_index(name).search(query)
+            owners = [hit.owner for hit in hits]
+            items = self._store.summaries(owners)
+            prints = self._store.audio_prints(owners)
+            found += audio_matches(query, hits, items, prints, bank, snapshot)
+            snapshots.append(snapshot)
+        return _found(found, k, snapshots)
 
     # -- keeping the index level with the store ----------------------------------------
 
@@ -176,7 +190,13 @@ class SimilarityEngine:
         if gone:
             index.remove(gone)
         self._maybe_rebuild(bank)
-        return snapshot_name(bank, index.snapshot)
+        audio = self._audio_index(bank)
+        live_audio = set(self._store.item_seqs(bank, "audio").tolist())
+        held_audio = audio.owners()
+        for owner, print_ in self._store.audio_prints(sorted(live_audio - held_audio)).items():
+            audio.add(owner, print_)
+        audio.remove(held_audio - live_audio)
+        return self._snapshot(bank)
 
     def rebuild(self, bank: str) -> str:
         """Builds the bank's base from the store now (blocking); returns the snapshot."""
@@ -186,7 +206,8 @@ class SimilarityEngine:
             owners, positions, hashes = self._store.hashes(bank)
             return (owners << POSITION_BITS) | positions, hashes
 
-        return snapshot_name(bank, index.rebuild(source))
+        index.rebuild(source)
+        return self._snapshot(bank)
 
     def _maybe_rebuild(self, bank: str) -> None:
         if self._rebuild_after <= 0:
@@ -212,12 +233,23 @@ class SimilarityEngine:
                 self._indexes[bank] = index
             return index
 
+    def _audio_index(self, bank: str) -> AudioIndex:
+        with self._lock:
+            return self._audio.setdefault(bank, AudioIndex())
+
+    def _snapshot(self, bank: str) -> str:
+        """ "bank=pdq-snapshot", with "+audio-snapshot" once the bank holds audio items."""
+        snapshot = self._index(bank).snapshot
+        audio = self._audio_index(bank)
+        if audio.owners():
+            snapshot += f"+{audio.snapshot}"
+        return f"{bank}={snapshot}"
+
     def _status(self, bank: Bank, count: int) -> BankStatus:
         index = self._index(bank.name)
-        return BankStatus(
-            bank,
-            count,
-            snapshot_name(bank.name, index.snapshot),
-            index.base_size,
-            index.delta_size,
-        )
+        return BankStatus(bank, count, self._snapshot(bank.name), index.base_size, index.delta_size)
+
+
+def _found(found: list[Match], k: int, snapshots: list[str]) -> Found:
+    found.sort(key=lambda m: (m.distance, -m.query_match_percent, m.bank, m.item_id))
+    return Found(tuple(found[:k]), " ".join(snapshots))

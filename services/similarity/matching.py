@@ -13,6 +13,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from modmesh.common.evidence import TimeRange
+from modmesh.similarity.audio import FRAME_SECONDS as AUDIO_FRAME_SECONDS
+from modmesh.similarity.audio import WINDOW_SECONDS as AUDIO_WINDOW_SECONDS
+from modmesh.similarity.audio import AudioHit, Fingerprint
 from modmesh.similarity.hashing import HashRun
 from modmesh.similarity.index import POSITION_BITS, Neighbours
 from modmesh.similarity.store import Bank, ItemSummary
@@ -35,6 +38,8 @@ class Match:
     label: str
     #: The snapshot of the bank's index that found the match.
     index_snapshot: str
+    #: "pdq" or "audio".
+    signal: str = "pdq"
 
 
 @dataclass
@@ -117,3 +122,42 @@ def merge_ranges(spans: Iterable[tuple[float, float]]) -> tuple[TimeRange, ...]:
         else:
             merged.append(TimeRange(start, end))
     return tuple(merged)
+
+
+def audio_matches(
+    query: Fingerprint,
+    hits: Sequence[AudioHit],
+    items: Mapping[int, ItemSummary],
+    prints: Mapping[int, Fingerprint],
+    bank: Bank,
+    snapshot: str,
+) -> list[Match]:
+    """Audio hits as matches, under the bank's share threshold; the distance is the bit
+    error rate scaled to 256 bits, comparable with PDQ's."""
+    found = []
+    for hit in hits:
+        item, item_print = items.get(hit.owner), prints.get(hit.owner)
+        if item is None or item_print is None:
+            continue
+        query_percent = min(100.0, 100.0 * hit.length / len(query))
+        item_percent = min(100.0, 100.0 * hit.length / len(item_print))
+        if max(query_percent, item_percent) < bank.min_match_percent:
+            continue
+        query_start = hit.query_start * AUDIO_FRAME_SECONDS
+        item_start = (hit.query_start + hit.offset) * AUDIO_FRAME_SECONDS
+        seconds = (hit.length - 1) * AUDIO_FRAME_SECONDS + AUDIO_WINDOW_SECONDS
+        found.append(
+            Match(
+                item_id=item.item_id,
+                bank=item.bank,
+                distance=round(hit.bit_error_rate * 256),
+                query_match_percent=query_percent,
+                item_match_percent=item_percent,
+                query_ranges=(TimeRange(query_start, query_start + seconds),),
+                item_ranges=(TimeRange(item_start, item_start + seconds),),
+                label=item.label,
+                index_snapshot=snapshot,
+                signal="audio",
+            )
+        )
+    return found

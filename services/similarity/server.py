@@ -86,6 +86,7 @@ class SimilarityServicer(similarity_pb2_grpc.SimilarityServiceServicer):
                     item_ranges=_ranges(match.item_ranges),
                     label=match.label,
                     index_snapshot=match.index_snapshot,
+                    signal=match.signal,
                 )
                 for match in found.matches
             ],

@@ -15,8 +15,9 @@ import structlog
 
 from modmesh.runtime.blobs import Blob, resolve
 from modmesh.runtime.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
-from modmesh.runtime.media import probe
+from modmesh.runtime.media import decode_audio, probe
 from modmesh.runtime.settings import Settings
+from modmesh.similarity.audio import FRAME_SECONDS, Fingerprint, fingerprint
 from modmesh.similarity.engine import BankStatus, Found, SimilarityEngine
 from modmesh.similarity.hashing import (
     KNOWN_ITEM_CROPS,
@@ -43,6 +44,8 @@ MAX_ITEM_ID_CHARS = 256
 MAX_LABEL_CHARS = 1024
 MAX_DESCRIPTION_CHARS = 4096
 MAX_HASHES_PER_ITEM = (1 << POSITION_BITS) - 1
+#: Audio-only media shorter than this (voiced) is not fingerprinted: too little to decide.
+MIN_AUDIO_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -160,14 +163,19 @@ class Similarity:
         # decides when two adds of the same id race.
         if await asyncio.to_thread(engine.contains, bank, item_id):
             raise already_exists(bank, item_id)
-        runs = await self._hash(path, KNOWN_ITEM_CROPS)
-        if not runs:
+        signal = await self._hash(path, KNOWN_ITEM_CROPS)
+        if signal is None:
             raise InvalidArgument(
-                "no video frames with enough detail to hash (the media has no video, "
-                "or only flat frames such as black or a solid colour)",
+                "nothing to hash: no video frames with enough detail (only flat frames such "
+                f"as black or a solid colour, or no video) and no audio of {MIN_AUDIO_SECONDS:g} "
+                "s or more",
                 field="media",
             )
-        return await self._store(engine, StoredItem(bank, item_id, label, tuple(runs)))
+        if isinstance(signal, Fingerprint):
+            item = StoredItem(bank, item_id, label, (), audio=signal)
+        else:
+            item = StoredItem(bank, item_id, label, tuple(signal))
+        return await self._store(engine, item)
 
     async def add_hashes(
         self, *, bank: str, item_id: str, label: str, hashes: Sequence[QueryHash]
@@ -199,8 +207,9 @@ class Similarity:
         """The items nearest the query media or hashes, closest first, and the number
         of hashes searched with.
 
-        Media without a video stream (audio-only uploads) finds nothing rather than
-        failing: every upload is searched, whatever it holds.
+        Media with video frames worth hashing is searched by PDQ; other media with audio
+        (audio-only uploads, a still or black picture over speech) by its audio
+        fingerprint; media with neither finds nothing rather than failing.
         """
         engine = self._require_engine()
         k = DEFAULT_K if k is None else k
@@ -213,10 +222,15 @@ class Similarity:
             await asyncio.to_thread(engine.bank, bank, f"banks[{position}]")
         if query is None:
             raise InvalidArgument("query is required: set media or hashes", field="query")
+        signal: list[HashRun] | Fingerprint | None
         if isinstance(query, Blob):
-            runs = await self._hash(resolve(query, self._settings.max_media_bytes))
+            signal = await self._hash(resolve(query, self._settings.max_media_bytes))
         else:
-            runs = self._parse_hashes(query)
+            signal = self._parse_hashes(query)
+        if isinstance(signal, Fingerprint):
+            found = await asyncio.to_thread(engine.search_audio, signal, banks=banks, k=k)
+            return found, len(signal)
+        runs = signal or []
         found = await asyncio.to_thread(
             engine.search, runs, banks=banks, k=k, max_distance=max_distance
         )
@@ -236,11 +250,22 @@ class Similarity:
             with contextlib.suppress(AlreadyExists):  # another add created it meanwhile
                 engine.create_bank(Bank(bank, DEFAULT_MAX_DISTANCE, DEFAULT_MIN_MATCH_PERCENT, ""))
 
-    async def _hash(self, path: Path, crops: Sequence[float] = (1.0,)) -> list[HashRun]:
+    async def _hash(
+        self, path: Path, crops: Sequence[float] = (1.0,)
+    ) -> list[HashRun] | Fingerprint | None:
+        """PDQ runs of the video if it has frames worth hashing, else the audio's
+        fingerprint if it has audio, else None (nothing a match could rest on)."""
         info = await asyncio.to_thread(probe, path)
-        if not info.has_video:
-            return []
-        return await asyncio.to_thread(hash_video, path, self._settings.frame_sample_fps, crops)
+        if info.has_video:
+            runs = await asyncio.to_thread(hash_video, path, self._settings.frame_sample_fps, crops)
+            if runs:
+                return runs
+        if info.has_audio:
+            samples = await asyncio.to_thread(decode_audio, path)
+            print_ = await asyncio.to_thread(fingerprint, samples)
+            if print_.voiced.sum() * FRAME_SECONDS >= MIN_AUDIO_SECONDS:
+                return print_
+        return None
 
     def _parse_hashes(self, query: Sequence[QueryHash]) -> list[HashRun]:
         if not query:

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from modmesh.runtime.database import open_engine
 from modmesh.runtime.errors import AlreadyExists, NotFound
+from modmesh.similarity.audio import Fingerprint
 from modmesh.similarity.hashing import HashRun
 from modmesh.similarity.index import HASH_BYTES
 
@@ -38,10 +39,17 @@ class Bank:
 
 @dataclass(frozen=True)
 class StoredItem:
+    """A known item: PDQ runs (video, image) or else an audio fingerprint."""
+
     bank: str
     item_id: str
     label: str
     runs: tuple[HashRun, ...]
+    audio: Fingerprint | None = None
+
+    @property
+    def kind(self) -> str:
+        return "audio" if self.audio is not None else "pdq"
 
 
 @dataclass(frozen=True)
@@ -74,8 +82,10 @@ class SimilarityStore(Protocol):
 
     def contains(self, bank: str, item_id: str) -> bool: ...
 
-    def item_seqs(self, bank: str) -> np.ndarray:
-        """Sequence numbers of the bank's items (int64, ascending)."""
+    def item_seqs(self, bank: str, kind: str = "pdq") -> np.ndarray:
+        """Sequence numbers of the bank's items of one kind (int64, ascending)."""
+
+    def audio_prints(self, seqs: Sequence[int]) -> dict[int, Fingerprint]: ...
 
     def hashes(self, bank: str, seqs: Sequence[int] | None = None) -> tuple[np.ndarray, ...]:
         """(owner seq per run int64, position per run int64, packed hashes uint8 [n, 32])
@@ -84,7 +94,7 @@ class SimilarityStore(Protocol):
     def summaries(self, seqs: Sequence[int]) -> dict[int, ItemSummary]: ...
 
     def items(self, bank: str) -> Iterator[StoredItem]:
-        """Every item of the bank with its runs, in the order added (for export)."""
+        """Every PDQ item of the bank with its runs, in the order added (for export)."""
 
     def close(self) -> None: ...
 
@@ -108,6 +118,8 @@ _items = sa.Table(
     sa.Column("bank", sa.ForeignKey("similarity_banks.name"), nullable=False),
     sa.Column("item_id", sa.String(256), nullable=False),
     sa.Column("label", sa.Text, nullable=False),
+    # "pdq": hashes in similarity_hashes; "audio": a fingerprint in similarity_audio.
+    sa.Column("kind", sa.String(16), nullable=False, server_default="pdq"),
     sa.UniqueConstraint("bank", "item_id"),
     sqlite_autoincrement=True,  # never reuse the seq of a removed item
 )
@@ -126,7 +138,17 @@ _runs = sa.Table(
     sa.Column("quality", sa.Integer, nullable=False),
     sa.Column("pdq", sa.LargeBinary(HASH_BYTES), nullable=False),
 )
-sa.Index("similarity_items_by_bank", _items.c.bank, _items.c.seq)
+_audio = sa.Table(
+    "similarity_audio",
+    _metadata,
+    sa.Column(
+        "item_seq",
+        sa.ForeignKey("similarity_items.seq", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("fingerprint", sa.LargeBinary, nullable=False),
+)
+sa.Index("similarity_items_by_bank", _items.c.bank, _items.c.kind, _items.c.seq)
 
 
 class SqlSimilarityStore:
@@ -179,10 +201,17 @@ class SqlSimilarityStore:
                 seq = int(
                     connection.execute(
                         _items.insert()
-                        .values(bank=item.bank, item_id=item.item_id, label=item.label)
+                        .values(
+                            bank=item.bank, item_id=item.item_id, label=item.label, kind=item.kind
+                        )
                         .returning(_items.c.seq)
                     ).scalar_one()
                 )
+                if item.audio is not None:
+                    connection.execute(
+                        _audio.insert().values(item_seq=seq, fingerprint=item.audio.to_bytes())
+                    )
+                    return seq
                 connection.execute(
                     _runs.insert(),
                     [
@@ -209,6 +238,7 @@ class SqlSimilarityStore:
             if seq is None:
                 raise NotFound(f"item {item_id!r} is not in bank {bank!r}", field="item_id")
             connection.execute(_runs.delete().where(_runs.c.item_seq == seq))
+            connection.execute(_audio.delete().where(_audio.c.item_seq == seq))
             connection.execute(_items.delete().where(_items.c.seq == seq))
         return int(seq)
 
@@ -217,10 +247,23 @@ class SqlSimilarityStore:
         with self._engine.connect() as connection:
             return connection.execute(query).first() is not None
 
-    def item_seqs(self, bank: str) -> np.ndarray:
-        query = sa.select(_items.c.seq).where(_items.c.bank == bank).order_by(_items.c.seq)
+    def item_seqs(self, bank: str, kind: str = "pdq") -> np.ndarray:
+        query = (
+            sa.select(_items.c.seq)
+            .where(_items.c.bank == bank, _items.c.kind == kind)
+            .order_by(_items.c.seq)
+        )
         with self._engine.connect() as connection:
             return np.fromiter(connection.execute(query).scalars(), np.int64)
+
+    def audio_prints(self, seqs: Sequence[int]) -> dict[int, Fingerprint]:
+        query = sa.select(_audio.c.item_seq, _audio.c.fingerprint)
+        with self._engine.connect() as connection:
+            return {
+                row.item_seq: Fingerprint.from_bytes(row.fingerprint)
+                for chunk in _chunks(seqs)
+                for row in connection.execute(query.where(_audio.c.item_seq.in_(chunk)))
+            }
 
     def hashes(self, bank: str, seqs: Sequence[int] | None = None) -> tuple[np.ndarray, ...]:
         query = (
@@ -266,7 +309,9 @@ class SqlSimilarityStore:
     def items(self, bank: str) -> Iterator[StoredItem]:
         with self._engine.connect() as connection:
             items = connection.execute(
-                sa.select(_items).where(_items.c.bank == bank).order_by(_items.c.seq)
+                sa.select(_items)
+                .where(_items.c.bank == bank, _items.c.kind == "pdq")
+                .order_by(_items.c.seq)
             ).all()
             for item in items:
                 runs = connection.execute(

@@ -124,3 +124,25 @@ def other_scenes_clip(media_dir: Path) -> Path:
         OTHER_SCENES,
         "en-gb",
     )
+
+
+RECORDING_TEXT = "Congratulations, you have won a free cruise. Call this number today to claim it."
+
+
+@pytest.fixture(scope="session")
+def known_recording(media_dir: Path) -> Path:
+    return make_clip(
+        media_dir / "recording.wav", RECORDING_TEXT, lead_silence=0.5, video=None, voice="en-us"
+    )
+
+
+@pytest.fixture(scope="session")
+def other_voice_recording(media_dir: Path) -> Path:
+    """The same words in another voice: another recording, not a copy."""
+    return make_clip(
+        media_dir / "recording-other-voice.wav",
+        RECORDING_TEXT,
+        lead_silence=0.5,
+        video=None,
+        voice="en-gb",
+    )

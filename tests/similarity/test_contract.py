@@ -146,7 +146,7 @@ def test_unrelated_and_audio_only_media_find_nothing(
     audio_only = stub.Search(
         similarity_pb2.SearchRequest(media=ref(blobs.put_file(audio_only_clip)))
     )
-    assert audio_only.query_hash_count == 0
+    assert audio_only.query_hash_count > 0, "audio-only media is searched by its fingerprint"
     assert list(audio_only.matches) == []
     assert audio_only.index_snapshot == known_item.index_snapshot
 
@@ -381,16 +381,26 @@ def test_bad_input_is_refused_with_its_status_and_the_service_keeps_serving(
     assert stub.Search(search_request()).index_snapshot == known_item.index_snapshot
 
 
-def test_media_without_hashable_video_cannot_be_added(
-    stub: similarity_pb2_grpc.SimilarityServiceStub,
-    blobs: BlobStore,
-    audio_only_clip: Path,
-    flat_clip: Path,
+def test_media_with_neither_detailed_frames_nor_audio_cannot_be_added(
+    stub: similarity_pb2_grpc.SimilarityServiceStub, blobs: BlobStore, flat_clip: Path
 ) -> None:
-    for clip in (audio_only_clip, flat_clip):
-        error = refused(stub.AddItem, add_request(blobs.put_file(clip)))
-        assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
-        assert "no video frames with enough detail to hash" in error.details()
+    error = refused(stub.AddItem, add_request(blobs.put_file(flat_clip)))
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "nothing to hash: no video frames with enough detail" in error.details()
+
+
+def test_audio_only_media_is_added_and_found_by_its_fingerprint(
+    stub: similarity_pb2_grpc.SimilarityServiceStub, blobs: BlobStore, audio_only_clip: Path
+) -> None:
+    blob = blobs.put_file(audio_only_clip)
+    added = stub.AddItem(add_request(blob, bank="known-audio", item_id="voice"))
+
+    found = stub.Search(similarity_pb2.SearchRequest(media=ref(blob), banks=["known-audio"]))
+
+    [match] = found.matches
+    assert (match.item_id, match.signal, match.distance) == ("voice", "audio", 0)
+    assert match.index_snapshot == added.index_snapshot
+    assert "+audio-1-" in added.index_snapshot
 
 
 def test_an_item_survives_a_restart(

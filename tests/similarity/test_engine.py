@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from modmesh.runtime.errors import AlreadyExists, NotFound
+from modmesh.similarity.audio import fingerprint
 from modmesh.similarity.engine import SimilarityEngine
 from modmesh.similarity.hashing import HashRun
 from modmesh.similarity.index import HASH_BYTES, IndexParams
@@ -193,3 +194,22 @@ def test_a_large_delta_is_rebuilt_in_the_background(database_url: str, tmp_path:
         assert [m.item_id for m in reopened.search(item, banks=[], k=10).matches] == [
             f"item-{number}"
         ]
+
+
+def test_an_audio_item_survives_a_restart_and_can_be_removed(
+    database_url: str, tmp_path: Path
+) -> None:
+    samples = np.sin(np.cumsum(RNG.uniform(0.05, 0.4, 16_000 * 3))).astype(np.float32)
+    print_ = fingerprint(samples)
+    first = open_engine(database_url, tmp_path / "index")
+    first.create_bank(BANK)
+    snapshot = first.add_item(StoredItem("scams", "tune", "", (), audio=print_))
+    first.close()
+
+    second = open_engine(database_url, tmp_path / "index")
+    [match] = second.search_audio(print_, banks=[], k=10).matches
+
+    assert (match.item_id, match.signal, match.index_snapshot) == ("tune", "audio", snapshot)
+    assert second.items("scams") == [], "audio fingerprints are not exchanged as PDQ"
+    second.remove_item("scams", "tune")
+    assert second.search_audio(print_, banks=[], k=10).matches == ()

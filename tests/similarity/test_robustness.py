@@ -1,4 +1,5 @@
-"""A known clip is still found after the edits re-uploaders make; unrelated footage is not.
+"""A known clip or recording is still found after the edits re-uploaders make; unrelated
+footage and another voice are not.
 
 Real media throughout: the clips are made with espeak-ng and ffmpeg, edited with ffmpeg,
 hashed as the service hashes them, and searched in a real bank (SQLite).
@@ -11,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from modmesh.runtime.media import decode_audio
+from modmesh.similarity.audio import fingerprint
 from modmesh.similarity.engine import SimilarityEngine
 from modmesh.similarity.hashing import KNOWN_ITEM_CROPS, hash_video
 from modmesh.similarity.index import IndexParams
@@ -101,3 +104,43 @@ def test_unrelated_footage_made_the_same_way_is_not_found(
     bank: SimilarityEngine, other_scenes_clip: Path
 ) -> None:
     assert search(bank, other_scenes_clip) == ()
+
+
+@pytest.fixture(scope="module")
+def audio_bank(tmp_path_factory: pytest.TempPathFactory, known_recording: Path) -> SimilarityEngine:
+    directory = tmp_path_factory.mktemp("robustness-audio")
+    engine = SimilarityEngine(
+        SqlSimilarityStore(f"sqlite:///{directory / 'similarity.db'}"), directory / "index"
+    )
+    engine.open()
+    engine.create_bank(Bank("recordings", max_distance=31, min_match_percent=50.0))
+    print_ = fingerprint(decode_audio(known_recording))
+    engine.add_item(StoredItem("recordings", "cruise-scam", "", (), audio=print_))
+    return engine
+
+
+def search_audio(engine: SimilarityEngine, recording: Path) -> tuple[Match, ...]:
+    return engine.search_audio(fingerprint(decode_audio(recording)), banks=[], k=10).matches
+
+
+def test_a_reencoded_and_trimmed_recording_is_found(
+    audio_bank: SimilarityEngine, known_recording: Path, tmp_path: Path
+) -> None:
+    copy = tmp_path / "excerpt.mp3"
+    ffmpeg(
+        "-ss", "1.3", "-t", "3", "-i", str(known_recording),
+        "-c:a", "libmp3lame", "-b:a", "32k", str(copy),
+    )  # fmt: skip
+
+    [match] = search_audio(audio_bank, copy)
+
+    assert (match.item_id, match.signal) == ("cruise-scam", "audio")
+    assert match.query_match_percent >= 90
+    assert match.item_ranges[0].start_seconds == pytest.approx(1.3, abs=0.05)
+    assert match.index_snapshot.startswith("recordings=empty+audio-1-")
+
+
+def test_the_same_words_in_another_voice_are_not_found(
+    audio_bank: SimilarityEngine, other_voice_recording: Path
+) -> None:
+    assert search_audio(audio_bank, other_voice_recording) == ()
