@@ -229,6 +229,10 @@ class HashIndex:
         Runs while searches and adds go on; one rebuild at a time.
         """
         with self._rebuild_lock:
+            # Only a builder deletes: a replica that follows shared, read-only base files
+            # must not touch the builder's files.
+            for leftover in self.directory.glob(f"{_TEMP_PREFIX}*"):
+                leftover.unlink(missing_ok=True)  # from a build that a crash interrupted
             with self._lock:
                 self._removed_during_rebuild = set()
             try:
@@ -280,8 +284,6 @@ class HashIndex:
     def _load_current(self) -> _Base:
         """The base CURRENT names, if its files are whole; else the empty base (the
         caller then syncs everything from the store into the delta and rebuilds)."""
-        for leftover in self.directory.glob(f"{_TEMP_PREFIX}*"):
-            leftover.unlink(missing_ok=True)  # from a build that a crash interrupted
         base_id = self._read_current()
         if base_id is None or base_id == _EMPTY_BASE.id:
             return _EMPTY_BASE

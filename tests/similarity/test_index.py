@@ -172,7 +172,9 @@ def test_a_reopened_index_serves_the_base_that_current_names(tmp_path: Path) -> 
     assert reopened.snapshot == built.snapshot
     assert reopened.owners() == set(entries)
     assert owners_found(reopened, entries[4][1]) == {4}
-    assert not (tmp_path / ".building-crashed").exists()
+    assert (tmp_path / ".building-crashed").exists(), "opening never deletes (followers)"
+    reopened.rebuild(source_of(entries))
+    assert not (tmp_path / ".building-crashed").exists(), "the next build cleans up"
 
 
 def test_damaged_base_files_open_as_an_empty_base(tmp_path: Path) -> None:
