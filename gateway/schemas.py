@@ -124,8 +124,8 @@ class SimilaritySearchForm(_Strict):
     k: int | None = Field(None, description="Most items to return, 1 to 100; default 10.")
     max_distance: int | None = Field(
         None,
-        description="Largest Hamming distance that matches, 0 to 256; default 31. "
-        "0 finds exact copies only.",
+        description="Largest Hamming distance that matches, 0 to 256; default: each bank's "
+        "own (31 unless set). 0 finds exact copies only.",
     )
     banks: str = Field("", description="Comma-separated banks to search; empty: every bank.")
 

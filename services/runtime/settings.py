@@ -55,7 +55,7 @@ class Settings:
     frame_sample_fps: float = 1.0
     #: Similarity index: annoy trees and nodes inspected per query (see bench/similarity).
     similarity_index_trees: int = 16
-    similarity_search_k: int = 5_000
+    similarity_search_k: int = 2_000
     #: Hashes added or removed since a bank's base index was built that trigger a
     #: background rebuild; 0 never rebuilds (a replica following shared base files).
     similarity_rebuild_after: int = 20_000

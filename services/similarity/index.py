@@ -53,7 +53,7 @@ class IndexParams:
     """
 
     trees: int = 16
-    search_k: int = 5_000
+    search_k: int = 2_000
     neighbours: int = 64
     #: Threads for annoy's build; the service shares its cores with the rest of the mesh.
     build_jobs: int = 1
