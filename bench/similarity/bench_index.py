@@ -214,13 +214,19 @@ def plot(results: list[dict]) -> None:
     import matplotlib.pyplot as plt
 
     figure, axes = plt.subplots(figsize=(8, 5))
-    for result in results:
-        for trees in sorted({p["trees"] for p in result["points"]}):
+    styles = ["-", "--", ":", "-."]
+    for number, result in enumerate(results):
+        colour = f"C{number}"  # one colour per dataset and size, one dash per tree count
+        tree_counts = sorted({p["trees"] for p in result["points"]})
+        for style, trees in zip(styles, tree_counts, strict=False):  # up to 4 tree counts
             line = [p for p in result["points"] if p["trees"] == trees]
             axes.plot(
                 [p["p50_ms"] for p in line],
                 [p["recall_at_10"] for p in line],
+                color=colour,
+                linestyle=style,
                 marker="o",
+                markersize=4,
                 label=f"{result['dataset']} {result['size']:,}, {trees} trees",
             )
     axes.axhline(0.99, color="grey", linestyle=":", linewidth=1)
@@ -243,7 +249,13 @@ def main() -> None:
     )
     parser.add_argument("--datasets", nargs="+", default=["random", "realistic"])
     parser.add_argument("--output", type=Path, default=RESULTS / "similarity-index.json")
+    parser.add_argument(
+        "--replot", action="store_true", help="only redraw the plot from the JSON output"
+    )
     args = parser.parse_args()
+    if args.replot:
+        plot(json.loads(args.output.read_text())["results"])
+        return
 
     results = []
     for size in args.sizes:
