@@ -23,6 +23,7 @@ from pydantic import (
 from modmesh.common.v1 import evidence_pb2
 from modmesh.decision.v1 import decision_pb2
 from modmesh.runtime.errors import InvalidArgument
+from modmesh.similarity.v1 import similarity_pb2
 from modmesh.termmatch.v1 import termmatch_pb2
 
 SeverityName = Literal["low", "medium", "high", "critical"]
@@ -226,13 +227,33 @@ class SimilaritySearchForm(_Strict):
     k: int | None = Field(None, description="Most items to return, 1 to 100; default 10.")
     max_distance: int | None = Field(
         None,
-        description="Largest Hamming distance that matches, 0 to 256; default 31. "
-        "0 finds exact copies only.",
+        description="Largest Hamming distance that matches, 0 to 256; default: each bank's "
+        "own (31 unless set). 0 finds exact copies only.",
     )
     banks: str = Field("", description="Comma-separated banks to search; empty: every bank.")
 
     def bank_list(self) -> list[str]:
         return [bank.strip() for bank in self.banks.split(",") if bank.strip()]
+
+
+class CreateBankIn(_Strict):
+    name: str = Field(description="Lowercase letters, digits, '-' and '_'; 1 to 64 long.")
+    max_distance: int | None = Field(
+        None, description="Largest Hamming distance (of 256 bits) that matches; default 31."
+    )
+    min_match_percent: float | None = Field(
+        None,
+        description="Share of the query's or the item's duration that must match; default 50.",
+    )
+    description: str = ""
+
+    def to_proto(self) -> similarity_pb2.CreateBankRequest:
+        request = similarity_pb2.CreateBankRequest(name=self.name, description=self.description)
+        if self.max_distance is not None:
+            request.max_distance = self.max_distance
+        if self.min_match_percent is not None:
+            request.min_match_percent = self.min_match_percent
+        return request
 
 
 # Error bodies, documented once for every route.

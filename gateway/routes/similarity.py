@@ -10,10 +10,12 @@ from modmesh.similarity.v1 import similarity_pb2
 
 from ..auth import Role, roles
 from ..openapi import proto_response
-from ..schemas import SimilarityItemForm, SimilaritySearchForm
+from ..schemas import CreateBankIn, SimilarityItemForm, SimilaritySearchForm
 from .common import (
     CONFLICT,
+    ERRORS,
     MEDIA_RPC_TIMEOUT_SECONDS,
+    RPC_TIMEOUT_SECONDS,
     UPLOAD_ERRORS,
     Blobs,
     Services,
@@ -26,7 +28,59 @@ router = APIRouter()
 PROTO_SCHEMAS = [
     similarity_pb2.AddItemResponse.DESCRIPTOR,
     similarity_pb2.SearchResponse.DESCRIPTOR,
+    similarity_pb2.BankStatus.DESCRIPTOR,
+    similarity_pb2.ListBanksResponse.DESCRIPTOR,
+    similarity_pb2.RemoveItemResponse.DESCRIPTOR,
 ]
+
+
+@router.get(
+    "/v1/similarity/banks",
+    dependencies=roles(Role.POLICY_ADMIN, Role.MODERATOR, Role.AUDITOR),
+    response_model=None,
+    tags=["similarity"],
+    summary="Every bank with its thresholds, size and index snapshot",
+    responses={200: proto_response(similarity_pb2.ListBanksResponse.DESCRIPTOR), **ERRORS},
+)
+async def list_banks(services: Services) -> dict[str, Any]:
+    reply = await services.similarity.ListBanks(
+        similarity_pb2.ListBanksRequest(), timeout=RPC_TIMEOUT_SECONDS
+    )
+    return to_json(reply)
+
+
+@router.post(
+    "/v1/similarity/banks",
+    dependencies=roles(Role.POLICY_ADMIN),
+    response_model=None,
+    tags=["similarity"],
+    status_code=201,
+    summary="Create a bank with its own thresholds",
+    responses={
+        201: proto_response(similarity_pb2.BankStatus.DESCRIPTOR),
+        **ERRORS,
+        **CONFLICT,
+    },
+)
+async def create_bank(body: CreateBankIn, services: Services) -> dict[str, Any]:
+    reply = await services.similarity.CreateBank(body.to_proto(), timeout=RPC_TIMEOUT_SECONDS)
+    return to_json(reply.bank)
+
+
+@router.delete(
+    "/v1/similarity/banks/{bank}/items/{item_id}",
+    dependencies=roles(Role.POLICY_ADMIN),
+    response_model=None,
+    tags=["similarity"],
+    summary="Remove a known item; searches stop finding it once answered",
+    responses={200: proto_response(similarity_pb2.RemoveItemResponse.DESCRIPTOR), **ERRORS},
+)
+async def remove_item(bank: str, item_id: str, services: Services) -> dict[str, Any]:
+    reply = await services.similarity.RemoveItem(
+        similarity_pb2.RemoveItemRequest(bank=bank, item_id=item_id),
+        timeout=RPC_TIMEOUT_SECONDS,
+    )
+    return to_json(reply)
 
 
 @router.post(

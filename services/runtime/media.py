@@ -123,7 +123,9 @@ def sample_frames(path: Path, fps: float) -> Iterator[tuple[float, np.ndarray]]:
             str(path),
             "-an",
             "-vf",
-            f"fps={fps},scale={FRAME_SIDE}:{FRAME_SIDE}",
+            # eof_action=pass: a still image (a one-frame stream) yields its frame
+            # instead of nothing.
+            f"fps={fps}:eof_action=pass,scale={FRAME_SIDE}:{FRAME_SIDE}",
             "-f",
             "rawvideo",
             "-pix_fmt",

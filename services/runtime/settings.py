@@ -48,12 +48,21 @@ class Settings:
     #: Per-service overrides of database_url, for a service with a database of its own.
     termmatch_database_url: str = ""
     decision_database_url: str = ""
+    similarity_database_url: str = ""
     #: CTranslate2 Whisper model directory; empty means the bundled tiny.en.
     whisper_model: str = ""
     whisper_device: str = "cpu"
     whisper_compute_type: str = "int8"
     #: Video frames hashed per second of media.
     frame_sample_fps: float = 1.0
+    #: Similarity index: annoy trees and nodes inspected per query (see bench/similarity).
+    similarity_index_trees: int = 16
+    similarity_search_k: int = 2_000
+    #: Hashes added or removed since a bank's base index was built that trigger a
+    #: background rebuild; 0 never rebuilds (a replica following shared base files).
+    similarity_rebuild_after: int = 20_000
+    #: Seconds between picking up other replicas' writes from the store (0: never).
+    similarity_refresh_seconds: float = 5.0
     #: Seconds decision waits for one engine call before failing the case.
     engine_timeout_seconds: float = 300.0
     #: How decision carries out actions: "log" (write them to its log), "webhook" (POST

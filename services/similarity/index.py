@@ -1,269 +1,398 @@
-"""An annoy index over the frame hashes of every known item, persisted as a snapshot file.
+"""A Hamming index over 256-bit hashes: a built, memory-mapped annoy base plus an exact delta.
 
-Each stored frame hash is one 256-dimensional 0/1 vector under annoy's `hamming` metric,
-whose distance is the number of differing bits. The index is immutable once built, so an
-add builds a whole new snapshot into a temporary file and swaps it in atomically: a
-search holds one snapshot reference from start to end and never sees a half-built index.
+annoy's indexes are immutable once built, and rebuilding a million hashes takes seconds,
+so an index has two parts that a search merges:
+
+- the **base**: an annoy index (``hamming`` metric) built into a temporary file, renamed
+  into place and memory-mapped, with the key of every entry in a ``.keys.npy`` beside it.
+  ``CURRENT`` names the base in use; it is replaced atomically after both files are whole,
+  so a crash mid-build leaves the previous base in service;
+- the **delta**: entries added since the base was built, searched exactly with vectorized
+  XOR + popcount. An add is searchable as soon as `add` returns.
+
+Removals are tombstones (owner ids filtered out of answers) until the next rebuild leaves
+them out. `rebuild` builds a new base from the full live content in the background of
+serving and swaps it in; adds and removals made meanwhile are kept. Searches read one
+immutable `_View`, so a swap never shows a half state, and every answer names the view's
+snapshot: the base id plus a digest of the delta and the tombstones.
+
+Each entry's key is an int64: its owner (a stored item) in the high bits and the entry's
+position inside the owner in the low `POSITION_BITS`, so tombstones work per owner.
+The index knows nothing of items, banks or storage: it is tested and benchmarked alone.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import tempfile
 import threading
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
 from annoy import AnnoyIndex
 
-from modmesh.common.evidence import TimeRange
-from modmesh.similarity.hashing import PDQ_BITS, FrameHash
-from modmesh.similarity.store import ItemStore, StoredItem
-
-#: More trees trade build time and file size for recall; 16 is plenty at spine scale.
-N_TREES = 16
-#: Nearest frames asked for per query frame: generous, so that every frame of a matching
-#: item (a long video has many near-identical frames) is seen, not just the closest few.
-NEIGHBOURS = 256
-#: Nodes inspected per query; well above annoy's default (NEIGHBOURS * N_TREES) for recall.
-SEARCH_K = NEIGHBOURS * N_TREES * 8
-
-_INDEX_PREFIX = "index-"
-_INDEX_SUFFIX = ".ann"
-_BUILDING_PREFIX = ".building-"
+HASH_BITS = 256
+HASH_BYTES = HASH_BITS // 8
+_WORDS = HASH_BITS // 64
+#: An owner has at most 2**20 entries (a 12-day video at 1 frame a second).
+POSITION_BITS = 20
+_CURRENT = "CURRENT"
+_TEMP_PREFIX = ".building-"
 
 
 @dataclass(frozen=True)
-class Match:
-    """A known item near the query, with how much of each side matched and where."""
+class IndexParams:
+    """annoy's trade-offs, tuned in bench/similarity (see its README section).
 
-    item_id: str
-    bank: str
-    #: Smallest Hamming distance between a query frame and a frame of the item.
-    distance: int
-    query_match_percent: float
-    item_match_percent: float
-    query_ranges: tuple[TimeRange, ...]
-    item_ranges: tuple[TimeRange, ...]
-    label: str
-    index_snapshot: str
-
-
-@dataclass(frozen=True)
-class SearchResult:
-    matches: tuple[Match, ...]
-    #: Number of query hashes searched with.
-    query_hash_count: int
-    #: The snapshot searched.
-    index_snapshot: str
-
-
-@dataclass(frozen=True)
-class _Snapshot:
-    id: str
-    items: tuple[StoredItem, ...]
-    #: For each annoy id: (position in `items`, position in that item's frames).
-    entries: tuple[tuple[int, int], ...]
-    #: None when there is nothing to index: annoy cannot build an empty index.
-    annoy: AnnoyIndex | None
-    banks: frozenset[str]
-
-
-@dataclass
-class _ItemHits:
-    distance: int = PDQ_BITS + 1
-    query_frames: set[int] = field(default_factory=set)
-    item_frames: set[int] = field(default_factory=set)
-
-
-def snapshot_id(items: Sequence[StoredItem]) -> str:
-    """Names the index built from `items`: their count and a digest of their keys in order.
-
-    Items are immutable and append-only, so the keys in order identify the index content.
+    More trees raise recall and cost build time and memory; `search_k` is how many tree
+    nodes a query inspects (more: higher recall, slower); `neighbours` is how many nearest
+    entries a query asks for, enough for every frame of a long matching video.
     """
-    keys = json.dumps([[item.bank, item.item_id] for item in items]).encode()
-    return f"{len(items)}-{hashlib.sha256(keys).hexdigest()[:16]}"
+
+    trees: int = 16
+    search_k: int = 2_000
+    neighbours: int = 64
+    #: Threads for annoy's build; the service shares its cores with the rest of the mesh.
+    build_jobs: int = 1
 
 
-class SimilarityIndex:
-    """Near-duplicate search over a store's items; loads or rebuilds its snapshot on start."""
+@dataclass(frozen=True)
+class Neighbours:
+    """The entries near one query hash within the distance asked, closest first."""
 
-    def __init__(self, directory: Path, store: ItemStore) -> None:
-        self._directory = directory
-        self._store = store
-        # Serializes adds: each builds from the store's full content, so two at once
-        # could each swap in a snapshot that misses the other's item.
-        self._add_lock = threading.Lock()
+    keys: np.ndarray  # int64
+    distances: np.ndarray  # int32
+
+
+def owner_of(keys: np.ndarray) -> np.ndarray:
+    return keys >> POSITION_BITS
+
+
+def make_keys(owner: int, count: int) -> np.ndarray:
+    if count >= 1 << POSITION_BITS:
+        raise ValueError(f"an owner holds at most {1 << POSITION_BITS} entries, got {count}")
+    return (np.int64(owner) << POSITION_BITS) | np.arange(count, dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class _Base:
+    id: str
+    #: None for an empty base: annoy cannot build an index without items.
+    annoy: AnnoyIndex | None
+    keys: np.ndarray
+    #: Sorted unique owners in the base.
+    owners: np.ndarray
+
+
+_EMPTY_BASE = _Base("empty", None, np.zeros(0, np.int64), np.zeros(0, np.int64))
+
+
+@dataclass(frozen=True)
+class _View:
+    """What one search sees; replaced whole, never changed."""
+
+    base: _Base
+    delta_words: np.ndarray  # uint64 [n, 4]
+    delta_keys: np.ndarray  # int64 [n]
+    delta_owners: frozenset[int]
+    tombstones: frozenset[int]
+    snapshot: str
+
+
+class HashIndex:
+    """A base + delta + tombstones Hamming index kept in one directory."""
+
+    def __init__(self, directory: Path, params: IndexParams | None = None) -> None:
+        self.directory = directory
+        self.params = params or IndexParams()
         directory.mkdir(parents=True, exist_ok=True)
-        for leftover in directory.glob(f"{_BUILDING_PREFIX}*"):
-            leftover.unlink()  # from a build that a crash interrupted
-        self._snapshot = self._open(tuple(store.items()))
+        # Serializes writers (add, remove, swap); searches never take it.
+        self._lock = threading.Lock()
+        self._rebuild_lock = threading.Lock()
+        self._words = np.zeros((1024, _WORDS), np.uint64)
+        self._keys = np.zeros(1024, np.int64)
+        self._count = 0
+        #: Owners removed while a rebuild runs: its source may have read them before.
+        self._removed_during_rebuild: set[int] | None = None
+        self._view = self._make_view(self._load_current(), 0, frozenset(), frozenset())
+
+    # -- what callers read -------------------------------------------------------------
 
     @property
-    def snapshot_id(self) -> str:
-        return self._snapshot.id
+    def snapshot(self) -> str:
+        return self._view.snapshot
 
     @property
-    def banks(self) -> frozenset[str]:
-        return self._snapshot.banks
+    def base_id(self) -> str:
+        return self._view.base.id
 
     @property
-    def item_count(self) -> int:
-        """Items in the snapshot searched now."""
-        return len(self._snapshot.items)
+    def base_size(self) -> int:
+        """Entries in the memory-mapped base, tombstoned ones included."""
+        return len(self._view.base.keys)
 
-    def contains(self, bank: str, item_id: str) -> bool:
-        return self._store.contains(bank, item_id)
+    @property
+    def delta_size(self) -> int:
+        """Entries added since the base was built, searched exactly."""
+        return len(self._view.delta_keys)
 
-    def close(self) -> None:
-        self._store.close()
+    @property
+    def tombstone_count(self) -> int:
+        return len(self._view.tombstones)
 
-    def add(self, item: StoredItem) -> str:
-        """Stores the item, then swaps in a snapshot including it; returns the snapshot id."""
-        with self._add_lock:
-            # Durable first: if the build fails or the process dies, the next start
-            # finds the index stale and rebuilds it from the store.
-            self._store.add(item)
-            self._snapshot = self._build(tuple(self._store.items()))
-            self._remove_stale_files(keep=self._path(self._snapshot.id))
-            return self._snapshot.id
+    def owners(self) -> set[int]:
+        """Every live owner: in the base or the delta, and not removed."""
+        view = self._view
+        return (set(view.base.owners.tolist()) | view.delta_owners) - view.tombstones
 
     def search(
-        self,
-        query: Sequence[FrameHash],
-        *,
-        k: int,
-        max_distance: int,
-        banks: Collection[str],
-        query_frame_seconds: float,
-    ) -> SearchResult:
-        """The k items closest to the query frames, closest first; `banks` empty = all."""
-        snapshot = self._snapshot  # one snapshot for the whole search, whatever adds do
-        if snapshot.annoy is None or not query:
-            return SearchResult((), len(query), snapshot.id)
-        neighbours = min(NEIGHBOURS, len(snapshot.entries))
-        hits: dict[int, _ItemHits] = {}
-        for query_position, frame in enumerate(query):
-            ids, distances = snapshot.annoy.get_nns_by_vector(
-                frame.bits.tolist(), neighbours, search_k=SEARCH_K, include_distances=True
-            )
-            for annoy_id, raw_distance in zip(ids, distances, strict=True):
-                distance = round(raw_distance)
-                if distance > max_distance:
-                    break  # annoy returns neighbours closest first
-                item_position, frame_position = snapshot.entries[annoy_id]
-                if banks and snapshot.items[item_position].bank not in banks:
-                    continue
-                item_hits = hits.setdefault(item_position, _ItemHits())
-                item_hits.distance = min(item_hits.distance, distance)
-                item_hits.query_frames.add(query_position)
-                item_hits.item_frames.add(frame_position)
-        matches = [
-            _match(snapshot, snapshot.items[position], item_hits, query, query_frame_seconds)
-            for position, item_hits in hits.items()
-        ]
-        matches.sort(key=lambda m: (m.distance, -m.query_match_percent, m.bank, m.item_id))
-        return SearchResult(tuple(matches[:k]), len(query), snapshot.id)
+        self, queries: np.ndarray, *, max_distance: int, neighbours: int | None = None
+    ) -> list[Neighbours]:
+        """For each packed query hash (uint8 [m, 32]) its nearest live entries within
+        `max_distance`, closest first, at most `neighbours` (default: the params')."""
+        view = self._view
+        wanted = neighbours or self.params.neighbours
+        tombstones = np.fromiter(view.tombstones, np.int64, len(view.tombstones))
+        results = []
+        for query in np.ascontiguousarray(queries, np.uint8):
+            # Removed entries may be the nearest: ask for more so live ones still show.
+            asked = 2 * wanted if len(tombstones) else wanted
+            keys, distances = self._search_base(view.base, query, asked)
+            if len(view.delta_keys):
+                delta = np.bitwise_count(view.delta_words ^ query.view(np.uint64)).sum(
+                    axis=1, dtype=np.int32
+                )
+                keys = np.concatenate([keys, view.delta_keys])
+                distances = np.concatenate([distances, delta])
+            keep = distances <= max_distance
+            if len(tombstones):
+                keep &= ~np.isin(owner_of(keys), tombstones)
+            keys, distances = keys[keep], distances[keep]
+            order = np.argsort(distances, kind="stable")[:wanted]
+            results.append(Neighbours(keys[order], distances[order]))
+        return results
 
-    def _path(self, snapshot: str) -> Path:
-        return self._directory / f"{_INDEX_PREFIX}{snapshot}{_INDEX_SUFFIX}"
+    def _search_base(self, base: _Base, query: np.ndarray, wanted: int) -> tuple[np.ndarray, ...]:
+        if base.annoy is None:
+            return np.zeros(0, np.int64), np.zeros(0, np.int32)
+        ids, distances = base.annoy.get_nns_by_vector(
+            np.unpackbits(query).tolist(),
+            wanted,
+            search_k=self.params.search_k,
+            include_distances=True,
+        )
+        return base.keys[np.asarray(ids, np.int64)], np.asarray(distances, np.int32)
 
-    def _open(self, items: tuple[StoredItem, ...]) -> _Snapshot:
-        """Loads the persisted index for `items` if it is there and whole, else rebuilds."""
-        entries = _entries(items)
-        identity = snapshot_id(items)
-        path = self._path(identity)
-        if entries and path.is_file():
-            annoy = AnnoyIndex(PDQ_BITS, "hamming")
+    # -- writers ----------------------------------------------------------------------
+
+    def add(self, keys: np.ndarray, hashes: np.ndarray) -> str:
+        """Adds entries (packed uint8 [n, 32]) to the delta; searchable on return.
+
+        Entries of an owner the index already holds (or has removed) are skipped: a
+        rebuild or a sync may have read the owner from the store before its add got here.
+        """
+        keys = np.asarray(keys, np.int64)
+        words = np.ascontiguousarray(hashes, np.uint8).view(np.uint64).reshape(-1, _WORDS)
+        with self._lock:
+            view = self._view
+            known = np.concatenate([view.base.owners, np.fromiter(view.delta_owners, np.int64)])
+            fresh = ~np.isin(owner_of(keys), known)
+            keys, words = keys[fresh], words[fresh]
+            self._append(keys, words)
+            owners = view.delta_owners | frozenset(owner_of(keys).tolist())
+            self._view = self._make_view(view.base, self._count, owners, view.tombstones)
+            return self._view.snapshot
+
+    def remove(self, owners: set[int]) -> str:
+        """Removes every entry of these owners: from the delta at once, from the base by
+        a tombstone that hides them from searches until the next rebuild drops them."""
+        with self._lock:
+            if self._removed_during_rebuild is not None:
+                self._removed_during_rebuild |= owners
+            view = self._view
+            in_base = view.base.owners[np.isin(view.base.owners, list(owners))]
+            tombstones = view.tombstones | frozenset(in_base.tolist())
+            delta_owners = view.delta_owners
+            if owners & delta_owners:
+                removed = np.array(sorted(owners & delta_owners), np.int64)
+                delta_owners = self._drop_from_delta(removed)
+            self._view = self._make_view(view.base, self._count, delta_owners, tombstones)
+            return self._view.snapshot
+
+    def rebuild(self, source: Callable[[], tuple[np.ndarray, np.ndarray]]) -> str:
+        """Builds a new base from `source()` (keys, packed hashes of every live entry, as
+        the durable store has them now) and swaps it in. Returns the new snapshot.
+
+        Runs while searches and adds go on; one rebuild at a time.
+        """
+        with self._rebuild_lock:
+            # Only a builder deletes: a replica that follows shared, read-only base files
+            # must not touch the builder's files.
+            for leftover in self.directory.glob(f"{_TEMP_PREFIX}*"):
+                leftover.unlink(missing_ok=True)  # from a build that a crash interrupted
+            with self._lock:
+                self._removed_during_rebuild = set()
             try:
-                annoy.load(str(path))
-                whole = annoy.get_n_items() == len(entries)
-            except OSError:
-                whole = False  # unreadable (e.g. truncated by a crash): rebuild below
-            if whole:
-                self._remove_stale_files(keep=path)
-                return _Snapshot(identity, items, entries, annoy, _banks(items))
-        snapshot = self._build(items)
-        self._remove_stale_files(keep=path)
-        return snapshot
+                keys, hashes = source()
+                base = self._write_base(np.asarray(keys, np.int64), hashes)
+            except BaseException:
+                with self._lock:
+                    self._removed_during_rebuild = None
+                raise
+            with self._lock:
+                view = self._view
+                # Keep what the new base lacks: adds and removals made during the build.
+                removed = view.tombstones | self._removed_during_rebuild
+                self._removed_during_rebuild = None
+                delta_owners = self._drop_from_delta(base.owners)
+                tombstones = frozenset(base.owners[np.isin(base.owners, list(removed))].tolist())
+                self._view = self._make_view(base, self._count, delta_owners, tombstones)
+                snapshot = self._view.snapshot
+            self._remove_unused_files(keep=base.id)
+            return snapshot
 
-    def _build(self, items: tuple[StoredItem, ...]) -> _Snapshot:
-        entries = _entries(items)
-        identity = snapshot_id(items)
-        if not entries:
-            return _Snapshot(identity, items, entries, None, _banks(items))
-        annoy = AnnoyIndex(PDQ_BITS, "hamming")
-        for annoy_id, (item_position, frame_position) in enumerate(entries):
-            annoy.add_item(annoy_id, items[item_position].frames[frame_position].bits.tolist())
-        # One thread: the service shares its cores with the rest of the mesh.
-        annoy.build(N_TREES, n_jobs=1)
-        handle, temp_name = tempfile.mkstemp(dir=self._directory, prefix=_BUILDING_PREFIX)
-        os.close(handle)
+    def reload(self) -> bool:
+        """Switches to the base that CURRENT names if another process built a newer one
+        (replicas that share read-only base files); True if it switched."""
+        with self._lock:
+            current = self._read_current()
+            if current is None or current == self._view.base.id:
+                return False
+        base = self._load_current()
+        with self._lock:
+            delta_owners = self._drop_from_delta(base.owners)
+            self._view = self._make_view(base, self._count, delta_owners, self._view.tombstones)
+        return True
+
+    # -- files --------------------------------------------------------------------------
+
+    def _paths(self, base_id: str) -> tuple[Path, Path]:
+        return (
+            self.directory / f"base-{base_id}.ann",
+            self.directory / f"base-{base_id}.keys.npy",
+        )
+
+    def _read_current(self) -> str | None:
         try:
-            # annoy.save re-maps the index from the file it wrote; renaming keeps that
-            # mapping valid, and os.replace makes the file appear whole or not at all.
-            annoy.save(temp_name)
-            os.replace(temp_name, self._path(identity))
-        except BaseException:
-            Path(temp_name).unlink(missing_ok=True)
-            raise
-        return _Snapshot(identity, items, entries, annoy, _banks(items))
+            return (self.directory / _CURRENT).read_text().strip() or None
+        except FileNotFoundError:
+            return None
 
-    def _remove_stale_files(self, keep: Path) -> None:
-        """Deletes older snapshots; searches still using one keep their memory mapping."""
-        for path in self._directory.glob(f"{_INDEX_PREFIX}*{_INDEX_SUFFIX}"):
-            if path != keep:
+    def _load_current(self) -> _Base:
+        """The base CURRENT names, if its files are whole; else the empty base (the
+        caller then syncs everything from the store into the delta and rebuilds)."""
+        base_id = self._read_current()
+        if base_id is None or base_id == _EMPTY_BASE.id:
+            return _EMPTY_BASE
+        ann_path, keys_path = self._paths(base_id)
+        try:
+            keys = np.load(keys_path, mmap_mode="r")
+            annoy = AnnoyIndex(HASH_BITS, "hamming")
+            annoy.load(str(ann_path))  # memory-mapped, shared between processes
+        except (OSError, ValueError):
+            return _EMPTY_BASE
+        if annoy.get_n_items() != len(keys):
+            return _EMPTY_BASE
+        return _Base(base_id, annoy, keys, np.unique(owner_of(np.asarray(keys))))
+
+    def _write_base(self, keys: np.ndarray, hashes: np.ndarray) -> _Base:
+        if len(keys) == 0:
+            self._replace_current(_EMPTY_BASE.id)
+            return _EMPTY_BASE
+        base_id = f"{len(keys)}-{hashlib.sha256(keys.tobytes()).hexdigest()[:12]}"
+        ann_path, keys_path = self._paths(base_id)
+        bits = np.unpackbits(np.ascontiguousarray(hashes, np.uint8), axis=1)
+        ann_temp = self._temp_path()
+        keys_temp = self._temp_path()
+        try:
+            annoy = AnnoyIndex(HASH_BITS, "hamming")
+            annoy.on_disk_build(str(ann_temp))  # builds in the file, not in memory
+            for position, row in enumerate(bits):
+                annoy.add_item(position, row.tolist())
+            annoy.build(self.params.trees, n_jobs=self.params.build_jobs)
+            annoy.unload()
+            with keys_temp.open("wb") as out:
+                np.save(out, keys)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(ann_temp, ann_path)
+            os.replace(keys_temp, keys_path)
+        finally:
+            ann_temp.unlink(missing_ok=True)
+            keys_temp.unlink(missing_ok=True)
+        self._replace_current(base_id)
+        annoy = AnnoyIndex(HASH_BITS, "hamming")
+        annoy.load(str(ann_path))
+        mapped = np.load(keys_path, mmap_mode="r")
+        return _Base(base_id, annoy, mapped, np.unique(owner_of(keys)))
+
+    def _replace_current(self, base_id: str) -> None:
+        temp = self._temp_path()
+        temp.write_text(base_id + "\n")
+        os.replace(temp, self.directory / _CURRENT)
+
+    def _temp_path(self) -> Path:
+        handle, name = tempfile.mkstemp(dir=self.directory, prefix=_TEMP_PREFIX)
+        os.close(handle)
+        return Path(name)
+
+    def _remove_unused_files(self, keep: str) -> None:
+        """Deletes older bases; searches still on one keep their memory mapping."""
+        for path in self.directory.glob("base-*"):
+            if not path.name.startswith(f"base-{keep}."):
                 path.unlink(missing_ok=True)
 
+    # -- the delta's buffers --------------------------------------------------------------
 
-def _entries(items: Sequence[StoredItem]) -> tuple[tuple[int, int], ...]:
-    return tuple(
-        (item_position, frame_position)
-        for item_position, item in enumerate(items)
-        for frame_position in range(len(item.frames))
-    )
+    def _drop_from_delta(self, owners: np.ndarray) -> frozenset[int]:
+        """Moves the delta's entries of other owners into fresh buffers (older views keep
+        the old ones) and returns the owners left in the delta."""
+        n = self._count
+        keep = ~np.isin(owner_of(self._keys[:n]), owners)
+        keys, words = self._keys[:n][keep], self._words[:n][keep]
+        self._keys = np.zeros(max(1024, 2 * len(keys)), np.int64)
+        self._words = np.zeros((len(self._keys), _WORDS), np.uint64)
+        self._count = 0
+        self._append(keys, words)
+        return frozenset(owner_of(keys).tolist())
 
+    def _append(self, keys: np.ndarray, words: np.ndarray) -> None:
+        """Appends past the count that views see; a full buffer is replaced, never grown
+        in place, so older views keep valid slices."""
+        needed = self._count + len(keys)
+        if needed > len(self._keys):
+            capacity = max(needed, 2 * len(self._keys))
+            grown_keys = np.zeros(capacity, np.int64)
+            grown_words = np.zeros((capacity, _WORDS), np.uint64)
+            grown_keys[: self._count] = self._keys[: self._count]
+            grown_words[: self._count] = self._words[: self._count]
+            self._keys, self._words = grown_keys, grown_words
+        self._keys[self._count : needed] = keys
+        self._words[self._count : needed] = words
+        self._count = needed
 
-def _banks(items: Sequence[StoredItem]) -> frozenset[str]:
-    return frozenset(item.bank for item in items)
-
-
-def _match(
-    snapshot: _Snapshot,
-    item: StoredItem,
-    hits: _ItemHits,
-    query: Sequence[FrameHash],
-    query_frame_seconds: float,
-) -> Match:
-    return Match(
-        item_id=item.item_id,
-        bank=item.bank,
-        distance=hits.distance,
-        query_match_percent=100.0 * len(hits.query_frames) / len(query),
-        item_match_percent=100.0 * len(hits.item_frames) / len(item.frames),
-        query_ranges=merge_ranges(
-            [query[i].timestamp_seconds for i in hits.query_frames], query_frame_seconds
-        ),
-        item_ranges=merge_ranges(
-            [item.frames[i].timestamp_seconds for i in hits.item_frames], 1.0 / item.sample_fps
-        ),
-        label=item.label,
-        index_snapshot=snapshot.id,
-    )
-
-
-def merge_ranges(timestamps: Collection[float], frame_seconds: float) -> tuple[TimeRange, ...]:
-    """Time ranges covered by frames at `timestamps`, each lasting `frame_seconds`,
-    with touching or overlapping frames merged into one range."""
-    spans: list[TimeRange] = []
-    for start in sorted(timestamps):
-        end = start + frame_seconds
-        # A small tolerance: consecutive samples at 1/fps touch up to float rounding.
-        if spans and start <= spans[-1].end_seconds + 1e-6:
-            spans[-1] = TimeRange(spans[-1].start_seconds, max(spans[-1].end_seconds, end))
-        else:
-            spans.append(TimeRange(start, end))
-    return tuple(spans)
+    def _make_view(
+        self,
+        base: _Base,
+        count: int,
+        delta_owners: frozenset[int],
+        tombstones: frozenset[int],
+    ) -> _View:
+        view = _View(
+            base,
+            self._words[:count],
+            self._keys[:count],
+            delta_owners,
+            tombstones,
+            base.id,
+        )
+        if delta_owners or tombstones:
+            digest = hashlib.sha256()
+            digest.update(np.array(sorted(delta_owners), np.int64).tobytes())
+            digest.update(b"-")
+            digest.update(np.array(sorted(tombstones), np.int64).tobytes())
+            view = replace(view, snapshot=f"{base.id}.{digest.hexdigest()[:8]}")
+        return view

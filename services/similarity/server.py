@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable, Sequence
 
 import grpc
 
@@ -13,11 +13,17 @@ from modmesh.runtime.metrics import Gauge
 from modmesh.runtime.server import Service
 from modmesh.runtime.settings import Settings
 from modmesh.runtime.tracing import annotate
+from modmesh.similarity.engine import BankStatus
+from modmesh.similarity.hashing import HashRun
 from modmesh.similarity.service import QueryHash, Similarity
 from modmesh.similarity.v1 import similarity_pb2, similarity_pb2_grpc
 
 INDEX_ITEMS = Gauge(
-    "modmesh.similarity.index.items", "Known items in the index this process searches."
+    "modmesh.similarity.index.items", "Known items in each bank's index this process searches."
+)
+INDEX_DELTA = Gauge(
+    "modmesh.similarity.index.delta_items",
+    "Hashes of each bank searched exactly until the next rebuild folds them into the base.",
 )
 
 
@@ -35,13 +41,37 @@ class SimilarityServicer(similarity_pb2_grpc.SimilarityServiceServicer):
             label=request.label,
         )
         annotate(index_snapshot=added.index_snapshot)
-        INDEX_ITEMS.set(self._core.item_count)
+        await _publish_sizes(self._core)
         return similarity_pb2.AddItemResponse(
             item_id=added.item_id,
             bank=added.bank,
             hash_count=added.hash_count,
             index_snapshot=added.index_snapshot,
         )
+
+    async def AddHashes(
+        self, request: similarity_pb2.AddHashesRequest, context: grpc.aio.ServicerContext
+    ) -> similarity_pb2.AddHashesResponse:
+        added = await self._core.add_hashes(
+            bank=request.bank,
+            item_id=request.item_id,
+            label=request.label,
+            hashes=_query_hashes(request.hashes.frames),
+        )
+        await _publish_sizes(self._core)
+        return similarity_pb2.AddHashesResponse(
+            item_id=added.item_id,
+            bank=added.bank,
+            hash_count=added.hash_count,
+            index_snapshot=added.index_snapshot,
+        )
+
+    async def RemoveItem(
+        self, request: similarity_pb2.RemoveItemRequest, context: grpc.aio.ServicerContext
+    ) -> similarity_pb2.RemoveItemResponse:
+        snapshot = await self._core.remove_item(bank=request.bank, item_id=request.item_id)
+        await _publish_sizes(self._core)
+        return similarity_pb2.RemoveItemResponse(index_snapshot=snapshot)
 
     async def Search(
         self, request: similarity_pb2.SearchRequest, context: grpc.aio.ServicerContext
@@ -51,12 +81,8 @@ class SimilarityServicer(similarity_pb2_grpc.SimilarityServiceServicer):
         if which == "media":
             query = _blob(request.media)
         elif which == "hashes":
-            query = [
-                QueryHash(frame.pdq_hex, frame.timestamp_seconds, frame.quality)
-                for frame in request.hashes.frames
-            ]
-        # proto3 cannot tell 0 from unset, so 0 asks for the default.
-        result = await self._core.search(
+            query = _query_hashes(request.hashes.frames)
+        found, hash_count = await self._core.search(
             query,
             k=request.k if request.HasField("k") else None,
             max_distance=request.max_distance if request.HasField("max_distance") else None,
@@ -64,7 +90,7 @@ class SimilarityServicer(similarity_pb2_grpc.SimilarityServiceServicer):
         )
         if which == "media":
             annotate(media_sha256=request.media.sha256)
-        annotate(index_snapshot=result.index_snapshot, match_count=len(result.matches))
+        annotate(index_snapshot=found.index_snapshot, match_count=len(found.matches))
         return similarity_pb2.SearchResponse(
             matches=[
                 evidence_pb2.SimilarityMatch(
@@ -77,12 +103,83 @@ class SimilarityServicer(similarity_pb2_grpc.SimilarityServiceServicer):
                     item_ranges=_ranges(match.item_ranges),
                     label=match.label,
                     index_snapshot=match.index_snapshot,
+                    signal=match.signal,
                 )
-                for match in result.matches
+                for match in found.matches
             ],
-            query_hash_count=result.query_hash_count,
-            index_snapshot=result.index_snapshot,
+            query_hash_count=hash_count,
+            index_snapshot=found.index_snapshot,
         )
+
+    async def CreateBank(
+        self, request: similarity_pb2.CreateBankRequest, context: grpc.aio.ServicerContext
+    ) -> similarity_pb2.CreateBankResponse:
+        status = await self._core.create_bank(
+            request.name,
+            max_distance=request.max_distance if request.HasField("max_distance") else None,
+            min_match_percent=(
+                request.min_match_percent if request.HasField("min_match_percent") else None
+            ),
+            description=request.description,
+        )
+        await _publish_sizes(self._core)
+        return similarity_pb2.CreateBankResponse(bank=_bank_status(status))
+
+    async def ListBanks(
+        self, request: similarity_pb2.ListBanksRequest, context: grpc.aio.ServicerContext
+    ) -> similarity_pb2.ListBanksResponse:
+        return similarity_pb2.ListBanksResponse(
+            banks=[_bank_status(status) for status in await self._core.list_banks()]
+        )
+
+    async def ExportBank(
+        self, request: similarity_pb2.ExportBankRequest, context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[similarity_pb2.ExportBankResponse]:
+        for item in await self._core.export_bank(request.bank):
+            yield similarity_pb2.ExportBankResponse(
+                item_id=item.item_id, label=item.label, hashes=frame_hashes(item.runs)
+            )
+
+
+def frame_hashes(runs: Sequence[HashRun]) -> similarity_pb2.FrameHashes:
+    return similarity_pb2.FrameHashes(
+        frames=[
+            similarity_pb2.FrameHash(
+                pdq_hex=run.hex,
+                timestamp_seconds=run.start_seconds,
+                quality=run.quality,
+                duration_seconds=run.seconds,
+            )
+            for run in runs
+        ]
+    )
+
+
+def _query_hashes(frames: Iterable[similarity_pb2.FrameHash]) -> list[QueryHash]:
+    return [
+        QueryHash(
+            frame.pdq_hex,
+            frame.timestamp_seconds,
+            frame.quality,
+            frame.duration_seconds if frame.HasField("duration_seconds") else None,
+        )
+        for frame in frames
+    ]
+
+
+def _bank_status(status: BankStatus) -> similarity_pb2.BankStatus:
+    return similarity_pb2.BankStatus(
+        bank=similarity_pb2.Bank(
+            name=status.bank.name,
+            max_distance=status.bank.max_distance,
+            min_match_percent=status.bank.min_match_percent,
+            description=status.bank.description,
+        ),
+        item_count=status.item_count,
+        index_snapshot=status.index_snapshot,
+        base_size=status.base_size,
+        delta_size=status.delta_size,
+    )
 
 
 def _blob(media: evidence_pb2.MediaRef) -> Blob:
@@ -96,13 +193,19 @@ def _ranges(spans: Iterable[TimeRange]) -> list[evidence_pb2.TimeRange]:
     ]
 
 
+async def _publish_sizes(core: Similarity) -> None:
+    for status in await core.list_banks():
+        INDEX_ITEMS.set(status.item_count, bank=status.bank.name)
+        INDEX_DELTA.set(status.delta_size, bank=status.bank.name)
+
+
 def build_service(settings: Settings) -> Service:
     core = Similarity(settings)
     servicer = SimilarityServicer(core)
 
     async def load() -> None:
         await core.open()
-        INDEX_ITEMS.set(core.item_count)
+        await _publish_sizes(core)
 
     return Service(
         name="similarity",

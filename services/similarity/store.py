@@ -1,138 +1,350 @@
-"""Durable storage of known items and their frame hashes (SQLAlchemy, SQLite by default).
+"""Durable storage of banks, known items and their hashes (SQLAlchemy: SQLite or PostgreSQL).
 
-The store is the source of truth: the annoy index is derived from it and can always be
-rebuilt from it. Items are append-only, kept in the order they were added, so that the
-same store always yields the same index layout.
+The store is the source of truth and the durable log of additions: an item is committed
+here, with all its hashes in one transaction, before the index hears of it, so a crash at
+any point loses nothing acknowledged; on start each bank's index is brought level with
+the store (`SimilarityEngine.sync`). Removing an item deletes its rows; the index hides
+it with a tombstone until its next rebuild.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from modmesh.runtime.database import open_engine
-from modmesh.runtime.errors import AlreadyExists
-from modmesh.similarity.hashing import FrameHash, bits_to_bytes, bytes_to_bits
+from modmesh.runtime.errors import AlreadyExists, NotFound
+from modmesh.similarity.audio import Fingerprint
+from modmesh.similarity.hashing import HashRun
+from modmesh.similarity.index import HASH_BYTES
+
+
+@dataclass(frozen=True)
+class Bank:
+    """A named collection of known items, with its own matching thresholds."""
+
+    name: str
+    #: Largest Hamming distance (of 256 bits) at which two PDQ hashes match.
+    max_distance: int
+    #: An item matches when at least this share of the query's or of the item's
+    #: duration matched (vPDQ-style); 0 would count a single coincident frame.
+    min_match_percent: float
+    description: str = ""
 
 
 @dataclass(frozen=True)
 class StoredItem:
-    """A known item: its identity, label and the hashes of its frames."""
+    """A known item: PDQ runs (video, image) or else an audio fingerprint."""
 
     bank: str
     item_id: str
     label: str
-    #: Frames per second the item was sampled at; a frame covers 1/sample_fps seconds.
-    sample_fps: float
-    frames: tuple[FrameHash, ...]
+    runs: tuple[HashRun, ...]
+    audio: Fingerprint | None = None
+
+    @property
+    def kind(self) -> str:
+        return "audio" if self.audio is not None else "pdq"
 
 
-class ItemStore(Protocol):
-    def add(self, item: StoredItem) -> None:
-        """Stores the item durably; raises AlreadyExists for a taken (bank, item_id)."""
+@dataclass(frozen=True)
+class ItemSummary:
+    """What a match reports about a known item, without its hashes."""
+
+    seq: int
+    bank: str
+    item_id: str
+    label: str
+    #: Start and end seconds of each run, in position order.
+    spans: tuple[tuple[float, float], ...]
+
+
+class SimilarityStore(Protocol):
+    def create_bank(self, bank: Bank) -> None:
+        """Raises AlreadyExists for a taken name."""
+
+    def bank(self, name: str) -> Bank | None: ...
+
+    def banks(self) -> list[tuple[Bank, int]]:
+        """Every bank with its number of items, by name."""
+
+    def add_item(self, item: StoredItem) -> int:
+        """Stores the item with all its runs; returns its sequence number (its index owner).
+        Raises AlreadyExists for a taken (bank, item_id), NotFound for an unknown bank."""
+
+    def remove_item(self, bank: str, item_id: str) -> int:
+        """Deletes the item; returns its sequence number. NotFound if it is not there."""
 
     def contains(self, bank: str, item_id: str) -> bool: ...
 
-    def items(self) -> list[StoredItem]:
-        """Every item, in the order added."""
+    def item_seqs(self, bank: str, kind: str = "pdq") -> np.ndarray:
+        """Sequence numbers of the bank's items of one kind (int64, ascending)."""
+
+    def audio_prints(self, seqs: Sequence[int]) -> dict[int, Fingerprint]: ...
+
+    def hashes(self, bank: str, seqs: Sequence[int] | None = None) -> tuple[np.ndarray, ...]:
+        """(owner seq per run int64, position per run int64, packed hashes uint8 [n, 32])
+        of the bank's items, or of those in `seqs`; ordered by seq and position."""
+
+    def summaries(self, seqs: Sequence[int]) -> dict[int, ItemSummary]: ...
+
+    def items(self, bank: str) -> Iterator[StoredItem]:
+        """Every PDQ item of the bank with its runs, in the order added (for export)."""
 
     def close(self) -> None: ...
 
 
 _metadata = sa.MetaData()
 
-_items = sa.Table(
-    "items",
+_banks = sa.Table(
+    "similarity_banks",
     _metadata,
-    # The insertion order, which fixes each frame's position in the index.
-    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("bank", sa.String(64), nullable=False),
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("max_distance", sa.Integer, nullable=False),
+    sa.Column("min_match_percent", sa.Float, nullable=False),
+    sa.Column("description", sa.Text, nullable=False),
+)
+
+_items = sa.Table(
+    "similarity_items",
+    _metadata,
+    # Assigned at insert and never reused: an item's owner id in its bank's index.
+    sa.Column("seq", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("bank", sa.ForeignKey("similarity_banks.name"), nullable=False),
     sa.Column("item_id", sa.String(256), nullable=False),
     sa.Column("label", sa.Text, nullable=False),
-    sa.Column("sample_fps", sa.Float, nullable=False),
+    # "pdq": hashes in similarity_hashes; "audio": a fingerprint in similarity_audio.
+    sa.Column("kind", sa.String(16), nullable=False, server_default="pdq"),
     sa.UniqueConstraint("bank", "item_id"),
+    sqlite_autoincrement=True,  # never reuse the seq of a removed item
 )
 
-_frames = sa.Table(
-    "frames",
+_runs = sa.Table(
+    "similarity_hashes",
     _metadata,
-    sa.Column("item_seq", sa.ForeignKey("items.seq"), primary_key=True),
+    sa.Column(
+        "item_seq",
+        sa.ForeignKey("similarity_items.seq", ondelete="CASCADE"),
+        primary_key=True,
+    ),
     sa.Column("position", sa.Integer, primary_key=True),
-    sa.Column("timestamp_seconds", sa.Float, nullable=False),
+    sa.Column("start_seconds", sa.Float, nullable=False),
+    sa.Column("end_seconds", sa.Float, nullable=False),
     sa.Column("quality", sa.Integer, nullable=False),
-    # 32 bytes: 256 bits packed.
-    sa.Column("pdq", sa.LargeBinary(32), nullable=False),
+    sa.Column("pdq", sa.LargeBinary(HASH_BYTES), nullable=False),
 )
+_audio = sa.Table(
+    "similarity_audio",
+    _metadata,
+    sa.Column(
+        "item_seq",
+        sa.ForeignKey("similarity_items.seq", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("fingerprint", sa.LargeBinary, nullable=False),
+)
+sa.Index("similarity_items_by_bank", _items.c.bank, _items.c.kind, _items.c.seq)
 
 
-class SqlItemStore:
+class SqlSimilarityStore:
     def __init__(self, url: str) -> None:
         self._engine = open_engine(url)
         _metadata.create_all(self._engine)
 
-    def add(self, item: StoredItem) -> None:
+    def create_bank(self, bank: Bank) -> None:
+        try:
+            with self._engine.begin() as connection:
+                connection.execute(
+                    _banks.insert().values(
+                        name=bank.name,
+                        max_distance=bank.max_distance,
+                        min_match_percent=bank.min_match_percent,
+                        description=bank.description,
+                    )
+                )
+        except IntegrityError:
+            raise AlreadyExists(f"bank {bank.name!r} already exists", field="bank") from None
+
+    def bank(self, name: str) -> Bank | None:
+        with self._engine.connect() as connection:
+            row = connection.execute(sa.select(_banks).where(_banks.c.name == name)).first()
+        return None if row is None else _bank(row)
+
+    def banks(self) -> list[tuple[Bank, int]]:
+        counts = (
+            sa.select(_items.c.bank, sa.func.count().label("n")).group_by(_items.c.bank).subquery()
+        )
+        query = (
+            sa.select(_banks, sa.func.coalesce(counts.c.n, 0).label("item_count"))
+            .outerjoin(counts, counts.c.bank == _banks.c.name)
+            .order_by(_banks.c.name)
+        )
+        with self._engine.connect() as connection:
+            return [(_bank(row), int(row.item_count)) for row in connection.execute(query)]
+
+    def add_item(self, item: StoredItem) -> int:
         # One transaction: an item is stored with all its hashes or not at all.
         try:
             with self._engine.begin() as connection:
-                seq = connection.execute(
-                    _items.insert()
-                    .values(
-                        bank=item.bank,
-                        item_id=item.item_id,
-                        label=item.label,
-                        sample_fps=item.sample_fps,
+                if (
+                    connection.execute(
+                        sa.select(_banks.c.name).where(_banks.c.name == item.bank)
+                    ).first()
+                    is None
+                ):
+                    raise unknown_bank(item.bank, "bank")
+                seq = int(
+                    connection.execute(
+                        _items.insert()
+                        .values(
+                            bank=item.bank, item_id=item.item_id, label=item.label, kind=item.kind
+                        )
+                        .returning(_items.c.seq)
+                    ).scalar_one()
+                )
+                if item.audio is not None:
+                    connection.execute(
+                        _audio.insert().values(item_seq=seq, fingerprint=item.audio.to_bytes())
                     )
-                    .returning(_items.c.seq)
-                ).scalar_one()
+                    return seq
                 connection.execute(
-                    _frames.insert(),
+                    _runs.insert(),
                     [
                         {
                             "item_seq": seq,
                             "position": position,
-                            "timestamp_seconds": frame.timestamp_seconds,
-                            "quality": frame.quality,
-                            "pdq": bits_to_bytes(frame.bits),
+                            "start_seconds": run.start_seconds,
+                            "end_seconds": run.end_seconds,
+                            "quality": run.quality,
+                            "pdq": run.pdq,
                         }
-                        for position, frame in enumerate(item.frames)
+                        for position, run in enumerate(item.runs)
                     ],
                 )
         except IntegrityError:
             raise already_exists(item.bank, item.item_id) from None
+        return seq
+
+    def remove_item(self, bank: str, item_id: str) -> int:
+        with self._engine.begin() as connection:
+            seq = connection.execute(
+                sa.select(_items.c.seq).where(_items.c.bank == bank, _items.c.item_id == item_id)
+            ).scalar()
+            if seq is None:
+                raise NotFound(f"item {item_id!r} is not in bank {bank!r}", field="item_id")
+            connection.execute(_runs.delete().where(_runs.c.item_seq == seq))
+            connection.execute(_audio.delete().where(_audio.c.item_seq == seq))
+            connection.execute(_items.delete().where(_items.c.seq == seq))
+        return int(seq)
 
     def contains(self, bank: str, item_id: str) -> bool:
         query = sa.select(_items.c.seq).where(_items.c.bank == bank, _items.c.item_id == item_id)
         with self._engine.connect() as connection:
             return connection.execute(query).first() is not None
 
-    def items(self) -> list[StoredItem]:
+    def item_seqs(self, bank: str, kind: str = "pdq") -> np.ndarray:
+        query = (
+            sa.select(_items.c.seq)
+            .where(_items.c.bank == bank, _items.c.kind == kind)
+            .order_by(_items.c.seq)
+        )
         with self._engine.connect() as connection:
-            item_rows = connection.execute(sa.select(_items).order_by(_items.c.seq)).all()
-            frame_rows = connection.execute(
-                sa.select(_frames).order_by(_frames.c.item_seq, _frames.c.position)
+            return np.fromiter(connection.execute(query).scalars(), np.int64)
+
+    def audio_prints(self, seqs: Sequence[int]) -> dict[int, Fingerprint]:
+        query = sa.select(_audio.c.item_seq, _audio.c.fingerprint)
+        with self._engine.connect() as connection:
+            return {
+                row.item_seq: Fingerprint.from_bytes(row.fingerprint)
+                for chunk in _chunks(seqs)
+                for row in connection.execute(query.where(_audio.c.item_seq.in_(chunk)))
+            }
+
+    def hashes(self, bank: str, seqs: Sequence[int] | None = None) -> tuple[np.ndarray, ...]:
+        query = (
+            sa.select(_runs.c.item_seq, _runs.c.position, _runs.c.pdq)
+            .join(_items, _items.c.seq == _runs.c.item_seq)
+            .where(_items.c.bank == bank)
+            .order_by(_runs.c.item_seq, _runs.c.position)
+        )
+        with self._engine.connect() as connection:
+            if seqs is None:
+                rows = connection.execute(query).all()
+            else:
+                rows = [
+                    row
+                    for chunk in _chunks(seqs)
+                    for row in connection.execute(query.where(_runs.c.item_seq.in_(chunk)))
+                ]
+        owners = np.fromiter((row.item_seq for row in rows), np.int64, len(rows))
+        positions = np.fromiter((row.position for row in rows), np.int64, len(rows))
+        packed = np.frombuffer(b"".join(row.pdq for row in rows), np.uint8)
+        return owners, positions, packed.reshape(-1, HASH_BYTES)
+
+    def summaries(self, seqs: Sequence[int]) -> dict[int, ItemSummary]:
+        if not seqs:
+            return {}
+        with self._engine.connect() as connection:
+            items = connection.execute(sa.select(_items).where(_items.c.seq.in_(seqs))).all()
+            spans = connection.execute(
+                sa.select(_runs.c.item_seq, _runs.c.start_seconds, _runs.c.end_seconds)
+                .where(_runs.c.item_seq.in_(seqs))
+                .order_by(_runs.c.item_seq, _runs.c.position)
             ).all()
-        frames_by_item: dict[int, list[FrameHash]] = {}
-        for row in frame_rows:
-            frames_by_item.setdefault(row.item_seq, []).append(
-                FrameHash(bytes_to_bits(row.pdq), row.timestamp_seconds, row.quality)
+        by_item: dict[int, list[tuple[float, float]]] = {}
+        for row in spans:
+            by_item.setdefault(row.item_seq, []).append((row.start_seconds, row.end_seconds))
+        return {
+            row.seq: ItemSummary(
+                row.seq, row.bank, row.item_id, row.label, tuple(by_item.get(row.seq, ()))
             )
-        return [
-            StoredItem(
-                bank=row.bank,
-                item_id=row.item_id,
-                label=row.label,
-                sample_fps=row.sample_fps,
-                frames=tuple(frames_by_item.get(row.seq, ())),
-            )
-            for row in item_rows
-        ]
+            for row in items
+        }
+
+    def items(self, bank: str) -> Iterator[StoredItem]:
+        with self._engine.connect() as connection:
+            items = connection.execute(
+                sa.select(_items)
+                .where(_items.c.bank == bank, _items.c.kind == "pdq")
+                .order_by(_items.c.seq)
+            ).all()
+            for item in items:
+                runs = connection.execute(
+                    sa.select(_runs).where(_runs.c.item_seq == item.seq).order_by(_runs.c.position)
+                ).all()
+                yield StoredItem(
+                    item.bank,
+                    item.item_id,
+                    item.label,
+                    tuple(
+                        HashRun(run.pdq, run.start_seconds, run.end_seconds, run.quality)
+                        for run in runs
+                    ),
+                )
 
     def close(self) -> None:
         self._engine.dispose()
 
 
+def _bank(row: sa.Row) -> Bank:
+    return Bank(row.name, row.max_distance, row.min_match_percent, row.description)
+
+
+def unknown_bank(name: str, field: str) -> NotFound:
+    return NotFound(f"bank {name!r} does not exist", field=field)
+
+
 def already_exists(bank: str, item_id: str) -> AlreadyExists:
     return AlreadyExists(f"item {item_id!r} already exists in bank {bank!r}", field="item_id")
+
+
+def _chunks(values: Sequence[int], size: int = 10_000) -> Iterator[list[int]]:
+    """Bounded IN lists: SQLite caps the number of bound parameters per statement."""
+    values = list(values)
+    for start in range(0, len(values), size):
+        yield values[start : start + size]

@@ -328,6 +328,33 @@ def test_a_known_item_is_found_again_by_search(client: TestClient, gift_card_cli
     assert best["distance"] == 0
 
 
+def test_a_bank_is_created_listed_and_an_item_removed(
+    client: TestClient, gift_card_clip: Path
+) -> None:
+    created = client.post("/v1/similarity/banks", json={"name": "gateway-bank", "max_distance": 20})
+    assert created.status_code == 201, created.text
+    assert created.json()["bank"]["max_distance"] == 20
+    assert client.post("/v1/similarity/banks", json={"name": "gateway-bank"}).status_code == 409
+    assert (
+        client.post("/v1/similarity/banks", json={"name": "x", "max_distance": 300}).status_code
+        == 400
+    )
+    client.post(
+        "/v1/similarity/items",
+        data={"bank": "gateway-bank", "item_id": "clip"},
+        files={"file": ("clip.mp4", gift_card_clip.read_bytes(), "video/mp4")},
+    )
+
+    listed = {b["bank"]["name"]: b for b in client.get("/v1/similarity/banks").json()["banks"]}
+    assert listed["gateway-bank"]["item_count"] == 1
+
+    removed = client.delete("/v1/similarity/banks/gateway-bank/items/clip")
+    assert removed.status_code == 200, removed.text
+    assert removed.json()["index_snapshot"].startswith("gateway-bank=")
+    assert client.delete("/v1/similarity/banks/gateway-bank/items/clip").status_code == 404
+    assert client.delete("/v1/similarity/banks/nope/items/clip").status_code == 404
+
+
 # Health and the document
 
 
@@ -377,6 +404,8 @@ def test_the_openapi_document_lists_every_route(client: TestClient) -> None:
         "/v1/match",
         "/v1/similarity/items",
         "/v1/similarity/search",
+        "/v1/similarity/banks",
+        "/v1/similarity/banks/{bank}/items/{item_id}",
         "/healthz",
         "/readyz",
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ import pytest
 from modmesh.common.v1 import evidence_pb2
 from modmesh.runtime.blobs import Blob, BlobStore
 from modmesh.runtime.settings import Settings
-from modmesh.similarity.hashing import hash_frames
+from modmesh.similarity.hashing import hash_video
 from modmesh.similarity.v1 import similarity_pb2, similarity_pb2_grpc
 from tests.support import ServiceProcess, loopback_settings
 
@@ -85,7 +86,9 @@ def test_an_added_item_is_found_by_a_reencoded_copy(
     assert match.index_snapshot == known_item.index_snapshot
     assert match.query_ranges[0].start_seconds == 0.0
     assert match.query_ranges[-1].end_seconds > match.query_ranges[0].start_seconds
-    assert match.item_ranges[-1].end_seconds >= known_item.hash_count - 1
+    # The clip lasts 7.08 s: its last sampled frame (at 7 s) matched too.
+    assert match.item_ranges[-1].end_seconds >= 7.0
+    assert match.item_match_percent >= 80
 
 
 def test_search_by_hashes_finds_the_item(
@@ -95,9 +98,9 @@ def test_search_by_hashes_finds_the_item(
 ) -> None:
     frames = [
         similarity_pb2.FrameHash(
-            pdq_hex=h.hex, timestamp_seconds=h.timestamp_seconds, quality=h.quality
+            pdq_hex=h.hex, timestamp_seconds=h.start_seconds, quality=h.quality
         )
-        for h in hash_frames(reencoded_clip, fps=1.0)
+        for h in hash_video(reencoded_clip, fps=1.0)
     ]
 
     response = stub.Search(
@@ -116,8 +119,8 @@ def test_max_distance_zero_asks_for_exact_copies_only(
 ) -> None:
     def exact(clip: Path) -> list[similarity_pb2.FrameHash]:
         return [
-            similarity_pb2.FrameHash(pdq_hex=h.hex, timestamp_seconds=h.timestamp_seconds)
-            for h in hash_frames(clip, fps=1.0)
+            similarity_pb2.FrameHash(pdq_hex=h.hex, timestamp_seconds=h.start_seconds)
+            for h in hash_video(clip, fps=1.0)
         ]
 
     def search(clip: Path) -> similarity_pb2.SearchResponse:
@@ -143,7 +146,7 @@ def test_unrelated_and_audio_only_media_find_nothing(
     audio_only = stub.Search(
         similarity_pb2.SearchRequest(media=ref(blobs.put_file(audio_only_clip)))
     )
-    assert audio_only.query_hash_count == 0
+    assert audio_only.query_hash_count > 0, "audio-only media is searched by its fingerprint"
     assert list(audio_only.matches) == []
     assert audio_only.index_snapshot == known_item.index_snapshot
 
@@ -159,6 +162,30 @@ def search_request(**fields: Any) -> similarity_pb2.SearchRequest:
 
 def text_blob(blobs: BlobStore) -> Blob:
     return blobs.put([b"this is not a video\n"], "text/plain")
+
+
+def truncated_blob(blobs: BlobStore, clip: Path) -> Blob:
+    """The clip with its index moved to the front, cut after 6 kB: it opens, but no
+    frame decodes."""
+    out = clip.with_name("faststart.mp4")
+    subprocess.run(
+        ["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", str(clip), "-c", "copy",
+         "-movflags", "+faststart", str(out)],
+        check=True,
+    )  # fmt: skip
+    return blobs.put([out.read_bytes()[:6000]], "video/mp4")
+
+
+def corrupt_blob(blobs: BlobStore, clip: Path) -> Blob:
+    """The clip's first 2 kB followed by noise."""
+    return blobs.put([clip.read_bytes()[:2000], bytes(range(256)) * 80], "video/mp4")
+
+
+def hashes_request(*pdq_hex: str, bank: str = BANK, item_id: str = "x") -> Any:
+    frames = [similarity_pb2.FrameHash(pdq_hex=h) for h in pdq_hex]
+    return similarity_pb2.AddHashesRequest(
+        bank=bank, item_id=item_id, hashes=similarity_pb2.FrameHashes(frames=frames)
+    )
 
 
 def missing_blob(blobs: BlobStore) -> Blob:
@@ -232,6 +259,75 @@ def missing_blob(blobs: BlobStore) -> Blob:
             "INVALID_ARGUMENT",
             "media is required",
         ),
+        (
+            "AddItem",
+            lambda b, c: add_request(truncated_blob(b, c), item_id="truncated"),
+            "INVALID_ARGUMENT",
+            "no video frame could be decoded",
+        ),
+        (
+            "Search",
+            lambda b, c: similarity_pb2.SearchRequest(media=ref(truncated_blob(b, c))),
+            "INVALID_ARGUMENT",
+            "no video frame could be decoded",
+        ),
+        (
+            "AddItem",
+            lambda b, c: add_request(corrupt_blob(b, c), item_id="corrupt"),
+            "INVALID_ARGUMENT",
+            "not a media file",
+        ),
+        ("AddHashes", lambda b, c: hashes_request("ab" * 31), "INVALID_ARGUMENT", "64 hex"),
+        ("AddHashes", lambda b, c: hashes_request("zz" * 32), "INVALID_ARGUMENT", "64 hex"),
+        ("AddHashes", lambda b, c: hashes_request(), "INVALID_ARGUMENT", "hashes.frames"),
+        (
+            "AddHashes",
+            lambda b, c: hashes_request("0" * 64, item_id=""),
+            "INVALID_ARGUMENT",
+            "item_id is required",
+        ),
+        (
+            "AddHashes",
+            lambda b, c: hashes_request("0" * 64, bank="nope"),
+            "NOT_FOUND",
+            "bank 'nope' does not exist",
+        ),
+        (
+            "RemoveItem",
+            lambda b, c: similarity_pb2.RemoveItemRequest(bank="nope", item_id="x"),
+            "NOT_FOUND",
+            "bank 'nope' does not exist",
+        ),
+        (
+            "RemoveItem",
+            lambda b, c: similarity_pb2.RemoveItemRequest(bank=BANK, item_id="never-added"),
+            "NOT_FOUND",
+            "'never-added' is not in bank",
+        ),
+        (
+            "CreateBank",
+            lambda b, c: similarity_pb2.CreateBankRequest(name=BANK),
+            "ALREADY_EXISTS",
+            "already exists",
+        ),
+        (
+            "CreateBank",
+            lambda b, c: similarity_pb2.CreateBankRequest(name="b", max_distance=300),
+            "INVALID_ARGUMENT",
+            "max_distance must be between 0 and 256",
+        ),
+        (
+            "CreateBank",
+            lambda b, c: similarity_pb2.CreateBankRequest(name="b", min_match_percent=120),
+            "INVALID_ARGUMENT",
+            "min_match_percent must be between 0 and 100",
+        ),
+        (
+            "CreateBank",
+            lambda b, c: similarity_pb2.CreateBankRequest(name="Not A Name"),
+            "INVALID_ARGUMENT",
+            "name must be",
+        ),
     ],
     ids=[
         "unknown bank",
@@ -250,6 +346,20 @@ def missing_blob(blobs: BlobStore) -> Blob:
         "add not-media blob",
         "add unknown blob",
         "add without media",
+        "add truncated video",
+        "search truncated video",
+        "add corrupt video",
+        "hash of 62 hex digits",
+        "hash not hex",
+        "no hashes",
+        "hashes without item_id",
+        "hashes to unknown bank",
+        "remove from unknown bank",
+        "remove unknown item",
+        "bank twice",
+        "bank distance too large",
+        "bank percent too large",
+        "bank name not allowed",
     ],
 )
 def test_bad_input_is_refused_with_its_status_and_the_service_keeps_serving(
@@ -271,16 +381,26 @@ def test_bad_input_is_refused_with_its_status_and_the_service_keeps_serving(
     assert stub.Search(search_request()).index_snapshot == known_item.index_snapshot
 
 
-def test_media_without_hashable_video_cannot_be_added(
-    stub: similarity_pb2_grpc.SimilarityServiceStub,
-    blobs: BlobStore,
-    audio_only_clip: Path,
-    flat_clip: Path,
+def test_media_with_neither_detailed_frames_nor_audio_cannot_be_added(
+    stub: similarity_pb2_grpc.SimilarityServiceStub, blobs: BlobStore, flat_clip: Path
 ) -> None:
-    for clip in (audio_only_clip, flat_clip):
-        error = refused(stub.AddItem, add_request(blobs.put_file(clip)))
-        assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
-        assert "no video frames with enough detail to hash" in error.details()
+    error = refused(stub.AddItem, add_request(blobs.put_file(flat_clip)))
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "nothing to hash: no video frames with enough detail" in error.details()
+
+
+def test_audio_only_media_is_added_and_found_by_its_fingerprint(
+    stub: similarity_pb2_grpc.SimilarityServiceStub, blobs: BlobStore, audio_only_clip: Path
+) -> None:
+    blob = blobs.put_file(audio_only_clip)
+    added = stub.AddItem(add_request(blob, bank="known-audio", item_id="voice"))
+
+    found = stub.Search(similarity_pb2.SearchRequest(media=ref(blob), banks=["known-audio"]))
+
+    [match] = found.matches
+    assert (match.item_id, match.signal, match.distance) == ("voice", "audio", 0)
+    assert match.index_snapshot == added.index_snapshot
+    assert "+audio-1-" in added.index_snapshot
 
 
 def test_an_item_survives_a_restart(
@@ -306,3 +426,89 @@ def test_an_item_survives_a_restart(
     assert response.index_snapshot == added.index_snapshot
     [match] = response.matches
     assert (match.item_id, match.distance, match.query_match_percent) == ("kept", 0, 100.0)
+
+
+def test_exporting_an_unknown_bank_is_refused(
+    stub: similarity_pb2_grpc.SimilarityServiceStub,
+) -> None:
+    error = refused(
+        lambda r: list(stub.ExportBank(r)), similarity_pb2.ExportBankRequest(bank="nope")
+    )
+    assert error.code() == grpc.StatusCode.NOT_FOUND
+    assert "bank 'nope' does not exist" in error.details()
+
+
+def test_a_bank_lifecycle_create_add_hashes_find_export_remove(
+    stub: similarity_pb2_grpc.SimilarityServiceStub,
+) -> None:
+    created = stub.CreateBank(
+        similarity_pb2.CreateBankRequest(name="shared", description="from a partner")
+    ).bank
+    assert (created.bank.max_distance, created.bank.min_match_percent) == (31, 50.0)
+    assert (created.item_count, created.base_size, created.delta_size) == (0, 0, 0)
+    pdq = ["f0" * 32, "0f" * 32]
+    frames = [
+        similarity_pb2.FrameHash(pdq_hex=h, timestamp_seconds=i, duration_seconds=2.0)
+        for i, h in enumerate(pdq)
+    ]
+    added = stub.AddHashes(
+        similarity_pb2.AddHashesRequest(
+            bank="shared",
+            item_id="partner-1",
+            label="shared hash",
+            hashes=similarity_pb2.FrameHashes(frames=frames),
+        )
+    )
+    assert added.hash_count == 2
+
+    found = stub.Search(
+        similarity_pb2.SearchRequest(
+            hashes=similarity_pb2.FrameHashes(frames=frames[:1]), banks=["shared"]
+        )
+    )
+    [match] = found.matches
+    assert (match.item_id, match.distance, match.index_snapshot) == (
+        "partner-1",
+        0,
+        added.index_snapshot,
+    )
+    assert found.index_snapshot == added.index_snapshot
+    [exported] = list(stub.ExportBank(similarity_pb2.ExportBankRequest(bank="shared")))
+    assert (exported.item_id, exported.label) == ("partner-1", "shared hash")
+    assert [(f.pdq_hex, f.duration_seconds) for f in exported.hashes.frames] == [
+        (pdq[0], 2.0),
+        (pdq[1], 2.0),
+    ]
+    listed = {b.bank.name: b for b in stub.ListBanks(similarity_pb2.ListBanksRequest()).banks}
+    assert listed["shared"].item_count == 1 and listed["shared"].delta_size == 2
+
+    removed = stub.RemoveItem(similarity_pb2.RemoveItemRequest(bank="shared", item_id="partner-1"))
+
+    assert removed.index_snapshot != added.index_snapshot
+    again = stub.Search(
+        similarity_pb2.SearchRequest(
+            hashes=similarity_pb2.FrameHashes(frames=frames[:1]), banks=["shared"]
+        )
+    )
+    assert list(again.matches) == []
+
+
+def test_media_over_the_size_limit_is_refused(
+    tmp_path_factory: pytest.TempPathFactory, gift_card_clip: Path
+) -> None:
+    settings = loopback_settings(
+        tmp_path_factory.mktemp("similarity-small"), max_media_bytes=50_000
+    )
+    blob = BlobStore(settings.data_dir / "blobs", 10**9).put_file(gift_card_clip)
+    with (
+        ServiceProcess("similarity", settings),
+        grpc.insecure_channel(settings.similarity_addr) as channel,
+    ):
+        stub = similarity_pb2_grpc.SimilarityServiceStub(channel)
+        for call, request in (
+            (stub.AddItem, add_request(blob)),
+            (stub.Search, similarity_pb2.SearchRequest(media=ref(blob))),
+        ):
+            error = refused(call, request)
+            assert error.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+            assert "over the limit of 50000 bytes" in error.details()

@@ -26,7 +26,7 @@ _sym_db = _symbol_database.Default()
 from modmesh.common.v1 import evidence_pb2 as modmesh_dot_common_dot_v1_dot_evidence__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&modmesh/similarity/v1/similarity.proto\x12\x15modmesh.similarity.v1\x1a modmesh/common/v1/evidence.proto\"H\n\tFrameHash\x12\x0f\n\x07pdq_hex\x18\x01 \x01(\t\x12\x19\n\x11timestamp_seconds\x18\x02 \x01(\x01\x12\x0f\n\x07quality\x18\x03 \x01(\x05\"?\n\x0b\x46rameHashes\x12\x30\n\x06\x66rames\x18\x01 \x03(\x0b\x32 .modmesh.similarity.v1.FrameHash\"j\n\x0e\x41\x64\x64ItemRequest\x12*\n\x05media\x18\x01 \x01(\x0b\x32\x1b.modmesh.common.v1.MediaRef\x12\x0c\n\x04\x62\x61nk\x18\x02 \x01(\t\x12\x0f\n\x07item_id\x18\x03 \x01(\t\x12\r\n\x05label\x18\x04 \x01(\t\"\\\n\x0f\x41\x64\x64ItemResponse\x12\x0f\n\x07item_id\x18\x01 \x01(\t\x12\x0c\n\x04\x62\x61nk\x18\x02 \x01(\t\x12\x12\n\nhash_count\x18\x03 \x01(\x05\x12\x16\n\x0eindex_snapshot\x18\x04 \x01(\t\"\xcd\x01\n\rSearchRequest\x12,\n\x05media\x18\x01 \x01(\x0b\x32\x1b.modmesh.common.v1.MediaRefH\x00\x12\x34\n\x06hashes\x18\x02 \x01(\x0b\x32\".modmesh.similarity.v1.FrameHashesH\x00\x12\x0e\n\x01k\x18\x03 \x01(\x05H\x01\x88\x01\x01\x12\x19\n\x0cmax_distance\x18\x04 \x01(\x05H\x02\x88\x01\x01\x12\r\n\x05\x62\x61nks\x18\x05 \x03(\tB\x07\n\x05queryB\x04\n\x02_kB\x0f\n\r_max_distance\"w\n\x0eSearchResponse\x12\x33\n\x07matches\x18\x01 \x03(\x0b\x32\".modmesh.common.v1.SimilarityMatch\x12\x18\n\x10query_hash_count\x18\x02 \x01(\x05\x12\x16\n\x0eindex_snapshot\x18\x03 \x01(\t2\xc4\x01\n\x11SimilarityService\x12X\n\x07\x41\x64\x64Item\x12%.modmesh.similarity.v1.AddItemRequest\x1a&.modmesh.similarity.v1.AddItemResponse\x12U\n\x06Search\x12$.modmesh.similarity.v1.SearchRequest\x1a%.modmesh.similarity.v1.SearchResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&modmesh/similarity/v1/similarity.proto\x12\x15modmesh.similarity.v1\x1a modmesh/common/v1/evidence.proto\"|\n\tFrameHash\x12\x0f\n\x07pdq_hex\x18\x01 \x01(\t\x12\x19\n\x11timestamp_seconds\x18\x02 \x01(\x01\x12\x0f\n\x07quality\x18\x03 \x01(\x05\x12\x1d\n\x10\x64uration_seconds\x18\x04 \x01(\x01H\x00\x88\x01\x01\x42\x13\n\x11_duration_seconds\"?\n\x0b\x46rameHashes\x12\x30\n\x06\x66rames\x18\x01 \x03(\x0b\x32 .modmesh.similarity.v1.FrameHash\"j\n\x0e\x41\x64\x64ItemRequest\x12*\n\x05media\x18\x01 \x01(\x0b\x32\x1b.modmesh.common.v1.MediaRef\x12\x0c\n\x04\x62\x61nk\x18\x02 \x01(\t\x12\x0f\n\x07item_id\x18\x03 \x01(\t\x12\r\n\x05label\x18\x04 \x01(\t\"\\\n\x0f\x41\x64\x64ItemResponse\x12\x0f\n\x07item_id\x18\x01 \x01(\t\x12\x0c\n\x04\x62\x61nk\x18\x02 \x01(\t\x12\x12\n\nhash_count\x18\x03 \x01(\x05\x12\x16\n\x0eindex_snapshot\x18\x04 \x01(\t\"\xcd\x01\n\rSearchRequest\x12,\n\x05media\x18\x01 \x01(\x0b\x32\x1b.modmesh.common.v1.MediaRefH\x00\x12\x34\n\x06hashes\x18\x02 \x01(\x0b\x32\".modmesh.similarity.v1.FrameHashesH\x00\x12\x0e\n\x01k\x18\x03 \x01(\x05H\x01\x88\x01\x01\x12\x19\n\x0cmax_distance\x18\x04 \x01(\x05H\x02\x88\x01\x01\x12\r\n\x05\x62\x61nks\x18\x05 \x03(\tB\x07\n\x05queryB\x04\n\x02_kB\x0f\n\r_max_distance\"w\n\x0eSearchResponse\x12\x33\n\x07matches\x18\x01 \x03(\x0b\x32\".modmesh.common.v1.SimilarityMatch\x12\x18\n\x10query_hash_count\x18\x02 \x01(\x05\x12\x16\n\x0eindex_snapshot\x18\x03 \x01(\t\"Z\n\x04\x42\x61nk\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x14\n\x0cmax_distance\x18\x02 \x01(\x05\x12\x19\n\x11min_match_percent\x18\x03 \x01(\x02\x12\x13\n\x0b\x64\x65scription\x18\x04 \x01(\t\"\x8a\x01\n\nBankStatus\x12)\n\x04\x62\x61nk\x18\x01 \x01(\x0b\x32\x1b.modmesh.similarity.v1.Bank\x12\x12\n\nitem_count\x18\x02 \x01(\x03\x12\x16\n\x0eindex_snapshot\x18\x03 \x01(\t\x12\x11\n\tbase_size\x18\x04 \x01(\x03\x12\x12\n\ndelta_size\x18\x05 \x01(\x03\"t\n\x10\x41\x64\x64HashesRequest\x12\x0c\n\x04\x62\x61nk\x18\x01 \x01(\t\x12\x0f\n\x07item_id\x18\x02 \x01(\t\x12\r\n\x05label\x18\x03 \x01(\t\x12\x32\n\x06hashes\x18\x04 \x01(\x0b\x32\".modmesh.similarity.v1.FrameHashes\"^\n\x11\x41\x64\x64HashesResponse\x12\x0f\n\x07item_id\x18\x01 \x01(\t\x12\x0c\n\x04\x62\x61nk\x18\x02 \x01(\t\x12\x12\n\nhash_count\x18\x03 \x01(\x05\x12\x16\n\x0eindex_snapshot\x18\x04 \x01(\t\"2\n\x11RemoveItemRequest\x12\x0c\n\x04\x62\x61nk\x18\x01 \x01(\t\x12\x0f\n\x07item_id\x18\x02 \x01(\t\",\n\x12RemoveItemResponse\x12\x16\n\x0eindex_snapshot\x18\x01 \x01(\t\"\x98\x01\n\x11\x43reateBankRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x19\n\x0cmax_distance\x18\x02 \x01(\x05H\x00\x88\x01\x01\x12\x1e\n\x11min_match_percent\x18\x03 \x01(\x02H\x01\x88\x01\x01\x12\x13\n\x0b\x64\x65scription\x18\x04 \x01(\tB\x0f\n\r_max_distanceB\x14\n\x12_min_match_percent\"E\n\x12\x43reateBankResponse\x12/\n\x04\x62\x61nk\x18\x01 \x01(\x0b\x32!.modmesh.similarity.v1.BankStatus\"\x12\n\x10ListBanksRequest\"E\n\x11ListBanksResponse\x12\x30\n\x05\x62\x61nks\x18\x01 \x03(\x0b\x32!.modmesh.similarity.v1.BankStatus\"!\n\x11\x45xportBankRequest\x12\x0c\n\x04\x62\x61nk\x18\x01 \x01(\t\"h\n\x12\x45xportBankResponse\x12\x0f\n\x07item_id\x18\x01 \x01(\t\x12\r\n\x05label\x18\x02 \x01(\t\x12\x32\n\x06hashes\x18\x03 \x01(\x0b\x32\".modmesh.similarity.v1.FrameHashes2\xaf\x05\n\x11SimilarityService\x12X\n\x07\x41\x64\x64Item\x12%.modmesh.similarity.v1.AddItemRequest\x1a&.modmesh.similarity.v1.AddItemResponse\x12^\n\tAddHashes\x12\'.modmesh.similarity.v1.AddHashesRequest\x1a(.modmesh.similarity.v1.AddHashesResponse\x12\x61\n\nRemoveItem\x12(.modmesh.similarity.v1.RemoveItemRequest\x1a).modmesh.similarity.v1.RemoveItemResponse\x12U\n\x06Search\x12$.modmesh.similarity.v1.SearchRequest\x1a%.modmesh.similarity.v1.SearchResponse\x12\x61\n\nCreateBank\x12(.modmesh.similarity.v1.CreateBankRequest\x1a).modmesh.similarity.v1.CreateBankResponse\x12^\n\tListBanks\x12\'.modmesh.similarity.v1.ListBanksRequest\x1a(.modmesh.similarity.v1.ListBanksResponse\x12\x63\n\nExportBank\x12(.modmesh.similarity.v1.ExportBankRequest\x1a).modmesh.similarity.v1.ExportBankResponse0\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,17 +34,41 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'modmesh.similarity.v1.simil
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_FRAMEHASH']._serialized_start=99
-  _globals['_FRAMEHASH']._serialized_end=171
-  _globals['_FRAMEHASHES']._serialized_start=173
-  _globals['_FRAMEHASHES']._serialized_end=236
-  _globals['_ADDITEMREQUEST']._serialized_start=238
-  _globals['_ADDITEMREQUEST']._serialized_end=344
-  _globals['_ADDITEMRESPONSE']._serialized_start=346
-  _globals['_ADDITEMRESPONSE']._serialized_end=438
-  _globals['_SEARCHREQUEST']._serialized_start=441
-  _globals['_SEARCHREQUEST']._serialized_end=646
-  _globals['_SEARCHRESPONSE']._serialized_start=648
-  _globals['_SEARCHRESPONSE']._serialized_end=767
-  _globals['_SIMILARITYSERVICE']._serialized_start=770
-  _globals['_SIMILARITYSERVICE']._serialized_end=966
+  _globals['_FRAMEHASH']._serialized_end=223
+  _globals['_FRAMEHASHES']._serialized_start=225
+  _globals['_FRAMEHASHES']._serialized_end=288
+  _globals['_ADDITEMREQUEST']._serialized_start=290
+  _globals['_ADDITEMREQUEST']._serialized_end=396
+  _globals['_ADDITEMRESPONSE']._serialized_start=398
+  _globals['_ADDITEMRESPONSE']._serialized_end=490
+  _globals['_SEARCHREQUEST']._serialized_start=493
+  _globals['_SEARCHREQUEST']._serialized_end=698
+  _globals['_SEARCHRESPONSE']._serialized_start=700
+  _globals['_SEARCHRESPONSE']._serialized_end=819
+  _globals['_BANK']._serialized_start=821
+  _globals['_BANK']._serialized_end=911
+  _globals['_BANKSTATUS']._serialized_start=914
+  _globals['_BANKSTATUS']._serialized_end=1052
+  _globals['_ADDHASHESREQUEST']._serialized_start=1054
+  _globals['_ADDHASHESREQUEST']._serialized_end=1170
+  _globals['_ADDHASHESRESPONSE']._serialized_start=1172
+  _globals['_ADDHASHESRESPONSE']._serialized_end=1266
+  _globals['_REMOVEITEMREQUEST']._serialized_start=1268
+  _globals['_REMOVEITEMREQUEST']._serialized_end=1318
+  _globals['_REMOVEITEMRESPONSE']._serialized_start=1320
+  _globals['_REMOVEITEMRESPONSE']._serialized_end=1364
+  _globals['_CREATEBANKREQUEST']._serialized_start=1367
+  _globals['_CREATEBANKREQUEST']._serialized_end=1519
+  _globals['_CREATEBANKRESPONSE']._serialized_start=1521
+  _globals['_CREATEBANKRESPONSE']._serialized_end=1590
+  _globals['_LISTBANKSREQUEST']._serialized_start=1592
+  _globals['_LISTBANKSREQUEST']._serialized_end=1610
+  _globals['_LISTBANKSRESPONSE']._serialized_start=1612
+  _globals['_LISTBANKSRESPONSE']._serialized_end=1681
+  _globals['_EXPORTBANKREQUEST']._serialized_start=1683
+  _globals['_EXPORTBANKREQUEST']._serialized_end=1716
+  _globals['_EXPORTBANKRESPONSE']._serialized_start=1718
+  _globals['_EXPORTBANKRESPONSE']._serialized_end=1822
+  _globals['_SIMILARITYSERVICE']._serialized_start=1825
+  _globals['_SIMILARITYSERVICE']._serialized_end=2512
 # @@protoc_insertion_point(module_scope)

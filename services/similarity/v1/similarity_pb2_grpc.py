@@ -27,7 +27,9 @@ if _version_not_supported:
 
 
 class SimilarityServiceStub:
-    """Missing associated documentation comment in .proto file."""
+    """Banks hold known items; each bank has its own index and thresholds. Every write is
+    durable before it is answered, and searchable once answered.
+    """
 
     def __init__(self, channel):
         """Constructor.
@@ -40,18 +42,60 @@ class SimilarityServiceStub:
                 request_serializer=modmesh_dot_similarity_dot_v1_dot_similarity__pb2.AddItemRequest.SerializeToString,
                 response_deserializer=modmesh_dot_similarity_dot_v1_dot_similarity__pb2.AddItemResponse.FromString,
                 _registered_method=True)
+        self.AddHashes = channel.unary_unary(
+                '/modmesh.similarity.v1.SimilarityService/AddHashes',
+                request_serializer=modmesh_dot_similarity_dot_v1_dot_similarity__pb2.AddHashesRequest.SerializeToString,
+                response_deserializer=modmesh_dot_similarity_dot_v1_dot_similarity__pb2.AddHashesResponse.FromString,
+                _registered_method=True)
+        self.RemoveItem = channel.unary_unary(
+                '/modmesh.similarity.v1.SimilarityService/RemoveItem',
+                request_serializer=modmesh_dot_similarity_dot_v1_dot_similarity__pb2.RemoveItemRequest.SerializeToString,
+                response_deserializer=modmesh_dot_similarity_dot_v1_dot_similarity__pb2.RemoveItemResponse.FromString,
+                _registered_method=True)
         self.Search = channel.unary_unary(
                 '/modmesh.similarity.v1.SimilarityService/Search',
                 request_serializer=modmesh_dot_similarity_dot_v1_dot_similarity__pb2.SearchRequest.SerializeToString,
                 response_deserializer=modmesh_dot_similarity_dot_v1_dot_similarity__pb2.SearchResponse.FromString,
                 _registered_method=True)
+        self.CreateBank = channel.unary_unary(
+                '/modmesh.similarity.v1.SimilarityService/CreateBank',
+                request_serializer=modmesh_dot_similarity_dot_v1_dot_similarity__pb2.CreateBankRequest.SerializeToString,
+                response_deserializer=modmesh_dot_similarity_dot_v1_dot_similarity__pb2.CreateBankResponse.FromString,
+                _registered_method=True)
+        self.ListBanks = channel.unary_unary(
+                '/modmesh.similarity.v1.SimilarityService/ListBanks',
+                request_serializer=modmesh_dot_similarity_dot_v1_dot_similarity__pb2.ListBanksRequest.SerializeToString,
+                response_deserializer=modmesh_dot_similarity_dot_v1_dot_similarity__pb2.ListBanksResponse.FromString,
+                _registered_method=True)
+        self.ExportBank = channel.unary_stream(
+                '/modmesh.similarity.v1.SimilarityService/ExportBank',
+                request_serializer=modmesh_dot_similarity_dot_v1_dot_similarity__pb2.ExportBankRequest.SerializeToString,
+                response_deserializer=modmesh_dot_similarity_dot_v1_dot_similarity__pb2.ExportBankResponse.FromString,
+                _registered_method=True)
 
 
 class SimilarityServiceServicer:
-    """Missing associated documentation comment in .proto file."""
+    """Banks hold known items; each bank has its own index and thresholds. Every write is
+    durable before it is answered, and searchable once answered.
+    """
 
     def AddItem(self, request, context):
-        """Hashes a media blob's frames and adds it to a bank; searchable once answered.
+        """Hashes a media blob's frames and adds it to a bank (created with the default
+        thresholds if it does not exist yet); searchable once answered.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AddHashes(self, request, context):
+        """Adds an item given as hashes (e.g. imported from another platform's bank).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RemoveItem(self, request, context):
+        """Removes an item from a bank; searches stop finding it once answered.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -59,6 +103,27 @@ class SimilarityServiceServicer:
 
     def Search(self, request, context):
         """Finds known items near a media blob or a set of hashes.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateBank(self, request, context):
+        """Creates a bank with its own thresholds.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListBanks(self, request, context):
+        """Every bank with its size and index state.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ExportBank(self, request, context):
+        """Every item of a bank with its hashes, one item per message (for export).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -72,10 +137,35 @@ def add_SimilarityServiceServicer_to_server(servicer, server):
                     request_deserializer=modmesh_dot_similarity_dot_v1_dot_similarity__pb2.AddItemRequest.FromString,
                     response_serializer=modmesh_dot_similarity_dot_v1_dot_similarity__pb2.AddItemResponse.SerializeToString,
             ),
+            'AddHashes': grpc.unary_unary_rpc_method_handler(
+                    servicer.AddHashes,
+                    request_deserializer=modmesh_dot_similarity_dot_v1_dot_similarity__pb2.AddHashesRequest.FromString,
+                    response_serializer=modmesh_dot_similarity_dot_v1_dot_similarity__pb2.AddHashesResponse.SerializeToString,
+            ),
+            'RemoveItem': grpc.unary_unary_rpc_method_handler(
+                    servicer.RemoveItem,
+                    request_deserializer=modmesh_dot_similarity_dot_v1_dot_similarity__pb2.RemoveItemRequest.FromString,
+                    response_serializer=modmesh_dot_similarity_dot_v1_dot_similarity__pb2.RemoveItemResponse.SerializeToString,
+            ),
             'Search': grpc.unary_unary_rpc_method_handler(
                     servicer.Search,
                     request_deserializer=modmesh_dot_similarity_dot_v1_dot_similarity__pb2.SearchRequest.FromString,
                     response_serializer=modmesh_dot_similarity_dot_v1_dot_similarity__pb2.SearchResponse.SerializeToString,
+            ),
+            'CreateBank': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateBank,
+                    request_deserializer=modmesh_dot_similarity_dot_v1_dot_similarity__pb2.CreateBankRequest.FromString,
+                    response_serializer=modmesh_dot_similarity_dot_v1_dot_similarity__pb2.CreateBankResponse.SerializeToString,
+            ),
+            'ListBanks': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListBanks,
+                    request_deserializer=modmesh_dot_similarity_dot_v1_dot_similarity__pb2.ListBanksRequest.FromString,
+                    response_serializer=modmesh_dot_similarity_dot_v1_dot_similarity__pb2.ListBanksResponse.SerializeToString,
+            ),
+            'ExportBank': grpc.unary_stream_rpc_method_handler(
+                    servicer.ExportBank,
+                    request_deserializer=modmesh_dot_similarity_dot_v1_dot_similarity__pb2.ExportBankRequest.FromString,
+                    response_serializer=modmesh_dot_similarity_dot_v1_dot_similarity__pb2.ExportBankResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -86,7 +176,9 @@ def add_SimilarityServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class SimilarityService:
-    """Missing associated documentation comment in .proto file."""
+    """Banks hold known items; each bank has its own index and thresholds. Every write is
+    durable before it is answered, and searchable once answered.
+    """
 
     @staticmethod
     def AddItem(request,
@@ -116,6 +208,60 @@ class SimilarityService:
             _registered_method=True)
 
     @staticmethod
+    def AddHashes(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/modmesh.similarity.v1.SimilarityService/AddHashes',
+            modmesh_dot_similarity_dot_v1_dot_similarity__pb2.AddHashesRequest.SerializeToString,
+            modmesh_dot_similarity_dot_v1_dot_similarity__pb2.AddHashesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RemoveItem(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/modmesh.similarity.v1.SimilarityService/RemoveItem',
+            modmesh_dot_similarity_dot_v1_dot_similarity__pb2.RemoveItemRequest.SerializeToString,
+            modmesh_dot_similarity_dot_v1_dot_similarity__pb2.RemoveItemResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
     def Search(request,
             target,
             options=(),
@@ -132,6 +278,87 @@ class SimilarityService:
             '/modmesh.similarity.v1.SimilarityService/Search',
             modmesh_dot_similarity_dot_v1_dot_similarity__pb2.SearchRequest.SerializeToString,
             modmesh_dot_similarity_dot_v1_dot_similarity__pb2.SearchResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateBank(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/modmesh.similarity.v1.SimilarityService/CreateBank',
+            modmesh_dot_similarity_dot_v1_dot_similarity__pb2.CreateBankRequest.SerializeToString,
+            modmesh_dot_similarity_dot_v1_dot_similarity__pb2.CreateBankResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListBanks(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/modmesh.similarity.v1.SimilarityService/ListBanks',
+            modmesh_dot_similarity_dot_v1_dot_similarity__pb2.ListBanksRequest.SerializeToString,
+            modmesh_dot_similarity_dot_v1_dot_similarity__pb2.ListBanksResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportBank(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/modmesh.similarity.v1.SimilarityService/ExportBank',
+            modmesh_dot_similarity_dot_v1_dot_similarity__pb2.ExportBankRequest.SerializeToString,
+            modmesh_dot_similarity_dot_v1_dot_similarity__pb2.ExportBankResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,215 @@
+"""Banks over the durable store (SQLite and PostgreSQL) and their indexes: what survives
+a restart, what another replica sees, and how thresholds decide a match."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from modmesh.runtime.errors import AlreadyExists, NotFound
+from modmesh.similarity.audio import fingerprint
+from modmesh.similarity.engine import SimilarityEngine
+from modmesh.similarity.hashing import HashRun
+from modmesh.similarity.index import HASH_BYTES, IndexParams
+from modmesh.similarity.store import Bank, SqlSimilarityStore, StoredItem
+
+RNG = np.random.default_rng(11)
+PARAMS = IndexParams(trees=8, search_k=2_000)
+BANK = Bank("scams", max_distance=31, min_match_percent=50.0)
+
+
+def runs(count: int, seconds: float = 1.0) -> tuple[HashRun, ...]:
+    hashes = RNG.integers(0, 256, (count, HASH_BYTES), dtype=np.uint8)
+    return tuple(
+        HashRun(row.tobytes(), i * seconds, (i + 1) * seconds, 90) for i, row in enumerate(hashes)
+    )
+
+
+def nudged(run: HashRun, bits: int) -> HashRun:
+    unpacked = np.unpackbits(np.frombuffer(run.pdq, np.uint8))
+    unpacked[RNG.choice(256, bits, replace=False)] ^= 1
+    return HashRun(np.packbits(unpacked).tobytes(), run.start_seconds, run.end_seconds, 90)
+
+
+def open_engine(database_url: str, directory: Path, **options: int) -> SimilarityEngine:
+    engine = SimilarityEngine(SqlSimilarityStore(database_url), directory, PARAMS, **options)
+    engine.open()
+    return engine
+
+
+@pytest.fixture
+def engine(database_url: str, tmp_path: Path) -> SimilarityEngine:
+    engine = open_engine(database_url, tmp_path / "index")
+    engine.create_bank(BANK)
+    return engine
+
+
+def test_a_known_item_is_found_by_a_slightly_changed_copy(engine: SimilarityEngine) -> None:
+    known = runs(6)
+    snapshot = engine.add_item(StoredItem("scams", "clip", "a known scam", known))
+
+    found = engine.search([nudged(r, 20) for r in known], banks=[], k=10)
+
+    [match] = found.matches
+    assert (match.item_id, match.bank, match.label) == ("clip", "scams", "a known scam")
+    assert match.distance <= 20
+    assert (match.query_match_percent, match.item_match_percent) == (100.0, 100.0)
+    assert match.index_snapshot == snapshot == found.index_snapshot
+    assert snapshot.startswith("scams=")
+
+
+def test_an_excerpt_matches_by_its_own_share_and_reports_where(engine: SimilarityEngine) -> None:
+    known = runs(9)
+    engine.add_item(StoredItem("scams", "clip", "", known))
+
+    [match] = engine.search(known[3:6], banks=["scams"], k=10).matches
+
+    assert match.query_match_percent == 100.0
+    assert match.item_match_percent == pytest.approx(100 / 3)
+    assert [(r.start_seconds, r.end_seconds) for r in match.item_ranges] == [(3.0, 6.0)]
+    assert [(r.start_seconds, r.end_seconds) for r in match.query_ranges] == [(3.0, 6.0)]
+
+
+def test_one_coincident_frame_in_a_long_video_is_not_a_match(engine: SimilarityEngine) -> None:
+    known = runs(10)
+    engine.add_item(StoredItem("scams", "clip", "", known))
+    query = (*runs(9), known[0])
+
+    assert engine.search(query, banks=[], k=10).matches == ()
+
+
+def test_each_bank_matches_with_its_own_distance(engine: SimilarityEngine) -> None:
+    engine.create_bank(Bank("strict", max_distance=8, min_match_percent=50.0))
+    known = runs(4)
+    engine.add_item(StoredItem("scams", "a", "", known))
+    engine.add_item(StoredItem("strict", "b", "", known))
+
+    found = engine.search([nudged(r, 16) for r in known], banks=[], k=10)
+
+    assert [m.bank for m in found.matches] == ["scams"]
+    assert found.index_snapshot.split() == [
+        engine.banks()[0].index_snapshot,
+        engine.banks()[1].index_snapshot,
+    ]
+
+
+def test_a_removed_item_is_no_longer_found(engine: SimilarityEngine) -> None:
+    known = runs(3)
+    engine.add_item(StoredItem("scams", "clip", "", known))
+    engine.rebuild("scams")
+    engine.add_item(StoredItem("scams", "fresh", "", runs(3)))
+
+    engine.remove_item("scams", "clip")
+
+    assert engine.search(known, banks=[], k=10).matches == ()
+    with pytest.raises(NotFound, match="'clip' is not in bank 'scams'"):
+        engine.remove_item("scams", "clip")
+    engine.add_item(StoredItem("scams", "clip", "", known))  # the id can be used again
+    assert [m.item_id for m in engine.search(known, banks=[], k=10).matches] == ["clip"]
+
+
+def test_banks_are_named_once_and_items_once_per_bank(engine: SimilarityEngine) -> None:
+    engine.add_item(StoredItem("scams", "clip", "", runs(2)))
+
+    with pytest.raises(AlreadyExists, match="bank 'scams' already exists"):
+        engine.create_bank(BANK)
+    with pytest.raises(AlreadyExists, match="'clip' already exists in bank 'scams'"):
+        engine.add_item(StoredItem("scams", "clip", "", runs(2)))
+    with pytest.raises(NotFound, match="bank 'nope' does not exist"):
+        engine.add_item(StoredItem("nope", "clip", "", runs(2)))
+    [status] = engine.banks()
+    assert (status.bank, status.item_count, status.delta_size) == (BANK, 1, 2)
+
+
+def test_everything_acknowledged_survives_a_restart(database_url: str, tmp_path: Path) -> None:
+    first = open_engine(database_url, tmp_path / "index")
+    first.create_bank(BANK)
+    in_base, in_delta, removed = runs(3), runs(3), runs(3)
+    first.add_item(StoredItem("scams", "in-base", "", in_base))
+    first.add_item(StoredItem("scams", "removed", "", removed))
+    first.rebuild("scams")
+    first.add_item(StoredItem("scams", "in-delta", "", in_delta))
+    first.remove_item("scams", "removed")
+    snapshot = first.banks()[0].index_snapshot
+    first.close()  # as if the process died: the delta lived only in memory and the store
+
+    second = open_engine(database_url, tmp_path / "index")
+
+    [status] = second.banks()
+    assert status.index_snapshot == snapshot
+    assert (status.base_size, status.delta_size) == (6, 3)
+    assert [m.item_id for m in second.search(in_base, banks=[], k=10).matches] == ["in-base"]
+    assert [m.item_id for m in second.search(in_delta, banks=[], k=10).matches] == ["in-delta"]
+    assert second.search(removed, banks=[], k=10).matches == ()
+
+
+def test_lost_base_files_are_rebuilt_from_the_store(database_url: str, tmp_path: Path) -> None:
+    first = open_engine(database_url, tmp_path / "index")
+    first.create_bank(BANK)
+    known = runs(3)
+    first.add_item(StoredItem("scams", "clip", "", known))
+    first.rebuild("scams")
+    first.close()
+    for path in (tmp_path / "index" / "scams").glob("base-*"):
+        path.unlink()
+
+    second = open_engine(database_url, tmp_path / "index")
+
+    assert [m.item_id for m in second.search(known, banks=[], k=10).matches] == ["clip"]
+
+
+def test_a_replica_sees_the_other_replicas_writes_after_a_refresh(
+    database_url: str, tmp_path: Path
+) -> None:
+    builder = open_engine(database_url, tmp_path / "index")
+    builder.create_bank(BANK)
+    follower = open_engine(database_url, tmp_path / "index", rebuild_after=0)
+    known, later = runs(3), runs(3)
+    builder.add_item(StoredItem("scams", "clip", "", known))
+    builder.rebuild("scams")
+    builder.add_item(StoredItem("scams", "later", "", later))
+
+    follower.refresh()
+
+    assert follower.banks()[0].index_snapshot == builder.banks()[0].index_snapshot
+    assert [m.item_id for m in follower.search(known, banks=[], k=10).matches] == ["clip"]
+    assert [m.item_id for m in follower.search(later, banks=[], k=10).matches] == ["later"]
+
+
+def test_a_large_delta_is_rebuilt_in_the_background(database_url: str, tmp_path: Path) -> None:
+    engine = open_engine(database_url, tmp_path / "index", rebuild_after=10)
+    engine.create_bank(BANK)
+    items = [runs(4) for _ in range(5)]
+    for number, item in enumerate(items):
+        engine.add_item(StoredItem("scams", f"item-{number}", "", item))
+    engine.close()  # waits for the rebuild
+
+    reopened = open_engine(database_url, tmp_path / "index")
+    [status] = reopened.banks()
+    assert status.base_size >= 12
+    assert status.base_size + status.delta_size == 20
+    for number, item in enumerate(items):
+        assert [m.item_id for m in reopened.search(item, banks=[], k=10).matches] == [
+            f"item-{number}"
+        ]
+
+
+def test_an_audio_item_survives_a_restart_and_can_be_removed(
+    database_url: str, tmp_path: Path
+) -> None:
+    samples = np.sin(np.cumsum(RNG.uniform(0.05, 0.4, 16_000 * 3))).astype(np.float32)
+    print_ = fingerprint(samples)
+    first = open_engine(database_url, tmp_path / "index")
+    first.create_bank(BANK)
+    snapshot = first.add_item(StoredItem("scams", "tune", "", (), audio=print_))
+    first.close()
+
+    second = open_engine(database_url, tmp_path / "index")
+    [match] = second.search_audio(print_, banks=[], k=10).matches
+
+    assert (match.item_id, match.signal, match.index_snapshot) == ("tune", "audio", snapshot)
+    assert second.items("scams") == [], "audio fingerprints are not exchanged as PDQ"
+    second.remove_item("scams", "tune")
+    assert second.search_audio(print_, banks=[], k=10).matches == ()
