@@ -17,7 +17,7 @@ from typing import Any
 
 import grpc
 
-from modmesh.cli.remote import decision, settings_of
+from modmesh.cli.remote import decision, report_rpc_error, settings_of
 from modmesh.decision import convert
 from modmesh.decision.v1 import decision_pb2
 
@@ -46,7 +46,8 @@ def cmd_backfill(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     last = None
-    with decision(settings_of(args)) as stub:
+    settings = settings_of(args)
+    with decision(settings) as stub:
         try:
             for progress in stub.Backfill(request):
                 if last is None and progress.resumed:
@@ -62,10 +63,11 @@ def cmd_backfill(args: argparse.Namespace) -> int:
             print("interrupted; run the same command again to resume", file=sys.stderr)
             return 130
         except grpc.RpcError as error:
-            code, details = error.code(), error.details() or ""
-            if code is grpc.StatusCode.UNAVAILABLE and "termmatch" not in details:
-                details = "cannot reach the decision service; start the mesh with `modmesh up`"
-            print(f"error: {code.name}: {details}", file=sys.stderr)
+            # decision answers UNAVAILABLE itself when termmatch is down, and says so.
+            if "termmatch" in (error.details() or ""):
+                print(f"error: {error.details()}", file=sys.stderr)
+            else:
+                report_rpc_error(error, "decision", settings.decision_addr)
             if last is not None:
                 print("run the same command again to resume", file=sys.stderr)
             return 1

@@ -17,6 +17,7 @@ from typing import Any
 
 import grpc
 
+from modmesh.cli.remote import report_rpc_error
 from modmesh.runtime.settings import Settings
 from modmesh.similarity.exchange import ExchangedItem, ExchangeError, read_items, write_items
 from modmesh.similarity.hashing import HashRun, parse_pdq_hex
@@ -61,14 +62,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             return COMMANDS[args.banks_command](stub, args)
         except grpc.RpcError as error:
-            if error.code() == grpc.StatusCode.UNAVAILABLE:
-                print(
-                    f"error: no similarity service at {settings.similarity_addr} "
-                    "(start the mesh with `modmesh up`)",
-                    file=sys.stderr,
-                )
-            else:
-                print(f"error: {error.details()}", file=sys.stderr)
+            report_rpc_error(error, "similarity", settings.similarity_addr)
             return 1
         except ExchangeError as error:
             print(f"error: {error}", file=sys.stderr)

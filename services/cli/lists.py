@@ -19,6 +19,7 @@ from typing import Any, TextIO
 
 import grpc
 
+from modmesh.cli.remote import report_rpc_error
 from modmesh.runtime.clients import CHANNEL_OPTIONS
 from modmesh.runtime.errors import InvalidArgument
 from modmesh.runtime.settings import Settings
@@ -75,14 +76,7 @@ def _connect(args: argparse.Namespace) -> tuple[str, grpc.Channel]:
 
 
 def _failed(error: grpc.RpcError, address: str) -> int:
-    code = error.code()
-    if code == grpc.StatusCode.UNAVAILABLE:
-        print(
-            f"error: cannot reach termmatch at {address}; start the mesh with `modmesh up`",
-            file=sys.stderr,
-        )
-    else:
-        print(f"error: {error.details()}", file=sys.stderr)
+    report_rpc_error(error, "termmatch", address)
     return 1
 
 

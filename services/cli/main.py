@@ -16,7 +16,6 @@ on one machine with its data under ./.modmesh.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import signal
 import sys
@@ -28,16 +27,10 @@ from modmesh.cli import audit, backfill, banks, lists, rules
 from modmesh.cli.credentials import api_key
 from modmesh.cli.mesh import GATEWAY, SERVICES, Mesh, MeshError
 from modmesh.cli.moderate import ModerationError, moderate, render_case
+from modmesh.cli.remote import settings_of
 from modmesh.cli.seed import seed_samples
 from modmesh.runtime.settings import Settings, SettingsError
 from modmesh.samples import CLIP
-
-
-def _settings(args: argparse.Namespace) -> Settings:
-    settings = Settings.from_env()
-    if args.data_dir is not None:
-        settings = dataclasses.replace(settings, data_dir=args.data_dir)
-    return settings
 
 
 def _start(settings: Settings, seed: bool) -> Mesh:
@@ -68,7 +61,7 @@ def _stop(mesh: Mesh) -> int:
 
 
 def cmd_up(args: argparse.Namespace) -> int:
-    mesh = _start(_settings(args), seed=not args.no_samples)
+    mesh = _start(settings_of(args), seed=not args.no_samples)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
@@ -89,7 +82,7 @@ def _print_case(case: dict[str, Any], as_json: bool) -> None:
 
 
 def cmd_moderate(args: argparse.Namespace) -> int:
-    settings = _settings(args)
+    settings = settings_of(args)
     if not args.file.is_file():
         print(f"error: {args.file} is not a file", file=sys.stderr)
         return 2
@@ -108,7 +101,7 @@ def cmd_moderate(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    settings = _settings(args)
+    settings = settings_of(args)
     mesh = _start(settings, seed=True)
     try:
         print(f"moderating the sample clip {CLIP.name}…", file=sys.stderr)

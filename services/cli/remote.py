@@ -31,18 +31,22 @@ def decision(settings: Settings) -> Iterator[decision_pb2_grpc.DecisionServiceSt
         yield decision_pb2_grpc.DecisionServiceStub(channel)
 
 
-def call(what: Callable[[], T]) -> T | None:
-    """Runs one RPC; on failure prints what the service said (or how to start it) and
-    returns None."""
+def report_rpc_error(error: grpc.RpcError, service: str, address: str) -> None:
+    """Tells the operator why a call failed: how to start a service that cannot be
+    reached, or else the status and what the service said."""
+    if error.code() is grpc.StatusCode.UNAVAILABLE:
+        print(
+            f"error: cannot reach {service} at {address}; start the mesh with `modmesh up`",
+            file=sys.stderr,
+        )
+    else:
+        print(f"error: {error.code().name}: {error.details()}", file=sys.stderr)
+
+
+def call(settings: Settings, what: Callable[[], T]) -> T | None:
+    """Runs one RPC to decision; on failure reports it and returns None."""
     try:
         return what()
     except grpc.RpcError as error:
-        code = error.code()
-        if code is grpc.StatusCode.UNAVAILABLE:
-            print(
-                "error: cannot reach the decision service; start the mesh with `modmesh up`",
-                file=sys.stderr,
-            )
-        else:
-            print(f"error: {code.name}: {error.details()}", file=sys.stderr)
+        report_rpc_error(error, "decision", settings.decision_addr)
         return None

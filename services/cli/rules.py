@@ -46,8 +46,9 @@ def cmd_publish(args: argparse.Namespace) -> int:
     if text is None:
         return 2
     request = decision_pb2.PutRulesRequest(document=text, actor=args.actor, reason=args.reason)
-    with decision(settings_of(args)) as stub:
-        reply = call(lambda: stub.PutRules(request, timeout=30))
+    settings = settings_of(args)
+    with decision(settings) as stub:
+        reply = call(settings, lambda: stub.PutRules(request, timeout=30))
     if reply is None:
         return 1
     print(f"published rule set version {reply.rule_set.version}")
@@ -55,9 +56,11 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    with decision(settings_of(args)) as stub:
+    settings = settings_of(args)
+    with decision(settings) as stub:
         reply = call(
-            lambda: stub.GetRules(decision_pb2.GetRulesRequest(version=args.version), timeout=30)
+            settings,
+            lambda: stub.GetRules(decision_pb2.GetRulesRequest(version=args.version), timeout=30),
         )
     if reply is None:
         return 1
@@ -79,8 +82,9 @@ def cmd_dry_run(args: argparse.Namespace) -> int:
     if text is None:
         return 2
     request = decision_pb2.DryRunRulesRequest(document=text, days=args.days, limit=args.limit)
-    with decision(settings_of(args)) as stub:
-        report = call(lambda: stub.DryRunRules(request, timeout=120))
+    settings = settings_of(args)
+    with decision(settings) as stub:
+        report = call(settings, lambda: stub.DryRunRules(request, timeout=120))
     if report is None:
         return 1
     print(

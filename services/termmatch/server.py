@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC
 
 import grpc
@@ -29,7 +29,7 @@ from modmesh.termmatch.convert import (
     summary_to_pb,
     term_to_pb,
 )
-from modmesh.termmatch.model import TermDraft
+from modmesh.termmatch.model import TermDraft, TermList
 from modmesh.termmatch.service import TermMatch
 from modmesh.termmatch.storage import SqlListStore
 from modmesh.termmatch.v1 import termmatch_pb2 as pb
@@ -179,8 +179,7 @@ class TermMatchServicer(termmatch_pb2_grpc.TermMatchServiceServicer):
 
 
 async def _keep_fresh(core: TermMatch) -> None:
-    """Swaps in versions other replicas wrote, and publishes the versions served (edits
-    made here included); a failed look is logged and retried."""
+    """Swaps in versions other replicas wrote; a failed look is logged and retried."""
     while True:
         await asyncio.sleep(REFRESH_SECONDS)
         try:
@@ -188,11 +187,10 @@ async def _keep_fresh(core: TermMatch) -> None:
                 log.info("term lists refreshed", lists=len(core.list_lists()))
         except Exception as error:  # noqa: BLE001 - a database hiccup must not stop polling
             log.warning("term list refresh failed", error=str(error))
-        _publish_versions(core)
 
 
-def _publish_versions(core: TermMatch) -> None:
-    for term_list in core.list_lists():
+def _publish_versions(lists: Sequence[TermList]) -> None:
+    for term_list in lists:
         LIST_VERSION.set(term_list.version, list_id=term_list.list_id)
 
 
@@ -204,9 +202,8 @@ def build_service(settings: Settings) -> Service:
     async def load() -> None:
         store = await asyncio.to_thread(SqlListStore, settings.database_url_for("termmatch"))
         stores.append(store)
-        core = TermMatch(store, max_text_chars=settings.max_text_chars)
+        core = TermMatch(store, max_text_chars=settings.max_text_chars, on_swap=_publish_versions)
         await asyncio.to_thread(core.load)
-        _publish_versions(core)
         servicer.attach(core)
         tasks.append(asyncio.create_task(_keep_fresh(core)))
 

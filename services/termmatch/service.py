@@ -16,7 +16,7 @@ import bisect
 import re
 import threading
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
@@ -65,9 +65,17 @@ class _Labels:
 
 
 class TermMatch:
-    def __init__(self, store: ListStore, *, max_text_chars: int) -> None:
+    def __init__(
+        self,
+        store: ListStore,
+        *,
+        max_text_chars: int,
+        on_swap: Callable[[Sequence[TermList]], None] = lambda lists: None,
+    ) -> None:
+        """`on_swap` hears of every list served after each swap (for metrics)."""
         self._store = store
         self._max_text_chars = max_text_chars
+        self._on_swap = on_swap
         # Replaced as a whole, never mutated: a match takes one reference and keeps a
         # consistent view of every list however edits interleave.
         self._compiled = CompiledLists(())
@@ -78,7 +86,7 @@ class TermMatch:
 
     def load(self) -> None:
         with self._swap_lock:
-            self._compiled = CompiledLists(self._store.latest())
+            self._swap(CompiledLists(self._store.latest()))
 
     def refresh(self) -> bool:
         """Compiles and swaps in every version stored since the last look (by this or
@@ -97,8 +105,12 @@ class TermMatch:
             if not stale:
                 return False
             fresh = {t.list_id: t for t in self._store.latest(stale)}
-            self._compiled = CompiledLists({**current.lists, **fresh}.values(), current)
+            self._swap(CompiledLists({**current.lists, **fresh}.values(), current))
         return True
+
+    def _swap(self, compiled: CompiledLists) -> None:
+        self._compiled = compiled
+        self._on_swap(list(compiled.lists.values()))
 
     # Reading lists.
 
@@ -332,7 +344,7 @@ class TermMatch:
                 {**current.lists, term_list.list_id: term_list}.values(), current
             )
             self._store.append(change)
-            self._compiled = compiled
+            self._swap(compiled)
         return term_list
 
 

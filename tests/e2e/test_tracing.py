@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from modmesh.cli.credentials import api_key
 from modmesh.cli.mesh import GATEWAY, SERVICES, Mesh
 from modmesh.cli.moderate import moderate
 from modmesh.cli.seed import seed_samples
@@ -54,7 +55,12 @@ def traced(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TracedMesh]:
 def submitted(traced: TracedMesh, gift_card_clip: Path) -> tuple[dict[str, Any], list[Span]]:
     """The case of one moderated clip and the spans of the trace its upload started."""
     case = moderate(
-        traced.mesh.gateway_url, gift_card_clip, account_id=ACCOUNT, timeout=300, progress=False
+        traced.mesh.gateway_url,
+        gift_card_clip,
+        account_id=ACCOUNT,
+        timeout=300,
+        progress=False,
+        api_key=api_key(traced.mesh.settings),
     )
     receiver = traced.receiver
 

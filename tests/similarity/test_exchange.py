@@ -126,8 +126,8 @@ def test_the_command_line_says_what_went_wrong(
         "got 3 characters: '123'",
     )
     code, _, err = banks(service, monkeypatch, capsys, "export", "nope", str(tmp_path / "x.csv"))
-    assert (code, err.strip()) == (1, "error: bank 'nope' does not exist")
+    assert (code, err.strip()) == (1, "error: NOT_FOUND: bank 'nope' does not exist")
     assert list(tmp_path.glob("*x*")) == [], "a refused export leaves no file"
     monkeypatch.setenv("MODMESH_SIMILARITY_ADDR", "127.0.0.1:1")
     assert main(["banks", "list"]) == 1
-    assert "no similarity service at 127.0.0.1:1" in capsys.readouterr().err
+    assert "cannot reach similarity at 127.0.0.1:1" in capsys.readouterr().err
