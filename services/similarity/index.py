@@ -115,8 +115,11 @@ class HashIndex:
         self._words = np.zeros((1024, _WORDS), np.uint64)
         self._keys = np.zeros(1024, np.int64)
         self._count = 0
-        #: Owners removed while a rebuild runs: its source may have read them before.
-        self._removed_during_rebuild: set[int] | None = None
+        #: Every owner removed since the index opened. Owners are never reused, so this
+        #: stays true: a base built from a store read made before a removal (by a rebuild
+        #: here, or by another replica) gets its tombstone back, and an add of the owner
+        #: replayed after its removal is skipped.
+        self._removed: set[int] = set()
         self._view = self._make_view(self._load_current(), 0, frozenset(), frozenset())
 
     # -- what callers read -------------------------------------------------------------
@@ -198,7 +201,13 @@ class HashIndex:
         words = np.ascontiguousarray(hashes, np.uint8).view(np.uint64).reshape(-1, _WORDS)
         with self._lock:
             view = self._view
-            known = np.concatenate([view.base.owners, np.fromiter(view.delta_owners, np.int64)])
+            known = np.concatenate(
+                [
+                    view.base.owners,
+                    np.fromiter(view.delta_owners, np.int64),
+                    np.fromiter(self._removed, np.int64),
+                ]
+            )
             fresh = ~np.isin(owner_of(keys), known)
             keys, words = keys[fresh], words[fresh]
             self._append(keys, words)
@@ -210,8 +219,7 @@ class HashIndex:
         """Removes every entry of these owners: from the delta at once, from the base by
         a tombstone that hides them from searches until the next rebuild drops them."""
         with self._lock:
-            if self._removed_during_rebuild is not None:
-                self._removed_during_rebuild |= owners
+            self._removed |= owners
             view = self._view
             in_base = view.base.owners[np.isin(view.base.owners, list(owners))]
             tombstones = view.tombstones | frozenset(in_base.tolist())
@@ -233,23 +241,14 @@ class HashIndex:
             # must not touch the builder's files.
             for leftover in self.directory.glob(f"{_TEMP_PREFIX}*"):
                 leftover.unlink(missing_ok=True)  # from a build that a crash interrupted
+            keys, hashes = source()
+            base = self._write_base(np.asarray(keys, np.int64), hashes)
             with self._lock:
-                self._removed_during_rebuild = set()
-            try:
-                keys, hashes = source()
-                base = self._write_base(np.asarray(keys, np.int64), hashes)
-            except BaseException:
-                with self._lock:
-                    self._removed_during_rebuild = None
-                raise
-            with self._lock:
-                view = self._view
                 # Keep what the new base lacks: adds and removals made during the build.
-                removed = view.tombstones | self._removed_during_rebuild
-                self._removed_during_rebuild = None
                 delta_owners = self._drop_from_delta(base.owners)
-                tombstones = frozenset(base.owners[np.isin(base.owners, list(removed))].tolist())
-                self._view = self._make_view(base, self._count, delta_owners, tombstones)
+                self._view = self._make_view(
+                    base, self._count, delta_owners, self._tombstones(base)
+                )
                 snapshot = self._view.snapshot
             self._remove_unused_files(keep=base.id)
             return snapshot
@@ -264,8 +263,13 @@ class HashIndex:
         base = self._load_current()
         with self._lock:
             delta_owners = self._drop_from_delta(base.owners)
-            self._view = self._make_view(base, self._count, delta_owners, self._view.tombstones)
+            self._view = self._make_view(base, self._count, delta_owners, self._tombstones(base))
         return True
+
+    def _tombstones(self, base: _Base) -> frozenset[int]:
+        """The removed owners that `base` still holds (callers hold the lock)."""
+        removed = np.fromiter(self._removed, np.int64, len(self._removed))
+        return frozenset(base.owners[np.isin(base.owners, removed)].tolist())
 
     # -- files --------------------------------------------------------------------------
 

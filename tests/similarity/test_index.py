@@ -201,6 +201,28 @@ def test_a_follower_switches_to_a_newer_base_built_by_another_process(tmp_path: 
     assert follower.reload() is False
 
 
+def test_a_follower_keeps_only_the_tombstones_that_the_newer_base_still_needs(
+    tmp_path: Path,
+) -> None:
+    builder = HashIndex(tmp_path, PARAMS)
+    follower = HashIndex(tmp_path, PARAMS)
+    entries = {1: random_hashes(2), 2: random_hashes(2), 3: random_hashes(2)}
+    builder.rebuild(source_of(entries))
+    follower.reload()
+    follower.remove({1})  # in the base: a tombstone
+    # The builder read the store before owner 3's removal reached it: 3 is in its base.
+    builder.rebuild(source_of({2: entries[2], 3: entries[3]}))
+    follower.remove({3})
+
+    follower.reload()
+    builder.remove({3})
+
+    assert follower.tombstone_count == 1, "owner 1 is gone from the base; owner 3 is not"
+    assert follower.owners() == {2}
+    assert owners_found(follower, entries[3][0]) == set()
+    assert follower.snapshot == builder.snapshot
+
+
 def test_searches_never_fail_while_adds_and_rebuilds_go_on(tmp_path: Path) -> None:
     index = HashIndex(tmp_path, PARAMS)
     entries: dict[int, np.ndarray] = {1: random_hashes(4)}
