@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 from modmesh.similarity.index import HASH_BYTES
-from modmesh.similarity.v1 import similarity_pb2, similarity_pb2_grpc
+from modmesh.similarity.v1 import similarity_pb2
+from modmesh.similarity.v1.similarity_pb2_grpc import SimilarityServiceStub as Stub
 from tests.support import ServiceProcess, loopback_settings, postgres_schema
 
 BANK = "shared"
@@ -24,8 +25,6 @@ REBUILD_AFTER = 6
 #: for a loaded machine (speed is measured in bench/, not asserted here).
 DEADLINE_SECONDS = 20.0
 RNG = np.random.default_rng(5)
-
-Stub = similarity_pb2_grpc.SimilarityServiceStub
 T = TypeVar("T")
 
 
