@@ -155,6 +155,7 @@ def similarity_match_from_pb(match: evidence_pb2.SimilarityMatch) -> domain.Simi
         item_ranges=tuple(_range_from_pb(r) for r in match.item_ranges),
         label=match.label,
         index_snapshot=match.index_snapshot,
+        signal=match.signal,
     )
 
 
@@ -348,4 +349,5 @@ def _similarity_match_to_pb(match: domain.SimilarityMatch) -> evidence_pb2.Simil
         item_ranges=[_range_to_pb(r) for r in match.item_ranges],
         label=match.label,
         index_snapshot=match.index_snapshot,
+        signal=match.signal,
     )

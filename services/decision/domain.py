@@ -78,6 +78,9 @@ class SimilarityMatch:
     item_ranges: tuple[TimeRange, ...] = ()
     label: str = ""
     index_snapshot: str = ""
+    #: What matched: "pdq" (video frames, images) or "audio" (an audio fingerprint);
+    #: "" in evidence recorded before the similarity service said.
+    signal: str = ""
 
 
 @dataclass(frozen=True)
@@ -320,6 +323,7 @@ def _match_json(match: SimilarityMatch) -> dict[str, Any]:
         "item_ranges": [_range_json(r) for r in match.item_ranges],
         "label": match.label,
         "index_snapshot": match.index_snapshot,
+        "signal": match.signal,
     }
 
 
@@ -334,4 +338,5 @@ def _match_from(data: dict[str, Any]) -> SimilarityMatch:
         item_ranges=tuple(_range_from(r) for r in data["item_ranges"]),
         label=data["label"],
         index_snapshot=data["index_snapshot"],
+        signal=data.get("signal", ""),  # absent in evidence stored before it existed
     )

@@ -646,10 +646,15 @@ def _describe_hit(hit: TermHit) -> str:
     )
 
 
+#: How a statement names the signal that matched (SimilarityMatch.signal).
+_SIGNALS = {"pdq": "by its video frames or image (PDQ)", "audio": "by its audio fingerprint"}
+
+
 def _describe_match(match: SimilarityMatch) -> str:
     label = f' ("{match.label}")' if match.label else ""
+    signal = f" {_SIGNALS.get(match.signal, f'by {match.signal}')}" if match.signal else ""
     return (
-        f"Similar to item {match.item_id}{label} in bank {match.bank}, "
+        f"Similar to item {match.item_id}{label} in bank {match.bank}{signal}, "
         f"distance {match.distance} of 256 bits, "
         f"{match.query_match_percent:.0f}% of this media matched "
         f"and {match.item_match_percent:.0f}% of the item; "

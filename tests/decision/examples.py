@@ -40,7 +40,7 @@ def term_hit(
     )
 
 
-def similarity_match(item_id: str = "known-1") -> SimilarityMatch:
+def similarity_match(item_id: str = "known-1", signal: str = "pdq") -> SimilarityMatch:
     return SimilarityMatch(
         item_id=item_id,
         bank="sample-known-scams",
@@ -51,6 +51,7 @@ def similarity_match(item_id: str = "known-1") -> SimilarityMatch:
         item_ranges=(TimeRange(1.0, 6.0),),
         label="gift card scam",
         index_snapshot="snap-1",
+        signal=signal,
     )
 
 

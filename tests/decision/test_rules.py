@@ -89,9 +89,18 @@ def test_the_statement_names_the_rule_and_every_piece_of_evidence() -> None:
     assert 'Term "act now"' in statement and "category spam" in statement
     assert "at characters" in statement  # no times without words: the span is given
     assert "item known-1" in statement and "bank sample-known-scams" in statement
+    assert "by its video frames or image (PDQ)" in statement
     assert "distance 12" in statement and "95%" in statement
     assert "0.00–5.00 s" in statement and "1.00–6.00 s" in statement
     assert "Nothing was actioned automatically" in statement
+
+
+def test_the_statement_says_when_a_known_recording_matched_by_its_audio() -> None:
+    evidence = Evidence(similarity_matches=(similarity_match(signal="audio"),))
+
+    statement = apply_default_rule(evidence).statement
+
+    assert "item known-1" in statement and "by its audio fingerprint" in statement
 
 
 def test_no_evidence_leaves_nothing_queued_and_says_so() -> None:
