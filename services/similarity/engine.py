@@ -1,8 +1,10 @@
 """Banks of known items, each with its own index, kept level with the durable store.
 
 Every write goes to the store first, then to the bank's index, so the store is the log
-that a restart (or another replica) replays: `sync` adds to a bank's index whatever the
-store holds that the index lacks and removes what the store no longer holds. A bank's
+that a restart (or another replica) replays: a bank's first `sync` adds to its index
+whatever the store holds that the index lacks and removes what the store no longer
+holds; later ones read only the store's changes since the previous one (its `Mark`), so
+a periodic refresh costs what changed, not the size of the bank. A bank's
 index is rebuilt in a background thread when its delta grows past `rebuild_after`
 entries; replicas that share read-only base files set it to 0 and follow the builder's
 CURRENT file instead (`refresh`).
@@ -21,7 +23,14 @@ from modmesh.similarity.audio import AudioIndex, Fingerprint
 from modmesh.similarity.hashing import HashRun, packed
 from modmesh.similarity.index import POSITION_BITS, HashIndex, IndexParams, make_keys
 from modmesh.similarity.matching import Match, audio_matches, group_hits, matches
-from modmesh.similarity.store import Bank, SimilarityStore, StoredItem, unknown_bank
+from modmesh.similarity.store import (
+    Bank,
+    Changes,
+    Mark,
+    SimilarityStore,
+    StoredItem,
+    unknown_bank,
+)
 
 
 @dataclass(frozen=True)
@@ -58,6 +67,8 @@ class SimilarityEngine:
         self._banks: dict[str, Bank] = {}
         self._lock = threading.Lock()
         self._rebuilds: dict[str, threading.Thread] = {}
+        #: Per bank, how far `sync` has followed the store (absent: not synced yet).
+        self._synced: dict[str, Mark] = {}
 
     def open(self) -> None:
         """Loads every bank's base index and replays the store's changes since it."""
@@ -65,7 +76,7 @@ class SimilarityEngine:
 
     def refresh(self) -> None:
         """Brings every bank up to date with the store and with newer base files."""
-        for bank, _count in self._store.banks():
+        for bank in self._store.bank_settings():
             self._banks[bank.name] = bank
             index = self._index(bank.name)
             index.reload()
@@ -174,6 +185,36 @@ class SimilarityEngine:
     # -- keeping the index level with the store ----------------------------------------
 
     def sync(self, bank: str) -> str:
+        """Brings the bank's indexes level with the store; returns the snapshot."""
+        since = self._synced.get(bank)
+        if since is None:
+            # The mark comes first: what is written meanwhile is read again next time,
+            # and adding a held item or removing a missing one changes nothing.
+            mark = self._store.mark(bank)
+            self._reconcile(bank)
+        else:
+            changes = self._store.changes(bank, since)
+            self._apply(bank, changes)
+            mark = changes.mark
+        self._synced[bank] = mark
+        self._maybe_rebuild(bank)
+        return self._snapshot(bank)
+
+    def _apply(self, bank: str, changes: Changes) -> None:
+        """Adds before it removes: an item added and removed since the mark stays out."""
+        index = self._index(bank)
+        pdq = changes.added.get("pdq", [])
+        if pdq:
+            owners, positions, hashes = self._store.hashes(bank, pdq)
+            index.add((owners << POSITION_BITS) | positions, hashes)
+        audio = self._audio_index(bank)
+        for owner, print_ in self._store.audio_prints(changes.added.get("audio", [])).items():
+            audio.add(owner, print_)
+        if changes.removed:
+            index.remove(set(changes.removed))
+            audio.remove(changes.removed)
+
+    def _reconcile(self, bank: str) -> None:
         """Adds to the bank's index what the store has and it lacks; removes the rest."""
         index = self._index(bank)
         live = set(self._store.item_seqs(bank).tolist())
@@ -189,14 +230,12 @@ class SimilarityEngine:
         gone = held - live
         if gone:
             index.remove(gone)
-        self._maybe_rebuild(bank)
         audio = self._audio_index(bank)
         live_audio = set(self._store.item_seqs(bank, "audio").tolist())
         held_audio = audio.owners()
         for owner, print_ in self._store.audio_prints(sorted(live_audio - held_audio)).items():
             audio.add(owner, print_)
         audio.remove(held_audio - live_audio)
-        return self._snapshot(bank)
 
     def rebuild(self, bank: str) -> str:
         """Builds the bank's base from the store now (blocking); returns the snapshot."""

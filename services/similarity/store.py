@@ -3,8 +3,13 @@
 The store is the source of truth and the durable log of additions: an item is committed
 here, with all its hashes in one transaction, before the index hears of it, so a crash at
 any point loses nothing acknowledged; on start each bank's index is brought level with
-the store (`SimilarityEngine.sync`). Removing an item deletes its rows; the index hides
-it with a tombstone until its next rebuild.
+the store (`SimilarityEngine.sync`). Removing an item deletes its rows and appends its
+seq to the bank's removal log; the index hides it with a tombstone until its next rebuild.
+
+Replicas follow a bank by its `Mark`: the last item seq and removal id they have seen.
+Writes to one bank are serialized on its row (FOR UPDATE; SQLite serializes all writes),
+so seqs and removal ids become visible in increasing order and reading past a mark never
+skips a write that commits later.
 """
 
 from __future__ import annotations
@@ -53,6 +58,23 @@ class StoredItem:
 
 
 @dataclass(frozen=True)
+class Mark:
+    """How far a reader has followed one bank's additions and removals."""
+
+    item_seq: int = 0
+    removal_id: int = 0
+
+
+@dataclass(frozen=True)
+class Changes:
+    """A bank's writes after a mark: what a refresh applies, and the mark after them."""
+
+    added: dict[str, list[int]]  # kind ("pdq", "audio") -> seqs, ascending
+    removed: list[int]  # seqs
+    mark: Mark
+
+
+@dataclass(frozen=True)
 class ItemSummary:
     """What a match reports about a known item, without its hashes."""
 
@@ -73,6 +95,9 @@ class SimilarityStore(Protocol):
     def banks(self) -> list[tuple[Bank, int]]:
         """Every bank with its number of items, by name."""
 
+    def bank_settings(self) -> list[Bank]:
+        """Every bank, by name, without counting items (cheap at any size)."""
+
     def add_item(self, item: StoredItem) -> int:
         """Stores the item with all its runs; returns its sequence number (its index owner).
         Raises AlreadyExists for a taken (bank, item_id), NotFound for an unknown bank."""
@@ -84,6 +109,12 @@ class SimilarityStore(Protocol):
 
     def item_seqs(self, bank: str, kind: str = "pdq") -> np.ndarray:
         """Sequence numbers of the bank's items of one kind (int64, ascending)."""
+
+    def mark(self, bank: str) -> Mark:
+        """The bank's latest item seq and removal id now."""
+
+    def changes(self, bank: str, since: Mark) -> Changes:
+        """Items added (and still there) and items removed after `since`."""
 
     def audio_prints(self, seqs: Sequence[int]) -> dict[int, Fingerprint]: ...
 
@@ -148,6 +179,17 @@ _audio = sa.Table(
     ),
     sa.Column("fingerprint", sa.LargeBinary, nullable=False),
 )
+#: Every removal, so that replicas apply only those after their mark. Never pruned: a row
+#: is small, and a replica that was down long still finds what it missed.
+_removals = sa.Table(
+    "similarity_removals",
+    _metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("bank", sa.ForeignKey("similarity_banks.name"), nullable=False),
+    sa.Column("item_seq", sa.BigInteger, nullable=False),
+    sqlite_autoincrement=True,
+)
+sa.Index("similarity_removals_by_bank", _removals.c.bank, _removals.c.id)
 sa.Index("similarity_items_by_bank", _items.c.bank, _items.c.kind, _items.c.seq)
 
 
@@ -175,6 +217,11 @@ class SqlSimilarityStore:
             row = connection.execute(sa.select(_banks).where(_banks.c.name == name)).first()
         return None if row is None else _bank(row)
 
+    def bank_settings(self) -> list[Bank]:
+        with self._engine.connect() as connection:
+            rows = connection.execute(sa.select(_banks).order_by(_banks.c.name))
+            return [_bank(row) for row in rows]
+
     def banks(self) -> list[tuple[Bank, int]]:
         counts = (
             sa.select(_items.c.bank, sa.func.count().label("n")).group_by(_items.c.bank).subquery()
@@ -191,12 +238,7 @@ class SqlSimilarityStore:
         # One transaction: an item is stored with all its hashes or not at all.
         try:
             with self._engine.begin() as connection:
-                if (
-                    connection.execute(
-                        sa.select(_banks.c.name).where(_banks.c.name == item.bank)
-                    ).first()
-                    is None
-                ):
+                if not _lock_bank(connection, item.bank):
                     raise unknown_bank(item.bank, "bank")
                 seq = int(
                     connection.execute(
@@ -232,6 +274,7 @@ class SqlSimilarityStore:
 
     def remove_item(self, bank: str, item_id: str) -> int:
         with self._engine.begin() as connection:
+            _lock_bank(connection, bank)
             seq = connection.execute(
                 sa.select(_items.c.seq).where(_items.c.bank == bank, _items.c.item_id == item_id)
             ).scalar()
@@ -240,6 +283,7 @@ class SqlSimilarityStore:
             connection.execute(_runs.delete().where(_runs.c.item_seq == seq))
             connection.execute(_audio.delete().where(_audio.c.item_seq == seq))
             connection.execute(_items.delete().where(_items.c.seq == seq))
+            connection.execute(_removals.insert().values(bank=bank, item_seq=seq))
         return int(seq)
 
     def contains(self, bank: str, item_id: str) -> bool:
@@ -255,6 +299,37 @@ class SqlSimilarityStore:
         )
         with self._engine.connect() as connection:
             return np.fromiter(connection.execute(query).scalars(), np.int64)
+
+    def mark(self, bank: str) -> Mark:
+        with self._engine.connect() as connection:
+            item_seq = connection.execute(
+                sa.select(sa.func.max(_items.c.seq)).where(_items.c.bank == bank)
+            ).scalar()
+            removal_id = connection.execute(
+                sa.select(sa.func.max(_removals.c.id)).where(_removals.c.bank == bank)
+            ).scalar()
+        return Mark(item_seq or 0, removal_id or 0)
+
+    def changes(self, bank: str, since: Mark) -> Changes:
+        added: dict[str, list[int]] = {}
+        with self._engine.connect() as connection:
+            items = connection.execute(
+                sa.select(_items.c.seq, _items.c.kind)
+                .where(_items.c.bank == bank, _items.c.seq > since.item_seq)
+                .order_by(_items.c.seq)
+            ).all()
+            removals = connection.execute(
+                sa.select(_removals.c.id, _removals.c.item_seq)
+                .where(_removals.c.bank == bank, _removals.c.id > since.removal_id)
+                .order_by(_removals.c.id)
+            ).all()
+        for row in items:
+            added.setdefault(row.kind, []).append(row.seq)
+        mark = Mark(
+            items[-1].seq if items else since.item_seq,
+            removals[-1].id if removals else since.removal_id,
+        )
+        return Changes(added, [row.item_seq for row in removals], mark)
 
     def audio_prints(self, seqs: Sequence[int]) -> dict[int, Fingerprint]:
         query = sa.select(_audio.c.item_seq, _audio.c.fingerprint)
@@ -329,6 +404,13 @@ class SqlSimilarityStore:
 
     def close(self) -> None:
         self._engine.dispose()
+
+
+def _lock_bank(connection: sa.Connection, bank: str) -> bool:
+    """Takes the bank's row lock until the transaction ends (see the module's note on
+    marks); False if there is no such bank."""
+    query = sa.select(_banks.c.name).where(_banks.c.name == bank).with_for_update()
+    return connection.execute(query).first() is not None
 
 
 def _bank(row: sa.Row) -> Bank:

@@ -13,7 +13,7 @@ from modmesh.similarity.audio import fingerprint
 from modmesh.similarity.engine import SimilarityEngine
 from modmesh.similarity.hashing import HashRun
 from modmesh.similarity.index import HASH_BYTES, IndexParams
-from modmesh.similarity.store import Bank, SqlSimilarityStore, StoredItem
+from modmesh.similarity.store import Bank, Mark, SqlSimilarityStore, StoredItem
 
 RNG = np.random.default_rng(11)
 PARAMS = IndexParams(trees=8, search_k=2_000)
@@ -176,6 +176,72 @@ def test_a_replica_sees_the_other_replicas_writes_after_a_refresh(
     assert follower.banks()[0].index_snapshot == builder.banks()[0].index_snapshot
     assert [m.item_id for m in follower.search(known, banks=[], k=10).matches] == ["clip"]
     assert [m.item_id for m in follower.search(later, banks=[], k=10).matches] == ["later"]
+
+
+class CountingStore(SqlSimilarityStore):
+    """The real store, counting the reads of all of a bank's item numbers."""
+
+    full_reads = 0
+
+    def item_seqs(self, bank: str, kind: str = "pdq") -> np.ndarray:
+        self.full_reads += 1
+        return super().item_seqs(bank, kind)
+
+
+def test_a_refresh_after_the_first_reads_only_what_changed(
+    database_url: str, tmp_path: Path
+) -> None:
+    builder = open_engine(database_url, tmp_path / "index")
+    builder.create_bank(BANK)
+    items = [runs(2) for _ in range(4)]
+    for number, item in enumerate(items):
+        builder.add_item(StoredItem("scams", f"item-{number}", "", item))
+    store = CountingStore(database_url)
+    follower = SimilarityEngine(store, tmp_path / "index", PARAMS, rebuild_after=0)
+    follower.open()
+    reads_at_open = store.full_reads
+    later = runs(2)
+    tune = fingerprint(np.sin(np.cumsum(RNG.uniform(0.05, 0.4, 16_000 * 3))).astype(np.float32))
+
+    builder.add_item(StoredItem("scams", "later", "", later))
+    builder.add_item(StoredItem("scams", "tune", "", (), audio=tune))
+    builder.remove_item("scams", "item-0")
+    follower.refresh()
+
+    assert store.full_reads == reads_at_open, "no full read after the first"
+    assert [m.item_id for m in follower.search(later, banks=[], k=10).matches] == ["later"]
+    assert [m.item_id for m in follower.search_audio(tune, banks=[], k=10).matches] == ["tune"]
+    assert follower.search(items[0], banks=[], k=10).matches == ()
+    assert [m.item_id for m in follower.search(items[1], banks=[], k=10).matches] == ["item-1"]
+
+    builder.remove_item("scams", "tune")
+    follower.refresh()
+
+    assert follower.search_audio(tune, banks=[], k=10).matches == ()
+    assert follower.banks()[0].index_snapshot == builder.banks()[0].index_snapshot
+
+
+def test_the_changes_after_a_mark_are_the_writes_made_after_it(database_url: str) -> None:
+    store = SqlSimilarityStore(database_url)
+    store.create_bank(BANK)
+    store.create_bank(Bank("other", 31, 50.0))
+    first = store.add_item(StoredItem("scams", "first", "", runs(1)))
+    store.add_item(StoredItem("scams", "removed", "", runs(1)))
+    mark = store.mark("scams")
+
+    added = store.add_item(StoredItem("scams", "added", "", runs(1)))
+    store.add_item(StoredItem("other", "elsewhere", "", runs(1)))
+    removed = store.remove_item("scams", "removed")
+    added_and_removed = store.add_item(StoredItem("scams", "brief", "", runs(1)))
+    store.remove_item("scams", "brief")
+    changes = store.changes("scams", mark)
+
+    assert changes.added == {"pdq": [added]}, "what is gone again is not added"
+    assert changes.removed == [removed, added_and_removed]
+    assert changes.mark == store.mark("scams")
+    assert store.changes("scams", changes.mark).added == {}
+    assert store.changes("scams", Mark()).added == {"pdq": [first, added]}
+    store.close()
 
 
 def test_a_large_delta_is_rebuilt_in_the_background(database_url: str, tmp_path: Path) -> None:
