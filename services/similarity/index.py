@@ -108,7 +108,6 @@ class HashIndex:
     def __init__(self, directory: Path, params: IndexParams | None = None) -> None:
         self.directory = directory
         self.params = params or IndexParams()
-        directory.mkdir(parents=True, exist_ok=True)
         # Serializes writers (add, remove, swap); searches never take it.
         self._lock = threading.Lock()
         self._rebuild_lock = threading.Lock()
@@ -238,7 +237,9 @@ class HashIndex:
         """
         with self._rebuild_lock:
             # Only a builder deletes: a replica that follows shared, read-only base files
-            # must not touch the builder's files.
+            # must not touch the builder's files, nor create the directory (it may be
+            # mounted read-only there).
+            self.directory.mkdir(parents=True, exist_ok=True)
             for leftover in self.directory.glob(f"{_TEMP_PREFIX}*"):
                 leftover.unlink(missing_ok=True)  # from a build that a crash interrupted
             keys, hashes = source()

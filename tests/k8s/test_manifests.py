@@ -60,13 +60,13 @@ def test_every_container_is_probed_bounded_non_root_and_read_only(overlay: str) 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_the_modmesh_grpc_services_are_probed_natively_on_grpc_health(overlay: str) -> None:
-    grpc_ports = 0
+    grpc_ports = set()
     for deployment in of_kind(build(overlay), "Deployment"):
         for container in containers(deployment):
             ports = {p["name"]: p["containerPort"] for p in container.get("ports", [])}
             if "grpc" not in ports:
                 continue
-            grpc_ports += 1
+            grpc_ports.add(ports["grpc"])
             readiness = container["readinessProbe"]["grpc"]
             liveness = container["livenessProbe"]["grpc"]
             assert readiness["port"] == liveness["port"] == ports["grpc"]
@@ -74,7 +74,7 @@ def test_the_modmesh_grpc_services_are_probed_natively_on_grpc_health(overlay: s
             # the runtime's "liveness" entry, so a pod still loading is not killed.
             assert readiness.get("service", "") == ""
             assert liveness["service"] == "liveness"
-    assert grpc_ports == 4
+    assert grpc_ports == {50051, 50052, 50053, 50054}
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)

@@ -36,6 +36,11 @@ EXPECTED_CALLS = {
 }
 
 
+def service(deployment: Manifest) -> str:
+    """The part of the architecture a Deployment runs (similarity has two Deployments)."""
+    return pod_labels(deployment)["app.kubernetes.io/name"]
+
+
 def _port_matches(rule_port: dict[str, Any], pod: Manifest, port: dict[str, Any]) -> bool:
     wanted = rule_port.get("port")
     return wanted is None or wanted in (port["containerPort"], port.get("name"))
@@ -96,7 +101,7 @@ def test_pods_call_exactly_the_services_the_architecture_says(overlay: str) -> N
     policies = of_kind(manifests, "NetworkPolicy")
     pods = of_kind(manifests, "Deployment")
     calls = {
-        (name(source), name(target))
+        (service(source), service(target))
         for source in pods
         for target in pods
         if source is not target and allowed(policies, source, target)

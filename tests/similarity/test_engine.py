@@ -244,6 +244,22 @@ def test_the_changes_after_a_mark_are_the_writes_made_after_it(database_url: str
     store.close()
 
 
+def test_a_follower_writes_nothing_to_the_shared_index_directory(
+    database_url: str, tmp_path: Path
+) -> None:
+    # Followers mount the builder's base files read-only: a bank the builder has not
+    # built yet must still be served, from the store alone.
+    shared = tmp_path / "index"
+    follower = open_engine(database_url, shared, rebuild_after=0)
+    follower.create_bank(BANK)
+    known = runs(3)
+    follower.add_item(StoredItem("scams", "clip", "", known))
+    follower.refresh()
+
+    assert [m.item_id for m in follower.search(known, banks=[], k=10).matches] == ["clip"]
+    assert not shared.exists()
+
+
 def test_a_large_delta_is_rebuilt_in_the_background(database_url: str, tmp_path: Path) -> None:
     engine = open_engine(database_url, tmp_path / "index", rebuild_after=10)
     engine.create_bank(BANK)
