@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Iterable, Sequence
 
 import grpc
+import structlog
 
 from modmesh.common.evidence import TimeRange
 from modmesh.common.v1 import evidence_pb2
@@ -17,6 +20,8 @@ from modmesh.similarity.engine import BankStatus
 from modmesh.similarity.hashing import HashRun
 from modmesh.similarity.service import QueryHash, Similarity
 from modmesh.similarity.v1 import similarity_pb2, similarity_pb2_grpc
+
+log = structlog.get_logger("modmesh.similarity")
 
 INDEX_ITEMS = Gauge(
     "modmesh.similarity.index.items", "Known items in each bank's index this process searches."
@@ -41,7 +46,6 @@ class SimilarityServicer(similarity_pb2_grpc.SimilarityServiceServicer):
             label=request.label,
         )
         annotate(index_snapshot=added.index_snapshot)
-        await _publish_sizes(self._core)
         return similarity_pb2.AddItemResponse(
             item_id=added.item_id,
             bank=added.bank,
@@ -58,7 +62,6 @@ class SimilarityServicer(similarity_pb2_grpc.SimilarityServiceServicer):
             label=request.label,
             hashes=_query_hashes(request.hashes.frames),
         )
-        await _publish_sizes(self._core)
         return similarity_pb2.AddHashesResponse(
             item_id=added.item_id,
             bank=added.bank,
@@ -70,7 +73,6 @@ class SimilarityServicer(similarity_pb2_grpc.SimilarityServiceServicer):
         self, request: similarity_pb2.RemoveItemRequest, context: grpc.aio.ServicerContext
     ) -> similarity_pb2.RemoveItemResponse:
         snapshot = await self._core.remove_item(bank=request.bank, item_id=request.item_id)
-        await _publish_sizes(self._core)
         return similarity_pb2.RemoveItemResponse(index_snapshot=snapshot)
 
     async def Search(
@@ -122,7 +124,6 @@ class SimilarityServicer(similarity_pb2_grpc.SimilarityServiceServicer):
             ),
             description=request.description,
         )
-        await _publish_sizes(self._core)
         return similarity_pb2.CreateBankResponse(bank=_bank_status(status))
 
     async def ListBanks(
@@ -193,6 +194,20 @@ def _ranges(spans: Iterable[TimeRange]) -> list[evidence_pb2.TimeRange]:
     ]
 
 
+#: Seconds between readings of the bank sizes: counting a bank costs a query over its
+#: items, so the gauges follow on a timer rather than after every write.
+SIZES_EVERY_SECONDS = 15.0
+
+
+async def _keep_publishing_sizes(core: Similarity) -> None:
+    while True:
+        await asyncio.sleep(SIZES_EVERY_SECONDS)
+        try:
+            await _publish_sizes(core)
+        except Exception as error:  # noqa: BLE001 - a database hiccup must not stop the gauges
+            log.warning("reading the bank sizes failed", error=str(error))
+
+
 async def _publish_sizes(core: Similarity) -> None:
     for status in await core.list_banks():
         INDEX_ITEMS.set(status.item_count, bank=status.bank.name)
@@ -203,9 +218,19 @@ def build_service(settings: Settings) -> Service:
     core = Similarity(settings)
     servicer = SimilarityServicer(core)
 
+    tasks: list[asyncio.Task[None]] = []
+
     async def load() -> None:
         await core.open()
         await _publish_sizes(core)
+        tasks.append(asyncio.create_task(_keep_publishing_sizes(core)))
+
+    async def close() -> None:
+        for task in tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await core.close()
 
     return Service(
         name="similarity",
@@ -214,5 +239,5 @@ def build_service(settings: Settings) -> Service:
             servicer, server
         ),
         load=load,
-        close=core.close,
+        close=close,
     )
