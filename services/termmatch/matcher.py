@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -59,60 +59,77 @@ class Occurrence:
     end: int
 
 
-def key_of(normalizer: Normalizer, term: Term) -> str:
+def key_of(normalizer: Normalizer, text: str, kind: TermKind) -> str:
     """The automaton key of a word or substring term (empty: nothing to match)."""
-    key = normalizer.key(term.text)
-    if term.kind == TermKind.SUBSTRING:
+    key = normalizer.key(text)
+    if kind == TermKind.SUBSTRING:
         return key.strip(" ")
     return key if key.strip(" ") else ""
 
 
 #: Keys per automaton. pyahocorasick holds the GIL while it links an automaton (seconds
-#: at a million keys), which would stall every match while an edited list is rebuilt
-#: beside the serving one; built in shards, the longest stall is one shard's link time.
-#: Up to this many terms per flag set, the text is scanned once.
+#: at a million keys), which would stall every match while a list is compiled beside the
+#: serving one; built in shards, the longest stall is one shard's link time. Up to this
+#: many keys per flag set, the text is scanned once.
 SHARD_KEYS = 100_000
+#: An edit does not relink the shards it leaves alone: its new keys go into a small shard
+#: at the tail, merged with the tail shards no more than GROWTH times its size. Tail sizes
+#: so fall geometrically (a few small shards, each one more quick scan), and each key is
+#: relinked a few times on its way into a full shard, in merges the size of the edits.
+GROWTH = 8
 
 # An automaton value: the key's length and what it stands for, as
 # (index of the list in the group, term or None for an exception phrase).
 _Entry = tuple[int, Term | None]
+_Value = tuple[int, tuple[_Entry, ...]]
+#: The value of a key no term has any more (its shard is relinked later, without it).
+_STALE: _Value = (0, ())
+
+
+@dataclass(frozen=True)
+class _Shard:
+    automaton: Any
+    keys: tuple[str, ...]
 
 
 class _Group:
-    """The lists of one flag set, compiled together."""
+    """The lists of one flag set, compiled together.
 
-    def __init__(self, flags: Flags, lists: list[TermList], normalizer: Normalizer) -> None:
+    Built from the group it replaces (same flags), it keeps that group's shards and
+    their keys' slots; only new keys are linked (see GROWTH), so an edit of one term in a
+    list of a million stalls matching for microseconds, not for a shard's link time.
+    """
+
+    def __init__(
+        self,
+        flags: Flags,
+        lists: list[TermList],
+        normalizer: Normalizer,
+        previous: _Group | None = None,
+    ) -> None:
         self.flags = flags
         self.lists = lists
         self.signature = tuple((t.list_id, t.version) for t in lists)
         self.normalizer = normalizer
+        # Keys by kind and text, carried over from the previous group: computing them is
+        # most of a build's time.
+        known = {} if previous is None else previous.keys
+        self.keys: dict[TermKind | None, dict[str, str]] = {}
         by_key: dict[str, list[_Entry]] = {}
         self.patterns: list[tuple[int, Term, Any]] = []
         for index, term_list in enumerate(lists):
             for phrase in term_list.settings.exceptions:
-                key = normalizer.key(phrase)
+                key = self._key(known, None, phrase)
                 if key.strip(" "):
                     by_key.setdefault(key, []).append((index, None))
             for term in term_list.terms:
                 if term.kind == TermKind.REGEX:
                     self.patterns.append((index, term, compile_pattern(term.text)))
                     continue
-                key = key_of(normalizer, term)
+                key = self._key(known, term.kind, term.text)
                 if key:
                     by_key.setdefault(key, []).append((index, term))
-        self.values: list[tuple[int, tuple[_Entry, ...]]] = []
-        self.automata: list[Any] = []
-        automaton = None
-        for key, entries in by_key.items():
-            if automaton is None:
-                automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
-            automaton.add_word(key, len(self.values))
-            self.values.append((len(key), tuple(entries)))
-            if len(automaton) == SHARD_KEYS:
-                self._seal(automaton)
-                automaton = None
-        if automaton is not None:
-            self._seal(automaton)
+        self._link(by_key, previous)
         self.pattern_set: Any = None
         if self.patterns:
             pattern_set = re2.Set.SearchSet(_RE2_OPTIONS)
@@ -121,17 +138,83 @@ class _Group:
             pattern_set.Compile()
             self.pattern_set = pattern_set
 
-    def _seal(self, automaton: Any) -> None:
+    def _key(
+        self, known: dict[TermKind | None, dict[str, str]], kind: TermKind | None, text: str
+    ) -> str:
+        cache = self.keys.get(kind)
+        if cache is None:
+            cache = self.keys[kind] = {}
+        key = cache.get(text)
+        if key is None:
+            key = known.get(kind, {}).get(text)
+            if key is None:
+                if kind is None:
+                    key = self.normalizer.key(text)
+                else:
+                    key = key_of(self.normalizer, text, kind)
+            cache[text] = key
+        return key
+
+    def term_key(self, term: Term) -> str:
+        """`key_of` a term of this group's flags, from the keys already computed."""
+        key = self.keys.get(term.kind, {}).get(term.text)
+        return key_of(self.normalizer, term.text, term.kind) if key is None else key
+
+    def _link(self, by_key: dict[str, list[_Entry]], previous: _Group | None) -> None:
+        """Gives every key a slot (the int its automaton reports) and a shard."""
+        live = len(by_key)
+        if previous is not None and len(previous.values) > 2 * live + SHARD_KEYS:
+            previous = None  # mostly stale keys: relink everything once
+        if previous is None:
+            self.slot_of: dict[str, int] = {}
+            self.values: list[_Value] = []
+            self.shards: list[_Shard] = []
+        else:
+            self.slot_of = dict(previous.slot_of)
+            self.values = [_STALE] * len(previous.values)
+            self.shards = list(previous.shards)
+        slot_of, values = self.slot_of, self.values
+        fresh: list[str] = []
+        for key, entries in by_key.items():
+            slot = slot_of.get(key)
+            if slot is None:
+                slot_of[key] = slot = len(values)
+                values.append(_STALE)
+                fresh.append(key)
+            values[slot] = (len(key), tuple(entries))
+        for first in range(0, len(fresh), SHARD_KEYS):
+            pending = fresh[first : first + SHARD_KEYS]
+            if len(pending) < SHARD_KEYS:
+                while self.shards and _merges(self.shards[-1], pending):
+                    pending = self._unlink(self.shards.pop()) + pending
+                    if len(pending) >= SHARD_KEYS:
+                        break
+            self.shards.append(self._seal(pending))
+
+    def _unlink(self, shard: _Shard) -> list[str]:
+        """A shard's keys that still stand for something; the others lose their slot."""
+        kept = []
+        for key in shard.keys:
+            if self.values[self.slot_of[key]] is _STALE:
+                del self.slot_of[key]
+            else:
+                kept.append(key)
+        return kept
+
+    def _seal(self, keys: list[str]) -> _Shard:
+        automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
+        for key in keys:
+            automaton.add_word(key, self.slot_of[key])
         automaton.make_automaton()
-        self.automata.append(automaton)
+        return _Shard(automaton, tuple(keys))
 
     def find(self, text: str, wanted: Collection[int]) -> list[tuple[int, Term, int, int]]:
         """(list index, term, original start, end) of every hit of the wanted lists."""
         view = self.normalizer.normalize(text)
         found: list[tuple[int, Term, int, int]] = []
         allowed: dict[int, list[tuple[int, int]]] = {}
-        for automaton in self.automata:
-            for last, value in automaton.iter(view.text):
+        for shard in self.shards:
+            for last, value in shard.automaton.iter(view.text):
                 length, entries = self.values[value]
                 first = last - length + 1
                 for index, term in entries:
@@ -156,6 +239,11 @@ class _Group:
             for index, term, start, end in found
             if view.aligned(start, end) and not _inside(allowed.get(index, ()), start, end)
         ]
+
+
+def _merges(shard: _Shard, pending: list[str]) -> bool:
+    """Whether a tail shard is relinked with the keys pending (see GROWTH)."""
+    return len(shard.keys) < SHARD_KEYS and len(shard.keys) <= GROWTH * len(pending)
 
 
 def _content(view: str, start: int, end: int) -> tuple[int, int]:
@@ -204,20 +292,25 @@ class CompiledLists:
             term_list = self.lists[list_id]
             by_flags.setdefault(term_list.settings.flags, []).append(term_list)
         reusable = {} if previous is None else {g.signature: g for g in previous._groups}
-        normalizers = {} if previous is None else {g.flags: g.normalizer for g in previous._groups}
+        replaced = {} if previous is None else {g.flags: g for g in previous._groups}
         self._groups: list[_Group] = []
         for flags, members in by_flags.items():
             signature = tuple((t.list_id, t.version) for t in members)
             group = reusable.get(signature)
             if group is None:
-                normalizer = normalizers.get(flags) or Normalizer(flags)
-                group = _Group(flags, members, normalizer)
+                before = replaced.get(flags)
+                normalizer = Normalizer(flags) if before is None else before.normalizer
+                group = _Group(flags, members, normalizer, before)
             self._groups.append(group)
         self._group_of = {
             t.list_id: (group, index)
             for group in self._groups
             for index, t in enumerate(group.lists)
         }
+
+    def term_key(self, list_id: str) -> Callable[[Term], str]:
+        """`key_of` for the terms of a compiled list (its flags), known keys looked up."""
+        return self._group_of[list_id][0].term_key
 
     def find(self, text: str, list_ids: Collection[str], at: datetime) -> list[Occurrence]:
         """Hits of the given lists whose list and term windows contain `at`, by position."""

@@ -213,7 +213,9 @@ class TermMatch:
             current = self._current(list_id)
             base = () if mode == "replace" else current.terms
             normalizer = Normalizer(current.settings.flags)
-            changed = _validate_terms(list_id, base, drafts, normalizer, mode, labels)
+            changed = _validate_terms(
+                list_id, base, drafts, normalizer, mode, labels, self._compiled.term_key(list_id)
+            )
             by_id = {term.term_id: term for term in changed}
             kept = [by_id.pop(t.term_id, t) for t in base]
             terms = (*kept, *by_id.values())
@@ -419,19 +421,28 @@ def _validate_terms(
     normalizer: Normalizer,
     mode: str,
     labels: _Labels = _Labels(),
+    known_key: Callable[[Term], str] | None = None,
 ) -> list[Term]:
     """Checks drafts against each other and the list's other terms; assigns missing ids.
 
     mode: "add" (ids must be new), "update" (ids must exist), "upsert" (either) or
     "replace" (`base` is empty: the drafts are the whole list). Two terms of one kind
     with the same key would always hit together, so texts are compared as the list's
-    flags see them: "Gift-Card" duplicates "gift card".
+    flags see them: "Gift-Card" duplicates "gift card". `known_key` gives the keys of
+    `base` terms already computed (a list's compiled keys), instead of normalising each.
     """
     existing = {term.term_id: term for term in base}
     replaced = {d.term_id for d in drafts if d.term_id in existing}
     id_owner: dict[str, str] = {term_id: f"list {list_id!r}" for term_id in existing}
+
+    def key(term: Term) -> str:
+        return key_of(normalizer, term.text, term.kind)
+
+    base_key = known_key or key
     key_owner = {
-        _identity(normalizer, term): f"term {term.term_id!r}"
+        (term.kind, term.text if term.kind == TermKind.REGEX else base_key(term)): (
+            f"term {term.term_id!r}"
+        )
         for term in base
         if term.term_id not in replaced
     }
@@ -482,12 +493,6 @@ def _validate_terms(
     return terms
 
 
-def _identity(normalizer: Normalizer, term: Term) -> tuple[TermKind, str]:
-    if term.kind == TermKind.REGEX:
-        return term.kind, term.text
-    return term.kind, key_of(normalizer, term)
-
-
 def _check_kind(kind: int, labels: _Labels, index: int) -> TermKind:
     if kind == TermKind.UNSPECIFIED:
         return TermKind.WORD
@@ -512,7 +517,7 @@ def _check_match_text(
                 f"{label} {text!r} is not a pattern RE2 accepts: {error}", field=field
             ) from None
         return kind, text
-    key = key_of(normalizer, Term("", text, Severity.LOW, "", kind))
+    key = key_of(normalizer, text, kind)
     if not key:
         raise InvalidArgument(
             f"{label} {text!r} has no word to match: it needs a letter or digit", field=field
