@@ -111,10 +111,17 @@ class _Group:
         self.lists = lists
         self.signature = tuple((t.list_id, t.version) for t in lists)
         self.normalizer = normalizer
-        # Keys by kind and text, carried over from the previous group: computing them is
-        # most of a build's time.
-        known = {} if previous is None else previous.keys
+        # Keys by kind and text (None: exception phrases). Computing them is most of a
+        # build's time, and they depend on the flags only, so a group shares the cache of
+        # the one it replaces and adds to it; a cache grown to over twice the terms in
+        # use starts afresh (from the old one), so that removed terms do not pile up.
+        known: dict[TermKind | None, dict[str, str]] = {}
         self.keys: dict[TermKind | None, dict[str, str]] = {}
+        if previous is not None:
+            self.keys = previous.keys
+        in_use = sum(len(t.terms) + len(t.settings.exceptions) for t in lists)
+        if sum(len(cache) for cache in self.keys.values()) > 2 * in_use + SHARD_KEYS:
+            known, self.keys = self.keys, {}
         by_key: dict[str, list[_Entry]] = {}
         self.patterns: list[tuple[int, Term, Any]] = []
         for index, term_list in enumerate(lists):
@@ -148,10 +155,11 @@ class _Group:
         if key is None:
             key = known.get(kind, {}).get(text)
             if key is None:
-                if kind is None:
-                    key = self.normalizer.key(text)
-                else:
-                    key = key_of(self.normalizer, text, kind)
+                key = (
+                    self.normalizer.key(text)
+                    if kind is None
+                    else key_of(self.normalizer, text, kind)
+                )
             cache[text] = key
         return key
 
@@ -171,17 +179,27 @@ class _Group:
             self.shards: list[_Shard] = []
         else:
             self.slot_of = dict(previous.slot_of)
-            self.values = [_STALE] * len(previous.values)
+            self.values = list(previous.values)
             self.shards = list(previous.shards)
         slot_of, values = self.slot_of, self.values
+        for key, linked in slot_of.items():
+            if key not in by_key:
+                values[linked] = _STALE
+        # Values that did not change are kept, not rebuilt: whatever is built here, the
+        # old lists free when they are swapped out, in one go, holding the GIL. For the
+        # same reason by_key's lists are freed one by one here, not all at the end.
         fresh: list[str] = []
-        for key, entries in by_key.items():
+        while by_key:
+            key, listed = by_key.popitem()
+            entries = tuple(listed)
             slot = slot_of.get(key)
             if slot is None:
                 slot_of[key] = slot = len(values)
                 values.append(_STALE)
                 fresh.append(key)
-            values[slot] = (len(key), tuple(entries))
+            if values[slot][1] != entries:
+                values[slot] = (len(key), entries)
+        fresh.reverse()  # in the order of the lists' terms
         for first in range(0, len(fresh), SHARD_KEYS):
             pending = fresh[first : first + SHARD_KEYS]
             if len(pending) < SHARD_KEYS:
