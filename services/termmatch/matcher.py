@@ -61,10 +61,14 @@ class Occurrence:
 
 def key_of(normalizer: Normalizer, text: str, kind: TermKind) -> str:
     """The automaton key of a word or substring term (empty: nothing to match)."""
-    key = normalizer.key(text)
+    return _match_key(normalizer.key(text), kind)
+
+
+def _match_key(view: str, kind: TermKind) -> str:
+    """A word or substring term's automaton key from its text's match view."""
     if kind == TermKind.SUBSTRING:
-        return key.strip(" ")
-    return key if key.strip(" ") else ""
+        return view.strip(" ")
+    return view if view.strip(" ") else ""
 
 
 #: Keys per automaton. pyahocorasick holds the GIL while it links an automaton (seconds
@@ -111,31 +115,38 @@ class _Group:
         self.lists = lists
         self.signature = tuple((t.list_id, t.version) for t in lists)
         self.normalizer = normalizer
-        # Keys by kind and text (None: exception phrases). Computing them is most of a
-        # build's time, and they depend on the flags only, so a group shares the cache of
-        # the one it replaces and adds to it; a cache grown to over twice the terms in
-        # use starts afresh (from the old one), so that removed terms do not pile up.
-        known: dict[TermKind | None, dict[str, str]] = {}
-        self.keys: dict[TermKind | None, dict[str, str]] = {}
-        if previous is not None:
-            self.keys = previous.keys
+        # Match views by text. Computing them is most of a build's time, and they depend
+        # on the flags only, so a group shares the cache of the one it replaces and adds
+        # to it; a cache grown to over twice the texts in use starts afresh (from the old
+        # one), so that removed terms do not pile up.
+        self.views: dict[str, str] = {} if previous is None else previous.views
+        known: dict[str, str] = {}
         in_use = sum(len(t.terms) + len(t.settings.exceptions) for t in lists)
-        if sum(len(cache) for cache in self.keys.values()) > 2 * in_use + SHARD_KEYS:
-            known, self.keys = self.keys, {}
-        by_key: dict[str, list[_Entry]] = {}
+        if len(self.views) > 2 * in_use + SHARD_KEYS:
+            known, self.views = self.views, {}
+        self._learn(lists, known)
+        views = self.views
+        # Entries by key, as tuples: a key stands for one term but in rare cases.
+        by_key: dict[str, tuple[_Entry, ...]] = {}
         self.patterns: list[tuple[int, Term, Any]] = []
+        regex, substring = TermKind.REGEX, TermKind.SUBSTRING
         for index, term_list in enumerate(lists):
             for phrase in term_list.settings.exceptions:
-                key = self._key(known, None, phrase)
+                key = views[phrase]
                 if key.strip(" "):
-                    by_key.setdefault(key, []).append((index, None))
+                    by_key[key] = (*by_key.get(key, ()), (index, None))
             for term in term_list.terms:
-                if term.kind == TermKind.REGEX:
+                kind = term.kind
+                if kind == regex:
                     self.patterns.append((index, term, compile_pattern(term.text)))
                     continue
-                key = self._key(known, term.kind, term.text)
-                if key:
-                    by_key.setdefault(key, []).append((index, term))
+                key = views[term.text]
+                stripped = key.strip(" ")
+                if kind == substring:
+                    key = stripped
+                if stripped:
+                    entries = by_key.get(key)
+                    by_key[key] = ((index, term),) if entries is None else (*entries, (index, term))
         self._link(by_key, previous)
         self.pattern_set: Any = None
         if self.patterns:
@@ -145,30 +156,27 @@ class _Group:
             pattern_set.Compile()
             self.pattern_set = pattern_set
 
-    def _key(
-        self, known: dict[TermKind | None, dict[str, str]], kind: TermKind | None, text: str
-    ) -> str:
-        cache = self.keys.get(kind)
-        if cache is None:
-            cache = self.keys[kind] = {}
-        key = cache.get(text)
-        if key is None:
-            key = known.get(kind, {}).get(text)
-            if key is None:
-                key = (
-                    self.normalizer.key(text)
-                    if kind is None
-                    else key_of(self.normalizer, text, kind)
-                )
-            cache[text] = key
-        return key
+    def _learn(self, lists: list[TermList], known: dict[str, str]) -> None:
+        """Adds the match views of the lists' texts that the cache lacks."""
+        views = self.views
+        regex = TermKind.REGEX
+        texts: dict[str, None] = {}
+        for term_list in lists:
+            texts.update(dict.fromkeys(term_list.settings.exceptions))
+            texts.update(dict.fromkeys([t.text for t in term_list.terms if t.kind != regex]))
+        missing = [text for text in texts if text not in views] if views else list(texts)
+        unknown = [text for text in missing if text not in known] if known else missing
+        views.update((text, known[text]) for text in missing if text in known)
+        views.update(zip(unknown, self.normalizer.keys(unknown), strict=True))
 
     def term_key(self, term: Term) -> str:
-        """`key_of` a term of this group's flags, from the keys already computed."""
-        key = self.keys.get(term.kind, {}).get(term.text)
-        return key_of(self.normalizer, term.text, term.kind) if key is None else key
+        """`key_of` a term of this group's flags, from the views already computed."""
+        view = self.views.get(term.text)
+        if view is None:
+            return key_of(self.normalizer, term.text, term.kind)
+        return _match_key(view, term.kind)
 
-    def _link(self, by_key: dict[str, list[_Entry]], previous: _Group | None) -> None:
+    def _link(self, by_key: dict[str, tuple[_Entry, ...]], previous: _Group | None) -> None:
         """Gives every key a slot (the int its automaton reports) and a shard."""
         live = len(by_key)
         if previous is not None and len(previous.values) > 2 * live + SHARD_KEYS:
@@ -186,12 +194,9 @@ class _Group:
             if key not in by_key:
                 values[linked] = _STALE
         # Values that did not change are kept, not rebuilt: whatever is built here, the
-        # old lists free when they are swapped out, in one go, holding the GIL. For the
-        # same reason by_key's lists are freed one by one here, not all at the end.
+        # old lists free when they are swapped out, in one go, holding the GIL.
         fresh: list[str] = []
-        while by_key:
-            key, listed = by_key.popitem()
-            entries = tuple(listed)
+        for key, entries in by_key.items():
             slot = slot_of.get(key)
             if slot is None:
                 slot_of[key] = slot = len(values)
@@ -199,7 +204,6 @@ class _Group:
                 fresh.append(key)
             if values[slot][1] != entries:
                 values[slot] = (len(key), entries)
-        fresh.reverse()  # in the order of the lists' terms
         for first in range(0, len(fresh), SHARD_KEYS):
             pending = fresh[first : first + SHARD_KEYS]
             if len(pending) < SHARD_KEYS:

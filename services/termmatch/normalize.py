@@ -192,9 +192,8 @@ class _FoldArrays:
 # Runs of two or more single letters separated by single spaces (after stage 1 every
 # separator run is one space); letters of unspaced scripts always stand alone, so they
 # never count as inserted separators.
-_SINGLE = f"[^ {_UNSPACED_CLASS}]"
+_SINGLE = f"[^ \n{_UNSPACED_CLASS}]"  # no newline: Normalizer.keys separates terms by one
 _SINGLES = re.compile(f"(?<= ){_SINGLE}(?: {_SINGLE})+(?= )")
-_SPACES = re.compile(" {2,}")
 _SPACE = ord(" ")
 _REPEATS = re.compile(r"(.)\1+", re.DOTALL)
 
@@ -240,12 +239,32 @@ class Normalizer:
 
     def key(self, term: str) -> str:
         """A term's match view: " words of it " (stages 1-3 without offsets)."""
-        text = _SPACES.sub(" ", f" {term.translate(self._folds)} ")
-        if self.flags.ignore_separators:
-            text = _SINGLES.sub(lambda m: m.group().replace(" ", ""), text)
+        # Folding leaves " " as the only whitespace, so split() finds the separator runs.
+        words = term.translate(self._folds).split()
+        if not words:
+            return " "
+        text = f" {' '.join(words)} "
+        # A run of single letters needs a one-letter word; most terms have none.
+        if self.flags.ignore_separators and min(map(len, words)) == 1:
+            text = _SINGLES.sub(_join_run, text)
         if self.flags.collapse_repeats:
             text = _REPEATS.sub(r"\1", text)
         return text
+
+    def keys(self, terms: list[str]) -> list[str]:
+        """`key` of many terms at once: stages 2 and 3 run once over all of them, one
+        term a line (folding never makes a newline), which is several times faster."""
+        folds = self._folds
+        lines = []
+        for term in terms:
+            words = term.translate(folds).split()
+            lines.append(f" {' '.join(words)} " if words else " ")
+        text = "\n".join(lines)
+        if self.flags.ignore_separators:
+            text = _SINGLES.sub(_join_run, text)
+        if self.flags.collapse_repeats:
+            text = _REPEATS.sub(r"\1", text)
+        return text.split("\n") if terms else []
 
     def normalize(self, original: str) -> Normalized:
         n = len(original)
@@ -281,6 +300,10 @@ class Normalizer:
         if self.flags.collapse_repeats:
             codes, starts, ends = _collapse(codes, starts, ends, spaces_only=False)
         return Normalized(codes.tobytes().decode("utf-32-le"), starts, ends)
+
+
+def _join_run(run: re.Match[str]) -> str:
+    return run.group().replace(" ", "")
 
 
 def _code_points(text: str) -> npt.NDArray[np.uint32]:
