@@ -195,6 +195,9 @@ class _FoldArrays:
 _SINGLE = f"[^ \n{_UNSPACED_CLASS}]"  # no newline: Normalizer.keys separates terms by one
 _SINGLES = re.compile(f"(?<= ){_SINGLE}(?: {_SINGLE})+(?= )")
 _SPACE = ord(" ")
+_UNSPACED_CODES = np.zeros(0x110000, dtype=bool)
+for _first, _last in _UNSPACED_RANGES:
+    _UNSPACED_CODES[_first : _last + 1] = True
 _REPEATS = re.compile(r"(.)\1+", re.DOTALL)
 
 
@@ -314,26 +317,33 @@ def _collapse(
     codes: npt.NDArray[np.uint32], starts: IntArray, ends: IntArray, *, spaces_only: bool
 ) -> tuple[npt.NDArray[np.uint32], IntArray, IntArray]:
     """Keeps the first character of each run of equal ones; it covers the whole run."""
-    repeat = codes[1:] == codes[:-1]
     if spaces_only:
-        repeat &= codes[1:] == _SPACE
+        space = codes == _SPACE
+        repeat = space[1:] & space[:-1]
+    else:
+        repeat = codes[1:] == codes[:-1]
     if not repeat.any():
         return codes, starts, ends
-    keep = np.concatenate(([True], ~repeat))
+    keep = np.empty(len(codes), dtype=bool)
+    keep[0] = True
+    np.logical_not(repeat, out=keep[1:])
     kept = np.flatnonzero(keep)
-    last_of_run = np.concatenate((kept[1:] - 1, [len(codes) - 1]))
+    last_of_run = np.empty_like(kept)
+    last_of_run[:-1] = kept[1:] - 1
+    last_of_run[-1] = len(codes) - 1
     return codes[kept], starts[kept], ends[last_of_run]
 
 
 def _join_singles(
     codes: npt.NDArray[np.uint32], starts: IntArray, ends: IntArray
 ) -> tuple[npt.NDArray[np.uint32], IntArray, IntArray]:
-    text = codes.tobytes().decode("utf-32-le")
-    keep: npt.NDArray[np.bool_] | None = None
-    for run in _SINGLES.finditer(text):
-        if keep is None:
-            keep = np.ones(len(codes), dtype=bool)
-        keep[run.start() + 1 : run.end() : 2] = False
-    if keep is None:
+    """Drops the space between two single letters (see _SINGLES; here on arrays)."""
+    space = codes == _SPACE
+    # A single letter: no space, a space on both sides, not of an unspaced script.
+    single = space[:-2] & space[2:] & ~space[1:-1] & ~_UNSPACED_CODES[codes[1:-1]]
+    drop = np.zeros(len(codes), dtype=bool)
+    drop[2:-2] = single[:-2] & single[2:]  # a space between two of them
+    if not drop.any():
         return codes, starts, ends
+    keep = ~drop
     return codes[keep], starts[keep], ends[keep]
