@@ -197,17 +197,21 @@ class _Group:
             self.values: list[_Value] = []
             self.shards: list[_Shard] = []
         else:
-            self.slot_of = dict(previous.slot_of)
-            self.values = list(previous.values)
+            # copy(), not dict(): dict() re-inserts every key (a third of a second at a
+            # million, holding the GIL) once a key was ever deleted; copy() clones.
+            self.slot_of = previous.slot_of.copy()
+            self.values = previous.values.copy()
             self.shards = list(previous.shards)
         slot_of, values = self.slot_of, self.values
         for key, linked in slot_of.items():
             if key not in by_key:
                 values[linked] = _STALE
         # Values that did not change are kept, not rebuilt: whatever is built here, the
-        # old lists free when they are swapped out, in one go, holding the GIL.
+        # old lists free when they are swapped out, in one go, holding the GIL. For the
+        # same reason, by_key's entries that go unused are freed one by one (popitem).
         fresh: list[str] = []
-        for key, entries in by_key.items():
+        while by_key:
+            key, entries = by_key.popitem()
             slot = slot_of.get(key)
             if slot is None:
                 slot_of[key] = slot = len(values)
@@ -215,6 +219,7 @@ class _Group:
                 fresh.append(key)
             if values[slot][1] != entries:
                 values[slot] = (len(key), entries)
+        fresh.reverse()  # popitem() gave them last first
         for first in range(0, len(fresh), SHARD_KEYS):
             pending = fresh[first : first + SHARD_KEYS]
             if len(pending) < SHARD_KEYS:
