@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -180,12 +180,16 @@ class _Group:
         unknown = list(dict.fromkeys(unknown))
         views.update(zip(unknown, self.normalizer.keys(unknown), strict=True))
 
-    def term_key(self, term: Term) -> str:
-        """`key_of` a term of this group's flags, from the views already computed."""
-        view = self.views.get(term.text)
-        if view is None:
-            return key_of(self.normalizer, term.text, term.kind)
-        return _match_key(view, term.kind)
+    def term_with_key(self, index: int, kind: TermKind, key: str) -> Term | None:
+        """The term of list `index` with this identity: a regex's text, else its key."""
+        if kind == TermKind.REGEX:
+            candidates: Iterable[_Entry] = ((i, term) for i, term, _ in self.patterns)
+        else:
+            slot = self.slot_of.get(key)
+            candidates = () if slot is None else self.values[slot][1]
+        return next(
+            (t for i, t in candidates if i == index and t is not None and t.kind == kind), None
+        )
 
     def _link(self, by_key: dict[str, tuple[_Entry, ...]], previous: _Group | None) -> None:
         """Gives every key a slot (the int its automaton reports) and a shard."""
@@ -346,9 +350,12 @@ class CompiledLists:
             for index, t in enumerate(group.lists)
         }
 
-    def term_key(self, list_id: str) -> Callable[[Term], str]:
-        """`key_of` for the terms of a compiled list (its flags), known keys looked up."""
-        return self._group_of[list_id][0].term_key
+    def term_with_key(self, list_id: str, kind: TermKind, key: str) -> Term | None:
+        """The term of a compiled list with this identity (a regex's text, else its
+        `key_of` under the list's flags), if it has one: a duplicate check that needs
+        no pass over the list."""
+        group, index = self._group_of[list_id]
+        return group.term_with_key(index, kind, key)
 
     def find(self, text: str, list_ids: Collection[str], at: datetime) -> list[Occurrence]:
         """Hits of the given lists whose list and term windows contain `at`, by position."""
