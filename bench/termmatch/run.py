@@ -323,9 +323,9 @@ def table(results: list[dict[str, Any]]) -> str:
         (
             "plain hits identical to bare scan / to `re`",
             lambda r: (
-                f"{number(r['identical_to_bare_pct'])}% / "
+                f"{number(r['identical_to_bare_pct'], 2)}% / "
                 + (
-                    f"{number(r.get('identical_to_re_pct'))}%"
+                    f"{number(r.get('identical_to_re_pct'), 2)}%"
                     if "identical_to_re_pct" in r
                     else "not run"
                 )
