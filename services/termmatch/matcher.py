@@ -8,7 +8,9 @@ boundary spaces, so the automaton reports exactly the hits. Regex terms run with
 (linear time) over the same view; an RE2 set first tells which of them occur at all.
 
 A `CompiledLists` is immutable: the service swaps in a new one after an edit, and a match
-in flight keeps the one it started with.
+in flight keeps the one it started with. The new one is built from the one it replaces and
+shares with it whatever the edit did not change (shards, keys, values), so that neither
+building it nor freeing the old one holds the GIL for long (see _Group).
 """
 
 from __future__ import annotations
@@ -59,60 +61,96 @@ class Occurrence:
     end: int
 
 
-def key_of(normalizer: Normalizer, term: Term) -> str:
+def key_of(normalizer: Normalizer, text: str, kind: TermKind) -> str:
     """The automaton key of a word or substring term (empty: nothing to match)."""
-    key = normalizer.key(term.text)
-    if term.kind == TermKind.SUBSTRING:
-        return key.strip(" ")
-    return key if key.strip(" ") else ""
+    return _match_key(normalizer.key(text), kind)
+
+
+def _match_key(view: str, kind: TermKind) -> str:
+    """A word or substring term's automaton key from its text's match view."""
+    if kind == TermKind.SUBSTRING:
+        return view.strip(" ")
+    return view if view.strip(" ") else ""
 
 
 #: Keys per automaton. pyahocorasick holds the GIL while it links an automaton (seconds
-#: at a million keys), which would stall every match while an edited list is rebuilt
-#: beside the serving one; built in shards, the longest stall is one shard's link time.
-#: Up to this many terms per flag set, the text is scanned once.
+#: at a million keys), which would stall every match while a list is compiled beside the
+#: serving one; built in shards, the longest stall is one shard's link time. Up to this
+#: many keys per flag set, the text is scanned once.
 SHARD_KEYS = 100_000
+#: An edit does not relink the shards it leaves alone: its new keys go into a small shard
+#: at the tail, merged with the tail shards no more than GROWTH times its size. Tail sizes
+#: so fall geometrically (a few small shards, each one more quick scan), and each key is
+#: relinked a few times on its way into a full shard, in merges the size of the edits.
+GROWTH = 8
 
 # An automaton value: the key's length and what it stands for, as
 # (index of the list in the group, term or None for an exception phrase).
 _Entry = tuple[int, Term | None]
+_Value = tuple[int, tuple[_Entry, ...]]
+#: The value of a key no term has any more (its shard is relinked later, without it).
+_STALE: _Value = (0, ())
+
+
+@dataclass(frozen=True)
+class _Shard:
+    automaton: Any
+    keys: tuple[str, ...]
 
 
 class _Group:
-    """The lists of one flag set, compiled together."""
+    """The lists of one flag set, compiled together.
 
-    def __init__(self, flags: Flags, lists: list[TermList], normalizer: Normalizer) -> None:
+    Built from the group it replaces (same flags), it keeps that group's shards and
+    their keys' slots; only new keys are linked (see GROWTH), so an edit of one term does
+    not stall matching for a shard's link time (what is left is Python's own steps: tens
+    of milliseconds at a million keys, see the benchmark).
+    """
+
+    def __init__(
+        self,
+        flags: Flags,
+        lists: list[TermList],
+        normalizer: Normalizer,
+        previous: _Group | None = None,
+    ) -> None:
         self.flags = flags
         self.lists = lists
         self.signature = tuple((t.list_id, t.version) for t in lists)
         self.normalizer = normalizer
-        by_key: dict[str, list[_Entry]] = {}
+        # Match views by text. Computing them is most of a build's time, and they depend
+        # on the flags only, so a group shares the cache of the one it replaces and adds
+        # to it; a cache grown to over twice the texts in use starts afresh (from the old
+        # one), so that removed terms do not pile up.
+        self.views: dict[str, str] = {} if previous is None else previous.views
+        known: dict[str, str] = {}
+        in_use = sum(len(t.terms) + len(t.settings.exceptions) for t in lists)
+        if len(self.views) > 2 * in_use + SHARD_KEYS:
+            known, self.views = self.views, {}
+        self._learn(lists, known)
+        views = self.views
+        # Entries by key, as tuples: a key stands for one term but in rare cases.
+        by_key: dict[str, tuple[_Entry, ...]] = {}
         self.patterns: list[tuple[int, Term, Any]] = []
+        regex, substring = TermKind.REGEX, TermKind.SUBSTRING
         for index, term_list in enumerate(lists):
             for phrase in term_list.settings.exceptions:
-                key = normalizer.key(phrase)
+                key = views[phrase]
                 if key.strip(" "):
-                    by_key.setdefault(key, []).append((index, None))
+                    by_key[key] = (*by_key.get(key, ()), (index, None))
             for term in term_list.terms:
-                if term.kind == TermKind.REGEX:
+                kind = term.kind
+                if kind == regex:
                     self.patterns.append((index, term, compile_pattern(term.text)))
                     continue
-                key = key_of(normalizer, term)
-                if key:
-                    by_key.setdefault(key, []).append((index, term))
-        self.values: list[tuple[int, tuple[_Entry, ...]]] = []
-        self.automata: list[Any] = []
-        automaton = None
-        for key, entries in by_key.items():
-            if automaton is None:
-                automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
-            automaton.add_word(key, len(self.values))
-            self.values.append((len(key), tuple(entries)))
-            if len(automaton) == SHARD_KEYS:
-                self._seal(automaton)
-                automaton = None
-        if automaton is not None:
-            self._seal(automaton)
+                key = views[term.text]
+                stripped = key.strip(" ")
+                if kind == substring:
+                    key = stripped
+                if stripped:
+                    entries = by_key.get(key)
+                    by_key[key] = ((index, term),) if entries is None else (*entries, (index, term))
+        self._link(by_key, previous)
         self.pattern_set: Any = None
         if self.patterns:
             pattern_set = re2.Set.SearchSet(_RE2_OPTIONS)
@@ -121,17 +159,105 @@ class _Group:
             pattern_set.Compile()
             self.pattern_set = pattern_set
 
-    def _seal(self, automaton: Any) -> None:
+    def _learn(self, lists: list[TermList], known: dict[str, str]) -> None:
+        """Adds the match views of the lists' texts that the cache lacks."""
+        # A loop, not dict/set operations over all texts: one C call over a million
+        # items holds the GIL for a third of a second (a cache miss per item).
+        views = self.views
+        regex = TermKind.REGEX
+        missing: list[str] = []
+        for term_list in lists:
+            missing.extend(p for p in term_list.settings.exceptions if p not in views)
+            for term in term_list.terms:
+                if term.text not in views and term.kind != regex:
+                    missing.append(term.text)
+        unknown = []
+        for text in missing:
+            view = known.get(text)
+            if view is None:
+                unknown.append(text)
+            else:
+                views[text] = view
+        unknown = list(dict.fromkeys(unknown))
+        views.update(zip(unknown, self.normalizer.keys(unknown), strict=True))
+
+    def term_with_key(self, index: int, kind: TermKind, key: str) -> Term | None:
+        """The term of list `index` with this identity: a regex's text, else its key."""
+        if kind == TermKind.REGEX:
+            candidates: Iterable[_Entry] = ((i, term) for i, term, _ in self.patterns)
+        else:
+            slot = self.slot_of.get(key)
+            candidates = () if slot is None else self.values[slot][1]
+        return next(
+            (t for i, t in candidates if i == index and t is not None and t.kind == kind), None
+        )
+
+    def _link(self, by_key: dict[str, tuple[_Entry, ...]], previous: _Group | None) -> None:
+        """Gives every key a slot (the int its automaton reports) and a shard."""
+        live = len(by_key)
+        if previous is not None and len(previous.values) > 2 * live + SHARD_KEYS:
+            previous = None  # mostly stale keys: relink everything once
+        if previous is None:
+            self.slot_of: dict[str, int] = {}
+            self.values: list[_Value] = []
+            self.shards: list[_Shard] = []
+        else:
+            # copy(), not dict(): dict() re-inserts every key (a third of a second at a
+            # million, holding the GIL) once a key was ever deleted; copy() clones.
+            self.slot_of = previous.slot_of.copy()
+            self.values = previous.values.copy()
+            self.shards = list(previous.shards)
+        slot_of, values = self.slot_of, self.values
+        for key, linked in slot_of.items():
+            if key not in by_key:
+                values[linked] = _STALE
+        # Values that did not change are kept, not rebuilt: whatever is built here, the
+        # old lists free when they are swapped out, in one go, holding the GIL. For the
+        # same reason, by_key's entries that go unused are freed one by one (popitem).
+        fresh: list[str] = []
+        while by_key:
+            key, entries = by_key.popitem()
+            slot = slot_of.get(key)
+            if slot is None:
+                slot_of[key] = slot = len(values)
+                values.append(_STALE)
+                fresh.append(key)
+            if values[slot][1] != entries:
+                values[slot] = (len(key), entries)
+        fresh.reverse()  # popitem() gave them last first
+        for first in range(0, len(fresh), SHARD_KEYS):
+            pending = fresh[first : first + SHARD_KEYS]
+            if len(pending) < SHARD_KEYS:
+                while self.shards and _merges(self.shards[-1], pending):
+                    pending = self._unlink(self.shards.pop()) + pending
+                    if len(pending) >= SHARD_KEYS:
+                        break
+            self.shards.append(self._seal(pending))
+
+    def _unlink(self, shard: _Shard) -> list[str]:
+        """A shard's keys that still stand for something; the others lose their slot."""
+        kept = []
+        for key in shard.keys:
+            if self.values[self.slot_of[key]] is _STALE:
+                del self.slot_of[key]
+            else:
+                kept.append(key)
+        return kept
+
+    def _seal(self, keys: list[str]) -> _Shard:
+        automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
+        for key in keys:
+            automaton.add_word(key, self.slot_of[key])
         automaton.make_automaton()
-        self.automata.append(automaton)
+        return _Shard(automaton, tuple(keys))
 
     def find(self, text: str, wanted: Collection[int]) -> list[tuple[int, Term, int, int]]:
         """(list index, term, original start, end) of every hit of the wanted lists."""
         view = self.normalizer.normalize(text)
         found: list[tuple[int, Term, int, int]] = []
         allowed: dict[int, list[tuple[int, int]]] = {}
-        for automaton in self.automata:
-            for last, value in automaton.iter(view.text):
+        for shard in self.shards:
+            for last, value in shard.automaton.iter(view.text):
                 length, entries = self.values[value]
                 first = last - length + 1
                 for index, term in entries:
@@ -156,6 +282,11 @@ class _Group:
             for index, term, start, end in found
             if view.aligned(start, end) and not _inside(allowed.get(index, ()), start, end)
         ]
+
+
+def _merges(shard: _Shard, pending: list[str]) -> bool:
+    """Whether a tail shard is relinked with the keys pending (see GROWTH)."""
+    return len(shard.keys) < SHARD_KEYS and len(shard.keys) <= GROWTH * len(pending)
 
 
 def _content(view: str, start: int, end: int) -> tuple[int, int]:
@@ -204,20 +335,28 @@ class CompiledLists:
             term_list = self.lists[list_id]
             by_flags.setdefault(term_list.settings.flags, []).append(term_list)
         reusable = {} if previous is None else {g.signature: g for g in previous._groups}
-        normalizers = {} if previous is None else {g.flags: g.normalizer for g in previous._groups}
+        replaced = {} if previous is None else {g.flags: g for g in previous._groups}
         self._groups: list[_Group] = []
         for flags, members in by_flags.items():
             signature = tuple((t.list_id, t.version) for t in members)
             group = reusable.get(signature)
             if group is None:
-                normalizer = normalizers.get(flags) or Normalizer(flags)
-                group = _Group(flags, members, normalizer)
+                before = replaced.get(flags)
+                normalizer = Normalizer(flags) if before is None else before.normalizer
+                group = _Group(flags, members, normalizer, before)
             self._groups.append(group)
         self._group_of = {
             t.list_id: (group, index)
             for group in self._groups
             for index, t in enumerate(group.lists)
         }
+
+    def term_with_key(self, list_id: str, kind: TermKind, key: str) -> Term | None:
+        """The term of a compiled list with this identity (a regex's text, else its
+        `key_of` under the list's flags), if it has one: a duplicate check that needs
+        no pass over the list."""
+        group, index = self._group_of[list_id]
+        return group.term_with_key(index, kind, key)
 
     def find(self, text: str, list_ids: Collection[str], at: datetime) -> list[Occurrence]:
         """Hits of the given lists whose list and term windows contain `at`, by position."""

@@ -213,7 +213,16 @@ class TermMatch:
             current = self._current(list_id)
             base = () if mode == "replace" else current.terms
             normalizer = Normalizer(current.settings.flags)
-            changed = _validate_terms(list_id, base, drafts, normalizer, mode, labels)
+            compiled = self._compiled
+            changed = _validate_terms(
+                list_id,
+                base,
+                drafts,
+                normalizer,
+                mode,
+                labels,
+                lambda kind, key: compiled.term_with_key(list_id, kind, key) if base else None,
+            )
             by_id = {term.term_id: term for term in changed}
             kept = [by_id.pop(t.term_id, t) for t in base]
             terms = (*kept, *by_id.values())
@@ -419,22 +428,31 @@ def _validate_terms(
     normalizer: Normalizer,
     mode: str,
     labels: _Labels = _Labels(),
+    find_base: Callable[[TermKind, str], Term | None] | None = None,
 ) -> list[Term]:
     """Checks drafts against each other and the list's other terms; assigns missing ids.
 
     mode: "add" (ids must be new), "update" (ids must exist), "upsert" (either) or
     "replace" (`base` is empty: the drafts are the whole list). Two terms of one kind
     with the same key would always hit together, so texts are compared as the list's
-    flags see them: "Gift-Card" duplicates "gift card".
+    flags see them: "Gift-Card" duplicates "gift card". `find_base` finds the term of
+    `base` with an identity (kind, key) in the compiled list, instead of normalising all.
     """
     existing = {term.term_id: term for term in base}
     replaced = {d.term_id for d in drafts if d.term_id in existing}
     id_owner: dict[str, str] = {term_id: f"list {list_id!r}" for term_id in existing}
-    key_owner = {
-        _identity(normalizer, term): f"term {term.term_id!r}"
-        for term in base
-        if term.term_id not in replaced
-    }
+
+    if find_base is None:
+        by_identity = {
+            (t.kind, t.text if t.kind == TermKind.REGEX else key_of(normalizer, t.text, t.kind)): t
+            for t in base
+        }
+
+        def find_base(kind: TermKind, key: str) -> Term | None:
+            return by_identity.get((kind, key))
+
+    # Identities taken by the drafts checked so far.
+    key_owner: dict[tuple[TermKind, str], str] = {}
     checked: list[tuple[int, TermDraft, str, TermKind, tuple[TermKind, str]]] = []
     for index, draft in enumerate(drafts):
         text_field = labels.field(index, "text")
@@ -452,10 +470,15 @@ def _validate_terms(
                 field=labels.field(index, "severity"),
             )
         _check_window(draft.window, f"{labels.message(index, '')}")
-        if identity in key_owner:
+        owner = key_owner.get(identity)
+        if owner is None:
+            same = find_base(*identity)
+            if same is not None and same.term_id not in replaced:
+                owner = f"term {same.term_id!r}"
+        if owner is not None:
             raise InvalidArgument(
                 f"{labels.message(index, 'text')} {text!r} is the same "
-                f"{'pattern' if kind == TermKind.REGEX else 'phrase'} as {key_owner[identity]}",
+                f"{'pattern' if kind == TermKind.REGEX else 'phrase'} as {owner}",
                 field=text_field,
             )
         key_owner[identity] = labels.item(index)
@@ -482,12 +505,6 @@ def _validate_terms(
     return terms
 
 
-def _identity(normalizer: Normalizer, term: Term) -> tuple[TermKind, str]:
-    if term.kind == TermKind.REGEX:
-        return term.kind, term.text
-    return term.kind, key_of(normalizer, term)
-
-
 def _check_kind(kind: int, labels: _Labels, index: int) -> TermKind:
     if kind == TermKind.UNSPECIFIED:
         return TermKind.WORD
@@ -512,7 +529,7 @@ def _check_match_text(
                 f"{label} {text!r} is not a pattern RE2 accepts: {error}", field=field
             ) from None
         return kind, text
-    key = key_of(normalizer, Term("", text, Severity.LOW, "", kind))
+    key = key_of(normalizer, text, kind)
     if not key:
         raise InvalidArgument(
             f"{label} {text!r} has no word to match: it needs a letter or digit", field=field

@@ -182,5 +182,48 @@ def test_a_list_split_over_several_automata_finds_the_same_hits(
     text = "get your free gift card, act now"
     whole = hits(terms, text)
     monkeypatch.setattr(matcher, "SHARD_KEYS", 2)
-    assert len(compiled([term(t) for t in terms])._groups[0].automata) == 3
+    assert len(compiled([term(t) for t in terms])._groups[0].shards) == 3
     assert hits(terms, text) == whole
+
+
+WORDS = st.sampled_from(["gift", "card", "free", "act", "now", "win", "cash", "prize"])
+PHRASES = st.lists(WORDS, min_size=1, max_size=2).map(" ".join)
+
+
+@settings(max_examples=100, deadline=None)
+@given(edits=st.lists(st.tuples(st.booleans(), PHRASES), min_size=1, max_size=25))
+def test_a_list_rebuilt_edit_by_edit_finds_what_a_fresh_build_finds(
+    edits: list[tuple[bool, str]],
+) -> None:
+    # Small shards, so that edits merge tail shards, leave stale keys behind and re-add them.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(matcher, "SHARD_KEYS", 3)
+        patch.setattr(matcher, "GROWTH", 2)
+        text = "free gift card: act now, win cash, win a prize card now, free cash prize"
+        current: dict[str, Term] = {}
+        lists = compiled([])
+        for version, (add, phrase) in enumerate(edits, start=2):
+            if add:
+                current[phrase] = term(phrase)
+            else:
+                current.pop(phrase, None)
+            settings = ListSettings("test", flags=DEFAULT)
+            edited = TermList("test", version, settings, tuple(current.values()), NOW, NOW)
+            lists = CompiledLists([edited], lists)
+            found = [(o.term.term_id, o.start, o.end) for o in lists.find(text, ["test"], NOW)]
+            fresh = CompiledLists([edited]).find(text, ["test"], NOW)
+            assert found == [(o.term.term_id, o.start, o.end) for o in fresh]
+
+
+def test_an_edit_links_only_its_new_keys_and_keeps_the_full_shards(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(matcher, "SHARD_KEYS", 2)
+    settings = ListSettings("test", flags=DEFAULT)
+    terms = [term(t) for t in ["gift card", "free gift", "act now", "win cash"]]
+    before = CompiledLists([TermList("test", 1, settings, tuple(terms), NOW, NOW)])
+    edited = TermList("test", 2, settings, (*terms[1:], term("prize")), NOW, NOW)
+    after = CompiledLists([edited], before)
+    old, new = before._groups[0].shards, after._groups[0].shards
+    assert new[:2] == old and [s.keys for s in new[2:]] == [(" prize ",)]
+    assert [o.term.text for o in after.find("gift card prize", ["test"], NOW)] == ["prize"]
