@@ -7,9 +7,17 @@ from pathlib import Path
 import grpc
 import pytest
 
+from modmesh.runtime.settings import Settings
 from modmesh.samples import VIDEO_SOURCES
+from modmesh.transcription.engine import WhisperEngine
 from modmesh.transcription.v1 import transcription_pb2_grpc
 from tests.support import ServiceProcess, loopback_settings
+
+
+@pytest.fixture(scope="session")
+def engine() -> WhisperEngine:
+    """The bundled model, loaded once for the tests that use the engine in this process."""
+    return WhisperEngine.load(Settings())
 
 
 @pytest.fixture(scope="session")

@@ -4,20 +4,17 @@ sent as fast as the service takes it."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from itertools import pairwise
 
 import grpc
-import numpy as np
 import pytest
 
 from modmesh.common.v1 import evidence_pb2
-from modmesh.runtime.media import AUDIO_SAMPLE_RATE, decode_audio
-from modmesh.samples import make_clip
+from modmesh.runtime.media import AUDIO_SAMPLE_RATE
 from modmesh.transcription.server import CATCH_UP_SECONDS
 from modmesh.transcription.streaming import MAX_CHUNK_BYTES
 from modmesh.transcription.v1 import transcription_pb2, transcription_pb2_grpc
-from tests.transcription.support import assert_still_serving, spoken
+from tests.transcription.support import LiveStream, assert_still_serving, make_stream, spoken
 
 Stub = transcription_pb2_grpc.TranscriptionServiceStub
 Request = transcription_pb2.TranscribeStreamRequest
@@ -33,8 +30,7 @@ PCM16 = transcription_pb2.AudioFormat(
     channels=1,
 )
 
-#: The stream: (seconds of silence before, what is said, planted?). The planted phrases
-#: are the ones a term list would catch; the rest is speech that must not disturb them.
+#: The planted phrases hold terms of the sample list; the rest is speech around them.
 SCRIPT = (
     (1.5, "Hello everyone, and welcome back to the stream.", False),
     (1.0, "Claim your free gift card today.", True),
@@ -48,54 +44,10 @@ SCRIPT = (
 )
 
 
-@dataclass(frozen=True)
-class Planted:
-    words: list[str]
-    #: Where the speech of the phrase begins and ends, as stream offsets.
-    start_seconds: float
-    end_seconds: float
-
-
-@dataclass(frozen=True)
-class LiveStream:
-    pcm: bytes
-    planted: list[Planted]
-
-    @property
-    def seconds(self) -> float:
-        return len(self.pcm) / 2 / AUDIO_SAMPLE_RATE
-
-
-def speech_extent(samples: np.ndarray) -> tuple[float, float]:
-    """Seconds from the first to the last audible sample of a clip."""
-    loud = np.flatnonzero(np.abs(samples) > 0.01)
-    return loud[0] / AUDIO_SAMPLE_RATE, (loud[-1] + 1) / AUDIO_SAMPLE_RATE
-
-
 @pytest.fixture(scope="module")
 def live_stream(tmp_path_factory: pytest.TempPathFactory) -> LiveStream:
     """About 45 s of espeak-ng speech and silence, with two phrases at known offsets."""
-    work = tmp_path_factory.mktemp("stream")
-    parts: list[np.ndarray] = []
-    planted = []
-    position = 0.0
-    for index, (silence, text, is_planted) in enumerate(SCRIPT):
-        parts.append(np.zeros(round(silence * AUDIO_SAMPLE_RATE), np.float32))
-        position += silence
-        if not text:
-            continue
-        clip = make_clip(
-            work / f"{index}.wav", text, lead_silence=0.0, tail_silence=0.0, video=None
-        )
-        speech = decode_audio(clip)
-        if is_planted:
-            start, end = speech_extent(speech)
-            planted.append(Planted(spoken(text.split()), position + start, position + end))
-        parts.append(speech)
-        position += len(speech) / AUDIO_SAMPLE_RATE
-    samples = np.concatenate(parts)
-    pcm = (np.clip(samples, -1.0, 1.0) * 32767).astype("<i2").tobytes()
-    return LiveStream(pcm, planted)
+    return make_stream(tmp_path_factory.mktemp("stream"), SCRIPT)
 
 
 def opening(stream_id: str = "test-stream", **format_fields: int) -> Request:

@@ -1,17 +1,20 @@
-"""The live transcription core under a scripted recogniser: which words are committed
-when, which stay partial, and how much audio each pass hears."""
+"""The live transcription core: under a scripted recogniser, which words are committed
+when, which stay partial, and how much audio each pass hears; then under Whisper."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from modmesh.common.evidence import Word
 from modmesh.runtime.media import AUDIO_SAMPLE_RATE
+from modmesh.transcription.engine import WhisperEngine
 from modmesh.transcription.streaming import StreamTranscriber, StreamUpdate
+from tests.transcription.support import index_of_phrase, make_stream, spoken
 
 
 def word(text: str, start: float, end: float) -> Word:
@@ -26,9 +29,9 @@ class Stream:
     def __init__(self, script: Sequence[Word], seconds: float) -> None:
         rng = np.random.default_rng(7)
         self.audio = rng.uniform(-1e-3, 1e-3, round(seconds * AUDIO_SAMPLE_RATE))
-        for spoken in script:
-            first = round(spoken.start_seconds * AUDIO_SAMPLE_RATE)
-            last = round(spoken.end_seconds * AUDIO_SAMPLE_RATE)
+        for said in script:
+            first = round(said.start_seconds * AUDIO_SAMPLE_RATE)
+            last = round(said.end_seconds * AUDIO_SAMPLE_RATE)
             self.audio[first:last] *= 500
         self.audio = self.audio.astype(np.float32)
 
@@ -64,11 +67,11 @@ class ScriptedRecogniser:
         end = start + len(audio) / AUDIO_SAMPLE_RATE
         self.passes.append((start, end, prompt))
         heard = []
-        for spoken in self.script:
-            if spoken.start_seconds >= start and spoken.end_seconds <= end:
-                heard.append(spoken)
-            elif spoken.start_seconds >= start and spoken.start_seconds < end:
-                heard.append(word(self.guess, spoken.start_seconds, end))
+        for said in self.script:
+            if said.start_seconds >= start and said.end_seconds <= end:
+                heard.append(said)
+            elif said.start_seconds >= start and said.start_seconds < end:
+                heard.append(word(self.guess, said.start_seconds, end))
         if self.babble:
             heard = [
                 word(f"{w.text}{len(self.passes)}", w.start_seconds, w.end_seconds) for w in heard
@@ -233,3 +236,37 @@ def test_a_committed_word_heard_again_after_a_cut_is_not_committed_twice() -> No
 def test_bounds_must_be_ordered() -> None:
     with pytest.raises(ValueError, match="step_seconds <= trim_seconds"):
         StreamTranscriber(ScriptedRecogniser([]), step_seconds=5.0, trim_seconds=2.0)
+
+
+#: A short stream for Whisper at the live cadence: a pass for every second of audio.
+SHORT_SCRIPT = (
+    (1.5, "Hello everyone, and welcome back to the stream.", False),
+    (1.0, "Claim your free gift card today.", True),
+    (3.0, "", False),
+)
+
+
+def test_under_whisper_at_the_live_cadence_a_phrase_is_committed_once_at_its_offset(
+    engine: WhisperEngine, tmp_path: Path
+) -> None:
+    stream = make_stream(tmp_path, SHORT_SCRIPT)
+    transcriber = StreamTranscriber(lambda audio, prompt: engine.transcribe(audio, prompt).words)
+    updates = []
+    for start in range(0, len(stream.samples), AUDIO_SAMPLE_RATE // 10):
+        transcriber.feed(stream.samples[start : start + AUDIO_SAMPLE_RATE // 10])
+        if transcriber.due:
+            updates.append(transcriber.step())
+    updates.append(transcriber.finish())
+
+    words = committed(updates)
+    texts = spoken(w.text for w in words)
+    (phrase,) = stream.planted
+    found = index_of_phrase(texts, phrase.words)
+    assert texts.count("gift") == 1
+    assert words[found].start_seconds == pytest.approx(phrase.start_seconds, abs=0.5)
+    # Committed a pass or two after it was said, not only when the stream ended.
+    committed_at = next(
+        u.heard_seconds for u in updates if "today" in spoken(w.text for w in u.committed)
+    )
+    assert committed_at <= phrase.end_seconds + 3.0
+    assert len(updates) >= 10
