@@ -3,8 +3,12 @@ sent as fast as the service takes it."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterable, Iterator
 from itertools import pairwise
+from pathlib import Path
 
 import grpc
 import pytest
@@ -14,7 +18,14 @@ from modmesh.runtime.media import AUDIO_SAMPLE_RATE
 from modmesh.transcription.server import CATCH_UP_SECONDS
 from modmesh.transcription.streaming import MAX_CHUNK_BYTES
 from modmesh.transcription.v1 import transcription_pb2, transcription_pb2_grpc
-from tests.transcription.support import LiveStream, assert_still_serving, make_stream, spoken
+from tests.support import ServiceProcess
+from tests.transcription.support import (
+    LiveStream,
+    assert_still_serving,
+    index_of_phrase,
+    make_stream,
+    spoken,
+)
 
 Stub = transcription_pb2_grpc.TranscriptionServiceStub
 Request = transcription_pb2.TranscribeStreamRequest
@@ -210,3 +221,23 @@ def test_opening_an_open_stream_again_is_refused(stub: Stub) -> None:
 
     assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert "already open" in error.details()
+
+
+def test_modmesh_stream_prints_the_words_of_a_media_file_with_their_offsets(
+    service: ServiceProcess, gift_card_clip: Path
+) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "modmesh.cli.main", "stream", str(gift_card_clip)],
+        env={**os.environ, **service.settings.to_env()},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stderr
+    rows = [line.split() for line in result.stdout.splitlines()[1:]]
+    words = spoken(row[2] for row in rows)
+    free = index_of_phrase(words, ["free", "gift", "card"])
+    # "Hello there. Get your" comes first, after 2 s of silence.
+    assert 3.0 < float(rows[free][0]) < 4.5
+    assert "stream ended after 6." in result.stderr
