@@ -8,6 +8,7 @@
     modmesh audit verify           check the audit log's hash chain
     modmesh backfill --list L …    match stored transcripts of past content with a list again
     modmesh banks …                similarity banks: list, create, import, export, remove
+    modmesh stream FILE [--realtime]  play FILE to transcription as a live stream
 
 Settings come from MODMESH_* environment variables (see README); every default runs
 on one machine with its data under ./.modmesh.
@@ -23,7 +24,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from modmesh.cli import audit, backfill, banks, lists, rules
+from modmesh.cli import audit, backfill, banks, lists, rules, stream
 from modmesh.cli.credentials import api_key
 from modmesh.cli.mesh import GATEWAY, SERVICES, Mesh, MeshError
 from modmesh.cli.moderate import ModerationError, moderate, render_case
@@ -158,6 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
     audit.register(commands)
     backfill.register(commands)
     banks.register(commands)
+    stream.register(commands)
     return parser
 
 

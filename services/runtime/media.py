@@ -83,31 +83,49 @@ def probe(path: Path) -> MediaInfo:
     )
 
 
+def _pcm16_command(path: Path) -> list[str]:
+    """ffmpeg writing the first audio track to stdout as 16 kHz mono PCM16."""
+    return [
+        _require("ffmpeg"),
+        "-nostdin",
+        "-v",
+        "error",
+        "-i",
+        str(path),
+        "-vn",
+        "-f",
+        "s16le",
+        "-ac",
+        "1",
+        "-ar",
+        str(AUDIO_SAMPLE_RATE),
+        "-",
+    ]
+
+
 def decode_audio(path: Path) -> np.ndarray:
     """The first audio track as float32 samples in [-1, 1], 16 kHz mono."""
-    result = subprocess.run(
-        [
-            _require("ffmpeg"),
-            "-nostdin",
-            "-v",
-            "error",
-            "-i",
-            str(path),
-            "-vn",
-            "-f",
-            "s16le",
-            "-ac",
-            "1",
-            "-ar",
-            str(AUDIO_SAMPLE_RATE),
-            "-",
-        ],
-        capture_output=True,
-        check=False,
-    )
+    result = subprocess.run(_pcm16_command(path), capture_output=True, check=False)
     if result.returncode != 0:
         raise InvalidArgument("cannot decode the audio track of the media", field="media")
     return np.frombuffer(result.stdout, np.int16).astype(np.float32) / 32768.0
+
+
+def pcm16_chunks(path: Path, chunk_bytes: int) -> Iterator[bytes]:
+    """The first audio track as 16 kHz mono PCM16, decoded as it is read, in chunks of
+    `chunk_bytes` (the last may be shorter); for playing a file as a live stream."""
+    with subprocess.Popen(
+        _pcm16_command(path), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+    ) as decoder:
+        assert decoder.stdout is not None
+        try:
+            while chunk := decoder.stdout.read(chunk_bytes):
+                yield chunk
+        except BaseException:  # the reader stopped early (GeneratorExit) or failed
+            decoder.kill()
+            raise
+        if decoder.wait() != 0:
+            raise InvalidArgument("cannot decode the audio track of the media", field="media")
 
 
 def sample_frames(path: Path, fps: float) -> Iterator[tuple[float, np.ndarray]]:

@@ -97,11 +97,13 @@ class WhisperEngine:
             ) from error
         return cls(pipeline.model, ModelInfo(name, version))
 
-    def transcribe(self, audio: np.ndarray) -> Transcript:
-        """Transcribes 16 kHz mono float32 samples; word times count from the first sample."""
+    def transcribe(self, audio: np.ndarray, prompt: str = "") -> Transcript:
+        """Transcribes 16 kHz mono float32 samples; word times count from the first sample.
+        `prompt` is text the audio continues (a live stream's words so far)."""
         segments, info = self._model.transcribe(
             audio,
             language=self._language,
+            initial_prompt=prompt or None,
             beam_size=BEAM_SIZE,
             word_timestamps=True,
             # Whisper invents words in silence and noise; the VAD drops those stretches

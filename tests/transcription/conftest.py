@@ -1,11 +1,43 @@
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
+import grpc
 import pytest
 
+from modmesh.runtime.settings import Settings
 from modmesh.samples import VIDEO_SOURCES
+from modmesh.transcription.engine import WhisperEngine
+from modmesh.transcription.v1 import transcription_pb2_grpc
+from tests.support import ServiceProcess, loopback_settings
+
+
+@pytest.fixture(scope="session")
+def engine() -> WhisperEngine:
+    """The bundled model, loaded once for the tests that use the engine in this process."""
+    return WhisperEngine.load(Settings())
+
+
+@pytest.fixture(scope="session")
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceProcess]:
+    """The transcription service in its own process, shared by the contract tests: it
+    loads the model once."""
+    settings = loopback_settings(tmp_path_factory.mktemp("transcription"))
+    with ServiceProcess("transcription", settings) as process:
+        yield process
+
+
+@pytest.fixture(scope="session")
+def channel(service: ServiceProcess) -> Iterator[grpc.Channel]:
+    with grpc.insecure_channel(service.address) as opened:
+        yield opened
+
+
+@pytest.fixture(scope="session")
+def stub(channel: grpc.Channel) -> transcription_pb2_grpc.TranscriptionServiceStub:
+    return transcription_pb2_grpc.TranscriptionServiceStub(channel)
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import grpc
+import numpy as np
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from modmesh.runtime.media import AUDIO_SAMPLE_RATE, decode_audio
+from modmesh.samples import make_clip
+from modmesh.transcription.v1 import transcription_pb2
+
+SERVICE = transcription_pb2.DESCRIPTOR.services_by_name["TranscriptionService"].full_name
 
 
 def spoken(words: Iterable[str]) -> list[str]:
@@ -16,3 +28,60 @@ def index_of_phrase(words: list[str], phrase: list[str]) -> int:
         if words[start : start + len(phrase)] == phrase:
             return start
     raise AssertionError(f"{' '.join(phrase)!r} not heard in {' '.join(words)!r}")
+
+
+def assert_still_serving(channel: grpc.Channel) -> None:
+    health = health_pb2_grpc.HealthStub(channel)
+    reply = health.Check(health_pb2.HealthCheckRequest(service=SERVICE), timeout=5)
+    assert reply.status == health_pb2.HealthCheckResponse.SERVING
+
+
+@dataclass(frozen=True)
+class Planted:
+    words: list[str]
+    #: Where the speech of the phrase begins and ends, as stream offsets.
+    start_seconds: float
+    end_seconds: float
+
+
+@dataclass(frozen=True)
+class LiveStream:
+    samples: np.ndarray
+    #: The samples as PCM16, as a client sends them.
+    pcm: bytes
+    planted: list[Planted]
+
+    @property
+    def seconds(self) -> float:
+        return len(self.pcm) / 2 / AUDIO_SAMPLE_RATE
+
+
+def speech_extent(samples: np.ndarray) -> tuple[float, float]:
+    """Seconds from the first to the last audible sample of a clip."""
+    loud = np.flatnonzero(np.abs(samples) > 0.01)
+    return loud[0] / AUDIO_SAMPLE_RATE, (loud[-1] + 1) / AUDIO_SAMPLE_RATE
+
+
+def make_stream(work: Path, script: Sequence[tuple[float, str, bool]]) -> LiveStream:
+    """A stream of espeak-ng speech: `script` holds (seconds of silence before, what is
+    said, whether it is a planted phrase whose offsets a test checks)."""
+    parts: list[np.ndarray] = []
+    planted = []
+    position = 0.0
+    for index, (silence, text, is_planted) in enumerate(script):
+        parts.append(np.zeros(round(silence * AUDIO_SAMPLE_RATE), np.float32))
+        position += silence
+        if not text:
+            continue
+        clip = make_clip(
+            work / f"{index}.wav", text, lead_silence=0.0, tail_silence=0.0, video=None
+        )
+        speech = decode_audio(clip)
+        if is_planted:
+            start, end = speech_extent(speech)
+            planted.append(Planted(spoken(text.split()), position + start, position + end))
+        parts.append(speech)
+        position += len(speech) / AUDIO_SAMPLE_RATE
+    samples = np.concatenate(parts)
+    pcm = (np.clip(samples, -1.0, 1.0) * 32767).astype("<i2").tobytes()
+    return LiveStream(samples, pcm, planted)

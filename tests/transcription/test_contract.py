@@ -5,40 +5,18 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from concurrent.futures import Future
 from dataclasses import replace
 from pathlib import Path
 
 import grpc
 import pytest
-from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from modmesh.common.v1 import evidence_pb2
 from modmesh.runtime.blobs import Blob, BlobStore
 from modmesh.transcription.v1 import transcription_pb2, transcription_pb2_grpc
 from tests.support import ServiceProcess, loopback_settings
-from tests.transcription.support import index_of_phrase, spoken
-
-SERVICE = transcription_pb2.DESCRIPTOR.services_by_name["TranscriptionService"].full_name
-
-
-@pytest.fixture(scope="module")
-def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceProcess]:
-    settings = loopback_settings(tmp_path_factory.mktemp("transcription"))
-    with ServiceProcess("transcription", settings) as process:
-        yield process
-
-
-@pytest.fixture(scope="module")
-def channel(service: ServiceProcess) -> Iterator[grpc.Channel]:
-    with grpc.insecure_channel(service.address) as opened:
-        yield opened
-
-
-@pytest.fixture(scope="module")
-def stub(channel: grpc.Channel) -> transcription_pb2_grpc.TranscriptionServiceStub:
-    return transcription_pb2_grpc.TranscriptionServiceStub(channel)
+from tests.transcription.support import assert_still_serving, index_of_phrase, spoken
 
 
 @pytest.fixture(scope="module")
@@ -62,12 +40,6 @@ def refusal(
     with pytest.raises(grpc.RpcError) as raised:
         stub.Transcribe(request, timeout=60)
     return raised.value
-
-
-def assert_still_serving(channel: grpc.Channel) -> None:
-    health = health_pb2_grpc.HealthStub(channel)
-    reply = health.Check(health_pb2.HealthCheckRequest(service=SERVICE), timeout=5)
-    assert reply.status == health_pb2.HealthCheckResponse.SERVING
 
 
 def test_transcribes_the_clip_with_word_times_language_and_model(

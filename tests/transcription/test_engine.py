@@ -25,11 +25,6 @@ TOLERANCE_SECONDS = 0.5
 
 
 @pytest.fixture(scope="module")
-def engine() -> WhisperEngine:
-    return WhisperEngine.load(Settings())
-
-
-@pytest.fixture(scope="module")
 def speech(tmp_path_factory: pytest.TempPathFactory) -> np.ndarray:
     """SPEECH from its very first sample, with no silence before it."""
     clip = make_clip(

@@ -40,6 +40,11 @@ class TranscriptionServiceStub:
                 request_serializer=modmesh_dot_transcription_dot_v1_dot_transcription__pb2.TranscribeRequest.SerializeToString,
                 response_deserializer=modmesh_dot_transcription_dot_v1_dot_transcription__pb2.TranscribeResponse.FromString,
                 _registered_method=True)
+        self.TranscribeStream = channel.stream_stream(
+                '/modmesh.transcription.v1.TranscriptionService/TranscribeStream',
+                request_serializer=modmesh_dot_transcription_dot_v1_dot_transcription__pb2.TranscribeStreamRequest.SerializeToString,
+                response_deserializer=modmesh_dot_transcription_dot_v1_dot_transcription__pb2.TranscribeStreamResponse.FromString,
+                _registered_method=True)
 
 
 class TranscriptionServiceServicer:
@@ -53,6 +58,16 @@ class TranscriptionServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def TranscribeStream(self, request_iterator, context):
+        """Transcribes a live audio stream. The first message opens the stream; audio chunks
+        follow. The server answers with words as they become stable, and reads further
+        chunks only as fast as it transcribes them (gRPC flow control). When the client
+        closes its side, the server commits what remains, sends a last update and ends.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_TranscriptionServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -60,6 +75,11 @@ def add_TranscriptionServiceServicer_to_server(servicer, server):
                     servicer.Transcribe,
                     request_deserializer=modmesh_dot_transcription_dot_v1_dot_transcription__pb2.TranscribeRequest.FromString,
                     response_serializer=modmesh_dot_transcription_dot_v1_dot_transcription__pb2.TranscribeResponse.SerializeToString,
+            ),
+            'TranscribeStream': grpc.stream_stream_rpc_method_handler(
+                    servicer.TranscribeStream,
+                    request_deserializer=modmesh_dot_transcription_dot_v1_dot_transcription__pb2.TranscribeStreamRequest.FromString,
+                    response_serializer=modmesh_dot_transcription_dot_v1_dot_transcription__pb2.TranscribeStreamResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -89,6 +109,33 @@ class TranscriptionService:
             '/modmesh.transcription.v1.TranscriptionService/Transcribe',
             modmesh_dot_transcription_dot_v1_dot_transcription__pb2.TranscribeRequest.SerializeToString,
             modmesh_dot_transcription_dot_v1_dot_transcription__pb2.TranscribeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def TranscribeStream(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_stream(
+            request_iterator,
+            target,
+            '/modmesh.transcription.v1.TranscriptionService/TranscribeStream',
+            modmesh_dot_transcription_dot_v1_dot_transcription__pb2.TranscribeStreamRequest.SerializeToString,
+            modmesh_dot_transcription_dot_v1_dot_transcription__pb2.TranscribeStreamResponse.FromString,
             options,
             channel_credentials,
             insecure,

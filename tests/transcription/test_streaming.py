@@ -1,0 +1,272 @@
+"""The live transcription core: under a scripted recogniser, which words are committed
+when, which stay partial, and how much audio each pass hears; then under Whisper."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from modmesh.common.evidence import Word
+from modmesh.runtime.media import AUDIO_SAMPLE_RATE
+from modmesh.transcription.engine import WhisperEngine
+from modmesh.transcription.streaming import StreamTranscriber, StreamUpdate
+from tests.transcription.support import index_of_phrase, make_stream, spoken
+
+
+def word(text: str, start: float, end: float) -> Word:
+    return Word(text, start, end, 0.9)
+
+
+class Stream:
+    """The audio of a scripted stream: loud noise while a word is spoken, faint noise
+    between words. Every run of four samples is unique, so a recogniser given a stretch
+    of it can tell where in the stream that stretch lies."""
+
+    def __init__(self, script: Sequence[Word], seconds: float) -> None:
+        rng = np.random.default_rng(7)
+        self.audio = rng.uniform(-1e-3, 1e-3, round(seconds * AUDIO_SAMPLE_RATE))
+        for said in script:
+            first = round(said.start_seconds * AUDIO_SAMPLE_RATE)
+            last = round(said.end_seconds * AUDIO_SAMPLE_RATE)
+            self.audio[first:last] *= 500
+        self.audio = self.audio.astype(np.float32)
+
+    def offset_of(self, audio: np.ndarray) -> float:
+        (first,) = (
+            i
+            for i in np.flatnonzero(self.audio == audio[0])
+            if np.array_equal(self.audio[i : i + 4], audio[:4])
+        )
+        return int(first) / AUDIO_SAMPLE_RATE
+
+
+@dataclass
+class ScriptedRecogniser:
+    """Hears the words of `script` (in stream time) that lie wholly inside the audio it
+    is given; a word cut off at the end is misheard as `guess`, as Whisper does with
+    half a word. Answers in buffer time, as a recogniser does."""
+
+    script: Sequence[Word]
+    seconds: float = 30.0
+    guess: str = "hmm"
+    #: Hears every word a little differently at each pass: hypotheses that never settle.
+    babble: bool = False
+    #: Dates the end of every word this much too early, as Whisper often does.
+    early_ends: float = 0.0
+    passes: list[tuple[float, float, str]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.stream = Stream(self.script, self.seconds)
+
+    def __call__(self, audio: np.ndarray, prompt: str) -> list[Word]:
+        start = self.stream.offset_of(audio)
+        end = start + len(audio) / AUDIO_SAMPLE_RATE
+        self.passes.append((start, end, prompt))
+        heard = []
+        for said in self.script:
+            if said.start_seconds >= start and said.end_seconds <= end:
+                heard.append(said)
+            elif said.start_seconds >= start and said.start_seconds < end:
+                heard.append(word(self.guess, said.start_seconds, end))
+        if self.babble:
+            heard = [
+                word(f"{w.text}{len(self.passes)}", w.start_seconds, w.end_seconds) for w in heard
+            ]
+        return [
+            Word(w.text, w.start_seconds - start, w.end_seconds - self.early_ends - start, 0.9)
+            for w in heard
+        ]
+
+
+def sentence(text: str, start: float, seconds_per_word: float = 0.4) -> list[Word]:
+    return [
+        word(text, start + i * seconds_per_word, start + (i + 0.8) * seconds_per_word)
+        for i, text in enumerate(text.split())
+    ]
+
+
+def play(
+    recogniser: ScriptedRecogniser, seconds: float | None = None, **bounds: float
+) -> list[StreamUpdate]:
+    """Feeds the recogniser's stream (its first `seconds`) to a transcriber in 250 ms
+    chunks, stepping whenever a pass is due, then finishes."""
+    transcriber = StreamTranscriber(recogniser, **bounds)
+    audio = recogniser.stream.audio[: round((seconds or recogniser.seconds) * AUDIO_SAMPLE_RATE)]
+    updates = []
+    chunk = AUDIO_SAMPLE_RATE // 4
+    for start in range(0, len(audio), chunk):
+        transcriber.feed(audio[start : start + chunk])
+        if transcriber.due:
+            updates.append(transcriber.step())
+    updates.append(transcriber.finish())
+    return updates
+
+
+def committed(updates: Sequence[StreamUpdate]) -> list[Word]:
+    return [w for update in updates for w in update.committed]
+
+
+TALK = (
+    sentence("get your free gift card now", 1.0)
+    + sentence("the weather is nice today", 6.0)
+    + sentence("claim the prize at the link below", 14.0)
+    + sentence("thanks for watching everyone", 25.0)
+)
+
+
+def test_every_word_is_committed_once_in_order_with_its_stream_offsets() -> None:
+    updates = play(ScriptedRecogniser(TALK))
+
+    assert committed(updates) == TALK
+
+
+def test_a_word_is_committed_only_when_two_passes_agree_on_it() -> None:
+    recogniser = ScriptedRecogniser(TALK)
+    transcriber = StreamTranscriber(recogniser)
+    transcriber.feed(recogniser.stream.audio[: 2 * AUDIO_SAMPLE_RATE])
+    first = transcriber.step()
+    transcriber.feed(recogniser.stream.audio[2 * AUDIO_SAMPLE_RATE : 3 * AUDIO_SAMPLE_RATE])
+    second = transcriber.step()
+
+    # 0–2 s holds "get your" and a cut-off third word, misheard.
+    assert first.committed == ()
+    assert [w.text for w in first.partial] == ["get", "your", "hmm"]
+    # The next pass hears "free" where "hmm" was: only the agreed words are committed.
+    assert [w.text for w in second.committed] == ["get", "your"]
+    assert [w.text for w in second.partial][:2] == ["free", "gift"]
+
+
+def test_partial_words_are_never_committed_when_revised() -> None:
+    updates = play(ScriptedRecogniser(TALK))
+
+    assert any(w.text == "hmm" for update in updates for w in update.partial)
+    assert all(w.text != "hmm" for w in committed(updates))
+
+
+def test_the_last_update_commits_what_remains_and_has_no_partial_words() -> None:
+    # The stream ends 0.2 s after its last word: no second pass confirms it.
+    end = TALK[-1].end_seconds + 0.2
+    updates = play(ScriptedRecogniser(TALK), end)
+
+    assert updates[-1].partial == ()
+    assert updates[-1].committed[-1] == TALK[-1]
+    assert updates[-1].heard_seconds == pytest.approx(end)
+
+
+def test_each_pass_hears_a_bounded_stretch_of_a_long_stream() -> None:
+    talk = [w for minute in range(0, 120, 8) for w in sentence("one two three four five", minute)]
+    recogniser = ScriptedRecogniser(talk, seconds=120.0)
+
+    updates = play(recogniser, trim_seconds=6.0, max_buffer_seconds=12.0)
+
+    assert committed(updates) == talk
+    assert max(end - start for start, end, _ in recogniser.passes) <= 12.0 + 1.0
+    # The cut follows the committed speech: passes late in the stream start late.
+    assert recogniser.passes[-1][0] > 100.0
+
+
+def test_the_buffer_is_cut_in_pauses_never_inside_a_word() -> None:
+    recogniser = ScriptedRecogniser(TALK, early_ends=0.25)
+
+    play(recogniser, trim_seconds=2.0, max_buffer_seconds=12.0)
+
+    cuts = {start for start, _, _ in recogniser.passes} - {0.0}
+    assert len(cuts) >= 4
+    for cut in cuts:
+        assert not any(w.start_seconds <= cut <= w.end_seconds for w in TALK), cut
+
+
+def test_silence_does_not_grow_the_buffer() -> None:
+    recogniser = ScriptedRecogniser([], seconds=60.0)
+
+    updates = play(recogniser, trim_seconds=4.0, max_buffer_seconds=8.0)
+
+    assert committed(updates) == []
+    assert max(end - start for start, end, _ in recogniser.passes) <= 4.0 + 1.0
+
+
+def test_hypotheses_that_never_settle_are_committed_once_the_buffer_is_full() -> None:
+    recogniser = ScriptedRecogniser(TALK, babble=True)
+
+    updates = play(recogniser, trim_seconds=6.0, max_buffer_seconds=10.0)
+
+    words = committed(updates)
+    # Whatever was said is committed once, in order, and no pass outgrows the bound.
+    assert [w.start_seconds for w in words] == sorted(w.start_seconds for w in words)
+    assert len({w.start_seconds for w in words}) == len(words)
+    assert len(words) >= len(TALK) - 2
+    assert max(end - start for start, end, _ in recogniser.passes) <= 10.0 + 1.0
+
+
+def test_the_committed_text_goes_on_as_the_prompt() -> None:
+    recogniser = ScriptedRecogniser(TALK)
+
+    play(recogniser, trim_seconds=4.0, max_buffer_seconds=8.0)
+
+    last_prompt = recogniser.passes[-1][2]
+    assert "nice today claim the prize at the link below" in last_prompt
+    assert recogniser.passes[0][2] == ""
+
+
+def test_a_committed_word_heard_again_after_a_cut_is_not_committed_twice() -> None:
+    class Echo(ScriptedRecogniser):
+        """Also hears the word that ends just before the audio it is given starts,
+        squeezed into its first 0.3 s, as Whisper does with the tail of a cut word."""
+
+        def __call__(self, audio: np.ndarray, prompt: str) -> list[Word]:
+            heard = super().__call__(audio, prompt)
+            start = self.stream.offset_of(audio)
+            before = [w for w in self.script if start - 0.3 <= w.end_seconds <= start]
+            if before and start > 0:
+                heard.insert(0, word(before[-1].text, 0.0, 0.3))
+            return heard
+
+    # Words 0.2 s apart: the buffer is cut in those short pauses, right after a word.
+    talk = sentence("one two three four five six seven eight nine ten eleven twelve", 0.5, 1.0)
+
+    updates = play(Echo(talk, seconds=14.0), trim_seconds=4.0, max_buffer_seconds=8.0)
+
+    assert [w.text for w in committed(updates)] == [w.text for w in talk]
+
+
+def test_bounds_must_be_ordered() -> None:
+    with pytest.raises(ValueError, match="step_seconds <= trim_seconds"):
+        StreamTranscriber(ScriptedRecogniser([]), step_seconds=5.0, trim_seconds=2.0)
+
+
+#: A short stream for Whisper at the live cadence: a pass for every second of audio.
+SHORT_SCRIPT = (
+    (1.5, "Hello everyone, and welcome back to the stream.", False),
+    (1.0, "Claim your free gift card today.", True),
+    (3.0, "", False),
+)
+
+
+def test_under_whisper_at_the_live_cadence_a_phrase_is_committed_once_at_its_offset(
+    engine: WhisperEngine, tmp_path: Path
+) -> None:
+    stream = make_stream(tmp_path, SHORT_SCRIPT)
+    transcriber = StreamTranscriber(lambda audio, prompt: engine.transcribe(audio, prompt).words)
+    updates = []
+    for start in range(0, len(stream.samples), AUDIO_SAMPLE_RATE // 10):
+        transcriber.feed(stream.samples[start : start + AUDIO_SAMPLE_RATE // 10])
+        if transcriber.due:
+            updates.append(transcriber.step())
+    updates.append(transcriber.finish())
+
+    words = committed(updates)
+    texts = spoken(w.text for w in words)
+    (phrase,) = stream.planted
+    found = index_of_phrase(texts, phrase.words)
+    assert texts.count("gift") == 1
+    assert words[found].start_seconds == pytest.approx(phrase.start_seconds, abs=0.5)
+    # Committed a pass or two after it was said, not only when the stream ended.
+    committed_at = next(
+        u.heard_seconds for u in updates if "today" in spoken(w.text for w in u.committed)
+    )
+    assert committed_at <= phrase.end_seconds + 3.0
+    assert len(updates) >= 10
