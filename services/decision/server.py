@@ -133,12 +133,7 @@ class DecisionServicer(decision_pb2_grpc.DecisionServiceServicer):
     ) -> decision_pb2.ListCasesResponse:
         running = self._ready()
         status = convert.status_from_pb(request.status)
-        limit = request.limit or DEFAULT_LIST_LIMIT
-        if not 1 <= limit <= MAX_LIST_LIMIT:
-            raise InvalidArgument(
-                f"limit must be between 1 and {MAX_LIST_LIMIT}, got {request.limit}",
-                field="limit",
-            )
+        limit = _list_limit(request.limit)
         cases = await asyncio.to_thread(running.store.list_cases, status, limit)
         return decision_pb2.ListCasesResponse(cases=[convert.case_to_pb(c) for c in cases])
 
@@ -148,8 +143,7 @@ class DecisionServicer(decision_pb2_grpc.DecisionServiceServicer):
         running = self._ready()
         _require_case_id(request.case_id)
         action_type = convert.action_type_from_pb(request.type)
-        if not request.actor.strip():
-            raise InvalidArgument("actor is required: name the reviewer", field="actor")
+        _require_text(request.actor, "actor", "name the reviewer")
         if action_type is ActionType.REMOVE_CONTENT and not request.reason.strip():
             raise InvalidArgument(
                 "reason is required for REMOVE_CONTENT: name the policy", field="reason"
@@ -199,12 +193,7 @@ class DecisionServicer(decision_pb2_grpc.DecisionServiceServicer):
     ) -> decision_pb2.ListQueueResponse:
         running = self._ready()
         _require_text(request.reviewer_id, "reviewer_id", "name the reviewer")
-        limit = request.limit or DEFAULT_LIST_LIMIT
-        if not 1 <= limit <= MAX_LIST_LIMIT:
-            raise InvalidArgument(
-                f"limit must be between 1 and {MAX_LIST_LIMIT}, got {request.limit}",
-                field="limit",
-            )
+        limit = _list_limit(request.limit)
         cases = await asyncio.to_thread(
             running.store.review_queue,
             request.reviewer_id,
@@ -320,12 +309,7 @@ class DecisionServicer(decision_pb2_grpc.DecisionServiceServicer):
     ) -> decision_pb2.ListAppealsResponse:
         running = self._ready()
         status = convert.appeal_status_from_pb(request.status)
-        limit = request.limit or DEFAULT_LIST_LIMIT
-        if not 1 <= limit <= MAX_LIST_LIMIT:
-            raise InvalidArgument(
-                f"limit must be between 1 and {MAX_LIST_LIMIT}, got {request.limit}",
-                field="limit",
-            )
+        limit = _list_limit(request.limit)
         appeals = await asyncio.to_thread(running.store.list_appeals, status, limit)
         return decision_pb2.ListAppealsResponse(
             appeals=[convert.appeal_to_pb(appeal) for appeal in appeals]
@@ -403,6 +387,16 @@ def _require_case_id(case_id: str) -> None:
 def _require_text(value: str, field: str, what: str) -> None:
     if not value.strip():
         raise InvalidArgument(f"{field} is required: {what}", field=field)
+
+
+def _list_limit(requested: int) -> int:
+    """How many results a list RPC returns: the request's limit, or the default for 0."""
+    limit = requested or DEFAULT_LIST_LIMIT
+    if not 1 <= limit <= MAX_LIST_LIMIT:
+        raise InvalidArgument(
+            f"limit must be between 1 and {MAX_LIST_LIMIT}, got {requested}", field="limit"
+        )
+    return limit
 
 
 def _change_to_pb(change: rules.DryRunChange) -> decision_pb2.OutcomeChange:
