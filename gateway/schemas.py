@@ -20,6 +20,7 @@ from pydantic import (
     ValidationInfo,
 )
 
+from modmesh.common.timestamps import to_timestamp
 from modmesh.common.v1 import evidence_pb2
 from modmesh.decision.v1 import decision_pb2
 from modmesh.runtime.errors import InvalidArgument
@@ -70,12 +71,6 @@ def _no_lone_surrogates(text: str, info: ValidationInfo) -> str:
 UnicodeText = Annotated[str, AfterValidator(_no_lone_surrogates)]
 
 
-def _timestamp(moment: AwareDatetime) -> Timestamp:
-    stamp = Timestamp()
-    stamp.FromDatetime(moment)
-    return stamp
-
-
 class _Windowed(_Strict):
     active_from: AwareDatetime | None = Field(
         None, description="Applies to content captured from this RFC 3339 time on."
@@ -86,7 +81,7 @@ class _Windowed(_Strict):
 
     def window_fields(self) -> dict[str, Timestamp]:
         return {
-            name: _timestamp(moment)
+            name: to_timestamp(moment)
             for name, moment in (
                 ("active_from", self.active_from),
                 ("active_until", self.active_until),
@@ -179,7 +174,7 @@ class MatchIn(_Strict):
     def to_proto(self) -> termmatch_pb2.MatchRequest:
         request = termmatch_pb2.MatchRequest(text=self.text, list_ids=self.list_ids)
         if self.capture_time is not None:
-            request.capture_time.CopyFrom(_timestamp(self.capture_time))
+            request.capture_time.CopyFrom(to_timestamp(self.capture_time))
         return request
 
 
@@ -211,9 +206,7 @@ class MediaForm(_Strict):
     def to_source(self) -> decision_pb2.Source:
         source = decision_pb2.Source(account_id=self.account_id, content_id=self.content_id)
         if self.capture_time is not None:
-            stamp = Timestamp()
-            stamp.FromDatetime(self.capture_time)
-            source.capture_time.CopyFrom(stamp)
+            source.capture_time.CopyFrom(to_timestamp(self.capture_time))
         return source
 
 

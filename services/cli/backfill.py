@@ -18,7 +18,7 @@ from typing import Any
 import grpc
 
 from modmesh.cli.remote import decision, report_rpc_error, settings_of
-from modmesh.decision import convert
+from modmesh.common.timestamps import to_timestamp
 from modmesh.decision.v1 import decision_pb2
 
 
@@ -35,7 +35,7 @@ def _date(text: str) -> datetime:
 def cmd_backfill(args: argparse.Namespace) -> int:
     request = decision_pb2.BackfillRequest(
         list_id=args.list,
-        since=convert.timestamp(args.since),
+        since=to_timestamp(args.since),
         dry_run=args.dry_run,
         rate_per_second=args.rate,
         actor=args.actor,

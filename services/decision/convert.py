@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from datetime import UTC, datetime
-
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from modmesh.common.evidence import Severity, TimeRange, Word
+from modmesh.common.timestamps import to_timestamp
 from modmesh.common.v1 import evidence_pb2
 from modmesh.decision import domain
 from modmesh.decision.storage import PublishedRuleSet
@@ -75,16 +73,6 @@ def action_type_from_pb(number: decision_pb2.ActionType) -> domain.ActionType:
     if number not in _ACTION_FROM_PB:
         raise InvalidArgument("type must be NO_VIOLATION, REMOVE_CONTENT or ESCALATE", field="type")
     return _ACTION_FROM_PB[number]
-
-
-def timestamp(moment: datetime) -> Timestamp:
-    stamp = Timestamp()
-    stamp.FromDatetime(moment)
-    return stamp
-
-
-def from_timestamp(stamp: Timestamp) -> datetime:
-    return stamp.ToDatetime(tzinfo=UTC)
 
 
 def blob_from_pb(media: evidence_pb2.MediaRef) -> Blob:
@@ -168,19 +156,19 @@ def case_to_pb(case: domain.Case) -> decision_pb2.Case:
         source=decision_pb2.Source(
             account_id=case.source.account_id,
             content_id=case.source.content_id,
-            capture_time=timestamp(case.source.capture_time),
+            capture_time=to_timestamp(case.source.capture_time),
         ),
         statement_of_reasons=case.statement,
         error=case.error,
-        created_at=timestamp(case.created_at),
-        updated_at=timestamp(case.updated_at),
+        created_at=to_timestamp(case.created_at),
+        updated_at=to_timestamp(case.updated_at),
         actions=[
             decision_pb2.Action(
                 action_id=a.action_id,
                 type=_ACTION_TO_PB[a.type],
                 actor=a.actor,
                 reason=a.reason,
-                created_at=timestamp(a.created_at),
+                created_at=to_timestamp(a.created_at),
                 delivery_status=_DELIVERY_TO_PB[a.delivery],
             )
             for a in case.actions
@@ -190,11 +178,11 @@ def case_to_pb(case: domain.Case) -> decision_pb2.Case:
     if case.rule is not None:
         message.rule.CopyFrom(rule_ref_to_pb(case.rule))
     if case.due_at is not None:
-        message.due_at.CopyFrom(timestamp(case.due_at))
+        message.due_at.CopyFrom(to_timestamp(case.due_at))
     if case.lease is not None:
         message.lease.CopyFrom(
             decision_pb2.Lease(
-                holder=case.lease.holder, expires_at=timestamp(case.lease.expires_at)
+                holder=case.lease.holder, expires_at=to_timestamp(case.lease.expires_at)
             )
         )
     evidence = case.evidence
@@ -234,10 +222,10 @@ def appeal_to_pb(appeal: domain.Appeal) -> decision_pb2.Appeal:
         status=_APPEAL_TO_PB[appeal.status],
         reviewer=appeal.reviewer,
         decision_reason=appeal.decision_reason,
-        created_at=timestamp(appeal.created_at),
+        created_at=to_timestamp(appeal.created_at),
     )
     if appeal.decided_at is not None:
-        message.decided_at.CopyFrom(timestamp(appeal.decided_at))
+        message.decided_at.CopyFrom(to_timestamp(appeal.decided_at))
     return message
 
 
@@ -294,7 +282,7 @@ def rule_set_to_pb(published: PublishedRuleSet) -> decision_pb2.RuleSet:
         reason=published.reason,
     )
     if published.created_at is not None:
-        message.created_at.CopyFrom(timestamp(published.created_at))
+        message.created_at.CopyFrom(to_timestamp(published.created_at))
     return message
 
 

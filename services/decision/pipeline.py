@@ -19,6 +19,7 @@ import structlog
 from opentelemetry import trace
 
 from modmesh.common.evidence import Word
+from modmesh.common.timestamps import to_timestamp
 from modmesh.decision import convert
 from modmesh.decision.domain import (
     Case,
@@ -106,7 +107,7 @@ class GrpcEngines:
         request = termmatch_pb2.MatchRequest(
             words=termmatch_pb2.WordSequence(words=convert.words_to_pb(words)),
             list_ids=list(list_ids),
-            capture_time=convert.timestamp(capture_time),
+            capture_time=to_timestamp(capture_time),
         )
         reply = await _call("termmatch", self._termmatch.Match(request, timeout=self._timeout))
         return [convert.term_hit_from_pb(hit) for hit in reply.hits]

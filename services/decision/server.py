@@ -13,6 +13,7 @@ from datetime import timedelta
 import grpc
 import structlog
 
+from modmesh.common.timestamps import to_datetime
 from modmesh.decision import convert, review, rules
 from modmesh.decision.actions import ActionAdapter, Dispatcher, WebhookAdapter, adapter_from
 from modmesh.decision.backfill import backfill
@@ -105,7 +106,7 @@ class DecisionServicer(decision_pb2_grpc.DecisionServiceServicer):
             Source(
                 account_id=source.account_id,
                 content_id=source.content_id or blob.sha256,
-                capture_time=convert.from_timestamp(source.capture_time)
+                capture_time=to_datetime(source.capture_time)
                 if source.HasField("capture_time")
                 else utc_now(),
             ),
@@ -351,7 +352,7 @@ class DecisionServicer(decision_pb2_grpc.DecisionServiceServicer):
                 running.store,
                 running.engines,
                 request.list_id,
-                convert.from_timestamp(request.since),
+                to_datetime(request.since),
                 request.actor,
                 request.dry_run,
                 rate,

@@ -3,11 +3,12 @@ servicer, and by the clients (CLI, gateway) that send and receive terms in bulk.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from modmesh.common.evidence import Severity
+from modmesh.common.timestamps import to_datetime, to_timestamp
 from modmesh.common.v1 import evidence_pb2
 from modmesh.termmatch.model import (
     Hit,
@@ -26,7 +27,7 @@ def _datetime(message: object, field: str) -> datetime | None:
     if not message.HasField(field):  # type: ignore[attr-defined]
         return None
     stamp: Timestamp = getattr(message, field)
-    return stamp.ToDatetime(tzinfo=UTC)
+    return to_datetime(stamp)
 
 
 def _window_from_pb(message: object) -> Window:
@@ -70,9 +71,9 @@ def draft_from_pb(term: pb.Term) -> TermDraft:
 
 def _set_window(message: pb.Term | pb.TermList, window: Window) -> None:
     if window.active_from is not None:
-        message.active_from.CopyFrom(_timestamp(window.active_from))
+        message.active_from.CopyFrom(to_timestamp(window.active_from))
     if window.active_until is not None:
-        message.active_until.CopyFrom(_timestamp(window.active_until))
+        message.active_until.CopyFrom(to_timestamp(window.active_until))
 
 
 def term_to_pb(term: Term) -> pb.Term:
@@ -98,12 +99,6 @@ def _kind_to_pb(kind: TermKind) -> str:
     return f"TERM_KIND_{kind.name}"
 
 
-def _timestamp(moment: datetime) -> Timestamp:
-    stamp = Timestamp()
-    stamp.FromDatetime(moment)
-    return stamp
-
-
 def list_to_pb(term_list: TermList, *, with_terms: bool = True) -> pb.TermList:
     settings = term_list.settings
     flags = settings.flags
@@ -113,8 +108,8 @@ def list_to_pb(term_list: TermList, *, with_terms: bool = True) -> pb.TermList:
         description=settings.description,
         version=term_list.version,
         terms=[term_to_pb(term) for term in term_list.terms] if with_terms else [],
-        created_at=_timestamp(term_list.created_at),
-        updated_at=_timestamp(term_list.updated_at),
+        created_at=to_timestamp(term_list.created_at),
+        updated_at=to_timestamp(term_list.updated_at),
         flags=pb.NormalizationFlags(
             nfkc=flags.nfkc,
             casefold=flags.casefold,

@@ -10,12 +10,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Sequence
-from datetime import UTC
 
 import grpc
 import structlog
 
 from modmesh.common.evidence import Word
+from modmesh.common.timestamps import to_datetime
 from modmesh.runtime.errors import InvalidArgument, Unavailable
 from modmesh.runtime.metrics import Gauge
 from modmesh.runtime.server import Service
@@ -67,9 +67,7 @@ class TermMatchServicer(termmatch_pb2_grpc.TermMatchServiceServicer):
     ) -> pb.MatchResponse:
         list_ids = list(request.list_ids)
         capture_time = (
-            request.capture_time.ToDatetime(tzinfo=UTC)
-            if request.HasField("capture_time")
-            else None
+            to_datetime(request.capture_time) if request.HasField("capture_time") else None
         )
         if request.WhichOneof("input") == "words":
             words = [Word(w.text, w.start_seconds, w.end_seconds) for w in request.words.words]
