@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import AsyncIterator, Iterable, Sequence
 
 import grpc
-import structlog
 
 from modmesh.common.evidence import TimeRange
 from modmesh.common.v1 import evidence_pb2
+from modmesh.runtime.background import Periodic
 from modmesh.runtime.blobs import Blob
 from modmesh.runtime.metrics import Gauge
 from modmesh.runtime.server import Service
@@ -20,8 +18,6 @@ from modmesh.similarity.engine import BankStatus
 from modmesh.similarity.hashing import HashRun
 from modmesh.similarity.service import QueryHash, Similarity
 from modmesh.similarity.v1 import similarity_pb2, similarity_pb2_grpc
-
-log = structlog.get_logger("modmesh.similarity")
 
 INDEX_ITEMS = Gauge(
     "modmesh.similarity.index.items", "Known items in each bank's index this process searches."
@@ -199,15 +195,6 @@ def _ranges(spans: Iterable[TimeRange]) -> list[evidence_pb2.TimeRange]:
 SIZES_EVERY_SECONDS = 15.0
 
 
-async def _keep_publishing_sizes(core: Similarity) -> None:
-    while True:
-        await asyncio.sleep(SIZES_EVERY_SECONDS)
-        try:
-            await _publish_sizes(core)
-        except Exception as error:  # noqa: BLE001 - a database hiccup must not stop the gauges
-            log.warning("reading the bank sizes failed", error=str(error))
-
-
 async def _publish_sizes(core: Similarity) -> None:
     for status in await core.list_banks():
         INDEX_ITEMS.set(status.item_count, bank=status.bank.name)
@@ -218,18 +205,15 @@ def build_service(settings: Settings) -> Service:
     core = Similarity(settings)
     servicer = SimilarityServicer(core)
 
-    tasks: list[asyncio.Task[None]] = []
+    background = Periodic()
 
     async def load() -> None:
         await core.open()
         await _publish_sizes(core)
-        tasks.append(asyncio.create_task(_keep_publishing_sizes(core)))
+        background.every(SIZES_EVERY_SECONDS, lambda: _publish_sizes(core), "read bank sizes")
 
     async def close() -> None:
-        for task in tasks:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await background.stop()
         await core.close()
 
     return Service(

@@ -11,8 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import structlog
-
+from modmesh.runtime.background import Periodic
 from modmesh.runtime.blobs import Blob, resolve
 from modmesh.runtime.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
 from modmesh.runtime.media import decode_audio, probe
@@ -28,8 +27,6 @@ from modmesh.similarity.hashing import (
 )
 from modmesh.similarity.index import HASH_BITS, POSITION_BITS, IndexParams
 from modmesh.similarity.store import Bank, SqlSimilarityStore, StoredItem, already_exists
-
-log = structlog.get_logger()
 
 _BANK = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 DEFAULT_K = 10
@@ -73,7 +70,7 @@ class Similarity:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
         self._engine: SimilarityEngine | None = None
-        self._refresher: asyncio.Task[None] | None = None
+        self._background = Periodic()
 
     async def open(self) -> None:
         """Opens the store, loads every bank's index and replays what it lacks."""
@@ -90,24 +87,17 @@ class Similarity:
         await asyncio.to_thread(engine.open)
         self._engine = engine
         if settings.similarity_refresh_seconds > 0:
-            self._refresher = asyncio.create_task(self._keep_refreshing(engine))
+            # Picks up what other replicas wrote to the shared store and base files.
+            self._background.every(
+                settings.similarity_refresh_seconds,
+                lambda: asyncio.to_thread(engine.refresh),
+                "refresh similarity banks",
+            )
 
     async def close(self) -> None:
-        if self._refresher is not None:
-            self._refresher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._refresher
+        await self._background.stop()
         if self._engine is not None:
             await asyncio.to_thread(self._engine.close)
-
-    async def _keep_refreshing(self, engine: SimilarityEngine) -> None:
-        """Picks up what other replicas wrote to the shared store and base files."""
-        while True:
-            await asyncio.sleep(self._settings.similarity_refresh_seconds)
-            try:
-                await asyncio.to_thread(engine.refresh)
-            except Exception:  # a failed refresh is retried next round
-                log.exception("similarity_refresh_failed")
 
     # -- banks --------------------------------------------------------------------------
 

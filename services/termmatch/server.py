@@ -8,7 +8,6 @@ background task polls the database for versions other replicas wrote.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator, Sequence
 
 import grpc
@@ -16,6 +15,7 @@ import structlog
 
 from modmesh.common.evidence import Word
 from modmesh.common.timestamps import to_datetime
+from modmesh.runtime.background import Periodic
 from modmesh.runtime.errors import InvalidArgument, Unavailable
 from modmesh.runtime.metrics import Gauge
 from modmesh.runtime.server import Service
@@ -176,15 +176,10 @@ class TermMatchServicer(termmatch_pb2_grpc.TermMatchServiceServicer):
             yield pb.ExportTermsResponse(terms=[term_to_pb(term) for term in batch])
 
 
-async def _keep_fresh(core: TermMatch) -> None:
-    """Swaps in versions other replicas wrote; a failed look is logged and retried."""
-    while True:
-        await asyncio.sleep(REFRESH_SECONDS)
-        try:
-            if await asyncio.to_thread(core.refresh):
-                log.info("term lists refreshed", lists=len(core.list_lists()))
-        except Exception as error:  # noqa: BLE001 - a database hiccup must not stop polling
-            log.warning("term list refresh failed", error=str(error))
+async def _refresh(core: TermMatch) -> None:
+    """Swaps in versions other replicas wrote."""
+    if await asyncio.to_thread(core.refresh):
+        log.info("term lists refreshed", lists=len(core.list_lists()))
 
 
 def _publish_versions(lists: Sequence[TermList]) -> None:
@@ -195,7 +190,7 @@ def _publish_versions(lists: Sequence[TermList]) -> None:
 def build_service(settings: Settings) -> Service:
     servicer = TermMatchServicer()
     stores: list[SqlListStore] = []
-    tasks: list[asyncio.Task[None]] = []
+    background = Periodic()
 
     async def load() -> None:
         store = await asyncio.to_thread(SqlListStore, settings.database_url_for("termmatch"))
@@ -203,13 +198,10 @@ def build_service(settings: Settings) -> Service:
         core = TermMatch(store, max_text_chars=settings.max_text_chars, on_swap=_publish_versions)
         await asyncio.to_thread(core.load)
         servicer.attach(core)
-        tasks.append(asyncio.create_task(_keep_fresh(core)))
+        background.every(REFRESH_SECONDS, lambda: _refresh(core), "refresh term lists")
 
     async def close() -> None:
-        for task in tasks:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await background.stop()
         for store in stores:
             await asyncio.to_thread(store.close)
 
