@@ -34,7 +34,9 @@ from modmesh.similarity.index import HashIndex, IndexParams, make_keys
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "bench" / "results"
+#: The plot the README shows; a run with another --output plots beside its JSON instead.
 PLOT = Path(__file__).resolve().parent / "recall-latency.png"
+DEFAULT_OUTPUT = RESULTS / "similarity-index.json"
 CACHE = ROOT / "build" / "bench-cache"
 RADIUS = 31
 K = 10
@@ -207,7 +209,7 @@ def run(size: int, data: Dataset, trees_list: list[int], search_ks: list[int]) -
     }
 
 
-def plot(results: list[dict]) -> None:
+def plot(results: list[dict], path: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -236,7 +238,7 @@ def plot(results: list[dict]) -> None:
     axes.set_title("annoy base index: recall vs latency (points: search_k)")
     axes.legend(fontsize=7)
     figure.tight_layout()
-    figure.savefig(PLOT, dpi=120)
+    figure.savefig(path, dpi=120)
 
 
 def main() -> None:
@@ -248,13 +250,14 @@ def main() -> None:
         "--search-k", type=int, nargs="+", default=[500, 1000, 2000, 5000, 10000, 20000]
     )
     parser.add_argument("--datasets", nargs="+", default=["random", "realistic"])
-    parser.add_argument("--output", type=Path, default=RESULTS / "similarity-index.json")
+    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
     parser.add_argument(
         "--replot", action="store_true", help="only redraw the plot from the JSON output"
     )
     args = parser.parse_args()
+    plot_path = PLOT if args.output == DEFAULT_OUTPUT else args.output.with_suffix(".png")
     if args.replot:
-        plot(json.loads(args.output.read_text())["results"])
+        plot(json.loads(args.output.read_text())["results"], plot_path)
         return
 
     results = []
@@ -280,8 +283,8 @@ def main() -> None:
             indent=2,
         )
     )
-    plot(results)
-    print(f"\nwrote {args.output} and {PLOT}")
+    plot(results, plot_path)
+    print(f"\nwrote {args.output} and {plot_path}")
 
 
 if __name__ == "__main__":
