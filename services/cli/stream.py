@@ -20,6 +20,7 @@ from typing import Any
 import grpc
 
 from modmesh.cli.remote import report_rpc_error, settings_of
+from modmesh.common.v1 import audio_pb2
 from modmesh.runtime.errors import InvalidArgument
 from modmesh.runtime.media import AUDIO_SAMPLE_RATE, pcm16_chunks, probe
 from modmesh.transcription.v1 import transcription_pb2, transcription_pb2_grpc
@@ -50,8 +51,8 @@ def requests(stream_id: str, audio: Iterable[bytes]) -> Iterator[Any]:
     yield transcription_pb2.TranscribeStreamRequest(
         open=transcription_pb2.StreamOpen(
             stream_id=stream_id,
-            format=transcription_pb2.AudioFormat(
-                encoding=transcription_pb2.AUDIO_ENCODING_PCM_S16LE,
+            format=audio_pb2.AudioFormat(
+                encoding=audio_pb2.AUDIO_ENCODING_PCM_S16LE,
                 sample_rate_hz=AUDIO_SAMPLE_RATE,
                 channels=1,
             ),

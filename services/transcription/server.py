@@ -11,7 +11,7 @@ import grpc
 import numpy as np
 
 from modmesh.common.evidence import Word
-from modmesh.common.v1 import evidence_pb2
+from modmesh.common.v1 import audio_pb2, evidence_pb2
 from modmesh.runtime.blobs import Blob, resolve
 from modmesh.runtime.errors import InvalidArgument, ServiceError, Unavailable
 from modmesh.runtime.media import AUDIO_SAMPLE_RATE
@@ -168,7 +168,7 @@ def _opened_stream(request: transcription_pb2.TranscribeStreamRequest) -> str:
     if not opened.stream_id:
         raise InvalidArgument("open.stream_id is required", field="open.stream_id")
     audio = opened.format
-    if audio.encoding != transcription_pb2.AUDIO_ENCODING_PCM_S16LE:
+    if audio.encoding != audio_pb2.AUDIO_ENCODING_PCM_S16LE:
         raise InvalidArgument(
             "open.format.encoding must be AUDIO_ENCODING_PCM_S16LE", field="open.format.encoding"
         )

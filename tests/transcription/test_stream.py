@@ -13,7 +13,7 @@ from pathlib import Path
 import grpc
 import pytest
 
-from modmesh.common.v1 import evidence_pb2
+from modmesh.common.v1 import audio_pb2, evidence_pb2
 from modmesh.runtime.media import AUDIO_SAMPLE_RATE
 from modmesh.transcription.server import CATCH_UP_SECONDS
 from modmesh.transcription.streaming import MAX_CHUNK_BYTES
@@ -35,8 +35,8 @@ Response = transcription_pb2.TranscribeStreamResponse
 TOLERANCE_SECONDS = 0.5
 #: 100 ms of PCM16, a typical live chunk.
 CHUNK_BYTES = 3_200
-PCM16 = transcription_pb2.AudioFormat(
-    encoding=transcription_pb2.AUDIO_ENCODING_PCM_S16LE,
+PCM16 = audio_pb2.AudioFormat(
+    encoding=audio_pb2.AUDIO_ENCODING_PCM_S16LE,
     sample_rate_hz=AUDIO_SAMPLE_RATE,
     channels=1,
 )
@@ -62,7 +62,7 @@ def live_stream(tmp_path_factory: pytest.TempPathFactory) -> LiveStream:
 
 
 def opening(stream_id: str = "test-stream", **format_fields: int) -> Request:
-    audio = transcription_pb2.AudioFormat()
+    audio = audio_pb2.AudioFormat()
     audio.CopyFrom(PCM16)
     for name, value in format_fields.items():
         setattr(audio, name, value)
@@ -185,7 +185,7 @@ def test_another_sample_rate_is_refused(stub: Stub, channel: grpc.Channel) -> No
 
 def test_stereo_and_unknown_encodings_are_refused(stub: Stub) -> None:
     stereo = refusal(stub, [opening(channels=2)])
-    unknown = refusal(stub, [opening(encoding=transcription_pb2.AUDIO_ENCODING_UNSPECIFIED)])
+    unknown = refusal(stub, [opening(encoding=audio_pb2.AUDIO_ENCODING_UNSPECIFIED)])
 
     assert stereo.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert "send mono audio" in stereo.details()

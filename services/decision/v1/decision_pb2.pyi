@@ -2,6 +2,7 @@
 import datetime
 
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from modmesh.common.v1 import audio_pb2 as _audio_pb2
 from modmesh.common.v1 import evidence_pb2 as _evidence_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
@@ -36,6 +37,7 @@ class ActionType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ACTION_TYPE_NO_VIOLATION: _ClassVar[ActionType]
     ACTION_TYPE_REMOVE_CONTENT: _ClassVar[ActionType]
     ACTION_TYPE_ESCALATE: _ClassVar[ActionType]
+    ACTION_TYPE_END_STREAM: _ClassVar[ActionType]
 
 class Queue(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -72,6 +74,7 @@ ACTION_TYPE_UNSPECIFIED: ActionType
 ACTION_TYPE_NO_VIOLATION: ActionType
 ACTION_TYPE_REMOVE_CONTENT: ActionType
 ACTION_TYPE_ESCALATE: ActionType
+ACTION_TYPE_END_STREAM: ActionType
 QUEUE_UNSPECIFIED: Queue
 QUEUE_GENERAL: Queue
 QUEUE_PROTECTED: Queue
@@ -541,3 +544,83 @@ class BackfillResponse(_message.Message):
     resumed: bool
     run_id: str
     def __init__(self, total: _Optional[int] = ..., scanned: _Optional[int] = ..., matched: _Optional[int] = ..., new_hits: _Optional[int] = ..., created: _Optional[int] = ..., done: _Optional[bool] = ..., resumed: _Optional[bool] = ..., run_id: _Optional[str] = ...) -> None: ...
+
+class ModerateStreamRequest(_message.Message):
+    __slots__ = ("open", "audio", "end")
+    OPEN_FIELD_NUMBER: _ClassVar[int]
+    AUDIO_FIELD_NUMBER: _ClassVar[int]
+    END_FIELD_NUMBER: _ClassVar[int]
+    open: LiveStreamOpen
+    audio: bytes
+    end: LiveStreamEnd
+    def __init__(self, open: _Optional[_Union[LiveStreamOpen, _Mapping]] = ..., audio: _Optional[bytes] = ..., end: _Optional[_Union[LiveStreamEnd, _Mapping]] = ...) -> None: ...
+
+class LiveStreamOpen(_message.Message):
+    __slots__ = ("stream_id", "account_id", "start_time", "format", "resume_from_seconds")
+    STREAM_ID_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    FORMAT_FIELD_NUMBER: _ClassVar[int]
+    RESUME_FROM_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    stream_id: str
+    account_id: str
+    start_time: _timestamp_pb2.Timestamp
+    format: _audio_pb2.AudioFormat
+    resume_from_seconds: float
+    def __init__(self, stream_id: _Optional[str] = ..., account_id: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., format: _Optional[_Union[_audio_pb2.AudioFormat, _Mapping]] = ..., resume_from_seconds: _Optional[float] = ...) -> None: ...
+
+class LiveStreamEnd(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ModerateStreamResponse(_message.Message):
+    __slots__ = ("opened", "ack", "flag", "action")
+    OPENED_FIELD_NUMBER: _ClassVar[int]
+    ACK_FIELD_NUMBER: _ClassVar[int]
+    FLAG_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    opened: LiveStreamOpened
+    ack: LiveStreamAck
+    flag: LiveStreamFlag
+    action: LiveStreamAction
+    def __init__(self, opened: _Optional[_Union[LiveStreamOpened, _Mapping]] = ..., ack: _Optional[_Union[LiveStreamAck, _Mapping]] = ..., flag: _Optional[_Union[LiveStreamFlag, _Mapping]] = ..., action: _Optional[_Union[LiveStreamAction, _Mapping]] = ...) -> None: ...
+
+class LiveStreamOpened(_message.Message):
+    __slots__ = ("resumed", "moderated_seconds", "last_flag_sequence")
+    RESUMED_FIELD_NUMBER: _ClassVar[int]
+    MODERATED_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    LAST_FLAG_SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    resumed: bool
+    moderated_seconds: float
+    last_flag_sequence: int
+    def __init__(self, resumed: _Optional[bool] = ..., moderated_seconds: _Optional[float] = ..., last_flag_sequence: _Optional[int] = ...) -> None: ...
+
+class LiveStreamAck(_message.Message):
+    __slots__ = ("moderated_seconds",)
+    MODERATED_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    moderated_seconds: float
+    def __init__(self, moderated_seconds: _Optional[float] = ...) -> None: ...
+
+class LiveStreamFlag(_message.Message):
+    __slots__ = ("sequence", "hit", "context", "case_id")
+    SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    HIT_FIELD_NUMBER: _ClassVar[int]
+    CONTEXT_FIELD_NUMBER: _ClassVar[int]
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    sequence: int
+    hit: _evidence_pb2.TermHit
+    context: _containers.RepeatedCompositeFieldContainer[_evidence_pb2.Word]
+    case_id: str
+    def __init__(self, sequence: _Optional[int] = ..., hit: _Optional[_Union[_evidence_pb2.TermHit, _Mapping]] = ..., context: _Optional[_Iterable[_Union[_evidence_pb2.Word, _Mapping]]] = ..., case_id: _Optional[str] = ...) -> None: ...
+
+class LiveStreamAction(_message.Message):
+    __slots__ = ("type", "case_id", "rule", "statement_of_reasons")
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    RULE_FIELD_NUMBER: _ClassVar[int]
+    STATEMENT_OF_REASONS_FIELD_NUMBER: _ClassVar[int]
+    type: ActionType
+    case_id: str
+    rule: RuleRef
+    statement_of_reasons: str
+    def __init__(self, type: _Optional[_Union[ActionType, str]] = ..., case_id: _Optional[str] = ..., rule: _Optional[_Union[RuleRef, _Mapping]] = ..., statement_of_reasons: _Optional[str] = ...) -> None: ...

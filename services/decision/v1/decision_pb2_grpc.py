@@ -120,6 +120,11 @@ class DecisionServiceStub:
                 request_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.BackfillRequest.SerializeToString,
                 response_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.BackfillResponse.FromString,
                 _registered_method=True)
+        self.ModerateStream = channel.stream_stream(
+                '/modmesh.decision.v1.DecisionService/ModerateStream',
+                request_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.ModerateStreamRequest.SerializeToString,
+                response_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.ModerateStreamResponse.FromString,
+                _registered_method=True)
 
 
 class DecisionServiceServicer:
@@ -257,6 +262,20 @@ class DecisionServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ModerateStream(self, request_iterator, context):
+        """Moderates a live audio stream while it is on air. The client opens the stream, then
+        sends audio chunks; the server answers with flags (term hits in stream time, with
+        the list version and the words around them), acknowledgements of the audio it has
+        moderated, and the actions the operator's rules take (e.g. END_STREAM), each of
+        which is also recorded as a case with its evidence. A client that loses the call
+        reopens the same stream id from its last acknowledged offset: no flag is sent
+        twice and no acknowledged audio is lost. Protected accounts are never
+        auto-actioned; their flags go to the protected review queue.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_DecisionServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -344,6 +363,11 @@ def add_DecisionServiceServicer_to_server(servicer, server):
                     servicer.Backfill,
                     request_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.BackfillRequest.FromString,
                     response_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.BackfillResponse.SerializeToString,
+            ),
+            'ModerateStream': grpc.stream_stream_rpc_method_handler(
+                    servicer.ModerateStream,
+                    request_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.ModerateStreamRequest.FromString,
+                    response_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.ModerateStreamResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -805,6 +829,33 @@ class DecisionService:
             '/modmesh.decision.v1.DecisionService/Backfill',
             modmesh_dot_decision_dot_v1_dot_decision__pb2.BackfillRequest.SerializeToString,
             modmesh_dot_decision_dot_v1_dot_decision__pb2.BackfillResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ModerateStream(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_stream(
+            request_iterator,
+            target,
+            '/modmesh.decision.v1.DecisionService/ModerateStream',
+            modmesh_dot_decision_dot_v1_dot_decision__pb2.ModerateStreamRequest.SerializeToString,
+            modmesh_dot_decision_dot_v1_dot_decision__pb2.ModerateStreamResponse.FromString,
             options,
             channel_credentials,
             insecure,

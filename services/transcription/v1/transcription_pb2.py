@@ -23,30 +23,27 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from modmesh.common.v1 import audio_pb2 as modmesh_dot_common_dot_v1_dot_audio__pb2
 from modmesh.common.v1 import evidence_pb2 as modmesh_dot_common_dot_v1_dot_evidence__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n,modmesh/transcription/v1/transcription.proto\x12\x18modmesh.transcription.v1\x1a modmesh/common/v1/evidence.proto\"?\n\x11TranscribeRequest\x12*\n\x05media\x18\x01 \x01(\x0b\x32\x1b.modmesh.common.v1.MediaRef\"\xc1\x01\n\x12TranscribeResponse\x12\x0c\n\x04text\x18\x01 \x01(\t\x12&\n\x05words\x18\x02 \x03(\x0b\x32\x17.modmesh.common.v1.Word\x12\x10\n\x08language\x18\x03 \x01(\t\x12\x1c\n\x14language_probability\x18\x04 \x01(\x02\x12\x18\n\x10\x64uration_seconds\x18\x05 \x01(\x01\x12+\n\x05model\x18\x06 \x01(\x0b\x32\x1c.modmesh.common.v1.ModelInfo\"k\n\x17TranscribeStreamRequest\x12\x34\n\x04open\x18\x01 \x01(\x0b\x32$.modmesh.transcription.v1.StreamOpenH\x00\x12\x0f\n\x05\x61udio\x18\x02 \x01(\x0cH\x00\x42\t\n\x07message\"V\n\nStreamOpen\x12\x11\n\tstream_id\x18\x01 \x01(\t\x12\x35\n\x06\x66ormat\x18\x02 \x01(\x0b\x32%.modmesh.transcription.v1.AudioFormat\"r\n\x0b\x41udioFormat\x12\x39\n\x08\x65ncoding\x18\x01 \x01(\x0e\x32\'.modmesh.transcription.v1.AudioEncoding\x12\x16\n\x0esample_rate_hz\x18\x02 \x01(\r\x12\x10\n\x08\x63hannels\x18\x03 \x01(\r\"\xb4\x01\n\x18TranscribeStreamResponse\x12*\n\tcommitted\x18\x01 \x03(\x0b\x32\x17.modmesh.common.v1.Word\x12(\n\x07partial\x18\x02 \x03(\x0b\x32\x17.modmesh.common.v1.Word\x12\x15\n\rheard_seconds\x18\x03 \x01(\x01\x12+\n\x05model\x18\x04 \x01(\x0b\x32\x1c.modmesh.common.v1.ModelInfo*M\n\rAudioEncoding\x12\x1e\n\x1a\x41UDIO_ENCODING_UNSPECIFIED\x10\x00\x12\x1c\n\x18\x41UDIO_ENCODING_PCM_S16LE\x10\x01\x32\xfe\x01\n\x14TranscriptionService\x12g\n\nTranscribe\x12+.modmesh.transcription.v1.TranscribeRequest\x1a,.modmesh.transcription.v1.TranscribeResponse\x12}\n\x10TranscribeStream\x12\x31.modmesh.transcription.v1.TranscribeStreamRequest\x1a\x32.modmesh.transcription.v1.TranscribeStreamResponse(\x01\x30\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n,modmesh/transcription/v1/transcription.proto\x12\x18modmesh.transcription.v1\x1a\x1dmodmesh/common/v1/audio.proto\x1a modmesh/common/v1/evidence.proto\"?\n\x11TranscribeRequest\x12*\n\x05media\x18\x01 \x01(\x0b\x32\x1b.modmesh.common.v1.MediaRef\"\xc1\x01\n\x12TranscribeResponse\x12\x0c\n\x04text\x18\x01 \x01(\t\x12&\n\x05words\x18\x02 \x03(\x0b\x32\x17.modmesh.common.v1.Word\x12\x10\n\x08language\x18\x03 \x01(\t\x12\x1c\n\x14language_probability\x18\x04 \x01(\x02\x12\x18\n\x10\x64uration_seconds\x18\x05 \x01(\x01\x12+\n\x05model\x18\x06 \x01(\x0b\x32\x1c.modmesh.common.v1.ModelInfo\"k\n\x17TranscribeStreamRequest\x12\x34\n\x04open\x18\x01 \x01(\x0b\x32$.modmesh.transcription.v1.StreamOpenH\x00\x12\x0f\n\x05\x61udio\x18\x02 \x01(\x0cH\x00\x42\t\n\x07message\"m\n\nStreamOpen\x12\x11\n\tstream_id\x18\x01 \x01(\t\x12.\n\x06\x66ormat\x18\x02 \x01(\x0b\x32\x1e.modmesh.common.v1.AudioFormat\x12\x1c\n\x14start_offset_seconds\x18\x03 \x01(\x01\"\xcd\x01\n\x18TranscribeStreamResponse\x12*\n\tcommitted\x18\x01 \x03(\x0b\x32\x17.modmesh.common.v1.Word\x12(\n\x07partial\x18\x02 \x03(\x0b\x32\x17.modmesh.common.v1.Word\x12\x15\n\rheard_seconds\x18\x03 \x01(\x01\x12+\n\x05model\x18\x04 \x01(\x0b\x32\x1c.modmesh.common.v1.ModelInfo\x12\x17\n\x0fsettled_seconds\x18\x05 \x01(\x01\x32\xfe\x01\n\x14TranscriptionService\x12g\n\nTranscribe\x12+.modmesh.transcription.v1.TranscribeRequest\x1a,.modmesh.transcription.v1.TranscribeResponse\x12}\n\x10TranscribeStream\x12\x31.modmesh.transcription.v1.TranscribeStreamRequest\x1a\x32.modmesh.transcription.v1.TranscribeStreamResponse(\x01\x30\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'modmesh.transcription.v1.transcription_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_AUDIOENCODING']._serialized_start=865
-  _globals['_AUDIOENCODING']._serialized_end=942
-  _globals['_TRANSCRIBEREQUEST']._serialized_start=108
-  _globals['_TRANSCRIBEREQUEST']._serialized_end=171
-  _globals['_TRANSCRIBERESPONSE']._serialized_start=174
-  _globals['_TRANSCRIBERESPONSE']._serialized_end=367
-  _globals['_TRANSCRIBESTREAMREQUEST']._serialized_start=369
-  _globals['_TRANSCRIBESTREAMREQUEST']._serialized_end=476
-  _globals['_STREAMOPEN']._serialized_start=478
-  _globals['_STREAMOPEN']._serialized_end=564
-  _globals['_AUDIOFORMAT']._serialized_start=566
-  _globals['_AUDIOFORMAT']._serialized_end=680
-  _globals['_TRANSCRIBESTREAMRESPONSE']._serialized_start=683
-  _globals['_TRANSCRIBESTREAMRESPONSE']._serialized_end=863
-  _globals['_TRANSCRIPTIONSERVICE']._serialized_start=945
-  _globals['_TRANSCRIPTIONSERVICE']._serialized_end=1199
+  _globals['_TRANSCRIBEREQUEST']._serialized_start=139
+  _globals['_TRANSCRIBEREQUEST']._serialized_end=202
+  _globals['_TRANSCRIBERESPONSE']._serialized_start=205
+  _globals['_TRANSCRIBERESPONSE']._serialized_end=398
+  _globals['_TRANSCRIBESTREAMREQUEST']._serialized_start=400
+  _globals['_TRANSCRIBESTREAMREQUEST']._serialized_end=507
+  _globals['_STREAMOPEN']._serialized_start=509
+  _globals['_STREAMOPEN']._serialized_end=618
+  _globals['_TRANSCRIBESTREAMRESPONSE']._serialized_start=621
+  _globals['_TRANSCRIBESTREAMRESPONSE']._serialized_end=826
+  _globals['_TRANSCRIPTIONSERVICE']._serialized_start=829
+  _globals['_TRANSCRIPTIONSERVICE']._serialized_end=1083
 # @@protoc_insertion_point(module_scope)

@@ -1,20 +1,13 @@
 # Generated from protos/ by protos/generate.py. Do not edit.
+from modmesh.common.v1 import audio_pb2 as _audio_pb2
 from modmesh.common.v1 import evidence_pb2 as _evidence_pb2
 from google.protobuf.internal import containers as _containers
-from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
-
-class AudioEncoding(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
-    __slots__ = ()
-    AUDIO_ENCODING_UNSPECIFIED: _ClassVar[AudioEncoding]
-    AUDIO_ENCODING_PCM_S16LE: _ClassVar[AudioEncoding]
-AUDIO_ENCODING_UNSPECIFIED: AudioEncoding
-AUDIO_ENCODING_PCM_S16LE: AudioEncoding
 
 class TranscribeRequest(_message.Message):
     __slots__ = ("media",)
@@ -47,31 +40,25 @@ class TranscribeStreamRequest(_message.Message):
     def __init__(self, open: _Optional[_Union[StreamOpen, _Mapping]] = ..., audio: _Optional[bytes] = ...) -> None: ...
 
 class StreamOpen(_message.Message):
-    __slots__ = ("stream_id", "format")
+    __slots__ = ("stream_id", "format", "start_offset_seconds")
     STREAM_ID_FIELD_NUMBER: _ClassVar[int]
     FORMAT_FIELD_NUMBER: _ClassVar[int]
+    START_OFFSET_SECONDS_FIELD_NUMBER: _ClassVar[int]
     stream_id: str
-    format: AudioFormat
-    def __init__(self, stream_id: _Optional[str] = ..., format: _Optional[_Union[AudioFormat, _Mapping]] = ...) -> None: ...
-
-class AudioFormat(_message.Message):
-    __slots__ = ("encoding", "sample_rate_hz", "channels")
-    ENCODING_FIELD_NUMBER: _ClassVar[int]
-    SAMPLE_RATE_HZ_FIELD_NUMBER: _ClassVar[int]
-    CHANNELS_FIELD_NUMBER: _ClassVar[int]
-    encoding: AudioEncoding
-    sample_rate_hz: int
-    channels: int
-    def __init__(self, encoding: _Optional[_Union[AudioEncoding, str]] = ..., sample_rate_hz: _Optional[int] = ..., channels: _Optional[int] = ...) -> None: ...
+    format: _audio_pb2.AudioFormat
+    start_offset_seconds: float
+    def __init__(self, stream_id: _Optional[str] = ..., format: _Optional[_Union[_audio_pb2.AudioFormat, _Mapping]] = ..., start_offset_seconds: _Optional[float] = ...) -> None: ...
 
 class TranscribeStreamResponse(_message.Message):
-    __slots__ = ("committed", "partial", "heard_seconds", "model")
+    __slots__ = ("committed", "partial", "heard_seconds", "model", "settled_seconds")
     COMMITTED_FIELD_NUMBER: _ClassVar[int]
     PARTIAL_FIELD_NUMBER: _ClassVar[int]
     HEARD_SECONDS_FIELD_NUMBER: _ClassVar[int]
     MODEL_FIELD_NUMBER: _ClassVar[int]
+    SETTLED_SECONDS_FIELD_NUMBER: _ClassVar[int]
     committed: _containers.RepeatedCompositeFieldContainer[_evidence_pb2.Word]
     partial: _containers.RepeatedCompositeFieldContainer[_evidence_pb2.Word]
     heard_seconds: float
     model: _evidence_pb2.ModelInfo
-    def __init__(self, committed: _Optional[_Iterable[_Union[_evidence_pb2.Word, _Mapping]]] = ..., partial: _Optional[_Iterable[_Union[_evidence_pb2.Word, _Mapping]]] = ..., heard_seconds: _Optional[float] = ..., model: _Optional[_Union[_evidence_pb2.ModelInfo, _Mapping]] = ...) -> None: ...
+    settled_seconds: float
+    def __init__(self, committed: _Optional[_Iterable[_Union[_evidence_pb2.Word, _Mapping]]] = ..., partial: _Optional[_Iterable[_Union[_evidence_pb2.Word, _Mapping]]] = ..., heard_seconds: _Optional[float] = ..., model: _Optional[_Union[_evidence_pb2.ModelInfo, _Mapping]] = ..., settled_seconds: _Optional[float] = ...) -> None: ...

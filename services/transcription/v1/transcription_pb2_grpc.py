@@ -63,6 +63,9 @@ class TranscriptionServiceServicer:
         follow. The server answers with words as they become stable, and reads further
         chunks only as fast as it transcribes them (gRPC flow control). When the client
         closes its side, the server commits what remains, sends a last update and ends.
+        A stream the service cannot keep up with is not left to lag without bound: it is
+        ended with RESOURCE_EXHAUSTED, with a retry hint, and can be resumed from its last
+        settled offset.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
