@@ -1,11 +1,12 @@
-"""`modmesh stream`: plays a media file to the transcription service as a live stream and
-prints each word as it is committed, with its offset in the stream.
+"""`modmesh stream`: plays a media file to decision.ModerateStream as a live broadcast and
+prints each flag as it arrives (stream offsets, term, list and version, the words around
+it) and each action a rule takes.
 
-    modmesh stream FILE [--realtime] [--stream-id ID]
+    modmesh stream FILE [--realtime] [--stream-id ID] [--account ID]
 
 Any file ffmpeg reads is decoded as it is sent, to PCM16 at 16 kHz, mono. Without
 --realtime the audio goes as fast as the service takes it; with it, paced like a live
-broadcast. Exit status 0: the stream ended and every word was printed; 1: it failed.
+broadcast. Exit status 0: the stream ended and every flag was printed; 1: it failed.
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ import grpc
 
 from modmesh.cli.remote import report_rpc_error, settings_of
 from modmesh.common.v1 import audio_pb2
+from modmesh.decision.v1 import decision_pb2, decision_pb2_grpc
 from modmesh.runtime.errors import InvalidArgument
 from modmesh.runtime.media import AUDIO_SAMPLE_RATE, pcm16_chunks, probe
-from modmesh.transcription.v1 import transcription_pb2, transcription_pb2_grpc
 
 #: 100 ms of audio per message, as a live encoder sends it.
 CHUNK_SECONDS = 0.1
@@ -47,10 +48,12 @@ def paced(
         sent_seconds += len(chunk) / 2 / AUDIO_SAMPLE_RATE
 
 
-def requests(stream_id: str, audio: Iterable[bytes]) -> Iterator[Any]:
-    yield transcription_pb2.TranscribeStreamRequest(
-        open=transcription_pb2.StreamOpen(
+def requests(stream_id: str, account_id: str, audio: Iterable[bytes]) -> Iterator[Any]:
+    """Opens the stream and sends the audio (the caller ends the broadcast)."""
+    yield decision_pb2.ModerateStreamRequest(
+        open=decision_pb2.LiveStreamOpen(
             stream_id=stream_id,
+            account_id=account_id,
             format=audio_pb2.AudioFormat(
                 encoding=audio_pb2.AUDIO_ENCODING_PCM_S16LE,
                 sample_rate_hz=AUDIO_SAMPLE_RATE,
@@ -59,7 +62,25 @@ def requests(stream_id: str, audio: Iterable[bytes]) -> Iterator[Any]:
         )
     )
     for chunk in audio:
-        yield transcription_pb2.TranscribeStreamRequest(audio=chunk)
+        yield decision_pb2.ModerateStreamRequest(audio=chunk)
+
+
+def describe_flag(flag: decision_pb2.LiveStreamFlag) -> str:
+    hit = flag.hit
+    words = " ".join(word.text for word in flag.context)
+    return (
+        f"{hit.time_range.start_seconds:9.2f} {hit.time_range.end_seconds:9.2f}  "
+        f'#{flag.sequence} "{hit.term}" {hit.list_id}@v{hit.list_version}  '
+        f"... {words} ..."
+    )
+
+
+def describe_action(action: decision_pb2.LiveStreamAction) -> str:
+    kind = decision_pb2.ActionType.Name(action.type).removeprefix("ACTION_TYPE_")
+    return (
+        f"action: {kind} by rule {action.rule.rule_id}@v{action.rule.version}, "
+        f"case {action.case_id}"
+    )
 
 
 def cmd_stream(args: argparse.Namespace) -> int:
@@ -83,24 +104,35 @@ def cmd_stream(args: argparse.Namespace) -> int:
             undecodable.append(error)
 
     audio = paced(decoded()) if args.realtime else decoded()
-    print(f"streaming {path} to {settings.transcription_addr}", file=sys.stderr)
-    print(f"{'start s':>9} {'end s':>9}  word")
-    heard = 0.0
-    with grpc.insecure_channel(settings.transcription_addr) as channel:
-        stub = transcription_pb2_grpc.TranscriptionServiceStub(channel)
+    stream_id = args.stream_id or path.name
+    print(f"streaming {path} as {stream_id} to {settings.decision_addr}", file=sys.stderr)
+    print(f"{'start s':>9} {'end s':>9}  flag")
+    moderated = 0.0
+
+    def sent() -> Iterator[Any]:
+        yield from requests(stream_id, args.account, audio)
+        if not undecodable:  # a file that breaks off leaves the stream open to resume
+            yield decision_pb2.ModerateStreamRequest(end=decision_pb2.LiveStreamEnd())
+
+    with grpc.insecure_channel(settings.decision_addr) as channel:
+        stub = decision_pb2_grpc.DecisionServiceStub(channel)
         try:
-            for update in stub.TranscribeStream(requests(args.stream_id or path.name, audio)):
-                for word in update.committed:
-                    print(f"{word.start_seconds:9.2f} {word.end_seconds:9.2f}  {word.text}")
+            for reply in stub.ModerateStream(sent()):
+                kind = reply.WhichOneof("message")
+                if kind == "flag":
+                    print(describe_flag(reply.flag))
+                elif kind == "action":
+                    print(describe_action(reply.action))
+                elif kind == "ack":
+                    moderated = reply.ack.moderated_seconds
                 sys.stdout.flush()
-                heard = update.heard_seconds
         except grpc.RpcError as error:
-            report_rpc_error(error, "transcription", settings.transcription_addr)
+            report_rpc_error(error, "decision", settings.decision_addr)
             return 1
     if undecodable:
-        print(f"error: {path}: {undecodable[0].message} after {heard:.1f} s", file=sys.stderr)
+        print(f"error: {path}: {undecodable[0].message} after {moderated:.1f} s", file=sys.stderr)
         return 1
-    print(f"stream ended after {heard:.1f} s", file=sys.stderr)
+    print(f"stream ended after {moderated:.1f} s", file=sys.stderr)
     return 0
 
 
@@ -114,11 +146,14 @@ def _media_file(value: str) -> Path:
 def register(commands: Any) -> None:
     stream = commands.add_parser(
         "stream",
-        help="play a media file to transcription as a live stream; print words as committed",
+        help="play a media file to decision as a live stream; print flags and actions",
     )
     stream.add_argument("file", type=_media_file, help="any file ffmpeg reads")
     stream.add_argument(
         "--realtime", action="store_true", help="send the audio no faster than it plays"
     )
     stream.add_argument("--stream-id", default=None, help="the stream's id (default: file name)")
+    stream.add_argument(
+        "--account", default="modmesh-cli", help="the broadcasting account (default: modmesh-cli)"
+    )
     stream.set_defaults(run=cmd_stream)

@@ -121,8 +121,8 @@ async def _scan(
         return None
     evidence = Evidence(transcript=transcript, term_hits=tuple(hits))
     rules = (await asyncio.to_thread(store.active_rules)).rule_set
-    flags = await asyncio.to_thread(store.account_flags, item.account_id)
-    decision = rules.decide(Facts(evidence, flags))
+    account = await asyncio.to_thread(store.account, item.account_id)
+    decision = rules.decide(Facts(evidence, account.flags, account.protected))
     note = (
         f"Found by a retroactive scan of list {list_id} in the stored transcript of case "
         f"{item.case_id} (not transcribed again), with the list as it applied at the "

@@ -45,6 +45,7 @@ _ACTION_TO_PB = {
     domain.ActionType.NO_VIOLATION: decision_pb2.ACTION_TYPE_NO_VIOLATION,
     domain.ActionType.REMOVE_CONTENT: decision_pb2.ACTION_TYPE_REMOVE_CONTENT,
     domain.ActionType.ESCALATE: decision_pb2.ACTION_TYPE_ESCALATE,
+    domain.ActionType.END_STREAM: decision_pb2.ACTION_TYPE_END_STREAM,
 }
 _ACTION_FROM_PB = {number: action for action, number in _ACTION_TO_PB.items()}
 
@@ -71,7 +72,9 @@ def status_to_pb(status: domain.CaseStatus) -> decision_pb2.CaseStatus:
 
 def action_type_from_pb(number: decision_pb2.ActionType) -> domain.ActionType:
     if number not in _ACTION_FROM_PB:
-        raise InvalidArgument("type must be NO_VIOLATION, REMOVE_CONTENT or ESCALATE", field="type")
+        raise InvalidArgument(
+            "type must be NO_VIOLATION, REMOVE_CONTENT, ESCALATE or END_STREAM", field="type"
+        )
     return _ACTION_FROM_PB[number]
 
 
@@ -97,6 +100,28 @@ def words_to_pb(words: Iterable[Word]) -> list[evidence_pb2.Word]:
     ]
 
 
+def words_from_pb(words: Iterable[evidence_pb2.Word]) -> tuple[Word, ...]:
+    return tuple(Word(w.text, w.start_seconds, w.end_seconds, w.probability) for w in words)
+
+
+def live_flag_to_pb(flag: domain.LiveFlag) -> decision_pb2.LiveStreamFlag:
+    return decision_pb2.LiveStreamFlag(
+        sequence=flag.sequence,
+        hit=_term_hit_to_pb(flag.hit),
+        context=words_to_pb(flag.context),
+        case_id=flag.case_id or "",
+    )
+
+
+def live_action_to_pb(action: domain.LiveAction) -> decision_pb2.LiveStreamAction:
+    return decision_pb2.LiveStreamAction(
+        type=_ACTION_TO_PB[action.type],
+        case_id=action.case_id,
+        rule=rule_ref_to_pb(action.rule),
+        statement_of_reasons=action.statement,
+    )
+
+
 def transcript_from_pb(
     text: str,
     words: Iterable[evidence_pb2.Word],
@@ -106,7 +131,7 @@ def transcript_from_pb(
 ) -> domain.Transcript:
     return domain.Transcript(
         text=text,
-        words=tuple(Word(w.text, w.start_seconds, w.end_seconds, w.probability) for w in words),
+        words=words_from_pb(words),
         language=language,
         language_probability=language_probability,
         model_name=model.name,

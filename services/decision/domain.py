@@ -7,6 +7,7 @@ without the wire format; `modmesh.decision.convert` translates at the edges.
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -38,6 +39,8 @@ class ActionType(enum.Enum):
     NO_VIOLATION = "NO_VIOLATION"
     REMOVE_CONTENT = "REMOVE_CONTENT"
     ESCALATE = "ESCALATE"
+    #: A live stream is ended under the policy named in the reason.
+    END_STREAM = "END_STREAM"
 
 
 @dataclass(frozen=True)
@@ -103,7 +106,7 @@ class Evidence:
     def to_json(self) -> dict[str, Any]:
         return {
             "transcript": None if self.transcript is None else _transcript_json(self.transcript),
-            "term_hits": [_term_hit_json(hit) for hit in self.term_hits],
+            "term_hits": [term_hit_json(hit) for hit in self.term_hits],
             "similarity_matches": [_match_json(match) for match in self.similarity_matches],
             "model_scores": [[s.model, s.score] for s in self.model_scores],
         }
@@ -113,7 +116,7 @@ class Evidence:
         transcript = data.get("transcript")
         return cls(
             transcript=None if transcript is None else _transcript_from(transcript),
-            term_hits=tuple(_term_hit_from(hit) for hit in data.get("term_hits", [])),
+            term_hits=tuple(term_hit_from_json(hit) for hit in data.get("term_hits", [])),
             similarity_matches=tuple(
                 _match_from(match) for match in data.get("similarity_matches", [])
             ),
@@ -246,6 +249,45 @@ class Case:
     retro_of: str | None = None
 
 
+@dataclass(frozen=True)
+class LiveStream:
+    """A live stream as a ModerateStream call finds it when it opens."""
+
+    stream_id: str
+    account_id: str
+    #: When offset 0 was on air (the first call's, kept across resumes).
+    start_time: datetime
+    #: Every flag for the audio before this offset is stored and was sent.
+    moderated_seconds: float
+    last_flag_sequence: int
+    #: True when the id was opened before: this call resumes it.
+    resumed: bool
+    #: The hits flagged so far, so a resumed call does not flag them again.
+    flagged: tuple[TermHit, ...] = ()
+
+
+@dataclass(frozen=True)
+class LiveFlag:
+    """A listed term spoken in a live stream; `sequence` numbers it within the stream."""
+
+    sequence: int
+    #: Its span and word indexes refer to `context` (the words joined by single spaces).
+    hit: TermHit
+    context: tuple[Word, ...]
+    #: The stream's case, once a rule has queued or acted on its evidence.
+    case_id: str | None = None
+
+
+@dataclass(frozen=True)
+class LiveAction:
+    """An action a rule took on a live stream by itself."""
+
+    type: ActionType
+    case_id: str
+    rule: RuleRef
+    statement: str
+
+
 def _range_json(time_range: TimeRange) -> list[float]:
     return [time_range.start_seconds, time_range.end_seconds]
 
@@ -254,13 +296,18 @@ def _range_from(data: list[float]) -> TimeRange:
     return TimeRange(float(data[0]), float(data[1]))
 
 
+def words_json(words: Sequence[Word]) -> list[list[Any]]:
+    return [[word.text, word.start_seconds, word.end_seconds, word.probability] for word in words]
+
+
+def words_from_json(data: Sequence[Sequence[Any]]) -> tuple[Word, ...]:
+    return tuple(Word(w[0], float(w[1]), float(w[2]), float(w[3])) for w in data)
+
+
 def _transcript_json(transcript: Transcript) -> dict[str, Any]:
     return {
         "text": transcript.text,
-        "words": [
-            [word.text, word.start_seconds, word.end_seconds, word.probability]
-            for word in transcript.words
-        ],
+        "words": words_json(transcript.words),
         "language": transcript.language,
         "language_probability": transcript.language_probability,
         "model_name": transcript.model_name,
@@ -271,7 +318,7 @@ def _transcript_json(transcript: Transcript) -> dict[str, Any]:
 def _transcript_from(data: dict[str, Any]) -> Transcript:
     return Transcript(
         text=data["text"],
-        words=tuple(Word(w[0], float(w[1]), float(w[2]), float(w[3])) for w in data["words"]),
+        words=words_from_json(data["words"]),
         language=data["language"],
         language_probability=float(data["language_probability"]),
         model_name=data["model_name"],
@@ -279,7 +326,7 @@ def _transcript_from(data: dict[str, Any]) -> Transcript:
     )
 
 
-def _term_hit_json(hit: TermHit) -> dict[str, Any]:
+def term_hit_json(hit: TermHit) -> dict[str, Any]:
     return {
         "term_id": hit.term_id,
         "term": hit.term,
@@ -295,7 +342,7 @@ def _term_hit_json(hit: TermHit) -> dict[str, Any]:
     }
 
 
-def _term_hit_from(data: dict[str, Any]) -> TermHit:
+def term_hit_from_json(data: dict[str, Any]) -> TermHit:
     return TermHit(
         term_id=data["term_id"],
         term=data["term"],

@@ -10,7 +10,7 @@ case interrupted by a shutdown is still PROCESSING and is resumed at the next st
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Protocol, TypeVar
 
@@ -29,11 +29,12 @@ from modmesh.decision.domain import (
     TermHit,
     Transcript,
 )
+from modmesh.decision.live import TranscriptUpdate
 from modmesh.decision.rules import Facts
 from modmesh.decision.storage import CaseStore
 from modmesh.runtime.blobs import Blob
 from modmesh.runtime.clients import connect
-from modmesh.runtime.errors import NotFound
+from modmesh.runtime.errors import NotFound, Relayed
 from modmesh.runtime.settings import Settings
 from modmesh.runtime.tracing import annotate
 from modmesh.similarity.v1 import similarity_pb2, similarity_pb2_grpc
@@ -90,6 +91,29 @@ class GrpcEngines:
         return convert.transcript_from_pb(
             reply.text, reply.words, reply.language, reply.language_probability, reply.model
         )
+
+    async def transcribe_stream(
+        self, opening: transcription_pb2.StreamOpen, audio: AsyncIterator[bytes]
+    ) -> AsyncIterator[TranscriptUpdate]:
+        """Transcribes a live stream's chunks as they come. A refusal keeps the
+        transcription service's status and message (the format and the chunks are
+        checked there), named as its."""
+
+        async def requests() -> AsyncIterator[transcription_pb2.TranscribeStreamRequest]:
+            yield transcription_pb2.TranscribeStreamRequest(open=opening)
+            async for chunk in audio:
+                yield transcription_pb2.TranscribeStreamRequest(audio=chunk)
+
+        call = self._transcription.TranscribeStream(requests())
+        try:
+            async for reply in call:
+                yield TranscriptUpdate(
+                    convert.words_from_pb(reply.committed), reply.settled_seconds
+                )
+        except grpc.aio.AioRpcError as error:
+            raise Relayed(error.code().name, f"transcription: {error.details()}") from None
+        finally:
+            call.cancel()
 
     async def search(self, media: Blob) -> list[SimilarityMatch]:
         reply = await _call(
@@ -219,7 +243,8 @@ class Pipeline:
     def _decide(self, case: Case, evidence: Evidence) -> Outcome:
         """Applies the rules in force now and records what they decided."""
         rules = self._store.active_rules().rule_set
-        facts = Facts(evidence, self._store.account_flags(case.source.account_id))
+        account = self._store.account(case.source.account_id)
+        facts = Facts(evidence, account.flags, account.protected)
         decision = rules.decide(facts)
         self._store.record_outcome(case.case_id, evidence, decision)
         if decision.auto_action is not None:

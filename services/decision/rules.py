@@ -56,10 +56,12 @@ _MAX_RANGES_SHOWN = 5
 
 @dataclass(frozen=True)
 class Facts:
-    """What rules see about one case: its evidence and its account's operator flags."""
+    """What rules see about one case: its evidence, its account's operator flags and
+    whether the account is protected (never auto-actioned)."""
 
     evidence: Evidence
     account_flags: frozenset[str] = frozenset()
+    protected: bool = False
 
 
 # ---------------------------------------------------------------------------- conditions
@@ -209,21 +211,33 @@ class RuleSet:
     def decide(self, facts: Facts) -> Decision:
         for rule in self.rules:
             if rule.holds(facts):
-                return self._apply(rule, facts.evidence)
+                return self._apply(rule, facts)
         ref = RuleRef("", self.version)
         has_evidence = bool(facts.evidence.term_hits or facts.evidence.similarity_matches)
         status = CaseStatus.DISMISSED if has_evidence else CaseStatus.NO_EVIDENCE
         return Decision(Outcome(status, None, ref, _statement_no_rule(self.version, facts)))
 
-    def _apply(self, rule: Rule, evidence: Evidence) -> Decision:
+    def _apply(self, rule: Rule, facts: Facts) -> Decision:
         ref = RuleRef(rule.rule_id, self.version)
         outcome = rule.outcome
+        evidence = facts.evidence
         if outcome.kind is OutcomeKind.IGNORE:
             statement = _statement(
                 ref, f"evidence ignored by the operator's rule ({outcome.reason})", evidence
             )
             return Decision(Outcome(CaseStatus.DISMISSED, None, ref, statement))
         priority = outcome.priority or _evidence_priority(evidence)
+        if outcome.kind is OutcomeKind.AUTO_ACTION and facts.protected:
+            assert outcome.action is not None
+            verdict = (
+                f"queued for human review with priority {priority.name.lower()} in the "
+                f"protected accounts' queue instead of {outcome.action.name} applied "
+                "automatically: the account is protected and never auto-actioned"
+            )
+            return Decision(
+                Outcome(CaseStatus.OPEN, priority, ref, _statement(ref, verdict, evidence)),
+                sla_hours=DEFAULT_SLA_HOURS,
+            )
         if outcome.kind is OutcomeKind.AUTO_ACTION:
             assert outcome.action is not None
             verdict = (
@@ -549,6 +563,8 @@ _CONDITION_PARSERS = {
 }
 
 _PRIORITY_NAMES = {"evidence": None, **{p.name.lower(): p for p in Priority}}
+#: What a rule may do by itself (END_STREAM acts on live streams only).
+_AUTO_ACTIONS = {a.value: a for a in (ActionType.REMOVE_CONTENT, ActionType.END_STREAM)}
 
 
 def _parse_then(raw: Any, path: str, problems: _Problems) -> RuleOutcome | None:
@@ -572,13 +588,15 @@ def _parse_then(raw: Any, path: str, problems: _Problems) -> RuleOutcome | None:
     elif kind == OutcomeKind.AUTO_ACTION.value:
         _only(data, {"action", "policy"}, sub, problems)
         action = str(data.get("action", "")).upper()
-        if action != ActionType.REMOVE_CONTENT.value:
-            problems.add(f"{sub}.action", "must be remove_content")
+        if action not in _AUTO_ACTIONS:
+            problems.add(f"{sub}.action", "must be remove_content, or end_stream for live streams")
         policy = data.get("policy")
         if not isinstance(policy, str) or not policy.strip():
             problems.add(f"{sub}.policy", "is required: the policy the action applies")
         result = RuleOutcome(
-            OutcomeKind.AUTO_ACTION, action=ActionType.REMOVE_CONTENT, policy=str(policy)
+            OutcomeKind.AUTO_ACTION,
+            action=_AUTO_ACTIONS.get(action, ActionType.REMOVE_CONTENT),
+            policy=str(policy),
         )
     else:
         _only(data, {"reason"}, sub, problems)

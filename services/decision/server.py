@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -14,13 +15,13 @@ import grpc
 import structlog
 
 from modmesh.common.timestamps import to_datetime
-from modmesh.decision import convert, review, rules
+from modmesh.decision import convert, live, review, rules
 from modmesh.decision.actions import ActionAdapter, Dispatcher, WebhookAdapter, adapter_from
 from modmesh.decision.backfill import backfill
-from modmesh.decision.domain import ActionType, Source
+from modmesh.decision.domain import LiveFlag, Source
 from modmesh.decision.pipeline import EngineError, GrpcEngines, Pipeline
 from modmesh.decision.sor import statement_of_reasons
-from modmesh.decision.storage import CaseStore, utc_now
+from modmesh.decision.storage import CARRIED_OUT, CaseStore, utc_now
 from modmesh.decision.v1 import decision_pb2, decision_pb2_grpc
 from modmesh.runtime import blobs, media
 from modmesh.runtime.blobs import Blob
@@ -28,6 +29,7 @@ from modmesh.runtime.errors import InvalidArgument, Unavailable
 from modmesh.runtime.server import Service
 from modmesh.runtime.settings import Settings
 from modmesh.runtime.tracing import annotate
+from modmesh.transcription.v1 import transcription_pb2
 
 log = structlog.get_logger()
 
@@ -145,9 +147,9 @@ class DecisionServicer(decision_pb2_grpc.DecisionServiceServicer):
         _require_case_id(request.case_id)
         action_type = convert.action_type_from_pb(request.type)
         _require_text(request.actor, "actor", "name the reviewer")
-        if action_type is ActionType.REMOVE_CONTENT and not request.reason.strip():
+        if action_type in CARRIED_OUT and not request.reason.strip():
             raise InvalidArgument(
-                "reason is required for REMOVE_CONTENT: name the policy", field="reason"
+                f"reason is required for {action_type.value}: name the policy", field="reason"
             )
         case = await asyncio.to_thread(
             running.store.record_action,
@@ -374,10 +376,96 @@ class DecisionServicer(decision_pb2_grpc.DecisionServiceServicer):
             raise Unavailable(f"{error}; run the backfill again to resume") from None
         running.dispatcher.wake()
 
+    async def ModerateStream(
+        self,
+        requests: AsyncIterator[decision_pb2.ModerateStreamRequest],
+        context: grpc.aio.ServicerContext,
+    ) -> AsyncIterator[decision_pb2.ModerateStreamResponse]:
+        running = self._ready()
+        first = await anext(aiter(requests), None)
+        if first is None:
+            return
+        opening = _live_opening(first)
+        annotate(stream_id=opening.stream_id)
+        moderation = await live.StreamModeration.open(
+            running.store,
+            running.engines,
+            opening.stream_id,
+            opening.account_id,
+            to_datetime(opening.start_time) if opening.HasField("start_time") else utc_now(),
+            opening.resume_from_seconds,
+        )
+        stream = moderation.stream
+        annotate(resumed=stream.resumed)
+        log.info(
+            "stream opened",
+            stream_id=stream.stream_id,
+            account_id=stream.account_id,
+            resumed=stream.resumed,
+            resume_from=opening.resume_from_seconds,
+        )
+        yield decision_pb2.ModerateStreamResponse(
+            opened=decision_pb2.LiveStreamOpened(
+                resumed=stream.resumed,
+                moderated_seconds=stream.moderated_seconds,
+                last_flag_sequence=stream.last_flag_sequence,
+            )
+        )
+        transcription_open = transcription_pb2.StreamOpen(
+            stream_id=stream.stream_id,
+            format=opening.format,
+            start_offset_seconds=opening.resume_from_seconds,
+        )
+        events = moderation.run(
+            _live_messages(requests),
+            lambda audio: running.engines.transcribe_stream(transcription_open, audio),
+        )
+        async for event in events:
+            if isinstance(event, live.Ack):
+                yield decision_pb2.ModerateStreamResponse(
+                    ack=decision_pb2.LiveStreamAck(moderated_seconds=event.moderated_seconds)
+                )
+            elif isinstance(event, LiveFlag):
+                yield decision_pb2.ModerateStreamResponse(flag=convert.live_flag_to_pb(event))
+            else:
+                running.dispatcher.wake()  # the action's delivery goes out at once
+                yield decision_pb2.ModerateStreamResponse(action=convert.live_action_to_pb(event))
+
     def _ready(self) -> _Running:
         if self._running is None:
             raise Unavailable("decision is starting; retry shortly")
         return self._running
+
+
+def _live_opening(request: decision_pb2.ModerateStreamRequest) -> decision_pb2.LiveStreamOpen:
+    """Checks the message that opens a live stream (transcription checks the format)."""
+    if not request.HasField("open"):
+        raise InvalidArgument("the first message must open the stream", field="open")
+    opening = request.open
+    _require_text(opening.stream_id, "open.stream_id", "the broadcast's id")
+    _require_text(opening.account_id, "open.account_id", "the broadcasting account")
+    if not 0 <= opening.resume_from_seconds < math.inf:
+        raise InvalidArgument(
+            "open.resume_from_seconds must be 0, or the last acknowledged offset",
+            field="open.resume_from_seconds",
+        )
+    return opening
+
+
+async def _live_messages(
+    requests: AsyncIterator[decision_pb2.ModerateStreamRequest],
+) -> AsyncIterator[bytes | live.End]:
+    """The messages after the opening one, as audio chunks and the end."""
+    async for request in requests:
+        kind = request.WhichOneof("message")
+        if kind == "audio":
+            yield request.audio
+        elif kind == "end":
+            yield live.END
+        else:
+            raise InvalidArgument(
+                "the stream is already open; send audio, or end it", field=kind or "message"
+            )
 
 
 def _require_case_id(case_id: str) -> None:

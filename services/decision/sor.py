@@ -18,6 +18,8 @@ _RESTRICTION = {
     ActionType.REMOVE_CONTENT: "DECISION_VISIBILITY_CONTENT_REMOVED",
     ActionType.NO_VIOLATION: None,
     ActionType.ESCALATE: None,
+    # The broadcast is cut off; its recording, if any, is the platform's to keep or not.
+    ActionType.END_STREAM: "DECISION_VISIBILITY_CONTENT_DISABLED",
 }
 
 

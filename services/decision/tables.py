@@ -14,6 +14,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -186,3 +187,46 @@ class BackfillRunRow(Base):
     status: Mapped[str] = mapped_column(String(16))
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LiveStreamRow(Base):
+    """A live broadcast moderated by ModerateStream: who owns its id, and how far it is
+    moderated, so a dropped call resumes where its acknowledgements left off."""
+
+    __tablename__ = "live_streams"
+
+    stream_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    #: The account that first opened the id; no other account may use it.
+    account_id: Mapped[str] = mapped_column(String(255))
+    #: When offset 0 was on air: term lists apply as they stood at start + offset.
+    start_time: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    #: Every flag for the audio before this offset is stored (and was sent).
+    moderated_seconds: Mapped[float] = mapped_column(Float)
+    last_flag_sequence: Mapped[int] = mapped_column(Integer)
+    #: The stream's one case, once a rule has queued or acted on its evidence.
+    case_id: Mapped[str | None] = mapped_column(ForeignKey("cases.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    #: Set by the client's end message; an ended stream cannot be reopened.
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    flags: Mapped[list[LiveFlagRow]] = relationship(order_by="LiveFlagRow.sequence")
+
+
+class LiveFlagRow(Base):
+    """A term hit in a live stream, stored before it is sent to the client."""
+
+    __tablename__ = "live_flags"
+
+    stream_id: Mapped[str] = mapped_column(ForeignKey("live_streams.stream_id"), primary_key=True)
+    #: 1, 2, 3... per stream, across resumes.
+    sequence: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    list_id: Mapped[str] = mapped_column(String(255))
+    list_version: Mapped[int] = mapped_column(BigInteger)
+    term_id: Mapped[str] = mapped_column(String(255))
+    #: Stream offsets of the hit, in seconds.
+    start_seconds: Mapped[float] = mapped_column(Float)
+    end_seconds: Mapped[float] = mapped_column(Float)
+    #: The hit as evidence (TermHit as JSON) and the committed words around it.
+    hit: Mapped[dict[str, Any]] = mapped_column(JSON)
+    context: Mapped[list[Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -51,3 +51,12 @@ class ResourceExhausted(ServiceError):
 
 class Unavailable(ServiceError):
     code_name = "UNAVAILABLE"
+
+
+class Relayed(ServiceError):
+    """Another service's refusal, passed on with its status code unchanged (e.g. a live
+    stream's audio that transcription refused)."""
+
+    def __init__(self, code_name: str, message: str) -> None:
+        super().__init__(message)
+        self.code_name = code_name

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
@@ -75,7 +76,9 @@ class TranscriptionServicer(transcription_pb2_grpc.TranscriptionServiceServicer)
         if first is None:
             return
         annotate(stream_id=_opened_stream(first))
-        transcriber = StreamTranscriber(self._recognise)
+        transcriber = StreamTranscriber(
+            self._recognise, start_seconds=first.open.start_offset_seconds
+        )
         # The reader stops reading when the queue is full, so a client that sends faster
         # than the model hears is held back by gRPC flow control.
         queue: asyncio.Queue[_Received] = asyncio.Queue(maxsize=QUEUED_CHUNKS)
@@ -114,6 +117,7 @@ class TranscriptionServicer(transcription_pb2_grpc.TranscriptionServiceServicer)
             partial=[_to_word(word) for word in update.partial],
             heard_seconds=update.heard_seconds,
             model=_to_model(self._loaded().info),
+            settled_seconds=update.settled_seconds,
         )
 
     def _set_queued(self, change: int) -> None:
@@ -167,6 +171,11 @@ def _opened_stream(request: transcription_pb2.TranscribeStreamRequest) -> str:
     opened = request.open
     if not opened.stream_id:
         raise InvalidArgument("open.stream_id is required", field="open.stream_id")
+    if not 0 <= opened.start_offset_seconds < math.inf:
+        raise InvalidArgument(
+            "open.start_offset_seconds must be a stream offset of at least 0",
+            field="open.start_offset_seconds",
+        )
     audio = opened.format
     if audio.encoding != audio_pb2.AUDIO_ENCODING_PCM_S16LE:
         raise InvalidArgument(

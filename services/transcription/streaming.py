@@ -57,6 +57,9 @@ class StreamUpdate:
     partial: tuple[Word, ...]
     #: Seconds of stream this update reflects.
     heard_seconds: float
+    #: Every word spoken before this stream offset is committed: a stream resumed from
+    #: here loses no word (words after it may be committed again by the resumed call).
+    settled_seconds: float
 
 
 class StreamTranscriber:
@@ -72,30 +75,40 @@ class StreamTranscriber:
         step_seconds: float = 1.0,
         trim_seconds: float = 8.0,
         max_buffer_seconds: float = 20.0,
+        start_seconds: float = 0.0,
     ) -> None:
-        """`step_seconds` of new audio makes a pass due. Past `trim_seconds` the buffer
-        is cut after its last committed word; past `max_buffer_seconds` (hypotheses that
-        never settle, or no speech) it is cut anyway, so no pass outgrows Whisper's 30 s
-        window."""
+        """`start_seconds` is the stream offset of the first sample fed (a resumed
+        stream goes on from its settled offset). `step_seconds` of new audio makes a pass
+        due. Past `trim_seconds` the buffer is cut after its last committed word; past
+        `max_buffer_seconds` (hypotheses that never settle, or no speech) it is cut
+        anyway, so no pass outgrows Whisper's 30 s window."""
         if not 0 < step_seconds <= trim_seconds <= max_buffer_seconds:
             raise ValueError("need 0 < step_seconds <= trim_seconds <= max_buffer_seconds")
+        if not 0 <= start_seconds < float("inf"):
+            raise ValueError("need a finite start_seconds of at least 0")
         self._recognise = recognise
         self._step = round(step_seconds * AUDIO_SAMPLE_RATE)
         self._trim = trim_seconds
         self._max_buffer = max_buffer_seconds
         self._buffer = np.zeros(0, np.float32)
-        #: Stream offset, in samples, of the buffer's first sample.
-        self._buffer_start = 0
+        #: Stream offset, in samples, of the buffer's first sample. Everything before it
+        #: is committed: the buffer is only ever cut before words still to be committed.
+        self._buffer_start = round(start_seconds * AUDIO_SAMPLE_RATE)
         self._unheard = 0
         #: The last pass's words after the committed ones.
         self._partial: tuple[Word, ...] = ()
         #: The most recent committed words: the prompt, and what a new pass may repeat.
         self._recent: list[Word] = []
-        self._committed_end = 0.0
+        self._committed_end = self._buffer_start / AUDIO_SAMPLE_RATE
 
     @property
     def received_seconds(self) -> float:
         return (self._buffer_start + len(self._buffer)) / AUDIO_SAMPLE_RATE
+
+    @property
+    def settled_seconds(self) -> float:
+        """Every word spoken before this stream offset has been committed."""
+        return self._buffer_start / AUDIO_SAMPLE_RATE
 
     @property
     def buffer_seconds(self) -> float:
@@ -127,13 +140,15 @@ class StreamTranscriber:
         committed = self._commit(hypothesis[:agreed])
         self._partial = hypothesis[agreed:]
         committed += self._bound_buffer()
-        return StreamUpdate(committed, self._partial, self.received_seconds)
+        return StreamUpdate(committed, self._partial, self.received_seconds, self.settled_seconds)
 
     def finish(self) -> StreamUpdate:
         """Commits everything still pending: the stream has ended, nothing more will come."""
         hypothesis = self._hear() if self._unheard else self._partial
         self._partial = ()
-        return StreamUpdate(self._commit(hypothesis), (), self.received_seconds)
+        # Nothing more will be heard: all the stream received is settled.
+        received = self.received_seconds
+        return StreamUpdate(self._commit(hypothesis), (), received, received)
 
     def _hear(self) -> tuple[Word, ...]:
         """The recogniser's words for the buffer, in stream time, after the committed ones."""

@@ -58,13 +58,13 @@ def run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*MODMESH, *args], capture_output=True, text=True, env=env, timeout=60)
 
 
-def test_stream_without_a_running_transcription_service_says_how_to_start_one() -> None:
-    env = {**os.environ, "MODMESH_TRANSCRIPTION_ADDR": f"127.0.0.1:{free_port()}"}
+def test_stream_without_a_running_decision_service_says_how_to_start_one() -> None:
+    env = {**os.environ, "MODMESH_DECISION_ADDR": f"127.0.0.1:{free_port()}"}
 
     result = run("stream", str(CLIP), env=env)
 
     assert result.returncode == 1
-    assert "cannot reach transcription" in result.stderr
+    assert "cannot reach decision" in result.stderr
     assert "modmesh up" in result.stderr
     assert "Traceback" not in result.stderr
 

@@ -380,3 +380,34 @@ def test_a_dry_run_lists_the_cases_whose_outcome_would_change() -> None:
         "c2": (CaseStatus.OPEN, CaseStatus.DISMISSED),
         "c3": (CaseStatus.OPEN, CaseStatus.CLOSED),
     }
+
+
+def test_a_rule_may_end_a_live_stream_but_never_acts_on_a_protected_account() -> None:
+    rules = parse_rule_set(
+        load_document(
+            "rules: [{id: end-scams, when: {all: [{term_hits: {categories: [scam]}}]},"
+            " then: {auto_action: {action: end_stream, policy: scam policy 4.2}}}]"
+        ),
+        4,
+    )
+    evidence = Evidence(term_hits=(term_hit(),))
+
+    acted = rules.decide(Facts(evidence))
+    protected = rules.decide(Facts(evidence, protected=True))
+
+    assert acted.auto_action is ActionType.END_STREAM and acted.policy == "scam policy 4.2"
+    assert protected.auto_action is None
+    assert protected.outcome.status is CaseStatus.OPEN
+    assert protected.outcome.priority is Priority.HIGH
+    assert "protected and never auto-actioned" in protected.outcome.statement
+
+
+def test_an_auto_action_names_what_a_rule_may_do_by_itself() -> None:
+    with pytest.raises(RuleSetInvalid, match="must be remove_content, or end_stream"):
+        parse_rule_set(
+            load_document(
+                "rules: [{id: x, when: {all: [{term_hits: {}}]},"
+                " then: {auto_action: {action: escalate, policy: p}}}]"
+            ),
+            2,
+        )

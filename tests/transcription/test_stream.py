@@ -3,12 +3,8 @@ sent as fast as the service takes it."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterable, Iterator
 from itertools import pairwise
-from pathlib import Path
 
 import grpc
 import pytest
@@ -18,11 +14,9 @@ from modmesh.runtime.media import AUDIO_SAMPLE_RATE
 from modmesh.transcription.server import CATCH_UP_SECONDS
 from modmesh.transcription.streaming import MAX_CHUNK_BYTES
 from modmesh.transcription.v1 import transcription_pb2, transcription_pb2_grpc
-from tests.support import ServiceProcess
 from tests.transcription.support import (
     LiveStream,
     assert_still_serving,
-    index_of_phrase,
     make_stream,
     spoken,
 )
@@ -223,21 +217,29 @@ def test_opening_an_open_stream_again_is_refused(stub: Stub) -> None:
     assert "already open" in error.details()
 
 
-def test_modmesh_stream_prints_the_words_of_a_media_file_with_their_offsets(
-    service: ServiceProcess, gift_card_clip: Path
+def test_a_resumed_stream_counts_from_its_start_offset_and_settles_all_it_heard(
+    stub: Stub, live_stream: LiveStream
 ) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "modmesh.cli.main", "stream", str(gift_card_clip)],
-        env={**os.environ, **service.settings.to_env()},
-        capture_output=True,
-        text=True,
-        timeout=120,
+    opened = opening()
+    opened.open.start_offset_seconds = 100.0
+
+    updates = transcribe_stream(
+        stub, [opened, *chunks(live_stream.pcm[: 8 * 2 * AUDIO_SAMPLE_RATE])]
     )
 
-    assert result.returncode == 0, result.stderr
-    rows = [line.split() for line in result.stdout.splitlines()[1:]]
-    words = spoken(row[2] for row in rows)
-    free = index_of_phrase(words, ["free", "gift", "card"])
-    # "Hello there. Get your" comes first, after 2 s of silence.
-    assert 3.0 < float(rows[free][0]) < 4.5
-    assert "stream ended after 6." in result.stderr
+    words = committed(updates)
+    assert words and all(word.start_seconds >= 100.0 for word in words)
+    settled = [update.settled_seconds for update in updates]
+    assert settled == sorted(settled) and settled[0] >= 100.0
+    assert updates[-1].heard_seconds == pytest.approx(108.0)
+    assert updates[-1].settled_seconds == pytest.approx(108.0)
+
+
+def test_a_negative_start_offset_is_refused(stub: Stub) -> None:
+    opened = opening()
+    opened.open.start_offset_seconds = -1.0
+
+    error = refusal(stub, [opened])
+
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "open.start_offset_seconds" in error.details()

@@ -233,9 +233,52 @@ def test_a_committed_word_heard_again_after_a_cut_is_not_committed_twice() -> No
     assert [w.text for w in committed(updates)] == [w.text for w in talk]
 
 
+def test_every_word_before_the_settled_offset_is_committed_and_at_the_end_all_is() -> None:
+    updates = play(ScriptedRecogniser(TALK), trim_seconds=4.0, max_buffer_seconds=8.0)
+
+    settled = [update.settled_seconds for update in updates]
+    assert settled == sorted(settled)
+    assert settled[-2] > 20.0  # it follows the committed speech through the stream
+    for index, update in enumerate(updates):
+        so_far = committed(updates[: index + 1])
+        assert all(w in so_far for w in TALK if w.start_seconds < update.settled_seconds)
+    assert updates[-1].settled_seconds == updates[-1].heard_seconds
+
+
+def test_a_stream_resumed_from_its_settled_offset_loses_no_word_and_keeps_stream_time() -> None:
+    recogniser = ScriptedRecogniser(TALK)
+    audio = recogniser.stream.audio
+    first = StreamTranscriber(recogniser, trim_seconds=4.0, max_buffer_seconds=8.0)
+    before = []
+    chunk = AUDIO_SAMPLE_RATE // 4
+    # The first call drops 17 s in, without finishing.
+    for start in range(0, 17 * AUDIO_SAMPLE_RATE, chunk):
+        first.feed(audio[start : start + chunk])
+        if first.due:
+            before.append(first.step())
+    resume_at = before[-1].settled_seconds
+    assert 0 < resume_at < 17.0
+
+    second = StreamTranscriber(
+        recogniser, trim_seconds=4.0, max_buffer_seconds=8.0, start_seconds=resume_at
+    )
+    after = []
+    for start in range(round(resume_at * AUDIO_SAMPLE_RATE), len(audio), chunk):
+        second.feed(audio[start : start + chunk])
+        if second.due:
+            after.append(second.step())
+    after.append(second.finish())
+
+    kept = [w for w in committed(before) if w.start_seconds < resume_at]
+    assert kept + committed(after) == TALK
+    assert after[-1].heard_seconds == pytest.approx(recogniser.seconds)
+
+
 def test_bounds_must_be_ordered() -> None:
     with pytest.raises(ValueError, match="step_seconds <= trim_seconds"):
         StreamTranscriber(ScriptedRecogniser([]), step_seconds=5.0, trim_seconds=2.0)
+    with pytest.raises(ValueError, match="start_seconds"):
+        StreamTranscriber(ScriptedRecogniser([]), start_seconds=-1.0)
 
 
 #: A short stream for Whisper at the live cadence: a pass for every second of audio.

@@ -1,0 +1,332 @@
+"""decision.ModerateStream end to end, through real transcription, termmatch and decision
+processes and real speech: a minute-long broadcast sent in real time, dropped in the
+middle and resumed; rules that end streams; and every refusal, while another stream
+goes on."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+import grpc
+import pytest
+from google.protobuf import json_format
+
+from modmesh.cli.stream import paced
+from modmesh.common.v1 import audio_pb2
+from modmesh.decision.v1 import decision_pb2, decision_pb2_grpc
+from modmesh.runtime.media import AUDIO_SAMPLE_RATE
+from modmesh.runtime.settings import Settings
+from modmesh.samples import TERM_LIST
+from modmesh.termmatch.v1 import termmatch_pb2, termmatch_pb2_grpc
+from modmesh.transcription.streaming import MAX_CHUNK_BYTES
+from tests.decision.wire import refused
+from tests.support import ServiceProcess, loopback_settings
+from tests.transcription.support import LiveStream, make_stream
+
+Stub = decision_pb2_grpc.DecisionServiceStub
+Request = decision_pb2.ModerateStreamRequest
+Response = decision_pb2.ModerateStreamResponse
+
+#: How far a flag's stream offset may stray from where the term is spoken.
+TOLERANCE_SECONDS = 0.5
+#: 100 ms of PCM16, as a live encoder sends it.
+CHUNK_BYTES = 3_200
+PCM16 = audio_pb2.AudioFormat(
+    encoding=audio_pb2.AUDIO_ENCODING_PCM_S16LE, sample_rate_hz=AUDIO_SAMPLE_RATE, channels=1
+)
+#: About a minute: each planted phrase starts with a term of the sample list; the rest
+#: is silence and speech that matches nothing.
+SCRIPT = (
+    (1.5, "Hello everyone, and welcome back to the stream.", False),
+    (2.0, "Today we are cooking pasta with tomatoes and fresh basil.", False),
+    (2.0, "Free gift card for everyone who joins the club today.", True),
+    (3.0, "The weather today is sunny and warm.", False),
+    (2.5, "First, bring a large pot of water to the boil.", False),
+    (6.0, "Add a pinch of salt and stir the sauce slowly.", False),
+    (3.0, "Wire the money to my account before midnight.", True),
+    (2.0, "Thanks for watching, see you tomorrow.", False),
+    (2.0, "Do not forget to subscribe to the channel.", False),
+    (5.0, "", False),
+)
+#: The first call drops after this much audio, without ending the stream.
+DROP_AFTER_SECONDS = 30.0
+END_SCAM_STREAMS = """
+rules:
+  - id: end-scam-streams
+    when: {all: [{term_hits: {categories: [scam]}}]}
+    then: {auto_action: {action: end_stream, policy: "scam policy 4.2"}}
+"""
+
+
+@pytest.fixture(scope="module")
+def mesh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+    settings = loopback_settings(tmp_path_factory.mktemp("live-flow"))
+    with ExitStack() as processes:
+        for service in ("transcription", "termmatch", "decision"):
+            processes.enter_context(ServiceProcess(service, settings))
+        with grpc.insecure_channel(settings.termmatch_addr) as channel:
+            termmatch_pb2_grpc.TermMatchServiceStub(channel).CreateList(
+                json_format.ParseDict(
+                    json.loads(TERM_LIST.read_text()), termmatch_pb2.CreateListRequest()
+                )
+            )
+        yield settings
+
+
+@pytest.fixture(scope="module")
+def decision(mesh: Settings) -> Iterator[Stub]:
+    with grpc.insecure_channel(mesh.decision_addr) as channel:
+        yield decision_pb2_grpc.DecisionServiceStub(channel)
+
+
+@pytest.fixture(scope="module")
+def broadcast(tmp_path_factory: pytest.TempPathFactory) -> LiveStream:
+    return make_stream(tmp_path_factory.mktemp("broadcast"), SCRIPT)
+
+
+@pytest.fixture(scope="module")
+def gift_card_talk(tmp_path_factory: pytest.TempPathFactory) -> LiveStream:
+    """A few seconds that say "free gift card" once."""
+    return make_stream(
+        tmp_path_factory.mktemp("talk"),
+        ((1.0, "Claim your free gift card today.", True), (2.0, "", False)),
+    )
+
+
+def opening(
+    stream_id: str, account_id: str = "streamer-1", resume_from: float = 0.0, **audio: int
+) -> Request:
+    audio_format = audio_pb2.AudioFormat()
+    audio_format.CopyFrom(PCM16)
+    for name, value in audio.items():
+        setattr(audio_format, name, value)
+    return Request(
+        open=decision_pb2.LiveStreamOpen(
+            stream_id=stream_id,
+            account_id=account_id,
+            format=audio_format,
+            resume_from_seconds=resume_from,
+        )
+    )
+
+
+def chunks(pcm: bytes) -> Iterator[bytes]:
+    for start in range(0, len(pcm), CHUNK_BYTES):
+        yield pcm[start : start + CHUNK_BYTES]
+
+
+def audio(pcm: bytes) -> list[Request]:
+    return [Request(audio=chunk) for chunk in chunks(pcm)]
+
+
+END = Request(end=decision_pb2.LiveStreamEnd())
+
+
+def moderate(decision: Stub, requests: Iterable[Request]) -> list[Response]:
+    return list(decision.ModerateStream(iter(requests), timeout=300))
+
+
+def of_kind(responses: Iterable[Response], kind: str) -> list[Any]:
+    """The replies of one kind (opened, ack, flag, action), in order."""
+    return [getattr(r, kind) for r in responses if r.WhichOneof("message") == kind]
+
+
+def from_offset(pcm: bytes, seconds: float) -> bytes:
+    return pcm[round(seconds * AUDIO_SAMPLE_RATE) * 2 :]
+
+
+def test_a_broadcast_in_real_time_dropped_and_resumed_flags_each_term_once_at_its_offset(
+    decision: Stub, broadcast: LiveStream
+) -> None:
+    # The first call: real time, dropped (cancelled, no end) after DROP_AFTER_SECONDS.
+    first: list[Response] = []
+    dropped = threading.Event()
+
+    def live_until_the_drop() -> Iterator[Request]:
+        yield opening("broadcast-1")
+        cut = round(DROP_AFTER_SECONDS * AUDIO_SAMPLE_RATE) * 2
+        for chunk in paced(chunks(broadcast.pcm[:cut])):
+            yield Request(audio=chunk)
+        dropped.set()
+        call.cancel()
+
+    call = decision.ModerateStream(live_until_the_drop(), timeout=300)
+    with pytest.raises(grpc.RpcError) as cancelled:
+        for response in call:
+            first.append(response)
+    assert dropped.is_set() and cancelled.value.code() == grpc.StatusCode.CANCELLED
+    acknowledged = of_kind(first, "ack")[-1].moderated_seconds
+    assert 0 < acknowledged <= DROP_AFTER_SECONDS
+
+    # The second call resumes from the last acknowledged offset, in real time, and ends.
+    second = moderate(
+        decision,
+        [
+            opening("broadcast-1", resume_from=acknowledged),
+            *(Request(audio=c) for c in paced(chunks(from_offset(broadcast.pcm, acknowledged)))),
+            END,
+        ],
+    )
+
+    [opened] = of_kind(second, "opened")
+    assert opened.resumed and opened.moderated_seconds == acknowledged
+    flags = of_kind(first + second, "flag")
+    assert opened.last_flag_sequence == len(of_kind(first, "flag"))
+    assert [f.sequence for f in flags] == [1, 2]
+    assert [f.hit.term for f in flags] == ["free gift card", "wire the money"]
+    for flag, planted in zip(flags, broadcast.planted, strict=True):
+        assert (flag.hit.list_id, flag.hit.list_version) == ("sample-scams", 1)
+        # Each planted phrase starts with its term.
+        assert flag.hit.time_range.start_seconds == pytest.approx(
+            planted.start_seconds, abs=TOLERANCE_SECONDS
+        )
+        assert flag.hit.time_range.start_seconds < flag.hit.time_range.end_seconds
+        assert flag.hit.time_range.end_seconds <= planted.end_seconds + TOLERANCE_SECONDS
+        context = " ".join(w.text for w in flag.context)
+        assert (
+            context[flag.hit.span.start : flag.hit.span.end]
+            .lower()
+            .startswith(flag.hit.term.split()[0])
+        )
+        # The default rules queue the stream's evidence in one case.
+        assert flag.case_id == flags[0].case_id != ""
+    acks = [a.moderated_seconds for a in of_kind(second, "ack")]
+    assert acks == sorted(acks) and acks[-1] == pytest.approx(broadcast.seconds, abs=0.01)
+    case = decision.GetCase(decision_pb2.GetCaseRequest(case_id=flags[0].case_id)).case
+    assert case.status == decision_pb2.CASE_STATUS_OPEN
+    assert [h.term for h in case.term_hits] == ["free gift card", "wire the money"]
+
+
+def test_a_rule_ends_an_unprotected_stream_once_and_never_a_protected_one(
+    decision: Stub, gift_card_talk: LiveStream
+) -> None:
+    decision.PutRules(
+        decision_pb2.PutRulesRequest(
+            document=END_SCAM_STREAMS, actor="admin-1", reason="scam streams end at once"
+        )
+    )
+    decision.PutAccount(
+        decision_pb2.PutAccountRequest(
+            account=decision_pb2.Account(account_id="star-1", protected=True),
+            actor="admin-1",
+            reason="public figure",
+        )
+    )
+    said_twice = gift_card_talk.pcm * 2
+
+    unprotected = moderate(decision, [opening("scam-1"), *audio(said_twice), END])
+    protected = moderate(decision, [opening("star-stream", "star-1"), *audio(said_twice), END])
+
+    [action] = of_kind(unprotected, "action")
+    assert action.type == decision_pb2.ACTION_TYPE_END_STREAM
+    assert action.rule.rule_id == "end-scam-streams"
+    # The rule acted on the first flag; later flags of the same stream act no more.
+    flagged = of_kind(unprotected, "flag")
+    assert len(flagged) >= 2, [f.hit.time_range for f in flagged]
+    assert {f.hit.term for f in flagged} == {"free gift card"}
+    case = decision.GetCase(decision_pb2.GetCaseRequest(case_id=action.case_id)).case
+    assert case.status == decision_pb2.CASE_STATUS_CLOSED
+    assert [a.type for a in case.actions] == [decision_pb2.ACTION_TYPE_END_STREAM]
+    assert [h.term for h in case.term_hits][:1] == ["free gift card"]
+
+    assert of_kind(protected, "action") == []
+    flag = of_kind(protected, "flag")[0]
+    case = decision.GetCase(decision_pb2.GetCaseRequest(case_id=flag.case_id)).case
+    assert case.status == decision_pb2.CASE_STATUS_OPEN and list(case.actions) == []
+    assert "protected and never auto-actioned" in case.statement_of_reasons
+
+
+def test_every_refusal_has_a_clear_status_and_another_stream_goes_on(
+    decision: Stub, gift_card_talk: LiveStream
+) -> None:
+    results: list[Response] = []
+    other = threading.Thread(
+        target=lambda: results.extend(
+            moderate(
+                decision,
+                [opening("other-stream"), *audio(gift_card_talk.pcm), END],
+            )
+        )
+    )
+    other.start()
+    moderate(decision, [opening("taken"), *audio(gift_card_talk.pcm[:6400]), END])
+
+    cases = {
+        "no stream id": ([opening("")], "INVALID_ARGUMENT", "open.stream_id is required"),
+        "no account": ([opening("s", "")], "INVALID_ARGUMENT", "open.account_id is required"),
+        "audio first": ([Request(audio=b"\0\0")], "INVALID_ARGUMENT", "must open the stream"),
+        "another account": (
+            [opening("taken", "someone-else")],
+            "ALREADY_EXISTS",
+            "stream id 'taken' belongs to another account",
+        ),
+        "reopened after its end": ([opening("taken")], "FAILED_PRECONDITION", "ended at"),
+        "resumed past its ack": (
+            [opening("fresh", resume_from=5.0)],
+            "FAILED_PRECONDITION",
+            "has not been moderated yet",
+        ),
+        "opened twice": ([opening("twice"), opening("twice")], "INVALID_ARGUMENT", "already open"),
+        "audio after the end": (
+            [opening("after-end"), *audio(b"\0\0" * 1600), END, Request(audio=b"\0\0")],
+            "INVALID_ARGUMENT",
+            "nothing may follow the end message",
+        ),
+        "wrong sample rate": (
+            [opening("rate", sample_rate_hz=44_100), Request(audio=b"\0\0" * 100)],
+            "INVALID_ARGUMENT",
+            "transcription: open.format.sample_rate_hz 44100 is not supported",
+        ),
+        "oversized chunk": (
+            [opening("big"), Request(audio=b"\0" * (MAX_CHUNK_BYTES + 2))],
+            "INVALID_ARGUMENT",
+            f"transcription: audio chunk of {MAX_CHUNK_BYTES + 2} bytes is over the limit",
+        ),
+        "half a sample": (
+            [opening("half"), Request(audio=b"\0\0\0")],
+            "INVALID_ARGUMENT",
+            "splits a 16-bit sample",
+        ),
+    }
+    for name, (requests, code, message) in cases.items():
+        error = refused(lambda requests=requests: moderate(decision, requests))  # type: ignore[misc]
+        assert (error.code().name, name) == (code, name), error.details()
+        assert message in (error.details() or ""), (name, error.details())
+
+    other.join(timeout=120)
+    assert len(of_kind(results, "flag")) == 1
+    assert of_kind(results, "ack")[-1].moderated_seconds == pytest.approx(
+        gift_card_talk.seconds, abs=0.01
+    )
+
+
+def test_modmesh_stream_prints_each_flag_with_its_offsets_and_ends_the_stream(
+    mesh: Settings, gift_card_clip: Path
+) -> None:
+    result = subprocess.run(
+        [
+            sys.executable, "-m", "modmesh.cli.main", "stream", str(gift_card_clip),
+            "--stream-id", "cli-stream", "--account", "cli-account",
+        ],
+        env={**os.environ, **mesh.to_env()},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )  # fmt: skip
+
+    assert result.returncode == 0, result.stderr
+    [flag] = [line for line in result.stdout.splitlines() if "sample-scams@v1" in line]
+    start, end = (float(value) for value in flag.split()[:2])
+    # "Hello there. Get your" comes first, after 2 s of silence.
+    assert 3.0 < start < end < 6.0
+    assert '#1 "free gift card" sample-scams@v1' in flag
+    assert "action: END_STREAM by rule end-scam-streams@v2" in result.stdout
+    assert "stream ended after 6." in result.stderr
