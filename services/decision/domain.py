@@ -43,6 +43,11 @@ class ActionType(enum.Enum):
     END_STREAM = "END_STREAM"
 
 
+#: Actions against the content that the platform carries out (through the outbox and the
+#: action adapter); each one needs a policy reason and can be appealed.
+CARRIED_OUT = frozenset({ActionType.REMOVE_CONTENT, ActionType.END_STREAM})
+
+
 @dataclass(frozen=True)
 class Transcript:
     text: str = ""

@@ -18,10 +18,10 @@ from modmesh.common.timestamps import to_datetime
 from modmesh.decision import convert, live, review, rules
 from modmesh.decision.actions import ActionAdapter, Dispatcher, WebhookAdapter, adapter_from
 from modmesh.decision.backfill import backfill
-from modmesh.decision.domain import LiveFlag, Source
+from modmesh.decision.domain import CARRIED_OUT, LiveFlag, Source
 from modmesh.decision.pipeline import EngineError, GrpcEngines, Pipeline
 from modmesh.decision.sor import statement_of_reasons
-from modmesh.decision.storage import CARRIED_OUT, CaseStore, utc_now
+from modmesh.decision.storage import CaseStore, utc_now
 from modmesh.decision.v1 import decision_pb2, decision_pb2_grpc
 from modmesh.runtime import blobs, media
 from modmesh.runtime.blobs import Blob

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from modmesh.decision.domain import Action, ActionType, AppealStatus, Case
+from modmesh.decision.domain import CARRIED_OUT, Action, ActionType, AppealStatus, Case
 
 SCHEMA = "modmesh.statement-of-reasons/v1"
 
@@ -91,7 +91,7 @@ def statement_of_reasons(case: Case) -> dict[str, Any]:
         },
         "redress": {
             "internal_complaint_handling": {
-                "available": action is not None and action.type is ActionType.REMOVE_CONTENT,
+                "available": action is not None and action.type in CARRIED_OUT,
                 "how": f"appeal case {case.case_id}; a different reviewer decides",
                 "appeal": None
                 if appeal is None

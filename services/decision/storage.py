@@ -26,6 +26,7 @@ from modmesh.common.evidence import Word
 from modmesh.decision import migrations, review
 from modmesh.decision.audit import GENESIS_HASH, AuditEntry, as_utc, entry_hash, read_entries
 from modmesh.decision.domain import (
+    CARRIED_OUT,
     Account,
     Action,
     ActionType,
@@ -77,8 +78,6 @@ from modmesh.runtime.errors import AlreadyExists, FailedPrecondition, NotFound
 
 #: Who the audit log names for what the service does by itself.
 SYSTEM_ACTOR = "decision"
-#: Actions the platform carries out (through the outbox and the action adapter).
-CARRIED_OUT = frozenset({ActionType.REMOVE_CONTENT, ActionType.END_STREAM})
 
 
 def utc_now() -> datetime:
@@ -892,19 +891,20 @@ class CaseStore:
     # ----------------------------------------------------------------------- appeals
 
     def file_appeal(self, case_id: str, appellant: str, statement: str) -> Appeal:
-        """The affected account contests the latest removal on its case; once per action."""
+        """The affected account contests the latest action carried out against its
+        content (a removal, an ended stream); once per action."""
         with self._write() as session:
             row = self._row(session, case_id, lock=True)
             if appellant != row.account_id:
                 raise FailedPrecondition(
                     f"only the affected account ({row.account_id}) can appeal case {case_id}"
                 )
-            removals = [a for a in row.actions if a.type == ActionType.REMOVE_CONTENT.value]
-            if not removals:
+            carried_out = [a for a in row.actions if ActionType(a.type) in CARRIED_OUT]
+            if not carried_out:
                 raise FailedPrecondition(
                     f"case {case_id} has no action against the content to appeal"
                 )
-            action = removals[-1]
+            action = carried_out[-1]
             for earlier in row.appeals:
                 if earlier.action_id == action.id:
                     raise AlreadyExists(

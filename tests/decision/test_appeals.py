@@ -51,6 +51,23 @@ def test_an_upheld_appeal_reverses_the_action_through_the_adapter(
     assert events == [("appeal.filed", "account-1"), ("appeal.decided", "second")]
 
 
+def test_an_ended_stream_is_appealed_and_reversed_like_a_removal(
+    store: CaseStore, database_url: str
+) -> None:
+    case_id = opened_case(database_url, 1)
+    store.claim(case_id, "first", 600)
+    store.record_action(case_id, ActionType.END_STREAM, "first", "scam policy 4.2")
+
+    appeal = store.file_appeal(case_id, "account-1", "I was reading out a scam warning")
+    store.decide_appeal(appeal.appeal_id, "second", True, "a warning, not a scam")
+
+    assert [d.kind for d in store.due_deliveries(10)] == ["apply", "reverse"]
+    sor = statement_of_reasons(store.get(case_id))
+    assert sor["decision"]["decision_visibility"] == "DECISION_VISIBILITY_CONTENT_DISABLED"
+    assert sor["redress"]["internal_complaint_handling"]["available"] is True
+    assert sor["redress"]["internal_complaint_handling"]["appeal"]["reversed"] is True
+
+
 def test_a_rejected_appeal_leaves_the_action_standing(store: CaseStore, database_url: str) -> None:
     case_id = removed(store, database_url)
     appeal = store.file_appeal(case_id, "account-1", "not a scam")
