@@ -28,7 +28,7 @@ from modmesh.similarity.v1 import similarity_pb2
 from modmesh.termmatch.v1 import termmatch_pb2
 
 SeverityName = Literal["low", "medium", "high", "critical"]
-ActionName = Literal["no_violation", "remove_content", "escalate"]
+ActionName = Literal["no_violation", "remove_content", "escalate", "end_stream"]
 
 
 class CaseStatusName(StrEnum):
