@@ -1,0 +1,169 @@
+"""Reviewers, accounts, the review queues and leases."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, or_
+
+from modmesh.decision import review
+from modmesh.decision.audit import as_utc
+from modmesh.decision.domain import (
+    Account,
+    Case,
+    CaseStatus,
+    Queue,
+    Reviewer,
+)
+from modmesh.decision.storage.base import StoreBase, case_from_row, cases_with_actions
+from modmesh.decision.tables import (
+    AccountRow,
+    CaseRow,
+    ReviewerRow,
+)
+from modmesh.runtime.errors import FailedPrecondition
+
+
+class Reviewing(StoreBase):
+    def put_reviewer(self, reviewer: Reviewer, actor: str, reason: str) -> Reviewer:
+        with self._write() as session:
+            row = session.get(ReviewerRow, reviewer.reviewer_id)
+            if row is None:
+                row = ReviewerRow(reviewer_id=reviewer.reviewer_id)
+                session.add(row)
+            row.languages = sorted(reviewer.languages)
+            row.categories = sorted(reviewer.categories)
+            row.protected_queue = reviewer.protected_queue
+            row.updated_at = self._now()
+            self._audit(
+                session,
+                "reviewer.updated",
+                f"reviewers/{reviewer.reviewer_id}",
+                {
+                    "languages": row.languages,
+                    "categories": row.categories,
+                    "protected_queue": row.protected_queue,
+                    "reason": reason,
+                },
+                actor=actor,
+            )
+            return _reviewer(row)
+
+    def reviewer(self, reviewer_id: str) -> Reviewer:
+        with self._sessions() as session:
+            return _reviewer(self._reviewer_row(session, reviewer_id))
+
+    def put_account(self, account: Account, actor: str, reason: str) -> Account:
+        """Sets an account's flags and protection; open cases follow at once."""
+        with self._write() as session:
+            row = session.get(AccountRow, account.account_id)
+            if row is None:
+                row = AccountRow(account_id=account.account_id)
+                session.add(row)
+            row.flags = sorted(account.flags)
+            row.protected = account.protected
+            row.updated_at = self._now()
+            self._audit(
+                session,
+                "account.updated",
+                f"accounts/{account.account_id}",
+                {"flags": row.flags, "protected": row.protected, "reason": reason},
+                actor=actor,
+            )
+            return _account(row)
+
+    def account(self, account_id: str) -> Account:
+        with self._sessions() as session:
+            row = session.get(AccountRow, account_id)
+            return Account(account_id) if row is None else _account(row)
+
+    def review_queue(self, reviewer_id: str, queue: Queue, limit: int) -> list[Case]:
+        """The open cases of `queue` this reviewer may take, most urgent then oldest
+        first: unclaimed ones (or with an expired lease) and the reviewer's own."""
+        reviewer = self.reviewer(reviewer_id)
+        refused = review.refusal(reviewer, queue)
+        if refused:
+            raise FailedPrecondition(refused)
+        now = self._now()
+        protected = func.coalesce(AccountRow.protected, False)
+        query = (
+            cases_with_actions()
+            .outerjoin(AccountRow, AccountRow.account_id == CaseRow.account_id)
+            .where(
+                CaseRow.status == CaseStatus.OPEN.value,
+                protected.is_(True) if queue is Queue.PROTECTED else protected.is_(False),
+                or_(
+                    CaseRow.lease_holder.is_(None),
+                    CaseRow.lease_expires_at <= now,
+                    CaseRow.lease_holder == reviewer_id,
+                ),
+            )
+            .order_by(CaseRow.priority.desc(), CaseRow.created_at.asc(), CaseRow.id.asc())
+        )
+        found: list[Case] = []
+        with self._sessions() as session:
+            # Skills are checked here, not in SQL: read in pages until the queue is full.
+            for row in session.scalars(query.execution_options(yield_per=200)):
+                if review.suits(reviewer, row.language, row.categories or ()):
+                    found.append(case_from_row(row))
+                    if len(found) == limit:
+                        break
+        return found
+
+    def claim(self, case_id: str, reviewer_id: str, lease_seconds: float) -> Case:
+        """Gives the reviewer the case for `lease_seconds` (again, if they hold it); no
+        two reviewers ever hold one case, and an expired lease is free to take."""
+        with self._write() as session:
+            row = self._row(session, case_id, lock=True)
+            reviewer = _reviewer(self._reviewer_row(session, reviewer_id))
+            if row.status != CaseStatus.OPEN.value:
+                raise FailedPrecondition(
+                    f"case {case_id} is {row.status}; only OPEN cases are reviewed"
+                )
+            account = session.get(AccountRow, row.account_id)
+            queue = Queue.PROTECTED if account is not None and account.protected else Queue.GENERAL
+            refused = review.refusal(reviewer, queue)
+            if refused:
+                raise FailedPrecondition(f"{refused}, where case {case_id} is")
+            now = self._now()
+            if (
+                row.lease_holder not in (None, reviewer_id)
+                and row.lease_expires_at is not None
+                and as_utc(row.lease_expires_at) > now
+            ):
+                raise FailedPrecondition(
+                    f"case {case_id} is held by reviewer {row.lease_holder} until "
+                    f"{as_utc(row.lease_expires_at).isoformat()}"
+                )
+            row.lease_holder = reviewer_id
+            row.lease_expires_at = now + timedelta(seconds=lease_seconds)
+            row.updated_at = now
+            self._audit(
+                session,
+                "case.claimed",
+                case_id,
+                {"lease_expires_at": row.lease_expires_at.isoformat()},
+                actor=reviewer_id,
+            )
+            return case_from_row(row)
+
+    def release(self, case_id: str, reviewer_id: str) -> Case:
+        """Returns a case the reviewer holds to the queue."""
+        with self._write() as session:
+            row = self._row(session, case_id, lock=True)
+            if row.lease_holder != reviewer_id:
+                raise FailedPrecondition(f"reviewer {reviewer_id} does not hold case {case_id}")
+            row.lease_holder = row.lease_expires_at = None
+            row.updated_at = self._now()
+            self._audit(session, "case.released", case_id, {}, actor=reviewer_id)
+            return case_from_row(row)
+
+
+def _reviewer(row: ReviewerRow) -> Reviewer:
+    return Reviewer(
+        row.reviewer_id, frozenset(row.languages), frozenset(row.categories), row.protected_queue
+    )
+
+
+def _account(row: AccountRow) -> Account:
+    return Account(row.account_id, frozenset(row.flags), row.protected)
