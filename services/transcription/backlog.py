@@ -11,9 +11,9 @@ moment the stream was caught up (its passes had heard all but less than one step
 what arrived), so
 - a client that pauses on its own is not lagging: with nothing to hear, the stream is
   caught up, and the edge stays at the audio received;
-- a client that sends faster than real time is not lagging for it: the edge follows
-  the wall clock, not what the client pushes ahead, so such a client is only held back
-  by flow control while its passes keep up with real time;
+- a client that has sent more than `limit_seconds` ahead of the wall clock since the
+  stream opened is replaying a recording, not broadcasting: it is held back by flow
+  control and never counted as lagging, however long it waits;
 - a stream whose passes hear less than real time (the service has more streams than
   it can transcribe) lags by the wall time its transcription falls behind.
 
@@ -60,6 +60,8 @@ class Backlog:
         #: The live edge when last caught up, in samples, and when that was.
         self._edge = 0
         self._edge_at = clock()
+        self._opened_at = self._edge_at
+        self._replay = False
 
     @property
     def pending_seconds(self) -> float:
@@ -73,6 +75,8 @@ class Backlog:
         self._pending.append(samples)
         self._pending_samples += len(samples)
         self._received += len(samples)
+        ahead = self._received - self._limit - (self._clock() - self._opened_at) * AUDIO_SAMPLE_RATE
+        self._replay = self._replay or ahead > 0
         self._note_progress()
         self._news.set()
 
@@ -110,6 +114,8 @@ class Backlog:
 
     def lag_seconds(self) -> float:
         """How far the transcription trails the stream's live edge, now."""
+        if self._replay:
+            return 0.0
         if self._caught_up():
             return (self._received - self._heard) / AUDIO_SAMPLE_RATE
         elapsed = self._clock() - self._edge_at
