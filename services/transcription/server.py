@@ -21,8 +21,14 @@ from modmesh.runtime.server import Service
 from modmesh.runtime.settings import Settings
 from modmesh.runtime.tracing import annotate
 from modmesh.transcription.backlog import Backlog
+from modmesh.transcription.decoding import decode_container
 from modmesh.transcription.engine import ModelInfo, Transcript, WhisperEngine
-from modmesh.transcription.streaming import StreamTranscriber, StreamUpdate, pcm16_samples
+from modmesh.transcription.streaming import (
+    StreamTranscriber,
+    StreamUpdate,
+    checked_chunk,
+    pcm16_samples,
+)
 from modmesh.transcription.v1 import transcription_pb2, transcription_pb2_grpc
 
 SERVICE_NAME = transcription_pb2.DESCRIPTOR.services_by_name["TranscriptionService"].full_name
@@ -97,13 +103,14 @@ class TranscriptionServicer(transcription_pb2_grpc.TranscriptionServiceServicer)
         first = await anext(aiter(requests), None)
         if first is None:
             return
-        stream_id = _opened_stream(first)
+        opened = _opened_stream(first)
+        stream_id = opened.stream_id
         annotate(stream_id=stream_id)
         transcriber = StreamTranscriber(
             self._recognise, step_seconds=STEP_SECONDS, trim_seconds=TRIM_SECONDS
         )
         backlog = Backlog(limit_seconds=CATCH_UP_SECONDS, step_seconds=STEP_SECONDS)
-        reader = asyncio.create_task(_read_audio(requests, backlog))
+        reader = asyncio.create_task(_read_audio(requests, opened, backlog))
         try:
             while await backlog.wait_for_pass():
                 update = await self._pass(stream_id, transcriber, backlog, transcriber.step)
@@ -190,35 +197,61 @@ class TranscriptionServicer(transcription_pb2_grpc.TranscriptionServiceServicer)
 
 
 async def _read_audio(
-    requests: AsyncIterator[transcription_pb2.TranscribeStreamRequest], backlog: Backlog
+    requests: AsyncIterator[transcription_pb2.TranscribeStreamRequest],
+    opened: transcription_pb2.StreamOpen,
+    backlog: Backlog,
 ) -> None:
+    """Decodes the stream's chunks into its backlog, as fast as its passes take them."""
+    chunks = _audio_chunks(requests)
+    if opened.format.encoding == audio_pb2.AUDIO_ENCODING_CONTAINER:
+        samples = decode_container(chunks, opened.stream_id)
+    else:
+        samples = (pcm16_samples(chunk) async for chunk in chunks)
     try:
-        async for request in requests:
-            if request.HasField("open"):
-                raise InvalidArgument("the stream is already open; send audio", field="open")
-            await backlog.put(pcm16_samples(request.audio))
+        async for part in samples:
+            await backlog.put(part)
     except ServiceError as error:
         backlog.end(error)
         return
     backlog.end()
 
 
-def _opened_stream(request: transcription_pb2.TranscribeStreamRequest) -> str:
-    """Checks the message that opens a stream; returns the stream's id."""
+async def _audio_chunks(
+    requests: AsyncIterator[transcription_pb2.TranscribeStreamRequest],
+) -> AsyncIterator[bytes]:
+    async for request in requests:
+        if request.HasField("open"):
+            raise InvalidArgument("the stream is already open; send audio", field="open")
+        yield checked_chunk(request.audio)
+
+
+def _opened_stream(
+    request: transcription_pb2.TranscribeStreamRequest,
+) -> transcription_pb2.StreamOpen:
+    """Checks the message that opens a stream."""
     if not request.HasField("open"):
         raise InvalidArgument("the first message must open the stream", field="open")
     opened = request.open
     if not opened.stream_id:
         raise InvalidArgument("open.stream_id is required", field="open.stream_id")
     audio = opened.format
+    if audio.encoding == audio_pb2.AUDIO_ENCODING_CONTAINER:
+        if audio.sample_rate_hz or audio.channels:
+            raise InvalidArgument(
+                "open.format: leave sample_rate_hz and channels 0 with "
+                "AUDIO_ENCODING_CONTAINER; the container says them",
+                field="open.format",
+            )
+        return opened
     if audio.encoding != audio_pb2.AUDIO_ENCODING_PCM_S16LE:
         raise InvalidArgument(
-            "open.format.encoding must be AUDIO_ENCODING_PCM_S16LE", field="open.format.encoding"
+            "open.format.encoding must be AUDIO_ENCODING_PCM_S16LE or AUDIO_ENCODING_CONTAINER",
+            field="open.format.encoding",
         )
     if audio.sample_rate_hz != AUDIO_SAMPLE_RATE:
         raise InvalidArgument(
             f"open.format.sample_rate_hz {audio.sample_rate_hz} is not supported; "
-            f"send {AUDIO_SAMPLE_RATE} Hz audio",
+            f"send {AUDIO_SAMPLE_RATE} Hz audio, or AUDIO_ENCODING_CONTAINER",
             field="open.format.sample_rate_hz",
         )
     if audio.channels != 1:
@@ -226,7 +259,7 @@ def _opened_stream(request: transcription_pb2.TranscribeStreamRequest) -> str:
             f"open.format.channels {audio.channels} is not supported; send mono audio (1)",
             field="open.format.channels",
         )
-    return opened.stream_id
+    return opened
 
 
 def _to_response(transcript: Transcript) -> transcription_pb2.TranscribeResponse:

@@ -234,15 +234,20 @@ class StreamTranscriber:
         return (self._buffer_start + (frame - 1) * PAUSE_FRAME) / AUDIO_SAMPLE_RATE
 
 
-def pcm16_samples(chunk: bytes) -> np.ndarray:
-    """A chunk of signed 16-bit little-endian PCM as float32 samples in [-1, 1)."""
+def checked_chunk(chunk: bytes) -> bytes:
+    """A chunk of audio of any encoding, refused when over the size limit."""
     if len(chunk) > MAX_CHUNK_BYTES:
         raise InvalidArgument(
             f"audio chunk of {len(chunk)} bytes is over the limit of {MAX_CHUNK_BYTES} bytes "
             f"({MAX_CHUNK_BYTES / 2 / AUDIO_SAMPLE_RATE:g} s of PCM16); send smaller chunks",
             field="audio",
         )
-    if len(chunk) % 2:
+    return chunk
+
+
+def pcm16_samples(chunk: bytes) -> np.ndarray:
+    """A chunk of signed 16-bit little-endian PCM as float32 samples in [-1, 1)."""
+    if len(checked_chunk(chunk)) % 2:
         raise InvalidArgument(
             f"audio chunk of {len(chunk)} bytes splits a 16-bit sample; "
             "send whole samples in each chunk",
