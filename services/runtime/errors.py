@@ -23,10 +23,14 @@ class ServiceError(Exception):
     #: Name of the grpc.StatusCode member this error maps to.
     code_name = "UNKNOWN"
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, field: str | None = None, retry_after_seconds: float | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.violations = [FieldViolation(field, message)] if field else []
+        #: When the caller may try again (google.rpc.RetryInfo); None: no hint.
+        self.retry_after_seconds = retry_after_seconds
 
 
 class InvalidArgument(ServiceError):

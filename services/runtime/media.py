@@ -33,7 +33,7 @@ class MediaInfo:
     format_name: str
 
 
-def _require(tool: str) -> str:
+def require_tool(tool: str) -> str:
     found = shutil.which(tool)
     if found is None:
         raise RuntimeError(f"{tool} is not installed; install ffmpeg (apt-get install ffmpeg)")
@@ -44,7 +44,7 @@ def probe(path: Path) -> MediaInfo:
     """Describes a media file; refuses anything without an audio or video stream."""
     result = subprocess.run(
         [
-            _require("ffprobe"),
+            require_tool("ffprobe"),
             "-v",
             "error",
             "-print_format",
@@ -86,7 +86,7 @@ def probe(path: Path) -> MediaInfo:
 def _pcm16_command(path: Path) -> list[str]:
     """ffmpeg writing the first audio track to stdout as 16 kHz mono PCM16."""
     return [
-        _require("ffmpeg"),
+        require_tool("ffmpeg"),
         "-nostdin",
         "-v",
         "error",
@@ -133,7 +133,7 @@ def sample_frames(path: Path, fps: float) -> Iterator[tuple[float, np.ndarray]]:
     frame_bytes = FRAME_SIDE * FRAME_SIDE * 3
     process = subprocess.Popen(
         [
-            _require("ffmpeg"),
+            require_tool("ffmpeg"),
             "-nostdin",
             "-v",
             "error",

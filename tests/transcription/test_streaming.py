@@ -57,15 +57,15 @@ class ScriptedRecogniser:
     babble: bool = False
     #: Dates the end of every word this much too early, as Whisper often does.
     early_ends: float = 0.0
-    passes: list[tuple[float, float, str]] = field(default_factory=list)
+    passes: list[tuple[float, float]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.stream = Stream(self.script, self.seconds)
 
-    def __call__(self, audio: np.ndarray, prompt: str) -> list[Word]:
+    def __call__(self, audio: np.ndarray) -> list[Word]:
         start = self.stream.offset_of(audio)
         end = start + len(audio) / AUDIO_SAMPLE_RATE
-        self.passes.append((start, end, prompt))
+        self.passes.append((start, end))
         heard = []
         for said in self.script:
             if said.start_seconds >= start and said.end_seconds <= end:
@@ -164,7 +164,7 @@ def test_each_pass_hears_a_bounded_stretch_of_a_long_stream() -> None:
     updates = play(recogniser, trim_seconds=6.0, max_buffer_seconds=12.0)
 
     assert committed(updates) == talk
-    assert max(end - start for start, end, _ in recogniser.passes) <= 12.0 + 1.0
+    assert max(end - start for start, end in recogniser.passes) <= 12.0 + 1.0
     # The cut follows the committed speech: passes late in the stream start late.
     assert recogniser.passes[-1][0] > 100.0
 
@@ -174,7 +174,7 @@ def test_the_buffer_is_cut_in_pauses_never_inside_a_word() -> None:
 
     play(recogniser, trim_seconds=2.0, max_buffer_seconds=12.0)
 
-    cuts = {start for start, _, _ in recogniser.passes} - {0.0}
+    cuts = {start for start, _ in recogniser.passes} - {0.0}
     assert len(cuts) >= 4
     for cut in cuts:
         assert not any(w.start_seconds <= cut <= w.end_seconds for w in TALK), cut
@@ -186,7 +186,7 @@ def test_silence_does_not_grow_the_buffer() -> None:
     updates = play(recogniser, trim_seconds=4.0, max_buffer_seconds=8.0)
 
     assert committed(updates) == []
-    assert max(end - start for start, end, _ in recogniser.passes) <= 4.0 + 1.0
+    assert max(end - start for start, end in recogniser.passes) <= 4.0 + 1.0
 
 
 def test_hypotheses_that_never_settle_are_committed_once_the_buffer_is_full() -> None:
@@ -199,17 +199,7 @@ def test_hypotheses_that_never_settle_are_committed_once_the_buffer_is_full() ->
     assert [w.start_seconds for w in words] == sorted(w.start_seconds for w in words)
     assert len({w.start_seconds for w in words}) == len(words)
     assert len(words) >= len(TALK) - 2
-    assert max(end - start for start, end, _ in recogniser.passes) <= 10.0 + 1.0
-
-
-def test_the_committed_text_goes_on_as_the_prompt() -> None:
-    recogniser = ScriptedRecogniser(TALK)
-
-    play(recogniser, trim_seconds=4.0, max_buffer_seconds=8.0)
-
-    last_prompt = recogniser.passes[-1][2]
-    assert "nice today claim the prize at the link below" in last_prompt
-    assert recogniser.passes[0][2] == ""
+    assert max(end - start for start, end in recogniser.passes) <= 10.0 + 1.0
 
 
 def test_a_committed_word_heard_again_after_a_cut_is_not_committed_twice() -> None:
@@ -217,8 +207,8 @@ def test_a_committed_word_heard_again_after_a_cut_is_not_committed_twice() -> No
         """Also hears the word that ends just before the audio it is given starts,
         squeezed into its first 0.3 s, as Whisper does with the tail of a cut word."""
 
-        def __call__(self, audio: np.ndarray, prompt: str) -> list[Word]:
-            heard = super().__call__(audio, prompt)
+        def __call__(self, audio: np.ndarray) -> list[Word]:
+            heard = super().__call__(audio)
             start = self.stream.offset_of(audio)
             before = [w for w in self.script if start - 0.3 <= w.end_seconds <= start]
             if before and start > 0:
@@ -293,7 +283,7 @@ def test_under_whisper_at_the_live_cadence_a_phrase_is_committed_once_at_its_off
     engine: WhisperEngine, tmp_path: Path
 ) -> None:
     stream = make_stream(tmp_path, SHORT_SCRIPT)
-    transcriber = StreamTranscriber(lambda audio, prompt: engine.transcribe(audio, prompt).words)
+    transcriber = StreamTranscriber(lambda audio: engine.transcribe_live(audio).words)
     updates = []
     for start in range(0, len(stream.samples), AUDIO_SAMPLE_RATE // 10):
         transcriber.feed(stream.samples[start : start + AUDIO_SAMPLE_RATE // 10])

@@ -1,0 +1,376 @@
+"""Live transcription benchmark: real-time paced streams of espeak-ng speech through a
+real transcription process, 1, 2, 4 and 8 at a time.
+
+    .venv/bin/python bench/live/run.py                          # 1,2,4,8 streams of 60 s
+    .venv/bin/python bench/live/run.py --streams 1,2 --seconds 30   # a quick look
+
+Each stream is phrases with pauses between, paced like a broadcast (100 ms chunks). The
+truth is where each phrase's speech ends. For each concurrency level it reports:
+- latency: from the moment the chunk holding a phrase's last sample went live (was
+  offered to the service; one the service held back by flow control waited from then)
+  to the moment its last word arrived at the client, committed (p50, p95, max); recall:
+  the share of phrases whose last word arrived at all, near its true offset;
+- CPU RTF: CPU seconds the service spent per second of audio of one stream (2 cores:
+  about 2 / RTF streams fit);
+- lag: per update, audio gone live so far minus audio the update reflects;
+  the worst over the streams, and whether it stayed bounded (no stream refused, and
+  every stream's worst lag under LAG_BOUND_SECONDS).
+It prints a table and writes JSON to bench/results/live.json. Timings are noisy on a
+shared machine: run it when nothing else is busy.
+
+The sink is pluggable: a sink opens one stream for the audio it is given and yields
+what arrives at the client with its arrival time, as words with stream offsets; a
+sink that measures through decision.ModerateStream turns flags into such words.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import grpc
+import numpy as np
+
+from modmesh.common.v1 import audio_pb2
+from modmesh.runtime.clients import wait_until_serving
+from modmesh.runtime.media import AUDIO_SAMPLE_RATE, decode_audio
+from modmesh.runtime.settings import Settings
+from modmesh.samples import make_clip
+from modmesh.transcription.v1 import transcription_pb2, transcription_pb2_grpc
+
+RESULTS = Path(__file__).resolve().parents[1] / "results" / "live.json"
+#: 100 ms of PCM16 per message, as a live encoder sends it.
+CHUNK_SECONDS = 0.1
+CHUNK_BYTES = round(CHUNK_SECONDS * AUDIO_SAMPLE_RATE) * 2
+#: A stream whose worst lag stays under this kept up.
+LAG_BOUND_SECONDS = 5.0
+#: A committed word counts for a phrase when it lies this close to the phrase's speech.
+TOLERANCE_SECONDS = 0.5
+#: Phrases of everyday streaming talk; each stream says them in its own order.
+PHRASES = (
+    "Hello everyone, and welcome back to the stream.",
+    "Claim your free gift card today.",
+    "The weather today is sunny and warm.",
+    "Today we are cooking pasta with fresh basil.",
+    "Please wire the money to my account.",
+    "Thanks for watching, see you tomorrow.",
+    "Do not forget to subscribe to the channel.",
+    "First, bring a large pot of water to the boil.",
+)
+#: Silence before each phrase, cycled: pauses as a speaker makes them.
+PAUSES = (1.0, 0.6, 1.5, 0.8, 2.0)
+
+
+@dataclass(frozen=True)
+class HeardWord:
+    """A word as it arrived at the client, with its stream offsets."""
+
+    text: str
+    start_seconds: float
+    end_seconds: float
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """One message from the service: the words it brought, when, and the stream offset
+    it reflects (for lag)."""
+
+    words: tuple[HeardWord, ...]
+    received_at: float
+    heard_seconds: float
+
+
+#: Opens one stream named by the first argument for the PCM16 chunks of the second (a
+#: paced async iterator) and yields what arrives at the client. Raises grpc.aio.AioRpcError
+#: when the stream is refused.
+Sink = Callable[[str, AsyncIterator[bytes]], AsyncIterator[Arrival]]
+
+
+@dataclass(frozen=True)
+class Phrase:
+    last_word: str
+    start_seconds: float
+    end_seconds: float
+
+
+@dataclass(frozen=True)
+class Script:
+    pcm: bytes
+    phrases: tuple[Phrase, ...]
+
+    @property
+    def seconds(self) -> float:
+        return len(self.pcm) / 2 / AUDIO_SAMPLE_RATE
+
+
+@dataclass
+class StreamResult:
+    latencies: list[float] = field(default_factory=list)
+    phrases: int = 0
+    max_lag: float = 0.0
+    refused: str = ""
+
+
+def spoken(text: str) -> str:
+    return text.strip().strip(".,!?;:\"'").lower()
+
+
+def speech_clips(work: Path) -> list[np.ndarray]:
+    """Each phrase as 16 kHz samples, trimmed to its audible speech."""
+    clips = []
+    for index, text in enumerate(PHRASES):
+        clip = make_clip(work / f"{index}.wav", text, lead_silence=0, tail_silence=0, video=None)
+        samples = decode_audio(clip)
+        loud = np.flatnonzero(np.abs(samples) > 0.01)
+        clips.append(samples[loud[0] : loud[-1] + 1])
+    return clips
+
+
+def make_script(clips: Sequence[np.ndarray], seconds: float, rotation: int) -> Script:
+    """About `seconds` of phrases and pauses, starting at phrase `rotation`."""
+    parts: list[np.ndarray] = []
+    phrases = []
+    position = 0.0
+    index = 0
+    while position < seconds - 4.0:
+        pause = PAUSES[index % len(PAUSES)]
+        which = (rotation + index) % len(PHRASES)
+        parts.append(np.zeros(round(pause * AUDIO_SAMPLE_RATE), np.float32))
+        position += pause
+        speech = clips[which]
+        length = len(speech) / AUDIO_SAMPLE_RATE
+        phrases.append(Phrase(spoken(PHRASES[which].split()[-1]), position, position + length))
+        parts.append(speech)
+        position += length
+        index += 1
+    parts.append(np.zeros(round(2.0 * AUDIO_SAMPLE_RATE), np.float32))  # a closing pause
+    samples = np.concatenate(parts)
+    pcm = (np.clip(samples, -1.0, 1.0) * 32767).astype("<i2").tobytes()
+    return Script(pcm, tuple(phrases))
+
+
+async def paced(pcm: bytes, live_at: list[float], delay: float) -> AsyncIterator[bytes]:
+    """The stream's chunks, each offered when its audio is live. `live_at` gets the
+    moment each chunk went live: a chunk the service held back by flow control waited
+    from then on, as a broadcaster's audio would."""
+    await asyncio.sleep(delay)
+    started = time.perf_counter()
+    for index, offset in enumerate(range(0, len(pcm), CHUNK_BYTES)):
+        live = started + index * CHUNK_SECONDS
+        live_at.append(live)
+        if live > time.perf_counter():
+            await asyncio.sleep(live - time.perf_counter())
+        yield pcm[offset : offset + CHUNK_BYTES]
+
+
+def transcription_sink(address: str) -> Sink:
+    """Streams through transcription.TranscribeStream; committed words arrive."""
+
+    async def open_stream(stream_id: str, chunks: AsyncIterator[bytes]) -> AsyncIterator[Arrival]:
+        async def requests() -> AsyncIterator[transcription_pb2.TranscribeStreamRequest]:
+            yield transcription_pb2.TranscribeStreamRequest(
+                open=transcription_pb2.StreamOpen(
+                    stream_id=stream_id,
+                    format=audio_pb2.AudioFormat(
+                        encoding=audio_pb2.AUDIO_ENCODING_PCM_S16LE,
+                        sample_rate_hz=AUDIO_SAMPLE_RATE,
+                        channels=1,
+                    ),
+                )
+            )
+            async for chunk in chunks:
+                yield transcription_pb2.TranscribeStreamRequest(audio=chunk)
+
+        async with grpc.aio.insecure_channel(address) as channel:
+            stub = transcription_pb2_grpc.TranscriptionServiceStub(channel)
+            async for update in stub.TranscribeStream(requests()):
+                words = tuple(
+                    HeardWord(w.text, w.start_seconds, w.end_seconds) for w in update.committed
+                )
+                yield Arrival(words, time.perf_counter(), update.heard_seconds)
+
+    return open_stream
+
+
+async def run_stream(sink: Sink, stream_id: str, script: Script, delay: float) -> StreamResult:
+    live_at: list[float] = []
+    result = StreamResult(phrases=len(script.phrases))
+    pending = list(script.phrases)
+    try:
+        async for arrival in sink(stream_id, paced(script.pcm, live_at, delay)):
+            # How much audio had gone live by now, against how much the update reflects.
+            live_seconds = min(arrival.received_at - live_at[0], script.seconds)
+            result.max_lag = max(result.max_lag, live_seconds - arrival.heard_seconds)
+            for word in arrival.words:
+                for phrase in pending:
+                    if (
+                        spoken(word.text) == phrase.last_word
+                        and phrase.start_seconds - TOLERANCE_SECONDS
+                        <= word.start_seconds
+                        <= phrase.end_seconds + TOLERANCE_SECONDS
+                    ):
+                        # The phrase's last sample went live with the chunk holding it.
+                        last_chunk = int(phrase.end_seconds / CHUNK_SECONDS)
+                        result.latencies.append(arrival.received_at - live_at[last_chunk])
+                        pending.remove(phrase)
+                        break
+    except grpc.aio.AioRpcError as error:
+        result.refused = f"{error.code().name}: {error.details()}"
+    return result
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    return float(np.percentile(values, q)) if values else float("nan")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def run_level(
+    sink: Sink, scripts: Sequence[Script], streams: int, service_pid: int | None
+) -> dict[str, Any]:
+    cpu_before = cpu_seconds(service_pid) if service_pid else 0.0
+    results = await asyncio.gather(
+        *(
+            # Streams start out of step, as independent broadcasts do.
+            run_stream(sink, f"bench-{streams}-{i}", scripts[i % len(scripts)], i / streams)
+            for i in range(streams)
+        )
+    )
+    audio = sum(scripts[i % len(scripts)].seconds for i in range(streams))
+    cpu = (cpu_seconds(service_pid) - cpu_before) if service_pid else float("nan")
+    latencies = [v for r in results for v in r.latencies]
+    refused = [r.refused for r in results if r.refused]
+    max_lag = max(r.max_lag for r in results)
+    return {
+        "streams": streams,
+        "phrases": sum(r.phrases for r in results),
+        "recall": len(latencies) / max(1, sum(r.phrases for r in results)),
+        "p50_seconds": percentile(latencies, 50),
+        "p95_seconds": percentile(latencies, 95),
+        "max_seconds": max(latencies, default=float("nan")),
+        "mean_seconds": statistics.fmean(latencies) if latencies else float("nan"),
+        "cpu_rtf_per_stream": cpu / audio if audio else float("nan"),
+        "max_lag_seconds": max_lag,
+        "bounded": not refused and max_lag < LAG_BOUND_SECONDS,
+        "refused": refused,
+    }
+
+
+@contextmanager
+def transcription_service(env: dict[str, str]) -> Any:
+    """A transcription process of its own on a free loopback port."""
+    with tempfile.TemporaryDirectory() as data:
+        settings = Settings.from_env(env)
+        from socket import socket
+
+        with socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            address = f"127.0.0.1:{sock.getsockname()[1]}"
+        settings_env = {
+            **os.environ,
+            **env,
+            "MODMESH_DATA_DIR": data,
+            "MODMESH_TRANSCRIPTION_ADDR": address,
+            "MODMESH_WHISPER_MODEL": settings.whisper_model,
+        }
+        log = Path(data) / "transcription.log"
+        with log.open("wb") as out:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "modmesh.transcription"],
+                env=settings_env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        try:
+            wait_until_serving(address, timeout=180)
+            yield address, process.pid
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+def print_table(rows: Sequence[dict[str, Any]]) -> None:
+    header = (
+        f"{'streams':>7} {'phrases':>7} {'recall':>6} {'p50 s':>6} {'p95 s':>6} {'max s':>6} "
+        f"{'CPU RTF':>7} {'max lag s':>9} {'bounded':>7}"
+    )
+    print(header)
+    for row in rows:
+        print(
+            f"{row['streams']:>7} {row['phrases']:>7} {row['recall']:>6.0%} "
+            f"{row['p50_seconds']:>6.2f} {row['p95_seconds']:>6.2f} {row['max_seconds']:>6.2f} "
+            f"{row['cpu_rtf_per_stream']:>7.2f} {row['max_lag_seconds']:>9.1f} "
+            f"{'yes' if row['bounded'] else 'no':>7}"
+        )
+        for reason in row["refused"]:
+            print(f"{'':>7} refused: {reason}")
+
+
+async def measure(
+    sink: Sink, levels: Sequence[int], seconds: float, service_pid: int | None
+) -> list[dict[str, Any]]:
+    with tempfile.TemporaryDirectory() as work:
+        clips = speech_clips(Path(work))
+    scripts = [make_script(clips, seconds, rotation) for rotation in range(len(PHRASES))]
+    rows = []
+    for streams in levels:
+        rows.append(await run_level(sink, scripts, streams, service_pid))
+        print_table(rows[-1:])
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--streams", default="1,2,4,8", help="concurrency levels, e.g. 1,2")
+    parser.add_argument("--seconds", type=float, default=60.0, help="length of each stream")
+    parser.add_argument(
+        "--address", default="", help="an already running transcription service (no CPU RTF)"
+    )
+    parser.add_argument("--output", type=Path, default=RESULTS)
+    args = parser.parse_args()
+    levels = [int(n) for n in args.streams.split(",")]
+
+    started = datetime.now(UTC)
+    if args.address:
+        rows = asyncio.run(measure(transcription_sink(args.address), levels, args.seconds, None))
+    else:
+        with transcription_service(dict(os.environ)) as (address, pid):
+            rows = asyncio.run(measure(transcription_sink(address), levels, args.seconds, pid))
+    print()
+    print_table(rows)
+    report = {
+        "benchmark": "live transcription, real-time paced streams",
+        "started": started.isoformat(),
+        "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
+        "model": os.environ.get("MODMESH_WHISPER_MODEL") or "bundled tiny.en",
+        "compute_type": Settings.from_env().whisper_compute_type,
+        "stream_seconds": args.seconds,
+        "chunk_seconds": CHUNK_SECONDS,
+        "lag_bound_seconds": LAG_BOUND_SECONDS,
+        "levels": rows,
+    }
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"wrote {args.output}")
+
+
+if __name__ == "__main__":
+    main()

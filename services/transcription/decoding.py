@@ -1,0 +1,86 @@
+"""Container audio of a live stream, decoded as it arrives by an ffmpeg process of its own.
+
+The chunks go to ffmpeg's stdin as they come; 16 kHz mono PCM16 comes back on its
+stdout. Neither side blocks the event loop, and each waits for the other: when the
+stream's backlog is full, stdout is not read, ffmpeg stops reading stdin, the chunks
+are not taken, and gRPC flow control holds the client back. ffmpeg is killed when the
+stream ends, fails or is cancelled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+import numpy as np
+
+from modmesh.runtime.errors import InvalidArgument
+from modmesh.runtime.media import AUDIO_SAMPLE_RATE, require_tool
+
+#: Bytes of PCM16 read from ffmpeg at a time: 100 ms of audio.
+READ_BYTES = AUDIO_SAMPLE_RATE // 10 * 2
+#: ffmpeg looks at this much of a stream before it decodes: the default (5 MB, 5 s)
+#: would hold a live stream's first words back for seconds.
+PROBE_BYTES = 32_768
+PROBE_MICROSECONDS = 500_000
+
+
+async def decode_container(
+    chunks: AsyncIterator[bytes], stream_id: str
+) -> AsyncIterator[np.ndarray]:
+    """The audio of a stream sent as the bytes of a media container (WebM, Ogg, MP3,
+    MPEG-TS...), as 16 kHz mono float32 samples, while the bytes arrive. Raises
+    InvalidArgument naming the stream and what ffmpeg said when it cannot decode them."""
+    # fmt: off
+    process = await asyncio.create_subprocess_exec(
+        require_tool("ffmpeg"), "-nostdin", "-v", "error",
+        "-probesize", str(PROBE_BYTES), "-analyzeduration", str(PROBE_MICROSECONDS),
+        "-i", "pipe:0", "-vn", "-f", "s16le", "-ac", "1", "-ar", str(AUDIO_SAMPLE_RATE),
+        "pipe:1",
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    # fmt: on
+    assert process.stdin is not None and process.stdout is not None
+    assert process.stderr is not None
+    writer = asyncio.create_task(_write(chunks, process.stdin))
+    try:
+        left = b""
+        while data := await process.stdout.read(READ_BYTES):
+            data = left + data
+            whole = len(data) - len(data) % 2
+            left = data[whole:]
+            yield np.frombuffer(data[:whole], "<i2").astype(np.float32) / 32768.0
+        sent = await writer  # raises what the client's messages were refused for
+        said = (await process.stderr.read()).decode(errors="replace").strip()
+        if await process.wait() != 0 and sent:
+            reason = said.splitlines()[-1] if said else "no detail"
+            raise InvalidArgument(
+                f"stream {stream_id!r}: the audio cannot be decoded as a media container "
+                f"(ffmpeg: {reason})",
+                field="audio",
+            )
+    finally:
+        writer.cancel()
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+
+
+async def _write(chunks: AsyncIterator[bytes], stdin: asyncio.StreamWriter) -> int:
+    """Feeds the chunks to ffmpeg until they end or ffmpeg stops; returns the bytes sent."""
+    sent = 0
+    try:
+        async for chunk in chunks:
+            stdin.write(chunk)
+            await stdin.drain()
+            sent += len(chunk)
+    except (BrokenPipeError, ConnectionResetError):
+        # ffmpeg gave up on the bytes; its exit status and message say why.
+        return sent
+    with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+        stdin.close()
+        await stdin.wait_closed()
+    return sent
