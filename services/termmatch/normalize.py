@@ -50,6 +50,7 @@ class Flags:
     #: Digits and symbols that stand in for letters: "g1ft" is "gift", "fr€e" is "free".
     leetspeak: bool = False
     #: Single letters separated by whitespace or punctuation join: "f.r.e.e" is "free".
+    #: Every such run joins whole: "f r e e g i f t" is "freegift", "a f r e e" "afree".
     ignore_separators: bool = False
     #: Repeated characters count once: "freeee" is "free".
     collapse_repeats: bool = False
