@@ -11,7 +11,8 @@ For each list size it reports, in one process:
   as plain mode does (see Separated);
 - throughput (MB/s) of the bare scan of the raw text, the engine in plain mode and with
   every flag on; `re` against the plain engine on the same slice, best of several runs;
-- p50/p99 latency of matching one 1 KB chunk (all flags on);
+- p50/p99 latency of matching one 1 KB chunk (all flags on), from the best of three
+  passes over up to 3,000 chunks;
 - build time of the engine (plain and all flags), resident memory it added;
 - swap pause: the longest 1 KB match while edits of one term are compiled beside the
   serving lists and swapped in, and while the list is compiled from nothing (a restart
@@ -355,9 +356,13 @@ def run_size(count: int, text_bytes: int, rng: random.Random) -> dict[str, Any]:
         print(f"re {result['mb_s_re']:.4f} MB/s on {len(piece):,} chars", flush=True)
         del pattern
 
-    waits = latencies(full, chunks)
+    # Three passes over the chunks; the one with the shortest p99 counts, so that a busy
+    # moment of a shared machine does not make the tail.
+    passes = [latencies(full, chunks) for _ in range(3)]
+    waits = min(passes, key=lambda seconds: percentile(seconds, 0.99))
     result["p50_ms_1kb"] = percentile(waits, 0.50) * 1000
     result["p99_ms_1kb"] = percentile(waits, 0.99) * 1000
+    result["p99_ms_1kb_passes"] = [percentile(seconds, 0.99) * 1000 for seconds in passes]
     result["swap"] = swap_pause(terms, Flags.all(), full, chunks, edits=10)
     print(
         f"p50 {result['p50_ms_1kb']:.3f} ms, p99 {result['p99_ms_1kb']:.3f} ms per 1 KB; "
