@@ -27,7 +27,13 @@ import re2
 
 from modmesh.termmatch.model import Term, TermKind, TermList
 from modmesh.termmatch.normalize import Flags, Normalizer
-from modmesh.termmatch.parted import MAP_PARTS, PartedList, PartedMap
+from modmesh.termmatch.parted import (
+    LIST_PART_MASK,
+    LIST_PART_SHIFT,
+    MAP_PARTS,
+    PartedList,
+    PartedMap,
+)
 
 
 class InvalidPattern(ValueError):
@@ -204,33 +210,17 @@ class _Group:
         live = len(by_key)
         if previous is not None and len(previous.values) > 2 * live + SHARD_KEYS:
             previous = None  # mostly stale keys: relink everything once
+        fresh: list[str] = []
         if previous is None:
             self.slot_of: PartedMap[str, int] = PartedMap()
-            self.values: PartedList[_Value] = PartedList()
+            self.values: PartedList[_Value] = self._number(by_key, fresh)
             self.shards: list[_Shard] = []
         else:
             # Shared, not copied: only the parts this edit writes to are (see parted).
             self.slot_of = previous.slot_of.copy()
             self.values = previous.values.copy()
             self.shards = list(previous.shards)
-        slot_of, values = self.slot_of, self.values
-        for key, linked in slot_of.items():
-            if key not in by_key.part(key):
-                values[linked] = _STALE
-        # Values that did not change are kept, not rebuilt: whatever is built here, the
-        # old lists free when they are swapped out, in one go, holding the GIL. For the
-        # same reason, by_key's entries that go unused are freed one by one (popitem).
-        fresh: list[str] = []
-        for part in by_key.parts:
-            while part:
-                key, entries = part.popitem()
-                slot = slot_of.get(key)
-                if slot is None:
-                    slot_of[key] = slot = len(values)
-                    values.append(_STALE)
-                    fresh.append(key)
-                if values[slot][1] != entries:
-                    values[slot] = (len(key), entries)
+            self._renumber(by_key, fresh)
         for first in range(0, len(fresh), SHARD_KEYS):
             pending = fresh[first : first + SHARD_KEYS]
             if len(pending) < SHARD_KEYS:
@@ -239,6 +229,43 @@ class _Group:
                     if len(pending) >= SHARD_KEYS:
                         break
             self.shards.append(self._seal(pending))
+
+    def _number(
+        self, by_key: PartedMap[str, tuple[_Entry, ...]], fresh: list[str]
+    ) -> PartedList[_Value]:
+        """Slots for every key, from nothing; by_key's entries are freed one by one
+        (popitem), as they become values, not all at once."""
+        values: list[_Value] = []
+        for index, part in enumerate(by_key.parts):
+            slots = self.slot_of.parts[index]  # a key's part is the same in both maps
+            while part:
+                key, entries = part.popitem()
+                slots[key] = len(values)
+                values.append((len(key), entries))
+                fresh.append(key)
+        return PartedList(values)
+
+    def _renumber(self, by_key: PartedMap[str, tuple[_Entry, ...]], fresh: list[str]) -> None:
+        """Slots of the previous group kept, new keys' slots added, removed keys' values
+        stale. Values that did not change are kept, not rebuilt: whatever is built here,
+        the old group frees when it is swapped out."""
+        slot_of, values = self.slot_of, self.values
+        shift, mask = LIST_PART_SHIFT, LIST_PART_MASK
+        for index, slots in enumerate(slot_of.parts):
+            keyed = by_key.parts[index]
+            for key, slot in slots.items():
+                if key not in keyed:
+                    values[slot] = _STALE
+        for index, part in enumerate(by_key.parts):
+            while part:
+                key, entries = part.popitem()
+                slot = slot_of.parts[index].get(key)
+                if slot is None:
+                    slot_of[key] = len(values)
+                    values.append((len(key), entries))
+                    fresh.append(key)
+                elif values.parts[slot >> shift][slot & mask][1] != entries:
+                    values[slot] = (len(key), entries)
 
     def _unlink(self, shard: _Shard) -> list[str]:
         """A shard's keys that still stand for something; the others lose their slot."""

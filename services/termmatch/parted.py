@@ -21,9 +21,12 @@ MAP_PARTS = 256
 #: Items of a list part.
 LIST_PART_SHIFT = 12
 _LIST_PART = 1 << LIST_PART_SHIFT
+LIST_PART_MASK = _LIST_PART - 1
 
 
 class PartedMap(Generic[K, V]):
+    """Key k is in parts[hash(k) % MAP_PARTS]: two maps part the same key alike."""
+
     def __init__(self) -> None:
         self.parts: list[dict[K, V]] = [{} for _ in range(MAP_PARTS)]
         self._owned = [True] * MAP_PARTS
@@ -66,37 +69,44 @@ class PartedMap(Generic[K, V]):
 
 
 class PartedList(Generic[V]):
-    def __init__(self) -> None:
-        self._parts: list[list[V]] = []
-        self._owned: list[bool] = []
-        self._length = 0
+    """Item i is parts[i >> LIST_PART_SHIFT][i & LIST_PART_MASK] (`parts` is read
+    directly in loops over a million items, where a method call per item would double
+    their time)."""
+
+    def __init__(self, items: list[V] | None = None) -> None:
+        items = items or []
+        self.parts: list[list[V]] = [
+            items[first : first + _LIST_PART] for first in range(0, len(items), _LIST_PART)
+        ]
+        self._owned = [True] * len(self.parts)
+        self._length = len(items)
 
     def copy(self) -> PartedList[V]:
         clone: PartedList[V] = PartedList.__new__(PartedList)
-        clone._parts = list(self._parts)
-        clone._owned = [False] * len(self._parts)
+        clone.parts = list(self.parts)
+        clone._owned = [False] * len(self.parts)
         clone._length = self._length
-        self._owned = [False] * len(self._parts)
+        self._owned = [False] * len(self.parts)
         return clone
 
     def __len__(self) -> int:
         return self._length
 
     def __getitem__(self, index: int) -> V:
-        return self._parts[index >> LIST_PART_SHIFT][index & (_LIST_PART - 1)]
+        return self.parts[index >> LIST_PART_SHIFT][index & LIST_PART_MASK]
 
     def __setitem__(self, index: int, value: V) -> None:
-        self._writable(index >> LIST_PART_SHIFT)[index & (_LIST_PART - 1)] = value
+        self._writable(index >> LIST_PART_SHIFT)[index & LIST_PART_MASK] = value
 
     def append(self, value: V) -> None:
         if self._length % _LIST_PART == 0:
-            self._parts.append([])
+            self.parts.append([])
             self._owned.append(True)
-        self._writable(len(self._parts) - 1).append(value)
+        self._writable(len(self.parts) - 1).append(value)
         self._length += 1
 
     def _writable(self, index: int) -> list[V]:
         if not self._owned[index]:
-            self._parts[index] = self._parts[index].copy()
+            self.parts[index] = self.parts[index].copy()
             self._owned[index] = True
-        return self._parts[index]
+        return self.parts[index]
