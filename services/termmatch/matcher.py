@@ -259,13 +259,13 @@ class _Group:
         for index, part in enumerate(by_key.parts):
             while part:
                 key, entries = part.popitem()
-                slot = slot_of.parts[index].get(key)
-                if slot is None:
+                known = slot_of.parts[index].get(key)
+                if known is None:
                     slot_of[key] = len(values)
                     values.append((len(key), entries))
                     fresh.append(key)
-                elif values.parts[slot >> shift][slot & mask][1] != entries:
-                    values[slot] = (len(key), entries)
+                elif values.parts[known >> shift][known & mask][1] != entries:
+                    values[known] = (len(key), entries)
 
     def _unlink(self, shard: _Shard) -> list[str]:
         """A shard's keys that still stand for something; the others lose their slot."""
