@@ -10,6 +10,8 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from modmesh.common.evidence import Severity
 from modmesh.common.timestamps import to_datetime, to_timestamp
 from modmesh.common.v1 import evidence_pb2
+from modmesh.runtime.clients import MAX_MESSAGE_BYTES
+from modmesh.runtime.errors import ResourceExhausted
 from modmesh.termmatch.model import (
     Hit,
     ListSettings,
@@ -122,6 +124,22 @@ def list_to_pb(term_list: TermList, *, with_terms: bool = True) -> pb.TermList:
         exceptions=list(settings.exceptions),
     )
     _set_window(message, settings.window)
+    return message
+
+
+def readable_list_to_pb(term_list: TermList, limit: int = MAX_MESSAGE_BYTES) -> pb.TermList:
+    """The list with its terms, for GetList: refused, pointing to the export, when it is
+    more than one message may carry (a list of a million terms can be)."""
+    message = list_to_pb(term_list)
+    size = message.ByteSize()
+    if size > limit:
+        raise ResourceExhausted(
+            f"list {term_list.list_id!r} version {term_list.version} has "
+            f"{len(term_list.terms):,} terms, {size:,} bytes: more than the {limit:,} one "
+            f"reply may carry; read it with ExportTerms (`modmesh lists export "
+            f"{term_list.list_id}`), which streams it in batches",
+            field="list_id",
+        )
     return message
 
 

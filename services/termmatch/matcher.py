@@ -27,6 +27,13 @@ import re2
 
 from modmesh.termmatch.model import Term, TermKind, TermList
 from modmesh.termmatch.normalize import Flags, Normalizer
+from modmesh.termmatch.parted import (
+    LIST_PART_MASK,
+    LIST_PART_SHIFT,
+    MAP_PARTS,
+    PartedList,
+    PartedMap,
+)
 
 
 class InvalidPattern(ValueError):
@@ -103,8 +110,10 @@ class _Group:
 
     Built from the group it replaces (same flags), it keeps that group's shards and
     their keys' slots; only new keys are linked (see GROWTH), so an edit of one term does
-    not stall matching for a shard's link time (what is left is Python's own steps: tens
-    of milliseconds at a million keys, see the benchmark).
+    not stall matching for a shard's link time. Its maps of a million keys are parted
+    (see parted), so that no step of an edit holds the GIL for long: at a million keys
+    the longest C call of an edit takes under 3 ms, where copying the map took 13-40 ms.
+    What is left at the swap is freeing the replaced version's tuple of terms.
     """
 
     def __init__(
@@ -129,15 +138,18 @@ class _Group:
             known, self.views = self.views, {}
         self._learn(lists, known)
         views = self.views
-        # Entries by key, as tuples: a key stands for one term but in rare cases.
-        by_key: dict[str, tuple[_Entry, ...]] = {}
+        # Entries by key, as tuples: a key stands for one term but in rare cases. Parted,
+        # so that growing it to a million keys never resizes a million-entry dict.
+        by_key: PartedMap[str, tuple[_Entry, ...]] = PartedMap()
+        parts = by_key.parts
         self.patterns: list[tuple[int, Term, Any]] = []
         regex, substring = TermKind.REGEX, TermKind.SUBSTRING
         for index, term_list in enumerate(lists):
             for phrase in term_list.settings.exceptions:
                 key = views[phrase]
                 if key.strip(" "):
-                    by_key[key] = (*by_key.get(key, ()), (index, None))
+                    part = parts[hash(key) % MAP_PARTS]
+                    part[key] = (*part.get(key, ()), (index, None))
             for term in term_list.terms:
                 kind = term.kind
                 if kind == regex:
@@ -148,8 +160,9 @@ class _Group:
                 if kind == substring:
                     key = stripped
                 if stripped:
-                    entries = by_key.get(key)
-                    by_key[key] = ((index, term),) if entries is None else (*entries, (index, term))
+                    part = parts[hash(key) % MAP_PARTS]
+                    entries = part.get(key)
+                    part[key] = ((index, term),) if entries is None else (*entries, (index, term))
         self._link(by_key, previous)
         self.pattern_set: Any = None
         if self.patterns:
@@ -192,39 +205,22 @@ class _Group:
             (t for i, t in candidates if i == index and t is not None and t.kind == kind), None
         )
 
-    def _link(self, by_key: dict[str, tuple[_Entry, ...]], previous: _Group | None) -> None:
+    def _link(self, by_key: PartedMap[str, tuple[_Entry, ...]], previous: _Group | None) -> None:
         """Gives every key a slot (the int its automaton reports) and a shard."""
         live = len(by_key)
         if previous is not None and len(previous.values) > 2 * live + SHARD_KEYS:
             previous = None  # mostly stale keys: relink everything once
+        fresh: list[str] = []
         if previous is None:
-            self.slot_of: dict[str, int] = {}
-            self.values: list[_Value] = []
+            self.slot_of: PartedMap[str, int] = PartedMap()
+            self.values: PartedList[_Value] = self._number(by_key, fresh)
             self.shards: list[_Shard] = []
         else:
-            # copy(), not dict(): dict() re-inserts every key (a third of a second at a
-            # million, holding the GIL) once a key was ever deleted; copy() clones.
+            # Shared, not copied: only the parts this edit writes to are (see parted).
             self.slot_of = previous.slot_of.copy()
             self.values = previous.values.copy()
             self.shards = list(previous.shards)
-        slot_of, values = self.slot_of, self.values
-        for key, linked in slot_of.items():
-            if key not in by_key:
-                values[linked] = _STALE
-        # Values that did not change are kept, not rebuilt: whatever is built here, the
-        # old lists free when they are swapped out, in one go, holding the GIL. For the
-        # same reason, by_key's entries that go unused are freed one by one (popitem).
-        fresh: list[str] = []
-        while by_key:
-            key, entries = by_key.popitem()
-            slot = slot_of.get(key)
-            if slot is None:
-                slot_of[key] = slot = len(values)
-                values.append(_STALE)
-                fresh.append(key)
-            if values[slot][1] != entries:
-                values[slot] = (len(key), entries)
-        fresh.reverse()  # popitem() gave them last first
+            self._renumber(by_key, fresh)
         for first in range(0, len(fresh), SHARD_KEYS):
             pending = fresh[first : first + SHARD_KEYS]
             if len(pending) < SHARD_KEYS:
@@ -233,6 +229,43 @@ class _Group:
                     if len(pending) >= SHARD_KEYS:
                         break
             self.shards.append(self._seal(pending))
+
+    def _number(
+        self, by_key: PartedMap[str, tuple[_Entry, ...]], fresh: list[str]
+    ) -> PartedList[_Value]:
+        """Slots for every key, from nothing; by_key's entries are freed one by one
+        (popitem), as they become values, not all at once."""
+        values: list[_Value] = []
+        for index, part in enumerate(by_key.parts):
+            slots = self.slot_of.parts[index]  # a key's part is the same in both maps
+            while part:
+                key, entries = part.popitem()
+                slots[key] = len(values)
+                values.append((len(key), entries))
+                fresh.append(key)
+        return PartedList(values)
+
+    def _renumber(self, by_key: PartedMap[str, tuple[_Entry, ...]], fresh: list[str]) -> None:
+        """Slots of the previous group kept, new keys' slots added, removed keys' values
+        stale. Values that did not change are kept, not rebuilt: whatever is built here,
+        the old group frees when it is swapped out."""
+        slot_of, values = self.slot_of, self.values
+        shift, mask = LIST_PART_SHIFT, LIST_PART_MASK
+        for index, slots in enumerate(slot_of.parts):
+            keyed = by_key.parts[index]
+            for key, slot in slots.items():
+                if key not in keyed:
+                    values[slot] = _STALE
+        for index, part in enumerate(by_key.parts):
+            while part:
+                key, entries = part.popitem()
+                known = slot_of.parts[index].get(key)
+                if known is None:
+                    slot_of[key] = len(values)
+                    values.append((len(key), entries))
+                    fresh.append(key)
+                elif values.parts[known >> shift][known & mask][1] != entries:
+                    values[known] = (len(key), entries)
 
     def _unlink(self, shard: _Shard) -> list[str]:
         """A shard's keys that still stand for something; the others lose their slot."""

@@ -50,6 +50,7 @@ class Flags:
     #: Digits and symbols that stand in for letters: "g1ft" is "gift", "fr€e" is "free".
     leetspeak: bool = False
     #: Single letters separated by whitespace or punctuation join: "f.r.e.e" is "free".
+    #: Every such run joins whole: "f r e e g i f t" is "freegift", "a f r e e" "afree".
     ignore_separators: bool = False
     #: Repeated characters count once: "freeee" is "free".
     collapse_repeats: bool = False
@@ -161,7 +162,6 @@ class _FoldArrays:
     def __init__(self, folds: _FoldTable) -> None:
         self._folds = folds
         self._lock = threading.Lock()
-        self._rows: list[str] = []
         self.slot_of = np.full(0x110000, -1, dtype=np.int32)
         self.state: tuple[npt.NDArray[np.uint32], npt.NDArray[np.int64]] = (
             np.zeros((0, 1), dtype=np.uint32),
@@ -176,16 +176,25 @@ class _FoldArrays:
         return slots
 
     def _add(self, codes: npt.NDArray[np.uint32]) -> None:
+        """Appends rows for new code points (only theirs are built in Python: a text of
+        a script not seen before brings hundreds)."""
         with self._lock:
             new = [int(code) for code in codes if self.slot_of[code] < 0]
-            first = len(self._rows)
-            self._rows.extend(self._folds[code] for code in new)
-            width = max(1, *(len(row) for row in self._rows))
-            table = np.zeros((len(self._rows), width), dtype=np.uint32)
-            for index, row in enumerate(self._rows):
-                table[index, : len(row)] = [ord(c) for c in row]
-            lengths = np.array([len(row) for row in self._rows], dtype=np.int64)
-            self.state = (table, lengths)
+            if not new:
+                return
+            rows = [self._folds[code] for code in new]
+            table, lengths = self.state
+            width = max(table.shape[1], *map(len, rows))
+            added = np.zeros((len(rows), width), dtype=np.uint32)
+            for index, row in enumerate(rows):
+                added[index, : len(row)] = [ord(c) for c in row]
+            if width > table.shape[1]:
+                table = np.pad(table, ((0, 0), (0, width - table.shape[1])))
+            first = len(lengths)
+            self.state = (
+                np.concatenate((table, added)),
+                np.concatenate((lengths, np.array(list(map(len, rows)), dtype=np.int64))),
+            )
             self.slot_of[new] = np.arange(first, first + len(new), dtype=np.int32)
 
 

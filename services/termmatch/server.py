@@ -25,6 +25,7 @@ from modmesh.termmatch.convert import (
     draft_from_pb,
     hit_to_pb,
     list_to_pb,
+    readable_list_to_pb,
     settings_from_pb,
     summary_to_pb,
     term_to_pb,
@@ -103,7 +104,7 @@ class TermMatchServicer(termmatch_pb2_grpc.TermMatchServiceServicer):
         found = await asyncio.to_thread(
             self.core.get_list, request.list_id, request.version or None
         )
-        return pb.GetListResponse(list=list_to_pb(found))
+        return pb.GetListResponse(list=await asyncio.to_thread(readable_list_to_pb, found))
 
     async def ListLists(
         self, request: pb.ListListsRequest, context: grpc.aio.ServicerContext

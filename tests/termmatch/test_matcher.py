@@ -88,6 +88,14 @@ def test_scripts_without_spaces_match_as_substrings_and_next_to_latin() -> None:
     assert hits(["ฟรี"], "ของฟรีนะ") == [("ฟรี", "ฟรี")]
 
 
+def test_separators_between_characters_of_scripts_without_spaces_do_not_count() -> None:
+    # Such scripts do not separate words, so a separator there is an insertion.
+    assert hits(["免费"], "领取免 费礼品") == [("免费", "免 费")]
+    assert hits(["免费"], "免-费") == [("免费", "免-费")]
+    assert hits(["免费 礼品"], "免费礼品") == [("免费 礼品", "免费礼品")]
+    assert hits(["gift 免费"], "gift, 免费!") == [("gift 免费", "gift, 免费")]
+
+
 def test_overlapping_terms_are_all_reported_in_order_of_position() -> None:
     text = "get your free gift card now"
     assert hits(["gift card", "free gift", "free gift card", "card"], text) == [
