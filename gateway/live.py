@@ -54,6 +54,14 @@ Outcome = Refusal | Gone | None
 M = TypeVar("M", bound=BaseModel)
 
 
+def describe(outcome: Outcome) -> str:
+    if outcome is None:
+        return "ended"
+    if isinstance(outcome, Gone):
+        return outcome.value
+    return outcome.code
+
+
 def invalid(message: str, field: str) -> Refusal:
     return Refusal("INVALID_ARGUMENT", message, [FieldViolation(field, message)])
 
@@ -92,11 +100,7 @@ class LiveBridge:
             except Exception as error:
                 log.error("live stream failed", stream_id=stream_id, exc_info=error)
                 outcome = internal_refusal(current_trace_id())
-            log.info(
-                "live stream closed",
-                stream_id=stream_id,
-                outcome="ended" if outcome is None else getattr(outcome, "code", "gone"),
-            )
+            log.info("live stream closed", stream_id=stream_id, outcome=describe(outcome))
             await self._finish(outcome)
 
     async def _bridge(self, stream_id: str) -> Outcome:
@@ -107,7 +111,9 @@ class LiveBridge:
         from_client = asyncio.create_task(self._relay_client(call, opening))
         to_client = asyncio.create_task(self._relay_replies(call))
         try:
-            done, _ = await asyncio.wait({from_client, to_client}, return_when="FIRST_COMPLETED")
+            done, _ = await asyncio.wait(
+                {from_client, to_client}, return_when=asyncio.FIRST_COMPLETED
+            )
             outcome = from_client.result() if from_client in done else None
             # The client relay stops without an outcome when the call ended under it:
             # the replies say how.

@@ -66,7 +66,7 @@ def _roles_of(call: Any) -> frozenset[Role] | None:
 
 def declared_roles(route: APIRoute | APIWebSocketRoute) -> frozenset[Role] | None:
     """The roles a route admits (empty: public), or None when it declares nothing."""
-    for depends in route.inherited_dependencies:  # type: ignore[attr-defined]
+    for depends in route.inherited_dependencies:  # type: ignore[union-attr]
         if _roles_of(depends.dependency) is not None:
             return _roles_of(depends.dependency)
     pending = list(route.dependant.dependencies)
