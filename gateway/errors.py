@@ -4,7 +4,7 @@ WebSocket closes.
 Every refusal has the same JSON body, whichever service or layer refused:
 ``{"error": {"code": "NOT_FOUND", "message": "...", "field_violations": [...]}}``.
 A REST route answers it with the HTTP status of `HTTP_STATUS`; a WebSocket sends it as
-its last message and closes with the code of `close_code`. No stack trace ever reaches
+its last message and closes with `Refusal.close_code`. No stack trace ever reaches
 a client: unexpected failures are answered by the telemetry middleware with
 `internal_error_response`, naming the trace id they were logged under.
 """

@@ -6,7 +6,7 @@ what kind of failure it was."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -251,21 +251,22 @@ def test_a_decision_that_cannot_be_reached_is_unavailable_and_a_1013_try_again_l
 @pytest.mark.parametrize(
     ("credential", "status", "code"),
     [
-        ({}, 401, "UNAUTHENTICATED"),
-        ({"headers": {"X-API-Key": "not-a-key"}}, 401, "UNAUTHENTICATED"),
-        ({"subprotocols": ["modmesh.v1", "bearer.not-a-token"]}, 401, "UNAUTHENTICATED"),
-        ({"headers": {"X-API-Key": MODERATOR_KEY}}, 403, "PERMISSION_DENIED"),
-        ({"subprotocols": ["modmesh.v1", f"bearer.{service_jwt(['auditor'])}"]}, 403,
+        (lambda: {}, 401, "UNAUTHENTICATED"),
+        (lambda: {"headers": {"X-API-Key": "not-a-key"}}, 401, "UNAUTHENTICATED"),
+        (lambda: {"subprotocols": ["modmesh.v1", "bearer.not-a-token"]}, 401, "UNAUTHENTICATED"),
+        (lambda: {"headers": {"X-API-Key": MODERATOR_KEY}}, 403, "PERMISSION_DENIED"),
+        # Made when the test runs: the token expires in a minute.
+        (lambda: {"subprotocols": ["modmesh.v1", f"bearer.{service_jwt(['auditor'])}"]}, 403,
          "PERMISSION_DENIED"),
     ],
     ids=["none", "unknown-key", "unknown-subprotocol-token", "moderator-key", "auditor-jwt"],
 )  # fmt: skip
 def test_a_handshake_without_the_service_role_is_refused_before_it_is_accepted(
-    client: TestClient, credential: dict[str, Any], status: int, code: str
+    client: TestClient, credential: Callable[[], dict[str, Any]], status: int, code: str
 ) -> None:
     with (
         pytest.raises(WebSocketDenialResponse) as denied,
-        client.websocket_connect(path("ws-denied"), **credential),
+        client.websocket_connect(path("ws-denied"), **credential()),
     ):
         pass
 
