@@ -45,6 +45,17 @@ and service: no credential or an invalid one is a 401 UNAUTHENTICATED, a role th
 does not admit a 403 PERMISSION_DENIED. Who acts (reviewer, publisher, appellant) is the
 credential's subject.
 
+Live streams (not listed below: OpenAPI has no WebSockets): the WebSocket
+`/v1/streams/{{stream_id}}/live` (role service) bridges decision.ModerateStream. Its
+credential may also be offered as the subprotocol `bearer.<token>` beside `modmesh.v1`.
+The client sends a JSON text message that opens the stream (`account_id`, `start_time`,
+`format` {{`encoding`: pcm_s16le or container, `sample_rate_hz`, `channels`}},
+`resume_from_seconds`), then binary messages of audio, then `{{"end": {{}}}}`. The server
+sends each `modmesh.decision.v1.ModerateStreamResponse` as JSON (`{{"opened": …}}`,
+`{{"ack": …}}`, `{{"flag": …}}`, `{{"action": …}}`) and closes with 1000 after the end; a
+refusal is the error body above, then a close with 1008 (client error), 1013
+(RESOURCE_EXHAUSTED, UNAVAILABLE: try again later) or 1011 (server failure).
+
 In responses: {ENUM_NOTE}"""
 
 

@@ -5,6 +5,10 @@ health probes); a test walks every route and fails on one that declares neither,
 route can be added without a decision about who may call it. A missing or invalid
 credential is a 401, a valid one without the role a 403. Keys and tokens are compared in
 constant time and never logged; only the subject is.
+
+Browsers cannot set headers on a WebSocket, so a WebSocket handshake may also carry its
+credential as a subprotocol, as Kubernetes does: ``Sec-WebSocket-Protocol: modmesh.v1,
+bearer.<token>``.
 """
 
 from __future__ import annotations
@@ -12,13 +16,14 @@ from __future__ import annotations
 import enum
 import hashlib
 import hmac
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 import jwt
 import structlog
-from fastapi import Depends, Request
+from fastapi import Depends
+from starlette.requests import HTTPConnection
 
 from modmesh.runtime.settings import Settings
 
@@ -26,6 +31,8 @@ log = structlog.get_logger()
 
 #: The attribute a route dependency carries to say which roles it admits.
 ROLES_ATTRIBUTE = "modmesh_roles"
+#: The WebSocket subprotocol that carries a credential: `bearer.<token>`.
+BEARER_SUBPROTOCOL_PREFIX = "bearer."
 
 
 class Role(enum.StrEnum):
@@ -86,13 +93,25 @@ class Authenticator:
             self._keys[_digest(key)] = Principal(subject, _roles(roles, where))
         self._jwt_secret = settings.jwt_secret
 
-    def authenticate(self, headers: Mapping[str, str]) -> Principal:
+    def authenticate(
+        self, headers: Mapping[str, str], subprotocols: Sequence[str] = ()
+    ) -> Principal:
+        """The caller named by the headers or, on a WebSocket, by a `bearer.` subprotocol."""
         token = headers.get("x-api-key", "")
         authorization = headers.get("authorization", "")
         if not token and authorization:
             scheme, _, token = authorization.partition(" ")
             if scheme.lower() != "bearer" or not token:
                 raise AuthError(401, "use 'Authorization: Bearer <token>' or 'X-API-Key'")
+        if not token:
+            token = next(
+                (
+                    offered.removeprefix(BEARER_SUBPROTOCOL_PREFIX)
+                    for offered in subprotocols
+                    if offered.startswith(BEARER_SUBPROTOCOL_PREFIX)
+                ),
+                "",
+            )
         if not token:
             raise AuthError(401, "a credential is required: an API key or a bearer token")
         if token.count(".") == 2 and self._jwt_secret:
@@ -129,22 +148,24 @@ class Authenticator:
         return Principal(str(claims["sub"]), granted)
 
 
-def _authenticator(request: Request) -> Authenticator:
-    authenticator: Authenticator = request.app.state.authenticator
+def _authenticator(connection: HTTPConnection) -> Authenticator:
+    authenticator: Authenticator = connection.app.state.authenticator
     return authenticator
 
 
 def require(*roles: Role) -> Callable[..., Awaitable[Principal]]:
-    """A route dependency admitting callers with any of `roles`; it yields the caller."""
+    """A route dependency admitting callers with any of `roles`; it yields the caller.
+    It guards HTTP and WebSocket routes alike."""
     admitted = frozenset(roles)
 
-    async def dependency(request: Request) -> Principal:
-        principal = _authenticator(request).authenticate(request.headers)
+    async def dependency(connection: HTTPConnection) -> Principal:
+        subprotocols = connection.scope.get("subprotocols", ())
+        principal = _authenticator(connection).authenticate(connection.headers, subprotocols)
         if not principal.roles & admitted:
             log.info(
                 "request forbidden",
                 subject=principal.subject,
-                path=request.url.path,
+                path=connection.url.path,
                 needs=sorted(admitted),
             )
             allowed = ", ".join(sorted(role.value for role in admitted))

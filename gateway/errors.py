@@ -1,19 +1,23 @@
-"""The one mapping from gRPC statuses and domain errors to HTTP responses.
+"""The one mapping from gRPC statuses and domain errors to HTTP responses and
+WebSocket closes.
 
 Every refusal has the same JSON body, whichever service or layer refused:
 ``{"error": {"code": "NOT_FOUND", "message": "...", "field_violations": [...]}}``.
-No stack trace ever reaches a response: unexpected failures are answered by the
-telemetry middleware with `internal_error_response`, naming the trace id they were
-logged under.
+A REST route answers it with the HTTP status of `HTTP_STATUS`; a WebSocket sends it as
+its last message and closes with `Refusal.close_code`. No stack trace ever reaches
+a client: unexpected failures are answered by the telemetry middleware with
+`internal_error_response`, naming the trace id they were logged under.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 import grpc
 import structlog
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, WebSocket
 from fastapi.responses import JSONResponse
 from google.rpc import error_details_pb2, status_pb2
 from grpc_status import rpc_status
@@ -39,8 +43,56 @@ HTTP_STATUS = {
 }
 BAD_GATEWAY = 502
 
+#: WebSocket close codes (RFC 6455 7.4.1): the client sent something wrong (1008 policy
+#: violation), may try again later (1013), or something behind the gateway failed (1011).
+CLIENT_ERROR_CLOSE = 1008
+TRY_AGAIN_LATER_CLOSE = 1013
+SERVER_ERROR_CLOSE = 1011
+_CLIENT_CODES = {
+    "INVALID_ARGUMENT",
+    "NOT_FOUND",
+    "ALREADY_EXISTS",
+    "FAILED_PRECONDITION",
+    "OUT_OF_RANGE",
+    "UNAUTHENTICATED",
+    "PERMISSION_DENIED",
+}
+_TRY_AGAIN_CODES = {"RESOURCE_EXHAUSTED", "UNAVAILABLE"}
+
 #: Codes that gRPC's client library raises by itself (no connection, deadline, crash).
 _LIBRARY_CODES = {"UNAVAILABLE", "DEADLINE_EXCEEDED", "INTERNAL", "UNKNOWN", "CANCELLED"}
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """What a client is told when its request is refused: a gRPC status name and a
+    message a person understands, with the fields to correct."""
+
+    code: str
+    message: str
+    violations: Sequence[FieldViolation] = field(default=())
+
+    @classmethod
+    def of(cls, error: ServiceError) -> Refusal:
+        return cls(error.code_name, error.message, error.violations)
+
+    def body(self) -> dict[str, Any]:
+        return {
+            "error": {
+                "code": self.code,
+                "message": self.message,
+                "field_violations": [
+                    {"field": v.field, "description": v.description} for v in self.violations
+                ],
+            }
+        }
+
+    def close_code(self) -> int:
+        if self.code in _CLIENT_CODES:
+            return CLIENT_ERROR_CLOSE
+        if self.code in _TRY_AGAIN_CODES:
+            return TRY_AGAIN_LATER_CLOSE
+        return SERVER_ERROR_CLOSE
 
 
 def error_response(
@@ -50,15 +102,7 @@ def error_response(
     *,
     status_code: int | None = None,
 ) -> JSONResponse:
-    body = {
-        "error": {
-            "code": code,
-            "message": message,
-            "field_violations": [
-                {"field": v.field, "description": v.description} for v in violations
-            ],
-        }
-    }
+    body = Refusal(code, message, violations).body()
     return JSONResponse(body, status_code=status_code or HTTP_STATUS.get(code, BAD_GATEWAY))
 
 
@@ -90,47 +134,67 @@ def current_trace_id() -> str:
     return format(trace.get_current_span().get_span_context().trace_id, "032x")
 
 
-async def _grpc_error(_request: Request, error: Exception) -> JSONResponse:
-    assert isinstance(error, grpc.aio.AioRpcError)
+def rpc_refusal(error: grpc.aio.AioRpcError) -> Refusal:
+    """What the caller is told of a failed service call."""
     code = error.code().name
     status = _rich_status(error)
     if status is not None:
-        return error_response(code, status.message, _violations(status))
+        return Refusal(code, status.message, _violations(status))
     if code not in _LIBRARY_CODES:
-        return error_response(code, error.details() or code)
+        return Refusal(code, error.details() or code)
     # A status the client library made itself: its message names internal addresses
     # or carries debug text, so it is logged and the caller gets the trace id.
     log.warning("service call failed", code=code, detail=error.details())
-    return error_response(
+    return Refusal(
         code,
         f"a service behind the gateway failed ({code}); "
         f"the gateway logged it under trace id {current_trace_id()}",
     )
 
 
+def _response(refusal: Refusal) -> JSONResponse:
+    return error_response(refusal.code, refusal.message, refusal.violations)
+
+
+async def _grpc_error(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, grpc.aio.AioRpcError)
+    return _response(rpc_refusal(error))
+
+
 async def _service_error(_request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, ServiceError)
-    return error_response(error.code_name, error.message, error.violations)
+    return _response(Refusal.of(error))
+
+
+def internal_refusal(trace_id: str) -> Refusal:
+    return Refusal("INTERNAL", f"internal error; the gateway logged it under trace id {trace_id}")
 
 
 def internal_error_response(trace_id: str) -> JSONResponse:
-    return error_response(
-        "INTERNAL",
-        f"internal error; the gateway logged it under trace id {trace_id}",
-        status_code=500,
-    )
+    refusal = internal_refusal(trace_id)
+    return error_response(refusal.code, refusal.message, status_code=500)
 
 
-async def _auth_error(_request: Request, error: Exception) -> JSONResponse:
+async def _auth_error(connection: Request | WebSocket, error: Exception) -> JSONResponse | None:
+    """A 401 or 403; a WebSocket handshake is refused with the same response where the
+    server can send one (the ASGI denial-response extension), else closed with 1008."""
     assert isinstance(error, AuthError)
+    code = "UNAUTHENTICATED" if error.status == 401 else "PERMISSION_DENIED"
+    if isinstance(connection, WebSocket) and not _can_deny(connection):
+        await connection.close(CLIENT_ERROR_CLOSE, code)
+        return None
+    response = error_response(code, error.message, status_code=error.status)
     if error.status == 401:
-        response = error_response("UNAUTHENTICATED", error.message, status_code=401)
         response.headers["WWW-Authenticate"] = "Bearer"
-        return response
-    return error_response("PERMISSION_DENIED", error.message, status_code=403)
+    return response
+
+
+def _can_deny(websocket: WebSocket) -> bool:
+    return "websocket.http.response" in websocket.scope.get("extensions", {})
 
 
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(grpc.aio.AioRpcError, _grpc_error)
     app.add_exception_handler(ServiceError, _service_error)
-    app.add_exception_handler(AuthError, _auth_error)
+    # Starlette passes a Request or a WebSocket; its types name one handler per kind.
+    app.add_exception_handler(AuthError, _auth_error)  # type: ignore[arg-type]

@@ -21,7 +21,7 @@ from pydantic import (
 )
 
 from modmesh.common.timestamps import to_timestamp
-from modmesh.common.v1 import evidence_pb2
+from modmesh.common.v1 import audio_pb2, evidence_pb2
 from modmesh.decision.v1 import decision_pb2
 from modmesh.runtime.errors import InvalidArgument
 from modmesh.similarity.v1 import similarity_pb2
@@ -189,6 +189,64 @@ class ActionIn(_Strict):
             actor=actor,
             reason=self.reason,
         )
+
+
+# Live streams: the text messages a client sends on /v1/streams/{stream_id}/live.
+
+AudioEncodingName = Literal["pcm_s16le", "container"]
+
+
+class AudioFormatIn(_Strict):
+    """See the AudioFormat message."""
+
+    encoding: AudioEncodingName = Field(
+        description="pcm_s16le: 16-bit little-endian samples, 16000 Hz, mono; container: "
+        "the bytes of any stream ffmpeg reads (WebM/Opus from a MediaRecorder, Ogg, MP3...)."
+    )
+    sample_rate_hz: int = Field(0, description="16000 for pcm_s16le; 0 for container.")
+    channels: int = Field(0, description="1 for pcm_s16le; 0 for container.")
+
+    def to_proto(self) -> audio_pb2.AudioFormat:
+        return audio_pb2.AudioFormat(
+            encoding=audio_pb2.AudioEncoding.Value(f"AUDIO_ENCODING_{self.encoding.upper()}"),
+            sample_rate_hz=self.sample_rate_hz,
+            channels=self.channels,
+        )
+
+
+class LiveStreamOpenIn(_Strict):
+    """The first message of a live stream; see the LiveStreamOpen message (the stream id
+    is the route's)."""
+
+    account_id: UnicodeText = Field(description="The broadcasting account.")
+    start_time: AwareDatetime | None = Field(
+        None, description="When offset 0 of the stream was on air; default: now."
+    )
+    format: AudioFormatIn
+    resume_from_seconds: float = Field(
+        0.0, description="0 for a new stream; to resume, the last acknowledged offset."
+    )
+
+    def to_proto(self, stream_id: str) -> decision_pb2.LiveStreamOpen:
+        opening = decision_pb2.LiveStreamOpen(
+            stream_id=stream_id,
+            account_id=self.account_id,
+            format=self.format.to_proto(),
+            resume_from_seconds=self.resume_from_seconds,
+        )
+        if self.start_time is not None:
+            opening.start_time.CopyFrom(to_timestamp(self.start_time))
+        return opening
+
+
+class _Empty(_Strict):
+    pass
+
+
+class LiveStreamEndIn(_Strict):
+    """`{"end": {}}`: the broadcast is over."""
+
+    end: _Empty
 
 
 # Multipart forms: the text fields that travel beside the uploaded `file`.

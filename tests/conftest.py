@@ -9,6 +9,7 @@ from modmesh.runtime.blobs import BlobStore
 from modmesh.runtime.settings import Settings
 from modmesh.samples import make_clip
 from tests.support import loopback_settings, postgres_schema
+from tests.transcription.support import LiveStream, make_stream
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -45,4 +46,13 @@ def gift_card_clip(media_dir: Path) -> Path:
         "Hello there. Get your free gift card now.",
         lead_silence=2.0,
         video="testsrc2",
+    )
+
+
+@pytest.fixture(scope="session")
+def gift_card_talk(tmp_path_factory: pytest.TempPathFactory) -> LiveStream:
+    """A live stream of a few seconds that says "free gift card" once, after 1 s."""
+    return make_stream(
+        tmp_path_factory.mktemp("talk"),
+        ((1.0, "Claim your free gift card today.", True), (2.0, "", False)),
     )

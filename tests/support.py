@@ -1,4 +1,5 @@
-"""Test support: real service processes on loopback ports, and fresh media.
+"""Test support: real service processes on loopback ports, the mesh a live stream needs,
+and fresh media.
 
 Nothing here is a mock: `ServiceProcess` starts `python -m modmesh.<service>` exactly as
 `modmesh up` does, waits for grpc.health.v1 to report SERVING, and on exit sends SIGTERM
@@ -7,6 +8,7 @@ and checks the process drained and exited 0.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -14,16 +16,20 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+import grpc
 import pytest
+from google.protobuf import json_format
 
 from modmesh.runtime.clients import wait_until_serving
 from modmesh.runtime.settings import Settings
+from modmesh.samples import TERM_LIST
+from modmesh.termmatch.v1 import termmatch_pb2, termmatch_pb2_grpc
 
 #: The PostgreSQL server the suite runs against (trust auth, database `test`).
 POSTGRES_URL = os.environ.get(
@@ -105,6 +111,22 @@ class ServiceProcess:
         code = self.stop()
         if exc_type is None:
             assert code == 0, f"{self.service} exited {code} after SIGTERM:\n{self.log()}"
+
+
+@contextmanager
+def live_mesh(settings: Settings) -> Iterator[Settings]:
+    """What a live stream needs: transcription, termmatch and decision processes, with
+    the sample term list (sample-scams: "free gift card", "wire the money"...) at v1."""
+    with ExitStack() as processes:
+        for service in ("transcription", "termmatch", "decision"):
+            processes.enter_context(ServiceProcess(service, settings))
+        with grpc.insecure_channel(settings.termmatch_addr) as channel:
+            termmatch_pb2_grpc.TermMatchServiceStub(channel).CreateList(
+                json_format.ParseDict(
+                    json.loads(TERM_LIST.read_text()), termmatch_pb2.CreateListRequest()
+                )
+            )
+        yield settings
 
 
 @contextmanager

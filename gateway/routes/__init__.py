@@ -1,12 +1,12 @@
-"""The REST routes, one module per area; each route validates its input, calls one service
-and renders its reply. `ROUTERS` is what the app mounts, `PROTO_SCHEMAS` what OpenAPI
-documents."""
+"""The REST routes (and the live streams' WebSocket), one module per area; each route
+validates its input, calls one service and renders its reply. `ROUTERS` is what the app
+mounts, `PROTO_SCHEMAS` what OpenAPI documents."""
 
 from __future__ import annotations
 
 from google.protobuf.descriptor import Descriptor
 
-from . import appeals, cases, health, lists, review, rules, similarity
+from . import appeals, cases, health, lists, review, rules, similarity, streams
 
 ROUTERS = [
     cases.router,
@@ -15,6 +15,7 @@ ROUTERS = [
     rules.router,
     lists.router,
     similarity.router,
+    streams.router,
     health.router,
 ]
 PROTO_SCHEMAS: list[Descriptor] = [
@@ -24,4 +25,5 @@ PROTO_SCHEMAS: list[Descriptor] = [
     *rules.PROTO_SCHEMAS,
     *lists.PROTO_SCHEMAS,
     *similarity.PROTO_SCHEMAS,
+    *streams.PROTO_SCHEMAS,
 ]

@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from google.protobuf.json_format import MessageToDict
 from google.protobuf.message import Message
 from pydantic import BaseModel, ValidationError
+from starlette.requests import HTTPConnection
 
 from modmesh.runtime.blobs import BlobStore
 
@@ -57,8 +58,8 @@ def to_json(message: Message) -> dict[str, Any]:
     )
 
 
-def _backends(request: Request) -> Backends:
-    backends: Backends = request.app.state.backends
+def _backends(connection: HTTPConnection) -> Backends:
+    backends: Backends = connection.app.state.backends
     return backends
 
 

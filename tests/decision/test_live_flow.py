@@ -5,30 +5,25 @@ goes on."""
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
 import threading
 from collections.abc import Iterable, Iterator
-from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 import grpc
 import pytest
-from google.protobuf import json_format
 
 from modmesh.cli.stream import paced
 from modmesh.common.v1 import audio_pb2
 from modmesh.decision.v1 import decision_pb2, decision_pb2_grpc
 from modmesh.runtime.media import AUDIO_SAMPLE_RATE
 from modmesh.runtime.settings import Settings
-from modmesh.samples import TERM_LIST
-from modmesh.termmatch.v1 import termmatch_pb2, termmatch_pb2_grpc
 from modmesh.transcription.streaming import MAX_CHUNK_BYTES
 from tests.decision.wire import refused
-from tests.support import ServiceProcess, loopback_settings
+from tests.support import live_mesh, loopback_settings
 from tests.transcription.support import LiveStream, make_stream
 
 Stub = decision_pb2_grpc.DecisionServiceStub
@@ -68,16 +63,7 @@ rules:
 
 @pytest.fixture(scope="module")
 def mesh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
-    settings = loopback_settings(tmp_path_factory.mktemp("live-flow"))
-    with ExitStack() as processes:
-        for service in ("transcription", "termmatch", "decision"):
-            processes.enter_context(ServiceProcess(service, settings))
-        with grpc.insecure_channel(settings.termmatch_addr) as channel:
-            termmatch_pb2_grpc.TermMatchServiceStub(channel).CreateList(
-                json_format.ParseDict(
-                    json.loads(TERM_LIST.read_text()), termmatch_pb2.CreateListRequest()
-                )
-            )
+    with live_mesh(loopback_settings(tmp_path_factory.mktemp("live-flow"))) as settings:
         yield settings
 
 
@@ -102,15 +88,6 @@ def scam_streams_end(decision: Stub) -> int:
 @pytest.fixture(scope="module")
 def broadcast(tmp_path_factory: pytest.TempPathFactory) -> LiveStream:
     return make_stream(tmp_path_factory.mktemp("broadcast"), SCRIPT)
-
-
-@pytest.fixture(scope="module")
-def gift_card_talk(tmp_path_factory: pytest.TempPathFactory) -> LiveStream:
-    """A few seconds that say "free gift card" once."""
-    return make_stream(
-        tmp_path_factory.mktemp("talk"),
-        ((1.0, "Claim your free gift card today.", True), (2.0, "", False)),
-    )
 
 
 def opening(

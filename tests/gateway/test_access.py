@@ -1,5 +1,6 @@
 """Access control: every route declares who may call it, every role is refused what it
 must not do (403), a missing or invalid credential is a 401, and no secret is logged.
+WebSocket routes are held to the same: their handshake is refused with the 401 or 403.
 
 The app runs without the services behind it: the gate answers before any service is
 asked, and a caller who passes the gate gets whatever the (absent) service would say.
@@ -16,9 +17,10 @@ from typing import Any
 
 import jwt
 import pytest
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, APIWebSocketRoute
 from fastapi.testclient import TestClient
 from starlette.routing import Route
+from starlette.testclient import WebSocketDenialResponse
 
 from modmesh.gateway.app import create_app
 from modmesh.gateway.auth import ROLES_ATTRIBUTE, CredentialsError, Role
@@ -44,16 +46,16 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
 
 
 def every_route(routes: Sequence[Any], inherited: Sequence[Any] = ()) -> Iterator[Any]:
-    """Every route of the app, with included routers opened; an APIRoute comes with the
-    dependencies its routers add (as `inherited_dependencies`)."""
+    """Every route of the app, with included routers opened; an API route (HTTP or
+    WebSocket) comes with the dependencies its routers add (as `inherited_dependencies`)."""
     for route in routes:
         original = getattr(route, "original_router", None)
         if original is not None:  # an included router
             context = route.include_context.dependencies
             yield from every_route(original.routes, [*inherited, *context])
         else:
-            if isinstance(route, APIRoute):
-                route.inherited_dependencies = list(inherited)  # type: ignore[attr-defined]
+            if isinstance(route, APIRoute | APIWebSocketRoute):
+                route.inherited_dependencies = list(inherited)  # type: ignore[union-attr]
             yield route
 
 
@@ -62,9 +64,9 @@ def _roles_of(call: Any) -> frozenset[Role] | None:
     return roles
 
 
-def declared_roles(route: APIRoute) -> frozenset[Role] | None:
+def declared_roles(route: APIRoute | APIWebSocketRoute) -> frozenset[Role] | None:
     """The roles a route admits (empty: public), or None when it declares nothing."""
-    for depends in route.inherited_dependencies:  # type: ignore[attr-defined]
+    for depends in route.inherited_dependencies:  # type: ignore[union-attr]
         if _roles_of(depends.dependency) is not None:
             return _roles_of(depends.dependency)
     pending = list(route.dependant.dependencies)
@@ -91,11 +93,22 @@ def api_routes(client: TestClient) -> list[tuple[str, str, frozenset[Role]]]:
     return found
 
 
+def websocket_routes(client: TestClient) -> list[tuple[str, frozenset[Role]]]:
+    """(path with made-up ids, admitted roles) of every WebSocket route."""
+    found = []
+    for route in every_route(client.app.routes):  # type: ignore[attr-defined]
+        if isinstance(route, APIWebSocketRoute):
+            roles = declared_roles(route)
+            assert roles, route.path
+            found.append((re.sub(r"\{[^}]+\}", "some-id", route.path), roles))
+    return found
+
+
 def test_every_route_declares_who_may_call_it(client: TestClient) -> None:
     undeclared = []
     public = set()
     for route in every_route(client.app.routes):  # type: ignore[attr-defined]
-        if isinstance(route, APIRoute):
+        if isinstance(route, APIRoute | APIWebSocketRoute):
             roles = declared_roles(route)
             if roles is None:
                 undeclared.append(route.path)
@@ -105,6 +118,39 @@ def test_every_route_declares_who_may_call_it(client: TestClient) -> None:
             assert isinstance(route, Route) and route.path in DOCUMENTATION, route.path
     assert undeclared == [], "routes without require(...) or PUBLIC"
     assert public == {"/healthz", "/readyz"}
+    assert websocket_routes(client) != []
+
+
+def handshake_refusal(client: TestClient, path: str, headers: dict[str, str]) -> Any:
+    with (
+        pytest.raises(WebSocketDenialResponse) as denied,
+        client.websocket_connect(path, headers=headers),
+    ):
+        pass
+    return denied.value
+
+
+def test_without_a_credential_every_websocket_handshake_is_a_401(client: TestClient) -> None:
+    for path, _ in websocket_routes(client):
+        response = handshake_refusal(client, path, {})
+        assert response.status_code == 401, path
+        assert response.json()["error"]["code"] == "UNAUTHENTICATED"
+        assert response.headers["www-authenticate"] == "Bearer"
+
+
+@pytest.mark.parametrize("role", list(Role), ids=[role.value for role in Role])
+def test_each_role_is_refused_every_websocket_it_is_not_admitted_to_and_passes_the_others(
+    client: TestClient, role: Role
+) -> None:
+    for path, admitted in websocket_routes(client):
+        headers = {"X-API-Key": KEYS[role]}
+        if role in admitted:
+            with client.websocket_connect(path, headers=headers):
+                pass  # accepted: the gate let it through
+            continue
+        response = handshake_refusal(client, path, headers)
+        assert response.status_code == 403, (role, path)
+        assert response.json()["error"]["code"] == "PERMISSION_DENIED"
 
 
 def test_without_a_credential_every_guarded_route_is_a_401(client: TestClient) -> None:
@@ -190,6 +236,7 @@ def test_the_roles_of_each_area_are_as_specified(client: TestClient) -> None:
     assert table[("POST", "/v1/appeals/some-id/decision")] == {M}
     assert table[("PUT", "/v1/accounts/some-id")] == {P}
     assert table[("GET", "/v1/cases/some-id/statement-of-reasons")] == {M, A, AP}
+    assert dict(websocket_routes(client)) == {"/v1/streams/some-id/live": {S}}
     # The auditor reads and never writes.
     assert all(method == "GET" for (method, _), admitted in table.items() if A in admitted)
 

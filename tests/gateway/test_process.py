@@ -1,4 +1,5 @@
-"""`python -m modmesh.gateway` as it runs in production: its logs, traces and shutdown."""
+"""`python -m modmesh.gateway` as it runs in production: its logs, traces, shutdown and
+WebSockets."""
 
 from __future__ import annotations
 
@@ -8,11 +9,18 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
 import httpx
+import pytest
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.sync.client import connect
+from websockets.typing import Subprotocol
 
+from modmesh.runtime.settings import Settings
 from tests.support import ServiceProcess, loopback_settings
 
 TRACE_ID = "0af7651916cd43dd8448eb211c80319c"
@@ -31,22 +39,39 @@ def wait_until_live(url: str, timeout: float = 30.0) -> None:
         time.sleep(0.1)
 
 
+@contextmanager
+def gateway_process(settings: Settings) -> Iterator[str]:
+    """`python -m modmesh.gateway` serving at the URL it yields; on exit, SIGTERM and an
+    exit status of 0. Its log is `gateway.log` in the data directory."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    log_path = settings.data_dir / "gateway.log"
+    with log_path.open("wb") as log:
+        gateway = subprocess.Popen(
+            [sys.executable, "-m", "modmesh.gateway"],
+            env={**os.environ, **settings.to_env()},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        url = f"http://{settings.gateway_addr}"
+        wait_until_live(url)
+        yield url
+    finally:
+        gateway.send_signal(signal.SIGTERM)
+        try:
+            code = gateway.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            gateway.kill()
+            raise
+    assert code == 0, log_path.read_text()
+
+
 def test_the_gateway_process_logs_each_request_carries_its_trace_and_exits_0_on_sigterm(
     tmp_path: Path,
 ) -> None:
     settings = replace(loopback_settings(tmp_path / "data"), api_keys=f"ops:auditor:{API_KEY}")
     with ServiceProcess("termmatch", settings) as termmatch:
-        log_path = settings.data_dir / "gateway.log"
-        with log_path.open("wb") as log:
-            gateway = subprocess.Popen(
-                [sys.executable, "-m", "modmesh.gateway"],
-                env={**os.environ, **settings.to_env()},
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        try:
-            url = f"http://{settings.gateway_addr}"
-            wait_until_live(url)
+        with gateway_process(settings) as url:
             response = httpx.get(
                 f"{url}/v1/lists/nope",
                 headers={
@@ -59,15 +84,7 @@ def test_the_gateway_process_logs_each_request_carries_its_trace_and_exits_0_on_
             assert wrong.status_code == 401
             forbidden = httpx.put(f"{url}/v1/rules", headers={"X-API-Key": API_KEY}, json={"x": 1})
             assert forbidden.status_code == 403
-        finally:
-            gateway.send_signal(signal.SIGTERM)
-            try:
-                code = gateway.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                gateway.kill()
-                raise
-        log_text = log_path.read_text()
-        assert code == 0, log_text
+        log_text = (settings.data_dir / "gateway.log").read_text()
 
         events = [json.loads(line) for line in log_text.splitlines() if line.startswith("{")]
         [event] = [e for e in events if e.get("path") == "/v1/lists/nope"]
@@ -80,3 +97,37 @@ def test_the_gateway_process_logs_each_request_carries_its_trace_and_exits_0_on_
         [refusal] = [e for e in events if e.get("event") == "request forbidden"]
         assert refusal["subject"] == "ops" and refusal["path"] == "/v1/rules"
         assert API_KEY not in log_text  # secrets are never logged, not even wrong ones
+
+
+def offering(token: str) -> list[Subprotocol]:
+    """The subprotocols a browser offers to send its credential."""
+    return [Subprotocol("modmesh.v1"), Subprotocol(f"bearer.{token}")]
+
+
+def test_the_gateway_process_serves_websockets_with_the_token_as_a_subprotocol(
+    tmp_path: Path,
+) -> None:
+    service_key, auditor_key = "platform-key-0123456789", "auditor-key-0123456789"
+    settings = replace(
+        loopback_settings(tmp_path / "data"),
+        api_keys=f"platform:service:{service_key},ops:auditor:{auditor_key}",
+    )
+    # No decision runs behind this gateway: a stream is accepted, then refused as UNAVAILABLE.
+    with gateway_process(settings) as url:
+        live = url.replace("http://", "ws://") + "/v1/streams/show-1/live"
+        with connect(live, subprotocols=offering(service_key)) as socket:
+            assert socket.subprotocol == "modmesh.v1"
+            socket.send(json.dumps({"account_id": "a-1", "format": {"encoding": "pcm_s16le"}}))
+            error = json.loads(socket.recv(timeout=30))["error"]
+            with pytest.raises(ConnectionClosed) as closed:
+                socket.recv(timeout=30)
+        with pytest.raises(InvalidStatus) as denied:
+            connect(live, subprotocols=offering(auditor_key))
+
+    assert error["code"] == "UNAVAILABLE"
+    assert closed.value.rcvd is not None
+    assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (1013, "UNAVAILABLE")
+    assert denied.value.response.status_code == 403
+    assert json.loads(denied.value.response.body)["error"]["code"] == "PERMISSION_DENIED"
+    log_text = (settings.data_dir / "gateway.log").read_text()
+    assert service_key not in log_text and auditor_key not in log_text
