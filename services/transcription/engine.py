@@ -128,10 +128,10 @@ class WhisperEngine:
         )
         return self._transcript(audio, segments, info)
 
-    def transcribe_live(self, audio: np.ndarray) -> Transcript:
-        """Transcribes a live stream's buffer (at most a window: 30 s). Tuned for latency:
-        the buffer is heard again a moment later, so one greedy pass over a short window
-        is enough."""
+    def transcribe_live(self, audio: np.ndarray, prompt: str = "") -> Transcript:
+        """Transcribes a live stream's buffer (at most a window: 30 s), continuing the
+        text `prompt`. Tuned for latency: the buffer is heard again a moment later, so one
+        greedy pass over a short window is enough."""
         self._encoder_frames = min(
             WINDOW_FRAMES,
             len(audio) * FRAMES_PER_SECOND // AUDIO_SAMPLE_RATE
@@ -141,6 +141,7 @@ class WhisperEngine:
             segments, info = self._model.transcribe(
                 audio,
                 language=self._language,
+                initial_prompt=prompt or None,
                 beam_size=1,
                 # No second try at higher temperatures: the next pass is the retry.
                 temperature=0.0,

@@ -53,8 +53,10 @@ CATCH_UP_SECONDS = 3.0
 #: New audio that makes a pass of a live stream due: a word is committed once two
 #: passes agree on it, so the step sets most of the latency (bench/live).
 STEP_SECONDS = 0.5
-#: Committed speech kept in a stream's buffer: a pass's cost follows its length.
-TRIM_SECONDS = 5.0
+#: Committed speech kept in a stream's buffer: a pass's cost follows its length, but
+#: with less than the phrase before it Whisper mishears the first word of the next
+#: ("wire the money" as "why are the money").
+TRIM_SECONDS = 10.0
 #: When a stream refused for lagging may come back (RetryInfo): long enough for the
 #: streams ahead of it to finish or for another replica to start.
 RETRY_AFTER_SECONDS = 10.0
@@ -171,8 +173,8 @@ class TranscriptionServicer(transcription_pb2_grpc.TranscriptionServiceServicer)
         finally:
             self._set_queued(-1)
 
-    def _recognise(self, audio: np.ndarray) -> Sequence[Word]:
-        return self._loaded().transcribe_live(audio).words
+    def _recognise(self, audio: np.ndarray, prompt: str) -> Sequence[Word]:
+        return self._loaded().transcribe_live(audio, prompt).words
 
     def _stream_response(self, update: StreamUpdate) -> transcription_pb2.TranscribeStreamResponse:
         return transcription_pb2.TranscribeStreamResponse(

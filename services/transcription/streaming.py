@@ -7,9 +7,10 @@ LocalAgreement-2 policy of Macháček et al., "Turning Whisper into Real-Time
 Transcription System", 2023). Committed words are never revised or repeated; the rest
 of the latest hypothesis is reported as partial. Once committed speech has piled up,
 the buffer is cut after it, so each pass transcribes a bounded stretch of audio. The
-committed text is not passed on as a prompt: in the short windows of live passes a
-prompt sets Whisper repeating itself (bench/live), and a pause's worth of audio before
-the new speech is context enough.
+last few committed words before the buffer go on as the recogniser's prompt: without
+them, a phrase that opens the buffer after a pause loses its first word ("free gift
+card" heard as "3 gift card"); with a long prompt, Whisper in short windows repeats
+itself (bench/live), so the prompt stays short.
 
 Plain Python: the recogniser is any callable, so this runs under a scripted fake as well
 as under Whisper, and knows nothing of gRPC.
@@ -27,8 +28,9 @@ from modmesh.common.evidence import Word
 from modmesh.runtime.errors import InvalidArgument
 from modmesh.runtime.media import AUDIO_SAMPLE_RATE
 
-#: Transcribes 16 kHz mono float32 samples; word times count from the first sample given.
-Recognise = Callable[[np.ndarray], Sequence[Word]]
+#: Transcribes 16 kHz mono float32 samples, continuing the text `prompt`; word times
+#: count from the first sample given.
+Recognise = Callable[[np.ndarray, str], Sequence[Word]]
 
 #: The largest audio chunk a client may send: 2 s of PCM16 (whole samples only).
 MAX_CHUNK_BYTES = 64_000
@@ -37,6 +39,8 @@ MAX_CHUNK_BYTES = 64_000
 TIME_OVERLAP_SECONDS = 0.1
 #: The longest run of committed words a new hypothesis may repeat at its start.
 MAX_REPEATED_WORDS = 5
+#: How many committed words before the buffer go on as the prompt.
+PROMPT_WORDS = 8
 #: A pause is PAUSE_FRAMES frames of PAUSE_FRAME samples in a row (150 ms), each below
 #: PAUSE_LOUDNESS times the loudest frame of the buffer (RMS): longer than the closure
 #: of a consonant, shorter than the breath between phrases.
@@ -96,7 +100,7 @@ class StreamTranscriber:
         self._unheard = 0
         #: The last pass's words after the committed ones.
         self._partial: tuple[Word, ...] = ()
-        #: The most recent committed words: what a new pass may repeat.
+        #: The most recent committed words: the prompt, and what a new pass may repeat.
         self._recent: list[Word] = []
         self._committed_end = self._buffer_start / AUDIO_SAMPLE_RATE
 
@@ -155,13 +159,17 @@ class StreamTranscriber:
         if not len(self._buffer):
             return ()
         offset = self._buffer_start / AUDIO_SAMPLE_RATE
+        # Only the words before the buffer: words still in it are heard again, and a
+        # prompt that ends with what the audio says invites Whisper to say it twice.
+        before = [word.text for word in self._recent if _middle(word) < offset]
+        prompt = " ".join(before[-PROMPT_WORDS:])
         words = [
             replace(
                 word,
                 start_seconds=word.start_seconds + offset,
                 end_seconds=word.end_seconds + offset,
             )
-            for word in self._recognise(self._buffer)
+            for word in self._recognise(self._buffer, prompt)
         ]
         # Committed words are heard again while they stay in the buffer; word times
         # wobble between passes, so a word counts as new by its middle, not its start.
@@ -179,7 +187,7 @@ class StreamTranscriber:
 
     def _commit(self, words: Sequence[Word]) -> tuple[Word, ...]:
         if words:
-            self._recent = [*self._recent, *words][-MAX_REPEATED_WORDS:]
+            self._recent = [*self._recent, *words][-max(MAX_REPEATED_WORDS, PROMPT_WORDS) :]
             self._committed_end = max(self._committed_end, words[-1].end_seconds)
         return tuple(words)
 

@@ -13,7 +13,7 @@ import pytest
 from modmesh.common.evidence import Word
 from modmesh.runtime.media import AUDIO_SAMPLE_RATE
 from modmesh.transcription.engine import WhisperEngine
-from modmesh.transcription.streaming import StreamTranscriber, StreamUpdate
+from modmesh.transcription.streaming import PROMPT_WORDS, StreamTranscriber, StreamUpdate
 from tests.transcription.support import index_of_phrase, make_stream, spoken
 
 
@@ -58,14 +58,16 @@ class ScriptedRecogniser:
     #: Dates the end of every word this much too early, as Whisper often does.
     early_ends: float = 0.0
     passes: list[tuple[float, float]] = field(default_factory=list)
+    prompts: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.stream = Stream(self.script, self.seconds)
 
-    def __call__(self, audio: np.ndarray) -> list[Word]:
+    def __call__(self, audio: np.ndarray, prompt: str = "") -> list[Word]:
         start = self.stream.offset_of(audio)
         end = start + len(audio) / AUDIO_SAMPLE_RATE
         self.passes.append((start, end))
+        self.prompts.append(prompt)
         heard = []
         for said in self.script:
             if said.start_seconds >= start and said.end_seconds <= end:
@@ -202,12 +204,24 @@ def test_hypotheses_that_never_settle_are_committed_once_the_buffer_is_full() ->
     assert max(end - start for start, end in recogniser.passes) <= 10.0 + 1.0
 
 
+def test_the_last_committed_words_before_the_buffer_go_on_as_a_short_prompt() -> None:
+    recogniser = ScriptedRecogniser(TALK)
+
+    play(recogniser, trim_seconds=4.0, max_buffer_seconds=8.0)
+
+    assert recogniser.prompts[0] == ""
+    last_start = recogniser.passes[-1][0]
+    before = [w.text for w in TALK if w.end_seconds <= last_start]
+    assert recogniser.prompts[-1] == " ".join(before[-PROMPT_WORDS:])
+    assert len(recogniser.prompts[-1].split()) == PROMPT_WORDS
+
+
 def test_a_committed_word_heard_again_after_a_cut_is_not_committed_twice() -> None:
     class Echo(ScriptedRecogniser):
         """Also hears the word that ends just before the audio it is given starts,
         squeezed into its first 0.3 s, as Whisper does with the tail of a cut word."""
 
-        def __call__(self, audio: np.ndarray) -> list[Word]:
+        def __call__(self, audio: np.ndarray, prompt: str = "") -> list[Word]:
             heard = super().__call__(audio)
             start = self.stream.offset_of(audio)
             before = [w for w in self.script if start - 0.3 <= w.end_seconds <= start]
@@ -283,7 +297,9 @@ def test_under_whisper_at_the_live_cadence_a_phrase_is_committed_once_at_its_off
     engine: WhisperEngine, tmp_path: Path
 ) -> None:
     stream = make_stream(tmp_path, SHORT_SCRIPT)
-    transcriber = StreamTranscriber(lambda audio: engine.transcribe_live(audio).words)
+    transcriber = StreamTranscriber(
+        lambda audio, prompt: engine.transcribe_live(audio, prompt).words
+    )
     updates = []
     for start in range(0, len(stream.samples), AUDIO_SAMPLE_RATE // 10):
         transcriber.feed(stream.samples[start : start + AUDIO_SAMPLE_RATE // 10])
