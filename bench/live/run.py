@@ -1,26 +1,35 @@
-"""Live transcription benchmark: real-time paced streams of espeak-ng speech through a
-real transcription process, 1, 2, 4 and 8 at a time.
+"""Live stream benchmark: real-time paced streams of espeak-ng speech through real
+service processes, 1, 2, 4 and 8 at a time.
 
-    .venv/bin/python bench/live/run.py                          # 1,2,4,8 streams of 60 s
+    .venv/bin/python bench/live/run.py                          # speech to flag, 1,2,4,8 streams
+    .venv/bin/python bench/live/run.py --through transcription  # speech to committed word
     .venv/bin/python bench/live/run.py --streams 1,2 --seconds 30   # a quick look
 
-Each stream is phrases with pauses between, paced like a broadcast (100 ms chunks). The
-truth is where each phrase's speech ends. For each concurrency level it reports:
+Each stream is phrases with pauses between, paced like a broadcast (100 ms chunks); half
+of the phrases end with a term of the sample list. The truth is where each phrase's speech
+ends. `--through decision` (the default) streams through decision.ModerateStream (with
+transcription and termmatch behind it) and measures flags; `--through transcription`
+streams through transcription.TranscribeStream and measures committed words. For each
+concurrency level it reports:
 - latency: from the moment the chunk holding a phrase's last sample went live (was
   offered to the service; one the service held back by flow control waited from then)
-  to the moment its last word arrived at the client, committed (p50, p95, max); recall:
-  the share of phrases whose last word arrived at all, near its true offset;
-- CPU RTF: CPU seconds the service spent per second of audio of one stream (2 cores:
+  to the moment its flag (or its last word, committed) arrived at the client (p50, p95,
+  max); recall: the share of phrases (with a term, for flags) that arrived at all, near
+  their true offset;
+- CPU RTF: CPU seconds the services spent per second of audio of one stream (2 cores:
   about 2 / RTF streams fit);
-- lag: per update, audio gone live so far minus audio the update reflects;
-  the worst over the streams, and whether it stayed bounded (no stream refused, and
-  every stream's worst lag under LAG_BOUND_SECONDS).
-It prints a table and writes JSON to bench/results/live.json. Timings are noisy on a
-shared machine: run it when nothing else is busy.
+- lag (transcription only: decision's acks trail by the rolling buffer by design): per
+  update, audio gone live so far minus audio the update reflects; the worst over the
+  streams; bounded: no stream refused (transcription ends a stream that falls more than
+  MODMESH_STREAM_MAX_LAG_SECONDS behind) and, where measured, every stream's worst lag
+  under LAG_BOUND_SECONDS.
+It prints a table and writes JSON to bench/results/live-decision.json (or
+live-transcription.json). Timings are noisy on a shared machine: run it when nothing
+else is busy.
 
 The sink is pluggable: a sink opens one stream for the audio it is given and yields
-what arrives at the client with its arrival time, as words with stream offsets; a
-sink that measures through decision.ModerateStream turns flags into such words.
+what arrives at the client with its arrival time, as words with stream offsets; the
+decision sink turns each flag into its term's last word.
 """
 
 from __future__ import annotations
@@ -36,23 +45,29 @@ import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from socket import socket
 from typing import Any
 
 import grpc
 import numpy as np
+from google.protobuf import json_format
 
 from modmesh.common.v1 import audio_pb2
+from modmesh.decision.v1 import decision_pb2, decision_pb2_grpc
 from modmesh.runtime.clients import wait_until_serving
 from modmesh.runtime.media import AUDIO_SAMPLE_RATE, decode_audio
 from modmesh.runtime.settings import Settings
-from modmesh.samples import make_clip
+from modmesh.samples import TERM_LIST, make_clip
+from modmesh.termmatch.v1 import termmatch_pb2, termmatch_pb2_grpc
 from modmesh.transcription.v1 import transcription_pb2, transcription_pb2_grpc
 
-RESULTS = Path(__file__).resolve().parents[1] / "results" / "live.json"
+RESULTS = Path(__file__).resolve().parents[1] / "results"
+#: The services a live stream passes through, in start order.
+LIVE_MESH = ["transcription", "termmatch", "decision"]
 #: 100 ms of PCM16 per message, as a live encoder sends it.
 CHUNK_SECONDS = 0.1
 CHUNK_BYTES = round(CHUNK_SECONDS * AUDIO_SAMPLE_RATE) * 2
@@ -60,17 +75,19 @@ CHUNK_BYTES = round(CHUNK_SECONDS * AUDIO_SAMPLE_RATE) * 2
 LAG_BOUND_SECONDS = 5.0
 #: A committed word counts for a phrase when it lies this close to the phrase's speech.
 TOLERANCE_SECONDS = 0.5
-#: Phrases of everyday streaming talk; each stream says them in its own order.
+#: Phrases of everyday streaming talk, each stream says them in its own order; every
+#: other one ends with a term of the sample list, so its last sample is the term's.
 PHRASES = (
     "Hello everyone, and welcome back to the stream.",
-    "Claim your free gift card today.",
+    "Claim your free gift card.",
     "The weather today is sunny and warm.",
-    "Today we are cooking pasta with fresh basil.",
-    "Please wire the money to my account.",
+    "This week only, a crypto giveaway.",
     "Thanks for watching, see you tomorrow.",
-    "Do not forget to subscribe to the channel.",
+    "Please wire the money.",
     "First, bring a large pot of water to the boil.",
+    "For the recipe, click the link in my bio.",
 )
+TERMS = {"card", "giveaway", "money", "bio"}
 #: Silence before each phrase, cycled: pauses as a speaker makes them.
 PAUSES = (1.0, 0.6, 1.5, 0.8, 2.0)
 
@@ -91,13 +108,23 @@ class Arrival:
 
     words: tuple[HeardWord, ...]
     received_at: float
-    heard_seconds: float
+    #: None where the service does not say (decision acks trail by design).
+    heard_seconds: float | None
 
 
 #: Opens one stream named by the first argument for the PCM16 chunks of the second (a
 #: paced async iterator) and yields what arrives at the client. Raises grpc.aio.AioRpcError
 #: when the stream is refused.
-Sink = Callable[[str, AsyncIterator[bytes]], AsyncIterator[Arrival]]
+Open = Callable[[str, AsyncIterator[bytes]], AsyncIterator[Arrival]]
+
+
+@dataclass(frozen=True)
+class Sink:
+    open: Open
+    #: Only phrases that end with a term arrive (as flags).
+    terms_only: bool
+    #: The processes whose CPU time counts.
+    pids: tuple[int, ...]
 
 
 @dataclass(frozen=True)
@@ -177,20 +204,18 @@ async def paced(pcm: bytes, live_at: list[float], delay: float) -> AsyncIterator
         yield pcm[offset : offset + CHUNK_BYTES]
 
 
-def transcription_sink(address: str) -> Sink:
+PCM16 = audio_pb2.AudioFormat(
+    encoding=audio_pb2.AUDIO_ENCODING_PCM_S16LE, sample_rate_hz=AUDIO_SAMPLE_RATE, channels=1
+)
+
+
+def transcription_sink(address: str, pids: tuple[int, ...]) -> Sink:
     """Streams through transcription.TranscribeStream; committed words arrive."""
 
     async def open_stream(stream_id: str, chunks: AsyncIterator[bytes]) -> AsyncIterator[Arrival]:
         async def requests() -> AsyncIterator[transcription_pb2.TranscribeStreamRequest]:
             yield transcription_pb2.TranscribeStreamRequest(
-                open=transcription_pb2.StreamOpen(
-                    stream_id=stream_id,
-                    format=audio_pb2.AudioFormat(
-                        encoding=audio_pb2.AUDIO_ENCODING_PCM_S16LE,
-                        sample_rate_hz=AUDIO_SAMPLE_RATE,
-                        channels=1,
-                    ),
-                )
+                open=transcription_pb2.StreamOpen(stream_id=stream_id, format=PCM16)
             )
             async for chunk in chunks:
                 yield transcription_pb2.TranscribeStreamRequest(audio=chunk)
@@ -203,18 +228,50 @@ def transcription_sink(address: str) -> Sink:
                 )
                 yield Arrival(words, time.perf_counter(), update.heard_seconds)
 
-    return open_stream
+    return Sink(open_stream, terms_only=False, pids=pids)
+
+
+def decision_sink(address: str, pids: tuple[int, ...]) -> Sink:
+    """Streams through decision.ModerateStream; flags arrive, each as its term's last
+    word at the term's offsets."""
+
+    async def open_stream(stream_id: str, chunks: AsyncIterator[bytes]) -> AsyncIterator[Arrival]:
+        async def requests() -> AsyncIterator[decision_pb2.ModerateStreamRequest]:
+            yield decision_pb2.ModerateStreamRequest(
+                open=decision_pb2.LiveStreamOpen(
+                    stream_id=stream_id, account_id=f"{stream_id}-account", format=PCM16
+                )
+            )
+            async for chunk in chunks:
+                yield decision_pb2.ModerateStreamRequest(audio=chunk)
+            yield decision_pb2.ModerateStreamRequest(end=decision_pb2.LiveStreamEnd())
+
+        async with grpc.aio.insecure_channel(address) as channel:
+            stub = decision_pb2_grpc.DecisionServiceStub(channel)
+            async for response in stub.ModerateStream(requests()):
+                if response.WhichOneof("message") != "flag":
+                    continue
+                hit = response.flag.hit
+                word = HeardWord(
+                    hit.term.split()[-1], hit.time_range.start_seconds, hit.time_range.end_seconds
+                )
+                yield Arrival((word,), time.perf_counter(), None)
+
+    return Sink(open_stream, terms_only=True, pids=pids)
 
 
 async def run_stream(sink: Sink, stream_id: str, script: Script, delay: float) -> StreamResult:
     live_at: list[float] = []
-    result = StreamResult(phrases=len(script.phrases))
-    pending = list(script.phrases)
+    pending = [p for p in script.phrases if p.last_word in TERMS or not sink.terms_only]
+    result = StreamResult(phrases=len(pending))
     try:
-        async for arrival in sink(stream_id, paced(script.pcm, live_at, delay)):
-            # How much audio had gone live by now, against how much the update reflects.
-            live_seconds = min(arrival.received_at - live_at[0], script.seconds)
-            result.max_lag = max(result.max_lag, live_seconds - arrival.heard_seconds)
+        async for arrival in sink.open(stream_id, paced(script.pcm, live_at, delay)):
+            if arrival.heard_seconds is not None:
+                # How much audio had gone live by now, against how much the update reflects.
+                live_seconds = min(arrival.received_at - live_at[0], script.seconds)
+                result.max_lag = max(result.max_lag, live_seconds - arrival.heard_seconds)
+            else:
+                result.max_lag = float("nan")
             for word in arrival.words:
                 for phrase in pending:
                     if (
@@ -243,10 +300,8 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def run_level(
-    sink: Sink, scripts: Sequence[Script], streams: int, service_pid: int | None
-) -> dict[str, Any]:
-    cpu_before = cpu_seconds(service_pid) if service_pid else 0.0
+async def run_level(sink: Sink, scripts: Sequence[Script], streams: int) -> dict[str, Any]:
+    cpu_before = sum(cpu_seconds(pid) for pid in sink.pids)
     results = await asyncio.gather(
         *(
             # Streams start out of step, as independent broadcasts do.
@@ -255,10 +310,10 @@ async def run_level(
         )
     )
     audio = sum(scripts[i % len(scripts)].seconds for i in range(streams))
-    cpu = (cpu_seconds(service_pid) - cpu_before) if service_pid else float("nan")
+    cpu = sum(cpu_seconds(pid) for pid in sink.pids) - cpu_before if sink.pids else float("nan")
     latencies = [v for r in results for v in r.latencies]
     refused = [r.refused for r in results if r.refused]
-    max_lag = max(r.max_lag for r in results)
+    max_lag = max(r.max_lag for r in results)  # nan where not measured
     return {
         "streams": streams,
         "phrases": sum(r.phrases for r in results),
@@ -269,42 +324,47 @@ async def run_level(
         "mean_seconds": statistics.fmean(latencies) if latencies else float("nan"),
         "cpu_rtf_per_stream": cpu / audio if audio else float("nan"),
         "max_lag_seconds": max_lag,
-        "bounded": not refused and max_lag < LAG_BOUND_SECONDS,
+        "bounded": not refused and not max_lag >= LAG_BOUND_SECONDS,
         "refused": refused,
     }
 
 
 @contextmanager
-def transcription_service(env: dict[str, str]) -> Any:
-    """A transcription process of its own on a free loopback port."""
-    with tempfile.TemporaryDirectory() as data:
+def services(names: Sequence[str]) -> Any:
+    """Each named service in a process of its own on a free loopback port, sharing one
+    data directory; yields their settings and process ids."""
+    with tempfile.TemporaryDirectory() as data, ExitStack() as stack:
+        env = {**os.environ, "MODMESH_DATA_DIR": data}
+        for name in names:
+            with socket() as sock:
+                sock.bind(("127.0.0.1", 0))
+                env[f"MODMESH_{name.upper()}_ADDR"] = f"127.0.0.1:{sock.getsockname()[1]}"
         settings = Settings.from_env(env)
-        from socket import socket
-
-        with socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            address = f"127.0.0.1:{sock.getsockname()[1]}"
-        settings_env = {
-            **os.environ,
-            **env,
-            "MODMESH_DATA_DIR": data,
-            "MODMESH_TRANSCRIPTION_ADDR": address,
-            "MODMESH_WHISPER_MODEL": settings.whisper_model,
-        }
-        log = Path(data) / "transcription.log"
-        with log.open("wb") as out:
+        pids = []
+        for name in names:
+            log = (Path(data) / f"{name}.log").open("wb")
+            stack.callback(log.close)
             process = subprocess.Popen(
-                [sys.executable, "-m", "modmesh.transcription"],
-                env=settings_env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
+                [sys.executable, "-m", f"modmesh.{name}"], env=env, stdout=log, stderr=log
             )
-        try:
-            wait_until_serving(address, timeout=180)
-            yield address, process.pid
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
+            stack.callback(process.wait, timeout=30)
+            stack.callback(process.terminate)
+            pids.append(process.pid)
+        for name in names:
+            wait_until_serving(getattr(settings, f"{name}_addr"), timeout=180)
+        yield settings, tuple(pids)
+
+
+def sink_through(through: str, settings: Settings, pids: tuple[int, ...]) -> Sink:
+    if through == "transcription":
+        return transcription_sink(settings.transcription_addr, pids)
+    with grpc.insecure_channel(settings.termmatch_addr) as channel:
+        termmatch_pb2_grpc.TermMatchServiceStub(channel).CreateList(
+            json_format.ParseDict(
+                json.loads(TERM_LIST.read_text()), termmatch_pb2.CreateListRequest()
+            )
+        )
+    return decision_sink(settings.decision_addr, pids)
 
 
 def print_table(rows: Sequence[dict[str, Any]]) -> None:
@@ -324,40 +384,45 @@ def print_table(rows: Sequence[dict[str, Any]]) -> None:
             print(f"{'':>7} refused: {reason}")
 
 
-async def measure(
-    sink: Sink, levels: Sequence[int], seconds: float, service_pid: int | None
-) -> list[dict[str, Any]]:
+async def measure(sink: Sink, levels: Sequence[int], seconds: float) -> list[dict[str, Any]]:
     with tempfile.TemporaryDirectory() as work:
         clips = speech_clips(Path(work))
     scripts = [make_script(clips, seconds, rotation) for rotation in range(len(PHRASES))]
     rows = []
     for streams in levels:
-        rows.append(await run_level(sink, scripts, streams, service_pid))
+        rows.append(await run_level(sink, scripts, streams))
         print_table(rows[-1:])
     return rows
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--through",
+        choices=("decision", "transcription"),
+        default="decision",
+        help="measure flags through decision (default) or committed words of transcription",
+    )
     parser.add_argument("--streams", default="1,2,4,8", help="concurrency levels, e.g. 1,2")
     parser.add_argument("--seconds", type=float, default=60.0, help="length of each stream")
     parser.add_argument(
-        "--address", default="", help="an already running transcription service (no CPU RTF)"
+        "--output", type=Path, default=None, help=f"default: {RESULTS}/live-THROUGH.json"
     )
-    parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args()
     levels = [int(n) for n in args.streams.split(",")]
+    output = args.output or RESULTS / f"live-{args.through}.json"
 
     started = datetime.now(UTC)
-    if args.address:
-        rows = asyncio.run(measure(transcription_sink(args.address), levels, args.seconds, None))
-    else:
-        with transcription_service(dict(os.environ)) as (address, pid):
-            rows = asyncio.run(measure(transcription_sink(address), levels, args.seconds, pid))
+    names = ["transcription"] if args.through == "transcription" else LIVE_MESH
+    print(f"starting {', '.join(names)}; streams of {args.seconds:g} s", file=sys.stderr)
+    with services(names) as (settings, pids):
+        rows = asyncio.run(
+            measure(sink_through(args.through, settings, pids), levels, args.seconds)
+        )
     print()
     print_table(rows)
     report = {
-        "benchmark": "live transcription, real-time paced streams",
+        "benchmark": f"live streams through {args.through}, real-time paced",
         "started": started.isoformat(),
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
         "model": os.environ.get("MODMESH_WHISPER_MODEL") or "bundled tiny.en",
@@ -367,9 +432,9 @@ def main() -> None:
         "lag_bound_seconds": LAG_BOUND_SECONDS,
         "levels": rows,
     }
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(report, indent=2) + "\n")
-    print(f"wrote {args.output}")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"wrote {output}")
 
 
 if __name__ == "__main__":
