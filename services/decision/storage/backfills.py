@@ -17,6 +17,7 @@ from modmesh.decision.domain import (
 from modmesh.decision.rules import (
     Decision,
 )
+from modmesh.decision.storage.base import new_case_row
 from modmesh.decision.storage.cases import Cases
 from modmesh.decision.tables import (
     BackfillRunRow,
@@ -156,9 +157,9 @@ class Backfills(Cases):
                 return False
             origin = self._row(session, item.case_id)
             now = self._now()
-            row = CaseRow(
-                id=uuid.uuid4().hex,
-                status=CaseStatus.PROCESSING.value,
+            row = new_case_row(
+                CaseStatus.PROCESSING,
+                now,
                 media_sha256=origin.media_sha256,
                 media_uri=origin.media_uri,
                 media_size=origin.media_size,
@@ -168,11 +169,6 @@ class Backfills(Cases):
                 capture_time=origin.capture_time,
                 retro_of=origin.id,
                 retro_key=key,
-                statement="",
-                error="",
-                created_at=now,
-                updated_at=now,
-                actions=[],
             )
             session.add(row)
             evidence, decision = found

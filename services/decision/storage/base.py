@@ -4,6 +4,7 @@ that every mutation appends to in its own transaction."""
 from __future__ import annotations
 
 import threading
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -179,4 +180,18 @@ def appeal_from_row(row: AppealRow) -> Appeal:
         reviewer=row.reviewer or "",
         decision_reason=row.decision_reason,
         decided_at=None if row.decided_at is None else as_utc(row.decided_at),
+    )
+
+
+def new_case_row(status: CaseStatus, now: datetime, **fields: Any) -> CaseRow:
+    """A case row as first stored: a new id, no statement, error or action yet."""
+    return CaseRow(
+        id=uuid.uuid4().hex,
+        status=status.value,
+        statement="",
+        error="",
+        created_at=now,
+        updated_at=now,
+        actions=[],
+        **fields,
     )

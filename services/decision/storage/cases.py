@@ -24,7 +24,7 @@ from modmesh.decision.rules import (
     Decision,
     Facts,
 )
-from modmesh.decision.storage.base import StoreBase, case_from_row, cases_with_actions
+from modmesh.decision.storage.base import StoreBase, case_from_row, cases_with_actions, new_case_row
 from modmesh.decision.tables import (
     AccountRow,
     ActionRow,
@@ -53,9 +53,9 @@ class Cases(StoreBase):
             if existing is not None:
                 return case_from_row(existing), False
             now = self._now()
-            row = CaseRow(
-                id=uuid.uuid4().hex,
-                status=CaseStatus.PROCESSING.value,
+            row = new_case_row(
+                CaseStatus.PROCESSING,
+                now,
                 priority=None,
                 media_sha256=media.sha256,
                 media_uri=media.uri,
@@ -66,11 +66,6 @@ class Cases(StoreBase):
                 capture_time=as_utc(source.capture_time),
                 retro_key="",
                 evidence=None,
-                statement="",
-                error="",
-                created_at=now,
-                updated_at=now,
-                actions=[],
             )
             session.add(row)
             self._audit(

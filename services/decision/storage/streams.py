@@ -3,7 +3,6 @@ stream's one case."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -28,11 +27,11 @@ from modmesh.decision.rules import (
     Decision,
     Facts,
 )
+from modmesh.decision.storage.base import new_case_row
 from modmesh.decision.storage.cases import Cases
 from modmesh.decision.storage.rule_sets import RuleSets
 from modmesh.decision.tables import (
     AccountRow,
-    CaseRow,
     LiveFlagRow,
     LiveStreamRow,
 )
@@ -174,9 +173,9 @@ class LiveStreams(Cases, RuleSets):
             return None  # ignored, or no rule applies: no case to make
         if stream.case_id is None:
             now = self._now()
-            row = CaseRow(
-                id=uuid.uuid4().hex,
-                status=CaseStatus.OPEN.value,
+            row = new_case_row(
+                CaseStatus.OPEN,
+                now,
                 # Live audio is not stored: the case points at the stream, not a blob.
                 media_sha256="",
                 media_uri=f"live:{stream.stream_id}",
@@ -186,11 +185,6 @@ class LiveStreams(Cases, RuleSets):
                 content_id=stream.stream_id,
                 capture_time=stream.start_time,
                 retro_key="",
-                statement="",
-                error="",
-                created_at=now,
-                updated_at=now,
-                actions=[],
             )
             session.add(row)
             stream.case_id = row.id
