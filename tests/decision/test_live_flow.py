@@ -38,7 +38,9 @@ PCM16 = audio_pb2.AudioFormat(
     encoding=audio_pb2.AUDIO_ENCODING_PCM_S16LE, sample_rate_hz=AUDIO_SAMPLE_RATE, channels=1
 )
 #: About a minute: each planted phrase starts with a term of the sample list; the rest
-#: is silence and speech that matches nothing.
+#: is silence and speech that matches nothing. (Not "wire the money": tiny.en often
+#: hears a sentence-opening "Wire" in espeak-ng's voice as "why are", a recognition
+#: miss, not the flow under test; the README reports flag recall from bench/live.)
 SCRIPT = (
     (1.5, "Hello everyone, and welcome back to the stream.", False),
     (2.0, "Today we are cooking pasta with tomatoes and fresh basil.", False),
@@ -46,7 +48,7 @@ SCRIPT = (
     (3.0, "The weather today is sunny and warm.", False),
     (2.5, "First, bring a large pot of water to the boil.", False),
     (6.0, "Add a pinch of salt and stir the sauce slowly.", False),
-    (3.0, "Wire the money to my account before midnight.", True),
+    (3.0, "Guaranteed returns when you invest with me tonight.", True),
     (2.0, "Thanks for watching, see you tomorrow.", False),
     (2.0, "Do not forget to subscribe to the channel.", False),
     (5.0, "", False),
@@ -170,7 +172,7 @@ def test_a_broadcast_in_real_time_dropped_and_resumed_flags_each_term_once_at_it
     flags = of_kind(first + second, "flag")
     assert opened.last_flag_sequence == len(of_kind(first, "flag"))
     assert [f.sequence for f in flags] == [1, 2]
-    assert [f.hit.term for f in flags] == ["free gift card", "wire the money"]
+    assert [f.hit.term for f in flags] == ["free gift card", "guaranteed returns"]
     for flag, planted in zip(flags, broadcast.planted, strict=True):
         assert (flag.hit.list_id, flag.hit.list_version) == ("sample-scams", 1)
         # Each planted phrase starts with its term.
@@ -191,7 +193,7 @@ def test_a_broadcast_in_real_time_dropped_and_resumed_flags_each_term_once_at_it
     assert acks == sorted(acks) and acks[-1] == pytest.approx(broadcast.seconds, abs=0.01)
     case = decision.GetCase(decision_pb2.GetCaseRequest(case_id=flags[0].case_id)).case
     assert case.status == decision_pb2.CASE_STATUS_OPEN
-    assert [h.term for h in case.term_hits] == ["free gift card", "wire the money"]
+    assert [h.term for h in case.term_hits] == ["free gift card", "guaranteed returns"]
 
 
 def test_a_rule_ends_an_unprotected_stream_once_and_never_a_protected_one(
