@@ -21,14 +21,9 @@ from typing import Any
 import grpc
 
 from modmesh.cli.remote import report_rpc_error, settings_of
-from modmesh.common.v1 import audio_pb2
 from modmesh.decision.v1 import decision_pb2, decision_pb2_grpc
 from modmesh.runtime.errors import InvalidArgument
-from modmesh.runtime.media import AUDIO_SAMPLE_RATE, pcm16_chunks, probe
-
-#: 100 ms of audio per message, as a live encoder sends it.
-CHUNK_SECONDS = 0.1
-CHUNK_BYTES = round(CHUNK_SECONDS * AUDIO_SAMPLE_RATE) * 2
+from modmesh.runtime.media import AUDIO_SAMPLE_RATE, CHUNK_BYTES, PCM16, pcm16_chunks, probe
 
 
 def paced(
@@ -54,11 +49,7 @@ def requests(stream_id: str, account_id: str, audio: Iterable[bytes]) -> Iterato
         open=decision_pb2.LiveStreamOpen(
             stream_id=stream_id,
             account_id=account_id,
-            format=audio_pb2.AudioFormat(
-                encoding=audio_pb2.AUDIO_ENCODING_PCM_S16LE,
-                sample_rate_hz=AUDIO_SAMPLE_RATE,
-                channels=1,
-            ),
+            format=PCM16,
         )
     )
     for chunk in audio:

@@ -15,9 +15,19 @@ from pathlib import Path
 
 import numpy as np
 
+from modmesh.common.v1 import audio_pb2
 from modmesh.runtime.errors import InvalidArgument
 
 AUDIO_SAMPLE_RATE = 16_000
+#: What a live client sends: PCM16 at 16 kHz, mono (transcription hears it without
+#: decoding), in messages of 100 ms, as a live encoder sends them.
+PCM16 = audio_pb2.AudioFormat(
+    encoding=audio_pb2.AUDIO_ENCODING_PCM_S16LE, sample_rate_hz=AUDIO_SAMPLE_RATE, channels=1
+)
+CHUNK_SECONDS = 0.1
+CHUNK_BYTES = round(CHUNK_SECONDS * AUDIO_SAMPLE_RATE) * 2
+#: ffmpeg's output options for the first audio track as 16 kHz mono PCM16.
+PCM16_OUTPUT = ["-vn", "-f", "s16le", "-ac", "1", "-ar", str(AUDIO_SAMPLE_RATE)]
 #: ffmpeg renders any text file as "ANSI art" video through these demuxers; a text file
 #: is never media we moderate.
 TEXT_ART_FORMATS = {"tty", "bin", "xbin", "adf", "idf"}
@@ -85,22 +95,18 @@ def probe(path: Path) -> MediaInfo:
 
 def _pcm16_command(path: Path) -> list[str]:
     """ffmpeg writing the first audio track to stdout as 16 kHz mono PCM16."""
-    return [
-        require_tool("ffmpeg"),
-        "-nostdin",
-        "-v",
-        "error",
-        "-i",
-        str(path),
-        "-vn",
-        "-f",
-        "s16le",
-        "-ac",
-        "1",
-        "-ar",
-        str(AUDIO_SAMPLE_RATE),
-        "-",
-    ]
+    return [require_tool("ffmpeg"), "-nostdin", "-v", "error", "-i", str(path), *PCM16_OUTPUT, "-"]
+
+
+def pcm16_floats(pcm: bytes) -> np.ndarray:
+    """Signed 16-bit little-endian samples as float32 in [-1, 1)."""
+    return np.frombuffer(pcm, "<i2").astype(np.float32) / 32768.0
+
+
+def chunked(pcm: bytes, size: int = CHUNK_BYTES) -> Iterator[bytes]:
+    """PCM16 bytes in messages of `size` bytes (the last may be shorter)."""
+    for start in range(0, len(pcm), size):
+        yield pcm[start : start + size]
 
 
 def decode_audio(path: Path) -> np.ndarray:
@@ -108,7 +114,7 @@ def decode_audio(path: Path) -> np.ndarray:
     result = subprocess.run(_pcm16_command(path), capture_output=True, check=False)
     if result.returncode != 0:
         raise InvalidArgument("cannot decode the audio track of the media", field="media")
-    return np.frombuffer(result.stdout, np.int16).astype(np.float32) / 32768.0
+    return pcm16_floats(result.stdout)
 
 
 def pcm16_chunks(path: Path, chunk_bytes: int) -> Iterator[bytes]:

@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator
 import numpy as np
 
 from modmesh.runtime.errors import InvalidArgument
-from modmesh.runtime.media import AUDIO_SAMPLE_RATE, require_tool
+from modmesh.runtime.media import AUDIO_SAMPLE_RATE, PCM16_OUTPUT, pcm16_floats, require_tool
 
 #: Bytes of PCM16 read from ffmpeg at a time: 100 ms of audio.
 READ_BYTES = AUDIO_SAMPLE_RATE // 10 * 2
@@ -36,8 +36,7 @@ async def decode_container(
     process = await asyncio.create_subprocess_exec(
         require_tool("ffmpeg"), "-nostdin", "-v", "error",
         "-probesize", str(PROBE_BYTES), "-analyzeduration", str(PROBE_MICROSECONDS),
-        "-i", "pipe:0", "-vn", "-f", "s16le", "-ac", "1", "-ar", str(AUDIO_SAMPLE_RATE),
-        "pipe:1",
+        "-i", "pipe:0", *PCM16_OUTPUT, "pipe:1",
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
@@ -52,7 +51,7 @@ async def decode_container(
             data = left + data
             whole = len(data) - len(data) % 2
             left = data[whole:]
-            yield np.frombuffer(data[:whole], "<i2").astype(np.float32) / 32768.0
+            yield pcm16_floats(data[:whole])
         sent = await writer  # raises what the client's messages were refused for
         said = (await process.stderr.read()).decode(errors="replace").strip()
         if await process.wait() != 0 and sent:

@@ -26,7 +26,7 @@ import numpy as np
 
 from modmesh.common.evidence import Word
 from modmesh.runtime.errors import InvalidArgument
-from modmesh.runtime.media import AUDIO_SAMPLE_RATE
+from modmesh.runtime.media import AUDIO_SAMPLE_RATE, pcm16_floats
 
 #: Transcribes 16 kHz mono float32 samples, continuing the text `prompt`; word times
 #: count from the first sample given.
@@ -276,7 +276,7 @@ def pcm16_samples(chunk: bytes) -> np.ndarray:
             "send whole samples in each chunk",
             field="audio",
         )
-    return np.frombuffer(chunk, "<i2").astype(np.float32) / 32768.0
+    return pcm16_floats(chunk)
 
 
 def _middle(word: Word) -> float:

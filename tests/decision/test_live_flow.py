@@ -19,7 +19,7 @@ import pytest
 from modmesh.cli.stream import paced
 from modmesh.common.v1 import audio_pb2
 from modmesh.decision.v1 import decision_pb2, decision_pb2_grpc
-from modmesh.runtime.media import AUDIO_SAMPLE_RATE
+from modmesh.runtime.media import AUDIO_SAMPLE_RATE, PCM16, chunked
 from modmesh.runtime.settings import Settings
 from modmesh.transcription.streaming import MAX_CHUNK_BYTES
 from tests.decision.wire import refused
@@ -32,11 +32,6 @@ Response = decision_pb2.ModerateStreamResponse
 
 #: How far a flag's stream offset may stray from where the term is spoken.
 TOLERANCE_SECONDS = 0.5
-#: 100 ms of PCM16, as a live encoder sends it.
-CHUNK_BYTES = 3_200
-PCM16 = audio_pb2.AudioFormat(
-    encoding=audio_pb2.AUDIO_ENCODING_PCM_S16LE, sample_rate_hz=AUDIO_SAMPLE_RATE, channels=1
-)
 #: About a minute: each planted phrase starts with a term of the sample list; the rest
 #: is silence and speech that matches nothing. (Not "wire the money": tiny.en often
 #: hears a sentence-opening "Wire" in espeak-ng's voice as "why are", a recognition
@@ -109,13 +104,8 @@ def opening(
     )
 
 
-def chunks(pcm: bytes) -> Iterator[bytes]:
-    for start in range(0, len(pcm), CHUNK_BYTES):
-        yield pcm[start : start + CHUNK_BYTES]
-
-
 def audio(pcm: bytes) -> list[Request]:
-    return [Request(audio=chunk) for chunk in chunks(pcm)]
+    return [Request(audio=chunk) for chunk in chunked(pcm)]
 
 
 END = Request(end=decision_pb2.LiveStreamEnd())
@@ -144,7 +134,7 @@ def test_a_broadcast_in_real_time_dropped_and_resumed_flags_each_term_once_at_it
     def live_until_the_drop() -> Iterator[Request]:
         yield opening("broadcast-1")
         cut = round(DROP_AFTER_SECONDS * AUDIO_SAMPLE_RATE) * 2
-        for chunk in paced(chunks(broadcast.pcm[:cut])):
+        for chunk in paced(chunked(broadcast.pcm[:cut])):
             yield Request(audio=chunk)
         dropped.set()
         call.cancel()
@@ -162,7 +152,7 @@ def test_a_broadcast_in_real_time_dropped_and_resumed_flags_each_term_once_at_it
         decision,
         [
             opening("broadcast-1", resume_from=acknowledged),
-            *(Request(audio=c) for c in paced(chunks(from_offset(broadcast.pcm, acknowledged)))),
+            *(Request(audio=c) for c in paced(chunked(from_offset(broadcast.pcm, acknowledged)))),
             END,
         ],
     )

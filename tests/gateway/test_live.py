@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocketDisconnect
 
 from modmesh.gateway.app import create_app
+from modmesh.runtime.media import chunked
 from modmesh.runtime.settings import Settings
 from tests.support import live_mesh, loopback_settings
 from tests.transcription.support import LiveStream
@@ -26,8 +27,6 @@ SERVICE_KEY = "key-of-the-platform-0123456789"
 MODERATOR_KEY = "key-of-a-moderator-0123456789"
 JWT_SECRET = "jwt-signing-secret-for-live-tests-0123"
 PLATFORM = {"X-API-Key": SERVICE_KEY}
-#: 100 ms of PCM16 per binary message, as a browser's audio worklet might send it.
-CHUNK_BYTES = 3_200
 #: How far a flag's stream offset may stray past the speech of its phrase.
 TOLERANCE_SECONDS = 0.5
 PCM16 = {"encoding": "pcm_s16le", "sample_rate_hz": 16_000, "channels": 1}
@@ -87,8 +86,9 @@ def until_closed(socket: WebSocketTestSession) -> Closed:
 
 
 def send_audio(socket: WebSocketTestSession, pcm: bytes) -> None:
-    for start in range(0, len(pcm), CHUNK_BYTES):
-        socket.send_bytes(pcm[start : start + CHUNK_BYTES])
+    # 100 ms per binary message, as a browser's audio worklet might send it.
+    for chunk in chunked(pcm):
+        socket.send_bytes(chunk)
 
 
 def service_jwt(roles: list[str]) -> str:

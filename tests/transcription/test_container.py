@@ -12,6 +12,7 @@ import grpc
 import pytest
 
 from modmesh.common.v1 import audio_pb2
+from modmesh.runtime.media import chunked
 from modmesh.transcription.v1 import transcription_pb2, transcription_pb2_grpc
 from tests.transcription.support import assert_still_serving, index_of_phrase, spoken
 
@@ -38,8 +39,8 @@ def container_opening(stream_id: str) -> Request:
 
 
 def container_chunks(data: bytes) -> Iterator[Request]:
-    for start in range(0, len(data), CHUNK_BYTES):
-        yield Request(audio=data[start : start + CHUNK_BYTES])
+    for chunk in chunked(data, CHUNK_BYTES):
+        yield Request(audio=chunk)
 
 
 def encoded(clip: Path, out: Path, codec: list[str]) -> bytes:

@@ -10,7 +10,7 @@ import grpc
 import pytest
 
 from modmesh.common.v1 import audio_pb2, evidence_pb2
-from modmesh.runtime.media import AUDIO_SAMPLE_RATE
+from modmesh.runtime.media import AUDIO_SAMPLE_RATE, PCM16, chunked
 from modmesh.transcription.server import CATCH_UP_SECONDS
 from modmesh.transcription.streaming import MAX_CHUNK_BYTES
 from modmesh.transcription.v1 import transcription_pb2, transcription_pb2_grpc
@@ -27,13 +27,6 @@ Response = transcription_pb2.TranscribeStreamResponse
 
 #: How far a committed word's stream offset may stray from where the speech is.
 TOLERANCE_SECONDS = 0.5
-#: 100 ms of PCM16, a typical live chunk.
-CHUNK_BYTES = 3_200
-PCM16 = audio_pb2.AudioFormat(
-    encoding=audio_pb2.AUDIO_ENCODING_PCM_S16LE,
-    sample_rate_hz=AUDIO_SAMPLE_RATE,
-    channels=1,
-)
 
 #: The planted phrases hold terms of the sample list; the rest is speech around them.
 SCRIPT = (
@@ -63,9 +56,9 @@ def opening(stream_id: str = "test-stream", **format_fields: int) -> Request:
     return Request(open=transcription_pb2.StreamOpen(stream_id=stream_id, format=audio))
 
 
-def chunks(pcm: bytes, size: int = CHUNK_BYTES) -> Iterator[Request]:
-    for start in range(0, len(pcm), size):
-        yield Request(audio=pcm[start : start + size])
+def chunks(pcm: bytes) -> Iterator[Request]:
+    for chunk in chunked(pcm):
+        yield Request(audio=chunk)
 
 
 def transcribe_stream(stub: Stub, requests: Iterable[Request]) -> list[Response]:
