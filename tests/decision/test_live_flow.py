@@ -33,17 +33,21 @@ Response = decision_pb2.ModerateStreamResponse
 #: How far a flag's stream offset may stray from where the term is spoken.
 TOLERANCE_SECONDS = 0.5
 #: About a minute: each planted phrase starts with a term of the sample list; the rest
-#: is silence and speech that matches nothing. (Not "wire the money": tiny.en often
-#: hears a sentence-opening "Wire" in espeak-ng's voice as "why are", a recognition
-#: miss, not the flow under test; the README reports flag recall from bench/live.)
+#: is silence and speech that matches nothing. A planted phrase follows a short lead-in
+#: without a pause: after a pause, tiny.en in real time often mishears the first word
+#: of espeak-ng's voice ("Free" as "3", "Wire" as "why are"; how often depends on the
+#: machine's timing), a recognition miss, not the flow under test; the README reports
+#: flag recall from bench/live.
 SCRIPT = (
     (1.5, "Hello everyone, and welcome back to the stream.", False),
     (2.0, "Today we are cooking pasta with tomatoes and fresh basil.", False),
-    (2.0, "Free gift card for everyone who joins the club today.", True),
+    (2.0, "Listen up, everyone.", False),
+    (0.0, "Free gift card for everyone who joins the club today.", True),
     (3.0, "The weather today is sunny and warm.", False),
     (2.5, "First, bring a large pot of water to the boil.", False),
     (6.0, "Add a pinch of salt and stir the sauce slowly.", False),
-    (3.0, "Guaranteed returns when you invest with me tonight.", True),
+    (3.0, "And one more thing.", False),
+    (0.0, "Guaranteed returns when you invest with me tonight.", True),
     (2.0, "Thanks for watching, see you tomorrow.", False),
     (2.0, "Do not forget to subscribe to the channel.", False),
     (5.0, "", False),
