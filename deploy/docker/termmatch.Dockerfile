@@ -16,11 +16,13 @@ FROM python:3.11.14-slim-bookworm
 RUN groupadd --system --gid 10001 modmesh \
     && useradd --system --uid 10001 --gid modmesh --no-create-home --home-dir /tmp modmesh
 COPY --from=build /opt/modmesh /opt/modmesh
-# The root filesystem is read-only in the cluster: only /tmp and the data dir are written.
+# The root filesystem is read-only in the cluster: only /tmp and the data dir are written
+# (numba caches the matcher's compiled functions in /tmp).
 ENV PATH=/opt/modmesh/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     HOME=/tmp \
+    NUMBA_CACHE_DIR=/tmp/numba-cache \
     MODMESH_DATA_DIR=/var/lib/modmesh \
     MODMESH_BIND=0.0.0.0:50053
 # A numeric user, so that the kubelet can verify runAsNonRoot.

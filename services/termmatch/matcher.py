@@ -3,28 +3,34 @@
 Lists that share normalisation flags share one Aho-Corasick automaton over their terms'
 match-view keys (see normalize): the text is normalised once per distinct flag set and
 scanned once, in time independent of the number of terms (beyond SHARD_KEYS terms, once
-per shard). Whole-word keys carry their
-boundary spaces, so the automaton reports exactly the hits. Regex terms run with RE2
-(linear time) over the same view; an RE2 set first tells which of them occur at all.
+per shard). Whole-word keys carry their boundary spaces, so the automaton reports
+exactly the hits. Regex terms run with RE2 (linear time) over the same view; an RE2 set
+first tells which of them occur at all.
 
 A `CompiledLists` is immutable: the service swaps in a new one after an edit, and a match
 in flight keeps the one it started with. The new one is built from the one it replaces and
-shares with it whatever the edit did not change (shards, keys, values), so that neither
-building it nor freeing the old one holds the GIL for long (see _Group).
+shares with it whatever the edit did not change (shards, keys, values), and no step of
+building it or freeing the old one holds the GIL for long, so matches go on meanwhile:
+automata link in compiled code without the GIL (see automaton), maps of a million keys
+grow and copy in parts (see _Group), and a replaced version is freed in steps (Reaper).
 """
 
 from __future__ import annotations
 
 import contextlib
 import gc
+import queue
+import sys
+import threading
+import time
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import ahocorasick
 import re2
 
+from modmesh.termmatch.automaton import Automaton, code_points
 from modmesh.termmatch.model import Term, TermKind, TermList
 from modmesh.termmatch.normalize import Flags, Normalizer
 from modmesh.termmatch.parted import (
@@ -34,6 +40,11 @@ from modmesh.termmatch.parted import (
     PartedList,
     PartedMap,
 )
+
+#: Python's switch interval for a process that matches while it compiles (default 5 ms).
+#: A compile runs Python steps beside the matches; a match that needs the GIL meanwhile
+#: asks for it after this long, so it waits about this long at most, not 5 ms per step.
+SWITCH_INTERVAL_S = 0.0005
 
 
 class InvalidPattern(ValueError):
@@ -80,16 +91,21 @@ def _match_key(view: str, kind: TermKind) -> str:
     return view if view.strip(" ") else ""
 
 
-#: Keys per automaton. pyahocorasick holds the GIL while it links an automaton (seconds
-#: at a million keys), which would stall every match while a list is compiled beside the
-#: serving one; built in shards, the longest stall is one shard's link time. Up to this
-#: many keys per flag set, the text is scanned once.
-SHARD_KEYS = 100_000
+#: Keys per automaton. Linking one does not stall matches (see automaton), but it costs
+#: about 2 s per million keys, and an edit is to be served within a second: an edit
+#: links its new keys in a small shard (see GROWTH), and no merge relinks more than
+#: this many. Up to this many keys per flag set, the text is scanned once.
+SHARD_KEYS = 250_000
 #: An edit does not relink the shards it leaves alone: its new keys go into a small shard
 #: at the tail, merged with the tail shards no more than GROWTH times its size. Tail sizes
 #: so fall geometrically (a few small shards, each one more quick scan), and each key is
 #: relinked a few times on its way into a full shard, in merges the size of the edits.
 GROWTH = 8
+#: Texts normalised in one call (a call over a million held the GIL for a third of a
+#: second; batches of a few thousand keep most of the gain of batching).
+_VIEWS_PER_STEP = 4096
+#: Objects let go of per step when a replaced version is freed (see Reaper).
+_RELEASE_STEP = 4096
 
 # An automaton value: the key's length and what it stands for, as
 # (index of the list in the group, term or None for an exception phrase).
@@ -101,7 +117,7 @@ _STALE: _Value = (0, ())
 
 @dataclass(frozen=True)
 class _Shard:
-    automaton: Any
+    automaton: Automaton
     keys: tuple[str, ...]
 
 
@@ -109,11 +125,10 @@ class _Group:
     """The lists of one flag set, compiled together.
 
     Built from the group it replaces (same flags), it keeps that group's shards and
-    their keys' slots; only new keys are linked (see GROWTH), so an edit of one term does
-    not stall matching for a shard's link time. Its maps of a million keys are parted
+    their keys' slots; only new keys are linked (see GROWTH), so an edit of one term
+    costs little more than its own keys' link. Its maps of a million keys are parted
     (see parted), so that no step of an edit holds the GIL for long: at a million keys
     the longest C call of an edit takes under 3 ms, where copying the map took 13-40 ms.
-    What is left at the swap is freeing the replaced version's tuple of terms.
     """
 
     def __init__(
@@ -131,13 +146,13 @@ class _Group:
         # on the flags only, so a group shares the cache of the one it replaces and adds
         # to it; a cache grown to over twice the texts in use starts afresh (from the old
         # one), so that removed terms do not pile up.
-        self.views: dict[str, str] = {} if previous is None else previous.views
-        known: dict[str, str] = {}
+        self.views: PartedMap[str, str] = PartedMap() if previous is None else previous.views
+        known: PartedMap[str, str] = PartedMap()
         in_use = sum(len(t.terms) + len(t.settings.exceptions) for t in lists)
         if len(self.views) > 2 * in_use + SHARD_KEYS:
-            known, self.views = self.views, {}
+            known, self.views = self.views, PartedMap()
         self._learn(lists, known)
-        views = self.views
+        view_parts = self.views.parts
         # Entries by key, as tuples: a key stands for one term but in rare cases. Parted,
         # so that growing it to a million keys never resizes a million-entry dict.
         by_key: PartedMap[str, tuple[_Entry, ...]] = PartedMap()
@@ -146,7 +161,7 @@ class _Group:
         regex, substring = TermKind.REGEX, TermKind.SUBSTRING
         for index, term_list in enumerate(lists):
             for phrase in term_list.settings.exceptions:
-                key = views[phrase]
+                key = view_parts[hash(phrase) % MAP_PARTS][phrase]
                 if key.strip(" "):
                     part = parts[hash(key) % MAP_PARTS]
                     part[key] = (*part.get(key, ()), (index, None))
@@ -155,7 +170,8 @@ class _Group:
                 if kind == regex:
                     self.patterns.append((index, term, compile_pattern(term.text)))
                     continue
-                key = views[term.text]
+                text = term.text
+                key = view_parts[hash(text) % MAP_PARTS][text]
                 stripped = key.strip(" ")
                 if kind == substring:
                     key = stripped
@@ -172,27 +188,29 @@ class _Group:
             pattern_set.Compile()
             self.pattern_set = pattern_set
 
-    def _learn(self, lists: list[TermList], known: dict[str, str]) -> None:
+    def _learn(self, lists: list[TermList], known: PartedMap[str, str]) -> None:
         """Adds the match views of the lists' texts that the cache lacks."""
-        # A loop, not dict/set operations over all texts: one C call over a million
-        # items holds the GIL for a third of a second (a cache miss per item).
+        # Loops and batches, not dict/set operations over all texts: one C call over a
+        # million items holds the GIL for a third of a second (a cache miss per item).
         views = self.views
         regex = TermKind.REGEX
         missing: list[str] = []
         for term_list in lists:
-            missing.extend(p for p in term_list.settings.exceptions if p not in views)
+            missing.extend(p for p in term_list.settings.exceptions if views.get(p) is None)
             for term in term_list.terms:
-                if term.text not in views and term.kind != regex:
+                if term.kind != regex and views.get(term.text) is None:
                     missing.append(term.text)
         unknown = []
         for text in missing:
             view = known.get(text)
             if view is None:
-                unknown.append(text)
+                unknown.append(text)  # a text twice in `missing` is computed twice: rare
             else:
                 views[text] = view
-        unknown = list(dict.fromkeys(unknown))
-        views.update(zip(unknown, self.normalizer.keys(unknown), strict=True))
+        for first in range(0, len(unknown), _VIEWS_PER_STEP):
+            batch = unknown[first : first + _VIEWS_PER_STEP]
+            for text, view in zip(batch, self.normalizer.keys(batch), strict=True):
+                views[text] = view
 
     def term_with_key(self, index: int, kind: TermKind, key: str) -> Term | None:
         """The term of list `index` with this identity: a regex's text, else its key."""
@@ -278,19 +296,30 @@ class _Group:
         return kept
 
     def _seal(self, keys: list[str]) -> _Shard:
-        automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
-        for key in keys:
-            automaton.add_word(key, self.slot_of[key])
-        automaton.make_automaton()
-        return _Shard(automaton, tuple(keys))
+        slot_of = self.slot_of
+        return _Shard(Automaton(keys, [slot_of[key] for key in keys]), tuple(keys))
+
+    def dismantle(self) -> Iterator[None]:
+        """Lets go of the group's objects a few thousand at a time (see Reaper). The
+        shards go first, while the maps still hold their keys (so each shard's tuple of
+        keys frees no strings); then the maps, a part at a time. The cache of views is
+        left alone when the next group shares it."""
+        while self.shards:
+            self.shards.pop()
+            yield
+        yield from self.values.dismantle()
+        yield from self.slot_of.dismantle()
+        if sys.getrefcount(self.views) == 2:  # this group's attribute and the argument
+            yield from self.views.dismantle()
 
     def find(self, text: str, wanted: Collection[int]) -> list[tuple[int, Term, int, int]]:
         """(list index, term, original start, end) of every hit of the wanted lists."""
         view = self.normalizer.normalize(text)
+        codes = code_points(view.text)
         found: list[tuple[int, Term, int, int]] = []
         allowed: dict[int, list[tuple[int, int]]] = {}
         for shard in self.shards:
-            for last, value in shard.automaton.iter(view.text):
+            for last, value in shard.automaton.iter(codes):
                 length, entries = self.values[value]
                 first = last - length + 1
                 for index, term in entries:
@@ -354,6 +383,40 @@ def _long_lived_objects() -> Iterator[None]:
         gc.freeze()
 
 
+class Reaper:
+    """Frees replaced versions a step at a time, in a thread of its own.
+
+    A version of a million terms is millions of objects, and letting go of its last
+    reference frees them in one C call: 0.75 s at a million terms, every match waiting
+    for the GIL meanwhile. The reaper waits until no match holds a retired version any
+    more, then dismantles it, letting the GIL go between steps.
+    """
+
+    def __init__(self) -> None:
+        self._retired: queue.SimpleQueue[CompiledLists] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._start = threading.Lock()
+
+    def retire(self, compiled: CompiledLists) -> None:
+        """Hands over a version that is out of service (matches in flight may finish)."""
+        self._retired.put(compiled)
+        with self._start:
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="termmatch-reaper", daemon=True
+                )
+                self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            compiled = self._retired.get()
+            while sys.getrefcount(compiled) > 2:  # `compiled`, the argument: matches in flight
+                time.sleep(0.005)
+            for _ in compiled.dismantle():
+                time.sleep(0)  # lets a waiting match have the GIL between steps
+            del compiled
+
+
 class CompiledLists:
     """Every list, compiled for matching; immutable once built."""
 
@@ -383,6 +446,34 @@ class CompiledLists:
             for group in self._groups
             for index, t in enumerate(group.lists)
         }
+
+    def dismantle(self) -> Iterator[None]:
+        """Lets go of this version a few thousand objects at a time, yielding between
+        steps (see Reaper). For a version no match uses any more: what a newer version
+        shares with it (groups, parts of maps, lists, terms) stays alive with that one."""
+        groups, self._groups, self._group_of = self._groups, [], {}
+        lists, self.lists = self.lists, {}
+        while groups:
+            group = groups.pop()
+            if sys.getrefcount(group) == 2:  # `group` and the argument: no newer version's
+                yield from group.dismantle()
+            del group
+            yield
+        while lists:
+            _, term_list = lists.popitem()
+            terms = term_list.terms
+            del term_list  # the last reference but for a newer version's
+            if sys.getrefcount(terms) == 2:  # `terms` and the argument: ours alone
+                held: list[Term] = []
+                for first in range(0, len(terms), _RELEASE_STEP):
+                    held.extend(terms[first : first + _RELEASE_STEP])
+                    yield
+                del terms  # decrements the terms; `held` frees them, a step at a time
+                while held:
+                    del held[-_RELEASE_STEP:]
+                    yield
+            else:
+                del terms
 
     def term_with_key(self, list_id: str, kind: TermKind, key: str) -> Term | None:
         """The term of a compiled list with this identity (a regex's text, else its

@@ -61,6 +61,13 @@ class PartedMap(Generic[K, V]):
         for part in self.parts:
             yield from part.items()
 
+    def dismantle(self) -> Iterator[None]:
+        """Lets go of the parts one at a time, yielding between them; the map is unusable
+        afterwards. Parts a copy shares stay alive with it."""
+        while self.parts:
+            self.parts.pop()
+            yield
+
     def _writable(self, index: int) -> dict[K, V]:
         if not self._owned[index]:
             self.parts[index] = self.parts[index].copy()
@@ -104,6 +111,12 @@ class PartedList(Generic[V]):
             self._owned.append(True)
         self._writable(len(self.parts) - 1).append(value)
         self._length += 1
+
+    def dismantle(self) -> Iterator[None]:
+        """As PartedMap.dismantle."""
+        while self.parts:
+            self.parts.pop()
+            yield
 
     def _writable(self, index: int) -> list[V]:
         if not self._owned[index]:

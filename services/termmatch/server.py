@@ -8,6 +8,7 @@ background task polls the database for versions other replicas wrote.
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import AsyncIterator, Sequence
 
 import grpc
@@ -21,6 +22,7 @@ from modmesh.runtime.metrics import Gauge
 from modmesh.runtime.server import Service
 from modmesh.runtime.settings import Settings
 from modmesh.runtime.tracing import annotate
+from modmesh.termmatch.automaton import warm_up
 from modmesh.termmatch.convert import (
     draft_from_pb,
     hit_to_pb,
@@ -30,6 +32,7 @@ from modmesh.termmatch.convert import (
     summary_to_pb,
     term_to_pb,
 )
+from modmesh.termmatch.matcher import SWITCH_INTERVAL_S
 from modmesh.termmatch.model import TermDraft, TermList
 from modmesh.termmatch.service import TermMatch
 from modmesh.termmatch.storage import SqlListStore
@@ -189,6 +192,7 @@ def _publish_versions(lists: Sequence[TermList]) -> None:
 
 
 def build_service(settings: Settings) -> Service:
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
     servicer = TermMatchServicer()
     stores: list[SqlListStore] = []
     background = Periodic()
@@ -197,6 +201,7 @@ def build_service(settings: Settings) -> Service:
         store = await asyncio.to_thread(SqlListStore, settings.database_url_for("termmatch"))
         stores.append(store)
         core = TermMatch(store, max_text_chars=settings.max_text_chars, on_swap=_publish_versions)
+        await asyncio.to_thread(warm_up)
         await asyncio.to_thread(core.load)
         servicer.attach(core)
         background.every(REFRESH_SECONDS, lambda: _refresh(core), "refresh term lists")

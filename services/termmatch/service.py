@@ -22,7 +22,13 @@ from datetime import UTC, datetime
 
 from modmesh.common.evidence import Severity, TimeRange, Word
 from modmesh.runtime.errors import InvalidArgument, NotFound, ResourceExhausted
-from modmesh.termmatch.matcher import CompiledLists, InvalidPattern, compile_pattern, key_of
+from modmesh.termmatch.matcher import (
+    CompiledLists,
+    InvalidPattern,
+    Reaper,
+    compile_pattern,
+    key_of,
+)
 from modmesh.termmatch.model import (
     Hit,
     ListSettings,
@@ -79,6 +85,8 @@ class TermMatch:
         # Replaced as a whole, never mutated: a match takes one reference and keeps a
         # consistent view of every list however edits interleave.
         self._compiled = CompiledLists(())
+        # Replaced versions are freed in steps, so that freeing one does not stall matches.
+        self._reaper = Reaper()
         # Edits are read-modify-write on a list's latest version; one at a time.
         self._edit_lock = threading.Lock()
         # Compiling and swapping: edits and refreshes build on the newest compiled lists.
@@ -109,7 +117,8 @@ class TermMatch:
         return True
 
     def _swap(self, compiled: CompiledLists) -> None:
-        self._compiled = compiled
+        replaced, self._compiled = self._compiled, compiled
+        self._reaper.retire(replaced)
         self._on_swap(list(compiled.lists.values()))
 
     # Reading lists.

@@ -1,6 +1,8 @@
 """Finding terms: whole words and phrases, substrings, regexes, exceptions, scripts
 without spaces, evasions; every hit reported in the original text."""
 
+import time
+import weakref
 from datetime import UTC, datetime
 
 import pytest
@@ -9,7 +11,7 @@ from hypothesis import strategies as st
 
 from modmesh.common.evidence import Severity
 from modmesh.termmatch import matcher
-from modmesh.termmatch.matcher import CompiledLists
+from modmesh.termmatch.matcher import CompiledLists, Reaper
 from modmesh.termmatch.model import ListSettings, Term, TermKind, TermList
 from modmesh.termmatch.normalize import Flags, Normalizer
 from tests.termmatch import reference
@@ -203,6 +205,8 @@ PHRASES = st.lists(WORDS, min_size=1, max_size=2).map(" ".join)
 def test_a_list_rebuilt_edit_by_edit_finds_what_a_fresh_build_finds(
     edits: list[tuple[bool, str]],
 ) -> None:
+    """Also once the version each was built from is dismantled (freed in steps, as the
+    reaper does): what the new version shares with it must stay whole."""
     # Small shards, so that edits merge tail shards, leave stale keys behind and re-add them.
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(matcher, "SHARD_KEYS", 3)
@@ -217,10 +221,25 @@ def test_a_list_rebuilt_edit_by_edit_finds_what_a_fresh_build_finds(
                 current.pop(phrase, None)
             settings = ListSettings("test", flags=DEFAULT)
             edited = TermList("test", version, settings, tuple(current.values()), NOW, NOW)
-            lists = CompiledLists([edited], lists)
+            replaced, lists = lists, CompiledLists([edited], lists)
+            for _ in replaced.dismantle():
+                pass
             found = [(o.term.term_id, o.start, o.end) for o in lists.find(text, ["test"], NOW)]
             fresh = CompiledLists([edited]).find(text, ["test"], NOW)
             assert found == [(o.term.term_id, o.start, o.end) for o in fresh]
+
+
+def test_the_reaper_frees_a_retired_version_once_no_match_holds_it() -> None:
+    serving = compiled([term("gift card")])
+    freed = weakref.ref(serving._groups[0])
+    Reaper().retire(serving)
+    time.sleep(0.1)  # `serving` stands for a match in flight: nothing of it is freed
+    assert [o.term.text for o in serving.find("a gift card", ["test"], NOW)] == ["gift card"]
+    del serving
+    deadline = time.monotonic() + 10
+    while freed() is not None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert freed() is None
 
 
 def test_an_edit_links_only_its_new_keys_and_keeps_the_full_shards(

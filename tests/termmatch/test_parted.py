@@ -32,3 +32,15 @@ def test_a_copied_list_writes_and_grows_without_changing_the_original() -> None:
     copy.append(10_000)
     assert (len(original), original[5], original[9_999]) == (10_000, 5, 9_999)
     assert (len(copy), copy[5], copy[10_000]) == (10_001, -5, 10_000)
+
+
+def test_dismantling_a_copy_a_part_at_a_time_leaves_the_original_whole() -> None:
+    original: PartedMap[str, int] = PartedMap()
+    for number in range(10 * MAP_PARTS):
+        original[f"key {number}"] = number
+    listed = PartedList(list(range(10_000)))
+    map_steps = list(original.copy().dismantle())
+    list_steps = list(listed.copy().dismantle())
+    assert (len(map_steps), len(list_steps)) == (MAP_PARTS, len(listed.parts))
+    assert dict(original.items()) == {f"key {n}": n for n in range(10 * MAP_PARTS)}
+    assert [listed[i] for i in range(10_000)] == list(range(10_000))
