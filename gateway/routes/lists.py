@@ -92,7 +92,13 @@ async def get_list(
     response_model=None,
     tags=["term lists"],
     summary="Add terms; the list gets a new version",
-    responses={200: proto_response(termmatch_pb2.TermList.DESCRIPTOR), **ERRORS, **CONFLICT},
+    description="Answers with the list at its new version, without its terms, and the "
+    "terms added (with their ids).",
+    responses={
+        200: proto_response(termmatch_pb2.AddTermsResponse.DESCRIPTOR),
+        **ERRORS,
+        **CONFLICT,
+    },
 )
 async def add_terms(list_id: str, body: AddTermsIn, services: Services) -> dict[str, Any]:
     reply = await services.termmatch.AddTerms(
@@ -101,7 +107,7 @@ async def add_terms(list_id: str, body: AddTermsIn, services: Services) -> dict[
         ),
         timeout=RPC_TIMEOUT_SECONDS,
     )
-    return to_json(reply.list)
+    return to_json(reply)
 
 
 @router.delete(
@@ -110,14 +116,15 @@ async def add_terms(list_id: str, body: AddTermsIn, services: Services) -> dict[
     response_model=None,
     tags=["term lists"],
     summary="Remove a term; the list gets a new version",
-    responses={200: proto_response(termmatch_pb2.TermList.DESCRIPTOR), **ERRORS},
+    description="Answers with the list at its new version, without its terms.",
+    responses={200: proto_response(termmatch_pb2.RemoveTermsResponse.DESCRIPTOR), **ERRORS},
 )
 async def remove_term(list_id: str, term_id: str, services: Services) -> dict[str, Any]:
     reply = await services.termmatch.RemoveTerms(
         termmatch_pb2.RemoveTermsRequest(list_id=list_id, term_ids=[term_id]),
         timeout=RPC_TIMEOUT_SECONDS,
     )
-    return to_json(reply.list)
+    return to_json(reply)
 
 
 @router.post(
@@ -139,6 +146,7 @@ async def match(body: MatchIn, services: Services) -> dict[str, Any]:
     response_model=None,
     tags=["term lists"],
     summary="Replace a list's name, description, flags, exceptions and window (new version)",
+    description="Answers with the list at its new version, without its terms.",
     responses={200: proto_response(termmatch_pb2.TermList.DESCRIPTOR), **ERRORS},
 )
 async def update_list(list_id: str, body: UpdateListIn, services: Services) -> dict[str, Any]:
@@ -152,7 +160,9 @@ async def update_list(list_id: str, body: UpdateListIn, services: Services) -> d
     response_model=None,
     tags=["term lists"],
     summary="Replace a term; it keeps its place and the list gets a new version",
-    responses={200: proto_response(termmatch_pb2.TermList.DESCRIPTOR), **ERRORS},
+    description="Answers with the list at its new version, without its terms, and the "
+    "term as stored.",
+    responses={200: proto_response(termmatch_pb2.UpdateTermsResponse.DESCRIPTOR), **ERRORS},
 )
 async def update_term(
     list_id: str, term_id: str, body: TermIn, services: Services
@@ -163,7 +173,7 @@ async def update_term(
         termmatch_pb2.UpdateTermsRequest(list_id=list_id, terms=[term]),
         timeout=RPC_TIMEOUT_SECONDS,
     )
-    return to_json(reply.list)
+    return to_json(reply)
 
 
 @router.post(

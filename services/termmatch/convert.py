@@ -110,6 +110,7 @@ def list_to_pb(term_list: TermList, *, with_terms: bool = True) -> pb.TermList:
         description=settings.description,
         version=term_list.version,
         terms=[term_to_pb(term) for term in term_list.terms] if with_terms else [],
+        term_count=len(term_list.terms),
         created_at=to_timestamp(term_list.created_at),
         updated_at=to_timestamp(term_list.updated_at),
         flags=pb.NormalizationFlags(

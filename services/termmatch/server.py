@@ -118,26 +118,32 @@ class TermMatchServicer(termmatch_pb2_grpc.TermMatchServiceServicer):
     async def AddTerms(
         self, request: pb.AddTermsRequest, context: grpc.aio.ServicerContext
     ) -> pb.AddTermsResponse:
-        edited = await asyncio.to_thread(
+        change = await asyncio.to_thread(
             self.core.add_terms, request.list_id, [draft_from_pb(t) for t in request.terms]
         )
-        return pb.AddTermsResponse(list=list_to_pb(edited))
+        return pb.AddTermsResponse(
+            list=list_to_pb(change.term_list, with_terms=False),
+            terms=[term_to_pb(term) for term in change.added],
+        )
 
     async def RemoveTerms(
         self, request: pb.RemoveTermsRequest, context: grpc.aio.ServicerContext
     ) -> pb.RemoveTermsResponse:
-        edited = await asyncio.to_thread(
+        change = await asyncio.to_thread(
             self.core.remove_terms, request.list_id, list(request.term_ids)
         )
-        return pb.RemoveTermsResponse(list=list_to_pb(edited))
+        return pb.RemoveTermsResponse(list=list_to_pb(change.term_list, with_terms=False))
 
     async def UpdateTerms(
         self, request: pb.UpdateTermsRequest, context: grpc.aio.ServicerContext
     ) -> pb.UpdateTermsResponse:
-        edited = await asyncio.to_thread(
+        change = await asyncio.to_thread(
             self.core.update_terms, request.list_id, [draft_from_pb(t) for t in request.terms]
         )
-        return pb.UpdateTermsResponse(list=list_to_pb(edited))
+        return pb.UpdateTermsResponse(
+            list=list_to_pb(change.term_list, with_terms=False),
+            terms=[term_to_pb(term) for term in change.added],
+        )
 
     async def UpdateList(
         self, request: pb.UpdateListRequest, context: grpc.aio.ServicerContext
@@ -145,7 +151,7 @@ class TermMatchServicer(termmatch_pb2_grpc.TermMatchServiceServicer):
         edited = await asyncio.to_thread(
             self.core.update_list, request.list_id, settings_from_pb(request)
         )
-        return pb.UpdateListResponse(list=list_to_pb(edited))
+        return pb.UpdateListResponse(list=list_to_pb(edited, with_terms=False))
 
     async def ImportTerms(
         self,

@@ -157,7 +157,7 @@ class TermMatch:
         with self._edit_lock:
             added = _validate_terms(list_id, (), terms, Normalizer(settings.flags), "add")
             created = TermList(list_id, 1, settings, tuple(added), now, now)
-            return self._commit(ListChange(created, added))
+            return self._commit(ListChange(created, added)).term_list
 
     def update_list(self, list_id: str, settings: ListSettings) -> TermList:
         """Replaces a list's name, description, flags, exceptions and window."""
@@ -169,20 +169,23 @@ class TermMatch:
                 _validate_terms(
                     list_id, (), _drafts(current.terms), Normalizer(settings.flags), "add"
                 )
-            return self._commit(ListChange(self._next(current, current.terms, settings)))
+            change = ListChange(self._next(current, current.terms, settings))
+            return self._commit(change).term_list
 
-    def add_terms(self, list_id: str, terms: Sequence[TermDraft]) -> TermList:
+    def add_terms(self, list_id: str, terms: Sequence[TermDraft]) -> ListChange:
+        """Adds terms at the end of the list; the change holds them as stored."""
         if not terms:
             raise InvalidArgument("give at least one term to add", field="terms")
         return self._upsert(list_id, terms, "add")
 
-    def update_terms(self, list_id: str, terms: Sequence[TermDraft]) -> TermList:
-        """Replaces terms by id; each keeps its place in the list."""
+    def update_terms(self, list_id: str, terms: Sequence[TermDraft]) -> ListChange:
+        """Replaces terms by id; each keeps its place in the list. The change holds them
+        as stored."""
         if not terms:
             raise InvalidArgument("give at least one term to update", field="terms")
         return self._upsert(list_id, terms, "update")
 
-    def remove_terms(self, list_id: str, term_ids: Sequence[str]) -> TermList:
+    def remove_terms(self, list_id: str, term_ids: Sequence[str]) -> ListChange:
         if not term_ids:
             raise InvalidArgument("give at least one term id to remove", field="term_ids")
         with self._edit_lock:
@@ -213,11 +216,12 @@ class TermMatch:
         for line, draft in rows:
             lines.append(line)
             drafts.append(draft)
-        return self._upsert(list_id, drafts, "replace" if replace_all else "upsert", _Labels(lines))
+        mode = "replace" if replace_all else "upsert"
+        return self._upsert(list_id, drafts, mode, _Labels(lines)).term_list
 
     def _upsert(
         self, list_id: str, drafts: Sequence[TermDraft], mode: str, labels: _Labels = _Labels()
-    ) -> TermList:
+    ) -> ListChange:
         with self._edit_lock:
             current = self._current(list_id)
             base = () if mode == "replace" else current.terms
@@ -353,7 +357,7 @@ class TermMatch:
             updated_at=datetime.now(UTC),
         )
 
-    def _commit(self, change: ListChange) -> TermList:
+    def _commit(self, change: ListChange) -> ListChange:
         term_list = change.term_list
         with self._swap_lock:
             # Compiled before storing, so that a stored version is always one we can serve.
@@ -363,7 +367,7 @@ class TermMatch:
             )
             self._store.append(change)
             self._swap(compiled)
-        return term_list
+        return change
 
 
 def _drafts(terms: Iterable[Term]) -> list[TermDraft]:

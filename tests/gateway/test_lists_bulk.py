@@ -81,7 +81,12 @@ def test_a_term_is_replaced_in_place_with_a_new_version(client: TestClient) -> N
         json={"text": "gift voucher", "severity": "critical", "category": "scam"},
     )
     assert replaced.status_code == 200, replaced.text
+    assert replaced.json()["list"]["version"] == 3
     assert [(t["term_id"], t["text"]) for t in replaced.json()["terms"]] == [
+        ("gift", "gift voucher")
+    ]
+    current = client.get("/v1/lists/edit").json()
+    assert [(t["term_id"], t["text"]) for t in current["terms"]] == [
         ("gift", "gift voucher"),
         ("act-now", "act now"),
     ]

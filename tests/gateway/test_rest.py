@@ -86,15 +86,19 @@ def test_a_term_list_is_created_read_extended_trimmed_and_matched(client: TestCl
         json={"terms": [{"text": "wire the money", "severity": "critical", "category": "scam"}]},
     )
     assert added.status_code == 200, added.text
-    assert added.json()["version"] == 2
-    assert len(added.json()["terms"]) == 2
+    # An edit answers with the list's new version without its terms (a list may hold a
+    # million), and the terms it added.
+    assert (added.json()["list"]["version"], added.json()["list"]["term_count"]) == (2, 2)
+    assert added.json()["list"]["terms"] == []
+    assert [t["text"] for t in added.json()["terms"]] == ["wire the money"]
 
     removed = client.delete("/v1/lists/scams/terms/gift")
     assert removed.status_code == 200, removed.text
-    assert [t["text"] for t in removed.json()["terms"]] == ["wire the money"]
+    assert (removed.json()["list"]["version"], removed.json()["list"]["term_count"]) == (3, 1)
 
     fetched = client.get("/v1/lists/scams").json()
     assert fetched["version"] == 3
+    assert [t["text"] for t in fetched["terms"]] == ["wire the money"]
     assert {"list_id": "scams", "name": "Scams", "version": 3, "term_count": 1} in client.get(
         "/v1/lists"
     ).json()["lists"]

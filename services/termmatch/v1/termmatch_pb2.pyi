@@ -64,7 +64,7 @@ class Term(_message.Message):
     def __init__(self, term_id: _Optional[str] = ..., text: _Optional[str] = ..., severity: _Optional[_Union[_evidence_pb2.Severity, str]] = ..., category: _Optional[str] = ..., kind: _Optional[_Union[TermKind, str]] = ..., locale: _Optional[str] = ..., note: _Optional[str] = ..., active_from: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., active_until: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class TermList(_message.Message):
-    __slots__ = ("list_id", "name", "description", "version", "terms", "created_at", "updated_at", "flags", "exceptions", "active_from", "active_until")
+    __slots__ = ("list_id", "name", "description", "version", "terms", "created_at", "updated_at", "flags", "exceptions", "active_from", "active_until", "term_count")
     LIST_ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
@@ -76,6 +76,7 @@ class TermList(_message.Message):
     EXCEPTIONS_FIELD_NUMBER: _ClassVar[int]
     ACTIVE_FROM_FIELD_NUMBER: _ClassVar[int]
     ACTIVE_UNTIL_FIELD_NUMBER: _ClassVar[int]
+    TERM_COUNT_FIELD_NUMBER: _ClassVar[int]
     list_id: str
     name: str
     description: str
@@ -87,7 +88,8 @@ class TermList(_message.Message):
     exceptions: _containers.RepeatedScalarFieldContainer[str]
     active_from: _timestamp_pb2.Timestamp
     active_until: _timestamp_pb2.Timestamp
-    def __init__(self, list_id: _Optional[str] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., version: _Optional[int] = ..., terms: _Optional[_Iterable[_Union[Term, _Mapping]]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., flags: _Optional[_Union[NormalizationFlags, _Mapping]] = ..., exceptions: _Optional[_Iterable[str]] = ..., active_from: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., active_until: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    term_count: int
+    def __init__(self, list_id: _Optional[str] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., version: _Optional[int] = ..., terms: _Optional[_Iterable[_Union[Term, _Mapping]]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., flags: _Optional[_Union[NormalizationFlags, _Mapping]] = ..., exceptions: _Optional[_Iterable[str]] = ..., active_from: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., active_until: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., term_count: _Optional[int] = ...) -> None: ...
 
 class TermListSummary(_message.Message):
     __slots__ = ("list_id", "name", "version", "term_count")
@@ -188,10 +190,12 @@ class AddTermsRequest(_message.Message):
     def __init__(self, list_id: _Optional[str] = ..., terms: _Optional[_Iterable[_Union[Term, _Mapping]]] = ...) -> None: ...
 
 class AddTermsResponse(_message.Message):
-    __slots__ = ("list",)
+    __slots__ = ("list", "terms")
     LIST_FIELD_NUMBER: _ClassVar[int]
+    TERMS_FIELD_NUMBER: _ClassVar[int]
     list: TermList
-    def __init__(self, list: _Optional[_Union[TermList, _Mapping]] = ...) -> None: ...
+    terms: _containers.RepeatedCompositeFieldContainer[Term]
+    def __init__(self, list: _Optional[_Union[TermList, _Mapping]] = ..., terms: _Optional[_Iterable[_Union[Term, _Mapping]]] = ...) -> None: ...
 
 class RemoveTermsRequest(_message.Message):
     __slots__ = ("list_id", "term_ids")
@@ -216,10 +220,12 @@ class UpdateTermsRequest(_message.Message):
     def __init__(self, list_id: _Optional[str] = ..., terms: _Optional[_Iterable[_Union[Term, _Mapping]]] = ...) -> None: ...
 
 class UpdateTermsResponse(_message.Message):
-    __slots__ = ("list",)
+    __slots__ = ("list", "terms")
     LIST_FIELD_NUMBER: _ClassVar[int]
+    TERMS_FIELD_NUMBER: _ClassVar[int]
     list: TermList
-    def __init__(self, list: _Optional[_Union[TermList, _Mapping]] = ...) -> None: ...
+    terms: _containers.RepeatedCompositeFieldContainer[Term]
+    def __init__(self, list: _Optional[_Union[TermList, _Mapping]] = ..., terms: _Optional[_Iterable[_Union[Term, _Mapping]]] = ...) -> None: ...
 
 class UpdateListRequest(_message.Message):
     __slots__ = ("list_id", "name", "description", "flags", "exceptions", "active_from", "active_until")
