@@ -3,9 +3,10 @@
 The service compiles a list's new version beside the serving one while matches go on.
 A C library that links its automaton while holding the GIL (pyahocorasick) stalls every
 match for the link time: a third of a second per 100,000 keys. This automaton is a few
-flat numpy arrays, built and scanned by numba functions compiled with `nogil=True`:
-matches run while one is built, on the other core. What the building thread does with
-the GIL held is cut into steps of a few thousand keys (see `_code_points`).
+flat numpy arrays, built and scanned by numba functions; the build is compiled with
+`nogil=True`, so matches run while one is built, on the other core. What the building
+thread does with the GIL held is cut into steps of a few thousand keys (see
+`_keys_code_points`).
 
 Layout: the trie's nodes are numbered in the order of the sorted keys (root 0); node v's
 edges are `labels[first[v]:first[v + 1]]` (sorted) leading to `targets[...]`. `fail` is
@@ -265,7 +266,7 @@ def code_points(text: str) -> Codes:
 class Automaton:
     """Finds every occurrence of every key (overlapping ones too) in one pass."""
 
-    def __init__(self, keys: Sequence[str], values: Sequence[int]) -> None:
+    def __init__(self, keys: Sequence[str], values: Sequence[int] | Ints) -> None:
         """`values[i]` is what an occurrence of `keys[i]` reports (a non-negative int);
         keys are distinct and not empty."""
         codes, starts = _keys_code_points(keys)

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import numpy as np
 import re2
 
 from modmesh.termmatch.automaton import Automaton, code_points
@@ -42,8 +43,11 @@ from modmesh.termmatch.parted import (
 )
 
 #: Python's switch interval for a process that matches while it compiles (default 5 ms).
-#: A compile runs Python steps beside the matches; a match that needs the GIL meanwhile
-#: asks for it after this long, so it waits about this long at most, not 5 ms per step.
+#: A match lets go of the GIL in many of its numpy calls, and each time it waits for a
+#: compile's Python steps to hand it back, up to this long. Beside a busy Python thread,
+#: 1 KB matches (0.3 ms p99 alone) took 47 ms at p99 with 5 ms, 6 ms with 0.5 ms, 2 ms
+#: with 0.1 ms; but at 0.1 ms an edit of a million-term list beside matches took twice
+#: as long (10 s against 5.3 s; 0.25 ms: 6 s and 4.7 ms p99), so 0.5 ms.
 SWITCH_INTERVAL_S = 0.0005
 
 
@@ -102,8 +106,9 @@ SHARD_KEYS = 250_000
 #: relinked a few times on its way into a full shard, in merges the size of the edits.
 GROWTH = 8
 #: Texts normalised in one call (a call over a million held the GIL for a third of a
-#: second; batches of a few thousand keep most of the gain of batching).
-_VIEWS_PER_STEP = 4096
+#: second; at 512 the longest C step is about a millisecond, and all of batching's gain
+#: is kept).
+_VIEWS_PER_STEP = 512
 #: Objects let go of per step when a replaced version is freed (see Reaper).
 _RELEASE_STEP = 4096
 
@@ -297,7 +302,10 @@ class _Group:
 
     def _seal(self, keys: list[str]) -> _Shard:
         slot_of = self.slot_of
-        return _Shard(Automaton(keys, [slot_of[key] for key in keys]), tuple(keys))
+        # From a generator, not a list: converting a list of 250k ints is one C call
+        # that holds the GIL for milliseconds.
+        slots = np.fromiter((slot_of[key] for key in keys), np.int64, len(keys))
+        return _Shard(Automaton(keys, slots), tuple(keys))
 
     def dismantle(self) -> Iterator[None]:
         """Lets go of the group's objects a few thousand at a time (see Reaper). The
