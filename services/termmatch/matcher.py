@@ -339,7 +339,8 @@ class _Group:
                     else:
                         found.append((index, term, start, end))
         if self.pattern_set is not None:
-            for number in self.pattern_set.Match(view.text):
+            # Match answers None, not an empty list, when no pattern matches.
+            for number in self.pattern_set.Match(view.text) or ():
                 index, term, pattern = self.patterns[number]
                 if index not in wanted:
                     continue

@@ -121,6 +121,10 @@ def test_regex_terms_see_the_normalised_text() -> None:
     ]
 
 
+def test_a_text_no_regex_term_matches_has_no_hits_of_them() -> None:
+    assert hits([r"win \d+ (?:usd|eur)"], "nothing to see here", kind=TermKind.REGEX) == []
+
+
 def test_exceptions_suppress_only_the_hits_they_contain() -> None:
     lists = compiled([term("cunt", TermKind.SUBSTRING)], exceptions=("scunthorpe",))
     found = lists.find("Scunthorpe, not cunts", ["test"], NOW)
