@@ -118,6 +118,11 @@ _Entry = tuple[int, Term | None]
 _Value = tuple[int, tuple[_Entry, ...]]
 #: The value of a key no term has any more (its shard is relinked later, without it).
 _STALE: _Value = (0, ())
+#: What an edit changed in one list of a group: (its index, terms removed, terms added).
+_Edit = tuple[int, list[Term], list[Term]]
+#: An edit that changes more terms than this share of its group's (plus a few) is
+#: compiled from every term instead of applied key by key.
+_MOST_EDITED = 0.1
 
 
 @dataclass(frozen=True)
@@ -136,34 +141,60 @@ class _Group:
     the longest C call of an edit takes under 3 ms, where copying the map took 13-40 ms.
     """
 
+    #: Match views by text (see _compile).
+    views: PartedMap[str, str]
+    #: Each key's slot: the int its automaton reports, the index of its value.
+    slot_of: PartedMap[str, int]
+    values: PartedList[_Value]
+    shards: list[_Shard]
+    #: Keys that stand for something; the others are stale, linked until relinked.
+    live: int
+    patterns: list[tuple[int, Term, Any]]
+
     def __init__(
         self,
         flags: Flags,
         lists: list[TermList],
         normalizer: Normalizer,
         previous: _Group | None = None,
+        edits: list[_Edit] | None = None,
     ) -> None:
+        """With `edits` (see _edits), the previous group with them applied key by key;
+        else compiled from every term, reusing what it can of `previous`."""
         self.flags = flags
         self.lists = lists
         self.signature = tuple((t.list_id, t.version) for t in lists)
         self.normalizer = normalizer
+        if previous is not None and edits is not None:
+            self._apply(previous, edits)
+        else:
+            self._compile(lists, previous)
+        self.pattern_set: Any = None
+        if self.patterns:
+            pattern_set = re2.Set.SearchSet(_RE2_OPTIONS)
+            for _, term, _ in self.patterns:
+                pattern_set.Add(term.text)
+            pattern_set.Compile()
+            self.pattern_set = pattern_set
+
+    def _compile(self, lists: list[TermList], previous: _Group | None) -> None:
         # Match views by text. Computing them is most of a build's time, and they depend
         # on the flags only, so a group shares the cache of the one it replaces and adds
         # to it; a cache grown to over twice the texts in use starts afresh (from the old
         # one), so that removed terms do not pile up.
-        self.views: PartedMap[str, str] = PartedMap() if previous is None else previous.views
+        self.views = PartedMap() if previous is None else previous.views
         known: PartedMap[str, str] = PartedMap()
         in_use = sum(len(t.terms) + len(t.settings.exceptions) for t in lists)
         if len(self.views) > 2 * in_use + SHARD_KEYS:
             known, self.views = self.views, PartedMap()
-        self._learn(lists, known)
+        self._learn(_texts(lists), known)
         view_parts = self.views.parts
         # Entries by key, as tuples: a key stands for one term but in rare cases. Parted,
         # so that growing it to a million keys never resizes a million-entry dict.
         by_key: PartedMap[str, tuple[_Entry, ...]] = PartedMap()
         parts = by_key.parts
-        self.patterns: list[tuple[int, Term, Any]] = []
-        regex, substring = TermKind.REGEX, TermKind.SUBSTRING
+        self.patterns = []
+        regex = TermKind.REGEX
         for index, term_list in enumerate(lists):
             for phrase in term_list.settings.exceptions:
                 key = view_parts[hash(phrase) % MAP_PARTS][phrase]
@@ -176,35 +207,80 @@ class _Group:
                     self.patterns.append((index, term, compile_pattern(term.text)))
                     continue
                 text = term.text
-                key = view_parts[hash(text) % MAP_PARTS][text]
-                stripped = key.strip(" ")
-                if kind == substring:
-                    key = stripped
-                if stripped:
+                key = _match_key(view_parts[hash(text) % MAP_PARTS][text], kind)
+                if key:
                     part = parts[hash(key) % MAP_PARTS]
                     entries = part.get(key)
                     part[key] = ((index, term),) if entries is None else (*entries, (index, term))
         self._link(by_key, previous)
-        self.pattern_set: Any = None
-        if self.patterns:
-            pattern_set = re2.Set.SearchSet(_RE2_OPTIONS)
-            for _, term, _ in self.patterns:
-                pattern_set.Add(term.text)
-            pattern_set.Compile()
-            self.pattern_set = pattern_set
 
-    def _learn(self, lists: list[TermList], known: PartedMap[str, str]) -> None:
-        """Adds the match views of the lists' texts that the cache lacks."""
+    def _apply(self, previous: _Group, edits: list[_Edit]) -> None:
+        """Shares the previous group's maps (copied on write) and shards, and changes
+        only the keys of the terms edited: a removed term leaves its key's entries
+        (stale when none is left; the key stays linked until its shard is relinked), an
+        added one joins its key's entries or, for a new key, a tail shard."""
+        regex = TermKind.REGEX
+        self.views = previous.views
+        self._learn(
+            (t.text for _, _, added in edits for t in added if t.kind != regex), PartedMap()
+        )
+        self.slot_of = previous.slot_of.copy()
+        self.values = previous.values.copy()
+        self.shards = list(previous.shards)
+        self.live = previous.live
+        self.patterns = list(previous.patterns)
+        fresh: list[str] = []
+        for index, removed, added in edits:
+            gone = {id(term) for term in removed}
+            self.patterns = [p for p in self.patterns if p[0] != index or id(p[1]) not in gone]
+            for term in removed:
+                key = self._key(term)
+                if key:
+                    self._leave(key, index, term)
+            for term in added:
+                if term.kind == regex:
+                    self.patterns.append((index, term, compile_pattern(term.text)))
+                    continue
+                key = self._key(term)
+                if key:
+                    self._join(key, index, term, fresh)
+        self._grow(fresh)
+
+    def _key(self, term: Term) -> str:
+        """A word or substring term's automaton key (empty: none; regex terms: none)."""
+        if term.kind == TermKind.REGEX:
+            return ""
+        return _match_key(self.views[term.text], term.kind)
+
+    def _leave(self, key: str, index: int, term: Term) -> None:
+        slot = self.slot_of[key]
+        length, entries = self.values[slot]
+        kept = tuple(e for e in entries if e[0] != index or e[1] is not term)
+        if kept:
+            self.values[slot] = (length, kept)
+        else:
+            self.values[slot] = _STALE
+            self.live -= 1
+
+    def _join(self, key: str, index: int, term: Term, fresh: list[str]) -> None:
+        slot = self.slot_of.get(key)
+        if slot is None:
+            self.slot_of[key] = len(self.values)
+            self.values.append((len(key), ((index, term),)))
+            fresh.append(key)
+            self.live += 1
+            return
+        entries = self.values[slot][1]
+        if not entries:
+            self.live += 1  # a stale key, still linked: it stands for the term again
+        self.values[slot] = (len(key), (*entries, (index, term)))
+
+    def _learn(self, texts: Iterable[str], known: PartedMap[str, str]) -> None:
+        """Adds the match views of the texts that the cache lacks."""
         # Loops and batches, not dict/set operations over all texts: one C call over a
         # million items holds the GIL for a third of a second (a cache miss per item).
         views = self.views
-        regex = TermKind.REGEX
-        missing: list[str] = []
-        for term_list in lists:
-            missing.extend(p for p in term_list.settings.exceptions if views.get(p) is None)
-            for term in term_list.terms:
-                if term.kind != regex and views.get(term.text) is None:
-                    missing.append(term.text)
+        missing = [text for text in texts if views.get(text) is None]
         unknown = []
         for text in missing:
             view = known.get(text)
@@ -230,20 +306,24 @@ class _Group:
 
     def _link(self, by_key: PartedMap[str, tuple[_Entry, ...]], previous: _Group | None) -> None:
         """Gives every key a slot (the int its automaton reports) and a shard."""
-        live = len(by_key)
+        live = self.live = len(by_key)
         if previous is not None and len(previous.values) > 2 * live + SHARD_KEYS:
             previous = None  # mostly stale keys: relink everything once
         fresh: list[str] = []
         if previous is None:
-            self.slot_of: PartedMap[str, int] = PartedMap()
-            self.values: PartedList[_Value] = self._number(by_key, fresh)
-            self.shards: list[_Shard] = []
+            self.slot_of = PartedMap()
+            self.values = self._number(by_key, fresh)
+            self.shards = []
         else:
             # Shared, not copied: only the parts this edit writes to are (see parted).
             self.slot_of = previous.slot_of.copy()
             self.values = previous.values.copy()
             self.shards = list(previous.shards)
             self._renumber(by_key, fresh)
+        self._grow(fresh)
+
+    def _grow(self, fresh: list[str]) -> None:
+        """Links new keys in tail shards (see GROWTH)."""
         for first in range(0, len(fresh), SHARD_KEYS):
             pending = fresh[first : first + SHARD_KEYS]
             if len(pending) < SHARD_KEYS:
@@ -355,6 +435,69 @@ class _Group:
         ]
 
 
+def _texts(lists: Iterable[TermList]) -> Iterator[str]:
+    """The texts whose match views a group needs: exceptions, and terms but regexes."""
+    regex = TermKind.REGEX
+    for term_list in lists:
+        yield from term_list.settings.exceptions
+        for term in term_list.terms:
+            if term.kind != regex:
+                yield term.text
+
+
+def _edits(before: _Group, lists: list[TermList]) -> list[_Edit] | None:
+    """How `lists` differ from the group compiled before, when only a few terms did:
+    found by the identity of Term objects, which an edit keeps for the terms it leaves
+    alone. None when lists came or went, exceptions changed, or many terms did, and
+    when most of the group's keys are stale already (a full compile relinks them)."""
+    if [t.list_id for t in before.lists] != [t.list_id for t in lists]:
+        return None
+    if len(before.values) > 2 * before.live + SHARD_KEYS:
+        return None
+    budget = int(_MOST_EDITED * sum(len(t.terms) for t in lists)) + 100
+    edits = []
+    for index, (old, new) in enumerate(zip(before.lists, lists, strict=True)):
+        if old is new:
+            continue
+        if old.settings.exceptions != new.settings.exceptions:
+            return None
+        changed = _difference(old.terms, new.terms, budget)
+        if changed is None:
+            return None
+        removed, added = changed
+        budget -= len(removed) + len(added)
+        edits.append((index, removed, added))
+    return edits
+
+
+def _difference(
+    old: tuple[Term, ...], new: tuple[Term, ...], budget: int
+) -> tuple[list[Term], list[Term]] | None:
+    """The terms of `old` that `new` lacks and those `new` adds, by identity, in one walk
+    over both: an edit keeps the order of the terms it leaves (an updated term keeps its
+    place, added ones come last). None when more than `budget` changed."""
+    removed: list[Term] = []
+    added: list[Term] = []
+    i = j = 0
+    while i < len(old) and j < len(new):
+        if old[i] is new[j]:
+            i += 1
+            j += 1
+            continue
+        if old[i].term_id == new[j].term_id:  # updated in place
+            added.append(new[j])
+            j += 1
+        removed.append(old[i])
+        i += 1
+        if len(removed) + len(added) > budget:
+            return None
+    if len(removed) + len(added) + len(old) - i + len(new) - j > budget:
+        return None
+    removed.extend(old[i:])
+    added.extend(new[j:])
+    return removed, added
+
+
 def _merges(shard: _Shard, pending: list[str]) -> bool:
     """Whether a tail shard is relinked with the keys pending (see GROWTH)."""
     return len(shard.keys) < SHARD_KEYS and len(shard.keys) <= GROWTH * len(pending)
@@ -448,7 +591,8 @@ class CompiledLists:
             if group is None:
                 before = replaced.get(flags)
                 normalizer = Normalizer(flags) if before is None else before.normalizer
-                group = _Group(flags, members, normalizer, before)
+                edits = None if before is None else _edits(before, members)
+                group = _Group(flags, members, normalizer, before, edits)
             self._groups.append(group)
         self._group_of = {
             t.list_id: (group, index)

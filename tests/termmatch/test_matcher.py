@@ -233,6 +233,60 @@ def test_a_list_rebuilt_edit_by_edit_finds_what_a_fresh_build_finds(
             assert found == [(o.term.term_id, o.start, o.end) for o in fresh]
 
 
+KINDS = st.sampled_from([TermKind.WORD, TermKind.SUBSTRING, TermKind.REGEX])
+EDITS = st.lists(
+    st.tuples(st.sampled_from(["add", "remove", "update"]), PHRASES, KINDS), max_size=25
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(first=EDITS, edits=EDITS)
+def test_edits_applied_key_by_key_find_what_a_fresh_build_finds(
+    first: list[tuple[str, str, TermKind]], edits: list[tuple[str, str, TermKind]]
+) -> None:
+    """A version that differs from the last in a few terms is compiled by changing only
+    their keys: additions, removals and updates in place (a term keeps its id and place,
+    its text and kind change), of every kind, one after another."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(matcher, "SHARD_KEYS", 3)
+        patch.setattr(matcher, "GROWTH", 2)
+        text = "free gift card: act now, win cash, win a prize card now, free cash prize"
+        current: dict[str, Term] = {}  # by term id, in list order
+        lists = compiled([])
+        for version, (edit, phrase, kind) in enumerate([*first, *edits], start=2):
+            term_id = phrase.replace(" ", "-")
+            if edit == "remove":
+                current.pop(term_id, None)
+            elif edit == "update" or term_id not in current:
+                current[term_id] = Term(term_id, phrase, Severity.HIGH, "scam", kind)
+            settings = ListSettings("test", flags=DEFAULT)
+            edited = TermList("test", version, settings, tuple(current.values()), NOW, NOW)
+            replaced, lists = lists, CompiledLists([edited], lists)
+            for _ in replaced.dismantle():
+                pass
+            found = [(o.term.term_id, o.start, o.end) for o in lists.find(text, ["test"], NOW)]
+            fresh = CompiledLists([edited]).find(text, ["test"], NOW)
+            assert found == [(o.term.term_id, o.start, o.end) for o in fresh]
+
+
+def test_an_edit_of_a_few_terms_is_applied_not_compiled_from_every_term(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    settings = ListSettings("test", flags=DEFAULT)
+    terms = [term(f"phrase {number}") for number in range(1_000)]
+    before = CompiledLists([TermList("test", 1, settings, tuple(terms), NOW, NOW)])
+
+    def compile_every_term(*args: object) -> None:
+        raise AssertionError("compiled from every term")
+
+    monkeypatch.setattr(matcher._Group, "_compile", compile_every_term)
+    updated = Term(terms[5].term_id, "gift card", Severity.LOW, "scam")
+    edited = (*terms[:5], updated, *terms[6:-1], term("prize"))
+    after = CompiledLists([TermList("test", 2, settings, edited, NOW, NOW)], before)
+    found = after.find("phrase 5, phrase 999, a gift card prize", ["test"], NOW)
+    assert [o.term.text for o in found] == ["gift card", "prize"]
+
+
 def test_the_reaper_frees_a_retired_version_once_no_match_holds_it() -> None:
     serving = compiled([term("gift card")])
     freed = weakref.ref(serving._groups[0])
