@@ -46,8 +46,8 @@ from modmesh.termmatch.parted import (
 #: A match lets go of the GIL in many of its numpy calls, and each time it waits for a
 #: compile's Python steps to hand it back, up to this long. Beside a busy Python thread,
 #: 1 KB matches (0.3 ms p99 alone) took 47 ms at p99 with 5 ms, 6 ms with 0.5 ms, 2 ms
-#: with 0.1 ms; but at 0.1 ms an edit of a million-term list beside matches took twice
-#: as long (10 s against 5.3 s; 0.25 ms: 6 s and 4.7 ms p99), so 0.5 ms.
+#: with 0.1 ms; but at 0.1 ms compiling a million-term list beside matches took twice as
+#: long (10 s against 5.3 s; 0.25 ms: 6 s and 4.7 ms p99), so 0.5 ms.
 SWITCH_INTERVAL_S = 0.0005
 
 

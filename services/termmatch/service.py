@@ -112,7 +112,14 @@ class TermMatch:
             ]
             if not stale:
                 return False
-            fresh = {t.list_id: t for t in self._store.latest(stale)}
+            # A list this replica serves is read as what changed since (a few rows
+            # after an edit of a long list); a list new to it, whole.
+            known = [current.lists[list_id] for list_id in stale if list_id in current.lists]
+            fresh = {t.list_id: t for t in self._store.latest(set(stale) - current.lists.keys())}
+            for term_list in known:
+                newer = self._store.newer(term_list)
+                if newer is not None:
+                    fresh[newer.list_id] = newer
             self._swap(CompiledLists({**current.lists, **fresh}.values(), current))
         return True
 

@@ -65,6 +65,12 @@ class ListStore(Protocol):
 
     def get(self, list_id: str, version: int) -> TermList | None: ...
 
+    def newer(self, current: TermList) -> TermList | None:
+        """The list at its newest version, read as what changed since `current` (a few
+        rows after an edit, where reading the list back is all of them); the terms that
+        did not change are `current`'s objects. None when the list is not stored."""
+        ...
+
     def append(self, change: ListChange) -> None:
         """Stores a new version atomically; refuses one that already exists."""
         ...
@@ -89,7 +95,11 @@ class _Version(_Base):
 
 class _Term(_Base):
     __tablename__ = "termmatch_terms"
-    __table_args__ = (Index("termmatch_terms_current", "list_id", "until_version"),)
+    __table_args__ = (
+        Index("termmatch_terms_current", "list_id", "until_version"),
+        # What began after a version: a replica reading an edit of a long list.
+        Index("termmatch_terms_since", "list_id", "since_version"),
+    )
 
     list_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     term_id: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -111,6 +121,10 @@ class SqlListStore:
     def __init__(self, url: str) -> None:
         self._engine = open_engine(url)
         _Base.metadata.create_all(self._engine)
+        # create_all makes the indexes of the tables it creates only: a database made
+        # before an index was added gets it here.
+        for index in _Base.metadata.tables[_Term.__tablename__].indexes:
+            index.create(self._engine, checkfirst=True)
 
     def heads(self) -> dict[str, int]:
         query = select(_Version.list_id, func.max(_Version.version)).group_by(_Version.list_id)
@@ -127,6 +141,64 @@ class SqlListStore:
     def get(self, list_id: str, version: int) -> TermList | None:
         with Session(self._engine) as session:
             return self._read(session, list_id, version)
+
+    def newer(self, current: TermList) -> TermList | None:
+        list_id, since = current.list_id, current.version
+        with Session(self._engine) as session:
+            version = session.scalar(
+                select(func.max(_Version.version)).where(_Version.list_id == list_id)
+            )
+            if version is None:
+                return None
+            row = session.get(_Version, (list_id, version))
+            if row is None:
+                return None
+            if version == since:
+                return current
+            # Rows current at `since` that ended by `version` (removed or replaced)...
+            ended_rows = session.execute(
+                select(_Term.term_id, _Term.position).where(
+                    _Term.list_id == list_id,
+                    _Term.since_version <= since,
+                    _Term.until_version > since,
+                    _Term.until_version <= version,
+                )
+            )
+            ended = {term_id: position for term_id, position in ended_rows}
+            # ...and rows current at `version` that began after `since`.
+            began = session.execute(
+                select(_Term.position, *_TERM_COLUMNS)
+                .where(
+                    _Term.list_id == list_id,
+                    _Term.since_version > since,
+                    _Term.since_version <= version,
+                    or_(_Term.until_version.is_(None), _Term.until_version > version),
+                )
+                .order_by(_Term.position)
+            ).all()
+        # A term updated in place keeps its position; any other new row got one past
+        # every earlier row's, so it comes after every term of `current`.
+        in_place: dict[str, Term] = {}
+        appended: list[Term] = []
+        for position, *columns in began:
+            term = _term_from_row(*columns)
+            if ended.get(term.term_id) == position:
+                in_place[term.term_id] = term
+            else:
+                appended.append(term)
+        kept = (
+            in_place.get(term.term_id, term)
+            for term in current.terms
+            if term.term_id not in ended or term.term_id in in_place
+        )
+        return TermList(
+            list_id=list_id,
+            version=version,
+            settings=_settings_from_json(row.settings),
+            terms=(*kept, *appended),
+            created_at=_utc(row.list_created_at),
+            updated_at=_utc(row.created_at),
+        )
 
     def _read(self, session: Session, list_id: str, version: int) -> TermList | None:
         row = session.get(_Version, (list_id, version))

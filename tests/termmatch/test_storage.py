@@ -100,6 +100,38 @@ def test_a_version_cannot_be_written_twice_and_a_refused_one_changes_nothing(
     assert store.latest()[0].terms == (GIFT, ACT)
 
 
+def test_a_replica_reads_what_changed_since_its_version_and_keeps_the_rest(
+    store: SqlListStore,
+) -> None:
+    """newer() reads only the rows that began or ended after the version a replica
+    serves, over any number of versions, and gives the list a full read gives; the terms
+    that did not change stay the replica's objects (its matcher applies edits by them)."""
+    win = Term("win", "win cash", Severity.LOW, "spam")
+    v1 = first_version(terms=(GIFT, ACT, win))
+    store.append(created(v1))
+    served = store.latest()[0]
+    gift_v2 = replace(GIFT, text="gift cards")  # updated in place
+    edits = [
+        ListChange(replace(v1, version=2, terms=(gift_v2, ACT, win)), [gift_v2], {"gift-card"}),
+        ListChange(replace(v1, version=3, terms=(gift_v2, win)), removed={"act-now"}),
+        ListChange(replace(v1, version=4, terms=(gift_v2, win, ACT)), added=[ACT]),  # back, last
+        ListChange(
+            replace(v1, version=5, terms=(gift_v2, win, ACT), settings=replace(SETTINGS, name="R"))
+        ),
+    ]
+    store.append(edits[0])
+    assert store.newer(served) == store.latest()[0]
+    for edit in edits[1:]:
+        store.append(edit)
+    newest = store.newer(served)  # from version 1 to 5 at once
+    assert newest == store.latest()[0] == edits[-1].term_list
+    assert newest is not None and newest.terms[1] is served.terms[2]  # "win": not read again
+    assert store.newer(newest) is newest
+    store.append(ListChange(replace(v1, version=6, terms=(ACT,)), added=[ACT], remove_all=True))
+    assert store.newer(newest) == store.latest()[0]
+    assert store.newer(first_version("ghost")) is None
+
+
 def test_lists_survive_reopening_the_database(database_url: str) -> None:
     first = SqlListStore(database_url)
     first.append(created(first_version()))
