@@ -249,7 +249,7 @@ def percentile(values: list[float], q: float) -> float:
 
 
 #: Matching goes on this long after the last swap of each kind, while the replaced
-#: versions are freed (see matcher.Reaper); its longest match counts for that kind.
+#: versions are freed (see matcher.Reaper); its matches count for that kind.
 FREEING_S = 1.0
 
 
@@ -278,7 +278,7 @@ def swap_pause(
             seconds.append((ended, ended - started))
             index += 1
 
-    def took(since: float, until: float) -> list[float]:
+    def durations(since: float, until: float) -> list[float]:
         return [took for ended, took in seconds if since < ended <= until] or [0.0]
 
     matcher = threading.Thread(target=match_continuously)
@@ -305,9 +305,9 @@ def swap_pause(
     time.sleep(FREEING_S)
     done.set()
     matcher.join()
-    quiet = took(quiet_started, quiet_ended)
-    during_edits = took(edits_started, full_started)
-    during_full = took(full_started, time.perf_counter())
+    quiet = durations(quiet_started, quiet_ended)
+    during_edits = durations(edits_started, full_started)
+    during_full = durations(full_started, time.perf_counter())
     return {
         "edits": edits,
         "edit_rebuild_s": (edits_ended - edits_started) / edits,
