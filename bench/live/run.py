@@ -58,7 +58,14 @@ from google.protobuf import json_format
 
 from modmesh.decision.v1 import decision_pb2, decision_pb2_grpc
 from modmesh.runtime.clients import wait_until_serving
-from modmesh.runtime.media import AUDIO_SAMPLE_RATE, CHUNK_BYTES, CHUNK_SECONDS, PCM16, decode_audio
+from modmesh.runtime.media import (
+    AUDIO_SAMPLE_RATE,
+    CHUNK_BYTES,
+    CHUNK_SECONDS,
+    PCM16,
+    decode_audio,
+    pcm16_seconds,
+)
 from modmesh.runtime.settings import Settings
 from modmesh.samples import TERM_LIST, make_clip
 from modmesh.termmatch.v1 import termmatch_pb2, termmatch_pb2_grpc
@@ -137,7 +144,7 @@ class Script:
 
     @property
     def seconds(self) -> float:
-        return len(self.pcm) / 2 / AUDIO_SAMPLE_RATE
+        return pcm16_seconds(len(self.pcm))
 
 
 @dataclass

@@ -23,7 +23,13 @@ import grpc
 from modmesh.cli.remote import report_rpc_error, settings_of
 from modmesh.decision.v1 import decision_pb2, decision_pb2_grpc
 from modmesh.runtime.errors import InvalidArgument
-from modmesh.runtime.media import AUDIO_SAMPLE_RATE, CHUNK_BYTES, PCM16, pcm16_chunks, probe
+from modmesh.runtime.media import (
+    CHUNK_BYTES,
+    PCM16,
+    pcm16_chunks,
+    pcm16_seconds,
+    probe,
+)
 
 
 def paced(
@@ -40,7 +46,7 @@ def paced(
         if ahead > 0:
             sleep(ahead)
         yield chunk
-        sent_seconds += len(chunk) / 2 / AUDIO_SAMPLE_RATE
+        sent_seconds += pcm16_seconds(len(chunk))
 
 
 def requests(stream_id: str, account_id: str, audio: Iterable[bytes]) -> Iterator[Any]:

@@ -103,6 +103,11 @@ def pcm16_floats(pcm: bytes) -> np.ndarray:
     return np.frombuffer(pcm, "<i2").astype(np.float32) / 32768.0
 
 
+def pcm16_seconds(size: int) -> float:
+    """How long `size` bytes of PCM16 (16 kHz mono) play."""
+    return size / 2 / AUDIO_SAMPLE_RATE
+
+
 def chunked(pcm: bytes, size: int = CHUNK_BYTES) -> Iterator[bytes]:
     """PCM16 bytes in messages of `size` bytes (the last may be shorter)."""
     for start in range(0, len(pcm), size):

@@ -26,7 +26,7 @@ import numpy as np
 
 from modmesh.common.evidence import Word
 from modmesh.runtime.errors import InvalidArgument
-from modmesh.runtime.media import AUDIO_SAMPLE_RATE, pcm16_floats
+from modmesh.runtime.media import AUDIO_SAMPLE_RATE, pcm16_floats, pcm16_seconds
 
 #: Transcribes 16 kHz mono float32 samples, continuing the text `prompt`; word times
 #: count from the first sample given.
@@ -262,7 +262,7 @@ def checked_chunk(chunk: bytes) -> bytes:
     if len(chunk) > MAX_CHUNK_BYTES:
         raise InvalidArgument(
             f"audio chunk of {len(chunk)} bytes is over the limit of {MAX_CHUNK_BYTES} bytes "
-            f"({MAX_CHUNK_BYTES / 2 / AUDIO_SAMPLE_RATE:g} s of PCM16); send smaller chunks",
+            f"({pcm16_seconds(MAX_CHUNK_BYTES):g} s of PCM16); send smaller chunks",
             field="audio",
         )
     return chunk

@@ -10,7 +10,7 @@ import grpc
 import numpy as np
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from modmesh.runtime.media import AUDIO_SAMPLE_RATE, decode_audio
+from modmesh.runtime.media import AUDIO_SAMPLE_RATE, decode_audio, pcm16_seconds
 from modmesh.samples import make_clip
 from modmesh.transcription.v1 import transcription_pb2
 
@@ -53,7 +53,7 @@ class LiveStream:
 
     @property
     def seconds(self) -> float:
-        return len(self.pcm) / 2 / AUDIO_SAMPLE_RATE
+        return pcm16_seconds(len(self.pcm))
 
 
 def speech_extent(samples: np.ndarray) -> tuple[float, float]:

@@ -16,7 +16,7 @@ from grpc_status import rpc_status
 
 from modmesh.common.v1 import evidence_pb2
 from modmesh.runtime.blobs import BlobStore
-from modmesh.runtime.media import AUDIO_SAMPLE_RATE
+from modmesh.runtime.media import pcm16_seconds
 from modmesh.samples import make_clip
 from modmesh.transcription.server import RETRY_AFTER_SECONDS
 from modmesh.transcription.v1 import transcription_pb2, transcription_pb2_grpc
@@ -62,7 +62,7 @@ def paced(
     for request in requests:
         time.sleep(max(0.0, started + sent - time.monotonic()))
         yield request
-        sent += len(request.audio) / 2 / AUDIO_SAMPLE_RATE
+        sent += pcm16_seconds(len(request.audio))
 
 
 def test_a_live_stream_left_behind_is_refused_with_a_retry_hint_and_a_fast_client_is_not(
