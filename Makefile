@@ -8,7 +8,10 @@ INSTALLED := $(VENV)/.installed
 APT_PACKAGES := espeak-ng ffmpeg sox
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-TYPECHECK_TREE := build/typecheck
+# The workspace: every package, installed editable with what its process needs.
+PACKAGES := services/runtime[database] services/transcription[server] \
+	services/termmatch[server] services/similarity[server] services/decision[server] \
+	services/cli[all] gateway
 
 .PHONY: demo test up lint typecheck protos system-deps clean k8s-check
 
@@ -37,16 +40,12 @@ lint: $(INSTALLED)
 	$(BIN)/ruff format --check .
 	$(MAKE) --no-print-directory typecheck
 
-# mypy cannot follow setuptools' editable-install finder, so it checks the package
-# through a tree of links laid out as the installed names (services/ -> modmesh/).
+# What it checks and how it finds each package's src/ is in pyproject.toml ([tool.mypy]).
 typecheck: $(INSTALLED)
-	@rm -rf $(TYPECHECK_TREE) && mkdir -p $(TYPECHECK_TREE)/modmesh
-	@for entry in services/*; do ln -s ../../../$$entry $(TYPECHECK_TREE)/modmesh/; done
-	@ln -s ../../../gateway $(TYPECHECK_TREE)/modmesh/gateway
-	MYPYPATH=$(TYPECHECK_TREE) $(BIN)/mypy -p modmesh -p tests
-	$(BIN)/mypy protos/generate.py
+	$(BIN)/mypy
 
-# Regenerates services/*/v1 from protos/ (the tests fail while they are stale).
+# Regenerates the contracts (services/runtime/src/modmesh/contracts/*/v1) from protos/
+# (the tests fail while they are stale).
 protos: $(INSTALLED)
 	$(BIN)/python protos/generate.py
 
@@ -60,12 +59,12 @@ system-deps:
 	fi
 
 # whisperx brings torch (a few GB): the first install takes several minutes.
-$(INSTALLED): pyproject.toml | system-deps
+$(INSTALLED): pyproject.toml services/*/pyproject.toml gateway/pyproject.toml | system-deps
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	@echo "installing modmesh and its dependencies into $(VENV) (first time: several minutes)…"
-	$(BIN)/python -m pip install --progress-bar off -e '.[all,dev]'
+	@echo "installing modmesh's packages and their dependencies into $(VENV) (first time: several minutes)…"
+	$(BIN)/python -m pip install --progress-bar off --group dev $(foreach p,$(PACKAGES),-e '$(p)')
 	@touch $@
 
 clean:
-	rm -rf $(VENV) build .modmesh .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .modmesh .pytest_cache .mypy_cache .ruff_cache

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
+from modmesh.cli.samples import make_clip
 from modmesh.runtime.blobs import BlobStore
 from modmesh.runtime.settings import Settings
-from modmesh.samples import make_clip
 from tests.support import loopback_settings, postgres_schema
 from tests.transcription.support import LiveStream, make_stream
 

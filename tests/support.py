@@ -26,10 +26,10 @@ import grpc
 import pytest
 from google.protobuf import json_format
 
+from modmesh.cli.samples import TERM_LIST
+from modmesh.contracts.termmatch.v1 import termmatch_pb2, termmatch_pb2_grpc
 from modmesh.runtime.clients import wait_until_serving
 from modmesh.runtime.settings import Settings
-from modmesh.samples import TERM_LIST
-from modmesh.termmatch.v1 import termmatch_pb2, termmatch_pb2_grpc
 
 #: The PostgreSQL server the suite runs against (trust auth, database `test`).
 POSTGRES_URL = os.environ.get(

@@ -1,12 +1,216 @@
-"""The distribution's promises: contracts and code never drift, import names live under
-`modmesh.`, and only the transcription service needs torch."""
+"""The packages' promises: one distribution per service, its path its import name, each
+declaring what it imports and nothing more, contracts that never drift from the protos,
+and torch for the transcription service alone."""
 
+from __future__ import annotations
+
+import ast
+import importlib.util
+import re
 import subprocess
 import sys
+import sysconfig
 import tomllib
+import zipfile
+from collections.abc import Iterator
+from functools import cache
+from importlib.metadata import distributions
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
+#: Every package of the workspace, by folder.
+PACKAGES = sorted([*(p.parent for p in ROOT.glob("services/*/pyproject.toml")), ROOT / "gateway"])
+#: Declared but never imported, each for a reason a reader can check.
+USED_WITHOUT_IMPORT = {
+    # SQLAlchemy loads the PostgreSQL driver that a database URL names.
+    "psycopg",
+    # uvicorn serves WebSockets (live streams) only with a WebSocket library installed.
+    "websockets",
+    # A pin: pip otherwise backtracks through every release whisperx admits (pyproject).
+    "transformers",
+}
+
+
+def project(package: Path) -> dict[str, object]:
+    return dict(tomllib.loads((package / "pyproject.toml").read_text())["project"])
+
+
+def requirement_name(requirement: str) -> str:
+    return re.split(r"[\[=<>~!; ]", requirement, maxsplit=1)[0].lower().replace("_", "-")
+
+
+def declared(package: Path) -> set[str]:
+    meta = project(package)
+    requirements = list(meta.get("dependencies", []))  # type: ignore[call-overload]
+    for extra in dict(meta.get("optional-dependencies", {})).values():  # type: ignore[call-overload]
+        requirements += extra
+    return {requirement_name(r) for r in requirements}
+
+
+def modules(package: Path) -> Iterator[tuple[str, Path]]:
+    """(import name, file) of every hand-written module of the package."""
+    src = package / "src"
+    for file in sorted(src.rglob("*.py")):
+        parts = file.relative_to(src).with_suffix("").parts
+        if "v1" in parts:  # generated from protos/ (checked below)
+            continue
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        yield name, file
+
+
+@cache
+def _file_owners() -> dict[Path, str]:
+    """Every installed file and the distribution that installed it."""
+    return {
+        Path(str(dist.locate_file(file))).resolve(): requirement_name(dist.metadata["Name"])
+        for dist in distributions()
+        for file in dist.files or ()
+    }
+
+
+def _distribution_of(module: str) -> str | None:
+    top, _, rest = module.partition(".")
+    if top == "modmesh":  # installed editable, so no record lists its files
+        part = rest.partition(".")[0]
+        return "modmesh-runtime" if part == "contracts" else f"modmesh-{part}"
+    if top in sys.stdlib_module_names or top == "__future__":
+        return None
+    spec = importlib.util.find_spec(module)
+    assert spec is not None, f"{module} is not installed"
+    if spec.origin is None:  # a namespace several distributions share (google, …)
+        return None
+    return _file_owners().get(Path(spec.origin).resolve(), top)
+
+
+def distributions_imported(file: Path) -> set[str]:
+    """The distributions whose modules the file imports (modmesh's own included)."""
+    found = set()
+    for node in ast.walk(ast.parse(file.read_text())):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            # `from a import b` imports a, and b too where b is a module.
+            names = [node.module]
+            names += [
+                f"{node.module}.{alias.name}"
+                for alias in node.names
+                if node.module.partition(".")[0] != "modmesh"
+                and importlib.util.find_spec(node.module) is not None
+                and importlib.util.find_spec(node.module).submodule_search_locations  # type: ignore[union-attr]
+                and importlib.util.find_spec(f"{node.module}.{alias.name}") is not None
+            ]
+        else:
+            continue
+        found |= {d for name in names if (d := _distribution_of(name)) is not None}
+    return found
+
+
+@pytest.mark.parametrize("package", PACKAGES, ids=lambda p: p.name)
+def test_every_module_path_below_src_is_its_import_name(package: Path) -> None:
+    for name, file in modules(package):
+        spec = importlib.util.find_spec(name)
+        assert spec is not None, name
+        assert Path(str(spec.origin)) == file, f"{name} imports from {spec.origin}"
+
+
+@pytest.mark.parametrize("package", PACKAGES, ids=lambda p: p.name)
+def test_each_package_declares_what_it_imports_and_nothing_more(package: Path) -> None:
+    own = str(project(package)["name"])
+    imported = set()
+    for name, file in modules(package):
+        undeclared = distributions_imported(file) - declared(package) - {own}
+        assert not undeclared, f"{name} imports {sorted(undeclared)}, undeclared in {own}"
+        imported |= distributions_imported(file)
+    unused = declared(package) - imported - USED_WITHOUT_IMPORT
+    # An extra that names the package itself (cli[all]) declares nothing new.
+    assert unused <= {own}, f"{own} declares {sorted(unused)} but never imports them"
+
+
+def test_only_the_transcription_server_pulls_torch() -> None:
+    heavy = {"whisperx", "torch", "faster-whisper"}
+    for package in PACKAGES:
+        meta = project(package)
+        for requirement in list(meta.get("dependencies", [])):  # type: ignore[call-overload]
+            assert requirement_name(requirement) not in heavy, (package.name, requirement)
+        extras = dict(meta.get("optional-dependencies", {}))  # type: ignore[call-overload]
+        for extra, requirements in extras.items():
+            if (package.name, extra) != ("transcription", "server"):
+                assert not {requirement_name(r) for r in requirements} & heavy, extra
+
+
+def test_services_other_than_transcription_run_without_importing_torch() -> None:
+    code = (
+        "import sys\n"
+        "import modmesh.termmatch.grpc, modmesh.similarity.grpc, modmesh.decision.grpc\n"
+        "import modmesh.gateway.app, modmesh.cli.main\n"
+        "assert 'torch' not in sys.modules, 'torch was imported'\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.fixture(scope="module")
+def wheels(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Each package built as the wheel an image would install, by folder name."""
+    out = tmp_path_factory.mktemp("wheels")
+    subprocess.run(
+        [
+            *(sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps"),
+            *("--no-build-isolation", "--wheel-dir", str(out), *(str(p) for p in PACKAGES)),
+        ],
+        check=True,
+    )
+    built = {}
+    for package in PACKAGES:
+        name = str(project(package)["name"]).replace("-", "_")
+        (wheel,) = out.glob(f"{name}-*.whl")
+        built[package.name] = wheel
+    return built
+
+
+@pytest.mark.parametrize("package", PACKAGES, ids=lambda p: p.name)
+def test_the_wheel_ships_every_file_of_the_package_under_the_shared_namespace(
+    package: Path, wheels: dict[str, Path]
+) -> None:
+    src = package / "src"
+    files = {
+        str(f.relative_to(src))
+        for f in src.rglob("*")
+        if f.is_file() and "__pycache__" not in f.parts
+    }
+    with zipfile.ZipFile(wheels[package.name]) as wheel:
+        shipped = {n for n in wheel.namelist() if not n.split("/")[0].endswith(".dist-info")}
+    assert shipped == files
+    # No package owns `modmesh` itself: it is a namespace every distribution shares.
+    assert "modmesh/__init__.py" not in shipped
+
+
+def test_the_cli_starts_with_only_its_own_package_and_the_runtime(
+    wheels: dict[str, Path], tmp_path: Path
+) -> None:
+    installed = tmp_path / "site"
+    for name in ("runtime", "cli"):
+        with zipfile.ZipFile(wheels[name]) as wheel:
+            wheel.extractall(installed)
+    # -S: no site-packages of ours, so no editable install is found; the third-party
+    # libraries come from this environment's site-packages, added by hand.
+    libraries = sysconfig.get_paths()["purelib"]
+    code = (
+        "import sys\n"
+        f"sys.path[:0] = [{str(installed)!r}, {libraries!r}]\n"
+        "from modmesh.cli.main import main\n"
+        "assert main(['lists', 'export', 'sample-scams']) == 1\n"
+        "services = {'termmatch', 'similarity', 'decision', 'gateway', 'transcription'}\n"
+        "assert not {m.split('.')[1] for m in sys.modules if m.startswith('modmesh.')} & services\n"
+        "main(['--help'])\n"
+    )
+    result = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "usage: modmesh" in result.stdout
+    assert "needs the modmesh-termmatch package" in result.stderr
+    assert "pip install 'modmesh-cli[termmatch]'" in result.stderr
 
 
 def test_generated_code_matches_the_protos() -> None:
@@ -24,44 +228,3 @@ def test_every_proto_package_is_versioned_and_buf_style() -> None:
         relative = proto.relative_to(ROOT / "protos").parent
         assert f"package {'.'.join(relative.parts)};" in text, proto
         assert relative.parts[-1] == "v1", proto
-
-
-def test_installed_names_live_under_the_modmesh_namespace() -> None:
-    import modmesh
-    import modmesh.gateway
-
-    assert Path(modmesh.__file__).parent == ROOT / "services"
-    assert Path(modmesh.gateway.__file__).parent == ROOT / "gateway"
-
-
-def test_only_the_transcription_extra_pulls_whisperx() -> None:
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    heavy = ("whisperx", "torch")
-    assert not [d for d in project["dependencies"] if d.startswith(heavy)]
-    for extra, requirements in project["optional-dependencies"].items():
-        if extra not in ("transcription", "all"):
-            assert not [r for r in requirements if r.startswith(heavy)], extra
-
-
-def test_services_other_than_transcription_run_without_importing_torch() -> None:
-    code = (
-        "import sys\n"
-        "import modmesh.termmatch.server, modmesh.similarity.server, modmesh.decision.server\n"
-        "import modmesh.gateway.app, modmesh.cli.main\n"
-        "assert 'torch' not in sys.modules, 'torch was imported'\n"
-    )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
-
-
-def test_every_package_folder_is_in_the_distribution() -> None:
-    """The package list is explicit (folders map to other names), so a new folder must be
-    added to it or a wheel would ship without it."""
-    listed = set(
-        tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
-    )
-    found = set()
-    for root, prefix in ((ROOT / "services", "modmesh"), (ROOT / "gateway", "modmesh.gateway")):
-        for init in root.rglob("__init__.py"):
-            found.add(".".join((prefix, *init.parent.relative_to(root).parts)))
-    assert found - listed == set(), "add these to [tool.setuptools] packages in pyproject.toml"

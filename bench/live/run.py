@@ -56,7 +56,10 @@ import grpc
 import numpy as np
 from google.protobuf import json_format
 
-from modmesh.decision.v1 import decision_pb2, decision_pb2_grpc
+from modmesh.cli.samples import TERM_LIST, make_clip
+from modmesh.contracts.decision.v1 import decision_pb2, decision_pb2_grpc
+from modmesh.contracts.termmatch.v1 import termmatch_pb2, termmatch_pb2_grpc
+from modmesh.contracts.transcription.v1 import transcription_pb2, transcription_pb2_grpc
 from modmesh.runtime.clients import wait_until_serving
 from modmesh.runtime.media import (
     AUDIO_SAMPLE_RATE,
@@ -67,9 +70,6 @@ from modmesh.runtime.media import (
     pcm16_seconds,
 )
 from modmesh.runtime.settings import Settings
-from modmesh.samples import TERM_LIST, make_clip
-from modmesh.termmatch.v1 import termmatch_pb2, termmatch_pb2_grpc
-from modmesh.transcription.v1 import transcription_pb2, transcription_pb2_grpc
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
 #: The services a live stream passes through, in start order.

@@ -117,9 +117,9 @@ def realistic_dataset(
     drift = frame * 0.08 + rng.uniform(-0.01, 0.01, queries)
     frames = _render(params[chosen].astype(np.float32), drift).astype(np.float32)
     gain = rng.uniform(0.95, 1.03, (queries, 1, 1, 1))
-    frames = frames * gain + rng.uniform(-5, 5, (queries, 1, 1, 1))
-    frames += rng.normal(0, rng.uniform(0, 4, (queries, 1, 1, 1)), frames.shape)
-    query_hashes = _hash_frames(np.clip(frames, 0, 255).astype(np.uint8))
+    lit = frames * gain + rng.uniform(-5, 5, (queries, 1, 1, 1))
+    lit += rng.normal(0, rng.uniform(0, 4, (queries, 1, 1, 1)), lit.shape)
+    query_hashes = _hash_frames(np.clip(lit, 0, 255).astype(np.uint8))
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         np.savez(path, hashes=hashes, queries=query_hashes)

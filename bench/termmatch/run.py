@@ -42,10 +42,10 @@ from typing import Any
 import ahocorasick
 import numpy as np
 
-from modmesh.common.evidence import Severity
+from modmesh.contracts.evidence import Severity
 from modmesh.termmatch.automaton import warm_up
+from modmesh.termmatch.domain import ListSettings, Term, TermList
 from modmesh.termmatch.matcher import SWITCH_INTERVAL_S, CompiledLists, Reaper
-from modmesh.termmatch.model import ListSettings, Term, TermList
 from modmesh.termmatch.normalize import Flags, is_unspaced
 
 NOW = datetime.now(UTC)

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import grpc
 
-from modmesh.common.v1 import evidence_pb2
+from modmesh.contracts.common.v1 import evidence_pb2
+from modmesh.contracts.termmatch.v1 import termmatch_pb2, termmatch_pb2_grpc
 from modmesh.decision.storage import CaseStore
 from modmesh.runtime.settings import Settings
-from modmesh.termmatch.v1 import termmatch_pb2, termmatch_pb2_grpc
 from tests.decision.examples import opened_case
 from tests.support import ServiceProcess, loopback_settings
 

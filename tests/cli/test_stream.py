@@ -8,8 +8,8 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+from modmesh.cli.samples import CLIP
 from modmesh.cli.stream import paced
-from modmesh.samples import CLIP
 from tests.support import free_port
 
 MODMESH = [sys.executable, "-m", "modmesh.cli.main"]

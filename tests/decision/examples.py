@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from modmesh.common.evidence import Severity, TimeRange, Word
+from modmesh.contracts.evidence import Severity, TimeRange, Word
 from modmesh.decision.domain import (
     SimilarityMatch,
     Source,

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from modmesh.common.evidence import Severity, Word
+from modmesh.contracts.evidence import Severity, Word
 from modmesh.decision.backfill import Progress, backfill
 from modmesh.decision.domain import CaseStatus, Evidence, Source, TermHit
 from modmesh.decision.rules import DEFAULT_RULE_SET, Facts

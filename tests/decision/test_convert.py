@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from modmesh.common.v1 import evidence_pb2
+from modmesh.contracts.common.v1 import evidence_pb2
 from modmesh.decision.convert import case_to_pb, similarity_match_from_pb
 from modmesh.decision.domain import Case, CaseStatus, Evidence
 from tests.decision.examples import CAPTURED, media, similarity_match, source

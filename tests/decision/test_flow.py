@@ -13,12 +13,12 @@ import grpc
 import pytest
 from google.protobuf import json_format
 
-from modmesh.decision.v1 import decision_pb2, decision_pb2_grpc
+from modmesh.cli.samples import SAMPLE_BANK, TERM_LIST
+from modmesh.contracts.decision.v1 import decision_pb2, decision_pb2_grpc
+from modmesh.contracts.similarity.v1 import similarity_pb2, similarity_pb2_grpc
+from modmesh.contracts.termmatch.v1 import termmatch_pb2, termmatch_pb2_grpc
 from modmesh.runtime.blobs import BlobStore
 from modmesh.runtime.settings import Settings
-from modmesh.samples import SAMPLE_BANK, TERM_LIST
-from modmesh.similarity.v1 import similarity_pb2, similarity_pb2_grpc
-from modmesh.termmatch.v1 import termmatch_pb2, termmatch_pb2_grpc
 from tests.decision.wire import media_ref, until_analysed
 from tests.support import ServiceProcess, loopback_settings
 

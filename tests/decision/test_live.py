@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from modmesh.common.evidence import Severity, TimeRange, Word
+from modmesh.contracts.evidence import Severity, TimeRange, Word
 from modmesh.decision.domain import (
     Account,
     ActionType,

@@ -17,8 +17,8 @@ import grpc
 import pytest
 
 from modmesh.cli.stream import paced
-from modmesh.common.v1 import audio_pb2
-from modmesh.decision.v1 import decision_pb2, decision_pb2_grpc
+from modmesh.contracts.common.v1 import audio_pb2
+from modmesh.contracts.decision.v1 import decision_pb2, decision_pb2_grpc
 from modmesh.runtime.media import AUDIO_SAMPLE_RATE, PCM16, chunked
 from modmesh.runtime.settings import Settings
 from modmesh.transcription.streaming import MAX_CHUNK_BYTES

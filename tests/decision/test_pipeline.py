@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from modmesh.common.evidence import Word
+from modmesh.contracts.evidence import Word
 from modmesh.decision.domain import (
     CaseStatus,
     Priority,

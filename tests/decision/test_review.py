@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from modmesh.common.evidence import Severity
+from modmesh.contracts.evidence import Severity
 from modmesh.decision.domain import (
     Account,
     ActionType,

@@ -14,7 +14,7 @@ from pathlib import Path
 import grpc
 import pytest
 
-from modmesh.decision.v1 import decision_pb2, decision_pb2_grpc
+from modmesh.contracts.decision.v1 import decision_pb2, decision_pb2_grpc
 from modmesh.runtime.settings import Settings
 from tests.decision.examples import opened_case
 from tests.decision.wire import refused

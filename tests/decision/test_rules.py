@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from modmesh.common.evidence import Severity
+from modmesh.contracts.evidence import Severity
 from modmesh.decision.domain import (
     ActionType,
     CaseStatus,

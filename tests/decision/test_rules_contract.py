@@ -11,7 +11,7 @@ import pytest
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
-from modmesh.decision.v1 import decision_pb2, decision_pb2_grpc
+from modmesh.contracts.decision.v1 import decision_pb2, decision_pb2_grpc
 from modmesh.runtime.settings import Settings
 from tests.decision.wire import refused
 from tests.support import ServiceProcess, loopback_settings

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from modmesh.common.evidence import Severity
+from modmesh.contracts.evidence import Severity
 from modmesh.decision.audit import GENESIS_HASH, entry_hash
 from modmesh.decision.domain import (
     ActionType,

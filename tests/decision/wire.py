@@ -9,8 +9,8 @@ from typing import Any
 import grpc
 import pytest
 
-from modmesh.common.v1 import evidence_pb2
-from modmesh.decision.v1 import decision_pb2, decision_pb2_grpc
+from modmesh.contracts.common.v1 import evidence_pb2
+from modmesh.contracts.decision.v1 import decision_pb2, decision_pb2_grpc
 from modmesh.runtime.blobs import Blob
 
 

@@ -16,9 +16,9 @@ from typing import Any
 import numpy as np
 import pytest
 
+from modmesh.cli.samples import CLIP, SAMPLE_BANK, make_clip
 from modmesh.runtime.media import AUDIO_SAMPLE_RATE, decode_audio
 from modmesh.runtime.settings import Settings
-from modmesh.samples import CLIP, SAMPLE_BANK, make_clip
 from tests.support import loopback_settings
 
 pytestmark = pytest.mark.e2e

@@ -23,7 +23,8 @@ from starlette.routing import Route
 from starlette.testclient import WebSocketDenialResponse
 
 from modmesh.gateway.app import create_app
-from modmesh.gateway.auth import ROLES_ATTRIBUTE, CredentialsError, Role
+from modmesh.gateway.auth import ROLES_ATTRIBUTE, CredentialsError
+from modmesh.runtime.roles import Role
 from modmesh.runtime.settings import Settings
 from tests.support import loopback_settings
 

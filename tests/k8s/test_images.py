@@ -1,6 +1,7 @@
-"""The images under deploy/docker: one per service and the gateway, each built in two
-stages on a pinned slim base, installing only its own extra, running as a numeric
-non-root user, with a health check and an entrypoint that receives SIGTERM itself.
+"""The images: one Dockerfile in each service's folder and the gateway's, each built in
+two stages on a pinned slim base, installing only its own package and the runtime (a
+service with its `server` extra), running as a numeric non-root user, with a health
+check and an entrypoint that receives SIGTERM itself.
 
 There is no Docker engine where the tests run, so these read the Dockerfiles."""
 
@@ -17,13 +18,16 @@ from modmesh.cli.mesh import GATEWAY, SERVICES
 from modmesh.runtime.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
-DOCKER = ROOT / "deploy" / "docker"
 IMAGES = (*SERVICES, GATEWAY)
+
+
+def package_folder(image: str) -> str:
+    return "gateway" if image == GATEWAY else f"services/{image}"
 
 
 def instructions(image: str) -> list[tuple[str, str]]:
     """The Dockerfile's instructions as (KEYWORD, arguments), continuation lines joined."""
-    text = (DOCKER / f"{image}.Dockerfile").read_text()
+    text = (ROOT / package_folder(image) / "Dockerfile").read_text()
     joined = re.sub(r"\\\n\s*", " ", text)
     found = []
     for line in joined.splitlines():
@@ -41,9 +45,8 @@ def last(image: str, keyword: str) -> str:
 
 
 def test_there_is_one_dockerfile_per_service_and_the_gateway_and_no_other() -> None:
-    assert sorted(p.name for p in DOCKER.glob("*.Dockerfile")) == sorted(
-        f"{image}.Dockerfile" for image in IMAGES
-    )
+    found = {str(p.parent.relative_to(ROOT)) for p in ROOT.glob("**/Dockerfile")}
+    assert found == {package_folder(image) for image in IMAGES}
 
 
 @pytest.mark.parametrize("image", IMAGES)
@@ -57,15 +60,28 @@ def test_the_image_builds_in_stages_on_a_pinned_slim_base(image: str) -> None:
         assert "slim" in tag, f"{base}: use a slim base"
 
 
+#: What each image installs besides the runtime: a service its own package with the
+#: `server` extra; the gateway its own and the clients of the services it calls.
+OWN_PACKAGES = {
+    **{service: {f"services/{service}[server]"} for service in SERVICES},
+    GATEWAY: {"gateway", "services/termmatch"},
+}
+
+
 @pytest.mark.parametrize("image", IMAGES)
-def test_the_image_installs_only_its_own_extra(image: str) -> None:
-    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"][
-        "optional-dependencies"
-    ]
+def test_the_image_installs_only_its_own_package_and_the_runtime(image: str) -> None:
     installs = [a for k, a in instructions(image) if k == "RUN" and "pip install" in a]
     assert len(installs) == 1, installs
-    assert re.findall(r"'\.\[([a-z,]+)\]'", installs[0]) == [image]
-    assert image in extras
+    arguments = installs[0].partition(" install ")[2].split()
+    paths = {word.strip("'").removeprefix("./") for word in arguments if "/" in word}
+    runtime = {"services/runtime", "services/runtime[database]"}
+    assert len(paths & runtime) == 1, paths
+    assert paths - runtime == OWN_PACKAGES[image]
+    for path in paths:
+        folder = path.partition("[")[0]
+        extras = re.findall(r"\[([a-z,]+)\]", path)
+        declared = tomllib.loads((ROOT / folder / "pyproject.toml").read_text())["project"]
+        assert set(extras) <= set(declared.get("optional-dependencies", {})), path
 
 
 @pytest.mark.parametrize("image", IMAGES)

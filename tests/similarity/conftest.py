@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from modmesh.samples import make_clip
+from modmesh.cli.samples import make_clip
 
 
 @pytest.fixture(scope="session")

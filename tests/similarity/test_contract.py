@@ -10,11 +10,11 @@ from typing import Any
 import grpc
 import pytest
 
-from modmesh.common.v1 import evidence_pb2
+from modmesh.contracts.common.v1 import evidence_pb2
+from modmesh.contracts.similarity.v1 import similarity_pb2, similarity_pb2_grpc
 from modmesh.runtime.blobs import Blob, BlobStore
 from modmesh.runtime.settings import Settings
 from modmesh.similarity.hashing import hash_video
-from modmesh.similarity.v1 import similarity_pb2, similarity_pb2_grpc
 from tests.support import ServiceProcess, loopback_settings
 
 BANK = "known-scams"

@@ -10,9 +10,9 @@ import pytest
 
 from modmesh.runtime.errors import AlreadyExists, NotFound
 from modmesh.similarity.audio import fingerprint
-from modmesh.similarity.engine import SimilarityEngine
-from modmesh.similarity.hashing import HashRun
-from modmesh.similarity.index import HASH_BYTES, IndexParams
+from modmesh.similarity.banks import SimilarityEngine
+from modmesh.similarity.hashing import HASH_BYTES, HashRun
+from modmesh.similarity.index import IndexParams
 from modmesh.similarity.store import Bank, Mark, SqlSimilarityStore, StoredItem
 
 RNG = np.random.default_rng(11)

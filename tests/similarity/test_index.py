@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from modmesh.similarity.index import HASH_BYTES, HashIndex, IndexParams, make_keys, owner_of
+from modmesh.similarity.hashing import HASH_BYTES
+from modmesh.similarity.index import HashIndex, IndexParams, make_keys, owner_of
 
 RNG = np.random.default_rng(5)
 PARAMS = IndexParams(trees=8, search_k=2_000, neighbours=16)

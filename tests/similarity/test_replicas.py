@@ -12,9 +12,9 @@ import grpc
 import numpy as np
 import pytest
 
-from modmesh.similarity.index import HASH_BYTES
-from modmesh.similarity.v1 import similarity_pb2
-from modmesh.similarity.v1.similarity_pb2_grpc import SimilarityServiceStub as Stub
+from modmesh.contracts.similarity.v1 import similarity_pb2
+from modmesh.contracts.similarity.v1.similarity_pb2_grpc import SimilarityServiceStub as Stub
+from modmesh.similarity.hashing import HASH_BYTES
 from tests.support import ServiceProcess, loopback_settings, postgres_schema
 
 BANK = "shared"

@@ -14,7 +14,7 @@ import pytest
 
 from modmesh.runtime.media import decode_audio
 from modmesh.similarity.audio import fingerprint
-from modmesh.similarity.engine import SimilarityEngine
+from modmesh.similarity.banks import SimilarityEngine
 from modmesh.similarity.hashing import KNOWN_ITEM_CROPS, hash_video
 from modmesh.similarity.index import IndexParams
 from modmesh.similarity.matching import Match

@@ -8,7 +8,7 @@ str.find.
 
 from __future__ import annotations
 
-from modmesh.termmatch.model import Term, TermKind
+from modmesh.termmatch.domain import Term, TermKind
 from modmesh.termmatch.normalize import Flags, fold, is_unspaced
 
 Item = tuple[str, int, int]

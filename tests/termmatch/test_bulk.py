@@ -13,13 +13,13 @@ from pathlib import Path
 import grpc
 import pytest
 
-from modmesh.common.evidence import Severity
+from modmesh.contracts.evidence import Severity
+from modmesh.contracts.termmatch.v1 import termmatch_pb2 as pb
+from modmesh.contracts.termmatch.v1 import termmatch_pb2_grpc
 from modmesh.runtime.errors import InvalidArgument
 from modmesh.runtime.settings import Settings
 from modmesh.termmatch import bulk
-from modmesh.termmatch.model import Term, TermKind, Window
-from modmesh.termmatch.v1 import termmatch_pb2 as pb
-from modmesh.termmatch.v1 import termmatch_pb2_grpc
+from modmesh.termmatch.domain import Term, TermKind, Window
 from tests.support import ServiceProcess, loopback_settings
 
 CSV = """term_id,text,severity,category,kind

@@ -12,11 +12,11 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
-from modmesh.common.v1 import evidence_pb2
+from modmesh.cli.samples import TERM_LIST
+from modmesh.contracts.common.v1 import evidence_pb2
+from modmesh.contracts.termmatch.v1 import termmatch_pb2 as pb
+from modmesh.contracts.termmatch.v1 import termmatch_pb2_grpc
 from modmesh.runtime.settings import Settings
-from modmesh.samples import TERM_LIST
-from modmesh.termmatch.v1 import termmatch_pb2 as pb
-from modmesh.termmatch.v1 import termmatch_pb2_grpc
 from tests.support import ServiceProcess, loopback_settings
 
 MAX_TEXT_CHARS = 5000

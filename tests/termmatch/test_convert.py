@@ -5,10 +5,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from modmesh.common.evidence import Severity
+from modmesh.contracts.evidence import Severity
 from modmesh.runtime.errors import ResourceExhausted
 from modmesh.termmatch.convert import readable_list_to_pb
-from modmesh.termmatch.model import ListSettings, Term, TermList
+from modmesh.termmatch.domain import ListSettings, Term, TermList
 
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
 

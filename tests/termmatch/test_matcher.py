@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from modmesh.common.evidence import Severity
+from modmesh.contracts.evidence import Severity
 from modmesh.termmatch import matcher
+from modmesh.termmatch.domain import ListSettings, Term, TermKind, TermList
 from modmesh.termmatch.matcher import CompiledLists, Reaper
-from modmesh.termmatch.model import ListSettings, Term, TermKind, TermList
 from modmesh.termmatch.normalize import Flags, Normalizer
 from tests.termmatch import reference
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import grpc
 
-from modmesh.common.v1 import evidence_pb2
-from modmesh.termmatch.v1 import termmatch_pb2 as pb
-from modmesh.termmatch.v1 import termmatch_pb2_grpc
+from modmesh.contracts.common.v1 import evidence_pb2
+from modmesh.contracts.termmatch.v1 import termmatch_pb2 as pb
+from modmesh.contracts.termmatch.v1 import termmatch_pb2_grpc
 from tests.support import ServiceProcess, loopback_settings, postgres_schema
 
 HIGH = evidence_pb2.SEVERITY_HIGH

@@ -7,12 +7,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from modmesh.common.evidence import Severity, TimeRange, Word
+from modmesh.contracts.evidence import Severity, TimeRange, Word
 from modmesh.runtime.errors import InvalidArgument, NotFound
-from modmesh.termmatch.model import ListSettings, TermDraft, TermKind, Window
+from modmesh.termmatch.core import TermMatch
+from modmesh.termmatch.domain import ListSettings, TermDraft, TermKind, Window
 from modmesh.termmatch.normalize import Flags
-from modmesh.termmatch.service import TermMatch
-from modmesh.termmatch.storage import SqlListStore
+from modmesh.termmatch.store import SqlListStore
 
 JAN = datetime(2025, 1, 1, tzinfo=UTC)
 FEB = datetime(2025, 2, 1, tzinfo=UTC)

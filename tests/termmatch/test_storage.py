@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from modmesh.common.evidence import Severity
+from modmesh.contracts.evidence import Severity
 from modmesh.runtime.errors import AlreadyExists, FailedPrecondition
-from modmesh.termmatch.model import ListSettings, Term, TermKind, TermList, Window
+from modmesh.termmatch.domain import ListSettings, Term, TermKind, TermList, Window
 from modmesh.termmatch.normalize import Flags
-from modmesh.termmatch.storage import ListChange, SqlListStore
+from modmesh.termmatch.store import ListChange, SqlListStore
 
 NOW = datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
 GIFT = Term("gift-card", "gift card", Severity.HIGH, "scam")

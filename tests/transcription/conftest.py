@@ -7,10 +7,10 @@ from pathlib import Path
 import grpc
 import pytest
 
+from modmesh.cli.samples import VIDEO_SOURCES
+from modmesh.contracts.transcription.v1 import transcription_pb2_grpc
 from modmesh.runtime.settings import Settings
-from modmesh.samples import VIDEO_SOURCES
-from modmesh.transcription.engine import WhisperEngine
-from modmesh.transcription.v1 import transcription_pb2_grpc
+from modmesh.transcription.whisper import WhisperEngine
 from tests.support import ServiceProcess, loopback_settings
 
 

@@ -10,9 +10,9 @@ import grpc
 import numpy as np
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from modmesh.cli.samples import make_clip
+from modmesh.contracts.transcription.v1 import transcription_pb2
 from modmesh.runtime.media import AUDIO_SAMPLE_RATE, decode_audio, pcm16_seconds
-from modmesh.samples import make_clip
-from modmesh.transcription.v1 import transcription_pb2
 
 SERVICE = transcription_pb2.DESCRIPTOR.services_by_name["TranscriptionService"].full_name
 

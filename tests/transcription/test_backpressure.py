@@ -14,12 +14,12 @@ import pytest
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
-from modmesh.common.v1 import evidence_pb2
+from modmesh.cli.samples import make_clip
+from modmesh.contracts.common.v1 import evidence_pb2
+from modmesh.contracts.transcription.v1 import transcription_pb2, transcription_pb2_grpc
 from modmesh.runtime.blobs import BlobStore
 from modmesh.runtime.media import pcm16_seconds
-from modmesh.samples import make_clip
-from modmesh.transcription.server import RETRY_AFTER_SECONDS
-from modmesh.transcription.v1 import transcription_pb2, transcription_pb2_grpc
+from modmesh.transcription.grpc import RETRY_AFTER_SECONDS
 from tests.support import ServiceProcess, loopback_settings
 from tests.transcription.support import LiveStream, assert_still_serving, make_stream
 from tests.transcription.test_stream import SCRIPT, chunks, opening

@@ -11,9 +11,9 @@ from pathlib import Path
 import grpc
 import pytest
 
-from modmesh.common.v1 import audio_pb2
+from modmesh.contracts.common.v1 import audio_pb2
+from modmesh.contracts.transcription.v1 import transcription_pb2, transcription_pb2_grpc
 from modmesh.runtime.media import chunked
-from modmesh.transcription.v1 import transcription_pb2, transcription_pb2_grpc
 from tests.transcription.support import assert_still_serving, index_of_phrase, spoken
 
 Stub = transcription_pb2_grpc.TranscriptionServiceStub

@@ -12,9 +12,9 @@ from pathlib import Path
 import grpc
 import pytest
 
-from modmesh.common.v1 import evidence_pb2
+from modmesh.contracts.common.v1 import evidence_pb2
+from modmesh.contracts.transcription.v1 import transcription_pb2, transcription_pb2_grpc
 from modmesh.runtime.blobs import Blob, BlobStore
-from modmesh.transcription.v1 import transcription_pb2, transcription_pb2_grpc
 from tests.support import ServiceProcess, loopback_settings
 from tests.transcription.support import assert_still_serving, index_of_phrase, spoken
 

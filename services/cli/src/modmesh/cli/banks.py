@@ -1,0 +1,170 @@
+"""`modmesh banks`: similarity banks of a running mesh, and hash exchange files.
+
+modmesh banks list
+modmesh banks create NAME [--max-distance 31] [--min-match-percent 50] [--description …]
+modmesh banks import NAME FILE.csv|FILE.jsonl     (see modmesh.similarity.exchange)
+modmesh banks export NAME FILE.csv|FILE.jsonl
+modmesh banks remove NAME ITEM_ID
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import grpc
+
+from modmesh.cli.remote import report_rpc_error
+from modmesh.contracts.similarity.v1 import similarity_pb2, similarity_pb2_grpc
+from modmesh.runtime.settings import Settings
+from modmesh.similarity.client import (
+    ExchangedItem,
+    ExchangeError,
+    HashRun,
+    frame_hashes,
+    parse_pdq_hex,
+    read_items,
+    write_items,
+)
+
+TIMEOUT_SECONDS = 60.0
+
+
+def register(commands: Any) -> None:
+    banks = commands.add_parser("banks", help="similarity banks: list, create, import, export")
+    actions = banks.add_subparsers(dest="banks_command", required=True)
+
+    actions.add_parser("list", help="every bank with its size and index snapshot")
+
+    create = actions.add_parser("create", help="create a bank with its thresholds")
+    create.add_argument("name")
+    create.add_argument("--max-distance", type=int, default=None, help="default 31 of 256 bits")
+    create.add_argument(
+        "--min-match-percent", type=float, default=None, help="default 50 (of duration)"
+    )
+    create.add_argument("--description", default="")
+
+    for name, help_text in (
+        ("import", "add the items of a .csv or .jsonl hash file to a bank"),
+        ("export", "write a bank's items to a .csv or .jsonl hash file"),
+    ):
+        action = actions.add_parser(name, help=help_text)
+        action.add_argument("name")
+        action.add_argument("file", type=Path)
+
+    remove = actions.add_parser("remove", help="remove an item from a bank")
+    remove.add_argument("name")
+    remove.add_argument("item_id")
+    banks.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    with grpc.insecure_channel(settings.similarity_addr) as channel:
+        stub = similarity_pb2_grpc.SimilarityServiceStub(channel)
+        try:
+            return COMMANDS[args.banks_command](stub, args)
+        except grpc.RpcError as error:
+            report_rpc_error(error, "similarity", settings.similarity_addr)
+            return 1
+        except ExchangeError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+
+
+def _list(stub: similarity_pb2_grpc.SimilarityServiceStub, args: argparse.Namespace) -> int:
+    reply = stub.ListBanks(similarity_pb2.ListBanksRequest(), timeout=TIMEOUT_SECONDS)
+    for status in reply.banks:
+        bank = status.bank
+        print(
+            f"{bank.name}: {status.item_count} items, distance ≤ {bank.max_distance}, "
+            f"≥ {bank.min_match_percent:g}% matched; index {status.index_snapshot} "
+            f"(base {status.base_size}, delta {status.delta_size} hashes)"
+        )
+    return 0
+
+
+def _create(stub: similarity_pb2_grpc.SimilarityServiceStub, args: argparse.Namespace) -> int:
+    request = similarity_pb2.CreateBankRequest(name=args.name, description=args.description)
+    if args.max_distance is not None:
+        request.max_distance = args.max_distance
+    if args.min_match_percent is not None:
+        request.min_match_percent = args.min_match_percent
+    created = stub.CreateBank(request, timeout=TIMEOUT_SECONDS).bank
+    print(f"created bank {created.bank.name}")
+    return 0
+
+
+def _import(stub: similarity_pb2_grpc.SimilarityServiceStub, args: argparse.Namespace) -> int:
+    added = skipped = 0
+    for item in read_items(args.file):
+        try:
+            stub.AddHashes(
+                similarity_pb2.AddHashesRequest(
+                    bank=args.name,
+                    item_id=item.item_id,
+                    label=item.label,
+                    hashes=frame_hashes(item.runs),
+                ),
+                timeout=TIMEOUT_SECONDS,
+            )
+            added += 1
+        except grpc.RpcError as error:
+            if error.code() != grpc.StatusCode.ALREADY_EXISTS:
+                raise
+            skipped += 1  # imports are re-runnable: items already there stay as they are
+    print(f"imported {added} items into {args.name} ({skipped} already there)")
+    return 0
+
+
+def _export(stub: similarity_pb2_grpc.SimilarityServiceStub, args: argparse.Namespace) -> int:
+    replies = stub.ExportBank(
+        similarity_pb2.ExportBankRequest(bank=args.name), timeout=TIMEOUT_SECONDS
+    )
+    # Written beside the target and renamed: a refused or broken export leaves no file.
+    partial = args.file.with_name(f".{args.file.stem}.partial{args.file.suffix}")
+    try:
+        count = write_items(_exchanged(replies), partial)
+        partial.replace(args.file)
+    finally:
+        partial.unlink(missing_ok=True)
+    print(f"exported {count} items of {args.name} to {args.file}")
+    return 0
+
+
+def _exchanged(replies: Iterator[similarity_pb2.ExportBankResponse]) -> Iterator[ExchangedItem]:
+    for reply in replies:
+        yield ExchangedItem(
+            reply.item_id,
+            reply.label,
+            tuple(
+                HashRun(
+                    parse_pdq_hex(frame.pdq_hex, "pdq_hex"),
+                    frame.timestamp_seconds,
+                    frame.timestamp_seconds + frame.duration_seconds,
+                    frame.quality,
+                )
+                for frame in reply.hashes.frames
+            ),
+        )
+
+
+def _remove(stub: similarity_pb2_grpc.SimilarityServiceStub, args: argparse.Namespace) -> int:
+    reply = stub.RemoveItem(
+        similarity_pb2.RemoveItemRequest(bank=args.name, item_id=args.item_id),
+        timeout=TIMEOUT_SECONDS,
+    )
+    print(f"removed {args.item_id} from {args.name} (index {reply.index_snapshot})")
+    return 0
+
+
+COMMANDS = {
+    "list": _list,
+    "create": _create,
+    "import": _import,
+    "export": _export,
+    "remove": _remove,
+}

@@ -1,0 +1,52 @@
+"""What the operator commands share: settings, a channel to a service of the running
+mesh, and one way of telling the operator why a call failed."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TypeVar
+
+import grpc
+
+from modmesh.contracts.decision.v1 import decision_pb2_grpc
+from modmesh.runtime.settings import Settings
+
+T = TypeVar("T")
+
+
+def settings_of(args: argparse.Namespace) -> Settings:
+    settings = Settings.from_env()
+    if getattr(args, "data_dir", None) is not None:
+        settings = dataclasses.replace(settings, data_dir=args.data_dir)
+    return settings
+
+
+@contextmanager
+def decision(settings: Settings) -> Iterator[decision_pb2_grpc.DecisionServiceStub]:
+    with grpc.insecure_channel(settings.decision_addr) as channel:
+        yield decision_pb2_grpc.DecisionServiceStub(channel)
+
+
+def report_rpc_error(error: grpc.RpcError, service: str, address: str) -> None:
+    """Tells the operator why a call failed: how to start a service that cannot be
+    reached, or else the status and what the service said."""
+    if error.code() is grpc.StatusCode.UNAVAILABLE:
+        print(
+            f"error: cannot reach {service} at {address}; start the mesh with `modmesh up`",
+            file=sys.stderr,
+        )
+    else:
+        print(f"error: {error.code().name}: {error.details()}", file=sys.stderr)
+
+
+def call(settings: Settings, what: Callable[[], T]) -> T | None:
+    """Runs one RPC to decision; on failure reports it and returns None."""
+    try:
+        return what()
+    except grpc.RpcError as error:
+        report_rpc_error(error, "decision", settings.decision_addr)
+        return None

@@ -1,0 +1,56 @@
+"""Loads the neutral sample data into a running mesh: the sample term list into
+termmatch and the sample clip into a similarity bank. Safe to run again."""
+
+from __future__ import annotations
+
+import json
+
+import grpc
+from google.protobuf import json_format
+
+from modmesh.cli.samples import CLIP, SAMPLE_BANK, TERM_LIST
+from modmesh.contracts.common.v1 import evidence_pb2
+from modmesh.contracts.similarity.v1 import similarity_pb2, similarity_pb2_grpc
+from modmesh.contracts.termmatch.v1 import termmatch_pb2, termmatch_pb2_grpc
+from modmesh.runtime.blobs import BlobStore
+from modmesh.runtime.settings import Settings
+
+
+def seed_samples(settings: Settings) -> list[str]:
+    """Returns a line for each sample that was added (nothing when all were there)."""
+    added = []
+    request = json_format.ParseDict(
+        json.loads(TERM_LIST.read_text()), termmatch_pb2.CreateListRequest()
+    )
+    with grpc.insecure_channel(settings.termmatch_addr) as channel:
+        try:
+            termmatch_pb2_grpc.TermMatchServiceStub(channel).CreateList(request, timeout=30)
+            added.append(f"sample term list {request.list_id} ({len(request.terms)} terms)")
+        except grpc.RpcError as error:
+            if error.code() != grpc.StatusCode.ALREADY_EXISTS:
+                raise
+
+    blob = BlobStore(settings.data_dir / "blobs", settings.max_media_bytes).put_file(
+        CLIP, "video/mp4"
+    )
+    with grpc.insecure_channel(settings.similarity_addr) as channel:
+        try:
+            similarity_pb2_grpc.SimilarityServiceStub(channel).AddItem(
+                similarity_pb2.AddItemRequest(
+                    media=evidence_pb2.MediaRef(
+                        sha256=blob.sha256,
+                        uri=blob.uri,
+                        size_bytes=blob.size_bytes,
+                        mime_type=blob.mime_type,
+                    ),
+                    bank=SAMPLE_BANK,
+                    item_id="sample-clip",
+                    label="modmesh sample clip (free gift card scam)",
+                ),
+                timeout=120,
+            )
+            added.append(f"sample clip in bank {SAMPLE_BANK}")
+        except grpc.RpcError as error:
+            if error.code() != grpc.StatusCode.ALREADY_EXISTS:
+                raise
+    return added

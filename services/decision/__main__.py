@@ -1,7 +1,0 @@
-"""Runs the decision service: ``python -m modmesh.decision``."""
-
-from modmesh.decision.server import build_service
-from modmesh.runtime.server import run
-
-if __name__ == "__main__":
-    run(build_service, "decision")

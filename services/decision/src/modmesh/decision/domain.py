@@ -1,0 +1,394 @@
+"""The decision service's own vocabulary: cases, evidence and outcomes as plain data.
+
+Nothing here imports grpc or protobuf, so rules and storage can be read and tested
+without the wire format; `modmesh.decision.convert` translates at the edges.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from modmesh.contracts.evidence import Severity, TimeRange, Word
+from modmesh.runtime.blobs import Blob
+
+
+class Priority(enum.IntEnum):
+    """How soon a reviewer should look; stored as its number so SQL can sort by it."""
+
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+    URGENT = 4
+
+
+class CaseStatus(enum.Enum):
+    PROCESSING = "PROCESSING"
+    OPEN = "OPEN"
+    NO_EVIDENCE = "NO_EVIDENCE"
+    #: There was evidence, but the operator's rules ignore it (or no rule applies).
+    DISMISSED = "DISMISSED"
+    CLOSED = "CLOSED"
+    FAILED = "FAILED"
+
+
+class ActionType(enum.Enum):
+    NO_VIOLATION = "NO_VIOLATION"
+    REMOVE_CONTENT = "REMOVE_CONTENT"
+    ESCALATE = "ESCALATE"
+    #: A live stream is ended under the policy named in the reason.
+    END_STREAM = "END_STREAM"
+
+
+#: Actions against the content that the platform carries out (through the outbox and the
+#: action adapter); each one needs a policy reason and can be appealed.
+CARRIED_OUT = frozenset({ActionType.REMOVE_CONTENT, ActionType.END_STREAM})
+
+
+@dataclass(frozen=True)
+class Transcript:
+    text: str = ""
+    words: tuple[Word, ...] = ()
+    #: For routing to a reviewer who speaks it; never evidence.
+    language: str = ""
+    language_probability: float = 0.0
+    model_name: str = ""
+    model_version: str = ""
+
+
+@dataclass(frozen=True)
+class TermHit:
+    term_id: str
+    term: str
+    list_id: str
+    list_version: int
+    severity: Severity
+    category: str
+    span_start: int
+    span_end: int
+    matched_text: str
+    word_start_index: int | None = None
+    word_end_index: int | None = None
+    time_range: TimeRange | None = None
+
+
+@dataclass(frozen=True)
+class SimilarityMatch:
+    item_id: str
+    bank: str
+    distance: int
+    query_match_percent: float
+    item_match_percent: float
+    query_ranges: tuple[TimeRange, ...] = ()
+    item_ranges: tuple[TimeRange, ...] = ()
+    label: str = ""
+    index_snapshot: str = ""
+    #: What matched: "pdq" (video frames, images) or "audio" (an audio fingerprint);
+    #: "" in evidence recorded before the similarity service said.
+    signal: str = ""
+
+
+@dataclass(frozen=True)
+class ModelScore:
+    """A classifier's score for the media, in [0, 1]; rules may use it, none needs it."""
+
+    model: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Everything the engines said about one item."""
+
+    transcript: Transcript | None = None
+    term_hits: tuple[TermHit, ...] = ()
+    similarity_matches: tuple[SimilarityMatch, ...] = ()
+    model_scores: tuple[ModelScore, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "transcript": None if self.transcript is None else _transcript_json(self.transcript),
+            "term_hits": [term_hit_json(hit) for hit in self.term_hits],
+            "similarity_matches": [_match_json(match) for match in self.similarity_matches],
+            "model_scores": [[s.model, s.score] for s in self.model_scores],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Evidence:
+        transcript = data.get("transcript")
+        return cls(
+            transcript=None if transcript is None else _transcript_from(transcript),
+            term_hits=tuple(term_hit_from_json(hit) for hit in data.get("term_hits", [])),
+            similarity_matches=tuple(
+                _match_from(match) for match in data.get("similarity_matches", [])
+            ),
+            model_scores=tuple(
+                ModelScore(str(m), float(s)) for m, s in data.get("model_scores", [])
+            ),
+        )
+
+
+@dataclass(frozen=True)
+class RuleRef:
+    rule_id: str
+    version: int
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a rule decided: the case's status, its priority when queued, and why."""
+
+    status: CaseStatus
+    priority: Priority | None
+    rule: RuleRef
+    statement: str
+
+
+@dataclass(frozen=True)
+class Source:
+    account_id: str
+    content_id: str
+    capture_time: datetime
+
+
+class DeliveryStatus(enum.Enum):
+    """Where an action stands with the platform that carries it out (through an adapter)."""
+
+    PENDING = "PENDING"
+    DELIVERED = "DELIVERED"
+    #: Every attempt failed; an operator must look (the dead-letter queue).
+    DEAD = "DEAD"
+
+
+@dataclass(frozen=True)
+class Action:
+    action_id: str
+    type: ActionType
+    actor: str
+    reason: str
+    created_at: datetime
+    #: None for decisions that need nothing done outside (no violation, escalation).
+    delivery: DeliveryStatus | None = None
+
+
+class AppealStatus(enum.Enum):
+    OPEN = "OPEN"
+    #: The action was wrong and is reversed.
+    UPHELD = "UPHELD"
+    #: The action stands.
+    REJECTED = "REJECTED"
+
+
+@dataclass(frozen=True)
+class Appeal:
+    appeal_id: str
+    case_id: str
+    action_id: str
+    #: The affected account.
+    appellant: str
+    statement: str
+    status: AppealStatus
+    created_at: datetime
+    #: The reviewer who decided it (never the one who took the action) and why.
+    reviewer: str = ""
+    decision_reason: str = ""
+    decided_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Lease:
+    """A reviewer's exclusive hold on a case until `expires_at`."""
+
+    holder: str
+    expires_at: datetime
+
+
+class Queue(enum.Enum):
+    GENERAL = "GENERAL"
+    #: Cases of protected accounts, seen only by reviewers cleared for them.
+    PROTECTED = "PROTECTED"
+
+
+@dataclass(frozen=True)
+class Reviewer:
+    reviewer_id: str
+    #: Transcript languages the reviewer reads; empty means any.
+    languages: frozenset[str] = frozenset()
+    #: Term categories the reviewer judges; empty means any.
+    categories: frozenset[str] = frozenset()
+    #: Whether the reviewer works the protected accounts' queue.
+    protected_queue: bool = False
+
+
+@dataclass(frozen=True)
+class Account:
+    account_id: str
+    #: Operator flags rules can use (e.g. "repeat-offender").
+    flags: frozenset[str] = frozenset()
+    #: Cases of a protected account go only to the protected queue.
+    protected: bool = False
+
+
+@dataclass(frozen=True)
+class Case:
+    case_id: str
+    status: CaseStatus
+    priority: Priority | None
+    media: Blob
+    source: Source
+    evidence: Evidence | None
+    rule: RuleRef | None
+    statement: str
+    error: str
+    created_at: datetime
+    updated_at: datetime
+    actions: tuple[Action, ...] = field(default=())
+    #: When a queued case should have been reviewed, by its rule's SLA.
+    due_at: datetime | None = None
+    lease: Lease | None = None
+    appeals: tuple[Appeal, ...] = ()
+    #: For a case a retroactive scan found: the case of the same item it was found in.
+    retro_of: str | None = None
+
+
+@dataclass(frozen=True)
+class LiveStream:
+    """A live stream as a ModerateStream call finds it when it opens."""
+
+    stream_id: str
+    account_id: str
+    #: When offset 0 was on air (the first call's, kept across resumes).
+    start_time: datetime
+    #: Every flag for the audio before this offset is stored and was sent.
+    moderated_seconds: float
+    last_flag_sequence: int
+    #: True when the id was opened before: this call resumes it.
+    resumed: bool
+    #: The hits flagged so far, so a resumed call does not flag them again.
+    flagged: tuple[TermHit, ...] = ()
+
+
+@dataclass(frozen=True)
+class LiveFlag:
+    """A listed term spoken in a live stream; `sequence` numbers it within the stream."""
+
+    sequence: int
+    #: Its span and word indexes refer to `context` (the words joined by single spaces).
+    hit: TermHit
+    context: tuple[Word, ...]
+    #: The stream's case, once a rule has queued or acted on its evidence.
+    case_id: str | None = None
+
+
+@dataclass(frozen=True)
+class LiveAction:
+    """An action a rule took on a live stream by itself."""
+
+    type: ActionType
+    case_id: str
+    rule: RuleRef
+    statement: str
+
+
+def _range_json(time_range: TimeRange) -> list[float]:
+    return [time_range.start_seconds, time_range.end_seconds]
+
+
+def _range_from(data: list[float]) -> TimeRange:
+    return TimeRange(float(data[0]), float(data[1]))
+
+
+def words_json(words: Sequence[Word]) -> list[list[Any]]:
+    return [[word.text, word.start_seconds, word.end_seconds, word.probability] for word in words]
+
+
+def words_from_json(data: Sequence[Sequence[Any]]) -> tuple[Word, ...]:
+    return tuple(Word(w[0], float(w[1]), float(w[2]), float(w[3])) for w in data)
+
+
+def _transcript_json(transcript: Transcript) -> dict[str, Any]:
+    return {
+        "text": transcript.text,
+        "words": words_json(transcript.words),
+        "language": transcript.language,
+        "language_probability": transcript.language_probability,
+        "model_name": transcript.model_name,
+        "model_version": transcript.model_version,
+    }
+
+
+def _transcript_from(data: dict[str, Any]) -> Transcript:
+    return Transcript(
+        text=data["text"],
+        words=words_from_json(data["words"]),
+        language=data["language"],
+        language_probability=float(data["language_probability"]),
+        model_name=data["model_name"],
+        model_version=data["model_version"],
+    )
+
+
+def term_hit_json(hit: TermHit) -> dict[str, Any]:
+    return {
+        "term_id": hit.term_id,
+        "term": hit.term,
+        "list_id": hit.list_id,
+        "list_version": hit.list_version,
+        "severity": hit.severity.name,
+        "category": hit.category,
+        "span": [hit.span_start, hit.span_end],
+        "matched_text": hit.matched_text,
+        "word_start_index": hit.word_start_index,
+        "word_end_index": hit.word_end_index,
+        "time_range": None if hit.time_range is None else _range_json(hit.time_range),
+    }
+
+
+def term_hit_from_json(data: dict[str, Any]) -> TermHit:
+    return TermHit(
+        term_id=data["term_id"],
+        term=data["term"],
+        list_id=data["list_id"],
+        list_version=int(data["list_version"]),
+        severity=Severity[data["severity"]],
+        category=data["category"],
+        span_start=int(data["span"][0]),
+        span_end=int(data["span"][1]),
+        matched_text=data["matched_text"],
+        word_start_index=data["word_start_index"],
+        word_end_index=data["word_end_index"],
+        time_range=None if data["time_range"] is None else _range_from(data["time_range"]),
+    )
+
+
+def _match_json(match: SimilarityMatch) -> dict[str, Any]:
+    return {
+        "item_id": match.item_id,
+        "bank": match.bank,
+        "distance": match.distance,
+        "query_match_percent": match.query_match_percent,
+        "item_match_percent": match.item_match_percent,
+        "query_ranges": [_range_json(r) for r in match.query_ranges],
+        "item_ranges": [_range_json(r) for r in match.item_ranges],
+        "label": match.label,
+        "index_snapshot": match.index_snapshot,
+        "signal": match.signal,
+    }
+
+
+def _match_from(data: dict[str, Any]) -> SimilarityMatch:
+    return SimilarityMatch(
+        item_id=data["item_id"],
+        bank=data["bank"],
+        distance=int(data["distance"]),
+        query_match_percent=float(data["query_match_percent"]),
+        item_match_percent=float(data["item_match_percent"]),
+        query_ranges=tuple(_range_from(r) for r in data["query_ranges"]),
+        item_ranges=tuple(_range_from(r) for r in data["item_ranges"]),
+        label=data["label"],
+        index_snapshot=data["index_snapshot"],
+        signal=data.get("signal", ""),  # absent in evidence stored before it existed
+    )

@@ -1,0 +1,245 @@
+"""Live stream moderation: audio in, transcribed as it arrives, flags and actions out.
+
+One `StreamModeration` runs one ModerateStream call. Its audio goes to transcription;
+each update's newly committed words are matched against the term lists over a rolling
+window of recent words (a phrase split across updates is still found). A hit is new
+only if it covers a newly committed word and no flag of the same list and term lies
+within DUPLICATE_SECONDS of it: a resumed call hears the audio after its resume offset
+again, and this is what keeps it from flagging twice. New flags are stored, the rules
+decide on the stream's hits, and only then are the flags sent; the acknowledged offset
+is where transcription says every word is committed, so a call resumed from it loses
+nothing.
+
+Plain asyncio: the client's messages, the transcription call and the matcher are given
+as iterators and callables, so this runs without gRPC; the servicer translates.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Protocol
+
+import structlog
+
+from modmesh.contracts.evidence import Word
+from modmesh.decision.domain import LiveAction, LiveFlag, LiveStream, TermHit
+from modmesh.decision.storage import CaseStore
+from modmesh.runtime.errors import InvalidArgument
+
+log = structlog.get_logger()
+
+#: Committed words kept for matching: longer than any term, plus the context around it.
+WINDOW_WORDS = 32
+#: Committed words shown on each side of a hit, as far as they are committed yet.
+CONTEXT_WORDS = 8
+#: A hit of a term this close to a flag of the same term is that flag heard again.
+DUPLICATE_SECONDS = 0.5
+#: Audio chunks read ahead of transcription; past them the client waits (flow control).
+QUEUED_CHUNKS = 16
+
+
+class TermMatcher(Protocol):
+    async def match(self, words: Sequence[Word], capture_time: datetime) -> list[TermHit]: ...
+
+
+@dataclass(frozen=True)
+class TranscriptUpdate:
+    """What transcription said after hearing more of the stream (stream offsets)."""
+
+    committed: tuple[Word, ...]
+    #: Every word before this offset is committed.
+    settled_seconds: float
+
+
+#: Transcribes a stream's audio chunks into updates; raises a ServiceError (with the
+#: transcription service's status) when it refuses the audio.
+Transcribe = Callable[[AsyncIterator[bytes]], AsyncIterator[TranscriptUpdate]]
+
+
+@dataclass(frozen=True)
+class Ack:
+    """The stream is moderated up to here: a resume from it loses nothing."""
+
+    moderated_seconds: float
+
+
+class End:
+    """The client's end-of-stream message."""
+
+
+END = End()
+Event = LiveFlag | LiveAction | Ack
+
+
+class StreamModeration:
+    """One call of one live stream. Not shared between calls or tasks."""
+
+    def __init__(self, store: CaseStore, matcher: TermMatcher, stream: LiveStream) -> None:
+        self.stream = stream
+        self._store = store
+        self._matcher = matcher
+        self._window: list[Word] = []
+        self._flagged = list(stream.flagged)
+        self.moderated_seconds = stream.moderated_seconds
+
+    @classmethod
+    async def open(
+        cls,
+        store: CaseStore,
+        matcher: TermMatcher,
+        stream_id: str,
+        account_id: str,
+        start_time: datetime,
+        resume_from: float,
+    ) -> StreamModeration:
+        """Opens or resumes the stream; raises the refusal (owner, ended, offset)."""
+        stream = await asyncio.to_thread(
+            store.open_stream, stream_id, account_id, start_time, resume_from
+        )
+        return cls(store, matcher, stream)
+
+    async def run(
+        self, incoming: AsyncIterator[bytes | End], transcribe: Transcribe
+    ) -> AsyncIterator[Event]:
+        """Moderates the call's audio until the client ends the stream (marked ended) or
+        closes its side without ending it (left to resume). Anything after the end
+        message is refused; the transcription's refusals are raised as they are."""
+        audio: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=QUEUED_CHUNKS)
+        updates: asyncio.Queue[TranscriptUpdate | BaseException | None] = asyncio.Queue()
+        ended = asyncio.Event()
+
+        async def chunks() -> AsyncIterator[bytes]:
+            while (chunk := await audio.get()) is not None:
+                yield chunk
+
+        async def read() -> None:
+            try:
+                async for item in incoming:
+                    if ended.is_set():
+                        raise InvalidArgument(
+                            "the stream has ended; nothing may follow the end message",
+                            field="end",
+                        )
+                    if isinstance(item, End):
+                        ended.set()
+                        await audio.put(None)
+                    else:
+                        await audio.put(item)
+            except Exception as error:  # noqa: BLE001 - handed to the call, which raises it
+                await updates.put(error)
+                return
+            if not ended.is_set():
+                await audio.put(None)  # closed without end: transcribe what came, keep it open
+
+        async def transcribed() -> None:
+            try:
+                async for update in transcribe(chunks()):
+                    await updates.put(update)
+            except Exception as error:  # noqa: BLE001 - handed to the call, which raises it
+                await updates.put(error)
+                return
+            await updates.put(None)
+
+        reader = asyncio.create_task(read(), name=f"read-{self.stream.stream_id}")
+        transcriber = asyncio.create_task(transcribed(), name=f"hear-{self.stream.stream_id}")
+        try:
+            while (update := await updates.get()) is not None:
+                if isinstance(update, BaseException):
+                    raise update
+                for event in await self.update(update):
+                    yield event
+            # Transcription is done; the reader still refuses anything sent after the end.
+            await reader
+            while not updates.empty():
+                error = updates.get_nowait()
+                if isinstance(error, BaseException):
+                    raise error
+            if ended.is_set():
+                await asyncio.to_thread(
+                    self._store.end_stream, self.stream.stream_id, self.moderated_seconds
+                )
+                log.info(
+                    "stream ended",
+                    stream_id=self.stream.stream_id,
+                    account_id=self.stream.account_id,
+                    moderated_seconds=self.moderated_seconds,
+                )
+                yield Ack(self.moderated_seconds)
+        finally:
+            for task in (reader, transcriber):
+                task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.gather(reader, transcriber, return_exceptions=True)
+
+    async def update(self, update: TranscriptUpdate) -> list[Event]:
+        """Flags the new hits in the update's committed words, stores them with the
+        moderated offset, and returns the flags, any action and the acknowledgement."""
+        new = [word for word in update.committed if word.text.strip()]
+        found: list[tuple[TermHit, tuple[Word, ...]]] = []
+        if new:
+            self._window = [*self._window, *new][-WINDOW_WORDS:]
+            first_new = max(0, len(self._window) - len(new))
+            capture_time = self.stream.start_time + timedelta(seconds=new[0].start_seconds)
+            for hit in await self._matcher.match(self._window, capture_time):
+                if self._is_new(hit, first_new, [h for h, _ in found]):
+                    found.append(_in_context(hit, self._window))
+        flags, action = await asyncio.to_thread(
+            self._store.record_live_update, self.stream.stream_id, found, update.settled_seconds
+        )
+        self._flagged += [flag.hit for flag in flags]
+        self.moderated_seconds = max(self.moderated_seconds, update.settled_seconds)
+        for flag in flags:
+            log.info(
+                "stream flagged",
+                stream_id=self.stream.stream_id,
+                account_id=self.stream.account_id,
+                sequence=flag.sequence,
+                list_id=flag.hit.list_id,
+                term_id=flag.hit.term_id,
+                case_id=flag.case_id,
+            )
+        if action is not None:
+            log.info(
+                "stream actioned",
+                stream_id=self.stream.stream_id,
+                account_id=self.stream.account_id,
+                action=action.type.value,
+                case_id=action.case_id,
+            )
+        return [*flags, *([action] if action else []), Ack(self.moderated_seconds)]
+
+    def _is_new(self, hit: TermHit, first_new: int, found: Sequence[TermHit]) -> bool:
+        if hit.time_range is None or hit.word_end_index is None:
+            return False  # words were given, so termmatch always says where
+        if hit.word_end_index < first_new:
+            return False  # all its words were matched before
+        start = hit.time_range.start_seconds
+        return not any(
+            earlier.list_id == hit.list_id
+            and earlier.term_id == hit.term_id
+            and earlier.time_range is not None
+            and abs(earlier.time_range.start_seconds - start) <= DUPLICATE_SECONDS
+            for earlier in (*self._flagged, *found)
+        )
+
+
+def _in_context(hit: TermHit, window: Sequence[Word]) -> tuple[TermHit, tuple[Word, ...]]:
+    """The hit with the committed words around it; its span and word indexes are made
+    relative to those words (joined by single spaces, as termmatch joins them)."""
+    assert hit.word_start_index is not None and hit.word_end_index is not None
+    first = max(0, hit.word_start_index - CONTEXT_WORDS)
+    last = min(len(window), hit.word_end_index + 1 + CONTEXT_WORDS)
+    context = tuple(replace(word, text=word.text.strip()) for word in window[first:last])
+    shift = sum(len(word.text.strip()) + 1 for word in window[:first])
+    moved = replace(
+        hit,
+        span_start=hit.span_start - shift,
+        span_end=hit.span_end - shift,
+        word_start_index=hit.word_start_index - first,
+        word_end_index=hit.word_end_index - first,
+    )
+    return moved, context

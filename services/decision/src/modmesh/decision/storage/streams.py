@@ -1,0 +1,260 @@
+"""Live streams: ownership, flags numbered per stream, the moderated offset and the
+stream's one case."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from modmesh.contracts.evidence import Word
+from modmesh.decision.audit import as_utc
+from modmesh.decision.domain import (
+    CaseStatus,
+    Evidence,
+    LiveAction,
+    LiveFlag,
+    LiveStream,
+    TermHit,
+    term_hit_from_json,
+    term_hit_json,
+    words_from_json,
+    words_json,
+)
+from modmesh.decision.rules import (
+    Decision,
+    Facts,
+)
+from modmesh.decision.storage.base import new_case_row
+from modmesh.decision.storage.cases import Cases
+from modmesh.decision.storage.rule_sets import RuleSets
+from modmesh.decision.tables import (
+    AccountRow,
+    LiveFlagRow,
+    LiveStreamRow,
+)
+from modmesh.runtime.errors import AlreadyExists, FailedPrecondition, NotFound
+
+
+class LiveStreams(Cases, RuleSets):
+    def open_stream(
+        self, stream_id: str, account_id: str, start_time: datetime, resume_from: float
+    ) -> LiveStream:
+        """Opens a new stream, or resumes one that was not ended, for its own account and
+        from an offset it was moderated up to."""
+        with self._write() as session:
+            row = session.get(LiveStreamRow, stream_id, with_for_update=True)
+            if row is None:
+                if resume_from > 0:
+                    raise FailedPrecondition(
+                        f"stream {stream_id} has not been moderated yet; "
+                        "resume_from_seconds must be 0",
+                        field="open.resume_from_seconds",
+                    )
+                now = self._now()
+                row = LiveStreamRow(
+                    stream_id=stream_id,
+                    account_id=account_id,
+                    start_time=as_utc(start_time),
+                    moderated_seconds=0.0,
+                    last_flag_sequence=0,
+                    case_id=None,
+                    created_at=now,
+                    updated_at=now,
+                    ended_at=None,
+                    flags=[],
+                )
+                session.add(row)
+                self._audit(
+                    session,
+                    "stream.opened",
+                    f"streams/{stream_id}",
+                    {"account_id": account_id, "start_time": row.start_time.isoformat()},
+                )
+                return _live_stream(row, resumed=False)
+            if row.account_id != account_id:
+                # The owner is not named: stream ids must not reveal who broadcasts.
+                raise AlreadyExists(
+                    f"stream id {stream_id!r} belongs to another account; use another id",
+                    field="open.stream_id",
+                )
+            if row.ended_at is not None:
+                raise FailedPrecondition(
+                    f"stream {stream_id} ended at {as_utc(row.ended_at).isoformat()}; "
+                    "a new broadcast needs a new stream id",
+                    field="open.stream_id",
+                )
+            if resume_from > row.moderated_seconds:
+                raise FailedPrecondition(
+                    f"stream {stream_id} is moderated up to {row.moderated_seconds:.3f} s; "
+                    f"resume from there or earlier, not from {resume_from:.3f} s",
+                    field="open.resume_from_seconds",
+                )
+            return _live_stream(row, resumed=True)
+
+    def record_live_update(
+        self,
+        stream_id: str,
+        found: Sequence[tuple[TermHit, tuple[Word, ...]]],
+        moderated_seconds: float,
+    ) -> tuple[list[LiveFlag], LiveAction | None]:
+        """Stores new hits as the stream's next flags and moves its moderated offset, in
+        one transaction. With new flags, the rules in force decide on all the stream's
+        hits: a queue or an action goes to the stream's one case (made on first need);
+        returns the action when a rule took one now."""
+        # Read before the write transaction (SQLite allows one writer and no reader
+        # beside it on the same thread's other connection).
+        rule_set = self.active_rules().rule_set
+        with self._write() as session:
+            stream = session.get(LiveStreamRow, stream_id, with_for_update=True)
+            if stream is None:
+                raise NotFound(f"stream {stream_id!r} not found", field="open.stream_id")
+            account = session.get(AccountRow, stream.account_id)
+            now = self._now()
+            added = []
+            for hit, context in found:
+                stream.last_flag_sequence += 1
+                assert hit.time_range is not None
+                added.append(
+                    LiveFlagRow(
+                        stream_id=stream_id,
+                        sequence=stream.last_flag_sequence,
+                        list_id=hit.list_id,
+                        list_version=hit.list_version,
+                        term_id=hit.term_id,
+                        start_seconds=hit.time_range.start_seconds,
+                        end_seconds=hit.time_range.end_seconds,
+                        hit=term_hit_json(hit),
+                        context=words_json(context),
+                        created_at=now,
+                    )
+                )
+            stream.flags.extend(added)
+            stream.moderated_seconds = max(stream.moderated_seconds, moderated_seconds)
+            stream.updated_at = now
+            action = None
+            if added:
+                self._audit(
+                    session,
+                    "stream.flagged",
+                    f"streams/{stream_id}",
+                    {
+                        "flags": [
+                            [f.sequence, f.list_id, f.list_version, f.term_id] for f in added
+                        ],
+                        "offsets": [[f.start_seconds, f.end_seconds] for f in added],
+                    },
+                )
+                facts = Facts(
+                    Evidence(term_hits=tuple(term_hit_from_json(f.hit) for f in stream.flags)),
+                    frozenset(account.flags) if account else frozenset(),
+                    bool(account and account.protected),
+                )
+                action = self._decide_stream(session, stream, facts, rule_set.decide(facts))
+            flags = [
+                LiveFlag(
+                    f.sequence,
+                    term_hit_from_json(f.hit),
+                    words_from_json(f.context),
+                    stream.case_id,
+                )
+                for f in added
+            ]
+            return flags, action
+
+    def _decide_stream(
+        self, session: Session, stream: LiveStreamRow, facts: Facts, decision: Decision
+    ) -> LiveAction | None:
+        """Records what the rules decided on the stream's hits in its case: one case per
+        stream, updated while it is open; a decided case is left as it is."""
+        if decision.outcome.status is not CaseStatus.OPEN and decision.auto_action is None:
+            return None  # ignored, or no rule applies: no case to make
+        if stream.case_id is None:
+            now = self._now()
+            row = new_case_row(
+                CaseStatus.OPEN,
+                now,
+                # Live audio is not stored: the case points at the stream, not a blob.
+                media_sha256="",
+                media_uri=f"live:{stream.stream_id}",
+                media_size=0,
+                media_mime="",
+                account_id=stream.account_id,
+                content_id=stream.stream_id,
+                capture_time=stream.start_time,
+                retro_key="",
+            )
+            session.add(row)
+            stream.case_id = row.id
+        else:
+            row = self._row(session, stream.case_id, lock=True)
+            if row.status != CaseStatus.OPEN.value:
+                return None
+        self._apply_decision(
+            session,
+            row,
+            facts.evidence,
+            decision,
+            "case.stream_evidence_recorded",
+            stream_id=stream.stream_id,
+        )
+        if decision.auto_action is None:
+            return None
+        outcome = decision.outcome
+        return LiveAction(decision.auto_action, row.id, outcome.rule, outcome.statement)
+
+    def end_stream(self, stream_id: str, moderated_seconds: float) -> LiveStream:
+        """Marks the stream ended (its id cannot be opened again)."""
+        with self._write() as session:
+            row = session.get(LiveStreamRow, stream_id, with_for_update=True)
+            if row is None:
+                raise NotFound(f"stream {stream_id!r} not found", field="open.stream_id")
+            now = self._now()
+            row.moderated_seconds = max(row.moderated_seconds, moderated_seconds)
+            row.ended_at = row.updated_at = now
+            self._audit(
+                session,
+                "stream.ended",
+                f"streams/{stream_id}",
+                {
+                    "moderated_seconds": row.moderated_seconds,
+                    "flags": row.last_flag_sequence,
+                    "case_id": row.case_id,
+                },
+            )
+            return _live_stream(row, resumed=True)
+
+    def live_stream(self, stream_id: str) -> LiveStream:
+        with self._sessions() as session:
+            row = session.get(LiveStreamRow, stream_id)
+            if row is None:
+                raise NotFound(f"stream {stream_id!r} not found", field="stream_id")
+            return _live_stream(row, resumed=True)
+
+    def stream_flags(self, stream_id: str) -> list[LiveFlag]:
+        """The flags a stream raised, in order."""
+        query = (
+            select(LiveFlagRow, LiveStreamRow.case_id)
+            .join(LiveStreamRow, LiveStreamRow.stream_id == LiveFlagRow.stream_id)
+            .where(LiveFlagRow.stream_id == stream_id)
+            .order_by(LiveFlagRow.sequence)
+        )
+        with self._sessions() as session:
+            return [
+                LiveFlag(f.sequence, term_hit_from_json(f.hit), words_from_json(f.context), case_id)
+                for f, case_id in session.execute(query)
+            ]
+
+
+def _live_stream(row: LiveStreamRow, resumed: bool) -> LiveStream:
+    return LiveStream(
+        stream_id=row.stream_id,
+        account_id=row.account_id,
+        start_time=as_utc(row.start_time),
+        moderated_seconds=row.moderated_seconds,
+        last_flag_sequence=row.last_flag_sequence,
+        resumed=resumed,
+        flagged=tuple(term_hit_from_json(f.hit) for f in row.flags),
+    )

@@ -1,0 +1,39 @@
+"""The vocabulary of evidence that every service speaks, as plain Python.
+
+Domain cores use these instead of protobuf messages so that they stay free of wire
+types; the values mirror modmesh.contracts.common.v1 (Severity value for value).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+
+class Severity(IntEnum):
+    """How serious a term is, as its list says; ordered so that max() finds the worst."""
+
+    UNSPECIFIED = 0
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+    CRITICAL = 4
+
+
+@dataclass(frozen=True)
+class TimeRange:
+    """Seconds from the start of the media."""
+
+    start_seconds: float
+    end_seconds: float
+
+
+@dataclass(frozen=True)
+class Word:
+    """A timed word, e.g. from a transcript; punctuation may stay attached."""
+
+    text: str
+    start_seconds: float
+    end_seconds: float
+    #: Recogniser confidence in [0, 1]; 0 where unknown.
+    probability: float = 0.0

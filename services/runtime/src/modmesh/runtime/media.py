@@ -1,0 +1,180 @@
+"""Media decoding with ffmpeg: probing, audio as 16 kHz mono samples, sampled frames.
+
+ffmpeg runs as a subprocess, so any container and codec it reads is accepted, and a
+file it cannot read is refused with INVALID_ARGUMENT rather than crashing a service.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from modmesh.contracts.common.v1 import audio_pb2
+from modmesh.runtime.errors import InvalidArgument
+
+AUDIO_SAMPLE_RATE = 16_000
+#: What a live client sends: PCM16 at 16 kHz, mono (transcription hears it without
+#: decoding), in messages of 100 ms, as a live encoder sends them.
+PCM16 = audio_pb2.AudioFormat(
+    encoding=audio_pb2.AUDIO_ENCODING_PCM_S16LE, sample_rate_hz=AUDIO_SAMPLE_RATE, channels=1
+)
+CHUNK_SECONDS = 0.1
+CHUNK_BYTES = round(CHUNK_SECONDS * AUDIO_SAMPLE_RATE) * 2
+#: ffmpeg's output options for the first audio track as 16 kHz mono PCM16.
+PCM16_OUTPUT = ["-vn", "-f", "s16le", "-ac", "1", "-ar", str(AUDIO_SAMPLE_RATE)]
+#: ffmpeg renders any text file as "ANSI art" video through these demuxers; a text file
+#: is never media we moderate.
+TEXT_ART_FORMATS = {"tty", "bin", "xbin", "adf", "idf"}
+#: Frames are scaled to this square before hashing; PDQ works on a 64x64 downsample.
+FRAME_SIDE = 256
+
+
+@dataclass(frozen=True)
+class MediaInfo:
+    duration_seconds: float
+    has_audio: bool
+    has_video: bool
+    format_name: str
+
+
+def require_tool(tool: str) -> str:
+    found = shutil.which(tool)
+    if found is None:
+        raise RuntimeError(f"{tool} is not installed; install ffmpeg (apt-get install ffmpeg)")
+    return found
+
+
+def probe(path: Path) -> MediaInfo:
+    """Describes a media file; refuses anything without an audio or video stream."""
+    result = subprocess.run(
+        [
+            require_tool("ffprobe"),
+            "-v",
+            "error",
+            "-print_format",
+            "json",
+            "-show_format",
+            "-show_streams",
+            str(path),
+        ],
+        capture_output=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        lines = result.stderr.decode(errors="replace").strip().splitlines() or ["no detail"]
+        # ffmpeg names the file it read; where a service keeps its blobs is not the
+        # caller's business, so only the reason is passed on.
+        reason = lines[-1].replace(f"{path}: ", "").replace(str(path), "the file")
+        raise InvalidArgument(f"not a media file: ffmpeg cannot read it ({reason})", field="media")
+    described = json.loads(result.stdout or b"{}")
+    fmt = described.get("format", {})
+    if fmt.get("format_name") in TEXT_ART_FORMATS:
+        raise InvalidArgument("not a media file: it looks like text", field="media")
+    streams = described.get("streams", [])
+    kinds = {s.get("codec_type") for s in streams}
+    # Still images inside audio files (cover art) are not video.
+    has_video = any(
+        s.get("codec_type") == "video" and not s.get("disposition", {}).get("attached_pic")
+        for s in streams
+    )
+    if "audio" not in kinds and not has_video:
+        raise InvalidArgument("not a media file: it has no audio or video stream", field="media")
+    return MediaInfo(
+        duration_seconds=float(fmt.get("duration") or 0.0),
+        has_audio="audio" in kinds,
+        has_video=has_video,
+        format_name=str(fmt.get("format_name", "")),
+    )
+
+
+def _pcm16_command(path: Path) -> list[str]:
+    """ffmpeg writing the first audio track to stdout as 16 kHz mono PCM16."""
+    return [require_tool("ffmpeg"), "-nostdin", "-v", "error", "-i", str(path), *PCM16_OUTPUT, "-"]
+
+
+def pcm16_floats(pcm: bytes) -> np.ndarray:
+    """Signed 16-bit little-endian samples as float32 in [-1, 1)."""
+    return np.frombuffer(pcm, "<i2").astype(np.float32) / 32768.0
+
+
+def pcm16_seconds(size: int) -> float:
+    """How long `size` bytes of PCM16 (16 kHz mono) play."""
+    return size / 2 / AUDIO_SAMPLE_RATE
+
+
+def chunked(pcm: bytes, size: int = CHUNK_BYTES) -> Iterator[bytes]:
+    """PCM16 bytes in messages of `size` bytes (the last may be shorter)."""
+    for start in range(0, len(pcm), size):
+        yield pcm[start : start + size]
+
+
+def decode_audio(path: Path) -> np.ndarray:
+    """The first audio track as float32 samples in [-1, 1], 16 kHz mono."""
+    result = subprocess.run(_pcm16_command(path), capture_output=True, check=False)
+    if result.returncode != 0:
+        raise InvalidArgument("cannot decode the audio track of the media", field="media")
+    return pcm16_floats(result.stdout)
+
+
+def pcm16_chunks(path: Path, chunk_bytes: int) -> Iterator[bytes]:
+    """The first audio track as 16 kHz mono PCM16, decoded as it is read, in chunks of
+    `chunk_bytes` (the last may be shorter); for playing a file as a live stream."""
+    with subprocess.Popen(
+        _pcm16_command(path), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+    ) as decoder:
+        assert decoder.stdout is not None
+        try:
+            while chunk := decoder.stdout.read(chunk_bytes):
+                yield chunk
+        except BaseException:  # the reader stopped early (GeneratorExit) or failed
+            decoder.kill()
+            raise
+        if decoder.wait() != 0:
+            raise InvalidArgument("cannot decode the audio track of the media", field="media")
+
+
+def sample_frames(path: Path, fps: float) -> Iterator[tuple[float, np.ndarray]]:
+    """Yields (timestamp in seconds, RGB frame of FRAME_SIDE²) at `fps` frames a second."""
+    frame_bytes = FRAME_SIDE * FRAME_SIDE * 3
+    process = subprocess.Popen(
+        [
+            require_tool("ffmpeg"),
+            "-nostdin",
+            "-v",
+            "error",
+            "-i",
+            str(path),
+            "-an",
+            "-vf",
+            # eof_action=pass: a still image (a one-frame stream) yields its frame
+            # instead of nothing.
+            f"fps={fps}:eof_action=pass,scale={FRAME_SIDE}:{FRAME_SIDE}",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "rgb24",
+            "-",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    assert process.stdout is not None
+    index = 0
+    try:
+        while True:
+            data = process.stdout.read(frame_bytes)
+            if len(data) < frame_bytes:
+                break
+            frame = np.frombuffer(data, np.uint8).reshape(FRAME_SIDE, FRAME_SIDE, 3)
+            yield index / fps, frame
+            index += 1
+    finally:
+        process.stdout.close()
+        process.kill()
+        process.wait()

@@ -1,7 +1,0 @@
-"""`python -m modmesh.similarity`: serve the similarity service until SIGTERM."""
-
-from modmesh.runtime.server import run
-from modmesh.similarity.server import build_service
-
-if __name__ == "__main__":
-    run(build_service, "similarity")

@@ -1,0 +1,7 @@
+"""`python -m modmesh.similarity`: serve the similarity service until SIGTERM."""
+
+from modmesh.runtime.server import run
+from modmesh.similarity.grpc import build_service
+
+if __name__ == "__main__":
+    run(build_service, "similarity")

@@ -1,0 +1,213 @@
+"""The gRPC face of the similarity service: protobuf in, domain call, protobuf out."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable
+
+import grpc
+
+from modmesh.contracts.common.v1 import evidence_pb2
+from modmesh.contracts.evidence import TimeRange
+from modmesh.contracts.similarity.v1 import similarity_pb2, similarity_pb2_grpc
+from modmesh.runtime.background import Periodic
+from modmesh.runtime.blobs import Blob
+from modmesh.runtime.metrics import Gauge
+from modmesh.runtime.server import Service
+from modmesh.runtime.settings import Settings
+from modmesh.runtime.tracing import annotate
+from modmesh.similarity.banks import BankStatus
+from modmesh.similarity.client import frame_hashes
+from modmesh.similarity.core import QueryHash, Similarity
+
+INDEX_ITEMS = Gauge(
+    "modmesh.similarity.index.items", "Known items in each bank's index this process searches."
+)
+INDEX_DELTA = Gauge(
+    "modmesh.similarity.index.delta_items",
+    "Hashes of each bank searched exactly until the next rebuild folds them into the base.",
+)
+
+
+class SimilarityServicer(similarity_pb2_grpc.SimilarityServiceServicer):
+    def __init__(self, core: Similarity) -> None:
+        self._core = core
+
+    async def AddItem(
+        self, request: similarity_pb2.AddItemRequest, context: grpc.aio.ServicerContext
+    ) -> similarity_pb2.AddItemResponse:
+        added = await self._core.add_item(
+            _blob(request.media) if request.HasField("media") else None,
+            bank=request.bank,
+            item_id=request.item_id,
+            label=request.label,
+        )
+        annotate(index_snapshot=added.index_snapshot)
+        return similarity_pb2.AddItemResponse(
+            item_id=added.item_id,
+            bank=added.bank,
+            hash_count=added.hash_count,
+            index_snapshot=added.index_snapshot,
+        )
+
+    async def AddHashes(
+        self, request: similarity_pb2.AddHashesRequest, context: grpc.aio.ServicerContext
+    ) -> similarity_pb2.AddHashesResponse:
+        added = await self._core.add_hashes(
+            bank=request.bank,
+            item_id=request.item_id,
+            label=request.label,
+            hashes=_query_hashes(request.hashes.frames),
+        )
+        return similarity_pb2.AddHashesResponse(
+            item_id=added.item_id,
+            bank=added.bank,
+            hash_count=added.hash_count,
+            index_snapshot=added.index_snapshot,
+        )
+
+    async def RemoveItem(
+        self, request: similarity_pb2.RemoveItemRequest, context: grpc.aio.ServicerContext
+    ) -> similarity_pb2.RemoveItemResponse:
+        snapshot = await self._core.remove_item(bank=request.bank, item_id=request.item_id)
+        return similarity_pb2.RemoveItemResponse(index_snapshot=snapshot)
+
+    async def Search(
+        self, request: similarity_pb2.SearchRequest, context: grpc.aio.ServicerContext
+    ) -> similarity_pb2.SearchResponse:
+        query: Blob | list[QueryHash] | None = None
+        which = request.WhichOneof("query")
+        if which == "media":
+            query = _blob(request.media)
+        elif which == "hashes":
+            query = _query_hashes(request.hashes.frames)
+        found, hash_count = await self._core.search(
+            query,
+            k=request.k if request.HasField("k") else None,
+            max_distance=request.max_distance if request.HasField("max_distance") else None,
+            banks=list(request.banks),
+        )
+        if which == "media":
+            annotate(media_sha256=request.media.sha256)
+        annotate(index_snapshot=found.index_snapshot, match_count=len(found.matches))
+        return similarity_pb2.SearchResponse(
+            matches=[
+                evidence_pb2.SimilarityMatch(
+                    item_id=match.item_id,
+                    bank=match.bank,
+                    distance=match.distance,
+                    query_match_percent=match.query_match_percent,
+                    item_match_percent=match.item_match_percent,
+                    query_ranges=_ranges(match.query_ranges),
+                    item_ranges=_ranges(match.item_ranges),
+                    label=match.label,
+                    index_snapshot=match.index_snapshot,
+                    signal=match.signal,
+                )
+                for match in found.matches
+            ],
+            query_hash_count=hash_count,
+            index_snapshot=found.index_snapshot,
+        )
+
+    async def CreateBank(
+        self, request: similarity_pb2.CreateBankRequest, context: grpc.aio.ServicerContext
+    ) -> similarity_pb2.CreateBankResponse:
+        status = await self._core.create_bank(
+            request.name,
+            max_distance=request.max_distance if request.HasField("max_distance") else None,
+            min_match_percent=(
+                request.min_match_percent if request.HasField("min_match_percent") else None
+            ),
+            description=request.description,
+        )
+        return similarity_pb2.CreateBankResponse(bank=_bank_status(status))
+
+    async def ListBanks(
+        self, request: similarity_pb2.ListBanksRequest, context: grpc.aio.ServicerContext
+    ) -> similarity_pb2.ListBanksResponse:
+        return similarity_pb2.ListBanksResponse(
+            banks=[_bank_status(status) for status in await self._core.list_banks()]
+        )
+
+    async def ExportBank(
+        self, request: similarity_pb2.ExportBankRequest, context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[similarity_pb2.ExportBankResponse]:
+        for item in await self._core.export_bank(request.bank):
+            yield similarity_pb2.ExportBankResponse(
+                item_id=item.item_id, label=item.label, hashes=frame_hashes(item.runs)
+            )
+
+
+def _query_hashes(frames: Iterable[similarity_pb2.FrameHash]) -> list[QueryHash]:
+    return [
+        QueryHash(
+            frame.pdq_hex,
+            frame.timestamp_seconds,
+            frame.quality,
+            frame.duration_seconds if frame.HasField("duration_seconds") else None,
+        )
+        for frame in frames
+    ]
+
+
+def _bank_status(status: BankStatus) -> similarity_pb2.BankStatus:
+    return similarity_pb2.BankStatus(
+        bank=similarity_pb2.Bank(
+            name=status.bank.name,
+            max_distance=status.bank.max_distance,
+            min_match_percent=status.bank.min_match_percent,
+            description=status.bank.description,
+        ),
+        item_count=status.item_count,
+        index_snapshot=status.index_snapshot,
+        base_size=status.base_size,
+        delta_size=status.delta_size,
+    )
+
+
+def _blob(media: evidence_pb2.MediaRef) -> Blob:
+    return Blob(media.sha256, media.uri, media.size_bytes, media.mime_type)
+
+
+def _ranges(spans: Iterable[TimeRange]) -> list[evidence_pb2.TimeRange]:
+    return [
+        evidence_pb2.TimeRange(start_seconds=s.start_seconds, end_seconds=s.end_seconds)
+        for s in spans
+    ]
+
+
+#: Seconds between readings of the bank sizes: counting a bank costs a query over its
+#: items, so the gauges follow on a timer rather than after every write.
+SIZES_EVERY_SECONDS = 15.0
+
+
+async def _publish_sizes(core: Similarity) -> None:
+    for status in await core.list_banks():
+        INDEX_ITEMS.set(status.item_count, bank=status.bank.name)
+        INDEX_DELTA.set(status.delta_size, bank=status.bank.name)
+
+
+def build_service(settings: Settings) -> Service:
+    core = Similarity(settings)
+    servicer = SimilarityServicer(core)
+
+    background = Periodic()
+
+    async def load() -> None:
+        await core.open()
+        await _publish_sizes(core)
+        background.every(SIZES_EVERY_SECONDS, lambda: _publish_sizes(core), "read bank sizes")
+
+    async def close() -> None:
+        await background.stop()
+        await core.close()
+
+    return Service(
+        name="similarity",
+        grpc_services=[similarity_pb2.DESCRIPTOR.services_by_name["SimilarityService"].full_name],
+        register=lambda server: similarity_pb2_grpc.add_SimilarityServiceServicer_to_server(
+            servicer, server
+        ),
+        load=load,
+        close=close,
+    )

@@ -1,0 +1,431 @@
+"""Durable storage of banks, known items and their hashes (SQLAlchemy: SQLite or PostgreSQL).
+
+The store is the source of truth and the durable log of additions: an item is committed
+here, with all its hashes in one transaction, before the index hears of it, so a crash at
+any point loses nothing acknowledged; on start each bank's index is brought level with
+the store (`SimilarityEngine.sync`). Removing an item deletes its rows and appends its
+seq to the bank's removal log; the index hides it with a tombstone until its next rebuild.
+
+Replicas follow a bank by its `Mark`: the last item seq and removal id they have seen.
+Writes to one bank are serialized on its row (FOR UPDATE; SQLite serializes all writes),
+so seqs and removal ids become visible in increasing order and reading past a mark never
+skips a write that commits later.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from modmesh.runtime.database import open_engine
+from modmesh.runtime.errors import AlreadyExists, NotFound
+from modmesh.similarity.audio import Fingerprint
+from modmesh.similarity.hashing import HASH_BYTES, HashRun
+
+
+@dataclass(frozen=True)
+class Bank:
+    """A named collection of known items, with its own matching thresholds."""
+
+    name: str
+    #: Largest Hamming distance (of 256 bits) at which two PDQ hashes match.
+    max_distance: int
+    #: An item matches when at least this share of the query's or of the item's
+    #: duration matched (vPDQ-style); 0 would count a single coincident frame.
+    min_match_percent: float
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class StoredItem:
+    """A known item: PDQ runs (video, image) or else an audio fingerprint."""
+
+    bank: str
+    item_id: str
+    label: str
+    runs: tuple[HashRun, ...]
+    audio: Fingerprint | None = None
+
+    @property
+    def kind(self) -> str:
+        return "audio" if self.audio is not None else "pdq"
+
+
+@dataclass(frozen=True)
+class Mark:
+    """How far a reader has followed one bank's additions and removals."""
+
+    item_seq: int = 0
+    removal_id: int = 0
+
+
+@dataclass(frozen=True)
+class Changes:
+    """A bank's writes after a mark: what a refresh applies, and the mark after them."""
+
+    added: dict[str, list[int]]  # kind ("pdq", "audio") -> seqs, ascending
+    removed: list[int]  # seqs
+    mark: Mark
+
+
+@dataclass(frozen=True)
+class ItemSummary:
+    """What a match reports about a known item, without its hashes."""
+
+    seq: int
+    bank: str
+    item_id: str
+    label: str
+    #: Start and end seconds of each run, in position order.
+    spans: tuple[tuple[float, float], ...]
+
+
+class SimilarityStore(Protocol):
+    def create_bank(self, bank: Bank) -> None:
+        """Raises AlreadyExists for a taken name."""
+
+    def bank(self, name: str) -> Bank | None: ...
+
+    def banks(self) -> list[tuple[Bank, int]]:
+        """Every bank with its number of items, by name."""
+
+    def bank_settings(self) -> list[Bank]:
+        """Every bank, by name, without counting items (cheap at any size)."""
+
+    def add_item(self, item: StoredItem) -> int:
+        """Stores the item with all its runs; returns its sequence number (its index owner).
+        Raises AlreadyExists for a taken (bank, item_id), NotFound for an unknown bank."""
+
+    def remove_item(self, bank: str, item_id: str) -> int:
+        """Deletes the item; returns its sequence number. NotFound if it is not there."""
+
+    def contains(self, bank: str, item_id: str) -> bool: ...
+
+    def item_seqs(self, bank: str, kind: str = "pdq") -> np.ndarray:
+        """Sequence numbers of the bank's items of one kind (int64, ascending)."""
+
+    def mark(self, bank: str) -> Mark:
+        """The bank's latest item seq and removal id now."""
+
+    def changes(self, bank: str, since: Mark) -> Changes:
+        """Items added (and still there) and items removed after `since`."""
+
+    def audio_prints(self, seqs: Sequence[int]) -> dict[int, Fingerprint]: ...
+
+    def hashes(self, bank: str, seqs: Sequence[int] | None = None) -> tuple[np.ndarray, ...]:
+        """(owner seq per run int64, position per run int64, packed hashes uint8 [n, 32])
+        of the bank's items, or of those in `seqs`; ordered by seq and position."""
+
+    def summaries(self, seqs: Sequence[int]) -> dict[int, ItemSummary]: ...
+
+    def items(self, bank: str) -> Iterator[StoredItem]:
+        """Every PDQ item of the bank with its runs, in the order added (for export)."""
+
+    def close(self) -> None: ...
+
+
+_metadata = sa.MetaData()
+
+_banks = sa.Table(
+    "similarity_banks",
+    _metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("max_distance", sa.Integer, nullable=False),
+    sa.Column("min_match_percent", sa.Float, nullable=False),
+    sa.Column("description", sa.Text, nullable=False),
+)
+
+_items = sa.Table(
+    "similarity_items",
+    _metadata,
+    # Assigned at insert and never reused: an item's owner id in its bank's index.
+    sa.Column("seq", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("bank", sa.ForeignKey("similarity_banks.name"), nullable=False),
+    sa.Column("item_id", sa.String(256), nullable=False),
+    sa.Column("label", sa.Text, nullable=False),
+    # "pdq": hashes in similarity_hashes; "audio": a fingerprint in similarity_audio.
+    sa.Column("kind", sa.String(16), nullable=False, server_default="pdq"),
+    sa.UniqueConstraint("bank", "item_id"),
+    sqlite_autoincrement=True,  # never reuse the seq of a removed item
+)
+
+_runs = sa.Table(
+    "similarity_hashes",
+    _metadata,
+    sa.Column(
+        "item_seq",
+        sa.ForeignKey("similarity_items.seq", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("position", sa.Integer, primary_key=True),
+    sa.Column("start_seconds", sa.Float, nullable=False),
+    sa.Column("end_seconds", sa.Float, nullable=False),
+    sa.Column("quality", sa.Integer, nullable=False),
+    sa.Column("pdq", sa.LargeBinary(HASH_BYTES), nullable=False),
+)
+_audio = sa.Table(
+    "similarity_audio",
+    _metadata,
+    sa.Column(
+        "item_seq",
+        sa.ForeignKey("similarity_items.seq", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("fingerprint", sa.LargeBinary, nullable=False),
+)
+#: Every removal, so that replicas apply only those after their mark. Never pruned: a row
+#: is small, and a replica that was down long still finds what it missed.
+_removals = sa.Table(
+    "similarity_removals",
+    _metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("bank", sa.ForeignKey("similarity_banks.name"), nullable=False),
+    sa.Column("item_seq", sa.BigInteger, nullable=False),
+    sqlite_autoincrement=True,
+)
+sa.Index("similarity_removals_by_bank", _removals.c.bank, _removals.c.id)
+sa.Index("similarity_items_by_bank", _items.c.bank, _items.c.kind, _items.c.seq)
+
+
+class SqlSimilarityStore:
+    def __init__(self, url: str) -> None:
+        self._engine = open_engine(url)
+        _metadata.create_all(self._engine)
+
+    def create_bank(self, bank: Bank) -> None:
+        try:
+            with self._engine.begin() as connection:
+                connection.execute(
+                    _banks.insert().values(
+                        name=bank.name,
+                        max_distance=bank.max_distance,
+                        min_match_percent=bank.min_match_percent,
+                        description=bank.description,
+                    )
+                )
+        except IntegrityError:
+            raise AlreadyExists(f"bank {bank.name!r} already exists", field="bank") from None
+
+    def bank(self, name: str) -> Bank | None:
+        with self._engine.connect() as connection:
+            row = connection.execute(sa.select(_banks).where(_banks.c.name == name)).first()
+        return None if row is None else _bank(row)
+
+    def bank_settings(self) -> list[Bank]:
+        with self._engine.connect() as connection:
+            rows = connection.execute(sa.select(_banks).order_by(_banks.c.name))
+            return [_bank(row) for row in rows]
+
+    def banks(self) -> list[tuple[Bank, int]]:
+        counts = (
+            sa.select(_items.c.bank, sa.func.count().label("n")).group_by(_items.c.bank).subquery()
+        )
+        query = (
+            sa.select(_banks, sa.func.coalesce(counts.c.n, 0).label("item_count"))
+            .outerjoin(counts, counts.c.bank == _banks.c.name)
+            .order_by(_banks.c.name)
+        )
+        with self._engine.connect() as connection:
+            return [(_bank(row), int(row.item_count)) for row in connection.execute(query)]
+
+    def add_item(self, item: StoredItem) -> int:
+        # One transaction: an item is stored with all its hashes or not at all.
+        try:
+            with self._engine.begin() as connection:
+                if not _lock_bank(connection, item.bank):
+                    raise unknown_bank(item.bank, "bank")
+                seq = int(
+                    connection.execute(
+                        _items.insert()
+                        .values(
+                            bank=item.bank, item_id=item.item_id, label=item.label, kind=item.kind
+                        )
+                        .returning(_items.c.seq)
+                    ).scalar_one()
+                )
+                if item.audio is not None:
+                    connection.execute(
+                        _audio.insert().values(item_seq=seq, fingerprint=item.audio.to_bytes())
+                    )
+                    return seq
+                connection.execute(
+                    _runs.insert(),
+                    [
+                        {
+                            "item_seq": seq,
+                            "position": position,
+                            "start_seconds": run.start_seconds,
+                            "end_seconds": run.end_seconds,
+                            "quality": run.quality,
+                            "pdq": run.pdq,
+                        }
+                        for position, run in enumerate(item.runs)
+                    ],
+                )
+        except IntegrityError:
+            raise already_exists(item.bank, item.item_id) from None
+        return seq
+
+    def remove_item(self, bank: str, item_id: str) -> int:
+        with self._engine.begin() as connection:
+            _lock_bank(connection, bank)
+            seq = connection.execute(
+                sa.select(_items.c.seq).where(_items.c.bank == bank, _items.c.item_id == item_id)
+            ).scalar()
+            if seq is None:
+                raise NotFound(f"item {item_id!r} is not in bank {bank!r}", field="item_id")
+            connection.execute(_runs.delete().where(_runs.c.item_seq == seq))
+            connection.execute(_audio.delete().where(_audio.c.item_seq == seq))
+            connection.execute(_items.delete().where(_items.c.seq == seq))
+            connection.execute(_removals.insert().values(bank=bank, item_seq=seq))
+        return int(seq)
+
+    def contains(self, bank: str, item_id: str) -> bool:
+        query = sa.select(_items.c.seq).where(_items.c.bank == bank, _items.c.item_id == item_id)
+        with self._engine.connect() as connection:
+            return connection.execute(query).first() is not None
+
+    def item_seqs(self, bank: str, kind: str = "pdq") -> np.ndarray:
+        query = (
+            sa.select(_items.c.seq)
+            .where(_items.c.bank == bank, _items.c.kind == kind)
+            .order_by(_items.c.seq)
+        )
+        with self._engine.connect() as connection:
+            return np.fromiter(connection.execute(query).scalars(), np.int64)
+
+    def mark(self, bank: str) -> Mark:
+        with self._engine.connect() as connection:
+            item_seq = connection.execute(
+                sa.select(sa.func.max(_items.c.seq)).where(_items.c.bank == bank)
+            ).scalar()
+            removal_id = connection.execute(
+                sa.select(sa.func.max(_removals.c.id)).where(_removals.c.bank == bank)
+            ).scalar()
+        return Mark(item_seq or 0, removal_id or 0)
+
+    def changes(self, bank: str, since: Mark) -> Changes:
+        added: dict[str, list[int]] = {}
+        with self._engine.connect() as connection:
+            items = connection.execute(
+                sa.select(_items.c.seq, _items.c.kind)
+                .where(_items.c.bank == bank, _items.c.seq > since.item_seq)
+                .order_by(_items.c.seq)
+            ).all()
+            removals = connection.execute(
+                sa.select(_removals.c.id, _removals.c.item_seq)
+                .where(_removals.c.bank == bank, _removals.c.id > since.removal_id)
+                .order_by(_removals.c.id)
+            ).all()
+        for row in items:
+            added.setdefault(row.kind, []).append(row.seq)
+        mark = Mark(
+            items[-1].seq if items else since.item_seq,
+            removals[-1].id if removals else since.removal_id,
+        )
+        return Changes(added, [row.item_seq for row in removals], mark)
+
+    def audio_prints(self, seqs: Sequence[int]) -> dict[int, Fingerprint]:
+        query = sa.select(_audio.c.item_seq, _audio.c.fingerprint)
+        with self._engine.connect() as connection:
+            return {
+                row.item_seq: Fingerprint.from_bytes(row.fingerprint)
+                for chunk in _chunks(seqs)
+                for row in connection.execute(query.where(_audio.c.item_seq.in_(chunk)))
+            }
+
+    def hashes(self, bank: str, seqs: Sequence[int] | None = None) -> tuple[np.ndarray, ...]:
+        query = (
+            sa.select(_runs.c.item_seq, _runs.c.position, _runs.c.pdq)
+            .join(_items, _items.c.seq == _runs.c.item_seq)
+            .where(_items.c.bank == bank)
+            .order_by(_runs.c.item_seq, _runs.c.position)
+        )
+        with self._engine.connect() as connection:
+            if seqs is None:
+                rows = connection.execute(query).all()
+            else:
+                rows = [
+                    row
+                    for chunk in _chunks(seqs)
+                    for row in connection.execute(query.where(_runs.c.item_seq.in_(chunk)))
+                ]
+        owners = np.fromiter((row.item_seq for row in rows), np.int64, len(rows))
+        positions = np.fromiter((row.position for row in rows), np.int64, len(rows))
+        packed = np.frombuffer(b"".join(row.pdq for row in rows), np.uint8)
+        return owners, positions, packed.reshape(-1, HASH_BYTES)
+
+    def summaries(self, seqs: Sequence[int]) -> dict[int, ItemSummary]:
+        if not seqs:
+            return {}
+        with self._engine.connect() as connection:
+            items = connection.execute(sa.select(_items).where(_items.c.seq.in_(seqs))).all()
+            spans = connection.execute(
+                sa.select(_runs.c.item_seq, _runs.c.start_seconds, _runs.c.end_seconds)
+                .where(_runs.c.item_seq.in_(seqs))
+                .order_by(_runs.c.item_seq, _runs.c.position)
+            ).all()
+        by_item: dict[int, list[tuple[float, float]]] = {}
+        for row in spans:
+            by_item.setdefault(row.item_seq, []).append((row.start_seconds, row.end_seconds))
+        return {
+            row.seq: ItemSummary(
+                row.seq, row.bank, row.item_id, row.label, tuple(by_item.get(row.seq, ()))
+            )
+            for row in items
+        }
+
+    def items(self, bank: str) -> Iterator[StoredItem]:
+        with self._engine.connect() as connection:
+            items = connection.execute(
+                sa.select(_items)
+                .where(_items.c.bank == bank, _items.c.kind == "pdq")
+                .order_by(_items.c.seq)
+            ).all()
+            for item in items:
+                runs = connection.execute(
+                    sa.select(_runs).where(_runs.c.item_seq == item.seq).order_by(_runs.c.position)
+                ).all()
+                yield StoredItem(
+                    item.bank,
+                    item.item_id,
+                    item.label,
+                    tuple(
+                        HashRun(run.pdq, run.start_seconds, run.end_seconds, run.quality)
+                        for run in runs
+                    ),
+                )
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+
+def _lock_bank(connection: sa.Connection, bank: str) -> bool:
+    """Takes the bank's row lock until the transaction ends (see the module's note on
+    marks); False if there is no such bank."""
+    query = sa.select(_banks.c.name).where(_banks.c.name == bank).with_for_update()
+    return connection.execute(query).first() is not None
+
+
+def _bank(row: sa.Row) -> Bank:
+    return Bank(row.name, row.max_distance, row.min_match_percent, row.description)
+
+
+def unknown_bank(name: str, field: str) -> NotFound:
+    return NotFound(f"bank {name!r} does not exist", field=field)
+
+
+def already_exists(bank: str, item_id: str) -> AlreadyExists:
+    return AlreadyExists(f"item {item_id!r} already exists in bank {bank!r}", field="item_id")
+
+
+def _chunks(values: Sequence[int], size: int = 10_000) -> Iterator[list[int]]:
+    """Bounded IN lists: SQLite caps the number of bound parameters per statement."""
+    values = list(values)
+    for start in range(0, len(values), size):
+        yield values[start : start + size]

@@ -1,5 +1,0 @@
-from modmesh.runtime.server import run
-from modmesh.termmatch.server import build_service
-
-if __name__ == "__main__":
-    run(build_service, "termmatch")

@@ -1,0 +1,5 @@
+from modmesh.runtime.server import run
+from modmesh.termmatch.grpc import build_service
+
+if __name__ == "__main__":
+    run(build_service, "termmatch")

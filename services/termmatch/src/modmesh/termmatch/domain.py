@@ -1,0 +1,128 @@
+"""The termmatch domain types, free of protobuf so that the core can be used and tested
+on its own; the servicer translates them to and from the wire."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import IntEnum
+
+from modmesh.contracts.evidence import Severity, TimeRange
+from modmesh.termmatch.normalize import Flags
+
+
+class TermKind(IntEnum):
+    """How a term is found; values mirror the wire enum."""
+
+    UNSPECIFIED = 0
+    #: Whole words; a phrase matches across any run of whitespace or punctuation.
+    WORD = 1
+    #: Anywhere, also inside longer words.
+    SUBSTRING = 2
+    #: An RE2 pattern over the normalised text.
+    REGEX = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """When something applies: from `active_from` (inclusive) until `active_until`
+    (exclusive); an open end is unbounded."""
+
+    active_from: datetime | None = None
+    active_until: datetime | None = None
+
+    def contains(self, moment: datetime) -> bool:
+        return (self.active_from is None or self.active_from <= moment) and (
+            self.active_until is None or moment < self.active_until
+        )
+
+
+ALWAYS = Window()
+
+
+@dataclass(frozen=True)
+class TermDraft:
+    """A term as an operator submits it, before validation.
+
+    `severity` and `kind` stay plain ints because the wire may carry values this build
+    does not know; validation names them instead of failing on conversion.
+    """
+
+    text: str
+    severity: int
+    category: str = ""
+    #: Empty: the service derives one from the text.
+    term_id: str = ""
+    #: 0 (unspecified) means a whole-word term.
+    kind: int = 0
+    locale: str = ""
+    note: str = ""
+    window: Window = ALWAYS
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    term_id: str
+    text: str
+    severity: Severity
+    category: str
+    kind: TermKind = TermKind.WORD
+    #: BCP 47 tag of the language the term is written in, for the operator's records.
+    locale: str = ""
+    note: str = ""
+    window: Window = ALWAYS
+
+
+@dataclass(frozen=True)
+class ListSettings:
+    """What applies to a whole list, besides its terms; editing any of it is a new version."""
+
+    name: str = ""
+    description: str = ""
+    flags: Flags = field(default_factory=Flags)
+    #: Allowlisted phrases: a hit of this list inside one of them is no hit.
+    exceptions: tuple[str, ...] = ()
+    window: Window = ALWAYS
+
+
+@dataclass(frozen=True)
+class TermList:
+    """One immutable version of a list; every edit makes a new one."""
+
+    list_id: str
+    version: int
+    settings: ListSettings
+    terms: tuple[Term, ...]
+    #: When version 1 was created.
+    created_at: datetime
+    #: When this version was created.
+    updated_at: datetime
+
+    @property
+    def name(self) -> str:
+        return self.settings.name
+
+
+@dataclass(frozen=True)
+class Hit:
+    term: Term
+    list_id: str
+    list_version: int
+    #: Span in the matched text, code points, end exclusive.
+    start: int
+    end: int
+    matched_text: str
+    #: Set only when words were matched: first and last word covered (inclusive).
+    word_start_index: int | None = None
+    word_end_index: int | None = None
+    time_range: TimeRange | None = None
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    #: The text the hit spans index into (for words: the words joined by single spaces).
+    text: str
+    #: Ordered by position.
+    hits: list[Hit]
+    #: Every list consulted, at the version used.
+    lists: list[TermList]

@@ -1,0 +1,228 @@
+"""The termmatch gRPC servicer: protobuf in, domain calls, protobuf out.
+
+The domain core blocks (SQL, matching long texts), so every call runs in a worker
+thread to keep the event loop answering health checks and other requests. A
+background task polls the database for versions other replicas wrote.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import AsyncIterator, Sequence
+
+import grpc
+import structlog
+
+from modmesh.contracts.evidence import Word
+from modmesh.contracts.termmatch.v1 import termmatch_pb2 as pb
+from modmesh.contracts.termmatch.v1 import termmatch_pb2_grpc
+from modmesh.contracts.timestamps import to_datetime
+from modmesh.runtime.background import Periodic
+from modmesh.runtime.errors import InvalidArgument, Unavailable
+from modmesh.runtime.metrics import Gauge
+from modmesh.runtime.server import Service
+from modmesh.runtime.settings import Settings
+from modmesh.runtime.tracing import annotate
+from modmesh.termmatch.automaton import warm_up
+from modmesh.termmatch.convert import (
+    draft_from_pb,
+    hit_to_pb,
+    list_to_pb,
+    readable_list_to_pb,
+    settings_from_pb,
+    summary_to_pb,
+    term_to_pb,
+)
+from modmesh.termmatch.core import TermMatch
+from modmesh.termmatch.domain import TermDraft, TermList
+from modmesh.termmatch.matcher import SWITCH_INTERVAL_S
+from modmesh.termmatch.store import SqlListStore
+
+log = structlog.get_logger("modmesh.termmatch")
+
+#: The version each replica serves: after a rollout of a list, every replica shows the new one.
+LIST_VERSION = Gauge(
+    "modmesh.termmatch.list.version", "Version of each term list this process matches with."
+)
+
+#: How often a replica looks for versions written by another (edits apply within 1 s).
+REFRESH_SECONDS = 0.2
+#: Terms per ExportTerms message, well under the message size limit.
+EXPORT_BATCH = 10_000
+
+
+class TermMatchServicer(termmatch_pb2_grpc.TermMatchServiceServicer):
+    def __init__(self) -> None:
+        self._core: TermMatch | None = None
+
+    def attach(self, core: TermMatch) -> None:
+        self._core = core
+
+    @property
+    def core(self) -> TermMatch:
+        # The server accepts calls before load() returns; health says NOT_SERVING then.
+        if self._core is None:
+            raise Unavailable("termmatch is still loading its term lists; retry shortly")
+        return self._core
+
+    async def Match(
+        self, request: pb.MatchRequest, context: grpc.aio.ServicerContext
+    ) -> pb.MatchResponse:
+        list_ids = list(request.list_ids)
+        capture_time = (
+            to_datetime(request.capture_time) if request.HasField("capture_time") else None
+        )
+        if request.WhichOneof("input") == "words":
+            words = [Word(w.text, w.start_seconds, w.end_seconds) for w in request.words.words]
+            result = await asyncio.to_thread(self.core.match_words, words, list_ids, capture_time)
+        else:
+            result = await asyncio.to_thread(
+                self.core.match_text, request.text, list_ids, capture_time
+            )
+        annotate(
+            list_versions=[f"{lst.list_id}@{lst.version}" for lst in result.lists],
+            hit_count=len(result.hits),
+        )
+        return pb.MatchResponse(
+            hits=[hit_to_pb(hit) for hit in result.hits],
+            text=result.text,
+            lists=[summary_to_pb(term_list) for term_list in result.lists],
+        )
+
+    async def CreateList(
+        self, request: pb.CreateListRequest, context: grpc.aio.ServicerContext
+    ) -> pb.CreateListResponse:
+        created = await asyncio.to_thread(
+            self.core.create_list,
+            request.list_id,
+            settings_from_pb(request),
+            [draft_from_pb(term) for term in request.terms],
+        )
+        return pb.CreateListResponse(list=list_to_pb(created))
+
+    async def GetList(
+        self, request: pb.GetListRequest, context: grpc.aio.ServicerContext
+    ) -> pb.GetListResponse:
+        found = await asyncio.to_thread(
+            self.core.get_list, request.list_id, request.version or None
+        )
+        return pb.GetListResponse(list=await asyncio.to_thread(readable_list_to_pb, found))
+
+    async def ListLists(
+        self, request: pb.ListListsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListListsResponse:
+        lists = await asyncio.to_thread(self.core.list_lists)
+        return pb.ListListsResponse(lists=[summary_to_pb(term_list) for term_list in lists])
+
+    async def AddTerms(
+        self, request: pb.AddTermsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.AddTermsResponse:
+        change = await asyncio.to_thread(
+            self.core.add_terms, request.list_id, [draft_from_pb(t) for t in request.terms]
+        )
+        return pb.AddTermsResponse(
+            list=list_to_pb(change.term_list, with_terms=False),
+            terms=[term_to_pb(term) for term in change.added],
+        )
+
+    async def RemoveTerms(
+        self, request: pb.RemoveTermsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.RemoveTermsResponse:
+        change = await asyncio.to_thread(
+            self.core.remove_terms, request.list_id, list(request.term_ids)
+        )
+        return pb.RemoveTermsResponse(list=list_to_pb(change.term_list, with_terms=False))
+
+    async def UpdateTerms(
+        self, request: pb.UpdateTermsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.UpdateTermsResponse:
+        change = await asyncio.to_thread(
+            self.core.update_terms, request.list_id, [draft_from_pb(t) for t in request.terms]
+        )
+        return pb.UpdateTermsResponse(
+            list=list_to_pb(change.term_list, with_terms=False),
+            terms=[term_to_pb(term) for term in change.added],
+        )
+
+    async def UpdateList(
+        self, request: pb.UpdateListRequest, context: grpc.aio.ServicerContext
+    ) -> pb.UpdateListResponse:
+        edited = await asyncio.to_thread(
+            self.core.update_list, request.list_id, settings_from_pb(request)
+        )
+        return pb.UpdateListResponse(list=list_to_pb(edited, with_terms=False))
+
+    async def ImportTerms(
+        self,
+        request_iterator: AsyncIterator[pb.ImportTermsRequest],
+        context: grpc.aio.ServicerContext,
+    ) -> pb.ImportTermsResponse:
+        list_id = ""
+        replace_all = False
+        rows: list[tuple[int, TermDraft]] = []
+        first = True
+        async for request in request_iterator:
+            if first:
+                list_id, replace_all, first = request.list_id, request.replace, False
+            rows.extend((row.line, draft_from_pb(row.term)) for row in request.rows)
+        if first:
+            raise InvalidArgument("send at least one message naming the list", field="list_id")
+        imported = await asyncio.to_thread(
+            self.core.import_terms, list_id, rows, replace_all=replace_all
+        )
+        log.info("imported terms", list_id=list_id, rows=len(rows), version=imported.version)
+        return pb.ImportTermsResponse(list=summary_to_pb(imported), rows=len(rows))
+
+    async def ExportTerms(
+        self, request: pb.ExportTermsRequest, context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[pb.ExportTermsResponse]:
+        found = await asyncio.to_thread(
+            self.core.get_list, request.list_id, request.version or None
+        )
+        yield pb.ExportTermsResponse(list=list_to_pb(found, with_terms=False))
+        for first in range(0, len(found.terms), EXPORT_BATCH):
+            batch = found.terms[first : first + EXPORT_BATCH]
+            yield pb.ExportTermsResponse(terms=[term_to_pb(term) for term in batch])
+
+
+async def _refresh(core: TermMatch) -> None:
+    """Swaps in versions other replicas wrote."""
+    if await asyncio.to_thread(core.refresh):
+        log.info("term lists refreshed", lists=len(core.list_lists()))
+
+
+def _publish_versions(lists: Sequence[TermList]) -> None:
+    for term_list in lists:
+        LIST_VERSION.set(term_list.version, list_id=term_list.list_id)
+
+
+def build_service(settings: Settings) -> Service:
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
+    servicer = TermMatchServicer()
+    stores: list[SqlListStore] = []
+    background = Periodic()
+
+    async def load() -> None:
+        store = await asyncio.to_thread(SqlListStore, settings.database_url_for("termmatch"))
+        stores.append(store)
+        core = TermMatch(store, max_text_chars=settings.max_text_chars, on_swap=_publish_versions)
+        await asyncio.to_thread(warm_up)
+        await asyncio.to_thread(core.load)
+        servicer.attach(core)
+        background.every(REFRESH_SECONDS, lambda: _refresh(core), "refresh term lists")
+
+    async def close() -> None:
+        await background.stop()
+        for store in stores:
+            await asyncio.to_thread(store.close)
+
+    return Service(
+        name="termmatch",
+        grpc_services=[pb.DESCRIPTOR.services_by_name["TermMatchService"].full_name],
+        register=lambda server: termmatch_pb2_grpc.add_TermMatchServiceServicer_to_server(
+            servicer, server
+        ),
+        load=load,
+        close=close,
+    )

@@ -1,0 +1,408 @@
+"""Persistence of term lists as immutable versions, stored as changes.
+
+A list with a million terms changes a few terms at a time, so a version is not a copy:
+each term row records the version it appeared in and the version that removed (or
+replaced) it, and a list at version v is its rows with since <= v < until. Versions
+themselves are rows too (settings, time), whose (list_id, version) primary key makes
+two writers that race on one list collide instead of silently losing an edit.
+Nothing is ever deleted, so every version a hit names can be read back as it was.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Index,
+    Integer,
+    String,
+    Text,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+from modmesh.contracts.evidence import Severity
+from modmesh.runtime.database import open_engine
+from modmesh.runtime.errors import AlreadyExists, FailedPrecondition
+from modmesh.termmatch.domain import ALWAYS, ListSettings, Term, TermKind, TermList, Window
+from modmesh.termmatch.normalize import Flags
+
+#: Rows written per INSERT statement: big imports stream instead of building one statement.
+_BATCH = 5000
+
+
+@dataclass(frozen=True)
+class ListChange:
+    """One edit: the list at its new version, and how its terms differ from the last one."""
+
+    term_list: TermList
+    added: Sequence[Term] = ()
+    #: Term ids whose current rows end at this version (removed, or replaced by `added`).
+    removed: Collection[str] = ()
+    #: End every current row (an import that replaces the whole list).
+    remove_all: bool = False
+
+
+class ListStore(Protocol):
+    def heads(self) -> dict[str, int]:
+        """Every list's newest version: cheap enough to poll several times a second."""
+        ...
+
+    def latest(self, list_ids: Collection[str] | None = None) -> list[TermList]:
+        """The given lists (default: all) at their newest version, ordered by list id."""
+        ...
+
+    def get(self, list_id: str, version: int) -> TermList | None: ...
+
+    def newer(self, current: TermList) -> TermList | None:
+        """The list at its newest version, read as what changed since `current` (a few
+        rows after an edit, where reading the list back is all of them); the terms that
+        did not change are `current`'s objects. None when the list is not stored."""
+        ...
+
+    def append(self, change: ListChange) -> None:
+        """Stores a new version atomically; refuses one that already exists."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class _Base(DeclarativeBase):
+    pass
+
+
+class _Version(_Base):
+    __tablename__ = "termmatch_list_versions"
+
+    list_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON)
+    #: Repeated from version 1 so that one row describes the version completely.
+    list_created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class _Term(_Base):
+    __tablename__ = "termmatch_terms"
+    __table_args__ = (
+        Index("termmatch_terms_current", "list_id", "until_version"),
+        # What began after a version: a replica reading an edit of a long list.
+        Index("termmatch_terms_since", "list_id", "since_version"),
+    )
+
+    list_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    term_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    since_version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    until_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    #: Orders a list's terms: where the term first appeared, kept across updates.
+    position: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(16))
+    severity: Mapped[str] = mapped_column(String(16))
+    category: Mapped[str] = mapped_column(Text)
+    locale: Mapped[str] = mapped_column(String(35))
+    note: Mapped[str] = mapped_column(Text)
+    active_from: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    active_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class SqlListStore:
+    def __init__(self, url: str) -> None:
+        self._engine = open_engine(url)
+        _Base.metadata.create_all(self._engine)
+        # create_all makes the indexes of the tables it creates only: a database made
+        # before an index was added gets it here.
+        for index in _Base.metadata.tables[_Term.__tablename__].indexes:
+            index.create(self._engine, checkfirst=True)
+
+    def heads(self) -> dict[str, int]:
+        query = select(_Version.list_id, func.max(_Version.version)).group_by(_Version.list_id)
+        with self._engine.connect() as connection:
+            return {list_id: version for list_id, version in connection.execute(query)}
+
+    def latest(self, list_ids: Collection[str] | None = None) -> list[TermList]:
+        heads = self.heads()
+        wanted = sorted(heads if list_ids is None else set(list_ids) & heads.keys())
+        with Session(self._engine) as session:
+            found = [self._read(session, list_id, heads[list_id]) for list_id in wanted]
+        return [term_list for term_list in found if term_list is not None]
+
+    def get(self, list_id: str, version: int) -> TermList | None:
+        with Session(self._engine) as session:
+            return self._read(session, list_id, version)
+
+    def newer(self, current: TermList) -> TermList | None:
+        list_id, since = current.list_id, current.version
+        with Session(self._engine) as session:
+            version = session.scalar(
+                select(func.max(_Version.version)).where(_Version.list_id == list_id)
+            )
+            if version is None:
+                return None
+            row = session.get(_Version, (list_id, version))
+            if row is None:
+                return None
+            if version == since:
+                return current
+            # Rows current at `since` that ended by `version` (removed or replaced)...
+            ended_rows = session.execute(
+                select(_Term.term_id, _Term.position).where(
+                    _Term.list_id == list_id,
+                    _Term.since_version <= since,
+                    _Term.until_version > since,
+                    _Term.until_version <= version,
+                )
+            )
+            ended = {term_id: position for term_id, position in ended_rows}
+            # ...and rows current at `version` that began after `since`.
+            began = session.execute(
+                select(_Term.position, *_TERM_COLUMNS)
+                .where(
+                    _Term.list_id == list_id,
+                    _Term.since_version > since,
+                    _Term.since_version <= version,
+                    or_(_Term.until_version.is_(None), _Term.until_version > version),
+                )
+                .order_by(_Term.position)
+            ).all()
+        # A term updated in place keeps its position; any other new row got one past
+        # every earlier row's, so it comes after every term of `current`.
+        in_place: dict[str, Term] = {}
+        appended: list[Term] = []
+        for position, *columns in began:
+            term = _term_from_row(*columns)
+            if ended.get(term.term_id) == position:
+                in_place[term.term_id] = term
+            else:
+                appended.append(term)
+        kept = (
+            in_place.get(term.term_id, term)
+            for term in current.terms
+            if term.term_id not in ended or term.term_id in in_place
+        )
+        return TermList(
+            list_id=list_id,
+            version=version,
+            settings=_settings_from_json(row.settings),
+            terms=(*kept, *appended),
+            created_at=_utc(row.list_created_at),
+            updated_at=_utc(row.created_at),
+        )
+
+    def _read(self, session: Session, list_id: str, version: int) -> TermList | None:
+        row = session.get(_Version, (list_id, version))
+        if row is None:
+            return None
+        query = (
+            # Columns, not ORM objects: a list may have a million terms.
+            select(*_TERM_COLUMNS)
+            .where(
+                _Term.list_id == list_id,
+                _Term.since_version <= version,
+                or_(_Term.until_version.is_(None), _Term.until_version > version),
+            )
+            .order_by(_Term.position)
+            .execution_options(yield_per=_BATCH)
+        )
+        terms = tuple(_term_from_row(*row) for row in session.execute(query))
+        return TermList(
+            list_id=list_id,
+            version=version,
+            settings=_settings_from_json(row.settings),
+            terms=terms,
+            created_at=_utc(row.list_created_at),
+            updated_at=_utc(row.created_at),
+        )
+
+    def append(self, change: ListChange) -> None:
+        term_list = change.term_list
+        version = term_list.version
+        try:
+            with Session(self._engine) as session, session.begin():
+                session.add(
+                    _Version(
+                        list_id=term_list.list_id,
+                        version=version,
+                        settings=_settings_to_json(term_list.settings),
+                        list_created_at=term_list.created_at,
+                        created_at=term_list.updated_at,
+                    )
+                )
+                # The version row goes first: a concurrent writer of the same version
+                # fails here, before it has touched any term.
+                session.flush()
+                current = (_Term.list_id == term_list.list_id) & _Term.until_version.is_(None)
+                removed = set(change.removed)
+                # An updated term keeps its place in the list.
+                replaced = [t.term_id for t in change.added if t.term_id in removed]
+                positions: dict[str, int] = {}
+                for chunk in _chunks(replaced):
+                    query = select(_Term.term_id, _Term.position).where(
+                        current, _Term.term_id.in_(chunk)
+                    )
+                    positions.update(
+                        (term_id, position) for term_id, position in session.execute(query)
+                    )
+                ended = update(_Term).values(until_version=version)
+                if change.remove_all:
+                    session.execute(ended.where(current))
+                for chunk in _chunks(list(removed)):
+                    session.execute(ended.where(current, _Term.term_id.in_(chunk)))
+                next_position = (
+                    session.scalar(
+                        select(func.max(_Term.position)).where(_Term.list_id == term_list.list_id)
+                    )
+                    or 0
+                ) + 1
+                rows = _term_rows(
+                    term_list.list_id, version, change.added, positions, next_position
+                )
+                for batch in _batches(rows):
+                    session.execute(insert(_Term), batch)
+        except IntegrityError:
+            if version == 1:
+                raise AlreadyExists(
+                    f"term list {term_list.list_id!r} already exists", field="list_id"
+                ) from None
+            raise FailedPrecondition(
+                f"term list {term_list.list_id!r} was edited concurrently "
+                f"(version {version} exists already); retry the edit",
+                field="list_id",
+            ) from None
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+
+def _term_rows(
+    list_id: str,
+    version: int,
+    terms: Iterable[Term],
+    positions: dict[str, int],
+    next_position: int,
+) -> Iterator[dict[str, Any]]:
+    for term in terms:
+        position = positions.get(term.term_id)
+        if position is None:
+            position, next_position = next_position, next_position + 1
+        yield {
+            "list_id": list_id,
+            "term_id": term.term_id,
+            "since_version": version,
+            "until_version": None,
+            "position": position,
+            "text": term.text,
+            # Enums by name: stored lists stay readable if an enum is ever renumbered.
+            "kind": term.kind.name,
+            "severity": term.severity.name,
+            "category": term.category,
+            "locale": term.locale,
+            "note": term.note,
+            "active_from": term.window.active_from,
+            "active_until": term.window.active_until,
+        }
+
+
+def _chunks(items: list[str]) -> Iterator[list[str]]:
+    for first in range(0, len(items), _BATCH):
+        yield items[first : first + _BATCH]
+
+
+def _batches(rows: Iterator[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+    batch: list[dict[str, Any]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == _BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+_TERM_COLUMNS = (
+    _Term.term_id,
+    _Term.text,
+    _Term.severity,
+    _Term.category,
+    _Term.kind,
+    _Term.locale,
+    _Term.note,
+    _Term.active_from,
+    _Term.active_until,
+)
+
+
+def _term_from_row(
+    term_id: str,
+    text: str,
+    severity: str,
+    category: str,
+    kind: str,
+    locale: str,
+    note: str,
+    active_from: datetime | None,
+    active_until: datetime | None,
+) -> Term:
+    return Term(
+        term_id=term_id,
+        text=text,
+        severity=Severity[severity],
+        category=category,
+        kind=TermKind[kind],
+        locale=locale,
+        note=note,
+        window=_window(active_from, active_until) if active_from or active_until else ALWAYS,
+    )
+
+
+def _settings_to_json(settings: ListSettings) -> dict[str, Any]:
+    return {
+        "name": settings.name,
+        "description": settings.description,
+        "flags": dataclasses.asdict(settings.flags),
+        "exceptions": list(settings.exceptions),
+        "active_from": _iso(settings.window.active_from),
+        "active_until": _iso(settings.window.active_until),
+    }
+
+
+def _settings_from_json(data: dict[str, Any]) -> ListSettings:
+    return ListSettings(
+        name=data["name"],
+        description=data["description"],
+        flags=Flags(**data["flags"]),
+        exceptions=tuple(data["exceptions"]),
+        window=_window(
+            *(
+                None if data[key] is None else datetime.fromisoformat(data[key])
+                for key in ("active_from", "active_until")
+            )
+        ),
+    )
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
+
+
+def _window(active_from: datetime | None, active_until: datetime | None) -> Window:
+    return Window(
+        None if active_from is None else _utc(active_from),
+        None if active_until is None else _utc(active_until),
+    )
+
+
+def _utc(moment: datetime) -> datetime:
+    # SQLite hands back naive datetimes; everything stored is UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -1,6 +1,0 @@
-"""`python -m modmesh.transcription`: the transcription service process."""
-
-from modmesh.runtime.server import run
-from modmesh.transcription.server import build_service
-
-run(build_service, "transcription")

@@ -1,0 +1,288 @@
+"""Live transcription: a rolling audio buffer, words committed once they are stable.
+
+The buffer is transcribed again each time enough new audio has arrived. A recogniser
+revises its guess about the last words as it hears more, so a word is committed only
+when two successive hypotheses agree on it, and on everything before it (the
+LocalAgreement-2 policy of Macháček et al., "Turning Whisper into Real-Time
+Transcription System", 2023). Committed words are never revised or repeated; the rest
+of the latest hypothesis is reported as partial. Once committed speech has piled up,
+the buffer is cut after it, so each pass transcribes a bounded stretch of audio. The
+last few committed words before the buffer go on as the recogniser's prompt: without
+them, a phrase that opens the buffer after a pause loses its first word ("free gift
+card" heard as "3 gift card"); with a long prompt, Whisper in short windows repeats
+itself (bench/live), so the prompt stays short.
+
+Plain Python: the recogniser is any callable, so this runs under a scripted fake as well
+as under Whisper, and knows nothing of gRPC.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from modmesh.contracts.evidence import Word
+from modmesh.runtime.errors import InvalidArgument
+from modmesh.runtime.media import AUDIO_SAMPLE_RATE, pcm16_floats, pcm16_seconds
+
+#: Transcribes 16 kHz mono float32 samples, continuing the text `prompt`; word times
+#: count from the first sample given.
+Recognise = Callable[[np.ndarray, str], Sequence[Word]]
+
+#: The largest audio chunk a client may send: 2 s of PCM16 (whole samples only).
+MAX_CHUNK_BYTES = 64_000
+#: A new hypothesis's words that start this long before the end of the last committed
+#: word are the committed words heard again (word times wobble between passes).
+TIME_OVERLAP_SECONDS = 0.1
+#: The longest run of committed words a new hypothesis may repeat at its start.
+MAX_REPEATED_WORDS = 5
+#: How many committed words before the buffer go on as the prompt.
+PROMPT_WORDS = 8
+#: A pause is PAUSE_FRAMES frames of PAUSE_FRAME samples in a row (150 ms), each below
+#: PAUSE_LOUDNESS times the loudest frame of the buffer (RMS): longer than the closure
+#: of a consonant, shorter than the breath between phrases.
+PAUSE_FRAME = 800
+PAUSE_FRAMES = 3
+PAUSE_LOUDNESS = 0.1
+_PUNCTUATION = string.punctuation + "\u201c\u201d\u2018\u2019\u2026"  # curly quotes, ellipsis
+
+
+@dataclass(frozen=True)
+class StreamUpdate:
+    """What one pass learned. Word times are stream offsets."""
+
+    #: Newly stable words, in order; each word of the stream appears here once.
+    committed: tuple[Word, ...]
+    #: The current guess after the committed words; replaces the previous partial.
+    partial: tuple[Word, ...]
+    #: Seconds of stream this update reflects.
+    heard_seconds: float
+    #: Every word spoken before this stream offset is committed: a stream resumed from
+    #: here loses no word (words after it may be committed again by the resumed call).
+    settled_seconds: float
+
+
+class StreamTranscriber:
+    """One live stream's state. Feed it audio; call `step` when `due`; `finish` at the end.
+
+    Not safe for concurrent use: a stream's calls are made one at a time.
+    """
+
+    def __init__(
+        self,
+        recognise: Recognise,
+        *,
+        step_seconds: float = 1.0,
+        trim_seconds: float = 8.0,
+        max_buffer_seconds: float = 20.0,
+        start_seconds: float = 0.0,
+    ) -> None:
+        """`start_seconds` is the stream offset of the first sample fed (a resumed
+        stream goes on from its settled offset). `step_seconds` of new audio makes a pass
+        due. Past `trim_seconds` the buffer is cut after its last committed word; past
+        `max_buffer_seconds` (hypotheses that never settle, or no speech) it is cut
+        anyway, so no pass outgrows Whisper's 30 s window."""
+        if not 0 < step_seconds <= trim_seconds <= max_buffer_seconds:
+            raise ValueError("need 0 < step_seconds <= trim_seconds <= max_buffer_seconds")
+        if not 0 <= start_seconds < float("inf"):
+            raise ValueError("need a finite start_seconds of at least 0")
+        self._recognise = recognise
+        self._step = round(step_seconds * AUDIO_SAMPLE_RATE)
+        self._trim = trim_seconds
+        self._max_buffer = max_buffer_seconds
+        self._buffer = np.zeros(0, np.float32)
+        #: Stream offset, in samples, of the buffer's first sample. Everything before it
+        #: is committed: the buffer is only ever cut before words still to be committed.
+        self._buffer_start = round(start_seconds * AUDIO_SAMPLE_RATE)
+        self._unheard = 0
+        #: The last pass's words after the committed ones.
+        self._partial: tuple[Word, ...] = ()
+        #: The most recent committed words: the prompt, and what a new pass may repeat.
+        self._recent: list[Word] = []
+        self._committed_end = self._buffer_start / AUDIO_SAMPLE_RATE
+
+    @property
+    def received_seconds(self) -> float:
+        return (self._buffer_start + len(self._buffer)) / AUDIO_SAMPLE_RATE
+
+    @property
+    def settled_seconds(self) -> float:
+        """Every word spoken before this stream offset has been committed."""
+        return self._buffer_start / AUDIO_SAMPLE_RATE
+
+    @property
+    def buffer_seconds(self) -> float:
+        return len(self._buffer) / AUDIO_SAMPLE_RATE
+
+    @property
+    def unheard_seconds(self) -> float:
+        """Audio fed since the last pass."""
+        return self._unheard / AUDIO_SAMPLE_RATE
+
+    @property
+    def due(self) -> bool:
+        """Enough audio arrived since the last pass to make another worthwhile."""
+        return self._unheard >= self._step
+
+    def feed(self, samples: np.ndarray) -> None:
+        """Appends 16 kHz mono float32 samples to the stream."""
+        self._buffer = np.concatenate((self._buffer, samples.astype(np.float32, copy=False)))
+        self._unheard += len(samples)
+
+    def step(self) -> StreamUpdate:
+        """Transcribes the buffer and commits the words this pass agrees on with the last."""
+        hypothesis = self._hear()
+        agreed = 0
+        while agreed < min(len(hypothesis), len(self._partial)) and _spoken(
+            hypothesis[agreed]
+        ) == _spoken(self._partial[agreed]):
+            agreed += 1
+        committed = self._commit(hypothesis[:agreed])
+        self._partial = hypothesis[agreed:]
+        committed += self._bound_buffer()
+        return StreamUpdate(committed, self._partial, self.received_seconds, self.settled_seconds)
+
+    def finish(self) -> StreamUpdate:
+        """Commits everything still pending: the stream has ended, nothing more will come."""
+        hypothesis = self._hear() if self._unheard else self._partial
+        self._partial = ()
+        # Nothing more will be heard: all the stream received is settled.
+        received = self.received_seconds
+        return StreamUpdate(self._commit(hypothesis), (), received, received)
+
+    def _hear(self) -> tuple[Word, ...]:
+        """The recogniser's words for the buffer, in stream time, after the committed ones."""
+        self._unheard = 0
+        if not len(self._buffer):
+            return ()
+        offset = self._buffer_start / AUDIO_SAMPLE_RATE
+        # Only the words before the buffer: words still in it are heard again, and a
+        # prompt that ends with what the audio says invites Whisper to say it twice.
+        before = [word.text for word in self._recent if _middle(word) < offset]
+        prompt = " ".join(before[-PROMPT_WORDS:])
+        words = [
+            replace(
+                word,
+                start_seconds=word.start_seconds + offset,
+                end_seconds=word.end_seconds + offset,
+            )
+            for word in self._recognise(self._buffer, prompt)
+        ]
+        # Committed words are heard again while they stay in the buffer; word times
+        # wobble between passes, so a word counts as new by its middle, not its start.
+        words = [w for w in words if _middle(w) > self._committed_end - TIME_OVERLAP_SECONDS]
+        # A word straddling a cut may be heard again just after it: drop the longest
+        # run of words at the start that repeats the end of the committed text.
+        if words and self._recent and words[0].start_seconds - self._committed_end < 1.0:
+            longest = min(MAX_REPEATED_WORDS, len(words), len(self._recent))
+            for size in range(longest, 0, -1):
+                tail = [_spoken(w) for w in self._recent[-size:]]
+                if [_spoken(w) for w in words[:size]] == tail:
+                    words = words[size:]
+                    break
+        return tuple(words)
+
+    def _commit(self, words: Sequence[Word]) -> tuple[Word, ...]:
+        if words:
+            self._recent = [*self._recent, *words][-max(MAX_REPEATED_WORDS, PROMPT_WORDS) :]
+            self._committed_end = max(self._committed_end, words[-1].end_seconds)
+        return tuple(words)
+
+    def _bound_buffer(self) -> tuple[Word, ...]:
+        """Cuts the buffer so each pass stays bounded; returns words committed to do so."""
+        if self.buffer_seconds <= self._trim:
+            return ()
+        end = self.received_seconds
+        overlong = self.buffer_seconds > self._max_buffer
+        forced: tuple[Word, ...] = ()
+        if overlong:
+            # Hypotheses that never settle: commit what lies well before the end, where
+            # the recogniser has heard all it ever will of it.
+            settled = end - (self._max_buffer - self._trim)
+            count = 0
+            while count < len(self._partial) and self._partial[count].end_seconds <= settled:
+                count += 1
+            forced = self._commit(self._partial[:count])
+            self._partial = self._partial[count:]
+        # Never cut into a word that is still to be committed.
+        limit = self._partial[0].start_seconds if self._partial else end
+        cut: float | None = None
+        if self._committed_end > self._buffer_start / AUDIO_SAMPLE_RATE:
+            # Cut in the first pause after the committed speech: Whisper's word end times
+            # are often early, and the tail of a word cut in half comes back as words.
+            cut = self._pause_between(self._committed_end, limit)
+            if cut is None and overlong:
+                cut = min(self._committed_end, limit)
+        elif not self._partial:
+            # Nothing heard at all: keep only a step's worth, where a word may be starting.
+            cut = end - self._step / AUDIO_SAMPLE_RATE
+        elif overlong:
+            cut = limit
+        if cut is not None:
+            drop = round(cut * AUDIO_SAMPLE_RATE) - self._buffer_start
+            if drop > 0:
+                self._buffer = self._buffer[drop:]
+                self._buffer_start += drop
+        return forced
+
+    def _pause_between(self, start: float, stop: float) -> float | None:
+        """A stream offset near the end of the first pause between `start` and `stop`:
+        Whisper dates the first word of a buffer from the buffer's start, so the less
+        silence is left before it, the truer its time."""
+        frames = len(self._buffer) // PAUSE_FRAME
+        if frames == 0:
+            return None
+        loudness = np.sqrt(
+            np.mean(np.square(self._buffer[: frames * PAUSE_FRAME].reshape(frames, -1)), axis=1)
+        )
+        quiet = loudness < PAUSE_LOUDNESS * loudness.max()
+        first = max(0, int(np.ceil((start * AUDIO_SAMPLE_RATE - self._buffer_start) / PAUSE_FRAME)))
+        last = min(frames, int((stop * AUDIO_SAMPLE_RATE - self._buffer_start) // PAUSE_FRAME))
+        run = 0
+        for frame in range(first, last):
+            if quiet[frame]:
+                run += 1
+            elif run >= PAUSE_FRAMES:
+                break
+            else:
+                run = 0
+        else:
+            frame = last
+        if run < PAUSE_FRAMES:
+            return None
+        # One quiet frame is kept before whatever follows the pause.
+        return (self._buffer_start + (frame - 1) * PAUSE_FRAME) / AUDIO_SAMPLE_RATE
+
+
+def checked_chunk(chunk: bytes) -> bytes:
+    """A chunk of audio of any encoding, refused when over the size limit."""
+    if len(chunk) > MAX_CHUNK_BYTES:
+        raise InvalidArgument(
+            f"audio chunk of {len(chunk)} bytes is over the limit of {MAX_CHUNK_BYTES} bytes "
+            f"({pcm16_seconds(MAX_CHUNK_BYTES):g} s of PCM16); send smaller chunks",
+            field="audio",
+        )
+    return chunk
+
+
+def pcm16_samples(chunk: bytes) -> np.ndarray:
+    """A chunk of signed 16-bit little-endian PCM as float32 samples in [-1, 1)."""
+    if len(checked_chunk(chunk)) % 2:
+        raise InvalidArgument(
+            f"audio chunk of {len(chunk)} bytes splits a 16-bit sample; "
+            "send whole samples in each chunk",
+            field="audio",
+        )
+    return pcm16_floats(chunk)
+
+
+def _middle(word: Word) -> float:
+    return (word.start_seconds + word.end_seconds) / 2
+
+
+def _spoken(word: Word) -> str:
+    """A word as compared between hypotheses: case and punctuation do not count."""
+    return word.text.strip().strip(_PUNCTUATION).lower()

