@@ -108,7 +108,7 @@ def test_the_analysis_that_runs_after_submit_answered_is_a_child_of_submit(
     parent = by_id[analysis.parent_span_id]
     assert (parent.service, parent.name) == (
         "modmesh-decision",
-        "/modmesh.contracts.decision.v1.DecisionService/Submit",
+        "/modmesh.decision.v1.DecisionService/Submit",
     )
     engine_calls = [by_id[s.parent_span_id] for s in spans if s.service in ENGINES]
     # Each engine's server span hangs (through decision's client span) off the analysis.

@@ -413,7 +413,7 @@ def test_the_openapi_document_lists_every_route(client: TestClient) -> None:
         "/healthz",
         "/readyz",
     }
-    case = document["components"]["schemas"]["modmesh.contracts.decision.v1.Case"]
+    case = document["components"]["schemas"]["modmesh.decision.v1.Case"]
     assert "CASE_STATUS_OPEN" in case["properties"]["status"]["enum"]
 
 

@@ -56,7 +56,7 @@ def test_each_rpc_is_counted_and_timed_by_method_and_status_and_gauges_are_serve
         return sample(
             metrics,
             f"rpc_server_duration_seconds_{series}",
-            rpc_service="modmesh.contracts.termmatch.v1.TermMatchService",
+            rpc_service="modmesh.termmatch.v1.TermMatchService",
             rpc_method=method,
             rpc_grpc_status_code=str(code.value[0]),
             **labels,

@@ -51,7 +51,7 @@ credential may also be offered as the subprotocol `bearer.<token>` beside `modme
 The client sends a JSON text message that opens the stream (`account_id`, `start_time`,
 `format` {{`encoding`: pcm_s16le or container, `sample_rate_hz`, `channels`}},
 `resume_from_seconds`), then binary messages of audio, then `{{"end": {{}}}}`. The server
-sends each `modmesh.contracts.decision.v1.ModerateStreamResponse` as JSON (`{{"opened": …}}`,
+sends each `modmesh.decision.v1.ModerateStreamResponse` as JSON (`{{"opened": …}}`,
 `{{"ack": …}}`, `{{"flag": …}}`, `{{"action": …}}`) and closes with 1000 after the end; a
 refusal is the error body above, then a close with 1008 (client error), 1013
 (RESOURCE_EXHAUSTED, UNAVAILABLE: try again later) or 1011 (server failure).
