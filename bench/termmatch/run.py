@@ -34,6 +34,7 @@ import re
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -401,7 +402,7 @@ def table(results: list[dict[str, Any]]) -> str:
     def number(value: Any, digits: int = 1) -> str:
         return "n/a" if value is None else f"{value:,.{digits}f}"
 
-    rows = [
+    rows: list[tuple[str, Callable[[dict[str, Any]], str]]] = [
         (
             "plain hits identical to bare scan / to `re`",
             lambda r: (

@@ -60,7 +60,8 @@ def client(mesh_settings: Settings) -> Iterator[TestClient]:
 def error_of(response: httpx.Response) -> dict[str, Any]:
     body: dict[str, Any] = response.json()
     assert set(body) == {"error"}, body
-    return body["error"]
+    error: dict[str, Any] = body["error"]
+    return error
 
 
 def blob_files(settings: Settings) -> set[Path]:

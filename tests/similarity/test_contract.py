@@ -125,7 +125,10 @@ def test_max_distance_zero_asks_for_exact_copies_only(
 
     def search(clip: Path) -> similarity_pb2.SearchResponse:
         hashes = similarity_pb2.FrameHashes(frames=exact(clip))
-        return stub.Search(similarity_pb2.SearchRequest(hashes=hashes, max_distance=0))
+        response: similarity_pb2.SearchResponse = stub.Search(
+            similarity_pb2.SearchRequest(hashes=hashes, max_distance=0)
+        )
+        return response
 
     original = search(gift_card_clip)
     assert [(m.item_id, m.distance) for m in original.matches] == [(known_item.item_id, 0)]
