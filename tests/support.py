@@ -75,7 +75,7 @@ class ServiceProcess:
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
         env = {**os.environ, **self.settings.to_env()}
         with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(
+            self.process = subprocess.Popen(  # noqa: S603 - python -m modmesh.<name>
                 [sys.executable, "-m", f"modmesh.{self.service}"],
                 env=env,
                 stdout=log,

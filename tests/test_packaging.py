@@ -147,7 +147,9 @@ def test_services_other_than_transcription_run_without_importing_torch() -> None
         "import modmesh.gateway.app, modmesh.cli.main\n"
         "assert 'torch' not in sys.modules, 'torch was imported'\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    result = subprocess.run(  # noqa: S603 - our interpreter on our import check
+        [sys.executable, "-c", code], capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stderr
 
 
@@ -155,7 +157,7 @@ def test_services_other_than_transcription_run_without_importing_torch() -> None
 def wheels(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Each package built as the wheel an image would install, by folder name."""
     out = tmp_path_factory.mktemp("wheels")
-    subprocess.run(
+    subprocess.run(  # noqa: S603 - pip wheel of our own packages
         [
             *(sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps"),
             *("--no-build-isolation", "--wheel-dir", str(out), *(str(p) for p in PACKAGES)),
@@ -206,7 +208,9 @@ def test_the_cli_starts_with_only_its_own_package_and_the_runtime(
         "assert not {m.split('.')[1] for m in sys.modules if m.startswith('modmesh.')} & services\n"
         "main(['--help'])\n"
     )
-    result = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True)
+    result = subprocess.run(  # noqa: S603 - our interpreter on our import check
+        [sys.executable, "-S", "-c", code], capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stderr
     assert "usage: modmesh" in result.stdout
     assert "needs the modmesh-termmatch package" in result.stderr
@@ -214,7 +218,7 @@ def test_the_cli_starts_with_only_its_own_package_and_the_runtime(
 
 
 def test_generated_code_matches_the_protos() -> None:
-    result = subprocess.run(
+    result = subprocess.run(  # noqa: S603 - our protos/generate.py
         [sys.executable, str(ROOT / "protos" / "generate.py"), "--check"],
         capture_output=True,
         text=True,

@@ -341,7 +341,7 @@ def services(names: Sequence[str]) -> Any:
         for name in names:
             log = (Path(data) / f"{name}.log").open("wb")
             stack.callback(log.close)
-            process = subprocess.Popen(
+            process = subprocess.Popen(  # noqa: S603 - python -m modmesh.<name>
                 [sys.executable, "-m", f"modmesh.{name}"], env=env, stdout=log, stderr=log
             )
             stack.callback(process.wait, timeout=30)

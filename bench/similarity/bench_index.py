@@ -23,6 +23,7 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -117,7 +118,7 @@ opened = rss()
 index.search(queries, max_distance={RADIUS}, neighbours={K})
 print(json.dumps({{"open_mib": opened - before, "serving_mib": rss() - before}}))
 """
-    result = subprocess.run(
+    result = subprocess.run(  # noqa: S603 - our interpreter on our probe code
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     os.unlink(probe.name)
@@ -143,7 +144,7 @@ def add_to_searchable(index: HashIndex, rng: np.random.Generator, delta: int) ->
     return {"delta_entries": delta, "p50_ms": ms(latencies, 50), "p99_ms": ms(latencies, 99)}
 
 
-def run(size: int, data: Dataset, trees_list: list[int], search_ks: list[int]) -> dict:
+def run(size: int, data: Dataset, trees_list: list[int], search_ks: list[int]) -> dict[str, Any]:
     print(f"\n== {data.name} {size:,} hashes, {len(data.queries)} queries ==", flush=True)
     truth, brute = truth_and_baseline(data)
     brute_p50 = ms(brute, 50)
@@ -209,7 +210,7 @@ def run(size: int, data: Dataset, trees_list: list[int], search_ks: list[int]) -
     }
 
 
-def plot(results: list[dict], path: Path) -> None:
+def plot(results: list[dict[str, Any]], path: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")

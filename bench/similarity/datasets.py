@@ -61,7 +61,8 @@ def _render(params: np.ndarray, drift: np.ndarray) -> np.ndarray:
     frames = waves.sum(axis=2)  # [n, 3, SIDE, SIDE]
     low = frames.min(axis=(1, 2, 3), keepdims=True)
     span = np.ptp(frames, axis=(1, 2, 3), keepdims=True) + 1e-9
-    return ((frames - low) / span * 255).astype(np.uint8).transpose(0, 2, 3, 1)
+    scaled: np.ndarray = ((frames - low) / span * 255).astype(np.uint8)
+    return scaled.transpose(0, 2, 3, 1)
 
 
 def _hash_frames(frames: np.ndarray) -> np.ndarray:

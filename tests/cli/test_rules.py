@@ -26,7 +26,9 @@ LANGUAGE_ONLY = """rules:
 
 def run(settings: Settings | None, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, **(settings.to_env() if settings else {})}
-    return subprocess.run([*MODMESH, *args], capture_output=True, text=True, env=env, timeout=60)
+    return subprocess.run(  # noqa: S603 - runs our own modmesh CLI
+        [*MODMESH, *args], capture_output=True, text=True, env=env, timeout=60
+    )
 
 
 def test_check_names_each_problem_without_a_mesh(tmp_path: Path) -> None:
@@ -36,9 +38,11 @@ def test_check_names_each_problem_without_a_mesh(tmp_path: Path) -> None:
     good = run(None, "rules", "check", str(tmp_path / "good.yaml"))
     bad = run(None, "rules", "check", str(tmp_path / "bad.yaml"))
 
-    assert good.returncode == 0 and "1 rules, all valid" in good.stdout
+    assert good.returncode == 0
+    assert "1 rules, all valid" in good.stdout
     assert bad.returncode == 1
-    assert "rules[0].when" in bad.stderr and "language alone" in bad.stderr
+    assert "rules[0].when" in bad.stderr
+    assert "language alone" in bad.stderr
 
 
 def test_publish_show_and_dry_run_through_the_decision_service(tmp_path: Path) -> None:
@@ -55,10 +59,12 @@ def test_publish_show_and_dry_run_through_the_decision_service(tmp_path: Path) -
 
     assert published.returncode == 0, published.stderr
     assert "published rule set version 2" in published.stdout
-    assert "critical-only" in shown.stdout and "fewer cases" in shown.stdout
+    assert "critical-only" in shown.stdout
+    assert "fewer cases" in shown.stdout
     assert "0 of 0 cases of the last 3 days would change" in dry.stdout
     assert refused.returncode == 1
-    assert "INVALID_ARGUMENT" in refused.stderr and "language alone" in refused.stderr
+    assert "INVALID_ARGUMENT" in refused.stderr
+    assert "language alone" in refused.stderr
     assert "Traceback" not in refused.stderr
 
 
@@ -66,4 +72,5 @@ def test_commands_without_a_mesh_say_how_to_start_one(tmp_path: Path) -> None:
     result = run(loopback_settings(tmp_path), "rules", "show")
 
     assert result.returncode == 1
-    assert "modmesh up" in result.stderr and "Traceback" not in result.stderr
+    assert "modmesh up" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from modmesh.cli.samples import CLIP, SAMPLE_BANK, make_clip
-from modmesh.runtime.media import AUDIO_SAMPLE_RATE, decode_audio
+from modmesh.runtime.media import AUDIO_SAMPLE_RATE, decode_audio, require_tool
 from modmesh.runtime.settings import Settings
 from tests.support import loopback_settings
 
@@ -36,7 +36,7 @@ def speech_onset(path: Path) -> float:
 @pytest.fixture(scope="module")
 def mesh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
     settings = loopback_settings(tmp_path_factory.mktemp("mesh"))
-    up = subprocess.Popen(
+    up = subprocess.Popen(  # noqa: S603 - runs our own modmesh CLI
         [*MODMESH, "up"],
         env={**os.environ, **settings.to_env()},
         stderr=subprocess.PIPE,
@@ -59,7 +59,7 @@ def mesh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
 
 
 def moderate(settings: Settings, clip: Path) -> dict[str, Any]:
-    result = subprocess.run(
+    result = subprocess.run(  # noqa: S603 - runs our own modmesh CLI
         [*MODMESH, "moderate", str(clip), "--json", "--quiet", "--account", "e2e-account"],
         env={**os.environ, **settings.to_env()},
         capture_output=True,
@@ -98,9 +98,9 @@ def test_a_re_encoded_copy_of_a_known_clip_is_found_in_its_bank(
     mesh: Settings, media_dir: Path
 ) -> None:
     copy = media_dir / "sample-copy.mp4"
-    subprocess.run(
+    subprocess.run(  # noqa: S603 - ffmpeg with arguments we build
         [
-            "ffmpeg",
+            require_tool("ffmpeg"),
             "-nostdin",
             "-v",
             "error",
@@ -135,7 +135,7 @@ def test_a_file_that_is_not_media_is_refused_and_the_mesh_keeps_serving(
 ) -> None:
     notes = tmp_path / "notes.txt"
     notes.write_text("meeting notes, not a video\n" * 20)
-    result = subprocess.run(
+    result = subprocess.run(  # noqa: S603 - runs our own modmesh CLI
         [*MODMESH, "moderate", str(notes), "--quiet"],
         env={**os.environ, **mesh.to_env()},
         capture_output=True,

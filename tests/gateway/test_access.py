@@ -9,6 +9,7 @@ asked, and a caller who passes the gate gets whatever the (absent) service would
 from __future__ import annotations
 
 import re
+import secrets
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
@@ -29,7 +30,7 @@ from modmesh.runtime.settings import Settings
 from tests.support import loopback_settings
 
 KEYS = {role: f"key-of-{role.value}-{'x' * 24}" for role in Role}
-JWT_SECRET = "jwt-signing-secret-for-tests-0123456789"
+JWT_SECRET = secrets.token_urlsafe(32)
 #: FastAPI's own documentation routes: public by design, they hold no data.
 DOCUMENTATION = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
 
@@ -116,7 +117,8 @@ def test_every_route_declares_who_may_call_it(client: TestClient) -> None:
             elif not roles:
                 public.add(route.path)
         else:
-            assert isinstance(route, Route) and route.path in DOCUMENTATION, route.path
+            assert isinstance(route, Route), route.path
+            assert route.path in DOCUMENTATION, route.path
     assert undeclared == [], "routes without require(...) or PUBLIC"
     assert public == {"/healthz", "/readyz"}
     assert websocket_routes(client) != []

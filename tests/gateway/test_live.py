@@ -5,6 +5,7 @@ what kind of failure it was."""
 
 from __future__ import annotations
 
+import secrets
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -25,7 +26,7 @@ from tests.transcription.support import LiveStream
 
 SERVICE_KEY = "key-of-the-platform-0123456789"
 MODERATOR_KEY = "key-of-a-moderator-0123456789"
-JWT_SECRET = "jwt-signing-secret-for-live-tests-0123"
+JWT_SECRET = secrets.token_urlsafe(32)
 PLATFORM = {"X-API-Key": SERVICE_KEY}
 #: How far a flag's stream offset may stray past the speech of its phrase.
 TOLERANCE_SECONDS = 0.5

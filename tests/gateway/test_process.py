@@ -95,7 +95,8 @@ def test_the_gateway_process_logs_each_request_carries_its_trace_and_exits_0_on_
         # The service refused the call under the same trace: the interceptors carried it.
         assert TRACE_ID in termmatch.log()
         [refusal] = [e for e in events if e.get("event") == "request forbidden"]
-        assert refusal["subject"] == "ops" and refusal["path"] == "/v1/rules"
+        assert refusal["subject"] == "ops"
+        assert refusal["path"] == "/v1/rules"
         assert API_KEY not in log_text  # secrets are never logged, not even wrong ones
 
 
@@ -130,4 +131,5 @@ def test_the_gateway_process_serves_websockets_with_the_token_as_a_subprotocol(
     assert denied.value.response.status_code == 403
     assert json.loads(denied.value.response.body)["error"]["code"] == "PERMISSION_DENIED"
     log_text = (settings.data_dir / "gateway.log").read_text()
-    assert service_key not in log_text and auditor_key not in log_text
+    assert service_key not in log_text
+    assert auditor_key not in log_text

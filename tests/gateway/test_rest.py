@@ -60,7 +60,8 @@ def client(mesh_settings: Settings) -> Iterator[TestClient]:
 def error_of(response: httpx.Response) -> dict[str, Any]:
     body: dict[str, Any] = response.json()
     assert set(body) == {"error"}, body
-    return body["error"]
+    error: dict[str, Any] = body["error"]
+    return error
 
 
 def blob_files(settings: Settings) -> set[Path]:
@@ -486,13 +487,17 @@ def test_a_reviewer_claims_a_case_from_the_queue_and_decides_it(
     )
 
     assert case_id in [case["case_id"] for case in queue]
-    assert claimed.status_code == 200 and claimed.json()["lease"]["holder"] == "rest-ana"
-    assert taken.status_code == 409 and "held by reviewer rest-ana" in error_of(taken)["message"]
-    assert decided.status_code == 200 and decided.json()["status"] == "CASE_STATUS_CLOSED"
+    assert claimed.status_code == 200
+    assert claimed.json()["lease"]["holder"] == "rest-ana"
+    assert taken.status_code == 409
+    assert "held by reviewer rest-ana" in error_of(taken)["message"]
+    assert decided.status_code == 200
+    assert decided.json()["status"] == "CASE_STATUS_CLOSED"
     assert decided.json()["actions"][0]["actor"] == "rest-ana"
     assert again.status_code == 409
     unknown = client.get("/v1/queue")  # the operator is not a registered reviewer
-    assert unknown.status_code == 404 and "not registered" in error_of(unknown)["message"]
+    assert unknown.status_code == 404
+    assert "not registered" in error_of(unknown)["message"]
 
 
 def test_a_protected_account_moves_its_cases_to_the_protected_queue(
@@ -511,7 +516,8 @@ def test_a_protected_account_moves_its_cases_to_the_protected_queue(
         headers=as_("admin-1"),
     )
 
-    assert protected.status_code == 200 and protected.json()["protected"] is True
+    assert protected.status_code == 200
+    assert protected.json()["protected"] is True
     queue = client.get("/v1/queue", params={"queue": "protected"}, headers=as_("rest-cleo")).json()[
         "cases"
     ]
@@ -564,7 +570,8 @@ def test_an_appeal_is_filed_decided_by_another_reviewer_and_explained(
     assert twice.status_code == 409
     assert same_reviewer.status_code == 409
     assert "different reviewer" in error_of(same_reviewer)["message"]
-    assert upheld.status_code == 200 and upheld.json()["status"] == "APPEAL_STATUS_UPHELD"
+    assert upheld.status_code == 200
+    assert upheld.json()["status"] == "APPEAL_STATUS_UPHELD"
     assert upheld.json()["reviewer"] == "rest-second"
     assert sor.status_code == 200
     assert sor.json()["redress"]["internal_complaint_handling"]["appeal"]["reversed"] is True

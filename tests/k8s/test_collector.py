@@ -38,7 +38,8 @@ def test_every_pipeline_uses_only_defined_components(overlay: str) -> None:
     for pipeline in service["pipelines"].values():
         for kind in ("receivers", "processors", "exporters"):
             assert set(pipeline[kind]) <= set(config[kind]), (kind, pipeline)
-        assert pipeline["receivers"] and pipeline["exporters"]
+        assert pipeline["receivers"]
+        assert pipeline["exporters"]
 
 
 @pytest.mark.parametrize("overlay", WITH_COLLECTOR)

@@ -55,7 +55,8 @@ def test_the_image_builds_in_stages_on_a_pinned_slim_base(image: str) -> None:
     assert len(bases) >= 2, "a build stage and a slim runtime stage"
     for base in bases:
         tag = base.partition(":")[2]
-        assert tag and tag != "latest", f"{base}: pin the tag"
+        assert tag, f"{base}: pin the tag"
+        assert tag != "latest", f"{base}: pin the tag"
         assert re.search(r"\d+\.\d+\.\d+", tag), f"{base}: pin the patch release"
         assert "slim" in tag, f"{base}: use a slim base"
 

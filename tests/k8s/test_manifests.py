@@ -43,7 +43,8 @@ def test_every_container_is_probed_bounded_non_root_and_read_only(overlay: str) 
         pod_security = pod.get("securityContext", {})
         for container in containers(deployment):
             where = f"{name(deployment)}/{container['name']}"
-            assert "readinessProbe" in container and "livenessProbe" in container, where
+            assert "readinessProbe" in container, where
+            assert "livenessProbe" in container, where
             resources = container.get("resources", {})
             for bound in ("requests", "limits"):
                 assert {"cpu", "memory"} <= set(resources.get(bound, {})), f"{where} {bound}"
@@ -55,7 +56,8 @@ def test_every_container_is_probed_bounded_non_root_and_read_only(overlay: str) 
             assert security.get("capabilities", {}).get("drop") == ["ALL"], where
             assert security.get("seccompProfile", {}).get("type") == "RuntimeDefault", where
             image = container["image"]
-            assert ":" in image.rpartition("/")[2] and not image.endswith(":latest"), where
+            assert ":" in image.rpartition("/")[2], where
+            assert not image.endswith(":latest"), where
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)

@@ -113,6 +113,7 @@ def test_one_similarity_replica_builds_the_shared_base_files_and_the_others_foll
             assert name(deployment) not in autoscaled
             assert not mount.get("readOnly", False)
         else:
-            assert mount["readOnly"] is True and volume["persistentVolumeClaim"]["readOnly"]
+            assert mount["readOnly"] is True
+            assert volume["persistentVolumeClaim"]["readOnly"]
     assert len(builders) == 1
     assert len(similarity) == 2

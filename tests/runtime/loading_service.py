@@ -18,7 +18,8 @@ def build(settings: Settings) -> Service:
     release = Path(os.environ[RELEASE_ENV])
 
     async def load() -> None:
-        while not release.exists():
+        # The test process creates the file: an asyncio.Event cannot reach across to it.
+        while not await asyncio.to_thread(release.exists):  # noqa: ASYNC110
             await asyncio.sleep(0.05)
 
     return Service(

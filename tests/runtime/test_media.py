@@ -8,7 +8,8 @@ from modmesh.runtime.media import AUDIO_SAMPLE_RATE, FRAME_SIDE, decode_audio, p
 
 def test_probe_describes_a_video_with_sound(gift_card_clip: Path) -> None:
     info = probe(gift_card_clip)
-    assert info.has_audio and info.has_video
+    assert info.has_audio
+    assert info.has_video
     assert 5 < info.duration_seconds < 15
 
 
@@ -35,7 +36,8 @@ def test_audio_decodes_to_16khz_mono_samples(gift_card_clip: Path) -> None:
     seconds = len(samples) / AUDIO_SAMPLE_RATE
     # The container's duration runs to the last video frame, a little past the sound.
     assert abs(seconds - probe(gift_card_clip).duration_seconds) < 1.0
-    assert samples.dtype.name == "float32" and abs(samples).max() <= 1.0
+    assert samples.dtype.name == "float32"
+    assert abs(samples).max() <= 1.0
 
 
 def test_frames_are_sampled_at_the_requested_rate_with_timestamps(gift_card_clip: Path) -> None:

@@ -7,15 +7,16 @@ from pathlib import Path
 import pytest
 
 from modmesh.cli.samples import make_clip
+from modmesh.runtime.media import require_tool
 
 
 @pytest.fixture(scope="session")
 def reencoded_clip(gift_card_clip: Path, media_dir: Path) -> Path:
     """The gift card clip as a re-upload would look: half the size, a fraction of the bitrate."""
     out = media_dir / "gift-card-reencoded.mp4"
-    subprocess.run(
+    subprocess.run(  # noqa: S603 - ffmpeg with arguments we build
         [
-            "ffmpeg", "-nostdin", "-v", "error", "-y", "-i", str(gift_card_clip),
+            require_tool("ffmpeg"), "-nostdin", "-v", "error", "-y", "-i", str(gift_card_clip),
             "-vf", "scale=160:120", "-c:v", "libx264", "-preset", "veryfast", "-b:v", "80k",
             "-c:a", "copy", str(out),
         ],
@@ -41,9 +42,9 @@ def audio_only_clip(media_dir: Path) -> Path:
 def flat_clip(media_dir: Path) -> Path:
     """Two seconds of black: nothing PDQ can hash reliably."""
     out = media_dir / "black.mp4"
-    subprocess.run(
+    subprocess.run(  # noqa: S603 - ffmpeg with arguments we build
         [
-            "ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi",
+            require_tool("ffmpeg"), "-nostdin", "-v", "error", "-y", "-f", "lavfi",
             "-i", "color=c=black:s=160x120:d=2", "-c:v", "libx264", "-pix_fmt", "yuv420p",
             str(out),
         ],
@@ -53,7 +54,9 @@ def flat_clip(media_dir: Path) -> Path:
 
 
 def ffmpeg(*arguments: str) -> None:
-    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", *arguments], check=True)
+    subprocess.run(  # noqa: S603 - ffmpeg with arguments we build
+        [require_tool("ffmpeg"), "-nostdin", "-v", "error", "-y", *arguments], check=True
+    )
 
 
 #: Stills from lavfi sources, one per scene: detailed enough for PDQ, unlike each other.
@@ -81,7 +84,10 @@ def make_scenes_clip(out: Path, text: str, scenes: tuple[str, ...], voice: str) 
     """
     with tempfile.TemporaryDirectory() as work:
         speech = Path(work) / "speech.wav"
-        subprocess.run(["espeak-ng", "-v", voice, "-w", str(speech), text], check=True)
+        subprocess.run(  # noqa: S603 - espeak-ng with our own text
+            ["espeak-ng", "-v", voice, "-w", str(speech), text],  # noqa: S607 - from PATH
+            check=True,
+        )
         inputs: list[str] = []
         chains = []
         for number, source in enumerate(scenes):

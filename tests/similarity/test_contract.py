@@ -13,6 +13,7 @@ import pytest
 from modmesh.contracts.common.v1 import evidence_pb2
 from modmesh.contracts.similarity.v1 import similarity_pb2, similarity_pb2_grpc
 from modmesh.runtime.blobs import Blob, BlobStore
+from modmesh.runtime.media import require_tool
 from modmesh.runtime.settings import Settings
 from modmesh.similarity.hashing import hash_video
 from tests.support import ServiceProcess, loopback_settings
@@ -125,7 +126,10 @@ def test_max_distance_zero_asks_for_exact_copies_only(
 
     def search(clip: Path) -> similarity_pb2.SearchResponse:
         hashes = similarity_pb2.FrameHashes(frames=exact(clip))
-        return stub.Search(similarity_pb2.SearchRequest(hashes=hashes, max_distance=0))
+        response: similarity_pb2.SearchResponse = stub.Search(
+            similarity_pb2.SearchRequest(hashes=hashes, max_distance=0)
+        )
+        return response
 
     original = search(gift_card_clip)
     assert [(m.item_id, m.distance) for m in original.matches] == [(known_item.item_id, 0)]
@@ -168,8 +172,8 @@ def truncated_blob(blobs: BlobStore, clip: Path) -> Blob:
     """The clip with its index moved to the front, cut after 6 kB: it opens, but no
     frame decodes."""
     out = clip.with_name("faststart.mp4")
-    subprocess.run(
-        ["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", str(clip), "-c", "copy",
+    subprocess.run(  # noqa: S603 - ffmpeg with arguments we build
+        [require_tool("ffmpeg"), "-nostdin", "-v", "error", "-y", "-i", str(clip), "-c", "copy",
          "-movflags", "+faststart", str(out)],
         check=True,
     )  # fmt: skip
@@ -480,7 +484,8 @@ def test_a_bank_lifecycle_create_add_hashes_find_export_remove(
         (pdq[1], 2.0),
     ]
     listed = {b.bank.name: b for b in stub.ListBanks(similarity_pb2.ListBanksRequest()).banks}
-    assert listed["shared"].item_count == 1 and listed["shared"].delta_size == 2
+    assert listed["shared"].item_count == 1
+    assert listed["shared"].delta_size == 2
 
     removed = stub.RemoveItem(similarity_pb2.RemoveItemRequest(bank="shared", item_id="partner-1"))
 

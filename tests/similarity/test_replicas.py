@@ -81,6 +81,7 @@ def found(stub: Stub, hashes: similarity_pb2.FrameHashes) -> list[str]:
 
 
 def status(stub: Stub) -> similarity_pb2.BankStatus:
+    bank: similarity_pb2.BankStatus
     [bank] = stub.ListBanks(similarity_pb2.ListBanksRequest()).banks
     return bank
 

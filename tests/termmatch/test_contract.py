@@ -105,7 +105,8 @@ def test_match_text_reports_hits_in_the_original_text_with_their_list_version(
         "scam",
     )
     assert gift.term == "free gift card"
-    assert not gift.HasField("time_range") and not gift.HasField("word_start_index")
+    assert not gift.HasField("time_range")
+    assert not gift.HasField("word_start_index")
     assert [(s.list_id, s.version) for s in response.lists] == [(SAMPLE_ID, 1)]
 
 

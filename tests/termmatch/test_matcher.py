@@ -284,5 +284,6 @@ def test_an_edit_links_only_its_new_keys_and_keeps_the_full_shards(
     edited = TermList("test", 2, settings, (*terms[1:], term("prize")), NOW, NOW)
     after = CompiledLists([edited], before)
     old, new = before._groups[0].shards, after._groups[0].shards
-    assert new[:2] == old and [s.keys for s in new[2:]] == [(" prize ",)]
+    assert new[:2] == old
+    assert [s.keys for s in new[2:]] == [(" prize ",)]
     assert [o.term.text for o in after.find("gift card prize", ["test"], NOW)] == ["prize"]

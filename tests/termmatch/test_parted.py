@@ -14,7 +14,8 @@ def test_a_copied_map_writes_without_changing_the_original() -> None:
     copy["new"] = 7
     assert (original["key 1"], original.get("key 2"), original.get("new")) == (1, 2, None)
     assert (copy["key 1"], copy.get("key 2"), copy["new"]) == (-1, None, 7)
-    assert len(original) == 10 * MAP_PARTS and len(copy) == 10 * MAP_PARTS
+    assert len(original) == 10 * MAP_PARTS
+    assert len(copy) == 10 * MAP_PARTS
     assert sum(a is not b for a, b in zip(original.parts, copy.parts, strict=True)) <= 3
     assert dict(copy.items()) == {
         **{k: v for k, v in original.items() if k != "key 2"},

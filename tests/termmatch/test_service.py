@@ -64,7 +64,8 @@ def test_words_are_joined_by_single_spaces_and_hits_carry_word_indexes_and_times
 
 def test_plain_text_hits_have_no_word_indexes_or_times(core: TermMatch) -> None:
     (hit,) = core.match_text("ACT NOW").hits
-    assert hit.word_start_index is None and hit.time_range is None
+    assert hit.word_start_index is None
+    assert hit.time_range is None
 
 
 def test_missing_term_ids_are_derived_from_the_text_and_kept_unique(core: TermMatch) -> None:

@@ -125,7 +125,8 @@ def test_a_replica_reads_what_changed_since_its_version_and_keeps_the_rest(
         store.append(edit)
     newest = store.newer(served)  # from version 1 to 5 at once
     assert newest == store.latest()[0] == edits[-1].term_list
-    assert newest is not None and newest.terms[1] is served.terms[2]  # "win": not read again
+    assert newest is not None
+    assert newest.terms[1] is served.terms[2]  # "win": not read again
     assert store.newer(newest) is newest
     store.append(ListChange(replace(v1, version=6, terms=(ACT,)), added=[ACT], remove_all=True))
     assert store.newer(newest) == store.latest()[0]

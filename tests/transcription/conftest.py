@@ -9,6 +9,7 @@ import pytest
 
 from modmesh.cli.samples import VIDEO_SOURCES
 from modmesh.contracts.transcription.v1 import transcription_pb2_grpc
+from modmesh.runtime.media import require_tool
 from modmesh.runtime.settings import Settings
 from modmesh.transcription.whisper import WhisperEngine
 from tests.support import ServiceProcess, loopback_settings
@@ -44,9 +45,9 @@ def stub(channel: grpc.Channel) -> transcription_pb2_grpc.TranscriptionServiceSt
 def video_without_audio(media_dir: Path) -> Path:
     """Two seconds of moving picture and no audio track at all."""
     out = media_dir / "no-audio.mp4"
-    subprocess.run(
+    subprocess.run(  # noqa: S603 - ffmpeg with arguments we build
         [
-            "ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi",
+            require_tool("ffmpeg"), "-nostdin", "-v", "error", "-y", "-f", "lavfi",
             "-i", VIDEO_SOURCES["testsrc2"], "-t", "2", "-c:v", "libx264",
             "-preset", "veryfast", "-pix_fmt", "yuv420p", str(out),
         ],

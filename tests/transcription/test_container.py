@@ -13,7 +13,7 @@ import pytest
 
 from modmesh.contracts.common.v1 import audio_pb2
 from modmesh.contracts.transcription.v1 import transcription_pb2, transcription_pb2_grpc
-from modmesh.runtime.media import chunked
+from modmesh.runtime.media import chunked, require_tool
 from tests.transcription.support import assert_still_serving, index_of_phrase, spoken
 
 Stub = transcription_pb2_grpc.TranscriptionServiceStub
@@ -44,8 +44,19 @@ def container_chunks(data: bytes) -> Iterator[Request]:
 
 
 def encoded(clip: Path, out: Path, codec: list[str]) -> bytes:
-    subprocess.run(
-        ["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", str(clip), "-vn", *codec, str(out)],
+    subprocess.run(  # noqa: S603 - ffmpeg with arguments we build
+        [
+            require_tool("ffmpeg"),
+            "-nostdin",
+            "-v",
+            "error",
+            "-y",
+            "-i",
+            str(clip),
+            "-vn",
+            *codec,
+            str(out),
+        ],
         check=True,
     )
     return out.read_bytes()

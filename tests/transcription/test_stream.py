@@ -143,7 +143,8 @@ def test_words_arrive_while_the_stream_goes_on_and_partial_words_are_marked(
 def test_a_stream_that_ends_at_once_gets_one_empty_update(stub: Stub) -> None:
     (update,) = transcribe_stream(stub, [opening()])
 
-    assert list(update.committed) == [] and list(update.partial) == []
+    assert list(update.committed) == []
+    assert list(update.partial) == []
     assert update.heard_seconds == 0.0
 
 
@@ -221,9 +222,11 @@ def test_a_resumed_stream_counts_from_its_start_offset_and_settles_all_it_heard(
     )
 
     words = committed(updates)
-    assert words and all(word.start_seconds >= 100.0 for word in words)
+    assert words
+    assert all(word.start_seconds >= 100.0 for word in words)
     settled = [update.settled_seconds for update in updates]
-    assert settled == sorted(settled) and settled[0] >= 100.0
+    assert settled == sorted(settled)
+    assert settled[0] >= 100.0
     assert updates[-1].heard_seconds == pytest.approx(108.0)
     assert updates[-1].settled_seconds == pytest.approx(108.0)
 

@@ -53,7 +53,8 @@ class Backends:
             )
         except grpc.aio.AioRpcError as error:
             return str(error.code().name)
-        return health_pb2.HealthCheckResponse.ServingStatus.Name(reply.status)
+        status: str = health_pb2.HealthCheckResponse.ServingStatus.Name(reply.status)
+        return status
 
     async def close(self) -> None:
         await asyncio.gather(*(channel.close() for channel in self.channels.values()))

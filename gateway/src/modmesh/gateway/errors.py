@@ -156,13 +156,17 @@ def _response(refusal: Refusal) -> JSONResponse:
     return error_response(refusal.code, refusal.message, refusal.violations)
 
 
+# Starlette types every handler for Exception, though it calls each only with the type it
+# was registered for (install); anything else is not theirs to answer, so it goes on.
 async def _grpc_error(_request: Request, error: Exception) -> JSONResponse:
-    assert isinstance(error, grpc.aio.AioRpcError)
+    if not isinstance(error, grpc.aio.AioRpcError):
+        raise error
     return _response(rpc_refusal(error))
 
 
 async def _service_error(_request: Request, error: Exception) -> JSONResponse:
-    assert isinstance(error, ServiceError)
+    if not isinstance(error, ServiceError):
+        raise error
     return _response(Refusal.of(error))
 
 
@@ -178,7 +182,8 @@ def internal_error_response(trace_id: str) -> JSONResponse:
 async def _auth_error(connection: Request | WebSocket, error: Exception) -> JSONResponse | None:
     """A 401 or 403; a WebSocket handshake is refused with the same response where the
     server can send one (the ASGI denial-response extension), else closed with 1008."""
-    assert isinstance(error, AuthError)
+    if not isinstance(error, AuthError):
+        raise error
     code = "UNAUTHENTICATED" if error.status == 401 else "PERMISSION_DENIED"
     if isinstance(connection, WebSocket) and not _can_deny(connection):
         await connection.close(CLIENT_ERROR_CLOSE, code)

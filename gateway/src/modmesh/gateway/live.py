@@ -58,7 +58,8 @@ def describe(outcome: Outcome) -> str:
     if outcome is None:
         return "ended"
     if isinstance(outcome, Gone):
-        return outcome.value
+        reason: str = outcome.value
+        return reason
     return outcome.code
 
 

@@ -42,7 +42,8 @@ class CaseStatusName(StrEnum):
     DISMISSED = "dismissed"
 
     def to_proto(self) -> decision_pb2.CaseStatus:
-        return decision_pb2.CaseStatus.Value(f"CASE_STATUS_{self.name}")
+        status: decision_pb2.CaseStatus = decision_pb2.CaseStatus.Value(f"CASE_STATUS_{self.name}")
+        return status
 
 
 class _Strict(BaseModel):

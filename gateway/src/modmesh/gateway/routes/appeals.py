@@ -8,8 +8,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 
 from modmesh.contracts.decision.v1 import decision_pb2
+from modmesh.runtime.roles import Role
 
-from ..auth import Appellant, AuthError, Moderator, Role, StatementReader, roles
+from ..auth import Appellant, AuthError, Moderator, StatementReader, roles
 from ..openapi import proto_response
 from ..schemas import AppealDecisionIn, AppealIn, AppealStatusName
 from .common import CONFLICT, ERRORS, RPC_TIMEOUT_SECONDS, Services, to_json

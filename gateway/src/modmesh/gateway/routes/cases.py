@@ -7,9 +7,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 
 from modmesh.contracts.decision.v1 import decision_pb2
+from modmesh.runtime.roles import Role
 from modmesh.runtime.tracing import annotate
 
-from ..auth import Moderator, Role, roles
+from ..auth import Moderator, roles
 from ..openapi import proto_response
 from ..schemas import ActionIn, CaseStatusName, MediaForm
 from .common import (

@@ -49,13 +49,14 @@ F = TypeVar("F", bound=BaseModel)
 
 
 def to_json(message: Message) -> dict[str, Any]:
-    return MessageToDict(
+    fields: dict[str, Any] = MessageToDict(
         message,
         preserving_proto_field_name=True,
         # A stable shape: every scalar and list is present, even at its default.
         always_print_fields_with_no_presence=True,
         unquote_int64_if_possible=True,
     )
+    return fields
 
 
 def _backends(connection: HTTPConnection) -> Backends:

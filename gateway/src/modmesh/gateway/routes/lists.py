@@ -11,9 +11,10 @@ from fastapi.responses import StreamingResponse
 
 from modmesh.contracts.termmatch.v1 import termmatch_pb2
 from modmesh.runtime.errors import InvalidArgument
+from modmesh.runtime.roles import Role
 from modmesh.termmatch import client as termmatch
 
-from ..auth import Role, roles
+from ..auth import roles
 from ..openapi import proto_response
 from ..schemas import AddTermsIn, CreateListIn, MatchIn, TermIn, UpdateListIn
 from .common import CONFLICT, ERRORS, RPC_TIMEOUT_SECONDS, Services, to_json

@@ -7,8 +7,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 
 from modmesh.contracts.decision.v1 import decision_pb2
+from modmesh.runtime.roles import Role
 
-from ..auth import PolicyAdmin, Role, roles
+from ..auth import PolicyAdmin, roles
 from ..openapi import proto_response
 from ..schemas import DryRunIn, RulesIn
 from .common import ERRORS, RPC_TIMEOUT_SECONDS, Services, to_json

@@ -7,8 +7,9 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from modmesh.contracts.similarity.v1 import similarity_pb2
+from modmesh.runtime.roles import Role
 
-from ..auth import Role, roles
+from ..auth import roles
 from ..openapi import proto_response
 from ..schemas import CreateBankIn, SimilarityItemForm, SimilaritySearchForm
 from .common import (

@@ -6,8 +6,9 @@ from __future__ import annotations
 from fastapi import APIRouter, WebSocket
 
 from modmesh.contracts.decision.v1 import decision_pb2
+from modmesh.runtime.roles import Role
 
-from ..auth import Role, roles
+from ..auth import roles
 from ..live import LiveBridge
 from .common import Services
 

@@ -71,7 +71,9 @@ def cmd_backfill(args: argparse.Namespace) -> int:
             if last is not None:
                 print("run the same command again to resume", file=sys.stderr)
             return 1
-    assert last is not None and last.done
+    if last is None or not last.done:
+        # decision ends a backfill with its final progress; anything else is a broken stream.
+        raise RuntimeError("decision ended the backfill without its final progress")
     verb = "would get new evidence" if args.dry_run else "got new evidence"
     print(
         f"{last.scanned} items scanned, {last.matched} {verb} ({last.new_hits} new hits), "

@@ -57,7 +57,7 @@ class Mesh:
             with (self.log_dir / f"{name}.log").open("ab") as log:
                 # A session of its own: Ctrl-C reaches only this supervisor, which then
                 # stops the children in order, each draining its in-flight work.
-                self.processes[name] = subprocess.Popen(
+                self.processes[name] = subprocess.Popen(  # noqa: S603 - python -m modmesh.<name>
                     [sys.executable, "-m", f"modmesh.{name}"],
                     env=env,
                     stdout=log,

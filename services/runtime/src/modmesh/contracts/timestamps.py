@@ -15,4 +15,5 @@ def to_timestamp(moment: datetime) -> Timestamp:
 
 def to_datetime(stamp: Timestamp) -> datetime:
     """The moment as an aware datetime in UTC."""
-    return stamp.ToDatetime(tzinfo=UTC)
+    moment: datetime = stamp.ToDatetime(tzinfo=UTC)
+    return moment

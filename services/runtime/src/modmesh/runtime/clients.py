@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 
 import grpc
@@ -44,7 +43,3 @@ def wait_until_serving(address: str, service: str = "", timeout: float = 120.0) 
                 last = error.code().name
             time.sleep(0.2)
     raise TimeoutError(f"{address} not SERVING after {timeout:.0f}s (last status: {last})")
-
-
-async def wait_until_serving_async(address: str, service: str = "", timeout: float = 120.0) -> None:
-    await asyncio.to_thread(wait_until_serving, address, service, timeout)

@@ -12,6 +12,7 @@ import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -43,6 +44,16 @@ class MediaInfo:
     format_name: str
 
 
+Pipe = TypeVar("Pipe")
+
+
+def piped(stream: Pipe | None) -> Pipe:
+    """A child process's pipe: typed optional, but always there when asked for with PIPE."""
+    if stream is None:
+        raise RuntimeError("the child process was started without this pipe")
+    return stream
+
+
 def require_tool(tool: str) -> str:
     found = shutil.which(tool)
     if found is None:
@@ -52,7 +63,7 @@ def require_tool(tool: str) -> str:
 
 def probe(path: Path) -> MediaInfo:
     """Describes a media file; refuses anything without an audio or video stream."""
-    result = subprocess.run(
+    result = subprocess.run(  # noqa: S603 - ffmpeg/ffprobe with arguments we build
         [
             require_tool("ffprobe"),
             "-v",
@@ -116,7 +127,9 @@ def chunked(pcm: bytes, size: int = CHUNK_BYTES) -> Iterator[bytes]:
 
 def decode_audio(path: Path) -> np.ndarray:
     """The first audio track as float32 samples in [-1, 1], 16 kHz mono."""
-    result = subprocess.run(_pcm16_command(path), capture_output=True, check=False)
+    result = subprocess.run(  # noqa: S603 - ffmpeg/ffprobe with arguments we build
+        _pcm16_command(path), capture_output=True, check=False
+    )
     if result.returncode != 0:
         raise InvalidArgument("cannot decode the audio track of the media", field="media")
     return pcm16_floats(result.stdout)
@@ -125,12 +138,12 @@ def decode_audio(path: Path) -> np.ndarray:
 def pcm16_chunks(path: Path, chunk_bytes: int) -> Iterator[bytes]:
     """The first audio track as 16 kHz mono PCM16, decoded as it is read, in chunks of
     `chunk_bytes` (the last may be shorter); for playing a file as a live stream."""
-    with subprocess.Popen(
+    with subprocess.Popen(  # noqa: S603 - ffmpeg/ffprobe with arguments we build
         _pcm16_command(path), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
     ) as decoder:
-        assert decoder.stdout is not None
+        stdout = piped(decoder.stdout)
         try:
-            while chunk := decoder.stdout.read(chunk_bytes):
+            while chunk := stdout.read(chunk_bytes):
                 yield chunk
         except BaseException:  # the reader stopped early (GeneratorExit) or failed
             decoder.kill()
@@ -142,7 +155,7 @@ def pcm16_chunks(path: Path, chunk_bytes: int) -> Iterator[bytes]:
 def sample_frames(path: Path, fps: float) -> Iterator[tuple[float, np.ndarray]]:
     """Yields (timestamp in seconds, RGB frame of FRAME_SIDE²) at `fps` frames a second."""
     frame_bytes = FRAME_SIDE * FRAME_SIDE * 3
-    process = subprocess.Popen(
+    process = subprocess.Popen(  # noqa: S603 - ffmpeg/ffprobe with arguments we build
         [
             require_tool("ffmpeg"),
             "-nostdin",
@@ -164,17 +177,17 @@ def sample_frames(path: Path, fps: float) -> Iterator[tuple[float, np.ndarray]]:
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
     )
-    assert process.stdout is not None
+    stdout = piped(process.stdout)
     index = 0
     try:
         while True:
-            data = process.stdout.read(frame_bytes)
+            data = stdout.read(frame_bytes)
             if len(data) < frame_bytes:
                 break
             frame = np.frombuffer(data, np.uint8).reshape(FRAME_SIDE, FRAME_SIDE, 3)
             yield index / fps, frame
             index += 1
     finally:
-        process.stdout.close()
+        stdout.close()
         process.kill()
         process.wait()

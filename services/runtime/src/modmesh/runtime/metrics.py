@@ -76,7 +76,8 @@ class Gauge:
         self._gauge.set(value, attributes or None)
 
 
-class RpcMetricsInterceptor(grpc.aio.ServerInterceptor):
+# grpcio ships no type information, so its base classes are Any to mypy.
+class RpcMetricsInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
     """Records each RPC's duration under its service, method and final status code."""
 
     def __init__(self) -> None:

@@ -84,7 +84,8 @@ def _status_for(error: ServiceError) -> grpc.Status:
     return rpc_status.to_status(status)
 
 
-class ErrorInterceptor(grpc.aio.ServerInterceptor):
+# grpcio ships no type information, so its base classes are Any to mypy.
+class ErrorInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
     """Maps domain errors to their status; hides anything unexpected behind INTERNAL.
 
     No stack trace ever reaches the wire: the caller gets a message and the trace id

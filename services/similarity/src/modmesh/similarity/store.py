@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import sqlalchemy as sa
@@ -412,7 +412,7 @@ def _lock_bank(connection: sa.Connection, bank: str) -> bool:
     return connection.execute(query).first() is not None
 
 
-def _bank(row: sa.Row) -> Bank:
+def _bank(row: sa.Row[Any]) -> Bank:
     return Bank(row.name, row.max_distance, row.min_match_percent, row.description)
 
 

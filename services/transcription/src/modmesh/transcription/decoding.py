@@ -16,7 +16,13 @@ from collections.abc import AsyncIterator
 import numpy as np
 
 from modmesh.runtime.errors import InvalidArgument
-from modmesh.runtime.media import AUDIO_SAMPLE_RATE, PCM16_OUTPUT, pcm16_floats, require_tool
+from modmesh.runtime.media import (
+    AUDIO_SAMPLE_RATE,
+    PCM16_OUTPUT,
+    pcm16_floats,
+    piped,
+    require_tool,
+)
 
 #: Bytes of PCM16 read from ffmpeg at a time: 100 ms of audio.
 READ_BYTES = AUDIO_SAMPLE_RATE // 10 * 2
@@ -42,18 +48,17 @@ async def decode_container(
         stderr=asyncio.subprocess.PIPE,
     )
     # fmt: on
-    assert process.stdin is not None and process.stdout is not None
-    assert process.stderr is not None
-    writer = asyncio.create_task(_write(chunks, process.stdin))
+    stdout, stderr = piped(process.stdout), piped(process.stderr)
+    writer = asyncio.create_task(_write(chunks, piped(process.stdin)))
     try:
         left = b""
-        while data := await process.stdout.read(READ_BYTES):
+        while data := await stdout.read(READ_BYTES):
             data = left + data
             whole = len(data) - len(data) % 2
             left = data[whole:]
             yield pcm16_floats(data[:whole])
         sent = await writer  # raises what the client's messages were refused for
-        said = (await process.stderr.read()).decode(errors="replace").strip()
+        said = (await stderr.read()).decode(errors="replace").strip()
         if await process.wait() != 0 and sent:
             reason = said.splitlines()[-1] if said else "no detail"
             raise InvalidArgument(
