@@ -1,4 +1,7 @@
 import dataclasses
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -9,7 +12,7 @@ from modmesh.runtime.settings import MeshSettings, SettingsError
 from modmesh.similarity.settings import SimilaritySettings
 from modmesh.termmatch.settings import TermMatchSettings
 from modmesh.transcription.settings import TranscriptionSettings
-from tests.support import SERVICE_SETTINGS
+from tests.support import SERVICE_SETTINGS, ServiceProcess, loopback_settings
 
 #: Each service's secrets: no other process's settings may hold them.
 SECRETS = {
@@ -142,3 +145,26 @@ def test_one_database_url_serves_every_service_unless_a_service_has_its_own() ->
     assert TermMatchSettings.from_env(environ).store_url == shared
     assert SimilaritySettings.from_env(environ).store_url == shared
     assert DecisionSettings.from_env(environ).store_url == own
+
+
+def test_a_service_process_starts_whatever_another_services_variables_hold(
+    tmp_path: Path,
+) -> None:
+    settings = loopback_settings(tmp_path, action_max_attempts="lots", whisper_device="lots")
+    with ServiceProcess("termmatch", settings) as termmatch:
+        assert "lots" not in termmatch.log()
+
+
+def test_a_malformed_value_of_its_own_stops_a_service_process_naming_the_variable(
+    tmp_path: Path,
+) -> None:
+    settings = loopback_settings(tmp_path, max_text_chars="lots")
+    started = subprocess.run(
+        [sys.executable, "-m", "modmesh.termmatch"],
+        env={**os.environ, **settings.to_env()},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert started.returncode != 0
+    assert "MODMESH_MAX_TEXT_CHARS must be a int, got 'lots'" in started.stderr
