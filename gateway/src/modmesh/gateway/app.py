@@ -71,7 +71,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
 
     app = FastAPI(
         title="modmesh gateway",
-        version=version("modmesh"),
+        version=version("modmesh-gateway"),
         description=DESCRIPTION,
         openapi_tags=TAGS,
         lifespan=lifespan,
