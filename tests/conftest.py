@@ -7,8 +7,7 @@ import pytest
 
 from modmesh.cli.samples import make_clip
 from modmesh.runtime.blobs import BlobStore
-from modmesh.runtime.settings import Settings
-from tests.support import loopback_settings, postgres_schema
+from tests.support import LoopbackSettings, loopback_settings, postgres_schema
 from tests.transcription.support import LiveStream, make_stream
 
 
@@ -24,12 +23,12 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def settings(tmp_path: Path) -> LoopbackSettings:
     return loopback_settings(tmp_path / "data")
 
 
 @pytest.fixture
-def blob_store(settings: Settings) -> BlobStore:
+def blob_store(settings: LoopbackSettings) -> BlobStore:
     return BlobStore(settings.data_dir / "blobs", settings.max_media_bytes)
 
 

@@ -15,12 +15,12 @@ import socket
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 import grpc
 import pytest
@@ -28,8 +28,13 @@ from google.protobuf import json_format
 
 from modmesh.cli.samples import TERM_LIST
 from modmesh.contracts.termmatch.v1 import termmatch_pb2, termmatch_pb2_grpc
+from modmesh.decision.settings import DecisionSettings
+from modmesh.gateway.settings import GatewaySettings
 from modmesh.runtime.clients import wait_until_serving
-from modmesh.runtime.settings import Settings
+from modmesh.runtime.settings import ENV_PREFIX, MeshSettings
+from modmesh.similarity.settings import SimilaritySettings
+from modmesh.termmatch.settings import TermMatchSettings
+from modmesh.transcription.settings import TranscriptionSettings
 
 #: The PostgreSQL server the suite runs against (trust auth, database `test`).
 POSTGRES_URL = os.environ.get(
@@ -43,27 +48,65 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def loopback_settings(data_dir: Path, **overrides: Any) -> Settings:
-    """Settings whose every address is a free loopback port and whose data stays in data_dir."""
+#: Each process's own settings class: together they name every MODMESH_* variable.
+SERVICE_SETTINGS: tuple[type[MeshSettings], ...] = (
+    TranscriptionSettings,
+    TermMatchSettings,
+    SimilaritySettings,
+    DecisionSettings,
+    GatewaySettings,
+)
+S = TypeVar("S", bound=MeshSettings)
+SHARED_FIELDS = {f.name for f in fields(MeshSettings)}
+SERVICE_FIELDS = {f.name for cls in SERVICE_SETTINGS for f in fields(cls)} - SHARED_FIELDS
+
+
+@dataclass(frozen=True)
+class LoopbackSettings(MeshSettings):
+    """A test mesh's shared settings plus service-specific ones as MODMESH_* variables,
+    which `to_env` hands every process and each reads only if they are its own."""
+
+    service_env: Mapping[str, str] = field(default_factory=dict)
+
+    def to_env(self) -> dict[str, str]:
+        shared = super().to_env()
+        del shared[ENV_PREFIX + "SERVICE_ENV"]  # the overrides themselves are no setting
+        return {**shared, **self.service_env}
+
+    def of(self, service_settings: type[S]) -> S:
+        """What a process started with these settings reads: its own settings class."""
+        return service_settings.from_env(self.to_env())
+
+
+def loopback_settings(data_dir: Path, **overrides: Any) -> LoopbackSettings:
+    """Settings whose every address is a free loopback port and whose data stays in data_dir;
+    overrides of a service's own fields (e.g. action_adapter) reach it as variables."""
 
     def loopback() -> str:
         return f"127.0.0.1:{free_port()}"
 
-    settings = Settings(
+    unknown = set(overrides) - SHARED_FIELDS - SERVICE_FIELDS
+    assert not unknown, f"not a field of any service's settings: {sorted(unknown)}"
+    settings = LoopbackSettings(
         data_dir=data_dir,
         decision_addr=loopback(),
         transcription_addr=loopback(),
         termmatch_addr=loopback(),
         similarity_addr=loopback(),
         gateway_addr=loopback(),
+        service_env={
+            ENV_PREFIX + name.upper(): str(value)
+            for name, value in overrides.items()
+            if name in SERVICE_FIELDS
+        },
     )
-    return replace(settings, **overrides)
+    return replace(settings, **{k: v for k, v in overrides.items() if k in SHARED_FIELDS})
 
 
 class ServiceProcess:
     """A service running in its own process, as in production."""
 
-    def __init__(self, service: str, settings: Settings, ready_timeout: float = 180.0) -> None:
+    def __init__(self, service: str, settings: MeshSettings, ready_timeout: float = 180.0) -> None:
         self.service = service
         self.settings = settings
         self.address = settings.listen_addr(service)
@@ -114,7 +157,7 @@ class ServiceProcess:
 
 
 @contextmanager
-def live_mesh(settings: Settings) -> Iterator[Settings]:
+def live_mesh(settings: LoopbackSettings) -> Iterator[LoopbackSettings]:
     """What a live stream needs: transcription, termmatch and decision processes, with
     the sample term list (sample-scams: "free gift card", "wire the money"...) at v1."""
     with ExitStack() as processes:

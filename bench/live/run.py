@@ -69,7 +69,8 @@ from modmesh.runtime.media import (
     decode_audio,
     pcm16_seconds,
 )
-from modmesh.runtime.settings import Settings
+from modmesh.runtime.settings import MeshSettings
+from modmesh.transcription.settings import TranscriptionSettings
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
 #: The services a live stream passes through, in start order.
@@ -336,7 +337,7 @@ def services(names: Sequence[str]) -> Any:
             with socket() as sock:
                 sock.bind(("127.0.0.1", 0))
                 env[f"MODMESH_{name.upper()}_ADDR"] = f"127.0.0.1:{sock.getsockname()[1]}"
-        settings = Settings.from_env(env)
+        settings = MeshSettings.from_env(env)
         pids = []
         for name in names:
             log = (Path(data) / f"{name}.log").open("wb")
@@ -352,7 +353,7 @@ def services(names: Sequence[str]) -> Any:
         yield settings, tuple(pids)
 
 
-def sink_through(through: str, settings: Settings, pids: tuple[int, ...]) -> Sink:
+def sink_through(through: str, settings: MeshSettings, pids: tuple[int, ...]) -> Sink:
     if through == "transcription":
         return transcription_sink(settings.transcription_addr, pids)
     with grpc.insecure_channel(settings.termmatch_addr) as channel:
@@ -423,7 +424,7 @@ def main() -> None:
         "started": started.isoformat(),
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
         "model": os.environ.get("MODMESH_WHISPER_MODEL") or "bundled tiny.en",
-        "compute_type": Settings.from_env().whisper_compute_type,
+        "compute_type": TranscriptionSettings.from_env().whisper_compute_type,
         "stream_seconds": args.seconds,
         "chunk_seconds": CHUNK_SECONDS,
         "lag_bound_seconds": LAG_BOUND_SECONDS,

@@ -13,14 +13,13 @@ import grpc
 from modmesh.contracts.common.v1 import evidence_pb2
 from modmesh.contracts.termmatch.v1 import termmatch_pb2, termmatch_pb2_grpc
 from modmesh.decision.storage import CaseStore
-from modmesh.runtime.settings import Settings
 from tests.decision.examples import opened_case
-from tests.support import ServiceProcess, loopback_settings
+from tests.support import LoopbackSettings, ServiceProcess, loopback_settings
 
 MODMESH = [sys.executable, "-m", "modmesh.cli.main"]
 
 
-def run(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
+def run(settings: LoopbackSettings, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(  # noqa: S603 - runs our own modmesh CLI
         [*MODMESH, "backfill", *args],
         capture_output=True,

@@ -7,8 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from modmesh.runtime.settings import Settings
-from tests.support import ServiceProcess, loopback_settings
+from tests.support import LoopbackSettings, ServiceProcess, loopback_settings
 
 MODMESH = [sys.executable, "-m", "modmesh.cli.main"]
 
@@ -24,7 +23,7 @@ LANGUAGE_ONLY = """rules:
 """
 
 
-def run(settings: Settings | None, *args: str) -> subprocess.CompletedProcess[str]:
+def run(settings: LoopbackSettings | None, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, **(settings.to_env() if settings else {})}
     return subprocess.run(  # noqa: S603 - runs our own modmesh CLI
         [*MODMESH, *args], capture_output=True, text=True, env=env, timeout=60

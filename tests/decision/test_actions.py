@@ -26,6 +26,7 @@ from modmesh.decision.actions import (
 )
 from modmesh.decision.domain import ActionType, DeliveryStatus, Evidence, Reviewer
 from modmesh.decision.rules import DEFAULT_RULE_SET, Facts
+from modmesh.decision.settings import DecisionSettings
 from modmesh.decision.storage import CaseStore
 from tests.decision.examples import CAPTURED, media, source, term_hit
 from tests.support import loopback_settings
@@ -195,7 +196,7 @@ async def test_dry_run_sends_nothing_but_says_so_in_the_audit_log(
 
 
 def test_a_webhook_without_url_or_secret_is_refused_at_start(tmp_path: Path) -> None:
-    settings = replace(loopback_settings(tmp_path), action_adapter="webhook")
+    settings = replace(loopback_settings(tmp_path).of(DecisionSettings), action_adapter="webhook")
 
     with pytest.raises(
         ValueError, match="MODMESH_ACTION_WEBHOOK_URL and MODMESH_ACTION_WEBHOOK_SECRET"

@@ -4,7 +4,6 @@ and what becomes of a case when the engines cannot be reached."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -14,30 +13,30 @@ import pytest
 from modmesh.contracts.common.v1 import evidence_pb2
 from modmesh.contracts.decision.v1 import decision_pb2, decision_pb2_grpc
 from modmesh.runtime.blobs import BlobStore
-from modmesh.runtime.settings import MIB, Settings
+from modmesh.runtime.settings import MIB
 from tests.decision.wire import media_ref, refused, until_analysed
-from tests.support import ServiceProcess, loopback_settings
+from tests.support import LoopbackSettings, ServiceProcess, loopback_settings
 
 ACCOUNT = decision_pb2.Source(account_id="account-1")
 
 
-def mesh_settings(data_dir: Path) -> Settings:
+def mesh_settings(data_dir: Path) -> LoopbackSettings:
     # Nothing listens at the engine addresses; a short timeout keeps failures quick.
-    return replace(loopback_settings(data_dir), engine_timeout_seconds=2.0, max_media_bytes=MIB)
+    return loopback_settings(data_dir, engine_timeout_seconds=2.0, max_media_bytes=MIB)
 
 
 @pytest.fixture(scope="module")
-def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+def settings(tmp_path_factory: pytest.TempPathFactory) -> LoopbackSettings:
     return mesh_settings(tmp_path_factory.mktemp("decision-contract"))
 
 
 @pytest.fixture(scope="module")
-def blobs(settings: Settings) -> BlobStore:
+def blobs(settings: LoopbackSettings) -> BlobStore:
     return BlobStore(settings.data_dir / "blobs", settings.max_media_bytes)
 
 
 @pytest.fixture(scope="module")
-def decision(settings: Settings) -> Iterator[decision_pb2_grpc.DecisionServiceStub]:
+def decision(settings: LoopbackSettings) -> Iterator[decision_pb2_grpc.DecisionServiceStub]:
     with (
         ServiceProcess("decision", settings) as process,
         grpc.insecure_channel(process.address) as channel,
@@ -63,7 +62,7 @@ def test_submit_without_media_is_invalid(decision: decision_pb2_grpc.DecisionSer
 
 
 def test_submit_of_an_unknown_blob_is_not_found(
-    decision: decision_pb2_grpc.DecisionServiceStub, settings: Settings
+    decision: decision_pb2_grpc.DecisionServiceStub, settings: LoopbackSettings
 ) -> None:
     missing = evidence_pb2.MediaRef(
         sha256="a" * 64, uri=(settings.data_dir / "no-such-blob").resolve().as_uri()
@@ -87,7 +86,7 @@ def test_submit_of_a_blob_that_is_not_media_is_invalid(
 
 
 def test_submit_of_an_empty_blob_is_invalid(
-    decision: decision_pb2_grpc.DecisionServiceStub, settings: Settings
+    decision: decision_pb2_grpc.DecisionServiceStub, settings: LoopbackSettings
 ) -> None:
     empty = settings.data_dir / "empty.mp4"
     empty.touch()
@@ -99,7 +98,7 @@ def test_submit_of_an_empty_blob_is_invalid(
 
 
 def test_submit_of_a_blob_over_the_size_limit_is_refused(
-    decision: decision_pb2_grpc.DecisionServiceStub, settings: Settings
+    decision: decision_pb2_grpc.DecisionServiceStub, settings: LoopbackSettings
 ) -> None:
     large = settings.data_dir / "large.mp4"
     with large.open("wb") as out:

@@ -18,15 +18,14 @@ from modmesh.contracts.decision.v1 import decision_pb2, decision_pb2_grpc
 from modmesh.contracts.similarity.v1 import similarity_pb2, similarity_pb2_grpc
 from modmesh.contracts.termmatch.v1 import termmatch_pb2, termmatch_pb2_grpc
 from modmesh.runtime.blobs import BlobStore
-from modmesh.runtime.settings import Settings
 from tests.decision.wire import media_ref, until_analysed
-from tests.support import ServiceProcess, loopback_settings
+from tests.support import LoopbackSettings, ServiceProcess, loopback_settings
 
 KNOWN_ITEM = "gift-card-original"
 
 
 @pytest.fixture(scope="module")
-def mesh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+def mesh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LoopbackSettings]:
     settings = loopback_settings(tmp_path_factory.mktemp("decision-flow"))
     with ExitStack() as processes:
         for service in ("transcription", "termmatch", "similarity", "decision"):
@@ -48,7 +47,7 @@ def reencoded(original: Path, out: Path) -> Path:
 
 
 def test_a_copy_of_a_known_scam_clip_is_queued_with_its_evidence_and_closed_by_a_reviewer(
-    mesh: Settings, gift_card_clip: Path, tmp_path: Path
+    mesh: LoopbackSettings, gift_card_clip: Path, tmp_path: Path
 ) -> None:
     blobs = BlobStore(mesh.data_dir / "blobs", mesh.max_media_bytes)
     with (

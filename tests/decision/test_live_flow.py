@@ -20,10 +20,9 @@ from modmesh.cli.stream import paced
 from modmesh.contracts.common.v1 import audio_pb2
 from modmesh.contracts.decision.v1 import decision_pb2, decision_pb2_grpc
 from modmesh.runtime.media import AUDIO_SAMPLE_RATE, PCM16, chunked
-from modmesh.runtime.settings import Settings
 from modmesh.transcription.streaming import MAX_CHUNK_BYTES
 from tests.decision.wire import refused
-from tests.support import live_mesh, loopback_settings
+from tests.support import LoopbackSettings, live_mesh, loopback_settings
 from tests.transcription.support import LiveStream, make_stream
 
 Stub = decision_pb2_grpc.DecisionServiceStub
@@ -63,13 +62,13 @@ rules:
 
 
 @pytest.fixture(scope="module")
-def mesh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+def mesh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LoopbackSettings]:
     with live_mesh(loopback_settings(tmp_path_factory.mktemp("live-flow"))) as settings:
         yield settings
 
 
 @pytest.fixture(scope="module")
-def decision(mesh: Settings) -> Iterator[Stub]:
+def decision(mesh: LoopbackSettings) -> Iterator[Stub]:
     with grpc.insecure_channel(mesh.decision_addr) as channel:
         yield decision_pb2_grpc.DecisionServiceStub(channel)
 
@@ -290,7 +289,7 @@ def test_every_refusal_has_a_clear_status_and_another_stream_goes_on(
 
 
 def test_modmesh_stream_prints_each_flag_with_its_offsets_and_ends_the_stream(
-    mesh: Settings, gift_card_clip: Path, scam_streams_end: int
+    mesh: LoopbackSettings, gift_card_clip: Path, scam_streams_end: int
 ) -> None:
     result = subprocess.run(
         [

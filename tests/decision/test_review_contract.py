@@ -8,30 +8,28 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 
 import grpc
 import pytest
 
 from modmesh.contracts.decision.v1 import decision_pb2, decision_pb2_grpc
-from modmesh.runtime.settings import Settings
 from tests.decision.examples import opened_case
 from tests.decision.wire import refused
-from tests.support import ServiceProcess, loopback_settings
+from tests.support import LoopbackSettings, ServiceProcess, loopback_settings
 
 
 @pytest.fixture(scope="module")
-def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+def settings(tmp_path_factory: pytest.TempPathFactory) -> LoopbackSettings:
     return loopback_settings(tmp_path_factory.mktemp("decision-review"))
 
 
-def opened(settings: Settings, n: int, account: str = "account-1") -> str:
+def opened(settings: LoopbackSettings, n: int, account: str = "account-1") -> str:
     return opened_case(settings.database_url_for("decision"), n, account)
 
 
 @pytest.fixture(scope="module")
-def decision(settings: Settings) -> Iterator[decision_pb2_grpc.DecisionServiceStub]:
+def decision(settings: LoopbackSettings) -> Iterator[decision_pb2_grpc.DecisionServiceStub]:
     with (
         ServiceProcess("decision", settings) as process,
         grpc.insecure_channel(process.address) as channel,
@@ -49,7 +47,7 @@ def decision(settings: Settings) -> Iterator[decision_pb2_grpc.DecisionServiceSt
 
 
 def test_a_reviewer_claims_decides_and_the_case_leaves_the_queue(
-    decision: decision_pb2_grpc.DecisionServiceStub, settings: Settings
+    decision: decision_pb2_grpc.DecisionServiceStub, settings: LoopbackSettings
 ) -> None:
     case_id = opened(settings, 1)
     queue = decision.ListQueue(decision_pb2.ListQueueRequest(reviewer_id="ana")).cases
@@ -88,7 +86,7 @@ def test_a_reviewer_claims_decides_and_the_case_leaves_the_queue(
 
 
 def test_the_log_adapter_delivers_a_removal(
-    decision: decision_pb2_grpc.DecisionServiceStub, settings: Settings
+    decision: decision_pb2_grpc.DecisionServiceStub, settings: LoopbackSettings
 ) -> None:
     case_id = opened(settings, 2)
     decision.ClaimCase(decision_pb2.ClaimCaseRequest(case_id=case_id, reviewer_id="ben"))
@@ -110,7 +108,7 @@ def test_the_log_adapter_delivers_a_removal(
 
 
 def test_protected_accounts_cases_need_a_cleared_reviewer(
-    decision: decision_pb2_grpc.DecisionServiceStub, settings: Settings
+    decision: decision_pb2_grpc.DecisionServiceStub, settings: LoopbackSettings
 ) -> None:
     case_id = opened(settings, 3, account="mayor")
     decision.PutAccount(
@@ -188,7 +186,7 @@ def test_bad_review_requests_are_refused_clearly(
 
 
 def test_a_misconfigured_adapter_stops_the_service_at_start(tmp_path: Path) -> None:
-    settings = replace(loopback_settings(tmp_path), action_adapter="webhook")
+    settings = loopback_settings(tmp_path, action_adapter="webhook")
 
     result = subprocess.run(
         [sys.executable, "-m", "modmesh.decision"],

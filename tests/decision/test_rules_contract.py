@@ -12,9 +12,8 @@ from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
 from modmesh.contracts.decision.v1 import decision_pb2, decision_pb2_grpc
-from modmesh.runtime.settings import Settings
 from tests.decision.wire import refused
-from tests.support import ServiceProcess, loopback_settings
+from tests.support import LoopbackSettings, ServiceProcess, loopback_settings
 
 QUEUE_ALL = """# every hit goes to a person, urgently
 rules:
@@ -28,7 +27,7 @@ rules:
 def decision(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[decision_pb2_grpc.DecisionServiceStub]:
-    settings: Settings = loopback_settings(tmp_path_factory.mktemp("decision-rules"))
+    settings: LoopbackSettings = loopback_settings(tmp_path_factory.mktemp("decision-rules"))
     with (
         ServiceProcess("decision", settings) as process,
         grpc.insecure_channel(process.address) as channel,

@@ -18,8 +18,7 @@ import pytest
 
 from modmesh.cli.samples import CLIP, SAMPLE_BANK, make_clip
 from modmesh.runtime.media import AUDIO_SAMPLE_RATE, decode_audio, require_tool
-from modmesh.runtime.settings import Settings
-from tests.support import loopback_settings
+from tests.support import LoopbackSettings, loopback_settings
 
 pytestmark = pytest.mark.e2e
 
@@ -34,7 +33,7 @@ def speech_onset(path: Path) -> float:
 
 
 @pytest.fixture(scope="module")
-def mesh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+def mesh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LoopbackSettings]:
     settings = loopback_settings(tmp_path_factory.mktemp("mesh"))
     up = subprocess.Popen(  # noqa: S603 - runs our own modmesh CLI
         [*MODMESH, "up"],
@@ -58,7 +57,7 @@ def mesh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
     assert "stopped cleanly" in rest
 
 
-def moderate(settings: Settings, clip: Path) -> dict[str, Any]:
+def moderate(settings: LoopbackSettings, clip: Path) -> dict[str, Any]:
     result = subprocess.run(  # noqa: S603 - runs our own modmesh CLI
         [*MODMESH, "moderate", str(clip), "--json", "--quiet", "--account", "e2e-account"],
         env={**os.environ, **settings.to_env()},
@@ -72,7 +71,7 @@ def moderate(settings: Settings, clip: Path) -> dict[str, Any]:
 
 
 def test_a_spoken_listed_phrase_opens_a_case_naming_list_version_and_time(
-    mesh: Settings, media_dir: Path
+    mesh: LoopbackSettings, media_dir: Path
 ) -> None:
     clip = make_clip(
         media_dir / "e2e-phrase.mp4",
@@ -95,7 +94,7 @@ def test_a_spoken_listed_phrase_opens_a_case_naming_list_version_and_time(
 
 
 def test_a_re_encoded_copy_of_a_known_clip_is_found_in_its_bank(
-    mesh: Settings, media_dir: Path
+    mesh: LoopbackSettings, media_dir: Path
 ) -> None:
     copy = media_dir / "sample-copy.mp4"
     subprocess.run(  # noqa: S603 - ffmpeg with arguments we build
@@ -131,7 +130,7 @@ def test_a_re_encoded_copy_of_a_known_clip_is_found_in_its_bank(
 
 
 def test_a_file_that_is_not_media_is_refused_and_the_mesh_keeps_serving(
-    mesh: Settings, tmp_path: Path, media_dir: Path
+    mesh: LoopbackSettings, tmp_path: Path, media_dir: Path
 ) -> None:
     notes = tmp_path / "notes.txt"
     notes.write_text("meeting notes, not a video\n" * 20)

@@ -25,8 +25,8 @@ from starlette.testclient import WebSocketDenialResponse
 
 from modmesh.gateway.app import create_app
 from modmesh.gateway.auth import ROLES_ATTRIBUTE, CredentialsError
+from modmesh.gateway.settings import GatewaySettings
 from modmesh.runtime.roles import Role
-from modmesh.runtime.settings import Settings
 from tests.support import loopback_settings
 
 KEYS = {role: f"key-of-{role.value}-{'x' * 24}" for role in Role}
@@ -35,9 +35,11 @@ JWT_SECRET = secrets.token_urlsafe(32)
 DOCUMENTATION = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
 
 
-def keyed_settings(data_dir: Path) -> Settings:
+def keyed_settings(data_dir: Path) -> GatewaySettings:
     api_keys = ",".join(f"{role.value}-user:{role.value}:{key}" for role, key in KEYS.items())
-    return replace(loopback_settings(data_dir), api_keys=api_keys, jwt_secret=JWT_SECRET)
+    return replace(
+        loopback_settings(data_dir).of(GatewaySettings), api_keys=api_keys, jwt_secret=JWT_SECRET
+    )
 
 
 @pytest.fixture(scope="module")
@@ -269,7 +271,9 @@ def test_health_probes_need_no_credential(client: TestClient) -> None:
 def test_malformed_keys_stop_the_gateway_naming_the_entry_not_the_key(
     tmp_path: Path, api_keys: str
 ) -> None:
-    settings = replace(loopback_settings(tmp_path), api_keys=f"ok:auditor:k1,{api_keys}")
+    settings = replace(
+        loopback_settings(tmp_path).of(GatewaySettings), api_keys=f"ok:auditor:k1,{api_keys}"
+    )
 
     with pytest.raises(CredentialsError, match="MODMESH_API_KEYS entry 2") as caught:
         create_app(settings)

@@ -3,13 +3,13 @@ exceptions, windows and capture time, term updates, and bulk import/export."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
 
 from modmesh.gateway.app import create_app
+from modmesh.gateway.settings import GatewaySettings
 from tests.support import ServiceProcess, loopback_settings
 
 ADMIN_KEY = "key-lists-admin"
@@ -18,13 +18,15 @@ CSV = "term_id,text,severity,category\ngift,free gift card,high,scam\n,act now,l
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    settings = dataclasses.replace(
-        loopback_settings(tmp_path_factory.mktemp("gateway-lists") / "data"),
+    settings = loopback_settings(
+        tmp_path_factory.mktemp("gateway-lists") / "data",
         api_keys=f"lists-admin:policy-admin:{ADMIN_KEY}",
     )
     with (
         ServiceProcess("termmatch", settings),
-        TestClient(create_app(settings), headers={"X-API-Key": ADMIN_KEY}) as client,
+        TestClient(
+            create_app(settings.of(GatewaySettings)), headers={"X-API-Key": ADMIN_KEY}
+        ) as client,
     ):
         yield client
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import jwt
@@ -19,9 +20,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocketDisconnect
 
 from modmesh.gateway.app import create_app
+from modmesh.gateway.settings import GatewaySettings
 from modmesh.runtime.media import chunked
-from modmesh.runtime.settings import Settings
-from tests.support import live_mesh, loopback_settings
+from tests.support import LoopbackSettings, live_mesh, loopback_settings
 from tests.transcription.support import LiveStream
 
 SERVICE_KEY = "key-of-the-platform-0123456789"
@@ -41,9 +42,9 @@ def path(stream_id: str) -> str:
     return f"/v1/streams/{stream_id}/live"
 
 
-def keyed(settings: Settings) -> Settings:
-    return replace(
-        settings,
+def keyed(data_dir: Path) -> LoopbackSettings:
+    return loopback_settings(
+        data_dir,
         api_keys=f"platform:service:{SERVICE_KEY},reviewer:moderator:{MODERATOR_KEY}",
         jwt_secret=JWT_SECRET,
     )
@@ -52,8 +53,8 @@ def keyed(settings: Settings) -> Settings:
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     with (
-        live_mesh(keyed(loopback_settings(tmp_path_factory.mktemp("gateway-live")))) as mesh,
-        TestClient(create_app(mesh)) as client,
+        live_mesh(keyed(tmp_path_factory.mktemp("gateway-live"))) as mesh,
+        TestClient(create_app(mesh.of(GatewaySettings))) as client,
     ):
         yield client
 
@@ -240,7 +241,7 @@ def test_a_decision_that_cannot_be_reached_is_unavailable_and_a_1013_try_again_l
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
     # Nothing listens at the addresses of these settings.
-    settings = keyed(loopback_settings(tmp_path_factory.mktemp("nothing-behind")))
+    settings = keyed(tmp_path_factory.mktemp("nothing-behind")).of(GatewaySettings)
     with TestClient(create_app(settings)) as client:
         closed = refusal(client, "ws-nowhere", opening(), {"end": {}})
 
@@ -292,7 +293,7 @@ def without_denial_responses(app: ASGIApp) -> ASGIApp:
 def test_a_server_that_cannot_deny_a_handshake_closes_it_with_1008_and_the_reason(
     tmp_path_factory: pytest.TempPathFactory, headers: dict[str, str], reason: str
 ) -> None:
-    app = create_app(keyed(loopback_settings(tmp_path_factory.mktemp("no-denials"))))
+    app = create_app(keyed(tmp_path_factory.mktemp("no-denials")).of(GatewaySettings))
 
     with (
         TestClient(without_denial_responses(app)) as client,

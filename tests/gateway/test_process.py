@@ -11,7 +11,6 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -20,7 +19,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 from websockets.typing import Subprotocol
 
-from modmesh.runtime.settings import Settings
+from modmesh.runtime.settings import MeshSettings
 from tests.support import ServiceProcess, loopback_settings
 
 TRACE_ID = "0af7651916cd43dd8448eb211c80319c"
@@ -40,7 +39,7 @@ def wait_until_live(url: str, timeout: float = 30.0) -> None:
 
 
 @contextmanager
-def gateway_process(settings: Settings) -> Iterator[str]:
+def gateway_process(settings: MeshSettings) -> Iterator[str]:
     """`python -m modmesh.gateway` serving at the URL it yields; on exit, SIGTERM and an
     exit status of 0. Its log is `gateway.log` in the data directory."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -69,7 +68,7 @@ def gateway_process(settings: Settings) -> Iterator[str]:
 def test_the_gateway_process_logs_each_request_carries_its_trace_and_exits_0_on_sigterm(
     tmp_path: Path,
 ) -> None:
-    settings = replace(loopback_settings(tmp_path / "data"), api_keys=f"ops:auditor:{API_KEY}")
+    settings = loopback_settings(tmp_path / "data", api_keys=f"ops:auditor:{API_KEY}")
     with ServiceProcess("termmatch", settings) as termmatch:
         with gateway_process(settings) as url:
             response = httpx.get(
@@ -109,8 +108,8 @@ def test_the_gateway_process_serves_websockets_with_the_token_as_a_subprotocol(
     tmp_path: Path,
 ) -> None:
     service_key, auditor_key = "platform-key-0123456789", "auditor-key-0123456789"
-    settings = replace(
-        loopback_settings(tmp_path / "data"),
+    settings = loopback_settings(
+        tmp_path / "data",
         api_keys=f"platform:service:{service_key},ops:auditor:{auditor_key}",
     )
     # No decision runs behind this gateway: a stream is accepted, then refused as UNAVAILABLE.

@@ -16,9 +16,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from modmesh.gateway.app import create_app
-from modmesh.runtime.settings import Settings
+from modmesh.gateway.settings import GatewaySettings
 from tests.decision.examples import opened_case
-from tests.support import ServiceProcess, loopback_settings
+from tests.support import LoopbackSettings, ServiceProcess, loopback_settings
 
 TERM = {"text": "free gift card", "severity": "high", "category": "scam"}
 OPERATOR_KEY = "key-test-operator"
@@ -26,10 +26,10 @@ REVIEWERS = ("rest-ana", "rest-ben", "rest-cleo", "rest-first", "rest-second")
 
 
 @pytest.fixture(scope="module")
-def mesh_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+def mesh_settings(tmp_path_factory: pytest.TempPathFactory) -> LoopbackSettings:
     people = [f"{name}:moderator:key-{name}" for name in REVIEWERS]
-    return dataclasses.replace(
-        loopback_settings(tmp_path_factory.mktemp("gateway") / "data"),
+    return loopback_settings(
+        tmp_path_factory.mktemp("gateway") / "data",
         api_keys=",".join(
             [
                 f"test-operator:moderator+policy-admin+auditor+service:{OPERATOR_KEY}",
@@ -47,12 +47,14 @@ def as_(subject: str) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def client(mesh_settings: Settings) -> Iterator[TestClient]:
+def client(mesh_settings: LoopbackSettings) -> Iterator[TestClient]:
     with (
         ServiceProcess("termmatch", mesh_settings),
         ServiceProcess("similarity", mesh_settings),
         ServiceProcess("decision", mesh_settings),
-        TestClient(create_app(mesh_settings), headers={"X-API-Key": OPERATOR_KEY}) as client,
+        TestClient(
+            create_app(mesh_settings.of(GatewaySettings)), headers={"X-API-Key": OPERATOR_KEY}
+        ) as client,
     ):
         yield client
 
@@ -64,7 +66,7 @@ def error_of(response: httpx.Response) -> dict[str, Any]:
     return error
 
 
-def blob_files(settings: Settings) -> set[Path]:
+def blob_files(settings: LoopbackSettings) -> set[Path]:
     root = settings.data_dir / "blobs"
     return {path for path in root.rglob("*") if path.is_file()} if root.exists() else set()
 
@@ -225,12 +227,12 @@ def test_an_upload_that_is_not_a_multipart_form_is_a_400(client: TestClient) -> 
 
 
 async def test_an_upload_over_the_limit_is_a_413_refused_before_the_rest_is_read(
-    mesh_settings: Settings,
+    mesh_settings: LoopbackSettings,
 ) -> None:
     # httpx's ASGI transport hands the body over chunk by chunk, as a server does;
     # no service is needed, as the gateway refuses the upload itself.
     small = dataclasses.replace(mesh_settings, max_media_bytes=64 * 1024)
-    app = create_app(small)
+    app = create_app(small.of(GatewaySettings))
     boundary = "modmesh-test-boundary"
     chunk, chunks = b"\0" * 16 * 1024, 1024
     read = 0
@@ -267,9 +269,9 @@ async def test_an_upload_over_the_limit_is_a_413_refused_before_the_rest_is_read
 
 
 def test_an_unexpected_failure_is_a_json_500_naming_the_trace_never_a_traceback(
-    mesh_settings: Settings,
+    mesh_settings: LoopbackSettings,
 ) -> None:
-    app = create_app(mesh_settings)
+    app = create_app(mesh_settings.of(GatewaySettings))
 
     @app.get("/v1/broken")
     async def broken() -> None:
@@ -461,7 +463,7 @@ def test_a_malformed_rule_set_is_a_400_naming_each_problem(client: TestClient) -
 
 
 def test_a_reviewer_claims_a_case_from_the_queue_and_decides_it(
-    client: TestClient, mesh_settings: Settings
+    client: TestClient, mesh_settings: LoopbackSettings
 ) -> None:
     case_id = opened_case(mesh_settings.database_url_for("decision"), 101, "rest-account")
     for reviewer in ("rest-ana", "rest-ben"):
@@ -501,7 +503,7 @@ def test_a_reviewer_claims_a_case_from_the_queue_and_decides_it(
 
 
 def test_a_protected_account_moves_its_cases_to_the_protected_queue(
-    client: TestClient, mesh_settings: Settings
+    client: TestClient, mesh_settings: LoopbackSettings
 ) -> None:
     case_id = opened_case(mesh_settings.database_url_for("decision"), 102, "rest-mayor")
     client.put(
@@ -528,7 +530,7 @@ def test_a_protected_account_moves_its_cases_to_the_protected_queue(
 
 
 def test_an_appeal_is_filed_decided_by_another_reviewer_and_explained(
-    client: TestClient, mesh_settings: Settings
+    client: TestClient, mesh_settings: LoopbackSettings
 ) -> None:
     case_id = opened_case(mesh_settings.database_url_for("decision"), 103, "rest-appellant")
     for reviewer in ("rest-first", "rest-second"):

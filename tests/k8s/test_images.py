@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from modmesh.cli.mesh import GATEWAY, SERVICES
-from modmesh.runtime.settings import Settings
+from modmesh.runtime.settings import MeshSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 IMAGES = (*SERVICES, GATEWAY)
@@ -102,7 +102,7 @@ def test_the_image_has_a_health_check_and_an_exec_form_entrypoint(image: str) ->
 @pytest.mark.parametrize("image", IMAGES)
 def test_the_image_listens_on_the_port_it_exposes_and_the_mesh_expects(image: str) -> None:
     port = last(image, "EXPOSE")
-    default_port = getattr(Settings(), f"{image}_addr").rpartition(":")[2]
+    default_port = getattr(MeshSettings(), f"{image}_addr").rpartition(":")[2]
     assert port == default_port
     assert f"MODMESH_BIND=0.0.0.0:{port}" in last(image, "ENV")
 

@@ -10,10 +10,30 @@ from collections.abc import Iterator
 import pytest
 import yaml
 
-from modmesh.runtime.settings import ENV_PREFIX, Settings
+from modmesh.decision.settings import DecisionSettings
+from modmesh.gateway.settings import GatewaySettings
+from modmesh.runtime.settings import ENV_PREFIX, MeshSettings
+from modmesh.similarity.settings import SimilaritySettings
+from modmesh.termmatch.settings import TermMatchSettings
+from modmesh.transcription.settings import TranscriptionSettings
 from tests.k8s.manifests import OVERLAYS, Manifest, build, containers, name, of_kind, pod_labels
+from tests.support import SERVICE_SETTINGS
 
-SETTINGS = {ENV_PREFIX + field.name.upper() for field in dataclasses.fields(Settings)}
+
+def variables_of(settings_class: type[MeshSettings]) -> set[str]:
+    return {ENV_PREFIX + field.name.upper() for field in dataclasses.fields(settings_class)}
+
+
+#: The variables some process reads: the ConfigMap is shared, each reads its own.
+SETTINGS = set().union(*map(variables_of, SERVICE_SETTINGS))
+#: The settings class of the process in each pod (by its app.kubernetes.io/name).
+PROCESS_SETTINGS: dict[str, type[MeshSettings]] = {
+    "transcription": TranscriptionSettings,
+    "termmatch": TermMatchSettings,
+    "similarity": SimilaritySettings,
+    "decision": DecisionSettings,
+    "gateway": GatewaySettings,
+}
 #: Settings whose values are credentials: they reach a pod from a Secret, never as text.
 SECRET_SETTINGS = {
     "MODMESH_API_KEYS",
@@ -47,7 +67,18 @@ def test_every_modmesh_variable_a_manifest_sets_is_a_real_setting(overlay: str) 
         for where, variable in configured_variables(build(overlay))
         if variable.startswith(ENV_PREFIX) and variable not in SETTINGS
     ]
-    assert not unknown, "not fields of modmesh.runtime.settings.Settings:\n" + "\n".join(unknown)
+    assert not unknown, "not fields of any service's settings:\n" + "\n".join(unknown)
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_a_deployment_sets_only_variables_its_own_process_reads(overlay: str) -> None:
+    for deployment in of_kind(build(overlay), "Deployment"):
+        process = pod_labels(deployment)["app.kubernetes.io/name"]
+        if process not in PROCESS_SETTINGS:
+            continue  # not a modmesh process (e.g. the OpenTelemetry collector)
+        own = variables_of(PROCESS_SETTINGS[process])
+        foreign = {v for v in env_of(deployment) if v.startswith(ENV_PREFIX)} - own
+        assert not foreign, f"{name(deployment)} does not read {sorted(foreign)}"
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)

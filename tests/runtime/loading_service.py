@@ -8,13 +8,13 @@ import os
 from pathlib import Path
 
 from modmesh.runtime.server import Service, run
-from modmesh.runtime.settings import Settings
+from modmesh.runtime.settings import MeshSettings
 
 #: The file whose creation ends the load.
 RELEASE_ENV = "LOADING_SERVICE_RELEASE"
 
 
-def build(settings: Settings) -> Service:
+def build(settings: MeshSettings) -> Service:
     release = Path(os.environ[RELEASE_ENV])
 
     async def load() -> None:
@@ -31,4 +31,4 @@ def build(settings: Settings) -> Service:
 
 
 if __name__ == "__main__":
-    run(build, "loading")
+    run(build, "loading", MeshSettings)

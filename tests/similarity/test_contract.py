@@ -14,25 +14,24 @@ from modmesh.contracts.common.v1 import evidence_pb2
 from modmesh.contracts.similarity.v1 import similarity_pb2, similarity_pb2_grpc
 from modmesh.runtime.blobs import Blob, BlobStore
 from modmesh.runtime.media import require_tool
-from modmesh.runtime.settings import Settings
 from modmesh.similarity.hashing import hash_video
-from tests.support import ServiceProcess, loopback_settings
+from tests.support import LoopbackSettings, ServiceProcess, loopback_settings
 
 BANK = "known-scams"
 
 
 @pytest.fixture(scope="module")
-def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+def settings(tmp_path_factory: pytest.TempPathFactory) -> LoopbackSettings:
     return loopback_settings(tmp_path_factory.mktemp("similarity"))
 
 
 @pytest.fixture(scope="module")
-def blobs(settings: Settings) -> BlobStore:
+def blobs(settings: LoopbackSettings) -> BlobStore:
     return BlobStore(settings.data_dir / "blobs", settings.max_media_bytes)
 
 
 @pytest.fixture(scope="module")
-def stub(settings: Settings) -> Iterator[similarity_pb2_grpc.SimilarityServiceStub]:
+def stub(settings: LoopbackSettings) -> Iterator[similarity_pb2_grpc.SimilarityServiceStub]:
     with (
         ServiceProcess("similarity", settings),
         grpc.insecure_channel(settings.similarity_addr) as channel,

@@ -8,10 +8,9 @@ from pathlib import Path
 import pytest
 
 from modmesh.cli.main import main
-from modmesh.runtime.settings import Settings
 from modmesh.similarity.exchange import ExchangedItem, ExchangeError, read_items, write_items
 from modmesh.similarity.hashing import HashRun
-from tests.support import ServiceProcess, loopback_settings
+from tests.support import LoopbackSettings, ServiceProcess, loopback_settings
 
 ITEMS = [
     ExchangedItem(
@@ -65,14 +64,14 @@ def test_a_bad_file_is_refused_naming_the_line(
 
 
 @pytest.fixture(scope="module")
-def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LoopbackSettings]:
     settings = loopback_settings(tmp_path_factory.mktemp("banks-cli"))
     with ServiceProcess("similarity", settings):
         yield settings
 
 
 def banks(
-    settings: Settings,
+    settings: LoopbackSettings,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
     *args: str,
@@ -84,7 +83,7 @@ def banks(
 
 
 def test_a_bank_is_created_imported_listed_exported_and_trimmed_from_the_command_line(
-    service: Settings,
+    service: LoopbackSettings,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
@@ -110,7 +109,7 @@ def test_a_bank_is_created_imported_listed_exported_and_trimmed_from_the_command
 
 
 def test_the_command_line_says_what_went_wrong(
-    service: Settings,
+    service: LoopbackSettings,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],

@@ -17,10 +17,9 @@ from modmesh.contracts.evidence import Severity
 from modmesh.contracts.termmatch.v1 import termmatch_pb2 as pb
 from modmesh.contracts.termmatch.v1 import termmatch_pb2_grpc
 from modmesh.runtime.errors import InvalidArgument
-from modmesh.runtime.settings import Settings
 from modmesh.termmatch import bulk
 from modmesh.termmatch.domain import Term, TermKind, Window
-from tests.support import ServiceProcess, loopback_settings
+from tests.support import LoopbackSettings, ServiceProcess, loopback_settings
 
 CSV = """term_id,text,severity,category,kind
 gift,free gift card,high,scam,
@@ -95,13 +94,13 @@ MODMESH = [sys.executable, "-m", "modmesh.cli.main"]
 
 
 @pytest.fixture(scope="module")
-def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LoopbackSettings]:
     settings = loopback_settings(tmp_path_factory.mktemp("termmatch-bulk"))
     with ServiceProcess("termmatch", settings):
         yield settings
 
 
-def modmesh(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
+def modmesh(settings: LoopbackSettings, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(  # noqa: S603 - runs our own modmesh CLI
         [*MODMESH, "lists", *args, "--termmatch", settings.termmatch_addr],
         capture_output=True,
@@ -110,14 +109,16 @@ def modmesh(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def version(settings: Settings, list_id: str) -> int:
+def version(settings: LoopbackSettings, list_id: str) -> int:
     with grpc.insecure_channel(settings.termmatch_addr) as channel:
         stub = termmatch_pb2_grpc.TermMatchServiceStub(channel)
         found = stub.GetList(pb.GetListRequest(list_id=list_id), timeout=10).list
         return int(found.version)
 
 
-def test_import_then_export_round_trips_through_the_cli(service: Settings, tmp_path: Path) -> None:
+def test_import_then_export_round_trips_through_the_cli(
+    service: LoopbackSettings, tmp_path: Path
+) -> None:
     source = tmp_path / "terms.csv"
     source.write_text(CSV)
     result = modmesh(service, "import", str(source), "--list", "bulk", "--create")
@@ -149,7 +150,7 @@ def test_import_then_export_round_trips_through_the_cli(service: Settings, tmp_p
     ],
 )
 def test_a_bad_row_fails_the_whole_import_naming_its_line(
-    service: Settings, tmp_path: Path, row: str, message: str
+    service: LoopbackSettings, tmp_path: Path, row: str, message: str
 ) -> None:
     modmesh(
         service,
@@ -168,7 +169,9 @@ def test_a_bad_row_fails_the_whole_import_naming_its_line(
     assert version(service, "strict") == before
 
 
-def test_an_import_into_an_unknown_list_is_refused(service: Settings, tmp_path: Path) -> None:
+def test_an_import_into_an_unknown_list_is_refused(
+    service: LoopbackSettings, tmp_path: Path
+) -> None:
     result = modmesh(service, "import", str(_file(tmp_path, CSV)), "--list", "ghost")
     assert result.returncode == 1
     assert "term list 'ghost' not found" in result.stderr

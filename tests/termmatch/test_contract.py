@@ -16,8 +16,7 @@ from modmesh.cli.samples import TERM_LIST
 from modmesh.contracts.common.v1 import evidence_pb2
 from modmesh.contracts.termmatch.v1 import termmatch_pb2 as pb
 from modmesh.contracts.termmatch.v1 import termmatch_pb2_grpc
-from modmesh.runtime.settings import Settings
-from tests.support import ServiceProcess, loopback_settings
+from tests.support import LoopbackSettings, ServiceProcess, loopback_settings
 
 MAX_TEXT_CHARS = 5000
 SAMPLE = json.loads(TERM_LIST.read_text())
@@ -44,14 +43,14 @@ def sample_request() -> pb.CreateListRequest:
 
 
 @pytest.fixture(scope="module")
-def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+def settings(tmp_path_factory: pytest.TempPathFactory) -> LoopbackSettings:
     return loopback_settings(
         tmp_path_factory.mktemp("termmatch-contract"), max_text_chars=MAX_TEXT_CHARS
     )
 
 
 @pytest.fixture(scope="module")
-def stub(settings: Settings) -> Iterator[termmatch_pb2_grpc.TermMatchServiceStub]:
+def stub(settings: LoopbackSettings) -> Iterator[termmatch_pb2_grpc.TermMatchServiceStub]:
     with (
         ServiceProcess("termmatch", settings) as service,
         grpc.insecure_channel(service.address) as channel,

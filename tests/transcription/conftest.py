@@ -10,7 +10,7 @@ import pytest
 from modmesh.cli.samples import VIDEO_SOURCES
 from modmesh.contracts.transcription.v1 import transcription_pb2_grpc
 from modmesh.runtime.media import require_tool
-from modmesh.runtime.settings import Settings
+from modmesh.transcription.settings import TranscriptionSettings
 from modmesh.transcription.whisper import WhisperEngine
 from tests.support import ServiceProcess, loopback_settings
 
@@ -18,7 +18,7 @@ from tests.support import ServiceProcess, loopback_settings
 @pytest.fixture(scope="session")
 def engine() -> WhisperEngine:
     """The bundled model, loaded once for the tests that use the engine in this process."""
-    return WhisperEngine.load(Settings())
+    return WhisperEngine.load(TranscriptionSettings())
 
 
 @pytest.fixture(scope="session")

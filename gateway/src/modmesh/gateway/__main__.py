@@ -8,9 +8,9 @@ import structlog
 import uvicorn
 
 from modmesh.gateway.app import create_app
+from modmesh.gateway.settings import GatewaySettings
 from modmesh.runtime.logging import configure_logging
 from modmesh.runtime.metrics import configure_metrics
-from modmesh.runtime.settings import Settings
 from modmesh.runtime.tracing import configure_tracing
 
 log = structlog.get_logger()
@@ -25,7 +25,7 @@ def split_address(address: str) -> tuple[str, int]:
 
 
 def main() -> None:
-    settings = Settings.from_env()
+    settings = GatewaySettings.from_env()
     configure_logging("gateway", settings.log_level)
     tracer_provider = configure_tracing("gateway")
     meter_provider = configure_metrics("gateway", settings.metrics_port)

@@ -9,8 +9,8 @@ from importlib.metadata import version
 
 from fastapi import FastAPI
 
+from modmesh.gateway.settings import GatewaySettings
 from modmesh.runtime.blobs import BlobStore
-from modmesh.runtime.settings import Settings
 
 from .auth import Authenticator
 from .backends import Backends
@@ -59,7 +59,7 @@ refusal is the error body above, then a close with 1008 (client error), 1013
 In responses: {ENUM_NOTE}"""
 
 
-def create_app(settings: Settings) -> FastAPI:
+def create_app(settings: GatewaySettings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # gRPC aio channels belong to the loop that serves requests: open them there.
@@ -71,7 +71,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     app = FastAPI(
         title="modmesh gateway",
-        version=version("modmesh"),
+        version=version("modmesh-gateway"),
         description=DESCRIPTION,
         openapi_tags=TAGS,
         lifespan=lifespan,

@@ -24,8 +24,8 @@ import structlog
 from fastapi import Depends
 from starlette.requests import HTTPConnection
 
+from modmesh.gateway.settings import GatewaySettings
 from modmesh.runtime.roles import Role
-from modmesh.runtime.settings import Settings
 
 log = structlog.get_logger()
 
@@ -69,7 +69,7 @@ def _digest(secret: str) -> bytes:
 class Authenticator:
     """Checks credentials against the configured API keys and JWT secret."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: GatewaySettings) -> None:
         self._keys: dict[bytes, Principal] = {}
         for index, entry in enumerate(e for e in settings.api_keys.split(",") if e.strip()):
             where = f"MODMESH_API_KEYS entry {index + 1}"

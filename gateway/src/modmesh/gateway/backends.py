@@ -12,7 +12,7 @@ from modmesh.contracts.decision.v1 import decision_pb2_grpc
 from modmesh.contracts.similarity.v1 import similarity_pb2_grpc
 from modmesh.contracts.termmatch.v1 import termmatch_pb2_grpc
 from modmesh.runtime.clients import connect
-from modmesh.runtime.settings import Settings
+from modmesh.runtime.settings import MeshSettings
 
 #: The services readiness depends on; transcription is reached only through decision,
 #: but a case cannot finish without it.
@@ -29,7 +29,7 @@ class Backends:
     similarity: similarity_pb2_grpc.SimilarityServiceStub
 
     @classmethod
-    def connect(cls, settings: Settings) -> Backends:
+    def connect(cls, settings: MeshSettings) -> Backends:
         """Opens the channels; must run inside the event loop that will use them."""
         channels = {name: connect(getattr(settings, f"{name}_addr")) for name in SERVICES}
         return cls(

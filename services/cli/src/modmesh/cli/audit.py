@@ -10,6 +10,7 @@ log); 1: it is broken or cannot be read.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -20,10 +21,16 @@ from sqlalchemy.exc import SQLAlchemyError
 from modmesh.cli.remote import settings_of
 from modmesh.decision.client import read_entries, verify
 from modmesh.runtime.database import open_engine
+from modmesh.runtime.settings import ENV_PREFIX
+
+#: Decision's own database setting; read from the environment because decision's
+#: settings are its own (the CLI imports only decision's client).
+DECISION_DATABASE_URL_ENV = ENV_PREFIX + "DECISION_DATABASE_URL"
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    url = args.database_url or settings_of(args).database_url_for("decision")
+    own = os.environ.get(DECISION_DATABASE_URL_ENV, "")
+    url = args.database_url or settings_of(args).database_url_for("decision", own)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and not Path(parsed.database or "").is_file():
         print(f"error: no decision database at {parsed.database}", file=sys.stderr)

@@ -19,7 +19,7 @@ import grpc
 
 from modmesh.cli.remote import report_rpc_error
 from modmesh.contracts.similarity.v1 import similarity_pb2, similarity_pb2_grpc
-from modmesh.runtime.settings import Settings
+from modmesh.runtime.settings import MeshSettings
 from modmesh.similarity.client import (
     ExchangedItem,
     ExchangeError,
@@ -62,7 +62,7 @@ def register(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = Settings.from_env()
+    settings = MeshSettings.from_env()
     with grpc.insecure_channel(settings.similarity_addr) as channel:
         stub = similarity_pb2_grpc.SimilarityServiceStub(channel)
         try:

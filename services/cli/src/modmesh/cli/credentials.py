@@ -12,26 +12,30 @@ import os
 import secrets
 
 from modmesh.runtime.roles import Role
-from modmesh.runtime.settings import Settings
+from modmesh.runtime.settings import ENV_PREFIX, MeshSettings
 
 LOCAL_SUBJECT = "local-operator"
 KEY_FILE = "local-api-key"
+#: The gateway's setting; read from the environment because the gateway's settings are
+#: its own (the CLI does not import the gateway).
+API_KEYS_ENV = ENV_PREFIX + "API_KEYS"
 
 
-def local_api_keys(settings: Settings) -> str:
+def local_api_keys(settings: MeshSettings) -> str:
     """MODMESH_API_KEYS for a local mesh: the configured keys, or the local operator's."""
-    if settings.api_keys:
-        return settings.api_keys
+    configured = os.environ.get(API_KEYS_ENV, "")
+    if configured:
+        return configured
     roles = "+".join(role.value for role in Role)
     return f"{LOCAL_SUBJECT}:{roles}:{_local_key(settings, create=True)}"
 
 
-def api_key(settings: Settings) -> str:
+def api_key(settings: MeshSettings) -> str:
     """The key the CLI sends: MODMESH_API_KEY, or the local operator's (empty: none)."""
     return os.environ.get("MODMESH_API_KEY", "") or _local_key(settings, create=False)
 
 
-def _local_key(settings: Settings, create: bool) -> str:
+def _local_key(settings: MeshSettings, create: bool) -> str:
     path = settings.data_dir / KEY_FILE
     if path.is_file():
         return path.read_text().strip()

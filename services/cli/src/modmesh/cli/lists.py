@@ -24,7 +24,7 @@ from modmesh.contracts.termmatch.v1 import termmatch_pb2 as pb
 from modmesh.contracts.termmatch.v1 import termmatch_pb2_grpc
 from modmesh.runtime.clients import CHANNEL_OPTIONS
 from modmesh.runtime.errors import InvalidArgument
-from modmesh.runtime.settings import Settings
+from modmesh.runtime.settings import MeshSettings
 from modmesh.termmatch import client as termmatch
 
 #: Rows per ImportTerms message.
@@ -70,7 +70,7 @@ def _progress(args: argparse.Namespace, message: str) -> None:
 
 
 def _connect(args: argparse.Namespace) -> tuple[str, grpc.Channel]:
-    address = args.termmatch or Settings.from_env().termmatch_addr
+    address = args.termmatch or MeshSettings.from_env().termmatch_addr
     return address, grpc.insecure_channel(address, options=CHANNEL_OPTIONS)
 
 

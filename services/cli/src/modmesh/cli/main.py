@@ -32,10 +32,10 @@ from modmesh.cli.moderate import ModerationError, moderate, render_case
 from modmesh.cli.remote import settings_of
 from modmesh.cli.samples import CLIP
 from modmesh.cli.seed import seed_samples
-from modmesh.runtime.settings import Settings, SettingsError
+from modmesh.runtime.settings import MeshSettings, SettingsError
 
 
-def _start(settings: Settings, seed: bool) -> Mesh:
+def _start(settings: MeshSettings, seed: bool) -> Mesh:
     mesh = Mesh(settings)
     print(f"starting the mesh (data in {settings.data_dir.resolve()})…", file=sys.stderr)
     try:

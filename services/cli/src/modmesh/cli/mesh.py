@@ -16,8 +16,8 @@ import grpc
 import httpx
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from modmesh.cli.credentials import local_api_keys
-from modmesh.runtime.settings import Settings
+from modmesh.cli.credentials import API_KEYS_ENV, local_api_keys
+from modmesh.runtime.settings import MeshSettings
 
 #: Started in this order; transcription comes first because its model loads slowest.
 SERVICES = ("transcription", "termmatch", "similarity", "decision")
@@ -30,7 +30,7 @@ class MeshError(RuntimeError):
 
 @dataclass
 class Mesh:
-    settings: Settings
+    settings: MeshSettings
     report: Callable[[str], None] = lambda line: print(line, file=sys.stderr)
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
@@ -51,7 +51,7 @@ class Mesh:
         env = {
             **os.environ,
             **self.settings.to_env(),
-            "MODMESH_API_KEYS": local_api_keys(self.settings),
+            API_KEYS_ENV: local_api_keys(self.settings),
         }
         for name in (*SERVICES, GATEWAY):
             with (self.log_dir / f"{name}.log").open("ab") as log:

@@ -13,20 +13,20 @@ from typing import TypeVar
 import grpc
 
 from modmesh.contracts.decision.v1 import decision_pb2_grpc
-from modmesh.runtime.settings import Settings
+from modmesh.runtime.settings import MeshSettings
 
 T = TypeVar("T")
 
 
-def settings_of(args: argparse.Namespace) -> Settings:
-    settings = Settings.from_env()
+def settings_of(args: argparse.Namespace) -> MeshSettings:
+    settings = MeshSettings.from_env()
     if getattr(args, "data_dir", None) is not None:
         settings = dataclasses.replace(settings, data_dir=args.data_dir)
     return settings
 
 
 @contextmanager
-def decision(settings: Settings) -> Iterator[decision_pb2_grpc.DecisionServiceStub]:
+def decision(settings: MeshSettings) -> Iterator[decision_pb2_grpc.DecisionServiceStub]:
     with grpc.insecure_channel(settings.decision_addr) as channel:
         yield decision_pb2_grpc.DecisionServiceStub(channel)
 
@@ -43,7 +43,7 @@ def report_rpc_error(error: grpc.RpcError, service: str, address: str) -> None:
         print(f"error: {error.code().name}: {error.details()}", file=sys.stderr)
 
 
-def call(settings: Settings, what: Callable[[], T]) -> T | None:
+def call(settings: MeshSettings, what: Callable[[], T]) -> T | None:
     """Runs one RPC to decision; on failure reports it and returns None."""
     try:
         return what()

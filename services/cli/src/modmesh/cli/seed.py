@@ -13,10 +13,10 @@ from modmesh.contracts.common.v1 import evidence_pb2
 from modmesh.contracts.similarity.v1 import similarity_pb2, similarity_pb2_grpc
 from modmesh.contracts.termmatch.v1 import termmatch_pb2, termmatch_pb2_grpc
 from modmesh.runtime.blobs import BlobStore
-from modmesh.runtime.settings import Settings
+from modmesh.runtime.settings import MeshSettings
 
 
-def seed_samples(settings: Settings) -> list[str]:
+def seed_samples(settings: MeshSettings) -> list[str]:
     """Returns a line for each sample that was added (nothing when all were there)."""
     added = []
     request = json_format.ParseDict(

@@ -25,8 +25,8 @@ from typing import Protocol
 import httpx
 import structlog
 
+from modmesh.decision.settings import DecisionSettings
 from modmesh.decision.storage import CaseStore, Delivery, utc_now
-from modmesh.runtime.settings import Settings
 
 log = structlog.get_logger()
 
@@ -125,7 +125,7 @@ class WebhookAdapter:
         await self._client.aclose()
 
 
-def adapter_from(settings: Settings) -> ActionAdapter:
+def adapter_from(settings: DecisionSettings) -> ActionAdapter:
     """The adapter the settings name; a webhook without URL or secret stops start-up."""
     if settings.action_adapter == "log":
         return LogAdapter()

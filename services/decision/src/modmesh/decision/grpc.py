@@ -22,13 +22,13 @@ from modmesh.decision.actions import ActionAdapter, Dispatcher, WebhookAdapter, 
 from modmesh.decision.backfill import backfill
 from modmesh.decision.domain import CARRIED_OUT, LiveFlag, Source
 from modmesh.decision.pipeline import EngineError, GrpcEngines, Pipeline
+from modmesh.decision.settings import DecisionSettings
 from modmesh.decision.sor import statement_of_reasons
 from modmesh.decision.storage import CaseStore, utc_now
 from modmesh.runtime import blobs, media
 from modmesh.runtime.blobs import Blob
 from modmesh.runtime.errors import InvalidArgument, Unavailable
 from modmesh.runtime.server import Service
-from modmesh.runtime.settings import Settings
 from modmesh.runtime.tracing import annotate
 
 log = structlog.get_logger()
@@ -55,7 +55,7 @@ class _Running:
 
 
 class DecisionServicer(decision_pb2_grpc.DecisionServiceServicer):
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: DecisionSettings) -> None:
         self._settings = settings
         self._running: _Running | None = None
         self._adapter: ActionAdapter | None = None
@@ -64,7 +64,7 @@ class DecisionServicer(decision_pb2_grpc.DecisionServiceServicer):
         """Opens the database and resumes every case a previous run left PROCESSING."""
         settings = self._settings
         adapter = adapter_from(settings)  # a misconfigured adapter stops start-up here
-        store = await asyncio.to_thread(CaseStore, settings.database_url_for("decision"))
+        store = await asyncio.to_thread(CaseStore, settings.store_url)
         engines = GrpcEngines(settings)
         dispatcher = Dispatcher(
             store, adapter, settings.action_max_attempts, settings.action_retry_seconds
@@ -506,7 +506,7 @@ def _check_media(blob: Blob, max_bytes: int) -> None:
     media.probe(blobs.resolve(blob, max_bytes))
 
 
-def build_service(settings: Settings) -> Service:
+def build_service(settings: DecisionSettings) -> Service:
     servicer = DecisionServicer(settings)
     return Service(
         name="decision",

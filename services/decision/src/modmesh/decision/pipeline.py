@@ -34,11 +34,11 @@ from modmesh.decision.domain import (
 )
 from modmesh.decision.live import TranscriptUpdate
 from modmesh.decision.rules import Facts
+from modmesh.decision.settings import DecisionSettings
 from modmesh.decision.storage import CaseStore
 from modmesh.runtime.blobs import Blob
 from modmesh.runtime.clients import connect
 from modmesh.runtime.errors import NotFound, Relayed
-from modmesh.runtime.settings import Settings
 from modmesh.runtime.tracing import annotate
 
 log = structlog.get_logger()
@@ -68,7 +68,7 @@ class Engines(Protocol):
 class GrpcEngines:
     """The engines reached over gRPC at the addresses in the settings."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: DecisionSettings) -> None:
         self._timeout = settings.engine_timeout_seconds
         self._channels = {
             name: connect(str(getattr(settings, f"{name}_addr")))

@@ -13,7 +13,7 @@ import signal
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import grpc
 import structlog
@@ -30,10 +30,13 @@ from modmesh.runtime.errors import ServiceError
 from modmesh.runtime.handlers import wrap_behavior
 from modmesh.runtime.logging import configure_logging
 from modmesh.runtime.metrics import RpcMetricsInterceptor, configure_metrics
-from modmesh.runtime.settings import Settings
+from modmesh.runtime.settings import MeshSettings
 from modmesh.runtime.tracing import configure_tracing, server_interceptor
 
 log = structlog.get_logger()
+
+#: The settings class of the service being run: the shared part plus its own fields.
+S = TypeVar("S", bound=MeshSettings)
 
 #: The grpc.health.v1 service name that reports SERVING from start until shutdown: what
 #: liveness probes ask (readiness probes ask the overall status, "").
@@ -140,7 +143,7 @@ def _guard_stream(behavior: Callable[..., Any], method: str) -> Callable[..., An
     return guarded
 
 
-async def _serve(service: Service, settings: Settings) -> None:
+async def _serve(service: Service, settings: MeshSettings) -> None:
     server = grpc.aio.server(
         interceptors=[
             server_interceptor(),
@@ -196,9 +199,13 @@ async def _serve(service: Service, settings: Settings) -> None:
     log.info("stopped")
 
 
-def run(build: Callable[[Settings], Service], name: str) -> None:
-    """Entry point of a service process: configure, serve until SIGTERM, exit 0."""
-    settings = Settings.from_env()
+def run(build: Callable[[S], Service], name: str, settings_class: type[S]) -> None:
+    """Entry point of a service process: configure, serve until SIGTERM, exit 0.
+
+    Only `settings_class`'s variables are read, so a process never loads another
+    service's settings or secrets.
+    """
+    settings = settings_class.from_env()
     configure_logging(name, settings.log_level)
     tracer_provider = configure_tracing(name)
     meter_provider = configure_metrics(name, settings.metrics_port)

@@ -15,7 +15,6 @@ from modmesh.runtime.background import Periodic
 from modmesh.runtime.blobs import Blob, resolve
 from modmesh.runtime.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
 from modmesh.runtime.media import decode_audio, probe
-from modmesh.runtime.settings import Settings
 from modmesh.similarity.audio import FRAME_SECONDS, Fingerprint, fingerprint
 from modmesh.similarity.banks import BankStatus, Found, SimilarityEngine
 from modmesh.similarity.hashing import (
@@ -27,6 +26,7 @@ from modmesh.similarity.hashing import (
     parse_pdq_hex,
 )
 from modmesh.similarity.index import POSITION_BITS, IndexParams
+from modmesh.similarity.settings import SimilaritySettings
 from modmesh.similarity.store import Bank, SqlSimilarityStore, StoredItem, already_exists
 
 _BANK = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -68,7 +68,7 @@ class QueryHash:
 class Similarity:
     """Adds media to banks of known items and finds known items near a query."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: SimilaritySettings) -> None:
         self._settings = settings
         self._engine: SimilarityEngine | None = None
         self._background = Periodic()
@@ -76,7 +76,7 @@ class Similarity:
     async def open(self) -> None:
         """Opens the store, loads every bank's index and replays what it lacks."""
         settings = self._settings
-        store = SqlSimilarityStore(settings.database_url_for("similarity"))
+        store = SqlSimilarityStore(settings.store_url)
         engine = SimilarityEngine(
             store,
             settings.data_dir / "similarity" / "index",

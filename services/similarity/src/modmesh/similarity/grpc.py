@@ -13,11 +13,11 @@ from modmesh.runtime.background import Periodic
 from modmesh.runtime.blobs import Blob
 from modmesh.runtime.metrics import Gauge
 from modmesh.runtime.server import Service
-from modmesh.runtime.settings import Settings
 from modmesh.runtime.tracing import annotate
 from modmesh.similarity.banks import BankStatus
 from modmesh.similarity.client import frame_hashes
 from modmesh.similarity.core import QueryHash, Similarity
+from modmesh.similarity.settings import SimilaritySettings
 
 INDEX_ITEMS = Gauge(
     "modmesh.similarity.index.items", "Known items in each bank's index this process searches."
@@ -187,7 +187,7 @@ async def _publish_sizes(core: Similarity) -> None:
         INDEX_DELTA.set(status.delta_size, bank=status.bank.name)
 
 
-def build_service(settings: Settings) -> Service:
+def build_service(settings: SimilaritySettings) -> Service:
     core = Similarity(settings)
     servicer = SimilarityServicer(core)
 

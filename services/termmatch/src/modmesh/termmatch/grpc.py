@@ -22,7 +22,6 @@ from modmesh.runtime.background import Periodic
 from modmesh.runtime.errors import InvalidArgument, Unavailable
 from modmesh.runtime.metrics import Gauge
 from modmesh.runtime.server import Service
-from modmesh.runtime.settings import Settings
 from modmesh.runtime.tracing import annotate
 from modmesh.termmatch.automaton import warm_up
 from modmesh.termmatch.convert import (
@@ -37,6 +36,7 @@ from modmesh.termmatch.convert import (
 from modmesh.termmatch.core import TermMatch
 from modmesh.termmatch.domain import TermDraft, TermList
 from modmesh.termmatch.matcher import SWITCH_INTERVAL_S
+from modmesh.termmatch.settings import TermMatchSettings
 from modmesh.termmatch.store import SqlListStore
 
 log = structlog.get_logger("modmesh.termmatch")
@@ -197,14 +197,14 @@ def _publish_versions(lists: Sequence[TermList]) -> None:
         LIST_VERSION.set(term_list.version, list_id=term_list.list_id)
 
 
-def build_service(settings: Settings) -> Service:
+def build_service(settings: TermMatchSettings) -> Service:
     sys.setswitchinterval(SWITCH_INTERVAL_S)
     servicer = TermMatchServicer()
     stores: list[SqlListStore] = []
     background = Periodic()
 
     async def load() -> None:
-        store = await asyncio.to_thread(SqlListStore, settings.database_url_for("termmatch"))
+        store = await asyncio.to_thread(SqlListStore, settings.store_url)
         stores.append(store)
         core = TermMatch(store, max_text_chars=settings.max_text_chars, on_swap=_publish_versions)
         await asyncio.to_thread(warm_up)

@@ -20,10 +20,10 @@ from modmesh.runtime.errors import InvalidArgument, ResourceExhausted, ServiceEr
 from modmesh.runtime.media import AUDIO_SAMPLE_RATE
 from modmesh.runtime.metrics import Gauge
 from modmesh.runtime.server import Service
-from modmesh.runtime.settings import Settings
 from modmesh.runtime.tracing import annotate
 from modmesh.transcription.backlog import Backlog
 from modmesh.transcription.decoding import decode_container
+from modmesh.transcription.settings import TranscriptionSettings
 from modmesh.transcription.streaming import (
     StreamTranscriber,
     StreamUpdate,
@@ -63,7 +63,7 @@ RETRY_AFTER_SECONDS = 10.0
 
 
 class TranscriptionServicer(transcription_pb2_grpc.TranscriptionServiceServicer):
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: TranscriptionSettings) -> None:
         self._settings = settings
         self._engine: WhisperEngine | None = None
         # Inference is CPU-bound and the model is not safe to share between calls, so
@@ -298,7 +298,7 @@ def _to_model(model: ModelInfo) -> evidence_pb2.ModelInfo:
     return evidence_pb2.ModelInfo(name=model.name, version=model.version)
 
 
-def build_service(settings: Settings) -> Service:
+def build_service(settings: TranscriptionSettings) -> Service:
     servicer = TranscriptionServicer(settings)
     return Service(
         name="transcription",

@@ -23,7 +23,7 @@ from faster_whisper.transcribe import Segment, TranscriptionInfo
 
 from modmesh.contracts.evidence import Word
 from modmesh.runtime.media import AUDIO_SAMPLE_RATE, decode_audio, probe
-from modmesh.runtime.settings import Settings
+from modmesh.transcription.settings import TranscriptionSettings
 
 #: The setting an operator changes to point at another model, named in start-up errors.
 MODEL_SETTING = "MODMESH_WHISPER_MODEL"
@@ -83,7 +83,7 @@ class WhisperEngine:
         model.encode = lambda features: encode(features[..., : self._encoder_frames])
 
     @classmethod
-    def load(cls, settings: Settings) -> WhisperEngine:
+    def load(cls, settings: TranscriptionSettings) -> WhisperEngine:
         """Loads `settings.whisper_model`, or the bundled tiny.en when it is empty."""
         if settings.whisper_model:
             path = Path(settings.whisper_model).expanduser()
