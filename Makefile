@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
-APT_PACKAGES := espeak-ng ffmpeg sox
+APT_PACKAGES := espeak-ng ffmpeg sox npm
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # The workspace: every package, installed editable with what its process needs.
@@ -13,7 +13,18 @@ PACKAGES := services/runtime[database] services/transcription[server] \
 	services/termmatch[server] services/similarity[server] services/decision[server] \
 	services/cli[all] gateway
 
-.PHONY: demo test up lint typecheck protos system-deps clean k8s-check
+# buf lints the protos and compares them with the last release. It comes from the npm
+# registry, whose package carries the binary, pinned; npm installs it under build/tools.
+BUF_VERSION := 1.75.0
+TOOLS := build/tools
+BUF := $(TOOLS)/node_modules/.bin/buf
+BUF_INSTALLED := $(TOOLS)/.buf-$(BUF_VERSION)
+# The last release the protos must stay wire-compatible with. There is no release tag (and
+# none can be pushed from here), so this pins the last main commit before the package
+# layout change, whose protos are the released contracts; move it when a release is cut.
+BUF_BREAKING_AGAINST := 413765c78d4fcf1b0cb535b7ca86bc888bde2eb2
+
+.PHONY: demo test up lint typecheck protos protos-check system-deps clean k8s-check
 
 demo: $(INSTALLED)
 	$(BIN)/modmesh demo
@@ -23,12 +34,13 @@ test: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(MAKE) --no-print-directory typecheck
+	$(MAKE) --no-print-directory protos-check
 	$(MAKE) --no-print-directory k8s-check
 	$(BIN)/pytest --ignore=tests/k8s
 
-# Offline checks of deploy/docker and k8s/: every overlay builds with `kubectl kustomize`,
-# validates against the Kubernetes 1.30+ schemas, and keeps the policies (probes, limits,
-# non-root, read-only root, network policies). No cluster and no Docker engine needed.
+# Offline checks of the Dockerfiles (one beside each package) and k8s/: every overlay
+# builds with `kubectl kustomize`, validates against the Kubernetes 1.30+ schemas, and
+# keeps the policies (probes, limits, non-root, read-only root, network policies). No cluster and no Docker engine needed.
 k8s-check: $(INSTALLED)
 	$(BIN)/pytest -q tests/k8s
 
@@ -39,6 +51,7 @@ lint: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(MAKE) --no-print-directory typecheck
+	$(MAKE) --no-print-directory protos-check
 
 # What it checks and how it finds each package's src/ is in pyproject.toml ([tool.mypy]).
 typecheck: $(INSTALLED)
@@ -49,8 +62,18 @@ typecheck: $(INSTALLED)
 protos: $(INSTALLED)
 	$(BIN)/python protos/generate.py
 
+# buf lint (protos/buf.yaml: STANDARD) and buf breaking (FILE) against the last release,
+# read from git, so no network and no release artefact is needed.
+protos-check: $(BUF_INSTALLED)
+	$(BUF) lint protos
+	$(BUF) breaking protos --against '.git#ref=$(BUF_BREAKING_AGAINST),subdir=protos'
+
+$(BUF_INSTALLED): | system-deps
+	npm install --prefix $(TOOLS) --no-save --no-audit --no-fund @bufbuild/buf@$(BUF_VERSION)
+	@touch $@
+
 system-deps:
-	@missing=""; for tool in espeak-ng ffmpeg ffprobe sox; do \
+	@missing=""; for tool in espeak-ng ffmpeg ffprobe sox npm; do \
 		command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
 	if [ -n "$$missing" ]; then \
 		echo "installing Debian packages for:$$missing"; \
@@ -67,4 +90,4 @@ $(INSTALLED): pyproject.toml services/*/pyproject.toml gateway/pyproject.toml | 
 	@touch $@
 
 clean:
-	rm -rf $(VENV) .modmesh .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(TOOLS) .modmesh .pytest_cache .mypy_cache .ruff_cache
