@@ -40,7 +40,8 @@ test: $(INSTALLED)
 
 # Offline checks of the Dockerfiles (one beside each package) and k8s/: every overlay
 # builds with `kubectl kustomize`, validates against the Kubernetes 1.30+ schemas, and
-# keeps the policies (probes, limits, non-root, read-only root, network policies). No cluster and no Docker engine needed.
+# keeps the policies (probes, limits, non-root, read-only root, network policies). No
+# cluster and no Docker engine needed.
 k8s-check: $(INSTALLED)
 	$(BIN)/pytest -q tests/k8s
 
