@@ -19,7 +19,7 @@ from modmesh.contracts.common.v1 import evidence_pb2
 from modmesh.contracts.transcription.v1 import transcription_pb2, transcription_pb2_grpc
 from modmesh.runtime.blobs import BlobStore
 from modmesh.runtime.media import pcm16_seconds
-from modmesh.transcription.grpc import RETRY_AFTER_SECONDS
+from modmesh.transcription.core import RETRY_AFTER_SECONDS
 from tests.support import ServiceProcess, loopback_settings
 from tests.transcription.support import LiveStream, assert_still_serving, make_stream
 from tests.transcription.test_stream import SCRIPT, chunks, opening

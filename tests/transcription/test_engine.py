@@ -13,8 +13,9 @@ import pytest
 from modmesh.cli.samples import make_clip
 from modmesh.runtime.errors import InvalidArgument
 from modmesh.runtime.media import AUDIO_SAMPLE_RATE, decode_audio
+from modmesh.transcription.domain import Transcript
 from modmesh.transcription.settings import TranscriptionSettings
-from modmesh.transcription.whisper import ModelUnavailable, Transcript, WhisperEngine
+from modmesh.transcription.whisper import ModelUnavailable, WhisperEngine
 from tests.transcription.support import index_of_phrase, spoken
 
 #: What the gift_card_clip fixture says after its 2.0 s of silence.

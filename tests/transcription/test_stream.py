@@ -12,7 +12,7 @@ import pytest
 from modmesh.contracts.common.v1 import audio_pb2, evidence_pb2
 from modmesh.contracts.transcription.v1 import transcription_pb2, transcription_pb2_grpc
 from modmesh.runtime.media import AUDIO_SAMPLE_RATE, PCM16, chunked
-from modmesh.transcription.grpc import CATCH_UP_SECONDS
+from modmesh.transcription.core import CATCH_UP_SECONDS
 from modmesh.transcription.streaming import MAX_CHUNK_BYTES
 from tests.transcription.support import (
     LiveStream,

@@ -12,7 +12,8 @@ import pytest
 
 from modmesh.contracts.evidence import Word
 from modmesh.runtime.media import AUDIO_SAMPLE_RATE
-from modmesh.transcription.streaming import PROMPT_WORDS, StreamTranscriber, StreamUpdate
+from modmesh.transcription.domain import StreamUpdate
+from modmesh.transcription.streaming import PROMPT_WORDS, StreamTranscriber
 from modmesh.transcription.whisper import WhisperEngine
 from tests.transcription.support import index_of_phrase, make_stream, spoken
 

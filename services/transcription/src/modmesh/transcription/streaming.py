@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import string
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 
 from modmesh.contracts.evidence import Word
 from modmesh.runtime.errors import InvalidArgument
 from modmesh.runtime.media import AUDIO_SAMPLE_RATE, pcm16_floats, pcm16_seconds
+from modmesh.transcription.domain import StreamUpdate
 
 #: Transcribes 16 kHz mono float32 samples, continuing the text `prompt`; word times
 #: count from the first sample given.
@@ -48,21 +49,6 @@ PAUSE_FRAME = 800
 PAUSE_FRAMES = 3
 PAUSE_LOUDNESS = 0.1
 _PUNCTUATION = string.punctuation + "\u201c\u201d\u2018\u2019\u2026"  # curly quotes, ellipsis
-
-
-@dataclass(frozen=True)
-class StreamUpdate:
-    """What one pass learned. Word times are stream offsets."""
-
-    #: Newly stable words, in order; each word of the stream appears here once.
-    committed: tuple[Word, ...]
-    #: The current guess after the committed words; replaces the previous partial.
-    partial: tuple[Word, ...]
-    #: Seconds of stream this update reflects.
-    heard_seconds: float
-    #: Every word spoken before this stream offset is committed: a stream resumed from
-    #: here loses no word (words after it may be committed again by the resumed call).
-    settled_seconds: float
 
 
 class StreamTranscriber:

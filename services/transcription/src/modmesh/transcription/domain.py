@@ -1,0 +1,52 @@
+"""Transcription's vocabulary: what a transcript, a live stream's opening and one pass
+over a live stream are. Types only; no I/O, no model, no gRPC."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from modmesh.contracts.evidence import Word
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    name: str
+    version: str
+
+
+@dataclass(frozen=True)
+class Transcript:
+    words: tuple[Word, ...]
+    #: The words joined by single spaces.
+    text: str
+    #: ISO 639-1 code; empty when there was no audio to listen to.
+    language: str
+    language_probability: float
+    duration_seconds: float
+    model: ModelInfo
+
+
+@dataclass(frozen=True)
+class StreamOpening:
+    """A live stream as its client opened it (already checked)."""
+
+    stream_id: str
+    #: The stream offset of the first audio sent: 0, or where a resumed stream goes on.
+    start_offset_seconds: float
+    #: True: the audio is a container (ffmpeg decodes it); False: 16 kHz mono PCM16.
+    container: bool
+
+
+@dataclass(frozen=True)
+class StreamUpdate:
+    """What one pass learned. Word times are stream offsets."""
+
+    #: Newly stable words, in order; each word of the stream appears here once.
+    committed: tuple[Word, ...]
+    #: The current guess after the committed words; replaces the previous partial.
+    partial: tuple[Word, ...]
+    #: Seconds of stream this update reflects.
+    heard_seconds: float
+    #: Every word spoken before this stream offset is committed: a stream resumed from
+    #: here loses no word (words after it may be committed again by the resumed call).
+    settled_seconds: float
