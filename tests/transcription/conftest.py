@@ -11,14 +11,14 @@ from modmesh.cli.samples import VIDEO_SOURCES
 from modmesh.contracts.transcription.v1 import transcription_pb2_grpc
 from modmesh.runtime.media import require_tool
 from modmesh.transcription.settings import TranscriptionSettings
-from modmesh.transcription.whisper import WhisperEngine
+from modmesh.transcription.whisper import Whisper
 from tests.support import ServiceProcess, loopback_settings
 
 
 @pytest.fixture(scope="session")
-def engine() -> WhisperEngine:
-    """The bundled model, loaded once for the tests that use the engine in this process."""
-    return WhisperEngine.load(TranscriptionSettings())
+def whisper() -> Whisper:
+    """The bundled model, loaded once for the tests that use it in this process."""
+    return Whisper.load(TranscriptionSettings())
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,7 @@ from modmesh.contracts.evidence import Word
 from modmesh.runtime.media import AUDIO_SAMPLE_RATE
 from modmesh.transcription.domain import StreamUpdate
 from modmesh.transcription.streaming import PROMPT_WORDS, StreamTranscriber
-from modmesh.transcription.whisper import WhisperEngine
+from modmesh.transcription.whisper import Whisper
 from tests.transcription.support import index_of_phrase, make_stream, spoken
 
 
@@ -295,11 +295,11 @@ SHORT_SCRIPT = (
 
 
 def test_under_whisper_at_the_live_cadence_a_phrase_is_committed_once_at_its_offset(
-    engine: WhisperEngine, tmp_path: Path
+    whisper: Whisper, tmp_path: Path
 ) -> None:
     stream = make_stream(tmp_path, SHORT_SCRIPT)
     transcriber = StreamTranscriber(
-        lambda audio, prompt: engine.transcribe_live(audio, prompt).words
+        lambda audio, prompt: whisper.transcribe_live(audio, prompt).words
     )
     updates = []
     for start in range(0, len(stream.samples), AUDIO_SAMPLE_RATE // 10):

@@ -29,7 +29,7 @@ from modmesh.transcription.decoding import decode_container
 from modmesh.transcription.domain import ModelInfo, StreamOpening, StreamUpdate, Transcript
 from modmesh.transcription.settings import TranscriptionSettings
 from modmesh.transcription.streaming import StreamTranscriber, pcm16_samples
-from modmesh.transcription.whisper import WhisperEngine
+from modmesh.transcription.whisper import Whisper
 
 #: What the transcription autoscaler scales on (k8s/base/transcription.yaml).
 QUEUE_DEPTH = Gauge(
@@ -65,7 +65,7 @@ class Transcription:
 
     def __init__(self, settings: TranscriptionSettings) -> None:
         self._settings = settings
-        self._engine: WhisperEngine | None = None
+        self._whisper: Whisper | None = None
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="whisper")
         self._turn = asyncio.Lock()
         self._queued = 0
@@ -161,14 +161,14 @@ class Transcription:
         QUEUE_DEPTH.set(self._queued)
 
     def _load(self) -> None:
-        # Assigned on the worker, so requests queued behind the load find the engine.
-        self._engine = WhisperEngine.load(self._settings)
+        # Assigned on the worker, so requests queued behind the load find the model.
+        self._whisper = Whisper.load(self._settings)
 
-    def _loaded(self) -> WhisperEngine:
-        if self._engine is None:
+    def _loaded(self) -> Whisper:
+        if self._whisper is None:
             # Only a caller that ignores the health check gets here before the load.
             raise Unavailable("the Whisper model is still loading; retry shortly")
-        return self._engine
+        return self._whisper
 
     def _transcribe(self, blob: Blob) -> Transcript:
         return self._loaded().transcribe_file(resolve(blob, self._settings.max_media_bytes))

