@@ -14,33 +14,33 @@ import pytest
 
 from modmesh.runtime.media import decode_audio
 from modmesh.similarity.audio import fingerprint
-from modmesh.similarity.banks import SimilarityEngine
+from modmesh.similarity.banks import BankIndexes
+from modmesh.similarity.domain import Bank, Match, StoredItem
 from modmesh.similarity.hashing import KNOWN_ITEM_CROPS, hash_video
 from modmesh.similarity.index import IndexParams
-from modmesh.similarity.matching import Match
-from modmesh.similarity.store import Bank, SqlSimilarityStore, StoredItem
+from modmesh.similarity.store import SqlSimilarityStore
 from tests.similarity.conftest import SCENE_SECONDS, ffmpeg
 
 CLIP_SECONDS = 4 * SCENE_SECONDS
 
 
 @pytest.fixture(scope="module")
-def bank(tmp_path_factory: pytest.TempPathFactory, scenes_clip: Path) -> SimilarityEngine:
+def bank(tmp_path_factory: pytest.TempPathFactory, scenes_clip: Path) -> BankIndexes:
     directory = tmp_path_factory.mktemp("robustness")
-    engine = SimilarityEngine(
+    indexes = BankIndexes(
         SqlSimilarityStore(f"sqlite:///{directory / 'similarity.db'}"),
         directory / "index",
         IndexParams(trees=8),
     )
-    engine.open()
-    engine.create_bank(Bank("known", max_distance=31, min_match_percent=50.0))
+    indexes.open()
+    indexes.create_bank(Bank("known", max_distance=31, min_match_percent=50.0))
     runs = hash_video(scenes_clip, 1.0, KNOWN_ITEM_CROPS)
-    engine.add_item(StoredItem("known", "scam-clip", "known scam", tuple(runs)))
-    return engine
+    indexes.add_item(StoredItem("known", "scam-clip", "known scam", tuple(runs)))
+    return indexes
 
 
-def search(engine: SimilarityEngine, clip: Path) -> tuple[Match, ...]:
-    return engine.search(hash_video(clip, 1.0), banks=[], k=10).matches
+def search(indexes: BankIndexes, clip: Path) -> tuple[Match, ...]:
+    return indexes.search(hash_video(clip, 1.0), banks=[], k=10).matches
 
 
 def edit(arguments: Callable[[Path], list[str]], suffix: str = ".mp4") -> Callable[..., Path]:
@@ -77,7 +77,7 @@ EDITS = {
 
 @pytest.mark.parametrize("change", list(EDITS))
 def test_an_edited_copy_of_a_known_clip_is_found(
-    bank: SimilarityEngine, scenes_clip: Path, tmp_path: Path, change: str
+    bank: BankIndexes, scenes_clip: Path, tmp_path: Path, change: str
 ) -> None:
     copy = EDITS[change](scenes_clip, tmp_path)
 
@@ -90,7 +90,7 @@ def test_an_edited_copy_of_a_known_clip_is_found(
 
 
 def test_the_middle_third_reports_where_it_sits_in_the_known_clip(
-    bank: SimilarityEngine, scenes_clip: Path, tmp_path: Path
+    bank: BankIndexes, scenes_clip: Path, tmp_path: Path
 ) -> None:
     [match] = search(bank, EDITS["middle third"](scenes_clip, tmp_path))
 
@@ -101,30 +101,30 @@ def test_the_middle_third_reports_where_it_sits_in_the_known_clip(
 
 
 def test_unrelated_footage_made_the_same_way_is_not_found(
-    bank: SimilarityEngine, other_scenes_clip: Path
+    bank: BankIndexes, other_scenes_clip: Path
 ) -> None:
     assert search(bank, other_scenes_clip) == ()
 
 
 @pytest.fixture(scope="module")
-def audio_bank(tmp_path_factory: pytest.TempPathFactory, known_recording: Path) -> SimilarityEngine:
+def audio_bank(tmp_path_factory: pytest.TempPathFactory, known_recording: Path) -> BankIndexes:
     directory = tmp_path_factory.mktemp("robustness-audio")
-    engine = SimilarityEngine(
+    indexes = BankIndexes(
         SqlSimilarityStore(f"sqlite:///{directory / 'similarity.db'}"), directory / "index"
     )
-    engine.open()
-    engine.create_bank(Bank("recordings", max_distance=31, min_match_percent=50.0))
+    indexes.open()
+    indexes.create_bank(Bank("recordings", max_distance=31, min_match_percent=50.0))
     print_ = fingerprint(decode_audio(known_recording))
-    engine.add_item(StoredItem("recordings", "cruise-scam", "", (), audio=print_))
-    return engine
+    indexes.add_item(StoredItem("recordings", "cruise-scam", "", (), audio=print_))
+    return indexes
 
 
-def search_audio(engine: SimilarityEngine, recording: Path) -> tuple[Match, ...]:
-    return engine.search_audio(fingerprint(decode_audio(recording)), banks=[], k=10).matches
+def search_audio(indexes: BankIndexes, recording: Path) -> tuple[Match, ...]:
+    return indexes.search_audio(fingerprint(decode_audio(recording)), banks=[], k=10).matches
 
 
 def test_a_reencoded_and_trimmed_recording_is_found(
-    audio_bank: SimilarityEngine, known_recording: Path, tmp_path: Path
+    audio_bank: BankIndexes, known_recording: Path, tmp_path: Path
 ) -> None:
     copy = tmp_path / "excerpt.mp3"
     ffmpeg(
@@ -141,6 +141,6 @@ def test_a_reencoded_and_trimmed_recording_is_found(
 
 
 def test_the_same_words_in_another_voice_are_not_found(
-    audio_bank: SimilarityEngine, other_voice_recording: Path
+    audio_bank: BankIndexes, other_voice_recording: Path
 ) -> None:
     assert search_audio(audio_bank, other_voice_recording) == ()

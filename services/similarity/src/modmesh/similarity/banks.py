@@ -14,42 +14,19 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from modmesh.similarity.audio import AudioIndex, Fingerprint
+from modmesh.similarity.domain import Bank, BankStatus, Found, Match, StoredItem
 from modmesh.similarity.hashing import HashRun, packed
 from modmesh.similarity.index import POSITION_BITS, HashIndex, IndexParams, make_keys
-from modmesh.similarity.matching import Match, audio_matches, group_hits, matches
-from modmesh.similarity.store import (
-    Bank,
-    Changes,
-    Mark,
-    SimilarityStore,
-    StoredItem,
-    unknown_bank,
-)
+from modmesh.similarity.matching import audio_matches, group_hits, matches
+from modmesh.similarity.store import Changes, Mark, SimilarityStore, unknown_bank
 
 
-@dataclass(frozen=True)
-class BankStatus:
-    bank: Bank
-    item_count: int
-    index_snapshot: str
-    base_size: int
-    delta_size: int
-
-
-@dataclass(frozen=True)
-class Found:
-    matches: tuple[Match, ...]
-    #: "bank=snapshot" of every bank searched, so the answer names what it used.
-    index_snapshot: str
-
-
-class SimilarityEngine:
+class BankIndexes:
     def __init__(
         self,
         store: SimilarityStore,

@@ -8,7 +8,6 @@ import contextlib
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from modmesh.runtime.background import Periodic
@@ -16,7 +15,8 @@ from modmesh.runtime.blobs import Blob, resolve
 from modmesh.runtime.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
 from modmesh.runtime.media import decode_audio, probe
 from modmesh.similarity.audio import FRAME_SECONDS, Fingerprint, fingerprint
-from modmesh.similarity.banks import BankStatus, Found, SimilarityEngine
+from modmesh.similarity.banks import BankIndexes
+from modmesh.similarity.domain import AddedItem, Bank, BankStatus, Found, QueryHash, StoredItem
 from modmesh.similarity.hashing import (
     HASH_BITS,
     KNOWN_ITEM_CROPS,
@@ -27,7 +27,7 @@ from modmesh.similarity.hashing import (
 )
 from modmesh.similarity.index import POSITION_BITS, IndexParams
 from modmesh.similarity.settings import SimilaritySettings
-from modmesh.similarity.store import Bank, SqlSimilarityStore, StoredItem, already_exists
+from modmesh.similarity.store import SqlSimilarityStore, already_exists
 
 _BANK = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 DEFAULT_K = 10
@@ -46,38 +46,19 @@ MAX_HASHES_PER_ITEM = (1 << POSITION_BITS) - 1
 MIN_AUDIO_SECONDS = 1.0
 
 
-@dataclass(frozen=True)
-class AddedItem:
-    item_id: str
-    bank: str
-    hash_count: int
-    index_snapshot: str
-
-
-@dataclass(frozen=True)
-class QueryHash:
-    """One hash as a caller sent it, not yet validated."""
-
-    pdq_hex: str
-    timestamp_seconds: float
-    quality: int
-    #: None: one frame at the service's sampling rate.
-    duration_seconds: float | None = None
-
-
 class Similarity:
     """Adds media to banks of known items and finds known items near a query."""
 
     def __init__(self, settings: SimilaritySettings) -> None:
         self._settings = settings
-        self._engine: SimilarityEngine | None = None
+        self._indexes: BankIndexes | None = None
         self._background = Periodic()
 
     async def open(self) -> None:
         """Opens the store, loads every bank's index and replays what it lacks."""
         settings = self._settings
         store = SqlSimilarityStore(settings.store_url)
-        engine = SimilarityEngine(
+        indexes = BankIndexes(
             store,
             settings.data_dir / "similarity" / "index",
             IndexParams(
@@ -85,20 +66,20 @@ class Similarity:
             ),
             rebuild_after=settings.similarity_rebuild_after,
         )
-        await asyncio.to_thread(engine.open)
-        self._engine = engine
+        await asyncio.to_thread(indexes.open)
+        self._indexes = indexes
         if settings.similarity_refresh_seconds > 0:
             # Picks up what other replicas wrote to the shared store and base files.
             self._background.every(
                 settings.similarity_refresh_seconds,
-                lambda: asyncio.to_thread(engine.refresh),
+                lambda: asyncio.to_thread(indexes.refresh),
                 "refresh similarity banks",
             )
 
     async def close(self) -> None:
         await self._background.stop()
-        if self._engine is not None:
-            await asyncio.to_thread(self._engine.close)
+        if self._indexes is not None:
+            await asyncio.to_thread(self._indexes.close)
 
     # -- banks --------------------------------------------------------------------------
 
@@ -110,7 +91,7 @@ class Similarity:
         min_match_percent: float | None = None,
         description: str = "",
     ) -> BankStatus:
-        engine = self._require_engine()
+        indexes = self._require_indexes()
         _check_bank(name, "name")
         bank = Bank(
             name,
@@ -123,15 +104,15 @@ class Similarity:
                 f"description is longer than {MAX_DESCRIPTION_CHARS} characters",
                 field="description",
             )
-        return await asyncio.to_thread(engine.create_bank, bank)
+        return await asyncio.to_thread(indexes.create_bank, bank)
 
     async def list_banks(self) -> list[BankStatus]:
-        return await asyncio.to_thread(self._require_engine().banks)
+        return await asyncio.to_thread(self._require_indexes().banks)
 
     async def export_bank(self, bank: str) -> Sequence[StoredItem]:
-        engine = self._require_engine()
+        indexes = self._require_indexes()
         _check_bank(bank, "bank")
-        return await asyncio.to_thread(engine.items, bank)
+        return await asyncio.to_thread(indexes.items, bank)
 
     # -- items --------------------------------------------------------------------------
 
@@ -143,16 +124,16 @@ class Similarity:
 
         item_id defaults to the media's sha256; a taken (bank, item_id) is refused.
         """
-        engine = self._require_engine()
+        indexes = self._require_indexes()
         _check_bank(bank, "bank")
         if media is None:
             raise InvalidArgument("media is required", field="media")
         item_id = _check_item(item_id or media.sha256, label)
         path = resolve(media, self._settings.max_media_bytes)
-        await asyncio.to_thread(self._ensure_bank, engine, bank)
+        await asyncio.to_thread(self._ensure_bank, indexes, bank)
         # Refuse a duplicate before the costly hashing; the store's unique key still
         # decides when two adds of the same id race.
-        if await asyncio.to_thread(engine.contains, bank, item_id):
+        if await asyncio.to_thread(indexes.contains, bank, item_id):
             raise already_exists(bank, item_id)
         signal = await self._hash(path, KNOWN_ITEM_CROPS)
         if signal is None:
@@ -166,26 +147,26 @@ class Similarity:
             item = StoredItem(bank, item_id, label, (), audio=signal)
         else:
             item = StoredItem(bank, item_id, label, tuple(signal))
-        return await self._store(engine, item)
+        return await self._store(indexes, item)
 
     async def add_hashes(
         self, *, bank: str, item_id: str, label: str, hashes: Sequence[QueryHash]
     ) -> AddedItem:
-        engine = self._require_engine()
+        indexes = self._require_indexes()
         _check_bank(bank, "bank")
         if not item_id:
             raise InvalidArgument("item_id is required", field="item_id")
         item_id = _check_item(item_id, label)
         runs = self._parse_hashes(hashes)
-        await asyncio.to_thread(engine.bank, bank)
-        return await self._store(engine, StoredItem(bank, item_id, label, tuple(runs)))
+        await asyncio.to_thread(indexes.bank, bank)
+        return await self._store(indexes, StoredItem(bank, item_id, label, tuple(runs)))
 
     async def remove_item(self, *, bank: str, item_id: str) -> str:
-        engine = self._require_engine()
+        indexes = self._require_indexes()
         _check_bank(bank, "bank")
         if not item_id:
             raise InvalidArgument("item_id is required", field="item_id")
-        return await asyncio.to_thread(engine.remove_item, bank, item_id)
+        return await asyncio.to_thread(indexes.remove_item, bank, item_id)
 
     async def search(
         self,
@@ -202,7 +183,7 @@ class Similarity:
         (audio-only uploads, a still or black picture over speech) by its audio
         fingerprint; media with neither finds nothing rather than failing.
         """
-        engine = self._require_engine()
+        indexes = self._require_indexes()
         k = DEFAULT_K if k is None else k
         if not 1 <= k <= MAX_K:
             raise InvalidArgument(f"k must be between 1 and {MAX_K}, got {k}", field="k")
@@ -210,7 +191,7 @@ class Similarity:
             _check_distance(max_distance, "max_distance", DEFAULT_MAX_DISTANCE)
         for position, bank in enumerate(banks):
             _check_bank(bank, f"banks[{position}]")
-            await asyncio.to_thread(engine.bank, bank, f"banks[{position}]")
+            await asyncio.to_thread(indexes.bank, bank, f"banks[{position}]")
         if query is None:
             raise InvalidArgument("query is required: set media or hashes", field="query")
         signal: list[HashRun] | Fingerprint | None
@@ -219,27 +200,27 @@ class Similarity:
         else:
             signal = self._parse_hashes(query)
         if isinstance(signal, Fingerprint):
-            found = await asyncio.to_thread(engine.search_audio, signal, banks=banks, k=k)
+            found = await asyncio.to_thread(indexes.search_audio, signal, banks=banks, k=k)
             return found, len(signal)
         runs = signal or []
         found = await asyncio.to_thread(
-            engine.search, runs, banks=banks, k=k, max_distance=max_distance
+            indexes.search, runs, banks=banks, k=k, max_distance=max_distance
         )
         return found, len(runs)
 
     # -- helpers ------------------------------------------------------------------------
 
-    async def _store(self, engine: SimilarityEngine, item: StoredItem) -> AddedItem:
-        snapshot = await asyncio.to_thread(engine.add_item, item)
+    async def _store(self, indexes: BankIndexes, item: StoredItem) -> AddedItem:
+        snapshot = await asyncio.to_thread(indexes.add_item, item)
         return AddedItem(item.item_id, item.bank, len(item.runs), snapshot)
 
     @staticmethod
-    def _ensure_bank(engine: SimilarityEngine, bank: str) -> None:
+    def _ensure_bank(indexes: BankIndexes, bank: str) -> None:
         try:
-            engine.bank(bank)
+            indexes.bank(bank)
         except NotFound:
             with contextlib.suppress(AlreadyExists):  # another add created it meanwhile
-                engine.create_bank(Bank(bank, DEFAULT_MAX_DISTANCE, DEFAULT_MIN_MATCH_PERCENT, ""))
+                indexes.create_bank(Bank(bank, DEFAULT_MAX_DISTANCE, DEFAULT_MIN_MATCH_PERCENT, ""))
 
     async def _hash(
         self, path: Path, crops: Sequence[float] = (1.0,)
@@ -291,10 +272,10 @@ class Similarity:
             runs.append(HashRun(pdq, start, start + duration, raw.quality))
         return dedupe(runs, within=0)
 
-    def _require_engine(self) -> SimilarityEngine:
-        if self._engine is None:
+    def _require_indexes(self) -> BankIndexes:
+        if self._indexes is None:
             raise FailedPrecondition("the similarity index is not loaded yet")
-        return self._engine
+        return self._indexes
 
 
 def _check_bank(bank: str, field: str) -> None:

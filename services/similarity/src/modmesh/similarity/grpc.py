@@ -14,9 +14,9 @@ from modmesh.runtime.blobs import Blob
 from modmesh.runtime.metrics import Gauge
 from modmesh.runtime.server import Service
 from modmesh.runtime.tracing import annotate
-from modmesh.similarity.banks import BankStatus
 from modmesh.similarity.client import frame_hashes
-from modmesh.similarity.core import QueryHash, Similarity
+from modmesh.similarity.core import Similarity
+from modmesh.similarity.domain import BankStatus, QueryHash
 from modmesh.similarity.settings import SimilaritySettings
 
 INDEX_ITEMS = Gauge(

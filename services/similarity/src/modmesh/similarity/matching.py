@@ -16,30 +16,11 @@ from modmesh.contracts.evidence import TimeRange
 from modmesh.similarity.audio import FRAME_SECONDS as AUDIO_FRAME_SECONDS
 from modmesh.similarity.audio import WINDOW_SECONDS as AUDIO_WINDOW_SECONDS
 from modmesh.similarity.audio import AudioHit, Fingerprint
+from modmesh.similarity.domain import Bank, ItemSummary, Match
 from modmesh.similarity.hashing import HashRun
 from modmesh.similarity.index import POSITION_BITS, Neighbours
-from modmesh.similarity.store import Bank, ItemSummary
 
 _POSITION_MASK = (1 << POSITION_BITS) - 1
-
-
-@dataclass(frozen=True)
-class Match:
-    """A known item near the query, with how much of each side matched and where."""
-
-    item_id: str
-    bank: str
-    #: Smallest Hamming distance between a query hash and a hash of the item.
-    distance: int
-    query_match_percent: float
-    item_match_percent: float
-    query_ranges: tuple[TimeRange, ...]
-    item_ranges: tuple[TimeRange, ...]
-    label: str
-    #: The snapshot of the bank's index that found the match.
-    index_snapshot: str
-    #: "pdq" or "audio".
-    signal: str = "pdq"
 
 
 @dataclass

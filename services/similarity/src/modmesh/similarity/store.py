@@ -3,7 +3,7 @@
 The store is the source of truth and the durable log of additions: an item is committed
 here, with all its hashes in one transaction, before the index hears of it, so a crash at
 any point loses nothing acknowledged; on start each bank's index is brought level with
-the store (`SimilarityEngine.sync`). Removing an item deletes its rows and appends its
+the store (`BankIndexes.sync`). Removing an item deletes its rows and appends its
 seq to the bank's removal log; the index hides it with a tombstone until its next rebuild.
 
 Replicas follow a bank by its `Mark`: the last item seq and removal id they have seen.
@@ -25,35 +25,8 @@ from sqlalchemy.exc import IntegrityError
 from modmesh.runtime.database import open_engine
 from modmesh.runtime.errors import AlreadyExists, NotFound
 from modmesh.similarity.audio import Fingerprint
+from modmesh.similarity.domain import Bank, ItemSummary, StoredItem
 from modmesh.similarity.hashing import HASH_BYTES, HashRun
-
-
-@dataclass(frozen=True)
-class Bank:
-    """A named collection of known items, with its own matching thresholds."""
-
-    name: str
-    #: Largest Hamming distance (of 256 bits) at which two PDQ hashes match.
-    max_distance: int
-    #: An item matches when at least this share of the query's or of the item's
-    #: duration matched (vPDQ-style); 0 would count a single coincident frame.
-    min_match_percent: float
-    description: str = ""
-
-
-@dataclass(frozen=True)
-class StoredItem:
-    """A known item: PDQ runs (video, image) or else an audio fingerprint."""
-
-    bank: str
-    item_id: str
-    label: str
-    runs: tuple[HashRun, ...]
-    audio: Fingerprint | None = None
-
-    @property
-    def kind(self) -> str:
-        return "audio" if self.audio is not None else "pdq"
 
 
 @dataclass(frozen=True)
@@ -71,18 +44,6 @@ class Changes:
     added: dict[str, list[int]]  # kind ("pdq", "audio") -> seqs, ascending
     removed: list[int]  # seqs
     mark: Mark
-
-
-@dataclass(frozen=True)
-class ItemSummary:
-    """What a match reports about a known item, without its hashes."""
-
-    seq: int
-    bank: str
-    item_id: str
-    label: str
-    #: Start and end seconds of each run, in position order.
-    spans: tuple[tuple[float, float], ...]
 
 
 class SimilarityStore(Protocol):

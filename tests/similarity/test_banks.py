@@ -10,10 +10,11 @@ import pytest
 
 from modmesh.runtime.errors import AlreadyExists, NotFound
 from modmesh.similarity.audio import fingerprint
-from modmesh.similarity.banks import SimilarityEngine
+from modmesh.similarity.banks import BankIndexes
+from modmesh.similarity.domain import Bank, StoredItem
 from modmesh.similarity.hashing import HASH_BYTES, HashRun
 from modmesh.similarity.index import IndexParams
-from modmesh.similarity.store import Bank, Mark, SqlSimilarityStore, StoredItem
+from modmesh.similarity.store import Mark, SqlSimilarityStore
 
 RNG = np.random.default_rng(11)
 PARAMS = IndexParams(trees=8, search_k=2_000)
@@ -33,24 +34,24 @@ def nudged(run: HashRun, bits: int) -> HashRun:
     return HashRun(np.packbits(unpacked).tobytes(), run.start_seconds, run.end_seconds, 90)
 
 
-def open_engine(database_url: str, directory: Path, **options: int) -> SimilarityEngine:
-    engine = SimilarityEngine(SqlSimilarityStore(database_url), directory, PARAMS, **options)
-    engine.open()
-    return engine
+def open_engine(database_url: str, directory: Path, **options: int) -> BankIndexes:
+    indexes = BankIndexes(SqlSimilarityStore(database_url), directory, PARAMS, **options)
+    indexes.open()
+    return indexes
 
 
 @pytest.fixture
-def engine(database_url: str, tmp_path: Path) -> SimilarityEngine:
-    engine = open_engine(database_url, tmp_path / "index")
-    engine.create_bank(BANK)
-    return engine
+def indexes(database_url: str, tmp_path: Path) -> BankIndexes:
+    indexes = open_engine(database_url, tmp_path / "index")
+    indexes.create_bank(BANK)
+    return indexes
 
 
-def test_a_known_item_is_found_by_a_slightly_changed_copy(engine: SimilarityEngine) -> None:
+def test_a_known_item_is_found_by_a_slightly_changed_copy(indexes: BankIndexes) -> None:
     known = runs(6)
-    snapshot = engine.add_item(StoredItem("scams", "clip", "a known scam", known))
+    snapshot = indexes.add_item(StoredItem("scams", "clip", "a known scam", known))
 
-    found = engine.search([nudged(r, 20) for r in known], banks=[], k=10)
+    found = indexes.search([nudged(r, 20) for r in known], banks=[], k=10)
 
     [match] = found.matches
     assert (match.item_id, match.bank, match.label) == ("clip", "scams", "a known scam")
@@ -60,11 +61,11 @@ def test_a_known_item_is_found_by_a_slightly_changed_copy(engine: SimilarityEngi
     assert snapshot.startswith("scams=")
 
 
-def test_an_excerpt_matches_by_its_own_share_and_reports_where(engine: SimilarityEngine) -> None:
+def test_an_excerpt_matches_by_its_own_share_and_reports_where(indexes: BankIndexes) -> None:
     known = runs(9)
-    engine.add_item(StoredItem("scams", "clip", "", known))
+    indexes.add_item(StoredItem("scams", "clip", "", known))
 
-    [match] = engine.search(known[3:6], banks=["scams"], k=10).matches
+    [match] = indexes.search(known[3:6], banks=["scams"], k=10).matches
 
     assert match.query_match_percent == 100.0
     assert match.item_match_percent == pytest.approx(100 / 3)
@@ -72,54 +73,54 @@ def test_an_excerpt_matches_by_its_own_share_and_reports_where(engine: Similarit
     assert [(r.start_seconds, r.end_seconds) for r in match.query_ranges] == [(3.0, 6.0)]
 
 
-def test_one_coincident_frame_in_a_long_video_is_not_a_match(engine: SimilarityEngine) -> None:
+def test_one_coincident_frame_in_a_long_video_is_not_a_match(indexes: BankIndexes) -> None:
     known = runs(10)
-    engine.add_item(StoredItem("scams", "clip", "", known))
+    indexes.add_item(StoredItem("scams", "clip", "", known))
     query = (*runs(9), known[0])
 
-    assert engine.search(query, banks=[], k=10).matches == ()
+    assert indexes.search(query, banks=[], k=10).matches == ()
 
 
-def test_each_bank_matches_with_its_own_distance(engine: SimilarityEngine) -> None:
-    engine.create_bank(Bank("strict", max_distance=8, min_match_percent=50.0))
+def test_each_bank_matches_with_its_own_distance(indexes: BankIndexes) -> None:
+    indexes.create_bank(Bank("strict", max_distance=8, min_match_percent=50.0))
     known = runs(4)
-    engine.add_item(StoredItem("scams", "a", "", known))
-    engine.add_item(StoredItem("strict", "b", "", known))
+    indexes.add_item(StoredItem("scams", "a", "", known))
+    indexes.add_item(StoredItem("strict", "b", "", known))
 
-    found = engine.search([nudged(r, 16) for r in known], banks=[], k=10)
+    found = indexes.search([nudged(r, 16) for r in known], banks=[], k=10)
 
     assert [m.bank for m in found.matches] == ["scams"]
     assert found.index_snapshot.split() == [
-        engine.banks()[0].index_snapshot,
-        engine.banks()[1].index_snapshot,
+        indexes.banks()[0].index_snapshot,
+        indexes.banks()[1].index_snapshot,
     ]
 
 
-def test_a_removed_item_is_no_longer_found(engine: SimilarityEngine) -> None:
+def test_a_removed_item_is_no_longer_found(indexes: BankIndexes) -> None:
     known = runs(3)
-    engine.add_item(StoredItem("scams", "clip", "", known))
-    engine.rebuild("scams")
-    engine.add_item(StoredItem("scams", "fresh", "", runs(3)))
+    indexes.add_item(StoredItem("scams", "clip", "", known))
+    indexes.rebuild("scams")
+    indexes.add_item(StoredItem("scams", "fresh", "", runs(3)))
 
-    engine.remove_item("scams", "clip")
+    indexes.remove_item("scams", "clip")
 
-    assert engine.search(known, banks=[], k=10).matches == ()
+    assert indexes.search(known, banks=[], k=10).matches == ()
     with pytest.raises(NotFound, match="'clip' is not in bank 'scams'"):
-        engine.remove_item("scams", "clip")
-    engine.add_item(StoredItem("scams", "clip", "", known))  # the id can be used again
-    assert [m.item_id for m in engine.search(known, banks=[], k=10).matches] == ["clip"]
+        indexes.remove_item("scams", "clip")
+    indexes.add_item(StoredItem("scams", "clip", "", known))  # the id can be used again
+    assert [m.item_id for m in indexes.search(known, banks=[], k=10).matches] == ["clip"]
 
 
-def test_banks_are_named_once_and_items_once_per_bank(engine: SimilarityEngine) -> None:
-    engine.add_item(StoredItem("scams", "clip", "", runs(2)))
+def test_banks_are_named_once_and_items_once_per_bank(indexes: BankIndexes) -> None:
+    indexes.add_item(StoredItem("scams", "clip", "", runs(2)))
 
     with pytest.raises(AlreadyExists, match="bank 'scams' already exists"):
-        engine.create_bank(BANK)
+        indexes.create_bank(BANK)
     with pytest.raises(AlreadyExists, match="'clip' already exists in bank 'scams'"):
-        engine.add_item(StoredItem("scams", "clip", "", runs(2)))
+        indexes.add_item(StoredItem("scams", "clip", "", runs(2)))
     with pytest.raises(NotFound, match="bank 'nope' does not exist"):
-        engine.add_item(StoredItem("nope", "clip", "", runs(2)))
-    [status] = engine.banks()
+        indexes.add_item(StoredItem("nope", "clip", "", runs(2)))
+    [status] = indexes.banks()
     assert (status.bank, status.item_count, status.delta_size) == (BANK, 1, 2)
 
 
@@ -197,7 +198,7 @@ def test_a_refresh_after_the_first_reads_only_what_changed(
     for number, item in enumerate(items):
         builder.add_item(StoredItem("scams", f"item-{number}", "", item))
     store = CountingStore(database_url)
-    follower = SimilarityEngine(store, tmp_path / "index", PARAMS, rebuild_after=0)
+    follower = BankIndexes(store, tmp_path / "index", PARAMS, rebuild_after=0)
     follower.open()
     reads_at_open = store.full_reads
     later = runs(2)
@@ -261,12 +262,12 @@ def test_a_follower_writes_nothing_to_the_shared_index_directory(
 
 
 def test_a_large_delta_is_rebuilt_in_the_background(database_url: str, tmp_path: Path) -> None:
-    engine = open_engine(database_url, tmp_path / "index", rebuild_after=10)
-    engine.create_bank(BANK)
+    indexes = open_engine(database_url, tmp_path / "index", rebuild_after=10)
+    indexes.create_bank(BANK)
     items = [runs(4) for _ in range(5)]
     for number, item in enumerate(items):
-        engine.add_item(StoredItem("scams", f"item-{number}", "", item))
-    engine.close()  # waits for the rebuild
+        indexes.add_item(StoredItem("scams", f"item-{number}", "", item))
+    indexes.close()  # waits for the rebuild
 
     reopened = open_engine(database_url, tmp_path / "index")
     [status] = reopened.banks()

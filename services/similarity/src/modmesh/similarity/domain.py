@@ -1,0 +1,104 @@
+"""Similarity's vocabulary: banks, known items, what a search finds and what an addition
+reports. Types only; no I/O, no index, no gRPC."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from modmesh.contracts.evidence import TimeRange
+from modmesh.similarity.audio import Fingerprint
+from modmesh.similarity.hashing import HashRun
+
+
+@dataclass(frozen=True)
+class Bank:
+    """A named collection of known items, with its own matching thresholds."""
+
+    name: str
+    #: Largest Hamming distance (of 256 bits) at which two PDQ hashes match.
+    max_distance: int
+    #: An item matches when at least this share of the query's or of the item's
+    #: duration matched (vPDQ-style); 0 would count a single coincident frame.
+    min_match_percent: float
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class StoredItem:
+    """A known item: PDQ runs (video, image) or else an audio fingerprint."""
+
+    bank: str
+    item_id: str
+    label: str
+    runs: tuple[HashRun, ...]
+    audio: Fingerprint | None = None
+
+    @property
+    def kind(self) -> str:
+        return "audio" if self.audio is not None else "pdq"
+
+
+@dataclass(frozen=True)
+class ItemSummary:
+    """What a match reports about a known item, without its hashes."""
+
+    seq: int
+    bank: str
+    item_id: str
+    label: str
+    #: Start and end seconds of each run, in position order.
+    spans: tuple[tuple[float, float], ...]
+
+
+@dataclass(frozen=True)
+class BankStatus:
+    bank: Bank
+    item_count: int
+    index_snapshot: str
+    base_size: int
+    delta_size: int
+
+
+@dataclass(frozen=True)
+class Found:
+    matches: tuple[Match, ...]
+    #: "bank=snapshot" of every bank searched, so the answer names what it used.
+    index_snapshot: str
+
+
+@dataclass(frozen=True)
+class AddedItem:
+    item_id: str
+    bank: str
+    hash_count: int
+    index_snapshot: str
+
+
+@dataclass(frozen=True)
+class QueryHash:
+    """One hash as a caller sent it, not yet validated."""
+
+    pdq_hex: str
+    timestamp_seconds: float
+    quality: int
+    #: None: one frame at the service's sampling rate.
+    duration_seconds: float | None = None
+
+
+@dataclass(frozen=True)
+class Match:
+    """A known item near the query, with how much of each side matched and where."""
+
+    item_id: str
+    bank: str
+    #: Smallest Hamming distance between a query hash and a hash of the item.
+    distance: int
+    query_match_percent: float
+    item_match_percent: float
+    query_ranges: tuple[TimeRange, ...]
+    item_ranges: tuple[TimeRange, ...]
+    label: str
+    #: The snapshot of the bank's index that found the match.
+    index_snapshot: str
+    #: "pdq" or "audio".
+    signal: str = "pdq"
