@@ -134,8 +134,12 @@ def _valid_rules(raw_rules: Any) -> list[tuple[int, RuleSpec]]:
         return []
     valid = []
     for index, raw in enumerate(raw_rules):
+        if not isinstance(raw, dict):
+            continue
+        # A rule's unknown fields or bad description do not hide its clashes with others.
+        essentials = {key: raw[key] for key in ("id", "when", "then") if key in raw}
         try:
-            valid.append((index, RuleSpec.model_validate(raw)))
+            valid.append((index, RuleSpec.model_validate(essentials)))
         except ValidationError:
             continue  # already named by the whole document's check
     return valid
@@ -156,9 +160,8 @@ def _message(detail: Mapping[str, Any]) -> str:
 
 
 def _problem(kind: str, loc: tuple[int | str, ...], given: Any, message: str) -> FieldViolation:
-    """Our path and words for one of pydantic's errors. A tagged union puts the tag in
-    the location before the field of the same name; it is named once."""
-    parts = [part for i, part in enumerate(loc) if i == 0 or part != loc[i - 1]]
+    """Our path and words for one of pydantic's errors."""
+    parts = _without_tags(loc)
     path = _path(parts)
     if kind == "extra_forbidden":
         allowed = _allowed_fields(parts[:-1])
@@ -176,6 +179,22 @@ def _problem(kind: str, loc: tuple[int | str, ...], given: Any, message: str) ->
         return FieldViolation(path, "must be a mapping")
     # Our validators' and discriminators' own words are kept as they are.
     return FieldViolation(path, message)
+
+
+def _without_tags(loc: Sequence[int | str]) -> list[int | str]:
+    """The location without the tags pydantic puts after each tagged union (`when`,
+    `then` and each condition), before the field of the same name."""
+    parts: list[int | str] = []
+    tag_next = False
+    for part in loc:
+        if tag_next:
+            tag_next = False
+            continue
+        parts.append(part)
+        at_rule_part = len(parts) == 3 and parts[2] in ("when", "then")
+        at_condition = len(parts) == 5 and parts[2] == "when" and isinstance(part, int)
+        tag_next = at_rule_part or at_condition
+    return parts
 
 
 def _path(parts: Sequence[int | str]) -> str:

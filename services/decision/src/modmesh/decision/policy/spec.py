@@ -62,9 +62,9 @@ def _number(low: float, high: float) -> Callable[[Any], Any]:
     return check
 
 
-def _required_text(what: str) -> Callable[[Any], Any]:
+def _required_text(what: str, blank_allowed: bool = False) -> Callable[[Any], Any]:
     def check(value: Any) -> Any:
-        if not isinstance(value, str) or not value.strip():
+        if not isinstance(value, str) or not (value if blank_allowed else value.strip()):
             raise _refuse(f"is required: {what}")
         return value
 
@@ -103,6 +103,8 @@ def _body(value: Any) -> Any:
 
 
 Names = Annotated[list[str], BeforeValidator(_names)]
+#: Names that may be left out; written as null they are refused like any non-list.
+OptionalNames = Annotated[list[str] | None, BeforeValidator(_names)]
 Body = BeforeValidator(_body)
 
 
@@ -114,8 +116,8 @@ class _Spec(BaseModel):
 
 
 class TermHitsSpec(_Spec):
-    lists: Names | None = None
-    categories: Names | None = None
+    lists: OptionalNames = None
+    categories: OptionalNames = None
     min_severity: Annotated[
         Literal["low", "medium", "high", "critical"] | None,
         _one_of(
@@ -138,7 +140,7 @@ class TermHitsSpec(_Spec):
 
 
 class SimilaritySpec(_Spec):
-    banks: Names | None = None
+    banks: OptionalNames = None
     min_match_percent: Annotated[float, BeforeValidator(_number(0, 100)), Field(ge=0, le=100)] = 0
     max_distance: Annotated[int | None, BeforeValidator(_distance), Field(ge=0, le=256)] = None
 
@@ -155,7 +157,13 @@ class AccountFlagsSpec(_Spec):
 
 
 class ModelScoreSpec(_Spec):
-    model: Annotated[str, BeforeValidator(_required_text("the model's name"))]
+    model: Annotated[
+        str,
+        BeforeValidator(
+            # A model's name is taken as written, spaces and all.
+            _required_text("the model's name", blank_allowed=True)
+        ),
+    ]
     min_score: Annotated[float, BeforeValidator(_number(0, 1)), Field(ge=0, le=1)] = 0
 
     def to_condition(self) -> Condition:
