@@ -1,4 +1,4 @@
-"""Reviewers, accounts, the review queues and leases."""
+"""Review's store: reviewers, accounts, the review queues, leases and reviewers' actions."""
 
 from __future__ import annotations
 
