@@ -10,8 +10,8 @@ from pathlib import Path
 
 from sqlalchemy import text
 
+from modmesh.decision.compose import SqlStore as CaseStore
 from modmesh.decision.domain import ActionType, Reviewer
-from modmesh.decision.storage import CaseStore
 from modmesh.runtime.database import open_engine
 from tests.decision.examples import opened_case
 

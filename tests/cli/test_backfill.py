@@ -12,7 +12,7 @@ import grpc
 
 from modmesh.contracts.common.v1 import evidence_pb2
 from modmesh.contracts.termmatch.v1 import termmatch_pb2, termmatch_pb2_grpc
-from modmesh.decision.storage import CaseStore
+from modmesh.decision.compose import SqlStore as CaseStore
 from tests.decision.examples import opened_case
 from tests.support import LoopbackSettings, ServiceProcess, loopback_settings
 

@@ -81,9 +81,10 @@ def source(account_id: str = "account-1", content_id: str = "content-1") -> Sour
 def opened_case(database_url: str, n: int, account_id: str = "account-1") -> str:
     """An analysed, open case written straight into a decision database, as the pipeline
     would write it: for tests of review that run without the engines."""
+    from modmesh.decision.compose import SqlStore as CaseStore
     from modmesh.decision.domain import Evidence
-    from modmesh.decision.rules import DEFAULT_RULE_SET, Facts
-    from modmesh.decision.storage import CaseStore
+    from modmesh.decision.policy.conditions import Facts
+    from modmesh.decision.policy.document import DEFAULT_RULE_SET
 
     store = CaseStore(database_url)
     try:

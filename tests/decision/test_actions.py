@@ -14,20 +14,21 @@ from pathlib import Path
 
 import pytest
 
-from modmesh.decision.actions import (
+from modmesh.decision.actions.adapters import (
     IDEMPOTENCY_HEADER,
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
-    Dispatcher,
     DryRunAdapter,
     WebhookAdapter,
     adapter_from,
     sign,
 )
+from modmesh.decision.actions.outbox import Dispatcher
+from modmesh.decision.compose import SqlStore as CaseStore
 from modmesh.decision.domain import ActionType, DeliveryStatus, Evidence, Reviewer
-from modmesh.decision.rules import DEFAULT_RULE_SET, Facts
+from modmesh.decision.policy.conditions import Facts
+from modmesh.decision.policy.document import DEFAULT_RULE_SET
 from modmesh.decision.settings import DecisionSettings
-from modmesh.decision.storage import CaseStore
 from tests.decision.examples import CAPTURED, media, source, term_hit
 from tests.support import loopback_settings
 

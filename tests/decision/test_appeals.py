@@ -8,9 +8,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from modmesh.decision.compose import SqlStore as CaseStore
 from modmesh.decision.domain import ActionType, AppealStatus, DeliveryStatus, Reviewer
-from modmesh.decision.sor import statement_of_reasons
-from modmesh.decision.storage import CaseStore
+from modmesh.decision.policy.sor import statement_of_reasons
 from modmesh.runtime.errors import AlreadyExists, FailedPrecondition, NotFound
 from tests.decision.examples import opened_case
 

@@ -10,10 +10,11 @@ from datetime import datetime, timedelta
 import pytest
 
 from modmesh.contracts.evidence import Severity, Word
-from modmesh.decision.backfill import Progress, backfill
+from modmesh.decision.backfill.scan import Progress, backfill
+from modmesh.decision.compose import SqlStore as CaseStore
 from modmesh.decision.domain import CaseStatus, Evidence, Source, TermHit
-from modmesh.decision.rules import DEFAULT_RULE_SET, Facts
-from modmesh.decision.storage import CaseStore
+from modmesh.decision.policy.conditions import Facts
+from modmesh.decision.policy.document import DEFAULT_RULE_SET
 from tests.decision.examples import CAPTURED, media, source, term_hit, transcript
 
 NEW_TERM = term_hit("gift card", Severity.HIGH, "scam")

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from modmesh.contracts.evidence import Severity, TimeRange, Word
+from modmesh.decision.compose import SqlStore as CaseStore
 from modmesh.decision.domain import (
     Account,
     ActionType,
@@ -20,7 +21,7 @@ from modmesh.decision.domain import (
     Reviewer,
     TermHit,
 )
-from modmesh.decision.live import (
+from modmesh.decision.live.moderation import (
     END,
     Ack,
     End,
@@ -28,8 +29,7 @@ from modmesh.decision.live import (
     StreamModeration,
     TranscriptUpdate,
 )
-from modmesh.decision.rules import load_document
-from modmesh.decision.storage import CaseStore
+from modmesh.decision.policy.document import load_document
 from modmesh.runtime.errors import AlreadyExists, FailedPrecondition, InvalidArgument
 from tests.decision.examples import CAPTURED
 

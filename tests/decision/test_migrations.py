@@ -9,7 +9,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
 from modmesh.decision import migrations
-from modmesh.decision.storage import CaseStore
+from modmesh.decision.compose import SqlStore as CaseStore
 from modmesh.decision.tables import Base
 from modmesh.runtime.database import open_engine
 from tests.decision.examples import CAPTURED, media, source

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from modmesh.contracts.evidence import Word
+from modmesh.decision.compose import SqlStore as CaseStore
 from modmesh.decision.domain import (
     CaseStatus,
     Priority,
@@ -17,8 +18,8 @@ from modmesh.decision.domain import (
     TermHit,
     Transcript,
 )
-from modmesh.decision.pipeline import EngineError, Pipeline
-from modmesh.decision.storage import CaseStore
+from modmesh.decision.intake.engines import EngineError
+from modmesh.decision.intake.pipeline import Pipeline
 from modmesh.runtime.blobs import Blob
 from tests.decision.examples import CAPTURED, media, similarity_match, source, term_hit, transcript
 

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from modmesh.contracts.evidence import Severity
+from modmesh.decision.compose import SqlStore as CaseStore
 from modmesh.decision.domain import (
     Account,
     ActionType,
@@ -18,8 +19,8 @@ from modmesh.decision.domain import (
     Queue,
     Reviewer,
 )
-from modmesh.decision.rules import DEFAULT_RULE_SET, Facts
-from modmesh.decision.storage import CaseStore
+from modmesh.decision.policy.conditions import Facts
+from modmesh.decision.policy.document import DEFAULT_RULE_SET
 from modmesh.runtime.errors import FailedPrecondition, NotFound
 from tests.decision.examples import CAPTURED, media, source, term_hit, transcript
 

@@ -14,17 +14,16 @@ from modmesh.decision.domain import (
     Priority,
     RuleRef,
 )
-from modmesh.decision.rules import (
-    DEFAULT_DOCUMENT,
-    DEFAULT_RULE,
+from modmesh.decision.policy.conditions import Facts
+from modmesh.decision.policy.document import (
     DEFAULT_RULE_SET,
-    Facts,
-    RuleSet,
     RuleSetInvalid,
-    dry_run,
     load_document,
     parse_rule_set,
+    rule_document_schema,
 )
+from modmesh.decision.policy.dry_run import dry_run
+from modmesh.decision.policy.rule_set import DEFAULT_DOCUMENT, DEFAULT_RULE, RuleSet
 from tests.decision.examples import similarity_match, term_hit, transcript
 
 
@@ -411,3 +410,13 @@ def test_an_auto_action_names_what_a_rule_may_do_by_itself() -> None:
             ),
             2,
         )
+
+
+def test_the_schema_of_a_rule_document_names_every_condition_and_outcome() -> None:
+    schema = json.dumps(rule_document_schema())
+
+    for kind in ("term_hits", "similarity", "account_flags", "model_score", "language"):
+        assert f'"{kind}"' in schema
+    for outcome in ("queue", "auto_action", "ignore"):
+        assert f'"{outcome}"' in schema
+    assert rule_document_schema()["additionalProperties"] is False

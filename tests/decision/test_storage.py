@@ -8,6 +8,7 @@ import pytest
 
 from modmesh.contracts.evidence import Severity
 from modmesh.decision.audit import GENESIS_HASH, entry_hash
+from modmesh.decision.compose import SqlStore as CaseStore
 from modmesh.decision.domain import (
     ActionType,
     Case,
@@ -16,8 +17,8 @@ from modmesh.decision.domain import (
     Priority,
     Reviewer,
 )
-from modmesh.decision.rules import DEFAULT_RULE_SET, Facts, RuleSetInvalid
-from modmesh.decision.storage import CaseStore
+from modmesh.decision.policy.conditions import Facts
+from modmesh.decision.policy.document import DEFAULT_RULE_SET, RuleSetInvalid
 from modmesh.runtime.errors import FailedPrecondition, NotFound
 from tests.decision.examples import CAPTURED, media, similarity_match, source, term_hit, transcript
 

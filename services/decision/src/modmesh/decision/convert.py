@@ -10,7 +10,7 @@ from modmesh.contracts.decision.v1 import decision_pb2
 from modmesh.contracts.evidence import Severity, TimeRange, Word
 from modmesh.contracts.timestamps import to_timestamp
 from modmesh.decision import domain
-from modmesh.decision.storage import PublishedRuleSet
+from modmesh.decision.policy.published import PublishedRuleSet
 from modmesh.runtime.blobs import Blob
 from modmesh.runtime.errors import InvalidArgument
 

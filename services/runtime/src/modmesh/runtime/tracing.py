@@ -4,7 +4,7 @@ for the ids and versions a span should carry.
 
 One submitted item is one trace: the gateway's request span is the root, the gRPC
 interceptors carry it to decision, and decision's background analysis inherits it (see
-modmesh.decision.pipeline) and carries it on to the three engines.
+modmesh.decision.intake.pipeline) and carries it on to the three engines.
 """
 
 from __future__ import annotations

@@ -18,9 +18,11 @@ from datetime import datetime
 from typing import Protocol
 
 from modmesh.contracts.evidence import Word
+from modmesh.decision.backfill.store import BackfillItem, BackfillStore
 from modmesh.decision.domain import Evidence, TermHit
-from modmesh.decision.rules import Decision, Facts
-from modmesh.decision.storage import BackfillItem, CaseStore, utc_now
+from modmesh.decision.policy.conditions import Facts
+from modmesh.decision.policy.rule_set import Decision
+from modmesh.decision.store import utc_now
 
 #: Cases read from the database at a time.
 BATCH = 100
@@ -69,7 +71,7 @@ class RateLimit:
 
 
 async def backfill(
-    store: CaseStore,
+    store: BackfillStore,
     matcher: ListMatcher,
     list_id: str,
     since: datetime,
@@ -110,7 +112,7 @@ async def backfill(
 
 
 async def _scan(
-    store: CaseStore, matcher: ListMatcher, limit: RateLimit, list_id: str, item: BackfillItem
+    store: BackfillStore, matcher: ListMatcher, limit: RateLimit, list_id: str, item: BackfillItem
 ) -> tuple[Evidence, Decision] | None:
     transcript = item.evidence.transcript
     if transcript is None or not transcript.words:

@@ -27,7 +27,7 @@ import structlog
 
 from modmesh.contracts.evidence import Word
 from modmesh.decision.domain import LiveAction, LiveFlag, LiveStream, TermHit
-from modmesh.decision.storage import CaseStore
+from modmesh.decision.live.store import LiveStore
 from modmesh.runtime.errors import InvalidArgument
 
 log = structlog.get_logger()
@@ -78,7 +78,7 @@ Event = LiveFlag | LiveAction | Ack
 class StreamModeration:
     """One call of one live stream. Not shared between calls or tasks."""
 
-    def __init__(self, store: CaseStore, matcher: TermMatcher, stream: LiveStream) -> None:
+    def __init__(self, store: LiveStore, matcher: TermMatcher, stream: LiveStream) -> None:
         self.stream = stream
         self._store = store
         self._matcher = matcher
@@ -89,7 +89,7 @@ class StreamModeration:
     @classmethod
     async def open(
         cls,
-        store: CaseStore,
+        store: LiveStore,
         matcher: TermMatcher,
         stream_id: str,
         account_id: str,
@@ -187,8 +187,13 @@ class StreamModeration:
             for hit in await self._matcher.match(self._window, capture_time):
                 if self._is_new(hit, first_new, [h for h, _ in found]):
                     found.append(_in_context(hit, self._window))
+        rule_set = (await asyncio.to_thread(self._store.active_rules)).rule_set
         flags, action = await asyncio.to_thread(
-            self._store.record_live_update, self.stream.stream_id, found, update.settled_seconds
+            self._store.record_live_update,
+            self.stream.stream_id,
+            found,
+            update.settled_seconds,
+            rule_set,
         )
         self._flagged += [flag.hit for flag in flags]
         self.moderated_seconds = max(self.moderated_seconds, update.settled_seconds)
@@ -230,7 +235,8 @@ class StreamModeration:
 def _in_context(hit: TermHit, window: Sequence[Word]) -> tuple[TermHit, tuple[Word, ...]]:
     """The hit with the committed words around it; its span and word indexes are made
     relative to those words (joined by single spaces, as termmatch joins them)."""
-    assert hit.word_start_index is not None and hit.word_end_index is not None
+    if hit.word_start_index is None or hit.word_end_index is None:
+        raise ValueError("a live hit names its words")  # termmatch gives word indexes
     first = max(0, hit.word_start_index - CONTEXT_WORDS)
     last = min(len(window), hit.word_end_index + 1 + CONTEXT_WORDS)
     context = tuple(replace(word, text=word.text.strip()) for word in window[first:last])

@@ -1,32 +1,19 @@
-"""Carrying out decided actions on the platform, through an adapter, from the outbox.
-
-A decision writes its delivery into the outbox in the same transaction as the action
-(see `CaseStore.record_action`), so nothing decided is lost; the dispatcher here sends
-each due delivery through the configured adapter, retries failures with exponential
-backoff, and dead-letters a delivery after the configured number of attempts. Every
-attempt is audited. The receiver gets the same idempotency key on every retry, so a
-retry after a lost reply never acts twice.
-
-Adapters are small classes with one method; a new way of acting is one new class.
-"""
+"""Adapters: how a decided action is carried out on the platform (logged, sent to a
+signed webhook, or only described). A new way of acting is one new class."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import hashlib
 import hmac
 import json
 import time
-from collections.abc import Callable
-from datetime import datetime, timedelta
 from typing import Protocol
 
 import httpx
 import structlog
 
+from modmesh.decision.actions.store import Delivery
 from modmesh.decision.settings import DecisionSettings
-from modmesh.decision.storage import CaseStore, Delivery, utc_now
 
 log = structlog.get_logger()
 
@@ -34,8 +21,6 @@ log = structlog.get_logger()
 SIGNATURE_HEADER = "X-Modmesh-Signature"
 TIMESTAMP_HEADER = "X-Modmesh-Timestamp"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
-#: Longest wait between two attempts, however many failed.
-MAX_RETRY_DELAY = timedelta(hours=1)
 
 
 class DeliveryFailed(Exception):
@@ -150,74 +135,3 @@ def adapter_from(settings: DecisionSettings) -> ActionAdapter:
     raise ValueError(
         f"MODMESH_ACTION_ADAPTER must be log, webhook or dry-run, got {settings.action_adapter!r}"
     )
-
-
-class Dispatcher:
-    """Sends due deliveries through the adapter until stopped."""
-
-    def __init__(
-        self,
-        store: CaseStore,
-        adapter: ActionAdapter,
-        max_attempts: int,
-        retry_seconds: float,
-        poll_seconds: float = 1.0,
-        clock: Callable[[], datetime] = utc_now,
-    ) -> None:
-        self._store = store
-        self._adapter = adapter
-        self._max_attempts = max(1, max_attempts)
-        self._retry = timedelta(seconds=retry_seconds)
-        self._poll_seconds = poll_seconds
-        self._clock = clock
-        self._wake = asyncio.Event()
-
-    def wake(self) -> None:
-        """Sends new deliveries now instead of at the next poll."""
-        self._wake.set()
-
-    async def run(self) -> None:
-        while True:
-            # Cleared before draining, so a wake-up during the drain is not lost.
-            self._wake.clear()
-            try:
-                await self.drain()
-            except Exception:
-                # A database hiccup must not end delivery for good; the log has it.
-                log.exception("action dispatch failed; retrying")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._poll_seconds)
-
-    async def drain(self, batch: int = 50) -> int:
-        """Attempts every delivery due now; returns how many were attempted."""
-        attempted = 0
-        while True:
-            due = await asyncio.to_thread(self._store.due_deliveries, batch)
-            for delivery in due:
-                await self._attempt(delivery)
-            attempted += len(due)
-            if len(due) < batch:
-                return attempted
-
-    async def _attempt(self, delivery: Delivery) -> None:
-        try:
-            await self._adapter.deliver(delivery)
-            error, retry_at = None, None
-        except DeliveryFailed as failure:
-            error = str(failure)
-            attempt = delivery.attempts + 1
-            retry_at = (
-                None
-                if attempt >= self._max_attempts
-                else self._clock() + min(self._retry * 2 ** (attempt - 1), MAX_RETRY_DELAY)
-            )
-            log.warning(
-                "action delivery failed",
-                action_id=delivery.action_id,
-                attempt=attempt,
-                error=error,
-                dead_lettered=retry_at is None,
-            )
-        await asyncio.to_thread(
-            self._store.record_delivery, delivery.delivery_id, error, retry_at, self._adapter.name
-        )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Protocol
 
 from sqlalchemy import select
 
@@ -12,15 +13,27 @@ from modmesh.decision.domain import (
     Appeal,
     AppealStatus,
 )
-from modmesh.decision.storage.base import appeal_from_row
-from modmesh.decision.storage.cases import Cases
+from modmesh.decision.rows import appeal_from_row
+from modmesh.decision.store import StoreBase
 from modmesh.decision.tables import (
     AppealRow,
 )
 from modmesh.runtime.errors import AlreadyExists, FailedPrecondition, NotFound
 
 
-class Appeals(Cases):
+class AppealStore(Protocol):
+    """What appeals read and write. Blocking; call it off the event loop."""
+
+    def file_appeal(self, case_id: str, appellant: str, statement: str) -> Appeal: ...
+
+    def decide_appeal(
+        self, appeal_id: str, reviewer_id: str, uphold: bool, reason: str
+    ) -> Appeal: ...
+
+    def list_appeals(self, status: AppealStatus | None, limit: int) -> list[Appeal]: ...
+
+
+class SqlAppeals(StoreBase):
     def file_appeal(self, case_id: str, appellant: str, statement: str) -> Appeal:
         """The affected account contests the latest action carried out against its
         content (a removal, an ended stream); once per action."""

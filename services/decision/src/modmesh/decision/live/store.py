@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,13 +24,11 @@ from modmesh.decision.domain import (
     words_from_json,
     words_json,
 )
-from modmesh.decision.rules import (
-    Decision,
-    Facts,
-)
-from modmesh.decision.storage.base import new_case_row
-from modmesh.decision.storage.cases import Cases
-from modmesh.decision.storage.rule_sets import RuleSets
+from modmesh.decision.policy.conditions import Facts
+from modmesh.decision.policy.published import PublishedRuleSet
+from modmesh.decision.policy.rule_set import Decision, RuleSet
+from modmesh.decision.rows import new_case_row
+from modmesh.decision.store import StoreBase
 from modmesh.decision.tables import (
     AccountRow,
     LiveFlagRow,
@@ -38,7 +37,27 @@ from modmesh.decision.tables import (
 from modmesh.runtime.errors import AlreadyExists, FailedPrecondition, NotFound
 
 
-class LiveStreams(Cases, RuleSets):
+class LiveStore(Protocol):
+    """What live moderation reads and writes. Blocking; call it off the event loop."""
+
+    def open_stream(
+        self, stream_id: str, account_id: str, start_time: datetime, resume_from: float
+    ) -> LiveStream: ...
+
+    def record_live_update(
+        self,
+        stream_id: str,
+        found: Sequence[tuple[TermHit, tuple[Word, ...]]],
+        moderated_seconds: float,
+        rule_set: RuleSet,
+    ) -> tuple[list[LiveFlag], LiveAction | None]: ...
+
+    def end_stream(self, stream_id: str, moderated_seconds: float) -> LiveStream: ...
+
+    def active_rules(self) -> PublishedRuleSet: ...
+
+
+class SqlLive(StoreBase):
     def open_stream(
         self, stream_id: str, account_id: str, start_time: datetime, resume_from: float
     ) -> LiveStream:
@@ -99,14 +118,14 @@ class LiveStreams(Cases, RuleSets):
         stream_id: str,
         found: Sequence[tuple[TermHit, tuple[Word, ...]]],
         moderated_seconds: float,
+        rule_set: RuleSet,
     ) -> tuple[list[LiveFlag], LiveAction | None]:
         """Stores new hits as the stream's next flags and moves its moderated offset, in
         one transaction. With new flags, the rules in force decide on all the stream's
         hits: a queue or an action goes to the stream's one case (made on first need);
-        returns the action when a rule took one now."""
-        # Read before the write transaction (SQLite allows one writer and no reader
-        # beside it on the same thread's other connection).
-        rule_set = self.active_rules().rule_set
+        returns the action when a rule took one now. The caller reads `rule_set` (the
+        rules in force) before: SQLite allows one writer and no reader beside it on the
+        same thread's other connection."""
         with self._write() as session:
             stream = session.get(LiveStreamRow, stream_id, with_for_update=True)
             if stream is None:
@@ -116,7 +135,8 @@ class LiveStreams(Cases, RuleSets):
             added = []
             for hit, context in found:
                 stream.last_flag_sequence += 1
-                assert hit.time_range is not None
+                if hit.time_range is None:
+                    raise ValueError("a live hit has a time range")  # transcripts give times
                 added.append(
                     LiveFlagRow(
                         stream_id=stream_id,

@@ -1,21 +1,24 @@
-"""Reviewers, accounts, the review queues and leases."""
+"""Review's store: reviewers, accounts, the review queues, leases and reviewers' actions."""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Protocol
 
 from sqlalchemy import func, or_
 
-from modmesh.decision import review
 from modmesh.decision.audit import as_utc
 from modmesh.decision.domain import (
     Account,
+    ActionType,
     Case,
     CaseStatus,
     Queue,
     Reviewer,
 )
-from modmesh.decision.storage.base import StoreBase, case_from_row, cases_with_actions
+from modmesh.decision.review import core as review
+from modmesh.decision.rows import case_from_row, cases_with_actions
+from modmesh.decision.store import StoreBase
 from modmesh.decision.tables import (
     AccountRow,
     CaseRow,
@@ -24,7 +27,29 @@ from modmesh.decision.tables import (
 from modmesh.runtime.errors import FailedPrecondition
 
 
-class Reviewing(StoreBase):
+class ReviewStore(Protocol):
+    """What review reads and writes. Blocking; call it off the event loop."""
+
+    def put_reviewer(self, reviewer: Reviewer, actor: str, reason: str) -> Reviewer: ...
+
+    def reviewer(self, reviewer_id: str) -> Reviewer: ...
+
+    def put_account(self, account: Account, actor: str, reason: str) -> Account: ...
+
+    def account(self, account_id: str) -> Account: ...
+
+    def review_queue(self, reviewer_id: str, queue: Queue, limit: int) -> list[Case]: ...
+
+    def claim(self, case_id: str, reviewer_id: str, lease_seconds: float) -> Case: ...
+
+    def release(self, case_id: str, reviewer_id: str) -> Case: ...
+
+    def record_action(
+        self, case_id: str, action_type: ActionType, actor: str, reason: str
+    ) -> Case: ...
+
+
+class SqlReview(StoreBase):
     def put_reviewer(self, reviewer: Reviewer, actor: str, reason: str) -> Reviewer:
         with self._write() as session:
             row = session.get(ReviewerRow, reviewer.reviewer_id)
@@ -156,6 +181,34 @@ class Reviewing(StoreBase):
             row.lease_holder = row.lease_expires_at = None
             row.updated_at = self._now()
             self._audit(session, "case.released", case_id, {}, actor=reviewer_id)
+            return case_from_row(row)
+
+    def record_action(self, case_id: str, action_type: ActionType, actor: str, reason: str) -> Case:
+        """Records a reviewer's decision on an OPEN case they hold the lease of: ESCALATE
+        keeps it open as URGENT (and returns it to the queue), any other decision closes
+        it. A removal is queued for delivery through the action adapter."""
+        with self._write() as session:
+            row = self._row(session, case_id, lock=True)
+            if row.status != CaseStatus.OPEN.value:
+                raise FailedPrecondition(
+                    f"case {case_id} is {row.status}; only OPEN cases take actions"
+                )
+            self._reviewer_row(session, actor)
+            now = self._now()
+            if row.lease_holder != actor:
+                holder = "nobody holds it" if row.lease_holder is None else "another reviewer does"
+                raise FailedPrecondition(
+                    f"reviewer {actor} does not hold case {case_id} ({holder}); claim it first"
+                )
+            expires = row.lease_expires_at
+            if expires is None:
+                raise ValueError(f"case {case_id} is held without an expiry")  # claim sets both
+            if as_utc(expires) <= now:
+                raise FailedPrecondition(
+                    f"the lease of reviewer {actor} on case {case_id} expired at "
+                    f"{as_utc(expires).isoformat()}; claim it again"
+                )
+            self._add_action(session, row, action_type, actor, reason)
             return case_from_row(row)
 
 

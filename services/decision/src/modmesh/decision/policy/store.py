@@ -1,50 +1,41 @@
-"""Published rule sets, versioned; the built-in default until an operator publishes."""
+"""Published rule sets, versioned (the built-in default until an operator publishes),
+and the past cases a proposed rule set is tried on."""
 
 from __future__ import annotations
 
 import hashlib
-import json
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import func, select
 
 from modmesh.decision.audit import as_utc
-from modmesh.decision.rules import (
-    DEFAULT_DOCUMENT,
-    DEFAULT_RULE_SET,
-    RuleSet,
-    parse_rule_set,
-)
-from modmesh.decision.storage.base import StoreBase
-from modmesh.decision.tables import (
-    RuleSetRow,
-)
+from modmesh.decision.domain import Case, CaseStatus, Evidence
+from modmesh.decision.policy.conditions import Facts
+from modmesh.decision.policy.document import DEFAULT_RULE_SET, parse_rule_set
+from modmesh.decision.policy.published import DEFAULT_PUBLISHED, PublishedRuleSet
+from modmesh.decision.store import StoreBase
+from modmesh.decision.tables import AccountRow, CaseRow, RuleSetRow
 from modmesh.runtime.errors import NotFound
 
 
-@dataclass(frozen=True)
-class PublishedRuleSet:
-    """A rule set with who published it, when and why (the default has no publisher)."""
+class RuleStore(Protocol):
+    """What the policy RPCs read and write. Blocking; call it off the event loop."""
 
-    rule_set: RuleSet
-    source: str
-    actor: str
-    reason: str
-    created_at: datetime | None
+    def active_rules(self) -> PublishedRuleSet: ...
 
+    def rules(self, version: int) -> PublishedRuleSet: ...
 
-DEFAULT_PUBLISHED = PublishedRuleSet(
-    DEFAULT_RULE_SET,
-    json.dumps(DEFAULT_DOCUMENT, indent=2),
-    "modmesh",
-    "the built-in default, in force until an operator publishes rules",
-    None,
-)
+    def publish_rules(
+        self, document: dict[str, Any], source: str, actor: str, reason: str
+    ) -> PublishedRuleSet: ...
+
+    def decided_since(self, since: datetime) -> list[tuple[str, Facts]]: ...
+
+    def get(self, case_id: str) -> Case: ...
 
 
-class RuleSets(StoreBase):
+class SqlRules(StoreBase):
     def active_rules(self) -> PublishedRuleSet:
         """The newest published rule set, or the built-in default before any."""
         with self._sessions() as session:
@@ -92,6 +83,24 @@ class RuleSets(StoreBase):
                 actor=actor,
             )
             return _published(row)
+
+    def decided_since(self, since: datetime) -> list[tuple[str, Facts]]:
+        """The facts of every case analysed since `since` (oldest first), for dry runs."""
+        query = (
+            select(CaseRow.id, CaseRow.evidence, AccountRow.flags)
+            .outerjoin(AccountRow, AccountRow.account_id == CaseRow.account_id)
+            .where(
+                CaseRow.created_at >= as_utc(since),
+                # Only analysed cases have evidence (JSON null is not SQL NULL in SQLite).
+                CaseRow.status.not_in([CaseStatus.PROCESSING.value, CaseStatus.FAILED.value]),
+            )
+            .order_by(CaseRow.created_at.asc(), CaseRow.id.asc())
+        )
+        with self._sessions() as session:
+            return [
+                (case_id, Facts(Evidence.from_json(evidence), frozenset(flags or ())))
+                for case_id, evidence, flags in session.execute(query)
+            ]
 
 
 def _published(row: RuleSetRow) -> PublishedRuleSet:

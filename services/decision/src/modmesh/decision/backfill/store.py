@@ -5,20 +5,20 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import func, or_, select
 
 from modmesh.decision.audit import as_utc
 from modmesh.decision.domain import (
+    Account,
     CaseStatus,
     Evidence,
 )
-from modmesh.decision.rules import (
-    Decision,
-)
-from modmesh.decision.storage.base import new_case_row
-from modmesh.decision.storage.cases import Cases
+from modmesh.decision.policy.published import PublishedRuleSet
+from modmesh.decision.policy.rule_set import Decision
+from modmesh.decision.rows import new_case_row
+from modmesh.decision.store import StoreBase
 from modmesh.decision.tables import (
     BackfillRunRow,
     CaseRow,
@@ -51,7 +51,29 @@ class BackfillItem:
     evidence: Evidence
 
 
-class Backfills(Cases):
+class BackfillStore(Protocol):
+    """What a backfill reads and writes. Blocking; call it off the event loop."""
+
+    def backfill_run(self, list_id: str, since: datetime, actor: str) -> BackfillRun: ...
+
+    def backfill_items(
+        self, since: datetime, until: datetime, after: tuple[datetime, str] | None, limit: int
+    ) -> list[BackfillItem]: ...
+
+    def count_backfill_items(self, since: datetime, until: datetime) -> int: ...
+
+    def record_backfill_item(
+        self, run_id: str, item: BackfillItem, found: tuple[Evidence, Decision] | None
+    ) -> bool: ...
+
+    def finish_backfill(self, run_id: str) -> BackfillRun: ...
+
+    def active_rules(self) -> PublishedRuleSet: ...
+
+    def account(self, account_id: str) -> Account: ...
+
+
+class SqlBackfill(StoreBase):
     def backfill_run(self, list_id: str, since: datetime, actor: str) -> BackfillRun:
         """The unfinished run for this list and date, to resume, or a new one that covers
         the cases created until now."""

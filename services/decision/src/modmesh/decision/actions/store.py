@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
 
@@ -12,7 +12,7 @@ from modmesh.decision.audit import as_utc
 from modmesh.decision.domain import (
     DeliveryStatus,
 )
-from modmesh.decision.storage.base import StoreBase
+from modmesh.decision.store import StoreBase
 from modmesh.decision.tables import (
     DeliveryRow,
 )
@@ -32,7 +32,21 @@ class Delivery:
     attempts: int
 
 
-class Deliveries(StoreBase):
+class OutboxStore(Protocol):
+    """What the dispatcher reads and writes. Blocking; call it off the event loop."""
+
+    def due_deliveries(self, limit: int) -> list[Delivery]: ...
+
+    def record_delivery(
+        self,
+        delivery_id: str,
+        error: str | None,
+        retry_at: datetime | None = None,
+        via: str = "",
+    ) -> DeliveryStatus: ...
+
+
+class SqlOutbox(StoreBase):
     def due_deliveries(self, limit: int) -> list[Delivery]:
         """Pending deliveries whose next attempt is due, oldest first."""
         query = (

@@ -1,0 +1,1 @@
+"""Appeals: the affected account contests an action; a different reviewer decides."""

@@ -1,0 +1,1 @@
+"""Backfill: retroactive scans of stored transcripts against a list that gained terms."""

@@ -1,0 +1,1 @@
+"""Cases: reading one case, or the cases in a status."""

@@ -1,0 +1,33 @@
+"""The case RPCs: GetCase and ListCases."""
+
+from __future__ import annotations
+
+import asyncio
+
+import grpc
+
+from modmesh.contracts.decision.v1 import decision_pb2
+from modmesh.decision import convert
+from modmesh.decision.cases.store import CaseStore
+from modmesh.decision.rpc import Rpcs, list_limit, require_case_id
+
+
+class CaseRpcs(Rpcs):
+    _case_store: CaseStore
+
+    async def GetCase(
+        self, request: decision_pb2.GetCaseRequest, context: grpc.aio.ServicerContext
+    ) -> decision_pb2.GetCaseResponse:
+        self._ready()
+        require_case_id(request.case_id)
+        case = await asyncio.to_thread(self._case_store.get, request.case_id)
+        return decision_pb2.GetCaseResponse(case=convert.case_to_pb(case))
+
+    async def ListCases(
+        self, request: decision_pb2.ListCasesRequest, context: grpc.aio.ServicerContext
+    ) -> decision_pb2.ListCasesResponse:
+        self._ready()
+        status = convert.status_from_pb(request.status)
+        limit = list_limit(request.limit)
+        cases = await asyncio.to_thread(self._case_store.list_cases, status, limit)
+        return decision_pb2.ListCasesResponse(cases=[convert.case_to_pb(c) for c in cases])

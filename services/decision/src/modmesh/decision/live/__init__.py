@@ -1,0 +1,1 @@
+"""Live moderation: a stream's audio transcribed as it arrives, flags and actions out."""

@@ -1,0 +1,115 @@
+"""The ModerateStream RPC: a live stream's messages in, flags and actions out."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import AsyncIterator
+
+import grpc
+import structlog
+
+from modmesh.contracts.decision.v1 import decision_pb2
+from modmesh.contracts.timestamps import to_datetime
+from modmesh.contracts.transcription.v1 import transcription_pb2
+from modmesh.decision import convert
+from modmesh.decision.domain import LiveFlag
+from modmesh.decision.intake.engines import GrpcEngines
+from modmesh.decision.live.moderation import END, Ack, End, StreamModeration
+from modmesh.decision.live.store import LiveStore
+from modmesh.decision.rpc import Rpcs, require_text
+from modmesh.decision.store import utc_now
+from modmesh.runtime.errors import InvalidArgument
+from modmesh.runtime.tracing import annotate
+
+log = structlog.get_logger()
+
+
+class LiveRpcs(Rpcs):
+    _live_store: LiveStore
+    _engines: GrpcEngines
+
+    async def ModerateStream(
+        self,
+        requests: AsyncIterator[decision_pb2.ModerateStreamRequest],
+        context: grpc.aio.ServicerContext,
+    ) -> AsyncIterator[decision_pb2.ModerateStreamResponse]:
+        self._ready()
+        first = await anext(aiter(requests), None)
+        if first is None:
+            return
+        opening = _live_opening(first)
+        annotate(stream_id=opening.stream_id)
+        moderation = await StreamModeration.open(
+            self._live_store,
+            self._engines,
+            opening.stream_id,
+            opening.account_id,
+            to_datetime(opening.start_time) if opening.HasField("start_time") else utc_now(),
+            opening.resume_from_seconds,
+        )
+        stream = moderation.stream
+        annotate(resumed=stream.resumed)
+        log.info(
+            "stream opened",
+            stream_id=stream.stream_id,
+            account_id=stream.account_id,
+            resumed=stream.resumed,
+            resume_from=opening.resume_from_seconds,
+        )
+        yield decision_pb2.ModerateStreamResponse(
+            opened=decision_pb2.LiveStreamOpened(
+                resumed=stream.resumed,
+                moderated_seconds=stream.moderated_seconds,
+                last_flag_sequence=stream.last_flag_sequence,
+            )
+        )
+        transcription_open = transcription_pb2.StreamOpen(
+            stream_id=stream.stream_id,
+            format=opening.format,
+            start_offset_seconds=opening.resume_from_seconds,
+        )
+        events = moderation.run(
+            _live_messages(requests),
+            lambda audio: self._engines.transcribe_stream(transcription_open, audio),
+        )
+        async for event in events:
+            if isinstance(event, Ack):
+                yield decision_pb2.ModerateStreamResponse(
+                    ack=decision_pb2.LiveStreamAck(moderated_seconds=event.moderated_seconds)
+                )
+            elif isinstance(event, LiveFlag):
+                yield decision_pb2.ModerateStreamResponse(flag=convert.live_flag_to_pb(event))
+            else:
+                self._wake_dispatcher()  # the action's delivery goes out at once
+                yield decision_pb2.ModerateStreamResponse(action=convert.live_action_to_pb(event))
+
+
+def _live_opening(request: decision_pb2.ModerateStreamRequest) -> decision_pb2.LiveStreamOpen:
+    """Checks the message that opens a live stream (transcription checks the format)."""
+    if not request.HasField("open"):
+        raise InvalidArgument("the first message must open the stream", field="open")
+    opening = request.open
+    require_text(opening.stream_id, "open.stream_id", "the broadcast's id")
+    require_text(opening.account_id, "open.account_id", "the broadcasting account")
+    if not 0 <= opening.resume_from_seconds < math.inf:
+        raise InvalidArgument(
+            "open.resume_from_seconds must be 0, or the last acknowledged offset",
+            field="open.resume_from_seconds",
+        )
+    return opening
+
+
+async def _live_messages(
+    requests: AsyncIterator[decision_pb2.ModerateStreamRequest],
+) -> AsyncIterator[bytes | End]:
+    """The messages after the opening one, as audio chunks and the end."""
+    async for request in requests:
+        kind = request.WhichOneof("message")
+        if kind == "audio":
+            yield request.audio
+        elif kind == "end":
+            yield END
+        else:
+            raise InvalidArgument(
+                "the stream is already open; send audio, or end it", field=kind or "message"
+            )

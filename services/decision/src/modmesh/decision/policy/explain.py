@@ -1,0 +1,91 @@
+"""Statements of reasons written into a case: the rule, its verdict and every piece of
+evidence, in words a person can check against the media."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from modmesh.contracts.evidence import TimeRange
+from modmesh.decision.domain import Evidence, RuleRef, SimilarityMatch, TermHit
+from modmesh.decision.policy.conditions import Facts
+
+#: Time ranges shown per similar item before the rest are only counted.
+_MAX_RANGES_SHOWN = 5
+
+
+def explain(rule: RuleRef, verdict: str, evidence: Evidence) -> str:
+    lines = [f"Rule {rule.rule_id} version {rule.version}: {verdict}.", "Evidence:"]
+    lines += [f"- {_describe_hit(hit)}" for hit in evidence.term_hits]
+    lines += [f"- {_describe_match(match)}" for match in evidence.similarity_matches]
+    lines += [f"- Model {s.model} scored {s.score:.2f}." for s in evidence.model_scores]
+    return "\n".join(lines + _language_note(evidence))
+
+
+def explain_no_rule(version: int, facts: Facts) -> str:
+    evidence = facts.evidence
+    if evidence.term_hits or evidence.similarity_matches:
+        lines = [
+            f"Rule set version {version}: no rule applies to this evidence, so nothing is "
+            "queued for review and nothing was actioned.",
+            "Evidence:",
+            *(f"- {_describe_hit(hit)}" for hit in evidence.term_hits),
+            *(f"- {_describe_match(match)}" for match in evidence.similarity_matches),
+        ]
+    else:
+        lines = [
+            f"Rule set version {version}: no evidence found. No listed term was heard and "
+            "no known item is similar. Nothing is queued for review and nothing was actioned."
+        ]
+    return "\n".join(lines + _language_note(evidence))
+
+
+def _language_note(evidence: Evidence) -> list[str]:
+    transcript = evidence.transcript
+    if transcript is None or not transcript.language:
+        return []
+    return [
+        f"Transcript language: {transcript.language} "
+        f"({transcript.language_probability:.2f}), for reviewer routing only; "
+        "language is never evidence."
+    ]
+
+
+def _describe_hit(hit: TermHit) -> str:
+    if hit.time_range is not None:
+        where = f"at {_seconds(hit.time_range)}"
+    else:
+        where = f"at characters {hit.span_start}–{hit.span_end} of the transcript"
+    heard = "" if hit.matched_text == hit.term else f', heard as "{hit.matched_text}"'
+    return (
+        f'Term "{hit.term}" from list {hit.list_id} v{hit.list_version}, '
+        f"severity {hit.severity.name.lower()}, category {hit.category or 'none'}, "
+        f"{where}{heard}."
+    )
+
+
+#: How a statement names the signal that matched (SimilarityMatch.signal).
+_SIGNALS = {"pdq": "by its video frames or image (PDQ)", "audio": "by its audio fingerprint"}
+
+
+def _describe_match(match: SimilarityMatch) -> str:
+    label = f' ("{match.label}")' if match.label else ""
+    signal = f" {_SIGNALS.get(match.signal, f'by {match.signal}')}" if match.signal else ""
+    return (
+        f"Similar to item {match.item_id}{label} in bank {match.bank}{signal}, "
+        f"distance {match.distance} of 256 bits, "
+        f"{match.query_match_percent:.0f}% of this media matched "
+        f"and {match.item_match_percent:.0f}% of the item; "
+        f"this media at {_ranges(match.query_ranges)}, the item at {_ranges(match.item_ranges)}."
+    )
+
+
+def _seconds(time_range: TimeRange) -> str:
+    return f"{time_range.start_seconds:.2f}–{time_range.end_seconds:.2f} s"
+
+
+def _ranges(ranges: Sequence[TimeRange]) -> str:
+    if not ranges:
+        return "no recorded time"
+    shown = ", ".join(_seconds(r) for r in ranges[:_MAX_RANGES_SHOWN])
+    hidden = len(ranges) - _MAX_RANGES_SHOWN
+    return f"{shown} and {hidden} more" if hidden > 0 else shown

@@ -1,0 +1,1 @@
+"""Review: reviewers and accounts, the review queues, leases and reviewers' actions."""

@@ -1,0 +1,112 @@
+"""The review RPCs: reviewers and accounts, queues, leases and reviewers' actions."""
+
+from __future__ import annotations
+
+import asyncio
+
+import grpc
+
+from modmesh.contracts.decision.v1 import decision_pb2
+from modmesh.decision import convert
+from modmesh.decision.domain import CARRIED_OUT
+from modmesh.decision.review import core as review
+from modmesh.decision.review.store import ReviewStore
+from modmesh.decision.rpc import Rpcs, list_limit, require_case_id, require_text
+from modmesh.runtime.errors import InvalidArgument
+
+
+class ReviewRpcs(Rpcs):
+    _review_store: ReviewStore
+
+    async def RecordAction(
+        self, request: decision_pb2.RecordActionRequest, context: grpc.aio.ServicerContext
+    ) -> decision_pb2.RecordActionResponse:
+        self._ready()
+        require_case_id(request.case_id)
+        action_type = convert.action_type_from_pb(request.type)
+        require_text(request.actor, "actor", "name the reviewer")
+        if action_type in CARRIED_OUT and not request.reason.strip():
+            raise InvalidArgument(
+                f"reason is required for {action_type.value}: name the policy", field="reason"
+            )
+        case = await asyncio.to_thread(
+            self._review_store.record_action,
+            request.case_id,
+            action_type,
+            request.actor,
+            request.reason,
+        )
+        self._wake_dispatcher()
+        return decision_pb2.RecordActionResponse(case=convert.case_to_pb(case))
+
+    async def PutReviewer(
+        self, request: decision_pb2.PutReviewerRequest, context: grpc.aio.ServicerContext
+    ) -> decision_pb2.PutReviewerResponse:
+        self._ready()
+        require_text(request.reviewer.reviewer_id, "reviewer.reviewer_id", "name the reviewer")
+        require_text(request.actor, "actor", "name who makes the change")
+        require_text(request.reason, "reason", "say why")
+        reviewer = await asyncio.to_thread(
+            self._review_store.put_reviewer,
+            convert.reviewer_from_pb(request.reviewer),
+            request.actor,
+            request.reason,
+        )
+        return decision_pb2.PutReviewerResponse(reviewer=convert.reviewer_to_pb(reviewer))
+
+    async def PutAccount(
+        self, request: decision_pb2.PutAccountRequest, context: grpc.aio.ServicerContext
+    ) -> decision_pb2.PutAccountResponse:
+        self._ready()
+        require_text(request.account.account_id, "account.account_id", "name the account")
+        require_text(request.actor, "actor", "name who makes the change")
+        require_text(request.reason, "reason", "say why")
+        account = await asyncio.to_thread(
+            self._review_store.put_account,
+            convert.account_from_pb(request.account),
+            request.actor,
+            request.reason,
+        )
+        return decision_pb2.PutAccountResponse(account=convert.account_to_pb(account))
+
+    async def ListQueue(
+        self, request: decision_pb2.ListQueueRequest, context: grpc.aio.ServicerContext
+    ) -> decision_pb2.ListQueueResponse:
+        self._ready()
+        require_text(request.reviewer_id, "reviewer_id", "name the reviewer")
+        limit = list_limit(request.limit)
+        cases = await asyncio.to_thread(
+            self._review_store.review_queue,
+            request.reviewer_id,
+            convert.queue_from_pb(request.queue),
+            limit,
+        )
+        return decision_pb2.ListQueueResponse(cases=[convert.case_to_pb(c) for c in cases])
+
+    async def ClaimCase(
+        self, request: decision_pb2.ClaimCaseRequest, context: grpc.aio.ServicerContext
+    ) -> decision_pb2.ClaimCaseResponse:
+        self._ready()
+        require_case_id(request.case_id)
+        require_text(request.reviewer_id, "reviewer_id", "name the reviewer")
+        seconds = request.lease_seconds or review.DEFAULT_LEASE_SECONDS
+        if not 1 <= seconds <= review.MAX_LEASE_SECONDS:
+            raise InvalidArgument(
+                f"lease_seconds must be between 1 and {review.MAX_LEASE_SECONDS}",
+                field="lease_seconds",
+            )
+        case = await asyncio.to_thread(
+            self._review_store.claim, request.case_id, request.reviewer_id, seconds
+        )
+        return decision_pb2.ClaimCaseResponse(case=convert.case_to_pb(case))
+
+    async def ReleaseCase(
+        self, request: decision_pb2.ReleaseCaseRequest, context: grpc.aio.ServicerContext
+    ) -> decision_pb2.ReleaseCaseResponse:
+        self._ready()
+        require_case_id(request.case_id)
+        require_text(request.reviewer_id, "reviewer_id", "name the reviewer")
+        case = await asyncio.to_thread(
+            self._review_store.release, request.case_id, request.reviewer_id
+        )
+        return decision_pb2.ReleaseCaseResponse(case=convert.case_to_pb(case))
