@@ -13,7 +13,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from modmesh.decision import migrations
 from modmesh.decision.audit import GENESIS_HASH, AuditEntry, as_utc, entry_hash, read_entries
 from modmesh.decision.domain import (
     Action,
@@ -29,6 +28,7 @@ from modmesh.decision.domain import (
     RuleRef,
     Source,
 )
+from modmesh.decision.migrations import SCHEMA
 from modmesh.decision.tables import (
     ActionRow,
     AppealRow,
@@ -39,6 +39,7 @@ from modmesh.decision.tables import (
 from modmesh.runtime.blobs import Blob
 from modmesh.runtime.database import open_engine
 from modmesh.runtime.errors import FailedPrecondition, NotFound
+from modmesh.runtime.migrations import migrate
 
 #: Who the audit log names for what the service does by itself.
 SYSTEM_ACTOR = "decision"
@@ -53,7 +54,7 @@ class StoreBase:
 
     def __init__(self, url: str, clock: Callable[[], datetime] = utc_now) -> None:
         self._engine = open_engine(url)
-        migrations.upgrade(self._engine)
+        migrate(self._engine, SCHEMA)
         self._sessions = sessionmaker(self._engine, expire_on_commit=False)
         self._clock = clock
         # Mutations in this process take turns, so they never race for the audit chain's
