@@ -3,41 +3,27 @@ models never drift from them."""
 
 from __future__ import annotations
 
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
-from modmesh.decision import migrations
 from modmesh.decision.compose import SqlStore as CaseStore
+from modmesh.decision.migrations import SCHEMA
 from modmesh.decision.tables import Base
 from modmesh.runtime.database import open_engine
+from modmesh.runtime.migrations import migrate
 from tests.decision.examples import CAPTURED, media, source
-
-
-def head_revision() -> str:
-    head = ScriptDirectory.from_config(migrations.config()).get_current_head()
-    assert head is not None
-    return head
+from tests.migrations import current_revision, head_revision, schema_differences
 
 
 def test_a_fresh_database_is_migrated_to_the_newest_revision(database_url: str) -> None:
     CaseStore(database_url).close()
 
-    engine = open_engine(database_url)
-    with engine.connect() as connection:
-        assert MigrationContext.configure(connection).get_current_revision() == head_revision()
-    engine.dispose()
+    assert current_revision(database_url, SCHEMA) == head_revision(SCHEMA)
 
 
 def test_the_models_match_what_the_migrations_build(database_url: str) -> None:
     CaseStore(database_url).close()
 
-    engine = open_engine(database_url)
-    with engine.connect() as connection:
-        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
-    engine.dispose()
-    assert differences == []
+    assert schema_differences(database_url, SCHEMA, Base.metadata) == []
 
 
 def test_opening_the_store_again_keeps_the_data(database_url: str) -> None:
@@ -52,7 +38,7 @@ def test_opening_the_store_again_keeps_the_data(database_url: str) -> None:
 
 def test_a_database_the_spine_made_without_migrations_is_adopted(database_url: str) -> None:
     engine = open_engine(database_url)
-    migrations.upgrade(engine, migrations.SPINE_REVISION)
+    migrate(engine, SCHEMA, SCHEMA.baseline)
     with engine.begin() as connection:
         # What the spine left behind: its tables and a case, but no version stamp.
         connection.execute(text("DROP TABLE alembic_version"))
@@ -71,7 +57,4 @@ def test_a_database_the_spine_made_without_migrations_is_adopted(database_url: s
 
     assert adopted.get("spine-case").status.value == "OPEN"
     adopted.close()
-    engine = open_engine(database_url)
-    with engine.connect() as connection:
-        assert MigrationContext.configure(connection).get_current_revision() == head_revision()
-    engine.dispose()
+    assert current_revision(database_url, SCHEMA) == head_revision(SCHEMA)

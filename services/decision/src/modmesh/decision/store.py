@@ -18,7 +18,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from modmesh.decision import migrations
 from modmesh.decision.audit import GENESIS_HASH, AuditEntry, as_utc, entry_hash, read_entries
 from modmesh.decision.domain import (
     CARRIED_OUT,
@@ -28,11 +27,13 @@ from modmesh.decision.domain import (
     Evidence,
     Priority,
 )
+from modmesh.decision.migrations import SCHEMA
 from modmesh.decision.policy.rule_set import Decision
 from modmesh.decision.rows import cases_with_actions
 from modmesh.decision.tables import ActionRow, AuditRow, CaseRow, DeliveryRow, ReviewerRow
 from modmesh.runtime.database import open_engine
 from modmesh.runtime.errors import FailedPrecondition, NotFound
+from modmesh.runtime.migrations import migrate
 
 #: Who the audit log names for what the service does by itself.
 SYSTEM_ACTOR = "decision"
@@ -47,7 +48,7 @@ class StoreBase:
 
     def __init__(self, url: str, clock: Callable[[], datetime] = utc_now) -> None:
         self._engine = open_engine(url)
-        migrations.upgrade(self._engine)
+        migrate(self._engine, SCHEMA)
         self._sessions = sessionmaker(self._engine, expire_on_commit=False)
         self._clock = clock
         # Mutations in this process take turns, so they never race for the audit chain's

@@ -24,9 +24,11 @@ from sqlalchemy.exc import IntegrityError
 
 from modmesh.runtime.database import open_engine
 from modmesh.runtime.errors import AlreadyExists, NotFound
+from modmesh.runtime.migrations import migrate
 from modmesh.similarity.audio import Fingerprint
 from modmesh.similarity.domain import Bank, ItemSummary, StoredItem
 from modmesh.similarity.hashing import HASH_BYTES, HashRun
+from modmesh.similarity.migrations import SCHEMA
 
 
 @dataclass(frozen=True)
@@ -90,11 +92,13 @@ class SimilarityStore(Protocol):
     def close(self) -> None: ...
 
 
-_metadata = sa.MetaData()
+#: The tables as the store reads and writes them; the migrations build them, and a test
+#: checks that the two agree.
+TABLES = sa.MetaData()
 
 _banks = sa.Table(
     "similarity_banks",
-    _metadata,
+    TABLES,
     sa.Column("name", sa.String(64), primary_key=True),
     sa.Column("max_distance", sa.Integer, nullable=False),
     sa.Column("min_match_percent", sa.Float, nullable=False),
@@ -103,7 +107,7 @@ _banks = sa.Table(
 
 _items = sa.Table(
     "similarity_items",
-    _metadata,
+    TABLES,
     # Assigned at insert and never reused: an item's owner id in its bank's index.
     sa.Column("seq", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
     sa.Column("bank", sa.ForeignKey("similarity_banks.name"), nullable=False),
@@ -117,7 +121,7 @@ _items = sa.Table(
 
 _runs = sa.Table(
     "similarity_hashes",
-    _metadata,
+    TABLES,
     sa.Column(
         "item_seq",
         sa.ForeignKey("similarity_items.seq", ondelete="CASCADE"),
@@ -131,7 +135,7 @@ _runs = sa.Table(
 )
 _audio = sa.Table(
     "similarity_audio",
-    _metadata,
+    TABLES,
     sa.Column(
         "item_seq",
         sa.ForeignKey("similarity_items.seq", ondelete="CASCADE"),
@@ -143,7 +147,7 @@ _audio = sa.Table(
 #: is small, and a replica that was down long still finds what it missed.
 _removals = sa.Table(
     "similarity_removals",
-    _metadata,
+    TABLES,
     sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
     sa.Column("bank", sa.ForeignKey("similarity_banks.name"), nullable=False),
     sa.Column("item_seq", sa.BigInteger, nullable=False),
@@ -156,7 +160,7 @@ sa.Index("similarity_items_by_bank", _items.c.bank, _items.c.kind, _items.c.seq)
 class SqlSimilarityStore:
     def __init__(self, url: str) -> None:
         self._engine = open_engine(url)
-        _metadata.create_all(self._engine)
+        migrate(self._engine, SCHEMA)
 
     def create_bank(self, bank: Bank) -> None:
         try:

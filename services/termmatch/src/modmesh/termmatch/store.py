@@ -35,7 +35,9 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from modmesh.contracts.evidence import Severity
 from modmesh.runtime.database import open_engine
 from modmesh.runtime.errors import AlreadyExists, FailedPrecondition
+from modmesh.runtime.migrations import migrate
 from modmesh.termmatch.domain import ALWAYS, ListSettings, Term, TermKind, TermList, Window
+from modmesh.termmatch.migrations import SCHEMA
 from modmesh.termmatch.normalize import Flags
 
 #: Rows written per INSERT statement: big imports stream instead of building one statement.
@@ -82,6 +84,11 @@ class _Base(DeclarativeBase):
     pass
 
 
+#: The tables as the store reads and writes them; the migrations build them, and a test
+#: checks that the two agree.
+TABLES = _Base.metadata
+
+
 class _Version(_Base):
     __tablename__ = "termmatch_list_versions"
 
@@ -120,11 +127,7 @@ class _Term(_Base):
 class SqlListStore:
     def __init__(self, url: str) -> None:
         self._engine = open_engine(url)
-        _Base.metadata.create_all(self._engine)
-        # create_all makes the indexes of the tables it creates only: a database made
-        # before an index was added gets it here.
-        for index in _Base.metadata.tables[_Term.__tablename__].indexes:
-            index.create(self._engine, checkfirst=True)
+        migrate(self._engine, SCHEMA)
 
     def heads(self) -> dict[str, int]:
         query = select(_Version.list_id, func.max(_Version.version)).group_by(_Version.list_id)

@@ -1,11 +1,5 @@
-"""Alembic's entry point: runs the migrations on the connection `upgrade` hands over."""
+"""Alembic's entry point: runs the migrations on the connection `migrate` hands over."""
 
-from alembic import context
+from modmesh.runtime.migrations import run_in_alembic_env
 
-context.configure(
-    connection=context.config.attributes["connection"],
-    # SQLite alters tables by copying them; batch mode does that for us.
-    render_as_batch=True,
-)
-with context.begin_transaction():
-    context.run_migrations()
+run_in_alembic_env()

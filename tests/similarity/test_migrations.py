@@ -1,0 +1,88 @@
+"""The similarity schema is built by its migrations on both databases, matches the
+store's models, and a database the release before migrations made is adopted with its
+banks, items and removal log."""
+
+from __future__ import annotations
+
+from modmesh.runtime.database import open_engine
+from modmesh.similarity.domain import Bank, StoredItem
+from modmesh.similarity.hashing import HashRun
+from modmesh.similarity.migrations import SCHEMA
+from modmesh.similarity.store import TABLES, Mark, SqlSimilarityStore
+from tests.migrations import current_revision, head_revision, schema_differences
+
+BANK = Bank("scams", max_distance=31, min_match_percent=50.0, description="known scams")
+RUN = HashRun(bytes(range(32)), 0.0, 1.5, 90)
+KEPT = StoredItem("scams", "kept", "a known scam", (RUN,))
+
+
+def test_a_fresh_database_is_migrated_to_the_newest_revision(database_url: str) -> None:
+    SqlSimilarityStore(database_url).close()
+
+    assert current_revision(database_url, SCHEMA) == head_revision(SCHEMA)
+
+
+def test_the_models_match_what_the_migrations_build(database_url: str) -> None:
+    SqlSimilarityStore(database_url).close()
+
+    assert schema_differences(database_url, SCHEMA, TABLES) == []
+
+
+def test_a_database_made_before_migrations_is_adopted_with_its_items(database_url: str) -> None:
+    mark, removed_seq = make_database_as_the_release_before_migrations(database_url)
+
+    adopted = SqlSimilarityStore(database_url)
+
+    assert adopted.bank("scams") == BANK
+    assert list(adopted.items("scams")) == [KEPT]
+    assert adopted.mark("scams") == mark
+    # Sequence numbers go on from the old ones, never reusing a removed item's.
+    new_seq = adopted.add_item(StoredItem("scams", "new", "", (RUN,)))
+    assert new_seq > removed_seq
+    adopted.close()
+    assert current_revision(database_url, SCHEMA) == head_revision(SCHEMA)
+    assert schema_differences(database_url, SCHEMA, TABLES) == []
+
+
+def make_database_as_the_release_before_migrations(url: str) -> tuple[Mark, int]:
+    """What that release's store left, made by create_all with no version table: a bank
+    with the item KEPT, and a later item that was removed. Returns the bank's mark and
+    the removed item's seq."""
+    engine = open_engine(url)
+    TABLES.create_all(engine)
+    banks, items, runs, removals = (
+        TABLES.tables[f"similarity_{name}"] for name in ("banks", "items", "hashes", "removals")
+    )
+    with engine.begin() as connection:
+        connection.execute(
+            banks.insert().values(
+                name=BANK.name,
+                max_distance=BANK.max_distance,
+                min_match_percent=BANK.min_match_percent,
+                description=BANK.description,
+            )
+        )
+        kept, removed = (
+            connection.execute(
+                items.insert()
+                .values(bank="scams", item_id=item_id, label=label, kind="pdq")
+                .returning(items.c.seq)
+            ).scalar_one()
+            for item_id, label in (("kept", KEPT.label), ("removed", ""))
+        )
+        connection.execute(
+            runs.insert().values(
+                item_seq=kept,
+                position=0,
+                start_seconds=RUN.start_seconds,
+                end_seconds=RUN.end_seconds,
+                quality=RUN.quality,
+                pdq=RUN.pdq,
+            )
+        )
+        connection.execute(items.delete().where(items.c.seq == removed))
+        removal = connection.execute(
+            removals.insert().values(bank="scams", item_seq=removed).returning(removals.c.id)
+        ).scalar_one()
+    engine.dispose()
+    return Mark(item_seq=kept, removal_id=removal), removed

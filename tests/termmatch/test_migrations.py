@@ -1,0 +1,82 @@
+"""The termmatch schema is built by its migrations on both databases, matches the store's
+models, and a database the release before migrations made is adopted with its lists."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from modmesh.runtime.database import open_engine
+from modmesh.termmatch.migrations import SCHEMA
+from modmesh.termmatch.normalize import Flags
+from modmesh.termmatch.store import TABLES, SqlListStore
+from tests.migrations import current_revision, head_revision, schema_differences
+from tests.termmatch.test_storage import NOW, first_version
+
+
+def test_a_fresh_database_is_migrated_to_the_newest_revision(database_url: str) -> None:
+    SqlListStore(database_url).close()
+
+    assert current_revision(database_url, SCHEMA) == head_revision(SCHEMA)
+
+
+def test_the_models_match_what_the_migrations_build(database_url: str) -> None:
+    SqlListStore(database_url).close()
+
+    assert schema_differences(database_url, SCHEMA, TABLES) == []
+
+
+def test_a_database_made_before_migrations_is_adopted_with_its_lists(database_url: str) -> None:
+    make_database_as_the_release_before_migrations(database_url)
+
+    adopted = SqlListStore(database_url)
+
+    assert adopted.latest() == [first_version()]
+    adopted.close()
+    assert current_revision(database_url, SCHEMA) == head_revision(SCHEMA)
+    assert schema_differences(database_url, SCHEMA, TABLES) == []
+
+
+def make_database_as_the_release_before_migrations(url: str) -> None:
+    """What that release's SqlListStore left: create_all, its index patch, no version
+    table; and the list `first_version()` as it stored it."""
+    engine = open_engine(url)
+    TABLES.create_all(engine)
+    for index in TABLES.tables["termmatch_terms"].indexes:
+        index.create(engine, checkfirst=True)
+    with engine.begin() as connection:
+        connection.execute(
+            TABLES.tables["termmatch_list_versions"].insert(),
+            {
+                "list_id": "scams",
+                "version": 1,
+                "settings": {
+                    "name": "Scams",
+                    "description": "for tests",
+                    "flags": dataclasses.asdict(Flags()),
+                    "exceptions": [],
+                    "active_from": None,
+                    "active_until": None,
+                },
+                "list_created_at": NOW,
+                "created_at": NOW,
+            },
+        )
+        connection.execute(
+            TABLES.tables["termmatch_terms"].insert(),
+            {
+                "list_id": "scams",
+                "term_id": "gift-card",
+                "since_version": 1,
+                "until_version": None,
+                "position": 1,
+                "text": "gift card",
+                "kind": "WORD",
+                "severity": "HIGH",
+                "category": "scam",
+                "locale": "",
+                "note": "",
+                "active_from": None,
+                "active_until": None,
+            },
+        )
+    engine.dispose()
