@@ -4,6 +4,7 @@ signed bodies, idempotency keys, retries with backoff, dead letters after N fail
 from __future__ import annotations
 
 import json
+import secrets
 import threading
 import time
 from collections.abc import Iterator
@@ -32,7 +33,7 @@ from modmesh.decision.settings import DecisionSettings
 from tests.decision.examples import CAPTURED, media, source, term_hit
 from tests.support import loopback_settings
 
-SECRET = "webhook-secret-for-tests"
+SECRET = secrets.token_urlsafe(32)
 
 
 @dataclass
@@ -116,8 +117,10 @@ async def test_a_removal_is_posted_signed_with_its_idempotency_key(
     [(headers, body)] = receiver.requests
     assert headers[SIGNATURE_HEADER] == sign(SECRET, headers[TIMESTAMP_HEADER], body)
     payload = json.loads(body)
-    assert payload["case_id"] == case_id and payload["action"] == "REMOVE_CONTENT"
-    assert payload["policy"] == "scam policy 4.2" and payload["kind"] == "apply"
+    assert payload["case_id"] == case_id
+    assert payload["action"] == "REMOVE_CONTENT"
+    assert payload["policy"] == "scam policy 4.2"
+    assert payload["kind"] == "apply"
     assert headers[IDEMPOTENCY_HEADER] == f"{payload['action_id']}-apply"
     assert store.get(case_id).actions[0].delivery is DeliveryStatus.DELIVERED
     assert store.audit_log()[-1].details["via"] == "webhook"
@@ -143,7 +146,8 @@ async def test_failures_are_retried_with_growing_delays_and_the_same_key(
     await webhook.close()
 
     keys = {headers[IDEMPOTENCY_HEADER] for headers, _ in receiver.requests}
-    assert len(receiver.requests) == 3 and len(keys) == 1
+    assert len(receiver.requests) == 3
+    assert len(keys) == 1
     assert store.get(case_id).actions[0].delivery is DeliveryStatus.DELIVERED
     failed = [e for e in store.audit_log() if e.action == "action.delivery_failed"]
     assert [e.details["error"] for e in failed] == ["the webhook answered HTTP 503"] * 2

@@ -41,9 +41,11 @@ def test_an_upheld_appeal_reverses_the_action_through_the_adapter(
     appeal = store.file_appeal(case_id, "account-1", "it was a parody")
     decided = store.decide_appeal(appeal.appeal_id, "second", True, "parody is allowed")
 
-    assert decided.status is AppealStatus.UPHELD and decided.reviewer == "second"
+    assert decided.status is AppealStatus.UPHELD
+    assert decided.reviewer == "second"
     [reverse] = store.due_deliveries(10)
-    assert reverse.kind == "reverse" and reverse.action_id == apply.action_id
+    assert reverse.kind == "reverse"
+    assert reverse.action_id == apply.action_id
     assert reverse.idempotency_key == f"{apply.action_id}-reverse"
     case = store.get(case_id)
     assert case.actions[0].delivery is DeliveryStatus.PENDING  # the reversal is on its way
@@ -143,5 +145,6 @@ def test_the_statement_of_reasons_has_the_dsa_fields(store: CaseStore, database_
         "detection_tools"
     ]
     redress = sor["redress"]["internal_complaint_handling"]
-    assert redress["available"] is True and redress["appeal"]["reversed"] is True
+    assert redress["available"] is True
+    assert redress["appeal"]["reversed"] is True
     assert sor["redress"]["judicial_redress"] is True

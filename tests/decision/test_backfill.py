@@ -60,7 +60,8 @@ async def run(
         store, matcher, "sample-scams", since - timedelta(days=1), "ops-1", dry_run, 1000
     ):
         last = progress
-    assert last is not None and last.done
+    assert last is not None
+    assert last.done
     return last
 
 
@@ -87,13 +88,15 @@ async def test_a_scan_opens_one_case_per_item_through_the_rules(store: CaseStore
     [found] = [c for c in store.list_cases(None, 50) if c.retro_of == origin]
     assert found.status is CaseStatus.OPEN
     assert found.source == store.get(origin).source
-    assert found.evidence is not None and found.evidence.term_hits == (NEW_TERM,)
+    assert found.evidence is not None
+    assert found.evidence.term_hits == (NEW_TERM,)
     assert "retroactive scan of list sample-scams" in found.statement
     assert "not transcribed again" in found.statement
     # Each item is matched with the list as it applied at its capture time.
     assert {call for call in matcher.calls} == {(CAPTURED, ("sample-scams",))}
     events = [e.action for e in store.audit_log()]
-    assert events.count("case.backfilled") == 1 and events[-1] == "backfill.finished"
+    assert events.count("case.backfilled") == 1
+    assert events[-1] == "backfill.finished"
 
 
 async def test_running_again_never_duplicates_a_case(store: CaseStore) -> None:
@@ -129,7 +132,8 @@ async def test_a_run_cut_short_resumes_where_it_stopped(store: CaseStore) -> Non
     assert (resumed.scanned, resumed.created) == (5, 5)
     assert len(failing.calls) == 5  # the two items done before the failure were not redone
     cases = store.list_cases(None, 50)
-    assert len(cases) == 10 and len({c.retro_of for c in cases if c.retro_of}) == 5
+    assert len(cases) == 10
+    assert len({c.retro_of for c in cases if c.retro_of}) == 5
     assert [e.action for e in store.audit_log()].count("backfill.started") == 1
 
 

@@ -18,6 +18,7 @@ from modmesh.contracts.decision.v1 import decision_pb2, decision_pb2_grpc
 from modmesh.contracts.similarity.v1 import similarity_pb2, similarity_pb2_grpc
 from modmesh.contracts.termmatch.v1 import termmatch_pb2, termmatch_pb2_grpc
 from modmesh.runtime.blobs import BlobStore
+from modmesh.runtime.media import require_tool
 from tests.decision.wire import media_ref, until_analysed
 from tests.support import LoopbackSettings, ServiceProcess, loopback_settings
 
@@ -35,9 +36,9 @@ def mesh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LoopbackSettings]
 
 def reencoded(original: Path, out: Path) -> Path:
     """The same clip as an uploader's copy would be: rescaled, recompressed, other bytes."""
-    subprocess.run(
+    subprocess.run(  # noqa: S603 - ffmpeg with arguments we build
         [
-            "ffmpeg", "-nostdin", "-v", "error", "-y", "-i", str(original),
+            require_tool("ffmpeg"), "-nostdin", "-v", "error", "-y", "-i", str(original),
             "-vf", "scale=288:216", "-c:v", "libx264", "-preset", "veryfast", "-crf", "34",
             "-c:a", "aac", "-b:a", "64k", str(out),
         ],
@@ -81,7 +82,8 @@ def test_a_copy_of_a_known_scam_clip_is_queued_with_its_evidence_and_closed_by_a
 
         assert case.status == decision_pb2.CASE_STATUS_OPEN, case.error
         assert case.priority == decision_pb2.PRIORITY_HIGH
-        assert case.rule.rule_id == "default-any-evidence" and case.rule.version == 1
+        assert case.rule.rule_id == "default-any-evidence"
+        assert case.rule.version == 1
         assert case.transcript.language == "en"
         [hit] = [h for h in case.term_hits if h.term == "free gift card"]
         assert (hit.list_id, hit.list_version) == ("sample-scams", 1)

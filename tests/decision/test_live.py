@@ -153,7 +153,8 @@ async def test_a_spoken_term_is_flagged_once_with_its_offsets_and_the_words_arou
     assert text[flag.hit.span_start : flag.hit.span_end] == "free gift card"
     assert events[-1] == Ack(11.0)
     # Still in the window of the next match, but not new: not flagged again.
-    assert flags(later) == [] and later[-1] == Ack(13.0)
+    assert flags(later) == []
+    assert later[-1] == Ack(13.0)
     assert store.stream_flags("stream-1") == [flag]
 
 
@@ -174,7 +175,8 @@ async def test_a_phrase_split_across_updates_is_found(store: CaseStore) -> None:
 
     assert flags(first) == []
     [flag] = flags(second)
-    assert flag.hit.term == "wire the money" and offsets(flag) == pytest.approx((5.4, 6.5))
+    assert flag.hit.term == "wire the money"
+    assert offsets(flag) == pytest.approx((5.4, 6.5))
 
 
 async def test_a_resumed_stream_flags_nothing_twice_and_numbers_new_flags_on(
@@ -189,7 +191,8 @@ async def test_a_resumed_stream_flags_nothing_twice_and_numbers_new_flags_on(
         update(said("free gift card now", 4.2) + said("wire the money", 8.0), 9.0)
     )
 
-    assert resumed.stream.resumed and resumed.stream.last_flag_sequence == 1
+    assert resumed.stream.resumed
+    assert resumed.stream.last_flag_sequence == 1
     assert resumed.stream.moderated_seconds == 5.5
     assert [(f.sequence, f.hit.term) for f in flags(replayed)] == [(2, "wire the money")]
     # The acknowledged offset never goes back, even when a call resumes earlier.
@@ -287,9 +290,11 @@ async def test_flags_are_queued_as_one_case_per_stream_that_each_new_flag_update
     second = await moderation.update(update(said("wire the money", 4.0), 5.0))
 
     [gift], [wire] = flags(first), flags(second)
-    assert gift.case_id is not None and wire.case_id == gift.case_id
+    assert gift.case_id is not None
+    assert wire.case_id == gift.case_id
     case = store.get(gift.case_id)
-    assert case.status is CaseStatus.OPEN and case.source.content_id == "stream-1"
+    assert case.status is CaseStatus.OPEN
+    assert case.source.content_id == "stream-1"
     assert case.evidence is not None
     assert [h.term for h in case.evidence.term_hits] == ["free gift card", "wire the money"]
     assert actions(first + second) == []
@@ -335,7 +340,8 @@ async def test_a_protected_account_is_never_auto_actioned_its_case_goes_to_its_q
     assert actions(events) == []
     assert flag.case_id is not None
     case = store.get(flag.case_id)
-    assert case.status is CaseStatus.OPEN and case.actions == ()
+    assert case.status is CaseStatus.OPEN
+    assert case.actions == ()
     assert "protected and never auto-actioned" in case.statement
     queue = store.review_queue("senior-1", Queue.PROTECTED, 10)
     assert [c.case_id for c in queue] == [flag.case_id]

@@ -72,8 +72,10 @@ async def test_terms_are_matched_in_the_transcript_words_at_the_capture_time(
     case = store.get(await analysed(store, engines))
 
     assert engines.match_calls == [(transcript().words, CAPTURED)]
-    assert case.status is CaseStatus.OPEN and case.priority is Priority.HIGH
-    assert case.evidence is not None and case.evidence.term_hits == (term_hit(),)
+    assert case.status is CaseStatus.OPEN
+    assert case.priority is Priority.HIGH
+    assert case.evidence is not None
+    assert case.evidence.term_hits == (term_hit(),)
     assert case.evidence.transcript == transcript()
     assert '"free gift card"' in case.statement
 

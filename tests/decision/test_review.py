@@ -122,7 +122,8 @@ def test_no_two_reviewers_hold_one_case(store: CaseStore) -> None:
     with pytest.raises(FailedPrecondition, match="held by reviewer anyone until"):
         store.claim(case_id, "anyone-2", LEASE)
 
-    assert held.lease is not None and held.lease.holder == "anyone"
+    assert held.lease is not None
+    assert held.lease.holder == "anyone"
     assert queue(store, "anyone-2") == []
     assert queue(store, "anyone") == [case_id]  # the holder still sees it
 
@@ -137,7 +138,8 @@ def test_an_expired_lease_returns_the_case_to_the_queue(store: CaseStore, clock:
     with pytest.raises(FailedPrecondition, match="expired at"):
         store.record_action(case_id, ActionType.NO_VIOLATION, "anyone", "")
     taken = store.claim(case_id, "anyone-2", LEASE)
-    assert taken.lease is not None and taken.lease.holder == "anyone-2"
+    assert taken.lease is not None
+    assert taken.lease.holder == "anyone-2"
 
 
 def test_a_decision_needs_the_lease(store: CaseStore) -> None:
@@ -173,7 +175,8 @@ def test_a_decided_case_is_decided_once(store: CaseStore) -> None:
         store.claim(case_id, "anyone-2", LEASE)
 
     case = store.get(case_id)
-    assert len(case.actions) == 1 and case.lease is None
+    assert len(case.actions) == 1
+    assert case.lease is None
     assert len(store.audit_log()) == entries
 
 
@@ -183,7 +186,8 @@ def test_escalation_returns_the_case_to_the_queue_as_urgent(store: CaseStore) ->
 
     escalated = store.record_action(case_id, ActionType.ESCALATE, "anyone", "unsure")
 
-    assert escalated.status is CaseStatus.OPEN and escalated.lease is None
+    assert escalated.status is CaseStatus.OPEN
+    assert escalated.lease is None
     assert queue(store, "anyone-2") == [case_id]
 
 
@@ -207,7 +211,8 @@ def test_a_removal_is_put_in_the_outbox_and_a_no_violation_is_not(store: CaseSto
 
     [delivery] = store.due_deliveries(10)
 
-    assert delivery.case_id == removed and delivery.kind == "apply"
+    assert delivery.case_id == removed
+    assert delivery.kind == "apply"
     assert delivery.payload["policy"] == "scam policy 4.2"
     assert delivery.payload["account_id"] == "account-1"
     assert delivery.idempotency_key == f"{delivery.action_id}-apply"
@@ -229,7 +234,8 @@ def test_deliveries_are_retried_then_delivered_or_dead_lettered(
     store.record_delivery(two.delivery_id, "timed out after 2s")  # no retry: dead letter
     clock.skip(3601)
     [retried] = store.due_deliveries(10)
-    assert retried.delivery_id == one.delivery_id and retried.attempts == 1
+    assert retried.delivery_id == one.delivery_id
+    assert retried.attempts == 1
     assert store.record_delivery(one.delivery_id, None) is DeliveryStatus.DELIVERED
 
     assert store.due_deliveries(10) == []

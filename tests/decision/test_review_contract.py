@@ -80,8 +80,10 @@ def test_a_reviewer_claims_decides_and_the_case_leaves_the_queue(
     assert claimed.lease.holder == "ana"
     assert taken.code() == grpc.StatusCode.FAILED_PRECONDITION
     assert "held by reviewer ana" in taken.details()
-    assert closed.status == decision_pb2.CASE_STATUS_CLOSED and not closed.HasField("lease")
-    assert again.code() == grpc.StatusCode.FAILED_PRECONDITION and "CLOSED" in again.details()
+    assert closed.status == decision_pb2.CASE_STATUS_CLOSED
+    assert not closed.HasField("lease")
+    assert again.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert "CLOSED" in again.details()
     assert len(decision.GetCase(decision_pb2.GetCaseRequest(case_id=case_id)).case.actions) == 1
 
 

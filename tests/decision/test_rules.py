@@ -85,12 +85,16 @@ def test_the_statement_names_the_rule_and_every_piece_of_evidence() -> None:
         'Term "free gift card" from list sample-scams v1, severity high, category scam, '
         "at 2.31–3.40 s" in statement
     )
-    assert 'Term "act now"' in statement and "category spam" in statement
+    assert 'Term "act now"' in statement
+    assert "category spam" in statement
     assert "at characters" in statement  # no times without words: the span is given
-    assert "item known-1" in statement and "bank sample-known-scams" in statement
+    assert "item known-1" in statement
+    assert "bank sample-known-scams" in statement
     assert "by its video frames or image (PDQ)" in statement
-    assert "distance 12" in statement and "95%" in statement
-    assert "0.00–5.00 s" in statement and "1.00–6.00 s" in statement
+    assert "distance 12" in statement
+    assert "95%" in statement
+    assert "0.00–5.00 s" in statement
+    assert "1.00–6.00 s" in statement
     assert "Nothing was actioned automatically" in statement
 
 
@@ -99,7 +103,8 @@ def test_the_statement_says_when_a_known_recording_matched_by_its_audio() -> Non
 
     statement = apply_default_rule(evidence).statement
 
-    assert "item known-1" in statement and "by its audio fingerprint" in statement
+    assert "item known-1" in statement
+    assert "by its audio fingerprint" in statement
 
 
 def test_no_evidence_leaves_nothing_queued_and_says_so() -> None:
@@ -193,7 +198,8 @@ def test_a_queue_rule_sets_priority_and_sla_and_never_acts() -> None:
         CaseStatus.OPEN,
         Priority.URGENT,
     )
-    assert decision.sla_hours == 2 and decision.auto_action is None
+    assert decision.sla_hours == 2
+    assert decision.auto_action is None
 
 
 def test_counts_and_account_flags_must_all_hold() -> None:
@@ -394,7 +400,8 @@ def test_a_rule_may_end_a_live_stream_but_never_acts_on_a_protected_account() ->
     acted = rules.decide(Facts(evidence))
     protected = rules.decide(Facts(evidence, protected=True))
 
-    assert acted.auto_action is ActionType.END_STREAM and acted.policy == "scam policy 4.2"
+    assert acted.auto_action is ActionType.END_STREAM
+    assert acted.policy == "scam policy 4.2"
     assert protected.auto_action is None
     assert protected.outcome.status is CaseStatus.OPEN
     assert protected.outcome.priority is Priority.HIGH

@@ -51,7 +51,8 @@ def test_before_any_upload_the_default_rule_set_is_in_force(
 ) -> None:
     rules = decision.GetRules(decision_pb2.GetRulesRequest(version=1)).rule_set
 
-    assert rules.version == 1 and rules.actor == "modmesh"
+    assert rules.version == 1
+    assert rules.actor == "modmesh"
     assert json.loads(rules.document_json)["rules"][0]["id"] == "default-any-evidence"
 
 

@@ -101,7 +101,8 @@ def test_recorded_evidence_and_outcome_are_read_back_whole(store: CaseStore) -> 
     assert store.get(case.case_id) == stored
     assert stored.evidence == evidence
     assert (stored.status, stored.priority) == (CaseStatus.OPEN, Priority.HIGH)
-    assert stored.rule == outcome.rule and stored.statement == outcome.statement
+    assert stored.rule == outcome.rule
+    assert stored.statement == outcome.statement
     assert stored.source.capture_time == CAPTURED
 
 
@@ -190,7 +191,8 @@ def test_every_mutation_is_audited_in_order(store: CaseStore) -> None:
     ]
     assert log[1].details["status"] == "OPEN"
     assert log[2].details["reason"] == "onboarding"
-    assert log[4].details["type"] == "NO_VIOLATION" and log[4].details["reason"] == "satire"
+    assert log[4].details["type"] == "NO_VIOLATION"
+    assert log[4].details["reason"] == "satire"
 
 
 def test_each_audit_entry_hashes_the_previous_hash_and_its_own_content(store: CaseStore) -> None:
@@ -241,7 +243,8 @@ def test_published_rules_are_versioned_and_audited_with_who_and_why(store: CaseS
     assert store.rules(2).actor == "admin-1"
     entry = store.audit_log()[-1]
     assert (entry.action, entry.subject, entry.actor) == ("rules.published", "rules/v3", "admin-2")
-    assert entry.details["reason"] == "again" and entry.details["rules"] == ["critical-only"]
+    assert entry.details["reason"] == "again"
+    assert entry.details["rules"] == ["critical-only"]
 
 
 def test_a_refused_rule_set_is_neither_stored_nor_audited(store: CaseStore) -> None:

@@ -33,7 +33,9 @@ def until_analysed(
     """Polls GetCase until the case has left PROCESSING."""
     deadline = time.monotonic() + timeout
     while True:
-        case = decision.GetCase(decision_pb2.GetCaseRequest(case_id=case_id)).case
+        case: decision_pb2.Case = decision.GetCase(
+            decision_pb2.GetCaseRequest(case_id=case_id)
+        ).case
         if case.status != decision_pb2.CASE_STATUS_PROCESSING:
             return case
         if time.monotonic() > deadline:
