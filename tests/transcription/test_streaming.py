@@ -320,3 +320,18 @@ def test_under_whisper_at_the_live_cadence_a_phrase_is_committed_once_at_its_off
     )
     assert committed_at <= phrase.end_seconds + 3.0
     assert len(updates) >= 10
+
+
+def test_a_committed_word_never_starts_inside_the_one_committed_before_it() -> None:
+    # Word times wobble between passes: the third pass dates "three" from inside "two".
+    said = [word("one", 0.2, 0.6), word("two", 0.6, 1.0)]
+    passes = iter([said, [*said, word("three", 1.1, 1.4)], [*said, word("three", 0.95, 1.4)]])
+    transcriber = StreamTranscriber(lambda audio, prompt: next(passes), step_seconds=1.0)
+    committed: list[Word] = []
+    for _ in range(3):
+        transcriber.feed(np.zeros(AUDIO_SAMPLE_RATE, np.float32))
+        committed += transcriber.step().committed
+
+    assert [w.text for w in committed] == ["one", "two", "three"]
+    assert committed[2].start_seconds == committed[1].end_seconds
+    assert committed[2].end_seconds == 1.4

@@ -160,6 +160,9 @@ class StreamTranscriber:
         # Committed words are heard again while they stay in the buffer; word times
         # wobble between passes, so a word counts as new by its middle, not its start.
         words = [w for w in words if _middle(w) > self._committed_end - TIME_OVERLAP_SECONDS]
+        # A new word kept by its middle may still start, by that wobble, inside the last
+        # committed one: it starts where that one ends, so times never go back.
+        words = [_not_before(w, self._committed_end) for w in words]
         # A word straddling a cut may be heard again just after it: drop the longest
         # run of words at the start that repeats the end of the committed text.
         if words and self._recent and words[0].start_seconds - self._committed_end < 1.0:
@@ -263,6 +266,12 @@ def pcm16_samples(chunk: bytes) -> np.ndarray:
             field="audio",
         )
     return pcm16_floats(chunk)
+
+
+def _not_before(word: Word, seconds: float) -> Word:
+    if word.start_seconds >= seconds:
+        return word
+    return replace(word, start_seconds=min(seconds, word.end_seconds))
 
 
 def _middle(word: Word) -> float:
