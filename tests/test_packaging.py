@@ -128,6 +128,29 @@ def test_each_package_declares_what_it_imports_and_nothing_more(package: Path) -
     assert unused <= {own}, f"{own} declares {sorted(unused)} but never imports them"
 
 
+#: The services: a caller imports each only through its client.py.
+SERVICES = ("transcription", "termmatch", "similarity", "decision")
+
+
+@pytest.mark.parametrize("caller", ["gateway", "cli"])
+def test_callers_import_a_service_only_through_its_client(caller: str) -> None:
+    package = ROOT / "gateway" if caller == "gateway" else ROOT / "services" / caller
+    for name, file in modules(package):
+        for node in ast.walk(ast.parse(file.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                imported = [node.module]
+                if node.module in {f"modmesh.{s}" for s in SERVICES}:
+                    imported = [f"{node.module}.{alias.name}" for alias in node.names]
+            elif isinstance(node, ast.Import):
+                imported = [alias.name for alias in node.names]
+            else:
+                continue
+            for module in imported:
+                parts = module.split(".")
+                if parts[0] == "modmesh" and len(parts) > 1 and parts[1] in SERVICES:
+                    assert parts[2:3] == ["client"], f"{name} imports {module}"
+
+
 def test_only_the_transcription_server_pulls_torch() -> None:
     heavy = {"whisperx", "torch", "faster-whisper"}
     for package in PACKAGES:
