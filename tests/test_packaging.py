@@ -14,6 +14,7 @@ import tomllib
 import zipfile
 from collections.abc import Iterator
 from functools import cache
+from importlib.machinery import ModuleSpec
 from importlib.metadata import distributions
 from pathlib import Path
 
@@ -70,41 +71,42 @@ def _file_owners() -> dict[Path, str]:
     }
 
 
-def _distribution_of(module: str) -> str | None:
-    top, _, rest = module.partition(".")
+def imported_names(file: Path) -> Iterator[str]:
+    """What the file's absolute imports name: `import a.b` names a.b; `from a import b`
+    names a and a.b (b may be a module or anything a defines)."""
+    for node in ast.walk(ast.parse(file.read_text())):
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            yield node.module
+            yield from (f"{node.module}.{alias.name}" for alias in node.names)
+
+
+def _spec(name: str) -> ModuleSpec | None:
+    """The module named, or None where the name is no module (a function, a class…)."""
+    try:
+        return importlib.util.find_spec(name)
+    except ModuleNotFoundError:  # its parent is a module, not a package
+        return None
+
+
+def _distribution_of(name: str) -> str | None:
+    top, _, rest = name.partition(".")
     if top == "modmesh":  # installed editable, so no record lists its files
         part = rest.partition(".")[0]
         return "modmesh-runtime" if part == "contracts" else f"modmesh-{part}"
     if top in sys.stdlib_module_names or top == "__future__":
         return None
-    spec = importlib.util.find_spec(module)
-    assert spec is not None, f"{module} is not installed"
-    if spec.origin is None:  # a namespace several distributions share (google, …)
+    assert _spec(top) is not None, f"{top} is not installed"
+    spec = _spec(name)
+    if spec is None or spec.origin is None:  # not a module, or a shared namespace (google)
         return None
     return _file_owners().get(Path(spec.origin).resolve(), top)
 
 
 def distributions_imported(file: Path) -> set[str]:
     """The distributions whose modules the file imports (modmesh's own included)."""
-    found = set()
-    for node in ast.walk(ast.parse(file.read_text())):
-        if isinstance(node, ast.Import):
-            names = [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            # `from a import b` imports a, and b too where b is a module.
-            names = [node.module]
-            names += [
-                f"{node.module}.{alias.name}"
-                for alias in node.names
-                if node.module.partition(".")[0] != "modmesh"
-                and importlib.util.find_spec(node.module) is not None
-                and importlib.util.find_spec(node.module).submodule_search_locations  # type: ignore[union-attr]
-                and importlib.util.find_spec(f"{node.module}.{alias.name}") is not None
-            ]
-        else:
-            continue
-        found |= {d for name in names if (d := _distribution_of(name)) is not None}
-    return found
+    return {d for name in imported_names(file) if (d := _distribution_of(name)) is not None}
 
 
 @pytest.mark.parametrize("package", PACKAGES, ids=lambda p: p.name)
@@ -120,9 +122,10 @@ def test_each_package_declares_what_it_imports_and_nothing_more(package: Path) -
     own = str(project(package)["name"])
     imported = set()
     for name, file in modules(package):
-        undeclared = distributions_imported(file) - declared(package) - {own}
+        found = distributions_imported(file)
+        undeclared = found - declared(package) - {own}
         assert not undeclared, f"{name} imports {sorted(undeclared)}, undeclared in {own}"
-        imported |= distributions_imported(file)
+        imported |= found
     unused = declared(package) - imported - USED_WITHOUT_IMPORT
     # An extra that names the package itself (cli[all]) declares nothing new.
     assert unused <= {own}, f"{own} declares {sorted(unused)} but never imports them"
@@ -136,19 +139,10 @@ SERVICES = ("transcription", "termmatch", "similarity", "decision")
 def test_callers_import_a_service_only_through_its_client(caller: str) -> None:
     package = ROOT / "gateway" if caller == "gateway" else ROOT / "services" / caller
     for name, file in modules(package):
-        for node in ast.walk(ast.parse(file.read_text())):
-            if isinstance(node, ast.ImportFrom) and node.module:
-                imported = [node.module]
-                if node.module in {f"modmesh.{s}" for s in SERVICES}:
-                    imported = [f"{node.module}.{alias.name}" for alias in node.names]
-            elif isinstance(node, ast.Import):
-                imported = [alias.name for alias in node.names]
-            else:
-                continue
-            for module in imported:
-                parts = module.split(".")
-                if parts[0] == "modmesh" and len(parts) > 1 and parts[1] in SERVICES:
-                    assert parts[2:3] == ["client"], f"{name} imports {module}"
+        for imported in imported_names(file):
+            parts = imported.split(".")
+            if parts[0] == "modmesh" and parts[1:2] and parts[1] in SERVICES and parts[2:]:
+                assert parts[2] == "client", f"{name} imports {imported}"
 
 
 def test_only_the_transcription_server_pulls_torch() -> None:
