@@ -5,7 +5,6 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
-APT_PACKAGES := espeak-ng ffmpeg sox npm
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # The workspace: every package, installed editable with what its process needs.
@@ -73,13 +72,15 @@ $(BUF_INSTALLED): | system-deps
 	npm install --prefix $(TOOLS) --no-save --no-audit --no-fund @bufbuild/buf@$(BUF_VERSION)
 	@touch $@
 
+# Installs only the Debian packages of the tools that are missing: a machine whose Node.js
+# came from elsewhere (NodeSource) already has npm, and Debian's npm cannot go beside it.
 system-deps:
-	@missing=""; for tool in espeak-ng ffmpeg ffprobe sox npm; do \
-		command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
+	@missing=""; for tool in espeak-ng:espeak-ng ffmpeg:ffmpeg ffprobe:ffmpeg sox:sox npm:npm; do \
+		command -v $${tool%%:*} >/dev/null || missing="$$missing $${tool#*:}"; done; \
 	if [ -n "$$missing" ]; then \
-		echo "installing Debian packages for:$$missing"; \
+		echo "installing Debian packages:$$missing"; \
 		$(SUDO) apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(APT_PACKAGES); \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
 
 # whisperx brings torch (a few GB): the first install takes several minutes.
