@@ -28,6 +28,7 @@ from opentelemetry.trace import SpanKind
 from pydantic import BaseModel, ValidationError
 
 from modmesh.contracts.decision.v1 import decision_pb2, decision_pb2_grpc
+from modmesh.runtime.clients import accepted
 from modmesh.runtime.errors import FieldViolation, ServiceError
 
 from .errors import Refusal, current_trace_id, internal_refusal, rpc_refusal
@@ -148,6 +149,8 @@ class LiveBridge:
         ended = False
         try:
             await call.write(Request(open=opening))
+            if not await accepted(call):
+                return None  # refused: the replies say why
             while True:
                 message = await self.websocket.receive()
                 if message["type"] == "websocket.disconnect":

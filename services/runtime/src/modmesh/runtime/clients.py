@@ -24,6 +24,19 @@ def connect(address: str) -> grpc.aio.Channel:
     )
 
 
+async def accepted(call: grpc.aio.StreamStreamCall) -> bool:
+    """Whether the server accepted a stream's opening message: our streaming services send
+    their initial metadata once the opening is checked, and end the call if it is refused.
+
+    Callers write nothing after the opening until this says yes: grpc-python reports a
+    write that races the server's end of the call as INTERNAL in place of the server's
+    own status (grpc/grpc#36066), and a refusal would reach the caller as "Internal
+    error" instead of its reason.
+    """
+    await call.initial_metadata()
+    return not call.done()
+
+
 def wait_until_serving(address: str, service: str = "", timeout: float = 120.0) -> None:
     """Block until grpc.health.v1 at `address` reports SERVING for `service`.
 

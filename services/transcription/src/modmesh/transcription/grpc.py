@@ -51,6 +51,7 @@ class TranscriptionServicer(transcription_pb2_grpc.TranscriptionServiceServicer)
             return
         opening = _opening(first)
         annotate(stream_id=opening.stream_id)
+        await context.send_initial_metadata(())  # accepted: the caller may send audio now
         async for update in self._core.stream(opening, _audio_chunks(requests)):
             yield _stream_response(update, self._core.model)
 

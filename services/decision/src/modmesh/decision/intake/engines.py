@@ -3,6 +3,7 @@ gRPC, in domain types; a failed call is an EngineError naming the engine."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Sequence
 from datetime import datetime
 from typing import Protocol, TypeVar
@@ -19,7 +20,7 @@ from modmesh.decision.domain import SimilarityMatch, TermHit, Transcript
 from modmesh.decision.live.moderation import TranscriptUpdate
 from modmesh.decision.settings import DecisionSettings
 from modmesh.runtime.blobs import Blob
-from modmesh.runtime.clients import connect
+from modmesh.runtime.clients import accepted, connect
 from modmesh.runtime.errors import NotFound, Relayed
 
 T = TypeVar("T")
@@ -66,28 +67,21 @@ class GrpcEngines:
             reply.text, reply.words, reply.language, reply.language_probability, reply.model
         )
 
-    async def transcribe_stream(
-        self, opening: transcription_pb2.StreamOpen, audio: AsyncIterator[bytes]
-    ) -> AsyncIterator[TranscriptUpdate]:
-        """Transcribes a live stream's chunks as they come. A refusal keeps the
-        transcription service's status and message (the format and the chunks are
-        checked there), named as its."""
-
-        async def requests() -> AsyncIterator[transcription_pb2.TranscribeStreamRequest]:
-            yield transcription_pb2.TranscribeStreamRequest(open=opening)
-            async for chunk in audio:
-                yield transcription_pb2.TranscribeStreamRequest(audio=chunk)
-
-        call = self._transcription.TranscribeStream(requests())
+    async def open_transcription(
+        self, opening: transcription_pb2.StreamOpen
+    ) -> TranscriptionStream:
+        """Opens a live stream at transcription, which checks its format; a refusal keeps
+        transcription's status and message, named as its."""
+        call = self._transcription.TranscribeStream()
         try:
-            async for reply in call:
-                yield TranscriptUpdate(
-                    convert.words_from_pb(reply.committed), reply.settled_seconds
-                )
+            await call.write(transcription_pb2.TranscribeStreamRequest(open=opening))
+            if await accepted(call):
+                return TranscriptionStream(call)
+            code, details = await call.code(), await call.details()
         except grpc.aio.AioRpcError as error:
-            raise Relayed(error.code().name, f"transcription: {error.details()}") from None
-        finally:
-            call.cancel()
+            code, details = error.code(), error.details()
+        call.cancel()
+        raise Relayed(code.name, f"transcription: {details}")
 
     async def search(self, media: Blob) -> list[SimilarityMatch]:
         reply = await _call(
@@ -124,6 +118,42 @@ class GrpcEngines:
     async def close(self) -> None:
         for channel in self._channels.values():
             await channel.close()
+
+
+class TranscriptionStream:
+    """A live stream whose opening transcription accepted."""
+
+    def __init__(self, call: grpc.aio.StreamStreamCall) -> None:
+        self._call = call
+
+    async def updates(self, audio: AsyncIterator[bytes]) -> AsyncIterator[TranscriptUpdate]:
+        """Sends the chunks as they come and yields what transcription hears; a refusal
+        keeps transcription's status and message, named as its."""
+        sender = asyncio.create_task(self._send(audio), name="send-audio")
+        try:
+            async for reply in self._call:
+                yield TranscriptUpdate(
+                    convert.words_from_pb(reply.committed), reply.settled_seconds
+                )
+            await sender  # a failure to read the chunks is ours to raise
+        except grpc.aio.AioRpcError as error:
+            raise Relayed(error.code().name, f"transcription: {error.details()}") from None
+        finally:
+            self.close()
+            sender.cancel()
+            await asyncio.gather(sender, return_exceptions=True)
+
+    def close(self) -> None:
+        """Ends the call if it is still open (nothing once it has ended)."""
+        self._call.cancel()
+
+    async def _send(self, audio: AsyncIterator[bytes]) -> None:
+        try:
+            async for chunk in audio:
+                await self._call.write(transcription_pb2.TranscribeStreamRequest(audio=chunk))
+            await self._call.done_writing()
+        except (grpc.aio.AioRpcError, asyncio.InvalidStateError):
+            return  # the call ended under the sender: reading the replies says how
 
 
 async def _call(engine: str, call: Awaitable[T]) -> T:

@@ -14,7 +14,7 @@ from modmesh.contracts.transcription.v1 import transcription_pb2
 from modmesh.decision import convert
 from modmesh.decision.domain import LiveFlag
 from modmesh.decision.intake.engines import GrpcEngines
-from modmesh.decision.live.moderation import END, Ack, End, StreamModeration
+from modmesh.decision.live.moderation import END, Ack, End, Event, StreamModeration
 from modmesh.decision.live.store import LiveStore
 from modmesh.decision.rpc import Rpcs, require_text
 from modmesh.decision.store import utc_now
@@ -56,32 +56,37 @@ class LiveRpcs(Rpcs):
             resumed=stream.resumed,
             resume_from=opening.resume_from_seconds,
         )
-        yield decision_pb2.ModerateStreamResponse(
-            opened=decision_pb2.LiveStreamOpened(
-                resumed=stream.resumed,
-                moderated_seconds=stream.moderated_seconds,
-                last_flag_sequence=stream.last_flag_sequence,
+        # Transcription checks the format before the stream is said to be open, so that a
+        # refusal reaches the caller before it sends any audio.
+        transcription = await self._engines.open_transcription(
+            transcription_pb2.StreamOpen(
+                stream_id=stream.stream_id,
+                format=opening.format,
+                start_offset_seconds=opening.resume_from_seconds,
             )
         )
-        transcription_open = transcription_pb2.StreamOpen(
-            stream_id=stream.stream_id,
-            format=opening.format,
-            start_offset_seconds=opening.resume_from_seconds,
-        )
-        events = moderation.run(
-            _live_messages(requests),
-            lambda audio: self._engines.transcribe_stream(transcription_open, audio),
-        )
-        async for event in events:
-            if isinstance(event, Ack):
-                yield decision_pb2.ModerateStreamResponse(
-                    ack=decision_pb2.LiveStreamAck(moderated_seconds=event.moderated_seconds)
+        try:
+            yield decision_pb2.ModerateStreamResponse(
+                opened=decision_pb2.LiveStreamOpened(
+                    resumed=stream.resumed,
+                    moderated_seconds=stream.moderated_seconds,
+                    last_flag_sequence=stream.last_flag_sequence,
                 )
-            elif isinstance(event, LiveFlag):
-                yield decision_pb2.ModerateStreamResponse(flag=convert.live_flag_to_pb(event))
-            else:
-                self._wake_dispatcher()  # the action's delivery goes out at once
-                yield decision_pb2.ModerateStreamResponse(action=convert.live_action_to_pb(event))
+            )
+            async for event in moderation.run(_live_messages(requests), transcription.updates):
+                yield self._live_response(event)
+        finally:
+            transcription.close()
+
+    def _live_response(self, event: Event) -> decision_pb2.ModerateStreamResponse:
+        if isinstance(event, Ack):
+            return decision_pb2.ModerateStreamResponse(
+                ack=decision_pb2.LiveStreamAck(moderated_seconds=event.moderated_seconds)
+            )
+        if isinstance(event, LiveFlag):
+            return decision_pb2.ModerateStreamResponse(flag=convert.live_flag_to_pb(event))
+        self._wake_dispatcher()  # the action's delivery goes out at once
+        return decision_pb2.ModerateStreamResponse(action=convert.live_action_to_pb(event))
 
 
 def _live_opening(request: decision_pb2.ModerateStreamRequest) -> decision_pb2.LiveStreamOpen:
