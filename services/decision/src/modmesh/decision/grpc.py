@@ -13,6 +13,7 @@ from modmesh.decision.live.grpc import LiveRpcs
 from modmesh.decision.policy.grpc import PolicyRpcs
 from modmesh.decision.review.grpc import ReviewRpcs
 from modmesh.decision.settings import DecisionSettings
+from modmesh.runtime.database import UNAVAILABLE_ERRORS, reachability_check
 from modmesh.runtime.server import Service
 
 
@@ -50,4 +51,6 @@ def build_service(settings: DecisionSettings) -> Service:
         ),
         load=servicer.load,
         close=servicer.close,
+        check=reachability_check(settings.store_url),
+        unavailable_on=UNAVAILABLE_ERRORS,
     )

@@ -25,8 +25,9 @@ from grpc_reflection.v1alpha import reflection
 from grpc_status import rpc_status
 from opentelemetry import trace
 
+from modmesh.runtime.background import Periodic
 from modmesh.runtime.clients import CHANNEL_OPTIONS
-from modmesh.runtime.errors import ServiceError
+from modmesh.runtime.errors import ServiceError, Unavailable
 from modmesh.runtime.handlers import wrap_behavior
 from modmesh.runtime.logging import configure_logging
 from modmesh.runtime.metrics import RpcMetricsInterceptor, configure_metrics
@@ -41,6 +42,14 @@ S = TypeVar("S", bound=MeshSettings)
 #: The grpc.health.v1 service name that reports SERVING from start until shutdown: what
 #: liveness probes ask (readiness probes ask the overall status, "").
 LIVENESS = "liveness"
+SERVING, NOT_SERVING = (
+    health_pb2.HealthCheckResponse.SERVING,
+    health_pb2.HealthCheckResponse.NOT_SERVING,
+)
+#: How often a serving process asks its dependencies whether it can still serve.
+READINESS_CHECK_SECONDS = 2.0
+#: The retry delay a caller is told when a dependency is down.
+DEPENDENCY_RETRY_SECONDS = 2.0
 
 
 @dataclass
@@ -57,6 +66,13 @@ class Service:
     load: Callable[[], Awaitable[None]] | None = None
     #: Releases resources after the server has drained.
     close: Callable[[], Awaitable[None]] | None = None
+    #: Asks what the service depends on (its database) whether it can serve; raises when
+    #: it cannot. Polled while serving: readiness follows it, so a service whose database
+    #: is down reports NOT_SERVING and takes no new work until it is back.
+    check: Callable[[], Awaitable[None]] | None = None
+    #: Errors that mean a dependency is down, not that the request was wrong: answered
+    #: with UNAVAILABLE (and a retry delay), which callers retry.
+    unavailable_on: tuple[type[Exception], ...] = ()
     extra_interceptors: list[grpc.aio.ServerInterceptor] = field(default_factory=list)
 
 
@@ -89,11 +105,16 @@ def _status_for(error: ServiceError) -> grpc.Status:
 
 # grpcio ships no type information, so its base classes are Any to mypy.
 class ErrorInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
-    """Maps domain errors to their status; hides anything unexpected behind INTERNAL.
+    """Maps domain errors to their status, a dependency that is down to UNAVAILABLE, and
+    hides anything unexpected behind INTERNAL.
 
     No stack trace ever reaches the wire: the caller gets a message and the trace id
     under which the server logged the details.
     """
+
+    def __init__(self, service: str, unavailable_on: tuple[type[Exception], ...] = ()) -> None:
+        self._service = service
+        self._unavailable_on = unavailable_on
 
     async def intercept_service(
         self,
@@ -103,7 +124,41 @@ class ErrorInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
         handler = await continuation(handler_call_details)
         if handler is None:
             return None
-        return wrap_behavior(handler, handler_call_details.method, _guard_unary, _guard_stream)
+        return wrap_behavior(
+            handler, handler_call_details.method, self._guard_unary, self._guard_stream
+        )
+
+    def _domain_error(self, error: Exception) -> Exception:
+        if isinstance(error, self._unavailable_on):
+            log.warning("a dependency is unavailable", error=repr(error)[:300])
+            return Unavailable(
+                f"{self._service}'s database is unavailable; try again shortly",
+                retry_after_seconds=DEPENDENCY_RETRY_SECONDS,
+            )
+        return error
+
+    def _guard_unary(self, behavior: Callable[..., Any], method: str) -> Callable[..., Any]:
+        async def guarded(request: Any, context: grpc.aio.ServicerContext) -> Any:
+            try:
+                return await behavior(request, context)
+            except grpc.aio.AbortError:
+                raise
+            except Exception as error:  # noqa: BLE001 - the wire must never see a traceback
+                await _abort(context, self._domain_error(error), method)
+
+        return guarded
+
+    def _guard_stream(self, behavior: Callable[..., Any], method: str) -> Callable[..., Any]:
+        async def guarded(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+            try:
+                async for response in behavior(request, context):
+                    yield response
+            except grpc.aio.AbortError:
+                raise
+            except Exception as error:  # noqa: BLE001 - the wire must never see a traceback
+                await _abort(context, self._domain_error(error), method)
+
+        return guarded
 
 
 async def _abort(context: grpc.aio.ServicerContext, error: Exception, method: str) -> None:
@@ -118,37 +173,12 @@ async def _abort(context: grpc.aio.ServicerContext, error: Exception, method: st
     )
 
 
-def _guard_unary(behavior: Callable[..., Any], method: str) -> Callable[..., Any]:
-    async def guarded(request: Any, context: grpc.aio.ServicerContext) -> Any:
-        try:
-            return await behavior(request, context)
-        except grpc.aio.AbortError:
-            raise
-        except Exception as error:  # noqa: BLE001 - the wire must never see a traceback
-            await _abort(context, error, method)
-
-    return guarded
-
-
-def _guard_stream(behavior: Callable[..., Any], method: str) -> Callable[..., Any]:
-    async def guarded(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
-        try:
-            async for response in behavior(request, context):
-                yield response
-        except grpc.aio.AbortError:
-            raise
-        except Exception as error:  # noqa: BLE001 - the wire must never see a traceback
-            await _abort(context, error, method)
-
-    return guarded
-
-
 async def _serve(service: Service, settings: MeshSettings) -> None:
     server = grpc.aio.server(
         interceptors=[
             server_interceptor(),
             RpcMetricsInterceptor(),  # outside the error mapping: it sees the final status
-            ErrorInterceptor(),
+            ErrorInterceptor(service.name, service.unavailable_on),
             *service.extra_interceptors,
         ],
         options=CHANNEL_OPTIONS,
@@ -157,10 +187,10 @@ async def _serve(service: Service, settings: MeshSettings) -> None:
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     names = [*service.grpc_services, health.OVERALL_HEALTH]
     for name in names:
-        await health_servicer.set(name, health_pb2.HealthCheckResponse.NOT_SERVING)
+        await health_servicer.set(name, NOT_SERVING)
     # Liveness does not follow readiness: a process still loading its model is alive, and
     # a liveness probe on the overall status would restart it before it ever got ready.
-    await health_servicer.set(LIVENESS, health_pb2.HealthCheckResponse.SERVING)
+    await health_servicer.set(LIVENESS, SERVING)
     service.register(server)
     reflection.enable_server_reflection(
         [*service.grpc_services, health.SERVICE_NAME, reflection.SERVICE_NAME], server
@@ -187,9 +217,17 @@ async def _serve(service: Service, settings: MeshSettings) -> None:
             loading.result()  # a failed load stops the process with its error
     if not stop.is_set():
         for name in names:
-            await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+            await health_servicer.set(name, SERVING)
         log.info("serving", address=address)
+        readiness = Periodic()
+        if service.check is not None:
+            readiness.every(
+                READINESS_CHECK_SECONDS,
+                _follow_readiness(service.check, health_servicer, names),
+                "readiness check",
+            )
         await stop.wait()
+        await readiness.stop()
 
     log.info("draining", grace_seconds=settings.drain_seconds)
     await health_servicer.enter_graceful_shutdown()
@@ -197,6 +235,34 @@ async def _serve(service: Service, settings: MeshSettings) -> None:
     if service.close is not None:
         await service.close()
     log.info("stopped")
+
+
+def _follow_readiness(
+    check: Callable[[], Awaitable[None]],
+    health_servicer: health.aio.HealthServicer,
+    names: Sequence[str],
+) -> Callable[[], Awaitable[None]]:
+    """One round of the readiness check: NOT_SERVING while the check fails (logged once
+    per outage), SERVING again once it passes."""
+    serving = True
+
+    async def follow() -> None:
+        nonlocal serving
+        try:
+            await asyncio.wait_for(check(), READINESS_CHECK_SECONDS * 2)
+            ready = True
+        except Exception as error:  # noqa: BLE001 - any failure means not ready
+            ready = False
+            if serving:
+                log.warning("not ready: a dependency is unavailable", error=repr(error)[:300])
+        if ready != serving:
+            for name in names:
+                await health_servicer.set(name, SERVING if ready else NOT_SERVING)
+            if ready:
+                log.info("ready again")
+            serving = ready
+
+    return follow
 
 
 def run(build: Callable[[S], Service], name: str, settings_class: type[S]) -> None:

@@ -11,6 +11,7 @@ from modmesh.contracts.evidence import TimeRange
 from modmesh.contracts.similarity.v1 import similarity_pb2, similarity_pb2_grpc
 from modmesh.runtime.background import Periodic
 from modmesh.runtime.blobs import Blob
+from modmesh.runtime.database import UNAVAILABLE_ERRORS, reachability_check
 from modmesh.runtime.metrics import Gauge
 from modmesh.runtime.server import Service
 from modmesh.runtime.tracing import annotate
@@ -210,4 +211,6 @@ def build_service(settings: SimilaritySettings) -> Service:
         ),
         load=load,
         close=close,
+        check=reachability_check(settings.store_url),
+        unavailable_on=UNAVAILABLE_ERRORS,
     )

@@ -19,6 +19,7 @@ from modmesh.contracts.termmatch.v1 import termmatch_pb2 as pb
 from modmesh.contracts.termmatch.v1 import termmatch_pb2_grpc
 from modmesh.contracts.timestamps import to_datetime
 from modmesh.runtime.background import Periodic
+from modmesh.runtime.database import UNAVAILABLE_ERRORS, reachability_check
 from modmesh.runtime.errors import InvalidArgument, Unavailable
 from modmesh.runtime.metrics import Gauge
 from modmesh.runtime.server import Service
@@ -225,4 +226,6 @@ def build_service(settings: TermMatchSettings) -> Service:
         ),
         load=load,
         close=close,
+        check=reachability_check(settings.store_url),
+        unavailable_on=UNAVAILABLE_ERRORS,
     )
