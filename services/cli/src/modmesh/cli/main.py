@@ -32,6 +32,7 @@ from modmesh.cli.moderate import ModerationError, moderate, render_case
 from modmesh.cli.remote import settings_of
 from modmesh.cli.samples import CLIP
 from modmesh.cli.seed import seed_samples
+from modmesh.runtime.identity import ServiceKeyError
 from modmesh.runtime.settings import MeshSettings, SettingsError
 
 
@@ -199,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.run(args))
-    except (SettingsError, MeshError, ModerationError, OSError) as error:
+    except (SettingsError, ServiceKeyError, MeshError, ModerationError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
 
