@@ -94,7 +94,7 @@ def connect(address: str, identity: Identity) -> grpc.aio.Channel:
     """A channel to another service of the mesh, each call carrying `identity`'s token.
 
     Plaintext: the token authenticates the caller, NetworkPolicies confine who can reach
-    a port; see docs/adr/0006-service-tokens.md.
+    a port; see docs/adr/0007-service-tokens.md.
     """
     return grpc.aio.insecure_channel(
         address,

@@ -4,7 +4,7 @@ The calling process mints an HS256 token with the mesh's service key (a Secret) 
 itself (`iss`) and, when it acts for a person, that person (`sub`, `roles`); the server's
 interceptor checks it and exposes the result to servicers through `current_caller()`.
 Who a caller is therefore comes from its credential, never from a request field. Only
-grpc.health.v1 stays open, for the kubelet's probes. See docs/adr/0006-service-tokens.md.
+grpc.health.v1 stays open, for the kubelet's probes. See docs/adr/0007-service-tokens.md.
 """
 
 from __future__ import annotations
