@@ -174,8 +174,10 @@ def test_without_engines_a_case_is_accepted_then_fails_naming_the_engines(
     assert not reply.duplicate
     case = until_analysed(decision, reply.case_id, timeout=30)
     assert case.status == decision_pb2.CASE_STATUS_FAILED
-    assert "transcription failed: UNAVAILABLE" in case.error
-    assert "similarity failed: UNAVAILABLE" in case.error
+    # The channels wait for an engine that is down (wait-for-ready) until the call's
+    # deadline (engine_timeout_seconds) instead of failing at once.
+    assert "transcription failed: DEADLINE_EXCEEDED" in case.error
+    assert "similarity failed: DEADLINE_EXCEEDED" in case.error
     assert case.media.sha256 == clip.sha256
     assert case.source.content_id == clip.sha256  # the default content id
     assert case.source.HasField("capture_time")

@@ -15,6 +15,7 @@ import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from modmesh.cli.main import main
 from modmesh.runtime.identity import MIN_KEY_BYTES, TOKEN_SECONDS, Identity
 from tests.support import LoopbackSettings, ServiceProcess, loopback_settings
 
@@ -100,3 +101,13 @@ def test_a_process_without_the_service_key_does_not_start(tmp_path: Path) -> Non
     )
     assert exited.returncode == 1
     assert f"no service key at {tmp_path / 'service-key'}" in exited.stdout + exited.stderr
+
+
+def test_the_cli_prints_a_token_that_raw_grpc_clients_can_use(
+    mesh: LoopbackSettings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--data-dir", str(mesh.data_dir), "service-token"]) == 0
+    token = capsys.readouterr().out.strip()
+    with grpc.insecure_channel(mesh.termmatch_addr) as channel:
+        reply = channel.unary_unary(METHODS["termmatch"])(b"", metadata=bearer(token), timeout=10)
+    assert reply == b""  # no lists yet: an empty ListListsResponse
