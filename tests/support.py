@@ -30,7 +30,8 @@ from modmesh.cli.samples import TERM_LIST
 from modmesh.contracts.termmatch.v1 import termmatch_pb2, termmatch_pb2_grpc
 from modmesh.decision.settings import DecisionSettings
 from modmesh.gateway.settings import GatewaySettings
-from modmesh.runtime.clients import wait_until_serving
+from modmesh.runtime.clients import blocking_channel, wait_until_serving
+from modmesh.runtime.identity import Identity, ensure_service_key
 from modmesh.runtime.settings import ENV_PREFIX, MeshSettings
 from modmesh.similarity.settings import SimilaritySettings
 from modmesh.termmatch.settings import TermMatchSettings
@@ -100,7 +101,16 @@ def loopback_settings(data_dir: Path, **overrides: Any) -> LoopbackSettings:
             if name in SERVICE_FIELDS
         },
     )
-    return replace(settings, **{k: v for k, v in overrides.items() if k in SHARED_FIELDS})
+    settings = replace(settings, **{k: v for k, v in overrides.items() if k in SHARED_FIELDS})
+    # As `modmesh up` does: the mesh's service key, which every process reads.
+    ensure_service_key(settings)
+    return settings
+
+
+def mesh_channel(settings: MeshSettings, address: str) -> grpc.Channel:
+    """A blocking channel to `address` whose calls carry a service token, as the
+    operator's CLI sends them (so request fields may name the actor)."""
+    return blocking_channel(address, Identity.load(settings, "cli"))
 
 
 class ServiceProcess:
@@ -163,8 +173,8 @@ def live_mesh(settings: LoopbackSettings) -> Iterator[LoopbackSettings]:
     with ExitStack() as processes:
         for service in ("transcription", "termmatch", "decision"):
             processes.enter_context(ServiceProcess(service, settings))
-        with grpc.insecure_channel(settings.termmatch_addr) as channel:
-            termmatch_pb2_grpc.TermMatchServiceStub(channel).CreateList(
+        with mesh_channel(settings, settings.termmatch_addr) as opened:
+            termmatch_pb2_grpc.TermMatchServiceStub(opened).CreateList(
                 json_format.ParseDict(
                     json.loads(TERM_LIST.read_text()), termmatch_pb2.CreateListRequest()
                 )

@@ -60,7 +60,8 @@ from modmesh.cli.samples import TERM_LIST, make_clip
 from modmesh.contracts.decision.v1 import decision_pb2, decision_pb2_grpc
 from modmesh.contracts.termmatch.v1 import termmatch_pb2, termmatch_pb2_grpc
 from modmesh.contracts.transcription.v1 import transcription_pb2, transcription_pb2_grpc
-from modmesh.runtime.clients import wait_until_serving
+from modmesh.runtime.clients import blocking_channel, connect, wait_until_serving
+from modmesh.runtime.identity import Identity, ensure_service_key
 from modmesh.runtime.media import (
     AUDIO_SAMPLE_RATE,
     CHUNK_BYTES,
@@ -210,7 +211,7 @@ async def paced(pcm: bytes, live_at: list[float], delay: float) -> AsyncIterator
         yield pcm[offset : offset + CHUNK_BYTES]
 
 
-def transcription_sink(address: str, pids: tuple[int, ...]) -> Sink:
+def transcription_sink(address: str, identity: Identity, pids: tuple[int, ...]) -> Sink:
     """Streams through transcription.TranscribeStream; committed words arrive."""
 
     async def open_stream(stream_id: str, chunks: AsyncIterator[bytes]) -> AsyncIterator[Arrival]:
@@ -221,7 +222,7 @@ def transcription_sink(address: str, pids: tuple[int, ...]) -> Sink:
             async for chunk in chunks:
                 yield transcription_pb2.TranscribeStreamRequest(audio=chunk)
 
-        async with grpc.aio.insecure_channel(address) as channel:
+        async with connect(address, identity) as channel:
             stub = transcription_pb2_grpc.TranscriptionServiceStub(channel)
             async for update in stub.TranscribeStream(requests()):
                 words = tuple(
@@ -232,7 +233,7 @@ def transcription_sink(address: str, pids: tuple[int, ...]) -> Sink:
     return Sink(open_stream, terms_only=False, pids=pids)
 
 
-def decision_sink(address: str, pids: tuple[int, ...]) -> Sink:
+def decision_sink(address: str, identity: Identity, pids: tuple[int, ...]) -> Sink:
     """Streams through decision.ModerateStream; flags arrive, each as its term's last
     word at the term's offsets."""
 
@@ -247,7 +248,7 @@ def decision_sink(address: str, pids: tuple[int, ...]) -> Sink:
                 yield decision_pb2.ModerateStreamRequest(audio=chunk)
             yield decision_pb2.ModerateStreamRequest(end=decision_pb2.LiveStreamEnd())
 
-        async with grpc.aio.insecure_channel(address) as channel:
+        async with connect(address, identity) as channel:
             stub = decision_pb2_grpc.DecisionServiceStub(channel)
             async for response in stub.ModerateStream(requests()):
                 if response.WhichOneof("message") != "flag":
@@ -338,6 +339,7 @@ def services(names: Sequence[str]) -> Any:
                 sock.bind(("127.0.0.1", 0))
                 env[f"MODMESH_{name.upper()}_ADDR"] = f"127.0.0.1:{sock.getsockname()[1]}"
         settings = MeshSettings.from_env(env)
+        ensure_service_key(settings)  # as `modmesh up` does
         pids = []
         for name in names:
             log = (Path(data) / f"{name}.log").open("wb")
@@ -354,15 +356,16 @@ def services(names: Sequence[str]) -> Any:
 
 
 def sink_through(through: str, settings: MeshSettings, pids: tuple[int, ...]) -> Sink:
+    identity = Identity.load(settings, "cli")
     if through == "transcription":
-        return transcription_sink(settings.transcription_addr, pids)
-    with grpc.insecure_channel(settings.termmatch_addr) as channel:
+        return transcription_sink(settings.transcription_addr, identity, pids)
+    with blocking_channel(settings.termmatch_addr, identity) as channel:
         termmatch_pb2_grpc.TermMatchServiceStub(channel).CreateList(
             json_format.ParseDict(
                 json.loads(TERM_LIST.read_text()), termmatch_pb2.CreateListRequest()
             )
         )
-    return decision_sink(settings.decision_addr, pids)
+    return decision_sink(settings.decision_addr, identity, pids)
 
 
 def print_table(rows: Sequence[dict[str, Any]]) -> None:

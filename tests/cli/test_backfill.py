@@ -8,13 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-import grpc
-
 from modmesh.contracts.common.v1 import evidence_pb2
 from modmesh.contracts.termmatch.v1 import termmatch_pb2, termmatch_pb2_grpc
 from modmesh.decision.compose import SqlStore as CaseStore
 from tests.decision.examples import opened_case
-from tests.support import LoopbackSettings, ServiceProcess, loopback_settings
+from tests.support import LoopbackSettings, ServiceProcess, loopback_settings, mesh_channel
 
 MODMESH = [sys.executable, "-m", "modmesh.cli.main"]
 
@@ -37,7 +35,7 @@ def test_a_dry_run_counts_then_a_run_creates_each_case_once(tmp_path: Path) -> N
     with (
         ServiceProcess("termmatch", settings),
         ServiceProcess("decision", settings),
-        grpc.insecure_channel(settings.termmatch_addr) as channel,
+        mesh_channel(settings, settings.termmatch_addr) as channel,
     ):
         termmatch_pb2_grpc.TermMatchServiceStub(channel).CreateList(
             termmatch_pb2.CreateListRequest(

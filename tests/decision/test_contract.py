@@ -15,7 +15,7 @@ from modmesh.contracts.decision.v1 import decision_pb2, decision_pb2_grpc
 from modmesh.runtime.blobs import BlobStore
 from modmesh.runtime.settings import MIB
 from tests.decision.wire import media_ref, refused, until_analysed
-from tests.support import LoopbackSettings, ServiceProcess, loopback_settings
+from tests.support import LoopbackSettings, ServiceProcess, loopback_settings, mesh_channel
 
 ACCOUNT = decision_pb2.Source(account_id="account-1")
 
@@ -39,7 +39,7 @@ def blobs(settings: LoopbackSettings) -> BlobStore:
 def decision(settings: LoopbackSettings) -> Iterator[decision_pb2_grpc.DecisionServiceStub]:
     with (
         ServiceProcess("decision", settings) as process,
-        grpc.insecure_channel(process.address) as channel,
+        mesh_channel(process.settings, process.address) as channel,
     ):
         yield decision_pb2_grpc.DecisionServiceStub(channel)
 
@@ -174,8 +174,10 @@ def test_without_engines_a_case_is_accepted_then_fails_naming_the_engines(
     assert not reply.duplicate
     case = until_analysed(decision, reply.case_id, timeout=30)
     assert case.status == decision_pb2.CASE_STATUS_FAILED
-    assert "transcription failed: UNAVAILABLE" in case.error
-    assert "similarity failed: UNAVAILABLE" in case.error
+    # The channels wait for an engine that is down (wait-for-ready) until the call's
+    # deadline (engine_timeout_seconds) instead of failing at once.
+    assert "transcription failed: DEADLINE_EXCEEDED" in case.error
+    assert "similarity failed: DEADLINE_EXCEEDED" in case.error
     assert case.media.sha256 == clip.sha256
     assert case.source.content_id == clip.sha256  # the default content id
     assert case.source.HasField("capture_time")
@@ -216,7 +218,7 @@ def test_a_case_survives_a_restart(tmp_path: Path, gift_card_clip: Path) -> None
     request = decision_pb2.SubmitRequest(media=clip, source=ACCOUNT)
     with (
         ServiceProcess("decision", settings) as process,
-        grpc.insecure_channel(process.address) as channel,
+        mesh_channel(process.settings, process.address) as channel,
     ):
         stub = decision_pb2_grpc.DecisionServiceStub(channel)
         case_id = stub.Submit(request).case_id
@@ -224,7 +226,7 @@ def test_a_case_survives_a_restart(tmp_path: Path, gift_card_clip: Path) -> None
 
     with (
         ServiceProcess("decision", settings) as process,
-        grpc.insecure_channel(process.address) as channel,
+        mesh_channel(process.settings, process.address) as channel,
     ):
         stub = decision_pb2_grpc.DecisionServiceStub(channel)
         after = stub.GetCase(decision_pb2.GetCaseRequest(case_id=case_id)).case

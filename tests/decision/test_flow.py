@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
 
-import grpc
 import pytest
 from google.protobuf import json_format
 
@@ -20,7 +19,7 @@ from modmesh.contracts.termmatch.v1 import termmatch_pb2, termmatch_pb2_grpc
 from modmesh.runtime.blobs import BlobStore
 from modmesh.runtime.media import require_tool
 from tests.decision.wire import media_ref, until_analysed
-from tests.support import LoopbackSettings, ServiceProcess, loopback_settings
+from tests.support import LoopbackSettings, ServiceProcess, loopback_settings, mesh_channel
 
 KNOWN_ITEM = "gift-card-original"
 
@@ -52,9 +51,9 @@ def test_a_copy_of_a_known_scam_clip_is_queued_with_its_evidence_and_closed_by_a
 ) -> None:
     blobs = BlobStore(mesh.data_dir / "blobs", mesh.max_media_bytes)
     with (
-        grpc.insecure_channel(mesh.termmatch_addr) as termmatch_channel,
-        grpc.insecure_channel(mesh.similarity_addr) as similarity_channel,
-        grpc.insecure_channel(mesh.decision_addr) as decision_channel,
+        mesh_channel(mesh, mesh.termmatch_addr) as termmatch_channel,
+        mesh_channel(mesh, mesh.similarity_addr) as similarity_channel,
+        mesh_channel(mesh, mesh.decision_addr) as decision_channel,
     ):
         termmatch = termmatch_pb2_grpc.TermMatchServiceStub(termmatch_channel)
         similarity = similarity_pb2_grpc.SimilarityServiceStub(similarity_channel)

@@ -22,7 +22,7 @@ from modmesh.contracts.decision.v1 import decision_pb2, decision_pb2_grpc
 from modmesh.runtime.media import AUDIO_SAMPLE_RATE, PCM16, chunked
 from modmesh.transcription.streaming import MAX_CHUNK_BYTES
 from tests.decision.wire import refused
-from tests.support import LoopbackSettings, live_mesh, loopback_settings
+from tests.support import LoopbackSettings, live_mesh, loopback_settings, mesh_channel
 from tests.transcription.support import LiveStream, make_stream
 
 Stub = decision_pb2_grpc.DecisionServiceStub
@@ -69,7 +69,7 @@ def mesh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LoopbackSettings]
 
 @pytest.fixture(scope="module")
 def decision(mesh: LoopbackSettings) -> Iterator[Stub]:
-    with grpc.insecure_channel(mesh.decision_addr) as channel:
+    with mesh_channel(mesh, mesh.decision_addr) as channel:
         yield decision_pb2_grpc.DecisionServiceStub(channel)
 
 

@@ -16,7 +16,7 @@ import pytest
 from modmesh.contracts.decision.v1 import decision_pb2, decision_pb2_grpc
 from tests.decision.examples import opened_case
 from tests.decision.wire import refused
-from tests.support import LoopbackSettings, ServiceProcess, loopback_settings
+from tests.support import LoopbackSettings, ServiceProcess, loopback_settings, mesh_channel
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +32,7 @@ def opened(settings: LoopbackSettings, n: int, account: str = "account-1") -> st
 def decision(settings: LoopbackSettings) -> Iterator[decision_pb2_grpc.DecisionServiceStub]:
     with (
         ServiceProcess("decision", settings) as process,
-        grpc.insecure_channel(process.address) as channel,
+        mesh_channel(process.settings, process.address) as channel,
     ):
         stub = decision_pb2_grpc.DecisionServiceStub(channel)
         for reviewer in (

@@ -13,7 +13,7 @@ from grpc_status import rpc_status
 
 from modmesh.contracts.decision.v1 import decision_pb2, decision_pb2_grpc
 from tests.decision.wire import refused
-from tests.support import LoopbackSettings, ServiceProcess, loopback_settings
+from tests.support import LoopbackSettings, ServiceProcess, loopback_settings, mesh_channel
 
 QUEUE_ALL = """# every hit goes to a person, urgently
 rules:
@@ -30,7 +30,7 @@ def decision(
     settings: LoopbackSettings = loopback_settings(tmp_path_factory.mktemp("decision-rules"))
     with (
         ServiceProcess("decision", settings) as process,
-        grpc.insecure_channel(process.address) as channel,
+        mesh_channel(process.settings, process.address) as channel,
     ):
         yield decision_pb2_grpc.DecisionServiceStub(channel)
 

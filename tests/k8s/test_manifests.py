@@ -187,3 +187,22 @@ def test_every_modmesh_pod_serves_metrics_on_the_port_its_settings_name(overlay:
         [container] = template["spec"]["containers"]
         assert {"name": "metrics", "containerPort": port} in container["ports"]
         assert template["metadata"]["annotations"]["prometheus.io/port"] == str(port)
+
+
+#: The gRPC services of the mesh, by the name of their Service and setting.
+GRPC_SERVICES = ("decision", "transcription", "termmatch", "similarity")
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_grpc_services_are_headless_and_clients_resolve_every_pod(overlay: str) -> None:
+    manifests = build(overlay)
+    services = {name(s): s for s in of_kind(manifests, "Service")}
+    [config] = [c for c in of_kind(manifests, "ConfigMap") if name(c) == "modmesh-config"]
+    for service in GRPC_SERVICES:
+        spec = services[service]["spec"]
+        # A virtual IP would pin each client's one HTTP/2 connection to one pod.
+        assert spec.get("clusterIP") == "None", f"Service {service} is not headless"
+        [grpc_port] = [p["port"] for p in spec["ports"] if p["name"] == "grpc"]
+        address = config["data"][f"MODMESH_{service.upper()}_ADDR"]
+        assert address == f"dns:///{service}:{grpc_port}", service
+    assert int(config["data"]["MODMESH_MAX_CONNECTION_AGE_SECONDS"]) > 0

@@ -114,6 +114,32 @@ def test_every_process_gets_the_secrets_it_needs(overlay: str) -> None:
     assert not api_keys["valueFrom"]["secretKeyRef"].get("optional", False)
 
 
+#: Where every modmesh pod mounts the Secret modmesh-service-key.
+SERVICE_KEY_DIR = "/var/run/secrets/modmesh/service-key"
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_modmesh_process_and_no_other_pod_mounts_the_service_key(overlay: str) -> None:
+    manifests = build(overlay)
+    [config] = [c for c in of_kind(manifests, "ConfigMap") if name(c) == "modmesh-config"]
+    assert config["data"]["MODMESH_SERVICE_KEY_FILE"] == f"{SERVICE_KEY_DIR}/key"
+    for deployment in of_kind(manifests, "Deployment"):
+        pod = deployment["spec"]["template"]["spec"]
+        secrets = {v["name"]: v["secret"] for v in pod.get("volumes", []) if "secret" in v}
+        keyed = {n for n, s in secrets.items() if s["secretName"] == "modmesh-service-key"}
+        process = pod_labels(deployment)["app.kubernetes.io/name"]
+        if process not in PROCESS_SETTINGS:
+            assert not keyed, f"{name(deployment)} is no modmesh process but gets the key"
+            continue
+        [volume] = keyed
+        # Readable by the pod's group (fsGroup), never by others; never optional.
+        assert secrets[volume]["defaultMode"] == 0o440, name(deployment)
+        assert not secrets[volume].get("optional", False), name(deployment)
+        [container] = pod["containers"]
+        [mount] = [m for m in container["volumeMounts"] if m["name"] == volume]
+        assert mount == {"name": volume, "mountPath": SERVICE_KEY_DIR, "readOnly": True}
+
+
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_one_similarity_replica_builds_the_shared_base_files_and_the_others_follow(
     overlay: str,

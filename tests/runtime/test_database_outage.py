@@ -18,7 +18,7 @@ from modmesh.contracts.decision.v1 import decision_pb2, decision_pb2_grpc
 from modmesh.contracts.similarity.v1 import similarity_pb2, similarity_pb2_grpc
 from modmesh.contracts.termmatch.v1 import termmatch_pb2, termmatch_pb2_grpc
 from tests.outage import TcpProxy
-from tests.support import ServiceProcess, loopback_settings, postgres_schema
+from tests.support import ServiceProcess, loopback_settings, mesh_channel, postgres_schema
 
 SERVING = health_pb2.HealthCheckResponse.SERVING
 NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
@@ -75,7 +75,7 @@ def test_a_dead_database_is_not_serving_and_unavailable_then_serving_again(
             settings = loopback_settings(tmp_path, database_url=through_proxy)
             with (
                 ServiceProcess(service, settings) as process,
-                grpc.insecure_channel(process.address) as channel,
+                mesh_channel(settings, process.address) as channel,
             ):
                 work(channel)
 

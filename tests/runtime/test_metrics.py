@@ -11,7 +11,7 @@ import pytest
 
 from modmesh.contracts.termmatch.v1 import termmatch_pb2 as pb
 from modmesh.contracts.termmatch.v1 import termmatch_pb2_grpc
-from tests.support import ServiceProcess, free_port, loopback_settings
+from tests.support import ServiceProcess, free_port, loopback_settings, mesh_channel
 
 
 def sample(metrics: str, name: str, **labels: str) -> float:
@@ -31,7 +31,7 @@ def test_each_rpc_is_counted_and_timed_by_method_and_status_and_gauges_are_serve
     port = free_port()
     settings = loopback_settings(tmp_path / "data", metrics_port=port)
     with ServiceProcess("termmatch", settings):
-        with grpc.insecure_channel(settings.termmatch_addr) as channel:
+        with mesh_channel(settings, settings.termmatch_addr) as channel:
             stub = termmatch_pb2_grpc.TermMatchServiceStub(channel)
             stub.CreateList(
                 pb.CreateListRequest(

@@ -13,7 +13,8 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from modmesh.runtime.clients import wait_until_serving
-from modmesh.runtime.server import LIVENESS
+from modmesh.runtime.errors import ResourceExhausted
+from modmesh.runtime.server import LIVENESS, _status_for
 from tests.runtime.loading_service import RELEASE_ENV
 from tests.support import loopback_settings
 
@@ -51,3 +52,15 @@ def test_a_loading_service_is_alive_but_not_ready_until_its_load_returns(tmp_pat
         process.send_signal(signal.SIGTERM)
         _, stderr = process.communicate(timeout=60)
     assert process.returncode == 0, stderr.decode()
+
+
+def test_a_retry_hint_reaches_grpcs_own_retries_as_pushback() -> None:
+    # RetryInfo is read by people and custom clients; gRPC's retry policy reads only the
+    # grpc-retry-pushback-ms trailer, so a refusal with a hint carries both.
+    status = _status_for(ResourceExhausted("busy", retry_after_seconds=2.5))
+    assert status.code == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert ("grpc-retry-pushback-ms", "2500") in status.trailing_metadata
+    assert not any(
+        key == "grpc-retry-pushback-ms"
+        for key, _ in _status_for(ResourceExhausted("full")).trailing_metadata
+    )

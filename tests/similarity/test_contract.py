@@ -15,7 +15,7 @@ from modmesh.contracts.similarity.v1 import similarity_pb2, similarity_pb2_grpc
 from modmesh.runtime.blobs import Blob, BlobStore
 from modmesh.runtime.media import require_tool
 from modmesh.similarity.hashing import hash_video
-from tests.support import LoopbackSettings, ServiceProcess, loopback_settings
+from tests.support import LoopbackSettings, ServiceProcess, loopback_settings, mesh_channel
 
 BANK = "known-scams"
 
@@ -34,7 +34,7 @@ def blobs(settings: LoopbackSettings) -> BlobStore:
 def stub(settings: LoopbackSettings) -> Iterator[similarity_pb2_grpc.SimilarityServiceStub]:
     with (
         ServiceProcess("similarity", settings),
-        grpc.insecure_channel(settings.similarity_addr) as channel,
+        mesh_channel(settings, settings.similarity_addr) as channel,
     ):
         yield similarity_pb2_grpc.SimilarityServiceStub(channel)
 
@@ -414,13 +414,13 @@ def test_an_item_survives_a_restart(
     request = similarity_pb2.AddItemRequest(media=ref(blob), bank=BANK, item_id="kept")
     with (
         ServiceProcess("similarity", settings),
-        grpc.insecure_channel(settings.similarity_addr) as channel,
+        mesh_channel(settings, settings.similarity_addr) as channel,
     ):
         added = similarity_pb2_grpc.SimilarityServiceStub(channel).AddItem(request)
 
     with (
         ServiceProcess("similarity", settings),
-        grpc.insecure_channel(settings.similarity_addr) as channel,
+        mesh_channel(settings, settings.similarity_addr) as channel,
     ):
         response = similarity_pb2_grpc.SimilarityServiceStub(channel).Search(
             similarity_pb2.SearchRequest(media=ref(blob))
@@ -506,7 +506,7 @@ def test_media_over_the_size_limit_is_refused(
     blob = BlobStore(settings.data_dir / "blobs", 10**9).put_file(gift_card_clip)
     with (
         ServiceProcess("similarity", settings),
-        grpc.insecure_channel(settings.similarity_addr) as channel,
+        mesh_channel(settings, settings.similarity_addr) as channel,
     ):
         stub = similarity_pb2_grpc.SimilarityServiceStub(channel)
         for call, request in (

@@ -8,14 +8,13 @@ import time
 from collections.abc import Callable, Iterator
 from typing import TypeVar
 
-import grpc
 import numpy as np
 import pytest
 
 from modmesh.contracts.similarity.v1 import similarity_pb2
 from modmesh.contracts.similarity.v1.similarity_pb2_grpc import SimilarityServiceStub as Stub
 from modmesh.similarity.hashing import HASH_BYTES
-from tests.support import ServiceProcess, loopback_settings, postgres_schema
+from tests.support import ServiceProcess, loopback_settings, mesh_channel, postgres_schema
 
 BANK = "shared"
 REFRESH_SECONDS = 0.3
@@ -47,8 +46,8 @@ def replicas(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stub, S
         with (
             ServiceProcess("similarity", writer),
             ServiceProcess("similarity", follower),
-            grpc.insecure_channel(writer.similarity_addr) as writer_channel,
-            grpc.insecure_channel(follower.similarity_addr) as follower_channel,
+            mesh_channel(writer, writer.similarity_addr) as writer_channel,
+            mesh_channel(follower, follower.similarity_addr) as follower_channel,
         ):
             writer_stub, follower_stub = Stub(writer_channel), Stub(follower_channel)
             writer_stub.CreateBank(similarity_pb2.CreateBankRequest(name=BANK))

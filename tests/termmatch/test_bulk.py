@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-import grpc
 import pytest
 
 from modmesh.contracts.evidence import Severity
@@ -19,7 +18,7 @@ from modmesh.contracts.termmatch.v1 import termmatch_pb2_grpc
 from modmesh.runtime.errors import InvalidArgument
 from modmesh.termmatch import bulk
 from modmesh.termmatch.domain import Term, TermKind, Window
-from tests.support import LoopbackSettings, ServiceProcess, loopback_settings
+from tests.support import LoopbackSettings, ServiceProcess, loopback_settings, mesh_channel
 
 CSV = """term_id,text,severity,category,kind
 gift,free gift card,high,scam,
@@ -110,7 +109,7 @@ def modmesh(settings: LoopbackSettings, *args: str) -> subprocess.CompletedProce
 
 
 def version(settings: LoopbackSettings, list_id: str) -> int:
-    with grpc.insecure_channel(settings.termmatch_addr) as channel:
+    with mesh_channel(settings, settings.termmatch_addr) as channel:
         stub = termmatch_pb2_grpc.TermMatchServiceStub(channel)
         found = stub.GetList(pb.GetListRequest(list_id=list_id), timeout=10).list
         return int(found.version)

@@ -16,7 +16,7 @@ from modmesh.cli.samples import TERM_LIST
 from modmesh.contracts.common.v1 import evidence_pb2
 from modmesh.contracts.termmatch.v1 import termmatch_pb2 as pb
 from modmesh.contracts.termmatch.v1 import termmatch_pb2_grpc
-from tests.support import LoopbackSettings, ServiceProcess, loopback_settings
+from tests.support import LoopbackSettings, ServiceProcess, loopback_settings, mesh_channel
 
 MAX_TEXT_CHARS = 5000
 SAMPLE = json.loads(TERM_LIST.read_text())
@@ -53,7 +53,7 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> LoopbackSettings:
 def stub(settings: LoopbackSettings) -> Iterator[termmatch_pb2_grpc.TermMatchServiceStub]:
     with (
         ServiceProcess("termmatch", settings) as service,
-        grpc.insecure_channel(service.address) as channel,
+        mesh_channel(service.settings, service.address) as channel,
     ):
         stub = termmatch_pb2_grpc.TermMatchServiceStub(channel)
         stub.CreateList(sample_request(), timeout=10)
@@ -377,14 +377,14 @@ def test_an_edit_survives_a_restart(tmp_path_factory: pytest.TempPathFactory) ->
     settings = loopback_settings(tmp_path_factory.mktemp("termmatch-restart"))
     with (
         ServiceProcess("termmatch", settings),
-        grpc.insecure_channel(settings.termmatch_addr) as channel,
+        mesh_channel(settings, settings.termmatch_addr) as channel,
     ):
         stub = termmatch_pb2_grpc.TermMatchServiceStub(channel)
         stub.CreateList(sample_request(), timeout=10)
         stub.AddTerms(add(term("urgent offer"))[1], timeout=10)
     with (
         ServiceProcess("termmatch", settings),
-        grpc.insecure_channel(settings.termmatch_addr) as channel,
+        mesh_channel(settings, settings.termmatch_addr) as channel,
     ):
         stub = termmatch_pb2_grpc.TermMatchServiceStub(channel)
         response = match_text(stub, "an urgent offer")

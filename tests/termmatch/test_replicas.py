@@ -6,12 +6,10 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-import grpc
-
 from modmesh.contracts.common.v1 import evidence_pb2
 from modmesh.contracts.termmatch.v1 import termmatch_pb2 as pb
 from modmesh.contracts.termmatch.v1 import termmatch_pb2_grpc
-from tests.support import ServiceProcess, loopback_settings, postgres_schema
+from tests.support import ServiceProcess, loopback_settings, mesh_channel, postgres_schema
 
 HIGH = evidence_pb2.SEVERITY_HIGH
 
@@ -35,8 +33,8 @@ def test_an_edit_through_one_replica_is_used_by_the_other_within_a_second(
         with (
             ServiceProcess("termmatch", first),
             ServiceProcess("termmatch", second),
-            grpc.insecure_channel(first.termmatch_addr) as first_channel,
-            grpc.insecure_channel(second.termmatch_addr) as second_channel,
+            mesh_channel(first, first.termmatch_addr) as first_channel,
+            mesh_channel(second, second.termmatch_addr) as second_channel,
         ):
             one = termmatch_pb2_grpc.TermMatchServiceStub(first_channel)
             two = termmatch_pb2_grpc.TermMatchServiceStub(second_channel)

@@ -12,7 +12,7 @@ from modmesh.contracts.transcription.v1 import transcription_pb2_grpc
 from modmesh.runtime.media import require_tool
 from modmesh.transcription.settings import TranscriptionSettings
 from modmesh.transcription.whisper import Whisper
-from tests.support import ServiceProcess, loopback_settings
+from tests.support import ServiceProcess, loopback_settings, mesh_channel
 
 
 @pytest.fixture(scope="session")
@@ -32,7 +32,7 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceProcess
 
 @pytest.fixture(scope="session")
 def channel(service: ServiceProcess) -> Iterator[grpc.Channel]:
-    with grpc.insecure_channel(service.address) as opened:
+    with mesh_channel(service.settings, service.address) as opened:
         yield opened
 
 

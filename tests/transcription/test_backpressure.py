@@ -20,7 +20,7 @@ from modmesh.contracts.transcription.v1 import transcription_pb2, transcription_
 from modmesh.runtime.blobs import BlobStore
 from modmesh.runtime.media import pcm16_seconds
 from modmesh.transcription.core import RETRY_AFTER_SECONDS
-from tests.support import ServiceProcess, loopback_settings
+from tests.support import ServiceProcess, loopback_settings, mesh_channel
 from tests.transcription.support import LiveStream, assert_still_serving, make_stream
 from tests.transcription.test_stream import SCRIPT, chunks, opening
 
@@ -73,7 +73,7 @@ def test_a_live_stream_left_behind_is_refused_with_a_retry_hint_and_a_fast_clien
     talk = transcription_pb2.TranscribeRequest(
         media=evidence_pb2.MediaRef(sha256=blob.sha256, uri=blob.uri, size_bytes=blob.size_bytes)
     )
-    with grpc.insecure_channel(service.address) as channel:
+    with mesh_channel(service.settings, service.address) as channel:
         stub = Stub(channel)
         live = stub.TranscribeStream(
             paced(iter([opening("live"), *chunks(live_stream.pcm)])), timeout=300

@@ -15,7 +15,7 @@ import pytest
 from modmesh.contracts.common.v1 import evidence_pb2
 from modmesh.contracts.transcription.v1 import transcription_pb2, transcription_pb2_grpc
 from modmesh.runtime.blobs import Blob, BlobStore
-from tests.support import ServiceProcess, loopback_settings
+from tests.support import ServiceProcess, loopback_settings, mesh_channel
 from tests.transcription.support import assert_still_serving, index_of_phrase, spoken
 
 
@@ -151,7 +151,7 @@ def test_media_over_the_size_limit_is_refused(
 
     with (
         ServiceProcess("transcription", small) as strict,
-        grpc.insecure_channel(strict.address) as channel,
+        mesh_channel(strict.settings, strict.address) as channel,
     ):
         stub = transcription_pb2_grpc.TranscriptionServiceStub(channel)
         error = refusal(stub, request_for(blob))

@@ -25,6 +25,7 @@ from fastapi import Depends
 from starlette.requests import HTTPConnection
 
 from modmesh.gateway.settings import GatewaySettings
+from modmesh.runtime.identity import EndUser, act_for
 from modmesh.runtime.roles import Role
 
 log = structlog.get_logger()
@@ -157,6 +158,9 @@ def require(*roles: Role) -> Callable[..., Awaitable[Principal]]:
             )
             allowed = ", ".join(sorted(role.value for role in admitted))
             raise AuthError(403, f"{principal.subject} may not do this; it needs: {allowed}")
+        # The services this request calls learn who it is for from the gateway's signed
+        # token, never from a request field.
+        act_for(EndUser(principal.subject, tuple(sorted(r.value for r in principal.roles))))
         return principal
 
     setattr(dependency, ROLES_ATTRIBUTE, admitted)

@@ -12,6 +12,7 @@ from modmesh.contracts.decision.v1 import decision_pb2_grpc
 from modmesh.contracts.similarity.v1 import similarity_pb2_grpc
 from modmesh.contracts.termmatch.v1 import termmatch_pb2_grpc
 from modmesh.runtime.clients import connect
+from modmesh.runtime.identity import Identity
 from modmesh.runtime.settings import MeshSettings
 
 #: The services readiness depends on; transcription is reached only through decision,
@@ -30,8 +31,10 @@ class Backends:
 
     @classmethod
     def connect(cls, settings: MeshSettings) -> Backends:
-        """Opens the channels; must run inside the event loop that will use them."""
-        channels = {name: connect(getattr(settings, f"{name}_addr")) for name in SERVICES}
+        """Opens the channels; must run inside the event loop that will use them. Each call
+        carries the gateway's service token, naming the user the request is served for."""
+        identity = Identity.load(settings, "gateway")
+        channels = {name: connect(getattr(settings, f"{name}_addr"), identity) for name in SERVICES}
         return cls(
             channels=channels,
             decision=decision_pb2_grpc.DecisionServiceStub(channels["decision"]),

@@ -17,7 +17,7 @@ from typing import Any
 
 import grpc
 
-from modmesh.cli.remote import report_rpc_error
+from modmesh.cli.remote import open_channel, report_rpc_error
 from modmesh.contracts.similarity.v1 import similarity_pb2, similarity_pb2_grpc
 from modmesh.runtime.settings import MeshSettings
 from modmesh.similarity.client import (
@@ -63,7 +63,7 @@ def register(commands: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings = MeshSettings.from_env()
-    with grpc.insecure_channel(settings.similarity_addr) as channel:
+    with open_channel(settings, settings.similarity_addr) as channel:
         stub = similarity_pb2_grpc.SimilarityServiceStub(channel)
         try:
             return COMMANDS[args.banks_command](stub, args)

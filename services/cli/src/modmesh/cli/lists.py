@@ -19,10 +19,9 @@ from typing import Any, TextIO
 
 import grpc
 
-from modmesh.cli.remote import report_rpc_error
+from modmesh.cli.remote import open_channel, report_rpc_error
 from modmesh.contracts.termmatch.v1 import termmatch_pb2 as pb
 from modmesh.contracts.termmatch.v1 import termmatch_pb2_grpc
-from modmesh.runtime.clients import CHANNEL_OPTIONS
 from modmesh.runtime.errors import InvalidArgument
 from modmesh.runtime.settings import MeshSettings
 from modmesh.termmatch import client as termmatch
@@ -70,8 +69,9 @@ def _progress(args: argparse.Namespace, message: str) -> None:
 
 
 def _connect(args: argparse.Namespace) -> tuple[str, grpc.Channel]:
-    address = args.termmatch or MeshSettings.from_env().termmatch_addr
-    return address, grpc.insecure_channel(address, options=CHANNEL_OPTIONS)
+    settings = MeshSettings.from_env()
+    address = args.termmatch or settings.termmatch_addr
+    return address, open_channel(settings, address)
 
 
 def _failed(error: grpc.RpcError, address: str) -> int:

@@ -32,6 +32,7 @@ from modmesh.cli.moderate import ModerationError, moderate, render_case
 from modmesh.cli.remote import settings_of
 from modmesh.cli.samples import CLIP
 from modmesh.cli.seed import seed_samples
+from modmesh.runtime.identity import Identity, ServiceKeyError
 from modmesh.runtime.settings import MeshSettings, SettingsError
 
 
@@ -120,6 +121,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return code
 
 
+def cmd_service_token(args: argparse.Namespace) -> int:
+    # For grpcurl and other raw gRPC clients of a local mesh; valid a few minutes.
+    print(Identity.load(settings_of(args), "cli").mint())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="modmesh",
@@ -154,6 +161,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--json", action="store_true", help="print the case as JSON")
     demo.add_argument("--timeout", type=float, default=600.0, help="seconds to wait for a case")
     demo.set_defaults(run=cmd_demo)
+
+    token = commands.add_parser(
+        "service-token",
+        help="print a service token for raw gRPC calls (grpcurl -H 'authorization: Bearer …')",
+    )
+    token.set_defaults(run=cmd_service_token)
 
     for name, service in SERVICE_COMMANDS.items():
         _register_service_command(commands, name, service)
@@ -199,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.run(args))
-    except (SettingsError, MeshError, ModerationError, OSError) as error:
+    except (SettingsError, ServiceKeyError, MeshError, ModerationError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
 

@@ -17,6 +17,7 @@ import httpx
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from modmesh.cli.credentials import API_KEYS_ENV, local_api_keys
+from modmesh.runtime.identity import ensure_service_key
 from modmesh.runtime.settings import MeshSettings
 
 #: Started in this order; transcription comes first because its model loads slowest.
@@ -48,6 +49,8 @@ class Mesh:
     def start(self, timeout: float = 300.0) -> None:
         """Starts every process and returns once all report ready."""
         self.log_dir.mkdir(parents=True, exist_ok=True)
+        # Every process signs its calls with this key and refuses calls not signed with it.
+        ensure_service_key(self.settings)
         env = {
             **os.environ,
             **self.settings.to_env(),

@@ -13,6 +13,8 @@ from typing import TypeVar
 import grpc
 
 from modmesh.contracts.decision.v1 import decision_pb2_grpc
+from modmesh.runtime.clients import blocking_channel
+from modmesh.runtime.identity import Identity
 from modmesh.runtime.settings import MeshSettings
 
 T = TypeVar("T")
@@ -25,9 +27,15 @@ def settings_of(args: argparse.Namespace) -> MeshSettings:
     return settings
 
 
+def open_channel(settings: MeshSettings, address: str) -> grpc.Channel:
+    """A channel to a service of the mesh, each call signed with the mesh's service key
+    (the file `modmesh up` creates, or MODMESH_SERVICE_KEY_FILE) as the caller `cli`."""
+    return blocking_channel(address, Identity.load(settings, "cli"))
+
+
 @contextmanager
 def decision(settings: MeshSettings) -> Iterator[decision_pb2_grpc.DecisionServiceStub]:
-    with grpc.insecure_channel(settings.decision_addr) as channel:
+    with open_channel(settings, settings.decision_addr) as channel:
         yield decision_pb2_grpc.DecisionServiceStub(channel)
 
 

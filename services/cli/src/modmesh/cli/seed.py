@@ -8,6 +8,7 @@ import json
 import grpc
 from google.protobuf import json_format
 
+from modmesh.cli.remote import open_channel
 from modmesh.cli.samples import CLIP, SAMPLE_BANK, TERM_LIST
 from modmesh.contracts.common.v1 import evidence_pb2
 from modmesh.contracts.similarity.v1 import similarity_pb2, similarity_pb2_grpc
@@ -22,7 +23,7 @@ def seed_samples(settings: MeshSettings) -> list[str]:
     request = json_format.ParseDict(
         json.loads(TERM_LIST.read_text()), termmatch_pb2.CreateListRequest()
     )
-    with grpc.insecure_channel(settings.termmatch_addr) as channel:
+    with open_channel(settings, settings.termmatch_addr) as channel:
         try:
             termmatch_pb2_grpc.TermMatchServiceStub(channel).CreateList(request, timeout=30)
             added.append(f"sample term list {request.list_id} ({len(request.terms)} terms)")
@@ -33,7 +34,7 @@ def seed_samples(settings: MeshSettings) -> list[str]:
     blob = BlobStore(settings.data_dir / "blobs", settings.max_media_bytes).put_file(
         CLIP, "video/mp4"
     )
-    with grpc.insecure_channel(settings.similarity_addr) as channel:
+    with open_channel(settings, settings.similarity_addr) as channel:
         try:
             similarity_pb2_grpc.SimilarityServiceStub(channel).AddItem(
                 similarity_pb2.AddItemRequest(

@@ -20,7 +20,7 @@ from typing import Any
 
 import grpc
 
-from modmesh.cli.remote import report_rpc_error, settings_of
+from modmesh.cli.remote import open_channel, report_rpc_error, settings_of
 from modmesh.contracts.decision.v1 import decision_pb2, decision_pb2_grpc
 from modmesh.runtime.errors import InvalidArgument
 from modmesh.runtime.media import (
@@ -111,7 +111,7 @@ def cmd_stream(args: argparse.Namespace) -> int:
         if not undecodable:  # a file that breaks off leaves the stream open to resume
             yield decision_pb2.ModerateStreamRequest(end=decision_pb2.LiveStreamEnd())
 
-    with grpc.insecure_channel(settings.decision_addr) as channel:
+    with open_channel(settings, settings.decision_addr) as channel:
         stub = decision_pb2_grpc.DecisionServiceStub(channel)
         try:
             for reply in stub.ModerateStream(sent()):

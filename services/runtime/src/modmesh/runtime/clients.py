@@ -1,12 +1,22 @@
-"""Channels to other modmesh services, traced, and waiting for a service to be ready."""
+"""Channels to other modmesh services: authenticated, traced, balanced, retried, and
+waiting for a service to be ready.
+
+Addresses are gRPC targets. In Kubernetes they are ``dns:///<headless service>:<port>``:
+the resolver returns every ready pod and ``round_robin`` spreads calls over all of them
+(a plain ClusterIP would pin each client's one HTTP/2 connection to one pod). Servers
+close connections after a maximum age (see modmesh.runtime.server), so a client
+re-resolves and reaches pods started after it connected.
+"""
 
 from __future__ import annotations
 
+import json
 import time
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from modmesh.runtime.identity import AioTokenInterceptor, Identity, TokenInterceptor
 from modmesh.runtime.tracing import client_interceptors
 
 #: Media never rides in messages, but transcripts and hash sets can be large.
@@ -15,13 +25,88 @@ CHANNEL_OPTIONS = [
     ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
     ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
 ]
+#: Pings on idle connections find a dead peer (a pod gone without a FIN) in ~40 s instead
+#: of the kernel's hours; servers permit pings this often (server.KEEPALIVE_OPTIONS).
+KEEPALIVE_OPTIONS = [
+    ("grpc.keepalive_time_ms", 30_000),
+    ("grpc.keepalive_timeout_ms", 10_000),
+    ("grpc.keepalive_permit_without_calls", 1),
+    ("grpc.http2.max_pings_without_data", 0),
+]
+#: Retried statuses: the engine was not there (a pod restarting, a connection cut by a
+#: drain) or asked us to come back later. gRPC honours a server's pushback
+#: (grpc-retry-pushback-ms, which the runtime's servers send with every RetryInfo).
+RETRY_POLICY = {
+    "maxAttempts": 5,
+    "initialBackoff": "0.2s",
+    "maxBackoff": "5s",
+    "backoffMultiplier": 2,
+    "retryableStatusCodes": ["UNAVAILABLE", "RESOURCE_EXHAUSTED"],
+}
+#: Named here, not imported: the runtime depends on no service's contracts.
+TERMMATCH = "modmesh.termmatch.v1.TermMatchService"
 
 
-def connect(address: str) -> grpc.aio.Channel:
-    """An insecure, traced channel: services talk over loopback or the cluster network."""
-    return grpc.aio.insecure_channel(
-        address, options=CHANNEL_OPTIONS, interceptors=client_interceptors()
+def service_config(wait_for_ready: bool) -> str:
+    """The channels' gRPC service config: round_robin over every resolved address, the
+    retry policy, and per-method deadlines where a call's cost is known."""
+    every_method = {"waitForReady": wait_for_ready, "retryPolicy": RETRY_POLICY}
+    return json.dumps(
+        {
+            "loadBalancingConfig": [{"round_robin": {}}],
+            "methodConfig": [
+                {"name": [{}], **every_method},
+                # Health checks answer from memory: a slow one means a sick peer, and a
+                # readiness probe must not wait for a peer to come up.
+                {"name": [{"service": "grpc.health.v1.Health"}], "timeout": "5s"},
+                # Matching a transcript is one in-memory automaton pass.
+                {
+                    "name": [
+                        {"service": "modmesh.termmatch.v1.TermMatchService", "method": "Match"}
+                    ],
+                    **every_method,
+                    "timeout": "60s",
+                },
+            ],
+            # Retries stop while most recent calls fail: no retry storm against a
+            # service that is down for good.
+            "retryThrottling": {"maxTokens": 10, "tokenRatio": 0.1},
+        }
     )
+
+
+#: Between services: an engine that is restarting is waited for (within the call's
+#: deadline) instead of failing the case at once.
+MESH_CHANNEL_OPTIONS = [
+    *CHANNEL_OPTIONS,
+    *KEEPALIVE_OPTIONS,
+    ("grpc.service_config", service_config(wait_for_ready=True)),
+]
+#: For a person at a command line: a mesh that is not running is said at once.
+OPERATOR_CHANNEL_OPTIONS = [
+    *CHANNEL_OPTIONS,
+    *KEEPALIVE_OPTIONS,
+    ("grpc.service_config", service_config(wait_for_ready=False)),
+]
+
+
+def connect(address: str, identity: Identity) -> grpc.aio.Channel:
+    """A channel to another service of the mesh, each call carrying `identity`'s token.
+
+    Plaintext: the token authenticates the caller, NetworkPolicies confine who can reach
+    a port; see docs/adr/0007-service-tokens.md.
+    """
+    return grpc.aio.insecure_channel(
+        address,
+        options=MESH_CHANNEL_OPTIONS,
+        interceptors=[AioTokenInterceptor(identity), *client_interceptors()],
+    )
+
+
+def blocking_channel(address: str, identity: Identity) -> grpc.Channel:
+    """The same for blocking code (the CLI, tests), failing fast when nothing listens."""
+    channel = grpc.insecure_channel(address, options=OPERATOR_CHANNEL_OPTIONS)
+    return grpc.intercept_channel(channel, TokenInterceptor(identity))
 
 
 async def accepted(call: grpc.aio.StreamStreamCall) -> bool:

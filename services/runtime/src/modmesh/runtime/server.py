@@ -2,8 +2,9 @@
 
 It wires what each service would otherwise repeat: grpc.health.v1 (NOT_SERVING until
 the service's model or index is loaded), reflection, tracing, RED metrics, the error
-interceptor that turns domain errors into statuses, JSON logs, and SIGTERM →
-NOT_SERVING → drain → exit 0.
+interceptor that turns domain errors into statuses, service identity (every call but
+health checks needs a service token), keepalive and a maximum connection age, JSON logs,
+and SIGTERM → NOT_SERVING → drain → exit 0.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from modmesh.runtime.background import Periodic
 from modmesh.runtime.clients import CHANNEL_OPTIONS
 from modmesh.runtime.errors import ServiceError, Unavailable
 from modmesh.runtime.handlers import wrap_behavior
+from modmesh.runtime.identity import Identity, ServiceIdentityInterceptor
 from modmesh.runtime.logging import configure_logging
 from modmesh.runtime.metrics import RpcMetricsInterceptor, configure_metrics
 from modmesh.runtime.settings import MeshSettings
@@ -50,6 +52,32 @@ SERVING, NOT_SERVING = (
 READINESS_CHECK_SECONDS = 2.0
 #: The retry delay a caller is told when a dependency is down.
 DEPENDENCY_RETRY_SECONDS = 2.0
+
+#: Keepalive on the server side: ping idle clients to find dead ones, and permit the
+#: clients' own pings (modmesh.runtime.clients.KEEPALIVE_OPTIONS) without calling them
+#: abusive.
+KEEPALIVE_OPTIONS = [
+    ("grpc.keepalive_time_ms", 60_000),
+    ("grpc.keepalive_timeout_ms", 20_000),
+    ("grpc.keepalive_permit_without_calls", 1),
+    ("grpc.http2.min_ping_interval_without_data_ms", 10_000),
+    ("grpc.http2.max_pings_without_data", 0),
+]
+#: The trailer in which gRPC clients read how long to wait before retrying.
+PUSHBACK_METADATA = "grpc-retry-pushback-ms"
+
+
+def server_options(settings: MeshSettings) -> list[tuple[str, int]]:
+    """Channel options of a server: keepalive, and a maximum connection age so that each
+    client re-resolves its target now and then and new pods get their share of calls.
+    In-flight calls (live streams included) finish on the old connection: there is no
+    age grace limit, and drain on SIGTERM bounds them instead."""
+    age_ms = int(settings.max_connection_age_seconds * 1000)
+    return [
+        *CHANNEL_OPTIONS,
+        *KEEPALIVE_OPTIONS,
+        *([("grpc.max_connection_age_ms", age_ms)] if age_ms > 0 else []),
+    ]
 
 
 @dataclass
@@ -94,13 +122,18 @@ def _status_for(error: ServiceError) -> grpc.Status:
         retry = error_details_pb2.RetryInfo()
         retry.retry_delay.FromTimedelta(timedelta(seconds=error.retry_after_seconds))
         details.append(retry)
+    pushback: tuple[tuple[str, str], ...] = ()
+    if error.retry_after_seconds is not None:
+        # RetryInfo is for people and custom clients; gRPC's own retry reads this trailer.
+        pushback = ((PUSHBACK_METADATA, str(int(error.retry_after_seconds * 1000))),)
     packed = [any_pb2.Any() for _ in details]
     for into, detail in zip(packed, details, strict=True):
         into.Pack(detail)
     status = status_pb2.Status(
         code=getattr(code_pb2, code.name), message=error.message, details=packed
     )
-    return rpc_status.to_status(status)
+    converted = rpc_status.to_status(status)
+    return converted._replace(trailing_metadata=(*converted.trailing_metadata, *pushback))
 
 
 # grpcio ships no type information, so its base classes are Any to mypy.
@@ -173,15 +206,17 @@ async def _abort(context: grpc.aio.ServicerContext, error: Exception, method: st
     )
 
 
-async def _serve(service: Service, settings: MeshSettings) -> None:
+async def _serve(service: Service, settings: MeshSettings, identity: Identity) -> None:
     server = grpc.aio.server(
         interceptors=[
             server_interceptor(),
             RpcMetricsInterceptor(),  # outside the error mapping: it sees the final status
             ErrorInterceptor(service.name, service.unavailable_on),
+            # Inside the error mapping, so that the caller it sets is there for the handler.
+            ServiceIdentityInterceptor(identity),
             *service.extra_interceptors,
         ],
-        options=CHANNEL_OPTIONS,
+        options=server_options(settings),
     )
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
@@ -273,10 +308,15 @@ def run(build: Callable[[S], Service], name: str, settings_class: type[S]) -> No
     """
     settings = settings_class.from_env()
     configure_logging(name, settings.log_level)
+    try:
+        identity = Identity.load(settings, name)
+    except ValueError as error:
+        log.error("service key refused", reason=str(error))
+        raise SystemExit(1) from None
     tracer_provider = configure_tracing(name)
     meter_provider = configure_metrics(name, settings.metrics_port)
     try:
-        asyncio.run(_serve(build(settings), settings))
+        asyncio.run(_serve(build(settings), settings, identity))
     except Exception:
         log.exception("service failed")
         raise SystemExit(1) from None

@@ -47,6 +47,13 @@ class MeshSettings:
     #: SQLAlchemy URL of the database the services keep their data in (each in its own
     #: tables); empty means one SQLite file per service under data_dir.
     database_url: str = ""
+    #: File holding the mesh's service key, which signs and checks the token of every
+    #: gRPC call between processes; empty means <data_dir>/service-key (`modmesh up`
+    #: creates it). In Kubernetes, the mounted modmesh-service-key Secret.
+    service_key_file: str = ""
+    #: Servers close each connection after this long (gracefully: in-flight calls finish),
+    #: so clients re-resolve and spread over new replicas; 0 keeps connections forever.
+    max_connection_age_seconds: float = 300.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Self:

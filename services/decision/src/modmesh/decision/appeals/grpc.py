@@ -10,6 +10,7 @@ from modmesh.contracts.decision.v1 import decision_pb2
 from modmesh.decision import convert
 from modmesh.decision.appeals.store import AppealStore
 from modmesh.decision.rpc import Rpcs, list_limit, require_case_id, require_text
+from modmesh.runtime.identity import acting_principal
 
 
 class AppealRpcs(Rpcs):
@@ -20,10 +21,10 @@ class AppealRpcs(Rpcs):
     ) -> decision_pb2.FileAppealResponse:
         self._ready()
         require_case_id(request.case_id)
-        require_text(request.appellant, "appellant", "name the affected account")
+        appellant = acting_principal(request.appellant, "appellant")
         require_text(request.statement, "statement", "say why the decision is wrong")
         appeal = await asyncio.to_thread(
-            self._appeal_store.file_appeal, request.case_id, request.appellant, request.statement
+            self._appeal_store.file_appeal, request.case_id, appellant, request.statement
         )
         return decision_pb2.FileAppealResponse(appeal=convert.appeal_to_pb(appeal))
 
@@ -32,12 +33,12 @@ class AppealRpcs(Rpcs):
     ) -> decision_pb2.DecideAppealResponse:
         self._ready()
         require_text(request.appeal_id, "appeal_id", "name the appeal")
-        require_text(request.reviewer_id, "reviewer_id", "name the reviewer")
+        reviewer_id = acting_principal(request.reviewer_id, "reviewer_id")
         require_text(request.reason, "reason", "give the account an answer")
         appeal = await asyncio.to_thread(
             self._appeal_store.decide_appeal,
             request.appeal_id,
-            request.reviewer_id,
+            reviewer_id,
             request.uphold,
             request.reason,
         )

@@ -14,6 +14,7 @@ from modmesh.decision.backfill.store import BackfillStore
 from modmesh.decision.intake.engines import EngineError, GrpcEngines
 from modmesh.decision.rpc import Rpcs, require_text
 from modmesh.runtime.errors import InvalidArgument, Unavailable
+from modmesh.runtime.identity import acting_principal
 
 DEFAULT_BACKFILL_RATE = 20.0
 MAX_BACKFILL_RATE = 1000.0
@@ -30,7 +31,7 @@ class BackfillRpcs(Rpcs):
     ) -> AsyncIterator[decision_pb2.BackfillResponse]:
         self._ready()
         require_text(request.list_id, "list_id", "name the list to scan with")
-        require_text(request.actor, "actor", "name who runs the scan")
+        actor = acting_principal(request.actor, "actor")
         if not request.HasField("since"):
             raise InvalidArgument("since is required: the capture date to scan from", field="since")
         rate = request.rate_per_second or DEFAULT_BACKFILL_RATE
@@ -50,7 +51,7 @@ class BackfillRpcs(Rpcs):
                 self._engines,
                 request.list_id,
                 to_datetime(request.since),
-                request.actor,
+                actor,
                 request.dry_run,
                 rate,
             ):

@@ -22,6 +22,7 @@ from modmesh.decision.settings import DecisionSettings
 from modmesh.runtime.blobs import Blob
 from modmesh.runtime.clients import accepted, connect
 from modmesh.runtime.errors import NotFound, Relayed
+from modmesh.runtime.identity import Identity
 
 T = TypeVar("T")
 
@@ -45,8 +46,9 @@ class GrpcEngines:
 
     def __init__(self, settings: DecisionSettings) -> None:
         self._timeout = settings.engine_timeout_seconds
+        identity = Identity.load(settings, "decision")
         self._channels = {
-            name: connect(str(getattr(settings, f"{name}_addr")))
+            name: connect(str(getattr(settings, f"{name}_addr")), identity)
             for name in ("transcription", "termmatch", "similarity")
         }
         self._transcription = transcription_pb2_grpc.TranscriptionServiceStub(

@@ -18,6 +18,7 @@ from modmesh.decision.policy.store import RuleStore
 from modmesh.decision.rpc import Rpcs, require_case_id, require_text
 from modmesh.decision.store import utc_now
 from modmesh.runtime.errors import InvalidArgument
+from modmesh.runtime.identity import acting_principal
 
 log = structlog.get_logger()
 
@@ -34,17 +35,17 @@ class PolicyRpcs(Rpcs):
         self, request: decision_pb2.PutRulesRequest, context: grpc.aio.ServicerContext
     ) -> decision_pb2.PutRulesResponse:
         self._ready()
-        require_text(request.actor, "actor", "name who publishes the rules")
+        actor = acting_principal(request.actor, "actor")
         require_text(request.reason, "reason", "say why the rules change")
         document = load_document(request.document)
         published = await asyncio.to_thread(
             self._rule_store.publish_rules,
             document,
             request.document,
-            request.actor,
+            actor,
             request.reason,
         )
-        log.info("rules published", version=published.rule_set.version, actor=request.actor)
+        log.info("rules published", version=published.rule_set.version, actor=actor)
         return decision_pb2.PutRulesResponse(rule_set=convert.rule_set_to_pb(published))
 
     async def GetRules(

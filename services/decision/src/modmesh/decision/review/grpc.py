@@ -13,6 +13,7 @@ from modmesh.decision.review import core as review
 from modmesh.decision.review.store import ReviewStore
 from modmesh.decision.rpc import Rpcs, list_limit, require_case_id, require_text
 from modmesh.runtime.errors import InvalidArgument
+from modmesh.runtime.identity import acting_principal
 
 
 class ReviewRpcs(Rpcs):
@@ -24,7 +25,7 @@ class ReviewRpcs(Rpcs):
         self._ready()
         require_case_id(request.case_id)
         action_type = convert.action_type_from_pb(request.type)
-        require_text(request.actor, "actor", "name the reviewer")
+        actor = acting_principal(request.actor, "actor")
         if action_type in CARRIED_OUT and not request.reason.strip():
             raise InvalidArgument(
                 f"reason is required for {action_type.value}: name the policy", field="reason"
@@ -33,7 +34,7 @@ class ReviewRpcs(Rpcs):
             self._review_store.record_action,
             request.case_id,
             action_type,
-            request.actor,
+            actor,
             request.reason,
         )
         self._wake_dispatcher()
@@ -44,12 +45,12 @@ class ReviewRpcs(Rpcs):
     ) -> decision_pb2.PutReviewerResponse:
         self._ready()
         require_text(request.reviewer.reviewer_id, "reviewer.reviewer_id", "name the reviewer")
-        require_text(request.actor, "actor", "name who makes the change")
+        actor = acting_principal(request.actor, "actor")
         require_text(request.reason, "reason", "say why")
         reviewer = await asyncio.to_thread(
             self._review_store.put_reviewer,
             convert.reviewer_from_pb(request.reviewer),
-            request.actor,
+            actor,
             request.reason,
         )
         return decision_pb2.PutReviewerResponse(reviewer=convert.reviewer_to_pb(reviewer))
@@ -59,12 +60,12 @@ class ReviewRpcs(Rpcs):
     ) -> decision_pb2.PutAccountResponse:
         self._ready()
         require_text(request.account.account_id, "account.account_id", "name the account")
-        require_text(request.actor, "actor", "name who makes the change")
+        actor = acting_principal(request.actor, "actor")
         require_text(request.reason, "reason", "say why")
         account = await asyncio.to_thread(
             self._review_store.put_account,
             convert.account_from_pb(request.account),
-            request.actor,
+            actor,
             request.reason,
         )
         return decision_pb2.PutAccountResponse(account=convert.account_to_pb(account))
@@ -88,7 +89,7 @@ class ReviewRpcs(Rpcs):
     ) -> decision_pb2.ClaimCaseResponse:
         self._ready()
         require_case_id(request.case_id)
-        require_text(request.reviewer_id, "reviewer_id", "name the reviewer")
+        reviewer_id = acting_principal(request.reviewer_id, "reviewer_id")
         seconds = request.lease_seconds or review.DEFAULT_LEASE_SECONDS
         if not 1 <= seconds <= review.MAX_LEASE_SECONDS:
             raise InvalidArgument(
@@ -96,7 +97,7 @@ class ReviewRpcs(Rpcs):
                 field="lease_seconds",
             )
         case = await asyncio.to_thread(
-            self._review_store.claim, request.case_id, request.reviewer_id, seconds
+            self._review_store.claim, request.case_id, reviewer_id, seconds
         )
         return decision_pb2.ClaimCaseResponse(case=convert.case_to_pb(case))
 
@@ -105,8 +106,6 @@ class ReviewRpcs(Rpcs):
     ) -> decision_pb2.ReleaseCaseResponse:
         self._ready()
         require_case_id(request.case_id)
-        require_text(request.reviewer_id, "reviewer_id", "name the reviewer")
-        case = await asyncio.to_thread(
-            self._review_store.release, request.case_id, request.reviewer_id
-        )
+        reviewer_id = acting_principal(request.reviewer_id, "reviewer_id")
+        case = await asyncio.to_thread(self._review_store.release, request.case_id, reviewer_id)
         return decision_pb2.ReleaseCaseResponse(case=convert.case_to_pb(case))
