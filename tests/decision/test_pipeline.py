@@ -98,33 +98,36 @@ async def test_silent_media_skips_term_matching_and_finds_no_evidence(store: Cas
     assert "no evidence found" in case.statement
 
 
-async def test_an_engine_error_fails_the_case_naming_the_engine(store: CaseStore) -> None:
-    engines = FakeEngines(EngineError("transcription failed: UNAVAILABLE: connection refused"))
+async def test_a_permanent_engine_error_fails_the_case_naming_the_engine(
+    store: CaseStore,
+) -> None:
+    engines = FakeEngines(EngineError("transcription failed: INVALID_ARGUMENT: not audio"))
 
     case = store.get(await analysed(store, engines))
 
     assert case.status is CaseStatus.FAILED
-    assert case.error == "transcription failed: UNAVAILABLE: connection refused"
+    assert case.error == "transcription failed: INVALID_ARGUMENT: not audio"
     assert engines.match_calls == []
 
 
 async def test_every_failing_engine_is_named(store: CaseStore) -> None:
     engines = FakeEngines(
-        EngineError("transcription failed: UNAVAILABLE: a"),
-        EngineError("similarity failed: DEADLINE_EXCEEDED: b"),
+        EngineError("transcription failed: INVALID_ARGUMENT: a"),
+        EngineError("similarity failed: DEADLINE_EXCEEDED: b", transient=True),
     )
 
     case = store.get(await analysed(store, engines))
 
-    assert "transcription failed: UNAVAILABLE" in case.error
+    assert case.status is CaseStatus.FAILED  # one engine's error is permanent
+    assert "transcription failed: INVALID_ARGUMENT" in case.error
     assert "similarity failed: DEADLINE_EXCEEDED" in case.error
 
 
-async def test_cases_left_processing_are_resumed(store: CaseStore) -> None:
+async def test_cases_nobody_holds_are_claimed_and_analysed(store: CaseStore) -> None:
     waiting = [store.submit(media(n), source())[0].case_id for n in range(3)]
     pipeline = Pipeline(store, FakeEngines(transcript(), hits=[term_hit()]))
 
-    for task in await pipeline.resume():
+    for task in await pipeline.claim_due():
         await task
 
     assert [store.get(case_id).status for case_id in waiting] == [CaseStatus.OPEN] * 3

@@ -33,6 +33,8 @@ class CaseStatus(enum.Enum):
     DISMISSED = "DISMISSED"
     CLOSED = "CLOSED"
     FAILED = "FAILED"
+    #: An engine was unavailable; the analysis runs again at the case's next_attempt_at.
+    RETRYING = "RETRYING"
 
 
 class ActionType(enum.Enum):
@@ -252,6 +254,10 @@ class Case:
     appeals: tuple[Appeal, ...] = ()
     #: For a case a retroactive scan found: the case of the same item it was found in.
     retro_of: str | None = None
+    #: When a RETRYING case is analysed again.
+    next_attempt_at: datetime | None = None
+    #: Analyses that failed on an unavailable engine since submission (or an operator's retry).
+    attempts: int = 0
 
 
 @dataclass(frozen=True)
