@@ -197,13 +197,12 @@ def test_uploaded_media_opens_a_case_that_can_be_read_back(
 
 def until_decided(client: TestClient, case_id: str) -> dict[str, Any]:
     deadline = time.monotonic() + 30
-    while (case := client.get(f"/v1/cases/{case_id}").json())["status"] in (
-        "CASE_STATUS_PROCESSING",
-        "CASE_STATUS_RETRYING",
-    ):
+    while True:
+        case: dict[str, Any] = client.get(f"/v1/cases/{case_id}").json()
+        if case["status"] not in ("CASE_STATUS_PROCESSING", "CASE_STATUS_RETRYING"):
+            return case
         assert time.monotonic() < deadline, f"case {case_id} still {case['status']}"
         time.sleep(0.2)
-    return case
 
 
 def test_a_policy_admin_retries_a_failed_case_and_nobody_else_may(
