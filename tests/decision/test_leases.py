@@ -240,3 +240,20 @@ def test_a_resubmitted_item_whose_case_failed_is_analysed_again(
     assert (again.status, again.error) == (CaseStatus.PROCESSING, "")
     assert actions_on(a, case_id)[-1] == "case.resubmitted"
     assert a.claim_case(case_id, "replica-a", 30)
+
+
+def test_a_case_decided_after_retrying_keeps_its_attempts_but_no_error(
+    replicas: tuple[CaseStore, CaseStore],
+) -> None:
+    a, _ = replicas
+    case_id = submitted(a)
+    soon = RetryPolicy(first_seconds=0.01, max_seconds=0.01, budget_seconds=3600)
+    assert a.claim_case(case_id, "replica-a", 30)
+    a.record_retry(case_id, DOWN, "replica-a", soon)
+    time.sleep(0.05)
+    assert a.claim_due("replica-a", 30, limit=10) == [case_id]
+
+    decided = a.record_outcome(case_id, EVIDENCE, DECISION, "replica-a")
+
+    assert (decided.status, decided.error, decided.attempts) == (CaseStatus.OPEN, "", 1)
+    assert decided.next_attempt_at is None

@@ -91,9 +91,10 @@ def evidence_recorded(database_url: str) -> Counter[str]:
 
 
 def log_events(*processes: ServiceProcess) -> list[dict[str, object]]:
+    """The JSON events the processes logged (replicas of one service share a log)."""
     events = []
-    for process in processes:
-        for line in process.log().splitlines():
+    for path in {process.log_path for process in processes}:
+        for line in path.read_text(errors="replace").splitlines():
             if line.startswith("{"):
                 events.append(json.loads(line))
     return events
@@ -136,7 +137,7 @@ def test_two_replicas_retry_while_transcription_is_down_then_analyse_each_case_o
         assert case.attempts >= 1
         assert case.next_attempt_at.ToDatetime() >= case.updated_at.ToDatetime()
     assert all(c.status != decision_pb2.CASE_STATUS_FAILED and not c.error for c in outcomes)
-    assert all(c.attempts == 0 and not c.HasField("next_attempt_at") for c in outcomes)
+    assert all(c.attempts >= 1 and not c.HasField("next_attempt_at") for c in outcomes)
     assert evidence_recorded(postgres_url) == dict.fromkeys(case_ids, 1)
     analysed = [e for e in log_events(first, second) if e["event"] == "case analysed"]
     assert Counter(str(e["case_id"]) for e in analysed) == dict.fromkeys(case_ids, 1)

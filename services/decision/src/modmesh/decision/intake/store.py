@@ -181,6 +181,11 @@ class SqlIntake(StoreBase):
         holder, only while that holder still has the case (LeaseLost otherwise)."""
         with self._write() as session:
             row = self._held_row(session, case_id, holder)
+            # Decided: what failed before is history (in the audit log), not the case's
+            # state; `attempts` stays, to show how long the engines kept it waiting.
+            row.error = ""
+            row.next_attempt_at = row.retrying_since = None
+            row.analysis_holder = row.analysis_expires_at = None
             self._apply_decision(session, row, evidence, decision, "case.evidence_recorded")
             return case_from_row(row)
 
