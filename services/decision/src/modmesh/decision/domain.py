@@ -33,8 +33,7 @@ class CaseStatus(enum.Enum):
     DISMISSED = "DISMISSED"
     CLOSED = "CLOSED"
     FAILED = "FAILED"
-    #: An engine was unavailable; the analysis runs again at the case's next_attempt_at.
-    RETRYING = "RETRYING"
+    RETRYING = "RETRYING"  # an engine was unavailable; analysed again at next_attempt_at
 
 
 class ActionType(enum.Enum):
@@ -254,10 +253,8 @@ class Case:
     appeals: tuple[Appeal, ...] = ()
     #: For a case a retroactive scan found: the case of the same item it was found in.
     retro_of: str | None = None
-    #: When a RETRYING case is analysed again.
-    next_attempt_at: datetime | None = None
-    #: Analyses that failed on an unavailable engine since submission (or an operator's retry).
-    attempts: int = 0
+    next_attempt_at: datetime | None = None  # when a RETRYING case is analysed again
+    attempts: int = 0  # analyses an unavailable engine failed (since an operator's retry)
 
 
 @dataclass(frozen=True)
