@@ -157,12 +157,8 @@ class Pipeline:
     async def analyse(self, case_id: str, claimed: bool = False) -> None:
         """Claims the case (unless the claimer did) and analyses it while holding it.
         Nothing is recorded by a replica that lost the case to another."""
-        leasing = self._leasing
         async with self._slots:
-            if not claimed and not await asyncio.to_thread(
-                self._store.claim_case, case_id, leasing.holder, leasing.lease_seconds
-            ):
-                log.info("case held by another replica or decided", case_id=case_id)
+            if not claimed and not await self._claim(case_id):
                 return
             try:
                 async with self._lease(case_id):
@@ -175,6 +171,19 @@ class Pipeline:
                 # The database failed the write: nothing was recorded (one transaction),
                 # and the case is analysed again once its lease expires.
                 log.exception("recording the analysis failed", case_id=case_id)
+
+    async def _claim(self, case_id: str) -> bool:
+        leasing = self._leasing
+        try:
+            if await asyncio.to_thread(
+                self._store.claim_case, case_id, leasing.holder, leasing.lease_seconds
+            ):
+                return True
+        except Exception as error:  # noqa: BLE001 - the database; the claimer tries again
+            log.warning("claiming a case failed", case_id=case_id, error=str(error))
+            return False
+        log.info("case held by another replica or decided", case_id=case_id)
+        return False
 
     async def _analyse_held(self, case_id: str) -> None:
         holder = self._leasing.holder
