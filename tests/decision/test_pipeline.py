@@ -19,7 +19,7 @@ from modmesh.decision.domain import (
     Transcript,
 )
 from modmesh.decision.intake.engines import EngineError
-from modmesh.decision.intake.pipeline import Pipeline
+from modmesh.decision.intake.pipeline import Leasing, Pipeline
 from modmesh.runtime.blobs import Blob
 from tests.decision.examples import CAPTURED, media, similarity_match, source, term_hit, transcript
 
@@ -133,22 +133,61 @@ async def test_cases_nobody_holds_are_claimed_and_analysed(store: CaseStore) -> 
     assert [store.get(case_id).status for case_id in waiting] == [CaseStatus.OPEN] * 3
 
 
-async def test_closing_stops_analyses_and_leaves_their_cases_processing(
+class Stuck(FakeEngines):
+    """Transcription that never answers; `started` is set once it was asked."""
+
+    def __init__(self) -> None:
+        super().__init__(transcript())
+        self.started = asyncio.Event()
+
+    async def transcribe(self, media: Blob) -> Transcript:
+        self.started.set()
+        await asyncio.Event().wait()
+        raise AssertionError("never answers")
+
+
+async def test_closing_stops_analyses_and_gives_their_cases_to_any_replica(
     store: CaseStore,
 ) -> None:
-    started = asyncio.Event()
-
-    class Stuck(FakeEngines):
-        async def transcribe(self, media: Blob) -> Transcript:
-            started.set()
-            await asyncio.Event().wait()
-            raise AssertionError("never answers")
-
     case_id = store.submit(media(), source())[0].case_id
-    pipeline = Pipeline(store, Stuck(transcript()))
+    engines = Stuck()
+    pipeline = Pipeline(store, engines)
     pipeline.start(case_id)
-    await started.wait()
+    await engines.started.wait()
 
     await pipeline.close()
 
     assert store.get(case_id).status is CaseStatus.PROCESSING
+    assert store.claim_due("another-replica", 30, limit=10) == [case_id]
+
+
+async def test_an_unavailable_engine_leaves_the_case_retrying_until_its_next_attempt(
+    store: CaseStore,
+) -> None:
+    down = EngineError("transcription failed: UNAVAILABLE: Connection refused", transient=True)
+
+    case = store.get(await analysed(store, FakeEngines(down)))
+
+    assert case.status is CaseStatus.RETRYING
+    assert (case.error, case.attempts) == (str(down), 1)
+    assert case.next_attempt_at is not None
+    assert store.claim_due("replica", 30, limit=10) == []  # 5 s away at the earliest
+
+
+async def test_an_analysis_whose_case_another_replica_took_records_nothing(
+    store: CaseStore,
+) -> None:
+    case_id = store.submit(media(), source())[0].case_id
+    engines = Stuck()
+    pipeline = Pipeline(store, engines, leasing=Leasing(holder="slow", lease_seconds=0.3))
+    analysis = pipeline.start(case_id)
+    await engines.started.wait()
+
+    # As if "slow" had stalled past its lease and another replica had claimed the case.
+    store.release_leases([case_id], "slow")
+    assert store.claim_case(case_id, "another-replica", 30)
+    await asyncio.wait_for(asyncio.gather(analysis, return_exceptions=True), timeout=5)
+
+    assert analysis.cancelled()  # its next renewal found the lease gone
+    assert store.get(case_id).status is CaseStatus.PROCESSING
+    assert [e.action for e in store.audit_log() if e.subject == case_id] == ["case.submitted"]
