@@ -21,8 +21,15 @@ ACCOUNT = decision_pb2.Source(account_id="account-1")
 
 
 def mesh_settings(data_dir: Path) -> LoopbackSettings:
-    # Nothing listens at the engine addresses; a short timeout keeps failures quick.
-    return loopback_settings(data_dir, engine_timeout_seconds=2.0, max_media_bytes=MIB)
+    # Nothing listens at the engine addresses; a short timeout keeps failures quick, and
+    # the first retry comes after the tests are done.
+    return loopback_settings(
+        data_dir,
+        engine_timeout_seconds=2.0,
+        max_media_bytes=MIB,
+        case_retry_first_seconds=600,
+        case_retry_max_seconds=600,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -165,7 +172,7 @@ def test_an_incomplete_action_is_invalid_naming_the_missing_field(
     assert_refused(error, grpc.StatusCode.INVALID_ARGUMENT, field)
 
 
-def test_without_engines_a_case_is_accepted_then_fails_naming_the_engines(
+def test_without_engines_a_case_is_accepted_then_retrying_naming_the_engines(
     decision: decision_pb2_grpc.DecisionServiceStub, clip: evidence_pb2.MediaRef
 ) -> None:
     reply = decision.Submit(decision_pb2.SubmitRequest(media=clip, source=ACCOUNT))
@@ -173,7 +180,11 @@ def test_without_engines_a_case_is_accepted_then_fails_naming_the_engines(
     assert reply.status == decision_pb2.CASE_STATUS_PROCESSING
     assert not reply.duplicate
     case = until_analysed(decision, reply.case_id, timeout=30)
-    assert case.status == decision_pb2.CASE_STATUS_FAILED
+    assert case.status == decision_pb2.CASE_STATUS_RETRYING
+    assert case.attempts == 1
+    # The first retry is 600 s away, less up to half of it for the jitter.
+    waits = case.next_attempt_at.ToDatetime() - case.updated_at.ToDatetime()
+    assert 299 <= waits.total_seconds() <= 600
     # The channels wait for an engine that is down (wait-for-ready) until the call's
     # deadline (engine_timeout_seconds) instead of failing at once.
     assert "transcription failed: DEADLINE_EXCEEDED" in case.error
@@ -209,7 +220,7 @@ def test_a_case_that_is_not_open_takes_no_action(
 
     error = refused(lambda: decision.RecordAction(request))
 
-    assert_refused(error, grpc.StatusCode.FAILED_PRECONDITION, "FAILED")
+    assert_refused(error, grpc.StatusCode.FAILED_PRECONDITION, "RETRYING")
 
 
 def test_a_case_survives_a_restart(tmp_path: Path, gift_card_clip: Path) -> None:
@@ -234,3 +245,43 @@ def test_a_case_survives_a_restart(tmp_path: Path, gift_card_clip: Path) -> None
 
     assert after == before
     assert (again.case_id, again.duplicate) == (case_id, True)
+
+
+@pytest.mark.parametrize(
+    ("request_fields", "code", "phrase"),
+    [
+        ({"case_ids": ["any"]}, grpc.StatusCode.INVALID_ARGUMENT, "actor is required"),
+        ({"actor": "op"}, grpc.StatusCode.INVALID_ARGUMENT, "name the cases to retry"),
+        (
+            {"actor": "op", "case_ids": ["any"], "all_failed": True},
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "not both",
+        ),
+        ({"actor": "op", "case_ids": ["no-such-case"]}, grpc.StatusCode.NOT_FOUND, "no-such-case"),
+    ],
+)
+def test_a_retry_that_names_no_failed_case_is_refused(
+    decision: decision_pb2_grpc.DecisionServiceStub,
+    request_fields: dict[str, Any],
+    code: grpc.StatusCode,
+    phrase: str,
+) -> None:
+    error = refused(lambda: decision.RetryCases(decision_pb2.RetryCasesRequest(**request_fields)))
+
+    assert_refused(error, code, phrase)
+
+
+def test_only_failed_cases_are_retried(
+    decision: decision_pb2_grpc.DecisionServiceStub, clip: evidence_pb2.MediaRef
+) -> None:
+    source = decision_pb2.Source(account_id="account-4")
+    case_id = decision.Submit(decision_pb2.SubmitRequest(media=clip, source=source)).case_id
+    assert until_analysed(decision, case_id, timeout=30).status == (
+        decision_pb2.CASE_STATUS_RETRYING
+    )
+
+    error = refused(
+        lambda: decision.RetryCases(decision_pb2.RetryCasesRequest(case_ids=[case_id], actor="op"))
+    )
+
+    assert_refused(error, grpc.StatusCode.FAILED_PRECONDITION, "RETRYING", "only FAILED")

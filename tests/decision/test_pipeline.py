@@ -19,7 +19,7 @@ from modmesh.decision.domain import (
     Transcript,
 )
 from modmesh.decision.intake.engines import EngineError
-from modmesh.decision.intake.pipeline import Pipeline
+from modmesh.decision.intake.pipeline import Leasing, Pipeline
 from modmesh.runtime.blobs import Blob
 from tests.decision.examples import CAPTURED, media, similarity_match, source, term_hit, transcript
 
@@ -98,54 +98,96 @@ async def test_silent_media_skips_term_matching_and_finds_no_evidence(store: Cas
     assert "no evidence found" in case.statement
 
 
-async def test_an_engine_error_fails_the_case_naming_the_engine(store: CaseStore) -> None:
-    engines = FakeEngines(EngineError("transcription failed: UNAVAILABLE: connection refused"))
+async def test_a_permanent_engine_error_fails_the_case_naming_the_engine(
+    store: CaseStore,
+) -> None:
+    engines = FakeEngines(EngineError("transcription failed: INVALID_ARGUMENT: not audio"))
 
     case = store.get(await analysed(store, engines))
 
     assert case.status is CaseStatus.FAILED
-    assert case.error == "transcription failed: UNAVAILABLE: connection refused"
+    assert case.error == "transcription failed: INVALID_ARGUMENT: not audio"
     assert engines.match_calls == []
 
 
 async def test_every_failing_engine_is_named(store: CaseStore) -> None:
     engines = FakeEngines(
-        EngineError("transcription failed: UNAVAILABLE: a"),
-        EngineError("similarity failed: DEADLINE_EXCEEDED: b"),
+        EngineError("transcription failed: INVALID_ARGUMENT: a"),
+        EngineError("similarity failed: DEADLINE_EXCEEDED: b", transient=True),
     )
 
     case = store.get(await analysed(store, engines))
 
-    assert "transcription failed: UNAVAILABLE" in case.error
+    assert case.status is CaseStatus.FAILED  # one engine's error is permanent
+    assert "transcription failed: INVALID_ARGUMENT" in case.error
     assert "similarity failed: DEADLINE_EXCEEDED" in case.error
 
 
-async def test_cases_left_processing_are_resumed(store: CaseStore) -> None:
+async def test_cases_nobody_holds_are_claimed_and_analysed(store: CaseStore) -> None:
     waiting = [store.submit(media(n), source())[0].case_id for n in range(3)]
     pipeline = Pipeline(store, FakeEngines(transcript(), hits=[term_hit()]))
 
-    for task in await pipeline.resume():
+    for task in await pipeline.claim_due():
         await task
 
     assert [store.get(case_id).status for case_id in waiting] == [CaseStatus.OPEN] * 3
 
 
-async def test_closing_stops_analyses_and_leaves_their_cases_processing(
+class Stuck(FakeEngines):
+    """Transcription that never answers; `started` is set once it was asked."""
+
+    def __init__(self) -> None:
+        super().__init__(transcript())
+        self.started = asyncio.Event()
+
+    async def transcribe(self, media: Blob) -> Transcript:
+        self.started.set()
+        await asyncio.Event().wait()
+        raise AssertionError("never answers")
+
+
+async def test_closing_stops_analyses_and_gives_their_cases_to_any_replica(
     store: CaseStore,
 ) -> None:
-    started = asyncio.Event()
-
-    class Stuck(FakeEngines):
-        async def transcribe(self, media: Blob) -> Transcript:
-            started.set()
-            await asyncio.Event().wait()
-            raise AssertionError("never answers")
-
     case_id = store.submit(media(), source())[0].case_id
-    pipeline = Pipeline(store, Stuck(transcript()))
+    engines = Stuck()
+    pipeline = Pipeline(store, engines)
     pipeline.start(case_id)
-    await started.wait()
+    await engines.started.wait()
 
     await pipeline.close()
 
     assert store.get(case_id).status is CaseStatus.PROCESSING
+    assert store.claim_due("another-replica", 30, limit=10) == [case_id]
+
+
+async def test_an_unavailable_engine_leaves_the_case_retrying_until_its_next_attempt(
+    store: CaseStore,
+) -> None:
+    down = EngineError("transcription failed: UNAVAILABLE: Connection refused", transient=True)
+
+    case = store.get(await analysed(store, FakeEngines(down)))
+
+    assert case.status is CaseStatus.RETRYING
+    assert (case.error, case.attempts) == (str(down), 1)
+    assert case.next_attempt_at is not None
+    assert store.claim_due("replica", 30, limit=10) == []  # 5 s away at the earliest
+
+
+async def test_an_analysis_whose_case_another_replica_took_records_nothing(
+    store: CaseStore,
+) -> None:
+    case_id = store.submit(media(), source())[0].case_id
+    engines = Stuck()
+    pipeline = Pipeline(store, engines, leasing=Leasing(holder="slow", lease_seconds=0.3))
+    analysis = pipeline.start(case_id)
+    await engines.started.wait()
+
+    # As if "slow" had stalled past its lease and another replica had claimed the case.
+    store.release_leases([case_id], "slow")
+    assert store.claim_case(case_id, "another-replica", 30)
+    await asyncio.wait_for(asyncio.gather(analysis, return_exceptions=True), timeout=5)
+
+    assert analysis.cancelled()  # its next renewal found the lease gone
+    assert store.get(case_id).status is CaseStatus.PROCESSING
+    assert [e.action for e in store.audit_log() if e.subject == case_id] == ["case.submitted"]

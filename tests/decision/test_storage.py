@@ -61,7 +61,7 @@ def test_a_new_submission_is_stored_as_processing(store: CaseStore) -> None:
     assert created
     assert store.get(case.case_id) == case
     assert case.status is CaseStatus.PROCESSING
-    assert store.processing_ids() == [case.case_id]
+    assert store.claim_due("replica-1", 30.0, limit=10) == [case.case_id]
 
 
 def test_the_same_media_from_the_same_source_is_one_case(store: CaseStore) -> None:
@@ -114,7 +114,7 @@ def test_a_failure_is_stored_with_its_message(store: CaseStore) -> None:
     failed = store.get(case.case_id)
     assert failed.status is CaseStatus.FAILED
     assert failed.error == "transcription failed: UNAVAILABLE: down"
-    assert store.processing_ids() == []
+    assert store.claim_due("replica-1", 30.0, limit=10) == []
 
 
 def test_the_review_queue_is_most_urgent_first_then_oldest_first(store: CaseStore) -> None:

@@ -1,12 +1,14 @@
 """The gateway's REST API, against real termmatch, similarity and decision processes.
 
-Transcription is deliberately not started (its model is slow to load): cases may end
-FAILED, which is all the readiness probe and the case routes need.
+Transcription is deliberately not started (its model is slow to load): cases end
+RETRYING (or FAILED, past a retry budget of 0 s here), which is all the readiness probe
+and the case routes need.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -38,6 +40,8 @@ def mesh_settings(tmp_path_factory: pytest.TempPathFactory) -> LoopbackSettings:
                 *people,
             ]
         ),
+        # Without transcription a case fails at once instead of retrying for an hour.
+        case_retry_budget_seconds=0,
     )
 
 
@@ -189,6 +193,53 @@ def test_uploaded_media_opens_a_case_that_can_be_read_back(
     assert case.json()["source"]["capture_time"] == "2025-01-02T02:04:05Z"
     listed = client.get("/v1/cases", params={"limit": 500}).json()["cases"]
     assert submitted["case_id"] in [c["case_id"] for c in listed]
+
+
+def until_decided(client: TestClient, case_id: str) -> dict[str, Any]:
+    deadline = time.monotonic() + 30
+    while True:
+        case: dict[str, Any] = client.get(f"/v1/cases/{case_id}").json()
+        if case["status"] not in ("CASE_STATUS_PROCESSING", "CASE_STATUS_RETRYING"):
+            return case
+        assert time.monotonic() < deadline, f"case {case_id} still {case['status']}"
+        time.sleep(0.2)
+
+
+def test_a_policy_admin_retries_a_failed_case_and_nobody_else_may(
+    client: TestClient, gift_card_clip: Path, mesh_settings: LoopbackSettings
+) -> None:
+    with gift_card_clip.open("rb") as media:
+        submitted = client.post(
+            "/v1/media",
+            data={"account_id": "acct-retry"},
+            files={"file": ("clip.mp4", media, "video/mp4")},
+        ).json()
+    failed = until_decided(client, submitted["case_id"])
+    assert failed["status"] == "CASE_STATUS_FAILED"
+    assert "transcription failed: UNAVAILABLE" in failed["error"]
+    assert "retry budget" in failed["error"]
+
+    forbidden = client.post(
+        "/v1/cases/retry", json={"case_ids": [failed["case_id"]]}, headers=as_("rest-ana")
+    )
+    retried = client.post(
+        "/v1/cases/retry", json={"case_ids": [failed["case_id"]]}, headers=as_("admin-1")
+    )
+
+    assert forbidden.status_code == 403, forbidden.text
+    assert retried.status_code == 200, retried.text
+    [case] = retried.json()["cases"]
+    assert (case["case_id"], case["status"]) == (failed["case_id"], "CASE_STATUS_PROCESSING")
+    # Transcription is still down, so the case fails again, after a second analysis.
+    assert until_decided(client, failed["case_id"])["status"] == "CASE_STATUS_FAILED"
+    open_one = opened_case(mesh_settings.database_url_for("decision"), 103, "acct-retry")
+    not_failed = client.post(
+        "/v1/cases/retry", json={"case_ids": [open_one]}, headers=as_("admin-1")
+    )
+    assert not_failed.status_code == 409, not_failed.text
+    assert "only FAILED cases are retried" in error_of(not_failed)["message"]
+    unknown = client.post("/v1/cases/retry", json={"case_ids": ["nope"]}, headers=as_("admin-1"))
+    assert unknown.status_code == 404, unknown.text
 
 
 def test_an_empty_upload_is_a_400(client: TestClient) -> None:
@@ -391,6 +442,7 @@ def test_the_openapi_document_lists_every_route(client: TestClient) -> None:
         "/v1/cases",
         "/v1/cases/{case_id}",
         "/v1/cases/{case_id}/actions",
+        "/v1/cases/retry",
         "/v1/rules",
         "/v1/rules/dry-run",
         "/v1/queue",

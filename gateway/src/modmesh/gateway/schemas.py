@@ -40,6 +40,7 @@ class CaseStatusName(StrEnum):
     CLOSED = "closed"
     FAILED = "failed"
     DISMISSED = "dismissed"
+    RETRYING = "retrying"
 
     def to_proto(self) -> decision_pb2.CaseStatus:
         status: decision_pb2.CaseStatus = decision_pb2.CaseStatus.Value(f"CASE_STATUS_{self.name}")
@@ -349,6 +350,20 @@ class DryRunIn(_Strict):
     def to_proto(self) -> decision_pb2.DryRunRulesRequest:
         return decision_pb2.DryRunRulesRequest(
             document=self.document, days=self.days, limit=self.limit
+        )
+
+
+class RetryIn(_Strict):
+    case_ids: list[str] = Field(
+        [], max_length=500, description="The FAILED cases to analyse again."
+    )
+    all_failed: bool = Field(
+        False, description="Instead of case_ids: every FAILED case (500 per call)."
+    )
+
+    def to_proto(self, actor: str) -> decision_pb2.RetryCasesRequest:
+        return decision_pb2.RetryCasesRequest(
+            case_ids=self.case_ids, all_failed=self.all_failed, actor=actor
         )
 
 

@@ -10,9 +10,9 @@ from modmesh.contracts.decision.v1 import decision_pb2
 from modmesh.runtime.roles import Role
 from modmesh.runtime.tracing import annotate
 
-from ..auth import Moderator, roles
+from ..auth import Moderator, PolicyAdmin, roles
 from ..openapi import proto_response
-from ..schemas import ActionIn, CaseStatusName, MediaForm
+from ..schemas import ActionIn, CaseStatusName, ErrorOut, MediaForm, RetryIn
 from .common import (
     CONFLICT,
     ERRORS,
@@ -31,6 +31,7 @@ PROTO_SCHEMAS = [
     decision_pb2.SubmitResponse.DESCRIPTOR,
     decision_pb2.Case.DESCRIPTOR,
     decision_pb2.ListCasesResponse.DESCRIPTOR,
+    decision_pb2.RetryCasesResponse.DESCRIPTOR,
 ]
 
 
@@ -110,3 +111,23 @@ async def record_action(
         action.to_proto(case_id, reviewer.subject), timeout=RPC_TIMEOUT_SECONDS
     )
     return to_json(reply.case)
+
+
+@router.post(
+    "/v1/cases/retry",
+    response_model=None,
+    tags=["cases"],
+    summary="Analyse FAILED cases again (each retry audited under the caller)",
+    response_description="The retried cases, now PROCESSING again. 409 when a named case "
+    "is not FAILED; then none is retried.",
+    responses={
+        200: proto_response(decision_pb2.RetryCasesResponse.DESCRIPTOR),
+        **ERRORS,
+        409: {"model": ErrorOut, "description": "A named case is not FAILED."},
+    },
+)
+async def retry_cases(body: RetryIn, services: Services, admin: PolicyAdmin) -> dict[str, Any]:
+    reply = await services.decision.RetryCases(
+        body.to_proto(admin.subject), timeout=RPC_TIMEOUT_SECONDS
+    )
+    return to_json(reply)

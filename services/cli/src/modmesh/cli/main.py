@@ -7,6 +7,7 @@
     modmesh rules …                check, publish, show and dry-run rule sets
     modmesh audit verify           check the audit log's hash chain
     modmesh backfill --list L …    match stored transcripts of past content with a list again
+    modmesh cases retry ID…|--all-failed  analyse FAILED cases again
     modmesh banks …                similarity banks: list, create, import, export, remove
     modmesh stream FILE [--realtime]  play FILE to transcription as a live stream
 
@@ -25,7 +26,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from modmesh.cli import backfill, stream
+from modmesh.cli import backfill, cases, stream
 from modmesh.cli.credentials import api_key
 from modmesh.cli.mesh import GATEWAY, SERVICES, Mesh, MeshError
 from modmesh.cli.moderate import ModerationError, moderate, render_case
@@ -171,6 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
     for name, service in SERVICE_COMMANDS.items():
         _register_service_command(commands, name, service)
     backfill.register(commands)
+    cases.register(commands)
     stream.register(commands)
     return parser
 

@@ -17,7 +17,8 @@ from modmesh.decision.appeals.store import SqlAppeals
 from modmesh.decision.backfill.store import SqlBackfill
 from modmesh.decision.cases.store import SqlCases
 from modmesh.decision.intake.engines import GrpcEngines
-from modmesh.decision.intake.pipeline import Pipeline
+from modmesh.decision.intake.pipeline import Leasing, Pipeline
+from modmesh.decision.intake.retry import RetryPolicy
 from modmesh.decision.intake.store import SqlIntake
 from modmesh.decision.live.store import SqlLive
 from modmesh.decision.policy.store import SqlRules
@@ -44,29 +45,32 @@ class Running:
     dispatcher: Dispatcher
     dispatching: asyncio.Task[None]
     adapter: ActionAdapter
+    claiming: asyncio.Task[None]
 
     @classmethod
     async def start(cls, settings: DecisionSettings) -> Running:
-        """Opens the database and resumes every case a previous run left PROCESSING."""
+        """Opens the database and starts claiming the cases that need a replica: those
+        a stopped or dead replica left PROCESSING, and RETRYING ones when due."""
         adapter = adapter_from(settings)  # a misconfigured adapter stops start-up here
         store = await asyncio.to_thread(SqlStore, settings.store_url)
         engines = GrpcEngines(settings)
         dispatcher = Dispatcher(
             store, adapter, settings.action_max_attempts, settings.action_retry_seconds
         )
-        running = cls(
+        pipeline = Pipeline(store, engines, on_action=dispatcher.wake, leasing=leasing(settings))
+        return cls(
             store,
             engines,
-            Pipeline(store, engines, on_action=dispatcher.wake),
+            pipeline,
             dispatcher,
             asyncio.create_task(dispatcher.run(), name="dispatch-actions"),
             adapter,
+            asyncio.create_task(pipeline.run_claimer(), name="claim-cases"),
         )
-        resumed = await running.pipeline.resume()
-        log.info("cases resumed", count=len(resumed))
-        return running
 
     async def close(self) -> None:
+        self.claiming.cancel()
+        await asyncio.gather(self.claiming, return_exceptions=True)
         await self.pipeline.close()
         self.dispatching.cancel()
         await asyncio.gather(self.dispatching, return_exceptions=True)
@@ -74,3 +78,16 @@ class Running:
             await self.adapter.close()
         await self.engines.close()
         self.store.close()
+
+
+def leasing(settings: DecisionSettings) -> Leasing:
+    """How this replica claims, holds and retries cases, from its settings."""
+    return Leasing(
+        lease_seconds=settings.case_lease_seconds,
+        claim_interval_seconds=settings.case_claim_interval_seconds,
+        retry=RetryPolicy(
+            first_seconds=settings.case_retry_first_seconds,
+            max_seconds=settings.case_retry_max_seconds,
+            budget_seconds=settings.case_retry_budget_seconds,
+        ),
+    )

@@ -21,6 +21,7 @@ _STATUS_TO_PB = {
     domain.CaseStatus.CLOSED: decision_pb2.CASE_STATUS_CLOSED,
     domain.CaseStatus.FAILED: decision_pb2.CASE_STATUS_FAILED,
     domain.CaseStatus.DISMISSED: decision_pb2.CASE_STATUS_DISMISSED,
+    domain.CaseStatus.RETRYING: decision_pb2.CASE_STATUS_RETRYING,
 }
 _STATUS_FROM_PB = {number: status for status, number in _STATUS_TO_PB.items()}
 
@@ -199,7 +200,10 @@ def case_to_pb(case: domain.Case) -> decision_pb2.Case:
             for a in case.actions
         ],
         appeals=[appeal_to_pb(appeal) for appeal in case.appeals],
+        attempts=case.attempts,
     )
+    if case.next_attempt_at is not None:
+        message.next_attempt_at.CopyFrom(to_timestamp(case.next_attempt_at))
     if case.rule is not None:
         message.rule.CopyFrom(rule_ref_to_pb(case.rule))
     if case.due_at is not None:

@@ -33,6 +33,7 @@ class CaseStatus(enum.Enum):
     DISMISSED = "DISMISSED"
     CLOSED = "CLOSED"
     FAILED = "FAILED"
+    RETRYING = "RETRYING"  # an engine was unavailable; analysed again at next_attempt_at
 
 
 class ActionType(enum.Enum):
@@ -252,6 +253,8 @@ class Case:
     appeals: tuple[Appeal, ...] = ()
     #: For a case a retroactive scan found: the case of the same item it was found in.
     retro_of: str | None = None
+    next_attempt_at: datetime | None = None  # when a RETRYING case is analysed again
+    attempts: int = 0  # analyses an unavailable engine failed (since an operator's retry)
 
 
 @dataclass(frozen=True)

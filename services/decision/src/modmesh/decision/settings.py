@@ -25,6 +25,18 @@ class DecisionSettings(MeshSettings):
     #: retry delay (doubled after each failure).
     action_max_attempts: int = 6
     action_retry_seconds: float = 5.0
+    #: A replica holds a case it analyses for this long, renewing the lease while it
+    #: works; a replica that dies loses its cases to another this long after its last
+    #: renewal (docs/operations.md, "Leases and retries of case analysis").
+    case_lease_seconds: float = 30.0
+    #: How often each replica looks for cases to take over: expired leases, due retries.
+    case_claim_interval_seconds: float = 5.0
+    #: A case whose engine is unavailable is retried after this delay, doubled after
+    #: each failure up to the maximum (each with jitter), and FAILED once it has been
+    #: retrying for longer than the budget.
+    case_retry_first_seconds: float = 5.0
+    case_retry_max_seconds: float = 300.0
+    case_retry_budget_seconds: float = 3600.0
 
     @property
     def store_url(self) -> str:

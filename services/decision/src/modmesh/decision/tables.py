@@ -41,6 +41,8 @@ class CaseRow(Base):
         Index("ix_cases_queue", "status", "priority", "created_at"),
         # Dry runs and retroactive scans read cases by age.
         Index("ix_cases_created_at", "created_at"),
+        # The analysis claimer reads PROCESSING cases by lease expiry, RETRYING by due time.
+        Index("ix_cases_analysis", "status", "next_attempt_at"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -69,6 +71,14 @@ class CaseRow(Base):
     #: For a case a retroactive scan found: the case of the same item it was found in.
     retro_of: Mapped[str | None] = mapped_column(String(32))
     retro_key: Mapped[str] = mapped_column(String(255), server_default="")
+    #: The decision replica analysing the case, and until when (the database's clock);
+    #: apart from the reviewer's lease above, which is on OPEN cases only.
+    analysis_holder: Mapped[str | None] = mapped_column(String(255))
+    analysis_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: Retries after an engine was unavailable: how many, when the next, since when.
+    attempts: Mapped[int] = mapped_column(Integer, server_default="0")
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    retrying_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     actions: Mapped[list[ActionRow]] = relationship(order_by="ActionRow.created_at")
     appeals: Mapped[list[AppealRow]] = relationship(order_by="AppealRow.created_at")
 

@@ -17,6 +17,7 @@ from modmesh.contracts.timestamps import to_timestamp
 from modmesh.contracts.transcription.v1 import transcription_pb2, transcription_pb2_grpc
 from modmesh.decision import convert
 from modmesh.decision.domain import SimilarityMatch, TermHit, Transcript
+from modmesh.decision.intake.retry import TRANSIENT_CODES
 from modmesh.decision.live.moderation import TranscriptUpdate
 from modmesh.decision.settings import DecisionSettings
 from modmesh.runtime.blobs import Blob
@@ -28,7 +29,13 @@ T = TypeVar("T")
 
 
 class EngineError(Exception):
-    """An engine refused or failed a call; the message names the engine and its status."""
+    """An engine refused or failed a call; the message names the engine and its status.
+    `transient` when the engine was down, overloaded or too slow (TRANSIENT_CODES):
+    the case is retried later rather than failed."""
+
+    def __init__(self, message: str, transient: bool = False) -> None:
+        super().__init__(message)
+        self.transient = transient
 
 
 class Engines(Protocol):
@@ -115,7 +122,7 @@ class GrpcEngines:
         except grpc.aio.AioRpcError as error:
             if error.code() == grpc.StatusCode.NOT_FOUND:
                 raise NotFound(f"termmatch has no list {list_id!r}", field="list_id") from None
-            raise EngineError(f"termmatch failed: {error.code().name}: {error.details()}") from None
+            raise _engine_error("termmatch", error) from None
 
     async def close(self) -> None:
         for channel in self._channels.values():
@@ -162,4 +169,11 @@ async def _call(engine: str, call: Awaitable[T]) -> T:
     try:
         return await call
     except grpc.aio.AioRpcError as error:
-        raise EngineError(f"{engine} failed: {error.code().name}: {error.details()}") from None
+        raise _engine_error(engine, error) from None
+
+
+def _engine_error(engine: str, error: grpc.aio.AioRpcError) -> EngineError:
+    code = error.code().name
+    return EngineError(
+        f"{engine} failed: {code}: {error.details()}", transient=code in TRANSIENT_CODES
+    )

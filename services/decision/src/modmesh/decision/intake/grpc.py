@@ -1,4 +1,5 @@
-"""The Submit RPC: a new item stored as a case, its analysis started."""
+"""The Submit RPC: a new item stored as a case, its analysis started; and RetryCases,
+which analyses FAILED cases again."""
 
 from __future__ import annotations
 
@@ -9,10 +10,10 @@ import grpc
 from modmesh.contracts.decision.v1 import decision_pb2
 from modmesh.contracts.timestamps import to_datetime
 from modmesh.decision import convert
-from modmesh.decision.domain import Source
+from modmesh.decision.domain import CaseStatus, Source
 from modmesh.decision.intake.pipeline import Pipeline
 from modmesh.decision.intake.store import IntakeStore
-from modmesh.decision.rpc import Rpcs
+from modmesh.decision.rpc import Rpcs, require_text
 from modmesh.decision.store import utc_now
 from modmesh.runtime import blobs, media
 from modmesh.runtime.blobs import Blob
@@ -47,14 +48,31 @@ class IntakeRpcs(Rpcs):
             ),
         )
         annotate(case_id=case.case_id, media_sha256=blob.sha256, duplicate=not created)
-        if created:
-            # Started inside this RPC's span: the analysis joins the submitted item's trace.
+        if case.status is CaseStatus.PROCESSING:
+            # New, or FAILED before and resubmitted. Started inside this RPC's span: the
+            # analysis joins the submitted item's trace. A case another replica holds
+            # is left to it (the claim fails).
             self._pipeline.start(case.case_id)
         return decision_pb2.SubmitResponse(
             case_id=case.case_id,
             status=convert.status_to_pb(case.status),
             duplicate=not created,
         )
+
+    async def RetryCases(
+        self, request: decision_pb2.RetryCasesRequest, context: grpc.aio.ServicerContext
+    ) -> decision_pb2.RetryCasesResponse:
+        self._ready()
+        require_text(request.actor, "actor", "who retries the cases, for the audit log")
+        cases = await asyncio.to_thread(
+            self._intake_store.retry_failed,
+            list(request.case_ids),
+            request.all_failed,
+            request.actor,
+        )
+        for case in cases:
+            self._pipeline.start(case.case_id)
+        return decision_pb2.RetryCasesResponse(cases=[convert.case_to_pb(c) for c in cases])
 
 
 def _check_media(blob: Blob, max_bytes: int) -> None:

@@ -22,6 +22,7 @@ class CaseStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     CASE_STATUS_CLOSED: _ClassVar[CaseStatus]
     CASE_STATUS_FAILED: _ClassVar[CaseStatus]
     CASE_STATUS_DISMISSED: _ClassVar[CaseStatus]
+    CASE_STATUS_RETRYING: _ClassVar[CaseStatus]
 
 class Priority(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -65,6 +66,7 @@ CASE_STATUS_NO_EVIDENCE: CaseStatus
 CASE_STATUS_CLOSED: CaseStatus
 CASE_STATUS_FAILED: CaseStatus
 CASE_STATUS_DISMISSED: CaseStatus
+CASE_STATUS_RETRYING: CaseStatus
 PRIORITY_UNSPECIFIED: Priority
 PRIORITY_LOW: Priority
 PRIORITY_MEDIUM: Priority
@@ -168,7 +170,7 @@ class Lease(_message.Message):
     def __init__(self, holder: _Optional[str] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class Case(_message.Message):
-    __slots__ = ("case_id", "status", "priority", "media", "source", "transcript", "term_hits", "similarity_matches", "rule", "statement_of_reasons", "actions", "error", "created_at", "updated_at", "due_at", "lease", "appeals")
+    __slots__ = ("case_id", "status", "priority", "media", "source", "transcript", "term_hits", "similarity_matches", "rule", "statement_of_reasons", "actions", "error", "created_at", "updated_at", "due_at", "lease", "appeals", "next_attempt_at", "attempts")
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     PRIORITY_FIELD_NUMBER: _ClassVar[int]
@@ -186,6 +188,8 @@ class Case(_message.Message):
     DUE_AT_FIELD_NUMBER: _ClassVar[int]
     LEASE_FIELD_NUMBER: _ClassVar[int]
     APPEALS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_ATTEMPT_AT_FIELD_NUMBER: _ClassVar[int]
+    ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
     case_id: str
     status: CaseStatus
     priority: Priority
@@ -203,7 +207,9 @@ class Case(_message.Message):
     due_at: _timestamp_pb2.Timestamp
     lease: Lease
     appeals: _containers.RepeatedCompositeFieldContainer[Appeal]
-    def __init__(self, case_id: _Optional[str] = ..., status: _Optional[_Union[CaseStatus, str]] = ..., priority: _Optional[_Union[Priority, str]] = ..., media: _Optional[_Union[_evidence_pb2.MediaRef, _Mapping]] = ..., source: _Optional[_Union[Source, _Mapping]] = ..., transcript: _Optional[_Union[Transcript, _Mapping]] = ..., term_hits: _Optional[_Iterable[_Union[_evidence_pb2.TermHit, _Mapping]]] = ..., similarity_matches: _Optional[_Iterable[_Union[_evidence_pb2.SimilarityMatch, _Mapping]]] = ..., rule: _Optional[_Union[RuleRef, _Mapping]] = ..., statement_of_reasons: _Optional[str] = ..., actions: _Optional[_Iterable[_Union[Action, _Mapping]]] = ..., error: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., lease: _Optional[_Union[Lease, _Mapping]] = ..., appeals: _Optional[_Iterable[_Union[Appeal, _Mapping]]] = ...) -> None: ...
+    next_attempt_at: _timestamp_pb2.Timestamp
+    attempts: int
+    def __init__(self, case_id: _Optional[str] = ..., status: _Optional[_Union[CaseStatus, str]] = ..., priority: _Optional[_Union[Priority, str]] = ..., media: _Optional[_Union[_evidence_pb2.MediaRef, _Mapping]] = ..., source: _Optional[_Union[Source, _Mapping]] = ..., transcript: _Optional[_Union[Transcript, _Mapping]] = ..., term_hits: _Optional[_Iterable[_Union[_evidence_pb2.TermHit, _Mapping]]] = ..., similarity_matches: _Optional[_Iterable[_Union[_evidence_pb2.SimilarityMatch, _Mapping]]] = ..., rule: _Optional[_Union[RuleRef, _Mapping]] = ..., statement_of_reasons: _Optional[str] = ..., actions: _Optional[_Iterable[_Union[Action, _Mapping]]] = ..., error: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., lease: _Optional[_Union[Lease, _Mapping]] = ..., appeals: _Optional[_Iterable[_Union[Appeal, _Mapping]]] = ..., next_attempt_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., attempts: _Optional[int] = ...) -> None: ...
 
 class SubmitRequest(_message.Message):
     __slots__ = ("media", "source")
@@ -212,6 +218,22 @@ class SubmitRequest(_message.Message):
     media: _evidence_pb2.MediaRef
     source: Source
     def __init__(self, media: _Optional[_Union[_evidence_pb2.MediaRef, _Mapping]] = ..., source: _Optional[_Union[Source, _Mapping]] = ...) -> None: ...
+
+class RetryCasesRequest(_message.Message):
+    __slots__ = ("case_ids", "all_failed", "actor")
+    CASE_IDS_FIELD_NUMBER: _ClassVar[int]
+    ALL_FAILED_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    case_ids: _containers.RepeatedScalarFieldContainer[str]
+    all_failed: bool
+    actor: str
+    def __init__(self, case_ids: _Optional[_Iterable[str]] = ..., all_failed: _Optional[bool] = ..., actor: _Optional[str] = ...) -> None: ...
+
+class RetryCasesResponse(_message.Message):
+    __slots__ = ("cases",)
+    CASES_FIELD_NUMBER: _ClassVar[int]
+    cases: _containers.RepeatedCompositeFieldContainer[Case]
+    def __init__(self, cases: _Optional[_Iterable[_Union[Case, _Mapping]]] = ...) -> None: ...
 
 class SubmitResponse(_message.Message):
     __slots__ = ("case_id", "status", "duplicate")

@@ -125,6 +125,11 @@ class DecisionServiceStub:
                 request_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.ModerateStreamRequest.SerializeToString,
                 response_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.ModerateStreamResponse.FromString,
                 _registered_method=True)
+        self.RetryCases = channel.unary_unary(
+                '/modmesh.decision.v1.DecisionService/RetryCases',
+                request_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.RetryCasesRequest.SerializeToString,
+                response_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.RetryCasesResponse.FromString,
+                _registered_method=True)
 
 
 class DecisionServiceServicer:
@@ -276,6 +281,15 @@ class DecisionServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RetryCases(self, request, context):
+        """Analyses FAILED cases again (each retry audited under the actor): the named cases,
+        or every FAILED case with all_failed. A named case that is not FAILED is refused
+        (FAILED_PRECONDITION), and nothing is retried then.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_DecisionServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -368,6 +382,11 @@ def add_DecisionServiceServicer_to_server(servicer, server):
                     servicer.ModerateStream,
                     request_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.ModerateStreamRequest.FromString,
                     response_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.ModerateStreamResponse.SerializeToString,
+            ),
+            'RetryCases': grpc.unary_unary_rpc_method_handler(
+                    servicer.RetryCases,
+                    request_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.RetryCasesRequest.FromString,
+                    response_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.RetryCasesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -856,6 +875,33 @@ class DecisionService:
             '/modmesh.decision.v1.DecisionService/ModerateStream',
             modmesh_dot_decision_dot_v1_dot_decision__pb2.ModerateStreamRequest.SerializeToString,
             modmesh_dot_decision_dot_v1_dot_decision__pb2.ModerateStreamResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RetryCases(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/modmesh.decision.v1.DecisionService/RetryCases',
+            modmesh_dot_decision_dot_v1_dot_decision__pb2.RetryCasesRequest.SerializeToString,
+            modmesh_dot_decision_dot_v1_dot_decision__pb2.RetryCasesResponse.FromString,
             options,
             channel_credentials,
             insecure,
