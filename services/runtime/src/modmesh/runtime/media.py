@@ -10,7 +10,7 @@ import contextlib
 import json
 import shutil
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -150,7 +150,7 @@ def decode_audio(path: Path) -> np.ndarray:
     return pcm16_floats(result.stdout)
 
 
-def pcm16_chunks(path: Path, chunk_bytes: int) -> Iterator[bytes]:
+def pcm16_chunks(path: Path, chunk_bytes: int) -> Generator[bytes]:
     """The first audio track as 16 kHz mono PCM16, decoded as it is read, in chunks of
     `chunk_bytes` (the last may be shorter); for playing a file as a live stream."""
     with subprocess.Popen(  # noqa: S603 - ffmpeg/ffprobe with arguments we build

@@ -4,10 +4,11 @@ worker, and live streams' passes with their lag limit. No gRPC here: the service
 
 Inference is CPU-bound and the model is not safe to share between calls, so the load and
 every call run on one worker thread: calls queue there, and the event loop stays free for
-health checks and new requests. Calls take turns on the worker in the order they ask
-(asyncio.Lock is fair), and a stream asks for its next pass only after its last one:
-passes go round the streams, and each pass hears all the audio its stream has when its
-turn comes, not when it asked.
+health checks and new requests. Calls take turns on the worker by lane (lanes.py): live
+passes, then files of one segment, then the segments of long files (files.py), each
+lane in the order its calls ask. A stream asks for its next pass only after its last
+one: passes go round the streams, and each pass hears all the audio its stream has when
+its turn comes, not when it asked.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from modmesh.runtime.metrics import Gauge
 from modmesh.transcription.backlog import Backlog
 from modmesh.transcription.decoding import decode_container
 from modmesh.transcription.domain import ModelInfo, StreamOpening, StreamUpdate, Transcript
+from modmesh.transcription.files import transcribe_file
+from modmesh.transcription.lanes import Lane, Lanes
 from modmesh.transcription.settings import TranscriptionSettings
 from modmesh.transcription.streaming import StreamTranscriber, pcm16_samples
 from modmesh.transcription.whisper import Whisper
@@ -67,7 +70,7 @@ class Transcription:
         self._settings = settings
         self._whisper: Whisper | None = None
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="whisper")
-        self._turn = asyncio.Lock()
+        self._lanes = Lanes()
         self._queued = 0
         #: The lag of each open stream, by its backlog.
         self._lags: dict[int, float] = {}
@@ -84,8 +87,19 @@ class Transcription:
         return self._loaded().info
 
     async def transcribe(self, blob: Blob) -> Transcript:
-        """The whole media's words, language and model, when the worker's turn comes."""
-        return await self._infer(lambda: self._transcribe(blob))
+        """The whole media's words, language and model, segment by segment as the
+        worker's turns come; cancelling the caller stops it at the next segment."""
+        whisper = self._loaded()
+
+        async def recognise(lane: Lane, audio: np.ndarray) -> Transcript:
+            return await self._infer(lane, lambda: whisper.transcribe(audio))
+
+        return await transcribe_file(
+            resolve(blob, self._settings.max_media_bytes),
+            max_seconds=self._settings.max_media_seconds,
+            recognise=recognise,
+            model=whisper.info,
+        )
 
     async def stream(
         self, opening: StreamOpening, audio: AsyncIterator[bytes]
@@ -116,7 +130,7 @@ class Transcription:
         work: Callable[[], StreamUpdate],
     ) -> StreamUpdate:
         """One pass of a stream over all its pending audio, when its turn comes."""
-        async with self._worker_turn():
+        async with self._worker_turn(Lane.LIVE):
             self._check_lag(stream_id, backlog)
             audio = backlog.take()
             transcriber.feed(audio)
@@ -138,17 +152,17 @@ class Transcription:
                 retry_after_seconds=RETRY_AFTER_SECONDS,
             )
 
-    async def _infer(self, work: Callable[[], T]) -> T:
-        """Runs `work` on the inference worker when its turn comes."""
-        async with self._worker_turn():
+    async def _infer(self, lane: Lane, work: Callable[[], T]) -> T:
+        """Runs `work` on the inference worker when its turn in `lane` comes."""
+        async with self._worker_turn(lane):
             return await asyncio.get_running_loop().run_in_executor(self._worker, work)
 
     @asynccontextmanager
-    async def _worker_turn(self) -> AsyncIterator[None]:
+    async def _worker_turn(self, lane: Lane) -> AsyncIterator[None]:
         """Holds the inference worker; waiting and holding count in the queue depth."""
         self._set_queued(+1)
         try:
-            async with self._turn:
+            async with self._lanes.turn(lane):
                 yield
         finally:
             self._set_queued(-1)
@@ -169,9 +183,6 @@ class Transcription:
             # Only a caller that ignores the health check gets here before the load.
             raise Unavailable("the Whisper model is still loading; retry shortly")
         return self._whisper
-
-    def _transcribe(self, blob: Blob) -> Transcript:
-        return self._loaded().transcribe_file(resolve(blob, self._settings.max_media_bytes))
 
 
 async def _read_audio(
