@@ -31,3 +31,25 @@ def peak_rss_bytes(pid: int) -> int:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) * 1024
     raise RuntimeError(f"/proc/{pid}/status has no VmHWM")
+
+
+def looped_flac(out: Path, clip: Path, seconds: float) -> Path:
+    """`clip` played over and over for `seconds`, as FLAC: a long file of real speech."""
+    if not out.exists():
+        subprocess.run(  # noqa: S603 - ffmpeg with arguments we build
+            [
+                require_tool("ffmpeg"), "-nostdin", "-v", "error", "-y", "-stream_loop", "-1",
+                "-i", str(clip), "-t", str(seconds), "-ac", "1", "-ar", "16000",
+                "-c:a", "flac", str(out),
+            ],
+            check=True,
+        )  # fmt: skip
+    return out
+
+
+def child_pids(pid: int) -> list[int]:
+    """The processes `pid` started that still run (e.g. its ffmpeg decoders)."""
+    children: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        children += [int(child) for child in (task / "children").read_text().split()]
+    return children

@@ -1,14 +1,15 @@
-"""Turns on the one inference worker, by lane: live passes first, then short files, then
-the segments of long files.
+"""Turns on an inference worker, by lane: live passes first, then short files, then the
+segments of long files.
 
-The model runs one call at a time, so fairness is about who gets the next turn. A turn
+A model runs one call at a time, so fairness is about who gets the next turn. A turn
 is short by construction: a live pass hears at most a few seconds, a short file is at
 most one segment, and a long file asks for one turn per segment and queues again behind
-everything that arrived meanwhile. So a clip submitted while an hour-long file is being
-transcribed waits for at most one segment of it, and live streams never queue behind
-files. Within a lane turns go in the order asked (two long files alternate segment by
-segment). So that a steady stream of short work cannot starve long files, a waiting
-lane that has been passed over `max_skips` times in a row gets the next turn.
+everything that arrived meanwhile. Within a lane turns go in the order asked (two long
+files alternate segment by segment). So that a steady stream of work in one lane cannot
+starve another, a waiting lane passed over `max_skips` times in a row gets the next
+turn. (core.py gives long files a worker of their own at low CPU priority, so that a
+short item never waits even for one of their segments; this order still rules each
+worker's queue.)
 
 Plain asyncio; knows nothing of gRPC or the model.
 """
