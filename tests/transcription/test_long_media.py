@@ -32,7 +32,10 @@ SLOWDOWN = 3.0
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceProcess]:
-    with ServiceProcess("transcription", loopback_settings(tmp_path_factory.mktemp("long"))) as p:
+    # A segment of a long file in progress at shutdown finishes first, at the lowest CPU
+    # priority: on a busy shared machine that can take a while.
+    settings = loopback_settings(tmp_path_factory.mktemp("long"), drain_seconds=60.0)
+    with ServiceProcess("transcription", settings) as p:
         yield p
 
 

@@ -7,9 +7,9 @@ is loaded on a worker thread of its own and every call to it runs there: calls q
 there, and the event loop stays free for health checks and new requests. There are two:
 - the foreground worker takes live passes first, then files of one segment (lanes.py);
 - the background worker, with a model of its own, takes the segments of long files
-  (files.py), one file's segment after another's, at the lowest CPU priority
-  (background.py): a long file uses the CPU the foreground leaves idle and never
-  delays a short item or a live stream.
+  (files.py), one file's segment after another's, at the lowest CPU priority: a long
+  file uses the CPU the foreground leaves idle and never delays a short item or a live
+  stream.
 A stream asks for its next pass only after its last one: passes go round the streams,
 and each pass hears all the audio its stream has when its turn comes, not when it asked.
 """
@@ -17,8 +17,10 @@ and each pass hears all the audio its stream has when its turn comes, not when i
 from __future__ import annotations
 
 import asyncio
+import os
+import threading
 from collections.abc import AsyncIterator, Callable, Sequence
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TypeVar
@@ -29,7 +31,6 @@ from modmesh.contracts.evidence import Word
 from modmesh.runtime.blobs import Blob, resolve
 from modmesh.runtime.errors import ResourceExhausted, ServiceError, Unavailable
 from modmesh.runtime.metrics import Gauge
-from modmesh.transcription.background import BackgroundWorker
 from modmesh.transcription.backlog import Backlog
 from modmesh.transcription.decoding import decode_container
 from modmesh.transcription.domain import ModelInfo, StreamOpening, StreamUpdate, Transcript
@@ -66,6 +67,9 @@ TRIM_SECONDS = 10.0
 #: When a stream refused for lagging may come back (RetryInfo): long enough for the
 #: streams ahead of it to finish or for another replica to start.
 RETRY_AFTER_SECONDS = 10.0
+#: The background worker's niceness, the lowest priority: on Linux it is per thread and
+#: inherited by the threads the thread starts (those of the model loaded on it).
+BACKGROUND_NICE = 19
 
 
 class Transcription:
@@ -74,7 +78,9 @@ class Transcription:
     def __init__(self, settings: TranscriptionSettings) -> None:
         self._settings = settings
         self._foreground = _Worker(ThreadPoolExecutor(1, "whisper"), Lanes())
-        self._background = _Worker(BackgroundWorker("whisper-long"), Lanes())
+        self._background = _Worker(
+            ThreadPoolExecutor(1, "whisper-long", initializer=_lower_priority), Lanes()
+        )
         self._queued = 0
         #: The lag of each open stream, by its backlog.
         self._lags: dict[int, float] = {}
@@ -90,8 +96,10 @@ class Transcription:
         self._set_queued(0)  # the autoscaler reads 0, not "unknown", before the first call
 
     async def close(self) -> None:
+        # Segments of long files still queued are dropped (their callers are gone); one
+        # in progress finishes first, at the background's priority.
         for worker in (self._foreground, self._background):
-            worker.executor.shutdown(wait=True)
+            worker.executor.shutdown(wait=True, cancel_futures=True)
 
     @property
     def model(self) -> ModelInfo:
@@ -203,7 +211,7 @@ class Transcription:
 class _Worker:
     """One inference thread, the model loaded on it, and the turns taken on it."""
 
-    executor: Executor
+    executor: ThreadPoolExecutor
     lanes: Lanes
     whisper: Whisper | None = None
 
@@ -229,3 +237,8 @@ async def _read_audio(
         backlog.end(error)
         return
     backlog.end()
+
+
+def _lower_priority() -> None:
+    """Gives the calling thread (and the threads it starts) the lowest CPU priority."""
+    os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BACKGROUND_NICE)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from pathlib import Path
 
 import numpy as np
@@ -95,7 +95,7 @@ async def _write(chunks: AsyncIterator[bytes], stdin: asyncio.StreamWriter) -> i
 
 async def decode_file(
     path: Path, block_samples: int, max_seconds: float
-) -> AsyncIterator[np.ndarray]:
+) -> AsyncGenerator[np.ndarray]:
     """A media file's first audio track as 16 kHz mono float32 samples, in blocks of
     `block_samples` (the last may be shorter), decoded only as fast as they are taken:
     memory holds one block (and the pipe's buffer) whatever the duration. ffmpeg is

@@ -18,6 +18,7 @@ Plain asyncio; the recogniser is passed in, so this knows nothing of the model o
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -48,9 +49,11 @@ async def transcribe_file(
     parts: list[tuple[float, Transcript]] = []
     if info.has_audio:
         start = 0.0
-        async for segment in decode_file(path, SEGMENT_SAMPLES, max_seconds):
-            parts.append((start, await recognise(lane, segment)))
-            start += len(segment) / AUDIO_SAMPLE_RATE
+        # Closed at once when the caller gives up, which kills ffmpeg.
+        async with contextlib.aclosing(decode_file(path, SEGMENT_SAMPLES, max_seconds)) as audio:
+            async for segment in audio:
+                parts.append((start, await recognise(lane, segment)))
+                start += len(segment) / AUDIO_SAMPLE_RATE
     return joined(parts, model)
 
 
