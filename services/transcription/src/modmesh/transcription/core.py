@@ -5,7 +5,7 @@ worker, and live streams' passes with their lag limit. No gRPC here: the service
 Inference is CPU-bound and a model is not safe to share between calls, so each model
 is loaded on a worker thread of its own and every call to it runs there: calls queue
 there, and the event loop stays free for health checks and new requests. There are two:
-- the foreground worker takes live passes first, then files of one segment (lanes.py);
+- the foreground worker takes live passes first, then short files (lanes.py);
 - the background worker, with a model of its own, takes the segments of long files
   (files.py), one file's segment after another's, at the lowest CPU priority: a long
   file uses the CPU the foreground leaves idle and never delays a short item or a live

@@ -7,10 +7,10 @@ PCM held is one segment (1.9 MB at 30 s) whatever the duration, a caller that gi
 stops the work at the next segment (the decoder is killed, the segment's turn is left),
 and the segments of a long file queue behind short items and live passes (lanes.py).
 
-Media of one segment or less (every clip of up to 30 s) is heard in one call, exactly
-as a whole. A longer file's segments are cut at fixed times: a word spoken across a cut
-may be heard in pieces or not at all, the price of bounded work (docs/operations.md,
-"Bounded work per item").
+Media of up to `SHORT_SECONDS` is a short item: heard whole, in one call and one turn of
+the short lane, exactly as before segments. A longer file's segments are cut at fixed
+times: a word spoken across a cut may be heard in pieces or not at all, the price of
+bounded work (docs/operations.md, "Bounded work per item").
 
 Plain asyncio; the recogniser is passed in, so this knows nothing of the model or gRPC.
 """
@@ -34,6 +34,9 @@ from modmesh.transcription.lanes import Lane
 #: window of inference and a short item waits for at most that.
 SEGMENT_SECONDS = 30.0
 SEGMENT_SAMPLES = round(SEGMENT_SECONDS * AUDIO_SAMPLE_RATE)
+#: Media up to this long is a short item, heard whole (3.8 MB of PCM at most).
+SHORT_SECONDS = 60.0
+SHORT_SAMPLES = round(SHORT_SECONDS * AUDIO_SAMPLE_RATE)
 
 Recognise = Callable[[Lane, np.ndarray], Awaitable[Transcript]]
 
@@ -41,16 +44,18 @@ Recognise = Callable[[Lane, np.ndarray], Awaitable[Transcript]]
 async def transcribe_file(
     path: Path, *, max_seconds: float, recognise: Recognise, model: ModelInfo
 ) -> Transcript:
-    """The words of a media file's audio track, recognised segment by segment in the
-    short lane (media of one segment) or the long lane; media without audio gives no
-    words. Raises InvalidArgument for non-media and media over `max_seconds`."""
+    """The words of a media file's audio track, recognised whole in the short lane
+    (media of up to SHORT_SECONDS) or segment by segment in the long lane; media without
+    audio gives no words. Raises InvalidArgument for non-media and media over
+    `max_seconds`."""
     info = await asyncio.to_thread(probe, path, max_seconds)
-    lane = Lane.SHORT if info.duration_seconds <= SEGMENT_SECONDS else Lane.LONG
+    short = info.duration_seconds <= SHORT_SECONDS
+    lane, block = (Lane.SHORT, SHORT_SAMPLES) if short else (Lane.LONG, SEGMENT_SAMPLES)
     parts: list[tuple[float, Transcript]] = []
     if info.has_audio:
         start = 0.0
         # Closed at once when the caller gives up, which kills ffmpeg.
-        async with contextlib.aclosing(decode_file(path, SEGMENT_SAMPLES, max_seconds)) as audio:
+        async with contextlib.aclosing(decode_file(path, block, max_seconds)) as audio:
             async for segment in audio:
                 parts.append((start, await recognise(lane, segment)))
                 start += len(segment) / AUDIO_SAMPLE_RATE

@@ -3,7 +3,7 @@ segments of long files.
 
 A model runs one call at a time, so fairness is about who gets the next turn. A turn
 is short by construction: a live pass hears at most a few seconds, a short file is at
-most one segment, and a long file asks for one turn per segment and queues again behind
+most a minute, and a long file asks for one turn per segment and queues again behind
 everything that arrived meanwhile. Within a lane turns go in the order asked (two long
 files alternate segment by segment). So that a steady stream of work in one lane cannot
 starve another, a waiting lane passed over `max_skips` times in a row gets the next
