@@ -104,6 +104,12 @@ def latencies(
     return taken
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time the process has used (/proc/PID/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def summary(values: list[float]) -> dict[str, Any]:
     return {
         "samples": len(values),
@@ -140,10 +146,14 @@ def main() -> None:
             with grpc.insecure_channel(settings.transcription_addr) as channel:
                 stub = transcription_pb2_grpc.TranscriptionServiceStub(channel)
                 clip_seconds = stub.Transcribe(short, timeout=300).duration_seconds  # warm-up
+                before = cpu_seconds(process.pid)
                 idle = latencies(stub, short, args.repetitions)
+                idle_cpu = cpu_seconds(process.pid) - before
                 long_call = stub.Transcribe.future(long, timeout=LONG_SECONDS)
                 time.sleep(WARM_SECONDS)
+                before = cpu_seconds(process.pid)
                 busy = latencies(stub, short, args.repetitions)
+                busy_cpu = cpu_seconds(process.pid) - before
                 in_flight = not long_call.done()
                 long_call.cancel()
         finally:
@@ -160,6 +170,10 @@ def main() -> None:
         "long_file_in_flight_throughout": in_flight,
         "idle": summary(idle),
         "with_long_file": summary(busy),
+        # The service's CPU time in each phase: what the busy phase used beyond the idle
+        # one is the long file's progress (it runs only on CPU the clips leave idle).
+        "service_cpu_seconds_idle_phase": round(idle_cpu, 1),
+        "service_cpu_seconds_busy_phase": round(busy_cpu, 1),
         "p95_ratio": round(ratio, 2),
         "target_ratio": TARGET_RATIO,
         "target": "met" if ratio <= TARGET_RATIO and in_flight else "not met",
