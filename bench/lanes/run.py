@@ -11,7 +11,9 @@ then the hour-long file is submitted, and once it has held the service for a few
 seconds the clip is transcribed the same number of times while the file is in flight
 (checked after the last one); then the file's call is cancelled. Latency is from the
 call to its reply, at the client. Percentiles are nearest-rank over every repetition.
-Target (issue 15): busy p95 within 2x the idle p95. It prints the figures and writes
+Target (issue 15): busy p95 within 2x the idle p95. The service's CPU time in each
+phase is recorded too: what the busy phase used beyond the idle one is the long file's
+progress, which runs only on CPU the clips leave idle. It prints the figures and writes
 JSON to bench/results/lanes.json. Timings are noisy on a shared machine: run it when
 nothing else is busy.
 """
