@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 
 from modmesh.gateway.app import create_app
 from modmesh.gateway.settings import GatewaySettings
+from tests.bounded import long_flac
 from tests.decision.examples import opened_case
 from tests.support import LoopbackSettings, ServiceProcess, loopback_settings
 
@@ -259,6 +260,21 @@ def test_an_upload_that_is_not_media_is_a_400_naming_the_problem(client: TestCli
     assert response.status_code == 400
     error = error_of(response)
     assert "not a media file" in error["message"]
+    assert error["field_violations"][0]["field"] == "media"
+
+
+def test_an_upload_longer_than_the_duration_limit_is_a_400_naming_the_limit(
+    client: TestClient, media_dir: Path
+) -> None:
+    five_hours = long_flac(media_dir / "five-hours-of-silence.flac", 5 * 3600)
+    response = client.post(
+        "/v1/media",
+        data={"account_id": "acct-1"},
+        files={"file": ("long.flac", five_hours.read_bytes(), "audio/flac")},
+    )
+    assert response.status_code == 400
+    error = error_of(response)
+    assert "over the limit of 14400 s (MODMESH_MAX_MEDIA_SECONDS)" in error["message"]
     assert error["field_violations"][0]["field"] == "media"
 
 

@@ -1,9 +1,17 @@
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from modmesh.runtime.errors import InvalidArgument
-from modmesh.runtime.media import AUDIO_SAMPLE_RATE, FRAME_SIDE, decode_audio, probe, sample_frames
+from modmesh.runtime.media import (
+    AUDIO_SAMPLE_RATE,
+    FRAME_SIDE,
+    decode_audio,
+    pcm16_blocks,
+    probe,
+    sample_frames,
+)
 
 
 def test_probe_describes_a_video_with_sound(gift_card_clip: Path) -> None:
@@ -45,3 +53,25 @@ def test_frames_are_sampled_at_the_requested_rate_with_timestamps(gift_card_clip
     assert [t for t, _ in frames[:3]] == [0.0, 0.5, 1.0]
     assert frames[0][1].shape == (FRAME_SIDE, FRAME_SIDE, 3)
     assert len(frames) == pytest.approx(2 * probe(gift_card_clip).duration_seconds, abs=2)
+
+
+def test_media_longer_than_the_limit_is_refused_at_probe_naming_the_limit(
+    gift_card_clip: Path,
+) -> None:
+    with pytest.raises(
+        InvalidArgument, match=r"over the limit of 3 s \(MODMESH_MAX_MEDIA_SECONDS\)"
+    ):
+        probe(gift_card_clip, max_seconds=3)
+
+
+def test_audio_decoded_in_blocks_is_the_audio_decoded_at_once(gift_card_clip: Path) -> None:
+    blocks = list(pcm16_blocks(gift_card_clip, block_samples=AUDIO_SAMPLE_RATE))
+    assert {len(block) for block in blocks[:-1]} == {AUDIO_SAMPLE_RATE}
+    assert np.array_equal(np.concatenate(blocks), decode_audio(gift_card_clip))
+
+
+def test_decoding_stops_with_the_refusal_once_past_the_limit(gift_card_clip: Path) -> None:
+    """A container may not say its duration, or say it wrong: the decoder counts too."""
+    blocks = pcm16_blocks(gift_card_clip, block_samples=AUDIO_SAMPLE_RATE, max_seconds=3)
+    with pytest.raises(InvalidArgument, match="decodes to more than 3 s"):
+        list(blocks)

@@ -2,10 +2,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from modmesh.runtime.errors import InvalidArgument
-from modmesh.runtime.media import require_tool
+from modmesh.runtime.media import decode_audio, require_tool
+from modmesh.similarity.audio import fingerprint, fingerprint_blocks
 from modmesh.similarity.hashing import (
     MIN_QUALITY,
     HashRun,
@@ -78,3 +80,15 @@ def test_media_of_which_no_frame_decodes_is_refused(audio_only_clip: Path) -> No
 
 def test_flat_frames_are_not_kept(flat_clip: Path) -> None:
     assert hash_frames(flat_clip, fps=1.0) == [[]]
+
+
+def test_the_audio_fingerprint_made_block_by_block_is_the_one_made_at_once(
+    known_recording: Path,
+) -> None:
+    samples = decode_audio(known_recording)
+    whole = fingerprint(samples)
+    for block_samples, block_frames in ((1000, 1), (4096, 3), (16_000, 1024)):
+        blocks = [samples[i : i + block_samples] for i in range(0, len(samples), block_samples)]
+        made = fingerprint_blocks(blocks, block_frames)
+        assert np.array_equal(made.values, whole.values)
+        assert np.array_equal(made.voiced, whole.voiced)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 from dataclasses import replace
 from pathlib import Path
@@ -14,6 +15,8 @@ from modmesh.cli.samples import make_clip
 from modmesh.runtime.errors import InvalidArgument
 from modmesh.runtime.media import AUDIO_SAMPLE_RATE, decode_audio
 from modmesh.transcription.domain import Transcript
+from modmesh.transcription.files import transcribe_file
+from modmesh.transcription.lanes import Lane
 from modmesh.transcription.settings import TranscriptionSettings
 from modmesh.transcription.whisper import ModelUnavailable, Whisper
 from tests.transcription.support import index_of_phrase, spoken
@@ -40,7 +43,18 @@ def speech(tmp_path_factory: pytest.TempPathFactory) -> np.ndarray:
 
 @pytest.fixture(scope="module")
 def gift_card(whisper: Whisper, gift_card_clip: Path) -> Transcript:
-    return whisper.transcribe_file(gift_card_clip)
+    return whisper.transcribe(decode_audio(gift_card_clip))
+
+
+def transcribed_file(whisper: Whisper, path: Path) -> Transcript:
+    """A file's transcript as the service makes it (files.py), without the service."""
+
+    async def recognise(lane: Lane, audio: np.ndarray) -> Transcript:
+        return whisper.transcribe(audio)
+
+    return asyncio.run(
+        transcribe_file(path, max_seconds=3600, recognise=recognise, model=whisper.info)
+    )
 
 
 def silence(seconds: float) -> np.ndarray:
@@ -137,7 +151,7 @@ def test_steady_noise_gives_no_words(whisper: Whisper) -> None:
 def test_media_without_audio_gives_an_empty_transcript(
     whisper: Whisper, video_without_audio: Path
 ) -> None:
-    transcript = whisper.transcribe_file(video_without_audio)
+    transcript = transcribed_file(whisper, video_without_audio)
 
     assert transcript.words == ()
     assert transcript.text == ""
@@ -151,7 +165,7 @@ def test_a_file_that_is_not_media_is_refused(whisper: Whisper, tmp_path: Path) -
     text.write_text("free gift card\n" * 20)
 
     with pytest.raises(InvalidArgument, match="not a media file"):
-        whisper.transcribe_file(text)
+        transcribed_file(whisper, text)
 
 
 def test_a_missing_model_directory_fails_naming_the_path_and_the_setting(

@@ -6,10 +6,11 @@ file it cannot read is refused with INVALID_ARGUMENT rather than crashing a serv
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -61,8 +62,10 @@ def require_tool(tool: str) -> str:
     return found
 
 
-def probe(path: Path) -> MediaInfo:
-    """Describes a media file; refuses anything without an audio or video stream."""
+def probe(path: Path, max_seconds: float | None = None) -> MediaInfo:
+    """Describes a media file; refuses anything without an audio or video stream, and
+    media whose container says it plays longer than `max_seconds` (before any decoding:
+    a few kilobytes of compressed silence can hold hours)."""
     result = subprocess.run(  # noqa: S603 - ffmpeg/ffprobe with arguments we build
         [
             require_tool("ffprobe"),
@@ -96,11 +99,23 @@ def probe(path: Path) -> MediaInfo:
     )
     if "audio" not in kinds and not has_video:
         raise InvalidArgument("not a media file: it has no audio or video stream", field="media")
-    return MediaInfo(
+    info = MediaInfo(
         duration_seconds=float(fmt.get("duration") or 0.0),
         has_audio="audio" in kinds,
         has_video=has_video,
         format_name=str(fmt.get("format_name", "")),
+    )
+    if max_seconds is not None and info.duration_seconds > max_seconds:
+        raise too_long(max_seconds, f"plays {info.duration_seconds:.0f} s")
+    return info
+
+
+def too_long(max_seconds: float, found: str) -> InvalidArgument:
+    """The refusal of media over the duration limit; `found` says what was seen."""
+    return InvalidArgument(
+        f"media is too long: it {found}, over the limit of {max_seconds:g} s "
+        "(MODMESH_MAX_MEDIA_SECONDS)",
+        field="media",
     )
 
 
@@ -135,7 +150,7 @@ def decode_audio(path: Path) -> np.ndarray:
     return pcm16_floats(result.stdout)
 
 
-def pcm16_chunks(path: Path, chunk_bytes: int) -> Iterator[bytes]:
+def pcm16_chunks(path: Path, chunk_bytes: int) -> Generator[bytes]:
     """The first audio track as 16 kHz mono PCM16, decoded as it is read, in chunks of
     `chunk_bytes` (the last may be shorter); for playing a file as a live stream."""
     with subprocess.Popen(  # noqa: S603 - ffmpeg/ffprobe with arguments we build
@@ -150,6 +165,24 @@ def pcm16_chunks(path: Path, chunk_bytes: int) -> Iterator[bytes]:
             raise
         if decoder.wait() != 0:
             raise InvalidArgument("cannot decode the audio track of the media", field="media")
+
+
+def pcm16_blocks(
+    path: Path, block_samples: int, max_seconds: float | None = None
+) -> Iterator[np.ndarray]:
+    """The first audio track as float32 16 kHz mono samples in blocks of `block_samples`
+    (the last may be shorter), decoded as they are read: memory holds one block whatever
+    the duration. Stops with the duration refusal once more than `max_seconds` of audio
+    has come out (a container may not say its duration, or say it wrong)."""
+    limit = None if max_seconds is None else round(max_seconds * AUDIO_SAMPLE_RATE)
+    decoded = 0
+    with contextlib.closing(pcm16_chunks(path, block_samples * 2)) as chunks:
+        for chunk in chunks:
+            block = pcm16_floats(chunk[: len(chunk) - len(chunk) % 2])
+            decoded += len(block)
+            if limit is not None and decoded > limit:
+                raise too_long(max_seconds or 0.0, f"decodes to more than {max_seconds:g} s")
+            yield block
 
 
 def sample_frames(path: Path, fps: float) -> Iterator[tuple[float, np.ndarray]]:

@@ -42,6 +42,10 @@ class MeshSettings:
     metrics_port: int = 0
     #: Largest media blob accepted anywhere in the mesh.
     max_media_bytes: int = 200 * MIB
+    #: Longest media accepted anywhere in the mesh, refused at probe time before any
+    #: decoding: work and memory per item follow duration, not upload size
+    #: (docs/operations.md, "Bounded work per item").
+    max_media_seconds: float = 4 * 3600.0
     #: Seconds in-flight RPCs get to finish after SIGTERM.
     drain_seconds: float = 10.0
     #: SQLAlchemy URL of the database the services keep their data in (each in its own

@@ -48,6 +48,8 @@ MAX_BIT_ERROR_RATE = 0.15
 MIN_OVERLAP = 62
 #: Alignments verified per query: the most voted.
 CANDIDATES = 8
+#: Frames whose spectra are computed at once (fingerprint_blocks' memory bound).
+BLOCK_FRAMES = 1024
 
 
 @dataclass(frozen=True)
@@ -74,18 +76,70 @@ class Fingerprint:
 
 def fingerprint(samples: np.ndarray) -> Fingerprint:
     """The fingerprint of 16 kHz mono float samples (empty when shorter than a frame)."""
-    if len(samples) < FRAME + HOP:
-        return Fingerprint(np.zeros(0, np.uint32), np.zeros(0, bool))
-    count = 1 + (len(samples) - FRAME) // HOP
+    return fingerprint_blocks([samples])
+
+
+def fingerprint_blocks(
+    blocks: Iterable[np.ndarray], block_frames: int = BLOCK_FRAMES
+) -> Fingerprint:
+    """The fingerprint of 16 kHz mono float samples that arrive in blocks of any size
+    (e.g. as they are decoded), identical to that of the samples joined.
+
+    Memory is bounded independently of duration: the spectra of at most `block_frames`
+    frames at a time (about 50 MB at the default 1,024), the samples of one block and
+    one frame's overlap, plus 13 bytes per frame kept for the result (values, loudness,
+    voiced: about 0.8 KB per second of audio, 12 MB for 4 hours)."""
+    builder = _Builder()
+    batch = FRAME + HOP * (block_frames - 1)
+    pending = np.zeros(0, np.float32)
+    for block in blocks:
+        pending = np.concatenate([pending, block]) if len(pending) else block
+        while len(pending) >= batch:
+            pending = builder.add(pending, block_frames)
+    if len(pending) >= FRAME:
+        builder.add(pending, 1 + (len(pending) - FRAME) // HOP)
+    return builder.result()
+
+
+class _Builder:
+    """A fingerprint's values and loudness, batch after batch of frames."""
+
+    def __init__(self) -> None:
+        self._values: list[np.ndarray] = []
+        self._loudness: list[np.ndarray] = []
+        #: The last frame's band differences: a value is the sign of their change from
+        #: one frame to the next, so each batch needs the one before it.
+        self._previous: np.ndarray | None = None
+
+    def add(self, samples: np.ndarray, count: int) -> np.ndarray:
+        """Adds the first `count` frames of `samples`; returns the samples from the
+        next frame's start on."""
+        energy = _band_energy(samples, count)
+        difference = energy[:, :-1] - energy[:, 1:]
+        if self._previous is None:
+            # The very first frame only starts the differences; it yields no value.
+            changes, energy = difference, energy[1:]
+        else:
+            changes = np.concatenate([self._previous[np.newaxis], difference])
+        self._previous = difference[-1]
+        bits = (changes[1:] - changes[:-1]) > 0
+        self._values.append((bits.astype(np.uint64) @ _WEIGHTS).astype(np.uint32))
+        self._loudness.append(10 * np.log10(energy.sum(axis=1) + 1e-12))
+        return samples[count * HOP :]
+
+    def result(self) -> Fingerprint:
+        values = np.concatenate(self._values) if self._values else np.zeros(0, np.uint32)
+        if not len(values):
+            return Fingerprint(values, np.zeros(0, bool))
+        loudness = np.concatenate(self._loudness)
+        return Fingerprint(values, loudness > loudness.max() - SILENCE_DB)
+
+
+def _band_energy(samples: np.ndarray, count: int) -> np.ndarray:
+    """The 33 band energies of the first `count` frames of `samples`, one row a frame."""
     frames = np.lib.stride_tricks.sliding_window_view(samples, FRAME)[::HOP][:count]
     spectrum = np.abs(np.fft.rfft(frames * np.hanning(FRAME).astype(np.float32), axis=1)) ** 2
-    energy = np.stack([spectrum[:, band == _BAND].sum(axis=1) for band in range(33)], axis=1)
-    difference = energy[:, :-1] - energy[:, 1:]
-    bits = (difference[1:] - difference[:-1]) > 0
-    values = (bits.astype(np.uint64) @ _WEIGHTS).astype(np.uint32)
-    loudness = 10 * np.log10(energy.sum(axis=1)[1:] + 1e-12)
-    voiced = loudness > loudness.max() - SILENCE_DB
-    return Fingerprint(values, voiced)
+    return np.stack([spectrum[:, band == _BAND].sum(axis=1) for band in range(33)], axis=1)
 
 
 @dataclass(frozen=True)

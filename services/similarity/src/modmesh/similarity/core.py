@@ -13,8 +13,8 @@ from pathlib import Path
 from modmesh.runtime.background import Periodic
 from modmesh.runtime.blobs import Blob, resolve
 from modmesh.runtime.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
-from modmesh.runtime.media import decode_audio, probe
-from modmesh.similarity.audio import FRAME_SECONDS, Fingerprint, fingerprint
+from modmesh.runtime.media import AUDIO_SAMPLE_RATE, pcm16_blocks, probe
+from modmesh.similarity.audio import FRAME_SECONDS, Fingerprint, fingerprint_blocks
 from modmesh.similarity.banks import BankIndexes
 from modmesh.similarity.domain import AddedItem, Bank, BankStatus, Found, QueryHash, StoredItem
 from modmesh.similarity.hashing import (
@@ -44,6 +44,9 @@ MAX_DESCRIPTION_CHARS = 4096
 MAX_HASHES_PER_ITEM = (1 << POSITION_BITS) - 1
 #: Audio-only media shorter than this (voiced) is not fingerprinted: too little to decide.
 MIN_AUDIO_SECONDS = 1.0
+#: Audio decoded at a time for the fingerprint (10 s: 640 KB of float32), so that
+#: memory does not follow duration (audio.fingerprint_blocks states the bound).
+DECODE_BLOCK_SAMPLES = 10 * AUDIO_SAMPLE_RATE
 
 
 class Similarity:
@@ -227,14 +230,15 @@ class Similarity:
     ) -> list[HashRun] | Fingerprint | None:
         """PDQ runs of the video if it has frames worth hashing, else the audio's
         fingerprint if it has audio, else None (nothing a match could rest on)."""
-        info = await asyncio.to_thread(probe, path)
+        max_seconds = self._settings.max_media_seconds
+        info = await asyncio.to_thread(probe, path, max_seconds)
         if info.has_video:
             runs = await asyncio.to_thread(hash_video, path, self._settings.frame_sample_fps, crops)
             if runs:
                 return runs
         if info.has_audio:
-            samples = await asyncio.to_thread(decode_audio, path)
-            print_ = await asyncio.to_thread(fingerprint, samples)
+            blocks = pcm16_blocks(path, DECODE_BLOCK_SAMPLES, max_seconds)
+            print_ = await asyncio.to_thread(fingerprint_blocks, blocks)
             if print_.voiced.sum() * FRAME_SECONDS >= MIN_AUDIO_SECONDS:
                 return print_
         return None

@@ -2,20 +2,27 @@
 worker, and live streams' passes with their lag limit. No gRPC here: the servicer
 (grpc.py) checks requests, calls this, and converts the results.
 
-Inference is CPU-bound and the model is not safe to share between calls, so the load and
-every call run on one worker thread: calls queue there, and the event loop stays free for
-health checks and new requests. Calls take turns on the worker in the order they ask
-(asyncio.Lock is fair), and a stream asks for its next pass only after its last one:
-passes go round the streams, and each pass hears all the audio its stream has when its
-turn comes, not when it asked.
+Inference is CPU-bound and a model is not safe to share between calls, so each model
+is loaded on a worker thread of its own and every call to it runs there: calls queue
+there, and the event loop stays free for health checks and new requests. There are two:
+- the foreground worker takes live passes first, then short files (lanes.py);
+- the background worker, with a model of its own, takes the segments of long files
+  (files.py), one file's segment after another's, at the lowest CPU priority: a long
+  file uses the CPU the foreground leaves idle and never delays a short item or a live
+  stream.
+A stream asks for its next pass only after its last one: passes go round the streams,
+and each pass hears all the audio its stream has when its turn comes, not when it asked.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
+import threading
 from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import TypeVar
 
 import numpy as np
@@ -27,6 +34,8 @@ from modmesh.runtime.metrics import Gauge
 from modmesh.transcription.backlog import Backlog
 from modmesh.transcription.decoding import decode_container
 from modmesh.transcription.domain import ModelInfo, StreamOpening, StreamUpdate, Transcript
+from modmesh.transcription.files import transcribe_file
+from modmesh.transcription.lanes import Lane, Lanes
 from modmesh.transcription.settings import TranscriptionSettings
 from modmesh.transcription.streaming import StreamTranscriber, pcm16_samples
 from modmesh.transcription.whisper import Whisper
@@ -58,6 +67,9 @@ TRIM_SECONDS = 10.0
 #: When a stream refused for lagging may come back (RetryInfo): long enough for the
 #: streams ahead of it to finish or for another replica to start.
 RETRY_AFTER_SECONDS = 10.0
+#: The background worker's niceness, the lowest priority: on Linux it is per thread and
+#: inherited by the threads the thread starts (those of the model loaded on it).
+BACKGROUND_NICE = 19
 
 
 class Transcription:
@@ -65,27 +77,48 @@ class Transcription:
 
     def __init__(self, settings: TranscriptionSettings) -> None:
         self._settings = settings
-        self._whisper: Whisper | None = None
-        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="whisper")
-        self._turn = asyncio.Lock()
+        self._foreground = _Worker(ThreadPoolExecutor(1, "whisper"), Lanes())
+        self._background = _Worker(
+            ThreadPoolExecutor(1, "whisper-long", initializer=_lower_priority), Lanes()
+        )
         self._queued = 0
         #: The lag of each open stream, by its backlog.
         self._lags: dict[int, float] = {}
 
     async def load(self) -> None:
-        await asyncio.get_running_loop().run_in_executor(self._worker, self._load)
+        loop = asyncio.get_running_loop()
+        await asyncio.gather(
+            *(
+                loop.run_in_executor(worker.executor, self._load, worker)
+                for worker in (self._foreground, self._background)
+            )
+        )
         self._set_queued(0)  # the autoscaler reads 0, not "unknown", before the first call
 
     async def close(self) -> None:
-        self._worker.shutdown(wait=True)
+        # Segments of long files still queued are dropped (their callers are gone); one
+        # in progress finishes first, at the background's priority.
+        for worker in (self._foreground, self._background):
+            worker.executor.shutdown(wait=True, cancel_futures=True)
 
     @property
     def model(self) -> ModelInfo:
         return self._loaded().info
 
     async def transcribe(self, blob: Blob) -> Transcript:
-        """The whole media's words, language and model, when the worker's turn comes."""
-        return await self._infer(lambda: self._transcribe(blob))
+        """The whole media's words, language and model, segment by segment as the
+        worker's turns come; cancelling the caller stops it at the next segment."""
+
+        async def recognise(lane: Lane, audio: np.ndarray) -> Transcript:
+            whisper = self._worker_for(lane).loaded()
+            return await self._infer(lane, lambda: whisper.transcribe(audio))
+
+        return await transcribe_file(
+            resolve(blob, self._settings.max_media_bytes),
+            max_seconds=self._settings.max_media_seconds,
+            recognise=recognise,
+            model=self.model,
+        )
 
     async def stream(
         self, opening: StreamOpening, audio: AsyncIterator[bytes]
@@ -116,11 +149,13 @@ class Transcription:
         work: Callable[[], StreamUpdate],
     ) -> StreamUpdate:
         """One pass of a stream over all its pending audio, when its turn comes."""
-        async with self._worker_turn():
+        async with self._worker_turn(Lane.LIVE):
             self._check_lag(stream_id, backlog)
             audio = backlog.take()
             transcriber.feed(audio)
-            update = await asyncio.get_running_loop().run_in_executor(self._worker, work)
+            update = await asyncio.get_running_loop().run_in_executor(
+                self._foreground.executor, work
+            )
         backlog.heard(len(audio))
         return update
 
@@ -138,17 +173,21 @@ class Transcription:
                 retry_after_seconds=RETRY_AFTER_SECONDS,
             )
 
-    async def _infer(self, work: Callable[[], T]) -> T:
-        """Runs `work` on the inference worker when its turn comes."""
-        async with self._worker_turn():
-            return await asyncio.get_running_loop().run_in_executor(self._worker, work)
+    async def _infer(self, lane: Lane, work: Callable[[], T]) -> T:
+        """Runs `work` on the lane's worker when its turn comes."""
+        async with self._worker_turn(lane):
+            executor = self._worker_for(lane).executor
+            return await asyncio.get_running_loop().run_in_executor(executor, work)
+
+    def _worker_for(self, lane: Lane) -> _Worker:
+        return self._background if lane is Lane.LONG else self._foreground
 
     @asynccontextmanager
-    async def _worker_turn(self) -> AsyncIterator[None]:
+    async def _worker_turn(self, lane: Lane) -> AsyncIterator[None]:
         """Holds the inference worker; waiting and holding count in the queue depth."""
         self._set_queued(+1)
         try:
-            async with self._turn:
+            async with self._worker_for(lane).lanes.turn(lane):
                 yield
         finally:
             self._set_queued(-1)
@@ -160,18 +199,27 @@ class Transcription:
         self._queued += change
         QUEUE_DEPTH.set(self._queued)
 
-    def _load(self) -> None:
-        # Assigned on the worker, so requests queued behind the load find the model.
-        self._whisper = Whisper.load(self._settings)
+    def _load(self, worker: _Worker) -> None:
+        # Loaded on the worker's own thread: the model's threads inherit its priority.
+        worker.whisper = Whisper.load(self._settings)
 
     def _loaded(self) -> Whisper:
-        if self._whisper is None:
+        return self._foreground.loaded()
+
+
+@dataclass
+class _Worker:
+    """One inference thread, the model loaded on it, and the turns taken on it."""
+
+    executor: ThreadPoolExecutor
+    lanes: Lanes
+    whisper: Whisper | None = None
+
+    def loaded(self) -> Whisper:
+        if self.whisper is None:
             # Only a caller that ignores the health check gets here before the load.
             raise Unavailable("the Whisper model is still loading; retry shortly")
-        return self._whisper
-
-    def _transcribe(self, blob: Blob) -> Transcript:
-        return self._loaded().transcribe_file(resolve(blob, self._settings.max_media_bytes))
+        return self.whisper
 
 
 async def _read_audio(
@@ -189,3 +237,8 @@ async def _read_audio(
         backlog.end(error)
         return
     backlog.end()
+
+
+def _lower_priority() -> None:
+    """Gives the calling thread (and the threads it starts) the lowest CPU priority."""
+    os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BACKGROUND_NICE)

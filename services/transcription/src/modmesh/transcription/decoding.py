@@ -1,4 +1,5 @@
-"""Container audio of a live stream, decoded as it arrives by an ffmpeg process of its own.
+"""Audio decoded by ffmpeg processes of their own, off the event loop: a live stream's
+container as it arrives, and a media file block by block.
 
 The chunks go to ffmpeg's stdin as they come; 16 kHz mono PCM16 comes back on its
 stdout. Neither side blocks the event loop, and each waits for the other: when the
@@ -11,7 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
+from pathlib import Path
 
 import numpy as np
 
@@ -22,6 +24,7 @@ from modmesh.runtime.media import (
     pcm16_floats,
     piped,
     require_tool,
+    too_long,
 )
 
 #: Bytes of PCM16 read from ffmpeg at a time: 100 ms of audio.
@@ -88,3 +91,42 @@ async def _write(chunks: AsyncIterator[bytes], stdin: asyncio.StreamWriter) -> i
         stdin.close()
         await stdin.wait_closed()
     return sent
+
+
+async def decode_file(
+    path: Path, block_samples: int, max_seconds: float
+) -> AsyncGenerator[np.ndarray]:
+    """A media file's first audio track as 16 kHz mono float32 samples, in blocks of
+    `block_samples` (the last may be shorter), decoded only as fast as they are taken:
+    memory holds one block (and the pipe's buffer) whatever the duration. ffmpeg is
+    killed when the reader stops (the caller gave up) or more than `max_seconds` of
+    audio has come out."""
+    # fmt: off
+    process = await asyncio.create_subprocess_exec(
+        require_tool("ffmpeg"), "-nostdin", "-v", "error", "-i", str(path),
+        *PCM16_OUTPUT, "pipe:1",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    # fmt: on
+    stdout = piped(process.stdout)
+    limit = round(max_seconds * AUDIO_SAMPLE_RATE)
+    decoded = 0
+    try:
+        while True:
+            try:
+                data = await stdout.readexactly(block_samples * 2)
+            except asyncio.IncompleteReadError as end:
+                data = end.partial[: len(end.partial) - len(end.partial) % 2]
+            if not data:
+                break
+            decoded += len(data) // 2
+            if decoded > limit:
+                raise too_long(max_seconds, f"decodes to more than {max_seconds:g} s")
+            yield pcm16_floats(data)
+        if await process.wait() != 0:
+            raise InvalidArgument("cannot decode the audio track of the media", field="media")
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()

@@ -21,7 +21,7 @@ from faster_whisper import WhisperModel
 from faster_whisper.transcribe import Segment, TranscriptionInfo
 
 from modmesh.contracts.evidence import Word
-from modmesh.runtime.media import AUDIO_SAMPLE_RATE, decode_audio, probe
+from modmesh.runtime.media import AUDIO_SAMPLE_RATE
 from modmesh.transcription.domain import ModelInfo, Transcript
 from modmesh.transcription.settings import TranscriptionSettings
 
@@ -158,19 +158,6 @@ class Whisper:
             duration_seconds=len(audio) / AUDIO_SAMPLE_RATE,
             model=self.info,
         )
-
-    def transcribe_file(self, path: Path) -> Transcript:
-        """Transcribes the audio track of a media file; media without one gives no words."""
-        if not probe(path).has_audio:
-            return Transcript(
-                words=(),
-                text="",
-                language="",
-                language_probability=0.0,
-                duration_seconds=0.0,
-                model=self.info,
-            )
-        return self.transcribe(decode_audio(path))
 
 
 def _versions() -> str:

@@ -18,6 +18,7 @@ from modmesh.decision.store import utc_now
 from modmesh.runtime import blobs, media
 from modmesh.runtime.blobs import Blob
 from modmesh.runtime.errors import InvalidArgument
+from modmesh.runtime.settings import MeshSettings
 from modmesh.runtime.tracing import annotate
 
 
@@ -35,7 +36,7 @@ class IntakeRpcs(Rpcs):
         if not source.account_id.strip():
             raise InvalidArgument("source.account_id is required", field="source.account_id")
         blob = convert.blob_from_pb(request.media)
-        await asyncio.to_thread(_check_media, blob, self._settings.max_media_bytes)
+        await asyncio.to_thread(_check_media, blob, self._settings)
         case, created = await asyncio.to_thread(
             self._intake_store.submit,
             blob,
@@ -75,6 +76,6 @@ class IntakeRpcs(Rpcs):
         return decision_pb2.RetryCasesResponse(cases=[convert.case_to_pb(c) for c in cases])
 
 
-def _check_media(blob: Blob, max_bytes: int) -> None:
-    """Refuses a reference to a missing, empty, oversized or non-media blob."""
-    media.probe(blobs.resolve(blob, max_bytes))
+def _check_media(blob: Blob, settings: MeshSettings) -> None:
+    """Refuses a reference to a missing, empty, oversized, overlong or non-media blob."""
+    media.probe(blobs.resolve(blob, settings.max_media_bytes), settings.max_media_seconds)
