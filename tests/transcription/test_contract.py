@@ -127,18 +127,22 @@ def test_a_text_file_is_not_media(
     assert_still_serving(channel)
 
 
-def test_an_unknown_blob_is_not_found(
+def test_an_unknown_blob_and_a_file_outside_the_store_get_the_same_refusal(
     stub: transcription_pb2_grpc.TranscriptionServiceStub,
     channel: grpc.Channel,
     blobs: BlobStore,
 ) -> None:
     sha256 = "0" * 64
-    missing = Blob(sha256, (blobs.root / sha256[:2] / sha256).resolve().as_uri(), 1234)
+    missing = Blob(sha256, (blobs.root / sha256[:2] / sha256).as_uri(), 1234)
+    outside = Blob(sha256, "file:///etc/passwd", 1234)
 
-    error = refusal(stub, request_for(missing))
+    refusals = [refusal(stub, request_for(blob)) for blob in (missing, outside)]
 
-    assert error.code() == grpc.StatusCode.NOT_FOUND
-    assert sha256 in error.details()
+    assert {error.code() for error in refusals} == {grpc.StatusCode.INVALID_ARGUMENT}
+    assert {error.details() for error in refusals} == {
+        f"media is not a blob of the mesh's blob store whose bytes match media.sha256 "
+        f"{sha256} and media.size_bytes"
+    }
     assert_still_serving(channel)
 
 

@@ -76,7 +76,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         openapi_tags=TAGS,
         lifespan=lifespan,
     )
-    app.state.blob_store = BlobStore(settings.data_dir / "blobs", settings.max_media_bytes)
+    app.state.blob_store = BlobStore.of_mesh(settings)
     # Malformed keys stop start-up here, naming the entry (never the key).
     app.state.authenticator = Authenticator(settings)
     for router in ROUTERS:

@@ -21,7 +21,7 @@ from typing import TypeVar
 import numpy as np
 
 from modmesh.contracts.evidence import Word
-from modmesh.runtime.blobs import Blob, resolve
+from modmesh.runtime.blobs import Blob, BlobStore
 from modmesh.runtime.errors import ResourceExhausted, ServiceError, Unavailable
 from modmesh.runtime.metrics import Gauge
 from modmesh.transcription.backlog import Backlog
@@ -65,6 +65,7 @@ class Transcription:
 
     def __init__(self, settings: TranscriptionSettings) -> None:
         self._settings = settings
+        self._blobs = BlobStore.of_mesh(settings)
         self._whisper: Whisper | None = None
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="whisper")
         self._turn = asyncio.Lock()
@@ -171,7 +172,7 @@ class Transcription:
         return self._whisper
 
     def _transcribe(self, blob: Blob) -> Transcript:
-        return self._loaded().transcribe_file(resolve(blob, self._settings.max_media_bytes))
+        return self._loaded().transcribe_file(self._blobs.resolve(blob))
 
 
 async def _read_audio(

@@ -14,8 +14,8 @@ from modmesh.decision.intake.pipeline import Pipeline
 from modmesh.decision.intake.store import IntakeStore
 from modmesh.decision.rpc import Rpcs
 from modmesh.decision.store import utc_now
-from modmesh.runtime import blobs, media
-from modmesh.runtime.blobs import Blob
+from modmesh.runtime import media
+from modmesh.runtime.blobs import Blob, BlobStore
 from modmesh.runtime.errors import InvalidArgument
 from modmesh.runtime.tracing import annotate
 
@@ -34,7 +34,7 @@ class IntakeRpcs(Rpcs):
         if not source.account_id.strip():
             raise InvalidArgument("source.account_id is required", field="source.account_id")
         blob = convert.blob_from_pb(request.media)
-        await asyncio.to_thread(_check_media, blob, self._settings.max_media_bytes)
+        await asyncio.to_thread(_check_media, blob, BlobStore.of_mesh(self._settings))
         case, created = await asyncio.to_thread(
             self._intake_store.submit,
             blob,
@@ -57,6 +57,7 @@ class IntakeRpcs(Rpcs):
         )
 
 
-def _check_media(blob: Blob, max_bytes: int) -> None:
-    """Refuses a reference to a missing, empty, oversized or non-media blob."""
-    media.probe(blobs.resolve(blob, max_bytes))
+def _check_media(blob: Blob, store: BlobStore) -> None:
+    """Refuses a reference outside the blob store, to bytes that do not match its
+    sha256, or to an oversized or non-media blob."""
+    media.probe(store.resolve(blob))
