@@ -15,6 +15,7 @@ from modmesh.runtime.blobs import BlobStore
 from .auth import Authenticator
 from .backends import Backends
 from .errors import install_error_handlers
+from .limits import BodyLimit, BodyLimits
 from .openapi import ENUM_NOTE, install_openapi
 from .routes import PROTO_SCHEMAS, ROUTERS
 from .telemetry import RequestTelemetry
@@ -34,7 +35,7 @@ DESCRIPTION = f"""REST/JSON bridge to the modmesh gRPC services; bodies mirror t
 
 Every refusal has the body `{{"error": {{"code", "message", "field_violations"}}}}`,
 where `code` is the gRPC status name: INVALID_ARGUMENT → 400, NOT_FOUND → 404,
-ALREADY_EXISTS and FAILED_PRECONDITION → 409, RESOURCE_EXHAUSTED (media too large) →
+ALREADY_EXISTS and FAILED_PRECONDITION → 409, RESOURCE_EXHAUSTED (media, body or text over a limit) →
 413, UNIMPLEMENTED → 501, UNAVAILABLE → 503, DEADLINE_EXCEEDED → 504, others → 502.
 A body of the wrong shape is a 422 with FastAPI's `detail`.
 
@@ -82,6 +83,7 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     install_error_handlers(app)
+    app.add_middleware(BodyLimit, limits=BodyLimits.of(settings))
     app.add_middleware(RequestTelemetry)
     install_openapi(app, PROTO_SCHEMAS)
     return app

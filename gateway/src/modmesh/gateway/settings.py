@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from modmesh.runtime.settings import MeshSettings
+from modmesh.runtime.settings import MIB, MeshSettings
 
 
 @dataclass(frozen=True)
@@ -15,3 +15,8 @@ class GatewaySettings(MeshSettings):
     api_keys: str = ""
     #: HS256 key of JWT bearer tokens (claims: sub, roles, exp); empty: no JWTs.
     jwt_secret: str = ""
+    #: Largest body of a JSON route, in bytes (a rule document of 200,000 characters
+    #: fits); uploads stream under max_media_bytes instead.
+    max_json_body_bytes: int = 2 * MIB
+    #: Largest body of a term list import (CSV or JSON Lines), in bytes.
+    max_import_body_bytes: int = 64 * MIB
