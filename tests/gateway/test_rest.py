@@ -21,20 +21,22 @@ from tests.decision.examples import opened_case
 from tests.support import LoopbackSettings, ServiceProcess, loopback_settings
 
 TERM = {"text": "free gift card", "severity": "high", "category": "scam"}
-OPERATOR_KEY = "key-test-operator"
+OPERATOR_KEY = "key-test-operator-0123456789abcdef"
+#: Keys are at least 32 bytes: each person's is this suffix after their name.
+KEY_SUFFIX = "-0123456789abcdef0123456789"
 REVIEWERS = ("rest-ana", "rest-ben", "rest-cleo", "rest-first", "rest-second")
 
 
 @pytest.fixture(scope="module")
 def mesh_settings(tmp_path_factory: pytest.TempPathFactory) -> LoopbackSettings:
-    people = [f"{name}:moderator:key-{name}" for name in REVIEWERS]
+    people = [f"{name}:moderator:key-{name}{KEY_SUFFIX}" for name in REVIEWERS]
     return loopback_settings(
         tmp_path_factory.mktemp("gateway") / "data",
         api_keys=",".join(
             [
                 f"test-operator:moderator+policy-admin+auditor+service:{OPERATOR_KEY}",
-                "admin-1:policy-admin:key-admin-1",
-                "rest-appellant:appellant:key-rest-appellant",
+                f"admin-1:policy-admin:key-admin-1{KEY_SUFFIX}",
+                f"rest-appellant:appellant:key-rest-appellant{KEY_SUFFIX}",
                 *people,
             ]
         ),
@@ -43,7 +45,7 @@ def mesh_settings(tmp_path_factory: pytest.TempPathFactory) -> LoopbackSettings:
 
 def as_(subject: str) -> dict[str, str]:
     """The credential of one of the test's people (the client's default is the operator)."""
-    return {"X-API-Key": f"key-{subject}"}
+    return {"X-API-Key": f"key-{subject}{KEY_SUFFIX}"}
 
 
 @pytest.fixture(scope="module")
