@@ -27,6 +27,7 @@ from starlette.requests import HTTPConnection
 
 from modmesh.gateway.settings import GatewaySettings
 from modmesh.runtime.roles import Role
+from modmesh.runtime.settings import MIN_SECRET_BYTES
 
 log = structlog.get_logger()
 
@@ -34,8 +35,6 @@ log = structlog.get_logger()
 ROLES_ATTRIBUTE = "modmesh_roles"
 #: The WebSocket subprotocol that carries a credential: `bearer.<token>`.
 BEARER_SUBPROTOCOL_PREFIX = "bearer."
-#: Shortest API key or JWT secret accepted: 256 bits, so neither can be guessed.
-MIN_SECRET_BYTES = 32
 #: How to make a secret that long, for the messages that refuse a shorter one.
 _MAKE_ONE = "make one with: python -c 'import secrets; print(secrets.token_urlsafe(32))'"
 

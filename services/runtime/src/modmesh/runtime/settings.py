@@ -19,6 +19,9 @@ from typing import Any, Self
 
 ENV_PREFIX = "MODMESH_"
 MIB = 1024 * 1024
+#: Shortest key or secret a process accepts (API keys, JWT and webhook secrets): 256
+#: bits, so none can be guessed.
+MIN_SECRET_BYTES = 32
 _BOOLEANS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
 
 
