@@ -49,6 +49,11 @@ class BlobStore:
 
     def put(self, chunks: Iterable[bytes], mime_type: str = "") -> Blob:
         """Stores a stream of bytes; refuses it as soon as it passes the size limit."""
+        return self.add(chunks, mime_type)[0]
+
+    def add(self, chunks: Iterable[bytes], mime_type: str = "") -> tuple[Blob, bool]:
+        """Like put, and whether the bytes are new to the store: a caller whose request
+        is then refused removes a new blob again (`discard`), never one that was there."""
         self.root.mkdir(parents=True, exist_ok=True)
         digest = hashlib.sha256()
         size = 0
@@ -69,11 +74,20 @@ class BlobStore:
             sha256 = digest.hexdigest()
             final = self._path_for(sha256)
             final.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(temp_name, final)
+            created = not final.exists()
+            if created:
+                os.replace(temp_name, final)
+            else:
+                Path(temp_name).unlink()
         except BaseException:
             Path(temp_name).unlink(missing_ok=True)
             raise
-        return Blob(sha256, final.as_uri(), size, mime_type)
+        return Blob(sha256, final.as_uri(), size, mime_type), created
+
+    def discard(self, blob: Blob) -> None:
+        """Removes a blob this store holds (by its sha256, never by its URI)."""
+        if _SHA256.match(blob.sha256):
+            self._path_for(blob.sha256).unlink(missing_ok=True)
 
     def put_file(self, path: Path, mime_type: str = "") -> Blob:
         with path.open("rb") as source:
