@@ -1,4 +1,6 @@
 import hashlib
+import os
+import time
 from pathlib import Path
 
 import pytest
@@ -85,3 +87,45 @@ def test_a_stored_blob_over_the_limit_is_refused_naming_the_limit(tmp_path: Path
     blob = BlobStore(tmp_path, max_bytes=100).put([b"12345"])
     with pytest.raises(ResourceExhausted, match="over the limit of 4 bytes"):
         BlobStore(tmp_path, max_bytes=4).resolve(blob)
+
+
+def age(path: Path, seconds: float) -> None:
+    then = time.time() - seconds
+    os.utime(path, (then, then))
+
+
+def test_the_sweeper_removes_old_unreferenced_blobs_and_abandoned_uploads_only(
+    tmp_path: Path,
+) -> None:
+    store = BlobStore(tmp_path, max_bytes=100)
+    referenced, orphan, fresh = (store.put([text]) for text in (b"case media", b"orphan", b"new"))
+    abandoned = tmp_path / ".upload-abandoned"
+    abandoned.write_bytes(b"half an upload")
+    for path in (referenced.path, orphan.path, abandoned):
+        age(path, 3600)
+    asked: list[list[str]] = []
+
+    def still_referenced(batch: list[str]) -> set[str]:
+        asked.append(batch)
+        return {referenced.sha256} & set(batch)
+
+    removed = store.sweep(still_referenced, grace_seconds=600)
+
+    assert removed == 2
+    assert not orphan.path.exists()
+    assert not abandoned.exists()
+    assert referenced.path.exists()
+    assert fresh.path.exists()  # within the grace period: its case may not exist yet
+    assert fresh.sha256 not in [sha for batch in asked for sha in batch]
+
+
+def test_uploading_bytes_the_store_holds_restarts_their_grace_period(tmp_path: Path) -> None:
+    store = BlobStore(tmp_path, max_bytes=100)
+    blob, created = store.add([b"same"])
+    age(blob.path, 3600)
+
+    again, created_again = store.add([b"same"])
+
+    assert (created, created_again) == (True, False)
+    assert store.sweep(lambda batch: set(), grace_seconds=600) == 0
+    assert again.path.exists()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from functools import partial
 
 import structlog
 
@@ -19,10 +20,13 @@ from modmesh.decision.cases.store import SqlCases
 from modmesh.decision.intake.engines import GrpcEngines
 from modmesh.decision.intake.pipeline import Pipeline
 from modmesh.decision.intake.store import SqlIntake
+from modmesh.decision.intake.sweeper import sweep_blobs
 from modmesh.decision.live.store import SqlLive
 from modmesh.decision.policy.store import SqlRules
 from modmesh.decision.review.store import SqlReview
 from modmesh.decision.settings import DecisionSettings
+from modmesh.runtime.background import Periodic
+from modmesh.runtime.blobs import BlobStore
 
 log = structlog.get_logger()
 
@@ -44,6 +48,7 @@ class Running:
     dispatcher: Dispatcher
     dispatching: asyncio.Task[None]
     adapter: ActionAdapter
+    housekeeping: Periodic
 
     @classmethod
     async def start(cls, settings: DecisionSettings) -> Running:
@@ -61,12 +66,19 @@ class Running:
             dispatcher,
             asyncio.create_task(dispatcher.run(), name="dispatch-actions"),
             adapter,
+            Periodic(),
         )
+        if settings.blob_sweep_seconds > 0:
+            sweep = partial(
+                sweep_blobs, store, BlobStore.of_mesh(settings), settings.blob_grace_seconds
+            )
+            running.housekeeping.every(settings.blob_sweep_seconds, sweep, "sweep-blobs")
         resumed = await running.pipeline.resume()
         log.info("cases resumed", count=len(resumed))
         return running
 
     async def close(self) -> None:
+        await self.housekeeping.stop()
         await self.pipeline.close()
         self.dispatching.cancel()
         await asyncio.gather(self.dispatching, return_exceptions=True)

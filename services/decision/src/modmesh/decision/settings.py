@@ -31,6 +31,12 @@ class DecisionSettings(MeshSettings):
     action_max_attempts: int = 6
     action_retry_seconds: float = 5.0
 
+    #: Decision owns the references to media (its cases), so it sweeps the blob store:
+    #: every blob_sweep_seconds (0: never) it removes blobs no case refers to that are
+    #: older than blob_grace_seconds (the time from an upload to its Submit).
+    blob_sweep_seconds: float = 3600.0
+    blob_grace_seconds: float = 86400.0
+
     @property
     def store_url(self) -> str:
         """The SQLAlchemy URL of the cases' store."""

@@ -11,7 +11,8 @@ import os
 import re
 import stat
 import tempfile
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -22,6 +23,8 @@ from modmesh.runtime.settings import MeshSettings
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 #: Blocks in which a blob is hashed when a reference to it is resolved.
 _HASH_BLOCK_BYTES = 1 << 20
+#: sha256s the sweeper asks about at once.
+_SWEEP_BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -79,10 +82,39 @@ class BlobStore:
                 os.replace(temp_name, final)
             else:
                 Path(temp_name).unlink()
+                # Fresh again: the sweeper's grace period runs from the latest upload,
+                # so it cannot remove bytes a request is about to refer to.
+                os.utime(final)
         except BaseException:
             Path(temp_name).unlink(missing_ok=True)
             raise
         return Blob(sha256, final.as_uri(), size, mime_type), created
+
+    def sweep(self, referenced: Callable[[list[str]], set[str]], grace_seconds: float) -> int:
+        """Removes blobs that `referenced` does not name and that are older than the
+        grace period, and uploads abandoned half-way as long; returns how many.
+
+        `referenced` gets a batch of sha256s and returns those still referred to. The
+        grace period covers the time between an upload and the reference to it.
+        """
+        if not self.root.is_dir():
+            return 0
+        cutoff = time.time() - grace_seconds
+        removed = 0
+        for temp in self.root.glob(".upload-*"):
+            removed += _unlink_if_older(temp, cutoff)
+        candidates = [
+            path
+            for fan_out in self.root.iterdir()
+            if len(fan_out.name) == 2 and fan_out.is_dir() and not fan_out.is_symlink()
+            for path in fan_out.iterdir()
+            if _SHA256.match(path.name) and _mtime(path) < cutoff
+        ]
+        for first in range(0, len(candidates), _SWEEP_BATCH):
+            batch = candidates[first : first + _SWEEP_BATCH]
+            kept = referenced([path.name for path in batch])
+            removed += sum(_unlink_if_older(p, cutoff) for p in batch if p.name not in kept)
+        return removed
 
     def discard(self, blob: Blob) -> None:
         """Removes a blob this store holds (by its sha256, never by its URI)."""
@@ -157,3 +189,18 @@ def _unresolvable(blob: Blob, field: str) -> InvalidArgument:
         f"{field}.sha256 {blob.sha256} and {field}.size_bytes",
         field=field,
     )
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.lstat().st_mtime
+    except FileNotFoundError:
+        return float("inf")
+
+
+def _unlink_if_older(path: Path, cutoff: float) -> int:
+    # Checked again just before: an upload of the same bytes may have refreshed it.
+    if _mtime(path) >= cutoff:
+        return 0
+    path.unlink(missing_ok=True)
+    return 1
