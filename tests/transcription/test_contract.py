@@ -6,7 +6,6 @@ import os
 import subprocess
 import sys
 from concurrent.futures import Future
-from dataclasses import replace
 from pathlib import Path
 
 import grpc
@@ -151,7 +150,8 @@ def test_media_over_the_size_limit_is_refused(
 ) -> None:
     blob = blobs.put_file(gift_card_clip)
     limit = blob.size_bytes - 1
-    small = replace(loopback_settings(service.settings.data_dir / "small"), max_media_bytes=limit)
+    # The same data directory: a reference resolves only inside the process's blob store.
+    small = loopback_settings(service.settings.data_dir, max_media_bytes=limit)
 
     with (
         ServiceProcess("transcription", small) as strict,
