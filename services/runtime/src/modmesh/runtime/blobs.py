@@ -36,6 +36,8 @@ class Blob:
 
     @property
     def path(self) -> Path:
+        """The URI's path as written, unchecked: a reference from a caller is resolved
+        with `BlobStore.resolve` instead."""
         return Path(unquote(urlparse(self.uri).path))
 
 
