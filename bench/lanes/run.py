@@ -41,6 +41,8 @@ from modmesh.cli.samples import make_clip
 from modmesh.contracts.common.v1 import evidence_pb2
 from modmesh.contracts.transcription.v1 import transcription_pb2, transcription_pb2_grpc
 from modmesh.runtime.blobs import BlobStore
+from modmesh.runtime.clients import blocking_channel
+from modmesh.runtime.identity import Identity, ensure_service_key
 from modmesh.runtime.media import require_tool
 from modmesh.runtime.settings import MeshSettings
 
@@ -67,6 +69,7 @@ def start_transcription(data: Path) -> tuple[subprocess.Popen[bytes], MeshSettin
         sock.bind(("127.0.0.1", 0))
         address = f"127.0.0.1:{sock.getsockname()[1]}"
     env = {**os.environ, "MODMESH_DATA_DIR": str(data), "MODMESH_TRANSCRIPTION_ADDR": address}
+    ensure_service_key(MeshSettings.from_env(env))  # as `modmesh up` does
     log = (data / "transcription.log").open("wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "modmesh.transcription"], env=env, stdout=log, stderr=log
@@ -145,7 +148,8 @@ def main() -> None:
         try:
             blobs = BlobStore(data / "blobs", settings.max_media_bytes)
             short, long = request_for(blobs, clip), request_for(blobs, long_file)
-            with grpc.insecure_channel(settings.transcription_addr) as channel:
+            cli = Identity.load(settings, "cli")
+            with blocking_channel(settings.transcription_addr, cli) as channel:
                 stub = transcription_pb2_grpc.TranscriptionServiceStub(channel)
                 clip_seconds = stub.Transcribe(short, timeout=300).duration_seconds  # warm-up
                 before = cpu_seconds(process.pid)

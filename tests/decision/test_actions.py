@@ -209,3 +209,67 @@ def test_a_webhook_without_url_or_secret_is_refused_at_start(tmp_path: Path) -> 
         adapter_from(settings)
     with pytest.raises(ValueError, match="log, webhook or dry-run"):
         adapter_from(replace(settings, action_adapter="email"))
+
+
+def webhook_settings(tmp_path: Path, url: str, **more: object) -> DecisionSettings:
+    return replace(
+        loopback_settings(tmp_path).of(DecisionSettings),
+        action_adapter="webhook",
+        action_webhook_url=url,
+        action_webhook_secret=SECRET,
+        **more,  # type: ignore[arg-type]
+    )
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        (
+            "http://hooks.example.com/modmesh?token=t0ken",
+            "must be https; http is only for a loopback",
+        ),
+        ("ftp://hooks.example.com/x?token=t0ken", "must be an https:// URL with a host"),
+        ("https://10.0.0.7/hook?token=t0ken", "MODMESH_ACTION_WEBHOOK_ALLOW_PRIVATE=true"),
+        ("https://169.254.169.254/latest?token=t0ken", "MODMESH_ACTION_WEBHOOK_ALLOW_PRIVATE=true"),
+        ("http://127.0.0.1:9/hook?token=t0ken", "MODMESH_ACTION_WEBHOOK_ALLOW_PRIVATE=true"),
+        ("https://localhost/hook?token=t0ken", "MODMESH_ACTION_WEBHOOK_ALLOW_PRIVATE=true"),
+    ],
+    ids=["plain http", "not http", "private", "link-local metadata", "loopback http", "localhost"],
+)
+def test_a_webhook_url_that_is_not_https_or_is_private_stops_start_up_without_naming_it(
+    tmp_path: Path, url: str, problem: str
+) -> None:
+    with pytest.raises(ValueError, match="MODMESH_ACTION_WEBHOOK_URL") as refused:
+        adapter_from(webhook_settings(tmp_path, url))
+
+    assert problem in str(refused.value)
+    assert "t0ken" not in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("url", "allow_private"),
+    [
+        ("https://93.184.215.14/hook", False),
+        ("https://10.0.0.7/hook", True),
+        ("http://127.0.0.1:9/hook", True),
+    ],
+    ids=["public https", "private with the setting", "loopback http with the setting"],
+)
+async def test_an_https_or_an_allowed_private_webhook_is_accepted(
+    tmp_path: Path, url: str, allow_private: bool
+) -> None:
+    adapter = adapter_from(
+        webhook_settings(tmp_path, url, action_webhook_allow_private=allow_private)
+    )
+
+    assert isinstance(adapter, WebhookAdapter)
+    await adapter.close()
+
+
+def test_a_webhook_secret_shorter_than_32_bytes_stops_start_up(tmp_path: Path) -> None:
+    settings = replace(
+        webhook_settings(tmp_path, "https://93.184.215.14/hook"), action_webhook_secret=SECRET[:31]
+    )
+
+    with pytest.raises(ValueError, match="MODMESH_ACTION_WEBHOOK_SECRET is shorter than 32"):
+        adapter_from(settings)

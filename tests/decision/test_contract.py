@@ -3,6 +3,8 @@ and what becomes of a case when the engines cannot be reached."""
 
 from __future__ import annotations
 
+import functools
+import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -68,18 +70,68 @@ def test_submit_without_media_is_invalid(decision: decision_pb2_grpc.DecisionSer
     assert_refused(error, grpc.StatusCode.INVALID_ARGUMENT, "media is required")
 
 
-def test_submit_of_an_unknown_blob_is_not_found(
-    decision: decision_pb2_grpc.DecisionServiceStub, settings: LoopbackSettings
+#: The one refusal of every reference that does not name a stored blob with its bytes.
+UNRESOLVABLE = "media is not a blob of the mesh's blob store whose bytes match"
+
+
+def attack_refs(
+    settings: LoopbackSettings, blobs: BlobStore, gift_card_clip: Path
+) -> dict[str, evidence_pb2.MediaRef]:
+    """References an attacker sends instead of one to a blob it uploaded."""
+    stored = blobs.put_file(gift_card_clip, "video/mp4")
+    outside = settings.data_dir / "secret.wav"
+    outside.write_bytes(gift_card_clip.read_bytes())
+    escape = blobs.root / stored.sha256[:2] / ".." / ".." / "secret.wav"
+    linked_sha = "c" * 64
+    (blobs.root / "cc").mkdir(exist_ok=True)
+    (blobs.root / "cc" / linked_sha).unlink(missing_ok=True)
+    (blobs.root / "cc" / linked_sha).symlink_to(outside)
+    return {
+        "a file outside the store": evidence_pb2.MediaRef(
+            sha256=stored.sha256, uri="file:///etc/passwd"
+        ),
+        "a server file that exists, with its true sha256": evidence_pb2.MediaRef(
+            sha256=stored.sha256, uri=outside.as_uri()
+        ),
+        "a path that climbs out with ..": evidence_pb2.MediaRef(
+            sha256=stored.sha256, uri="file://" + str(escape)
+        ),
+        "a symlink in the store to a file outside": evidence_pb2.MediaRef(
+            sha256=linked_sha, uri=(blobs.root / "cc" / linked_sha).as_uri()
+        ),
+        "a path that does not exist": evidence_pb2.MediaRef(
+            sha256="a" * 64, uri=(blobs.root / "aa" / ("a" * 64)).as_uri()
+        ),
+        "a stored blob with a wrong sha256": evidence_pb2.MediaRef(sha256="b" * 64, uri=stored.uri),
+        "a stored blob with a wrong size": evidence_pb2.MediaRef(
+            sha256=stored.sha256, uri=stored.uri, size_bytes=stored.size_bytes + 1
+        ),
+        "another host": evidence_pb2.MediaRef(
+            sha256=stored.sha256, uri="file://elsewhere" + stored.uri.removeprefix("file://")
+        ),
+        "not a file URI": evidence_pb2.MediaRef(
+            sha256=stored.sha256, uri="https://example.com/clip.mp4"
+        ),
+    }
+
+
+def test_every_reference_outside_the_store_or_to_other_bytes_gets_one_uniform_refusal(
+    decision: decision_pb2_grpc.DecisionServiceStub,
+    settings: LoopbackSettings,
+    blobs: BlobStore,
+    gift_card_clip: Path,
 ) -> None:
-    missing = evidence_pb2.MediaRef(
-        sha256="a" * 64, uri=(settings.data_dir / "no-such-blob").resolve().as_uri()
-    )
-
-    error = refused(
-        lambda: decision.Submit(decision_pb2.SubmitRequest(media=missing, source=ACCOUNT))
-    )
-
-    assert_refused(error, grpc.StatusCode.NOT_FOUND, "a" * 64, "not found")
+    details = set()
+    for name, ref in attack_refs(settings, blobs, gift_card_clip).items():
+        request = decision_pb2.SubmitRequest(media=ref, source=ACCOUNT)
+        error = refused(functools.partial(decision.Submit, request))
+        assert error.code() == grpc.StatusCode.INVALID_ARGUMENT, name
+        assert UNRESOLVABLE in error.details(), name
+        assert "passwd" not in error.details(), name
+        assert "secret" not in error.details(), name
+        # Only the echoed sha256 differs: nothing tells which files exist on the server.
+        details.add(error.details().replace(ref.sha256, "<sha256>"))
+    assert len(details) == 1, details
 
 
 def test_submit_of_a_blob_that_is_not_media_is_invalid(
@@ -93,24 +145,28 @@ def test_submit_of_a_blob_that_is_not_media_is_invalid(
 
 
 def test_submit_of_an_empty_blob_is_invalid(
-    decision: decision_pb2_grpc.DecisionServiceStub, settings: LoopbackSettings
+    decision: decision_pb2_grpc.DecisionServiceStub, blobs: BlobStore
 ) -> None:
-    empty = settings.data_dir / "empty.mp4"
+    sha256 = hashlib.sha256(b"").hexdigest()
+    empty = blobs.root / sha256[:2] / sha256
+    empty.parent.mkdir(parents=True, exist_ok=True)
     empty.touch()
-    ref = evidence_pb2.MediaRef(sha256="e" * 64, uri=empty.resolve().as_uri())
+    ref = evidence_pb2.MediaRef(sha256=sha256, uri=empty.as_uri())
 
     error = refused(lambda: decision.Submit(decision_pb2.SubmitRequest(media=ref, source=ACCOUNT)))
 
-    assert_refused(error, grpc.StatusCode.INVALID_ARGUMENT, "empty")
+    assert_refused(error, grpc.StatusCode.INVALID_ARGUMENT, UNRESOLVABLE)
 
 
 def test_submit_of_a_blob_over_the_size_limit_is_refused(
-    decision: decision_pb2_grpc.DecisionServiceStub, settings: LoopbackSettings
+    decision: decision_pb2_grpc.DecisionServiceStub, settings: LoopbackSettings, blobs: BlobStore
 ) -> None:
-    large = settings.data_dir / "large.mp4"
+    # Placed in the store by hand: the store itself refuses to write one this large.
+    large = blobs.root / "ff" / ("f" * 64)
+    large.parent.mkdir(parents=True, exist_ok=True)
     with large.open("wb") as out:
         out.truncate(settings.max_media_bytes + 1)
-    ref = evidence_pb2.MediaRef(sha256="f" * 64, uri=large.resolve().as_uri())
+    ref = evidence_pb2.MediaRef(sha256="f" * 64, uri=large.as_uri())
 
     error = refused(lambda: decision.Submit(decision_pb2.SubmitRequest(media=ref, source=ACCOUNT)))
 

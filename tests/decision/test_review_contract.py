@@ -173,6 +173,17 @@ def test_protected_accounts_cases_need_a_cleared_reviewer(
             grpc.StatusCode.INVALID_ARGUMENT,
             "queue 9",
         ),
+        (
+            lambda d: d.PutReviewer(
+                decision_pb2.PutReviewerRequest(
+                    reviewer=decision_pb2.Reviewer(reviewer_id="x"),
+                    actor="admin",
+                    reason="r" * 10_001,
+                )
+            ),
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "reason is 10001 characters, over the limit of 10000",
+        ),
     ],
 )
 def test_bad_review_requests_are_refused_clearly(

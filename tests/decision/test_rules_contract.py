@@ -3,12 +3,15 @@ process."""
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import grpc
 import pytest
 from google.rpc import error_details_pb2
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_status import rpc_status
 
 from modmesh.contracts.decision.v1 import decision_pb2, decision_pb2_grpc
@@ -24,15 +27,18 @@ rules:
 
 
 @pytest.fixture(scope="module")
-def decision(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[decision_pb2_grpc.DecisionServiceStub]:
+def channel(tmp_path_factory: pytest.TempPathFactory) -> Iterator[grpc.Channel]:
     settings: LoopbackSettings = loopback_settings(tmp_path_factory.mktemp("decision-rules"))
     with (
         ServiceProcess("decision", settings) as process,
         mesh_channel(process.settings, process.address) as channel,
     ):
-        yield decision_pb2_grpc.DecisionServiceStub(channel)
+        yield channel
+
+
+@pytest.fixture(scope="module")
+def decision(channel: grpc.Channel) -> decision_pb2_grpc.DecisionServiceStub:
+    return decision_pb2_grpc.DecisionServiceStub(channel)
 
 
 def field_violations(error: grpc.RpcError) -> dict[str, str]:
@@ -134,3 +140,54 @@ def test_a_dry_run_checks_the_document_and_stores_nothing(
     assert report.compared_with_version == before
     assert bad.code() == out_of_range.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert decision.GetRules(decision_pb2.GetRulesRequest()).rule_set.version == before
+
+
+#: Under 400 characters whose aliases would expand to 10**7 values if they were read.
+ALIAS_BOMB = "\n".join(
+    [
+        "a: &a [x, x, x, x, x, x, x, x, x, x]",
+        *(
+            f"{name}: &{name} [{', '.join(['*' + previous] * 10)}]"
+            for previous, name in zip("abcdef", "bcdefg", strict=True)
+        ),
+        "rules: [*g]",
+    ]
+)
+
+
+def test_a_yaml_alias_bomb_is_refused_at_once_while_health_checks_answer(
+    decision: decision_pb2_grpc.DecisionServiceStub, channel: grpc.Channel
+) -> None:
+    health = health_pb2_grpc.HealthStub(channel)
+    request = decision_pb2.PutRulesRequest(document=ALIAS_BOMB, actor="admin-1", reason="bomb")
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        publishing = pool.submit(refused, lambda: decision.PutRules(request, timeout=5))
+        checks = [health.Check(health_pb2.HealthCheckRequest(), timeout=1) for _ in range(5)]
+        error = publishing.result()
+
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "aliases (*name) are not accepted" in field_violations(error)["document"]
+    assert {check.status for check in checks} == {health_pb2.HealthCheckResponse.SERVING}
+
+
+@pytest.mark.parametrize(
+    ("document", "limit"),
+    [
+        ("x" * 200_001, "over the limit of 200000"),
+        ("rules: " + "[" * 40 + "]" * 40, "deeper than the limit of 32 levels"),
+        ("rules: [" + ", ".join(["1"] * 60_000) + "]", "more than the limit of 50000 values"),
+    ],
+    ids=["too long", "too deep", "too many values"],
+)
+def test_a_document_over_a_limit_is_refused_naming_the_limit(
+    decision: decision_pb2_grpc.DecisionServiceStub, document: str, limit: str
+) -> None:
+    publish = decision_pb2.PutRulesRequest(document=document, actor="a", reason="r")
+    try_out = decision_pb2.DryRunRulesRequest(document=document)
+    for error in (
+        refused(functools.partial(decision.PutRules, publish)),
+        refused(functools.partial(decision.DryRunRules, try_out)),
+    ):
+        assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert limit in field_violations(error)["document"]

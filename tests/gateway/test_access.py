@@ -31,7 +31,7 @@ from tests.support import loopback_settings
 
 KEYS = {role: f"key-of-{role.value}-{'x' * 24}" for role in Role}
 JWT_SECRET = secrets.token_urlsafe(32)
-#: FastAPI's own documentation routes: public by design, they hold no data.
+#: FastAPI's own documentation routes, which exist only with MODMESH_PUBLIC_DOCS.
 DOCUMENTATION = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
 
 
@@ -187,6 +187,24 @@ def test_without_a_credential_every_guarded_route_is_a_401(client: TestClient) -
             "Authorization": "Bearer "
             + jwt.encode({"sub": "x", "roles": ["root"], "exp": time.time() + 60}, JWT_SECRET)
         },
+        {
+            "Authorization": "Bearer "
+            + jwt.encode(
+                {"sub": "x", "roles": ["moderator"], "exp": time.time() + 3 * 3600}, JWT_SECRET
+            )
+        },
+        {
+            "Authorization": "Bearer "
+            + jwt.encode(
+                {
+                    "sub": "x",
+                    "roles": ["moderator"],
+                    "iat": int(time.time() - 3 * 3600),
+                    "exp": time.time() + 60,
+                },
+                JWT_SECRET,
+            )
+        },
     ],
     ids=[
         "unknown-key",
@@ -196,6 +214,8 @@ def test_without_a_credential_every_guarded_route_is_a_401(client: TestClient) -
         "jwt-expired",
         "jwt-without-exp",
         "jwt-unknown-role",
+        "jwt-exp-beyond-the-maximum-lifetime",
+        "jwt-issued-for-longer-than-the-maximum-lifetime",
     ],
 )
 def test_an_invalid_credential_is_a_401(client: TestClient, headers: dict[str, str]) -> None:
@@ -267,15 +287,73 @@ def test_health_probes_need_no_credential(client: TestClient) -> None:
     assert client.get("/healthz").status_code == 200
 
 
-@pytest.mark.parametrize("api_keys", ["no-colons", "user:moderator:", "user:root:secret-key-123"])
-def test_malformed_keys_stop_the_gateway_naming_the_entry_not_the_key(
+@pytest.mark.parametrize(
+    "api_keys",
+    [
+        "no-colons",
+        "user:moderator:",
+        f"user:root:secret-key-123{'x' * 32}",
+        "user:moderator:secret-key-123",
+    ],
+    ids=["no colons", "no key", "unknown role", "key shorter than 32 bytes"],
+)
+def test_malformed_or_weak_keys_stop_the_gateway_naming_the_entry_not_the_key(
     tmp_path: Path, api_keys: str
 ) -> None:
     settings = replace(
-        loopback_settings(tmp_path).of(GatewaySettings), api_keys=f"ok:auditor:k1,{api_keys}"
+        loopback_settings(tmp_path).of(GatewaySettings),
+        api_keys=f"ok:auditor:{KEYS[Role.AUDITOR]},{api_keys}",
     )
 
     with pytest.raises(CredentialsError, match="MODMESH_API_KEYS entry 2") as caught:
         create_app(settings)
 
     assert "secret-key-123" not in str(caught.value)
+
+
+def test_a_jwt_secret_shorter_than_32_bytes_stops_the_gateway_naming_the_setting(
+    tmp_path: Path,
+) -> None:
+    settings = replace(keyed_settings(tmp_path), jwt_secret="s3cret-" * 4)
+
+    with pytest.raises(CredentialsError, match="MODMESH_JWT_SECRET is shorter than 32 bytes"):
+        create_app(settings)
+
+
+def test_a_jwt_within_the_maximum_lifetime_is_accepted(client: TestClient) -> None:
+    token = jwt.encode(
+        {"sub": "x", "roles": ["auditor"], "iat": int(time.time()), "exp": time.time() + 3000},
+        JWT_SECRET,
+    )
+
+    response = client.get("/v1/cases", headers={"Authorization": f"Bearer {token}"})
+
+    assert response.status_code not in (401, 403)
+
+
+def test_a_jwt_beyond_the_maximum_lifetime_is_refused_naming_the_setting(
+    client: TestClient,
+) -> None:
+    token = jwt.encode({"sub": "x", "roles": ["auditor"], "exp": time.time() + 7200}, JWT_SECRET)
+
+    response = client.get("/v1/cases", headers={"Authorization": f"Bearer {token}"})
+
+    assert response.status_code == 401
+    message = response.json()["error"]["message"]
+    assert "longer than the limit of 3600 seconds (MODMESH_JWT_MAX_LIFETIME_SECONDS)" in message
+
+
+@pytest.mark.parametrize("path", ["/openapi.json", "/docs"])
+def test_the_api_documentation_needs_a_credential_of_any_role(
+    client: TestClient, path: str
+) -> None:
+    assert client.get(path).status_code == 401
+    for role in Role:
+        assert client.get(path, headers={"X-API-Key": KEYS[role]}).status_code == 200, role
+
+
+def test_public_docs_serve_the_documentation_to_anyone(tmp_path: Path) -> None:
+    app = create_app(replace(keyed_settings(tmp_path), public_docs=True))
+    with TestClient(app) as public:
+        assert public.get("/openapi.json").json()["info"]["title"] == "modmesh gateway"
+        assert public.get("/docs").status_code == 200

@@ -12,7 +12,7 @@ from modmesh.gateway.app import create_app
 from modmesh.gateway.settings import GatewaySettings
 from tests.support import ServiceProcess, loopback_settings
 
-ADMIN_KEY = "key-lists-admin"
+ADMIN_KEY = "key-lists-admin-0123456789abcdef01"
 CSV = "term_id,text,severity,category\ngift,free gift card,high,scam\n,act now,low,spam\n"
 
 

@@ -25,8 +25,8 @@ from modmesh.runtime.media import chunked
 from tests.support import LoopbackSettings, live_mesh, loopback_settings
 from tests.transcription.support import LiveStream
 
-SERVICE_KEY = "key-of-the-platform-0123456789"
-MODERATOR_KEY = "key-of-a-moderator-0123456789"
+SERVICE_KEY = "key-of-the-platform-0123456789abcdef"
+MODERATOR_KEY = "key-of-a-moderator-0123456789abcdef"
 JWT_SECRET = secrets.token_urlsafe(32)
 PLATFORM = {"X-API-Key": SERVICE_KEY}
 #: How far a flag's stream offset may stray past the speech of its phrase.

@@ -23,7 +23,7 @@ from modmesh.runtime.settings import MeshSettings
 from tests.support import ServiceProcess, loopback_settings
 
 TRACE_ID = "0af7651916cd43dd8448eb211c80319c"
-API_KEY = "process-test-key-0123456789"
+API_KEY = "process-test-key-0123456789abcdefghij"
 
 
 def wait_until_live(url: str, timeout: float = 30.0) -> None:
@@ -107,7 +107,8 @@ def offering(token: str) -> list[Subprotocol]:
 def test_the_gateway_process_serves_websockets_with_the_token_as_a_subprotocol(
     tmp_path: Path,
 ) -> None:
-    service_key, auditor_key = "platform-key-0123456789", "auditor-key-0123456789"
+    service_key = "platform-key-0123456789abcdefghijklmn"
+    auditor_key = "auditor-key-0123456789abcdefghijklmn"
     settings = loopback_settings(
         tmp_path / "data",
         api_keys=f"platform:service:{service_key},ops:auditor:{auditor_key}",
@@ -132,3 +133,35 @@ def test_the_gateway_process_serves_websockets_with_the_token_as_a_subprotocol(
     log_text = (settings.data_dir / "gateway.log").read_text()
     assert service_key not in log_text
     assert auditor_key not in log_text
+
+
+@pytest.mark.parametrize(
+    ("weak", "setting"),
+    [
+        ({"api_keys": "ops:auditor:short-key-123"}, "MODMESH_API_KEYS entry 1:"),
+        (
+            {"api_keys": f"ops:auditor:{API_KEY}", "jwt_secret": "short-key-123"},
+            "MODMESH_JWT_SECRET",
+        ),
+    ],
+    ids=["api key", "jwt secret"],
+)
+def test_a_weak_secret_stops_the_gateway_naming_the_setting_never_the_secret(
+    tmp_path: Path, weak: dict[str, str], setting: str
+) -> None:
+    settings = loopback_settings(tmp_path / "data", **weak)
+
+    started = subprocess.run(
+        [sys.executable, "-m", "modmesh.gateway"],
+        env={**os.environ, **settings.to_env()},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert started.returncode == 2
+    assert setting in started.stderr
+    assert "shorter than 32 bytes" in started.stderr
+    assert "short-key-123" not in started.stdout + started.stderr
+    assert "Traceback" not in started.stdout + started.stderr

@@ -17,6 +17,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from modmesh.cli.samples import make_clip
 from modmesh.gateway.app import create_app
 from modmesh.gateway.settings import GatewaySettings
 from tests.bounded import long_flac
@@ -24,20 +25,22 @@ from tests.decision.examples import opened_case
 from tests.support import LoopbackSettings, ServiceProcess, loopback_settings
 
 TERM = {"text": "free gift card", "severity": "high", "category": "scam"}
-OPERATOR_KEY = "key-test-operator"
+OPERATOR_KEY = "key-test-operator-0123456789abcdef"
+#: Keys are at least 32 bytes: each person's is this suffix after their name.
+KEY_SUFFIX = "-0123456789abcdef0123456789"
 REVIEWERS = ("rest-ana", "rest-ben", "rest-cleo", "rest-first", "rest-second")
 
 
 @pytest.fixture(scope="module")
 def mesh_settings(tmp_path_factory: pytest.TempPathFactory) -> LoopbackSettings:
-    people = [f"{name}:moderator:key-{name}" for name in REVIEWERS]
+    people = [f"{name}:moderator:key-{name}{KEY_SUFFIX}" for name in REVIEWERS]
     return loopback_settings(
         tmp_path_factory.mktemp("gateway") / "data",
         api_keys=",".join(
             [
                 f"test-operator:moderator+policy-admin+auditor+service:{OPERATOR_KEY}",
-                "admin-1:policy-admin:key-admin-1",
-                "rest-appellant:appellant:key-rest-appellant",
+                f"admin-1:policy-admin:key-admin-1{KEY_SUFFIX}",
+                f"rest-appellant:appellant:key-rest-appellant{KEY_SUFFIX}",
                 *people,
             ]
         ),
@@ -48,7 +51,7 @@ def mesh_settings(tmp_path_factory: pytest.TempPathFactory) -> LoopbackSettings:
 
 def as_(subject: str) -> dict[str, str]:
     """The credential of one of the test's people (the client's default is the operator)."""
-    return {"X-API-Key": f"key-{subject}"}
+    return {"X-API-Key": f"key-{subject}{KEY_SUFFIX}"}
 
 
 @pytest.fixture(scope="module")
@@ -285,6 +288,62 @@ def test_an_upload_without_file_or_account_is_a_422(client: TestClient) -> None:
     no_account = client.post("/v1/media", files={"file": ("a.mp4", b"1")})
     assert no_account.status_code == 422
     assert no_account.json()["detail"][0]["loc"] == ["body", "account_id"]
+
+
+def test_a_refused_upload_leaves_no_blob_behind(
+    client: TestClient, mesh_settings: LoopbackSettings
+) -> None:
+    before = blob_files(mesh_settings)
+
+    not_media = client.post(
+        "/v1/media",
+        data={"account_id": "acct-1"},
+        files={"file": ("notes.mp4", b"refused by decision: not media", "video/mp4")},
+    )
+    no_account = client.post("/v1/media", files={"file": ("a.mp4", b"refused by the form")})
+    not_searchable = client.post(
+        "/v1/similarity/search", files={"file": ("q.mp4", b"refused by similarity", "video/mp4")}
+    )
+
+    assert (not_media.status_code, no_account.status_code) == (400, 422)
+    assert not_searchable.status_code == 400
+    assert blob_files(mesh_settings) == before
+
+
+def test_a_refused_upload_keeps_the_blob_an_earlier_case_holds(
+    client: TestClient, mesh_settings: LoopbackSettings, gift_card_clip: Path
+) -> None:
+    media = gift_card_clip.read_bytes()
+    kept = client.post("/v1/media", data={"account_id": "a"}, files={"file": ("c.mp4", media)})
+    assert kept.status_code == 202, kept.text
+    before = blob_files(mesh_settings)
+
+    refused = client.post("/v1/media", files={"file": ("c.mp4", media)})  # no account_id
+
+    assert refused.status_code == 422
+    assert blob_files(mesh_settings) == before
+
+
+def test_a_search_query_and_a_bank_item_leave_no_blob_behind(
+    client: TestClient, mesh_settings: LoopbackSettings, media_dir: Path
+) -> None:
+    query = make_clip(media_dir / "query-only.mp4", "Nothing to see here.", video="testsrc2")
+    before = blob_files(mesh_settings)
+
+    added = client.post(
+        "/v1/similarity/items",
+        data={"bank": "gateway-transient", "item_id": "query-only"},
+        files={"file": ("item.mp4", query.read_bytes(), "video/mp4")},
+    )
+    found = client.post(
+        "/v1/similarity/search",
+        data={"banks": "gateway-transient"},
+        files={"file": ("query.mp4", query.read_bytes(), "video/mp4")},
+    )
+
+    assert (added.status_code, found.status_code) == (201, 200), found.text
+    assert found.json()["matches"][0]["item_id"] == "query-only"
+    assert blob_files(mesh_settings) == before
 
 
 def test_an_upload_that_is_not_a_multipart_form_is_a_400(client: TestClient) -> None:

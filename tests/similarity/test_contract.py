@@ -193,7 +193,7 @@ def hashes_request(*pdq_hex: str, bank: str = BANK, item_id: str = "x") -> Any:
 
 def missing_blob(blobs: BlobStore) -> Blob:
     sha256 = "f" * 64
-    return Blob(sha256, (blobs.root / "ff" / sha256).resolve().as_uri(), 10)
+    return Blob(sha256, (blobs.root / "ff" / sha256).as_uri(), 10)
 
 
 @pytest.mark.parametrize(
@@ -238,8 +238,16 @@ def missing_blob(blobs: BlobStore) -> Blob:
         (
             "Search",
             lambda b, c: similarity_pb2.SearchRequest(media=ref(missing_blob(b))),
-            "NOT_FOUND",
-            "not found",
+            "INVALID_ARGUMENT",
+            "query is not a blob of the mesh's blob store",
+        ),
+        (
+            "Search",
+            lambda b, c: similarity_pb2.SearchRequest(
+                media=ref(Blob(b.put_file(c).sha256, "file:///etc/passwd", 0))
+            ),
+            "INVALID_ARGUMENT",
+            "query is not a blob of the mesh's blob store",
         ),
         (
             "AddItem",
@@ -255,7 +263,12 @@ def missing_blob(blobs: BlobStore) -> Blob:
         ),
         ("AddItem", lambda b, c: add_request(b.put_file(c)), "ALREADY_EXISTS", "already exists"),
         ("AddItem", lambda b, c: add_request(text_blob(b)), "INVALID_ARGUMENT", "not a media file"),
-        ("AddItem", lambda b, c: add_request(missing_blob(b)), "NOT_FOUND", "not found"),
+        (
+            "AddItem",
+            lambda b, c: add_request(missing_blob(b)),
+            "INVALID_ARGUMENT",
+            "media is not a blob of the mesh's blob store",
+        ),
         (
             "AddItem",
             lambda b, c: similarity_pb2.AddItemRequest(bank=BANK),
@@ -343,6 +356,7 @@ def missing_blob(blobs: BlobStore) -> Blob:
         "no query",
         "search not-media blob",
         "search unknown blob",
+        "search a file outside the store",
         "bad bank name",
         "empty bank name",
         "duplicate item",

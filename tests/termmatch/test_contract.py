@@ -327,6 +327,12 @@ REFUSALS = {
         "term list 'nope' not found",
         "list_ids[1]",
     ),
+    "a million list ids": (
+        ("Match", pb.MatchRequest(text="hi", list_ids=["x"] * 1_000_000)),
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "list_ids names 1000000 lists, over the limit of 1000",
+        "list_ids",
+    ),
     "text over the limit": (
         ("Match", pb.MatchRequest(text="a" * (MAX_TEXT_CHARS + 1))),
         grpc.StatusCode.RESOURCE_EXHAUSTED,

@@ -6,7 +6,6 @@ import os
 import subprocess
 import sys
 from concurrent.futures import Future
-from dataclasses import replace
 from pathlib import Path
 
 import grpc
@@ -127,18 +126,22 @@ def test_a_text_file_is_not_media(
     assert_still_serving(channel)
 
 
-def test_an_unknown_blob_is_not_found(
+def test_an_unknown_blob_and_a_file_outside_the_store_get_the_same_refusal(
     stub: transcription_pb2_grpc.TranscriptionServiceStub,
     channel: grpc.Channel,
     blobs: BlobStore,
 ) -> None:
     sha256 = "0" * 64
-    missing = Blob(sha256, (blobs.root / sha256[:2] / sha256).resolve().as_uri(), 1234)
+    missing = Blob(sha256, (blobs.root / sha256[:2] / sha256).as_uri(), 1234)
+    outside = Blob(sha256, "file:///etc/passwd", 1234)
 
-    error = refusal(stub, request_for(missing))
+    refusals = [refusal(stub, request_for(blob)) for blob in (missing, outside)]
 
-    assert error.code() == grpc.StatusCode.NOT_FOUND
-    assert sha256 in error.details()
+    assert {error.code() for error in refusals} == {grpc.StatusCode.INVALID_ARGUMENT}
+    assert {error.details() for error in refusals} == {
+        f"media is not a blob of the mesh's blob store whose bytes match media.sha256 "
+        f"{sha256} and media.size_bytes"
+    }
     assert_still_serving(channel)
 
 
@@ -147,7 +150,8 @@ def test_media_over_the_size_limit_is_refused(
 ) -> None:
     blob = blobs.put_file(gift_card_clip)
     limit = blob.size_bytes - 1
-    small = replace(loopback_settings(service.settings.data_dir / "small"), max_media_bytes=limit)
+    # The same data directory: a reference resolves only inside the process's blob store.
+    small = loopback_settings(service.settings.data_dir, max_media_bytes=limit)
 
     with (
         ServiceProcess("transcription", small) as strict,

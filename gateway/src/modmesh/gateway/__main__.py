@@ -8,6 +8,7 @@ import structlog
 import uvicorn
 
 from modmesh.gateway.app import create_app
+from modmesh.gateway.auth import CredentialsError
 from modmesh.gateway.settings import GatewaySettings
 from modmesh.runtime.logging import configure_logging
 from modmesh.runtime.metrics import configure_metrics
@@ -33,11 +34,17 @@ def main() -> None:
     # uvicorn drains on SIGTERM and then re-raises the signal for the default handler,
     # which would end the process with -SIGTERM; the drain is the whole of our answer.
     signal.signal(signal.SIGTERM, lambda _signum, _frame: None)
-    # uvicorn's own lifecycle lines are below the stdlib log level: say it here, as JSON.
-    log.info("listening", address=f"{host}:{port}")
     try:
+        try:
+            app = create_app(settings)
+        except CredentialsError as error:
+            # A configuration mistake, not a crash: its message says what to change.
+            log.error("refusing to start", reason=str(error))
+            raise SystemExit(2) from None
+        # uvicorn's own lifecycle lines are below the stdlib log level: say it here, as JSON.
+        log.info("listening", address=f"{host}:{port}")
         uvicorn.run(
-            create_app(settings),
+            app,
             host=host,
             port=port,
             access_log=False,  # the telemetry middleware logs each request

@@ -15,8 +15,9 @@ from modmesh.runtime.blobs import BlobStore
 from .auth import Authenticator
 from .backends import Backends
 from .errors import install_error_handlers
+from .limits import BodyLimit, BodyLimits
 from .openapi import ENUM_NOTE, install_openapi
-from .routes import PROTO_SCHEMAS, ROUTERS
+from .routes import PROTO_SCHEMAS, ROUTERS, docs
 from .telemetry import RequestTelemetry
 
 TAGS = [
@@ -34,8 +35,8 @@ DESCRIPTION = f"""REST/JSON bridge to the modmesh gRPC services; bodies mirror t
 
 Every refusal has the body `{{"error": {{"code", "message", "field_violations"}}}}`,
 where `code` is the gRPC status name: INVALID_ARGUMENT → 400, NOT_FOUND → 404,
-ALREADY_EXISTS and FAILED_PRECONDITION → 409, RESOURCE_EXHAUSTED (media too large) →
-413, UNIMPLEMENTED → 501, UNAVAILABLE → 503, DEADLINE_EXCEEDED → 504, others → 502.
+ALREADY_EXISTS and FAILED_PRECONDITION → 409, RESOURCE_EXHAUSTED (a media, body or text
+limit) → 413, UNIMPLEMENTED → 501, UNAVAILABLE → 503, DEADLINE_EXCEEDED → 504, others → 502.
 A body of the wrong shape is a 422 with FastAPI's `detail`.
 
 Every route but the health probes needs a credential: an API key (`X-API-Key`, or
@@ -75,13 +76,20 @@ def create_app(settings: GatewaySettings) -> FastAPI:
         description=DESCRIPTION,
         openapi_tags=TAGS,
         lifespan=lifespan,
+        # FastAPI's own documentation routes are public; otherwise routes/docs serves them.
+        docs_url="/docs" if settings.public_docs else None,
+        redoc_url="/redoc" if settings.public_docs else None,
+        openapi_url="/openapi.json" if settings.public_docs else None,
     )
-    app.state.blob_store = BlobStore(settings.data_dir / "blobs", settings.max_media_bytes)
+    app.state.blob_store = BlobStore.of_mesh(settings)
     # Malformed keys stop start-up here, naming the entry (never the key).
     app.state.authenticator = Authenticator(settings)
     for router in ROUTERS:
         app.include_router(router)
+    if not settings.public_docs:
+        app.include_router(docs.router)
     install_error_handlers(app)
+    app.add_middleware(BodyLimit, limits=BodyLimits.of(settings))
     app.add_middleware(RequestTelemetry)
     install_openapi(app, PROTO_SCHEMAS)
     return app

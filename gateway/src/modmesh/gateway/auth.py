@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -27,6 +28,7 @@ from starlette.requests import HTTPConnection
 from modmesh.gateway.settings import GatewaySettings
 from modmesh.runtime.identity import EndUser, act_for
 from modmesh.runtime.roles import Role
+from modmesh.runtime.settings import MIN_SECRET_BYTES
 
 log = structlog.get_logger()
 
@@ -34,6 +36,8 @@ log = structlog.get_logger()
 ROLES_ATTRIBUTE = "modmesh_roles"
 #: The WebSocket subprotocol that carries a credential: `bearer.<token>`.
 BEARER_SUBPROTOCOL_PREFIX = "bearer."
+#: How to make a secret that long, for the messages that refuse a shorter one.
+_MAKE_ONE = "make one with: python -c 'import secrets; print(secrets.token_urlsafe(32))'"
 
 
 @dataclass(frozen=True)
@@ -52,7 +56,8 @@ class AuthError(Exception):
 
 
 class CredentialsError(ValueError):
-    """MODMESH_API_KEYS is malformed; start-up stops naming the entry (never the key)."""
+    """MODMESH_API_KEYS or MODMESH_JWT_SECRET is malformed or weak; start-up stops naming
+    the setting and entry (never the key)."""
 
 
 def _roles(text: str, where: str) -> frozenset[Role]:
@@ -78,8 +83,17 @@ class Authenticator:
             if len(parts) != 3 or not all(parts):
                 raise CredentialsError(f"{where}: must be subject:role+role:key")
             subject, roles, key = parts
+            if len(key.encode()) < MIN_SECRET_BYTES:
+                raise CredentialsError(
+                    f"{where}: the key is shorter than {MIN_SECRET_BYTES} bytes; {_MAKE_ONE}"
+                )
             self._keys[_digest(key)] = Principal(subject, _roles(roles, where))
+        if settings.jwt_secret and len(settings.jwt_secret.encode()) < MIN_SECRET_BYTES:
+            raise CredentialsError(
+                f"MODMESH_JWT_SECRET is shorter than {MIN_SECRET_BYTES} bytes; {_MAKE_ONE}"
+            )
         self._jwt_secret = settings.jwt_secret
+        self._jwt_max_lifetime = settings.jwt_max_lifetime_seconds
 
     def authenticate(
         self, headers: Mapping[str, str], subprotocols: Sequence[str] = ()
@@ -126,6 +140,7 @@ class Authenticator:
             raise AuthError(401, "the bearer token has expired") from None
         except jwt.InvalidTokenError:
             raise AuthError(401, "the bearer token is not valid") from None
+        self._check_lifetime(claims)
         roles = claims.get("roles", [])
         if not isinstance(roles, list):
             raise AuthError(401, "the bearer token's roles claim must be a list")
@@ -134,6 +149,21 @@ class Authenticator:
         except ValueError:
             raise AuthError(401, "the bearer token names an unknown role") from None
         return Principal(str(claims["sub"]), granted)
+
+    def _check_lifetime(self, claims: Mapping[str, Any]) -> None:
+        """Refuses a token valid for longer than the maximum lifetime: from now, and from
+        its issue time when it has one."""
+        expires = float(claims["exp"])
+        issued = claims.get("iat")
+        from_now = expires - time.time()
+        longest = max(from_now, expires - float(issued)) if issued is not None else from_now
+        if longest > self._jwt_max_lifetime:
+            raise AuthError(
+                401,
+                f"the bearer token is valid for longer than the limit of "
+                f"{self._jwt_max_lifetime} seconds (MODMESH_JWT_MAX_LIFETIME_SECONDS); "
+                "ask for one with an earlier exp",
+            )
 
 
 def _authenticator(connection: HTTPConnection) -> Authenticator:

@@ -35,7 +35,7 @@ HTTP_STATUS = {
     "NOT_FOUND": 404,
     "ALREADY_EXISTS": 409,
     "FAILED_PRECONDITION": 409,
-    # Only media size is limited, so "too large" is the honest HTTP reading.
+    # Only sizes are limited (media, bodies, texts, lists): "too large" reads it honestly.
     "RESOURCE_EXHAUSTED": 413,
     "UNIMPLEMENTED": 501,
     "UNAVAILABLE": 503,

@@ -37,6 +37,8 @@ class Upload:
     blob: Blob
     #: The text fields sent beside the file.
     fields: dict[str, str]
+    #: The bytes were new to the blob store: this request's to remove if it fails.
+    created: bool
 
     def media_ref(self) -> evidence_pb2.MediaRef:
         return evidence_pb2.MediaRef(
@@ -185,8 +187,13 @@ async def receive_upload(request: Request, store: BlobStore) -> Upload:
     def parse_and_store() -> Upload:
         reader = _FormReader(boundary, lambda: anyio.from_thread.run(next_chunk))
         reader.find_file()
-        blob = store.put(reader.file_chunks(), reader.mime_type)
-        reader.read_rest()
-        return Upload(blob, reader.fields)
+        blob, created = store.add(reader.file_chunks(), reader.mime_type)
+        try:
+            reader.read_rest()
+        except BaseException:
+            if created:
+                store.discard(blob)
+            raise
+        return Upload(blob, reader.fields, created)
 
     return await anyio.to_thread.run_sync(parse_and_store)

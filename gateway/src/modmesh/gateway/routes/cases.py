@@ -50,12 +50,12 @@ PROTO_SCHEMAS = [
 async def submit_media(
     request: Request, response: Response, services: Services, store: Blobs
 ) -> dict[str, Any]:
-    upload, form = await upload_with_form(request, store, MediaForm)
-    media = upload.media_ref()
-    reply = await services.decision.Submit(
-        decision_pb2.SubmitRequest(media=media, source=form.to_source()),
-        timeout=MEDIA_RPC_TIMEOUT_SECONDS,
-    )
+    async with upload_with_form(request, store, MediaForm, keep=True) as (upload, form):
+        media = upload.media_ref()
+        reply = await services.decision.Submit(
+            decision_pb2.SubmitRequest(media=media, source=form.to_source()),
+            timeout=MEDIA_RPC_TIMEOUT_SECONDS,
+        )
     annotate(case_id=reply.case_id, media_sha256=media.sha256)
     response.headers["Location"] = f"/v1/cases/{reply.case_id}"
     return to_json(reply)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated, Any, TypeVar
 
+import anyio.to_thread
 from fastapi import Depends, Request
 from fastapi.exceptions import RequestValidationError
 from google.protobuf.json_format import MessageToDict
@@ -89,18 +92,33 @@ def multipart_body(form: type[BaseModel], file_description: str) -> dict[str, An
     }
 
 
-async def upload_with_form(request: Request, store: BlobStore, form: type[F]) -> tuple[Upload, F]:
-    """Stores the uploaded file and validates the fields sent with it (422 like FastAPI)."""
+@asynccontextmanager
+async def upload_with_form(
+    request: Request, store: BlobStore, form: type[F], *, keep: bool
+) -> AsyncIterator[tuple[Upload, F]]:
+    """Stores the uploaded file and validates the fields sent with it (422 like FastAPI).
+
+    A blob this upload brought to the store is removed again when the request fails,
+    and in any case unless `keep` (a search query or a bank item is hashed and done
+    with; a case's media is kept while the case refers to it). Bytes that were in the
+    store before belong to whoever put them there and stay.
+    """
     try:
         upload = await receive_upload(request, store)
     except MissingFile:
         raise RequestValidationError(
             [{"type": "missing", "loc": ("body", FILE_FIELD), "msg": "Field required"}]
         ) from None
+    kept = False
     try:
-        fields = form.model_validate(upload.fields)
-    except ValidationError as error:
-        raise RequestValidationError(
-            [{**e, "loc": ("body", *e["loc"])} for e in error.errors(include_url=False)]
-        ) from None
-    return upload, fields
+        try:
+            fields = form.model_validate(upload.fields)
+        except ValidationError as error:
+            raise RequestValidationError(
+                [{**e, "loc": ("body", *e["loc"])} for e in error.errors(include_url=False)]
+            ) from None
+        yield upload, fields
+        kept = keep
+    finally:
+        if upload.created and not kept:
+            await anyio.to_thread.run_sync(store.discard, upload.blob)

@@ -99,13 +99,14 @@ async def remove_item(bank: str, item_id: str, services: Services) -> dict[str, 
     openapi_extra=multipart_body(SimilarityItemForm, "The known item's video."),
 )
 async def add_similarity_item(request: Request, services: Services, store: Blobs) -> dict[str, Any]:
-    upload, form = await upload_with_form(request, store, SimilarityItemForm)
-    reply = await services.similarity.AddItem(
-        similarity_pb2.AddItemRequest(
-            media=upload.media_ref(), bank=form.bank, item_id=form.item_id, label=form.label
-        ),
-        timeout=MEDIA_RPC_TIMEOUT_SECONDS,
-    )
+    # The item's hashes are what the bank keeps; its media is done with once hashed.
+    async with upload_with_form(request, store, SimilarityItemForm, keep=False) as (upload, form):
+        reply = await services.similarity.AddItem(
+            similarity_pb2.AddItemRequest(
+                media=upload.media_ref(), bank=form.bank, item_id=form.item_id, label=form.label
+            ),
+            timeout=MEDIA_RPC_TIMEOUT_SECONDS,
+        )
     return to_json(reply)
 
 
@@ -119,14 +120,17 @@ async def add_similarity_item(request: Request, services: Services, store: Blobs
     openapi_extra=multipart_body(SimilaritySearchForm, "The video to look up."),
 )
 async def search_similar(request: Request, services: Services, store: Blobs) -> dict[str, Any]:
-    upload, form = await upload_with_form(request, store, SimilaritySearchForm)
-    reply = await services.similarity.Search(
-        similarity_pb2.SearchRequest(
-            media=upload.media_ref(),
-            k=form.k,
-            max_distance=form.max_distance,
-            banks=form.bank_list(),
-        ),
-        timeout=MEDIA_RPC_TIMEOUT_SECONDS,
-    )
+    async with upload_with_form(request, store, SimilaritySearchForm, keep=False) as (
+        upload,
+        form,
+    ):
+        reply = await services.similarity.Search(
+            similarity_pb2.SearchRequest(
+                media=upload.media_ref(),
+                k=form.k,
+                max_distance=form.max_distance,
+                banks=form.bank_list(),
+            ),
+            timeout=MEDIA_RPC_TIMEOUT_SECONDS,
+        )
     return to_json(reply)

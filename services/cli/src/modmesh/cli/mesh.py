@@ -8,7 +8,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,11 +18,23 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from modmesh.cli.credentials import API_KEYS_ENV, local_api_keys
 from modmesh.runtime.identity import ensure_service_key
-from modmesh.runtime.settings import MeshSettings
+from modmesh.runtime.settings import ENV_PREFIX, MeshSettings
 
 #: Started in this order; transcription comes first because its model loads slowest.
 SERVICES = ("transcription", "termmatch", "similarity", "decision")
 GATEWAY = "gateway"
+#: The secrets each process reads. Every other process starts without them, so a
+#: compromised service cannot read the gateway's keys from its own environment.
+SECRETS = {
+    GATEWAY: {API_KEYS_ENV, ENV_PREFIX + "JWT_SECRET"},
+    "decision": {ENV_PREFIX + "ACTION_WEBHOOK_SECRET"},
+}
+
+
+def process_env(name: str, env: Mapping[str, str]) -> dict[str, str]:
+    """`env` without the secrets of processes other than `name`."""
+    others = set().union(*(secrets for owner, secrets in SECRETS.items() if owner != name))
+    return {key: value for key, value in env.items() if key not in others}
 
 
 class MeshError(RuntimeError):
@@ -62,7 +74,7 @@ class Mesh:
                 # stops the children in order, each draining its in-flight work.
                 self.processes[name] = subprocess.Popen(  # noqa: S603 - python -m modmesh.<name>
                     [sys.executable, "-m", f"modmesh.{name}"],
-                    env=env,
+                    env=process_env(name, env),
                     stdout=log,
                     stderr=subprocess.STDOUT,
                     start_new_session=True,

@@ -31,9 +31,7 @@ def seed_samples(settings: MeshSettings) -> list[str]:
             if error.code() != grpc.StatusCode.ALREADY_EXISTS:
                 raise
 
-    blob = BlobStore(settings.data_dir / "blobs", settings.max_media_bytes).put_file(
-        CLIP, "video/mp4"
-    )
+    blob = BlobStore.of_mesh(settings).put_file(CLIP, "video/mp4")
     with open_channel(settings, settings.similarity_addr) as channel:
         try:
             similarity_pb2_grpc.SimilarityServiceStub(channel).AddItem(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from functools import partial
 
 import structlog
 
@@ -20,10 +21,13 @@ from modmesh.decision.intake.engines import GrpcEngines
 from modmesh.decision.intake.pipeline import Leasing, Pipeline
 from modmesh.decision.intake.retry import RetryPolicy
 from modmesh.decision.intake.store import SqlIntake
+from modmesh.decision.intake.sweeper import sweep_blobs
 from modmesh.decision.live.store import SqlLive
 from modmesh.decision.policy.store import SqlRules
 from modmesh.decision.review.store import SqlReview
 from modmesh.decision.settings import DecisionSettings
+from modmesh.runtime.background import Periodic
+from modmesh.runtime.blobs import BlobStore
 
 log = structlog.get_logger()
 
@@ -46,6 +50,7 @@ class Running:
     dispatching: asyncio.Task[None]
     adapter: ActionAdapter
     claiming: asyncio.Task[None]
+    housekeeping: Periodic
 
     @classmethod
     async def start(cls, settings: DecisionSettings) -> Running:
@@ -58,7 +63,7 @@ class Running:
             store, adapter, settings.action_max_attempts, settings.action_retry_seconds
         )
         pipeline = Pipeline(store, engines, on_action=dispatcher.wake, leasing=leasing(settings))
-        return cls(
+        running = cls(
             store,
             engines,
             pipeline,
@@ -66,9 +71,17 @@ class Running:
             asyncio.create_task(dispatcher.run(), name="dispatch-actions"),
             adapter,
             asyncio.create_task(pipeline.run_claimer(), name="claim-cases"),
+            Periodic(),
         )
+        if settings.blob_sweep_seconds > 0:
+            sweep = partial(
+                sweep_blobs, store, BlobStore.of_mesh(settings), settings.blob_grace_seconds
+            )
+            running.housekeeping.every(settings.blob_sweep_seconds, sweep, "sweep-blobs")
+        return running
 
     async def close(self) -> None:
+        await self.housekeeping.stop()
         self.claiming.cancel()
         await asyncio.gather(self.claiming, return_exceptions=True)
         await self.pipeline.close()

@@ -12,6 +12,9 @@ from modmesh.runtime.errors import InvalidArgument, Unavailable
 
 DEFAULT_LIST_LIMIT = 50
 MAX_LIST_LIMIT = 500
+#: Longest free text a request field may hold (a reason, a statement, a name): a page
+#: of prose, far below what would bloat the cases, appeals and the audit log.
+MAX_TEXT_CHARS = 10_000
 
 
 class Rpcs(decision_pb2_grpc.DecisionServiceServicer):
@@ -36,6 +39,11 @@ def require_case_id(case_id: str) -> None:
 def require_text(value: str, field: str, what: str) -> None:
     if not value.strip():
         raise InvalidArgument(f"{field} is required: {what}", field=field)
+    if len(value) > MAX_TEXT_CHARS:
+        raise InvalidArgument(
+            f"{field} is {len(value)} characters, over the limit of {MAX_TEXT_CHARS}",
+            field=field,
+        )
 
 
 def list_limit(requested: int) -> int:

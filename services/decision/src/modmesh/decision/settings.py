@@ -17,8 +17,13 @@ class DecisionSettings(MeshSettings):
     #: How decision carries out actions: "log" (write them to its log), "webhook" (POST
     #: them, HMAC-signed, to action_webhook_url) or "dry-run" (log what would be sent).
     action_adapter: str = "log"
+    #: https; http only to a loopback address (development), which is private too.
     action_webhook_url: str = ""
-    #: Key of the webhook's HMAC-SHA256 signature; never logged.
+    #: Allow a webhook whose host is or resolves to a loopback, private or link-local
+    #: address: without it such a URL stops start-up, so a mistyped or planted URL
+    #: cannot make decision call into the cluster's own network.
+    action_webhook_allow_private: bool = False
+    #: Key of the webhook's HMAC-SHA256 signature, at least 32 bytes; never logged.
     action_webhook_secret: str = ""
     action_webhook_timeout_seconds: float = 10.0
     #: Attempts per delivery before it goes to the dead-letter queue, and the first
@@ -37,6 +42,12 @@ class DecisionSettings(MeshSettings):
     case_retry_first_seconds: float = 5.0
     case_retry_max_seconds: float = 300.0
     case_retry_budget_seconds: float = 3600.0
+
+    #: Decision owns the references to media (its cases), so it sweeps the blob store:
+    #: every blob_sweep_seconds (0: never) it removes blobs no case refers to that are
+    #: older than blob_grace_seconds (the time from an upload to its Submit).
+    blob_sweep_seconds: float = 3600.0
+    blob_grace_seconds: float = 86400.0
 
     @property
     def store_url(self) -> str:

@@ -19,6 +19,10 @@ from typing import Any, Self
 
 ENV_PREFIX = "MODMESH_"
 MIB = 1024 * 1024
+#: Shortest key or secret a process accepts (API keys, JWT and webhook secrets): 256
+#: bits, so none can be guessed.
+MIN_SECRET_BYTES = 32
+_BOOLEANS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
 
 
 class SettingsError(ValueError):
@@ -92,6 +96,10 @@ def _parse(name: str, raw: str, default: object) -> object:
     if isinstance(default, Path):
         return Path(raw).expanduser()
     kind = type(default)
+    if kind is bool:
+        if raw.lower() in _BOOLEANS:
+            return _BOOLEANS[raw.lower()]
+        raise SettingsError(f"{name} must be true or false, got {raw!r}")
     try:
         if kind is int:
             return int(raw)

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from modmesh.runtime.background import Periodic
-from modmesh.runtime.blobs import Blob, resolve
+from modmesh.runtime.blobs import Blob, BlobStore
 from modmesh.runtime.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
 from modmesh.runtime.media import AUDIO_SAMPLE_RATE, pcm16_blocks, probe
 from modmesh.similarity.audio import FRAME_SECONDS, Fingerprint, fingerprint_blocks
@@ -54,6 +54,7 @@ class Similarity:
 
     def __init__(self, settings: SimilaritySettings) -> None:
         self._settings = settings
+        self._blobs = BlobStore.of_mesh(settings)
         self._indexes: BankIndexes | None = None
         self._background = Periodic()
 
@@ -132,7 +133,8 @@ class Similarity:
         if media is None:
             raise InvalidArgument("media is required", field="media")
         item_id = _check_item(item_id or media.sha256, label)
-        path = resolve(media, self._settings.max_media_bytes)
+        # Resolving hashes the whole blob: off the event loop.
+        path = await asyncio.to_thread(self._blobs.resolve, media)
         await asyncio.to_thread(self._ensure_bank, indexes, bank)
         # Refuse a duplicate before the costly hashing; the store's unique key still
         # decides when two adds of the same id race.
@@ -199,7 +201,7 @@ class Similarity:
             raise InvalidArgument("query is required: set media or hashes", field="query")
         signal: list[HashRun] | Fingerprint | None
         if isinstance(query, Blob):
-            signal = await self._hash(resolve(query, self._settings.max_media_bytes))
+            signal = await self._hash(await asyncio.to_thread(self._blobs.resolve, query, "query"))
         else:
             signal = self._parse_hashes(query)
         if isinstance(signal, Fingerprint):

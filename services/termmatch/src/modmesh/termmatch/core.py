@@ -46,6 +46,9 @@ LIST_ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 MAX_TERM_CHARS = 200
 MAX_TERM_ID_CHARS = 64
 MAX_EXCEPTIONS = 10_000
+#: Most lists one Match may name; more than any mesh keeps, and checked before any is
+#: looked up, so a request naming millions is refused at once.
+MAX_MATCH_LISTS = 1_000
 _ALLOWED_SEVERITIES = ", ".join(f"SEVERITY_{s.name}" for s in Severity if s)
 _ALLOWED_KINDS = ", ".join(f"TERM_KIND_{k.name}" for k in TermKind if k)
 #: Term ids are derived from the words of the text as the default flags see them.
@@ -305,6 +308,11 @@ class TermMatch:
     ) -> tuple[list[Hit], list[TermList]]:
         compiled = self._compiled
         at = capture_time or datetime.now(UTC)
+        if len(list_ids) > MAX_MATCH_LISTS:
+            raise InvalidArgument(
+                f"list_ids names {len(list_ids)} lists, over the limit of {MAX_MATCH_LISTS}",
+                field="list_ids",
+            )
         for index, list_id in enumerate(list_ids):
             if list_id not in compiled.lists:
                 raise NotFound(f"term list {list_id!r} not found", field=f"list_ids[{index}]")

@@ -28,7 +28,7 @@ from typing import TypeVar
 import numpy as np
 
 from modmesh.contracts.evidence import Word
-from modmesh.runtime.blobs import Blob, resolve
+from modmesh.runtime.blobs import Blob, BlobStore
 from modmesh.runtime.errors import ResourceExhausted, ServiceError, Unavailable
 from modmesh.runtime.metrics import Gauge
 from modmesh.transcription.backlog import Backlog
@@ -77,6 +77,7 @@ class Transcription:
 
     def __init__(self, settings: TranscriptionSettings) -> None:
         self._settings = settings
+        self._blobs = BlobStore.of_mesh(settings)
         self._foreground = _Worker(ThreadPoolExecutor(1, "whisper"), Lanes())
         self._background = _Worker(
             ThreadPoolExecutor(1, "whisper-long", initializer=_lower_priority), Lanes()
@@ -113,8 +114,9 @@ class Transcription:
             whisper = self._worker_for(lane).loaded()
             return await self._infer(lane, lambda: whisper.transcribe(audio))
 
+        # Resolving hashes the whole file: off the event loop.
         return await transcribe_file(
-            resolve(blob, self._settings.max_media_bytes),
+            await asyncio.to_thread(self._blobs.resolve, blob),
             max_seconds=self._settings.max_media_seconds,
             recognise=recognise,
             model=self.model,

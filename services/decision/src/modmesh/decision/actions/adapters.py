@@ -5,15 +5,19 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import json
+import socket
 import time
 from typing import Protocol
+from urllib.parse import urlsplit
 
 import httpx
 import structlog
 
 from modmesh.decision.actions.store import Delivery
 from modmesh.decision.settings import DecisionSettings
+from modmesh.runtime.settings import MIN_SECRET_BYTES
 
 log = structlog.get_logger()
 
@@ -127,6 +131,12 @@ def adapter_from(settings: DecisionSettings) -> ActionAdapter:
         ]
         if missing:
             raise ValueError(f"MODMESH_ACTION_ADAPTER=webhook needs {' and '.join(missing)}")
+        if len(settings.action_webhook_secret.encode()) < MIN_SECRET_BYTES:
+            raise ValueError(
+                f"MODMESH_ACTION_WEBHOOK_SECRET is shorter than {MIN_SECRET_BYTES} bytes; make "
+                "one with: python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+            )
+        check_webhook_url(settings.action_webhook_url, settings.action_webhook_allow_private)
         return WebhookAdapter(
             settings.action_webhook_url,
             settings.action_webhook_secret,
@@ -135,3 +145,38 @@ def adapter_from(settings: DecisionSettings) -> ActionAdapter:
     raise ValueError(
         f"MODMESH_ACTION_ADAPTER must be log, webhook or dry-run, got {settings.action_adapter!r}"
     )
+
+
+def check_webhook_url(url: str, allow_private: bool) -> None:
+    """Refuses a webhook URL that is not https (http only to loopback) or whose host is
+    a private address without MODMESH_ACTION_WEBHOOK_ALLOW_PRIVATE. Messages name the
+    setting, never the URL: it may carry a token."""
+    parsed = urlsplit(url)
+    host = parsed.hostname or ""
+    if parsed.scheme not in ("https", "http") or not host:
+        raise ValueError("MODMESH_ACTION_WEBHOOK_URL must be an https:// URL with a host")
+    addresses = _addresses(host)
+    if parsed.scheme == "http" and not (addresses and all(a.is_loopback for a in addresses)):
+        raise ValueError(
+            "MODMESH_ACTION_WEBHOOK_URL must be https; http is only for a loopback address"
+        )
+    private = [a for a in addresses if a.is_private or a.is_loopback or a.is_link_local]
+    if private and not allow_private:
+        raise ValueError(
+            "MODMESH_ACTION_WEBHOOK_URL's host is a private, loopback or link-local "
+            "address; set MODMESH_ACTION_WEBHOOK_ALLOW_PRIVATE=true if that is intended"
+        )
+
+
+def _addresses(host: str) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    """The host's addresses: itself if it is one, else what it resolves to now (none if
+    it does not resolve yet: deliveries will fail and retry, naming the failure)."""
+    try:
+        return [ipaddress.ip_address(host)]
+    except ValueError:
+        pass
+    try:
+        found = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except OSError:
+        return []
+    return [ipaddress.ip_address(info[4][0]) for info in found]

@@ -15,10 +15,9 @@ from modmesh.decision.intake.pipeline import Pipeline
 from modmesh.decision.intake.store import IntakeStore
 from modmesh.decision.rpc import Rpcs, require_text
 from modmesh.decision.store import utc_now
-from modmesh.runtime import blobs, media
-from modmesh.runtime.blobs import Blob
+from modmesh.runtime import media
+from modmesh.runtime.blobs import Blob, BlobStore
 from modmesh.runtime.errors import InvalidArgument
-from modmesh.runtime.settings import MeshSettings
 from modmesh.runtime.tracing import annotate
 
 
@@ -36,7 +35,9 @@ class IntakeRpcs(Rpcs):
         if not source.account_id.strip():
             raise InvalidArgument("source.account_id is required", field="source.account_id")
         blob = convert.blob_from_pb(request.media)
-        await asyncio.to_thread(_check_media, blob, self._settings)
+        await asyncio.to_thread(
+            _check_media, blob, BlobStore.of_mesh(self._settings), self._settings.max_media_seconds
+        )
         case, created = await asyncio.to_thread(
             self._intake_store.submit,
             blob,
@@ -76,6 +77,7 @@ class IntakeRpcs(Rpcs):
         return decision_pb2.RetryCasesResponse(cases=[convert.case_to_pb(c) for c in cases])
 
 
-def _check_media(blob: Blob, settings: MeshSettings) -> None:
-    """Refuses a reference to a missing, empty, oversized, overlong or non-media blob."""
-    media.probe(blobs.resolve(blob, settings.max_media_bytes), settings.max_media_seconds)
+def _check_media(blob: Blob, store: BlobStore, max_seconds: float) -> None:
+    """Refuses a reference outside the blob store, to bytes that do not match its
+    sha256, or to an oversized, overlong or non-media blob."""
+    media.probe(store.resolve(blob), max_seconds)

@@ -64,7 +64,21 @@ class IntakeStore(Protocol):
     def account(self, account_id: str) -> Account: ...
 
 
+class MediaReferences(Protocol):
+    """What the blob sweeper asks: which blobs cases still refer to."""
+
+    def referenced_media(self, sha256s: list[str]) -> set[str]: ...
+
+
 class SqlIntake(StoreBase):
+    def referenced_media(self, sha256s: list[str]) -> set[str]:
+        """The sha256s, of those given, that some case's media has."""
+        with self._sessions() as session:
+            found = session.scalars(
+                select(CaseRow.media_sha256).where(CaseRow.media_sha256.in_(sha256s)).distinct()
+            )
+            return set(found)
+
     def submit(self, media: Blob, source: Source) -> tuple[Case, bool]:
         """Stores a new PROCESSING case, or finds the one for the same submission; one
         that FAILED is made PROCESSING again, so the resubmitted item is analysed again.

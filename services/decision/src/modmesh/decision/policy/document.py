@@ -36,6 +36,10 @@ from modmesh.runtime.errors import FieldViolation, InvalidArgument
 
 #: Largest rule set document accepted, in characters.
 MAX_DOCUMENT_CHARS = 200_000
+#: Most values (mappings, lists and scalars) and deepest nesting a document may have:
+#: far above any real rule set, far below what stalls the parser.
+MAX_DOCUMENT_NODES = 50_000
+MAX_DOCUMENT_DEPTH = 32
 
 #: What a missing field's problem says, by field name.
 _MISSING = {
@@ -66,14 +70,57 @@ def rule_document_schema() -> dict[str, Any]:
     return RuleDocument.model_json_schema()
 
 
+class _BoundedLoader(yaml.SafeLoader):  # type: ignore[misc]  # PyYAML has no stubs here
+    """YAML's safe loader without aliases and within node and depth caps.
+
+    An alias repeats a value without repeating its text, so a few hundred characters
+    of nested aliases expand to millions of values; a rule set never needs one.
+    """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._nodes = 0
+        self._depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
+        mark = self.peek_event().start_mark
+        if self.check_event(yaml.AliasEvent):
+            raise yaml.composer.ComposerError(
+                None, None, "aliases (*name) are not accepted in rule documents", mark
+            )
+        self._nodes += 1
+        if self._nodes > MAX_DOCUMENT_NODES:
+            raise yaml.composer.ComposerError(
+                None, None, f"has more than the limit of {MAX_DOCUMENT_NODES} values", mark
+            )
+        self._depth += 1
+        if self._depth > MAX_DOCUMENT_DEPTH:
+            raise yaml.composer.ComposerError(
+                None, None, f"nests deeper than the limit of {MAX_DOCUMENT_DEPTH} levels", mark
+            )
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
 def load_document(text: str) -> dict[str, Any]:
-    """Parses a rule set written in YAML or JSON (JSON is YAML) into plain data."""
+    """Parses a rule set written in YAML or JSON (JSON is YAML) into plain data.
+
+    It takes up to a few hundred milliseconds on the largest document: a server calls
+    it off its event loop.
+    """
     if len(text) > MAX_DOCUMENT_CHARS:
         raise RuleSetInvalid(
-            [FieldViolation("document", f"is over {MAX_DOCUMENT_CHARS} characters")]
+            [
+                FieldViolation(
+                    "document",
+                    f"is {len(text)} characters, over the limit of {MAX_DOCUMENT_CHARS}",
+                )
+            ]
         )
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_BoundedLoader)  # noqa: S506 - a SafeLoader
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

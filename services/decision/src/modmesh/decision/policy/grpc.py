@@ -37,7 +37,7 @@ class PolicyRpcs(Rpcs):
         self._ready()
         actor = acting_principal(request.actor, "actor")
         require_text(request.reason, "reason", "say why the rules change")
-        document = load_document(request.document)
+        document = await asyncio.to_thread(load_document, request.document)
         published = await asyncio.to_thread(
             self._rule_store.publish_rules,
             document,
@@ -71,7 +71,8 @@ class PolicyRpcs(Rpcs):
         if not 1 <= limit <= MAX_DRY_RUN_LIMIT:
             raise InvalidArgument(f"limit must be between 1 and {MAX_DRY_RUN_LIMIT}", field="limit")
         current = (await asyncio.to_thread(self._rule_store.active_rules)).rule_set
-        proposed = parse_rule_set(load_document(request.document), current.version + 1)
+        document = await asyncio.to_thread(load_document, request.document)
+        proposed = await asyncio.to_thread(parse_rule_set, document, current.version + 1)
         since = utc_now() - timedelta(days=days)
         cases = await asyncio.to_thread(self._rule_store.decided_since, since)
         report = await asyncio.to_thread(dry_run, current, proposed, cases)
