@@ -69,13 +69,13 @@ def cpu(
     services: dict[str, Any] = {}
     for service, count in replicas.items():
         total = sum(v for name, v in cpu_by_replica.items() if name.rsplit("-", 1)[0] == service)
-        per_item = total / finished_items if finished_items else math.nan
+        per_item = total / finished_items if finished_items else math.inf
         cores = per_item * TARGET_ITEMS_PER_MINUTE / 60.0
         services[service] = {
             "replicas": count,
             "cpu_seconds": round(total, 1),
             "cores_busy_per_replica": round(total / window_seconds / count, 2),
-            "cpu_seconds_per_item": round(per_item, 3),
+            "cpu_seconds_per_item": seconds(per_item),
             "extrapolated_replicas_per_1000_items_per_minute": (
                 math.ceil(cores) if math.isfinite(cores) else None
             ),
