@@ -23,8 +23,7 @@ import grpc
 import httpx
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-#: Started in this order: engines first (transcription loads its model slowest), then
-#: decision, then the gateways in front of it.
+#: Every service of the mesh; the order of the progress lines at start.
 SERVICES = ("transcription", "termmatch", "similarity", "decision", "gateway")
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -201,17 +200,17 @@ class Mesh:
         return [f"http://{replica.address}" for replica in self.replicas[service]]
 
     def start(self, timeout: float, say: Callable[[str], None]) -> None:
-        """Starts the replicas service by service, each service's all at once, and
-        waits for each service to be ready before the next (decision migrates its
-        tables at start; the gateways need decision)."""
+        """Starts every replica at once (each waits for what it needs: decision's
+        migrations take a lock, clients connect when called) and returns once all are
+        ready, saying when each service is."""
+        started = time.monotonic()
+        for replica in self.all():
+            replica.start()
         for service in SERVICES:
-            started = time.monotonic()
             for replica in self.replicas[service]:
-                replica.start()
-            for replica in self.replicas[service]:
-                replica.wait_ready(timeout)
+                replica.wait_ready(max(1.0, started + timeout - time.monotonic()))
             count = len(self.replicas[service])
-            say(f"  {count} {service} ready in {time.monotonic() - started:.1f}s")
+            say(f"  {count} {service} ready after {time.monotonic() - started:.1f}s")
 
     def sample_cpu(self) -> None:
         with self.lock:
