@@ -82,6 +82,7 @@ class LiveStream:
             decision_target, options=[("grpc.service_config", ROUND_ROBIN)]
         ) as channel:
             stub = decision_pb2_grpc.DecisionServiceStub(channel)
+            failures = 0
             while not self.ended and time.monotonic() < deadline and not stop.is_set():
                 self.calls += 1
                 call = stub.ModerateStream(
@@ -94,9 +95,14 @@ class LiveStream:
                         kind = reply.WhichOneof("message")
                         if kind == "ack":
                             self.acked_seconds = reply.ack.moderated_seconds
+                            failures = 0
                         elif kind == "flag":
                             self.sequences[reply.flag.sequence] += 1
                     self.ended = True
                 except grpc.RpcError as error:
                     self.errors.append(f"{error.code().name}: {error.details()}")
-                    time.sleep(0.5)
+                    # Backs off as a broadcaster's client does: quickly after a crash,
+                    # longer while the mesh keeps refusing (RESOURCE_EXHAUSTED says
+                    # "resume in 10 s").
+                    failures += 1
+                    time.sleep(min(10.0, 0.5 * 2 ** (failures - 1)))
