@@ -247,7 +247,9 @@ def _load(
     ]
     for player in players:
         player.start()
-    submitter = Submitter(mesh.urls("gateway"), api_key, database_url, args.in_flight, 300, say)
+    submitter = Submitter(
+        mesh.urls("gateway"), api_key, database_url, args.in_flight, 300, args.item_timeout, say
+    )
     started = time.monotonic()
     say(f"submitting {len(items)} items, {len(streams)} live streams"
         + ("" if args.no_kills else f", a kill every {args.kill_interval:g}s"))  # fmt: skip

@@ -44,6 +44,8 @@ class Tracked:
     #: When the poller first saw the case finished (FINISHED statuses only).
     finished_at: float | None = None
     settled: threading.Event = field(default_factory=threading.Event)
+    #: Whether it still counts against the in-flight limit (see Submitter.item_timeout).
+    holds_slot: bool = True
 
     @property
     def accepted(self) -> bool:
@@ -64,9 +66,14 @@ class Submitter:
     database_url: str
     in_flight: int
     submit_budget_seconds: float
+    #: An item unfinished this long after it was sent stops counting as in flight (it
+    #: is stuck: lost, unless it finishes later), so that stuck cases cannot stall the
+    #: load.
+    item_timeout: float
     say: Callable[[str], None]
     tracked: list[Tracked] = field(default_factory=list)
     stopping: threading.Event = field(default_factory=threading.Event)
+    _slot_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def run(self, items: list[Item], rate: float) -> None:
         """Submits every item, at most `in_flight` unfinished at once (and at most `rate`
@@ -128,6 +135,14 @@ class Submitter:
             tracked.gave_up = True
         # Refused, or never accepted in time: its slot is free again.
         tracked.settled.set()
+        self._free(tracked, slots)
+
+    def _free(self, tracked: Tracked, slots: threading.Semaphore) -> None:
+        """Gives the item's slot back, once (the submitter and the poller both may)."""
+        with self._slot_lock:
+            if not tracked.holds_slot:
+                return
+            tracked.holds_slot = False
         slots.release()
 
     def _poll(self, slots: threading.Semaphore) -> None:
@@ -158,10 +173,22 @@ class Submitter:
                         if status in FINISHED:
                             tracked.finished_at = time.monotonic()
                         tracked.settled.set()
-                        slots.release()
+                        self._free(tracked, slots)
+                self._free_stuck(slots)
                 time.sleep(POLL_SECONDS)
         finally:
             engine.dispose()
+
+    def _free_stuck(self, slots: threading.Semaphore) -> None:
+        now = time.monotonic()
+        for tracked in self.tracked:
+            sent = tracked.sent_at
+            if tracked.holds_slot and sent is not None and now - sent > self.item_timeout:
+                if not tracked.settled.is_set():
+                    state = tracked.status or "not accepted"
+                    name = tracked.item.content_id
+                    self.say(f"  {name} unfinished after {self.item_timeout:g}s ({state})")
+                self._free(tracked, slots)
 
     def wait_settled(self, timeout: float) -> bool:
         """Waits until every item is settled (case finished, failed, or refused)."""

@@ -26,15 +26,18 @@ REPOSITORY = Path(__file__).resolve().parents[2]
 #: restarted all the same, an outage the others must wait out).
 SHORT_RUN = (
     "--items", "40",
-    "--kill-interval", "3",
+    "--kill-interval", "4",
     "--seed", "15",
     "--long-files", "1",
     "--long-seconds", "120",
     "--live-streams", "2",
     "--live-seconds", "20",
     "--replicas", "gateway=2,decision=2,transcription=2,termmatch=1,similarity=1",
+    "--item-timeout", "90",
     "--quiet-timeout", "120",
 )  # fmt: skip
+#: Far more than the run needs on a quiet 2-core machine (about 4 minutes).
+RUN_TIMEOUT_SECONDS = 900
 SERVICES = ("gateway", "decision", "transcription", "termmatch", "similarity")
 
 
@@ -42,17 +45,24 @@ SERVICES = ("gateway", "decision", "transcription", "termmatch", "similarity")
 def chaos(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     work = tmp_path_factory.mktemp("chaos")
     output = work / "chaos.json"
-    harness = subprocess.run(  # noqa: S603 - our own harness
+    harness = subprocess.Popen(  # noqa: S603 - our own harness
         [sys.executable, "-m", "bench.chaos", *SHORT_RUN, "--output", str(output),
          "--work", str(work / "run")],
         cwd=REPOSITORY,
-        capture_output=True,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
         text=True,
-        timeout=900,
     )  # fmt: skip
-    assert harness.returncode in (0, 1), f"the harness could not run:\n{harness.stderr[-6000:]}"
+    try:
+        _, said = harness.communicate(timeout=RUN_TIMEOUT_SECONDS)
+    except subprocess.TimeoutExpired:
+        # SIGTERM, not SIGKILL: the harness then stops every replica it started.
+        harness.terminate()
+        _, said = harness.communicate(timeout=120)
+        pytest.fail(f"the chaos run took over {RUN_TIMEOUT_SECONDS}s:\n{said[-6000:]}")
+    assert harness.returncode in (0, 1), f"the harness could not run:\n{said[-6000:]}"
     run: dict[str, Any] = json.loads(output.read_text())["chaos"]
-    run["harness_output"] = harness.stderr[-3000:]
+    run["harness_output"] = said[-3000:]
     return run
 
 
