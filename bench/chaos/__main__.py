@@ -81,6 +81,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help=f"replicas per service (default {DEFAULT_REPLICAS})",
     )
     parser.add_argument(
+        "--item-timeout",
+        type=float,
+        default=900.0,
+        help="seconds after which an unfinished item stops counting as in flight "
+        "(it is reported, and lost unless it finishes later)",
+    )
+    parser.add_argument(
         "--quiet-timeout",
         type=float,
         default=600.0,
@@ -93,7 +100,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=None,
         help="folder for media, data and logs (default: a temporary one, kept when the run fails)",
     )
-    return parser.parse_args(argv)  # fmt: skip
+    return parser.parse_args(argv)
 
 
 def replica_counts(text: str) -> dict[str, int]:
