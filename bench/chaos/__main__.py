@@ -15,6 +15,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import FrameType
@@ -289,7 +290,7 @@ def _load(
             "accepted": sum(t.accepted for t in tracked),
             "refused": sum(t.refused for t in tracked),
             "finished": finished,
-            "by_kind": dict(sorted(_count(t.item.kind for t in tracked).items())),
+            "by_kind": dict(sorted(Counter(t.item.kind for t in tracked).items())),
         },
         "kills": {"total": sum(killer.kills.values()), **dict(sorted(killer.kills.items()))},
         "restart_failures": killer.restart_failures,
@@ -323,13 +324,6 @@ def _load(
         "duplicated_details": findings.duplicated,
     }
     return run, findings.ok
-
-
-def _count(values: Any) -> dict[str, int]:
-    counted: dict[str, int] = {}
-    for value in values:
-        counted[value] = counted.get(value, 0) + 1
-    return counted
 
 
 def _wait_deliveries(database_url: str, timeout: float) -> None:

@@ -144,18 +144,10 @@ def _audit_once(db: sa.Connection, findings: Findings) -> None:
         name = ONCE_EVENTS.get(action)
         if name is not None:
             seen[(action, str(name(subject, details or {})))] += 1
-    analysed: Counter[str] = Counter()
     for (action, subject), count in seen.items():
         if count > 1:
             findings.duplicated.append(
                 {"what": "audited twice", "event": action, "subject": subject, "count": count}
-            )
-        if action in ("case.evidence_recorded", "case.failed"):
-            analysed[subject] += count
-    for subject, count in analysed.items():
-        if count > 1 and seen[("case.evidence_recorded", subject)] <= 1:
-            findings.duplicated.append(
-                {"what": "case concluded twice (failed and recorded)", "case_id": subject}
             )
 
 

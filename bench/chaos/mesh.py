@@ -65,7 +65,6 @@ class Replica:
     env: Mapping[str, str]
     log_path: Path
     process: subprocess.Popen[bytes] | None = None
-    starts: int = 0
     #: CPU seconds of the incarnations that are gone, plus the last sample of this one.
     cpu_before: float = 0.0
     cpu_now: float = 0.0
@@ -93,7 +92,6 @@ class Replica:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        self.starts += 1
         self.cpu_now = 0.0
 
     def sample_cpu(self) -> None:
