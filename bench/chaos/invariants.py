@@ -20,7 +20,6 @@ from bench.chaos.workload import FINISHED, Tracked
 ONCE_EVENTS = {
     "case.submitted": lambda subject, details: subject,
     "case.evidence_recorded": lambda subject, details: subject,
-    "case.failed": lambda subject, details: subject,
     "action.recorded": lambda subject, details: details.get("action_id"),
     "action.delivered": lambda subject, details: details.get("delivery_id"),
 }
