@@ -36,7 +36,8 @@ SHORT_RUN = (
     "--item-timeout", "90",
     "--quiet-timeout", "120",
 )  # fmt: skip
-#: Far more than the run needs on a quiet 2-core machine (about 4 minutes).
+#: Room for a busy machine: the run took 9 minutes on a 2-core one shared by eight
+#: engineers' test suites.
 RUN_TIMEOUT_SECONDS = 900
 SERVICES = ("gateway", "decision", "transcription", "termmatch", "similarity")
 
