@@ -22,7 +22,8 @@ from modmesh.decision.intake.store import SqlIntake
 from modmesh.decision.live.store import SqlLive
 from modmesh.decision.policy.store import SqlRules
 from modmesh.decision.review.store import SqlReview
-from modmesh.decision.settings import DecisionSettings
+from modmesh.decision.settings import AUDIT_KEY_ENV, DecisionSettings
+from modmesh.runtime.audit import AuditKey
 
 log = structlog.get_logger()
 
@@ -49,7 +50,8 @@ class Running:
     async def start(cls, settings: DecisionSettings) -> Running:
         """Opens the database and resumes every case a previous run left PROCESSING."""
         adapter = adapter_from(settings)  # a misconfigured adapter stops start-up here
-        store = await asyncio.to_thread(SqlStore, settings.store_url)
+        audit_key = AuditKey.from_setting(settings.audit_key, AUDIT_KEY_ENV)
+        store = await asyncio.to_thread(SqlStore, settings.store_url, audit_key=audit_key)
         engines = GrpcEngines(settings)
         dispatcher = Dispatcher(
             store, adapter, settings.action_max_attempts, settings.action_retry_seconds

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from modmesh.runtime.settings import MeshSettings
+from modmesh.runtime.settings import ENV_PREFIX, MeshSettings
+
+AUDIT_KEY_ENV = ENV_PREFIX + "AUDIT_KEY"
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,12 @@ class DecisionSettings(MeshSettings):
     #: retry delay (doubled after each failure).
     action_max_attempts: int = 6
     action_retry_seconds: float = 5.0
+    #: HMAC key of the audit chain (at least 32 bytes, from a Secret; `modmesh up` makes
+    #: one under data_dir). The database never holds it; never logged.
+    audit_key: str = ""
+    #: Ed25519 private key (64 hex digits) that signs audit checkpoints; empty: decision
+    #: gives none (the CLI can sign from the database with its own copy).
+    audit_signing_key: str = ""
 
     @property
     def store_url(self) -> str:

@@ -73,6 +73,7 @@ class SqlIntake(StoreBase):
                 "case.submitted",
                 row.id,
                 {
+                    "status": row.status,
                     "media_sha256": media.sha256,
                     "account_id": source.account_id,
                     "content_id": source.content_id,
@@ -105,5 +106,5 @@ class SqlIntake(StoreBase):
             row.status = CaseStatus.FAILED.value
             row.error = error
             row.updated_at = self._now()
-            self._audit(session, "case.failed", case_id, {"error": error})
+            self._audit(session, "case.failed", case_id, {"status": row.status, "error": error})
             return case_from_row(row)
