@@ -17,8 +17,11 @@ from fastapi.testclient import TestClient
 
 from modmesh.gateway.app import create_app
 from modmesh.gateway.settings import GatewaySettings
+from modmesh.runtime import audit
+from modmesh.runtime.database import open_engine
+from modmesh.termmatch.store import AUDIT_TABLE as TERMMATCH_AUDIT
 from tests.decision.examples import opened_case
-from tests.support import LoopbackSettings, ServiceProcess, loopback_settings
+from tests.support import AUDIT_KEY, LoopbackSettings, ServiceProcess, loopback_settings
 
 TERM = {"text": "free gift card", "severity": "high", "category": "scam"}
 OPERATOR_KEY = "key-test-operator"
@@ -114,6 +117,34 @@ def test_a_term_list_is_created_read_extended_trimmed_and_matched(client: TestCl
     assert hit["matched_text"] == "WIRE the money"
     assert hit["list_version"] == 3
     assert hit["span"] == {"start": 7, "end": 21}
+
+
+def test_list_edits_are_audited_in_termmatch_with_the_credential_s_subject(
+    client: TestClient, mesh_settings: LoopbackSettings
+) -> None:
+    admin = as_("admin-1")
+    created = client.post(
+        "/v1/lists", json={"list_id": "audited", "name": "A", "terms": [TERM]}, headers=admin
+    )
+    assert created.status_code == 201, created.text
+    added = client.post(
+        "/v1/lists/audited/terms", json={"terms": [{**TERM, "text": "act now"}]}, headers=admin
+    )
+    assert added.status_code == 200, added.text
+    term_id = added.json()["terms"][0]["term_id"]
+    assert client.delete(f"/v1/lists/audited/terms/{term_id}", headers=admin).status_code == 200
+
+    engine = open_engine(f"sqlite:///{mesh_settings.data_dir / 'termmatch.db'}")
+    log = list(audit.read_entries(engine, TERMMATCH_AUDIT))
+    engine.dispose()
+
+    assert audit.verify(log, AUDIT_KEY).ok
+    edits = [(e.actor, e.action, e.details["version"]) for e in log if e.subject == "lists/audited"]
+    assert edits == [
+        ("admin-1", "list.created", 1),
+        ("admin-1", "terms.added", 2),
+        ("admin-1", "terms.removed", 3),
+    ]
 
 
 def test_an_unknown_list_is_a_404_with_the_json_error_body(client: TestClient) -> None:
