@@ -19,6 +19,7 @@ from modmesh.gateway.app import create_app
 from modmesh.gateway.settings import GatewaySettings
 from modmesh.runtime import audit
 from modmesh.runtime.database import open_engine
+from modmesh.similarity.store import AUDIT_TABLE as SIMILARITY_AUDIT
 from modmesh.termmatch.store import AUDIT_TABLE as TERMMATCH_AUDIT
 from tests.decision.examples import opened_case
 from tests.support import AUDIT_KEY, LoopbackSettings, ServiceProcess, loopback_settings
@@ -367,7 +368,7 @@ def test_a_known_item_is_found_again_by_search(client: TestClient, gift_card_cli
 
 
 def test_a_bank_is_created_listed_and_an_item_removed(
-    client: TestClient, gift_card_clip: Path
+    client: TestClient, gift_card_clip: Path, mesh_settings: LoopbackSettings
 ) -> None:
     created = client.post("/v1/similarity/banks", json={"name": "gateway-bank", "max_distance": 20})
     assert created.status_code == 201, created.text
@@ -391,6 +392,17 @@ def test_a_bank_is_created_listed_and_an_item_removed(
     assert removed.json()["index_snapshot"].startswith("gateway-bank=")
     assert client.delete("/v1/similarity/banks/gateway-bank/items/clip").status_code == 404
     assert client.delete("/v1/similarity/banks/nope/items/clip").status_code == 404
+
+    # Every change is in similarity's own keyed audit log, with the credential's subject.
+    engine = open_engine(f"sqlite:///{mesh_settings.data_dir / 'similarity.db'}")
+    log = list(audit.read_entries(engine, SIMILARITY_AUDIT))
+    engine.dispose()
+    assert audit.verify(log, AUDIT_KEY).ok
+    assert [(e.actor, e.action) for e in log if e.subject == "banks/gateway-bank"] == [
+        ("test-operator", "bank.created"),
+        ("test-operator", "item.added"),
+        ("test-operator", "item.removed"),
+    ]
 
 
 # Health and the document

@@ -15,6 +15,9 @@ from modmesh.contracts.termmatch.v1 import termmatch_pb2, termmatch_pb2_grpc
 from modmesh.runtime.blobs import BlobStore
 from modmesh.runtime.settings import MeshSettings
 
+#: Who the audit logs name for the sample data.
+SEED_ACTOR = "modmesh seed"
+
 
 def seed_samples(settings: MeshSettings) -> list[str]:
     """Returns a line for each sample that was added (nothing when all were there)."""
@@ -22,6 +25,7 @@ def seed_samples(settings: MeshSettings) -> list[str]:
     request = json_format.ParseDict(
         json.loads(TERM_LIST.read_text()), termmatch_pb2.CreateListRequest()
     )
+    request.actor = SEED_ACTOR
     with grpc.insecure_channel(settings.termmatch_addr) as channel:
         try:
             termmatch_pb2_grpc.TermMatchServiceStub(channel).CreateList(request, timeout=30)
@@ -46,6 +50,7 @@ def seed_samples(settings: MeshSettings) -> list[str]:
                     bank=SAMPLE_BANK,
                     item_id="sample-clip",
                     label="modmesh sample clip (free gift card scam)",
+                    actor=SEED_ACTOR,
                 ),
                 timeout=120,
             )

@@ -6,15 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from sqlalchemy import Engine, Table
+from sqlalchemy import Engine
 
-from modmesh.decision.tables import AuditRow
+from modmesh.decision.tables import AUDIT_TABLE
 from modmesh.runtime import audit
 from modmesh.runtime.audit import AuditEntry, as_utc
 
 __all__ = ["AUDIT_TABLE", "as_utc", "read_entries", "read_entry"]
-
-AUDIT_TABLE: Table = AuditRow.__table__  # type: ignore[assignment]
 
 
 def read_entries(engine: Engine, batch: int = 1000) -> Iterator[AuditEntry]:

@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from modmesh.runtime.audit import AuditColumns
+from modmesh.runtime.audit import audit_table
 
 
 class Base(DeclarativeBase):
@@ -156,10 +156,8 @@ class AccountRow(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-class AuditRow(AuditColumns, Base):
-    """The keyed hash chain (see modmesh.runtime.audit)."""
-
-    __tablename__ = "audit_log"
+#: The keyed hash chain (see modmesh.runtime.audit).
+AUDIT_TABLE = audit_table("audit_log", Base.metadata)
 
 
 class BackfillRunRow(Base):

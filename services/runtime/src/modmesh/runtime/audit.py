@@ -28,9 +28,21 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, Integer, String, Table, func, insert, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
-from sqlalchemy.types import JSON, DateTime
+from sqlalchemy import (
+    JSON,
+    Column,
+    Connection,
+    DateTime,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    func,
+    insert,
+    select,
+)
+from sqlalchemy.orm import Session
 
 #: The predecessor of the first audit entry.
 GENESIS_HASH = "0" * 64
@@ -64,19 +76,26 @@ class AuditKey:
         return "AuditKey(<secret>)"
 
 
-class AuditColumns:
-    """The columns of an audit log table; each service's tables mix it in with a name."""
+def audit_table(name: str, metadata: MetaData) -> Table:
+    """An audit log table; each service names its own in its own metadata."""
+    return Table(
+        name,
+        metadata,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("at", DateTime(timezone=True), nullable=False),
+        Column("actor", String(255), nullable=False),
+        Column("action", String(64), nullable=False),
+        Column("subject", String(255), nullable=False),
+        Column("details", JSON, nullable=False),
+        # Unique, so that two writers racing for the same predecessor cannot fork the
+        # chain: the database refuses the second one instead.
+        Column("prev_hash", String(64), nullable=False, unique=True),
+        Column("hash", String(64), nullable=False, unique=True),
+    )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    actor: Mapped[str] = mapped_column(String(255))
-    action: Mapped[str] = mapped_column(String(64))
-    subject: Mapped[str] = mapped_column(String(255))
-    details: Mapped[dict[str, Any]] = mapped_column(JSON)
-    # Unique, so that two writers racing for the same predecessor cannot fork the chain:
-    # the database refuses the second one instead.
-    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+#: A transaction to append in: an ORM session or a Core connection.
+Writer = Session | Connection
 
 
 @dataclass(frozen=True)
@@ -131,7 +150,7 @@ def plain_hash(
 
 
 def append(
-    session: Session,
+    session: Writer,
     table: Table,
     key: AuditKey,
     at: datetime,
@@ -158,15 +177,16 @@ def append(
     )
 
 
-def lock_chain(session: Session, table: Table) -> None:
+def lock_chain(session: Writer, table: Table) -> None:
     """Takes the chain's turn until the transaction ends (PostgreSQL; taking it again in
     the same transaction is free). SQLite writers already take turns on the file."""
-    if session.get_bind().dialect.name == "postgresql":
+    dialect = session.get_bind().dialect if isinstance(session, Session) else session.dialect
+    if dialect.name == "postgresql":
         digest = hashlib.sha256(f"modmesh-audit:{table.name}".encode()).digest()
         session.execute(select(func.pg_advisory_xact_lock(int.from_bytes(digest[:8], signed=True))))
 
 
-def anchor(session: Session, table: Table, key: AuditKey, at: datetime, actor: str) -> bool:
+def anchor(session: Writer, table: Table, key: AuditKey, at: datetime, actor: str) -> bool:
     """Starts the keyed chain after plain entries (a log from before the key existed);
     True if it wrote the anchor, False if the head is already keyed or the log empty."""
     lock_chain(session, table)

@@ -22,7 +22,6 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
-    Table,
     Text,
     func,
     insert,
@@ -35,7 +34,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from modmesh.contracts.evidence import Severity
 from modmesh.runtime import audit
-from modmesh.runtime.audit import AuditColumns, AuditKey
+from modmesh.runtime.audit import AuditKey, audit_table
 from modmesh.runtime.database import open_engine
 from modmesh.runtime.errors import AlreadyExists, FailedPrecondition
 from modmesh.runtime.migrations import migrate
@@ -128,13 +127,8 @@ class _Term(_Base):
     active_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
-class _AuditRow(AuditColumns, _Base):
-    """Termmatch's keyed audit chain (see modmesh.runtime.audit)."""
-
-    __tablename__ = "termmatch_audit_log"
-
-
-AUDIT_TABLE: Table = _AuditRow.__table__  # type: ignore[assignment]
+#: Termmatch's keyed audit chain of list edits (see modmesh.runtime.audit).
+AUDIT_TABLE = audit_table("termmatch_audit_log", TABLES)
 
 
 class SqlListStore:
