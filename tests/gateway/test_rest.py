@@ -7,6 +7,9 @@ FAILED, which is all the readiness probe and the case routes need.
 from __future__ import annotations
 
 import dataclasses
+import os
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -403,6 +406,34 @@ def test_a_bank_is_created_listed_and_an_item_removed(
         ("test-operator", "item.added"),
         ("test-operator", "item.removed"),
     ]
+
+
+# The audit log's signed head
+
+CLI = [sys.executable, "-m", "modmesh.cli.main"]
+
+
+def test_an_auditor_gets_a_signed_checkpoint_the_cli_checks_the_log_against(
+    client: TestClient, mesh_settings: LoopbackSettings, tmp_path: Path
+) -> None:
+    assert client.get("/v1/audit/checkpoint", headers=as_("rest-ana")).status_code == 403
+
+    reply = client.get("/v1/audit/checkpoint")
+
+    assert reply.status_code == 200, reply.text
+    assert reply.json()["log"] == "decision"
+    saved = tmp_path / "head.json"
+    saved.write_text(reply.text)
+    database = f"sqlite:///{mesh_settings.data_dir / 'decision.db'}"
+    checked = subprocess.run(  # noqa: S603 - runs our own modmesh CLI
+        [*CLI, "audit", "verify", "--database-url", database, "--checkpoint", str(saved)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **mesh_settings.to_env()},
+        timeout=60,
+    )
+    assert checked.returncode == 0, checked.stderr
+    assert f"(entry {reply.json()['head_id']})" in checked.stdout
 
 
 # Health and the document

@@ -26,7 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from modmesh.cli.credentials import AUDIT_KEY_ENV, AUDIT_SIGNING_KEY_ENV, audit_secret
 from modmesh.cli.remote import settings_of
-from modmesh.decision.client import disagreement, read_entries, read_entry
+from modmesh.decision.client import AUDIT_LOG_NAME, disagreement, read_entries, read_entry
 from modmesh.runtime import checkpoint
 from modmesh.runtime.audit import AuditKey, AuditKeyError, Verification, verify
 from modmesh.runtime.database import open_engine
@@ -36,7 +36,6 @@ from modmesh.runtime.settings import ENV_PREFIX
 #: settings are its own (the CLI imports only decision's client).
 DECISION_DATABASE_URL_ENV = ENV_PREFIX + "DECISION_DATABASE_URL"
 AUDIT_PUBLIC_KEY_ENV = ENV_PREFIX + "AUDIT_PUBLIC_KEY"
-LOG = "decision"
 
 
 class Refused(Exception):
@@ -60,7 +59,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
                 raise Refused(f"the state tables DISAGREE with the audit log: {problem}")
             if expected is not None:
                 head = read_entry(engine, expected.head_id)
-                problem = checkpoint.check(expected, _public_key(args), LOG, head)
+                problem = checkpoint.check(expected, _public_key(args), AUDIT_LOG_NAME, head)
                 if problem:
                     raise Refused(f"audit log does NOT hold the checkpoint: {problem}")
         finally:
@@ -87,7 +86,7 @@ def cmd_checkpoint(args: argparse.Namespace) -> int:
             result = verify(read_entries(engine), key)
         finally:
             engine.dispose()
-        signed = checkpoint.sign(LOG, result, signer, datetime.now(UTC))
+        signed = checkpoint.sign(AUDIT_LOG_NAME, result, signer, datetime.now(UTC))
     except Refused as refused:
         print(refused, file=sys.stderr)
         return 1

@@ -12,7 +12,10 @@ from modmesh.decision.tables import AUDIT_TABLE
 from modmesh.runtime import audit
 from modmesh.runtime.audit import AuditEntry, as_utc
 
-__all__ = ["AUDIT_TABLE", "as_utc", "read_entries", "read_entry"]
+__all__ = ["AUDIT_LOG_NAME", "AUDIT_TABLE", "as_utc", "read_entries", "read_entry"]
+
+#: What checkpoints of this log call it.
+AUDIT_LOG_NAME = "decision"
 
 
 def read_entries(engine: Engine, batch: int = 1000) -> Iterator[AuditEntry]:

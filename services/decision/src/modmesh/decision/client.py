@@ -4,7 +4,7 @@ JSON Schema, the audit log's entries and the check that the tables agree with th
 CLI imports decision only through this module."""
 
 from modmesh.decision.agreement import disagreement
-from modmesh.decision.audit import read_entries, read_entry
+from modmesh.decision.audit import AUDIT_LOG_NAME, read_entries, read_entry
 from modmesh.decision.policy.document import (
     RuleSetInvalid,
     load_document,
@@ -13,6 +13,7 @@ from modmesh.decision.policy.document import (
 )
 
 __all__ = [
+    "AUDIT_LOG_NAME",
     "RuleSetInvalid",
     "disagreement",
     "load_document",

@@ -22,8 +22,9 @@ from modmesh.decision.intake.store import SqlIntake
 from modmesh.decision.live.store import SqlLive
 from modmesh.decision.policy.store import SqlRules
 from modmesh.decision.review.store import SqlReview
-from modmesh.decision.settings import AUDIT_KEY_ENV, DecisionSettings
+from modmesh.decision.settings import AUDIT_KEY_ENV, AUDIT_SIGNING_KEY_ENV, DecisionSettings
 from modmesh.runtime.audit import AuditKey
+from modmesh.runtime.checkpoint import SigningKey, signing_key
 
 log = structlog.get_logger()
 
@@ -45,12 +46,16 @@ class Running:
     dispatcher: Dispatcher
     dispatching: asyncio.Task[None]
     adapter: ActionAdapter
+    #: Signs audit checkpoints; None without MODMESH_AUDIT_SIGNING_KEY.
+    audit_signer: SigningKey | None
 
     @classmethod
     async def start(cls, settings: DecisionSettings) -> Running:
         """Opens the database and resumes every case a previous run left PROCESSING."""
         adapter = adapter_from(settings)  # a misconfigured adapter stops start-up here
         audit_key = AuditKey.from_setting(settings.audit_key, AUDIT_KEY_ENV)
+        seed = settings.audit_signing_key
+        signer = signing_key(seed, AUDIT_SIGNING_KEY_ENV) if seed else None
         store = await asyncio.to_thread(SqlStore, settings.store_url, audit_key=audit_key)
         engines = GrpcEngines(settings)
         dispatcher = Dispatcher(
@@ -63,6 +68,7 @@ class Running:
             dispatcher,
             asyncio.create_task(dispatcher.run(), name="dispatch-actions"),
             adapter,
+            signer,
         )
         resumed = await running.pipeline.resume()
         log.info("cases resumed", count=len(resumed))

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from modmesh.runtime.settings import ENV_PREFIX, MeshSettings
 
 AUDIT_KEY_ENV = ENV_PREFIX + "AUDIT_KEY"
+AUDIT_SIGNING_KEY_ENV = ENV_PREFIX + "AUDIT_SIGNING_KEY"
 
 
 @dataclass(frozen=True)

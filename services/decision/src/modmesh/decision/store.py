@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from modmesh.decision.audit import AUDIT_TABLE, read_entries
+from modmesh.decision.audit import AUDIT_LOG_NAME, AUDIT_TABLE, read_entries
 from modmesh.decision.domain import (
     CARRIED_OUT,
     ActionType,
@@ -30,8 +30,9 @@ from modmesh.decision.migrations import SCHEMA
 from modmesh.decision.policy.rule_set import Decision
 from modmesh.decision.rows import cases_with_actions
 from modmesh.decision.tables import ActionRow, CaseRow, DeliveryRow, ReviewerRow
-from modmesh.runtime import audit
+from modmesh.runtime import audit, checkpoint
 from modmesh.runtime.audit import AuditEntry, AuditKey, as_utc
+from modmesh.runtime.checkpoint import Checkpoint, SigningKey
 from modmesh.runtime.database import open_engine
 from modmesh.runtime.errors import FailedPrecondition, NotFound
 from modmesh.runtime.migrations import migrate
@@ -66,6 +67,12 @@ class StoreBase:
 
     def audit_log(self) -> list[AuditEntry]:
         return list(read_entries(self._engine))
+
+    def audit_checkpoint(self, signer: SigningKey) -> Checkpoint:
+        """The log's head, verified under the audit key and signed; CheckpointError when
+        the log does not verify."""
+        verification = audit.verify(read_entries(self._engine), self._audit_key)
+        return checkpoint.sign(AUDIT_LOG_NAME, verification, signer, self._now())
 
     def _now(self) -> datetime:
         return as_utc(self._clock())

@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from modmesh.runtime.audit import AuditEntry, Verification, as_utc
 
 PublicKey = Ed25519PublicKey
+SigningKey = Ed25519PrivateKey
 
 
 class CheckpointError(ValueError):
