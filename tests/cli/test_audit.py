@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import insert, text
 
+from modmesh.contracts.evidence import Severity
 from modmesh.decision.audit import AUDIT_TABLE, read_entries
 from modmesh.decision.compose import SqlStore as CaseStore
 from modmesh.decision.domain import ActionType, Reviewer
@@ -26,6 +27,9 @@ from modmesh.decision.migrations import SCHEMA
 from modmesh.runtime.audit import AuditKey, entry_hash, plain_hash
 from modmesh.runtime.database import open_engine
 from modmesh.runtime.migrations import migrate
+from modmesh.termmatch.core import TermMatch
+from modmesh.termmatch.domain import ListSettings, TermDraft
+from modmesh.termmatch.store import SqlListStore
 from tests.decision.examples import opened_case
 from tests.support import AUDIT_KEY, AUDIT_KEY_SETTING, AUDIT_SIGNING_KEY_SETTING
 
@@ -306,3 +310,21 @@ def test_verify_without_the_audit_key_names_the_setting(database_url: str) -> No
 
     assert result.returncode == 1
     assert "MODMESH_AUDIT_KEY must hold at least 32 bytes" in result.stderr
+
+
+def test_termmatch_s_own_log_is_verified_and_a_changed_actor_named(database_url: str) -> None:
+    store = SqlListStore(database_url, audit_key=AUDIT_KEY)
+    core = TermMatch(store, max_text_chars=100)
+    core.load()
+    core.create_list("scams", ListSettings("Scams"), [], actor="admin-1")
+    core.add_terms("scams", [TermDraft("act now", Severity.LOW)], actor="ana")
+    store.close()
+
+    intact = verify(database_url, "--log", "termmatch")
+    execute(database_url, "UPDATE termmatch_audit_log SET actor = 'someone-else' WHERE id = 2")
+    changed = verify(database_url, "--log", "termmatch")
+
+    assert intact.returncode == 0, intact.stderr
+    assert "audit log intact: 2 entries" in intact.stdout
+    assert changed.returncode == 1
+    assert "BROKEN at entry 2: its content does not match its hash" in changed.stderr

@@ -1,12 +1,13 @@
-"""`modmesh audit`: checks and anchors the decision audit log straight from the database
-(the verifier trusts no service).
+"""`modmesh audit`: checks and anchors an audit log straight from the database (the
+verifier trusts no service): decision's by default, or termmatch's or similarity's.
 
-    modmesh audit verify [--database-url URL] [--checkpoint FILE] [--public-key HEX]
-    modmesh audit checkpoint [--database-url URL] > FILE
+    modmesh audit verify [--log NAME] [--database-url URL] [--checkpoint FILE]
+                         [--public-key HEX]
+    modmesh audit checkpoint [--log NAME] [--database-url URL] > FILE
 
-`verify` checks the keyed hash chain (MODMESH_AUDIT_KEY, or the local mesh's key), that
-the state tables agree with the log and, given a checkpoint taken earlier, that the log
-still holds its head: a rewritten chain or a cut tail fails. Exit status 0: all holds;
+`verify` checks the keyed hash chain (MODMESH_AUDIT_KEY, or the local mesh's key), for
+decision's log that the state tables agree with it and, given a checkpoint taken earlier,
+that the log still holds its head: a rewritten chain or a cut tail fails. Exit status 0: all holds;
 1: something does not, named on stderr. `checkpoint` prints the head, signed with
 MODMESH_AUDIT_SIGNING_KEY (or the local mesh's), to keep somewhere else.
 """
@@ -20,22 +21,33 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, MetaData
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from modmesh.cli.credentials import AUDIT_KEY_ENV, AUDIT_SIGNING_KEY_ENV, audit_secret
 from modmesh.cli.remote import settings_of
-from modmesh.decision.client import AUDIT_LOG_NAME, disagreement, read_entries, read_entry
+from modmesh.decision.client import AUDIT_LOG_NAME, AUDIT_TABLE, disagreement
 from modmesh.runtime import checkpoint
-from modmesh.runtime.audit import AuditKey, AuditKeyError, Verification, verify
+from modmesh.runtime.audit import (
+    AuditKey,
+    AuditKeyError,
+    Verification,
+    audit_table,
+    read_entries,
+    read_entry,
+    verify,
+)
 from modmesh.runtime.database import open_engine
 from modmesh.runtime.settings import ENV_PREFIX
 
-#: Decision's own database setting; read from the environment because decision's
-#: settings are its own (the CLI imports only decision's client).
-DECISION_DATABASE_URL_ENV = ENV_PREFIX + "DECISION_DATABASE_URL"
 AUDIT_PUBLIC_KEY_ENV = ENV_PREFIX + "AUDIT_PUBLIC_KEY"
+#: Each service's audit log by name: its table.
+LOGS = {
+    AUDIT_LOG_NAME: AUDIT_TABLE,
+    "termmatch": audit_table("termmatch", MetaData()),
+    "similarity": audit_table("similarity", MetaData()),
+}
 
 
 class Refused(Exception):
@@ -46,20 +58,23 @@ def cmd_verify(args: argparse.Namespace) -> int:
     try:
         key = _audit_key(args)
         expected = _read_checkpoint(args) if args.checkpoint else None
-        engine = _engine(args)
+        engine, table = _engine(args), LOGS[args.log]
         try:
-            result = verify(read_entries(engine), key)
+            result = verify(read_entries(engine, table), key)
             if not result.ok:
                 raise Refused(
                     f"audit log BROKEN at entry {result.broken_entry}: {result.problem}. "
                     f"The {result.entries - 1} entries before it are intact."
                 )
-            problem = disagreement(engine, read_entries(engine))
+            # The state tables are decision's: the other logs have no check of theirs yet.
+            problem = (
+                disagreement(engine, read_entries(engine, table)) if table is AUDIT_TABLE else ""
+            )
             if problem:
                 raise Refused(f"the state tables DISAGREE with the audit log: {problem}")
             if expected is not None:
-                head = read_entry(engine, expected.head_id)
-                problem = checkpoint.check(expected, _public_key(args), AUDIT_LOG_NAME, head)
+                head = read_entry(engine, table, expected.head_id)
+                problem = checkpoint.check(expected, _public_key(args), args.log, head)
                 if problem:
                     raise Refused(f"audit log does NOT hold the checkpoint: {problem}")
         finally:
@@ -83,10 +98,10 @@ def cmd_checkpoint(args: argparse.Namespace) -> int:
         signer = checkpoint.signing_key(seed, AUDIT_SIGNING_KEY_ENV)
         engine = _engine(args)
         try:
-            result = verify(read_entries(engine), key)
+            result = verify(read_entries(engine, LOGS[args.log]), key)
         finally:
             engine.dispose()
-        signed = checkpoint.sign(AUDIT_LOG_NAME, result, signer, datetime.now(UTC))
+        signed = checkpoint.sign(args.log, result, signer, datetime.now(UTC))
     except Refused as refused:
         print(refused, file=sys.stderr)
         return 1
@@ -106,11 +121,13 @@ def _summary(result: Verification) -> str:
 
 
 def _engine(args: argparse.Namespace) -> Engine:
-    own = os.environ.get(DECISION_DATABASE_URL_ENV, "")
-    url = args.database_url or settings_of(args).database_url_for("decision", own)
+    # The service's own database setting, read from the environment because each
+    # service's settings are its own (the CLI imports only their clients).
+    own = os.environ.get(f"{ENV_PREFIX}{args.log.upper()}_DATABASE_URL", "")
+    url = args.database_url or settings_of(args).database_url_for(args.log, own)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and not Path(parsed.database or "").is_file():
-        raise Refused(f"error: no decision database at {parsed.database}")
+        raise Refused(f"error: no {args.log} database at {parsed.database}")
     return open_engine(url)
 
 
@@ -161,7 +178,10 @@ def register(commands: Any) -> None:
     head.set_defaults(run=cmd_checkpoint)
     for command in (check, head):
         command.add_argument(
+            "--log", choices=sorted(LOGS), default=AUDIT_LOG_NAME, help="whose audit log"
+        )
+        command.add_argument(
             "--database-url",
             default=None,
-            help="the decision database (default: from MODMESH_* settings)",
+            help="the service's database (default: from MODMESH_* settings)",
         )

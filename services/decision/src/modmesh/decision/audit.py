@@ -12,7 +12,7 @@ from modmesh.decision.tables import AUDIT_TABLE
 from modmesh.runtime import audit
 from modmesh.runtime.audit import AuditEntry, as_utc
 
-__all__ = ["AUDIT_LOG_NAME", "AUDIT_TABLE", "as_utc", "read_entries", "read_entry"]
+__all__ = ["AUDIT_LOG_NAME", "AUDIT_TABLE", "as_utc", "read_entries"]
 
 #: What checkpoints of this log call it.
 AUDIT_LOG_NAME = "decision"
@@ -21,7 +21,3 @@ AUDIT_LOG_NAME = "decision"
 def read_entries(engine: Engine, batch: int = 1000) -> Iterator[AuditEntry]:
     """Every entry of decision's log in chain order; reads only, never migrates."""
     return audit.read_entries(engine, AUDIT_TABLE, batch)
-
-
-def read_entry(engine: Engine, entry_id: int) -> AuditEntry | None:
-    return audit.read_entry(engine, AUDIT_TABLE, entry_id)

@@ -157,7 +157,7 @@ class AccountRow(Base):
 
 
 #: The keyed hash chain (see modmesh.runtime.audit).
-AUDIT_TABLE = audit_table("audit_log", Base.metadata)
+AUDIT_TABLE = audit_table("decision", Base.metadata)
 
 
 class BackfillRunRow(Base):

@@ -76,10 +76,16 @@ class AuditKey:
         return "AuditKey(<secret>)"
 
 
-def audit_table(name: str, metadata: MetaData) -> Table:
-    """An audit log table; each service names its own in its own metadata."""
+def table_name(service: str) -> str:
+    """The table of a service's audit log: `<service>_audit_log` (decision's is
+    `audit_log`, named before the other services kept logs)."""
+    return "audit_log" if service == "decision" else f"{service}_audit_log"
+
+
+def audit_table(service: str, metadata: MetaData) -> Table:
+    """A service's audit log table, in the metadata given (the service's own)."""
     return Table(
-        name,
+        table_name(service),
         metadata,
         Column("id", Integer, primary_key=True, autoincrement=True),
         Column("at", DateTime(timezone=True), nullable=False),

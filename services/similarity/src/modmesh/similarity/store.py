@@ -158,7 +158,7 @@ _removals = sa.Table(
 )
 sa.Index("similarity_removals_by_bank", _removals.c.bank, _removals.c.id)
 #: Similarity's keyed audit chain of bank and item changes (see modmesh.runtime.audit).
-AUDIT_TABLE = audit_table("similarity_audit_log", TABLES)
+AUDIT_TABLE = audit_table("similarity", TABLES)
 sa.Index("similarity_items_by_bank", _items.c.bank, _items.c.kind, _items.c.seq)
 
 

@@ -128,7 +128,7 @@ class _Term(_Base):
 
 
 #: Termmatch's keyed audit chain of list edits (see modmesh.runtime.audit).
-AUDIT_TABLE = audit_table("termmatch_audit_log", TABLES)
+AUDIT_TABLE = audit_table("termmatch", TABLES)
 
 
 class SqlListStore:
