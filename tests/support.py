@@ -30,6 +30,7 @@ from modmesh.cli.samples import TERM_LIST
 from modmesh.contracts.termmatch.v1 import termmatch_pb2, termmatch_pb2_grpc
 from modmesh.decision.settings import DecisionSettings
 from modmesh.gateway.settings import GatewaySettings
+from modmesh.runtime.audit import AuditKey
 from modmesh.runtime.clients import blocking_channel, wait_until_serving
 from modmesh.runtime.identity import Identity, ensure_service_key
 from modmesh.runtime.settings import ENV_PREFIX, MeshSettings
@@ -41,6 +42,13 @@ from modmesh.transcription.settings import TranscriptionSettings
 POSTGRES_URL = os.environ.get(
     "MODMESH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
+
+
+#: The audit chains' HMAC key and the checkpoints' Ed25519 key (hex seed) of every test
+#: mesh and store: real keys, never in any database.
+AUDIT_KEY_SETTING = "test-audit-key-0123456789abcdefghij"
+AUDIT_KEY = AuditKey.from_setting(AUDIT_KEY_SETTING, "AUDIT_KEY_SETTING")
+AUDIT_SIGNING_KEY_SETTING = "9f" * 32
 
 
 def free_port() -> int:
@@ -86,6 +94,11 @@ def loopback_settings(data_dir: Path, **overrides: Any) -> LoopbackSettings:
     def loopback() -> str:
         return f"127.0.0.1:{free_port()}"
 
+    overrides = {
+        "audit_key": AUDIT_KEY_SETTING,
+        "audit_signing_key": AUDIT_SIGNING_KEY_SETTING,
+        **overrides,
+    }
     unknown = set(overrides) - SHARED_FIELDS - SERVICE_FIELDS
     assert not unknown, f"not a field of any service's settings: {sorted(unknown)}"
     settings = LoopbackSettings(

@@ -31,6 +31,7 @@ from bench.chaos.live import LiveStream, broadcast
 from bench.chaos.mesh import SERVICES, Mesh, MeshError
 from bench.chaos.receiver import Received, webhook_receiver
 from bench.chaos.workload import Submitter
+from modmesh.cli.credentials import AUDIT_KEY_ENV, local_audit_keys
 from modmesh.cli.seed import seed_samples
 from modmesh.contracts.decision.v1 import decision_pb2, decision_pb2_grpc
 from modmesh.runtime.clients import blocking_channel
@@ -180,8 +181,12 @@ def _run(
             "MODMESH_DRAIN_SECONDS": "2",
         }
         roles = "+".join(role.value for role in Role)
+        audit_keys = local_audit_keys(MeshSettings(data_dir=data_dir))
         own = {
+            "termmatch": {AUDIT_KEY_ENV: audit_keys[AUDIT_KEY_ENV]},
+            "similarity": {AUDIT_KEY_ENV: audit_keys[AUDIT_KEY_ENV]},
             "decision": {
+                **audit_keys,
                 "MODMESH_ACTION_ADAPTER": "webhook",
                 "MODMESH_ACTION_WEBHOOK_URL": received.url,
                 "MODMESH_ACTION_WEBHOOK_SECRET": webhook_secret,
@@ -198,7 +203,18 @@ def _run(
             mesh.start(timeout=300, say=say)
             _seed(mesh, data_dir)
             identity = Identity.load(MeshSettings(data_dir=data_dir), "cli")
-            return _load(args, mesh, database_url, api_key, identity, received, items, pcm, rng)
+            return _load(
+                args,
+                mesh,
+                database_url,
+                api_key,
+                identity,
+                audit_keys[AUDIT_KEY_ENV],
+                received,
+                items,
+                pcm,
+                rng,
+            )
         finally:
             say("stopping every replica…")
             mesh.stop(grace=10)
@@ -239,6 +255,7 @@ def _load(
     database_url: str,
     api_key: str,
     identity: Identity,
+    audit_key: str,
     received: Received,
     items: list[corpus.Item],
     pcm: bytes,
@@ -286,7 +303,7 @@ def _load(
         killer.stop.set()
         submitter.stopping.set()
     say("checking the invariants…")
-    findings = check(database_url, submitter.tracked, received, streams)
+    findings = check(database_url, submitter.tracked, received, streams, audit_key)
     tracked = submitter.tracked
     finished = sum(t.finished_at is not None for t in tracked)
     cpu_used = {r.name: r.cpu_total - cpu_at_start[r.name] for r in mesh.all()}

@@ -4,6 +4,7 @@ says why, so that a failed run can be followed up case by case."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections import Counter
@@ -15,6 +16,7 @@ import sqlalchemy as sa
 from bench.chaos.live import LiveStream
 from bench.chaos.receiver import Received
 from bench.chaos.workload import FINISHED, Tracked
+from modmesh.cli.credentials import AUDIT_KEY_ENV
 
 #: Audit events that happen once per thing they are about; what names the thing.
 ONCE_EVENTS = {
@@ -44,6 +46,7 @@ def check(
     tracked: list[Tracked],
     received: Received,
     streams: list[LiveStream],
+    audit_key: str,
 ) -> Findings:
     findings = Findings()
     engine = sa.create_engine(database_url)
@@ -55,7 +58,7 @@ def check(
             _live(db, streams, findings)
     finally:
         engine.dispose()
-    _audit_verify(database_url, findings)
+    _audit_verify(database_url, audit_key, findings)
     return findings
 
 
@@ -184,7 +187,7 @@ def _live(db: sa.Connection, streams: list[LiveStream], findings: Findings) -> N
             )  # fmt: skip
 
 
-def _audit_verify(database_url: str, findings: Findings) -> None:
+def _audit_verify(database_url: str, audit_key: str, findings: Findings) -> None:
     """`modmesh audit verify` against the run's database, as an operator runs it."""
     result = subprocess.run(  # noqa: S603 - our own CLI
         [sys.executable, "-m", "modmesh.cli.main", "audit", "verify",
@@ -192,6 +195,7 @@ def _audit_verify(database_url: str, findings: Findings) -> None:
         capture_output=True,
         text=True,
         timeout=300,
+        env={**os.environ, AUDIT_KEY_ENV: audit_key},
     )  # fmt: skip
     findings.audit_ok = result.returncode == 0
     findings.audit_verify = (result.stdout + result.stderr).strip()[-1000:]

@@ -12,7 +12,13 @@ from modmesh.contracts.common.v1 import evidence_pb2
 from modmesh.contracts.termmatch.v1 import termmatch_pb2, termmatch_pb2_grpc
 from modmesh.decision.compose import SqlStore as CaseStore
 from tests.decision.examples import opened_case
-from tests.support import LoopbackSettings, ServiceProcess, loopback_settings, mesh_channel
+from tests.support import (
+    AUDIT_KEY,
+    LoopbackSettings,
+    ServiceProcess,
+    loopback_settings,
+    mesh_channel,
+)
 
 MODMESH = [sys.executable, "-m", "modmesh.cli.main"]
 
@@ -62,7 +68,7 @@ def test_a_dry_run_counts_then_a_run_creates_each_case_once(tmp_path: Path) -> N
     assert "0 cases created" in again.stdout
     assert missing.returncode == 1
     assert "no list 'no-such-list'" in missing.stderr
-    store = CaseStore(url)
+    store = CaseStore(url, audit_key=AUDIT_KEY)
     found = [case for case in store.list_cases(None, 50) if case.retro_of]
     store.close()
     assert sorted(case.retro_of or "" for case in found) == sorted(past)

@@ -12,6 +12,7 @@ from modmesh.decision.domain import (
     Transcript,
 )
 from modmesh.runtime.blobs import Blob
+from tests.support import AUDIT_KEY
 
 CAPTURED = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 #: Where "free gift card" is spoken in the examples.
@@ -86,7 +87,7 @@ def opened_case(database_url: str, n: int, account_id: str = "account-1") -> str
     from modmesh.decision.policy.conditions import Facts
     from modmesh.decision.policy.document import DEFAULT_RULE_SET
 
-    store = CaseStore(database_url)
+    store = CaseStore(database_url, audit_key=AUDIT_KEY)
     try:
         case, _ = store.submit(media(n), source(account_id, f"content-{n}"))
         evidence = Evidence(transcript=transcript(), term_hits=(term_hit(),))

@@ -31,7 +31,7 @@ from modmesh.decision.policy.conditions import Facts
 from modmesh.decision.policy.document import DEFAULT_RULE_SET
 from modmesh.decision.settings import DecisionSettings
 from tests.decision.examples import CAPTURED, media, source, term_hit
-from tests.support import loopback_settings
+from tests.support import AUDIT_KEY, loopback_settings
 
 SECRET = secrets.token_urlsafe(32)
 
@@ -86,7 +86,7 @@ def clock() -> Clock:
 
 @pytest.fixture
 def store(database_url: str, clock: Clock) -> Iterator[CaseStore]:
-    store = CaseStore(database_url, clock=clock)
+    store = CaseStore(database_url, clock=clock, audit_key=AUDIT_KEY)
     store.put_reviewer(Reviewer("rev-1"), "admin-1", "onboarding")
     yield store
     store.close()

@@ -13,11 +13,12 @@ from modmesh.decision.domain import ActionType, AppealStatus, DeliveryStatus, Re
 from modmesh.decision.policy.sor import statement_of_reasons
 from modmesh.runtime.errors import AlreadyExists, FailedPrecondition, NotFound
 from tests.decision.examples import opened_case
+from tests.support import AUDIT_KEY
 
 
 @pytest.fixture
 def store(database_url: str) -> Iterator[CaseStore]:
-    store = CaseStore(database_url)
+    store = CaseStore(database_url, audit_key=AUDIT_KEY)
     for reviewer in ("first", "second"):
         store.put_reviewer(Reviewer(reviewer), "admin-1", "onboarding")
     yield store

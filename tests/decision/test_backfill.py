@@ -16,6 +16,7 @@ from modmesh.decision.domain import CaseStatus, Evidence, Source, TermHit
 from modmesh.decision.policy.conditions import Facts
 from modmesh.decision.policy.document import DEFAULT_RULE_SET
 from tests.decision.examples import CAPTURED, media, source, term_hit, transcript
+from tests.support import AUDIT_KEY
 
 NEW_TERM = term_hit("gift card", Severity.HIGH, "scam")
 
@@ -39,7 +40,7 @@ class Matcher:
 
 @pytest.fixture
 def store(database_url: str) -> Iterator[CaseStore]:
-    store = CaseStore(database_url)
+    store = CaseStore(database_url, audit_key=AUDIT_KEY)
     yield store
     store.close()
 

@@ -18,7 +18,7 @@ from modmesh.decision.policy.conditions import Facts
 from modmesh.decision.policy.document import DEFAULT_RULE_SET
 from modmesh.runtime.errors import FailedPrecondition
 from tests.decision.examples import media, source, term_hit, transcript
-from tests.support import postgres_schema
+from tests.support import AUDIT_KEY, postgres_schema
 
 EVIDENCE = Evidence(transcript=transcript(), term_hits=(term_hit(),))
 DECISION = DEFAULT_RULE_SET.decide(Facts(EVIDENCE))
@@ -29,7 +29,8 @@ POLICY = RetryPolicy(first_seconds=10, max_seconds=10, budget_seconds=3600)
 
 @pytest.fixture
 def replicas(database_url: str) -> Iterator[tuple[CaseStore, CaseStore]]:
-    first, second = CaseStore(database_url), CaseStore(database_url)
+    first = CaseStore(database_url, audit_key=AUDIT_KEY)
+    second = CaseStore(database_url, audit_key=AUDIT_KEY)
     yield first, second
     first.close()
     second.close()
@@ -107,8 +108,10 @@ def test_leases_on_postgresql_use_the_database_clock_not_a_replica_clock() -> No
     # (SQLite is single-process: there the process's clock is the only one.)
     # A replica whose clock runs an hour fast must not see others' leases as expired.
     with postgres_schema() as url:
-        fast = CaseStore(url, clock=lambda: datetime.now(UTC) + timedelta(hours=1))
-        honest = CaseStore(url)
+        fast = CaseStore(
+            url, clock=lambda: datetime.now(UTC) + timedelta(hours=1), audit_key=AUDIT_KEY
+        )
+        honest = CaseStore(url, audit_key=AUDIT_KEY)
         try:
             case_id = submitted(honest)
             assert honest.claim_case(case_id, "honest", 30)

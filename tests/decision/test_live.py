@@ -32,6 +32,7 @@ from modmesh.decision.live.moderation import (
 from modmesh.decision.policy.document import load_document
 from modmesh.runtime.errors import AlreadyExists, FailedPrecondition, InvalidArgument
 from tests.decision.examples import CAPTURED
+from tests.support import AUDIT_KEY
 
 #: term -> (term_id, severity, category), as the sample list has them.
 TERMS = {
@@ -100,7 +101,7 @@ def update(words: tuple[Word, ...], settled: float) -> TranscriptUpdate:
 
 @pytest.fixture
 def store(database_url: str) -> Iterator[CaseStore]:
-    opened = CaseStore(database_url)
+    opened = CaseStore(database_url, audit_key=AUDIT_KEY)
     yield opened
     opened.close()
 

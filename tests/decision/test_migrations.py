@@ -12,26 +12,27 @@ from modmesh.runtime.database import open_engine
 from modmesh.runtime.migrations import migrate
 from tests.decision.examples import CAPTURED, media, source
 from tests.migrations import current_revision, head_revision, schema_differences
+from tests.support import AUDIT_KEY
 
 
 def test_a_fresh_database_is_migrated_to_the_newest_revision(database_url: str) -> None:
-    CaseStore(database_url).close()
+    CaseStore(database_url, audit_key=AUDIT_KEY).close()
 
     assert current_revision(database_url, SCHEMA) == head_revision(SCHEMA)
 
 
 def test_the_models_match_what_the_migrations_build(database_url: str) -> None:
-    CaseStore(database_url).close()
+    CaseStore(database_url, audit_key=AUDIT_KEY).close()
 
     assert schema_differences(database_url, SCHEMA, Base.metadata) == []
 
 
 def test_opening_the_store_again_keeps_the_data(database_url: str) -> None:
-    store = CaseStore(database_url)
+    store = CaseStore(database_url, audit_key=AUDIT_KEY)
     case, _ = store.submit(media(), source())
     store.close()
 
-    again = CaseStore(database_url)
+    again = CaseStore(database_url, audit_key=AUDIT_KEY)
     assert again.get(case.case_id) == case
     again.close()
 
@@ -53,7 +54,7 @@ def test_a_database_the_spine_made_without_migrations_is_adopted(database_url: s
         )
     engine.dispose()
 
-    adopted = CaseStore(database_url)
+    adopted = CaseStore(database_url, audit_key=AUDIT_KEY)
 
     assert adopted.get("spine-case").status.value == "OPEN"
     adopted.close()

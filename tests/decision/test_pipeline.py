@@ -22,6 +22,7 @@ from modmesh.decision.intake.engines import EngineError
 from modmesh.decision.intake.pipeline import Leasing, Pipeline
 from modmesh.runtime.blobs import Blob
 from tests.decision.examples import CAPTURED, media, similarity_match, source, term_hit, transcript
+from tests.support import AUDIT_KEY
 
 
 class FakeEngines:
@@ -53,7 +54,7 @@ class FakeEngines:
 
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[CaseStore]:
-    store = CaseStore(f"sqlite:///{tmp_path / 'decision.db'}")
+    store = CaseStore(f"sqlite:///{tmp_path / 'decision.db'}", audit_key=AUDIT_KEY)
     yield store
     store.close()
 

@@ -25,12 +25,13 @@ import sqlalchemy as sa
 
 from modmesh.contracts.common.v1 import evidence_pb2
 from modmesh.contracts.decision.v1 import decision_pb2, decision_pb2_grpc
-from modmesh.decision.audit import AuditEntry
 from modmesh.decision.compose import SqlStore as CaseStore
+from modmesh.runtime.audit import AuditEntry
 from modmesh.runtime.blobs import BlobStore
 from modmesh.runtime.settings import MIB
 from tests.decision.wire import media_ref
 from tests.support import (
+    AUDIT_KEY,
     LoopbackSettings,
     ServiceProcess,
     free_port,
@@ -188,7 +189,7 @@ def unanswering_engine() -> Iterator[str]:
 
 
 def audited(database_url: str, action: str) -> list[AuditEntry]:
-    store = CaseStore(database_url)
+    store = CaseStore(database_url, audit_key=AUDIT_KEY)
     try:
         return [e for e in store.audit_log() if e.action == action]
     finally:
@@ -286,7 +287,7 @@ def test_failed_cases_are_analysed_again_when_retried_by_an_operator_or_resubmit
     assert (again.case_id, again.duplicate) == (resubmitted, True)
     assert again.status == decision_pb2.CASE_STATUS_PROCESSING
     assert all(c.status != decision_pb2.CASE_STATUS_FAILED and not c.error for c in outcomes)
-    store = CaseStore(settings.database_url_for("decision", ""))
+    store = CaseStore(settings.database_url_for("decision", ""), audit_key=AUDIT_KEY)
     try:
         log = store.audit_log()
     finally:

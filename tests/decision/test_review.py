@@ -23,6 +23,7 @@ from modmesh.decision.policy.conditions import Facts
 from modmesh.decision.policy.document import DEFAULT_RULE_SET
 from modmesh.runtime.errors import FailedPrecondition, NotFound
 from tests.decision.examples import CAPTURED, media, source, term_hit, transcript
+from tests.support import AUDIT_KEY
 
 LEASE = 600
 
@@ -48,7 +49,7 @@ def clock() -> Clock:
 
 @pytest.fixture
 def store(database_url: str, clock: Clock) -> Iterator[CaseStore]:
-    store = CaseStore(database_url, clock=clock)
+    store = CaseStore(database_url, clock=clock, audit_key=AUDIT_KEY)
     for reviewer in (
         Reviewer("anyone"),
         Reviewer("anyone-2"),

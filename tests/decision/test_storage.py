@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 import pytest
 
 from modmesh.contracts.evidence import Severity
-from modmesh.decision.audit import GENESIS_HASH, entry_hash
 from modmesh.decision.compose import SqlStore as CaseStore
 from modmesh.decision.domain import (
     ActionType,
@@ -19,8 +18,10 @@ from modmesh.decision.domain import (
 )
 from modmesh.decision.policy.conditions import Facts
 from modmesh.decision.policy.document import DEFAULT_RULE_SET, RuleSetInvalid
+from modmesh.runtime.audit import GENESIS_HASH, entry_hash
 from modmesh.runtime.errors import FailedPrecondition, NotFound
 from tests.decision.examples import CAPTURED, media, similarity_match, source, term_hit, transcript
+from tests.support import AUDIT_KEY
 
 
 class Clock:
@@ -36,7 +37,7 @@ class Clock:
 
 @pytest.fixture
 def store(database_url: str) -> Iterator[CaseStore]:
-    store = CaseStore(database_url, clock=Clock())
+    store = CaseStore(database_url, clock=Clock(), audit_key=AUDIT_KEY)
     yield store
     store.close()
 
@@ -195,7 +196,9 @@ def test_every_mutation_is_audited_in_order(store: CaseStore) -> None:
     assert log[4].details["reason"] == "satire"
 
 
-def test_each_audit_entry_hashes_the_previous_hash_and_its_own_content(store: CaseStore) -> None:
+def test_each_audit_entry_is_keyed_over_the_previous_hash_and_its_own_content(
+    store: CaseStore,
+) -> None:
     case_id = open_case(store, 1, Severity.HIGH)
     act(store, case_id, ActionType.ESCALATE, "rev-1", "")
     store.submit(media(2), source())
@@ -207,7 +210,13 @@ def test_each_audit_entry_hashes_the_previous_hash_and_its_own_content(store: Ca
         assert entry.prev_hash == previous.hash
     for entry in log:
         recomputed = entry_hash(
-            entry.prev_hash, entry.at, entry.actor, entry.action, entry.subject, entry.details
+            AUDIT_KEY,
+            entry.prev_hash,
+            entry.at,
+            entry.actor,
+            entry.action,
+            entry.subject,
+            entry.details,
         )
         assert entry.hash == recomputed
 

@@ -8,6 +8,9 @@ and the case routes need.
 from __future__ import annotations
 
 import dataclasses
+import os
+import subprocess
+import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -20,9 +23,13 @@ from fastapi.testclient import TestClient
 from modmesh.cli.samples import make_clip
 from modmesh.gateway.app import create_app
 from modmesh.gateway.settings import GatewaySettings
+from modmesh.runtime import audit
+from modmesh.runtime.database import open_engine
+from modmesh.similarity.store import AUDIT_TABLE as SIMILARITY_AUDIT
+from modmesh.termmatch.store import AUDIT_TABLE as TERMMATCH_AUDIT
 from tests.bounded import long_flac
 from tests.decision.examples import opened_case
-from tests.support import LoopbackSettings, ServiceProcess, loopback_settings
+from tests.support import AUDIT_KEY, LoopbackSettings, ServiceProcess, loopback_settings
 
 TERM = {"text": "free gift card", "severity": "high", "category": "scam"}
 OPERATOR_KEY = "key-test-operator-0123456789abcdef"
@@ -122,6 +129,34 @@ def test_a_term_list_is_created_read_extended_trimmed_and_matched(client: TestCl
     assert hit["matched_text"] == "WIRE the money"
     assert hit["list_version"] == 3
     assert hit["span"] == {"start": 7, "end": 21}
+
+
+def test_list_edits_are_audited_in_termmatch_with_the_credential_s_subject(
+    client: TestClient, mesh_settings: LoopbackSettings
+) -> None:
+    admin = as_("admin-1")
+    created = client.post(
+        "/v1/lists", json={"list_id": "audited", "name": "A", "terms": [TERM]}, headers=admin
+    )
+    assert created.status_code == 201, created.text
+    added = client.post(
+        "/v1/lists/audited/terms", json={"terms": [{**TERM, "text": "act now"}]}, headers=admin
+    )
+    assert added.status_code == 200, added.text
+    term_id = added.json()["terms"][0]["term_id"]
+    assert client.delete(f"/v1/lists/audited/terms/{term_id}", headers=admin).status_code == 200
+
+    engine = open_engine(f"sqlite:///{mesh_settings.data_dir / 'termmatch.db'}")
+    log = list(audit.read_entries(engine, TERMMATCH_AUDIT))
+    engine.dispose()
+
+    assert audit.verify(log, AUDIT_KEY).ok
+    edits = [(e.actor, e.action, e.details["version"]) for e in log if e.subject == "lists/audited"]
+    assert edits == [
+        ("admin-1", "list.created", 1),
+        ("admin-1", "terms.added", 2),
+        ("admin-1", "terms.removed", 3),
+    ]
 
 
 def test_an_unknown_list_is_a_404_with_the_json_error_body(client: TestClient) -> None:
@@ -462,7 +497,7 @@ def test_a_known_item_is_found_again_by_search(client: TestClient, gift_card_cli
 
 
 def test_a_bank_is_created_listed_and_an_item_removed(
-    client: TestClient, gift_card_clip: Path
+    client: TestClient, gift_card_clip: Path, mesh_settings: LoopbackSettings
 ) -> None:
     created = client.post("/v1/similarity/banks", json={"name": "gateway-bank", "max_distance": 20})
     assert created.status_code == 201, created.text
@@ -486,6 +521,45 @@ def test_a_bank_is_created_listed_and_an_item_removed(
     assert removed.json()["index_snapshot"].startswith("gateway-bank=")
     assert client.delete("/v1/similarity/banks/gateway-bank/items/clip").status_code == 404
     assert client.delete("/v1/similarity/banks/nope/items/clip").status_code == 404
+
+    # Every change is in similarity's own keyed audit log, with the credential's subject.
+    engine = open_engine(f"sqlite:///{mesh_settings.data_dir / 'similarity.db'}")
+    log = list(audit.read_entries(engine, SIMILARITY_AUDIT))
+    engine.dispose()
+    assert audit.verify(log, AUDIT_KEY).ok
+    assert [(e.actor, e.action) for e in log if e.subject == "banks/gateway-bank"] == [
+        ("test-operator", "bank.created"),
+        ("test-operator", "item.added"),
+        ("test-operator", "item.removed"),
+    ]
+
+
+# The audit log's signed head
+
+CLI = [sys.executable, "-m", "modmesh.cli.main"]
+
+
+def test_an_auditor_gets_a_signed_checkpoint_the_cli_checks_the_log_against(
+    client: TestClient, mesh_settings: LoopbackSettings, tmp_path: Path
+) -> None:
+    assert client.get("/v1/audit/checkpoint", headers=as_("rest-ana")).status_code == 403
+
+    reply = client.get("/v1/audit/checkpoint")
+
+    assert reply.status_code == 200, reply.text
+    assert reply.json()["log"] == "decision"
+    saved = tmp_path / "head.json"
+    saved.write_text(reply.text)
+    database = f"sqlite:///{mesh_settings.data_dir / 'decision.db'}"
+    checked = subprocess.run(  # noqa: S603 - runs our own modmesh CLI
+        [*CLI, "audit", "verify", "--database-url", database, "--checkpoint", str(saved)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **mesh_settings.to_env()},
+        timeout=60,
+    )
+    assert checked.returncode == 0, checked.stderr
+    assert f"(entry {reply.json()['head_id']})" in checked.stdout
 
 
 # Health and the document

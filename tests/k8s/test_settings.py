@@ -39,6 +39,8 @@ SECRET_SETTINGS = {
     "MODMESH_API_KEYS",
     "MODMESH_JWT_SECRET",
     "MODMESH_ACTION_WEBHOOK_SECRET",
+    "MODMESH_AUDIT_KEY",
+    "MODMESH_AUDIT_SIGNING_KEY",
 } | {s for s in SETTINGS if s.endswith("DATABASE_URL")}
 #: A URL with a password in it (scheme://user:password@host).
 CREDENTIAL_IN_URL = re.compile(r"://[^/\s:@]+:[^/\s@]+@")

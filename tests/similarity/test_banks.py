@@ -15,6 +15,7 @@ from modmesh.similarity.domain import Bank, StoredItem
 from modmesh.similarity.hashing import HASH_BYTES, HashRun
 from modmesh.similarity.index import IndexParams
 from modmesh.similarity.store import Mark, SqlSimilarityStore
+from tests.support import AUDIT_KEY
 
 RNG = np.random.default_rng(11)
 PARAMS = IndexParams(trees=8, search_k=2_000)
@@ -35,7 +36,9 @@ def nudged(run: HashRun, bits: int) -> HashRun:
 
 
 def open_engine(database_url: str, directory: Path, **options: int) -> BankIndexes:
-    indexes = BankIndexes(SqlSimilarityStore(database_url), directory, PARAMS, **options)
+    indexes = BankIndexes(
+        SqlSimilarityStore(database_url, audit_key=AUDIT_KEY), directory, PARAMS, **options
+    )
     indexes.open()
     return indexes
 
@@ -43,13 +46,13 @@ def open_engine(database_url: str, directory: Path, **options: int) -> BankIndex
 @pytest.fixture
 def indexes(database_url: str, tmp_path: Path) -> BankIndexes:
     indexes = open_engine(database_url, tmp_path / "index")
-    indexes.create_bank(BANK)
+    indexes.create_bank(BANK, actor="admin-1")
     return indexes
 
 
 def test_a_known_item_is_found_by_a_slightly_changed_copy(indexes: BankIndexes) -> None:
     known = runs(6)
-    snapshot = indexes.add_item(StoredItem("scams", "clip", "a known scam", known))
+    snapshot = indexes.add_item(StoredItem("scams", "clip", "a known scam", known), actor="admin-1")
 
     found = indexes.search([nudged(r, 20) for r in known], banks=[], k=10)
 
@@ -63,7 +66,7 @@ def test_a_known_item_is_found_by_a_slightly_changed_copy(indexes: BankIndexes) 
 
 def test_an_excerpt_matches_by_its_own_share_and_reports_where(indexes: BankIndexes) -> None:
     known = runs(9)
-    indexes.add_item(StoredItem("scams", "clip", "", known))
+    indexes.add_item(StoredItem("scams", "clip", "", known), actor="admin-1")
 
     [match] = indexes.search(known[3:6], banks=["scams"], k=10).matches
 
@@ -75,17 +78,17 @@ def test_an_excerpt_matches_by_its_own_share_and_reports_where(indexes: BankInde
 
 def test_one_coincident_frame_in_a_long_video_is_not_a_match(indexes: BankIndexes) -> None:
     known = runs(10)
-    indexes.add_item(StoredItem("scams", "clip", "", known))
+    indexes.add_item(StoredItem("scams", "clip", "", known), actor="admin-1")
     query = (*runs(9), known[0])
 
     assert indexes.search(query, banks=[], k=10).matches == ()
 
 
 def test_each_bank_matches_with_its_own_distance(indexes: BankIndexes) -> None:
-    indexes.create_bank(Bank("strict", max_distance=8, min_match_percent=50.0))
+    indexes.create_bank(Bank("strict", max_distance=8, min_match_percent=50.0), actor="admin-1")
     known = runs(4)
-    indexes.add_item(StoredItem("scams", "a", "", known))
-    indexes.add_item(StoredItem("strict", "b", "", known))
+    indexes.add_item(StoredItem("scams", "a", "", known), actor="admin-1")
+    indexes.add_item(StoredItem("strict", "b", "", known), actor="admin-1")
 
     found = indexes.search([nudged(r, 16) for r in known], banks=[], k=10)
 
@@ -98,41 +101,43 @@ def test_each_bank_matches_with_its_own_distance(indexes: BankIndexes) -> None:
 
 def test_a_removed_item_is_no_longer_found(indexes: BankIndexes) -> None:
     known = runs(3)
-    indexes.add_item(StoredItem("scams", "clip", "", known))
+    indexes.add_item(StoredItem("scams", "clip", "", known), actor="admin-1")
     indexes.rebuild("scams")
-    indexes.add_item(StoredItem("scams", "fresh", "", runs(3)))
+    indexes.add_item(StoredItem("scams", "fresh", "", runs(3)), actor="admin-1")
 
-    indexes.remove_item("scams", "clip")
+    indexes.remove_item("scams", "clip", actor="admin-1")
 
     assert indexes.search(known, banks=[], k=10).matches == ()
     with pytest.raises(NotFound, match="'clip' is not in bank 'scams'"):
-        indexes.remove_item("scams", "clip")
-    indexes.add_item(StoredItem("scams", "clip", "", known))  # the id can be used again
+        indexes.remove_item("scams", "clip", actor="admin-1")
+    indexes.add_item(
+        StoredItem("scams", "clip", "", known), actor="admin-1"
+    )  # the id can be used again
     assert [m.item_id for m in indexes.search(known, banks=[], k=10).matches] == ["clip"]
 
 
 def test_banks_are_named_once_and_items_once_per_bank(indexes: BankIndexes) -> None:
-    indexes.add_item(StoredItem("scams", "clip", "", runs(2)))
+    indexes.add_item(StoredItem("scams", "clip", "", runs(2)), actor="admin-1")
 
     with pytest.raises(AlreadyExists, match="bank 'scams' already exists"):
-        indexes.create_bank(BANK)
+        indexes.create_bank(BANK, actor="admin-1")
     with pytest.raises(AlreadyExists, match="'clip' already exists in bank 'scams'"):
-        indexes.add_item(StoredItem("scams", "clip", "", runs(2)))
+        indexes.add_item(StoredItem("scams", "clip", "", runs(2)), actor="admin-1")
     with pytest.raises(NotFound, match="bank 'nope' does not exist"):
-        indexes.add_item(StoredItem("nope", "clip", "", runs(2)))
+        indexes.add_item(StoredItem("nope", "clip", "", runs(2)), actor="admin-1")
     [status] = indexes.banks()
     assert (status.bank, status.item_count, status.delta_size) == (BANK, 1, 2)
 
 
 def test_everything_acknowledged_survives_a_restart(database_url: str, tmp_path: Path) -> None:
     first = open_engine(database_url, tmp_path / "index")
-    first.create_bank(BANK)
+    first.create_bank(BANK, actor="admin-1")
     in_base, in_delta, removed = runs(3), runs(3), runs(3)
-    first.add_item(StoredItem("scams", "in-base", "", in_base))
-    first.add_item(StoredItem("scams", "removed", "", removed))
+    first.add_item(StoredItem("scams", "in-base", "", in_base), actor="admin-1")
+    first.add_item(StoredItem("scams", "removed", "", removed), actor="admin-1")
     first.rebuild("scams")
-    first.add_item(StoredItem("scams", "in-delta", "", in_delta))
-    first.remove_item("scams", "removed")
+    first.add_item(StoredItem("scams", "in-delta", "", in_delta), actor="admin-1")
+    first.remove_item("scams", "removed", actor="admin-1")
     snapshot = first.banks()[0].index_snapshot
     first.close()  # as if the process died: the delta lived only in memory and the store
 
@@ -148,9 +153,9 @@ def test_everything_acknowledged_survives_a_restart(database_url: str, tmp_path:
 
 def test_lost_base_files_are_rebuilt_from_the_store(database_url: str, tmp_path: Path) -> None:
     first = open_engine(database_url, tmp_path / "index")
-    first.create_bank(BANK)
+    first.create_bank(BANK, actor="admin-1")
     known = runs(3)
-    first.add_item(StoredItem("scams", "clip", "", known))
+    first.add_item(StoredItem("scams", "clip", "", known), actor="admin-1")
     first.rebuild("scams")
     first.close()
     for path in (tmp_path / "index" / "scams").glob("base-*"):
@@ -165,12 +170,12 @@ def test_a_replica_sees_the_other_replicas_writes_after_a_refresh(
     database_url: str, tmp_path: Path
 ) -> None:
     builder = open_engine(database_url, tmp_path / "index")
-    builder.create_bank(BANK)
+    builder.create_bank(BANK, actor="admin-1")
     follower = open_engine(database_url, tmp_path / "index", rebuild_after=0)
     known, later = runs(3), runs(3)
-    builder.add_item(StoredItem("scams", "clip", "", known))
+    builder.add_item(StoredItem("scams", "clip", "", known), actor="admin-1")
     builder.rebuild("scams")
-    builder.add_item(StoredItem("scams", "later", "", later))
+    builder.add_item(StoredItem("scams", "later", "", later), actor="admin-1")
 
     follower.refresh()
 
@@ -193,20 +198,20 @@ def test_a_refresh_after_the_first_reads_only_what_changed(
     database_url: str, tmp_path: Path
 ) -> None:
     builder = open_engine(database_url, tmp_path / "index")
-    builder.create_bank(BANK)
+    builder.create_bank(BANK, actor="admin-1")
     items = [runs(2) for _ in range(4)]
     for number, item in enumerate(items):
-        builder.add_item(StoredItem("scams", f"item-{number}", "", item))
-    store = CountingStore(database_url)
+        builder.add_item(StoredItem("scams", f"item-{number}", "", item), actor="admin-1")
+    store = CountingStore(database_url, audit_key=AUDIT_KEY)
     follower = BankIndexes(store, tmp_path / "index", PARAMS, rebuild_after=0)
     follower.open()
     reads_at_open = store.full_reads
     later = runs(2)
     tune = fingerprint(np.sin(np.cumsum(RNG.uniform(0.05, 0.4, 16_000 * 3))).astype(np.float32))
 
-    builder.add_item(StoredItem("scams", "later", "", later))
-    builder.add_item(StoredItem("scams", "tune", "", (), audio=tune))
-    builder.remove_item("scams", "item-0")
+    builder.add_item(StoredItem("scams", "later", "", later), actor="admin-1")
+    builder.add_item(StoredItem("scams", "tune", "", (), audio=tune), actor="admin-1")
+    builder.remove_item("scams", "item-0", actor="admin-1")
     follower.refresh()
 
     assert store.full_reads == reads_at_open, "no full read after the first"
@@ -215,7 +220,7 @@ def test_a_refresh_after_the_first_reads_only_what_changed(
     assert follower.search(items[0], banks=[], k=10).matches == ()
     assert [m.item_id for m in follower.search(items[1], banks=[], k=10).matches] == ["item-1"]
 
-    builder.remove_item("scams", "tune")
+    builder.remove_item("scams", "tune", actor="admin-1")
     follower.refresh()
 
     assert follower.search_audio(tune, banks=[], k=10).matches == ()
@@ -223,18 +228,18 @@ def test_a_refresh_after_the_first_reads_only_what_changed(
 
 
 def test_the_changes_after_a_mark_are_the_writes_made_after_it(database_url: str) -> None:
-    store = SqlSimilarityStore(database_url)
-    store.create_bank(BANK)
-    store.create_bank(Bank("other", 31, 50.0))
-    first = store.add_item(StoredItem("scams", "first", "", runs(1)))
-    store.add_item(StoredItem("scams", "removed", "", runs(1)))
+    store = SqlSimilarityStore(database_url, audit_key=AUDIT_KEY)
+    store.create_bank(BANK, actor="admin-1")
+    store.create_bank(Bank("other", 31, 50.0), actor="admin-1")
+    first = store.add_item(StoredItem("scams", "first", "", runs(1)), actor="admin-1")
+    store.add_item(StoredItem("scams", "removed", "", runs(1)), actor="admin-1")
     mark = store.mark("scams")
 
-    added = store.add_item(StoredItem("scams", "added", "", runs(1)))
-    store.add_item(StoredItem("other", "elsewhere", "", runs(1)))
-    removed = store.remove_item("scams", "removed")
-    added_and_removed = store.add_item(StoredItem("scams", "brief", "", runs(1)))
-    store.remove_item("scams", "brief")
+    added = store.add_item(StoredItem("scams", "added", "", runs(1)), actor="admin-1")
+    store.add_item(StoredItem("other", "elsewhere", "", runs(1)), actor="admin-1")
+    removed = store.remove_item("scams", "removed", actor="admin-1")
+    added_and_removed = store.add_item(StoredItem("scams", "brief", "", runs(1)), actor="admin-1")
+    store.remove_item("scams", "brief", actor="admin-1")
     changes = store.changes("scams", mark)
 
     assert changes.added == {"pdq": [added]}, "what is gone again is not added"
@@ -252,9 +257,9 @@ def test_a_follower_writes_nothing_to_the_shared_index_directory(
     # built yet must still be served, from the store alone.
     shared = tmp_path / "index"
     follower = open_engine(database_url, shared, rebuild_after=0)
-    follower.create_bank(BANK)
+    follower.create_bank(BANK, actor="admin-1")
     known = runs(3)
-    follower.add_item(StoredItem("scams", "clip", "", known))
+    follower.add_item(StoredItem("scams", "clip", "", known), actor="admin-1")
     follower.refresh()
 
     assert [m.item_id for m in follower.search(known, banks=[], k=10).matches] == ["clip"]
@@ -263,10 +268,10 @@ def test_a_follower_writes_nothing_to_the_shared_index_directory(
 
 def test_a_large_delta_is_rebuilt_in_the_background(database_url: str, tmp_path: Path) -> None:
     indexes = open_engine(database_url, tmp_path / "index", rebuild_after=10)
-    indexes.create_bank(BANK)
+    indexes.create_bank(BANK, actor="admin-1")
     items = [runs(4) for _ in range(5)]
     for number, item in enumerate(items):
-        indexes.add_item(StoredItem("scams", f"item-{number}", "", item))
+        indexes.add_item(StoredItem("scams", f"item-{number}", "", item), actor="admin-1")
     indexes.close()  # waits for the rebuild
 
     reopened = open_engine(database_url, tmp_path / "index")
@@ -285,8 +290,8 @@ def test_an_audio_item_survives_a_restart_and_can_be_removed(
     samples = np.sin(np.cumsum(RNG.uniform(0.05, 0.4, 16_000 * 3))).astype(np.float32)
     print_ = fingerprint(samples)
     first = open_engine(database_url, tmp_path / "index")
-    first.create_bank(BANK)
-    snapshot = first.add_item(StoredItem("scams", "tune", "", (), audio=print_))
+    first.create_bank(BANK, actor="admin-1")
+    snapshot = first.add_item(StoredItem("scams", "tune", "", (), audio=print_), actor="admin-1")
     first.close()
 
     second = open_engine(database_url, tmp_path / "index")
@@ -294,5 +299,5 @@ def test_an_audio_item_survives_a_restart_and_can_be_removed(
 
     assert (match.item_id, match.signal, match.index_snapshot) == ("tune", "audio", snapshot)
     assert second.items("scams") == [], "audio fingerprints are not exchanged as PDQ"
-    second.remove_item("scams", "tune")
+    second.remove_item("scams", "tune", actor="admin-1")
     assert second.search_audio(print_, banks=[], k=10).matches == ()

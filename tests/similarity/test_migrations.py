@@ -10,6 +10,7 @@ from modmesh.similarity.hashing import HashRun
 from modmesh.similarity.migrations import SCHEMA
 from modmesh.similarity.store import TABLES, Mark, SqlSimilarityStore
 from tests.migrations import current_revision, head_revision, schema_differences
+from tests.support import AUDIT_KEY
 
 BANK = Bank("scams", max_distance=31, min_match_percent=50.0, description="known scams")
 RUN = HashRun(bytes(range(32)), 0.0, 1.5, 90)
@@ -17,13 +18,13 @@ KEPT = StoredItem("scams", "kept", "a known scam", (RUN,))
 
 
 def test_a_fresh_database_is_migrated_to_the_newest_revision(database_url: str) -> None:
-    SqlSimilarityStore(database_url).close()
+    SqlSimilarityStore(database_url, audit_key=AUDIT_KEY).close()
 
     assert current_revision(database_url, SCHEMA) == head_revision(SCHEMA)
 
 
 def test_the_models_match_what_the_migrations_build(database_url: str) -> None:
-    SqlSimilarityStore(database_url).close()
+    SqlSimilarityStore(database_url, audit_key=AUDIT_KEY).close()
 
     assert schema_differences(database_url, SCHEMA, TABLES) == []
 
@@ -31,13 +32,13 @@ def test_the_models_match_what_the_migrations_build(database_url: str) -> None:
 def test_a_database_made_before_migrations_is_adopted_with_its_items(database_url: str) -> None:
     mark, removed_seq = make_database_as_the_release_before_migrations(database_url)
 
-    adopted = SqlSimilarityStore(database_url)
+    adopted = SqlSimilarityStore(database_url, audit_key=AUDIT_KEY)
 
     assert adopted.bank("scams") == BANK
     assert list(adopted.items("scams")) == [KEPT]
     assert adopted.mark("scams") == mark
     # Sequence numbers go on from the old ones, never reusing a removed item's.
-    new_seq = adopted.add_item(StoredItem("scams", "new", "", (RUN,)))
+    new_seq = adopted.add_item(StoredItem("scams", "new", "", (RUN,)), actor="admin-1")
     assert new_seq > removed_seq
     adopted.close()
     assert current_revision(database_url, SCHEMA) == head_revision(SCHEMA)
@@ -49,7 +50,8 @@ def make_database_as_the_release_before_migrations(url: str) -> tuple[Mark, int]
     with the item KEPT, and a later item that was removed. Returns the bank's mark and
     the removed item's seq."""
     engine = open_engine(url)
-    TABLES.create_all(engine)
+    # That release had no audit log of its own: revision 0002 adds it.
+    TABLES.create_all(engine, [t for t in TABLES.sorted_tables if t.name != "similarity_audit_log"])
     banks, items, runs, removals = (
         TABLES.tables[f"similarity_{name}"] for name in ("banks", "items", "hashes", "removals")
     )

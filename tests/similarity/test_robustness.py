@@ -20,6 +20,7 @@ from modmesh.similarity.hashing import KNOWN_ITEM_CROPS, hash_video
 from modmesh.similarity.index import IndexParams
 from modmesh.similarity.store import SqlSimilarityStore
 from tests.similarity.conftest import SCENE_SECONDS, ffmpeg
+from tests.support import AUDIT_KEY
 
 CLIP_SECONDS = 4 * SCENE_SECONDS
 
@@ -28,14 +29,14 @@ CLIP_SECONDS = 4 * SCENE_SECONDS
 def bank(tmp_path_factory: pytest.TempPathFactory, scenes_clip: Path) -> BankIndexes:
     directory = tmp_path_factory.mktemp("robustness")
     indexes = BankIndexes(
-        SqlSimilarityStore(f"sqlite:///{directory / 'similarity.db'}"),
+        SqlSimilarityStore(f"sqlite:///{directory / 'similarity.db'}", audit_key=AUDIT_KEY),
         directory / "index",
         IndexParams(trees=8),
     )
     indexes.open()
-    indexes.create_bank(Bank("known", max_distance=31, min_match_percent=50.0))
+    indexes.create_bank(Bank("known", max_distance=31, min_match_percent=50.0), actor="admin-1")
     runs = hash_video(scenes_clip, 1.0, KNOWN_ITEM_CROPS)
-    indexes.add_item(StoredItem("known", "scam-clip", "known scam", tuple(runs)))
+    indexes.add_item(StoredItem("known", "scam-clip", "known scam", tuple(runs)), actor="admin-1")
     return indexes
 
 
@@ -110,12 +111,15 @@ def test_unrelated_footage_made_the_same_way_is_not_found(
 def audio_bank(tmp_path_factory: pytest.TempPathFactory, known_recording: Path) -> BankIndexes:
     directory = tmp_path_factory.mktemp("robustness-audio")
     indexes = BankIndexes(
-        SqlSimilarityStore(f"sqlite:///{directory / 'similarity.db'}"), directory / "index"
+        SqlSimilarityStore(f"sqlite:///{directory / 'similarity.db'}", audit_key=AUDIT_KEY),
+        directory / "index",
     )
     indexes.open()
-    indexes.create_bank(Bank("recordings", max_distance=31, min_match_percent=50.0))
+    indexes.create_bank(
+        Bank("recordings", max_distance=31, min_match_percent=50.0), actor="admin-1"
+    )
     print_ = fingerprint(decode_audio(known_recording))
-    indexes.add_item(StoredItem("recordings", "cruise-scam", "", (), audio=print_))
+    indexes.add_item(StoredItem("recordings", "cruise-scam", "", (), audio=print_), actor="admin-1")
     return indexes
 
 

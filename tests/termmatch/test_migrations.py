@@ -10,17 +10,18 @@ from modmesh.termmatch.migrations import SCHEMA
 from modmesh.termmatch.normalize import Flags
 from modmesh.termmatch.store import TABLES, SqlListStore
 from tests.migrations import current_revision, head_revision, schema_differences
+from tests.support import AUDIT_KEY
 from tests.termmatch.test_storage import NOW, first_version
 
 
 def test_a_fresh_database_is_migrated_to_the_newest_revision(database_url: str) -> None:
-    SqlListStore(database_url).close()
+    SqlListStore(database_url, audit_key=AUDIT_KEY).close()
 
     assert current_revision(database_url, SCHEMA) == head_revision(SCHEMA)
 
 
 def test_the_models_match_what_the_migrations_build(database_url: str) -> None:
-    SqlListStore(database_url).close()
+    SqlListStore(database_url, audit_key=AUDIT_KEY).close()
 
     assert schema_differences(database_url, SCHEMA, TABLES) == []
 
@@ -28,7 +29,7 @@ def test_the_models_match_what_the_migrations_build(database_url: str) -> None:
 def test_a_database_made_before_migrations_is_adopted_with_its_lists(database_url: str) -> None:
     make_database_as_the_release_before_migrations(database_url)
 
-    adopted = SqlListStore(database_url)
+    adopted = SqlListStore(database_url, audit_key=AUDIT_KEY)
 
     assert adopted.latest() == [first_version()]
     adopted.close()
@@ -40,7 +41,8 @@ def make_database_as_the_release_before_migrations(url: str) -> None:
     """What that release's SqlListStore left: create_all, its index patch, no version
     table; and the list `first_version()` as it stored it."""
     engine = open_engine(url)
-    TABLES.create_all(engine)
+    # That release had no audit log of its own: revision 0002 adds it.
+    TABLES.create_all(engine, [t for t in TABLES.sorted_tables if t.name != "termmatch_audit_log"])
     for index in TABLES.tables["termmatch_terms"].indexes:
         index.create(engine, checkfirst=True)
     with engine.begin() as connection:

@@ -12,6 +12,7 @@ from modmesh.runtime.errors import AlreadyExists, FailedPrecondition
 from modmesh.termmatch.domain import ListSettings, Term, TermKind, TermList, Window
 from modmesh.termmatch.normalize import Flags
 from modmesh.termmatch.store import ListChange, SqlListStore
+from tests.support import AUDIT_KEY
 
 NOW = datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
 GIFT = Term("gift-card", "gift card", Severity.HIGH, "scam")
@@ -29,7 +30,7 @@ def created(term_list: TermList) -> ListChange:
 
 @pytest.fixture
 def store(database_url: str) -> Iterator[SqlListStore]:
-    store = SqlListStore(database_url)
+    store = SqlListStore(database_url, audit_key=AUDIT_KEY)
     yield store
     store.close()
 
@@ -38,9 +39,9 @@ def test_each_version_is_readable_as_it_was_after_later_edits(store: SqlListStor
     v1 = first_version()
     v2 = replace(v1, version=2, terms=(GIFT, ACT))
     v3 = replace(v1, version=3, terms=(ACT,))
-    store.append(created(v1))
-    store.append(ListChange(v2, added=[ACT]))
-    store.append(ListChange(v3, removed={"gift-card"}))
+    store.append(created(v1), "list.edited", "admin-1")
+    store.append(ListChange(v2, added=[ACT]), "list.edited", "admin-1")
+    store.append(ListChange(v3, removed={"gift-card"}), "list.edited", "admin-1")
     assert store.latest() == [v3]
     assert store.get("scams", 1) == v1
     assert store.get("scams", 2) == v2
@@ -54,8 +55,8 @@ def test_an_updated_term_keeps_its_place_and_the_old_text_stays_in_its_version(
     v1 = first_version(terms=(GIFT, ACT))
     new_gift = replace(GIFT, text="gift cards", severity=Severity.CRITICAL)
     v2 = replace(v1, version=2, terms=(new_gift, ACT))
-    store.append(created(v1))
-    store.append(ListChange(v2, added=[new_gift], removed={"gift-card"}))
+    store.append(created(v1), "list.edited", "admin-1")
+    store.append(ListChange(v2, added=[new_gift], removed={"gift-card"}), "list.edited", "admin-1")
     assert store.latest() == [v2]
     assert store.get("scams", 1) == v1
 
@@ -65,24 +66,26 @@ def test_every_term_field_and_list_setting_round_trips(store: SqlListStore) -> N
     term = Term("p", "fr[e]+", Severity.MEDIUM, "spam", TermKind.REGEX, "en-GB", "why", window)
     settings = ListSettings("S", "d", Flags.all(), ("scunthorpe",), Window(None, NOW))
     term_list = TermList("full", 1, settings, (term,), NOW, NOW)
-    store.append(created(term_list))
+    store.append(created(term_list), "list.edited", "admin-1")
     assert store.latest(["full"]) == [term_list]
 
 
 def test_replacing_the_whole_list_ends_every_current_term(store: SqlListStore) -> None:
     v1 = first_version(terms=(GIFT, ACT))
     v2 = replace(v1, version=2, terms=(ACT,))
-    store.append(created(v1))
-    store.append(ListChange(v2, added=[ACT], remove_all=True))
+    store.append(created(v1), "list.edited", "admin-1")
+    store.append(ListChange(v2, added=[ACT], remove_all=True), "list.edited", "admin-1")
     assert store.latest() == [v2]
     assert store.get("scams", 1) == v1
 
 
 def test_latest_lists_every_list_at_its_newest_version(store: SqlListStore) -> None:
-    store.append(created(first_version("b-list")))
-    store.append(created(first_version("a-list")))
+    store.append(created(first_version("b-list")), "list.edited", "admin-1")
+    store.append(created(first_version("a-list")), "list.edited", "admin-1")
     store.append(
-        ListChange(replace(first_version("a-list"), version=2, terms=()), removed={"gift-card"})
+        ListChange(replace(first_version("a-list"), version=2, terms=()), removed={"gift-card"}),
+        "list.edited",
+        "admin-1",
     )
     assert [(t.list_id, t.version) for t in store.latest()] == [("a-list", 2), ("b-list", 1)]
     assert [t.list_id for t in store.latest(["b-list", "ghost"])] == ["b-list"]
@@ -91,12 +94,20 @@ def test_latest_lists_every_list_at_its_newest_version(store: SqlListStore) -> N
 def test_a_version_cannot_be_written_twice_and_a_refused_one_changes_nothing(
     store: SqlListStore,
 ) -> None:
-    store.append(created(first_version()))
+    store.append(created(first_version()), "list.edited", "admin-1")
     with pytest.raises(AlreadyExists, match="'scams' already exists"):
-        store.append(created(first_version()))
-    store.append(ListChange(replace(first_version(), version=2, terms=(GIFT, ACT)), added=[ACT]))
+        store.append(created(first_version()), "list.edited", "admin-1")
+    store.append(
+        ListChange(replace(first_version(), version=2, terms=(GIFT, ACT)), added=[ACT]),
+        "list.edited",
+        "admin-1",
+    )
     with pytest.raises(FailedPrecondition, match="edited concurrently"):
-        store.append(ListChange(replace(first_version(), version=2, terms=()), remove_all=True))
+        store.append(
+            ListChange(replace(first_version(), version=2, terms=()), remove_all=True),
+            "list.edited",
+            "admin-1",
+        )
     assert store.latest()[0].terms == (GIFT, ACT)
 
 
@@ -108,7 +119,7 @@ def test_a_replica_reads_what_changed_since_its_version_and_keeps_the_rest(
     that did not change stay the replica's objects (its matcher applies edits by them)."""
     win = Term("win", "win cash", Severity.LOW, "spam")
     v1 = first_version(terms=(GIFT, ACT, win))
-    store.append(created(v1))
+    store.append(created(v1), "list.edited", "admin-1")
     served = store.latest()[0]
     gift_v2 = replace(GIFT, text="gift cards")  # updated in place
     edits = [
@@ -119,26 +130,34 @@ def test_a_replica_reads_what_changed_since_its_version_and_keeps_the_rest(
             replace(v1, version=5, terms=(gift_v2, win, ACT), settings=replace(SETTINGS, name="R"))
         ),
     ]
-    store.append(edits[0])
+    store.append(edits[0], "list.edited", "admin-1")
     assert store.newer(served) == store.latest()[0]
     for edit in edits[1:]:
-        store.append(edit)
+        store.append(edit, "list.edited", "admin-1")
     newest = store.newer(served)  # from version 1 to 5 at once
     assert newest == store.latest()[0] == edits[-1].term_list
     assert newest is not None
     assert newest.terms[1] is served.terms[2]  # "win": not read again
     assert store.newer(newest) is newest
-    store.append(ListChange(replace(v1, version=6, terms=(ACT,)), added=[ACT], remove_all=True))
+    store.append(
+        ListChange(replace(v1, version=6, terms=(ACT,)), added=[ACT], remove_all=True),
+        "list.edited",
+        "admin-1",
+    )
     assert store.newer(newest) == store.latest()[0]
     assert store.newer(first_version("ghost")) is None
 
 
 def test_lists_survive_reopening_the_database(database_url: str) -> None:
-    first = SqlListStore(database_url)
-    first.append(created(first_version()))
-    first.append(ListChange(replace(first_version(), version=2, terms=(GIFT, ACT)), added=[ACT]))
+    first = SqlListStore(database_url, audit_key=AUDIT_KEY)
+    first.append(created(first_version()), "list.edited", "admin-1")
+    first.append(
+        ListChange(replace(first_version(), version=2, terms=(GIFT, ACT)), added=[ACT]),
+        "list.edited",
+        "admin-1",
+    )
     first.close()
-    reopened = SqlListStore(database_url)
+    reopened = SqlListStore(database_url, audit_key=AUDIT_KEY)
     assert reopened.latest() == [replace(first_version(), version=2, terms=(GIFT, ACT))]
     assert reopened.get("scams", 1) == first_version()
     reopened.close()

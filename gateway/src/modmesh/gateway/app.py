@@ -28,6 +28,7 @@ TAGS = [
     {"name": "rules", "description": "The operator's versioned rules: evidence → outcome."},
     {"name": "term lists", "description": "The operator's versioned term lists (termmatch)."},
     {"name": "similarity", "description": "Banks of known items found by perceptual hashes."},
+    {"name": "audit", "description": "The audit log's signed head, to keep elsewhere."},
     {"name": "health", "description": "Liveness and readiness probes."},
 ]
 

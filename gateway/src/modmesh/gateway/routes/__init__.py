@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from google.protobuf.descriptor import Descriptor
 
-from . import appeals, cases, health, lists, review, rules, similarity, streams
+from . import appeals, audit, cases, health, lists, review, rules, similarity, streams
 
 ROUTERS = [
     cases.router,
@@ -16,6 +16,7 @@ ROUTERS = [
     lists.router,
     similarity.router,
     streams.router,
+    audit.router,
     health.router,
 ]
 PROTO_SCHEMAS: list[Descriptor] = [
@@ -23,6 +24,7 @@ PROTO_SCHEMAS: list[Descriptor] = [
     *review.PROTO_SCHEMAS,
     *appeals.PROTO_SCHEMAS,
     *rules.PROTO_SCHEMAS,
+    *audit.PROTO_SCHEMAS,
     *lists.PROTO_SCHEMAS,
     *similarity.PROTO_SCHEMAS,
     *streams.PROTO_SCHEMAS,

@@ -14,7 +14,7 @@ from modmesh.runtime.errors import InvalidArgument
 from modmesh.runtime.roles import Role
 from modmesh.termmatch import client as termmatch
 
-from ..auth import roles
+from ..auth import PolicyAdmin, roles
 from ..openapi import proto_response
 from ..schemas import AddTermsIn, CreateListIn, MatchIn, TermIn, UpdateListIn
 from .common import CONFLICT, ERRORS, RPC_TIMEOUT_SECONDS, Services, to_json
@@ -58,8 +58,12 @@ async def list_lists(services: Services) -> dict[str, Any]:
     summary="Create a term list (version 1)",
     responses={201: proto_response(termmatch_pb2.TermList.DESCRIPTOR), **ERRORS, **CONFLICT},
 )
-async def create_list(body: CreateListIn, response: Response, services: Services) -> Any:
-    reply = await services.termmatch.CreateList(body.to_proto(), timeout=RPC_TIMEOUT_SECONDS)
+async def create_list(
+    body: CreateListIn, response: Response, services: Services, admin: PolicyAdmin
+) -> Any:
+    request = body.to_proto()
+    request.actor = admin.subject
+    reply = await services.termmatch.CreateList(request, timeout=RPC_TIMEOUT_SECONDS)
     response.headers["Location"] = f"/v1/lists/{reply.list.list_id}"
     return to_json(reply.list)
 
@@ -100,10 +104,14 @@ async def get_list(
         **CONFLICT,
     },
 )
-async def add_terms(list_id: str, body: AddTermsIn, services: Services) -> dict[str, Any]:
+async def add_terms(
+    list_id: str, body: AddTermsIn, services: Services, admin: PolicyAdmin
+) -> dict[str, Any]:
     reply = await services.termmatch.AddTerms(
         termmatch_pb2.AddTermsRequest(
-            list_id=list_id, terms=[term.to_proto() for term in body.terms]
+            list_id=list_id,
+            terms=[term.to_proto() for term in body.terms],
+            actor=admin.subject,
         ),
         timeout=RPC_TIMEOUT_SECONDS,
     )
@@ -119,9 +127,11 @@ async def add_terms(list_id: str, body: AddTermsIn, services: Services) -> dict[
     description="Answers with the list at its new version, without its terms.",
     responses={200: proto_response(termmatch_pb2.RemoveTermsResponse.DESCRIPTOR), **ERRORS},
 )
-async def remove_term(list_id: str, term_id: str, services: Services) -> dict[str, Any]:
+async def remove_term(
+    list_id: str, term_id: str, services: Services, admin: PolicyAdmin
+) -> dict[str, Any]:
     reply = await services.termmatch.RemoveTerms(
-        termmatch_pb2.RemoveTermsRequest(list_id=list_id, term_ids=[term_id]),
+        termmatch_pb2.RemoveTermsRequest(list_id=list_id, term_ids=[term_id], actor=admin.subject),
         timeout=RPC_TIMEOUT_SECONDS,
     )
     return to_json(reply)
@@ -149,8 +159,12 @@ async def match(body: MatchIn, services: Services) -> dict[str, Any]:
     description="Answers with the list at its new version, without its terms.",
     responses={200: proto_response(termmatch_pb2.TermList.DESCRIPTOR), **ERRORS},
 )
-async def update_list(list_id: str, body: UpdateListIn, services: Services) -> dict[str, Any]:
-    reply = await services.termmatch.UpdateList(body.to_proto(list_id), timeout=RPC_TIMEOUT_SECONDS)
+async def update_list(
+    list_id: str, body: UpdateListIn, services: Services, admin: PolicyAdmin
+) -> dict[str, Any]:
+    request = body.to_proto(list_id)
+    request.actor = admin.subject
+    reply = await services.termmatch.UpdateList(request, timeout=RPC_TIMEOUT_SECONDS)
     return to_json(reply.list)
 
 
@@ -165,12 +179,12 @@ async def update_list(list_id: str, body: UpdateListIn, services: Services) -> d
     responses={200: proto_response(termmatch_pb2.UpdateTermsResponse.DESCRIPTOR), **ERRORS},
 )
 async def update_term(
-    list_id: str, term_id: str, body: TermIn, services: Services
+    list_id: str, term_id: str, body: TermIn, services: Services, admin: PolicyAdmin
 ) -> dict[str, Any]:
     term = body.to_proto()
     term.term_id = term_id
     reply = await services.termmatch.UpdateTerms(
-        termmatch_pb2.UpdateTermsRequest(list_id=list_id, terms=[term]),
+        termmatch_pb2.UpdateTermsRequest(list_id=list_id, terms=[term], actor=admin.subject),
         timeout=RPC_TIMEOUT_SECONDS,
     )
     return to_json(reply)
@@ -196,6 +210,7 @@ async def import_terms(
     list_id: str,
     request: Request,
     services: Services,
+    admin: PolicyAdmin,
     format: Format = "csv",
     replace: bool = False,
 ) -> dict[str, Any]:
@@ -209,7 +224,9 @@ async def import_terms(
     rows = await asyncio.to_thread(_rows, text, format)
 
     async def requests() -> AsyncIterator[termmatch_pb2.ImportTermsRequest]:
-        yield termmatch_pb2.ImportTermsRequest(list_id=list_id, replace=replace)
+        yield termmatch_pb2.ImportTermsRequest(
+            list_id=list_id, replace=replace, actor=admin.subject
+        )
         for first in range(0, len(rows), IMPORT_BATCH):
             yield termmatch_pb2.ImportTermsRequest(rows=rows[first : first + IMPORT_BATCH])
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from modmesh.contracts.similarity.v1 import similarity_pb2
 from modmesh.runtime.roles import Role
 
-from ..auth import roles
+from ..auth import PolicyAdmin, roles
 from ..openapi import proto_response
 from ..schemas import CreateBankIn, SimilarityItemForm, SimilaritySearchForm
 from .common import (
@@ -63,8 +63,10 @@ async def list_banks(services: Services) -> dict[str, Any]:
         **CONFLICT,
     },
 )
-async def create_bank(body: CreateBankIn, services: Services) -> dict[str, Any]:
-    reply = await services.similarity.CreateBank(body.to_proto(), timeout=RPC_TIMEOUT_SECONDS)
+async def create_bank(body: CreateBankIn, services: Services, admin: PolicyAdmin) -> dict[str, Any]:
+    request = body.to_proto()
+    request.actor = admin.subject
+    reply = await services.similarity.CreateBank(request, timeout=RPC_TIMEOUT_SECONDS)
     return to_json(reply.bank)
 
 
@@ -76,9 +78,11 @@ async def create_bank(body: CreateBankIn, services: Services) -> dict[str, Any]:
     summary="Remove a known item; searches stop finding it once answered",
     responses={200: proto_response(similarity_pb2.RemoveItemResponse.DESCRIPTOR), **ERRORS},
 )
-async def remove_item(bank: str, item_id: str, services: Services) -> dict[str, Any]:
+async def remove_item(
+    bank: str, item_id: str, services: Services, admin: PolicyAdmin
+) -> dict[str, Any]:
     reply = await services.similarity.RemoveItem(
-        similarity_pb2.RemoveItemRequest(bank=bank, item_id=item_id),
+        similarity_pb2.RemoveItemRequest(bank=bank, item_id=item_id, actor=admin.subject),
         timeout=RPC_TIMEOUT_SECONDS,
     )
     return to_json(reply)
@@ -98,12 +102,18 @@ async def remove_item(bank: str, item_id: str, services: Services) -> dict[str, 
     },
     openapi_extra=multipart_body(SimilarityItemForm, "The known item's video."),
 )
-async def add_similarity_item(request: Request, services: Services, store: Blobs) -> dict[str, Any]:
+async def add_similarity_item(
+    request: Request, services: Services, store: Blobs, admin: PolicyAdmin
+) -> dict[str, Any]:
     # The item's hashes are what the bank keeps; its media is done with once hashed.
     async with upload_with_form(request, store, SimilarityItemForm, keep=False) as (upload, form):
         reply = await services.similarity.AddItem(
             similarity_pb2.AddItemRequest(
-                media=upload.media_ref(), bank=form.bank, item_id=form.item_id, label=form.label
+                media=upload.media_ref(),
+                bank=form.bank,
+                item_id=form.item_id,
+                label=form.label,
+                actor=admin.subject,
             ),
             timeout=MEDIA_RPC_TIMEOUT_SECONDS,
         )

@@ -10,6 +10,7 @@ modmesh banks remove NAME ITEM_ID
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -58,6 +59,7 @@ def register(commands: Any) -> None:
     remove = actions.add_parser("remove", help="remove an item from a bank")
     remove.add_argument("name")
     remove.add_argument("item_id")
+    banks.add_argument("--actor", default=getpass.getuser(), help="who makes changes (audited)")
     banks.set_defaults(run=run)
 
 
@@ -88,7 +90,9 @@ def _list(stub: similarity_pb2_grpc.SimilarityServiceStub, args: argparse.Namesp
 
 
 def _create(stub: similarity_pb2_grpc.SimilarityServiceStub, args: argparse.Namespace) -> int:
-    request = similarity_pb2.CreateBankRequest(name=args.name, description=args.description)
+    request = similarity_pb2.CreateBankRequest(
+        name=args.name, description=args.description, actor=args.actor
+    )
     if args.max_distance is not None:
         request.max_distance = args.max_distance
     if args.min_match_percent is not None:
@@ -108,6 +112,7 @@ def _import(stub: similarity_pb2_grpc.SimilarityServiceStub, args: argparse.Name
                     item_id=item.item_id,
                     label=item.label,
                     hashes=frame_hashes(item.runs),
+                    actor=args.actor,
                 ),
                 timeout=TIMEOUT_SECONDS,
             )
@@ -154,7 +159,7 @@ def _exchanged(replies: Iterator[similarity_pb2.ExportBankResponse]) -> Iterator
 
 def _remove(stub: similarity_pb2_grpc.SimilarityServiceStub, args: argparse.Namespace) -> int:
     reply = stub.RemoveItem(
-        similarity_pb2.RemoveItemRequest(bank=args.name, item_id=args.item_id),
+        similarity_pb2.RemoveItemRequest(bank=args.name, item_id=args.item_id, actor=args.actor),
         timeout=TIMEOUT_SECONDS,
     )
     print(f"removed {args.item_id} from {args.name} (index {reply.index_snapshot})")

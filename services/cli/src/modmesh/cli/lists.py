@@ -11,6 +11,7 @@ and nothing of the file is applied.
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
 import time
 from collections.abc import Iterator
@@ -46,6 +47,7 @@ def register(commands: Any) -> None:
         "--replace", action="store_true", help="the file becomes the whole list (default: merge)"
     )
     load.add_argument("--create", action="store_true", help="create the list when it is missing")
+    load.add_argument("--actor", default=getpass.getuser(), help="who imports (audited)")
     _add_common(load)
     load.set_defaults(run=cmd_import)
 
@@ -106,7 +108,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         stub = termmatch_pb2_grpc.TermMatchServiceStub(channel)
         try:
             if args.create:
-                _create_if_missing(stub, args.list_id)
+                _create_if_missing(stub, args.list_id, args.actor)
             reply = stub.ImportTerms(
                 _requests(args, rows), timeout=IMPORT_TIMEOUT_SECONDS, wait_for_ready=False
             )
@@ -121,9 +123,12 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
-def _create_if_missing(stub: termmatch_pb2_grpc.TermMatchServiceStub, list_id: str) -> None:
+def _create_if_missing(
+    stub: termmatch_pb2_grpc.TermMatchServiceStub, list_id: str, actor: str
+) -> None:
     try:
-        stub.CreateList(pb.CreateListRequest(list_id=list_id, name=list_id), timeout=30)
+        request = pb.CreateListRequest(list_id=list_id, name=list_id, actor=actor)
+        stub.CreateList(request, timeout=30)
     except grpc.RpcError as error:
         if error.code() != grpc.StatusCode.ALREADY_EXISTS:
             raise
@@ -132,7 +137,7 @@ def _create_if_missing(stub: termmatch_pb2_grpc.TermMatchServiceStub, list_id: s
 def _requests(
     args: argparse.Namespace, rows: list[pb.ImportRow]
 ) -> Iterator[pb.ImportTermsRequest]:
-    yield pb.ImportTermsRequest(list_id=args.list_id, replace=args.replace)
+    yield pb.ImportTermsRequest(list_id=args.list_id, replace=args.replace, actor=args.actor)
     for first in range(0, len(rows), BATCH):
         yield pb.ImportTermsRequest(rows=rows[first : first + BATCH])
         sent = min(first + BATCH, len(rows))

@@ -16,7 +16,7 @@ import grpc
 import httpx
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from modmesh.cli.credentials import API_KEYS_ENV, local_api_keys
+from modmesh.cli.credentials import API_KEYS_ENV, local_api_keys, local_audit_keys
 from modmesh.runtime.identity import ensure_service_key
 from modmesh.runtime.settings import ENV_PREFIX, MeshSettings
 
@@ -67,6 +67,7 @@ class Mesh:
             **os.environ,
             **self.settings.to_env(),
             API_KEYS_ENV: local_api_keys(self.settings),
+            **local_audit_keys(self.settings),
         }
         for name in (*SERVICES, GATEWAY):
             with (self.log_dir / f"{name}.log").open("ab") as log:

@@ -16,6 +16,9 @@ from modmesh.contracts.termmatch.v1 import termmatch_pb2, termmatch_pb2_grpc
 from modmesh.runtime.blobs import BlobStore
 from modmesh.runtime.settings import MeshSettings
 
+#: Who the audit logs name for the sample data.
+SEED_ACTOR = "modmesh seed"
+
 
 def seed_samples(settings: MeshSettings) -> list[str]:
     """Returns a line for each sample that was added (nothing when all were there)."""
@@ -23,6 +26,7 @@ def seed_samples(settings: MeshSettings) -> list[str]:
     request = json_format.ParseDict(
         json.loads(TERM_LIST.read_text()), termmatch_pb2.CreateListRequest()
     )
+    request.actor = SEED_ACTOR
     with open_channel(settings, settings.termmatch_addr) as channel:
         try:
             termmatch_pb2_grpc.TermMatchServiceStub(channel).CreateList(request, timeout=30)
@@ -45,6 +49,7 @@ def seed_samples(settings: MeshSettings) -> list[str]:
                     bank=SAMPLE_BANK,
                     item_id="sample-clip",
                     label="modmesh sample clip (free gift card scam)",
+                    actor=SEED_ACTOR,
                 ),
                 timeout=120,
             )

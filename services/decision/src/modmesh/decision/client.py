@@ -1,9 +1,10 @@
 """What a caller of decision imports: rule documents (read, checked and parsed as the
 service does, so a check before publishing finds what the service would refuse), their
-JSON Schema, and the audit chain's verifier. The CLI imports decision only through
-this module."""
+JSON Schema, the audit log's table and the check that the tables agree with it. The
+CLI imports decision only through this module."""
 
-from modmesh.decision.audit import read_entries, verify
+from modmesh.decision.agreement import disagreement
+from modmesh.decision.audit import AUDIT_LOG_NAME, AUDIT_TABLE
 from modmesh.decision.policy.document import (
     RuleSetInvalid,
     load_document,
@@ -12,10 +13,11 @@ from modmesh.decision.policy.document import (
 )
 
 __all__ = [
+    "AUDIT_LOG_NAME",
+    "AUDIT_TABLE",
     "RuleSetInvalid",
+    "disagreement",
     "load_document",
     "parse_rule_set",
-    "read_entries",
     "rule_document_schema",
-    "verify",
 ]

@@ -25,9 +25,11 @@ from modmesh.decision.intake.sweeper import sweep_blobs
 from modmesh.decision.live.store import SqlLive
 from modmesh.decision.policy.store import SqlRules
 from modmesh.decision.review.store import SqlReview
-from modmesh.decision.settings import DecisionSettings
+from modmesh.decision.settings import AUDIT_KEY_ENV, AUDIT_SIGNING_KEY_ENV, DecisionSettings
+from modmesh.runtime.audit import AuditKey
 from modmesh.runtime.background import Periodic
 from modmesh.runtime.blobs import BlobStore
+from modmesh.runtime.checkpoint import SigningKey, signing_key
 
 log = structlog.get_logger()
 
@@ -51,13 +53,18 @@ class Running:
     adapter: ActionAdapter
     claiming: asyncio.Task[None]
     housekeeping: Periodic
+    #: Signs audit checkpoints; None without MODMESH_AUDIT_SIGNING_KEY.
+    audit_signer: SigningKey | None
 
     @classmethod
     async def start(cls, settings: DecisionSettings) -> Running:
         """Opens the database and starts claiming the cases that need a replica: those
         a stopped or dead replica left PROCESSING, and RETRYING ones when due."""
         adapter = adapter_from(settings)  # a misconfigured adapter stops start-up here
-        store = await asyncio.to_thread(SqlStore, settings.store_url)
+        audit_key = AuditKey.from_setting(settings.audit_key, AUDIT_KEY_ENV)
+        seed = settings.audit_signing_key
+        signer = signing_key(seed, AUDIT_SIGNING_KEY_ENV) if seed else None
+        store = await asyncio.to_thread(SqlStore, settings.store_url, audit_key=audit_key)
         engines = GrpcEngines(settings)
         dispatcher = Dispatcher(
             store, adapter, settings.action_max_attempts, settings.action_retry_seconds
@@ -72,6 +79,7 @@ class Running:
             adapter,
             asyncio.create_task(pipeline.run_claimer(), name="claim-cases"),
             Periodic(),
+            signer,
         )
         if settings.blob_sweep_seconds > 0:
             sweep = partial(

@@ -7,6 +7,7 @@ from modmesh.contracts.decision.v1 import decision_pb2, decision_pb2_grpc
 from modmesh.decision.appeals.grpc import AppealRpcs
 from modmesh.decision.backfill.grpc import BackfillRpcs
 from modmesh.decision.cases.grpc import CaseRpcs
+from modmesh.decision.checkpoints import CheckpointRpcs
 from modmesh.decision.compose import Running
 from modmesh.decision.intake.grpc import IntakeRpcs
 from modmesh.decision.live.grpc import LiveRpcs
@@ -18,7 +19,14 @@ from modmesh.runtime.server import Service
 
 
 class DecisionServiceServicer(
-    IntakeRpcs, CaseRpcs, ReviewRpcs, PolicyRpcs, AppealRpcs, BackfillRpcs, LiveRpcs
+    IntakeRpcs,
+    CaseRpcs,
+    ReviewRpcs,
+    PolicyRpcs,
+    AppealRpcs,
+    BackfillRpcs,
+    LiveRpcs,
+    CheckpointRpcs,
 ):
     def __init__(self, settings: DecisionSettings) -> None:
         self._settings = settings
@@ -29,7 +37,8 @@ class DecisionServiceServicer(
         store = running.store
         self._intake_store = self._case_store = self._review_store = store
         self._rule_store = self._appeal_store = store
-        self._backfill_store = self._live_store = store
+        self._backfill_store = self._live_store = self._audit_log = store
+        self._audit_signer = running.audit_signer
         self._pipeline = running.pipeline
         self._engines = running.engines
         self._wake_dispatcher = running.dispatcher.wake

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from modmesh.runtime.settings import MeshSettings
+from modmesh.runtime.settings import ENV_PREFIX, MeshSettings
+
+AUDIT_KEY_ENV = ENV_PREFIX + "AUDIT_KEY"
+AUDIT_SIGNING_KEY_ENV = ENV_PREFIX + "AUDIT_SIGNING_KEY"
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,13 @@ class DecisionSettings(MeshSettings):
     #: older than blob_grace_seconds (the time from an upload to its Submit).
     blob_sweep_seconds: float = 3600.0
     blob_grace_seconds: float = 86400.0
+
+    #: HMAC key of the audit chain (at least 32 bytes, from a Secret; `modmesh up` makes
+    #: one under data_dir). The database never holds it; never logged.
+    audit_key: str = ""
+    #: Ed25519 private key (64 hex digits) that signs audit checkpoints; empty: decision
+    #: gives none (the CLI can sign from the database with its own copy).
+    audit_signing_key: str = ""
 
     @property
     def store_url(self) -> str:

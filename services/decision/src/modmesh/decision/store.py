@@ -15,10 +15,9 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from modmesh.decision.audit import GENESIS_HASH, AuditEntry, as_utc, entry_hash, read_entries
+from modmesh.decision.audit import AUDIT_LOG_NAME, AUDIT_TABLE, read_entries
 from modmesh.decision.domain import (
     CARRIED_OUT,
     ActionType,
@@ -30,7 +29,10 @@ from modmesh.decision.domain import (
 from modmesh.decision.migrations import SCHEMA
 from modmesh.decision.policy.rule_set import Decision
 from modmesh.decision.rows import cases_with_actions
-from modmesh.decision.tables import ActionRow, AuditRow, CaseRow, DeliveryRow, ReviewerRow
+from modmesh.decision.tables import ActionRow, CaseRow, DeliveryRow, ReviewerRow
+from modmesh.runtime import audit, checkpoint
+from modmesh.runtime.audit import AuditEntry, AuditKey, as_utc
+from modmesh.runtime.checkpoint import Checkpoint, SigningKey
 from modmesh.runtime.database import open_engine
 from modmesh.runtime.errors import FailedPrecondition, NotFound
 from modmesh.runtime.migrations import migrate
@@ -46,14 +48,19 @@ def utc_now() -> datetime:
 class StoreBase:
     """The decision service's database. Methods are blocking; call them off the event loop."""
 
-    def __init__(self, url: str, clock: Callable[[], datetime] = utc_now) -> None:
+    def __init__(
+        self, url: str, *, audit_key: AuditKey, clock: Callable[[], datetime] = utc_now
+    ) -> None:
         self._engine = open_engine(url)
         migrate(self._engine, SCHEMA)
         self._sessions = sessionmaker(self._engine, expire_on_commit=False)
         self._clock = clock
+        self._audit_key = audit_key
         # Mutations in this process take turns, so they never race for the audit chain's
-        # head; the unique prev_hash still guards against writers in other processes.
+        # head; writers in other processes take turns through the chain's lock.
         self._write_lock = threading.Lock()
+        with self._write() as session:
+            audit.anchor(session, AUDIT_TABLE, audit_key, self._now(), SYSTEM_ACTOR)
 
     def close(self) -> None:
         self._engine.dispose()
@@ -61,12 +68,21 @@ class StoreBase:
     def audit_log(self) -> list[AuditEntry]:
         return list(read_entries(self._engine))
 
+    def audit_checkpoint(self, signer: SigningKey) -> Checkpoint:
+        """The log's head, verified under the audit key and signed; CheckpointError when
+        the log does not verify."""
+        verification = audit.verify(read_entries(self._engine), self._audit_key)
+        return checkpoint.sign(AUDIT_LOG_NAME, verification, signer, self._now())
+
     def _now(self) -> datetime:
         return as_utc(self._clock())
 
     @contextmanager
     def _write(self) -> Iterator[Session]:
         with self._write_lock, self._sessions.begin() as session:
+            # The chain's turn is taken first, before any row lock, so that a writer
+            # holding a row never waits for a writer that holds the chain (no deadlock).
+            audit.lock_chain(session, AUDIT_TABLE)
             yield session
 
     def _row(self, session: Session, case_id: str, lock: bool = False) -> CaseRow:
@@ -102,19 +118,8 @@ class StoreBase:
         details: dict[str, Any],
         actor: str = SYSTEM_ACTOR,
     ) -> None:
-        head = session.scalars(select(AuditRow.hash).order_by(AuditRow.id.desc()).limit(1))
-        prev_hash = head.first() or GENESIS_HASH
-        at = self._now()
-        session.add(
-            AuditRow(
-                at=at,
-                actor=actor,
-                action=action,
-                subject=subject,
-                details=details,
-                prev_hash=prev_hash,
-                hash=entry_hash(prev_hash, at, actor, action, subject, details),
-            )
+        audit.append(
+            session, AUDIT_TABLE, self._audit_key, self._now(), actor, action, subject, details
         )
 
     def _apply_decision(

@@ -24,6 +24,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from modmesh.runtime.audit import audit_table
+
 
 class Base(DeclarativeBase):
     """The tables the migrations create, as the store reads and writes them."""
@@ -164,19 +166,8 @@ class AccountRow(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-class AuditRow(Base):
-    __tablename__ = "audit_log"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    actor: Mapped[str] = mapped_column(String(255))
-    action: Mapped[str] = mapped_column(String(64))
-    subject: Mapped[str] = mapped_column(String(255))
-    details: Mapped[dict[str, Any]] = mapped_column(JSON)
-    # Unique, so that two writers racing for the same predecessor cannot fork the chain:
-    # the database refuses the second one instead.
-    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    hash: Mapped[str] = mapped_column(String(64), unique=True)
+#: The keyed hash chain (see modmesh.runtime.audit).
+AUDIT_TABLE = audit_table("decision", Base.metadata)
 
 
 class BackfillRunRow(Base):

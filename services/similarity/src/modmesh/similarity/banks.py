@@ -66,8 +66,8 @@ class BankIndexes:
 
     # -- banks --------------------------------------------------------------------------
 
-    def create_bank(self, bank: Bank) -> BankStatus:
-        self._store.create_bank(bank)
+    def create_bank(self, bank: Bank, *, actor: str) -> BankStatus:
+        self._store.create_bank(bank, actor=actor)
         self._banks[bank.name] = bank
         return self._status(bank, 0)
 
@@ -89,10 +89,10 @@ class BankIndexes:
 
     # -- items --------------------------------------------------------------------------
 
-    def add_item(self, item: StoredItem) -> str:
+    def add_item(self, item: StoredItem, *, actor: str) -> str:
         """Stores the item, then makes it searchable; returns the snapshot including it."""
         self.bank(item.bank)
-        seq = self._store.add_item(item)  # durable before acknowledged
+        seq = self._store.add_item(item, actor=actor)  # durable before acknowledged
         if item.audio is not None:
             self._audio_index(item.bank).add(seq, item.audio)
         else:
@@ -100,9 +100,9 @@ class BankIndexes:
             self._maybe_rebuild(item.bank)
         return self._snapshot(item.bank)
 
-    def remove_item(self, bank: str, item_id: str) -> str:
+    def remove_item(self, bank: str, item_id: str, *, actor: str) -> str:
         self.bank(bank)
-        seq = self._store.remove_item(bank, item_id)
+        seq = self._store.remove_item(bank, item_id, actor=actor)
         self._index(bank).remove({seq})
         self._audio_index(bank).remove({seq})
         self._maybe_rebuild(bank)

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import math
 import re
 from collections.abc import Sequence
 from pathlib import Path
 
+from modmesh.runtime.audit import AuditKey
 from modmesh.runtime.background import Periodic
 from modmesh.runtime.blobs import Blob, BlobStore
 from modmesh.runtime.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
@@ -26,7 +28,7 @@ from modmesh.similarity.hashing import (
     parse_pdq_hex,
 )
 from modmesh.similarity.index import POSITION_BITS, IndexParams
-from modmesh.similarity.settings import SimilaritySettings
+from modmesh.similarity.settings import AUDIT_KEY_ENV, SimilaritySettings
 from modmesh.similarity.store import SqlSimilarityStore, already_exists
 
 _BANK = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -61,7 +63,8 @@ class Similarity:
     async def open(self) -> None:
         """Opens the store, loads every bank's index and replays what it lacks."""
         settings = self._settings
-        store = SqlSimilarityStore(settings.store_url)
+        audit_key = AuditKey.from_setting(settings.audit_key, AUDIT_KEY_ENV)
+        store = SqlSimilarityStore(settings.store_url, audit_key=audit_key)
         indexes = BankIndexes(
             store,
             settings.data_dir / "similarity" / "index",
@@ -94,6 +97,7 @@ class Similarity:
         max_distance: int | None = None,
         min_match_percent: float | None = None,
         description: str = "",
+        actor: str,
     ) -> BankStatus:
         indexes = self._require_indexes()
         _check_bank(name, "name")
@@ -108,7 +112,7 @@ class Similarity:
                 f"description is longer than {MAX_DESCRIPTION_CHARS} characters",
                 field="description",
             )
-        return await asyncio.to_thread(indexes.create_bank, bank)
+        return await asyncio.to_thread(functools.partial(indexes.create_bank, bank, actor=actor))
 
     async def list_banks(self) -> list[BankStatus]:
         return await asyncio.to_thread(self._require_indexes().banks)
@@ -121,7 +125,7 @@ class Similarity:
     # -- items --------------------------------------------------------------------------
 
     async def add_item(
-        self, media: Blob | None, *, bank: str, item_id: str = "", label: str = ""
+        self, media: Blob | None, *, bank: str, item_id: str = "", label: str = "", actor: str
     ) -> AddedItem:
         """Hashes the media's frames and adds them to `bank` as one item, creating the
         bank with the default thresholds if needed.
@@ -135,7 +139,7 @@ class Similarity:
         item_id = _check_item(item_id or media.sha256, label)
         # Resolving hashes the whole blob: off the event loop.
         path = await asyncio.to_thread(self._blobs.resolve, media)
-        await asyncio.to_thread(self._ensure_bank, indexes, bank)
+        await asyncio.to_thread(self._ensure_bank, indexes, bank, actor)
         # Refuse a duplicate before the costly hashing; the store's unique key still
         # decides when two adds of the same id race.
         if await asyncio.to_thread(indexes.contains, bank, item_id):
@@ -152,10 +156,10 @@ class Similarity:
             item = StoredItem(bank, item_id, label, (), audio=signal)
         else:
             item = StoredItem(bank, item_id, label, tuple(signal))
-        return await self._store(indexes, item)
+        return await self._store(indexes, item, actor)
 
     async def add_hashes(
-        self, *, bank: str, item_id: str, label: str, hashes: Sequence[QueryHash]
+        self, *, bank: str, item_id: str, label: str, hashes: Sequence[QueryHash], actor: str
     ) -> AddedItem:
         indexes = self._require_indexes()
         _check_bank(bank, "bank")
@@ -164,14 +168,16 @@ class Similarity:
         item_id = _check_item(item_id, label)
         runs = self._parse_hashes(hashes)
         await asyncio.to_thread(indexes.bank, bank)
-        return await self._store(indexes, StoredItem(bank, item_id, label, tuple(runs)))
+        return await self._store(indexes, StoredItem(bank, item_id, label, tuple(runs)), actor)
 
-    async def remove_item(self, *, bank: str, item_id: str) -> str:
+    async def remove_item(self, *, bank: str, item_id: str, actor: str) -> str:
         indexes = self._require_indexes()
         _check_bank(bank, "bank")
         if not item_id:
             raise InvalidArgument("item_id is required", field="item_id")
-        return await asyncio.to_thread(indexes.remove_item, bank, item_id)
+        return await asyncio.to_thread(
+            functools.partial(indexes.remove_item, bank, item_id, actor=actor)
+        )
 
     async def search(
         self,
@@ -215,17 +221,18 @@ class Similarity:
 
     # -- helpers ------------------------------------------------------------------------
 
-    async def _store(self, indexes: BankIndexes, item: StoredItem) -> AddedItem:
-        snapshot = await asyncio.to_thread(indexes.add_item, item)
+    async def _store(self, indexes: BankIndexes, item: StoredItem, actor: str) -> AddedItem:
+        snapshot = await asyncio.to_thread(functools.partial(indexes.add_item, item, actor=actor))
         return AddedItem(item.item_id, item.bank, len(item.runs), snapshot)
 
     @staticmethod
-    def _ensure_bank(indexes: BankIndexes, bank: str) -> None:
+    def _ensure_bank(indexes: BankIndexes, bank: str, actor: str) -> None:
         try:
             indexes.bank(bank)
         except NotFound:
             with contextlib.suppress(AlreadyExists):  # another add created it meanwhile
-                indexes.create_bank(Bank(bank, DEFAULT_MAX_DISTANCE, DEFAULT_MIN_MATCH_PERCENT, ""))
+                defaults = Bank(bank, DEFAULT_MAX_DISTANCE, DEFAULT_MIN_MATCH_PERCENT, "")
+                indexes.create_bank(defaults, actor=actor)
 
     async def _hash(
         self, path: Path, crops: Sequence[float] = (1.0,)

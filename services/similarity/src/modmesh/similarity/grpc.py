@@ -9,6 +9,7 @@ import grpc
 from modmesh.contracts.common.v1 import evidence_pb2
 from modmesh.contracts.evidence import TimeRange
 from modmesh.contracts.similarity.v1 import similarity_pb2, similarity_pb2_grpc
+from modmesh.runtime.actor import actor_of
 from modmesh.runtime.background import Periodic
 from modmesh.runtime.blobs import Blob
 from modmesh.runtime.database import UNAVAILABLE_ERRORS, reachability_check
@@ -41,6 +42,7 @@ class SimilarityServicer(similarity_pb2_grpc.SimilarityServiceServicer):
             bank=request.bank,
             item_id=request.item_id,
             label=request.label,
+            actor=actor_of(request, context),
         )
         annotate(index_snapshot=added.index_snapshot)
         return similarity_pb2.AddItemResponse(
@@ -58,6 +60,7 @@ class SimilarityServicer(similarity_pb2_grpc.SimilarityServiceServicer):
             item_id=request.item_id,
             label=request.label,
             hashes=_query_hashes(request.hashes.frames),
+            actor=actor_of(request, context),
         )
         return similarity_pb2.AddHashesResponse(
             item_id=added.item_id,
@@ -69,7 +72,9 @@ class SimilarityServicer(similarity_pb2_grpc.SimilarityServiceServicer):
     async def RemoveItem(
         self, request: similarity_pb2.RemoveItemRequest, context: grpc.aio.ServicerContext
     ) -> similarity_pb2.RemoveItemResponse:
-        snapshot = await self._core.remove_item(bank=request.bank, item_id=request.item_id)
+        snapshot = await self._core.remove_item(
+            bank=request.bank, item_id=request.item_id, actor=actor_of(request, context)
+        )
         return similarity_pb2.RemoveItemResponse(index_snapshot=snapshot)
 
     async def Search(
@@ -120,6 +125,7 @@ class SimilarityServicer(similarity_pb2_grpc.SimilarityServiceServicer):
                 request.min_match_percent if request.HasField("min_match_percent") else None
             ),
             description=request.description,
+            actor=actor_of(request, context),
         )
         return similarity_pb2.CreateBankResponse(bank=_bank_status(status))
 

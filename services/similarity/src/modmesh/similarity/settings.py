@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from modmesh.runtime.settings import MeshSettings
+from modmesh.runtime.settings import ENV_PREFIX, MeshSettings
+
+AUDIT_KEY_ENV = ENV_PREFIX + "AUDIT_KEY"
 
 
 @dataclass(frozen=True)
@@ -22,6 +24,9 @@ class SimilaritySettings(MeshSettings):
     similarity_rebuild_after: int = 20_000
     #: Seconds between picking up other replicas' writes from the store (0: never).
     similarity_refresh_seconds: float = 5.0
+    #: HMAC key of similarity's audit chain of bank and item changes (at least 32 bytes,
+    #: from a Secret; `modmesh up` makes one). The database never holds it; never logged.
+    audit_key: str = ""
 
     @property
     def store_url(self) -> str:

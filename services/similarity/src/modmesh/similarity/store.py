@@ -16,12 +16,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from modmesh.runtime import audit
+from modmesh.runtime.audit import AuditKey, audit_table
 from modmesh.runtime.database import open_engine
 from modmesh.runtime.errors import AlreadyExists, NotFound
 from modmesh.runtime.migrations import migrate
@@ -49,8 +52,8 @@ class Changes:
 
 
 class SimilarityStore(Protocol):
-    def create_bank(self, bank: Bank) -> None:
-        """Raises AlreadyExists for a taken name."""
+    def create_bank(self, bank: Bank, *, actor: str) -> None:
+        """Raises AlreadyExists for a taken name. Every change is audited with its actor."""
 
     def bank(self, name: str) -> Bank | None: ...
 
@@ -60,11 +63,11 @@ class SimilarityStore(Protocol):
     def bank_settings(self) -> list[Bank]:
         """Every bank, by name, without counting items (cheap at any size)."""
 
-    def add_item(self, item: StoredItem) -> int:
+    def add_item(self, item: StoredItem, *, actor: str) -> int:
         """Stores the item with all its runs; returns its sequence number (its index owner).
         Raises AlreadyExists for a taken (bank, item_id), NotFound for an unknown bank."""
 
-    def remove_item(self, bank: str, item_id: str) -> int:
+    def remove_item(self, bank: str, item_id: str, *, actor: str) -> int:
         """Deletes the item; returns its sequence number. NotFound if it is not there."""
 
     def contains(self, bank: str, item_id: str) -> bool: ...
@@ -154,15 +157,27 @@ _removals = sa.Table(
     sqlite_autoincrement=True,
 )
 sa.Index("similarity_removals_by_bank", _removals.c.bank, _removals.c.id)
+#: Similarity's keyed audit chain of bank and item changes (see modmesh.runtime.audit).
+AUDIT_TABLE = audit_table("similarity", TABLES)
 sa.Index("similarity_items_by_bank", _items.c.bank, _items.c.kind, _items.c.seq)
 
 
 class SqlSimilarityStore:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, audit_key: AuditKey) -> None:
         self._engine = open_engine(url)
         migrate(self._engine, SCHEMA)
+        self._audit_key = audit_key
+        with self._engine.begin() as connection:
+            audit.anchor(connection, AUDIT_TABLE, audit_key, datetime.now(UTC), "similarity")
 
-    def create_bank(self, bank: Bank) -> None:
+    def _audit(
+        self, connection: sa.Connection, actor: str, action: str, bank: str, **details: Any
+    ) -> None:
+        at = datetime.now(UTC)
+        subject = f"banks/{bank}"
+        audit.append(connection, AUDIT_TABLE, self._audit_key, at, actor, action, subject, details)
+
+    def create_bank(self, bank: Bank, *, actor: str) -> None:
         try:
             with self._engine.begin() as connection:
                 connection.execute(
@@ -172,6 +187,14 @@ class SqlSimilarityStore:
                         min_match_percent=bank.min_match_percent,
                         description=bank.description,
                     )
+                )
+                self._audit(
+                    connection,
+                    actor,
+                    "bank.created",
+                    bank.name,
+                    max_distance=bank.max_distance,
+                    min_match_percent=bank.min_match_percent,
                 )
         except IntegrityError:
             raise AlreadyExists(f"bank {bank.name!r} already exists", field="bank") from None
@@ -198,8 +221,9 @@ class SqlSimilarityStore:
         with self._engine.connect() as connection:
             return [(_bank(row), int(row.item_count)) for row in connection.execute(query)]
 
-    def add_item(self, item: StoredItem) -> int:
-        # One transaction: an item is stored with all its hashes or not at all.
+    def add_item(self, item: StoredItem, *, actor: str) -> int:
+        # One transaction: an item is stored with all its hashes and its audit entry, or
+        # not at all.
         try:
             with self._engine.begin() as connection:
                 if not _lock_bank(connection, item.bank):
@@ -212,6 +236,16 @@ class SqlSimilarityStore:
                         )
                         .returning(_items.c.seq)
                     ).scalar_one()
+                )
+                self._audit(
+                    connection,
+                    actor,
+                    "item.added",
+                    item.bank,
+                    item_id=item.item_id,
+                    label=item.label,
+                    kind=item.kind,
+                    hashes=len(item.runs),
                 )
                 if item.audio is not None:
                     connection.execute(
@@ -236,7 +270,7 @@ class SqlSimilarityStore:
             raise already_exists(item.bank, item.item_id) from None
         return seq
 
-    def remove_item(self, bank: str, item_id: str) -> int:
+    def remove_item(self, bank: str, item_id: str, *, actor: str) -> int:
         with self._engine.begin() as connection:
             _lock_bank(connection, bank)
             seq = connection.execute(
@@ -248,6 +282,7 @@ class SqlSimilarityStore:
             connection.execute(_audio.delete().where(_audio.c.item_seq == seq))
             connection.execute(_items.delete().where(_items.c.seq == seq))
             connection.execute(_removals.insert().values(bank=bank, item_seq=seq))
+            self._audit(connection, actor, "item.removed", bank, item_id=item_id)
         return int(seq)
 
     def contains(self, bank: str, item_id: str) -> bool:

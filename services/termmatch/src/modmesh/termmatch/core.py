@@ -154,7 +154,7 @@ class TermMatch:
     # Editing lists: every edit stores a new version, then swaps in its matcher.
 
     def create_list(
-        self, list_id: str, settings: ListSettings, terms: Sequence[TermDraft]
+        self, list_id: str, settings: ListSettings, terms: Sequence[TermDraft], *, actor: str
     ) -> TermList:
         if not LIST_ID_PATTERN.fullmatch(list_id):
             raise InvalidArgument(
@@ -167,9 +167,9 @@ class TermMatch:
         with self._edit_lock:
             added = _validate_terms(list_id, (), terms, Normalizer(settings.flags), "add")
             created = TermList(list_id, 1, settings, tuple(added), now, now)
-            return self._commit(ListChange(created, added)).term_list
+            return self._commit(ListChange(created, added), "list.created", actor).term_list
 
-    def update_list(self, list_id: str, settings: ListSettings) -> TermList:
+    def update_list(self, list_id: str, settings: ListSettings, *, actor: str) -> TermList:
         """Replaces a list's name, description, flags, exceptions and window."""
         _check_settings(settings)
         with self._edit_lock:
@@ -180,22 +180,22 @@ class TermMatch:
                     list_id, (), _drafts(current.terms), Normalizer(settings.flags), "add"
                 )
             change = ListChange(self._next(current, current.terms, settings))
-            return self._commit(change).term_list
+            return self._commit(change, "list.updated", actor).term_list
 
-    def add_terms(self, list_id: str, terms: Sequence[TermDraft]) -> ListChange:
+    def add_terms(self, list_id: str, terms: Sequence[TermDraft], *, actor: str) -> ListChange:
         """Adds terms at the end of the list; the change holds them as stored."""
         if not terms:
             raise InvalidArgument("give at least one term to add", field="terms")
-        return self._upsert(list_id, terms, "add")
+        return self._upsert(list_id, terms, "add", actor)
 
-    def update_terms(self, list_id: str, terms: Sequence[TermDraft]) -> ListChange:
+    def update_terms(self, list_id: str, terms: Sequence[TermDraft], *, actor: str) -> ListChange:
         """Replaces terms by id; each keeps its place in the list. The change holds them
         as stored."""
         if not terms:
             raise InvalidArgument("give at least one term to update", field="terms")
-        return self._upsert(list_id, terms, "update")
+        return self._upsert(list_id, terms, "update", actor)
 
-    def remove_terms(self, list_id: str, term_ids: Sequence[str]) -> ListChange:
+    def remove_terms(self, list_id: str, term_ids: Sequence[str], *, actor: str) -> ListChange:
         if not term_ids:
             raise InvalidArgument("give at least one term id to remove", field="term_ids")
         with self._edit_lock:
@@ -210,11 +210,13 @@ class TermMatch:
             removed = set(term_ids)
             remaining = tuple(term for term in current.terms if term.term_id not in removed)
             return self._commit(
-                ListChange(self._next(current, remaining, current.settings), removed=removed)
+                ListChange(self._next(current, remaining, current.settings), removed=removed),
+                "terms.removed",
+                actor,
             )
 
     def import_terms(
-        self, list_id: str, rows: Iterable[tuple[int, TermDraft]], *, replace_all: bool
+        self, list_id: str, rows: Iterable[tuple[int, TermDraft]], *, replace_all: bool, actor: str
     ) -> TermList:
         """One new version from a bulk file's rows (line number, term), all or nothing.
 
@@ -227,10 +229,15 @@ class TermMatch:
             lines.append(line)
             drafts.append(draft)
         mode = "replace" if replace_all else "upsert"
-        return self._upsert(list_id, drafts, mode, _Labels(lines)).term_list
+        return self._upsert(list_id, drafts, mode, actor, _Labels(lines)).term_list
 
     def _upsert(
-        self, list_id: str, drafts: Sequence[TermDraft], mode: str, labels: _Labels = _Labels()
+        self,
+        list_id: str,
+        drafts: Sequence[TermDraft],
+        mode: str,
+        actor: str,
+        labels: _Labels = _Labels(),
     ) -> ListChange:
         with self._edit_lock:
             current = self._current(list_id)
@@ -256,7 +263,9 @@ class TermMatch:
                     added=changed,
                     removed=replaced,
                     remove_all=mode == "replace",
-                )
+                ),
+                _UPSERT_EVENTS[mode],
+                actor,
             )
 
     # Matching.
@@ -372,7 +381,8 @@ class TermMatch:
             updated_at=datetime.now(UTC),
         )
 
-    def _commit(self, change: ListChange) -> ListChange:
+    def _commit(self, change: ListChange, event: str, actor: str) -> ListChange:
+        """Stores the change with its audit entry (the event, by the actor), then serves it."""
         term_list = change.term_list
         with self._swap_lock:
             # Compiled before storing, so that a stored version is always one we can serve.
@@ -380,9 +390,18 @@ class TermMatch:
             compiled = CompiledLists(
                 {**current.lists, term_list.list_id: term_list}.values(), current
             )
-            self._store.append(change)
+            self._store.append(change, event, actor)
             self._swap(compiled)
         return change
+
+
+#: The audit log's name for each kind of upsert.
+_UPSERT_EVENTS = {
+    "add": "terms.added",
+    "update": "terms.updated",
+    "upsert": "terms.imported",
+    "replace": "terms.imported",
+}
 
 
 def _drafts(terms: Iterable[Term]) -> list[TermDraft]:

@@ -18,6 +18,8 @@ from modmesh.contracts.evidence import Word
 from modmesh.contracts.termmatch.v1 import termmatch_pb2 as pb
 from modmesh.contracts.termmatch.v1 import termmatch_pb2_grpc
 from modmesh.contracts.timestamps import to_datetime
+from modmesh.runtime.actor import actor_of
+from modmesh.runtime.audit import AuditKey
 from modmesh.runtime.background import Periodic
 from modmesh.runtime.database import UNAVAILABLE_ERRORS, reachability_check
 from modmesh.runtime.errors import InvalidArgument, Unavailable
@@ -37,7 +39,7 @@ from modmesh.termmatch.convert import (
 from modmesh.termmatch.core import TermMatch
 from modmesh.termmatch.domain import TermDraft, TermList
 from modmesh.termmatch.matcher import SWITCH_INTERVAL_S
-from modmesh.termmatch.settings import TermMatchSettings
+from modmesh.termmatch.settings import AUDIT_KEY_ENV, TermMatchSettings
 from modmesh.termmatch.store import SqlListStore
 
 log = structlog.get_logger("modmesh.termmatch")
@@ -100,6 +102,7 @@ class TermMatchServicer(termmatch_pb2_grpc.TermMatchServiceServicer):
             request.list_id,
             settings_from_pb(request),
             [draft_from_pb(term) for term in request.terms],
+            actor=actor_of(request, context),
         )
         return pb.CreateListResponse(list=list_to_pb(created))
 
@@ -121,7 +124,10 @@ class TermMatchServicer(termmatch_pb2_grpc.TermMatchServiceServicer):
         self, request: pb.AddTermsRequest, context: grpc.aio.ServicerContext
     ) -> pb.AddTermsResponse:
         change = await asyncio.to_thread(
-            self.core.add_terms, request.list_id, [draft_from_pb(t) for t in request.terms]
+            self.core.add_terms,
+            request.list_id,
+            [draft_from_pb(t) for t in request.terms],
+            actor=actor_of(request, context),
         )
         return pb.AddTermsResponse(
             list=list_to_pb(change.term_list, with_terms=False),
@@ -132,7 +138,10 @@ class TermMatchServicer(termmatch_pb2_grpc.TermMatchServiceServicer):
         self, request: pb.RemoveTermsRequest, context: grpc.aio.ServicerContext
     ) -> pb.RemoveTermsResponse:
         change = await asyncio.to_thread(
-            self.core.remove_terms, request.list_id, list(request.term_ids)
+            self.core.remove_terms,
+            request.list_id,
+            list(request.term_ids),
+            actor=actor_of(request, context),
         )
         return pb.RemoveTermsResponse(list=list_to_pb(change.term_list, with_terms=False))
 
@@ -140,7 +149,10 @@ class TermMatchServicer(termmatch_pb2_grpc.TermMatchServiceServicer):
         self, request: pb.UpdateTermsRequest, context: grpc.aio.ServicerContext
     ) -> pb.UpdateTermsResponse:
         change = await asyncio.to_thread(
-            self.core.update_terms, request.list_id, [draft_from_pb(t) for t in request.terms]
+            self.core.update_terms,
+            request.list_id,
+            [draft_from_pb(t) for t in request.terms],
+            actor=actor_of(request, context),
         )
         return pb.UpdateTermsResponse(
             list=list_to_pb(change.term_list, with_terms=False),
@@ -151,7 +163,10 @@ class TermMatchServicer(termmatch_pb2_grpc.TermMatchServiceServicer):
         self, request: pb.UpdateListRequest, context: grpc.aio.ServicerContext
     ) -> pb.UpdateListResponse:
         edited = await asyncio.to_thread(
-            self.core.update_list, request.list_id, settings_from_pb(request)
+            self.core.update_list,
+            request.list_id,
+            settings_from_pb(request),
+            actor=actor_of(request, context),
         )
         return pb.UpdateListResponse(list=list_to_pb(edited, with_terms=False))
 
@@ -160,18 +175,19 @@ class TermMatchServicer(termmatch_pb2_grpc.TermMatchServiceServicer):
         request_iterator: AsyncIterator[pb.ImportTermsRequest],
         context: grpc.aio.ServicerContext,
     ) -> pb.ImportTermsResponse:
-        list_id = ""
+        list_id = actor = ""
         replace_all = False
         rows: list[tuple[int, TermDraft]] = []
         first = True
         async for request in request_iterator:
             if first:
                 list_id, replace_all, first = request.list_id, request.replace, False
+                actor = actor_of(request, context)
             rows.extend((row.line, draft_from_pb(row.term)) for row in request.rows)
         if first:
             raise InvalidArgument("send at least one message naming the list", field="list_id")
         imported = await asyncio.to_thread(
-            self.core.import_terms, list_id, rows, replace_all=replace_all
+            self.core.import_terms, list_id, rows, replace_all=replace_all, actor=actor
         )
         log.info("imported terms", list_id=list_id, rows=len(rows), version=imported.version)
         return pb.ImportTermsResponse(list=summary_to_pb(imported), rows=len(rows))
@@ -206,7 +222,8 @@ def build_service(settings: TermMatchSettings) -> Service:
     background = Periodic()
 
     async def load() -> None:
-        store = await asyncio.to_thread(SqlListStore, settings.store_url)
+        audit_key = AuditKey.from_setting(settings.audit_key, AUDIT_KEY_ENV)
+        store = await asyncio.to_thread(SqlListStore, settings.store_url, audit_key=audit_key)
         stores.append(store)
         core = TermMatch(store, max_text_chars=settings.max_text_chars, on_swap=_publish_versions)
         await asyncio.to_thread(warm_up)

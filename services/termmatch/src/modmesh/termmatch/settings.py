@@ -1,10 +1,13 @@
-"""Termmatch's settings: the shared mesh settings plus its database and text limit."""
+"""Termmatch's settings: the shared mesh settings plus its database, text limit and
+audit key."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from modmesh.runtime.settings import MeshSettings
+from modmesh.runtime.settings import ENV_PREFIX, MeshSettings
+
+AUDIT_KEY_ENV = ENV_PREFIX + "AUDIT_KEY"
 
 
 @dataclass(frozen=True)
@@ -13,6 +16,9 @@ class TermMatchSettings(MeshSettings):
     termmatch_database_url: str = ""
     #: Largest text termmatch accepts in one request, in characters.
     max_text_chars: int = 1_000_000
+    #: HMAC key of termmatch's audit chain of list edits (at least 32 bytes, from a
+    #: Secret; `modmesh up` makes one). The database never holds it; never logged.
+    audit_key: str = ""
 
     @property
     def store_url(self) -> str:

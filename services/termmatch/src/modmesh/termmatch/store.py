@@ -33,6 +33,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from modmesh.contracts.evidence import Severity
+from modmesh.runtime import audit
+from modmesh.runtime.audit import AuditKey, audit_table
 from modmesh.runtime.database import open_engine
 from modmesh.runtime.errors import AlreadyExists, FailedPrecondition
 from modmesh.runtime.migrations import migrate
@@ -73,8 +75,9 @@ class ListStore(Protocol):
         did not change are `current`'s objects. None when the list is not stored."""
         ...
 
-    def append(self, change: ListChange) -> None:
-        """Stores a new version atomically; refuses one that already exists."""
+    def append(self, change: ListChange, event: str, actor: str) -> None:
+        """Stores a new version and its audit entry (the event, by the actor) atomically;
+        refuses a version that already exists."""
         ...
 
     def close(self) -> None: ...
@@ -124,10 +127,17 @@ class _Term(_Base):
     active_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
+#: Termmatch's keyed audit chain of list edits (see modmesh.runtime.audit).
+AUDIT_TABLE = audit_table("termmatch", TABLES)
+
+
 class SqlListStore:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, audit_key: AuditKey) -> None:
         self._engine = open_engine(url)
         migrate(self._engine, SCHEMA)
+        self._audit_key = audit_key
+        with Session(self._engine) as session, session.begin():
+            audit.anchor(session, AUDIT_TABLE, audit_key, datetime.now(UTC), "termmatch")
 
     def heads(self) -> dict[str, int]:
         query = select(_Version.list_id, func.max(_Version.version)).group_by(_Version.list_id)
@@ -228,11 +238,21 @@ class SqlListStore:
             updated_at=_utc(row.created_at),
         )
 
-    def append(self, change: ListChange) -> None:
+    def append(self, change: ListChange, event: str, actor: str) -> None:
         term_list = change.term_list
         version = term_list.version
         try:
             with Session(self._engine) as session, session.begin():
+                audit.append(
+                    session,
+                    AUDIT_TABLE,
+                    self._audit_key,
+                    datetime.now(UTC),
+                    actor,
+                    event,
+                    f"lists/{term_list.list_id}",
+                    _audit_details(change),
+                )
                 session.add(
                     _Version(
                         list_id=term_list.list_id,
@@ -286,6 +306,23 @@ class SqlListStore:
 
     def close(self) -> None:
         self._engine.dispose()
+
+
+#: Term ids an audit entry names; a bulk import's entry gives counts beyond these.
+_AUDITED_IDS = 100
+
+
+def _audit_details(change: ListChange) -> dict[str, Any]:
+    added = [term.term_id for term in change.added]
+    removed = sorted(change.removed)
+    return {
+        "version": change.term_list.version,
+        "added": len(added),
+        "removed": len(removed),
+        "remove_all": change.remove_all,
+        "added_ids": added[:_AUDITED_IDS],
+        "removed_ids": removed[:_AUDITED_IDS],
+    }
 
 
 def _term_rows(

@@ -120,6 +120,7 @@ class SqlIntake(StoreBase):
                 "case.submitted",
                 row.id,
                 {
+                    "status": row.status,
                     "media_sha256": media.sha256,
                     "account_id": source.account_id,
                     "content_id": source.content_id,
@@ -239,6 +240,7 @@ class SqlIntake(StoreBase):
                 "case.retrying",
                 case_id,
                 {
+                    "status": row.status,
                     "error": error,
                     "attempts": row.attempts,
                     "next_attempt_at": as_utc(row.next_attempt_at).isoformat(),
@@ -291,7 +293,9 @@ class SqlIntake(StoreBase):
         row.next_attempt_at = row.retrying_since = None
         row.analysis_holder = row.analysis_expires_at = None
         row.updated_at = self._now()
-        self._audit(session, event, row.id, {"previous_error": previous}, actor=actor)
+        self._audit(
+            session, event, row.id, {"status": row.status, "previous_error": previous}, actor=actor
+        )
 
     def _fail(self, session: Session, row: CaseRow, error: str) -> None:
         row.status = CaseStatus.FAILED.value
@@ -299,7 +303,7 @@ class SqlIntake(StoreBase):
         row.next_attempt_at = None
         row.analysis_holder = row.analysis_expires_at = None
         row.updated_at = self._now()
-        self._audit(session, "case.failed", row.id, {"error": error})
+        self._audit(session, "case.failed", row.id, {"status": row.status, "error": error})
 
     def _held_row(self, session: Session, case_id: str, holder: str | None) -> CaseRow:
         """The case, locked, while it is PROCESSING and (with a holder) held by it."""

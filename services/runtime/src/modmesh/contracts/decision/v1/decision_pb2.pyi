@@ -646,3 +646,31 @@ class LiveStreamAction(_message.Message):
     rule: RuleRef
     statement_of_reasons: str
     def __init__(self, type: _Optional[_Union[ActionType, str]] = ..., case_id: _Optional[str] = ..., rule: _Optional[_Union[RuleRef, _Mapping]] = ..., statement_of_reasons: _Optional[str] = ...) -> None: ...
+
+class GetAuditCheckpointRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class GetAuditCheckpointResponse(_message.Message):
+    __slots__ = ("checkpoint",)
+    CHECKPOINT_FIELD_NUMBER: _ClassVar[int]
+    checkpoint: AuditCheckpoint
+    def __init__(self, checkpoint: _Optional[_Union[AuditCheckpoint, _Mapping]] = ...) -> None: ...
+
+class AuditCheckpoint(_message.Message):
+    __slots__ = ("log", "entries", "head_id", "head_hash", "at", "public_key", "signature")
+    LOG_FIELD_NUMBER: _ClassVar[int]
+    ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    HEAD_ID_FIELD_NUMBER: _ClassVar[int]
+    HEAD_HASH_FIELD_NUMBER: _ClassVar[int]
+    AT_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_KEY_FIELD_NUMBER: _ClassVar[int]
+    SIGNATURE_FIELD_NUMBER: _ClassVar[int]
+    log: str
+    entries: int
+    head_id: int
+    head_hash: str
+    at: str
+    public_key: str
+    signature: str
+    def __init__(self, log: _Optional[str] = ..., entries: _Optional[int] = ..., head_id: _Optional[int] = ..., head_hash: _Optional[str] = ..., at: _Optional[str] = ..., public_key: _Optional[str] = ..., signature: _Optional[str] = ...) -> None: ...

@@ -130,6 +130,11 @@ class DecisionServiceStub:
                 request_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.RetryCasesRequest.SerializeToString,
                 response_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.RetryCasesResponse.FromString,
                 _registered_method=True)
+        self.GetAuditCheckpoint = channel.unary_unary(
+                '/modmesh.decision.v1.DecisionService/GetAuditCheckpoint',
+                request_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.GetAuditCheckpointRequest.SerializeToString,
+                response_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.GetAuditCheckpointResponse.FromString,
+                _registered_method=True)
 
 
 class DecisionServiceServicer:
@@ -290,6 +295,16 @@ class DecisionServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetAuditCheckpoint(self, request, context):
+        """The audit log's head, verified and signed with decision's Ed25519 key, to keep where
+        the database's writers cannot reach it; `modmesh audit verify --checkpoint` later
+        detects a cut tail or a rewritten chain against it. FAILED_PRECONDITION when the log
+        does not verify or decision has no signing key.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_DecisionServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -387,6 +402,11 @@ def add_DecisionServiceServicer_to_server(servicer, server):
                     servicer.RetryCases,
                     request_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.RetryCasesRequest.FromString,
                     response_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.RetryCasesResponse.SerializeToString,
+            ),
+            'GetAuditCheckpoint': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetAuditCheckpoint,
+                    request_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.GetAuditCheckpointRequest.FromString,
+                    response_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.GetAuditCheckpointResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -902,6 +922,33 @@ class DecisionService:
             '/modmesh.decision.v1.DecisionService/RetryCases',
             modmesh_dot_decision_dot_v1_dot_decision__pb2.RetryCasesRequest.SerializeToString,
             modmesh_dot_decision_dot_v1_dot_decision__pb2.RetryCasesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetAuditCheckpoint(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/modmesh.decision.v1.DecisionService/GetAuditCheckpoint',
+            modmesh_dot_decision_dot_v1_dot_decision__pb2.GetAuditCheckpointRequest.SerializeToString,
+            modmesh_dot_decision_dot_v1_dot_decision__pb2.GetAuditCheckpointResponse.FromString,
             options,
             channel_credentials,
             insecure,

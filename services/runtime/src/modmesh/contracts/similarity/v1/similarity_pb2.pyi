@@ -27,16 +27,18 @@ class FrameHashes(_message.Message):
     def __init__(self, frames: _Optional[_Iterable[_Union[FrameHash, _Mapping]]] = ...) -> None: ...
 
 class AddItemRequest(_message.Message):
-    __slots__ = ("media", "bank", "item_id", "label")
+    __slots__ = ("media", "bank", "item_id", "label", "actor")
     MEDIA_FIELD_NUMBER: _ClassVar[int]
     BANK_FIELD_NUMBER: _ClassVar[int]
     ITEM_ID_FIELD_NUMBER: _ClassVar[int]
     LABEL_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
     media: _evidence_pb2.MediaRef
     bank: str
     item_id: str
     label: str
-    def __init__(self, media: _Optional[_Union[_evidence_pb2.MediaRef, _Mapping]] = ..., bank: _Optional[str] = ..., item_id: _Optional[str] = ..., label: _Optional[str] = ...) -> None: ...
+    actor: str
+    def __init__(self, media: _Optional[_Union[_evidence_pb2.MediaRef, _Mapping]] = ..., bank: _Optional[str] = ..., item_id: _Optional[str] = ..., label: _Optional[str] = ..., actor: _Optional[str] = ...) -> None: ...
 
 class AddItemResponse(_message.Message):
     __slots__ = ("item_id", "bank", "hash_count", "index_snapshot")
@@ -101,16 +103,18 @@ class BankStatus(_message.Message):
     def __init__(self, bank: _Optional[_Union[Bank, _Mapping]] = ..., item_count: _Optional[int] = ..., index_snapshot: _Optional[str] = ..., base_size: _Optional[int] = ..., delta_size: _Optional[int] = ...) -> None: ...
 
 class AddHashesRequest(_message.Message):
-    __slots__ = ("bank", "item_id", "label", "hashes")
+    __slots__ = ("bank", "item_id", "label", "hashes", "actor")
     BANK_FIELD_NUMBER: _ClassVar[int]
     ITEM_ID_FIELD_NUMBER: _ClassVar[int]
     LABEL_FIELD_NUMBER: _ClassVar[int]
     HASHES_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
     bank: str
     item_id: str
     label: str
     hashes: FrameHashes
-    def __init__(self, bank: _Optional[str] = ..., item_id: _Optional[str] = ..., label: _Optional[str] = ..., hashes: _Optional[_Union[FrameHashes, _Mapping]] = ...) -> None: ...
+    actor: str
+    def __init__(self, bank: _Optional[str] = ..., item_id: _Optional[str] = ..., label: _Optional[str] = ..., hashes: _Optional[_Union[FrameHashes, _Mapping]] = ..., actor: _Optional[str] = ...) -> None: ...
 
 class AddHashesResponse(_message.Message):
     __slots__ = ("item_id", "bank", "hash_count", "index_snapshot")
@@ -125,12 +129,14 @@ class AddHashesResponse(_message.Message):
     def __init__(self, item_id: _Optional[str] = ..., bank: _Optional[str] = ..., hash_count: _Optional[int] = ..., index_snapshot: _Optional[str] = ...) -> None: ...
 
 class RemoveItemRequest(_message.Message):
-    __slots__ = ("bank", "item_id")
+    __slots__ = ("bank", "item_id", "actor")
     BANK_FIELD_NUMBER: _ClassVar[int]
     ITEM_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
     bank: str
     item_id: str
-    def __init__(self, bank: _Optional[str] = ..., item_id: _Optional[str] = ...) -> None: ...
+    actor: str
+    def __init__(self, bank: _Optional[str] = ..., item_id: _Optional[str] = ..., actor: _Optional[str] = ...) -> None: ...
 
 class RemoveItemResponse(_message.Message):
     __slots__ = ("index_snapshot",)
@@ -139,16 +145,18 @@ class RemoveItemResponse(_message.Message):
     def __init__(self, index_snapshot: _Optional[str] = ...) -> None: ...
 
 class CreateBankRequest(_message.Message):
-    __slots__ = ("name", "max_distance", "min_match_percent", "description")
+    __slots__ = ("name", "max_distance", "min_match_percent", "description", "actor")
     NAME_FIELD_NUMBER: _ClassVar[int]
     MAX_DISTANCE_FIELD_NUMBER: _ClassVar[int]
     MIN_MATCH_PERCENT_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
     name: str
     max_distance: int
     min_match_percent: float
     description: str
-    def __init__(self, name: _Optional[str] = ..., max_distance: _Optional[int] = ..., min_match_percent: _Optional[float] = ..., description: _Optional[str] = ...) -> None: ...
+    actor: str
+    def __init__(self, name: _Optional[str] = ..., max_distance: _Optional[int] = ..., min_match_percent: _Optional[float] = ..., description: _Optional[str] = ..., actor: _Optional[str] = ...) -> None: ...
 
 class CreateBankResponse(_message.Message):
     __slots__ = ("bank",)

@@ -27,15 +27,15 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from modmesh.contracts.common.v1 import evidence_pb2 as modmesh_dot_common_dot_v1_dot_evidence__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$modmesh/termmatch/v1/termmatch.proto\x12\x14modmesh.termmatch.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a modmesh/common/v1/evidence.proto\"\xa8\x01\n\x12NormalizationFlags\x12\x0c\n\x04nfkc\x18\x01 \x01(\x08\x12\x10\n\x08\x63\x61sefold\x18\x02 \x01(\x08\x12\x15\n\rstrip_accents\x18\x03 \x01(\x08\x12\x13\n\x0b\x63onfusables\x18\x04 \x01(\x08\x12\x11\n\tleetspeak\x18\x05 \x01(\x08\x12\x19\n\x11ignore_separators\x18\x06 \x01(\x08\x12\x18\n\x10\x63ollapse_repeats\x18\x07 \x01(\x08\"\x95\x02\n\x04Term\x12\x0f\n\x07term_id\x18\x01 \x01(\t\x12\x0c\n\x04text\x18\x02 \x01(\t\x12-\n\x08severity\x18\x03 \x01(\x0e\x32\x1b.modmesh.common.v1.Severity\x12\x10\n\x08\x63\x61tegory\x18\x04 \x01(\t\x12,\n\x04kind\x18\x05 \x01(\x0e\x32\x1e.modmesh.termmatch.v1.TermKind\x12\x0e\n\x06locale\x18\x06 \x01(\t\x12\x0c\n\x04note\x18\x07 \x01(\t\x12/\n\x0b\x61\x63tive_from\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0c\x61\x63tive_until\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x9e\x03\n\x08TermList\x12\x0f\n\x07list_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12\x0f\n\x07version\x18\x04 \x01(\x03\x12)\n\x05terms\x18\x05 \x03(\x0b\x32\x1a.modmesh.termmatch.v1.Term\x12.\n\ncreated_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x37\n\x05\x66lags\x18\x08 \x01(\x0b\x32(.modmesh.termmatch.v1.NormalizationFlags\x12\x12\n\nexceptions\x18\t \x03(\t\x12/\n\x0b\x61\x63tive_from\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0c\x61\x63tive_until\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\nterm_count\x18\x0c \x01(\x05\"U\n\x0fTermListSummary\x12\x0f\n\x07list_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0f\n\x07version\x18\x03 \x01(\x03\x12\x12\n\nterm_count\x18\x04 \x01(\x05\"6\n\x0cWordSequence\x12&\n\x05words\x18\x01 \x03(\x0b\x32\x17.modmesh.common.v1.Word\"\xa0\x01\n\x0cMatchRequest\x12\x0e\n\x04text\x18\x01 \x01(\tH\x00\x12\x33\n\x05words\x18\x02 \x01(\x0b\x32\".modmesh.termmatch.v1.WordSequenceH\x00\x12\x10\n\x08list_ids\x18\x03 \x03(\t\x12\x30\n\x0c\x63\x61pture_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x07\n\x05input\"}\n\rMatchResponse\x12(\n\x04hits\x18\x01 \x03(\x0b\x32\x1a.modmesh.common.v1.TermHit\x12\x0c\n\x04text\x18\x02 \x01(\t\x12\x34\n\x05lists\x18\x03 \x03(\x0b\x32%.modmesh.termmatch.v1.TermListSummary\"\xa2\x02\n\x11\x43reateListRequest\x12\x0f\n\x07list_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12)\n\x05terms\x18\x04 \x03(\x0b\x32\x1a.modmesh.termmatch.v1.Term\x12\x37\n\x05\x66lags\x18\x05 \x01(\x0b\x32(.modmesh.termmatch.v1.NormalizationFlags\x12\x12\n\nexceptions\x18\x06 \x03(\t\x12/\n\x0b\x61\x63tive_from\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0c\x61\x63tive_until\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"B\n\x12\x43reateListResponse\x12,\n\x04list\x18\x01 \x01(\x0b\x32\x1e.modmesh.termmatch.v1.TermList\"2\n\x0eGetListRequest\x12\x0f\n\x07list_id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x03\"?\n\x0fGetListResponse\x12,\n\x04list\x18\x01 \x01(\x0b\x32\x1e.modmesh.termmatch.v1.TermList\"\x12\n\x10ListListsRequest\"I\n\x11ListListsResponse\x12\x34\n\x05lists\x18\x01 \x03(\x0b\x32%.modmesh.termmatch.v1.TermListSummary\"M\n\x0f\x41\x64\x64TermsRequest\x12\x0f\n\x07list_id\x18\x01 \x01(\t\x12)\n\x05terms\x18\x02 \x03(\x0b\x32\x1a.modmesh.termmatch.v1.Term\"k\n\x10\x41\x64\x64TermsResponse\x12,\n\x04list\x18\x01 \x01(\x0b\x32\x1e.modmesh.termmatch.v1.TermList\x12)\n\x05terms\x18\x02 \x03(\x0b\x32\x1a.modmesh.termmatch.v1.Term\"7\n\x12RemoveTermsRequest\x12\x0f\n\x07list_id\x18\x01 \x01(\t\x12\x10\n\x08term_ids\x18\x02 \x03(\t\"C\n\x13RemoveTermsResponse\x12,\n\x04list\x18\x01 \x01(\x0b\x32\x1e.modmesh.termmatch.v1.TermList\"P\n\x12UpdateTermsRequest\x12\x0f\n\x07list_id\x18\x01 \x01(\t\x12)\n\x05terms\x18\x02 \x03(\x0b\x32\x1a.modmesh.termmatch.v1.Term\"n\n\x13UpdateTermsResponse\x12,\n\x04list\x18\x01 \x01(\x0b\x32\x1e.modmesh.termmatch.v1.TermList\x12)\n\x05terms\x18\x02 \x03(\x0b\x32\x1a.modmesh.termmatch.v1.Term\"\xf7\x01\n\x11UpdateListRequest\x12\x0f\n\x07list_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12\x37\n\x05\x66lags\x18\x04 \x01(\x0b\x32(.modmesh.termmatch.v1.NormalizationFlags\x12\x12\n\nexceptions\x18\x05 \x03(\t\x12/\n\x0b\x61\x63tive_from\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0c\x61\x63tive_until\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"B\n\x12UpdateListResponse\x12,\n\x04list\x18\x01 \x01(\x0b\x32\x1e.modmesh.termmatch.v1.TermList\"C\n\tImportRow\x12\x0c\n\x04line\x18\x01 \x01(\x03\x12(\n\x04term\x18\x02 \x01(\x0b\x32\x1a.modmesh.termmatch.v1.Term\"e\n\x12ImportTermsRequest\x12\x0f\n\x07list_id\x18\x01 \x01(\t\x12\x0f\n\x07replace\x18\x02 \x01(\x08\x12-\n\x04rows\x18\x03 \x03(\x0b\x32\x1f.modmesh.termmatch.v1.ImportRow\"X\n\x13ImportTermsResponse\x12\x33\n\x04list\x18\x01 \x01(\x0b\x32%.modmesh.termmatch.v1.TermListSummary\x12\x0c\n\x04rows\x18\x02 \x01(\x03\"6\n\x12\x45xportTermsRequest\x12\x0f\n\x07list_id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x03\"n\n\x13\x45xportTermsResponse\x12,\n\x04list\x18\x01 \x01(\x0b\x32\x1e.modmesh.termmatch.v1.TermList\x12)\n\x05terms\x18\x02 \x03(\x0b\x32\x1a.modmesh.termmatch.v1.Term*g\n\x08TermKind\x12\x19\n\x15TERM_KIND_UNSPECIFIED\x10\x00\x12\x12\n\x0eTERM_KIND_WORD\x10\x01\x12\x17\n\x13TERM_KIND_SUBSTRING\x10\x02\x12\x13\n\x0fTERM_KIND_REGEX\x10\x03\x32\xcb\x07\n\x10TermMatchService\x12P\n\x05Match\x12\".modmesh.termmatch.v1.MatchRequest\x1a#.modmesh.termmatch.v1.MatchResponse\x12_\n\nCreateList\x12\'.modmesh.termmatch.v1.CreateListRequest\x1a(.modmesh.termmatch.v1.CreateListResponse\x12V\n\x07GetList\x12$.modmesh.termmatch.v1.GetListRequest\x1a%.modmesh.termmatch.v1.GetListResponse\x12\\\n\tListLists\x12&.modmesh.termmatch.v1.ListListsRequest\x1a\'.modmesh.termmatch.v1.ListListsResponse\x12Y\n\x08\x41\x64\x64Terms\x12%.modmesh.termmatch.v1.AddTermsRequest\x1a&.modmesh.termmatch.v1.AddTermsResponse\x12\x62\n\x0bRemoveTerms\x12(.modmesh.termmatch.v1.RemoveTermsRequest\x1a).modmesh.termmatch.v1.RemoveTermsResponse\x12\x62\n\x0bUpdateTerms\x12(.modmesh.termmatch.v1.UpdateTermsRequest\x1a).modmesh.termmatch.v1.UpdateTermsResponse\x12_\n\nUpdateList\x12\'.modmesh.termmatch.v1.UpdateListRequest\x1a(.modmesh.termmatch.v1.UpdateListResponse\x12\x64\n\x0bImportTerms\x12(.modmesh.termmatch.v1.ImportTermsRequest\x1a).modmesh.termmatch.v1.ImportTermsResponse(\x01\x12\x64\n\x0b\x45xportTerms\x12(.modmesh.termmatch.v1.ExportTermsRequest\x1a).modmesh.termmatch.v1.ExportTermsResponse0\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$modmesh/termmatch/v1/termmatch.proto\x12\x14modmesh.termmatch.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a modmesh/common/v1/evidence.proto\"\xa8\x01\n\x12NormalizationFlags\x12\x0c\n\x04nfkc\x18\x01 \x01(\x08\x12\x10\n\x08\x63\x61sefold\x18\x02 \x01(\x08\x12\x15\n\rstrip_accents\x18\x03 \x01(\x08\x12\x13\n\x0b\x63onfusables\x18\x04 \x01(\x08\x12\x11\n\tleetspeak\x18\x05 \x01(\x08\x12\x19\n\x11ignore_separators\x18\x06 \x01(\x08\x12\x18\n\x10\x63ollapse_repeats\x18\x07 \x01(\x08\"\x95\x02\n\x04Term\x12\x0f\n\x07term_id\x18\x01 \x01(\t\x12\x0c\n\x04text\x18\x02 \x01(\t\x12-\n\x08severity\x18\x03 \x01(\x0e\x32\x1b.modmesh.common.v1.Severity\x12\x10\n\x08\x63\x61tegory\x18\x04 \x01(\t\x12,\n\x04kind\x18\x05 \x01(\x0e\x32\x1e.modmesh.termmatch.v1.TermKind\x12\x0e\n\x06locale\x18\x06 \x01(\t\x12\x0c\n\x04note\x18\x07 \x01(\t\x12/\n\x0b\x61\x63tive_from\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0c\x61\x63tive_until\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x9e\x03\n\x08TermList\x12\x0f\n\x07list_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12\x0f\n\x07version\x18\x04 \x01(\x03\x12)\n\x05terms\x18\x05 \x03(\x0b\x32\x1a.modmesh.termmatch.v1.Term\x12.\n\ncreated_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x37\n\x05\x66lags\x18\x08 \x01(\x0b\x32(.modmesh.termmatch.v1.NormalizationFlags\x12\x12\n\nexceptions\x18\t \x03(\t\x12/\n\x0b\x61\x63tive_from\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0c\x61\x63tive_until\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\nterm_count\x18\x0c \x01(\x05\"U\n\x0fTermListSummary\x12\x0f\n\x07list_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0f\n\x07version\x18\x03 \x01(\x03\x12\x12\n\nterm_count\x18\x04 \x01(\x05\"6\n\x0cWordSequence\x12&\n\x05words\x18\x01 \x03(\x0b\x32\x17.modmesh.common.v1.Word\"\xa0\x01\n\x0cMatchRequest\x12\x0e\n\x04text\x18\x01 \x01(\tH\x00\x12\x33\n\x05words\x18\x02 \x01(\x0b\x32\".modmesh.termmatch.v1.WordSequenceH\x00\x12\x10\n\x08list_ids\x18\x03 \x03(\t\x12\x30\n\x0c\x63\x61pture_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x07\n\x05input\"}\n\rMatchResponse\x12(\n\x04hits\x18\x01 \x03(\x0b\x32\x1a.modmesh.common.v1.TermHit\x12\x0c\n\x04text\x18\x02 \x01(\t\x12\x34\n\x05lists\x18\x03 \x03(\x0b\x32%.modmesh.termmatch.v1.TermListSummary\"\xb1\x02\n\x11\x43reateListRequest\x12\x0f\n\x07list_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12)\n\x05terms\x18\x04 \x03(\x0b\x32\x1a.modmesh.termmatch.v1.Term\x12\x37\n\x05\x66lags\x18\x05 \x01(\x0b\x32(.modmesh.termmatch.v1.NormalizationFlags\x12\x12\n\nexceptions\x18\x06 \x03(\t\x12/\n\x0b\x61\x63tive_from\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0c\x61\x63tive_until\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05\x61\x63tor\x18\t \x01(\t\"B\n\x12\x43reateListResponse\x12,\n\x04list\x18\x01 \x01(\x0b\x32\x1e.modmesh.termmatch.v1.TermList\"2\n\x0eGetListRequest\x12\x0f\n\x07list_id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x03\"?\n\x0fGetListResponse\x12,\n\x04list\x18\x01 \x01(\x0b\x32\x1e.modmesh.termmatch.v1.TermList\"\x12\n\x10ListListsRequest\"I\n\x11ListListsResponse\x12\x34\n\x05lists\x18\x01 \x03(\x0b\x32%.modmesh.termmatch.v1.TermListSummary\"\\\n\x0f\x41\x64\x64TermsRequest\x12\x0f\n\x07list_id\x18\x01 \x01(\t\x12)\n\x05terms\x18\x02 \x03(\x0b\x32\x1a.modmesh.termmatch.v1.Term\x12\r\n\x05\x61\x63tor\x18\x03 \x01(\t\"k\n\x10\x41\x64\x64TermsResponse\x12,\n\x04list\x18\x01 \x01(\x0b\x32\x1e.modmesh.termmatch.v1.TermList\x12)\n\x05terms\x18\x02 \x03(\x0b\x32\x1a.modmesh.termmatch.v1.Term\"F\n\x12RemoveTermsRequest\x12\x0f\n\x07list_id\x18\x01 \x01(\t\x12\x10\n\x08term_ids\x18\x02 \x03(\t\x12\r\n\x05\x61\x63tor\x18\x03 \x01(\t\"C\n\x13RemoveTermsResponse\x12,\n\x04list\x18\x01 \x01(\x0b\x32\x1e.modmesh.termmatch.v1.TermList\"_\n\x12UpdateTermsRequest\x12\x0f\n\x07list_id\x18\x01 \x01(\t\x12)\n\x05terms\x18\x02 \x03(\x0b\x32\x1a.modmesh.termmatch.v1.Term\x12\r\n\x05\x61\x63tor\x18\x03 \x01(\t\"n\n\x13UpdateTermsResponse\x12,\n\x04list\x18\x01 \x01(\x0b\x32\x1e.modmesh.termmatch.v1.TermList\x12)\n\x05terms\x18\x02 \x03(\x0b\x32\x1a.modmesh.termmatch.v1.Term\"\x86\x02\n\x11UpdateListRequest\x12\x0f\n\x07list_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12\x37\n\x05\x66lags\x18\x04 \x01(\x0b\x32(.modmesh.termmatch.v1.NormalizationFlags\x12\x12\n\nexceptions\x18\x05 \x03(\t\x12/\n\x0b\x61\x63tive_from\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0c\x61\x63tive_until\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05\x61\x63tor\x18\x08 \x01(\t\"B\n\x12UpdateListResponse\x12,\n\x04list\x18\x01 \x01(\x0b\x32\x1e.modmesh.termmatch.v1.TermList\"C\n\tImportRow\x12\x0c\n\x04line\x18\x01 \x01(\x03\x12(\n\x04term\x18\x02 \x01(\x0b\x32\x1a.modmesh.termmatch.v1.Term\"t\n\x12ImportTermsRequest\x12\x0f\n\x07list_id\x18\x01 \x01(\t\x12\x0f\n\x07replace\x18\x02 \x01(\x08\x12-\n\x04rows\x18\x03 \x03(\x0b\x32\x1f.modmesh.termmatch.v1.ImportRow\x12\r\n\x05\x61\x63tor\x18\x04 \x01(\t\"X\n\x13ImportTermsResponse\x12\x33\n\x04list\x18\x01 \x01(\x0b\x32%.modmesh.termmatch.v1.TermListSummary\x12\x0c\n\x04rows\x18\x02 \x01(\x03\"6\n\x12\x45xportTermsRequest\x12\x0f\n\x07list_id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x03\"n\n\x13\x45xportTermsResponse\x12,\n\x04list\x18\x01 \x01(\x0b\x32\x1e.modmesh.termmatch.v1.TermList\x12)\n\x05terms\x18\x02 \x03(\x0b\x32\x1a.modmesh.termmatch.v1.Term*g\n\x08TermKind\x12\x19\n\x15TERM_KIND_UNSPECIFIED\x10\x00\x12\x12\n\x0eTERM_KIND_WORD\x10\x01\x12\x17\n\x13TERM_KIND_SUBSTRING\x10\x02\x12\x13\n\x0fTERM_KIND_REGEX\x10\x03\x32\xcb\x07\n\x10TermMatchService\x12P\n\x05Match\x12\".modmesh.termmatch.v1.MatchRequest\x1a#.modmesh.termmatch.v1.MatchResponse\x12_\n\nCreateList\x12\'.modmesh.termmatch.v1.CreateListRequest\x1a(.modmesh.termmatch.v1.CreateListResponse\x12V\n\x07GetList\x12$.modmesh.termmatch.v1.GetListRequest\x1a%.modmesh.termmatch.v1.GetListResponse\x12\\\n\tListLists\x12&.modmesh.termmatch.v1.ListListsRequest\x1a\'.modmesh.termmatch.v1.ListListsResponse\x12Y\n\x08\x41\x64\x64Terms\x12%.modmesh.termmatch.v1.AddTermsRequest\x1a&.modmesh.termmatch.v1.AddTermsResponse\x12\x62\n\x0bRemoveTerms\x12(.modmesh.termmatch.v1.RemoveTermsRequest\x1a).modmesh.termmatch.v1.RemoveTermsResponse\x12\x62\n\x0bUpdateTerms\x12(.modmesh.termmatch.v1.UpdateTermsRequest\x1a).modmesh.termmatch.v1.UpdateTermsResponse\x12_\n\nUpdateList\x12\'.modmesh.termmatch.v1.UpdateListRequest\x1a(.modmesh.termmatch.v1.UpdateListResponse\x12\x64\n\x0bImportTerms\x12(.modmesh.termmatch.v1.ImportTermsRequest\x1a).modmesh.termmatch.v1.ImportTermsResponse(\x01\x12\x64\n\x0b\x45xportTerms\x12(.modmesh.termmatch.v1.ExportTermsRequest\x1a).modmesh.termmatch.v1.ExportTermsResponse0\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'modmesh.contracts.termmatch.v1.termmatch_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_TERMKIND']._serialized_start=3259
-  _globals['_TERMKIND']._serialized_end=3362
+  _globals['_TERMKIND']._serialized_start=3349
+  _globals['_TERMKIND']._serialized_end=3452
   _globals['_NORMALIZATIONFLAGS']._serialized_start=130
   _globals['_NORMALIZATIONFLAGS']._serialized_end=298
   _globals['_TERM']._serialized_start=301
@@ -51,43 +51,43 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_MATCHRESPONSE']._serialized_start=1303
   _globals['_MATCHRESPONSE']._serialized_end=1428
   _globals['_CREATELISTREQUEST']._serialized_start=1431
-  _globals['_CREATELISTREQUEST']._serialized_end=1721
-  _globals['_CREATELISTRESPONSE']._serialized_start=1723
-  _globals['_CREATELISTRESPONSE']._serialized_end=1789
-  _globals['_GETLISTREQUEST']._serialized_start=1791
-  _globals['_GETLISTREQUEST']._serialized_end=1841
-  _globals['_GETLISTRESPONSE']._serialized_start=1843
-  _globals['_GETLISTRESPONSE']._serialized_end=1906
-  _globals['_LISTLISTSREQUEST']._serialized_start=1908
-  _globals['_LISTLISTSREQUEST']._serialized_end=1926
-  _globals['_LISTLISTSRESPONSE']._serialized_start=1928
-  _globals['_LISTLISTSRESPONSE']._serialized_end=2001
-  _globals['_ADDTERMSREQUEST']._serialized_start=2003
-  _globals['_ADDTERMSREQUEST']._serialized_end=2080
-  _globals['_ADDTERMSRESPONSE']._serialized_start=2082
-  _globals['_ADDTERMSRESPONSE']._serialized_end=2189
-  _globals['_REMOVETERMSREQUEST']._serialized_start=2191
-  _globals['_REMOVETERMSREQUEST']._serialized_end=2246
-  _globals['_REMOVETERMSRESPONSE']._serialized_start=2248
-  _globals['_REMOVETERMSRESPONSE']._serialized_end=2315
-  _globals['_UPDATETERMSREQUEST']._serialized_start=2317
-  _globals['_UPDATETERMSREQUEST']._serialized_end=2397
-  _globals['_UPDATETERMSRESPONSE']._serialized_start=2399
-  _globals['_UPDATETERMSRESPONSE']._serialized_end=2509
-  _globals['_UPDATELISTREQUEST']._serialized_start=2512
-  _globals['_UPDATELISTREQUEST']._serialized_end=2759
-  _globals['_UPDATELISTRESPONSE']._serialized_start=2761
-  _globals['_UPDATELISTRESPONSE']._serialized_end=2827
-  _globals['_IMPORTROW']._serialized_start=2829
-  _globals['_IMPORTROW']._serialized_end=2896
-  _globals['_IMPORTTERMSREQUEST']._serialized_start=2898
-  _globals['_IMPORTTERMSREQUEST']._serialized_end=2999
-  _globals['_IMPORTTERMSRESPONSE']._serialized_start=3001
-  _globals['_IMPORTTERMSRESPONSE']._serialized_end=3089
-  _globals['_EXPORTTERMSREQUEST']._serialized_start=3091
-  _globals['_EXPORTTERMSREQUEST']._serialized_end=3145
-  _globals['_EXPORTTERMSRESPONSE']._serialized_start=3147
-  _globals['_EXPORTTERMSRESPONSE']._serialized_end=3257
-  _globals['_TERMMATCHSERVICE']._serialized_start=3365
-  _globals['_TERMMATCHSERVICE']._serialized_end=4336
+  _globals['_CREATELISTREQUEST']._serialized_end=1736
+  _globals['_CREATELISTRESPONSE']._serialized_start=1738
+  _globals['_CREATELISTRESPONSE']._serialized_end=1804
+  _globals['_GETLISTREQUEST']._serialized_start=1806
+  _globals['_GETLISTREQUEST']._serialized_end=1856
+  _globals['_GETLISTRESPONSE']._serialized_start=1858
+  _globals['_GETLISTRESPONSE']._serialized_end=1921
+  _globals['_LISTLISTSREQUEST']._serialized_start=1923
+  _globals['_LISTLISTSREQUEST']._serialized_end=1941
+  _globals['_LISTLISTSRESPONSE']._serialized_start=1943
+  _globals['_LISTLISTSRESPONSE']._serialized_end=2016
+  _globals['_ADDTERMSREQUEST']._serialized_start=2018
+  _globals['_ADDTERMSREQUEST']._serialized_end=2110
+  _globals['_ADDTERMSRESPONSE']._serialized_start=2112
+  _globals['_ADDTERMSRESPONSE']._serialized_end=2219
+  _globals['_REMOVETERMSREQUEST']._serialized_start=2221
+  _globals['_REMOVETERMSREQUEST']._serialized_end=2291
+  _globals['_REMOVETERMSRESPONSE']._serialized_start=2293
+  _globals['_REMOVETERMSRESPONSE']._serialized_end=2360
+  _globals['_UPDATETERMSREQUEST']._serialized_start=2362
+  _globals['_UPDATETERMSREQUEST']._serialized_end=2457
+  _globals['_UPDATETERMSRESPONSE']._serialized_start=2459
+  _globals['_UPDATETERMSRESPONSE']._serialized_end=2569
+  _globals['_UPDATELISTREQUEST']._serialized_start=2572
+  _globals['_UPDATELISTREQUEST']._serialized_end=2834
+  _globals['_UPDATELISTRESPONSE']._serialized_start=2836
+  _globals['_UPDATELISTRESPONSE']._serialized_end=2902
+  _globals['_IMPORTROW']._serialized_start=2904
+  _globals['_IMPORTROW']._serialized_end=2971
+  _globals['_IMPORTTERMSREQUEST']._serialized_start=2973
+  _globals['_IMPORTTERMSREQUEST']._serialized_end=3089
+  _globals['_IMPORTTERMSRESPONSE']._serialized_start=3091
+  _globals['_IMPORTTERMSRESPONSE']._serialized_end=3179
+  _globals['_EXPORTTERMSREQUEST']._serialized_start=3181
+  _globals['_EXPORTTERMSREQUEST']._serialized_end=3235
+  _globals['_EXPORTTERMSRESPONSE']._serialized_start=3237
+  _globals['_EXPORTTERMSRESPONSE']._serialized_end=3347
+  _globals['_TERMMATCHSERVICE']._serialized_start=3455
+  _globals['_TERMMATCHSERVICE']._serialized_end=4426
 # @@protoc_insertion_point(module_scope)

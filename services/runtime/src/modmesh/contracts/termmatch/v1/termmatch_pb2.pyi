@@ -132,7 +132,7 @@ class MatchResponse(_message.Message):
     def __init__(self, hits: _Optional[_Iterable[_Union[_evidence_pb2.TermHit, _Mapping]]] = ..., text: _Optional[str] = ..., lists: _Optional[_Iterable[_Union[TermListSummary, _Mapping]]] = ...) -> None: ...
 
 class CreateListRequest(_message.Message):
-    __slots__ = ("list_id", "name", "description", "terms", "flags", "exceptions", "active_from", "active_until")
+    __slots__ = ("list_id", "name", "description", "terms", "flags", "exceptions", "active_from", "active_until", "actor")
     LIST_ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
@@ -141,6 +141,7 @@ class CreateListRequest(_message.Message):
     EXCEPTIONS_FIELD_NUMBER: _ClassVar[int]
     ACTIVE_FROM_FIELD_NUMBER: _ClassVar[int]
     ACTIVE_UNTIL_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
     list_id: str
     name: str
     description: str
@@ -149,7 +150,8 @@ class CreateListRequest(_message.Message):
     exceptions: _containers.RepeatedScalarFieldContainer[str]
     active_from: _timestamp_pb2.Timestamp
     active_until: _timestamp_pb2.Timestamp
-    def __init__(self, list_id: _Optional[str] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., terms: _Optional[_Iterable[_Union[Term, _Mapping]]] = ..., flags: _Optional[_Union[NormalizationFlags, _Mapping]] = ..., exceptions: _Optional[_Iterable[str]] = ..., active_from: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., active_until: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    actor: str
+    def __init__(self, list_id: _Optional[str] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., terms: _Optional[_Iterable[_Union[Term, _Mapping]]] = ..., flags: _Optional[_Union[NormalizationFlags, _Mapping]] = ..., exceptions: _Optional[_Iterable[str]] = ..., active_from: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., active_until: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor: _Optional[str] = ...) -> None: ...
 
 class CreateListResponse(_message.Message):
     __slots__ = ("list",)
@@ -182,12 +184,14 @@ class ListListsResponse(_message.Message):
     def __init__(self, lists: _Optional[_Iterable[_Union[TermListSummary, _Mapping]]] = ...) -> None: ...
 
 class AddTermsRequest(_message.Message):
-    __slots__ = ("list_id", "terms")
+    __slots__ = ("list_id", "terms", "actor")
     LIST_ID_FIELD_NUMBER: _ClassVar[int]
     TERMS_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
     list_id: str
     terms: _containers.RepeatedCompositeFieldContainer[Term]
-    def __init__(self, list_id: _Optional[str] = ..., terms: _Optional[_Iterable[_Union[Term, _Mapping]]] = ...) -> None: ...
+    actor: str
+    def __init__(self, list_id: _Optional[str] = ..., terms: _Optional[_Iterable[_Union[Term, _Mapping]]] = ..., actor: _Optional[str] = ...) -> None: ...
 
 class AddTermsResponse(_message.Message):
     __slots__ = ("list", "terms")
@@ -198,12 +202,14 @@ class AddTermsResponse(_message.Message):
     def __init__(self, list: _Optional[_Union[TermList, _Mapping]] = ..., terms: _Optional[_Iterable[_Union[Term, _Mapping]]] = ...) -> None: ...
 
 class RemoveTermsRequest(_message.Message):
-    __slots__ = ("list_id", "term_ids")
+    __slots__ = ("list_id", "term_ids", "actor")
     LIST_ID_FIELD_NUMBER: _ClassVar[int]
     TERM_IDS_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
     list_id: str
     term_ids: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, list_id: _Optional[str] = ..., term_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+    actor: str
+    def __init__(self, list_id: _Optional[str] = ..., term_ids: _Optional[_Iterable[str]] = ..., actor: _Optional[str] = ...) -> None: ...
 
 class RemoveTermsResponse(_message.Message):
     __slots__ = ("list",)
@@ -212,12 +218,14 @@ class RemoveTermsResponse(_message.Message):
     def __init__(self, list: _Optional[_Union[TermList, _Mapping]] = ...) -> None: ...
 
 class UpdateTermsRequest(_message.Message):
-    __slots__ = ("list_id", "terms")
+    __slots__ = ("list_id", "terms", "actor")
     LIST_ID_FIELD_NUMBER: _ClassVar[int]
     TERMS_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
     list_id: str
     terms: _containers.RepeatedCompositeFieldContainer[Term]
-    def __init__(self, list_id: _Optional[str] = ..., terms: _Optional[_Iterable[_Union[Term, _Mapping]]] = ...) -> None: ...
+    actor: str
+    def __init__(self, list_id: _Optional[str] = ..., terms: _Optional[_Iterable[_Union[Term, _Mapping]]] = ..., actor: _Optional[str] = ...) -> None: ...
 
 class UpdateTermsResponse(_message.Message):
     __slots__ = ("list", "terms")
@@ -228,7 +236,7 @@ class UpdateTermsResponse(_message.Message):
     def __init__(self, list: _Optional[_Union[TermList, _Mapping]] = ..., terms: _Optional[_Iterable[_Union[Term, _Mapping]]] = ...) -> None: ...
 
 class UpdateListRequest(_message.Message):
-    __slots__ = ("list_id", "name", "description", "flags", "exceptions", "active_from", "active_until")
+    __slots__ = ("list_id", "name", "description", "flags", "exceptions", "active_from", "active_until", "actor")
     LIST_ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
@@ -236,6 +244,7 @@ class UpdateListRequest(_message.Message):
     EXCEPTIONS_FIELD_NUMBER: _ClassVar[int]
     ACTIVE_FROM_FIELD_NUMBER: _ClassVar[int]
     ACTIVE_UNTIL_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
     list_id: str
     name: str
     description: str
@@ -243,7 +252,8 @@ class UpdateListRequest(_message.Message):
     exceptions: _containers.RepeatedScalarFieldContainer[str]
     active_from: _timestamp_pb2.Timestamp
     active_until: _timestamp_pb2.Timestamp
-    def __init__(self, list_id: _Optional[str] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., flags: _Optional[_Union[NormalizationFlags, _Mapping]] = ..., exceptions: _Optional[_Iterable[str]] = ..., active_from: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., active_until: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    actor: str
+    def __init__(self, list_id: _Optional[str] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., flags: _Optional[_Union[NormalizationFlags, _Mapping]] = ..., exceptions: _Optional[_Iterable[str]] = ..., active_from: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., active_until: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor: _Optional[str] = ...) -> None: ...
 
 class UpdateListResponse(_message.Message):
     __slots__ = ("list",)
@@ -260,14 +270,16 @@ class ImportRow(_message.Message):
     def __init__(self, line: _Optional[int] = ..., term: _Optional[_Union[Term, _Mapping]] = ...) -> None: ...
 
 class ImportTermsRequest(_message.Message):
-    __slots__ = ("list_id", "replace", "rows")
+    __slots__ = ("list_id", "replace", "rows", "actor")
     LIST_ID_FIELD_NUMBER: _ClassVar[int]
     REPLACE_FIELD_NUMBER: _ClassVar[int]
     ROWS_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
     list_id: str
     replace: bool
     rows: _containers.RepeatedCompositeFieldContainer[ImportRow]
-    def __init__(self, list_id: _Optional[str] = ..., replace: _Optional[bool] = ..., rows: _Optional[_Iterable[_Union[ImportRow, _Mapping]]] = ...) -> None: ...
+    actor: str
+    def __init__(self, list_id: _Optional[str] = ..., replace: _Optional[bool] = ..., rows: _Optional[_Iterable[_Union[ImportRow, _Mapping]]] = ..., actor: _Optional[str] = ...) -> None: ...
 
 class ImportTermsResponse(_message.Message):
     __slots__ = ("list", "rows")
