@@ -16,7 +16,13 @@ import grpc
 import httpx
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from modmesh.cli.credentials import API_KEYS_ENV, local_api_keys, local_audit_keys
+from modmesh.cli.credentials import (
+    API_KEYS_ENV,
+    AUDIT_KEY_ENV,
+    AUDIT_SIGNING_KEY_ENV,
+    local_api_keys,
+    local_audit_keys,
+)
 from modmesh.runtime.identity import ensure_service_key
 from modmesh.runtime.settings import ENV_PREFIX, MeshSettings
 
@@ -25,16 +31,20 @@ SERVICES = ("transcription", "termmatch", "similarity", "decision")
 GATEWAY = "gateway"
 #: The secrets each process reads. Every other process starts without them, so a
 #: compromised service cannot read the gateway's keys from its own environment.
-SECRETS = {
-    GATEWAY: {API_KEYS_ENV, ENV_PREFIX + "JWT_SECRET"},
-    "decision": {ENV_PREFIX + "ACTION_WEBHOOK_SECRET"},
+#: Each secret and the processes that read it.
+SECRET_READERS = {
+    API_KEYS_ENV: {GATEWAY},
+    ENV_PREFIX + "JWT_SECRET": {GATEWAY},
+    ENV_PREFIX + "ACTION_WEBHOOK_SECRET": {"decision"},
+    AUDIT_SIGNING_KEY_ENV: {"decision"},
+    # Every service that keeps an audit chain.
+    AUDIT_KEY_ENV: {"decision", "termmatch", "similarity"},
 }
 
 
 def process_env(name: str, env: Mapping[str, str]) -> dict[str, str]:
-    """`env` without the secrets of processes other than `name`."""
-    others = set().union(*(secrets for owner, secrets in SECRETS.items() if owner != name))
-    return {key: value for key, value in env.items() if key not in others}
+    """`env` without the secrets that `name` does not read."""
+    return {key: value for key, value in env.items() if name in SECRET_READERS.get(key, {name})}
 
 
 class MeshError(RuntimeError):
