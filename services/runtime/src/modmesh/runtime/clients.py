@@ -16,7 +16,7 @@ import time
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from modmesh.runtime.identity import AioTokenInterceptor, Identity, TokenInterceptor
+from modmesh.runtime.identity import Identity, TokenInterceptor, aio_token_interceptors
 from modmesh.runtime.tracing import client_interceptors
 
 #: Media never rides in messages, but transcripts and hash sets can be large.
@@ -99,7 +99,7 @@ def connect(address: str, identity: Identity) -> grpc.aio.Channel:
     return grpc.aio.insecure_channel(
         address,
         options=MESH_CHANNEL_OPTIONS,
-        interceptors=[AioTokenInterceptor(identity), *client_interceptors()],
+        interceptors=[*aio_token_interceptors(identity), *client_interceptors()],
     )
 
 
