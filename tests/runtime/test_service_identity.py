@@ -3,6 +3,7 @@ answers health checks without one (the kubelet's probes carry none)."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -16,6 +17,9 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from modmesh.cli.main import main
+from modmesh.contracts.decision.v1 import decision_pb2, decision_pb2_grpc
+from modmesh.contracts.termmatch.v1 import termmatch_pb2, termmatch_pb2_grpc
+from modmesh.runtime.clients import connect
 from modmesh.runtime.identity import MIN_KEY_BYTES, TOKEN_SECONDS, Identity
 from tests.support import LoopbackSettings, ServiceProcess, loopback_settings
 
@@ -111,3 +115,33 @@ def test_the_cli_prints_a_token_that_raw_grpc_clients_can_use(
     with grpc.insecure_channel(mesh.termmatch_addr) as channel:
         reply = channel.unary_unary(METHODS["termmatch"])(b"", metadata=bearer(token), timeout=10)
     assert reply == b""  # no lists yet: an empty ListListsResponse
+
+
+def test_mesh_channels_sign_calls_of_every_streaming_shape(mesh: LoopbackSettings) -> None:
+    identity = Identity.load(mesh, "gateway")
+
+    async def calls() -> list[grpc.StatusCode]:
+        codes = []
+        async with connect(mesh.termmatch_addr, identity) as channel:
+            termmatch = termmatch_pb2_grpc.TermMatchServiceStub(channel)
+            with pytest.raises(grpc.aio.AioRpcError) as unary_stream:
+                async for _ in termmatch.ExportTerms(
+                    termmatch_pb2.ExportTermsRequest(list_id="none"), timeout=10
+                ):
+                    pass
+            codes.append(unary_stream.value.code())
+            with pytest.raises(grpc.aio.AioRpcError) as stream_unary:
+                await termmatch.ImportTerms(
+                    iter([termmatch_pb2.ImportTermsRequest(list_id="none")]), timeout=10
+                )
+            codes.append(stream_unary.value.code())
+        async with connect(mesh.decision_addr, identity) as channel:
+            live = decision_pb2_grpc.DecisionServiceStub(channel).ModerateStream(timeout=10)
+            opening = decision_pb2.LiveStreamOpen(stream_id="signed", account_id="a")
+            await live.write(decision_pb2.ModerateStreamRequest(open=opening))
+            reply = await live.read()
+            assert reply.WhichOneof("message") == "opened"
+            live.cancel()
+        return codes
+
+    assert asyncio.run(calls()) == [grpc.StatusCode.NOT_FOUND, grpc.StatusCode.NOT_FOUND]

@@ -16,7 +16,7 @@ import time
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from modmesh.runtime.identity import AioTokenInterceptor, Identity, TokenInterceptor
+from modmesh.runtime.identity import Identity, TokenInterceptor, aio_token_interceptors
 from modmesh.runtime.tracing import client_interceptors
 
 #: Media never rides in messages, but transcripts and hash sets can be large.
@@ -82,7 +82,8 @@ MESH_CHANNEL_OPTIONS = [
     *KEEPALIVE_OPTIONS,
     ("grpc.service_config", service_config(wait_for_ready=True)),
 ]
-#: For a person at a command line: a mesh that is not running is said at once.
+#: For a person waiting (the CLI, the gateway's clients): a service that is not running is
+#: said at once, after the retries.
 OPERATOR_CHANNEL_OPTIONS = [
     *CHANNEL_OPTIONS,
     *KEEPALIVE_OPTIONS,
@@ -90,16 +91,20 @@ OPERATOR_CHANNEL_OPTIONS = [
 ]
 
 
-def connect(address: str, identity: Identity) -> grpc.aio.Channel:
+def connect(address: str, identity: Identity, *, wait_for_ready: bool = True) -> grpc.aio.Channel:
     """A channel to another service of the mesh, each call carrying `identity`'s token.
 
+    `wait_for_ready`: calls wait (within their deadline) for a service that is not up, as
+    decision's calls to the engines do; a caller with a person waiting on the other end
+    (the gateway) says False and answers UNAVAILABLE after the retries instead.
     Plaintext: the token authenticates the caller, NetworkPolicies confine who can reach
     a port; see docs/adr/0007-service-tokens.md.
     """
+    options = MESH_CHANNEL_OPTIONS if wait_for_ready else OPERATOR_CHANNEL_OPTIONS
     return grpc.aio.insecure_channel(
         address,
-        options=MESH_CHANNEL_OPTIONS,
-        interceptors=[AioTokenInterceptor(identity), *client_interceptors()],
+        options=options,
+        interceptors=[*aio_token_interceptors(identity), *client_interceptors()],
     )
 
 

@@ -280,14 +280,7 @@ def _with_token(metadata: Any, identity: Identity) -> tuple[tuple[str, str | byt
     return (*kept, identity.metadata())
 
 
-class AioTokenInterceptor(
-    grpc.aio.UnaryUnaryClientInterceptor,  # type: ignore[misc]
-    grpc.aio.UnaryStreamClientInterceptor,  # type: ignore[misc]
-    grpc.aio.StreamUnaryClientInterceptor,  # type: ignore[misc]
-    grpc.aio.StreamStreamClientInterceptor,  # type: ignore[misc]
-):
-    """Adds this process's token (for the current end user, if any) to every call."""
-
+class _AioToken:
     def __init__(self, identity: Identity) -> None:
         self._identity = identity
 
@@ -295,17 +288,34 @@ class AioTokenInterceptor(
         metadata = grpc.aio.Metadata(*_with_token(details.metadata, self._identity))
         return details._replace(metadata=metadata)
 
+
+# grpc.aio files an interceptor under the first of the four kinds it is an instance of
+# (an if/elif chain), so each kind needs a class of its own.
+class _AioUnaryUnary(_AioToken, grpc.aio.UnaryUnaryClientInterceptor):  # type: ignore[misc]
     async def intercept_unary_unary(self, continuation: Any, details: Any, request: Any) -> Any:
         return await continuation(self._details(details), request)
 
+
+class _AioUnaryStream(_AioToken, grpc.aio.UnaryStreamClientInterceptor):  # type: ignore[misc]
     async def intercept_unary_stream(self, continuation: Any, details: Any, request: Any) -> Any:
         return await continuation(self._details(details), request)
 
+
+class _AioStreamUnary(_AioToken, grpc.aio.StreamUnaryClientInterceptor):  # type: ignore[misc]
     async def intercept_stream_unary(self, continuation: Any, details: Any, requests: Any) -> Any:
         return await continuation(self._details(details), requests)
 
+
+class _AioStreamStream(_AioToken, grpc.aio.StreamStreamClientInterceptor):  # type: ignore[misc]
     async def intercept_stream_stream(self, continuation: Any, details: Any, requests: Any) -> Any:
         return await continuation(self._details(details), requests)
+
+
+def aio_token_interceptors(identity: Identity) -> list[Any]:
+    """Interceptors adding this process's token (for the current end user, if any) to
+    every call of a grpc.aio channel, whatever its streaming shape."""
+    kinds = (_AioUnaryUnary, _AioUnaryStream, _AioStreamUnary, _AioStreamStream)
+    return [kind(identity) for kind in kinds]
 
 
 class _CallDetails(NamedTuple):

@@ -30,7 +30,7 @@ from modmesh.runtime.background import Periodic
 from modmesh.runtime.clients import CHANNEL_OPTIONS
 from modmesh.runtime.errors import ServiceError, Unavailable
 from modmesh.runtime.handlers import wrap_behavior
-from modmesh.runtime.identity import Identity, ServiceIdentityInterceptor
+from modmesh.runtime.identity import Identity, ServiceIdentityInterceptor, ServiceKeyError
 from modmesh.runtime.logging import configure_logging
 from modmesh.runtime.metrics import RpcMetricsInterceptor, configure_metrics
 from modmesh.runtime.settings import MeshSettings
@@ -310,7 +310,7 @@ def run(build: Callable[[S], Service], name: str, settings_class: type[S]) -> No
     configure_logging(name, settings.log_level)
     try:
         identity = Identity.load(settings, name)
-    except ValueError as error:
+    except ServiceKeyError as error:
         log.error("service key refused", reason=str(error))
         raise SystemExit(1) from None
     tracer_provider = configure_tracing(name)
