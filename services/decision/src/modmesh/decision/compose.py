@@ -50,6 +50,7 @@ class Running:
         """Opens the database and resumes every case a previous run left PROCESSING."""
         adapter = adapter_from(settings)  # a misconfigured adapter stops start-up here
         store = await asyncio.to_thread(SqlStore, settings.store_url)
+        store.work_lease_seconds = settings.work_lease_seconds
         engines = GrpcEngines(settings)
         dispatcher = Dispatcher(
             store, adapter, settings.action_max_attempts, settings.action_retry_seconds

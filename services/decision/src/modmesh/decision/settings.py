@@ -25,6 +25,12 @@ class DecisionSettings(MeshSettings):
     #: retry delay (doubled after each failure).
     action_max_attempts: int = 6
     action_retry_seconds: float = 5.0
+    #: How long a replica's claim on an outbox delivery, a backfill slice or a live stream
+    #: lasts unless renewed: a replica that dies loses its work to another after this.
+    #: Longer than action_webhook_timeout_seconds, so a slow send keeps its delivery.
+    work_lease_seconds: float = 30.0
+    #: How long Submit remembers an idempotency key (at least a day, as clients retry).
+    idempotency_key_hours: float = 24.0
 
     @property
     def store_url(self) -> str:
