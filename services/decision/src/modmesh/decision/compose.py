@@ -17,6 +17,7 @@ from modmesh.decision.appeals.store import SqlAppeals
 from modmesh.decision.backfill.store import SqlBackfill
 from modmesh.decision.cases.store import SqlCases
 from modmesh.decision.intake.engines import GrpcEngines
+from modmesh.decision.intake.idempotency import SqlIdempotency
 from modmesh.decision.intake.pipeline import Pipeline
 from modmesh.decision.intake.store import SqlIntake
 from modmesh.decision.live.store import SqlLive
@@ -28,7 +29,15 @@ log = structlog.get_logger()
 
 
 class SqlStore(
-    SqlIntake, SqlCases, SqlReview, SqlRules, SqlAppeals, SqlOutbox, SqlLive, SqlBackfill
+    SqlIntake,
+    SqlIdempotency,
+    SqlCases,
+    SqlReview,
+    SqlRules,
+    SqlAppeals,
+    SqlOutbox,
+    SqlLive,
+    SqlBackfill,
 ):
     """The decision service's database, every feature's store in one. Methods are
     blocking; call them off the event loop."""
@@ -51,6 +60,7 @@ class Running:
         adapter = adapter_from(settings)  # a misconfigured adapter stops start-up here
         store = await asyncio.to_thread(SqlStore, settings.store_url)
         store.work_lease_seconds = settings.work_lease_seconds
+        store.idempotency_key_hours = settings.idempotency_key_hours
         engines = GrpcEngines(settings)
         dispatcher = Dispatcher(
             store, adapter, settings.action_max_attempts, settings.action_retry_seconds
