@@ -21,6 +21,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import structlog
+from sqlalchemy.exc import IntegrityError
 
 from modmesh.decision.actions.adapters import ActionAdapter, DeliveryFailed
 from modmesh.decision.actions.store import Delivery, OutboxStore
@@ -31,6 +32,8 @@ log = structlog.get_logger()
 
 #: Longest wait between two attempts, however many failed.
 MAX_RETRY_DELAY = timedelta(hours=1)
+#: Tries to record one attempt when other replicas' writes conflict with it.
+RECORD_TRIES = 5
 
 
 class Dispatcher:
@@ -103,11 +106,19 @@ class Dispatcher:
                 error=error,
                 dead_lettered=retry_at is None,
             )
-        await asyncio.to_thread(
-            self._store.record_delivery,
-            delivery.delivery_id,
-            error,
-            retry_at,
-            self._adapter.name,
-            self._holder,
-        )
+        for attempt in range(1, RECORD_TRIES + 1):
+            try:
+                await asyncio.to_thread(
+                    self._store.record_delivery,
+                    delivery.delivery_id,
+                    error,
+                    retry_at,
+                    self._adapter.name,
+                    self._holder,
+                )
+                return
+            except IntegrityError:
+                # Another replica appended to the audit chain first; the send is done,
+                # so record it again rather than leave it to be sent again at expiry.
+                if attempt == RECORD_TRIES:
+                    raise
