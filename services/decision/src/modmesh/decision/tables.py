@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -174,7 +175,18 @@ class AuditRow(Base):
 
 class BackfillRunRow(Base):
     __tablename__ = "backfill_runs"
-    __table_args__ = (Index("ix_backfill_runs_list", "list_id", "status"),)
+    __table_args__ = (
+        Index("ix_backfill_runs_list", "list_id", "status"),
+        # One running run per list and date: scans started at once on two replicas share it.
+        Index(
+            "uq_backfill_runs_running",
+            "list_id",
+            "since",
+            unique=True,
+            sqlite_where=text("status = 'RUNNING'"),
+            postgresql_where=text("status = 'RUNNING'"),
+        ),
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     list_id: Mapped[str] = mapped_column(String(255))

@@ -31,8 +31,9 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, inspect, or_, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 R = TypeVar("R")
 
@@ -81,38 +82,38 @@ class Lease:
 
     def claim(self, session: Session, query: Select[R], holder: str, limit: int) -> list[R]:
         """Claims up to `limit` of the rows `query` selects that are free, skipping rows
-        that other transactions are claiming; returns them, now held by `holder`."""
+        that other transactions are claiming; returns them, now held by `holder`. `query`
+        selects rows of the leased table only, by conditions on that table."""
         now = database_now(session)
-        rows = list(
+        candidates = list(
             session.scalars(
                 query.where(self.free(now)).limit(limit).with_for_update(skip_locked=True)
             )
         )
-        for row in rows:
-            self._hold(row, holder, now)
-        return rows
+        # The claim repeats the query's conditions: on SQLite another process may have
+        # claimed, finished and released a candidate since it was read.
+        still = (
+            self.free(now) if query.whereclause is None else and_(self.free(now), query.whereclause)
+        )
+        claimed = [row for row in candidates if self._set_if(session, row, still, holder, now)]
+        for row in claimed:
+            session.refresh(row)  # as it is now, not as it was read
+        return claimed
 
     def take(self, session: Session, row: object, holder: str) -> bool:
-        """Claims (or renews) one row the caller has locked (`with_for_update`); returns
-        False, changing nothing, while another holder's lease on it runs."""
-        now = database_now(session)
-        if not self.held_by_other(row, holder, now):
-            self._hold(row, holder, now)
-            return True
-        return False
+        """Claims (or renews) one row; returns False, changing nothing, while another
+        holder's lease on it runs."""
+        return self._hold(session, row, holder, database_now(session), free=True)
 
     def renew(self, session: Session, row: object, holder: str) -> None:
-        """Extends `holder`'s lease on a locked row; raises LeaseLost if it is no longer
-        theirs (another replica took it over after it expired, or it was released)."""
-        if getattr(row, self.holder.key) != holder:
-            raise LeaseLost(f"the lease passed from {holder} to {getattr(row, self.holder.key)}")
-        self._hold(row, holder, database_now(session))
+        """Extends `holder`'s lease on a row; raises LeaseLost if it is no longer theirs
+        (another holder took it over after it expired, or it was released)."""
+        if not self._hold(session, row, holder, database_now(session), free=False):
+            raise LeaseLost(f"the lease of {holder} passed to {getattr(row, self.holder.key)}")
 
-    def release(self, row: object, holder: str) -> None:
-        """Frees a locked row `holder` holds (nothing if another holder has it now)."""
-        if getattr(row, self.holder.key) == holder:
-            setattr(row, self.holder.key, None)
-            setattr(row, self.expires_at.key, None)
+    def release(self, session: Session, row: object, holder: str) -> None:
+        """Frees a row `holder` holds (nothing if another holder has it now)."""
+        self._set(session, row, self.holder == holder, None, None)
 
     def held_by_other(self, row: object, holder: str, now: datetime) -> bool:
         current = getattr(row, self.holder.key)
@@ -128,6 +129,45 @@ class Lease:
         expires = getattr(row, self.expires_at.key)
         return None if expires is None else as_utc(expires)
 
-    def _hold(self, row: object, holder: str, now: datetime) -> None:
-        setattr(row, self.holder.key, holder)
-        setattr(row, self.expires_at.key, now + timedelta(seconds=self.seconds))
+    def _hold(self, session: Session, row: object, holder: str, now: datetime, free: bool) -> bool:
+        """Holds the row for `holder` if it is free (or theirs), or with `free` False only
+        if it is theirs; returns whether it did."""
+        condition = self.free(now, holder) if free else self.holder == holder
+        return self._set_if(session, row, condition, holder, now)
+
+    def _set_if(
+        self,
+        session: Session,
+        row: object,
+        condition: ColumnElement[bool],
+        holder: str,
+        now: datetime,
+    ) -> bool:
+        return self._set(session, row, condition, holder, now + timedelta(seconds=self.seconds))
+
+    def _set(
+        self,
+        session: Session,
+        row: object,
+        condition: ColumnElement[bool],
+        holder: str | None,
+        expires: datetime | None,
+    ) -> bool:
+        # A conditional UPDATE, not a read then a write: SQLite, which has no row locks,
+        # evaluates the condition under its write lock, so two claimers never both win.
+        mapper = inspect(type(row))
+        key = zip(mapper.primary_key, mapper.primary_key_from_instance(row), strict=True)
+        statement = (
+            update(type(row))
+            .where(*(column == value for column, value in key))
+            .where(condition)
+            .values({self.holder.key: holder, self.expires_at.key: expires})
+            .execution_options(synchronize_session=False)
+        )
+        result = session.execute(statement)
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            session.refresh(row)  # what the row holds now, for the caller's message
+            return False
+        set_committed_value(row, self.holder.key, holder)
+        set_committed_value(row, self.expires_at.key, expires)
+        return True

@@ -105,7 +105,7 @@ class SqlOutbox(StoreBase):
             if holder is not None:
                 if row.lease_holder != holder:
                     return DeliveryStatus(row.status)
-                self._delivery_lease.release(row, holder)
+                self._delivery_lease.release(session, row, holder)
             row.attempts += 1
             row.updated_at = self._now()
             details: dict[str, Any] = {

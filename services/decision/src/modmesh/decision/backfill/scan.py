@@ -25,7 +25,8 @@ from typing import Protocol
 import structlog
 
 from modmesh.contracts.evidence import Word
-from modmesh.decision.backfill.store import BackfillItem, BackfillSlice, BackfillStore
+from modmesh.decision.backfill.slices import BackfillSlice
+from modmesh.decision.backfill.store import BackfillItem, BackfillStore
 from modmesh.decision.domain import Evidence, TermHit
 from modmesh.decision.policy.conditions import Facts
 from modmesh.decision.policy.rule_set import Decision

@@ -10,9 +10,17 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from modmesh.decision.audit import as_utc
+from modmesh.decision.backfill.slices import (
+    SLICE_LEASE,
+    SLICE_PREFIXES,
+    BackfillSlice,
+    BackfillTally,
+    slice_of,
+)
 from modmesh.decision.domain import (
     Account,
     CaseStatus,
@@ -43,33 +51,6 @@ class BackfillRun:
     matched: int
     created: int
     resumed: bool
-
-
-@dataclass(frozen=True)
-class BackfillSlice:
-    """One slice of a run, leased to the caller: the cases whose id starts with `prefix`,
-    scanned after `cursor`."""
-
-    run_id: str
-    prefix: str
-    cursor: tuple[datetime, str] | None
-
-
-@dataclass(frozen=True)
-class BackfillTally:
-    """A run's counts across all its slices, after one item was recorded."""
-
-    scanned: int
-    matched: int
-    created: int
-    #: Whether this item opened a case.
-    case_created: bool
-
-
-#: Case ids are hex (uuid4): one slice per first digit.
-SLICE_PREFIXES = "0123456789abcdef"
-#: How a slice is leased to the scan that works on it (the lease's length is a setting).
-SLICE_LEASE = Lease(BackfillSliceRow.lease_holder, BackfillSliceRow.lease_expires_at, seconds=30.0)
 
 
 @dataclass(frozen=True)
@@ -127,6 +108,12 @@ class SqlBackfill(StoreBase):
     def backfill_run(self, list_id: str, since: datetime, actor: str) -> BackfillRun:
         """The unfinished run for this list and date, to resume, or a new one that covers
         the cases created until now."""
+        try:
+            return self._backfill_run(list_id, since, actor)
+        except IntegrityError:  # another replica started it a moment ago: join that run
+            return self._backfill_run(list_id, since, actor)
+
+    def _backfill_run(self, list_id: str, since: datetime, actor: str) -> BackfillRun:
         with self._write() as session:
             row = session.scalars(
                 select(BackfillRunRow)
@@ -202,14 +189,14 @@ class SqlBackfill(StoreBase):
         )
         with self._write() as session:
             rows = self._slice_lease.claim(session, query, holder, limit=1)
-            return None if not rows else _slice(rows[0])
+            return None if not rows else slice_of(rows[0])
 
     def release_backfill_slice(self, run_id: str, prefix: str, holder: str) -> None:
         """Gives a slice back (a scan that failed), so another scan goes on at once."""
         with self._write() as session:
             row = session.get(BackfillSliceRow, (run_id, prefix), with_for_update=True)
             if row is not None:
-                self._slice_lease.release(row, holder)
+                self._slice_lease.release(session, row, holder)
 
     def backfill_items(
         self,
@@ -276,13 +263,14 @@ class SqlBackfill(StoreBase):
             self._slice_lease.renew(session, cut, holder)
             cut.cursor_created_at, cut.cursor_case_id = item.created_at, item.case_id
             cut.updated_at = run.updated_at = self._now()
-            run.scanned += 1
+            # Increments in SQL: SQLite has no row lock to keep two replicas' counts apart.
+            run.scanned = BackfillRunRow.scanned + 1
             if found is None:
-                return _tally(run, case_created=False)
-            run.matched += 1
+                return _tally(session, run, case_created=False)
+            run.matched = BackfillRunRow.matched + 1
             key = f"backfill:{run.list_id}:{item.case_id}"
             if session.scalars(select(CaseRow.id).where(CaseRow.retro_key == key)).first():
-                return _tally(run, case_created=False)
+                return _tally(session, run, case_created=False)
             origin = self._row(session, item.case_id)
             now = self._now()
             row = new_case_row(
@@ -310,8 +298,8 @@ class SqlBackfill(StoreBase):
                 backfill_run=run.id,
                 list_id=run.list_id,
             )
-            run.created += 1
-            return _tally(run, case_created=True)
+            run.created = BackfillRunRow.created + 1
+            return _tally(session, run, case_created=True)
 
     def finish_backfill_slice(self, part: BackfillSlice, holder: str) -> None:
         """Marks a slice scanned to its end; raises LeaseLost if it is no longer the
@@ -323,7 +311,7 @@ class SqlBackfill(StoreBase):
             self._slice_lease.renew(session, row, holder)
             row.done = True
             row.updated_at = self._now()
-            self._slice_lease.release(row, holder)
+            self._slice_lease.release(session, row, holder)
 
     def finish_backfill(self, run_id: str) -> BackfillRun | None:
         """Marks the run DONE once every slice is done, and audits that once however
@@ -361,16 +349,9 @@ def _backfill_scope(since: datetime, until: datetime) -> list[Any]:
     ]
 
 
-def _slice(row: BackfillSliceRow) -> BackfillSlice:
-    cursor = (
-        None
-        if row.cursor_created_at is None or row.cursor_case_id is None
-        else (as_utc(row.cursor_created_at), row.cursor_case_id)
-    )
-    return BackfillSlice(row.run_id, row.prefix, cursor)
-
-
-def _tally(run: BackfillRunRow, case_created: bool) -> BackfillTally:
+def _tally(session: Session, run: BackfillRunRow, case_created: bool) -> BackfillTally:
+    session.flush()  # the counts were incremented in SQL: read what they came to
+    session.refresh(run, ["scanned", "matched", "created"])
     return BackfillTally(run.scanned, run.matched, run.created, case_created)
 
 

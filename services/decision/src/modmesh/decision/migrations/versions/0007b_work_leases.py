@@ -24,6 +24,15 @@ def upgrade() -> None:
         with op.batch_alter_table(table) as leased:
             leased.add_column(sa.Column("lease_holder", sa.String(255)))
             leased.add_column(sa.Column("lease_expires_at", sa.DateTime(timezone=True)))
+    # One running run per list and date: scans started at once on two replicas share it.
+    op.create_index(
+        "uq_backfill_runs_running",
+        "backfill_runs",
+        ["list_id", "since"],
+        unique=True,
+        sqlite_where=sa.text("status = 'RUNNING'"),
+        postgresql_where=sa.text("status = 'RUNNING'"),
+    )
     op.create_table(
         "backfill_slices",
         sa.Column("run_id", sa.String(32), sa.ForeignKey("backfill_runs.id"), primary_key=True),
