@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -317,25 +317,29 @@ class SqlBackfill(StoreBase):
         """Marks the run DONE once every slice is done, and audits that once however
         many scans ask; None while some slice is still to be scanned."""
         with self._write() as session:
-            run = session.get(BackfillRunRow, run_id, with_for_update=True)
-            if run is None:
-                raise NotFound(f"backfill run {run_id!r} not found")
-            if run.status == "DONE":
-                return _run(run, resumed=False)
             pending = select(BackfillSliceRow.prefix).where(
                 BackfillSliceRow.run_id == run_id, BackfillSliceRow.done.is_(False)
             )
             if session.scalars(pending).first() is not None:
                 return None
-            run.status = "DONE"
-            run.updated_at = self._now()
-            self._audit(
-                session,
-                "backfill.finished",
-                f"backfills/{run_id}",
-                {"scanned": run.scanned, "matched": run.matched, "created": run.created},
-                actor=run.actor,
+            # Only the call whose UPDATE finds it RUNNING finishes it (SQLite has no row
+            # lock to keep two replicas from both reading RUNNING).
+            finished = session.execute(
+                update(BackfillRunRow)
+                .where(BackfillRunRow.id == run_id, BackfillRunRow.status == "RUNNING")
+                .values(status="DONE", updated_at=self._now())
             )
+            run = session.get(BackfillRunRow, run_id, populate_existing=True)
+            if run is None:
+                raise NotFound(f"backfill run {run_id!r} not found")
+            if finished.rowcount == 1:  # type: ignore[attr-defined]
+                self._audit(
+                    session,
+                    "backfill.finished",
+                    f"backfills/{run_id}",
+                    {"scanned": run.scanned, "matched": run.matched, "created": run.created},
+                    actor=run.actor,
+                )
             return _run(run, resumed=False)
 
 
