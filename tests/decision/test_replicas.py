@@ -1,7 +1,8 @@
 """Decision replicas sharing one database (SQLite and PostgreSQL), as real processes:
 each outbox delivery is sent by one replica at a time, and one that a replica was
 sending when it was killed (SIGKILL) is sent by another after its lease expires. The
-webhook receiver deduplicates by idempotency key and counts what it got twice."""
+webhook receiver deduplicates by idempotency key and counts what it got twice. A Submit
+retried under one idempotency key on two replicas at once opens one case."""
 
 from __future__ import annotations
 
@@ -9,18 +10,24 @@ import secrets
 import signal
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from pathlib import Path
 
+import grpc
 import pytest
 from sqlalchemy import select
 
+from modmesh.contracts.decision.v1 import decision_pb2, decision_pb2_grpc
 from modmesh.decision.compose import SqlStore
 from modmesh.decision.domain import ActionType, DeliveryStatus, Evidence, Reviewer
 from modmesh.decision.policy.conditions import Facts
 from modmesh.decision.policy.document import DEFAULT_RULE_SET
 from modmesh.decision.tables import DeliveryRow
+from modmesh.runtime.blobs import BlobStore
 from modmesh.runtime.database import open_engine
 from tests.decision.examples import media, source, term_hit
+from tests.decision.wire import media_ref
 from tests.support import LoopbackSettings, ServiceProcess, loopback_settings
 from tests.webhook_receiver import WebhookReceiver, webhook_receiver
 
@@ -138,3 +145,38 @@ def test_a_delivery_whose_sender_was_killed_is_sent_by_another_replica(
     assert receiver.arrivals[receiver.held_key] == 2
     assert receiver.duplicates == 1  # sent twice, acted on once
     assert receiver.concurrent == []
+
+
+def test_a_submit_retried_on_two_replicas_at_once_opens_one_case(
+    tmp_path: Path, database_url: str, gift_card_clip: Path
+) -> None:
+    mesh = tmp_path / "mesh"  # one data dir: both replicas read the uploaded blob
+    replicas = [loopback_settings(mesh, decision_database_url=database_url) for _ in range(2)]
+    blob = BlobStore(mesh / "blobs", replicas[0].max_media_bytes).put_file(
+        gift_card_clip, "video/mp4"
+    )
+    request = decision_pb2.SubmitRequest(
+        media=media_ref(blob),
+        source=decision_pb2.Source(account_id="uploader-1", content_id="post-1"),
+        idempotency_key="upload-7f3a",
+    )
+    with ExitStack() as stack:
+        stubs = []
+        for settings in replicas:
+            stack.enter_context(ServiceProcess("decision", settings))
+            channel = stack.enter_context(grpc.insecure_channel(settings.decision_addr))
+            stubs.append(decision_pb2_grpc.DecisionServiceStub(channel))
+        with ThreadPoolExecutor(8) as pool:
+            answers = list(pool.map(lambda i: stubs[i % 2].Submit(request), range(8)))
+        retried = stubs[0].Submit(request)
+        other = decision_pb2.SubmitRequest()
+        other.CopyFrom(request)
+        other.source.content_id = "post-2"
+        with pytest.raises(grpc.RpcError) as refused:
+            stubs[1].Submit(other)
+
+    assert {answer.case_id for answer in answers} == {retried.case_id}
+    # A retry gets the answer of the request that opened the case.
+    assert retried.duplicate is False
+    assert refused.value.code() is grpc.StatusCode.ALREADY_EXISTS
+    assert "idempotency key 'upload-7f3a'" in (refused.value.details() or "")

@@ -133,13 +133,15 @@ class SqlIdempotency(StoreBase):
     def remember_answer(
         self, key: str, fingerprint: str, case_id: str, duplicate: bool
     ) -> FirstAnswer:
-        """Records the first answer under the key, or returns the one recorded first."""
+        """Records the first answer under the key, or returns the one recorded before."""
         with self._write() as session:
             row = session.get(IdempotencyKeyRow, key, with_for_update=True)
             if row is None:  # pruned between reserve and now: keep the answer anyway
                 row = IdempotencyKeyRow(key=key, fingerprint=fingerprint, created_at=self._now())
                 session.add(row)
-            if row.case_id is None:
+            # The request that opened the case gave the first answer, even if a racing
+            # one (which found the case it was opening) got here before it.
+            if row.case_id is None or not duplicate:
                 row.case_id, row.duplicate = case_id, duplicate
             return FirstAnswer(row.case_id, bool(row.duplicate))
 
