@@ -1,9 +1,11 @@
 """Retroactive scans in-process, on both databases, with a matcher that answers from
 memory: counts first in a dry run, one case per item and list, resumable after a
-failure, each item matched as of its capture time, never transcribed again."""
+failure, each item matched as of its capture time, never transcribed again; replicas
+share a run's slices, take over a dead one's after its lease and finish the run once."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 
@@ -15,6 +17,7 @@ from modmesh.decision.compose import SqlStore as CaseStore
 from modmesh.decision.domain import CaseStatus, Evidence, Source, TermHit
 from modmesh.decision.policy.conditions import Facts
 from modmesh.decision.policy.document import DEFAULT_RULE_SET
+from modmesh.runtime.leases import LeaseLost
 from tests.decision.examples import CAPTURED, media, source, term_hit, transcript
 from tests.support import AUDIT_KEY
 
@@ -147,3 +150,49 @@ async def test_only_content_captured_since_the_date_is_scanned(store: CaseStore)
 
     assert (report.total, report.created) == (1, 1)
     assert [capture for capture, _ in matcher.calls] == [CAPTURED]
+
+
+# Several replicas (each its own store: its own connections) scanning one run
+
+
+async def test_two_replicas_scanning_one_run_scan_each_item_once_and_finish_once(
+    database_url: str, store: CaseStore
+) -> None:
+    for n in range(1, 41):
+        past_case(store, n, "get your gift card" if n % 2 else "hello there")
+    replicas = [CaseStore(database_url, audit_key=AUDIT_KEY) for _ in range(2)]
+    matchers = [Matcher(), Matcher()]
+    try:
+        reports = await asyncio.gather(
+            *(run(replica, matcher) for replica, matcher in zip(replicas, matchers, strict=True))
+        )
+    finally:
+        for replica in replicas:
+            replica.close()
+
+    assert sum(len(m.calls) for m in matchers) == 40  # every transcript matched once
+    assert all(m.calls for m in matchers)  # both replicas took part
+    assert {(r.scanned, r.matched, r.created) for r in reports} == {(40, 20, 20)}
+    assert len([c for c in store.list_cases(None, 500) if c.retro_of]) == 20
+    events = [e.action for e in store.audit_log()]
+    assert events.count("backfill.started") == 1
+    assert events.count("backfill.finished") == 1
+
+
+async def test_a_slice_held_by_a_dead_replica_is_taken_over_after_its_lease(
+    database_url: str, store: CaseStore
+) -> None:
+    for n in range(1, 21):
+        past_case(store, n, "get your gift card")
+    store.work_lease_seconds = 1
+    started = store.backfill_run("sample-scams", CAPTURED - timedelta(days=1), "ops-1")
+    dead = store.claim_backfill_slice(started.run_id, "replica-that-died")
+    assert dead is not None
+
+    report = await run(store, Matcher())
+
+    assert (report.scanned, report.created) == (20, 20)
+    assert [e.action for e in store.audit_log()].count("backfill.finished") == 1
+    # The dead replica, were it to come back, may not write to the slice it lost.
+    with pytest.raises(LeaseLost):
+        store.finish_backfill_slice(dead, "replica-that-died")

@@ -205,7 +205,10 @@ def test_an_operator_retries_failed_cases_each_audited_under_their_name(
     assert a.get(other).status is CaseStatus.FAILED
     [entry] = [e for e in a.audit_log() if e.action == "case.retry_requested"]
     assert (entry.subject, entry.actor) == (named, "ops-ana")
-    assert entry.details == {"previous_error": "transcription failed: INVALID_ARGUMENT: not audio"}
+    assert entry.details == {
+        "status": "PROCESSING",
+        "previous_error": "transcription failed: INVALID_ARGUMENT: not audio",
+    }
     assert b.claim_due("replica-b", 30, limit=10) == [named]  # any replica takes it
 
 

@@ -3,6 +3,7 @@ memory: flags, acknowledgements, resume, ownership, rules and the end of a strea
 
 from __future__ import annotations
 
+import asyncio
 import string
 from collections.abc import AsyncIterator, Iterator, Sequence
 from datetime import datetime, timedelta
@@ -186,6 +187,7 @@ async def test_a_resumed_stream_flags_nothing_twice_and_numbers_new_flags_on(
     first_call = await opened(store)
     await first_call.update(update(said("get your free gift card", 3.0), 4.0))
     await first_call.update(update(said("now", 5.0), 5.5))
+    await first_call.close()  # the call dropped: its lease on the stream ends
 
     resumed = await opened(store, resume_from=4.0)
     replayed = await resumed.update(
@@ -347,3 +349,35 @@ async def test_a_protected_account_is_never_auto_actioned_its_case_goes_to_its_q
     queue = store.review_queue("senior-1", Queue.PROTECTED, 10)
     assert [c.case_id for c in queue] == [flag.case_id]
     assert store.due_deliveries(10) == []
+
+
+# One call at a time per stream (a lease in the database), across replicas
+
+
+async def test_a_stream_open_in_one_call_is_refused_to_another_naming_the_stream(
+    database_url: str, store: CaseStore
+) -> None:
+    holding = await opened(store)
+    other_replica = CaseStore(database_url, audit_key=AUDIT_KEY)
+    try:
+        with pytest.raises(FailedPrecondition, match="stream stream-1 is being moderated by"):
+            await opened(other_replica)
+        await holding.close()
+        assert (await opened(other_replica)).stream.resumed  # taken at once once released
+    finally:
+        other_replica.close()
+
+
+async def test_a_stream_whose_holder_died_is_resumed_elsewhere_after_its_lease(
+    database_url: str, store: CaseStore
+) -> None:
+    store.work_lease_seconds = 1
+    await opened(store)  # its replica dies: never closed, never renewed
+    other_replica = CaseStore(database_url, audit_key=AUDIT_KEY)
+    try:
+        with pytest.raises(FailedPrecondition):
+            await opened(other_replica)
+        await asyncio.sleep(1.2)
+        assert (await opened(other_replica)).stream.resumed
+    finally:
+        other_replica.close()

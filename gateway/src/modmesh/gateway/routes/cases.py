@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 
 from modmesh.contracts.decision.v1 import decision_pb2
 from modmesh.runtime.roles import Role
@@ -44,16 +44,34 @@ PROTO_SCHEMAS = [
     summary="Submit media for moderation",
     response_description="The case opened (or found again: `duplicate`). "
     "Its Location header names the case.",
-    responses={202: proto_response(decision_pb2.SubmitResponse.DESCRIPTOR), **UPLOAD_ERRORS},
+    responses={
+        202: proto_response(decision_pb2.SubmitResponse.DESCRIPTOR),
+        **UPLOAD_ERRORS,
+        409: {"model": ErrorOut, "description": "Idempotency-Key used for another request."},
+    },
     openapi_extra=multipart_body(MediaForm, "Audio or video; streamed, never buffered."),
 )
 async def submit_media(
-    request: Request, response: Response, services: Services, store: Blobs
+    request: Request,
+    response: Response,
+    services: Services,
+    store: Blobs,
+    idempotency_key: Annotated[
+        str,
+        Header(
+            alias="Idempotency-Key",
+            max_length=255,
+            description="Makes a retry safe: the same key with the same file and form gets "
+            "the first answer again (kept at least 24 h); with another request, 409.",
+        ),
+    ] = "",
 ) -> dict[str, Any]:
     async with upload_with_form(request, store, MediaForm, keep=True) as (upload, form):
         media = upload.media_ref()
         reply = await services.decision.Submit(
-            decision_pb2.SubmitRequest(media=media, source=form.to_source()),
+            decision_pb2.SubmitRequest(
+                media=media, source=form.to_source(), idempotency_key=idempotency_key
+            ),
             timeout=MEDIA_RPC_TIMEOUT_SECONDS,
         )
     annotate(case_id=reply.case_id, media_sha256=media.sha256)

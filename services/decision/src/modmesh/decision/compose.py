@@ -18,6 +18,7 @@ from modmesh.decision.appeals.store import SqlAppeals
 from modmesh.decision.backfill.store import SqlBackfill
 from modmesh.decision.cases.store import SqlCases
 from modmesh.decision.intake.engines import GrpcEngines
+from modmesh.decision.intake.idempotency import SqlIdempotency
 from modmesh.decision.intake.pipeline import Leasing, Pipeline
 from modmesh.decision.intake.retry import RetryPolicy
 from modmesh.decision.intake.store import SqlIntake
@@ -35,7 +36,15 @@ log = structlog.get_logger()
 
 
 class SqlStore(
-    SqlIntake, SqlCases, SqlReview, SqlRules, SqlAppeals, SqlOutbox, SqlLive, SqlBackfill
+    SqlIntake,
+    SqlIdempotency,
+    SqlCases,
+    SqlReview,
+    SqlRules,
+    SqlAppeals,
+    SqlOutbox,
+    SqlLive,
+    SqlBackfill,
 ):
     """The decision service's database, every feature's store in one. Methods are
     blocking; call them off the event loop."""
@@ -65,6 +74,8 @@ class Running:
         seed = settings.audit_signing_key
         signer = signing_key(seed, AUDIT_SIGNING_KEY_ENV) if seed else None
         store = await asyncio.to_thread(SqlStore, settings.store_url, audit_key=audit_key)
+        store.work_lease_seconds = settings.work_lease_seconds
+        store.idempotency_key_hours = settings.idempotency_key_hours
         engines = GrpcEngines(settings)
         dispatcher = Dispatcher(
             store, adapter, settings.action_max_attempts, settings.action_retry_seconds

@@ -35,7 +35,8 @@ class DecisionServiceServicer(
     async def load(self) -> None:
         running = await Running.start(self._settings)
         store = running.store
-        self._intake_store = self._case_store = self._review_store = store
+        self._intake_store = self._idempotency_store = store
+        self._case_store = self._review_store = store
         self._rule_store = self._appeal_store = store
         self._backfill_store = self._live_store = self._audit_log = store
         self._audit_signer = running.audit_signer

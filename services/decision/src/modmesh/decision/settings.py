@@ -59,6 +59,13 @@ class DecisionSettings(MeshSettings):
     #: gives none (the CLI can sign from the database with its own copy).
     audit_signing_key: str = ""
 
+    #: How long a replica's claim on an outbox delivery, a backfill slice or a live stream
+    #: lasts unless renewed: a replica that dies loses its work to another after this.
+    #: Longer than action_webhook_timeout_seconds, so a slow send keeps its delivery.
+    work_lease_seconds: float = 30.0
+    #: How long Submit remembers an idempotency key (at least a day, as clients retry).
+    idempotency_key_hours: float = 24.0
+
     @property
     def store_url(self) -> str:
         """The SQLAlchemy URL of the cases' store."""

@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -116,6 +117,9 @@ class DeliveryRow(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     last_error: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    #: The replica sending it now (modmesh.runtime.leases): one sender at a time.
+    lease_holder: Mapped[str | None] = mapped_column(String(255))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class AppealRow(Base):
@@ -172,7 +176,18 @@ AUDIT_TABLE = audit_table("decision", Base.metadata)
 
 class BackfillRunRow(Base):
     __tablename__ = "backfill_runs"
-    __table_args__ = (Index("ix_backfill_runs_list", "list_id", "status"),)
+    __table_args__ = (
+        Index("ix_backfill_runs_list", "list_id", "status"),
+        # One running run per list and date: scans started at once on two replicas share it.
+        Index(
+            "uq_backfill_runs_running",
+            "list_id",
+            "since",
+            unique=True,
+            sqlite_where=text("status = 'RUNNING'"),
+            postgresql_where=text("status = 'RUNNING'"),
+        ),
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     list_id: Mapped[str] = mapped_column(String(255))
@@ -188,6 +203,37 @@ class BackfillRunRow(Base):
     status: Mapped[str] = mapped_column(String(16))
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class BackfillSliceRow(Base):
+    """A slice of a backfill run: the cases whose id starts with one hex digit, scanned by
+    one replica at a time (leased) from its own cursor."""
+
+    __tablename__ = "backfill_slices"
+
+    run_id: Mapped[str] = mapped_column(ForeignKey("backfill_runs.id"), primary_key=True)
+    prefix: Mapped[str] = mapped_column(String(1), primary_key=True)
+    cursor_created_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    cursor_case_id: Mapped[str | None] = mapped_column(String(32))
+    done: Mapped[bool] = mapped_column(Boolean)
+    lease_holder: Mapped[str | None] = mapped_column(String(255))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class IdempotencyKeyRow(Base):
+    """A client's idempotency key for Submit: the request it first came with (as a
+    fingerprint) and the case that request opened (None while the first is in flight)."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (Index("ix_idempotency_keys_created_at", "created_at"),)
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    case_id: Mapped[str | None] = mapped_column(ForeignKey("cases.id"))
+    #: The first answer's `duplicate`, replayed with it.
+    duplicate: Mapped[bool | None] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class LiveStreamRow(Base):
@@ -210,6 +256,9 @@ class LiveStreamRow(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     #: Set by the client's end message; an ended stream cannot be reopened.
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: The call (replica and call id) moderating it now, renewed while the call is open.
+    lease_holder: Mapped[str | None] = mapped_column(String(255))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     flags: Mapped[list[LiveFlagRow]] = relationship(order_by="LiveFlagRow.sequence")
 
 

@@ -6,6 +6,11 @@ each due delivery through the configured adapter, retries failures with exponent
 backoff, and dead-letters a delivery after the configured number of attempts. Every
 attempt is audited. The receiver gets the same idempotency key on every retry, so a
 retry after a lost reply never acts twice.
+
+With several replicas, each delivery is leased to the one sending it
+(`SqlOutbox.claim_deliveries`): two replicas never send one delivery at the same time,
+and a replica that dies mid-send loses it at the lease's expiry to another, which sends
+it again under the same key (the receiver dedupes).
 """
 
 from __future__ import annotations
@@ -16,15 +21,19 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import structlog
+from sqlalchemy.exc import IntegrityError
 
 from modmesh.decision.actions.adapters import ActionAdapter, DeliveryFailed
 from modmesh.decision.actions.store import Delivery, OutboxStore
 from modmesh.decision.store import utc_now
+from modmesh.runtime.leases import replica_id
 
 log = structlog.get_logger()
 
 #: Longest wait between two attempts, however many failed.
 MAX_RETRY_DELAY = timedelta(hours=1)
+#: Tries to record one attempt when other replicas' writes conflict with it.
+RECORD_TRIES = 5
 
 
 class Dispatcher:
@@ -38,6 +47,7 @@ class Dispatcher:
         retry_seconds: float,
         poll_seconds: float = 1.0,
         clock: Callable[[], datetime] = utc_now,
+        holder: str | None = None,
     ) -> None:
         self._store = store
         self._adapter = adapter
@@ -46,6 +56,7 @@ class Dispatcher:
         self._poll_seconds = poll_seconds
         self._clock = clock
         self._wake = asyncio.Event()
+        self._holder = holder or replica_id()
 
     def wake(self) -> None:
         """Sends new deliveries now instead of at the next poll."""
@@ -63,11 +74,13 @@ class Dispatcher:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self._poll_seconds)
 
-    async def drain(self, batch: int = 50) -> int:
-        """Attempts every delivery due now; returns how many were attempted."""
+    async def drain(self, batch: int = 1) -> int:
+        """Attempts every delivery due now that no other replica is sending; returns how
+        many were attempted. Claims `batch` at a time: one by default, so that the lease
+        covers one send, however slow the ones before it were."""
         attempted = 0
         while True:
-            due = await asyncio.to_thread(self._store.due_deliveries, batch)
+            due = await asyncio.to_thread(self._store.claim_deliveries, self._holder, batch)
             for delivery in due:
                 await self._attempt(delivery)
             attempted += len(due)
@@ -93,6 +106,19 @@ class Dispatcher:
                 error=error,
                 dead_lettered=retry_at is None,
             )
-        await asyncio.to_thread(
-            self._store.record_delivery, delivery.delivery_id, error, retry_at, self._adapter.name
-        )
+        for attempt in range(1, RECORD_TRIES + 1):
+            try:
+                await asyncio.to_thread(
+                    self._store.record_delivery,
+                    delivery.delivery_id,
+                    error,
+                    retry_at,
+                    self._adapter.name,
+                    self._holder,
+                )
+                return
+            except IntegrityError:
+                # Another replica appended to the audit chain first; the send is done,
+                # so record it again rather than leave it to be sent again at expiry.
+                if attempt == RECORD_TRIES:
+                    raise

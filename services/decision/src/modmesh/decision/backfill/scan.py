@@ -2,27 +2,38 @@
 content against it again, each as the list applied at the item's capture time.
 
 Nothing is transcribed again: the words stored with each case are sent to termmatch.
-A dry run only counts. A real run keeps its cursor in the database, moved in the same
-transaction as each case it creates, so a run stopped at any point (a crash, Ctrl-C)
-resumes where it stopped and never creates a case twice. Calls to termmatch are
-rate-limited so a scan does not starve live moderation.
+A dry run only counts. A real run is cut into slices; a scan leases one slice at a time
+and keeps the slice's cursor in the database, moved in the same transaction as each case
+it creates, so a run stopped at any point (a crash, Ctrl-C) resumes where it stopped and
+never creates a case twice. Several scans of one run (on several replicas, or a client
+that retried) share its slices; a scan whose replica died loses its slice when the lease
+expires, and whichever scan is still running takes it over. The run is finished once,
+by the scan that finds every slice done. Calls to termmatch are rate-limited so a scan
+does not starve live moderation.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
 
+import structlog
+
 from modmesh.contracts.evidence import Word
+from modmesh.decision.backfill.slices import BackfillSlice
 from modmesh.decision.backfill.store import BackfillItem, BackfillStore
 from modmesh.decision.domain import Evidence, TermHit
 from modmesh.decision.policy.conditions import Facts
 from modmesh.decision.policy.rule_set import Decision
 from modmesh.decision.store import utc_now
+from modmesh.runtime.leases import LeaseLost, replica_id
+
+log = structlog.get_logger()
 
 #: Cases read from the database at a time.
 BATCH = 100
@@ -78,37 +89,87 @@ async def backfill(
     actor: str,
     dry_run: bool,
     per_second: float,
+    wait_seconds: float = 1.0,
 ) -> AsyncIterator[Progress]:
-    """Scans, yielding progress after every item and once more when done."""
-    if dry_run:
-        run_id, until, cursor, resumed = "", utc_now(), None, False
-        scanned = matched = created = 0
-    else:
-        run = await asyncio.to_thread(store.backfill_run, list_id, since, actor)
-        run_id, until, cursor, resumed = run.run_id, run.until, run.cursor, run.resumed
-        scanned, matched, created = run.scanned, run.matched, run.created
-    total = await asyncio.to_thread(store.count_backfill_items, since, until)
-    hits_found = 0
+    """Scans, yielding progress after every item and once more when done. While the
+    slices left are held by other scans, checks every `wait_seconds` whether they are
+    done or their lease expired."""
     limit = RateLimit(per_second)
-    while True:
-        items = await asyncio.to_thread(store.backfill_items, since, until, cursor, BATCH)
-        for item in items:
-            found = await _scan(store, matcher, limit, list_id, item)
+    if dry_run:
+        until = utc_now()
+        total = await asyncio.to_thread(store.count_backfill_items, since, until)
+        scanned = matched = hits = 0
+        async for _, found in _items(store, matcher, limit, list_id, since, until, None):
             scanned += 1
-            if found is not None:
-                matched += 1
-                hits_found += len(found[0].term_hits)
-            if not dry_run and await asyncio.to_thread(
-                store.record_backfill_item, run_id, item, found
-            ):
-                created += 1
+            matched += found is not None
+            hits += 0 if found is None else len(found[0].term_hits)
+            yield Progress(total, scanned, matched, hits, 0, False, False)
+        yield Progress(total, scanned, matched, hits, 0, True, False)
+        return
+    run = await asyncio.to_thread(store.backfill_run, list_id, since, actor)
+    total = await asyncio.to_thread(store.count_backfill_items, since, run.until)
+    holder = f"{replica_id()}/{uuid.uuid4().hex[:8]}"  # this scan, among others of the run
+    hits = 0
+    while (part := await asyncio.to_thread(store.claim_backfill_slice, run.run_id, holder)) or (
+        (finished := await asyncio.to_thread(store.finish_backfill, run.run_id)) is None
+    ):
+        if part is None:
+            await asyncio.sleep(wait_seconds)  # other scans hold the rest
+            continue
+        try:
+            async for item, found in _items(store, matcher, limit, list_id, since, run.until, part):
+                tally = await asyncio.to_thread(
+                    store.record_backfill_item, part, holder, item, found
+                )
+                hits += 0 if found is None else len(found[0].term_hits)
+                yield Progress(
+                    total,
+                    tally.scanned,
+                    tally.matched,
+                    hits,
+                    tally.created,
+                    False,
+                    run.resumed,
+                    run.run_id,
+                )
+            await asyncio.to_thread(store.finish_backfill_slice, part, holder)
+        except LeaseLost:
+            log.warning("backfill slice taken over", run_id=run.run_id, prefix=part.prefix)
+        except BaseException:
+            # Given back at once, so a retried scan need not wait for the lease to expire.
+            await asyncio.to_thread(store.release_backfill_slice, run.run_id, part.prefix, holder)
+            raise
+    yield Progress(
+        total,
+        finished.scanned,
+        finished.matched,
+        hits,
+        finished.created,
+        True,
+        run.resumed,
+        run.run_id,
+    )
+
+
+async def _items(
+    store: BackfillStore,
+    matcher: ListMatcher,
+    limit: RateLimit,
+    list_id: str,
+    since: datetime,
+    until: datetime,
+    part: BackfillSlice | None,
+) -> AsyncIterator[tuple[BackfillItem, tuple[Evidence, Decision] | None]]:
+    """The items of one slice (or, with none, of all), each with what the scan found."""
+    cursor = None if part is None else part.cursor
+    prefix = "" if part is None else part.prefix
+    while True:
+        items = await asyncio.to_thread(store.backfill_items, since, until, cursor, BATCH, prefix)
+        for item in items:
+            yield item, await _scan(store, matcher, limit, list_id, item)
             cursor = (item.created_at, item.case_id)
-            yield Progress(total, scanned, matched, hits_found, created, False, resumed, run_id)
         if len(items) < BATCH:
-            break
-    if not dry_run:
-        await asyncio.to_thread(store.finish_backfill, run_id)
-    yield Progress(total, scanned, matched, hits_found, created, True, resumed, run_id)
+            return
 
 
 async def _scan(

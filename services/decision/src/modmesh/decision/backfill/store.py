@@ -1,15 +1,26 @@
-"""Backfills: resumable re-scans of stored transcripts after a list changes."""
+"""Backfills: resumable re-scans of stored transcripts after a list changes, cut into
+slices (the cases whose id starts with each hex digit) that replicas lease one at a
+time, each with its own cursor."""
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from modmesh.decision.audit import as_utc
+from modmesh.decision.backfill.slices import (
+    SLICE_LEASE,
+    SLICE_PREFIXES,
+    BackfillSlice,
+    BackfillTally,
+    slice_of,
+)
 from modmesh.decision.domain import (
     Account,
     CaseStatus,
@@ -21,9 +32,11 @@ from modmesh.decision.rows import new_case_row
 from modmesh.decision.store import StoreBase
 from modmesh.decision.tables import (
     BackfillRunRow,
+    BackfillSliceRow,
     CaseRow,
 )
 from modmesh.runtime.errors import NotFound
+from modmesh.runtime.leases import Lease
 
 
 @dataclass(frozen=True)
@@ -56,17 +69,32 @@ class BackfillStore(Protocol):
 
     def backfill_run(self, list_id: str, since: datetime, actor: str) -> BackfillRun: ...
 
+    def claim_backfill_slice(self, run_id: str, holder: str) -> BackfillSlice | None: ...
+
+    def release_backfill_slice(self, run_id: str, prefix: str, holder: str) -> None: ...
+
     def backfill_items(
-        self, since: datetime, until: datetime, after: tuple[datetime, str] | None, limit: int
+        self,
+        since: datetime,
+        until: datetime,
+        after: tuple[datetime, str] | None,
+        limit: int,
+        prefix: str = "",
     ) -> list[BackfillItem]: ...
 
     def count_backfill_items(self, since: datetime, until: datetime) -> int: ...
 
     def record_backfill_item(
-        self, run_id: str, item: BackfillItem, found: tuple[Evidence, Decision] | None
-    ) -> bool: ...
+        self,
+        part: BackfillSlice,
+        holder: str,
+        item: BackfillItem,
+        found: tuple[Evidence, Decision] | None,
+    ) -> BackfillTally: ...
 
-    def finish_backfill(self, run_id: str) -> BackfillRun: ...
+    def finish_backfill_slice(self, part: BackfillSlice, holder: str) -> None: ...
+
+    def finish_backfill(self, run_id: str) -> BackfillRun | None: ...
 
     def active_rules(self) -> PublishedRuleSet: ...
 
@@ -74,9 +102,18 @@ class BackfillStore(Protocol):
 
 
 class SqlBackfill(StoreBase):
+    #: The lease length compose sets from the settings (shared with the other leases).
+    work_lease_seconds = SLICE_LEASE.seconds
+
     def backfill_run(self, list_id: str, since: datetime, actor: str) -> BackfillRun:
         """The unfinished run for this list and date, to resume, or a new one that covers
         the cases created until now."""
+        try:
+            return self._backfill_run(list_id, since, actor)
+        except IntegrityError:  # another replica started it a moment ago: join that run
+            return self._backfill_run(list_id, since, actor)
+
+    def _backfill_run(self, list_id: str, since: datetime, actor: str) -> BackfillRun:
         with self._write() as session:
             row = session.scalars(
                 select(BackfillRunRow)
@@ -89,6 +126,7 @@ class SqlBackfill(StoreBase):
                 .limit(1)
             ).first()
             if row is not None:
+                self._add_slices(session, row)  # a run started before runs had slices
                 return _run(row, resumed=True)
             now = self._now()
             row = BackfillRunRow(
@@ -107,6 +145,7 @@ class SqlBackfill(StoreBase):
                 updated_at=now,
             )
             session.add(row)
+            self._add_slices(session, row)
             self._audit(
                 session,
                 "backfill.started",
@@ -116,11 +155,59 @@ class SqlBackfill(StoreBase):
             )
             return _run(row, resumed=False)
 
+    def _add_slices(self, session: Session, run: BackfillRunRow) -> None:
+        """Cuts the run into its slices, each starting at the run's own cursor (where a
+        run from before slices had got to: it scanned in creation order, all slices at
+        once)."""
+        if session.scalars(
+            select(BackfillSliceRow.prefix).where(BackfillSliceRow.run_id == run.id)
+        ).first():
+            return
+        session.add_all(
+            BackfillSliceRow(
+                run_id=run.id,
+                prefix=prefix,
+                cursor_created_at=run.cursor_created_at,
+                cursor_case_id=run.cursor_case_id,
+                done=False,
+                updated_at=self._now(),
+            )
+            for prefix in SLICE_PREFIXES
+        )
+
+    @property
+    def _slice_lease(self) -> Lease:
+        return replace(SLICE_LEASE, seconds=self.work_lease_seconds)
+
+    def claim_backfill_slice(self, run_id: str, holder: str) -> BackfillSlice | None:
+        """Leases the run's next slice that is neither done nor held by a live lease;
+        None when there is none (all done, or all held by other scans)."""
+        query = (
+            select(BackfillSliceRow)
+            .where(BackfillSliceRow.run_id == run_id, BackfillSliceRow.done.is_(False))
+            .order_by(BackfillSliceRow.prefix)
+        )
+        with self._write() as session:
+            rows = self._slice_lease.claim(session, query, holder, limit=1)
+            return None if not rows else slice_of(rows[0])
+
+    def release_backfill_slice(self, run_id: str, prefix: str, holder: str) -> None:
+        """Gives a slice back (a scan that failed), so another scan goes on at once."""
+        with self._write() as session:
+            row = session.get(BackfillSliceRow, (run_id, prefix), with_for_update=True)
+            if row is not None:
+                self._slice_lease.release(session, row, holder)
+
     def backfill_items(
-        self, since: datetime, until: datetime, after: tuple[datetime, str] | None, limit: int
+        self,
+        since: datetime,
+        until: datetime,
+        after: tuple[datetime, str] | None,
+        limit: int,
+        prefix: str = "",
     ) -> list[BackfillItem]:
         """Analysed, submitted cases captured since `since` and created before `until`,
-        in creation order after the cursor `after`."""
+        whose id starts with `prefix`, in creation order after the cursor `after`."""
         query = (
             select(
                 CaseRow.id,
@@ -133,6 +220,8 @@ class SqlBackfill(StoreBase):
             .order_by(CaseRow.created_at.asc(), CaseRow.id.asc())
             .limit(limit)
         )
+        if prefix:
+            query = query.where(CaseRow.id.startswith(prefix))
         if after is not None:
             at, case_id = as_utc(after[0]), after[1]
             query = query.where(
@@ -157,26 +246,31 @@ class SqlBackfill(StoreBase):
 
     def record_backfill_item(
         self,
-        run_id: str,
+        part: BackfillSlice,
+        holder: str,
         item: BackfillItem,
         found: tuple[Evidence, Decision] | None,
-    ) -> bool:
-        """Moves the run's cursor past `item` and, when the scan found new evidence in it,
-        creates its backfill case, in one transaction: a crash either did both or neither.
-        Returns whether a case was created (never a second one for an item and list)."""
+    ) -> BackfillTally:
+        """Moves the slice's cursor past `item` (renewing the holder's lease) and, when
+        the scan found new evidence in it, creates its backfill case, in one transaction:
+        a crash either did both or neither, and a holder whose lease passed to another
+        scan (LeaseLost) records nothing. Never a second case for an item and list."""
         with self._write() as session:
-            run = session.get(BackfillRunRow, run_id, with_for_update=True)
-            if run is None:
-                raise NotFound(f"backfill run {run_id!r} not found")
-            run.scanned += 1
-            run.cursor_created_at, run.cursor_case_id = item.created_at, item.case_id
-            run.updated_at = self._now()
+            run = session.get(BackfillRunRow, part.run_id, with_for_update=True)
+            cut = session.get(BackfillSliceRow, (part.run_id, part.prefix), with_for_update=True)
+            if run is None or cut is None:
+                raise NotFound(f"backfill run {part.run_id!r} not found")
+            self._slice_lease.renew(session, cut, holder)
+            cut.cursor_created_at, cut.cursor_case_id = item.created_at, item.case_id
+            cut.updated_at = run.updated_at = self._now()
+            # Increments in SQL: SQLite has no row lock to keep two replicas' counts apart.
+            run.scanned = BackfillRunRow.scanned + 1
             if found is None:
-                return False
-            run.matched += 1
+                return _tally(session, run, case_created=False)
+            run.matched = BackfillRunRow.matched + 1
             key = f"backfill:{run.list_id}:{item.case_id}"
             if session.scalars(select(CaseRow.id).where(CaseRow.retro_key == key)).first():
-                return False
+                return _tally(session, run, case_created=False)
             origin = self._row(session, item.case_id)
             now = self._now()
             row = new_case_row(
@@ -201,26 +295,51 @@ class SqlBackfill(StoreBase):
                 decision,
                 "case.backfilled",
                 retro_of=origin.id,
-                backfill_run=run_id,
+                backfill_run=run.id,
                 list_id=run.list_id,
             )
-            run.created += 1
-            return True
+            run.created = BackfillRunRow.created + 1
+            return _tally(session, run, case_created=True)
 
-    def finish_backfill(self, run_id: str) -> BackfillRun:
+    def finish_backfill_slice(self, part: BackfillSlice, holder: str) -> None:
+        """Marks a slice scanned to its end; raises LeaseLost if it is no longer the
+        holder's (the scan that took it over finishes it)."""
         with self._write() as session:
-            run = session.get(BackfillRunRow, run_id, with_for_update=True)
+            row = session.get(BackfillSliceRow, (part.run_id, part.prefix), with_for_update=True)
+            if row is None:
+                raise NotFound(f"backfill run {part.run_id!r} not found")
+            self._slice_lease.renew(session, row, holder)
+            row.done = True
+            row.updated_at = self._now()
+            self._slice_lease.release(session, row, holder)
+
+    def finish_backfill(self, run_id: str) -> BackfillRun | None:
+        """Marks the run DONE once every slice is done, and audits that once however
+        many scans ask; None while some slice is still to be scanned."""
+        with self._write() as session:
+            pending = select(BackfillSliceRow.prefix).where(
+                BackfillSliceRow.run_id == run_id, BackfillSliceRow.done.is_(False)
+            )
+            if session.scalars(pending).first() is not None:
+                return None
+            # Only the call whose UPDATE finds it RUNNING finishes it (SQLite has no row
+            # lock to keep two replicas from both reading RUNNING).
+            finished = session.execute(
+                update(BackfillRunRow)
+                .where(BackfillRunRow.id == run_id, BackfillRunRow.status == "RUNNING")
+                .values(status="DONE", updated_at=self._now())
+            )
+            run = session.get(BackfillRunRow, run_id, populate_existing=True)
             if run is None:
                 raise NotFound(f"backfill run {run_id!r} not found")
-            run.status = "DONE"
-            run.updated_at = self._now()
-            self._audit(
-                session,
-                "backfill.finished",
-                f"backfills/{run_id}",
-                {"scanned": run.scanned, "matched": run.matched, "created": run.created},
-                actor=run.actor,
-            )
+            if finished.rowcount == 1:  # type: ignore[attr-defined]
+                self._audit(
+                    session,
+                    "backfill.finished",
+                    f"backfills/{run_id}",
+                    {"scanned": run.scanned, "matched": run.matched, "created": run.created},
+                    actor=run.actor,
+                )
             return _run(run, resumed=False)
 
 
@@ -232,6 +351,12 @@ def _backfill_scope(since: datetime, until: datetime) -> list[Any]:
         # Only analysed cases have a stored transcript to match again.
         CaseRow.status.not_in([CaseStatus.PROCESSING.value, CaseStatus.FAILED.value]),
     ]
+
+
+def _tally(session: Session, run: BackfillRunRow, case_created: bool) -> BackfillTally:
+    session.flush()  # the counts were incremented in SQL: read what they came to
+    session.refresh(run, ["scanned", "matched", "created"])
+    return BackfillTally(run.scanned, run.matched, run.created, case_created)
 
 
 def _run(row: BackfillRunRow, resumed: bool) -> BackfillRun:

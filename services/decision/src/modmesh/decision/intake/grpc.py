@@ -11,6 +11,12 @@ from modmesh.contracts.decision.v1 import decision_pb2
 from modmesh.contracts.timestamps import to_datetime
 from modmesh.decision import convert
 from modmesh.decision.domain import CaseStatus, Source
+from modmesh.decision.intake.idempotency import (
+    IdempotencyStore,
+    check_key,
+    fingerprint,
+    submit_once,
+)
 from modmesh.decision.intake.pipeline import Pipeline
 from modmesh.decision.intake.store import IntakeStore
 from modmesh.decision.rpc import Rpcs, require_text
@@ -23,6 +29,7 @@ from modmesh.runtime.tracing import annotate
 
 class IntakeRpcs(Rpcs):
     _intake_store: IntakeStore
+    _idempotency_store: IdempotencyStore
     _pipeline: Pipeline
 
     async def Submit(
@@ -34,22 +41,29 @@ class IntakeRpcs(Rpcs):
         source = request.source
         if not source.account_id.strip():
             raise InvalidArgument("source.account_id is required", field="source.account_id")
+        key = request.idempotency_key
+        check_key(key)
         blob = convert.blob_from_pb(request.media)
         await asyncio.to_thread(
             _check_media, blob, BlobStore.of_mesh(self._settings), self._settings.max_media_seconds
         )
-        case, created = await asyncio.to_thread(
-            self._intake_store.submit,
-            blob,
-            Source(
-                account_id=source.account_id,
-                content_id=source.content_id or blob.sha256,
-                capture_time=to_datetime(source.capture_time)
-                if source.HasField("capture_time")
-                else utc_now(),
-            ),
+        submission = Source(
+            account_id=source.account_id,
+            content_id=source.content_id or blob.sha256,
+            capture_time=to_datetime(source.capture_time)
+            if source.HasField("capture_time")
+            else utc_now(),
         )
-        annotate(case_id=case.case_id, media_sha256=blob.sha256, duplicate=not created)
+        if key:
+            given = source.capture_time.ToJsonString() if source.HasField("capture_time") else ""
+            request_print = fingerprint(blob, source.account_id, source.content_id, given)
+            case, _, duplicate = await asyncio.to_thread(
+                submit_once, self._idempotency_store, key, request_print, blob, submission
+            )
+        else:
+            case, created = await asyncio.to_thread(self._intake_store.submit, blob, submission)
+            duplicate = not created
+        annotate(case_id=case.case_id, media_sha256=blob.sha256, duplicate=duplicate)
         if case.status is CaseStatus.PROCESSING:
             # New, or FAILED before and resubmitted. Started inside this RPC's span: the
             # analysis joins the submitted item's trace. A case another replica holds
@@ -58,7 +72,7 @@ class IntakeRpcs(Rpcs):
         return decision_pb2.SubmitResponse(
             case_id=case.case_id,
             status=convert.status_to_pb(case.status),
-            duplicate=not created,
+            duplicate=duplicate,
         )
 
     async def RetryCases(

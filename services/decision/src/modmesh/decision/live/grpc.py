@@ -46,7 +46,21 @@ class LiveRpcs(Rpcs):
             opening.account_id,
             to_datetime(opening.start_time) if opening.HasField("start_time") else utc_now(),
             opening.resume_from_seconds,
+            self._settings.work_lease_seconds,
         )
+        try:
+            async for response in self._moderate(moderation, opening, requests):
+                yield response
+        finally:
+            # Also when the call ends before moderation runs (the client went away).
+            await moderation.close()
+
+    async def _moderate(
+        self,
+        moderation: StreamModeration,
+        opening: decision_pb2.LiveStreamOpen,
+        requests: AsyncIterator[decision_pb2.ModerateStreamRequest],
+    ) -> AsyncIterator[decision_pb2.ModerateStreamResponse]:
         stream = moderation.stream
         annotate(resumed=stream.resumed)
         log.info(

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -28,7 +29,8 @@ import structlog
 from modmesh.contracts.evidence import Word
 from modmesh.decision.domain import LiveAction, LiveFlag, LiveStream, TermHit
 from modmesh.decision.live.store import LiveStore
-from modmesh.runtime.errors import InvalidArgument
+from modmesh.runtime.errors import FailedPrecondition, InvalidArgument
+from modmesh.runtime.leases import LeaseLost, replica_id
 
 log = structlog.get_logger()
 
@@ -78,9 +80,19 @@ Event = LiveFlag | LiveAction | Ack
 class StreamModeration:
     """One call of one live stream. Not shared between calls or tasks."""
 
-    def __init__(self, store: LiveStore, matcher: TermMatcher, stream: LiveStream) -> None:
+    def __init__(
+        self,
+        store: LiveStore,
+        matcher: TermMatcher,
+        stream: LiveStream,
+        holder: str = "",
+        renew_seconds: float = 10.0,
+    ) -> None:
         self.stream = stream
         self._store = store
+        #: This call's lease on the stream, renewed while the call runs.
+        self._holder = holder
+        self._renew_seconds = renew_seconds
         self._matcher = matcher
         self._window: list[Word] = []
         self._flagged = list(stream.flagged)
@@ -95,12 +107,32 @@ class StreamModeration:
         account_id: str,
         start_time: datetime,
         resume_from: float,
+        lease_seconds: float = 30.0,
     ) -> StreamModeration:
-        """Opens or resumes the stream; raises the refusal (owner, ended, offset)."""
+        """Opens or resumes the stream, leased to this call; raises the refusal (owner,
+        ended, offset, or another call holding it)."""
+        holder = f"{replica_id()}/{uuid.uuid4().hex[:8]}"
         stream = await asyncio.to_thread(
-            store.open_stream, stream_id, account_id, start_time, resume_from
+            store.open_stream, stream_id, account_id, start_time, resume_from, holder
         )
-        return cls(store, matcher, stream)
+        return cls(store, matcher, stream, holder, renew_seconds=lease_seconds / 3)
+
+    async def close(self) -> None:
+        """Gives the stream back, so a reconnect (to any replica) takes it at once."""
+        await asyncio.to_thread(self._store.release_stream, self.stream.stream_id, self._holder)
+
+    async def _renew(self) -> None:
+        while True:
+            await asyncio.sleep(self._renew_seconds)
+            try:
+                stream_id = self.stream.stream_id
+                await asyncio.to_thread(self._store.renew_stream, stream_id, self._holder)
+            except LeaseLost:
+                raise FailedPrecondition(
+                    f"stream {self.stream.stream_id} was taken over by another call after "
+                    "this one stopped renewing its lease; resume there",
+                    field="open.stream_id",
+                ) from None
 
     async def run(
         self, incoming: AsyncIterator[bytes | End], transcribe: Transcribe
@@ -144,8 +176,15 @@ class StreamModeration:
                 return
             await updates.put(None)
 
+        async def renewed() -> None:
+            try:
+                await self._renew()
+            except Exception as error:  # noqa: BLE001 - handed to the call, which raises it
+                await updates.put(error)
+
         reader = asyncio.create_task(read(), name=f"read-{self.stream.stream_id}")
         transcriber = asyncio.create_task(transcribed(), name=f"hear-{self.stream.stream_id}")
+        renewer = asyncio.create_task(renewed(), name=f"lease-{self.stream.stream_id}")
         try:
             while (update := await updates.get()) is not None:
                 if isinstance(update, BaseException):
@@ -170,10 +209,11 @@ class StreamModeration:
                 )
                 yield Ack(self.moderated_seconds)
         finally:
-            for task in (reader, transcriber):
+            for task in (reader, transcriber, renewer):
                 task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await asyncio.gather(reader, transcriber, return_exceptions=True)
+                await asyncio.gather(reader, transcriber, renewer, return_exceptions=True)
+            await self.close()
 
     async def update(self, update: TranscriptUpdate) -> list[Event]:
         """Flags the new hits in the update's committed words, stores them with the

@@ -4,6 +4,7 @@ stream's one case."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Protocol
 
@@ -35,14 +36,24 @@ from modmesh.decision.tables import (
     LiveStreamRow,
 )
 from modmesh.runtime.errors import AlreadyExists, FailedPrecondition, NotFound
+from modmesh.runtime.leases import Lease
 
 
 class LiveStore(Protocol):
     """What live moderation reads and writes. Blocking; call it off the event loop."""
 
     def open_stream(
-        self, stream_id: str, account_id: str, start_time: datetime, resume_from: float
+        self,
+        stream_id: str,
+        account_id: str,
+        start_time: datetime,
+        resume_from: float,
+        holder: str,
     ) -> LiveStream: ...
+
+    def renew_stream(self, stream_id: str, holder: str) -> None: ...
+
+    def release_stream(self, stream_id: str, holder: str) -> None: ...
 
     def record_live_update(
         self,
@@ -57,12 +68,45 @@ class LiveStore(Protocol):
     def active_rules(self) -> PublishedRuleSet: ...
 
 
+#: How a live stream is leased to the call moderating it (the length is a setting).
+STREAM_LEASE = Lease(LiveStreamRow.lease_holder, LiveStreamRow.lease_expires_at, seconds=30.0)
+
+
 class SqlLive(StoreBase):
+    #: The lease length compose sets from the settings (shared with the other leases).
+    work_lease_seconds = STREAM_LEASE.seconds
+
+    @property
+    def _stream_lease(self) -> Lease:
+        return replace(STREAM_LEASE, seconds=self.work_lease_seconds)
+
+    def renew_stream(self, stream_id: str, holder: str) -> None:
+        """Extends the call's lease on its stream; raises LeaseLost if another call took
+        it over (this call's lease expired)."""
+        with self._write() as session:
+            row = session.get(LiveStreamRow, stream_id, with_for_update=True)
+            if row is None:
+                raise NotFound(f"stream {stream_id!r} not found", field="open.stream_id")
+            self._stream_lease.renew(session, row, holder)
+
+    def release_stream(self, stream_id: str, holder: str) -> None:
+        """Frees the stream when its call ends, so a reconnect is taken at once."""
+        with self._write() as session:
+            row = session.get(LiveStreamRow, stream_id, with_for_update=True)
+            if row is not None:
+                self._stream_lease.release(session, row, holder)
+
     def open_stream(
-        self, stream_id: str, account_id: str, start_time: datetime, resume_from: float
+        self,
+        stream_id: str,
+        account_id: str,
+        start_time: datetime,
+        resume_from: float,
+        holder: str,
     ) -> LiveStream:
         """Opens a new stream, or resumes one that was not ended, for its own account and
-        from an offset it was moderated up to."""
+        from an offset it was moderated up to; the call (`holder`) leases it, and while
+        another call's lease runs, the stream is refused."""
         with self._write() as session:
             row = session.get(LiveStreamRow, stream_id, with_for_update=True)
             if row is None:
@@ -86,6 +130,8 @@ class SqlLive(StoreBase):
                     flags=[],
                 )
                 session.add(row)
+                session.flush()
+                self._stream_lease.take(session, row, holder)
                 self._audit(
                     session,
                     "stream.opened",
@@ -110,6 +156,14 @@ class SqlLive(StoreBase):
                     f"stream {stream_id} is moderated up to {row.moderated_seconds:.3f} s; "
                     f"resume from there or earlier, not from {resume_from:.3f} s",
                     field="open.resume_from_seconds",
+                )
+            if not self._stream_lease.take(session, row, holder):
+                until = self._stream_lease.until(row)
+                raise FailedPrecondition(
+                    f"stream {stream_id} is being moderated by another open call (held "
+                    f"until {until.isoformat() if until else 'it closes'}); close that call "
+                    "first, or resume once it has ended",
+                    field="open.stream_id",
                 )
             return _live_stream(row, resumed=True)
 

@@ -212,12 +212,14 @@ class Case(_message.Message):
     def __init__(self, case_id: _Optional[str] = ..., status: _Optional[_Union[CaseStatus, str]] = ..., priority: _Optional[_Union[Priority, str]] = ..., media: _Optional[_Union[_evidence_pb2.MediaRef, _Mapping]] = ..., source: _Optional[_Union[Source, _Mapping]] = ..., transcript: _Optional[_Union[Transcript, _Mapping]] = ..., term_hits: _Optional[_Iterable[_Union[_evidence_pb2.TermHit, _Mapping]]] = ..., similarity_matches: _Optional[_Iterable[_Union[_evidence_pb2.SimilarityMatch, _Mapping]]] = ..., rule: _Optional[_Union[RuleRef, _Mapping]] = ..., statement_of_reasons: _Optional[str] = ..., actions: _Optional[_Iterable[_Union[Action, _Mapping]]] = ..., error: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., lease: _Optional[_Union[Lease, _Mapping]] = ..., appeals: _Optional[_Iterable[_Union[Appeal, _Mapping]]] = ..., next_attempt_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., attempts: _Optional[int] = ...) -> None: ...
 
 class SubmitRequest(_message.Message):
-    __slots__ = ("media", "source")
+    __slots__ = ("media", "source", "idempotency_key")
     MEDIA_FIELD_NUMBER: _ClassVar[int]
     SOURCE_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     media: _evidence_pb2.MediaRef
     source: Source
-    def __init__(self, media: _Optional[_Union[_evidence_pb2.MediaRef, _Mapping]] = ..., source: _Optional[_Union[Source, _Mapping]] = ...) -> None: ...
+    idempotency_key: str
+    def __init__(self, media: _Optional[_Union[_evidence_pb2.MediaRef, _Mapping]] = ..., source: _Optional[_Union[Source, _Mapping]] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
 
 class RetryCasesRequest(_message.Message):
     __slots__ = ("case_ids", "all_failed", "actor")
