@@ -45,6 +45,8 @@ RETRY_POLICY = {
 }
 #: Named here, not imported: the runtime depends on no service's contracts.
 TERMMATCH = "modmesh.termmatch.v1.TermMatchService"
+DECISION = "modmesh.decision.v1.DecisionService"
+TRANSCRIPTION = "modmesh.transcription.v1.TranscriptionService"
 
 
 def service_config(wait_for_ready: bool) -> str:
@@ -59,6 +61,15 @@ def service_config(wait_for_ready: bool) -> str:
                 # Health checks answer from memory: a slow one means a sick peer, and a
                 # readiness probe must not wait for a peer to come up.
                 {"name": [{"service": "grpc.health.v1.Health"}], "timeout": "5s"},
+                # Live streams are not retried by the channel: their clients resume from
+                # the last ack (a retried bidi stream would replay what was sent).
+                {
+                    "name": [
+                        {"service": DECISION, "method": "ModerateStream"},
+                        {"service": TRANSCRIPTION, "method": "TranscribeStream"},
+                    ],
+                    "waitForReady": wait_for_ready,
+                },
                 # Matching a transcript is one in-memory automaton pass.
                 {
                     "name": [
