@@ -23,12 +23,21 @@ from modmesh.decision.live.store import SqlLive
 from modmesh.decision.policy.store import SqlRules
 from modmesh.decision.review.store import SqlReview
 from modmesh.decision.settings import DecisionSettings
+from modmesh.decision.tenancy import SqlOwners
 
 log = structlog.get_logger()
 
 
 class SqlStore(
-    SqlIntake, SqlCases, SqlReview, SqlRules, SqlAppeals, SqlOutbox, SqlLive, SqlBackfill
+    SqlIntake,
+    SqlCases,
+    SqlReview,
+    SqlRules,
+    SqlAppeals,
+    SqlOutbox,
+    SqlLive,
+    SqlBackfill,
+    SqlOwners,
 ):
     """The decision service's database, every feature's store in one. Methods are
     blocking; call them off the event loop."""

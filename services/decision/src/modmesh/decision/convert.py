@@ -199,6 +199,7 @@ def case_to_pb(case: domain.Case) -> decision_pb2.Case:
             for a in case.actions
         ],
         appeals=[appeal_to_pb(appeal) for appeal in case.appeals],
+        tenant=case.tenant,
     )
     if case.rule is not None:
         message.rule.CopyFrom(rule_ref_to_pb(case.rule))

@@ -252,6 +252,8 @@ class Case:
     appeals: tuple[Appeal, ...] = ()
     #: For a case a retroactive scan found: the case of the same item it was found in.
     retro_of: str | None = None
+    #: The credential that submitted the case (see modmesh.runtime.tenancy).
+    tenant: str = ""
 
 
 @dataclass(frozen=True)

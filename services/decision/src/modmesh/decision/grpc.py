@@ -28,7 +28,7 @@ class DecisionServiceServicer(
         store = running.store
         self._intake_store = self._case_store = self._review_store = store
         self._rule_store = self._appeal_store = store
-        self._backfill_store = self._live_store = store
+        self._backfill_store = self._live_store = self._case_owners = store
         self._pipeline = running.pipeline
         self._engines = running.engines
         self._wake_dispatcher = running.dispatcher.wake

@@ -50,6 +50,7 @@ def case_from_row(row: CaseRow) -> Case:
         updated_at=as_utc(row.updated_at),
         due_at=None if row.due_at is None else as_utc(row.due_at),
         retro_of=row.retro_of,
+        tenant=row.tenant or "",
         lease=None
         if row.lease_holder is None or row.lease_expires_at is None
         else Lease(row.lease_holder, as_utc(row.lease_expires_at)),

@@ -34,8 +34,14 @@ class CaseRow(Base):
     __table_args__ = (
         # The same media from the same source is one case: re-submissions find it.
         # (retro_key is empty for submissions; a backfill case names its origin and list.)
+        # Tenants never share a case: each finds only its own submissions again.
         UniqueConstraint(
-            "media_sha256", "account_id", "content_id", "retro_key", name="uq_cases_submission"
+            "media_sha256",
+            "account_id",
+            "content_id",
+            "retro_key",
+            "tenant",
+            name="uq_cases_submission",
         ),
         # The review queue reads OPEN cases by priority, then age.
         Index("ix_cases_queue", "status", "priority", "created_at"),
@@ -69,6 +75,8 @@ class CaseRow(Base):
     #: For a case a retroactive scan found: the case of the same item it was found in.
     retro_of: Mapped[str | None] = mapped_column(String(32))
     retro_key: Mapped[str] = mapped_column(String(255), server_default="")
+    #: The credential that submitted the case; "" for cases the mesh opened itself.
+    tenant: Mapped[str] = mapped_column(String(255), server_default="")
     actions: Mapped[list[ActionRow]] = relationship(order_by="ActionRow.created_at")
     appeals: Mapped[list[AppealRow]] = relationship(order_by="AppealRow.created_at")
 

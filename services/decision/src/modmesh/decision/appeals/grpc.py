@@ -10,6 +10,7 @@ from modmesh.contracts.decision.v1 import decision_pb2
 from modmesh.decision import convert
 from modmesh.decision.appeals.store import AppealStore
 from modmesh.decision.rpc import Rpcs, list_limit, require_case_id, require_text
+from modmesh.decision.tenancy import admit, caller_scope
 
 
 class AppealRpcs(Rpcs):
@@ -22,6 +23,7 @@ class AppealRpcs(Rpcs):
         require_case_id(request.case_id)
         require_text(request.appellant, "appellant", "name the affected account")
         require_text(request.statement, "statement", "say why the decision is wrong")
+        await admit(self._case_owners, context, request.case_id)
         appeal = await asyncio.to_thread(
             self._appeal_store.file_appeal, request.case_id, request.appellant, request.statement
         )
@@ -50,7 +52,9 @@ class AppealRpcs(Rpcs):
         self._ready()
         status = convert.appeal_status_from_pb(request.status)
         limit = list_limit(request.limit)
-        appeals = await asyncio.to_thread(self._appeal_store.list_appeals, status, limit)
+        appeals = await asyncio.to_thread(
+            self._appeal_store.list_appeals, status, limit, caller_scope(context)
+        )
         return decision_pb2.ListAppealsResponse(
             appeals=[convert.appeal_to_pb(appeal) for appeal in appeals]
         )

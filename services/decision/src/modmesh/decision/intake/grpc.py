@@ -14,6 +14,7 @@ from modmesh.decision.intake.pipeline import Pipeline
 from modmesh.decision.intake.store import IntakeStore
 from modmesh.decision.rpc import Rpcs
 from modmesh.decision.store import utc_now
+from modmesh.decision.tenancy import caller_scope
 from modmesh.runtime import blobs, media
 from modmesh.runtime.blobs import Blob
 from modmesh.runtime.errors import InvalidArgument
@@ -45,6 +46,7 @@ class IntakeRpcs(Rpcs):
                 if source.HasField("capture_time")
                 else utc_now(),
             ),
+            caller_scope(context).tenant,
         )
         annotate(case_id=case.case_id, media_sha256=blob.sha256, duplicate=not created)
         if created:

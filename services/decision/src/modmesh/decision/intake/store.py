@@ -20,7 +20,7 @@ from modmesh.runtime.blobs import Blob
 class IntakeStore(Protocol):
     """What intake reads and writes. Blocking; call it off the event loop."""
 
-    def submit(self, media: Blob, source: Source) -> tuple[Case, bool]: ...
+    def submit(self, media: Blob, source: Source, tenant: str = "") -> tuple[Case, bool]: ...
 
     def get(self, case_id: str) -> Case: ...
 
@@ -36,8 +36,9 @@ class IntakeStore(Protocol):
 
 
 class SqlIntake(StoreBase):
-    def submit(self, media: Blob, source: Source) -> tuple[Case, bool]:
-        """Stores a new PROCESSING case, or finds the one for the same submission.
+    def submit(self, media: Blob, source: Source, tenant: str = "") -> tuple[Case, bool]:
+        """Stores a new PROCESSING case of `tenant`, or finds the one for the same
+        submission by the same tenant.
 
         Returns the case and whether it was created now.
         """
@@ -48,6 +49,7 @@ class SqlIntake(StoreBase):
                     CaseRow.account_id == source.account_id,
                     CaseRow.content_id == source.content_id,
                     CaseRow.retro_key == "",
+                    CaseRow.tenant == tenant,
                 )
             ).one_or_none()
             if existing is not None:
@@ -65,6 +67,7 @@ class SqlIntake(StoreBase):
                 content_id=source.content_id,
                 capture_time=as_utc(source.capture_time),
                 retro_key="",
+                tenant=tenant,
                 evidence=None,
             )
             session.add(row)
@@ -77,6 +80,7 @@ class SqlIntake(StoreBase):
                     "account_id": source.account_id,
                     "content_id": source.content_id,
                     "capture_time": as_utc(source.capture_time).isoformat(),
+                    "tenant": tenant,
                 },
             )
             return case_from_row(row), True

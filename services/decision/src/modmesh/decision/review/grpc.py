@@ -12,6 +12,7 @@ from modmesh.decision.domain import CARRIED_OUT
 from modmesh.decision.review import core as review
 from modmesh.decision.review.store import ReviewStore
 from modmesh.decision.rpc import Rpcs, list_limit, require_case_id, require_text
+from modmesh.decision.tenancy import admit, caller_scope
 from modmesh.runtime.errors import InvalidArgument
 
 
@@ -23,6 +24,7 @@ class ReviewRpcs(Rpcs):
     ) -> decision_pb2.RecordActionResponse:
         self._ready()
         require_case_id(request.case_id)
+        await admit(self._case_owners, context, request.case_id)
         action_type = convert.action_type_from_pb(request.type)
         require_text(request.actor, "actor", "name the reviewer")
         if action_type in CARRIED_OUT and not request.reason.strip():
@@ -80,6 +82,7 @@ class ReviewRpcs(Rpcs):
             request.reviewer_id,
             convert.queue_from_pb(request.queue),
             limit,
+            caller_scope(context),
         )
         return decision_pb2.ListQueueResponse(cases=[convert.case_to_pb(c) for c in cases])
 
@@ -89,6 +92,7 @@ class ReviewRpcs(Rpcs):
         self._ready()
         require_case_id(request.case_id)
         require_text(request.reviewer_id, "reviewer_id", "name the reviewer")
+        await admit(self._case_owners, context, request.case_id)
         seconds = request.lease_seconds or review.DEFAULT_LEASE_SECONDS
         if not 1 <= seconds <= review.MAX_LEASE_SECONDS:
             raise InvalidArgument(
@@ -106,6 +110,7 @@ class ReviewRpcs(Rpcs):
         self._ready()
         require_case_id(request.case_id)
         require_text(request.reviewer_id, "reviewer_id", "name the reviewer")
+        await admit(self._case_owners, context, request.case_id)
         case = await asyncio.to_thread(
             self._review_store.release, request.case_id, request.reviewer_id
         )
