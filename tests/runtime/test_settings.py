@@ -17,7 +17,7 @@ from tests.support import SERVICE_SETTINGS, ServiceProcess, loopback_settings
 
 #: Each service's secrets: no other process's settings may hold them.
 SECRETS = {
-    GatewaySettings: {"api_keys", "jwt_secret"},
+    GatewaySettings: {"api_keys", "jwt_secret", "tenant_grants"},
     DecisionSettings: {"action_webhook_secret"},
 }
 #: Set in every service's variables at once, to see which settings take it up.

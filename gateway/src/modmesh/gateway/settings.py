@@ -15,3 +15,6 @@ class GatewaySettings(MeshSettings):
     api_keys: str = ""
     #: HS256 key of JWT bearer tokens (claims: sub, roles, exp); empty: no JWTs.
     jwt_secret: str = ""
+    #: What a `service` credential may read beyond the cases it submitted:
+    #: "subject=tenant+tenant" entries separated by commas; "subject=*" reads every case.
+    tenant_grants: str = ""

@@ -10,7 +10,7 @@ from modmesh.contracts.decision.v1 import decision_pb2
 from modmesh.runtime.roles import Role
 from modmesh.runtime.tracing import annotate
 
-from ..auth import Moderator, roles
+from ..auth import Moderator, Scope, roles
 from ..openapi import proto_response
 from ..schemas import ActionIn, CaseStatusName, MediaForm
 from .common import (
@@ -47,13 +47,14 @@ PROTO_SCHEMAS = [
     openapi_extra=multipart_body(MediaForm, "Audio or video; streamed, never buffered."),
 )
 async def submit_media(
-    request: Request, response: Response, services: Services, store: Blobs
+    request: Request, response: Response, services: Services, store: Blobs, scope: Scope
 ) -> dict[str, Any]:
     upload, form = await upload_with_form(request, store, MediaForm)
     media = upload.media_ref()
     reply = await services.decision.Submit(
         decision_pb2.SubmitRequest(media=media, source=form.to_source()),
         timeout=MEDIA_RPC_TIMEOUT_SECONDS,
+        metadata=scope,
     )
     annotate(case_id=reply.case_id, media_sha256=media.sha256)
     response.headers["Location"] = f"/v1/cases/{reply.case_id}"
@@ -65,26 +66,29 @@ async def submit_media(
     dependencies=roles(Role.MODERATOR, Role.AUDITOR, Role.SERVICE),
     response_model=None,
     tags=["cases"],
-    summary="One case with all its evidence",
+    summary="One case with all its evidence (a service's own, an appellant's account's)",
     responses={200: proto_response(decision_pb2.Case.DESCRIPTOR), **ERRORS},
 )
-async def get_case(case_id: str, services: Services) -> dict[str, Any]:
+async def get_case(case_id: str, services: Services, scope: Scope) -> dict[str, Any]:
     reply = await services.decision.GetCase(
-        decision_pb2.GetCaseRequest(case_id=case_id), timeout=RPC_TIMEOUT_SECONDS
+        decision_pb2.GetCaseRequest(case_id=case_id),
+        timeout=RPC_TIMEOUT_SECONDS,
+        metadata=scope,
     )
     return to_json(reply.case)
 
 
 @router.get(
     "/v1/cases",
-    dependencies=roles(Role.MODERATOR, Role.AUDITOR),
+    dependencies=roles(Role.MODERATOR, Role.AUDITOR, Role.SERVICE),
     response_model=None,
     tags=["cases"],
-    summary="List cases; status=open is the review queue, most urgent first",
+    summary="List cases (a service: its own); status=open is the review queue, most urgent first",
     responses={200: proto_response(decision_pb2.ListCasesResponse.DESCRIPTOR), **ERRORS},
 )
 async def list_cases(
     services: Services,
+    scope: Scope,
     status: Annotated[
         CaseStatusName | None, Query(description="Only cases in this status; default: all.")
     ] = None,
@@ -93,7 +97,8 @@ async def list_cases(
     request = decision_pb2.ListCasesRequest(limit=limit)
     if status is not None:
         request.status = status.to_proto()
-    return to_json(await services.decision.ListCases(request, timeout=RPC_TIMEOUT_SECONDS))
+    reply = await services.decision.ListCases(request, timeout=RPC_TIMEOUT_SECONDS, metadata=scope)
+    return to_json(reply)
 
 
 @router.post(
@@ -104,9 +109,9 @@ async def list_cases(
     responses={200: proto_response(decision_pb2.Case.DESCRIPTOR), **ERRORS, **CONFLICT},
 )
 async def record_action(
-    case_id: str, action: ActionIn, services: Services, reviewer: Moderator
+    case_id: str, action: ActionIn, services: Services, reviewer: Moderator, scope: Scope
 ) -> dict[str, Any]:
     reply = await services.decision.RecordAction(
-        action.to_proto(case_id, reviewer.subject), timeout=RPC_TIMEOUT_SECONDS
+        action.to_proto(case_id, reviewer.subject), timeout=RPC_TIMEOUT_SECONDS, metadata=scope
     )
     return to_json(reply.case)

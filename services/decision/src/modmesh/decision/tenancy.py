@@ -14,7 +14,7 @@ import grpc
 from sqlalchemy import ColumnElement, select, true
 
 from modmesh.decision.store import StoreBase
-from modmesh.decision.tables import CaseRow
+from modmesh.decision.tables import AppealRow, CaseRow
 from modmesh.runtime.errors import NotFound
 from modmesh.runtime.tenancy import CaseScope, scope_of
 
@@ -29,6 +29,8 @@ class CaseOwners(Protocol):
 
     def owner(self, case_id: str) -> tuple[str, str] | None: ...
 
+    def appeal_owner(self, appeal_id: str) -> tuple[str, str] | None: ...
+
 
 class SqlOwners(StoreBase):
     def owner(self, case_id: str) -> tuple[str, str] | None:
@@ -38,18 +40,39 @@ class SqlOwners(StoreBase):
             row = session.execute(query).one_or_none()
         return None if row is None else (row.tenant, row.account_id)
 
+    def appeal_owner(self, appeal_id: str) -> tuple[str, str] | None:
+        """The (tenant, account id) of the appealed case, or None when there is no such
+        appeal."""
+        query = (
+            select(CaseRow.tenant, CaseRow.account_id)
+            .join(AppealRow, AppealRow.case_id == CaseRow.id)
+            .where(AppealRow.id == appeal_id)
+        )
+        with self._sessions() as session:
+            row = session.execute(query).one_or_none()
+        return None if row is None else (row.tenant, row.account_id)
+
 
 async def admit(
     owners: CaseOwners, context: grpc.aio.ServicerContext[Any, Any], case_id: str
-) -> CaseScope:
-    """The caller's scope, once it is known to admit the case (else NOT_FOUND)."""
+) -> None:
+    """Returns when the caller's scope admits the case; NOT_FOUND otherwise."""
     scope = caller_scope(context)
-    if scope.tenants is None and scope.account is None:
-        return scope
-    owner = await asyncio.to_thread(owners.owner, case_id)
-    if owner is None or not scope.admits(*owner):
-        raise NotFound(f"case {case_id!r} not found", field="case_id")
-    return scope
+    if scope.restricted:
+        owner = await asyncio.to_thread(owners.owner, case_id)
+        if owner is None or not scope.admits(*owner):
+            raise NotFound(f"case {case_id!r} not found", field="case_id")
+
+
+async def admit_appeal(
+    owners: CaseOwners, context: grpc.aio.ServicerContext[Any, Any], appeal_id: str
+) -> None:
+    """Returns when the caller's scope admits the appealed case; NOT_FOUND otherwise."""
+    scope = caller_scope(context)
+    if scope.restricted:
+        owner = await asyncio.to_thread(owners.appeal_owner, appeal_id)
+        if owner is None or not scope.admits(*owner):
+            raise NotFound(f"appeal {appeal_id!r} not found", field="appeal_id")
 
 
 def where_admitted(scope: CaseScope) -> ColumnElement[bool]:

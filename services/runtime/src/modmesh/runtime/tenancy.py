@@ -35,6 +35,11 @@ class CaseScope:
     #: Only cases of this account (an appellant's own).
     account: str | None = None
 
+    @property
+    def restricted(self) -> bool:
+        """Whether some case is out of reach."""
+        return self.tenants is not None or self.account is not None
+
     def admits(self, tenant: str, account_id: str) -> bool:
         """Whether a case submitted by `tenant` about `account_id` is within reach."""
         if self.tenants is not None and tenant not in self.tenants:

@@ -10,7 +10,7 @@ from modmesh.contracts.decision.v1 import decision_pb2
 from modmesh.decision import convert
 from modmesh.decision.appeals.store import AppealStore
 from modmesh.decision.rpc import Rpcs, list_limit, require_case_id, require_text
-from modmesh.decision.tenancy import admit, caller_scope
+from modmesh.decision.tenancy import admit, admit_appeal, caller_scope
 
 
 class AppealRpcs(Rpcs):
@@ -36,6 +36,7 @@ class AppealRpcs(Rpcs):
         require_text(request.appeal_id, "appeal_id", "name the appeal")
         require_text(request.reviewer_id, "reviewer_id", "name the reviewer")
         require_text(request.reason, "reason", "give the account an answer")
+        await admit_appeal(self._case_owners, context, request.appeal_id)
         appeal = await asyncio.to_thread(
             self._appeal_store.decide_appeal,
             request.appeal_id,
