@@ -39,7 +39,13 @@ ENUM_NOTE = (
 )
 
 
+#: Every message a route's schema refers to, so the document defines each one it names
+#: (a route needs no second list of its messages to keep its references resolvable).
+_REFERENCED: dict[str, Descriptor] = {}
+
+
 def proto_ref(message: Descriptor) -> dict[str, str]:
+    _REFERENCED[message.full_name] = message
     return {"$ref": _REF_PREFIX + message.full_name}
 
 
@@ -100,7 +106,7 @@ def install_openapi(app: FastAPI, messages: list[Descriptor]) -> None:
                 tags=app.openapi_tags,
             )
             document.setdefault("components", {}).setdefault("schemas", {}).update(
-                proto_schemas(messages)
+                proto_schemas([*messages, *_REFERENCED.values()])
             )
             app.openapi_schema = document
         return app.openapi_schema

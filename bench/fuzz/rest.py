@@ -1,0 +1,160 @@
+"""Schemathesis over the gateway's OpenAPI document, with the API key of each role, against
+a real gateway process in front of real termmatch, similarity and decision processes.
+
+    python bench/fuzz/rest.py --examples 100        # ~ cases = examples x operations x roles
+
+Every generated request must get no 5xx, a response its schema describes, a status the
+document lists, and refusals of what the schema forbids (schemathesis' `--checks all`).
+Writes the cases run and the failures by kind to bench/results/fuzz.json (key "rest").
+Run from the repository root (it starts the processes as tests/support.py does).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from modmesh.runtime.roles import Role  # noqa: E402
+from tests.support import LoopbackSettings, ServiceProcess, loopback_settings  # noqa: E402
+
+RESULTS = Path(__file__).resolve().parents[1] / "results" / "fuzz.json"
+
+
+def key_of(role: Role) -> str:
+    return f"fuzz-key-of-{role.value}-0123456789abcdef"
+
+
+@contextmanager
+def gateway(settings: LoopbackSettings, timeout: float = 180.0) -> Iterator[str]:
+    """`python -m modmesh.gateway` serving at the URL it yields (its log: gateway.log)."""
+    url = f"http://{settings.gateway_addr}"
+    with (settings.data_dir / "gateway.log").open("wb") as log:
+        process = subprocess.Popen(  # noqa: S603 - python -m modmesh.gateway
+            [sys.executable, "-m", "modmesh.gateway"],
+            env={**os.environ, **settings.to_env()},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise
+            time.sleep(0.2)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
+
+
+@contextmanager
+def mesh(data_dir: Path) -> Iterator[str]:
+    """The gateway's URL, with termmatch, similarity and decision behind it."""
+    settings = loopback_settings(
+        data_dir,
+        api_keys=",".join(f"fuzz-{role.value}:{role.value}:{key_of(role)}" for role in Role),
+    )
+    with ExitStack() as stack:
+        for service in ("termmatch", "similarity", "decision"):
+            stack.enter_context(ServiceProcess(service, settings))
+        yield stack.enter_context(gateway(settings))
+
+
+def fuzz_as(url: str, role: Role, examples: int, report: Path, seed: int) -> dict[str, Any]:
+    """One schemathesis run with `role`'s key: its exit status, output and JSON report."""
+    command = [
+        sys.executable,
+        "-m",
+        "schemathesis.cli",
+        "run",
+        f"{url}/openapi.json",
+        "--checks",
+        "all",
+        "--max-examples",
+        str(examples),
+        "--seed",
+        str(seed),
+        "--continue-on-failure",
+        "--no-color",
+        "--header",
+        f"X-API-Key: {key_of(role)}",
+        "--report",
+        "ndjson",
+        "--report-ndjson-path",
+        str(report),
+        "--request-timeout",
+        "30",
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    return {"returncode": done.returncode, "output": done.stdout + done.stderr}
+
+
+def tally(report: Path) -> tuple[int, Counter[str]]:
+    """Cases run and failures by kind, from a schemathesis NDJSON event report."""
+    cases, failures = 0, Counter[str]()
+    for line in report.read_text().splitlines():
+        event = json.loads(line)
+        for name, body in event.items():
+            if name != "ScenarioFinished":
+                continue
+            recorder = body.get("recorder", {})
+            cases += len(recorder.get("cases", {}))
+            for checks in recorder.get("checks", {}).values():
+                for check in checks:
+                    if check.get("status") == "failure":
+                        failures[check.get("name", "?")] += 1
+    return cases, failures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--examples", type=int, default=100, help="per operation and role")
+    parser.add_argument("--seed", type=int, default=19)
+    parser.add_argument("--roles", default=",".join(r.value for r in Role))
+    args = parser.parse_args()
+    started = time.monotonic()
+    summary: dict[str, Any] = {"examples_per_operation": args.examples, "roles": {}}
+    total, kinds = 0, Counter[str]()
+    with tempfile.TemporaryDirectory() as scratch, mesh(Path(scratch) / "data") as url:
+        for name in args.roles.split(","):
+            role = Role(name)
+            report = Path(scratch) / f"{role.value}.ndjson"
+            run = fuzz_as(url, role, args.examples, report, args.seed)
+            cases, failures = tally(report)
+            total += cases
+            kinds += failures
+            summary["roles"][role.value] = {"cases": cases, "failures": dict(failures)}
+            print(f"{role.value}: {cases} cases, failures {dict(failures)}", flush=True)
+            if run["returncode"] != 0:
+                print(run["output"][-6000:], flush=True)
+    summary |= {
+        "cases": total,
+        "failures_by_kind": dict(kinds),
+        "seconds": round(time.monotonic() - started, 1),
+    }
+    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    results["rest"] = summary
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
