@@ -129,22 +129,23 @@ def main() -> None:
     parser.add_argument("--examples", type=int, default=100, help="per operation and role")
     parser.add_argument("--seed", type=int, default=19)
     parser.add_argument("--roles", default=",".join(r.value for r in Role))
+    parser.add_argument("--work-dir", help="where the mesh's data and each role's report go")
     args = parser.parse_args()
     started = time.monotonic()
     summary: dict[str, Any] = {"examples_per_operation": args.examples, "roles": {}}
     total, kinds = 0, Counter[str]()
-    with tempfile.TemporaryDirectory() as scratch, mesh(Path(scratch) / "data") as url:
+    scratch = Path(args.work_dir or tempfile.mkdtemp(prefix="modmesh-fuzz-"))
+    with mesh(scratch / "data") as url:
         for name in args.roles.split(","):
             role = Role(name)
-            report = Path(scratch) / f"{role.value}.ndjson"
+            report = scratch / f"{role.value}.ndjson"
             run = fuzz_as(url, role, args.examples, report, args.seed)
             cases, failures = tally(report)
             total += cases
             kinds += failures
             summary["roles"][role.value] = {"cases": cases, "failures": dict(failures)}
             print(f"{role.value}: {cases} cases, failures {dict(failures)}", flush=True)
-            if run["returncode"] != 0:
-                print(run["output"][-6000:], flush=True)
+            (scratch / f"{role.value}.txt").write_text(run["output"])
     summary |= {
         "cases": total,
         "failures_by_kind": dict(kinds),
@@ -152,6 +153,7 @@ def main() -> None:
     }
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     results["rest"] = summary
+    print(f"reports: {scratch}", flush=True)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
 

@@ -18,6 +18,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationInfo,
+    field_validator,
 )
 
 from modmesh.contracts.common.v1 import audio_pb2, evidence_pb2
@@ -46,14 +47,6 @@ class CaseStatusName(StrEnum):
         return status
 
 
-class _Strict(BaseModel):
-    # A misspelt field name must not be silently dropped (e.g. "severty").
-    model_config = ConfigDict(extra="forbid")
-
-
-KindName = Literal["word", "substring", "regex"]
-
-
 def _no_lone_surrogates(text: str, info: ValidationInfo) -> str:
     # JSON can spell one ("\ud800"); no protobuf string can carry it. Raised as a domain
     # error, not a ValueError: a 422 would echo the input, which cannot be encoded.
@@ -68,7 +61,23 @@ def _no_lone_surrogates(text: str, info: ValidationInfo) -> str:
     return text
 
 
-#: Text that a protobuf string can carry.
+class _Strict(BaseModel):
+    # A misspelt field name must not be silently dropped (e.g. "severty").
+    model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _unicode_only(cls, value: object, info: ValidationInfo) -> object:
+        """Every text field, and every text in a list, must be valid Unicode."""
+        for text in value if isinstance(value, list) else [value]:
+            if isinstance(text, str):
+                _no_lone_surrogates(text, info)
+        return value
+
+
+KindName = Literal["word", "substring", "regex"]
+
+#: Text that a protobuf string can carry (every _Strict model's text fields are).
 UnicodeText = Annotated[str, AfterValidator(_no_lone_surrogates)]
 
 
