@@ -78,9 +78,7 @@ def source(account_id: str = "account-1", content_id: str = "content-1") -> Sour
     return Source(account_id, content_id, CAPTURED)
 
 
-def opened_case(
-    database_url: str, n: int, account_id: str = "account-1", tenant: str = ""
-) -> str:
+def opened_case(database_url: str, n: int, account_id: str = "account-1", tenant: str = "") -> str:
     """An analysed, open case written straight into a decision database, as the pipeline
     would write it: for tests of review that run without the engines."""
     from modmesh.decision.compose import SqlStore as CaseStore

@@ -224,9 +224,8 @@ def test_a_case_out_of_reach_reads_exactly_as_a_missing_one(
     missing = client.get(f"/v1/cases/{'0' * 32}", headers=as_("platform-a"))
 
     assert hidden.status_code == missing.status_code == 404
-    assert hidden.json()["error"]["message"].replace(cases["case_id"], "ID") == missing.json()[
-        "error"
-    ]["message"].replace("0" * 32, "ID")
+    hidden_message = hidden.json()["error"]["message"].replace(cases["case_id"], "ID")
+    assert hidden_message == missing.json()["error"]["message"].replace("0" * 32, "ID")
 
 
 def test_a_case_records_the_credential_that_submitted_it_and_tenants_never_share_one(
@@ -234,12 +233,13 @@ def test_a_case_records_the_credential_that_submitted_it_and_tenants_never_share
 ) -> None:
     def submit(name: str) -> httpx.Response:
         with gift_card_clip.open("rb") as media:
-            return client.post(
+            response: httpx.Response = client.post(
                 "/v1/media",
                 data={"account_id": "acct-shared", "content_id": "post-1"},
                 files={"file": ("clip.mp4", media, "video/mp4")},
                 headers=as_(name),
             )
+        return response
 
     first, same_media_other_tenant = submit("platform-a"), submit("platform-b")
     again = submit("platform-a")
