@@ -16,7 +16,7 @@ from modmesh.termmatch import client as termmatch
 
 from ..auth import roles
 from ..openapi import proto_response
-from ..schemas import AddTermsIn, CreateListIn, MatchIn, TermIn, UpdateListIn
+from ..schemas import AddTermsIn, CreateListIn, MatchIn, PathId, TermIn, UpdateListIn
 from .common import CONFLICT, ERRORS, RPC_TIMEOUT_SECONDS, Services, to_json
 
 router = APIRouter()
@@ -73,7 +73,7 @@ async def create_list(body: CreateListIn, response: Response, services: Services
     responses={200: proto_response(termmatch_pb2.TermList.DESCRIPTOR), **ERRORS},
 )
 async def get_list(
-    list_id: str,
+    list_id: PathId,
     services: Services,
     version: int = Query(
         0, description="An earlier version (hits name theirs); 0: the current one."
@@ -100,7 +100,7 @@ async def get_list(
         **CONFLICT,
     },
 )
-async def add_terms(list_id: str, body: AddTermsIn, services: Services) -> dict[str, Any]:
+async def add_terms(list_id: PathId, body: AddTermsIn, services: Services) -> dict[str, Any]:
     reply = await services.termmatch.AddTerms(
         termmatch_pb2.AddTermsRequest(
             list_id=list_id, terms=[term.to_proto() for term in body.terms]
@@ -119,7 +119,7 @@ async def add_terms(list_id: str, body: AddTermsIn, services: Services) -> dict[
     description="Answers with the list at its new version, without its terms.",
     responses={200: proto_response(termmatch_pb2.RemoveTermsResponse.DESCRIPTOR), **ERRORS},
 )
-async def remove_term(list_id: str, term_id: str, services: Services) -> dict[str, Any]:
+async def remove_term(list_id: PathId, term_id: str, services: Services) -> dict[str, Any]:
     reply = await services.termmatch.RemoveTerms(
         termmatch_pb2.RemoveTermsRequest(list_id=list_id, term_ids=[term_id]),
         timeout=RPC_TIMEOUT_SECONDS,
@@ -149,7 +149,7 @@ async def match(body: MatchIn, services: Services) -> dict[str, Any]:
     description="Answers with the list at its new version, without its terms.",
     responses={200: proto_response(termmatch_pb2.TermList.DESCRIPTOR), **ERRORS},
 )
-async def update_list(list_id: str, body: UpdateListIn, services: Services) -> dict[str, Any]:
+async def update_list(list_id: PathId, body: UpdateListIn, services: Services) -> dict[str, Any]:
     reply = await services.termmatch.UpdateList(body.to_proto(list_id), timeout=RPC_TIMEOUT_SECONDS)
     return to_json(reply.list)
 
@@ -165,7 +165,7 @@ async def update_list(list_id: str, body: UpdateListIn, services: Services) -> d
     responses={200: proto_response(termmatch_pb2.UpdateTermsResponse.DESCRIPTOR), **ERRORS},
 )
 async def update_term(
-    list_id: str, term_id: str, body: TermIn, services: Services
+    list_id: PathId, term_id: str, body: TermIn, services: Services
 ) -> dict[str, Any]:
     term = body.to_proto()
     term.term_id = term_id
@@ -193,7 +193,7 @@ async def update_term(
     },
 )
 async def import_terms(
-    list_id: str,
+    list_id: PathId,
     request: Request,
     services: Services,
     format: Format = "csv",
@@ -233,7 +233,7 @@ def _rows(text: str, fmt: str) -> list[termmatch_pb2.ImportRow]:
     responses={200: {"content": {m: {} for m in MEDIA_TYPES.values()}}, **ERRORS},
 )
 async def export_terms(
-    list_id: str,
+    list_id: PathId,
     services: Services,
     format: Format = "csv",
     version: int = Query(0, description="An earlier version; 0: the current one."),
