@@ -28,8 +28,8 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from modmesh.runtime.roles import Role  # noqa: E402
-from tests.support import LoopbackSettings, ServiceProcess, loopback_settings  # noqa: E402
+from modmesh.runtime.roles import Role
+from tests.support import LoopbackSettings, ServiceProcess, loopback_settings
 
 RESULTS = Path(__file__).resolve().parents[1] / "results" / "fuzz.json"
 
@@ -43,7 +43,7 @@ def gateway(settings: LoopbackSettings, timeout: float = 180.0) -> Iterator[str]
     """`python -m modmesh.gateway` serving at the URL it yields (its log: gateway.log)."""
     url = f"http://{settings.gateway_addr}"
     with (settings.data_dir / "gateway.log").open("wb") as log:
-        process = subprocess.Popen(  # noqa: S603 - python -m modmesh.gateway
+        process = subprocess.Popen(
             [sys.executable, "-m", "modmesh.gateway"],
             env={**os.environ, **settings.to_env()},
             stdout=log,
@@ -107,7 +107,7 @@ def fuzz_as(url: str, role: Role, examples: int, report: Path, seed: int) -> dic
         "--exclude-path",
         "/readyz",
     ]
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    done = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
     return {"returncode": done.returncode, "output": done.stdout + done.stderr}
 
 
