@@ -18,6 +18,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    Strict,
     ValidationInfo,
     field_validator,
 )
@@ -83,6 +84,8 @@ UnicodeText = Annotated[str, AfterValidator(_no_lone_surrogates)]
 #: The ids the services accept for term lists and banks (termmatch's LIST_ID_PATTERN,
 #: similarity's bank names): the schema says so, so a client learns it before a 400.
 ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
+#: A time in a JSON body: an RFC 3339 string only, as the schema says (not a number).
+Rfc3339 = Annotated[AwareDatetime, Strict()]
 #: A list id or bank name in a path.
 PathId = Annotated[str, Path(pattern=ID_PATTERN)]
 #: Text the services refuse when blank (they strip whitespace, \x1c-\x1f included).
@@ -90,10 +93,10 @@ NonBlank = Annotated[str, Field(pattern=r"[^\s\x1c-\x1f]")]
 
 
 class _Windowed(_Strict):
-    active_from: AwareDatetime | None = Field(
+    active_from: Rfc3339 | None = Field(
         None, description="Applies to content captured from this RFC 3339 time on."
     )
-    active_until: AwareDatetime | None = Field(
+    active_until: Rfc3339 | None = Field(
         None, description="Applies to content captured before this time."
     )
 
@@ -187,7 +190,7 @@ class AddTermsIn(_Strict):
 class MatchIn(_Strict):
     text: UnicodeText
     list_ids: list[str] = Field([], description="Lists to match against; empty: every list.")
-    capture_time: AwareDatetime | None = Field(
+    capture_time: Rfc3339 | None = Field(
         None, description="When the content was captured; windows apply as of then. Default: now."
     )
 

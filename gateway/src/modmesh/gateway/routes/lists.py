@@ -76,7 +76,10 @@ async def get_list(
     list_id: PathId,
     services: Services,
     version: int = Query(
-        0, description="An earlier version (hits name theirs); 0: the current one."
+        0,
+        ge=0,
+        le=2**63 - 1,
+        description="An earlier version (hits name theirs); 0: the current one.",
     ),
 ) -> dict[str, Any]:
     reply = await services.termmatch.GetList(
