@@ -13,69 +13,20 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
-
-import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from modmesh.runtime.roles import Role
-from tests.support import LoopbackSettings, ServiceProcess, loopback_settings
+from tests.fuzz.mesh import key_of, mesh
 
 RESULTS = Path(__file__).resolve().parents[1] / "results" / "fuzz.json"
-
-
-def key_of(role: Role) -> str:
-    return f"fuzz-key-of-{role.value}-0123456789abcdef"
-
-
-@contextmanager
-def gateway(settings: LoopbackSettings, timeout: float = 180.0) -> Iterator[str]:
-    """`python -m modmesh.gateway` serving at the URL it yields (its log: gateway.log)."""
-    url = f"http://{settings.gateway_addr}"
-    with (settings.data_dir / "gateway.log").open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "modmesh.gateway"],
-            env={**os.environ, **settings.to_env()},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise
-            time.sleep(0.2)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=60)
-
-
-@contextmanager
-def mesh(data_dir: Path) -> Iterator[str]:
-    """The gateway's URL, with termmatch, similarity and decision behind it."""
-    settings = loopback_settings(
-        data_dir,
-        api_keys=",".join(f"fuzz-{role.value}:{role.value}:{key_of(role)}" for role in Role),
-    )
-    with ExitStack() as stack:
-        for service in ("termmatch", "similarity", "decision"):
-            stack.enter_context(ServiceProcess(service, settings))
-        yield stack.enter_context(gateway(settings))
 
 
 def fuzz_as(url: str, role: Role, examples: int, report: Path, seed: int) -> dict[str, Any]:
