@@ -90,6 +90,7 @@ def main() -> None:
     summary: dict[str, Any] = {"examples_per_operation": args.examples, "roles": {}}
     total, kinds = 0, Counter[str]()
     scratch = Path(args.work_dir or tempfile.mkdtemp(prefix="modmesh-fuzz-"))
+    print(f"reports: {scratch}", flush=True)
     with mesh(scratch / "data") as url:
         for name in args.roles.split(","):
             role = Role(name)
@@ -101,14 +102,18 @@ def main() -> None:
             summary["roles"][role.value] = {"cases": cases, "failures": dict(failures)}
             print(f"{role.value}: {cases} cases, failures {dict(failures)}", flush=True)
             (scratch / f"{role.value}.txt").write_text(run["output"])
-    summary |= {
-        "cases": total,
-        "failures_by_kind": dict(kinds),
-        "seconds": round(time.monotonic() - started, 1),
-    }
+            # Written after each role: a run cut short still leaves its figures.
+            summary |= {
+                "cases": total,
+                "failures_by_kind": dict(kinds),
+                "seconds": round(time.monotonic() - started, 1),
+            }
+            _record(summary)
+
+
+def _record(summary: dict[str, Any]) -> None:
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     results["rest"] = summary
-    print(f"reports: {scratch}", flush=True)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
 
