@@ -1,8 +1,9 @@
 """Request bodies and forms of the REST API, and their conversion to protobuf requests.
 
-The models validate shape and types only (a wrong type or a missing field is a 422);
-what a value means (a blank term, an unknown list) is judged by the service behind,
-so that each rule lives in exactly one place.
+The models validate shape, types and the limits a schema can state (a wrong type, a
+missing field, a blank reason, an id off its pattern, a number out of range is a 422), so
+that the OpenAPI document describes what the server accepts; what a value means (an
+invalid RE2 pattern, an unknown list) is judged by the service behind.
 """
 
 from __future__ import annotations
