@@ -17,9 +17,9 @@ from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
-    Strict,
     ValidationInfo,
     field_validator,
 )
@@ -85,8 +85,17 @@ UnicodeText = Annotated[str, AfterValidator(_no_lone_surrogates)]
 #: The ids the services accept for term lists and banks (termmatch's LIST_ID_PATTERN,
 #: similarity's bank names): the schema says so, so a client learns it before a 400.
 ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
+
+
+def _text_only(value: object) -> object:
+    # Pydantic would take a number as seconds since the epoch; the schema says a string.
+    if value is not None and not isinstance(value, str):
+        raise ValueError("must be an RFC 3339 date-time string")
+    return value
+
+
 #: A time in a JSON body: an RFC 3339 string only, as the schema says (not a number).
-Rfc3339 = Annotated[AwareDatetime, Strict()]
+Rfc3339 = Annotated[AwareDatetime, BeforeValidator(_text_only)]
 #: A list id or bank name in a path.
 PathId = Annotated[str, Path(pattern=ID_PATTERN)]
 #: Text the services refuse when blank (they strip whitespace, \x1c-\x1f included).
