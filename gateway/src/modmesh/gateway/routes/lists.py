@@ -239,7 +239,9 @@ async def export_terms(
     list_id: PathId,
     services: Services,
     format: Format = "csv",
-    version: int = Query(0, description="An earlier version; 0: the current one."),
+    version: int = Query(
+        0, ge=0, le=2**63 - 1, description="An earlier version; 0: the current one."
+    ),
 ) -> StreamingResponse:
     replies = services.termmatch.ExportTerms(
         termmatch_pb2.ExportTermsRequest(list_id=list_id, version=version),
