@@ -190,6 +190,8 @@ def _run(
                 "MODMESH_ACTION_ADAPTER": "webhook",
                 "MODMESH_ACTION_WEBHOOK_URL": received.url,
                 "MODMESH_ACTION_WEBHOOK_SECRET": webhook_secret,
+                # The receiver listens on loopback, beside the mesh.
+                "MODMESH_ACTION_WEBHOOK_ALLOW_PRIVATE": "true",
                 "MODMESH_ACTION_RETRY_SECONDS": "1",
             },
             "gateway": {"MODMESH_API_KEYS": f"chaos:{roles}:{api_key}"},

@@ -79,7 +79,7 @@ def source(account_id: str = "account-1", content_id: str = "content-1") -> Sour
     return Source(account_id, content_id, CAPTURED)
 
 
-def opened_case(database_url: str, n: int, account_id: str = "account-1") -> str:
+def opened_case(database_url: str, n: int, account_id: str = "account-1", tenant: str = "") -> str:
     """An analysed, open case written straight into a decision database, as the pipeline
     would write it: for tests of review that run without the engines."""
     from modmesh.decision.compose import SqlStore as CaseStore
@@ -89,7 +89,7 @@ def opened_case(database_url: str, n: int, account_id: str = "account-1") -> str
 
     store = CaseStore(database_url, audit_key=AUDIT_KEY)
     try:
-        case, _ = store.submit(media(n), source(account_id, f"content-{n}"))
+        case, _ = store.submit(media(n), source(account_id, f"content-{n}"), tenant)
         evidence = Evidence(transcript=transcript(), term_hits=(term_hit(),))
         store.record_outcome(case.case_id, evidence, DEFAULT_RULE_SET.decide(Facts(evidence)))
     finally:

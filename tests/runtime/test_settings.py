@@ -19,6 +19,7 @@ from tests.support import SERVICE_SETTINGS, ServiceProcess, loopback_settings
 SECRETS: dict[str, set[type[MeshSettings]]] = {
     "api_keys": {GatewaySettings},
     "jwt_secret": {GatewaySettings},
+    "tenant_grants": {GatewaySettings},
     "action_webhook_secret": {DecisionSettings},
     "audit_signing_key": {DecisionSettings},
     # Each service that keeps an audit chain (docs/security.md).

@@ -9,6 +9,11 @@ constant time and never logged; only the subject is.
 Browsers cannot set headers on a WebSocket, so a WebSocket handshake may also carry its
 credential as a subprotocol, as Kubernetes does: ``Sec-WebSocket-Protocol: modmesh.v1,
 bearer.<token>``.
+
+Tenants: a caller's credential also bounds which cases it reaches (`case_scope`): a
+`service` reads only the cases it submitted (and those of tenants it is granted in
+MODMESH_TENANT_GRANTS), an `appellant` only its own account's, whatever other roles it
+holds. The scope rides on every decision call (`Scope`), and decision enforces it.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from modmesh.gateway.settings import GatewaySettings
 from modmesh.runtime.identity import EndUser, act_for
 from modmesh.runtime.roles import Role
 from modmesh.runtime.settings import MIN_SECRET_BYTES
+from modmesh.runtime.tenancy import CaseScope, Metadata, scope_metadata
 
 log = structlog.get_logger()
 
@@ -38,12 +44,36 @@ ROLES_ATTRIBUTE = "modmesh_roles"
 BEARER_SUBPROTOCOL_PREFIX = "bearer."
 #: How to make a secret that long, for the messages that refuse a shorter one.
 _MAKE_ONE = "make one with: python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+#: A tenant grant that reaches every tenant's cases.
+EVERY_TENANT = "*"
+#: Roles whose work is reading every tenant's cases.
+READS_EVERY_CASE = frozenset({Role.MODERATOR, Role.AUDITOR})
 
 
 @dataclass(frozen=True)
 class Principal:
     subject: str
     roles: frozenset[Role]
+    #: Tenants whose cases a `service` credential reads besides its own.
+    grants: frozenset[str] = frozenset()
+
+
+def case_scope(principal: Principal) -> CaseScope:
+    """The cases the principal reaches. An appellant is pinned to its own account
+    whatever else it holds (it must never read others' cases by holding a second role);
+    a service to the cases it submitted and its grants, unless it also holds a role
+    whose work is reading every case."""
+    roles = principal.roles
+    account = principal.subject if Role.APPELLANT in roles else None
+    tenants = None
+    if (
+        Role.SERVICE in roles
+        and not roles & READS_EVERY_CASE
+        and EVERY_TENANT not in principal.grants
+    ):
+        tenants = frozenset({principal.subject}) | principal.grants
+    tenant = principal.subject if Role.SERVICE in roles else ""
+    return CaseScope(tenant, tenants, account)
 
 
 class AuthError(Exception):
@@ -72,10 +102,26 @@ def _digest(secret: str) -> bytes:
     return hashlib.sha256(secret.encode()).digest()
 
 
+def parse_grants(text: str) -> dict[str, frozenset[str]]:
+    """MODMESH_TENANT_GRANTS: "subject=tenant+tenant" entries, or "subject=*"."""
+    grants: dict[str, frozenset[str]] = {}
+    for index, entry in enumerate(e for e in text.split(",") if e.strip()):
+        subject, equals, tenants = entry.strip().partition("=")
+        names = frozenset(t for t in tenants.split("+") if t)
+        if not equals or not subject or not names:
+            raise CredentialsError(
+                f"MODMESH_TENANT_GRANTS entry {index + 1}: must be subject=tenant+tenant "
+                f"or subject={EVERY_TENANT}"
+            )
+        grants[subject] = grants.get(subject, frozenset()) | names
+    return grants
+
+
 class Authenticator:
     """Checks credentials against the configured API keys and JWT secret."""
 
     def __init__(self, settings: GatewaySettings) -> None:
+        self._grants = parse_grants(settings.tenant_grants)
         self._keys: dict[bytes, Principal] = {}
         for index, entry in enumerate(e for e in settings.api_keys.split(",") if e.strip()):
             where = f"MODMESH_API_KEYS entry {index + 1}"
@@ -87,7 +133,8 @@ class Authenticator:
                 raise CredentialsError(
                     f"{where}: the key is shorter than {MIN_SECRET_BYTES} bytes; {_MAKE_ONE}"
                 )
-            self._keys[_digest(key)] = Principal(subject, _roles(roles, where))
+            grants = self._grants.get(subject, frozenset())
+            self._keys[_digest(key)] = Principal(subject, _roles(roles, where), grants)
         if settings.jwt_secret and len(settings.jwt_secret.encode()) < MIN_SECRET_BYTES:
             raise CredentialsError(
                 f"MODMESH_JWT_SECRET is shorter than {MIN_SECRET_BYTES} bytes; {_MAKE_ONE}"
@@ -148,7 +195,8 @@ class Authenticator:
             granted = frozenset(Role(role) for role in roles)
         except ValueError:
             raise AuthError(401, "the bearer token names an unknown role") from None
-        return Principal(str(claims["sub"]), granted)
+        subject = str(claims["sub"])
+        return Principal(subject, granted, self._grants.get(subject, frozenset()))
 
     def _check_lifetime(self, claims: Mapping[str, Any]) -> None:
         """Refuses a token valid for longer than the maximum lifetime: from now, and from
@@ -213,6 +261,18 @@ Appellant = Annotated[Principal, Depends(require(Role.APPELLANT))]
 StatementReader = Annotated[
     Principal, Depends(require(Role.MODERATOR, Role.AUDITOR, Role.APPELLANT))
 ]
+
+
+async def _scope(connection: HTTPConnection) -> Metadata:
+    """The metadata that carries the caller's case scope to decision. The route's role
+    dependency has admitted the caller already; this only reads who it is."""
+    subprotocols = connection.scope.get("subprotocols", ())
+    principal = _authenticator(connection).authenticate(connection.headers, subprotocols)
+    return scope_metadata(case_scope(principal))
+
+
+#: A route parameter: the metadata of decision calls made for the caller (its tenant scope).
+Scope = Annotated[Metadata, Depends(_scope)]
 
 
 def roles(*admitted: Role) -> list[Any]:

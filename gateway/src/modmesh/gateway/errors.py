@@ -11,6 +11,7 @@ a client: unexpected failures are answered by the telemetry middleware with
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +23,7 @@ from fastapi.responses import JSONResponse
 from google.rpc import error_details_pb2, status_pb2
 from grpc_status import rpc_status
 from opentelemetry import trace
+from starlette.exceptions import HTTPException
 
 from modmesh.runtime.errors import FieldViolation, ServiceError
 
@@ -198,7 +200,37 @@ def _can_deny(websocket: WebSocket) -> bool:
     return "websocket.http.response" in websocket.scope.get("extensions", {})
 
 
+#: The code a refusal by the HTTP layer itself (unparsable body, unknown method) names.
+_HTTP_CODES = {400: "INVALID_ARGUMENT", 404: "NOT_FOUND", 405: "UNIMPLEMENTED"}
+
+
+async def _http_error(request: Request, error: Exception) -> JSONResponse:
+    """Refusals of the HTTP layer (a body that is not JSON, a method the route lacks) in
+    the same body as every other refusal, keeping their headers."""
+    if not isinstance(error, HTTPException):
+        raise error
+    code = _HTTP_CODES.get(error.status_code, "INVALID_ARGUMENT")
+    response = error_response(code, str(error.detail), status_code=error.status_code)
+    response.headers.update(error.headers or {})
+    if error.status_code == 405:
+        # Starlette names the methods of the first route of the path only; one path may
+        # have a route per method (GET and PUT /v1/rules).
+        response.headers["Allow"] = ", ".join(sorted(_methods_of(request)))
+    return response
+
+
+def _methods_of(request: Request) -> set[str]:
+    """The methods the OpenAPI document lists for the request's path."""
+    document: dict[str, Any] = request.app.openapi()
+    methods: set[str] = set()
+    for template, operations in document["paths"].items():
+        if re.fullmatch(re.sub(r"\{[^}]+\}", "[^/]+", template), request.url.path):
+            methods |= {method.upper() for method in operations}
+    return methods
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(grpc.aio.AioRpcError, _grpc_error)
     app.add_exception_handler(ServiceError, _service_error)
     # Starlette passes a Request or a WebSocket; its types name one handler per kind.

@@ -39,7 +39,13 @@ ENUM_NOTE = (
 )
 
 
+#: Every message a route's schema refers to, so the document defines each one it names
+#: (a route needs no second list of its messages to keep its references resolvable).
+_REFERENCED: dict[str, Descriptor] = {}
+
+
 def proto_ref(message: Descriptor) -> dict[str, str]:
+    _REFERENCED[message.full_name] = message
     return {"$ref": _REF_PREFIX + message.full_name}
 
 
@@ -87,6 +93,25 @@ def proto_schemas(roots: list[Descriptor]) -> dict[str, dict[str, Any]]:
     return schemas
 
 
+#: Refusals every credentialed route may answer, before the route itself runs.
+_AUTH_REFUSALS = {
+    "401": "No credential, or one that is not valid.",
+    "403": "The credential's roles do not include one the route admits.",
+}
+
+
+def _document_refusals(document: dict[str, Any]) -> None:
+    """Lists the 401 and 403 on every /v1 operation, as each can answer them."""
+    error = {"application/json": {"schema": {"$ref": _REF_PREFIX + "ErrorOut"}}}
+    for path, operations in document["paths"].items():
+        if not path.startswith("/v1/"):
+            continue
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            for status, description in _AUTH_REFUSALS.items():
+                responses.setdefault(status, {"description": description, "content": error})
+
+
 def install_openapi(app: FastAPI, messages: list[Descriptor]) -> None:
     """Generates the document once, with the proto schemas the routes refer to."""
 
@@ -100,8 +125,9 @@ def install_openapi(app: FastAPI, messages: list[Descriptor]) -> None:
                 tags=app.openapi_tags,
             )
             document.setdefault("components", {}).setdefault("schemas", {}).update(
-                proto_schemas(messages)
+                proto_schemas([*messages, *_REFERENCED.values()])
             )
+            _document_refusals(document)
             app.openapi_schema = document
         return app.openapi_schema
 

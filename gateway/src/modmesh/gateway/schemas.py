@@ -1,8 +1,9 @@
 """Request bodies and forms of the REST API, and their conversion to protobuf requests.
 
-The models validate shape and types only (a wrong type or a missing field is a 422);
-what a value means (a blank term, an unknown list) is judged by the service behind,
-so that each rule lives in exactly one place.
+The models validate shape, types and the limits a schema can state (a wrong type, a
+missing field, a blank reason, an id off its pattern, a number out of range is a 422), so
+that the OpenAPI document describes what the server accepts; what a value means (an
+invalid RE2 pattern, an unknown list) is judged by the service behind.
 """
 
 from __future__ import annotations
@@ -10,14 +11,17 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Literal
 
+from fastapi import Path
 from google.protobuf.timestamp_pb2 import Timestamp
 from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationInfo,
+    field_validator,
 )
 
 from modmesh.contracts.common.v1 import audio_pb2, evidence_pb2
@@ -47,14 +51,6 @@ class CaseStatusName(StrEnum):
         return status
 
 
-class _Strict(BaseModel):
-    # A misspelt field name must not be silently dropped (e.g. "severty").
-    model_config = ConfigDict(extra="forbid")
-
-
-KindName = Literal["word", "substring", "regex"]
-
-
 def _no_lone_surrogates(text: str, info: ValidationInfo) -> str:
     # JSON can spell one ("\ud800"); no protobuf string can carry it. Raised as a domain
     # error, not a ValueError: a 422 would echo the input, which cannot be encoded.
@@ -69,15 +65,49 @@ def _no_lone_surrogates(text: str, info: ValidationInfo) -> str:
     return text
 
 
-#: Text that a protobuf string can carry.
+class _Strict(BaseModel):
+    # A misspelt field name must not be silently dropped (e.g. "severty").
+    model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _unicode_only(cls, value: object, info: ValidationInfo) -> object:
+        """Every text field, and every text in a list, must be valid Unicode."""
+        for text in value if isinstance(value, list) else [value]:
+            if isinstance(text, str):
+                _no_lone_surrogates(text, info)
+        return value
+
+
+KindName = Literal["word", "substring", "regex"]
+
+#: Text that a protobuf string can carry (every _Strict model's text fields are).
 UnicodeText = Annotated[str, AfterValidator(_no_lone_surrogates)]
+#: The ids the services accept for term lists and banks (termmatch's LIST_ID_PATTERN,
+#: similarity's bank names): the schema says so, so a client learns it before a 400.
+ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
+
+
+def _text_only(value: object) -> object:
+    # Pydantic would take a number as seconds since the epoch; the schema says a string.
+    if value is not None and not isinstance(value, str):
+        raise ValueError("must be an RFC 3339 date-time string")
+    return value
+
+
+#: A time in a JSON body: an RFC 3339 string only, as the schema says (not a number).
+Rfc3339 = Annotated[AwareDatetime, BeforeValidator(_text_only)]
+#: A list id or bank name in a path.
+PathId = Annotated[str, Path(pattern=ID_PATTERN)]
+#: Text the services refuse when blank (they strip whitespace, \x1c-\x1f included).
+NonBlank = Annotated[str, Field(pattern=r"[^\s\x1c-\x1f]")]
 
 
 class _Windowed(_Strict):
-    active_from: AwareDatetime | None = Field(
+    active_from: Rfc3339 | None = Field(
         None, description="Applies to content captured from this RFC 3339 time on."
     )
-    active_until: AwareDatetime | None = Field(
+    active_until: Rfc3339 | None = Field(
         None, description="Applies to content captured before this time."
     )
 
@@ -94,7 +124,7 @@ class _Windowed(_Strict):
 
 class TermIn(_Windowed):
     term_id: str = Field("", description="Unique within the list; assigned when empty.")
-    text: UnicodeText = Field(description="The word, phrase, substring or RE2 pattern to find.")
+    text: NonBlank = Field(description="The word, phrase, substring or RE2 pattern to find.")
     severity: SeverityName
     category: str = Field(description='Operator-defined category, e.g. "scam".')
     kind: KindName = Field("word", description="word (whole words), substring or regex.")
@@ -130,10 +160,10 @@ class FlagsIn(_Strict):
 
 
 class ListSettingsIn(_Windowed):
-    name: str
+    name: NonBlank
     description: str = ""
     flags: FlagsIn = Field(default_factory=FlagsIn)
-    exceptions: list[UnicodeText] = Field([], description="Allowlisted phrases that suppress hits.")
+    exceptions: list[NonBlank] = Field([], description="Allowlisted phrases that suppress hits.")
 
     def settings_fields(self) -> dict[str, object]:
         return {
@@ -146,7 +176,9 @@ class ListSettingsIn(_Windowed):
 
 
 class CreateListIn(ListSettingsIn):
-    list_id: str = Field(description="Lowercase letters, digits, '-' and '_'; 1 to 64 long.")
+    list_id: str = Field(
+        pattern=ID_PATTERN, description="Lowercase letters, digits, '-' and '_'; 1 to 64 long."
+    )
     terms: list[TermIn] = []
 
     def to_proto(self) -> termmatch_pb2.CreateListRequest:
@@ -163,13 +195,13 @@ class UpdateListIn(ListSettingsIn):
 
 
 class AddTermsIn(_Strict):
-    terms: list[TermIn]
+    terms: list[TermIn] = Field(min_length=1)
 
 
 class MatchIn(_Strict):
     text: UnicodeText
     list_ids: list[str] = Field([], description="Lists to match against; empty: every list.")
-    capture_time: AwareDatetime | None = Field(
+    capture_time: Rfc3339 | None = Field(
         None, description="When the content was captured; windows apply as of then. Default: now."
     )
 
@@ -255,7 +287,7 @@ class LiveStreamEndIn(_Strict):
 
 
 class MediaForm(_Strict):
-    account_id: str = Field(description="Who published the content.")
+    account_id: NonBlank = Field(description="Who published the content.")
     content_id: str = Field("", description="The publisher's id for the content.")
     capture_time: AwareDatetime | None = Field(
         None,
@@ -271,15 +303,19 @@ class MediaForm(_Strict):
 
 
 class SimilarityItemForm(_Strict):
-    bank: str = Field(description="Bank to add to: lowercase letters, digits, '-' and '_'.")
-    item_id: str = Field("", description="Default: the media's sha256.")
-    label: str = Field("", description="Human-readable label shown with matches.")
+    bank: str = Field(
+        pattern=ID_PATTERN, description="Bank to add to: lowercase letters, digits, '-' and '_'."
+    )
+    item_id: str = Field("", max_length=256, description="Default: the media's sha256.")
+    label: str = Field("", max_length=1024, description="Human-readable label shown with matches.")
 
 
 class SimilaritySearchForm(_Strict):
-    k: int | None = Field(None, description="Most items to return, 1 to 100; default 10.")
+    k: int | None = Field(None, ge=1, le=100, description="Most items to return; default 10.")
     max_distance: int | None = Field(
         None,
+        ge=0,
+        le=256,
         description="Largest Hamming distance that matches, 0 to 256; default: each bank's "
         "own (31 unless set). 0 finds exact copies only.",
     )
@@ -290,15 +326,23 @@ class SimilaritySearchForm(_Strict):
 
 
 class CreateBankIn(_Strict):
-    name: str = Field(description="Lowercase letters, digits, '-' and '_'; 1 to 64 long.")
+    name: str = Field(
+        pattern=ID_PATTERN, description="Lowercase letters, digits, '-' and '_'; 1 to 64 long."
+    )
     max_distance: int | None = Field(
-        None, description="Largest Hamming distance (of 256 bits) that matches; default 31."
+        None,
+        ge=0,
+        le=256,
+        description="Largest Hamming distance (of 256 bits) that matches; default 31.",
     )
     min_match_percent: float | None = Field(
         None,
+        ge=0,
+        le=100,
+        allow_inf_nan=False,
         description="Share of the query's or the item's duration that must match; default 50.",
     )
-    description: str = ""
+    description: str = Field("", max_length=4096)
 
     def to_proto(self) -> similarity_pb2.CreateBankRequest:
         request = similarity_pb2.CreateBankRequest(name=self.name, description=self.description)
@@ -335,15 +379,15 @@ class ReadinessOut(BaseModel):
 
 
 class RulesIn(_Strict):
-    document: str = Field(description="The rule set in YAML or JSON (see README: Rules).")
-    reason: str = Field(description="Why the rules change; kept in the audit log.")
+    document: NonBlank = Field(description="The rule set in YAML or JSON (see README: Rules).")
+    reason: NonBlank = Field(description="Why the rules change; kept in the audit log.")
 
     def to_proto(self, actor: str) -> decision_pb2.PutRulesRequest:
         return decision_pb2.PutRulesRequest(document=self.document, actor=actor, reason=self.reason)
 
 
 class DryRunIn(_Strict):
-    document: str = Field(description="The proposed rule set in YAML or JSON.")
+    document: NonBlank = Field(description="The proposed rule set in YAML or JSON.")
     days: int = Field(7, ge=1, le=365, description="Decide again the cases of this many days.")
     limit: int = Field(100, ge=1, le=1000, description="List at most this many changes.")
 
@@ -378,7 +422,7 @@ class ReviewerIn(_Strict):
     languages: list[str] = Field([], description="Languages read (e.g. en); empty: any.")
     categories: list[str] = Field([], description="Term categories judged; empty: any.")
     protected_queue: bool = Field(False, description="Works the protected accounts' queue.")
-    reason: str = Field(description="Why; kept in the audit log.")
+    reason: NonBlank = Field(description="Why; kept in the audit log.")
 
     def to_proto(self, reviewer_id: str, actor: str) -> decision_pb2.PutReviewerRequest:
         return decision_pb2.PutReviewerRequest(
@@ -396,7 +440,7 @@ class ReviewerIn(_Strict):
 class AccountIn(_Strict):
     flags: list[str] = Field([], description="Operator flags rules can use.")
     protected: bool = Field(False, description="Route its cases to the protected queue.")
-    reason: str = Field(description="Why; kept in the audit log.")
+    reason: NonBlank = Field(description="Why; kept in the audit log.")
 
     def to_proto(self, account_id: str, actor: str) -> decision_pb2.PutAccountRequest:
         return decision_pb2.PutAccountRequest(
@@ -412,9 +456,9 @@ AppealStatusName = Literal["open", "upheld", "rejected"]
 
 
 class AppealIn(_Strict):
-    statement: str = Field(description="Why the decision is wrong.")
+    statement: NonBlank = Field(description="Why the decision is wrong.")
 
 
 class AppealDecisionIn(_Strict):
     uphold: bool = Field(description="True reverses the action.")
-    reason: str = Field(description="The answer the account gets.")
+    reason: NonBlank = Field(description="The answer the account gets.")

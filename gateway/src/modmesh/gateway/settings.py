@@ -27,3 +27,6 @@ class GatewaySettings(MeshSettings):
     max_json_body_bytes: int = 2 * MIB
     #: Largest body of a term list import (CSV or JSON Lines), in bytes.
     max_import_body_bytes: int = 64 * MIB
+    #: What a `service` credential may read beyond the cases it submitted:
+    #: "subject=tenant+tenant" entries separated by commas; "subject=*" reads every case.
+    tenant_grants: str = ""

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Response
 from modmesh.contracts.decision.v1 import decision_pb2
 from modmesh.runtime.roles import Role
 
-from ..auth import Appellant, AuthError, Moderator, StatementReader, roles
+from ..auth import Appellant, Moderator, Scope, StatementReader, roles
 from ..openapi import proto_response
 from ..schemas import AppealDecisionIn, AppealIn, AppealStatusName
 from .common import CONFLICT, ERRORS, RPC_TIMEOUT_SECONDS, Services, to_json
@@ -33,12 +33,14 @@ async def file_appeal(
     response: Response,
     services: Services,
     appellant: Appellant,
+    scope: Scope,
 ) -> dict[str, Any]:
     reply = await services.decision.FileAppeal(
         decision_pb2.FileAppealRequest(
             case_id=case_id, appellant=appellant.subject, statement=body.statement
         ),
         timeout=RPC_TIMEOUT_SECONDS,
+        metadata=scope,
     )
     response.headers["Location"] = f"/v1/appeals?case_id={case_id}"
     return to_json(reply.appeal)
@@ -54,13 +56,17 @@ async def file_appeal(
 )
 async def list_appeals(
     services: Services,
+    scope: Scope,
     status: Annotated[AppealStatusName | None, Query(description="Default: all.")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> dict[str, Any]:
     request = decision_pb2.ListAppealsRequest(limit=limit)
     if status is not None:
         request.status = decision_pb2.AppealStatus.Value(f"APPEAL_STATUS_{status.upper()}")
-    return to_json(await services.decision.ListAppeals(request, timeout=RPC_TIMEOUT_SECONDS))
+    reply = await services.decision.ListAppeals(
+        request, timeout=RPC_TIMEOUT_SECONDS, metadata=scope
+    )
+    return to_json(reply)
 
 
 @router.post(
@@ -71,7 +77,11 @@ async def list_appeals(
     responses={200: proto_response(decision_pb2.Appeal.DESCRIPTOR), **ERRORS, **CONFLICT},
 )
 async def decide_appeal(
-    appeal_id: str, body: AppealDecisionIn, services: Services, reviewer: Moderator
+    appeal_id: str,
+    body: AppealDecisionIn,
+    services: Services,
+    reviewer: Moderator,
+    scope: Scope,
 ) -> dict[str, Any]:
     reply = await services.decision.DecideAppeal(
         decision_pb2.DecideAppealRequest(
@@ -81,6 +91,7 @@ async def decide_appeal(
             reason=body.reason,
         ),
         timeout=RPC_TIMEOUT_SECONDS,
+        metadata=scope,
     )
     return to_json(reply.appeal)
 
@@ -89,7 +100,8 @@ async def decide_appeal(
     "/v1/cases/{case_id}/statement-of-reasons",
     response_model=None,
     tags=["appeals"],
-    summary="The case's statement of reasons in the EU DSA's terms",
+    summary="The case's statement of reasons in the EU DSA's terms (an appellant: its "
+    "own account's cases only)",
     response_description="decision, content, facts_and_circumstances, ground, "
     "automated_means, redress",
     responses=ERRORS,
@@ -98,16 +110,13 @@ async def statement_of_reasons(
     case_id: str,
     services: Services,
     reader: StatementReader,
+    scope: Scope,
 ) -> dict[str, Any]:
-    if reader.roles == {Role.APPELLANT}:
-        # An appellant reads the statements of their own cases only.
-        case = await services.decision.GetCase(
-            decision_pb2.GetCaseRequest(case_id=case_id), timeout=RPC_TIMEOUT_SECONDS
-        )
-        if case.case.source.account_id != reader.subject:
-            raise AuthError(403, f"{reader.subject} may read only its own cases' statements")
+    # An appellant's scope pins it to its own account's cases (decision enforces it).
     reply = await services.decision.GetStatementOfReasons(
-        decision_pb2.GetStatementOfReasonsRequest(case_id=case_id), timeout=RPC_TIMEOUT_SECONDS
+        decision_pb2.GetStatementOfReasonsRequest(case_id=case_id),
+        timeout=RPC_TIMEOUT_SECONDS,
+        metadata=scope,
     )
     statement: dict[str, Any] = json.loads(reply.statement_json)
     return statement

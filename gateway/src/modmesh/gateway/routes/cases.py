@@ -10,7 +10,7 @@ from modmesh.contracts.decision.v1 import decision_pb2
 from modmesh.runtime.roles import Role
 from modmesh.runtime.tracing import annotate
 
-from ..auth import Moderator, PolicyAdmin, roles
+from ..auth import Moderator, PolicyAdmin, Scope, roles
 from ..openapi import proto_response
 from ..schemas import ActionIn, CaseStatusName, ErrorOut, MediaForm, RetryIn
 from .common import (
@@ -56,6 +56,7 @@ async def submit_media(
     response: Response,
     services: Services,
     store: Blobs,
+    scope: Scope,
     idempotency_key: Annotated[
         str,
         Header(
@@ -73,6 +74,7 @@ async def submit_media(
                 media=media, source=form.to_source(), idempotency_key=idempotency_key
             ),
             timeout=MEDIA_RPC_TIMEOUT_SECONDS,
+            metadata=scope,
         )
     annotate(case_id=reply.case_id, media_sha256=media.sha256)
     response.headers["Location"] = f"/v1/cases/{reply.case_id}"
@@ -84,26 +86,29 @@ async def submit_media(
     dependencies=roles(Role.MODERATOR, Role.AUDITOR, Role.SERVICE),
     response_model=None,
     tags=["cases"],
-    summary="One case with all its evidence",
+    summary="One case with all its evidence (a service's own, an appellant's account's)",
     responses={200: proto_response(decision_pb2.Case.DESCRIPTOR), **ERRORS},
 )
-async def get_case(case_id: str, services: Services) -> dict[str, Any]:
+async def get_case(case_id: str, services: Services, scope: Scope) -> dict[str, Any]:
     reply = await services.decision.GetCase(
-        decision_pb2.GetCaseRequest(case_id=case_id), timeout=RPC_TIMEOUT_SECONDS
+        decision_pb2.GetCaseRequest(case_id=case_id),
+        timeout=RPC_TIMEOUT_SECONDS,
+        metadata=scope,
     )
     return to_json(reply.case)
 
 
 @router.get(
     "/v1/cases",
-    dependencies=roles(Role.MODERATOR, Role.AUDITOR),
+    dependencies=roles(Role.MODERATOR, Role.AUDITOR, Role.SERVICE),
     response_model=None,
     tags=["cases"],
-    summary="List cases; status=open is the review queue, most urgent first",
+    summary="List cases (a service: its own); status=open is the review queue, most urgent first",
     responses={200: proto_response(decision_pb2.ListCasesResponse.DESCRIPTOR), **ERRORS},
 )
 async def list_cases(
     services: Services,
+    scope: Scope,
     status: Annotated[
         CaseStatusName | None, Query(description="Only cases in this status; default: all.")
     ] = None,
@@ -112,7 +117,8 @@ async def list_cases(
     request = decision_pb2.ListCasesRequest(limit=limit)
     if status is not None:
         request.status = status.to_proto()
-    return to_json(await services.decision.ListCases(request, timeout=RPC_TIMEOUT_SECONDS))
+    reply = await services.decision.ListCases(request, timeout=RPC_TIMEOUT_SECONDS, metadata=scope)
+    return to_json(reply)
 
 
 @router.post(
@@ -123,10 +129,10 @@ async def list_cases(
     responses={200: proto_response(decision_pb2.Case.DESCRIPTOR), **ERRORS, **CONFLICT},
 )
 async def record_action(
-    case_id: str, action: ActionIn, services: Services, reviewer: Moderator
+    case_id: str, action: ActionIn, services: Services, reviewer: Moderator, scope: Scope
 ) -> dict[str, Any]:
     reply = await services.decision.RecordAction(
-        action.to_proto(case_id, reviewer.subject), timeout=RPC_TIMEOUT_SECONDS
+        action.to_proto(case_id, reviewer.subject), timeout=RPC_TIMEOUT_SECONDS, metadata=scope
     )
     return to_json(reply.case)
 

@@ -16,7 +16,7 @@ from modmesh.termmatch import client as termmatch
 
 from ..auth import PolicyAdmin, roles
 from ..openapi import proto_response
-from ..schemas import AddTermsIn, CreateListIn, MatchIn, TermIn, UpdateListIn
+from ..schemas import AddTermsIn, CreateListIn, MatchIn, PathId, TermIn, UpdateListIn
 from .common import CONFLICT, ERRORS, RPC_TIMEOUT_SECONDS, Services, to_json
 
 router = APIRouter()
@@ -77,10 +77,13 @@ async def create_list(
     responses={200: proto_response(termmatch_pb2.TermList.DESCRIPTOR), **ERRORS},
 )
 async def get_list(
-    list_id: str,
+    list_id: PathId,
     services: Services,
     version: int = Query(
-        0, description="An earlier version (hits name theirs); 0: the current one."
+        0,
+        ge=0,
+        le=2**63 - 1,
+        description="An earlier version (hits name theirs); 0: the current one.",
     ),
 ) -> dict[str, Any]:
     reply = await services.termmatch.GetList(
@@ -105,7 +108,7 @@ async def get_list(
     },
 )
 async def add_terms(
-    list_id: str, body: AddTermsIn, services: Services, admin: PolicyAdmin
+    list_id: PathId, body: AddTermsIn, services: Services, admin: PolicyAdmin
 ) -> dict[str, Any]:
     reply = await services.termmatch.AddTerms(
         termmatch_pb2.AddTermsRequest(
@@ -128,7 +131,7 @@ async def add_terms(
     responses={200: proto_response(termmatch_pb2.RemoveTermsResponse.DESCRIPTOR), **ERRORS},
 )
 async def remove_term(
-    list_id: str, term_id: str, services: Services, admin: PolicyAdmin
+    list_id: PathId, term_id: str, services: Services, admin: PolicyAdmin
 ) -> dict[str, Any]:
     reply = await services.termmatch.RemoveTerms(
         termmatch_pb2.RemoveTermsRequest(list_id=list_id, term_ids=[term_id], actor=admin.subject),
@@ -160,7 +163,7 @@ async def match(body: MatchIn, services: Services) -> dict[str, Any]:
     responses={200: proto_response(termmatch_pb2.TermList.DESCRIPTOR), **ERRORS},
 )
 async def update_list(
-    list_id: str, body: UpdateListIn, services: Services, admin: PolicyAdmin
+    list_id: PathId, body: UpdateListIn, services: Services, admin: PolicyAdmin
 ) -> dict[str, Any]:
     request = body.to_proto(list_id)
     request.actor = admin.subject
@@ -179,7 +182,7 @@ async def update_list(
     responses={200: proto_response(termmatch_pb2.UpdateTermsResponse.DESCRIPTOR), **ERRORS},
 )
 async def update_term(
-    list_id: str, term_id: str, body: TermIn, services: Services, admin: PolicyAdmin
+    list_id: PathId, term_id: str, body: TermIn, services: Services, admin: PolicyAdmin
 ) -> dict[str, Any]:
     term = body.to_proto()
     term.term_id = term_id
@@ -207,7 +210,7 @@ async def update_term(
     },
 )
 async def import_terms(
-    list_id: str,
+    list_id: PathId,
     request: Request,
     services: Services,
     admin: PolicyAdmin,
@@ -250,10 +253,12 @@ def _rows(text: str, fmt: str) -> list[termmatch_pb2.ImportRow]:
     responses={200: {"content": {m: {} for m in MEDIA_TYPES.values()}}, **ERRORS},
 )
 async def export_terms(
-    list_id: str,
+    list_id: PathId,
     services: Services,
     format: Format = "csv",
-    version: int = Query(0, description="An earlier version; 0: the current one."),
+    version: int = Query(
+        0, ge=0, le=2**63 - 1, description="An earlier version; 0: the current one."
+    ),
 ) -> StreamingResponse:
     replies = services.termmatch.ExportTerms(
         termmatch_pb2.ExportTermsRequest(list_id=list_id, version=version),

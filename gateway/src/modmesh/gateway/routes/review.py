@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from modmesh.contracts.decision.v1 import decision_pb2
 
-from ..auth import Moderator, PolicyAdmin
+from ..auth import Moderator, PolicyAdmin, Scope
 from ..openapi import proto_response
 from ..schemas import AccountIn, ClaimIn, QueueName, ReviewerIn
 from .common import CONFLICT, ERRORS, RPC_TIMEOUT_SECONDS, Services, to_json
@@ -31,6 +31,7 @@ PROTO_SCHEMAS = [
 async def review_queue(
     services: Services,
     reviewer: Moderator,
+    scope: Scope,
     queue: Annotated[QueueName, Query(description="protected: protected accounts.")] = "general",
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> dict[str, Any]:
@@ -39,7 +40,8 @@ async def review_queue(
         queue=decision_pb2.Queue.Value(f"QUEUE_{queue.upper()}"),
         limit=limit,
     )
-    return to_json(await services.decision.ListQueue(request, timeout=RPC_TIMEOUT_SECONDS))
+    reply = await services.decision.ListQueue(request, timeout=RPC_TIMEOUT_SECONDS, metadata=scope)
+    return to_json(reply)
 
 
 @router.post(
@@ -50,13 +52,14 @@ async def review_queue(
     responses={200: proto_response(decision_pb2.Case.DESCRIPTOR), **ERRORS, **CONFLICT},
 )
 async def claim_case(
-    case_id: str, body: ClaimIn, services: Services, reviewer: Moderator
+    case_id: str, body: ClaimIn, services: Services, reviewer: Moderator, scope: Scope
 ) -> dict[str, Any]:
     reply = await services.decision.ClaimCase(
         decision_pb2.ClaimCaseRequest(
             case_id=case_id, reviewer_id=reviewer.subject, lease_seconds=body.lease_seconds
         ),
         timeout=RPC_TIMEOUT_SECONDS,
+        metadata=scope,
     )
     return to_json(reply.case)
 
@@ -68,10 +71,13 @@ async def claim_case(
     summary="Return a held case to the queue",
     responses={200: proto_response(decision_pb2.Case.DESCRIPTOR), **ERRORS, **CONFLICT},
 )
-async def release_case(case_id: str, services: Services, reviewer: Moderator) -> dict[str, Any]:
+async def release_case(
+    case_id: str, services: Services, reviewer: Moderator, scope: Scope
+) -> dict[str, Any]:
     reply = await services.decision.ReleaseCase(
         decision_pb2.ReleaseCaseRequest(case_id=case_id, reviewer_id=reviewer.subject),
         timeout=RPC_TIMEOUT_SECONDS,
+        metadata=scope,
     )
     return to_json(reply.case)
 

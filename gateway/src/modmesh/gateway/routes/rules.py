@@ -31,7 +31,9 @@ DRY_RUN_TIMEOUT_SECONDS = 120.0
 )
 async def get_rules(
     services: Services,
-    version: Annotated[int, Query(ge=0, description="0 (default): the rules in force.")] = 0,
+    version: Annotated[
+        int, Query(ge=0, le=2**63 - 1, description="0 (default): the rules in force.")
+    ] = 0,
 ) -> dict[str, Any]:
     reply = await services.decision.GetRules(
         decision_pb2.GetRulesRequest(version=version), timeout=RPC_TIMEOUT_SECONDS

@@ -11,7 +11,7 @@ from modmesh.runtime.roles import Role
 
 from ..auth import PolicyAdmin, roles
 from ..openapi import proto_response
-from ..schemas import CreateBankIn, SimilarityItemForm, SimilaritySearchForm
+from ..schemas import CreateBankIn, PathId, SimilarityItemForm, SimilaritySearchForm
 from .common import (
     CONFLICT,
     ERRORS,
@@ -79,7 +79,7 @@ async def create_bank(body: CreateBankIn, services: Services, admin: PolicyAdmin
     responses={200: proto_response(similarity_pb2.RemoveItemResponse.DESCRIPTOR), **ERRORS},
 )
 async def remove_item(
-    bank: str, item_id: str, services: Services, admin: PolicyAdmin
+    bank: PathId, item_id: str, services: Services, admin: PolicyAdmin
 ) -> dict[str, Any]:
     reply = await services.similarity.RemoveItem(
         similarity_pb2.RemoveItemRequest(bank=bank, item_id=item_id, actor=admin.subject),

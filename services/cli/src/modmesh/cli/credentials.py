@@ -1,9 +1,10 @@
 """The credential the CLI uses with a local mesh, and the local mesh's audit keys.
 
 When MODMESH_API_KEYS is not set, `modmesh up` makes one random key for a local operator
-with every role, keeps it in <data dir>/local-api-key (readable by its owner only) and
-gives it to the gateway; the CLI's own commands read it from there. Set
-MODMESH_API_KEY to use another key (e.g. against a shared gateway).
+with every role but appellant (an appellant reads only its own account's cases), keeps
+it in <data dir>/local-api-key (readable by its owner only) and gives it to the gateway;
+the CLI's own commands read it from there. Set MODMESH_API_KEY to use another key (e.g.
+against a shared gateway).
 
 The same way, when MODMESH_AUDIT_KEY (the audit chains' HMAC key) and
 MODMESH_AUDIT_SIGNING_KEY (the checkpoints' Ed25519 seed) are not set, `modmesh up` makes
@@ -39,7 +40,7 @@ def local_api_keys(settings: MeshSettings) -> str:
     configured = os.environ.get(API_KEYS_ENV, "")
     if configured:
         return configured
-    roles = "+".join(role.value for role in Role)
+    roles = "+".join(role.value for role in Role if role is not Role.APPELLANT)
     return f"{LOCAL_SUBJECT}:{roles}:{_local_key(settings, create=True)}"
 
 

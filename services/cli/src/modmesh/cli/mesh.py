@@ -35,6 +35,7 @@ GATEWAY = "gateway"
 SECRET_READERS = {
     API_KEYS_ENV: {GATEWAY},
     ENV_PREFIX + "JWT_SECRET": {GATEWAY},
+    ENV_PREFIX + "TENANT_GRANTS": {GATEWAY},
     ENV_PREFIX + "ACTION_WEBHOOK_SECRET": {"decision"},
     AUDIT_SIGNING_KEY_ENV: {"decision"},
     # Every service that keeps an audit chain.

@@ -27,6 +27,7 @@ from modmesh.decision.live.store import SqlLive
 from modmesh.decision.policy.store import SqlRules
 from modmesh.decision.review.store import SqlReview
 from modmesh.decision.settings import AUDIT_KEY_ENV, AUDIT_SIGNING_KEY_ENV, DecisionSettings
+from modmesh.decision.tenancy import SqlOwners
 from modmesh.runtime.audit import AuditKey
 from modmesh.runtime.background import Periodic
 from modmesh.runtime.blobs import BlobStore
@@ -45,6 +46,7 @@ class SqlStore(
     SqlOutbox,
     SqlLive,
     SqlBackfill,
+    SqlOwners,
 ):
     """The decision service's database, every feature's store in one. Methods are
     blocking; call them off the event loop."""

@@ -201,6 +201,7 @@ def case_to_pb(case: domain.Case) -> decision_pb2.Case:
         ],
         appeals=[appeal_to_pb(appeal) for appeal in case.appeals],
         attempts=case.attempts,
+        tenant=case.tenant,
     )
     if case.next_attempt_at is not None:
         message.next_attempt_at.CopyFrom(to_timestamp(case.next_attempt_at))

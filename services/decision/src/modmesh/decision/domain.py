@@ -255,6 +255,8 @@ class Case:
     retro_of: str | None = None
     next_attempt_at: datetime | None = None  # when a RETRYING case is analysed again
     attempts: int = 0  # analyses an unavailable engine failed (since an operator's retry)
+    #: The credential that submitted the case (see modmesh.runtime.tenancy).
+    tenant: str = ""
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ class DecisionServiceServicer(
         self._intake_store = self._idempotency_store = store
         self._case_store = self._review_store = store
         self._rule_store = self._appeal_store = store
-        self._backfill_store = self._live_store = self._audit_log = store
+        self._backfill_store = self._live_store = self._audit_log = self._case_owners = store
         self._audit_signer = running.audit_signer
         self._pipeline = running.pipeline
         self._engines = running.engines

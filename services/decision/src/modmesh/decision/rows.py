@@ -52,6 +52,7 @@ def case_from_row(row: CaseRow) -> Case:
         retro_of=row.retro_of,
         next_attempt_at=None if row.next_attempt_at is None else as_utc(row.next_attempt_at),
         attempts=row.attempts or 0,
+        tenant=row.tenant or "",
         lease=None
         if row.lease_holder is None or row.lease_expires_at is None
         else Lease(row.lease_holder, as_utc(row.lease_expires_at)),

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from modmesh.contracts.decision.v1 import decision_pb2_grpc
 from modmesh.decision.settings import DecisionSettings
+from modmesh.decision.tenancy import CaseOwners
 from modmesh.runtime.errors import InvalidArgument, Unavailable
 
 DEFAULT_LIST_LIMIT = 50
@@ -22,6 +23,8 @@ class Rpcs(decision_pb2_grpc.DecisionServiceServicer):
     here and, once started, the stores and services each feature declares it needs."""
 
     _settings: DecisionSettings
+    #: Who each case belongs to, for the tenant check of every handler naming a case.
+    _case_owners: CaseOwners
     #: Called after a handler recorded an action, so its delivery goes out at once.
     _wake_dispatcher: Callable[[], None]
     _started = False

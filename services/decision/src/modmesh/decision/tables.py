@@ -37,8 +37,14 @@ class CaseRow(Base):
     __table_args__ = (
         # The same media from the same source is one case: re-submissions find it.
         # (retro_key is empty for submissions; a backfill case names its origin and list.)
+        # Tenants never share a case: each finds only its own submissions again.
         UniqueConstraint(
-            "media_sha256", "account_id", "content_id", "retro_key", name="uq_cases_submission"
+            "media_sha256",
+            "account_id",
+            "content_id",
+            "retro_key",
+            "tenant",
+            name="uq_cases_submission",
         ),
         # The review queue reads OPEN cases by priority, then age.
         Index("ix_cases_queue", "status", "priority", "created_at"),
@@ -82,6 +88,8 @@ class CaseRow(Base):
     attempts: Mapped[int] = mapped_column(Integer, server_default="0")
     next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     retrying_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: The credential that submitted the case; "" for cases the mesh opened itself.
+    tenant: Mapped[str] = mapped_column(String(255), server_default="")
     actions: Mapped[list[ActionRow]] = relationship(order_by="ActionRow.created_at")
     appeals: Mapped[list[AppealRow]] = relationship(order_by="AppealRow.created_at")
 

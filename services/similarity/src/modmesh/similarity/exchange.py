@@ -56,12 +56,18 @@ class ExchangedItem:
 def read_items(path: Path) -> Iterator[ExchangedItem]:
     """The items of a .csv or .jsonl exchange file, in file order."""
     with path.open(newline="", encoding="utf-8") as source:
-        if path.suffix == ".csv":
-            yield from _read_csv(source, path.name)
-        elif path.suffix == ".jsonl":
-            yield from _read_jsonl(source, path.name)
-        else:
-            raise ExchangeError(f"{path.name}: name it .csv or .jsonl to say its format")
+        try:
+            if path.suffix == ".csv":
+                yield from _read_csv(source, path.name)
+            elif path.suffix == ".jsonl":
+                yield from _read_jsonl(source, path.name)
+            else:
+                raise ExchangeError(f"{path.name}: name it .csv or .jsonl to say its format")
+        except UnicodeDecodeError as error:
+            # Found by fuzzing: bytes that are not UTF-8 were an uncaught decode error.
+            raise ExchangeError(
+                f"{path.name}: not UTF-8 text (byte {error.start} of a block cannot be decoded)"
+            ) from None
 
 
 def write_items(items: Iterable[ExchangedItem], path: Path) -> int:

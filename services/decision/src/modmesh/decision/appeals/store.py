@@ -17,8 +17,11 @@ from modmesh.decision.rows import appeal_from_row
 from modmesh.decision.store import StoreBase
 from modmesh.decision.tables import (
     AppealRow,
+    CaseRow,
 )
+from modmesh.decision.tenancy import where_admitted
 from modmesh.runtime.errors import AlreadyExists, FailedPrecondition, NotFound
+from modmesh.runtime.tenancy import UNRESTRICTED, CaseScope
 
 
 class AppealStore(Protocol):
@@ -30,7 +33,9 @@ class AppealStore(Protocol):
         self, appeal_id: str, reviewer_id: str, uphold: bool, reason: str
     ) -> Appeal: ...
 
-    def list_appeals(self, status: AppealStatus | None, limit: int) -> list[Appeal]: ...
+    def list_appeals(
+        self, status: AppealStatus | None, limit: int, scope: CaseScope = UNRESTRICTED
+    ) -> list[Appeal]: ...
 
 
 class SqlAppeals(StoreBase):
@@ -118,9 +123,17 @@ class SqlAppeals(StoreBase):
             )
             return appeal_from_row(appeal)
 
-    def list_appeals(self, status: AppealStatus | None, limit: int) -> list[Appeal]:
-        """Appeals oldest first (the order they should be decided in)."""
-        query = select(AppealRow).order_by(AppealRow.created_at.asc(), AppealRow.id.asc())
+    def list_appeals(
+        self, status: AppealStatus | None, limit: int, scope: CaseScope = UNRESTRICTED
+    ) -> list[Appeal]:
+        """Appeals oldest first (the order they should be decided in), on cases `scope`
+        admits."""
+        query = (
+            select(AppealRow)
+            .join(CaseRow, CaseRow.id == AppealRow.case_id)
+            .where(where_admitted(scope))
+            .order_by(AppealRow.created_at.asc(), AppealRow.id.asc())
+        )
         if status is not None:
             query = query.where(AppealRow.status == status.value)
         with self._sessions() as session:

@@ -285,6 +285,8 @@ class SqlBackfill(StoreBase):
                 capture_time=origin.capture_time,
                 retro_of=origin.id,
                 retro_key=key,
+                # Found in the tenant's item: the tenant reads it as it reads the item.
+                tenant=origin.tenant,
             )
             session.add(row)
             evidence, decision = found

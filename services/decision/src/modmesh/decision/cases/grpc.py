@@ -10,6 +10,7 @@ from modmesh.contracts.decision.v1 import decision_pb2
 from modmesh.decision import convert
 from modmesh.decision.cases.store import CaseStore
 from modmesh.decision.rpc import Rpcs, list_limit, require_case_id
+from modmesh.decision.tenancy import admit, caller_scope
 
 
 class CaseRpcs(Rpcs):
@@ -20,6 +21,7 @@ class CaseRpcs(Rpcs):
     ) -> decision_pb2.GetCaseResponse:
         self._ready()
         require_case_id(request.case_id)
+        await admit(self._case_owners, context, request.case_id)
         case = await asyncio.to_thread(self._case_store.get, request.case_id)
         return decision_pb2.GetCaseResponse(case=convert.case_to_pb(case))
 
@@ -29,5 +31,6 @@ class CaseRpcs(Rpcs):
         self._ready()
         status = convert.status_from_pb(request.status)
         limit = list_limit(request.limit)
-        cases = await asyncio.to_thread(self._case_store.list_cases, status, limit)
+        scope = caller_scope(context)
+        cases = await asyncio.to_thread(self._case_store.list_cases, status, limit, scope)
         return decision_pb2.ListCasesResponse(cases=[convert.case_to_pb(c) for c in cases])

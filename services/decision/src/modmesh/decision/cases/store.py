@@ -8,6 +8,8 @@ from modmesh.decision.domain import Case, CaseStatus
 from modmesh.decision.rows import case_from_row, cases_with_actions
 from modmesh.decision.store import StoreBase
 from modmesh.decision.tables import CaseRow
+from modmesh.decision.tenancy import where_admitted
+from modmesh.runtime.tenancy import UNRESTRICTED, CaseScope
 
 
 class CaseStore(Protocol):
@@ -15,7 +17,9 @@ class CaseStore(Protocol):
 
     def get(self, case_id: str) -> Case: ...
 
-    def list_cases(self, status: CaseStatus | None, limit: int) -> list[Case]: ...
+    def list_cases(
+        self, status: CaseStatus | None, limit: int, scope: CaseScope = UNRESTRICTED
+    ) -> list[Case]: ...
 
 
 class SqlCases(StoreBase):
@@ -23,9 +27,12 @@ class SqlCases(StoreBase):
         with self._sessions() as session:
             return case_from_row(self._row(session, case_id))
 
-    def list_cases(self, status: CaseStatus | None, limit: int) -> list[Case]:
-        """OPEN cases as the review queue (most urgent, then oldest first); others newest first."""
-        query = cases_with_actions()
+    def list_cases(
+        self, status: CaseStatus | None, limit: int, scope: CaseScope = UNRESTRICTED
+    ) -> list[Case]:
+        """OPEN cases as the review queue (most urgent, then oldest first); others newest
+        first; only those `scope` admits."""
+        query = cases_with_actions().where(where_admitted(scope))
         if status is not None:
             query = query.where(CaseRow.status == status.value)
         if status is CaseStatus.OPEN:

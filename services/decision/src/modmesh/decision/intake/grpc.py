@@ -21,6 +21,7 @@ from modmesh.decision.intake.pipeline import Pipeline
 from modmesh.decision.intake.store import IntakeStore
 from modmesh.decision.rpc import Rpcs, require_text
 from modmesh.decision.store import utc_now
+from modmesh.decision.tenancy import caller_scope
 from modmesh.runtime import media
 from modmesh.runtime.blobs import Blob, BlobStore
 from modmesh.runtime.errors import InvalidArgument
@@ -54,14 +55,17 @@ class IntakeRpcs(Rpcs):
             if source.HasField("capture_time")
             else utc_now(),
         )
+        tenant = caller_scope(context).tenant
         if key:
             given = source.capture_time.ToJsonString() if source.HasField("capture_time") else ""
-            request_print = fingerprint(blob, source.account_id, source.content_id, given)
+            request_print = fingerprint(blob, source.account_id, source.content_id, given, tenant)
             case, _, duplicate = await asyncio.to_thread(
-                submit_once, self._idempotency_store, key, request_print, blob, submission
+                submit_once, self._idempotency_store, key, request_print, blob, submission, tenant
             )
         else:
-            case, created = await asyncio.to_thread(self._intake_store.submit, blob, submission)
+            case, created = await asyncio.to_thread(
+                self._intake_store.submit, blob, submission, tenant
+            )
             duplicate = not created
         annotate(case_id=case.case_id, media_sha256=blob.sha256, duplicate=duplicate)
         if case.status is CaseStatus.PROCESSING:

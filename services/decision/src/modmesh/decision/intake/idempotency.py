@@ -46,10 +46,14 @@ class FirstAnswer:
     duplicate: bool
 
 
-def fingerprint(media: Blob, account_id: str, content_id: str, capture_time: str) -> str:
+def fingerprint(
+    media: Blob, account_id: str, content_id: str, capture_time: str, tenant: str = ""
+) -> str:
     """The request as a key remembers it: what Submit stores, as the client sent it
-    (an empty capture time stays empty, not the time it was received)."""
-    request = [media.sha256, account_id, content_id, capture_time]
+    (an empty capture time stays empty, not the time it was received), and who sent it
+    (another tenant's request under the same key is another request: a 409, never the
+    first tenant's case)."""
+    request = [media.sha256, account_id, content_id, capture_time, tenant]
     return hashlib.sha256(json.dumps(request).encode()).hexdigest()
 
 
@@ -70,13 +74,18 @@ class IdempotencyStore(Protocol):
         self, key: str, fingerprint: str, case_id: str, duplicate: bool
     ) -> FirstAnswer: ...
 
-    def submit(self, media: Blob, source: Source) -> tuple[Case, bool]: ...
+    def submit(self, media: Blob, source: Source, tenant: str = "") -> tuple[Case, bool]: ...
 
     def get(self, case_id: str) -> Case: ...
 
 
 def submit_once(
-    store: IdempotencyStore, key: str, request: str, media: Blob, source: Source
+    store: IdempotencyStore,
+    key: str,
+    request: str,
+    media: Blob,
+    source: Source,
+    tenant: str = "",
 ) -> tuple[Case, bool, bool]:
     """Submits under an idempotency key. Returns the case, whether it was created by this
     call (its analysis is to be started) and the `duplicate` to answer (the first
@@ -85,10 +94,10 @@ def submit_once(
     if first is not None:
         return store.get(first.case_id), False, first.duplicate
     try:
-        case, created = store.submit(media, source)
+        case, created = store.submit(media, source, tenant)
     except IntegrityError:
         # Another replica stored this very submission a moment ago; now it is found.
-        case, created = store.submit(media, source)
+        case, created = store.submit(media, source, tenant)
     answer = store.remember_answer(key, request, case.case_id, not created)
     return case, created, answer.duplicate
 

@@ -37,7 +37,7 @@ MAX_RETRIED_PER_CALL = 500
 class IntakeStore(Protocol):
     """What intake reads and writes. Blocking; call it off the event loop."""
 
-    def submit(self, media: Blob, source: Source) -> tuple[Case, bool]: ...
+    def submit(self, media: Blob, source: Source, tenant: str = "") -> tuple[Case, bool]: ...
 
     def get(self, case_id: str) -> Case: ...
 
@@ -79,9 +79,10 @@ class SqlIntake(StoreBase):
             )
             return set(found)
 
-    def submit(self, media: Blob, source: Source) -> tuple[Case, bool]:
-        """Stores a new PROCESSING case, or finds the one for the same submission; one
-        that FAILED is made PROCESSING again, so the resubmitted item is analysed again.
+    def submit(self, media: Blob, source: Source, tenant: str = "") -> tuple[Case, bool]:
+        """Stores a new PROCESSING case of `tenant`, or finds the one for the same
+        submission by the same tenant; one that FAILED is made PROCESSING again, so the
+        resubmitted item is analysed again.
 
         Returns the case and whether it was created now. A PROCESSING case is nobody's
         until a replica claims it (`claim_case`).
@@ -93,6 +94,7 @@ class SqlIntake(StoreBase):
                     CaseRow.account_id == source.account_id,
                     CaseRow.content_id == source.content_id,
                     CaseRow.retro_key == "",
+                    CaseRow.tenant == tenant,
                 )
             ).one_or_none()
             if existing is not None:
@@ -112,6 +114,7 @@ class SqlIntake(StoreBase):
                 content_id=source.content_id,
                 capture_time=as_utc(source.capture_time),
                 retro_key="",
+                tenant=tenant,
                 evidence=None,
             )
             session.add(row)
@@ -125,6 +128,7 @@ class SqlIntake(StoreBase):
                     "account_id": source.account_id,
                     "content_id": source.content_id,
                     "capture_time": as_utc(source.capture_time).isoformat(),
+                    "tenant": tenant,
                 },
             )
             return case_from_row(row), True

@@ -17,6 +17,7 @@ from modmesh.decision.policy.sor import statement_of_reasons
 from modmesh.decision.policy.store import RuleStore
 from modmesh.decision.rpc import Rpcs, require_case_id, require_text
 from modmesh.decision.store import utc_now
+from modmesh.decision.tenancy import admit
 from modmesh.runtime.errors import InvalidArgument
 from modmesh.runtime.identity import acting_principal
 
@@ -90,6 +91,7 @@ class PolicyRpcs(Rpcs):
     ) -> decision_pb2.GetStatementOfReasonsResponse:
         self._ready()
         require_case_id(request.case_id)
+        await admit(self._case_owners, context, request.case_id)
         case = await asyncio.to_thread(self._rule_store.get, request.case_id)
         return decision_pb2.GetStatementOfReasonsResponse(
             statement_json=json.dumps(statement_of_reasons(case), ensure_ascii=False)

@@ -12,6 +12,7 @@ from modmesh.decision.domain import CARRIED_OUT
 from modmesh.decision.review import core as review
 from modmesh.decision.review.store import ReviewStore
 from modmesh.decision.rpc import Rpcs, list_limit, require_case_id, require_text
+from modmesh.decision.tenancy import admit, caller_scope
 from modmesh.runtime.errors import InvalidArgument
 from modmesh.runtime.identity import acting_principal
 
@@ -24,6 +25,7 @@ class ReviewRpcs(Rpcs):
     ) -> decision_pb2.RecordActionResponse:
         self._ready()
         require_case_id(request.case_id)
+        await admit(self._case_owners, context, request.case_id)
         action_type = convert.action_type_from_pb(request.type)
         actor = acting_principal(request.actor, "actor")
         if action_type in CARRIED_OUT and not request.reason.strip():
@@ -81,6 +83,7 @@ class ReviewRpcs(Rpcs):
             request.reviewer_id,
             convert.queue_from_pb(request.queue),
             limit,
+            caller_scope(context),
         )
         return decision_pb2.ListQueueResponse(cases=[convert.case_to_pb(c) for c in cases])
 
@@ -90,6 +93,7 @@ class ReviewRpcs(Rpcs):
         self._ready()
         require_case_id(request.case_id)
         reviewer_id = acting_principal(request.reviewer_id, "reviewer_id")
+        await admit(self._case_owners, context, request.case_id)
         seconds = request.lease_seconds or review.DEFAULT_LEASE_SECONDS
         if not 1 <= seconds <= review.MAX_LEASE_SECONDS:
             raise InvalidArgument(
@@ -107,5 +111,6 @@ class ReviewRpcs(Rpcs):
         self._ready()
         require_case_id(request.case_id)
         reviewer_id = acting_principal(request.reviewer_id, "reviewer_id")
+        await admit(self._case_owners, context, request.case_id)
         case = await asyncio.to_thread(self._review_store.release, request.case_id, reviewer_id)
         return decision_pb2.ReleaseCaseResponse(case=convert.case_to_pb(case))

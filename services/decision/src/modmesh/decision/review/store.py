@@ -24,7 +24,9 @@ from modmesh.decision.tables import (
     CaseRow,
     ReviewerRow,
 )
+from modmesh.decision.tenancy import where_admitted
 from modmesh.runtime.errors import FailedPrecondition
+from modmesh.runtime.tenancy import UNRESTRICTED, CaseScope
 
 
 class ReviewStore(Protocol):
@@ -38,7 +40,9 @@ class ReviewStore(Protocol):
 
     def account(self, account_id: str) -> Account: ...
 
-    def review_queue(self, reviewer_id: str, queue: Queue, limit: int) -> list[Case]: ...
+    def review_queue(
+        self, reviewer_id: str, queue: Queue, limit: int, scope: CaseScope = UNRESTRICTED
+    ) -> list[Case]: ...
 
     def claim(self, case_id: str, reviewer_id: str, lease_seconds: float) -> Case: ...
 
@@ -102,9 +106,12 @@ class SqlReview(StoreBase):
             row = session.get(AccountRow, account_id)
             return Account(account_id) if row is None else _account(row)
 
-    def review_queue(self, reviewer_id: str, queue: Queue, limit: int) -> list[Case]:
+    def review_queue(
+        self, reviewer_id: str, queue: Queue, limit: int, scope: CaseScope = UNRESTRICTED
+    ) -> list[Case]:
         """The open cases of `queue` this reviewer may take, most urgent then oldest
-        first: unclaimed ones (or with an expired lease) and the reviewer's own."""
+        first: unclaimed ones (or with an expired lease) and the reviewer's own, within
+        `scope`."""
         reviewer = self.reviewer(reviewer_id)
         refused = review.refusal(reviewer, queue)
         if refused:
@@ -115,6 +122,7 @@ class SqlReview(StoreBase):
             cases_with_actions()
             .outerjoin(AccountRow, AccountRow.account_id == CaseRow.account_id)
             .where(
+                where_admitted(scope),
                 CaseRow.status == CaseStatus.OPEN.value,
                 protected.is_(True) if queue is Queue.PROTECTED else protected.is_(False),
                 or_(

@@ -170,7 +170,7 @@ class Lease(_message.Message):
     def __init__(self, holder: _Optional[str] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class Case(_message.Message):
-    __slots__ = ("case_id", "status", "priority", "media", "source", "transcript", "term_hits", "similarity_matches", "rule", "statement_of_reasons", "actions", "error", "created_at", "updated_at", "due_at", "lease", "appeals", "next_attempt_at", "attempts")
+    __slots__ = ("case_id", "status", "priority", "media", "source", "transcript", "term_hits", "similarity_matches", "rule", "statement_of_reasons", "actions", "error", "created_at", "updated_at", "due_at", "lease", "appeals", "next_attempt_at", "attempts", "tenant")
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     PRIORITY_FIELD_NUMBER: _ClassVar[int]
@@ -190,6 +190,7 @@ class Case(_message.Message):
     APPEALS_FIELD_NUMBER: _ClassVar[int]
     NEXT_ATTEMPT_AT_FIELD_NUMBER: _ClassVar[int]
     ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
+    TENANT_FIELD_NUMBER: _ClassVar[int]
     case_id: str
     status: CaseStatus
     priority: Priority
@@ -209,7 +210,8 @@ class Case(_message.Message):
     appeals: _containers.RepeatedCompositeFieldContainer[Appeal]
     next_attempt_at: _timestamp_pb2.Timestamp
     attempts: int
-    def __init__(self, case_id: _Optional[str] = ..., status: _Optional[_Union[CaseStatus, str]] = ..., priority: _Optional[_Union[Priority, str]] = ..., media: _Optional[_Union[_evidence_pb2.MediaRef, _Mapping]] = ..., source: _Optional[_Union[Source, _Mapping]] = ..., transcript: _Optional[_Union[Transcript, _Mapping]] = ..., term_hits: _Optional[_Iterable[_Union[_evidence_pb2.TermHit, _Mapping]]] = ..., similarity_matches: _Optional[_Iterable[_Union[_evidence_pb2.SimilarityMatch, _Mapping]]] = ..., rule: _Optional[_Union[RuleRef, _Mapping]] = ..., statement_of_reasons: _Optional[str] = ..., actions: _Optional[_Iterable[_Union[Action, _Mapping]]] = ..., error: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., lease: _Optional[_Union[Lease, _Mapping]] = ..., appeals: _Optional[_Iterable[_Union[Appeal, _Mapping]]] = ..., next_attempt_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., attempts: _Optional[int] = ...) -> None: ...
+    tenant: str
+    def __init__(self, case_id: _Optional[str] = ..., status: _Optional[_Union[CaseStatus, str]] = ..., priority: _Optional[_Union[Priority, str]] = ..., media: _Optional[_Union[_evidence_pb2.MediaRef, _Mapping]] = ..., source: _Optional[_Union[Source, _Mapping]] = ..., transcript: _Optional[_Union[Transcript, _Mapping]] = ..., term_hits: _Optional[_Iterable[_Union[_evidence_pb2.TermHit, _Mapping]]] = ..., similarity_matches: _Optional[_Iterable[_Union[_evidence_pb2.SimilarityMatch, _Mapping]]] = ..., rule: _Optional[_Union[RuleRef, _Mapping]] = ..., statement_of_reasons: _Optional[str] = ..., actions: _Optional[_Iterable[_Union[Action, _Mapping]]] = ..., error: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., lease: _Optional[_Union[Lease, _Mapping]] = ..., appeals: _Optional[_Iterable[_Union[Appeal, _Mapping]]] = ..., next_attempt_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., attempts: _Optional[int] = ..., tenant: _Optional[str] = ...) -> None: ...
 
 class SubmitRequest(_message.Message):
     __slots__ = ("media", "source", "idempotency_key")

@@ -1,0 +1,36 @@
+"""The request models say what the services accept, and accept what they say: regressions
+the contract fuzzing found."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from modmesh.gateway.schemas import CreateBankIn, MatchIn, ReviewerIn, SimilaritySearchForm
+from modmesh.runtime.errors import InvalidArgument
+
+
+def test_a_time_in_a_json_body_is_an_rfc3339_string_never_a_number() -> None:
+    assert MatchIn.model_validate({"text": "a", "capture_time": "2000-01-01T00:00:00Z"})
+    with pytest.raises(ValidationError, match="RFC 3339"):
+        MatchIn.model_validate({"text": "a", "capture_time": 0})
+
+
+@pytest.mark.parametrize(("k", "max_distance"), [(0, None), (-1, None), (101, None), (5, -1)])
+def test_a_search_out_of_range_is_refused_before_any_service_is_asked(
+    k: int, max_distance: int | None
+) -> None:
+    with pytest.raises(ValidationError):
+        SimilaritySearchForm.model_validate({"k": k, "max_distance": max_distance})
+
+
+def test_ids_and_reasons_carry_the_rules_the_services_apply() -> None:
+    with pytest.raises(ValidationError):
+        CreateBankIn.model_validate({"name": "Not A Bank"})
+    with pytest.raises(ValidationError):
+        ReviewerIn.model_validate({"reason": " \x1c "})
+
+
+def test_a_lone_surrogate_in_any_text_is_a_400_naming_the_field() -> None:
+    with pytest.raises(InvalidArgument, match="categories has a lone surrogate"):
+        ReviewerIn.model_validate({"reason": "new", "categories": ["\ud800"]})
