@@ -23,7 +23,7 @@ BUF_INSTALLED := $(TOOLS)/.buf-$(BUF_VERSION)
 # layout change, whose protos are the released contracts; move it when a release is cut.
 BUF_BREAKING_AGAINST := 413765c78d4fcf1b0cb535b7ca86bc888bde2eb2
 
-.PHONY: demo test up lint typecheck protos protos-check system-deps clean k8s-check
+.PHONY: demo test up lint typecheck protos protos-check system-deps clean k8s-check chaos
 
 demo: $(INSTALLED)
 	$(BIN)/modmesh demo
@@ -35,7 +35,14 @@ test: $(INSTALLED)
 	$(MAKE) --no-print-directory typecheck
 	$(MAKE) --no-print-directory protos-check
 	$(MAKE) --no-print-directory k8s-check
-	$(BIN)/pytest --ignore=tests/k8s
+	$(BIN)/pytest --ignore=tests/k8s --ignore=tests/chaos
+
+# The short chaos run of issue 15 (about 8 minutes on 2 cores): a mesh of real replicas
+# killed with SIGKILL while it works. Not yet in `make test`: its items are neither lost
+# nor duplicated now, but a live stream whose replica was killed can wait out the stream
+# lease (30 s) and miss its time budget (docs/operations.md, "Chaos and load figures").
+chaos: $(INSTALLED)
+	$(BIN)/pytest tests/chaos
 
 # Offline checks of the Dockerfiles (one beside each package) and k8s/: every overlay
 # builds with `kubectl kustomize`, validates against the Kubernetes 1.30+ schemas, and

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from modmesh.cli.samples import CLIP
 from modmesh.cli.stream import paced
-from tests.support import free_port
+from tests.support import free_port, loopback_settings
 
 MODMESH = [sys.executable, "-m", "modmesh.cli.main"]
 #: 100 ms of PCM16 at 16 kHz.
@@ -60,8 +60,12 @@ def run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_stream_without_a_running_decision_service_says_how_to_start_one() -> None:
-    env = {**os.environ, "MODMESH_DECISION_ADDR": f"127.0.0.1:{free_port()}"}
+def test_stream_without_a_running_decision_service_says_how_to_start_one(
+    tmp_path: Path,
+) -> None:
+    # A mesh that was set up (its service key is there) but is not running.
+    settings = loopback_settings(tmp_path)
+    env = {**os.environ, **settings.to_env(), "MODMESH_DECISION_ADDR": f"127.0.0.1:{free_port()}"}
 
     result = run("stream", str(CLIP), env=env)
 
