@@ -14,6 +14,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
@@ -147,11 +148,20 @@ class ServiceProcess:
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-        try:
-            wait_until_serving(self.address, timeout=self.ready_timeout)
-        except TimeoutError as error:
-            self.process.kill()
-            raise TimeoutError(f"{error}\n--- {self.service} log ---\n{self.log()}") from None
+        deadline = time.monotonic() + self.ready_timeout
+        while True:
+            try:
+                wait_until_serving(self.address, timeout=2)
+                break
+            except TimeoutError as error:
+                # A process that stopped (a setting it refuses, say) fails the test now,
+                # with its log, instead of when the wait runs out.
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    self.process.kill()
+                    raise TimeoutError(
+                        f"{error} (exit status {self.process.poll()})\n"
+                        f"--- {self.service} log ---\n{self.log()}"
+                    ) from None
         return self
 
     def log(self) -> str:

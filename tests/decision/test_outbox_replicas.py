@@ -71,6 +71,7 @@ def replica(tmp_path: Path, name: str, database_url: str, url: str) -> LoopbackS
         decision_database_url=database_url,
         action_adapter="webhook",
         action_webhook_url=url,
+        action_webhook_allow_private=True,  # the receiver listens on loopback
         action_webhook_secret=SECRET,
         action_webhook_timeout_seconds=WEBHOOK_TIMEOUT_SECONDS,
         work_lease_seconds=LEASE_SECONDS,

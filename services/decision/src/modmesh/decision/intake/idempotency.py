@@ -71,7 +71,7 @@ class IdempotencyStore(Protocol):
     def reserve_key(self, key: str, fingerprint: str) -> FirstAnswer | None: ...
 
     def remember_answer(
-        self, key: str, fingerprint: str, case_id: str, duplicate: bool
+        self, key: str, fingerprint: str, case_id: str, duplicate: bool, opened_at: datetime
     ) -> FirstAnswer: ...
 
     def submit(self, media: Blob, source: Source, tenant: str = "") -> tuple[Case, bool]: ...
@@ -98,7 +98,7 @@ def submit_once(
     except IntegrityError:
         # Another replica stored this very submission a moment ago; now it is found.
         case, created = store.submit(media, source, tenant)
-    answer = store.remember_answer(key, request, case.case_id, not created)
+    answer = store.remember_answer(key, request, case.case_id, not created, case.created_at)
     return case, created, answer.duplicate
 
 
@@ -140,7 +140,7 @@ class SqlIdempotency(StoreBase):
             return FirstAnswer(row.case_id, bool(row.duplicate))
 
     def remember_answer(
-        self, key: str, fingerprint: str, case_id: str, duplicate: bool
+        self, key: str, fingerprint: str, case_id: str, duplicate: bool, opened_at: datetime
     ) -> FirstAnswer:
         """Records the first answer under the key, or returns the one recorded before."""
         with self._write() as session:
@@ -148,6 +148,10 @@ class SqlIdempotency(StoreBase):
             if row is None:  # pruned between reserve and now: keep the answer anyway
                 row = IdempotencyKeyRow(key=key, fingerprint=fingerprint, created_at=self._now())
                 session.add(row)
+            if duplicate and as_utc(opened_at) >= as_utc(row.created_at):
+                # Opened under this key by a request that did not get to answer (its
+                # reply was lost and the client, or the channel, retried): not a duplicate.
+                duplicate = False
             # The request that opened the case gave the first answer, even if a racing
             # one (which found the case it was opening) got here before it.
             if row.case_id is None or not duplicate:
