@@ -40,6 +40,9 @@ from tests.support import (
     postgres_schema,
 )
 
+#: Minutes of real media or Whisper processes: `make test-slow`, not `make test`.
+pytestmark = pytest.mark.slow
+
 Stub = decision_pb2_grpc.DecisionServiceStub
 #: Short leases and retries, so that takeovers and retries happen within a test.
 LEASES = {

@@ -17,6 +17,9 @@ from modmesh.runtime.blobs import BlobStore
 from tests.bounded import MIB, long_flac, peak_rss_bytes
 from tests.support import ServiceProcess, loopback_settings, mesh_channel
 
+#: Minutes of real media or Whisper processes: `make test-slow`, not `make test`.
+pytestmark = pytest.mark.slow
+
 #: What the service may add to its peak memory at start, whatever the duration: one
 #: 10 s block of audio and the spectra of 1,024 frames (audio.fingerprint_blocks), plus
 #: 13 bytes per frame of the result (3 MB an hour). Measured: about 105 MiB for an hour.

@@ -19,6 +19,9 @@ from modmesh.runtime.blobs import BlobStore
 from tests.bounded import MIB, child_pids, long_flac, looped_flac, peak_rss_bytes
 from tests.support import ServiceProcess, loopback_settings, mesh_channel
 
+#: Minutes of real media or Whisper processes: `make test-slow`, not `make test`.
+pytestmark = pytest.mark.slow
+
 Stub = transcription_pb2_grpc.TranscriptionServiceStub
 #: Peak memory the service may add to what it holds once the model is loaded, whatever
 #: the duration: one 30 s segment of PCM, Whisper's features of one window, ffmpeg's pipe.
