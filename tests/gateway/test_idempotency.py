@@ -14,7 +14,8 @@ from modmesh.gateway.app import create_app
 from modmesh.gateway.settings import GatewaySettings
 from tests.support import ServiceProcess, loopback_settings
 
-KEY = "key-test-operator"
+#: 32 bytes or more: the gateway refuses a shorter key at start-up.
+KEY = "key-test-operator-0123456789abcdef"
 
 
 @pytest.fixture(scope="module")
