@@ -31,7 +31,7 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, func, inspect, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, func, inspect, or_, select, true, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -105,6 +105,12 @@ class Lease:
         holder's lease on it runs."""
         return self._hold(session, row, holder, database_now(session), free=True)
 
+    def seize(self, session: Session, row: object, holder: str) -> None:
+        """Takes one row over whoever holds it: for work whose newest claimant is known to
+        be the rightful one (a client resuming its own live stream after its old
+        connection died unseen). The old holder's next renewal raises LeaseLost."""
+        self._set_if(session, row, true(), holder, database_now(session))
+
     def renew(self, session: Session, row: object, holder: str) -> None:
         """Extends `holder`'s lease on a row; raises LeaseLost if it is no longer theirs
         (another holder took it over after it expired, or it was released)."""
@@ -114,20 +120,6 @@ class Lease:
     def release(self, session: Session, row: object, holder: str) -> None:
         """Frees a row `holder` holds (nothing if another holder has it now)."""
         self._set(session, row, self.holder == holder, None, None)
-
-    def held_by_other(self, row: object, holder: str, now: datetime) -> bool:
-        current = getattr(row, self.holder.key)
-        expires = getattr(row, self.expires_at.key)
-        return (
-            current is not None
-            and current != holder
-            and expires is not None
-            and as_utc(expires) > now
-        )
-
-    def until(self, row: object) -> datetime | None:
-        expires = getattr(row, self.expires_at.key)
-        return None if expires is None else as_utc(expires)
 
     def _hold(self, session: Session, row: object, holder: str, now: datetime, free: bool) -> bool:
         """Holds the row for `holder` if it is free (or theirs), or with `free` False only

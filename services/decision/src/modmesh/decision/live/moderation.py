@@ -22,7 +22,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import structlog
 
@@ -33,6 +33,7 @@ from modmesh.runtime.errors import FailedPrecondition, InvalidArgument
 from modmesh.runtime.leases import LeaseLost, replica_id
 
 log = structlog.get_logger()
+R = TypeVar("R")
 
 #: Committed words kept for matching: longer than any term, plus the context around it.
 WINDOW_WORDS = 32
@@ -124,15 +125,20 @@ class StreamModeration:
     async def _renew(self) -> None:
         while True:
             await asyncio.sleep(self._renew_seconds)
-            try:
-                stream_id = self.stream.stream_id
-                await asyncio.to_thread(self._store.renew_stream, stream_id, self._holder)
-            except LeaseLost:
-                raise FailedPrecondition(
-                    f"stream {self.stream.stream_id} was taken over by another call after "
-                    "this one stopped renewing its lease; resume there",
-                    field="open.stream_id",
-                ) from None
+            await self._while_held(self._store.renew_stream, self.stream.stream_id, self._holder)
+
+    async def _while_held(self, write: Callable[..., R], *args: object) -> R:
+        """Runs one of the store's writes for this call's stream, which the store makes
+        only while this call holds it: a newer call for the stream (the client resumed
+        elsewhere) ends this one."""
+        try:
+            return await asyncio.to_thread(write, *args)
+        except LeaseLost:
+            raise FailedPrecondition(
+                f"stream {self.stream.stream_id} was resumed by a newer call, which "
+                "moderates it from now on; this call ends",
+                field="open.stream_id",
+            ) from None
 
     async def run(
         self, incoming: AsyncIterator[bytes | End], transcribe: Transcribe
@@ -198,8 +204,11 @@ class StreamModeration:
                 if isinstance(error, BaseException):
                     raise error
             if ended.is_set():
-                await asyncio.to_thread(
-                    self._store.end_stream, self.stream.stream_id, self.moderated_seconds
+                await self._while_held(
+                    self._store.end_stream,
+                    self.stream.stream_id,
+                    self._holder,
+                    self.moderated_seconds,
                 )
                 log.info(
                     "stream ended",
@@ -228,9 +237,10 @@ class StreamModeration:
                 if self._is_new(hit, first_new, [h for h, _ in found]):
                     found.append(_in_context(hit, self._window))
         rule_set = (await asyncio.to_thread(self._store.active_rules)).rule_set
-        flags, action = await asyncio.to_thread(
+        flags, action = await self._while_held(
             self._store.record_live_update,
             self.stream.stream_id,
+            self._holder,
             found,
             update.settled_seconds,
             rule_set,

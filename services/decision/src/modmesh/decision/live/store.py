@@ -58,12 +58,13 @@ class LiveStore(Protocol):
     def record_live_update(
         self,
         stream_id: str,
+        holder: str,
         found: Sequence[tuple[TermHit, tuple[Word, ...]]],
         moderated_seconds: float,
         rule_set: RuleSet,
     ) -> tuple[list[LiveFlag], LiveAction | None]: ...
 
-    def end_stream(self, stream_id: str, moderated_seconds: float) -> LiveStream: ...
+    def end_stream(self, stream_id: str, holder: str, moderated_seconds: float) -> LiveStream: ...
 
     def active_rules(self) -> PublishedRuleSet: ...
 
@@ -82,12 +83,17 @@ class SqlLive(StoreBase):
 
     def renew_stream(self, stream_id: str, holder: str) -> None:
         """Extends the call's lease on its stream; raises LeaseLost if another call took
-        it over (this call's lease expired)."""
+        it over (a resume, or this call's lease expired)."""
         with self._write() as session:
-            row = session.get(LiveStreamRow, stream_id, with_for_update=True)
-            if row is None:
-                raise NotFound(f"stream {stream_id!r} not found", field="open.stream_id")
-            self._stream_lease.renew(session, row, holder)
+            self._held_stream(session, stream_id, holder)
+
+    def _held_stream(self, session: Session, stream_id: str, holder: str) -> LiveStreamRow:
+        """The stream's row, locked, with `holder`'s lease on it renewed."""
+        row = session.get(LiveStreamRow, stream_id, with_for_update=True)
+        if row is None:
+            raise NotFound(f"stream {stream_id!r} not found", field="open.stream_id")
+        self._stream_lease.renew(session, row, holder)
+        return row
 
     def release_stream(self, stream_id: str, holder: str) -> None:
         """Frees the stream when its call ends, so a reconnect is taken at once."""
@@ -105,8 +111,8 @@ class SqlLive(StoreBase):
         holder: str,
     ) -> LiveStream:
         """Opens a new stream, or resumes one that was not ended, for its own account and
-        from an offset it was moderated up to; the call (`holder`) leases it, and while
-        another call's lease runs, the stream is refused."""
+        from an offset it was moderated up to; the call (`holder`) leases it, taking it
+        over from an earlier call that may still hold it."""
         with self._write() as session:
             row = session.get(LiveStreamRow, stream_id, with_for_update=True)
             if row is None:
@@ -157,19 +163,15 @@ class SqlLive(StoreBase):
                     f"resume from there or earlier, not from {resume_from:.3f} s",
                     field="open.resume_from_seconds",
                 )
-            if not self._stream_lease.take(session, row, holder):
-                until = self._stream_lease.until(row)
-                raise FailedPrecondition(
-                    f"stream {stream_id} is being moderated by another open call (held "
-                    f"until {until.isoformat() if until else 'it closes'}); close that call "
-                    "first, or resume once it has ended",
-                    field="open.stream_id",
-                )
+            # The account's newest call wins: a client reconnects when its old connection
+            # died, often before decision notices; that call stops at its next write.
+            self._stream_lease.seize(session, row, holder)
             return _live_stream(row, resumed=True)
 
     def record_live_update(
         self,
         stream_id: str,
+        holder: str,
         found: Sequence[tuple[TermHit, tuple[Word, ...]]],
         moderated_seconds: float,
         rule_set: RuleSet,
@@ -177,13 +179,12 @@ class SqlLive(StoreBase):
         """Stores new hits as the stream's next flags and moves its moderated offset, in
         one transaction. With new flags, the rules in force decide on all the stream's
         hits: a queue or an action goes to the stream's one case (made on first need);
-        returns the action when a rule took one now. The caller reads `rule_set` (the
-        rules in force) before: SQLite allows one writer and no reader beside it on the
-        same thread's other connection."""
+        returns the action when a rule took one now. Only the call holding the stream
+        writes (LeaseLost otherwise), and the write renews its lease. The caller reads
+        `rule_set` (the rules in force) before: SQLite allows one writer and no reader
+        beside it on the same thread's other connection."""
         with self._write() as session:
-            stream = session.get(LiveStreamRow, stream_id, with_for_update=True)
-            if stream is None:
-                raise NotFound(f"stream {stream_id!r} not found", field="open.stream_id")
+            stream = self._held_stream(session, stream_id, holder)
             account = session.get(AccountRow, stream.account_id)
             now = self._now()
             added = []
@@ -279,12 +280,11 @@ class SqlLive(StoreBase):
         outcome = decision.outcome
         return LiveAction(decision.auto_action, row.id, outcome.rule, outcome.statement)
 
-    def end_stream(self, stream_id: str, moderated_seconds: float) -> LiveStream:
-        """Marks the stream ended (its id cannot be opened again)."""
+    def end_stream(self, stream_id: str, holder: str, moderated_seconds: float) -> LiveStream:
+        """Marks the stream ended (its id cannot be opened again), by the call holding it
+        (LeaseLost otherwise)."""
         with self._write() as session:
-            row = session.get(LiveStreamRow, stream_id, with_for_update=True)
-            if row is None:
-                raise NotFound(f"stream {stream_id!r} not found", field="open.stream_id")
+            row = self._held_stream(session, stream_id, holder)
             now = self._now()
             row.moderated_seconds = max(row.moderated_seconds, moderated_seconds)
             row.ended_at = row.updated_at = now
