@@ -27,6 +27,11 @@ from modmesh.runtime.identity import Identity
 
 T = TypeVar("T")
 
+#: A case's media calls do not wait for an engine that is down (the mesh channels'
+#: default): after the channel's quick retries the case is RETRYING, visibly, and is
+#: analysed again after a backoff, instead of holding a worker for the whole deadline.
+CASE_CALLS_WAIT = False
+
 
 class EngineError(Exception):
     """An engine refused or failed a call; the message names the engine and its status.
@@ -70,6 +75,7 @@ class GrpcEngines:
             self._transcription.Transcribe(
                 transcription_pb2.TranscribeRequest(media=convert.media_ref(media)),
                 timeout=self._timeout,
+                wait_for_ready=CASE_CALLS_WAIT,
             ),
         )
         return convert.transcript_from_pb(
@@ -98,6 +104,7 @@ class GrpcEngines:
             self._similarity.Search(
                 similarity_pb2.SearchRequest(media=convert.media_ref(media)),
                 timeout=self._timeout,
+                wait_for_ready=CASE_CALLS_WAIT,
             ),
         )
         return [convert.similarity_match_from_pb(match) for match in reply.matches]
