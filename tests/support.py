@@ -127,6 +127,25 @@ def mesh_channel(settings: MeshSettings, address: str) -> grpc.Channel:
     return blocking_channel(address, Identity.load(settings, "cli"))
 
 
+#: The modmesh command, run in its own process as an operator runs it.
+MODMESH = [sys.executable, "-m", "modmesh.cli.main"]
+
+
+def run_modmesh(
+    *args: str,
+    settings: MeshSettings | None = None,
+    env: Mapping[str, str] | None = None,
+    timeout: float = 120.0,
+) -> subprocess.CompletedProcess[str]:
+    """Runs `modmesh *args` to its end: with this process's environment, the mesh's
+    settings (its data directory holds the service key the command signs calls with),
+    then `env` over both."""
+    environment = {**os.environ, **(settings.to_env() if settings else {}), **(env or {})}
+    return subprocess.run(  # noqa: S603 - runs our own modmesh CLI
+        [*MODMESH, *args], capture_output=True, text=True, env=environment, timeout=timeout
+    )
+
+
 class ServiceProcess:
     """A service running in its own process, as in production."""
 

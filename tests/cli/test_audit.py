@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,26 +30,24 @@ from modmesh.termmatch.core import TermMatch
 from modmesh.termmatch.domain import ListSettings, TermDraft
 from modmesh.termmatch.store import SqlListStore
 from tests.decision.examples import opened_case
-from tests.support import AUDIT_KEY, AUDIT_KEY_SETTING, AUDIT_SIGNING_KEY_SETTING
+from tests.support import (
+    AUDIT_KEY,
+    AUDIT_KEY_SETTING,
+    AUDIT_SIGNING_KEY_SETTING,
+    MODMESH,
+    run_modmesh,
+)
 
-MODMESH = [sys.executable, "-m", "modmesh.cli.main"]
 Hasher = Callable[[str, datetime, str, str, str, dict[str, Any]], str]
 
 
 def modmesh(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
     command, *rest = args
-    env = {
-        **os.environ,
+    keys = {
         "MODMESH_AUDIT_KEY": AUDIT_KEY_SETTING,
         "MODMESH_AUDIT_SIGNING_KEY": AUDIT_SIGNING_KEY_SETTING,
     }
-    return subprocess.run(  # noqa: S603 - runs our own modmesh CLI
-        [*MODMESH, "audit", command, "--database-url", database_url, *rest],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
+    return run_modmesh("audit", command, "--database-url", database_url, *rest, env=keys)
 
 
 def verify(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:

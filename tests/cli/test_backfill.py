@@ -3,9 +3,7 @@ are matched with a new list again, counted first, then turned into cases, once."
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 from modmesh.contracts.common.v1 import evidence_pb2
@@ -18,19 +16,12 @@ from tests.support import (
     ServiceProcess,
     loopback_settings,
     mesh_channel,
+    run_modmesh,
 )
-
-MODMESH = [sys.executable, "-m", "modmesh.cli.main"]
 
 
 def run(settings: LoopbackSettings, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # noqa: S603 - runs our own modmesh CLI
-        [*MODMESH, "backfill", *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **settings.to_env()},
-        timeout=120,
-    )
+    return run_modmesh("backfill", *args, settings=settings)
 
 
 def test_a_dry_run_counts_then_a_run_creates_each_case_once(tmp_path: Path) -> None:

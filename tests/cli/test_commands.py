@@ -1,25 +1,14 @@
 """The `modmesh` command explains what went wrong instead of showing a traceback."""
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-from tests.support import free_port
-
-MODMESH = [sys.executable, "-m", "modmesh.cli.main"]
-
-
-def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # noqa: S603 - runs our own modmesh CLI
-        [*MODMESH, *args], capture_output=True, text=True, env=env, timeout=60
-    )
+from tests.support import free_port, run_modmesh
 
 
 def test_moderate_without_a_running_mesh_says_how_to_start_one(tmp_path: Path) -> None:
     clip = tmp_path / "clip.mp4"
     clip.write_bytes(b"anything")
-    result = run("moderate", str(clip), "--gateway", f"http://127.0.0.1:{free_port()}")
+    result = run_modmesh("moderate", str(clip), "--gateway", f"http://127.0.0.1:{free_port()}")
     assert result.returncode == 1
     assert "cannot reach the gateway" in result.stderr
     assert "modmesh up" in result.stderr
@@ -27,14 +16,14 @@ def test_moderate_without_a_running_mesh_says_how_to_start_one(tmp_path: Path) -
 
 
 def test_moderate_refuses_a_path_that_is_not_a_file(tmp_path: Path) -> None:
-    result = run("moderate", str(tmp_path / "missing.mp4"))
+    result = run_modmesh("moderate", str(tmp_path / "missing.mp4"))
     assert result.returncode == 2
     assert "is not a file" in result.stderr
 
 
 def test_a_malformed_setting_is_named(tmp_path: Path) -> None:
-    env = {**os.environ, "MODMESH_MAX_MEDIA_BYTES": "lots"}
-    result = run("moderate", str(tmp_path), env=env)
+    env = {"MODMESH_MAX_MEDIA_BYTES": "lots"}
+    result = run_modmesh("moderate", str(tmp_path), env=env)
     assert result.returncode == 1
     assert "MODMESH_MAX_MEDIA_BYTES" in result.stderr
     assert "Traceback" not in result.stderr

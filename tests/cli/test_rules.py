@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
-from tests.support import LoopbackSettings, ServiceProcess, loopback_settings
-
-MODMESH = [sys.executable, "-m", "modmesh.cli.main"]
+from tests.support import LoopbackSettings, ServiceProcess, loopback_settings, run_modmesh
 
 GOOD = """rules:
   - id: critical-only
@@ -24,10 +20,7 @@ LANGUAGE_ONLY = """rules:
 
 
 def run(settings: LoopbackSettings | None, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, **(settings.to_env() if settings else {})}
-    return subprocess.run(  # noqa: S603 - runs our own modmesh CLI
-        [*MODMESH, *args], capture_output=True, text=True, env=env, timeout=60
-    )
+    return run_modmesh(*args, settings=settings)
 
 
 def test_check_names_each_problem_without_a_mesh(tmp_path: Path) -> None:

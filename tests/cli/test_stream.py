@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 from modmesh.cli.samples import CLIP
 from modmesh.cli.stream import paced
-from tests.support import free_port, loopback_settings
+from tests.support import free_port, loopback_settings, run_modmesh
 
-MODMESH = [sys.executable, "-m", "modmesh.cli.main"]
 #: 100 ms of PCM16 at 16 kHz.
 CHUNK = b"\0\0" * 1600
 
@@ -54,20 +50,14 @@ def test_realtime_pacing_does_not_wait_for_a_sender_that_fell_behind() -> None:
     assert clock.sleeps == []
 
 
-def run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # noqa: S603 - runs our own modmesh CLI
-        [*MODMESH, *args], capture_output=True, text=True, env=env, timeout=60
-    )
-
-
 def test_stream_without_a_running_decision_service_says_how_to_start_one(
     tmp_path: Path,
 ) -> None:
     # A mesh that was set up (its service key is there) but is not running.
     settings = loopback_settings(tmp_path)
-    env = {**os.environ, **settings.to_env(), "MODMESH_DECISION_ADDR": f"127.0.0.1:{free_port()}"}
+    elsewhere = {"MODMESH_DECISION_ADDR": f"127.0.0.1:{free_port()}"}
 
-    result = run("stream", str(CLIP), env=env)
+    result = run_modmesh("stream", str(CLIP), settings=settings, env=elsewhere)
 
     assert result.returncode == 1
     assert "cannot reach decision" in result.stderr
@@ -79,7 +69,7 @@ def test_stream_refuses_a_file_that_is_not_media(tmp_path: Path) -> None:
     text = tmp_path / "notes.txt"
     text.write_text("free gift card\n" * 50)
 
-    result = run("stream", str(text), env=dict(os.environ))
+    result = run_modmesh("stream", str(text))
 
     assert result.returncode == 1
     assert "not a media file" in result.stderr
@@ -87,7 +77,7 @@ def test_stream_refuses_a_file_that_is_not_media(tmp_path: Path) -> None:
 
 
 def test_stream_refuses_a_path_that_is_not_a_file(tmp_path: Path) -> None:
-    result = run("stream", str(tmp_path / "missing.mp4"), env=dict(os.environ))
+    result = run_modmesh("stream", str(tmp_path / "missing.mp4"))
 
     assert result.returncode == 2
     assert "is not a file" in result.stderr

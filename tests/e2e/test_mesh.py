@@ -8,7 +8,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,11 +17,9 @@ import pytest
 
 from modmesh.cli.samples import CLIP, SAMPLE_BANK, make_clip
 from modmesh.runtime.media import AUDIO_SAMPLE_RATE, decode_audio, require_tool
-from tests.support import LoopbackSettings, loopback_settings
+from tests.support import MODMESH, LoopbackSettings, loopback_settings, run_modmesh
 
 pytestmark = pytest.mark.e2e
-
-MODMESH = [sys.executable, "-m", "modmesh.cli.main"]
 
 
 def speech_onset(path: Path) -> float:
@@ -58,11 +55,14 @@ def mesh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LoopbackSettings]
 
 
 def moderate(settings: LoopbackSettings, clip: Path) -> dict[str, Any]:
-    result = subprocess.run(  # noqa: S603 - runs our own modmesh CLI
-        [*MODMESH, "moderate", str(clip), "--json", "--quiet", "--account", "e2e-account"],
-        env={**os.environ, **settings.to_env()},
-        capture_output=True,
-        text=True,
+    result = run_modmesh(
+        "moderate",
+        str(clip),
+        "--json",
+        "--quiet",
+        "--account",
+        "e2e-account",
+        settings=settings,
         timeout=600,
     )
     assert result.returncode == 0, result.stderr
@@ -134,13 +134,7 @@ def test_a_file_that_is_not_media_is_refused_and_the_mesh_keeps_serving(
 ) -> None:
     notes = tmp_path / "notes.txt"
     notes.write_text("meeting notes, not a video\n" * 20)
-    result = subprocess.run(  # noqa: S603 - runs our own modmesh CLI
-        [*MODMESH, "moderate", str(notes), "--quiet"],
-        env={**os.environ, **mesh.to_env()},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = run_modmesh("moderate", str(notes), "--quiet", settings=mesh)
     assert result.returncode == 1
     assert "upload refused (400)" in result.stderr
     assert "not a media file" in result.stderr

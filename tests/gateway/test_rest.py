@@ -8,9 +8,6 @@ and the case routes need.
 from __future__ import annotations
 
 import dataclasses
-import os
-import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -29,7 +26,13 @@ from modmesh.similarity.store import AUDIT_TABLE as SIMILARITY_AUDIT
 from modmesh.termmatch.store import AUDIT_TABLE as TERMMATCH_AUDIT
 from tests.bounded import long_flac
 from tests.decision.examples import opened_case
-from tests.support import AUDIT_KEY, LoopbackSettings, ServiceProcess, loopback_settings
+from tests.support import (
+    AUDIT_KEY,
+    LoopbackSettings,
+    ServiceProcess,
+    loopback_settings,
+    run_modmesh,
+)
 
 TERM = {"text": "free gift card", "severity": "high", "category": "scam"}
 OPERATOR_KEY = "key-test-operator-0123456789abcdef"
@@ -542,8 +545,6 @@ def test_a_bank_is_created_listed_and_an_item_removed(
 
 # The audit log's signed head
 
-CLI = [sys.executable, "-m", "modmesh.cli.main"]
-
 
 def test_an_auditor_gets_a_signed_checkpoint_the_cli_checks_the_log_against(
     client: TestClient, mesh_settings: LoopbackSettings, tmp_path: Path
@@ -557,12 +558,14 @@ def test_an_auditor_gets_a_signed_checkpoint_the_cli_checks_the_log_against(
     saved = tmp_path / "head.json"
     saved.write_text(reply.text)
     database = f"sqlite:///{mesh_settings.data_dir / 'decision.db'}"
-    checked = subprocess.run(  # noqa: S603 - runs our own modmesh CLI
-        [*CLI, "audit", "verify", "--database-url", database, "--checkpoint", str(saved)],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **mesh_settings.to_env()},
-        timeout=60,
+    checked = run_modmesh(
+        "audit",
+        "verify",
+        "--database-url",
+        database,
+        "--checkpoint",
+        str(saved),
+        settings=mesh_settings,
     )
     assert checked.returncode == 0, checked.stderr
     assert f"(entry {reply.json()['head_id']})" in checked.stdout
@@ -609,6 +612,7 @@ def test_the_openapi_document_lists_every_route(client: TestClient) -> None:
         "/v1/appeals",
         "/v1/appeals/{appeal_id}/decision",
         "/v1/cases/{case_id}/statement-of-reasons",
+        "/v1/audit/checkpoint",
         "/v1/lists",
         "/v1/lists/{list_id}",
         "/v1/lists/{list_id}/terms",

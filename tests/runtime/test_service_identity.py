@@ -21,6 +21,7 @@ from modmesh.contracts.decision.v1 import decision_pb2, decision_pb2_grpc
 from modmesh.contracts.termmatch.v1 import termmatch_pb2, termmatch_pb2_grpc
 from modmesh.runtime.clients import connect
 from modmesh.runtime.identity import MIN_KEY_BYTES, TOKEN_SECONDS, Identity
+from modmesh.runtime.media import PCM16
 from tests.support import LoopbackSettings, ServiceProcess, loopback_settings
 
 #: One cheap method of each service, called with an empty request: the token is checked
@@ -137,7 +138,7 @@ def test_mesh_channels_sign_calls_of_every_streaming_shape(mesh: LoopbackSetting
             codes.append(stream_unary.value.code())
         async with connect(mesh.decision_addr, identity) as channel:
             live = decision_pb2_grpc.DecisionServiceStub(channel).ModerateStream(timeout=10)
-            opening = decision_pb2.LiveStreamOpen(stream_id="signed", account_id="a")
+            opening = decision_pb2.LiveStreamOpen(stream_id="signed", account_id="a", format=PCM16)
             await live.write(decision_pb2.ModerateStreamRequest(open=opening))
             reply = await live.read()
             assert reply.WhichOneof("message") == "opened"

@@ -76,7 +76,8 @@ def banks(
     capsys: pytest.CaptureFixture[str],
     *args: str,
 ) -> tuple[int, str, str]:
-    monkeypatch.setenv("MODMESH_SIMILARITY_ADDR", settings.similarity_addr)
+    for name, value in settings.to_env().items():
+        monkeypatch.setenv(name, value)
     code = main(["banks", *args])
     captured = capsys.readouterr()
     return code, captured.out, captured.err

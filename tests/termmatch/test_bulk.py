@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,7 +17,13 @@ from modmesh.contracts.termmatch.v1 import termmatch_pb2_grpc
 from modmesh.runtime.errors import InvalidArgument
 from modmesh.termmatch import bulk
 from modmesh.termmatch.domain import Term, TermKind, Window
-from tests.support import LoopbackSettings, ServiceProcess, loopback_settings, mesh_channel
+from tests.support import (
+    LoopbackSettings,
+    ServiceProcess,
+    loopback_settings,
+    mesh_channel,
+    run_modmesh,
+)
 
 CSV = """term_id,text,severity,category,kind
 gift,free gift card,high,scam,
@@ -89,8 +94,6 @@ def test_written_terms_read_back_unchanged(fmt: str) -> None:
 
 # The CLI against a real service.
 
-MODMESH = [sys.executable, "-m", "modmesh.cli.main"]
-
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LoopbackSettings]:
@@ -100,12 +103,7 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LoopbackSettin
 
 
 def modmesh(settings: LoopbackSettings, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # noqa: S603 - runs our own modmesh CLI
-        [*MODMESH, "lists", *args, "--termmatch", settings.termmatch_addr],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_modmesh("lists", *args, "--termmatch", settings.termmatch_addr, settings=settings)
 
 
 def version(settings: LoopbackSettings, list_id: str) -> int:
