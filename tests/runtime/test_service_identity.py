@@ -20,7 +20,7 @@ from modmesh.cli.main import main
 from modmesh.contracts.decision.v1 import decision_pb2, decision_pb2_grpc
 from modmesh.contracts.termmatch.v1 import termmatch_pb2, termmatch_pb2_grpc
 from modmesh.runtime.clients import connect
-from modmesh.runtime.identity import MIN_KEY_BYTES, TOKEN_SECONDS, Identity
+from modmesh.runtime.identity import MIN_KEY_BYTES, TOKEN_SECONDS, EndUser, Identity, act_for
 from modmesh.runtime.media import PCM16
 from tests.support import LoopbackSettings, ServiceProcess, loopback_settings
 
@@ -123,6 +123,7 @@ def test_mesh_channels_sign_calls_of_every_streaming_shape(mesh: LoopbackSetting
 
     async def calls() -> list[grpc.StatusCode]:
         codes = []
+        act_for(EndUser("ana", ("policy-admin",)))  # as the gateway calls, for its user
         async with connect(mesh.termmatch_addr, identity) as channel:
             termmatch = termmatch_pb2_grpc.TermMatchServiceStub(channel)
             with pytest.raises(grpc.aio.AioRpcError) as unary_stream:

@@ -1,17 +1,18 @@
-"""Who the audit log names for a change asked over gRPC.
+"""Who the audit log names for a change to a term list or a hash bank.
 
-Today the caller names the end user in the request's `actor` field: the gateway sets the
-authenticated principal's subject, the CLI its operator. Where the service plane
-authenticates its callers, their credential decides instead, here, in one place.
+The caller's credential decides, as for decision's changes (`acting_principal`): the end
+user the gateway authenticated, whatever the request's `actor` field claims; only the
+operator's CLI names the actor in the field, and a change it makes naming nobody is still
+recorded, as "unattributed". Another service acting for nobody is refused.
 """
 
 from __future__ import annotations
 
 from typing import Protocol
 
-import grpc
+from modmesh.runtime.identity import OPERATOR_CALLERS, acting_principal, current_caller
 
-#: Recorded for a change whose caller named nobody.
+#: Recorded for an operator's change that named nobody.
 UNATTRIBUTED = "unattributed"
 
 
@@ -20,6 +21,9 @@ class NamesActor(Protocol):
     def actor(self) -> str: ...
 
 
-def actor_of(request: NamesActor, context: grpc.aio.ServicerContext) -> str:
-    """The actor of a mutating request (the context is where a credential will be read)."""
-    return request.actor or UNATTRIBUTED
+def actor_of(request: NamesActor) -> str:
+    """The actor of a mutating request, from the current call's credential."""
+    caller = current_caller()
+    if caller.user is None and caller.service in OPERATOR_CALLERS and not request.actor.strip():
+        return UNATTRIBUTED
+    return acting_principal(request.actor, "actor")

@@ -42,7 +42,7 @@ class SimilarityServicer(similarity_pb2_grpc.SimilarityServiceServicer):
             bank=request.bank,
             item_id=request.item_id,
             label=request.label,
-            actor=actor_of(request, context),
+            actor=actor_of(request),
         )
         annotate(index_snapshot=added.index_snapshot)
         return similarity_pb2.AddItemResponse(
@@ -60,7 +60,7 @@ class SimilarityServicer(similarity_pb2_grpc.SimilarityServiceServicer):
             item_id=request.item_id,
             label=request.label,
             hashes=_query_hashes(request.hashes.frames),
-            actor=actor_of(request, context),
+            actor=actor_of(request),
         )
         return similarity_pb2.AddHashesResponse(
             item_id=added.item_id,
@@ -73,7 +73,7 @@ class SimilarityServicer(similarity_pb2_grpc.SimilarityServiceServicer):
         self, request: similarity_pb2.RemoveItemRequest, context: grpc.aio.ServicerContext
     ) -> similarity_pb2.RemoveItemResponse:
         snapshot = await self._core.remove_item(
-            bank=request.bank, item_id=request.item_id, actor=actor_of(request, context)
+            bank=request.bank, item_id=request.item_id, actor=actor_of(request)
         )
         return similarity_pb2.RemoveItemResponse(index_snapshot=snapshot)
 
@@ -125,7 +125,7 @@ class SimilarityServicer(similarity_pb2_grpc.SimilarityServiceServicer):
                 request.min_match_percent if request.HasField("min_match_percent") else None
             ),
             description=request.description,
-            actor=actor_of(request, context),
+            actor=actor_of(request),
         )
         return similarity_pb2.CreateBankResponse(bank=_bank_status(status))
 

@@ -102,7 +102,7 @@ class TermMatchServicer(termmatch_pb2_grpc.TermMatchServiceServicer):
             request.list_id,
             settings_from_pb(request),
             [draft_from_pb(term) for term in request.terms],
-            actor=actor_of(request, context),
+            actor=actor_of(request),
         )
         return pb.CreateListResponse(list=list_to_pb(created))
 
@@ -127,7 +127,7 @@ class TermMatchServicer(termmatch_pb2_grpc.TermMatchServiceServicer):
             self.core.add_terms,
             request.list_id,
             [draft_from_pb(t) for t in request.terms],
-            actor=actor_of(request, context),
+            actor=actor_of(request),
         )
         return pb.AddTermsResponse(
             list=list_to_pb(change.term_list, with_terms=False),
@@ -141,7 +141,7 @@ class TermMatchServicer(termmatch_pb2_grpc.TermMatchServiceServicer):
             self.core.remove_terms,
             request.list_id,
             list(request.term_ids),
-            actor=actor_of(request, context),
+            actor=actor_of(request),
         )
         return pb.RemoveTermsResponse(list=list_to_pb(change.term_list, with_terms=False))
 
@@ -152,7 +152,7 @@ class TermMatchServicer(termmatch_pb2_grpc.TermMatchServiceServicer):
             self.core.update_terms,
             request.list_id,
             [draft_from_pb(t) for t in request.terms],
-            actor=actor_of(request, context),
+            actor=actor_of(request),
         )
         return pb.UpdateTermsResponse(
             list=list_to_pb(change.term_list, with_terms=False),
@@ -166,7 +166,7 @@ class TermMatchServicer(termmatch_pb2_grpc.TermMatchServiceServicer):
             self.core.update_list,
             request.list_id,
             settings_from_pb(request),
-            actor=actor_of(request, context),
+            actor=actor_of(request),
         )
         return pb.UpdateListResponse(list=list_to_pb(edited, with_terms=False))
 
@@ -182,7 +182,7 @@ class TermMatchServicer(termmatch_pb2_grpc.TermMatchServiceServicer):
         async for request in request_iterator:
             if first:
                 list_id, replace_all, first = request.list_id, request.replace, False
-                actor = actor_of(request, context)
+                actor = actor_of(request)
             rows.extend((row.line, draft_from_pb(row.term)) for row in request.rows)
         if first:
             raise InvalidArgument("send at least one message naming the list", field="list_id")
