@@ -1,7 +1,8 @@
 """A platform's webhook endpoint as our tests (and the chaos harness) run it: it acts on
 each delivery once, deduplicating by the Idempotency-Key header as a real receiver must,
 and counts what it was sent more than once and what arrived while the same key was
-still being handled (two senders at once: what leases forbid).
+still being handled (two senders at once: what leases forbid). Given the webhook's
+secret, it refuses (401) and counts deliveries whose signature does not check.
 
 `hold_next()` makes the next request wait until `release()`, so a test can kill the
 sender mid-delivery.
@@ -9,6 +10,7 @@ sender mid-delivery.
 
 from __future__ import annotations
 
+import hmac
 import json
 import threading
 import time
@@ -18,6 +20,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from modmesh.decision.actions.adapters import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 
@@ -33,6 +37,8 @@ class WebhookReceiver:
     arrivals: Counter[str] = field(default_factory=Counter)
     #: Keys that arrived while a request with the same key was still being handled.
     concurrent: list[str] = field(default_factory=list)
+    #: Deliveries refused for a signature that did not check (with a secret only).
+    bad_signatures: int = 0
     held: threading.Event = field(default_factory=threading.Event)
     #: The key of the request `hold_next` held.
     held_key: str = ""
@@ -45,6 +51,11 @@ class WebhookReceiver:
     def duplicates(self) -> int:
         """Requests beyond the first per key: sent again, deduplicated here."""
         return sum(self.arrivals.values()) - len(self.arrivals)
+
+    @property
+    def sent_again(self) -> dict[str, int]:
+        """The keys that arrived more than once, with their extra arrivals."""
+        return {key: count - 1 for key, count in self.arrivals.items() if count > 1}
 
     def hold_next(self) -> None:
         self._hold, self._release = True, threading.Event()
@@ -60,6 +71,10 @@ class WebhookReceiver:
                 f"{len(self.acted)} of {count} deliveries arrived in {timeout:g} s"
             )
             time.sleep(0.1)
+
+    def refuse_signature(self) -> None:
+        with self._lock:
+            self.bad_signatures += 1
 
     def receive(self, key: str, body: bytes) -> None:
         with self._lock:
@@ -81,12 +96,21 @@ class WebhookReceiver:
 
 
 @contextmanager
-def webhook_receiver() -> Iterator[WebhookReceiver]:
+def webhook_receiver(secret: str = "") -> Iterator[WebhookReceiver]:
+    """A receiver on a loopback port; with `secret`, it checks each delivery's signature."""
     state = WebhookReceiver()
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers["Content-Length"]))
+            timestamp = self.headers.get(TIMESTAMP_HEADER, "")
+            if secret and not hmac.compare_digest(
+                sign(secret, timestamp, body), self.headers.get(SIGNATURE_HEADER, "")
+            ):
+                state.refuse_signature()
+                self.send_response(401)
+                self.end_headers()
+                return
             state.receive(self.headers[IDEMPOTENCY_HEADER], body)
             try:
                 self.send_response(200)

@@ -29,7 +29,6 @@ from bench.chaos.invariants import check
 from bench.chaos.killer import Killer
 from bench.chaos.live import LiveStream, broadcast
 from bench.chaos.mesh import SERVICES, Mesh, MeshError
-from bench.chaos.receiver import Received, webhook_receiver
 from bench.chaos.workload import Submitter
 from modmesh.cli.credentials import AUDIT_KEY_ENV, local_audit_keys
 from modmesh.cli.seed import seed_samples
@@ -38,6 +37,7 @@ from modmesh.runtime.clients import blocking_channel
 from modmesh.runtime.identity import Identity, ensure_service_key
 from modmesh.runtime.roles import Role
 from modmesh.runtime.settings import MeshSettings
+from tests.webhook_receiver import WebhookReceiver, webhook_receiver
 
 RESULTS = Path(__file__).resolve().parents[1] / "results" / "chaos.json"
 DEFAULT_REPLICAS = "gateway=2,decision=3,transcription=2,termmatch=2,similarity=2"
@@ -258,7 +258,7 @@ def _load(
     api_key: str,
     identity: Identity,
     audit_key: str,
-    received: Received,
+    received: WebhookReceiver,
     items: list[corpus.Item],
     pcm: bytes,
     rng: random.Random,

@@ -14,9 +14,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from bench.chaos.live import LiveStream
-from bench.chaos.receiver import Received
 from bench.chaos.workload import FINISHED, Tracked
 from modmesh.cli.credentials import AUDIT_KEY_ENV
+from tests.webhook_receiver import WebhookReceiver
 
 #: Audit events that happen once per thing they are about; what names the thing.
 ONCE_EVENTS = {
@@ -44,7 +44,7 @@ class Findings:
 def check(
     database_url: str,
     tracked: list[Tracked],
-    received: Received,
+    received: WebhookReceiver,
     streams: list[LiveStream],
     audit_key: str,
 ) -> Findings:
@@ -110,7 +110,7 @@ def _items(db: sa.Connection, tracked: list[Tracked], findings: Findings) -> Non
         )
 
 
-def _deliveries(db: sa.Connection, received: Received, findings: Findings) -> None:
+def _deliveries(db: sa.Connection, received: WebhookReceiver, findings: Findings) -> None:
     """Every delivery arrived at the receiver, once after its dedupe: a key seen twice
     is an action carried out twice by a platform that does not dedupe."""
     keys = set()
@@ -118,7 +118,7 @@ def _deliveries(db: sa.Connection, received: Received, findings: Findings) -> No
         sa.text("SELECT idempotency_key, case_id, status, attempts, last_error FROM deliveries")
     ):
         keys.add(key)
-        if key not in received.times:
+        if key not in received.arrivals:
             findings.lost.append(
                 {"what": "delivery never received", "key": key, "case_id": case_id,
                  "status": status, "attempts": attempts, "error": last_error}
@@ -128,9 +128,9 @@ def _deliveries(db: sa.Connection, received: Received, findings: Findings) -> No
                 {"what": "delivery received but not recorded as delivered", "key": key,
                  "case_id": case_id, "status": status}
             )  # fmt: skip
-    for key, extra in received.duplicates.items():
+    for key, extra in received.sent_again.items():
         findings.duplicated.append({"what": "delivery received again", "key": key, "extra": extra})
-    for key in set(received.times) - keys:
+    for key in set(received.arrivals) - keys:
         findings.duplicated.append({"what": "delivery of no stored action", "key": key})
     if received.bad_signatures:
         findings.lost.append(
