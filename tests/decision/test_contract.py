@@ -23,11 +23,12 @@ ACCOUNT = decision_pb2.Source(account_id="account-1")
 
 
 def mesh_settings(data_dir: Path) -> LoopbackSettings:
-    # Nothing listens at the engine addresses; a short timeout keeps failures quick, and
-    # the first retry comes after the tests are done.
+    # Nothing listens at the engine addresses; a short wait for them keeps failures quick,
+    # and the first retry comes after the tests are done.
     return loopback_settings(
         data_dir,
         engine_timeout_seconds=2.0,
+        engine_wait_seconds=1.0,
         max_media_bytes=MIB,
         case_retry_first_seconds=600,
         case_retry_max_seconds=600,
@@ -241,10 +242,9 @@ def test_without_engines_a_case_is_accepted_then_retrying_naming_the_engines(
     # The first retry is 600 s away, less up to half of it for the jitter.
     waits = case.next_attempt_at.ToDatetime() - case.updated_at.ToDatetime()
     assert 299 <= waits.total_seconds() <= 600
-    # The channels wait for an engine that is down (wait-for-ready) until the call's
-    # deadline (engine_timeout_seconds) instead of failing at once.
-    assert "transcription failed: DEADLINE_EXCEEDED" in case.error
-    assert "similarity failed: DEADLINE_EXCEEDED" in case.error
+    # The case waited for engines that were down (engine_wait_seconds), then was RETRYING.
+    assert "transcription failed: UNAVAILABLE: no ready transcription after 1 s" in case.error
+    assert "similarity failed: UNAVAILABLE: no ready similarity after 1 s" in case.error
     assert case.media.sha256 == clip.sha256
     assert case.source.content_id == clip.sha256  # the default content id
     assert case.source.HasField("capture_time")

@@ -54,8 +54,9 @@ def mesh_settings(tmp_path_factory: pytest.TempPathFactory) -> LoopbackSettings:
                 *people,
             ]
         ),
-        # Without transcription a case fails at once instead of retrying for an hour.
+        # Without transcription a case fails at once instead of waiting and retrying.
         case_retry_budget_seconds=0,
+        engine_wait_seconds=1,
     )
 
 

@@ -17,6 +17,9 @@ class DecisionSettings(MeshSettings):
     decision_database_url: str = ""
     #: Seconds decision waits for one engine call before failing the case.
     engine_timeout_seconds: float = 300.0
+    #: Seconds a case's media call waits for an engine that is down (a pod restarting)
+    #: to be ready; past that the case is RETRYING, analysed again after a backoff.
+    engine_wait_seconds: float = 30.0
     #: How decision carries out actions: "log" (write them to its log), "webhook" (POST
     #: them, HMAC-signed, to action_webhook_url) or "dry-run" (log what would be sent).
     action_adapter: str = "log"

@@ -27,11 +27,6 @@ from modmesh.runtime.identity import Identity
 
 T = TypeVar("T")
 
-#: A case's media calls do not wait for an engine that is down (the mesh channels'
-#: default): after the channel's quick retries the case is RETRYING, visibly, and is
-#: analysed again after a backoff, instead of holding a worker for the whole deadline.
-CASE_CALLS_WAIT = False
-
 
 class EngineError(Exception):
     """An engine refused or failed a call; the message names the engine and its status.
@@ -58,6 +53,7 @@ class GrpcEngines:
 
     def __init__(self, settings: DecisionSettings) -> None:
         self._timeout = settings.engine_timeout_seconds
+        self._wait = settings.engine_wait_seconds
         identity = Identity.load(settings, "decision")
         self._channels = {
             name: connect(str(getattr(settings, f"{name}_addr")), identity)
@@ -69,13 +65,25 @@ class GrpcEngines:
         self._termmatch = termmatch_pb2_grpc.TermMatchServiceStub(self._channels["termmatch"])
         self._similarity = similarity_pb2_grpc.SimilarityServiceStub(self._channels["similarity"])
 
+    async def _ready(self, engine: str) -> None:
+        """Waits for a ready `engine` (wait-for-ready), for at most engine_wait_seconds:
+        an engine that stays down makes a transient EngineError, and the case RETRYING,
+        instead of a worker held for the call's whole deadline."""
+        try:
+            await asyncio.wait_for(self._channels[engine].channel_ready(), self._wait)
+        except TimeoutError:
+            raise EngineError(
+                f"{engine} failed: UNAVAILABLE: no ready {engine} after {self._wait:g} s",
+                transient=True,
+            ) from None
+
     async def transcribe(self, media: Blob) -> Transcript:
+        await self._ready("transcription")
         reply = await _call(
             "transcription",
             self._transcription.Transcribe(
                 transcription_pb2.TranscribeRequest(media=convert.media_ref(media)),
                 timeout=self._timeout,
-                wait_for_ready=CASE_CALLS_WAIT,
             ),
         )
         return convert.transcript_from_pb(
@@ -99,12 +107,12 @@ class GrpcEngines:
         raise Relayed(code.name, f"transcription: {details}")
 
     async def search(self, media: Blob) -> list[SimilarityMatch]:
+        await self._ready("similarity")
         reply = await _call(
             "similarity",
             self._similarity.Search(
                 similarity_pb2.SearchRequest(media=convert.media_ref(media)),
                 timeout=self._timeout,
-                wait_for_ready=CASE_CALLS_WAIT,
             ),
         )
         return [convert.similarity_match_from_pb(match) for match in reply.matches]
