@@ -25,7 +25,9 @@ NEW_TERM = term_hit("gift card", Severity.HIGH, "scam")
 
 
 class Matcher:
-    """Finds NEW_TERM in every transcript with "gift"; fails once after `fail_after`."""
+    """Finds NEW_TERM in every transcript with "gift"; fails once after `fail_after`.
+    Each match takes a little time, as a call to termmatch does: replicas scanning at
+    once then each hold slices while the others claim theirs."""
 
     def __init__(self, fail_after: int | None = None) -> None:
         self.calls: list[tuple[datetime, tuple[str, ...]]] = []
@@ -37,6 +39,7 @@ class Matcher:
         if self.fail_after is not None and len(self.calls) == self.fail_after:
             self.fail_after = None
             raise ConnectionError("termmatch went away")
+        await asyncio.sleep(0.02)
         self.calls.append((capture_time, tuple(list_ids)))
         return [NEW_TERM] if any(w.text == "gift" for w in words) else []
 
