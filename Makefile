@@ -35,7 +35,7 @@ test: $(INSTALLED)
 	$(MAKE) --no-print-directory typecheck
 	$(MAKE) --no-print-directory protos-check
 	$(MAKE) --no-print-directory k8s-check
-	$(BIN)/pytest --ignore=tests/k8s --ignore=tests/chaos -m "not slow"
+	$(BIN)/pytest --ignore=tests/k8s --ignore=tests/chaos -m "not slow" --durations=25
 
 # What `make test` leaves out to stay within CI's 30 minutes: decision replicas with
 # Whisper engines killed and restarted, hour-long media through transcription and

@@ -93,3 +93,10 @@ def test_the_audit_log_verifies(chaos: dict[str, Any]) -> None:
 
 def test_each_live_stream_is_played_to_its_end_across_resumes(chaos: dict[str, Any]) -> None:
     assert [s["ended"] for s in chaos["live"]] == [True, True], chaos["live"]
+
+
+def test_a_killed_replica_costs_a_live_client_a_resume_never_an_internal_error(
+    chaos: dict[str, Any],
+) -> None:
+    internal = [e for s in chaos["live"] for e in s["errors"] if e.startswith("INTERNAL")]
+    assert internal == [], chaos["live"]

@@ -13,12 +13,12 @@ from modmesh.contracts.timestamps import to_datetime
 from modmesh.contracts.transcription.v1 import transcription_pb2
 from modmesh.decision import convert
 from modmesh.decision.domain import LiveFlag
-from modmesh.decision.intake.engines import GrpcEngines
+from modmesh.decision.intake.engines import EngineError, GrpcEngines
 from modmesh.decision.live.moderation import END, Ack, End, Event, StreamModeration
 from modmesh.decision.live.store import LiveStore
 from modmesh.decision.rpc import Rpcs, require_text
 from modmesh.decision.store import utc_now
-from modmesh.runtime.errors import InvalidArgument
+from modmesh.runtime.errors import InvalidArgument, Unavailable
 from modmesh.runtime.tracing import annotate
 
 log = structlog.get_logger()
@@ -89,6 +89,10 @@ class LiveRpcs(Rpcs):
             )
             async for event in moderation.run(_live_messages(requests), transcription.updates):
                 yield self._live_response(event)
+        except EngineError as error:
+            # termmatch was down or restarting: what was acked is stored, so the client
+            # resumes from its last ack, as after any lost connection.
+            raise Unavailable(f"{error}; resume the stream from its last ack") from None
         finally:
             transcription.close()
 
