@@ -8,6 +8,7 @@ and checks the process drained and exited 0.
 
 from __future__ import annotations
 
+import contextvars
 import json
 import os
 import signal
@@ -16,7 +17,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -33,7 +34,7 @@ from modmesh.decision.settings import DecisionSettings
 from modmesh.gateway.settings import GatewaySettings
 from modmesh.runtime.audit import AuditKey
 from modmesh.runtime.clients import blocking_channel, wait_until_serving
-from modmesh.runtime.identity import Identity, ensure_service_key
+from modmesh.runtime.identity import EndUser, Identity, act_for, ensure_service_key
 from modmesh.runtime.settings import ENV_PREFIX, MeshSettings
 from modmesh.similarity.settings import SimilaritySettings
 from modmesh.termmatch.settings import TermMatchSettings
@@ -67,6 +68,7 @@ SERVICE_SETTINGS: tuple[type[MeshSettings], ...] = (
     GatewaySettings,
 )
 S = TypeVar("S", bound=MeshSettings)
+T = TypeVar("T")
 SHARED_FIELDS = {f.name for f in fields(MeshSettings)}
 SERVICE_FIELDS = {f.name for cls in SERVICE_SETTINGS for f in fields(cls)} - SHARED_FIELDS
 
@@ -125,6 +127,26 @@ def mesh_channel(settings: MeshSettings, address: str) -> grpc.Channel:
     """A blocking channel to `address` whose calls carry a service token, as the
     operator's CLI sends them (so request fields may name the actor)."""
     return blocking_channel(address, Identity.load(settings, "cli"))
+
+
+def called_as(
+    settings: MeshSettings,
+    service: str,
+    address: str,
+    call: Callable[[grpc.Channel], T],
+    user: EndUser | None = None,
+) -> T:
+    """`call` made over a channel of the process `service` (its token), for `user` if
+    given, as the gateway calls for its user. In a context of its own: the user does not
+    leak into other calls."""
+
+    def made() -> T:
+        if user is not None:
+            act_for(user)
+        with blocking_channel(address, Identity.load(settings, service)) as channel:
+            return call(channel)
+
+    return contextvars.copy_context().run(made)
 
 
 #: The modmesh command, run in its own process as an operator runs it.

@@ -4,7 +4,6 @@ the actor in the field."""
 
 from __future__ import annotations
 
-import contextvars
 from collections.abc import Callable, Iterator
 from typing import TypeVar
 
@@ -14,9 +13,8 @@ import sqlalchemy as sa
 
 from modmesh.contracts.decision.v1 import decision_pb2, decision_pb2_grpc
 from modmesh.decision.audit import read_entries
-from modmesh.runtime.clients import blocking_channel
-from modmesh.runtime.identity import EndUser, Identity, act_for
-from tests.support import LoopbackSettings, ServiceProcess, loopback_settings
+from modmesh.runtime.identity import EndUser
+from tests.support import LoopbackSettings, ServiceProcess, called_as, loopback_settings
 
 T = TypeVar("T")
 RULES = "rules: [{id: all, when: {any: [{term_hits: {}}]}, then: {queue: {priority: high}}}]"
@@ -35,16 +33,14 @@ def as_caller(
     call: Callable[[decision_pb2_grpc.DecisionServiceStub], T],
     user: EndUser | None = None,
 ) -> T:
-    """`call` made by the process `service`, for `user` if given."""
-
-    def made() -> T:
-        if user is not None:
-            act_for(user)
-        with blocking_channel(mesh.decision_addr, Identity.load(mesh, service)) as channel:
-            return call(decision_pb2_grpc.DecisionServiceStub(channel))
-
-    # A context of its own: the user does not leak into other tests' calls.
-    return contextvars.copy_context().run(made)
+    """`call` to decision made by the process `service`, for `user` if given."""
+    return called_as(
+        mesh,
+        service,
+        mesh.decision_addr,
+        lambda c: call(decision_pb2_grpc.DecisionServiceStub(c)),
+        user,
+    )
 
 
 def last_audit_actor(mesh: LoopbackSettings) -> str:

@@ -5,10 +5,8 @@ acting for nobody is refused."""
 
 from __future__ import annotations
 
-import contextvars
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
-from typing import TypeVar
 
 import grpc
 import pytest
@@ -18,12 +16,11 @@ from modmesh.contracts.similarity.v1 import similarity_pb2, similarity_pb2_grpc
 from modmesh.contracts.termmatch.v1 import termmatch_pb2, termmatch_pb2_grpc
 from modmesh.runtime.audit import read_entries
 from modmesh.runtime.clients import blocking_channel
-from modmesh.runtime.identity import EndUser, Identity, act_for
+from modmesh.runtime.identity import EndUser, Identity
 from modmesh.similarity.store import AUDIT_TABLE as SIMILARITY_AUDIT
 from modmesh.termmatch.store import AUDIT_TABLE as TERMMATCH_AUDIT
-from tests.support import LoopbackSettings, ServiceProcess, loopback_settings
+from tests.support import LoopbackSettings, ServiceProcess, called_as, loopback_settings
 
-T = TypeVar("T")
 ALICE = EndUser("alice", ("policy-admin",))
 
 
@@ -34,25 +31,6 @@ def mesh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LoopbackSettings]
         for service in ("termmatch", "similarity"):
             processes.enter_context(ServiceProcess(service, settings))
         yield settings
-
-
-def as_caller(
-    mesh: LoopbackSettings,
-    service: str,
-    address: str,
-    call: Callable[[grpc.Channel], T],
-    user: EndUser | None = None,
-) -> T:
-    """`call` made by the process `service`, for `user` if given."""
-
-    def made() -> T:
-        if user is not None:
-            act_for(user)
-        with blocking_channel(address, Identity.load(mesh, service)) as channel:
-            return call(channel)
-
-    # A context of its own: the user does not leak into other tests' calls.
-    return contextvars.copy_context().run(made)
 
 
 def create_list(list_id: str, actor: str) -> Callable[[grpc.Channel], object]:
@@ -82,23 +60,23 @@ def last_audit_actor(mesh: LoopbackSettings, service: str, table: sa.Table) -> s
 def test_a_list_change_is_audited_as_the_gateways_user_whatever_the_request_claims(
     mesh: LoopbackSettings,
 ) -> None:
-    as_caller(mesh, "gateway", mesh.termmatch_addr, create_list("alices", "mallory"), ALICE)
+    called_as(mesh, "gateway", mesh.termmatch_addr, create_list("alices", "mallory"), ALICE)
     assert last_audit_actor(mesh, "termmatch", TERMMATCH_AUDIT) == "alice"
 
 
 def test_a_bank_change_is_audited_as_the_gateways_user_whatever_the_request_claims(
     mesh: LoopbackSettings,
 ) -> None:
-    as_caller(mesh, "gateway", mesh.similarity_addr, create_bank("alices", "mallory"), ALICE)
+    called_as(mesh, "gateway", mesh.similarity_addr, create_bank("alices", "mallory"), ALICE)
     assert last_audit_actor(mesh, "similarity", SIMILARITY_AUDIT) == "alice"
 
 
 def test_the_operators_cli_names_the_actor_or_is_recorded_as_unattributed(
     mesh: LoopbackSettings,
 ) -> None:
-    as_caller(mesh, "cli", mesh.termmatch_addr, create_list("named", "ops-oncall"))
+    called_as(mesh, "cli", mesh.termmatch_addr, create_list("named", "ops-oncall"))
     assert last_audit_actor(mesh, "termmatch", TERMMATCH_AUDIT) == "ops-oncall"
-    as_caller(mesh, "cli", mesh.similarity_addr, create_bank("nobody", ""))
+    called_as(mesh, "cli", mesh.similarity_addr, create_bank("nobody", ""))
     assert last_audit_actor(mesh, "similarity", SIMILARITY_AUDIT) == "unattributed"
 
 
@@ -109,7 +87,7 @@ def test_a_service_acting_for_nobody_changes_nothing(mesh: LoopbackSettings, ser
         (mesh.similarity_addr, create_bank(f"by-{service}", "mallory")),
     ):
         with pytest.raises(grpc.RpcError) as refused:
-            as_caller(mesh, service, address, change)
+            called_as(mesh, service, address, change)
         assert refused.value.code() == grpc.StatusCode.PERMISSION_DENIED
         assert "only the gateway (for its user) or the operator's CLI" in str(
             refused.value.details()
