@@ -16,6 +16,7 @@ from modmesh.cli.samples import TERM_LIST
 from modmesh.contracts.common.v1 import evidence_pb2
 from modmesh.contracts.termmatch.v1 import termmatch_pb2 as pb
 from modmesh.contracts.termmatch.v1 import termmatch_pb2_grpc
+from modmesh.runtime.server import MAX_REQUEST_BYTES
 from tests.support import LoopbackSettings, ServiceProcess, loopback_settings, mesh_channel
 
 MAX_TEXT_CHARS = 5000
@@ -377,6 +378,16 @@ def test_bad_input_is_refused_with_its_status_and_the_service_keeps_serving(
 
     response = match_text(stub, "free gift card")
     assert [(h.term_id, h.list_version) for h in response.hits] == [("free-gift-card", 1)]
+
+
+def test_a_request_over_the_servers_size_limit_is_refused_unread(
+    stub: termmatch_pb2_grpc.TermMatchServiceStub,
+) -> None:
+    with pytest.raises(grpc.RpcError) as refused:
+        stub.Match(pb.MatchRequest(text="a" * (MAX_REQUEST_BYTES + 1)), timeout=30)
+    assert refused.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert str(MAX_REQUEST_BYTES) in str(refused.value.details())
+    assert match_text(stub, "hello").hits == []  # and it keeps serving
 
 
 def test_an_edit_survives_a_restart(tmp_path_factory: pytest.TempPathFactory) -> None:

@@ -27,7 +27,7 @@ from grpc_status import rpc_status
 from opentelemetry import trace
 
 from modmesh.runtime.background import Periodic
-from modmesh.runtime.clients import CHANNEL_OPTIONS
+from modmesh.runtime.clients import MAX_MESSAGE_BYTES
 from modmesh.runtime.errors import ServiceError, Unavailable
 from modmesh.runtime.handlers import wrap_behavior
 from modmesh.runtime.identity import Identity, ServiceIdentityInterceptor, ServiceKeyError
@@ -63,6 +63,11 @@ KEEPALIVE_OPTIONS = [
     ("grpc.http2.min_ping_interval_without_data_ms", 10_000),
     ("grpc.http2.max_pings_without_data", 0),
 ]
+#: The largest request a server reads; a larger one is RESOURCE_EXHAUSTED before it is
+#: read into memory. The largest we send are far below it: a 4-hour transcript for
+#: termmatch's Match is about 2 MB, a batch of an import about 1 MB. Replies (transcripts,
+#: exports) may be larger: clients take MAX_MESSAGE_BYTES.
+MAX_REQUEST_BYTES = 16 * 1024 * 1024
 #: The trailer in which gRPC clients read how long to wait before retrying.
 PUSHBACK_METADATA = "grpc-retry-pushback-ms"
 
@@ -74,7 +79,8 @@ def server_options(settings: MeshSettings) -> list[tuple[str, int]]:
     age grace limit, and drain on SIGTERM bounds them instead."""
     age_ms = int(settings.max_connection_age_seconds * 1000)
     return [
-        *CHANNEL_OPTIONS,
+        ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+        ("grpc.max_receive_message_length", MAX_REQUEST_BYTES),
         *KEEPALIVE_OPTIONS,
         *([("grpc.max_connection_age_ms", age_ms)] if age_ms > 0 else []),
     ]
