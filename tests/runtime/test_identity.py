@@ -1,5 +1,5 @@
 """Service tokens as a process mints and checks them: signed with the mesh key, short-lived,
-naming the calling service and the end user it acts for."""
+naming the calling service and the end user it acts for, with the cases they may reach."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from modmesh.runtime.identity import (
     load_service_key,
 )
 from modmesh.runtime.settings import MeshSettings
+from modmesh.runtime.tenancy import UNRESTRICTED, CaseScope
 
 KEY = b"k" * MIN_KEY_BYTES
 
@@ -32,6 +33,21 @@ def test_a_token_names_the_calling_service_and_the_user_it_acts_for() -> None:
     alice = EndUser("alice", ("moderator",))
     assert decision.verify(gateway.mint(alice)) == Caller("gateway", alice)
     assert decision.verify(gateway.mint()) == Caller("gateway")
+
+
+@pytest.mark.parametrize(
+    "scope",
+    [
+        CaseScope(tenant="platform-a", tenants=frozenset({"platform-a", "partner"})),
+        CaseScope(tenant="appellant-7", account="acct-7"),
+        UNRESTRICTED,
+    ],
+    ids=["service-with-grant", "appellant", "moderator"],
+)
+def test_a_users_case_scope_rides_in_the_signed_token(scope: CaseScope) -> None:
+    user = EndUser("someone", ("service",), scope)
+    token = Identity("gateway", KEY).mint(user)
+    assert Identity("decision", KEY).verify(token) == Caller("gateway", user)
 
 
 def test_a_token_signed_with_another_key_is_refused() -> None:

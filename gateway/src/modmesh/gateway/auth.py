@@ -34,7 +34,7 @@ from modmesh.gateway.settings import GatewaySettings
 from modmesh.runtime.identity import EndUser, act_for
 from modmesh.runtime.roles import Role
 from modmesh.runtime.settings import MIN_SECRET_BYTES
-from modmesh.runtime.tenancy import CaseScope, Metadata, scope_metadata
+from modmesh.runtime.tenancy import CaseScope
 
 log = structlog.get_logger()
 
@@ -236,9 +236,10 @@ def require(*roles: Role) -> Callable[..., Awaitable[Principal]]:
             )
             allowed = ", ".join(sorted(role.value for role in admitted))
             raise AuthError(403, f"{principal.subject} may not do this; it needs: {allowed}")
-        # The services this request calls learn who it is for from the gateway's signed
-        # token, never from a request field.
-        act_for(EndUser(principal.subject, tuple(sorted(r.value for r in principal.roles))))
+        # The services this request calls learn who it is for, and which cases they may
+        # reach, from the gateway's signed token, never from a request field.
+        roles = tuple(sorted(r.value for r in principal.roles))
+        act_for(EndUser(principal.subject, roles, case_scope(principal)))
         return principal
 
     setattr(dependency, ROLES_ATTRIBUTE, admitted)
@@ -261,18 +262,6 @@ Appellant = Annotated[Principal, Depends(require(Role.APPELLANT))]
 StatementReader = Annotated[
     Principal, Depends(require(Role.MODERATOR, Role.AUDITOR, Role.APPELLANT))
 ]
-
-
-async def _scope(connection: HTTPConnection) -> Metadata:
-    """The metadata that carries the caller's case scope to decision. The route's role
-    dependency has admitted the caller already; this only reads who it is."""
-    subprotocols = connection.scope.get("subprotocols", ())
-    principal = _authenticator(connection).authenticate(connection.headers, subprotocols)
-    return scope_metadata(case_scope(principal))
-
-
-#: A route parameter: the metadata of decision calls made for the caller (its tenant scope).
-Scope = Annotated[Metadata, Depends(_scope)]
 
 
 def roles(*admitted: Role) -> list[Any]:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Response
 from modmesh.contracts.decision.v1 import decision_pb2
 from modmesh.runtime.roles import Role
 
-from ..auth import Appellant, Moderator, Scope, StatementReader, roles
+from ..auth import Appellant, Moderator, StatementReader, roles
 from ..openapi import proto_response
 from ..schemas import AppealDecisionIn, AppealIn, AppealStatusName
 from .common import CONFLICT, ERRORS, RPC_TIMEOUT_SECONDS, Services, to_json
@@ -33,14 +33,12 @@ async def file_appeal(
     response: Response,
     services: Services,
     appellant: Appellant,
-    scope: Scope,
 ) -> dict[str, Any]:
     reply = await services.decision.FileAppeal(
         decision_pb2.FileAppealRequest(
             case_id=case_id, appellant=appellant.subject, statement=body.statement
         ),
         timeout=RPC_TIMEOUT_SECONDS,
-        metadata=scope,
     )
     response.headers["Location"] = f"/v1/appeals?case_id={case_id}"
     return to_json(reply.appeal)
@@ -56,16 +54,13 @@ async def file_appeal(
 )
 async def list_appeals(
     services: Services,
-    scope: Scope,
     status: Annotated[AppealStatusName | None, Query(description="Default: all.")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> dict[str, Any]:
     request = decision_pb2.ListAppealsRequest(limit=limit)
     if status is not None:
         request.status = decision_pb2.AppealStatus.Value(f"APPEAL_STATUS_{status.upper()}")
-    reply = await services.decision.ListAppeals(
-        request, timeout=RPC_TIMEOUT_SECONDS, metadata=scope
-    )
+    reply = await services.decision.ListAppeals(request, timeout=RPC_TIMEOUT_SECONDS)
     return to_json(reply)
 
 
@@ -81,7 +76,6 @@ async def decide_appeal(
     body: AppealDecisionIn,
     services: Services,
     reviewer: Moderator,
-    scope: Scope,
 ) -> dict[str, Any]:
     reply = await services.decision.DecideAppeal(
         decision_pb2.DecideAppealRequest(
@@ -91,7 +85,6 @@ async def decide_appeal(
             reason=body.reason,
         ),
         timeout=RPC_TIMEOUT_SECONDS,
-        metadata=scope,
     )
     return to_json(reply.appeal)
 
@@ -110,13 +103,11 @@ async def statement_of_reasons(
     case_id: str,
     services: Services,
     reader: StatementReader,
-    scope: Scope,
 ) -> dict[str, Any]:
     # An appellant's scope pins it to its own account's cases (decision enforces it).
     reply = await services.decision.GetStatementOfReasons(
         decision_pb2.GetStatementOfReasonsRequest(case_id=case_id),
         timeout=RPC_TIMEOUT_SECONDS,
-        metadata=scope,
     )
     statement: dict[str, Any] = json.loads(reply.statement_json)
     return statement

@@ -10,7 +10,7 @@ from modmesh.contracts.decision.v1 import decision_pb2
 from modmesh.runtime.roles import Role
 from modmesh.runtime.tracing import annotate
 
-from ..auth import Moderator, PolicyAdmin, Scope, roles
+from ..auth import Moderator, PolicyAdmin, roles
 from ..openapi import proto_response
 from ..schemas import ActionIn, CaseStatusName, ErrorOut, MediaForm, RetryIn
 from .common import (
@@ -56,7 +56,6 @@ async def submit_media(
     response: Response,
     services: Services,
     store: Blobs,
-    scope: Scope,
     idempotency_key: Annotated[
         str,
         Header(
@@ -74,7 +73,6 @@ async def submit_media(
                 media=media, source=form.to_source(), idempotency_key=idempotency_key
             ),
             timeout=MEDIA_RPC_TIMEOUT_SECONDS,
-            metadata=scope,
         )
     annotate(case_id=reply.case_id, media_sha256=media.sha256)
     response.headers["Location"] = f"/v1/cases/{reply.case_id}"
@@ -89,11 +87,10 @@ async def submit_media(
     summary="One case with all its evidence (a service's own, an appellant's account's)",
     responses={200: proto_response(decision_pb2.Case.DESCRIPTOR), **ERRORS},
 )
-async def get_case(case_id: str, services: Services, scope: Scope) -> dict[str, Any]:
+async def get_case(case_id: str, services: Services) -> dict[str, Any]:
     reply = await services.decision.GetCase(
         decision_pb2.GetCaseRequest(case_id=case_id),
         timeout=RPC_TIMEOUT_SECONDS,
-        metadata=scope,
     )
     return to_json(reply.case)
 
@@ -108,7 +105,6 @@ async def get_case(case_id: str, services: Services, scope: Scope) -> dict[str, 
 )
 async def list_cases(
     services: Services,
-    scope: Scope,
     status: Annotated[
         CaseStatusName | None, Query(description="Only cases in this status; default: all.")
     ] = None,
@@ -117,7 +113,7 @@ async def list_cases(
     request = decision_pb2.ListCasesRequest(limit=limit)
     if status is not None:
         request.status = status.to_proto()
-    reply = await services.decision.ListCases(request, timeout=RPC_TIMEOUT_SECONDS, metadata=scope)
+    reply = await services.decision.ListCases(request, timeout=RPC_TIMEOUT_SECONDS)
     return to_json(reply)
 
 
@@ -129,10 +125,10 @@ async def list_cases(
     responses={200: proto_response(decision_pb2.Case.DESCRIPTOR), **ERRORS, **CONFLICT},
 )
 async def record_action(
-    case_id: str, action: ActionIn, services: Services, reviewer: Moderator, scope: Scope
+    case_id: str, action: ActionIn, services: Services, reviewer: Moderator
 ) -> dict[str, Any]:
     reply = await services.decision.RecordAction(
-        action.to_proto(case_id, reviewer.subject), timeout=RPC_TIMEOUT_SECONDS, metadata=scope
+        action.to_proto(case_id, reviewer.subject), timeout=RPC_TIMEOUT_SECONDS
     )
     return to_json(reply.case)
 

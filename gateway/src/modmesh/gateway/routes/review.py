@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from modmesh.contracts.decision.v1 import decision_pb2
 
-from ..auth import Moderator, PolicyAdmin, Scope
+from ..auth import Moderator, PolicyAdmin
 from ..openapi import proto_response
 from ..schemas import AccountIn, ClaimIn, QueueName, ReviewerIn
 from .common import CONFLICT, ERRORS, RPC_TIMEOUT_SECONDS, Services, to_json
@@ -31,7 +31,6 @@ PROTO_SCHEMAS = [
 async def review_queue(
     services: Services,
     reviewer: Moderator,
-    scope: Scope,
     queue: Annotated[QueueName, Query(description="protected: protected accounts.")] = "general",
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> dict[str, Any]:
@@ -40,7 +39,7 @@ async def review_queue(
         queue=decision_pb2.Queue.Value(f"QUEUE_{queue.upper()}"),
         limit=limit,
     )
-    reply = await services.decision.ListQueue(request, timeout=RPC_TIMEOUT_SECONDS, metadata=scope)
+    reply = await services.decision.ListQueue(request, timeout=RPC_TIMEOUT_SECONDS)
     return to_json(reply)
 
 
@@ -52,14 +51,13 @@ async def review_queue(
     responses={200: proto_response(decision_pb2.Case.DESCRIPTOR), **ERRORS, **CONFLICT},
 )
 async def claim_case(
-    case_id: str, body: ClaimIn, services: Services, reviewer: Moderator, scope: Scope
+    case_id: str, body: ClaimIn, services: Services, reviewer: Moderator
 ) -> dict[str, Any]:
     reply = await services.decision.ClaimCase(
         decision_pb2.ClaimCaseRequest(
             case_id=case_id, reviewer_id=reviewer.subject, lease_seconds=body.lease_seconds
         ),
         timeout=RPC_TIMEOUT_SECONDS,
-        metadata=scope,
     )
     return to_json(reply.case)
 
@@ -71,13 +69,10 @@ async def claim_case(
     summary="Return a held case to the queue",
     responses={200: proto_response(decision_pb2.Case.DESCRIPTOR), **ERRORS, **CONFLICT},
 )
-async def release_case(
-    case_id: str, services: Services, reviewer: Moderator, scope: Scope
-) -> dict[str, Any]:
+async def release_case(case_id: str, services: Services, reviewer: Moderator) -> dict[str, Any]:
     reply = await services.decision.ReleaseCase(
         decision_pb2.ReleaseCaseRequest(case_id=case_id, reviewer_id=reviewer.subject),
         timeout=RPC_TIMEOUT_SECONDS,
-        metadata=scope,
     )
     return to_json(reply.case)
 

@@ -8,20 +8,22 @@ nothing. List handlers filter in SQL with `where_admitted`.
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Protocol
+from typing import Protocol
 
-import grpc
 from sqlalchemy import ColumnElement, select, true
 
 from modmesh.decision.store import StoreBase
 from modmesh.decision.tables import AppealRow, CaseRow
 from modmesh.runtime.errors import NotFound
-from modmesh.runtime.tenancy import CaseScope, scope_of
+from modmesh.runtime.identity import current_caller
+from modmesh.runtime.tenancy import UNRESTRICTED, CaseScope
 
 
-def caller_scope(context: grpc.aio.ServicerContext[Any, Any]) -> CaseScope:
-    """The scope of the call being served (the one place decision reads it)."""
-    return scope_of(context.invocation_metadata())
+def caller_scope() -> CaseScope:
+    """The scope of the call being served (the one place decision reads it): its end
+    user's, from the signed token; a call for nobody (the CLI) is unrestricted."""
+    user = current_caller().user
+    return UNRESTRICTED if user is None else user.scope
 
 
 class CaseOwners(Protocol):
@@ -53,22 +55,18 @@ class SqlOwners(StoreBase):
         return None if row is None else (row.tenant, row.account_id)
 
 
-async def admit(
-    owners: CaseOwners, context: grpc.aio.ServicerContext[Any, Any], case_id: str
-) -> None:
+async def admit(owners: CaseOwners, case_id: str) -> None:
     """Returns when the caller's scope admits the case; NOT_FOUND otherwise."""
-    scope = caller_scope(context)
+    scope = caller_scope()
     if scope.restricted:
         owner = await asyncio.to_thread(owners.owner, case_id)
         if owner is None or not scope.admits(*owner):
             raise NotFound(f"case {case_id!r} not found", field="case_id")
 
 
-async def admit_appeal(
-    owners: CaseOwners, context: grpc.aio.ServicerContext[Any, Any], appeal_id: str
-) -> None:
+async def admit_appeal(owners: CaseOwners, appeal_id: str) -> None:
     """Returns when the caller's scope admits the appealed case; NOT_FOUND otherwise."""
-    scope = caller_scope(context)
+    scope = caller_scope()
     if scope.restricted:
         owner = await asyncio.to_thread(owners.appeal_owner, appeal_id)
         if owner is None or not scope.admits(*owner):

@@ -1,7 +1,8 @@
 """Service identity: every gRPC call inside the mesh carries a signed, short-lived token.
 
 The calling process mints an HS256 token with the mesh's service key (a Secret) naming
-itself (`iss`) and, when it acts for a person, that person (`sub`, `roles`); the server's
+itself (`iss`) and, when it acts for a person, that person (`sub`, `roles`, and the cases
+they may reach: `tenant`, `read_tenants`, `account`, see modmesh.runtime.tenancy); the server's
 interceptor checks it and exposes the result to servicers through `current_caller()`.
 Who a caller is therefore comes from its credential, never from a request field. Only
 grpc.health.v1 stays open, for the kubelet's probes. See docs/adr/0007-service-tokens.md.
@@ -25,6 +26,7 @@ import structlog
 from modmesh.runtime.errors import InvalidArgument, ServiceError
 from modmesh.runtime.handlers import wrap_behavior
 from modmesh.runtime.settings import MeshSettings
+from modmesh.runtime.tenancy import UNRESTRICTED, CaseScope, scope_claims, scope_from_claims
 
 log = structlog.get_logger()
 
@@ -55,6 +57,8 @@ class EndUser:
 
     principal: str
     roles: tuple[str, ...] = ()
+    #: The cases they may reach (tenants, an appellant's account).
+    scope: CaseScope = UNRESTRICTED
 
 
 @dataclass(frozen=True)
@@ -128,6 +132,7 @@ class Identity:
         if user is not None:
             claims["sub"] = user.principal
             claims["roles"] = list(user.roles)
+            claims.update(scope_claims(user.scope))
         return jwt.encode(claims, self._key, algorithm="HS256")
 
     def verify(self, token: str) -> Caller:
@@ -144,7 +149,8 @@ class Identity:
             raise jwt.InvalidTokenError(f"lifetime over {TOKEN_SECONDS}s")
         user = None
         if "sub" in claims:
-            user = EndUser(str(claims["sub"]), tuple(str(r) for r in claims.get("roles", [])))
+            roles = tuple(str(r) for r in claims.get("roles", []))
+            user = EndUser(str(claims["sub"]), roles, scope_from_claims(claims))
         return Caller(str(claims["iss"]), user)
 
     def metadata(self) -> tuple[str, str]:

@@ -4,24 +4,18 @@ The gateway authenticates the end user and turns their credential into a `CaseSc
 decision records `tenant` on the cases a caller submits and answers only about cases
 the scope admits (any other case is "not found", so ids reveal nothing).
 
-The scope travels as gRPC metadata written by `scope_metadata` and read by `scope_of`,
-the one place each side touches it, so the signed end-user identity of the service
-plane can carry it instead without changing a handler. A call without scope metadata
-is unrestricted: it comes from inside the mesh (the CLI, the gateway's own reads), and
-the service plane's authentication, not this module, decides who may make one.
+The scope travels inside the signed service token, with the end user it belongs to
+(`scope_claims` writes it, `scope_from_claims` reads it; modmesh.runtime.identity): no
+request field or loose metadata can widen it. A call for no end user is unrestricted:
+it comes from inside the mesh (the CLI), and the service plane's authentication, not
+this module, decides who may make one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Mapping
 from dataclasses import dataclass
-
-#: Binary (``-bin``) metadata: subjects may be any UTF-8 text (JWT ``sub`` claims).
-TENANT_KEY = "modmesh-tenant-bin"
-READ_TENANT_KEY = "modmesh-read-tenant-bin"
-ACCOUNT_KEY = "modmesh-account-bin"
-
-Metadata = tuple[tuple[str, str | bytes], ...]
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -50,31 +44,27 @@ class CaseScope:
 UNRESTRICTED = CaseScope()
 
 
-def scope_metadata(scope: CaseScope) -> Metadata:
-    """The metadata of a call made on behalf of a caller with `scope`."""
-    entries: list[tuple[str, str | bytes]] = []
+def scope_claims(scope: CaseScope) -> dict[str, Any]:
+    """The token claims of a user with `scope` (none when unrestricted)."""
+    claims: dict[str, Any] = {}
     if scope.tenant:
-        entries.append((TENANT_KEY, scope.tenant.encode()))
+        claims["tenant"] = scope.tenant
     if scope.tenants is not None:
         if not scope.tenants:
-            # No entries would read as "unrestricted": refuse rather than widen.
+            # An empty list would read as "unrestricted": refuse rather than widen.
             raise ValueError("a scope limited to tenants must name at least one")
-        entries += [(READ_TENANT_KEY, t.encode()) for t in sorted(scope.tenants)]
+        claims["read_tenants"] = sorted(scope.tenants)
     if scope.account is not None:
-        entries.append((ACCOUNT_KEY, scope.account.encode()))
-    return tuple(entries)
+        claims["account"] = scope.account
+    return claims
 
 
-def scope_of(metadata: Iterable[tuple[str, str | bytes]] | None) -> CaseScope:
-    """The scope a call's invocation metadata carries; no scope metadata: unrestricted."""
-    tenant, account = "", None
-    tenants: set[str] | None = None
-    for key, value in metadata or ():
-        text = value.decode(errors="replace") if isinstance(value, bytes) else value
-        if key == TENANT_KEY:
-            tenant = text
-        elif key == READ_TENANT_KEY:
-            tenants = (tenants or set()) | {text}
-        elif key == ACCOUNT_KEY:
-            account = text
-    return CaseScope(tenant, None if tenants is None else frozenset(tenants), account)
+def scope_from_claims(claims: Mapping[str, Any]) -> CaseScope:
+    """The scope a verified token's claims give its user."""
+    tenants = claims.get("read_tenants")
+    account = claims.get("account")
+    return CaseScope(
+        str(claims.get("tenant", "")),
+        None if tenants is None else frozenset(str(t) for t in tenants),
+        None if account is None else str(account),
+    )

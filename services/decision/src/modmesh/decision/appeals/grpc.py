@@ -24,7 +24,7 @@ class AppealRpcs(Rpcs):
         require_case_id(request.case_id)
         appellant = acting_principal(request.appellant, "appellant")
         require_text(request.statement, "statement", "say why the decision is wrong")
-        await admit(self._case_owners, context, request.case_id)
+        await admit(self._case_owners, request.case_id)
         appeal = await asyncio.to_thread(
             self._appeal_store.file_appeal, request.case_id, appellant, request.statement
         )
@@ -37,7 +37,7 @@ class AppealRpcs(Rpcs):
         require_text(request.appeal_id, "appeal_id", "name the appeal")
         reviewer_id = acting_principal(request.reviewer_id, "reviewer_id")
         require_text(request.reason, "reason", "give the account an answer")
-        await admit_appeal(self._case_owners, context, request.appeal_id)
+        await admit_appeal(self._case_owners, request.appeal_id)
         appeal = await asyncio.to_thread(
             self._appeal_store.decide_appeal,
             request.appeal_id,
@@ -55,7 +55,7 @@ class AppealRpcs(Rpcs):
         status = convert.appeal_status_from_pb(request.status)
         limit = list_limit(request.limit)
         appeals = await asyncio.to_thread(
-            self._appeal_store.list_appeals, status, limit, caller_scope(context)
+            self._appeal_store.list_appeals, status, limit, caller_scope()
         )
         return decision_pb2.ListAppealsResponse(
             appeals=[convert.appeal_to_pb(appeal) for appeal in appeals]

@@ -21,7 +21,7 @@ class CaseRpcs(Rpcs):
     ) -> decision_pb2.GetCaseResponse:
         self._ready()
         require_case_id(request.case_id)
-        await admit(self._case_owners, context, request.case_id)
+        await admit(self._case_owners, request.case_id)
         case = await asyncio.to_thread(self._case_store.get, request.case_id)
         return decision_pb2.GetCaseResponse(case=convert.case_to_pb(case))
 
@@ -31,6 +31,6 @@ class CaseRpcs(Rpcs):
         self._ready()
         status = convert.status_from_pb(request.status)
         limit = list_limit(request.limit)
-        scope = caller_scope(context)
+        scope = caller_scope()
         cases = await asyncio.to_thread(self._case_store.list_cases, status, limit, scope)
         return decision_pb2.ListCasesResponse(cases=[convert.case_to_pb(c) for c in cases])

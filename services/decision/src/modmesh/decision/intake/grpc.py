@@ -55,7 +55,7 @@ class IntakeRpcs(Rpcs):
             if source.HasField("capture_time")
             else utc_now(),
         )
-        tenant = caller_scope(context).tenant
+        tenant = caller_scope().tenant
         if key:
             given = source.capture_time.ToJsonString() if source.HasField("capture_time") else ""
             request_print = fingerprint(blob, source.account_id, source.content_id, given, tenant)

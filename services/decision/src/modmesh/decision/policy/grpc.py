@@ -91,7 +91,7 @@ class PolicyRpcs(Rpcs):
     ) -> decision_pb2.GetStatementOfReasonsResponse:
         self._ready()
         require_case_id(request.case_id)
-        await admit(self._case_owners, context, request.case_id)
+        await admit(self._case_owners, request.case_id)
         case = await asyncio.to_thread(self._rule_store.get, request.case_id)
         return decision_pb2.GetStatementOfReasonsResponse(
             statement_json=json.dumps(statement_of_reasons(case), ensure_ascii=False)

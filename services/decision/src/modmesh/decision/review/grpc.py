@@ -25,7 +25,7 @@ class ReviewRpcs(Rpcs):
     ) -> decision_pb2.RecordActionResponse:
         self._ready()
         require_case_id(request.case_id)
-        await admit(self._case_owners, context, request.case_id)
+        await admit(self._case_owners, request.case_id)
         action_type = convert.action_type_from_pb(request.type)
         actor = acting_principal(request.actor, "actor")
         if action_type in CARRIED_OUT and not request.reason.strip():
@@ -83,7 +83,7 @@ class ReviewRpcs(Rpcs):
             request.reviewer_id,
             convert.queue_from_pb(request.queue),
             limit,
-            caller_scope(context),
+            caller_scope(),
         )
         return decision_pb2.ListQueueResponse(cases=[convert.case_to_pb(c) for c in cases])
 
@@ -93,7 +93,7 @@ class ReviewRpcs(Rpcs):
         self._ready()
         require_case_id(request.case_id)
         reviewer_id = acting_principal(request.reviewer_id, "reviewer_id")
-        await admit(self._case_owners, context, request.case_id)
+        await admit(self._case_owners, request.case_id)
         seconds = request.lease_seconds or review.DEFAULT_LEASE_SECONDS
         if not 1 <= seconds <= review.MAX_LEASE_SECONDS:
             raise InvalidArgument(
@@ -111,6 +111,6 @@ class ReviewRpcs(Rpcs):
         self._ready()
         require_case_id(request.case_id)
         reviewer_id = acting_principal(request.reviewer_id, "reviewer_id")
-        await admit(self._case_owners, context, request.case_id)
+        await admit(self._case_owners, request.case_id)
         case = await asyncio.to_thread(self._review_store.release, request.case_id, reviewer_id)
         return decision_pb2.ReleaseCaseResponse(case=convert.case_to_pb(case))
