@@ -302,6 +302,17 @@ async def test_flags_are_queued_as_one_case_per_stream_that_each_new_flag_update
     assert actions(first + second) == []
 
 
+async def test_the_streams_case_belongs_to_the_tenant_that_moderates_it(store: CaseStore) -> None:
+    moderation = await StreamModeration.open(
+        store, ListMatcher(), "stream-1", "streamer-1", CAPTURED, 0.0, tenant="platform-a"
+    )
+
+    [flag] = flags(await moderation.update(update(said("free gift card", 1.0), 2.0)))
+
+    assert flag.case_id is not None
+    assert store.get(flag.case_id).tenant == "platform-a"
+
+
 async def test_an_auto_action_rule_ends_an_unprotected_stream_once_through_the_outbox(
     store: CaseStore,
 ) -> None:

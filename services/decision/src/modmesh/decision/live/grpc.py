@@ -18,6 +18,7 @@ from modmesh.decision.live.moderation import END, Ack, End, Event, StreamModerat
 from modmesh.decision.live.store import LiveStore
 from modmesh.decision.rpc import Rpcs, require_text
 from modmesh.decision.store import utc_now
+from modmesh.decision.tenancy import caller_scope
 from modmesh.runtime.errors import InvalidArgument, Unavailable
 from modmesh.runtime.tracing import annotate
 
@@ -47,6 +48,7 @@ class LiveRpcs(Rpcs):
             to_datetime(opening.start_time) if opening.HasField("start_time") else utc_now(),
             opening.resume_from_seconds,
             self._settings.work_lease_seconds,
+            caller_scope().tenant,
         )
         try:
             async for response in self._moderate(moderation, opening, requests):

@@ -88,9 +88,12 @@ class StreamModeration:
         stream: LiveStream,
         holder: str = "",
         renew_seconds: float = 10.0,
+        tenant: str = "",
     ) -> None:
         self.stream = stream
         self._store = store
+        #: Who moderates the stream through this call: recorded on the case it makes.
+        self._tenant = tenant
         #: This call's lease on the stream, renewed while the call runs.
         self._holder = holder
         self._renew_seconds = renew_seconds
@@ -109,6 +112,7 @@ class StreamModeration:
         start_time: datetime,
         resume_from: float,
         lease_seconds: float = 30.0,
+        tenant: str = "",
     ) -> StreamModeration:
         """Opens or resumes the stream, leased to this call; raises the refusal (owner,
         ended, offset, or another call holding it)."""
@@ -116,7 +120,7 @@ class StreamModeration:
         stream = await asyncio.to_thread(
             store.open_stream, stream_id, account_id, start_time, resume_from, holder
         )
-        return cls(store, matcher, stream, holder, renew_seconds=lease_seconds / 3)
+        return cls(store, matcher, stream, holder, lease_seconds / 3, tenant)
 
     async def close(self) -> None:
         """Gives the stream back, so a reconnect (to any replica) takes it at once."""
@@ -244,6 +248,7 @@ class StreamModeration:
             found,
             update.settled_seconds,
             rule_set,
+            self._tenant,
         )
         self._flagged += [flag.hit for flag in flags]
         self.moderated_seconds = max(self.moderated_seconds, update.settled_seconds)

@@ -62,6 +62,7 @@ class LiveStore(Protocol):
         found: Sequence[tuple[TermHit, tuple[Word, ...]]],
         moderated_seconds: float,
         rule_set: RuleSet,
+        tenant: str = "",
     ) -> tuple[list[LiveFlag], LiveAction | None]: ...
 
     def end_stream(self, stream_id: str, holder: str, moderated_seconds: float) -> LiveStream: ...
@@ -175,10 +176,12 @@ class SqlLive(StoreBase):
         found: Sequence[tuple[TermHit, tuple[Word, ...]]],
         moderated_seconds: float,
         rule_set: RuleSet,
+        tenant: str = "",
     ) -> tuple[list[LiveFlag], LiveAction | None]:
         """Stores new hits as the stream's next flags and moves its moderated offset, in
         one transaction. With new flags, the rules in force decide on all the stream's
-        hits: a queue or an action goes to the stream's one case (made on first need);
+        hits: a queue or an action goes to the stream's one case (made on first need, for
+        `tenant`, the credential moderating the stream);
         returns the action when a rule took one now. Only the call holding the stream
         writes (LeaseLost otherwise), and the write renews its lease. The caller reads
         `rule_set` (the rules in force) before: SQLite allows one writer and no reader
@@ -227,7 +230,8 @@ class SqlLive(StoreBase):
                     frozenset(account.flags) if account else frozenset(),
                     bool(account and account.protected),
                 )
-                action = self._decide_stream(session, stream, facts, rule_set.decide(facts))
+                decision = rule_set.decide(facts)
+                action = self._decide_stream(session, stream, facts, decision, tenant)
             flags = [
                 LiveFlag(
                     f.sequence,
@@ -240,7 +244,12 @@ class SqlLive(StoreBase):
             return flags, action
 
     def _decide_stream(
-        self, session: Session, stream: LiveStreamRow, facts: Facts, decision: Decision
+        self,
+        session: Session,
+        stream: LiveStreamRow,
+        facts: Facts,
+        decision: Decision,
+        tenant: str,
     ) -> LiveAction | None:
         """Records what the rules decided on the stream's hits in its case: one case per
         stream, updated while it is open; a decided case is left as it is."""
@@ -260,6 +269,7 @@ class SqlLive(StoreBase):
                 content_id=stream.stream_id,
                 capture_time=stream.start_time,
                 retro_key="",
+                tenant=tenant,
             )
             session.add(row)
             stream.case_id = row.id
