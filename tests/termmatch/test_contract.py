@@ -328,6 +328,12 @@ REFUSALS = {
         "term list 'nope' not found",
         "list_ids[1]",
     ),
+    "a capture time no Timestamp may hold (found by the gRPC fuzzer)": (
+        ("Match", pb.MatchRequest(text="hi", capture_time=Timestamp(nanos=-1))),
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "capture_time is not a time: seconds must lie between the years 0001 and 9999",
+        "capture_time",
+    ),
     "a million list ids": (
         ("Match", pb.MatchRequest(text="hi", list_ids=["x"] * 1_000_000)),
         grpc.StatusCode.INVALID_ARGUMENT,

@@ -29,7 +29,7 @@ def _datetime(message: object, field: str) -> datetime | None:
     if not message.HasField(field):  # type: ignore[attr-defined]
         return None
     stamp: Timestamp = getattr(message, field)
-    return to_datetime(stamp)
+    return to_datetime(stamp, field)
 
 
 def _window_from_pb(message: object) -> Window:

@@ -75,7 +75,9 @@ class TermMatchServicer(termmatch_pb2_grpc.TermMatchServiceServicer):
         # Not copied: the core counts them before it reads one.
         list_ids = request.list_ids
         capture_time = (
-            to_datetime(request.capture_time) if request.HasField("capture_time") else None
+            to_datetime(request.capture_time, "capture_time")
+            if request.HasField("capture_time")
+            else None
         )
         if request.WhichOneof("input") == "words":
             words = [Word(w.text, w.start_seconds, w.end_seconds) for w in request.words.words]

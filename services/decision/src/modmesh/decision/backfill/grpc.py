@@ -50,7 +50,7 @@ class BackfillRpcs(Rpcs):
                 self._backfill_store,
                 self._engines,
                 request.list_id,
-                to_datetime(request.since),
+                to_datetime(request.since, "since"),
                 actor,
                 request.dry_run,
                 rate,

@@ -51,7 +51,7 @@ class IntakeRpcs(Rpcs):
         submission = Source(
             account_id=source.account_id,
             content_id=source.content_id or blob.sha256,
-            capture_time=to_datetime(source.capture_time)
+            capture_time=to_datetime(source.capture_time, "source.capture_time")
             if source.HasField("capture_time")
             else utc_now(),
         )

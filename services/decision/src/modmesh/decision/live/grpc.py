@@ -45,7 +45,9 @@ class LiveRpcs(Rpcs):
             self._engines,
             opening.stream_id,
             opening.account_id,
-            to_datetime(opening.start_time) if opening.HasField("start_time") else utc_now(),
+            to_datetime(opening.start_time, "open.start_time")
+            if opening.HasField("start_time")
+            else utc_now(),
             opening.resume_from_seconds,
             self._settings.work_lease_seconds,
             caller_scope().tenant,
