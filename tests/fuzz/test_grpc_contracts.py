@@ -1,6 +1,6 @@
 """No request a caller can send any service gets a server error: generated from the
 services' own descriptors (tests/fuzz/grpc_contracts.py), a few per method here;
-`bench/fuzz/grpc.py` sends thousands."""
+`bench/fuzz/services.py` sends thousands."""
 
 from __future__ import annotations
 

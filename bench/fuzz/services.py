@@ -1,7 +1,7 @@
 """Sends generated requests to every gRPC method of a real mesh (tests/fuzz/grpc_contracts.py)
 and counts the server errors (INTERNAL, UNKNOWN, DATA_LOSS): there must be none.
 
-    python bench/fuzz/grpc.py --examples 300        # per method
+    python bench/fuzz/services.py --examples 300        # per method
 
 Each server error is printed with its request. Writes calls, seconds and errors per method
 to bench/results/fuzz.json (key "grpc"). Run from the repository root.
