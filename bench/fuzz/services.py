@@ -1,10 +1,10 @@
 """Sends generated requests to every gRPC method of a real mesh (tests/fuzz/grpc_contracts.py)
-and counts the server errors (INTERNAL, UNKNOWN, DATA_LOSS): there must be none.
+and counts the answers by status; server errors (INTERNAL, UNKNOWN, DATA_LOSS) must be none.
 
     python bench/fuzz/services.py --examples 300        # per method
 
-Each server error is printed with its request. Writes calls, seconds and errors per method
-to bench/results/fuzz.json (key "grpc"). Run from the repository root.
+Each server error is printed with its request. Writes calls, seconds, statuses and errors
+per method to bench/results/fuzz.json (key "grpc"). Run from the repository root.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import json
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +23,15 @@ from hypothesis import given
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tests.fuzz.grpc_contracts import Method, fuzzed_methods, messages, requests
-from tests.fuzz.test_grpc_contracts import mesh_of, refusal
+from tests.fuzz.grpc_contracts import (
+    SERVER_ERRORS,
+    Method,
+    answer,
+    fuzzed_methods,
+    messages,
+    requests,
+)
+from tests.fuzz.test_grpc_contracts import CALL_TIMEOUT_SECONDS, mesh_of
 from tests.support import LoopbackSettings, mesh_channel
 
 RESULTS = Path(__file__).resolve().parents[1] / "results" / "fuzz.json"
@@ -31,6 +39,7 @@ RESULTS = Path(__file__).resolve().parents[1] / "results" / "fuzz.json"
 
 def fuzz(mesh: LoopbackSettings, method: Method, examples: int) -> dict[str, Any]:
     calls = 0
+    statuses: Counter[str] = Counter()
     errors: list[str] = []
     started = time.monotonic()
     with mesh_channel(mesh, getattr(mesh, method.address_setting)) as channel:
@@ -40,13 +49,15 @@ def fuzz(mesh: LoopbackSettings, method: Method, examples: int) -> dict[str, Any
         def call(request: Message) -> None:
             nonlocal calls
             calls += 1
-            error = refusal(method, channel, request)
-            if error is not None:
-                errors.append(error)
-                print(error, flush=True)
+            code, details = answer(method, channel, request, CALL_TIMEOUT_SECONDS)
+            statuses[code.name] += 1
+            if code in SERVER_ERRORS:
+                errors.append(f"{method.path}({request!r}): {code.name}: {details}")
+                print(errors[-1], flush=True)
 
         call()
-    return {"calls": calls, "seconds": round(time.monotonic() - started, 1), "errors": errors}
+    seconds = round(time.monotonic() - started, 1)
+    return {"calls": calls, "seconds": seconds, "statuses": dict(statuses), "errors": errors}
 
 
 def main() -> None:
@@ -68,6 +79,7 @@ def main() -> None:
         "methods": len(report),
         "calls": sum(r["calls"] for r in report.values()),
         "server_errors": sum(len(r["errors"]) for r in report.values()),
+        "statuses": dict(sum((Counter(r["statuses"]) for r in report.values()), Counter())),
         "by_method": report,
     }
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")

@@ -157,6 +157,17 @@ class Method:
             channel.unary_unary(self.path, **options)(request, timeout=timeout)
 
 
+def answer(
+    method: Method, channel: grpc.Channel, request: Message, timeout: float
+) -> tuple[grpc.StatusCode, str]:
+    """The status a call of `method` with `request` ends with, and its message."""
+    try:
+        method.call(channel, request, timeout)
+    except grpc.RpcError as refused:
+        return refused.code(), str(refused.details())
+    return grpc.StatusCode.OK, ""
+
+
 def fuzzed_methods() -> list[Method]:
     """Every method of every service but the bidirectional live streams."""
     return [
