@@ -82,3 +82,40 @@ def test_a_caller_cancelled_while_waiting_leaves_the_queue_and_the_next_is_serve
         return served
 
     assert asyncio.run(scenario()) == ["stayed"]
+
+
+def test_a_turn_released_as_a_waiter_is_cancelled_goes_to_the_next_not_to_nobody() -> None:
+    # Found by the chaos run: a decision replica killed mid-call cancels its Transcribe
+    # calls, and the turn was handed to a waiter whose cancellation had not run yet; the
+    # hand-over failed and the worker stayed taken with nobody on it, for good.
+    async def scenario() -> list[str]:
+        lanes = Lanes()
+        served: list[str] = []
+        release = asyncio.Event()
+
+        async def holder() -> None:
+            async with lanes.turn(Lane.LONG):
+                await release.wait()
+
+        async def ask(name: str) -> None:
+            async with lanes.turn(Lane.LONG):
+                served.append(name)
+
+        first = asyncio.create_task(holder())
+        await asyncio.sleep(0)
+        gives_up = asyncio.create_task(ask("gave-up"))
+        stays = asyncio.create_task(ask("stayed"))
+        await asyncio.sleep(0)
+        # In one step of the loop: the holder is let go, then the waiter is cancelled;
+        # the holder's turn ends before the cancelled waiter has run.
+        release.set()
+        gives_up.cancel()
+        await asyncio.wait_for(asyncio.gather(first, stays), timeout=5)
+        with pytest.raises(asyncio.CancelledError):
+            await gives_up
+        async with asyncio.timeout(5):
+            async with lanes.turn(Lane.SHORT):  # and the worker is free afterwards
+                served.append("after")
+        return served
+
+    assert asyncio.run(scenario()) == ["stayed", "after"]

@@ -71,13 +71,16 @@ class Lanes:
 
     def _release(self) -> None:
         self._busy = False
-        waiting = [lane for lane in Lane if self._waiting[lane]]
-        if not waiting:
+        while waiting := [lane for lane in Lane if self._waiting[lane]]:
+            starved = [lane for lane in waiting if self._skips[lane] >= self._max_skips]
+            chosen = starved[0] if starved else waiting[0]
+            _, granted = self._waiting[chosen].pop(0)
+            if granted.done():
+                # Its caller was cancelled and has not yet left the queue (cancelling a
+                # task cancels the future it awaits at once): the turn goes on.
+                continue
+            for lane in waiting:
+                self._skips[lane] = 0 if lane == chosen else self._skips[lane] + 1
+            self._busy = True  # held for the chosen waiter until it resumes
+            granted.set_result(None)
             return
-        starved = [lane for lane in waiting if self._skips[lane] >= self._max_skips]
-        chosen = starved[0] if starved else waiting[0]
-        for lane in waiting:
-            self._skips[lane] = 0 if lane == chosen else self._skips[lane] + 1
-        _, granted = self._waiting[chosen].pop(0)
-        self._busy = True  # held for the chosen waiter until it resumes
-        granted.set_result(None)
