@@ -15,11 +15,16 @@ import sqlalchemy as sa
 from modmesh.contracts.similarity.v1 import similarity_pb2, similarity_pb2_grpc
 from modmesh.contracts.termmatch.v1 import termmatch_pb2, termmatch_pb2_grpc
 from modmesh.runtime.audit import read_entries
-from modmesh.runtime.clients import blocking_channel
-from modmesh.runtime.identity import EndUser, Identity
+from modmesh.runtime.identity import EndUser
 from modmesh.similarity.store import AUDIT_TABLE as SIMILARITY_AUDIT
 from modmesh.termmatch.store import AUDIT_TABLE as TERMMATCH_AUDIT
-from tests.support import LoopbackSettings, ServiceProcess, called_as, loopback_settings
+from tests.support import (
+    LoopbackSettings,
+    ServiceProcess,
+    called_as,
+    loopback_settings,
+    mesh_channel,
+)
 
 ALICE = EndUser("alice", ("policy-admin",))
 
@@ -92,7 +97,7 @@ def test_a_service_acting_for_nobody_changes_nothing(mesh: LoopbackSettings, ser
         assert "only the gateway (for its user) or the operator's CLI" in str(
             refused.value.details()
         )
-    with blocking_channel(mesh.termmatch_addr, Identity.load(mesh, "cli")) as channel:
+    with mesh_channel(mesh, mesh.termmatch_addr) as channel:
         lists = termmatch_pb2_grpc.TermMatchServiceStub(channel).ListLists(
             termmatch_pb2.ListListsRequest()
         )
