@@ -25,9 +25,7 @@ NEW_TERM = term_hit("gift card", Severity.HIGH, "scam")
 
 
 class Matcher:
-    """Finds NEW_TERM in every transcript with "gift"; fails once after `fail_after`.
-    Each match takes a little time, as a call to termmatch does: replicas scanning at
-    once then each hold slices while the others claim theirs."""
+    """Finds NEW_TERM in every transcript with "gift"; fails once after `fail_after`."""
 
     def __init__(self, fail_after: int | None = None) -> None:
         self.calls: list[tuple[datetime, tuple[str, ...]]] = []
@@ -39,9 +37,29 @@ class Matcher:
         if self.fail_after is not None and len(self.calls) == self.fail_after:
             self.fail_after = None
             raise ConnectionError("termmatch went away")
-        await asyncio.sleep(0.02)
         self.calls.append((capture_time, tuple(list_ids)))
         return [NEW_TERM] if any(w.text == "gift" for w in words) else []
+
+
+class MeetingMatcher(Matcher):
+    """A replica's matcher whose first match waits (a while at most) until every other
+    replica has matched too: however the machine schedules them, replicas that can scan
+    at once do (each holds a slice while the others claim theirs)."""
+
+    def __init__(self, arrived: list[asyncio.Event]) -> None:
+        super().__init__()
+        self.arrived = arrived
+        self.mine = asyncio.Event()
+        arrived.append(self.mine)
+
+    async def match(
+        self, words: Sequence[Word], capture_time: datetime, list_ids: Sequence[str] = ()
+    ) -> list[TermHit]:
+        if not self.mine.is_set():
+            self.mine.set()
+            async with asyncio.timeout(10):
+                await asyncio.gather(*(other.wait() for other in self.arrived))
+        return await super().match(words, capture_time, list_ids)
 
 
 @pytest.fixture
@@ -164,7 +182,8 @@ async def test_two_replicas_scanning_one_run_scan_each_item_once_and_finish_once
     for n in range(1, 41):
         past_case(store, n, "get your gift card" if n % 2 else "hello there")
     replicas = [CaseStore(database_url, audit_key=AUDIT_KEY) for _ in range(2)]
-    matchers = [Matcher(), Matcher()]
+    arrived: list[asyncio.Event] = []
+    matchers = [MeetingMatcher(arrived), MeetingMatcher(arrived)]
     try:
         reports = await asyncio.gather(
             *(run(replica, matcher) for replica, matcher in zip(replicas, matchers, strict=True))
