@@ -9,7 +9,10 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 
+from modmesh.decision.agreement import disagreement
+from modmesh.decision.audit import read_entries
 from modmesh.decision.compose import SqlStore as CaseStore
 from modmesh.decision.domain import CaseStatus, Evidence
 from modmesh.decision.intake.retry import RetryPolicy
@@ -144,7 +147,7 @@ def test_an_unavailable_engine_makes_the_case_retrying_with_its_next_attempt_and
 
 
 def test_a_due_retrying_case_is_claimed_again_and_counts_its_attempts(
-    replicas: tuple[CaseStore, CaseStore],
+    replicas: tuple[CaseStore, CaseStore], database_url: str
 ) -> None:
     a, b = replicas
     case_id = submitted(a)
@@ -154,6 +157,11 @@ def test_a_due_retrying_case_is_claimed_again_and_counts_its_attempts(
     time.sleep(0.05)
 
     assert b.claim_due("replica-b", 30, limit=10) == [case_id]
+    engine = sa.create_engine(database_url)
+    try:  # the attempt under way agrees with the log: its RETRYING entry scheduled it
+        assert disagreement(engine, read_entries(engine)) == ""
+    finally:
+        engine.dispose()
     again = b.record_retry(case_id, DOWN, "replica-b", now_policy)
 
     assert (again.status, again.attempts) == (CaseStatus.RETRYING, 2)
