@@ -4,6 +4,7 @@ of long files; nobody starves, and a caller that gives up leaves the queue."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 
 import pytest
 
@@ -53,32 +54,47 @@ def test_a_long_segment_gets_a_turn_after_being_passed_over_max_skips_times() ->
     assert served == ["short-0", "short-1", "long", "short-2", "short-3", "short-4"]
 
 
+@dataclass
+class Queued:
+    """A holder of the worker and two callers queued behind it, "gave-up" then "stayed"."""
+
+    release: asyncio.Event
+    holder: asyncio.Task[None]
+    gives_up: asyncio.Task[None]
+    stays: asyncio.Task[None]
+
+
+async def behind_a_holder(lanes: Lanes, lane: Lane, served: list[str]) -> Queued:
+    release = asyncio.Event()
+
+    async def holder() -> None:
+        async with lanes.turn(Lane.LONG):
+            await release.wait()
+
+    async def ask(name: str) -> None:
+        async with lanes.turn(lane):
+            served.append(name)
+
+    first = asyncio.create_task(holder())
+    await asyncio.sleep(0)
+    gives_up = asyncio.create_task(ask("gave-up"))
+    stays = asyncio.create_task(ask("stayed"))
+    await asyncio.sleep(0)
+    return Queued(release, first, gives_up, stays)
+
+
 def test_a_caller_cancelled_while_waiting_leaves_the_queue_and_the_next_is_served() -> None:
     async def scenario() -> list[str]:
         lanes = Lanes()
         served: list[str] = []
-        release = asyncio.Event()
-
-        async def holder() -> None:
-            async with lanes.turn(Lane.LONG):
-                await release.wait()
-
-        async def ask(name: str) -> None:
-            async with lanes.turn(Lane.SHORT):
-                served.append(name)
-
-        first = asyncio.create_task(holder())
-        await asyncio.sleep(0)
-        gives_up = asyncio.create_task(ask("gave-up"))
-        stays = asyncio.create_task(ask("stayed"))
-        await asyncio.sleep(0)
+        queued = await behind_a_holder(lanes, Lane.SHORT, served)
         assert lanes.waiting(Lane.SHORT) == 2
-        gives_up.cancel()
+        queued.gives_up.cancel()
         with pytest.raises(asyncio.CancelledError):
-            await gives_up
+            await queued.gives_up
         assert lanes.waiting(Lane.SHORT) == 1
-        release.set()
-        await asyncio.gather(first, stays)
+        queued.release.set()
+        await asyncio.gather(queued.holder, queued.stays)
         return served
 
     assert asyncio.run(scenario()) == ["stayed"]
@@ -91,28 +107,14 @@ def test_a_turn_released_as_a_waiter_is_cancelled_goes_to_the_next_not_to_nobody
     async def scenario() -> list[str]:
         lanes = Lanes()
         served: list[str] = []
-        release = asyncio.Event()
-
-        async def holder() -> None:
-            async with lanes.turn(Lane.LONG):
-                await release.wait()
-
-        async def ask(name: str) -> None:
-            async with lanes.turn(Lane.LONG):
-                served.append(name)
-
-        first = asyncio.create_task(holder())
-        await asyncio.sleep(0)
-        gives_up = asyncio.create_task(ask("gave-up"))
-        stays = asyncio.create_task(ask("stayed"))
-        await asyncio.sleep(0)
+        queued = await behind_a_holder(lanes, Lane.LONG, served)
         # In one step of the loop: the holder is let go, then the waiter is cancelled;
         # the holder's turn ends before the cancelled waiter has run.
-        release.set()
-        gives_up.cancel()
-        await asyncio.wait_for(asyncio.gather(first, stays), timeout=5)
+        queued.release.set()
+        queued.gives_up.cancel()
+        await asyncio.wait_for(asyncio.gather(queued.holder, queued.stays), timeout=5)
         with pytest.raises(asyncio.CancelledError):
-            await gives_up
+            await queued.gives_up
         async with asyncio.timeout(5):
             async with lanes.turn(Lane.SHORT):  # and the worker is free afterwards
                 served.append("after")
