@@ -114,8 +114,8 @@ class StreamModeration:
         lease_seconds: float = 30.0,
         tenant: str = "",
     ) -> StreamModeration:
-        """Opens or resumes the stream, leased to this call; raises the refusal (owner,
-        ended, offset, or another call holding it)."""
+        """Opens or resumes the stream, leased to this call (taken over from an earlier
+        call still holding it); raises the refusal (owner, ended, offset)."""
         holder = f"{replica_id()}/{uuid.uuid4().hex[:8]}"
         stream = await asyncio.to_thread(
             store.open_stream, stream_id, account_id, start_time, resume_from, holder

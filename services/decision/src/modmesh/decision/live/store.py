@@ -181,11 +181,11 @@ class SqlLive(StoreBase):
         """Stores new hits as the stream's next flags and moves its moderated offset, in
         one transaction. With new flags, the rules in force decide on all the stream's
         hits: a queue or an action goes to the stream's one case (made on first need, for
-        `tenant`, the credential moderating the stream);
-        returns the action when a rule took one now. Only the call holding the stream
-        writes (LeaseLost otherwise), and the write renews its lease. The caller reads
-        `rule_set` (the rules in force) before: SQLite allows one writer and no reader
-        beside it on the same thread's other connection."""
+        `tenant`, the credential moderating the stream); returns the action when a rule
+        took one now. Only the call holding the stream writes (LeaseLost otherwise), and
+        the write renews its lease. The caller reads `rule_set` (the rules in force)
+        before: SQLite allows one writer and no reader beside it on the same thread's
+        other connection."""
         with self._write() as session:
             stream = self._held_stream(session, stream_id, holder)
             account = session.get(AccountRow, stream.account_id)
