@@ -49,10 +49,7 @@ def scope_claims(scope: CaseScope) -> dict[str, Any]:
     claims: dict[str, Any] = {}
     if scope.tenant:
         claims["tenant"] = scope.tenant
-    if scope.tenants is not None:
-        if not scope.tenants:
-            # An empty list would read as "unrestricted": refuse rather than widen.
-            raise ValueError("a scope limited to tenants must name at least one")
+    if scope.tenants is not None:  # an empty list reaches no tenant's cases
         claims["read_tenants"] = sorted(scope.tenants)
     if scope.account is not None:
         claims["account"] = scope.account
