@@ -18,45 +18,37 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import grpc
 from google.protobuf.message import Message
-from hypothesis import given
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from tests.fuzz.grpc_contracts import (
     SERVER_ERRORS,
     Method,
-    answer,
     fuzzed_methods,
-    messages,
-    requests,
+    mesh_of,
+    send_generated,
 )
-from tests.fuzz.test_grpc_contracts import CALL_TIMEOUT_SECONDS, mesh_of
-from tests.support import LoopbackSettings, mesh_channel
+from tests.support import LoopbackSettings
 
 RESULTS = Path(__file__).resolve().parents[1] / "results" / "fuzz.json"
 
 
 def fuzz(mesh: LoopbackSettings, method: Method, examples: int) -> dict[str, Any]:
-    calls = 0
     statuses: Counter[str] = Counter()
     errors: list[str] = []
+
+    def tally(request: Message, code: grpc.StatusCode, details: str) -> None:
+        statuses[code.name] += 1
+        if code in SERVER_ERRORS:
+            errors.append(f"{method.path}({request!r}): {code.name}: {details}")
+            print(errors[-1], flush=True)
+
     started = time.monotonic()
-    with mesh_channel(mesh, getattr(mesh, method.address_setting)) as channel:
-
-        @requests(examples)
-        @given(messages(method.descriptor.input_type))
-        def call(request: Message) -> None:
-            nonlocal calls
-            calls += 1
-            code, details = answer(method, channel, request, CALL_TIMEOUT_SECONDS)
-            statuses[code.name] += 1
-            if code in SERVER_ERRORS:
-                errors.append(f"{method.path}({request!r}): {code.name}: {details}")
-                print(errors[-1], flush=True)
-
-        call()
+    send_generated(mesh, method, examples, tally)
     seconds = round(time.monotonic() - started, 1)
+    calls = sum(statuses.values())
     return {"calls": calls, "seconds": seconds, "statuses": dict(statuses), "errors": errors}
 
 

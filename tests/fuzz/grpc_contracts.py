@@ -12,25 +12,30 @@ opening decides everything after it.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import grpc
 from google.protobuf import message_factory
 from google.protobuf.descriptor import Descriptor, FieldDescriptor, MethodDescriptor
 from google.protobuf.message import Message
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from modmesh.contracts.decision.v1 import decision_pb2
 from modmesh.contracts.similarity.v1 import similarity_pb2
 from modmesh.contracts.termmatch.v1 import termmatch_pb2
 from modmesh.contracts.transcription.v1 import transcription_pb2
+from tests.support import LoopbackSettings, ServiceProcess, loopback_settings, mesh_channel
 
 #: What a service must never answer.
 SERVER_ERRORS = frozenset(
     {grpc.StatusCode.INTERNAL, grpc.StatusCode.UNKNOWN, grpc.StatusCode.DATA_LOSS}
 )
+#: A call that takes longer is no server error, only slow (an engine that is not there).
+CALL_TIMEOUT_SECONDS = 10.0
 #: Services by the address setting that reaches them.
 SERVICES = {
     "termmatch_addr": termmatch_pb2.DESCRIPTOR.services_by_name["TermMatchService"],
@@ -157,15 +162,39 @@ class Method:
             channel.unary_unary(self.path, **options)(request, timeout=timeout)
 
 
-def answer(
-    method: Method, channel: grpc.Channel, request: Message, timeout: float
-) -> tuple[grpc.StatusCode, str]:
-    """The status a call of `method` with `request` ends with, and its message."""
-    try:
-        method.call(channel, request, timeout)
-    except grpc.RpcError as refused:
-        return refused.code(), str(refused.details())
-    return grpc.StatusCode.OK, ""
+#: What a fuzzing run does with each answer: the request, its status and message.
+OnAnswer = Callable[[Message, grpc.StatusCode, str], None]
+
+
+def send_generated(mesh: LoopbackSettings, method: Method, count: int, on_answer: OnAnswer) -> None:
+    """Sends `count` generated requests to `method` of the mesh with the operator's
+    token and hands each answer to `on_answer` (which may assert: hypothesis then shrinks
+    the request that failed)."""
+    with mesh_channel(mesh, getattr(mesh, method.address_setting)) as channel:
+
+        @requests(count)
+        @given(messages(method.descriptor.input_type))
+        def call(request: Message) -> None:
+            try:
+                method.call(channel, request, CALL_TIMEOUT_SECONDS)
+            except grpc.RpcError as refused:
+                on_answer(request, refused.code(), str(refused.details()))
+            else:
+                on_answer(request, grpc.StatusCode.OK, "")
+
+        call()
+
+
+@contextmanager
+def mesh_of(data_dir: Path) -> Iterator[LoopbackSettings]:
+    """Every service in its own process, data in `data_dir`."""
+    # Decision's engines are there, but a case's media never is (no blob of the fuzzer's
+    # is in the store): its calls are refused, quickly.
+    settings = loopback_settings(data_dir, engine_timeout_seconds=5, engine_wait_seconds=1)
+    with ExitStack() as processes:
+        for service in ("termmatch", "similarity", "transcription", "decision"):
+            processes.enter_context(ServiceProcess(service, settings))
+        yield settings
 
 
 def fuzzed_methods() -> list[Method]:
