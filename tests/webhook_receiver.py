@@ -50,7 +50,7 @@ class WebhookReceiver:
     @property
     def duplicates(self) -> int:
         """Requests beyond the first per key: sent again, deduplicated here."""
-        return sum(self.arrivals.values()) - len(self.arrivals)
+        return sum(self.sent_again.values())
 
     @property
     def sent_again(self) -> dict[str, int]:
