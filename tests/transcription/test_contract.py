@@ -11,6 +11,7 @@ from pathlib import Path
 import grpc
 import pytest
 
+from modmesh.cli.samples import make_clip
 from modmesh.contracts.common.v1 import evidence_pb2
 from modmesh.contracts.transcription.v1 import transcription_pb2, transcription_pb2_grpc
 from modmesh.runtime.blobs import Blob, BlobStore
@@ -70,6 +71,85 @@ def test_a_video_without_audio_gives_an_empty_transcript(
     assert reply.text == ""
     assert reply.duration_seconds == 0.0
     assert reply.model.name == "faster-whisper-tiny.en"
+
+
+#: A talk of about 61 s in sentences that do not repeat (looped speech makes Whisper
+#: fall back to sampling, and two hearings of it disagree).
+TALK = (
+    "Good morning and welcome to the cooking hour. Today we make a tomato soup with "
+    "fresh basil. First wash four ripe tomatoes and cut them into quarters. Peel two "
+    "cloves of garlic and slice one onion thinly. Warm a spoon of olive oil in a deep "
+    "pan over a gentle heat. Add the onion and stir it for five minutes until it turns "
+    "soft. Then add the garlic and wait one more minute. Put the tomatoes in the pan "
+    "with a cup of water and a pinch of salt. Let everything simmer for twenty minutes "
+    "with the lid on. Meanwhile toast some bread and grate a little cheese. When the "
+    "tomatoes are soft, blend the soup until it is smooth. Taste it and add pepper if "
+    "you like. Serve it hot with the basil leaves on top and the bread on the side. "
+    "Next week we bake a lemon cake, so buy some lemons, flour, butter and eggs. "
+    "Thank you for cooking with us, and see you next time."
+)
+
+
+@pytest.fixture(scope="module")
+def long_talk(blobs: BlobStore, media_dir: Path) -> Blob:
+    """Speech past SHORT_SECONDS: a long file, heard segment by segment."""
+    return blobs.put_file(make_clip(media_dir / "long-talk.wav", TALK, video=None))
+
+
+def test_a_long_file_window_by_window_hears_what_the_whole_hears_at_the_same_times(
+    stub: transcription_pb2_grpc.TranscriptionServiceStub, long_talk: Blob
+) -> None:
+    whole = stub.Transcribe(request_for(long_talk), timeout=300)
+    windows: list[transcription_pb2.TranscribeResponse] = []
+    start = 0.0
+    while not windows or not windows[-1].complete:
+        window = transcription_pb2.TranscribeRequest(
+            media=media_ref(long_talk), start_seconds=start, window_seconds=30
+        )
+        windows.append(stub.Transcribe(window, timeout=300))
+        start = windows[-1].end_seconds
+
+    assert whole.complete
+    assert whole.end_seconds > 60
+    assert [w.end_seconds for w in windows] == [30, 60, pytest.approx(whole.end_seconds)]
+    assert [w.complete for w in windows] == [False, False, True]
+    assert [w.duration_seconds for w in windows] == [30, 30, pytest.approx(whole.end_seconds - 60)]
+    assert windows[1].words[0].start_seconds >= 30, "times count from the media's start"
+    heard = [(spoken([w.text])[0], w.start_seconds) for part in windows for w in part.words]
+    in_whole = [(spoken([w.text])[0], w.start_seconds) for w in whole.words]
+    # Whisper may still hear a word differently on another hearing: nearly all agree.
+    agreeing = [
+        (text, time)
+        for text, time in heard
+        if any(text == other and abs(time - at) < 0.5 for other, at in in_whole)
+    ]
+    assert len(agreeing) >= 0.9 * len(in_whole), f"{heard} against {in_whole}"
+
+
+def test_a_window_past_the_end_is_complete_and_empty(
+    stub: transcription_pb2_grpc.TranscriptionServiceStub, long_talk: Blob
+) -> None:
+    past = transcription_pb2.TranscribeRequest(
+        media=media_ref(long_talk), start_seconds=120, window_seconds=30
+    )
+    reply = stub.Transcribe(past, timeout=60)
+    assert reply.complete
+    assert list(reply.words) == []
+    assert reply.end_seconds == 120
+
+
+@pytest.mark.parametrize("field", ["start_seconds", "window_seconds"])
+def test_a_negative_window_is_invalid_naming_the_field(
+    stub: transcription_pb2_grpc.TranscriptionServiceStub,
+    blobs: BlobStore,
+    gift_card_clip: Path,
+    field: str,
+) -> None:
+    request = request_for(blobs.put_file(gift_card_clip))
+    setattr(request, field, -1)
+    error = refusal(stub, request)
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert field in error.details()
 
 
 def test_concurrent_requests_all_get_their_transcript(

@@ -14,7 +14,7 @@ import pytest
 from modmesh.cli.samples import make_clip
 from modmesh.runtime.errors import InvalidArgument
 from modmesh.runtime.media import AUDIO_SAMPLE_RATE, decode_audio
-from modmesh.transcription.domain import Transcript
+from modmesh.transcription.domain import Transcript, Window
 from modmesh.transcription.files import transcribe_file
 from modmesh.transcription.lanes import Lane
 from modmesh.transcription.settings import TranscriptionSettings
@@ -52,9 +52,10 @@ def transcribed_file(whisper: Whisper, path: Path) -> Transcript:
     async def recognise(lane: Lane, audio: np.ndarray) -> Transcript:
         return whisper.transcribe(audio)
 
-    return asyncio.run(
-        transcribe_file(path, max_seconds=3600, recognise=recognise, model=whisper.info)
+    heard = asyncio.run(
+        transcribe_file(path, Window(), max_seconds=3600, recognise=recognise, model=whisper.info)
     )
+    return heard.transcript
 
 
 def silence(seconds: float) -> np.ndarray:

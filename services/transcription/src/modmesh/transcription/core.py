@@ -33,7 +33,14 @@ from modmesh.runtime.errors import ResourceExhausted, ServiceError, Unavailable
 from modmesh.runtime.metrics import Gauge
 from modmesh.transcription.backlog import Backlog
 from modmesh.transcription.decoding import decode_container
-from modmesh.transcription.domain import ModelInfo, StreamOpening, StreamUpdate, Transcript
+from modmesh.transcription.domain import (
+    ModelInfo,
+    StreamOpening,
+    StreamUpdate,
+    Transcript,
+    Window,
+    WindowTranscript,
+)
 from modmesh.transcription.files import transcribe_file
 from modmesh.transcription.lanes import Lane, Lanes
 from modmesh.transcription.settings import TranscriptionSettings
@@ -106,9 +113,15 @@ class Transcription:
     def model(self) -> ModelInfo:
         return self._loaded().info
 
-    async def transcribe(self, blob: Blob) -> Transcript:
-        """The whole media's words, language and model, segment by segment as the
-        worker's turns come; cancelling the caller stops it at the next segment."""
+    async def transcribe(self, blob: Blob, window: Window) -> WindowTranscript:
+        """The words, language and model of the media's audio in the window, segment by
+        segment as the worker's turns come; cancelling the caller stops it at the next
+        segment."""
+
+        # Refused before any work (hashing, ffprobe, ffmpeg) while the models load: a
+        # replica just restarted would otherwise spend on refusals the CPU it loads with.
+        for worker in (self._foreground, self._background):
+            worker.loaded()
 
         async def recognise(lane: Lane, audio: np.ndarray) -> Transcript:
             whisper = self._worker_for(lane).loaded()
@@ -117,6 +130,7 @@ class Transcription:
         # Resolving hashes the whole file: off the event loop.
         return await transcribe_file(
             await asyncio.to_thread(self._blobs.resolve, blob),
+            window,
             max_seconds=self._settings.max_media_seconds,
             recognise=recognise,
             model=self.model,

@@ -26,6 +26,7 @@ from modmesh.runtime.media import (
     require_tool,
     too_long,
 )
+from modmesh.transcription.domain import Window
 
 #: Bytes of PCM16 read from ffmpeg at a time: 100 ms of audio.
 READ_BYTES = AUDIO_SAMPLE_RATE // 10 * 2
@@ -94,23 +95,27 @@ async def _write(chunks: AsyncIterator[bytes], stdin: asyncio.StreamWriter) -> i
 
 
 async def decode_file(
-    path: Path, block_samples: int, max_seconds: float
+    path: Path, block_samples: int, max_seconds: float, window: Window
 ) -> AsyncGenerator[np.ndarray]:
-    """A media file's first audio track as 16 kHz mono float32 samples, in blocks of
-    `block_samples` (the last may be shorter), decoded only as fast as they are taken:
-    memory holds one block (and the pipe's buffer) whatever the duration. ffmpeg is
-    killed when the reader stops (the caller gave up) or more than `max_seconds` of
-    audio has come out."""
+    """The window of a media file's first audio track as 16 kHz mono float32 samples, in
+    blocks of `block_samples` (the last may be shorter), decoded only as fast as they
+    are taken: memory holds one block (and the pipe's buffer) whatever the duration.
+    ffmpeg is killed when the reader stops (the caller gave up) or the audio runs past
+    `max_seconds` from the media's start."""
+    # ffmpeg seeks to the window's start (-ss before the input: it jumps, then decodes
+    # from there, exact to the sample) and stops after its length (-t after it).
+    seek = ["-ss", f"{window.start_seconds:.6f}"] if window.start_seconds else []
+    length = ["-t", f"{window.length_seconds:.6f}"] if window.length_seconds else []
     # fmt: off
     process = await asyncio.create_subprocess_exec(
-        require_tool("ffmpeg"), "-nostdin", "-v", "error", "-i", str(path),
+        require_tool("ffmpeg"), "-nostdin", "-v", "error", *seek, "-i", str(path), *length,
         *PCM16_OUTPUT, "pipe:1",
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.DEVNULL,
     )
     # fmt: on
     stdout = piped(process.stdout)
-    limit = round(max_seconds * AUDIO_SAMPLE_RATE)
+    limit = round(max(0.0, max_seconds - window.start_seconds) * AUDIO_SAMPLE_RATE)
     decoded = 0
     try:
         while True:

@@ -27,6 +27,27 @@ class Transcript:
 
 
 @dataclass(frozen=True)
+class Window:
+    """The part of a media file's audio a call transcribes."""
+
+    #: Seconds into the media.
+    start_seconds: float = 0.0
+    #: At most this many seconds of audio; 0 for all of it, to the end.
+    length_seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class WindowTranscript:
+    """A window's words (their times count from the media's start) and where it ended."""
+
+    transcript: Transcript
+    #: Where the window's audio ends in the media: the next window's start.
+    end_seconds: float
+    #: The media's audio ends within the window.
+    complete: bool
+
+
+@dataclass(frozen=True)
 class StreamOpening:
     """A live stream as its client opened it (already checked)."""
 

@@ -1,11 +1,14 @@
 """A media file's transcription, segment by segment: bounded memory and bounded turns.
 
-The file is probed (refused over the duration limit before anything is decoded), then
-decoded `SEGMENT_SECONDS` at a time; each segment is transcribed in a turn of its own on
-the inference worker and its word times moved to where it starts in the file. So the
-PCM held is one segment (1.9 MB at 30 s) whatever the duration, a caller that gives up
-stops the work at the next segment (the decoder is killed, the segment's turn is left),
-and the segments of a long file queue behind short items and live passes (lanes.py).
+A call transcribes the whole file or one window of it (decision asks for a long file
+window by window, so that each call is bounded work and a replica that dies loses one
+window). The file is probed (refused over the duration limit before anything is
+decoded), then the window decoded `SEGMENT_SECONDS` at a time; each segment is
+transcribed in a turn of its own on the inference worker and its word times moved to
+where it starts in the file. So the PCM held is one segment (1.9 MB at 30 s) whatever
+the duration, a caller that gives up stops the work at the next segment (the decoder is
+killed, the segment's turn is left), and the segments of a long file queue behind short
+items and live passes (lanes.py).
 
 Media of up to `SHORT_SECONDS` is a short item: heard whole, in one call and one turn of
 the short lane, exactly as before segments. A longer file's segments are cut at fixed
@@ -27,7 +30,7 @@ import numpy as np
 
 from modmesh.runtime.media import AUDIO_SAMPLE_RATE, probe
 from modmesh.transcription.decoding import decode_file
-from modmesh.transcription.domain import ModelInfo, Transcript
+from modmesh.transcription.domain import ModelInfo, Transcript, Window, WindowTranscript
 from modmesh.transcription.lanes import Lane
 
 #: Audio heard per turn of a long file: Whisper's own window, so a segment costs one
@@ -42,24 +45,27 @@ Recognise = Callable[[Lane, np.ndarray], Awaitable[Transcript]]
 
 
 async def transcribe_file(
-    path: Path, *, max_seconds: float, recognise: Recognise, model: ModelInfo
-) -> Transcript:
-    """The words of a media file's audio track, recognised whole in the short lane
-    (media of up to SHORT_SECONDS) or segment by segment in the long lane; media without
-    audio gives no words. Raises InvalidArgument for non-media and media over
-    `max_seconds`."""
+    path: Path, window: Window, *, max_seconds: float, recognise: Recognise, model: ModelInfo
+) -> WindowTranscript:
+    """The words of a window of a media file's audio track, recognised whole in the
+    short lane (media of up to SHORT_SECONDS) or segment by segment in the long lane;
+    media without audio gives no words. Raises InvalidArgument for non-media and media
+    over `max_seconds`."""
     info = await asyncio.to_thread(probe, path, max_seconds)
     short = info.duration_seconds <= SHORT_SECONDS
     lane, block = (Lane.SHORT, SHORT_SAMPLES) if short else (Lane.LONG, SEGMENT_SAMPLES)
     parts: list[tuple[float, Transcript]] = []
+    start = window.start_seconds
     if info.has_audio:
-        start = 0.0
         # Closed at once when the caller gives up, which kills ffmpeg.
-        async with contextlib.aclosing(decode_file(path, block, max_seconds)) as audio:
+        async with contextlib.aclosing(decode_file(path, block, max_seconds, window)) as audio:
             async for segment in audio:
                 parts.append((start, await recognise(lane, segment)))
                 start += len(segment) / AUDIO_SAMPLE_RATE
-    return joined(parts, model)
+    heard = start - window.start_seconds
+    # A window that decoded less than its length reached the end (to within a sample).
+    complete = not window.length_seconds or heard < window.length_seconds - 1 / AUDIO_SAMPLE_RATE
+    return WindowTranscript(joined(parts, model), end_seconds=start, complete=complete)
 
 
 def joined(parts: list[tuple[float, Transcript]], model: ModelInfo) -> Transcript:

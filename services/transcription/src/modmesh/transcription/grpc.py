@@ -17,7 +17,13 @@ from modmesh.runtime.media import AUDIO_SAMPLE_RATE
 from modmesh.runtime.server import Service
 from modmesh.runtime.tracing import annotate
 from modmesh.transcription.core import Transcription
-from modmesh.transcription.domain import ModelInfo, StreamOpening, StreamUpdate, Transcript
+from modmesh.transcription.domain import (
+    ModelInfo,
+    StreamOpening,
+    StreamUpdate,
+    Transcript,
+    Window,
+)
 from modmesh.transcription.settings import TranscriptionSettings
 from modmesh.transcription.streaming import checked_chunk
 
@@ -35,11 +41,15 @@ class TranscriptionServicer(transcription_pb2_grpc.TranscriptionServiceServicer)
             raise InvalidArgument("media is required", field="media")
         ref = request.media
         annotate(media_sha256=ref.sha256)
-        transcript = await self._core.transcribe(
-            Blob(ref.sha256, ref.uri, ref.size_bytes, ref.mime_type)
+        heard = await self._core.transcribe(
+            Blob(ref.sha256, ref.uri, ref.size_bytes, ref.mime_type), _window(request)
         )
+        transcript = heard.transcript
         annotate(model=f"{transcript.model.name} {transcript.model.version}")
-        return _to_response(transcript)
+        response = _to_response(transcript)
+        response.end_seconds = heard.end_seconds
+        response.complete = heard.complete
+        return response
 
     async def TranscribeStream(
         self,
@@ -63,6 +73,13 @@ async def _audio_chunks(
         if request.HasField("open"):
             raise InvalidArgument("the stream is already open; send audio", field="open")
         yield checked_chunk(request.audio)
+
+
+def _window(request: transcription_pb2.TranscribeRequest) -> Window:
+    for name in ("start_seconds", "window_seconds"):
+        if not 0 <= getattr(request, name) < math.inf:
+            raise InvalidArgument(f"{name} must be a number of seconds of at least 0", field=name)
+    return Window(request.start_seconds, request.window_seconds)
 
 
 def _opening(request: transcription_pb2.TranscribeStreamRequest) -> StreamOpening:

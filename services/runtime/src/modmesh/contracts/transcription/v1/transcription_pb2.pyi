@@ -10,26 +10,34 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class TranscribeRequest(_message.Message):
-    __slots__ = ("media",)
+    __slots__ = ("media", "start_seconds", "window_seconds")
     MEDIA_FIELD_NUMBER: _ClassVar[int]
+    START_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    WINDOW_SECONDS_FIELD_NUMBER: _ClassVar[int]
     media: _evidence_pb2.MediaRef
-    def __init__(self, media: _Optional[_Union[_evidence_pb2.MediaRef, _Mapping]] = ...) -> None: ...
+    start_seconds: float
+    window_seconds: float
+    def __init__(self, media: _Optional[_Union[_evidence_pb2.MediaRef, _Mapping]] = ..., start_seconds: _Optional[float] = ..., window_seconds: _Optional[float] = ...) -> None: ...
 
 class TranscribeResponse(_message.Message):
-    __slots__ = ("text", "words", "language", "language_probability", "duration_seconds", "model")
+    __slots__ = ("text", "words", "language", "language_probability", "duration_seconds", "model", "end_seconds", "complete")
     TEXT_FIELD_NUMBER: _ClassVar[int]
     WORDS_FIELD_NUMBER: _ClassVar[int]
     LANGUAGE_FIELD_NUMBER: _ClassVar[int]
     LANGUAGE_PROBABILITY_FIELD_NUMBER: _ClassVar[int]
     DURATION_SECONDS_FIELD_NUMBER: _ClassVar[int]
     MODEL_FIELD_NUMBER: _ClassVar[int]
+    END_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    COMPLETE_FIELD_NUMBER: _ClassVar[int]
     text: str
     words: _containers.RepeatedCompositeFieldContainer[_evidence_pb2.Word]
     language: str
     language_probability: float
     duration_seconds: float
     model: _evidence_pb2.ModelInfo
-    def __init__(self, text: _Optional[str] = ..., words: _Optional[_Iterable[_Union[_evidence_pb2.Word, _Mapping]]] = ..., language: _Optional[str] = ..., language_probability: _Optional[float] = ..., duration_seconds: _Optional[float] = ..., model: _Optional[_Union[_evidence_pb2.ModelInfo, _Mapping]] = ...) -> None: ...
+    end_seconds: float
+    complete: bool
+    def __init__(self, text: _Optional[str] = ..., words: _Optional[_Iterable[_Union[_evidence_pb2.Word, _Mapping]]] = ..., language: _Optional[str] = ..., language_probability: _Optional[float] = ..., duration_seconds: _Optional[float] = ..., model: _Optional[_Union[_evidence_pb2.ModelInfo, _Mapping]] = ..., end_seconds: _Optional[float] = ..., complete: _Optional[bool] = ...) -> None: ...
 
 class TranscribeStreamRequest(_message.Message):
     __slots__ = ("open", "audio")

@@ -51,8 +51,11 @@ class TranscriptionServiceServicer:
     """Missing associated documentation comment in .proto file."""
 
     def Transcribe(self, request, context):
-        """Transcribes the audio track of a media blob. Media without an audio track
-        yields an empty transcript, not an error.
+        """Transcribes the audio track of a media blob, or one window of it. Media without
+        an audio track yields an empty transcript, not an error. A caller with a long file
+        asks for it window by window: each call is a bounded piece of work under its own
+        deadline, any replica may take the next window, and a replica that dies loses
+        one window, not the file.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
