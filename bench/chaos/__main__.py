@@ -193,11 +193,6 @@ def _run(
                 # The receiver listens on loopback, beside the mesh.
                 "MODMESH_ACTION_WEBHOOK_ALLOW_PRIVATE": "true",
                 "MODMESH_ACTION_RETRY_SECONDS": "1",
-                # As an operator accepting media this long must (docs/operations.md,
-                # "Deadlines count work"): one Transcribe call covers a whole long file,
-                # and a case may be retrying for as long as the kills go on.
-                "MODMESH_ENGINE_TIMEOUT_SECONDS": str(max(300.0, 2 * args.long_seconds)),
-                "MODMESH_CASE_RETRY_BUDGET_SECONDS": str(max(3600.0, 4 * args.long_seconds)),
             },
             "gateway": {"MODMESH_API_KEYS": f"chaos:{roles}:{api_key}"},
         }

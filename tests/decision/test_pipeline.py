@@ -17,9 +17,13 @@ from modmesh.decision.domain import (
     SimilarityMatch,
     TermHit,
     Transcript,
+    TranscriptWindow,
 )
+from modmesh.decision.intake import windows
 from modmesh.decision.intake.engines import EngineError
 from modmesh.decision.intake.pipeline import Leasing, Pipeline
+from modmesh.decision.intake.retry import RetryPolicy
+from modmesh.decision.intake.windows import WINDOW_ATTEMPTS
 from modmesh.runtime.blobs import Blob
 from tests.decision.examples import CAPTURED, media, similarity_match, source, term_hit, transcript
 from tests.support import AUDIT_KEY
@@ -37,10 +41,12 @@ class FakeEngines:
         self.hits = hits
         self.match_calls: list[tuple[tuple[Word, ...], datetime]] = []
 
-    async def transcribe(self, media: Blob) -> Transcript:
+    async def transcribe(
+        self, media: Blob, start_seconds: float, window_seconds: float
+    ) -> TranscriptWindow:
         if isinstance(self.transcript, EngineError):
             raise self.transcript
-        return self.transcript
+        return TranscriptWindow(self.transcript, start_seconds, 10.0, complete=True)
 
     async def search(self, media: Blob) -> list[SimilarityMatch]:
         if isinstance(self.matches, EngineError):
@@ -141,7 +147,9 @@ class Stuck(FakeEngines):
         super().__init__(transcript())
         self.started = asyncio.Event()
 
-    async def transcribe(self, media: Blob) -> Transcript:
+    async def transcribe(
+        self, media: Blob, start_seconds: float, window_seconds: float
+    ) -> TranscriptWindow:
         self.started.set()
         await asyncio.Event().wait()
         raise AssertionError("never answers")
@@ -192,3 +200,105 @@ async def test_an_analysis_whose_case_another_replica_took_records_nothing(
     assert analysis.cancelled()  # its next renewal found the lease gone
     assert store.get(case_id).status is CaseStatus.PROCESSING
     assert [e.action for e in store.audit_log() if e.subject == case_id] == ["case.submitted"]
+
+
+class LongMedia(FakeEngines):
+    """A file of `windows` windows of WINDOW s, one word heard in each (10 s into it);
+    `failing[start]` calls for the window at `start` fail as if its replica died."""
+
+    WINDOW = 300.0
+
+    def __init__(self, windows: int, failing: dict[float, int] | None = None) -> None:
+        super().__init__(transcript())
+        self.duration = windows * self.WINDOW - 100
+        self.failing = dict(failing or {})
+        self.asked: list[float] = []
+
+    async def transcribe(
+        self, media: Blob, start_seconds: float, window_seconds: float
+    ) -> TranscriptWindow:
+        assert window_seconds == self.WINDOW
+        self.asked.append(start_seconds)
+        if self.failing.get(start_seconds, 0) > 0:
+            self.failing[start_seconds] -= 1
+            raise EngineError("transcription failed: UNAVAILABLE: Stream removed", transient=True)
+        end = min(self.duration, start_seconds + window_seconds)
+        word = Word(f"w{start_seconds:g}", start_seconds + 10, start_seconds + 11, 0.9)
+        heard = Transcript(
+            text=word.text, words=(word,), language="en", language_probability=0.9,
+            model_name="whisper", model_version="tiny.en",
+        )  # fmt: skip
+        return TranscriptWindow(heard, start_seconds, end, complete=end >= self.duration)
+
+
+@pytest.fixture(autouse=True)
+def no_pause_between_window_calls(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(windows, "WINDOW_RETRY_PAUSE_SECONDS", 0.0)
+
+
+def long_pipeline(store: CaseStore, engines: LongMedia) -> Pipeline:
+    """Retries due at once, so a test can take a RETRYING case up again."""
+    leasing = Leasing(retry=RetryPolicy(first_seconds=0.0))
+    return Pipeline(store, engines, leasing=leasing, window_seconds=LongMedia.WINDOW)
+
+
+async def test_long_media_is_heard_window_by_window_and_the_windows_joined(
+    store: CaseStore,
+) -> None:
+    engines = LongMedia(windows=3)
+    case_id = store.submit(media(), source())[0].case_id
+
+    await long_pipeline(store, engines).analyse(case_id)
+
+    evidence = store.get(case_id).evidence
+    assert evidence is not None
+    assert evidence.transcript is not None
+    assert engines.asked == [0, 300, 600]
+    assert [(w.text, w.start_seconds) for w in evidence.transcript.words] == [
+        ("w0", 10), ("w300", 310), ("w600", 610)
+    ]  # fmt: skip
+    assert evidence.transcript.text == "w0 w300 w600"
+    assert store.heard_windows(case_id) == [], "the evidence replaces the kept windows"
+
+
+async def test_a_window_whose_replica_died_is_asked_for_again(
+    store: CaseStore,
+) -> None:
+    engines = LongMedia(windows=3, failing={300: 1})
+    case_id = store.submit(media(), source())[0].case_id
+
+    await long_pipeline(store, engines).analyse(case_id)
+
+    assert engines.asked == [0, 300, 300, 600]
+    assert store.get(case_id).status is CaseStatus.NO_EVIDENCE  # decided: nothing was hit
+
+
+async def test_a_case_retried_goes_on_from_the_last_window_heard(store: CaseStore) -> None:
+    engines = LongMedia(windows=4, failing={600: WINDOW_ATTEMPTS})
+    case_id = store.submit(media(), source())[0].case_id
+    pipeline = long_pipeline(store, engines)
+
+    await pipeline.analyse(case_id)
+    assert store.get(case_id).status is CaseStatus.RETRYING
+    assert [w.end_seconds for w in store.heard_windows(case_id)] == [300, 600]
+
+    engines.asked.clear()
+    for task in await pipeline.claim_due():
+        await task
+
+    assert engines.asked == [600, 900]
+    case = store.get(case_id)
+    assert case.status is CaseStatus.NO_EVIDENCE
+    assert case.evidence is not None
+    assert case.evidence.transcript is not None
+    assert case.evidence.transcript.text == "w0 w300 w600 w900"
+
+
+async def test_a_short_clip_is_one_window_and_nothing_is_kept(store: CaseStore) -> None:
+    engines = FakeEngines(transcript())
+    kept: list[TranscriptWindow] = []
+    store.record_window = lambda case_id, window, holder: kept.append(window)  # type: ignore[method-assign]
+
+    await analysed(store, engines)
+
+    assert kept == []

@@ -82,7 +82,13 @@ class Running:
         dispatcher = Dispatcher(
             store, adapter, settings.action_max_attempts, settings.action_retry_seconds
         )
-        pipeline = Pipeline(store, engines, on_action=dispatcher.wake, leasing=leasing(settings))
+        pipeline = Pipeline(
+            store,
+            engines,
+            on_action=dispatcher.wake,
+            leasing=leasing(settings),
+            window_seconds=settings.transcribe_window_seconds,
+        )
         running = cls(
             store,
             engines,

@@ -61,6 +61,18 @@ class Transcript:
 
 
 @dataclass(frozen=True)
+class TranscriptWindow:
+    """What transcription heard in one window of a media file's audio (word times count
+    from the media's start), and where the next window starts."""
+
+    transcript: Transcript
+    start_seconds: float
+    end_seconds: float
+    #: The media's audio ends within this window: there is no next one.
+    complete: bool
+
+
+@dataclass(frozen=True)
 class TermHit:
     term_id: str
     term: str
@@ -111,7 +123,7 @@ class Evidence:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "transcript": None if self.transcript is None else _transcript_json(self.transcript),
+            "transcript": None if self.transcript is None else transcript_json(self.transcript),
             "term_hits": [term_hit_json(hit) for hit in self.term_hits],
             "similarity_matches": [_match_json(match) for match in self.similarity_matches],
             "model_scores": [[s.model, s.score] for s in self.model_scores],
@@ -121,7 +133,7 @@ class Evidence:
     def from_json(cls, data: dict[str, Any]) -> Evidence:
         transcript = data.get("transcript")
         return cls(
-            transcript=None if transcript is None else _transcript_from(transcript),
+            transcript=None if transcript is None else transcript_from_json(transcript),
             term_hits=tuple(term_hit_from_json(hit) for hit in data.get("term_hits", [])),
             similarity_matches=tuple(
                 _match_from(match) for match in data.get("similarity_matches", [])
@@ -314,7 +326,7 @@ def words_from_json(data: Sequence[Sequence[Any]]) -> tuple[Word, ...]:
     return tuple(Word(w[0], float(w[1]), float(w[2]), float(w[3])) for w in data)
 
 
-def _transcript_json(transcript: Transcript) -> dict[str, Any]:
+def transcript_json(transcript: Transcript) -> dict[str, Any]:
     return {
         "text": transcript.text,
         "words": words_json(transcript.words),
@@ -325,7 +337,7 @@ def _transcript_json(transcript: Transcript) -> dict[str, Any]:
     }
 
 
-def _transcript_from(data: dict[str, Any]) -> Transcript:
+def transcript_from_json(data: dict[str, Any]) -> Transcript:
     return Transcript(
         text=data["text"],
         words=words_from_json(data["words"]),

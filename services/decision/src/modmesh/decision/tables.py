@@ -229,6 +229,20 @@ class BackfillSliceRow(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class TranscriptWindowRow(Base):
+    """A window of a case's media that transcription has heard, kept while the case is
+    analysed so that an analysis taken up again (after an engine or a replica died)
+    goes on from the last window instead of the start."""
+
+    __tablename__ = "transcript_windows"
+
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    start_seconds: Mapped[float] = mapped_column(Float, primary_key=True)
+    end_seconds: Mapped[float] = mapped_column(Float)
+    complete: Mapped[bool] = mapped_column(Boolean)
+    transcript: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
 class IdempotencyKeyRow(Base):
     """A client's idempotency key for Submit: the request it first came with (as a
     fingerprint) and the case that request opened (None while the first is in flight)."""

@@ -16,7 +16,7 @@ from modmesh.contracts.termmatch.v1 import termmatch_pb2, termmatch_pb2_grpc
 from modmesh.contracts.timestamps import to_timestamp
 from modmesh.contracts.transcription.v1 import transcription_pb2, transcription_pb2_grpc
 from modmesh.decision import convert
-from modmesh.decision.domain import SimilarityMatch, TermHit, Transcript
+from modmesh.decision.domain import SimilarityMatch, TermHit, TranscriptWindow
 from modmesh.decision.intake.retry import TRANSIENT_CODES
 from modmesh.decision.live.moderation import TranscriptUpdate
 from modmesh.decision.settings import DecisionSettings
@@ -41,7 +41,9 @@ class EngineError(Exception):
 class Engines(Protocol):
     """The three engines as the pipeline needs them, in domain types."""
 
-    async def transcribe(self, media: Blob) -> Transcript: ...
+    async def transcribe(
+        self, media: Blob, start_seconds: float, window_seconds: float
+    ) -> TranscriptWindow: ...
 
     async def search(self, media: Blob) -> list[SimilarityMatch]: ...
 
@@ -77,18 +79,23 @@ class GrpcEngines:
                 transient=True,
             ) from None
 
-    async def transcribe(self, media: Blob) -> Transcript:
+    async def transcribe(
+        self, media: Blob, start_seconds: float, window_seconds: float
+    ) -> TranscriptWindow:
+        """What transcription hears in a window of the media (0 s: to its end)."""
         await self._ready("transcription")
-        reply = await _call(
-            "transcription",
-            self._transcription.Transcribe(
-                transcription_pb2.TranscribeRequest(media=convert.media_ref(media)),
-                timeout=self._timeout,
-            ),
+        request = transcription_pb2.TranscribeRequest(
+            media=convert.media_ref(media),
+            start_seconds=start_seconds,
+            window_seconds=window_seconds,
         )
-        return convert.transcript_from_pb(
+        reply = await _call(
+            "transcription", self._transcription.Transcribe(request, timeout=self._timeout)
+        )
+        transcript = convert.transcript_from_pb(
             reply.text, reply.words, reply.language, reply.language_probability, reply.model
         )
+        return TranscriptWindow(transcript, start_seconds, reply.end_seconds, reply.complete)
 
     async def open_transcription(
         self, opening: transcription_pb2.StreamOpen

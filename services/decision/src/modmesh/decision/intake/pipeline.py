@@ -19,7 +19,7 @@ import asyncio
 import os
 import socket
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
@@ -37,7 +37,9 @@ from modmesh.decision.domain import (
 from modmesh.decision.intake.engines import EngineError, Engines
 from modmesh.decision.intake.retry import RetryPolicy
 from modmesh.decision.intake.store import IntakeStore, LeaseLost
+from modmesh.decision.intake.windows import transcribe_in_windows
 from modmesh.decision.policy.conditions import Facts
+from modmesh.decision.settings import DecisionSettings
 from modmesh.runtime.tracing import annotate
 
 log = structlog.get_logger()
@@ -64,10 +66,13 @@ class Leasing:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
 
 
-async def gather_evidence(engines: Engines, case: Case) -> Evidence:
-    """Asks every engine about the case's media; raises EngineError naming each failure."""
+async def gather_evidence(
+    engines: Engines, case: Case, transcription: Awaitable[Transcript]
+) -> Evidence:
+    """Asks every engine about the case's media (transcription's answer is awaited from
+    `transcription`, window by window); raises EngineError naming each failure."""
     transcribed, searched = await asyncio.gather(
-        engines.transcribe(case.media), engines.search(case.media), return_exceptions=True
+        transcription, engines.search(case.media), return_exceptions=True
     )
     failures = [r for r in (transcribed, searched) if isinstance(r, BaseException)]
     for failure in failures:
@@ -99,9 +104,12 @@ class Pipeline:
         engines: Engines,
         on_action: Callable[[], None] = lambda: None,
         leasing: Leasing | None = None,
+        window_seconds: float = DecisionSettings.transcribe_window_seconds,
     ) -> None:
         self._store = store
         self._engines = engines
+        #: Media is transcribed this many seconds at a time (windows.py).
+        self._window_seconds = window_seconds
         #: Called when a rule acted by itself, so its delivery goes out at once.
         self._on_action = on_action
         self._leasing = leasing or Leasing()
@@ -190,7 +198,10 @@ class Pipeline:
         case = await asyncio.to_thread(self._store.get, case_id)
         annotate(media_sha256=case.media.sha256)
         try:
-            evidence = await gather_evidence(self._engines, case)
+            transcription = transcribe_in_windows(
+                self._engines, self._store, case, self._window_seconds, holder
+            )
+            evidence = await gather_evidence(self._engines, case, transcription)
         except EngineError as error:
             if not error.transient:
                 log.warning("case failed", case_id=case_id, error=str(error))

@@ -10,17 +10,26 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from modmesh.decision.audit import as_utc
-from modmesh.decision.domain import Account, Case, CaseStatus, Evidence, Source
+from modmesh.decision.domain import (
+    Account,
+    Case,
+    CaseStatus,
+    Evidence,
+    Source,
+    TranscriptWindow,
+    transcript_from_json,
+    transcript_json,
+)
 from modmesh.decision.intake.retry import RetryPolicy
 from modmesh.decision.policy.published import PublishedRuleSet
 from modmesh.decision.policy.rule_set import Decision
 from modmesh.decision.rows import case_from_row, cases_with_actions, new_case_row
 from modmesh.decision.store import SYSTEM_ACTOR, StoreBase
-from modmesh.decision.tables import CaseRow
+from modmesh.decision.tables import CaseRow, TranscriptWindowRow
 from modmesh.runtime.blobs import Blob
 from modmesh.runtime.errors import FailedPrecondition, InvalidArgument
 
@@ -56,6 +65,10 @@ class IntakeStore(Protocol):
     def record_failure(self, case_id: str, error: str, holder: str | None = None) -> Case: ...
 
     def record_retry(self, case_id: str, error: str, holder: str, policy: RetryPolicy) -> Case: ...
+
+    def heard_windows(self, case_id: str) -> list[TranscriptWindow]: ...
+
+    def record_window(self, case_id: str, window: TranscriptWindow, holder: str) -> None: ...
 
     def retry_failed(self, case_ids: list[str], all_failed: bool, actor: str) -> list[Case]: ...
 
@@ -205,6 +218,7 @@ class SqlIntake(StoreBase):
             row.error = ""
             row.next_attempt_at = row.retrying_since = None
             row.analysis_holder = row.analysis_expires_at = None
+            _forget_windows(session, case_id)
             self._apply_decision(session, row, evidence, decision, "case.evidence_recorded")
             return case_from_row(row)
 
@@ -251,6 +265,41 @@ class SqlIntake(StoreBase):
                 },
             )
             return case_from_row(row)
+
+    def heard_windows(self, case_id: str) -> list[TranscriptWindow]:
+        """The windows of the case's media heard so far, in order."""
+        with self._sessions() as session:
+            rows = session.scalars(
+                select(TranscriptWindowRow)
+                .where(TranscriptWindowRow.case_id == case_id)
+                .order_by(TranscriptWindowRow.start_seconds.asc())
+            )
+            return [
+                TranscriptWindow(
+                    transcript_from_json(row.transcript),
+                    row.start_seconds,
+                    row.end_seconds,
+                    row.complete,
+                )
+                for row in rows
+            ]
+
+    def record_window(self, case_id: str, window: TranscriptWindow, holder: str) -> None:
+        """Keeps a heard window while the holder still has the case (LeaseLost
+        otherwise). A case that makes progress is not failing: its retry budget counts
+        again from its next failure."""
+        with self._write() as session:
+            row = self._held_row(session, case_id, holder)
+            row.retrying_since = None
+            session.merge(
+                TranscriptWindowRow(
+                    case_id=case_id,
+                    start_seconds=window.start_seconds,
+                    end_seconds=window.end_seconds,
+                    complete=window.complete,
+                    transcript=transcript_json(window.transcript),
+                )
+            )
 
     def retry_failed(self, case_ids: list[str], all_failed: bool, actor: str) -> list[Case]:
         """Makes FAILED cases PROCESSING again, each retry audited under the actor: the
@@ -302,6 +351,7 @@ class SqlIntake(StoreBase):
         )
 
     def _fail(self, session: Session, row: CaseRow, error: str) -> None:
+        _forget_windows(session, row.id)
         row.status = CaseStatus.FAILED.value
         row.error = error
         row.next_attempt_at = None
@@ -338,6 +388,11 @@ def _claimable(now: datetime) -> ColumnElement[bool]:
         ),
         and_(CaseRow.status == CaseStatus.RETRYING.value, CaseRow.next_attempt_at <= now),
     )
+
+
+def _forget_windows(session: Session, case_id: str) -> None:
+    """The case's analysis ended: its evidence (or its error) replaces the windows."""
+    session.execute(delete(TranscriptWindowRow).where(TranscriptWindowRow.case_id == case_id))
 
 
 def _leased(holder: str, now: datetime, lease_seconds: float) -> dict[str, object]:
