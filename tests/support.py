@@ -34,7 +34,7 @@ from modmesh.decision.settings import DecisionSettings
 from modmesh.gateway.settings import GatewaySettings
 from modmesh.runtime.audit import AuditKey
 from modmesh.runtime.clients import blocking_channel, wait_until_serving
-from modmesh.runtime.identity import EndUser, Identity, act_for, ensure_service_key
+from modmesh.runtime.identity import EndUser, Identity, act_for, ensure_local_keys
 from modmesh.runtime.settings import ENV_PREFIX, MeshSettings
 from modmesh.similarity.settings import SimilaritySettings
 from modmesh.termmatch.settings import TermMatchSettings
@@ -118,8 +118,8 @@ def loopback_settings(data_dir: Path, **overrides: Any) -> LoopbackSettings:
         },
     )
     settings = replace(settings, **{k: v for k, v in overrides.items() if k in SHARED_FIELDS})
-    # As `modmesh up` does: the mesh's service key, which every process reads.
-    ensure_service_key(settings)
+    # As `modmesh up` does: every service's key pair, which the processes read.
+    ensure_local_keys(settings)
     return settings
 
 

@@ -34,7 +34,7 @@ from modmesh.cli.credentials import AUDIT_KEY_ENV, local_audit_keys
 from modmesh.cli.seed import seed_samples
 from modmesh.contracts.decision.v1 import decision_pb2, decision_pb2_grpc
 from modmesh.runtime.clients import blocking_channel
-from modmesh.runtime.identity import Identity, ensure_service_key
+from modmesh.runtime.identity import Identity, ensure_local_keys
 from modmesh.runtime.roles import Role
 from modmesh.runtime.settings import MeshSettings
 from tests.webhook_receiver import WebhookReceiver, webhook_receiver
@@ -196,9 +196,9 @@ def _run(
             },
             "gateway": {"MODMESH_API_KEYS": f"chaos:{roles}:{api_key}"},
         }
-        # As `modmesh up` does: the mesh's service key, which every replica reads from
+        # As `modmesh up` does: the services' key pairs, which every replica reads from
         # the shared data dir and our own clients sign their calls with.
-        ensure_service_key(MeshSettings(data_dir=data_dir))
+        ensure_local_keys(MeshSettings(data_dir=data_dir))
         mesh = Mesh.plan(counts, shared, own, work / "logs")
         try:
             say(f"starting {sum(counts.values())} replicas on database chaos_{os.getpid()}…")

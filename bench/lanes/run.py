@@ -42,7 +42,7 @@ from modmesh.contracts.common.v1 import evidence_pb2
 from modmesh.contracts.transcription.v1 import transcription_pb2, transcription_pb2_grpc
 from modmesh.runtime.blobs import BlobStore
 from modmesh.runtime.clients import blocking_channel
-from modmesh.runtime.identity import Identity, ensure_service_key
+from modmesh.runtime.identity import Identity, ensure_local_keys
 from modmesh.runtime.media import require_tool
 from modmesh.runtime.settings import MeshSettings
 
@@ -69,7 +69,7 @@ def start_transcription(data: Path) -> tuple[subprocess.Popen[bytes], MeshSettin
         sock.bind(("127.0.0.1", 0))
         address = f"127.0.0.1:{sock.getsockname()[1]}"
     env = {**os.environ, "MODMESH_DATA_DIR": str(data), "MODMESH_TRANSCRIPTION_ADDR": address}
-    ensure_service_key(MeshSettings.from_env(env))  # as `modmesh up` does
+    ensure_local_keys(MeshSettings.from_env(env))  # as `modmesh up` does
     log = (data / "transcription.log").open("wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "modmesh.transcription"], env=env, stdout=log, stderr=log

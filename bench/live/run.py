@@ -61,7 +61,7 @@ from modmesh.contracts.decision.v1 import decision_pb2, decision_pb2_grpc
 from modmesh.contracts.termmatch.v1 import termmatch_pb2, termmatch_pb2_grpc
 from modmesh.contracts.transcription.v1 import transcription_pb2, transcription_pb2_grpc
 from modmesh.runtime.clients import blocking_channel, connect, wait_until_serving
-from modmesh.runtime.identity import Identity, ensure_service_key
+from modmesh.runtime.identity import Identity, ensure_local_keys
 from modmesh.runtime.media import (
     AUDIO_SAMPLE_RATE,
     CHUNK_BYTES,
@@ -339,7 +339,7 @@ def services(names: Sequence[str]) -> Any:
                 sock.bind(("127.0.0.1", 0))
                 env[f"MODMESH_{name.upper()}_ADDR"] = f"127.0.0.1:{sock.getsockname()[1]}"
         settings = MeshSettings.from_env(env)
-        ensure_service_key(settings)  # as `modmesh up` does
+        ensure_local_keys(settings)  # as `modmesh up` does
         pids = []
         for name in names:
             log = (Path(data) / f"{name}.log").open("wb")

@@ -116,30 +116,40 @@ def test_every_process_gets_the_secrets_it_needs(overlay: str) -> None:
     assert not api_keys["valueFrom"]["secretKeyRef"].get("optional", False)
 
 
-#: Where every modmesh pod mounts the Secret modmesh-service-key.
+#: Where every modmesh pod mounts its own service's private key, and every public key.
 SERVICE_KEY_DIR = "/var/run/secrets/modmesh/service-key"
+PUBLIC_KEYS_DIR = "/etc/modmesh/service-keys"
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
-def test_every_modmesh_process_and_no_other_pod_mounts_the_service_key(overlay: str) -> None:
+def test_each_modmesh_process_mounts_its_own_private_key_and_every_public_key(
+    overlay: str,
+) -> None:
     manifests = build(overlay)
     [config] = [c for c in of_kind(manifests, "ConfigMap") if name(c) == "modmesh-config"]
     assert config["data"]["MODMESH_SERVICE_KEY_FILE"] == f"{SERVICE_KEY_DIR}/key"
+    assert config["data"]["MODMESH_SERVICE_PUBLIC_KEYS_DIR"] == PUBLIC_KEYS_DIR
     for deployment in of_kind(manifests, "Deployment"):
         pod = deployment["spec"]["template"]["spec"]
         secrets = {v["name"]: v["secret"] for v in pod.get("volumes", []) if "secret" in v}
-        keyed = {n for n, s in secrets.items() if s["secretName"] == "modmesh-service-key"}
+        keyed = {n: s["secretName"] for n, s in secrets.items() if "service-key" in s["secretName"]}
         process = pod_labels(deployment)["app.kubernetes.io/name"]
         if process not in PROCESS_SETTINGS:
-            assert not keyed, f"{name(deployment)} is no modmesh process but gets the key"
+            assert not keyed, f"{name(deployment)} is no modmesh process but gets a key"
             continue
-        [volume] = keyed
+        # Its own service's key, no other: a process whose key leaks speaks only as itself.
+        [(volume, secret)] = keyed.items()
+        assert secret == f"modmesh-{process}-service-key", name(deployment)
         # Readable by the pod's group (fsGroup), never by others; never optional.
         assert secrets[volume]["defaultMode"] == 0o440, name(deployment)
         assert not secrets[volume].get("optional", False), name(deployment)
         [container] = pod["containers"]
         [mount] = [m for m in container["volumeMounts"] if m["name"] == volume]
         assert mount == {"name": volume, "mountPath": SERVICE_KEY_DIR, "readOnly": True}
+        maps = {v["name"]: v["configMap"]["name"] for v in pod["volumes"] if "configMap" in v}
+        [public] = [n for n, m in maps.items() if m == "modmesh-service-public-keys"]
+        [mount] = [m for m in container["volumeMounts"] if m["name"] == public]
+        assert mount == {"name": public, "mountPath": PUBLIC_KEYS_DIR, "readOnly": True}
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)

@@ -15,7 +15,7 @@ import pytest
 
 from modmesh.contracts.termmatch.v1 import termmatch_pb2, termmatch_pb2_grpc
 from modmesh.runtime.clients import connect
-from modmesh.runtime.identity import Identity, key_path
+from modmesh.runtime.identity import Identity, key_path, keys_dir
 from tests.support import LoopbackSettings, ServiceProcess, free_port, loopback_settings
 
 METHOD = "ListLists"
@@ -38,8 +38,12 @@ async def list_lists(target: str, identity: Identity, calls: int, pause: float =
 
 
 def replica(first: LoopbackSettings, data_dir: Path) -> LoopbackSettings:
-    """Another termmatch replica's settings: its own data and metrics, the mesh's key."""
-    settings = loopback_settings(data_dir, service_key_file=str(key_path(first)))
+    """Another termmatch replica's settings: its own data and metrics, the mesh's keys."""
+    settings = loopback_settings(
+        data_dir,
+        service_key_file=str(key_path(first, "termmatch")),
+        service_public_keys_dir=str(keys_dir(first)),
+    )
     return replace(
         settings,
         metrics_port=free_port(),

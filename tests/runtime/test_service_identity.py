@@ -10,17 +10,26 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack
+from dataclasses import replace
 from pathlib import Path
 
 import grpc
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from modmesh.cli.main import main
 from modmesh.contracts.decision.v1 import decision_pb2, decision_pb2_grpc
 from modmesh.contracts.termmatch.v1 import termmatch_pb2, termmatch_pb2_grpc
-from modmesh.runtime.clients import connect
-from modmesh.runtime.identity import MIN_KEY_BYTES, TOKEN_SECONDS, EndUser, Identity, act_for
+from modmesh.runtime.clients import blocking_channel, connect
+from modmesh.runtime.identity import (
+    SERVICES,
+    TOKEN_SECONDS,
+    EndUser,
+    Identity,
+    act_for,
+    key_path,
+)
 from modmesh.runtime.media import PCM16
 from tests.support import LoopbackSettings, ServiceProcess, loopback_settings
 
@@ -64,7 +73,8 @@ def test_a_call_without_a_token_is_unauthenticated(mesh: LoopbackSettings, servi
 def test_a_token_signed_with_another_key_is_unauthenticated(
     mesh: LoopbackSettings, service: str
 ) -> None:
-    forged = Identity("gateway", b"not the mesh key".ljust(MIN_KEY_BYTES, b"!")).mint()
+    forger = Identity("gateway", Ed25519PrivateKey.generate(), {})
+    forged = forger.mint()
     error = call(getattr(mesh, f"{service}_addr"), METHODS[service], bearer(forged))
     assert error.code() == grpc.StatusCode.UNAUTHENTICATED
     assert "Signature verification failed" in error.details()
@@ -93,9 +103,10 @@ def test_health_checks_need_no_token(mesh: LoopbackSettings, service: str) -> No
     assert reply.status == health_pb2.HealthCheckResponse.SERVING
 
 
-def test_a_process_without_the_service_key_does_not_start(tmp_path: Path) -> None:
+def test_a_process_without_its_service_key_does_not_start(tmp_path: Path) -> None:
     settings = loopback_settings(tmp_path)
-    (tmp_path / "service-key").unlink()
+    missing = key_path(settings, "termmatch")
+    missing.unlink()
     exited = subprocess.run(
         [sys.executable, "-m", "modmesh.termmatch"],
         env={**os.environ, **settings.to_env()},
@@ -105,7 +116,7 @@ def test_a_process_without_the_service_key_does_not_start(tmp_path: Path) -> Non
         check=False,
     )
     assert exited.returncode == 1
-    assert f"no service key at {tmp_path / 'service-key'}" in exited.stdout + exited.stderr
+    assert f"no service key at {missing}" in exited.stdout + exited.stderr
 
 
 def test_the_cli_prints_a_token_that_raw_grpc_clients_can_use(
@@ -116,6 +127,28 @@ def test_the_cli_prints_a_token_that_raw_grpc_clients_can_use(
     with grpc.insecure_channel(mesh.termmatch_addr) as channel:
         reply = channel.unary_unary(METHODS["termmatch"])(b"", metadata=bearer(token), timeout=10)
     assert reply == b""  # no lists yet: an empty ListListsResponse
+
+
+def test_the_cli_makes_the_key_pairs_kubernetes_mounts_and_they_open_the_mesh(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    keys = tmp_path / "keys"
+    assert main(["service-keys", str(keys)]) == 0
+    assert str(keys) in capsys.readouterr().out
+    assert sorted(path.name for path in keys.iterdir()) == sorted(
+        f"{service}.{kind}" for service in SERVICES for kind in ("key", "pub")
+    )
+    # termmatch as a pod runs it: its own Secret's key and the public keys' ConfigMap.
+    settings = loopback_settings(
+        tmp_path / "mesh",
+        service_key_file=str(keys / "termmatch.key"),
+        service_public_keys_dir=str(keys),
+    )
+    with ServiceProcess("termmatch", settings):
+        cli = Identity.load(replace(settings, service_key_file=str(keys / "cli.key")), "cli")
+        with blocking_channel(settings.termmatch_addr, cli) as channel:
+            reply = channel.unary_unary(METHODS["termmatch"])(b"", timeout=10)
+    assert reply == b""
 
 
 def test_mesh_channels_sign_calls_of_every_streaming_shape(mesh: LoopbackSettings) -> None:

@@ -33,7 +33,7 @@ from modmesh.cli.moderate import ModerationError, moderate, render_case
 from modmesh.cli.remote import settings_of
 from modmesh.cli.samples import CLIP
 from modmesh.cli.seed import seed_samples
-from modmesh.runtime.identity import Identity, ServiceKeyError
+from modmesh.runtime.identity import Identity, ServiceKeyError, ensure_service_keys
 from modmesh.runtime.settings import MeshSettings, SettingsError
 
 
@@ -122,6 +122,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return code
 
 
+def cmd_service_keys(args: argparse.Namespace) -> int:
+    # For Kubernetes (docs/operations.md, "Secrets"): a Secret per private key, one
+    # ConfigMap of the public keys.
+    directory = ensure_service_keys(args.directory)
+    print(f"a key pair for every service in {directory} (existing ones kept)")
+    return 0
+
+
 def cmd_service_token(args: argparse.Namespace) -> int:
     # For grpcurl and other raw gRPC clients of a local mesh; valid a few minutes.
     print(Identity.load(settings_of(args), "cli").mint())
@@ -168,6 +176,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="print a service token for raw gRPC calls (grpcurl -H 'authorization: Bearer …')",
     )
     token.set_defaults(run=cmd_service_token)
+
+    keys = commands.add_parser(
+        "service-keys",
+        help="make a key pair for every service in DIRECTORY (for Kubernetes Secrets)",
+    )
+    keys.add_argument("directory", type=Path)
+    keys.set_defaults(run=cmd_service_keys)
 
     for name, service in SERVICE_COMMANDS.items():
         _register_service_command(commands, name, service)

@@ -23,7 +23,7 @@ from modmesh.cli.credentials import (
     local_api_keys,
     local_audit_keys,
 )
-from modmesh.runtime.identity import ensure_service_key
+from modmesh.runtime.identity import ensure_local_keys
 from modmesh.runtime.settings import ENV_PREFIX, MeshSettings
 
 #: Started in this order; transcription comes first because its model loads slowest.
@@ -72,8 +72,9 @@ class Mesh:
     def start(self, timeout: float = 300.0) -> None:
         """Starts every process and returns once all report ready."""
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        # Every process signs its calls with this key and refuses calls not signed with it.
-        ensure_service_key(self.settings)
+        # Every process signs its calls with a key pair of its own, made here on first
+        # start, and checks others' calls against their public keys.
+        ensure_local_keys(self.settings)
         env = {
             **os.environ,
             **self.settings.to_env(),

@@ -28,7 +28,7 @@ def settings_of(args: argparse.Namespace) -> MeshSettings:
 
 
 def open_channel(settings: MeshSettings, address: str) -> grpc.Channel:
-    """A channel to a service of the mesh, each call signed with the mesh's service key
+    """A channel to a service of the mesh, each call signed with the cli's service key
     (the file `modmesh up` creates, or MODMESH_SERVICE_KEY_FILE) as the caller `cli`."""
     return blocking_channel(address, Identity.load(settings, "cli"))
 

@@ -1,20 +1,23 @@
 """Service identity: every gRPC call inside the mesh carries a signed, short-lived token.
 
-The calling process mints an HS256 token with the mesh's service key (a Secret) naming
-itself (`iss`) and, when it acts for a person, that person (`sub`, `roles`, and the cases
-they may reach: `tenant`, `read_tenants`, `account`, see modmesh.runtime.tenancy); the server's
-interceptor checks it and exposes the result to servicers through `current_caller()`.
-Who a caller is therefore comes from its credential, never from a request field. Only
-grpc.health.v1 stays open, for the kubelet's probes. See docs/adr/0007-service-tokens.md.
+Each kind of process (SERVICES) has an Ed25519 key pair of its own. The calling process
+mints a token signed with its private key (a Secret of its own in Kubernetes), naming
+itself (`iss`, and `kid` for the key) and, when it is the gateway acting for a person,
+that person (`sub`, `roles`, and the cases they may reach: `tenant`, `read_tenants`,
+`account`, see modmesh.runtime.tenancy). Every process holds all the public keys: the
+server's interceptor checks a token against its issuer's public key and exposes the
+result to servicers through `current_caller()`. So who a caller is comes from its
+credential, never from a request field, and a process whose key leaks can speak only as
+itself: termmatch's key mints no gateway token and no end user. Only grpc.health.v1
+stays open, for the kubelet's probes. See docs/adr/0007-service-tokens.md.
 """
 
 from __future__ import annotations
 
 import contextvars
 import os
-import secrets
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -22,6 +25,14 @@ from typing import Any, NamedTuple
 import grpc
 import jwt
 import structlog
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    NoEncryption,
+    PrivateFormat,
+    PublicFormat,
+)
 
 from modmesh.runtime.errors import InvalidArgument, ServiceError
 from modmesh.runtime.handlers import wrap_behavior
@@ -30,25 +41,27 @@ from modmesh.runtime.tenancy import UNRESTRICTED, CaseScope, scope_claims, scope
 
 log = structlog.get_logger()
 
-#: Shorter keys are refused: HS256 is only as strong as its key.
-MIN_KEY_BYTES = 32
+#: Every kind of process that calls inside the mesh, each with a key pair of its own.
+SERVICES = ("gateway", "decision", "transcription", "termmatch", "similarity", "cli")
+#: The callers whose tokens may name an end user: the gateway, which authenticated them.
+USER_CARRIERS = frozenset({"gateway"})
 #: A token's lifetime; each call mints its own, so a stolen one is soon worthless.
 TOKEN_SECONDS = 300
 #: Clock skew tolerated between pods.
 LEEWAY_SECONDS = 30
-#: Set on every token, so that no other HS256 token (e.g. a gateway user JWT signed with a
-#: reused secret) passes as a service token.
+#: Set on every token, so that no other token passes as a service token.
 AUDIENCE = "modmesh.service"
+ALGORITHM = "EdDSA"
 METADATA_KEY = "authorization"
 #: Open without a token: the kubelet's gRPC probes cannot carry one.
 OPEN_METHOD_PREFIXES = ("/grpc.health.v1.Health/",)
 #: The callers that may name an actor in a request field when they act for no end user:
-#: the operator's own command line (which holds the mesh key, so the operator's machine).
+#: the operator's own command line (which holds the cli key, so the operator's machine).
 OPERATOR_CALLERS = frozenset({"cli"})
 
 
 class ServiceKeyError(ValueError):
-    """The service key is missing or too weak; start-up stops naming the file."""
+    """A service key is missing or unreadable; start-up stops naming the file."""
 
 
 @dataclass(frozen=True)
@@ -69,57 +82,112 @@ class Caller:
     user: EndUser | None = None
 
 
-def key_path(settings: MeshSettings) -> Path:
-    """Where the service key lives: MODMESH_SERVICE_KEY_FILE, else <data dir>/service-key."""
-    return (
-        Path(settings.service_key_file)
-        if settings.service_key_file
-        else (settings.data_dir / "service-key")
-    )
+def keys_dir(settings: MeshSettings) -> Path:
+    """Where the public keys are (MODMESH_SERVICE_PUBLIC_KEYS_DIR), else
+    <data dir>/service-keys, where `modmesh up` makes every key pair."""
+    if settings.service_public_keys_dir:
+        return Path(settings.service_public_keys_dir)
+    return settings.data_dir / "service-keys"
 
 
-def ensure_service_key(settings: MeshSettings) -> Path:
-    """Creates the mesh's service key on first start (readable by its owner only)."""
-    path = key_path(settings)
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
+def key_path(settings: MeshSettings, service: str) -> Path:
+    """Where `service`'s private key is: MODMESH_SERVICE_KEY_FILE, else
+    <data dir>/service-keys/<service>.key."""
+    if settings.service_key_file:
+        return Path(settings.service_key_file)
+    return settings.data_dir / "service-keys" / f"{service}.key"
+
+
+def ensure_service_keys(directory: Path) -> Path:
+    """Makes a key pair for every service that has none in `directory`: <service>.key
+    (private, readable by its owner only) and <service>.pub. `modmesh up` calls it on
+    the data dir; `modmesh service-keys DIR` for Kubernetes' Secrets."""
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for service in SERVICES:
+        private = Ed25519PrivateKey.generate()
         # Created 0600 before a byte is written; O_EXCL: two starters never both write.
         try:
-            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            descriptor = os.open(
+                directory / f"{service}.key", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600
+            )
         except FileExistsError:
-            return path
-        with os.fdopen(descriptor, "w") as file:
-            file.write(secrets.token_urlsafe(48))
-    return path
+            continue
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(private.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()))
+        public = directory / f"{service}.pub"
+        public.write_bytes(
+            private.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
+        )
+    return directory
 
 
-def load_service_key(settings: MeshSettings) -> bytes:
-    path = key_path(settings)
+def ensure_local_keys(settings: MeshSettings) -> None:
+    """As `modmesh up` does: every key pair under <data dir>/service-keys, unless the
+    settings name keys made elsewhere."""
+    if not (settings.service_key_file or settings.service_public_keys_dir):
+        ensure_service_keys(keys_dir(settings))
+
+
+def load_private_key(path: Path) -> Ed25519PrivateKey:
     try:
-        key = path.read_bytes().strip()
+        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
     except OSError as error:
         raise ServiceKeyError(
-            f"no service key at {path} ({error.strerror}): `modmesh up` creates one; "
-            "in Kubernetes mount the modmesh-service-key Secret and set "
+            f"no service key at {path} ({error.strerror}): `modmesh up` creates one; in "
+            "Kubernetes mount this service's Secret modmesh-<service>-service-key and set "
             "MODMESH_SERVICE_KEY_FILE"
         ) from None
-    if len(key) < MIN_KEY_BYTES:
-        raise ServiceKeyError(
-            f"the service key in {path} has {len(key)} bytes; at least {MIN_KEY_BYTES} needed"
-        )
+    except ValueError as error:
+        raise ServiceKeyError(f"the service key at {path} cannot be read: {error}") from None
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ServiceKeyError(f"the service key at {path} is not an Ed25519 key")
     return key
 
 
-class Identity:
-    """This process's name and the mesh key: mints tokens for its calls, checks others'."""
+def load_public_keys(directory: Path) -> dict[str, Ed25519PublicKey]:
+    """The public key of each service that has a <service>.pub in `directory`."""
+    keys: dict[str, Ed25519PublicKey] = {}
+    for service in SERVICES:
+        path = directory / f"{service}.pub"
+        try:
+            key = serialization.load_pem_public_key(path.read_bytes())
+        except FileNotFoundError:
+            continue
+        except (OSError, ValueError) as error:
+            raise ServiceKeyError(f"the public key at {path} cannot be read: {error}") from None
+        if not isinstance(key, Ed25519PublicKey):
+            raise ServiceKeyError(f"the public key at {path} is not an Ed25519 key")
+        keys[service] = key
+    if not keys:
+        raise ServiceKeyError(
+            f"no public service keys (<service>.pub) in {directory}: `modmesh up` makes "
+            "them; in Kubernetes mount the ConfigMap modmesh-service-public-keys and set "
+            "MODMESH_SERVICE_PUBLIC_KEYS_DIR"
+        )
+    return keys
 
-    def __init__(self, service: str, key: bytes) -> None:
+
+class Identity:
+    """This process's name and private key, and every service's public key: mints tokens
+    for its calls, checks others'."""
+
+    def __init__(
+        self,
+        service: str,
+        private_key: Ed25519PrivateKey,
+        public_keys: Mapping[str, Ed25519PublicKey],
+    ) -> None:
         self.service = service
-        self._key = key
+        self._private_key = private_key
+        self._public_keys = dict(public_keys)
 
     @classmethod
     def load(cls, settings: MeshSettings, service: str) -> Identity:
-        return cls(service, load_service_key(settings))
+        return cls(
+            service,
+            load_private_key(key_path(settings, service)),
+            load_public_keys(keys_dir(settings)),
+        )
 
     def mint(self, user: EndUser | None = None, now: float | None = None) -> str:
         issued = int(time.time() if now is None else now)
@@ -133,15 +201,21 @@ class Identity:
             claims["sub"] = user.principal
             claims["roles"] = list(user.roles)
             claims.update(scope_claims(user.scope))
-        return jwt.encode(claims, self._key, algorithm="HS256")
+        return jwt.encode(
+            claims, self._private_key, algorithm=ALGORITHM, headers={"kid": self.service}
+        )
 
     def verify(self, token: str) -> Caller:
         """The caller a token names; raises jwt.InvalidTokenError saying what is wrong."""
+        issuer = jwt.get_unverified_header(token).get("kid")
+        if not isinstance(issuer, str) or issuer not in self._public_keys:
+            raise jwt.InvalidTokenError(f"no public key for the caller {issuer!r}")
         claims = jwt.decode(
             token,
-            self._key,
-            algorithms=["HS256"],
+            self._public_keys[issuer],
+            algorithms=[ALGORITHM],
             audience=AUDIENCE,
+            issuer=issuer,
             leeway=LEEWAY_SECONDS,
             options={"require": ["iss", "aud", "iat", "exp"]},
         )
@@ -149,9 +223,11 @@ class Identity:
             raise jwt.InvalidTokenError(f"lifetime over {TOKEN_SECONDS}s")
         user = None
         if "sub" in claims:
+            if issuer not in USER_CARRIERS:
+                raise jwt.InvalidTokenError(f"{issuer} may not act for an end user")
             roles = tuple(str(r) for r in claims.get("roles", []))
             user = EndUser(str(claims["sub"]), roles, scope_from_claims(claims))
-        return Caller(str(claims["iss"]), user)
+        return Caller(issuer, user)
 
     def metadata(self) -> tuple[str, str]:
         """The metadata entry for one call, acting for the current end user if any."""

@@ -55,10 +55,14 @@ class MeshSettings:
     #: SQLAlchemy URL of the database the services keep their data in (each in its own
     #: tables); empty means one SQLite file per service under data_dir.
     database_url: str = ""
-    #: File holding the mesh's service key, which signs and checks the token of every
-    #: gRPC call between processes; empty means <data_dir>/service-key (`modmesh up`
-    #: creates it). In Kubernetes, the mounted modmesh-service-key Secret.
+    #: File holding this process's private service key, which signs the token of each
+    #: gRPC call it makes; empty means <data_dir>/service-keys/<service>.key (`modmesh
+    #: up` makes it). In Kubernetes, the process's own mounted Secret.
     service_key_file: str = ""
+    #: Folder of every service's public key (<service>.pub), which check the tokens of
+    #: the calls a process serves; empty means <data_dir>/service-keys. In Kubernetes,
+    #: the mounted ConfigMap modmesh-service-public-keys.
+    service_public_keys_dir: str = ""
     #: Servers close each connection after this long (gracefully: in-flight calls finish),
     #: so clients re-resolve and spread over new replicas; 0 keeps connections forever.
     max_connection_age_seconds: float = 300.0
