@@ -104,20 +104,23 @@ def ensure_service_keys(directory: Path) -> Path:
     the data dir; `modmesh service-keys DIR` for Kubernetes' Secrets."""
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     for service in SERVICES:
-        private = Ed25519PrivateKey.generate()
+        private = directory / f"{service}.key"
         # Created 0600 before a byte is written; O_EXCL: two starters never both write.
         try:
-            descriptor = os.open(
-                directory / f"{service}.key", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600
-            )
+            descriptor = os.open(private, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:
-            continue
-        with os.fdopen(descriptor, "wb") as file:
-            file.write(private.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()))
+            pass
+        else:
+            with os.fdopen(descriptor, "wb") as file:
+                key = Ed25519PrivateKey.generate()
+                file.write(key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()))
         public = directory / f"{service}.pub"
-        public.write_bytes(
-            private.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
-        )
+        if not public.exists():  # also when a start stopped between the two files
+            public.write_bytes(
+                load_private_key(private)
+                .public_key()
+                .public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
+            )
     return directory
 
 
