@@ -17,10 +17,9 @@ from modmesh.decision.domain import (
     SimilarityMatch,
     TermHit,
     Transcript,
-    TranscriptWindow,
 )
 from modmesh.decision.intake import windows
-from modmesh.decision.intake.engines import EngineError
+from modmesh.decision.intake.engines import EngineError, TranscriptWindow
 from modmesh.decision.intake.pipeline import Leasing, Pipeline
 from modmesh.decision.intake.retry import RetryPolicy
 from modmesh.decision.intake.windows import WINDOW_ATTEMPTS

@@ -22,7 +22,7 @@ from modmesh.decision.intake.idempotency import SqlIdempotency
 from modmesh.decision.intake.pipeline import Leasing, Pipeline
 from modmesh.decision.intake.retry import RetryPolicy
 from modmesh.decision.intake.store import SqlIntake
-from modmesh.decision.intake.sweeper import sweep_blobs
+from modmesh.decision.intake.sweeper import SqlMediaReferences, sweep_blobs
 from modmesh.decision.live.store import SqlLive
 from modmesh.decision.policy.store import SqlRules
 from modmesh.decision.review.store import SqlReview
@@ -38,6 +38,7 @@ log = structlog.get_logger()
 
 class SqlStore(
     SqlIntake,
+    SqlMediaReferences,
     SqlIdempotency,
     SqlCases,
     SqlReview,

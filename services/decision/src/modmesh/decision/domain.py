@@ -61,18 +61,6 @@ class Transcript:
 
 
 @dataclass(frozen=True)
-class TranscriptWindow:
-    """What transcription heard in one window of a media file's audio (word times count
-    from the media's start), and where the next window starts."""
-
-    transcript: Transcript
-    start_seconds: float
-    end_seconds: float
-    #: The media's audio ends within this window: there is no next one.
-    complete: bool
-
-
-@dataclass(frozen=True)
 class TermHit:
     term_id: str
     term: str

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, TypeVar
 
@@ -16,7 +17,7 @@ from modmesh.contracts.termmatch.v1 import termmatch_pb2, termmatch_pb2_grpc
 from modmesh.contracts.timestamps import to_timestamp
 from modmesh.contracts.transcription.v1 import transcription_pb2, transcription_pb2_grpc
 from modmesh.decision import convert
-from modmesh.decision.domain import SimilarityMatch, TermHit, TranscriptWindow
+from modmesh.decision.domain import SimilarityMatch, TermHit, Transcript
 from modmesh.decision.intake.retry import TRANSIENT_CODES
 from modmesh.decision.live.moderation import TranscriptUpdate
 from modmesh.decision.settings import DecisionSettings
@@ -36,6 +37,18 @@ class EngineError(Exception):
     def __init__(self, message: str, transient: bool = False) -> None:
         super().__init__(message)
         self.transient = transient
+
+
+@dataclass(frozen=True)
+class TranscriptWindow:
+    """What transcription heard in one window of a media file's audio (word times count
+    from the media's start), and where the next window starts."""
+
+    transcript: Transcript
+    start_seconds: float
+    end_seconds: float
+    #: The media's audio ends within this window: there is no next one.
+    complete: bool
 
 
 class Engines(Protocol):

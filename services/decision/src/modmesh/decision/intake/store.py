@@ -20,10 +20,10 @@ from modmesh.decision.domain import (
     CaseStatus,
     Evidence,
     Source,
-    TranscriptWindow,
     transcript_from_json,
     transcript_json,
 )
+from modmesh.decision.intake.engines import TranscriptWindow
 from modmesh.decision.intake.retry import RetryPolicy
 from modmesh.decision.policy.published import PublishedRuleSet
 from modmesh.decision.policy.rule_set import Decision
@@ -77,21 +77,7 @@ class IntakeStore(Protocol):
     def account(self, account_id: str) -> Account: ...
 
 
-class MediaReferences(Protocol):
-    """What the blob sweeper asks: which blobs cases still refer to."""
-
-    def referenced_media(self, sha256s: list[str]) -> set[str]: ...
-
-
 class SqlIntake(StoreBase):
-    def referenced_media(self, sha256s: list[str]) -> set[str]:
-        """The sha256s, of those given, that some case's media has."""
-        with self._sessions() as session:
-            found = session.scalars(
-                select(CaseRow.media_sha256).where(CaseRow.media_sha256.in_(sha256s)).distinct()
-            )
-            return set(found)
-
     def submit(self, media: Blob, source: Source, tenant: str = "") -> tuple[Case, bool]:
         """Stores a new PROCESSING case of `tenant`, or finds the one for the same
         submission by the same tenant; one that FAILED is made PROCESSING again, so the

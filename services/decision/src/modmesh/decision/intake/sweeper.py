@@ -5,13 +5,32 @@ Submit never came, media of refused requests the gateway could not remove."""
 from __future__ import annotations
 
 import asyncio
+from typing import Protocol
 
 import structlog
+from sqlalchemy import select
 
-from modmesh.decision.intake.store import MediaReferences
+from modmesh.decision.store import StoreBase
+from modmesh.decision.tables import CaseRow
 from modmesh.runtime.blobs import BlobStore
 
 log = structlog.get_logger()
+
+
+class MediaReferences(Protocol):
+    """What the blob sweeper asks: which blobs cases still refer to."""
+
+    def referenced_media(self, sha256s: list[str]) -> set[str]: ...
+
+
+class SqlMediaReferences(StoreBase):
+    def referenced_media(self, sha256s: list[str]) -> set[str]:
+        """The sha256s, of those given, that some case's media has."""
+        with self._sessions() as session:
+            found = session.scalars(
+                select(CaseRow.media_sha256).where(CaseRow.media_sha256.in_(sha256s)).distinct()
+            )
+            return set(found)
 
 
 async def sweep_blobs(store: MediaReferences, blobs: BlobStore, grace_seconds: float) -> int:

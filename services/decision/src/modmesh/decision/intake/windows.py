@@ -20,8 +20,8 @@ from typing import Protocol
 
 import structlog
 
-from modmesh.decision.domain import Case, Transcript, TranscriptWindow
-from modmesh.decision.intake.engines import EngineError, Engines
+from modmesh.decision.domain import Case, Transcript
+from modmesh.decision.intake.engines import EngineError, Engines, TranscriptWindow
 from modmesh.runtime.blobs import Blob
 
 log = structlog.get_logger()
