@@ -88,6 +88,8 @@ def _spec(name: str) -> ModuleSpec | None:
         return importlib.util.find_spec(name)
     except ModuleNotFoundError:  # its parent is a module, not a package
         return None
+    except ValueError:  # imported already, by a module that set no spec (cryptography's)
+        return None
 
 
 def _distribution_of(name: str) -> str | None:

@@ -23,7 +23,7 @@ def build(settings: MeshSettings) -> Service:
             await asyncio.sleep(0.05)
 
     return Service(
-        name="termmatch",  # borrows termmatch's address from the settings
+        name="termmatch",  # borrows termmatch's address from the settings, and its key
         grpc_services=["modmesh.test.LoadingService"],
         register=lambda server: None,
         load=load,
@@ -31,4 +31,4 @@ def build(settings: MeshSettings) -> Service:
 
 
 if __name__ == "__main__":
-    run(build, "loading", MeshSettings)
+    run(build, "termmatch", MeshSettings)
