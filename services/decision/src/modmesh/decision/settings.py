@@ -18,7 +18,7 @@ class DecisionSettings(MeshSettings):
     #: Seconds decision waits for one engine call before failing the case.
     engine_timeout_seconds: float = 300.0
     #: Media longer than this is transcribed window by window, each window one call
-    #: under the deadline above and kept once heard (docs/operations.md, "Long media").
+    #: under the deadline above and kept once heard (docs/operations.md, "Windows").
     transcribe_window_seconds: float = 120.0
     #: Seconds a case's media call waits for an engine that is down (a pod restarting)
     #: to be ready; past that the case is RETRYING, analysed again after a backoff.
