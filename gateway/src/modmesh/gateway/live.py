@@ -122,9 +122,13 @@ class LiveBridge:
             return outcome if outcome is not None else await to_client
         finally:
             call.cancel()  # nothing once the call has ended; a client that left cancels it
-            for task in (from_client, to_client):
+            relays = {from_client, to_client}
+            for task in relays:
                 task.cancel()
-            await asyncio.gather(from_client, to_client, return_exceptions=True)
+            # wait, not gather: cancelled while gathering, this task would raise a relay's
+            # CancelledError (grpc raises a bare one on a cancelled call) in place of its
+            # own, and the server that cancelled it would not recognise it and fail.
+            await asyncio.wait(relays)
 
     async def _opening(self, stream_id: str) -> decision_pb2.LiveStreamOpen | Refusal | Gone:
         message = await self.websocket.receive()
