@@ -15,7 +15,7 @@ import zipfile
 from collections.abc import Iterator
 from functools import cache
 from importlib.machinery import ModuleSpec
-from importlib.metadata import distributions
+from importlib.metadata import distribution, packages_distributions
 from pathlib import Path
 
 import pytest
@@ -62,11 +62,13 @@ def modules(package: Path) -> Iterator[tuple[str, Path]]:
 
 
 @cache
-def _file_owners() -> dict[Path, str]:
-    """Every installed file and the distribution that installed it."""
+def _file_owners(top: str) -> dict[Path, str]:
+    """Every file installed by a distribution that provides the top-level module `top`,
+    and that distribution (several share a namespace such as google)."""
     return {
         Path(str(dist.locate_file(file))).resolve(): requirement_name(dist.metadata["Name"])
-        for dist in distributions()
+        for name in packages_distributions().get(top, [])
+        for dist in [distribution(name)]
         for file in dist.files or ()
     }
 
@@ -103,7 +105,7 @@ def _distribution_of(name: str) -> str | None:
     spec = _spec(name)
     if spec is None or spec.origin is None:  # not a module, or a shared namespace (google)
         return None
-    return _file_owners().get(Path(spec.origin).resolve(), top)
+    return _file_owners(top).get(Path(spec.origin).resolve(), top)
 
 
 def distributions_imported(file: Path) -> set[str]:
