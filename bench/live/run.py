@@ -14,8 +14,10 @@ concurrency level it reports:
 - latency: from the moment the chunk holding a phrase's last sample went live (was
   offered to the service; one the service held back by flow control waited from then)
   to the moment its flag (or its last word, committed) arrived at the client (p50, p95,
-  max); recall: the share of phrases (with a term, for flags) that arrived at all, near
-  their true offset;
+  max), over every phrase (with a term, for flags): one that never arrived near its true
+  offset counts as arriving never (infinity, `null` in the JSON), so a miss cannot make
+  the percentiles look better; `samples` says how many phrases they rest on. Recall: the
+  share that arrived; every miss is listed with its stream and offset;
 - CPU RTF: CPU seconds the services spent per second of audio of one stream (2 cores:
   about 2 / RTF streams fit);
 - lag (transcription only: decision's acks trail by the rolling buffer by design): per
@@ -153,6 +155,8 @@ class Script:
 class StreamResult:
     latencies: list[float] = field(default_factory=list)
     phrases: int = 0
+    #: The phrases whose word (or flag) never arrived near their offset.
+    missed: list[Phrase] = field(default_factory=list)
     #: Per update: audio gone live so far minus audio the update reflects (where the
     #: service says how much it reflects).
     lags: list[float] = field(default_factory=list)
@@ -286,11 +290,19 @@ async def run_stream(sink: Sink, stream_id: str, script: Script, delay: float) -
                         break
     except grpc.aio.AioRpcError as error:
         result.refused = f"{error.code().name}: {error.details()}"
+    result.missed = pending
     return result
 
 
 def percentile(values: Sequence[float], q: float) -> float:
-    return float(np.percentile(values, q)) if values else float("nan")
+    """The q-th percentile as one of the values (never interpolated, so a miss's
+    infinity is reported as such); nan where there are none."""
+    return float(np.percentile(values, q, method="inverted_cdf")) if values else float("nan")
+
+
+def seconds_or_null(value: float) -> float | None:
+    """A latency for the JSON: a phrase that never arrived took forever, written null."""
+    return None if value == float("inf") else value
 
 
 def cpu_seconds(pid: int) -> float:
@@ -311,16 +323,23 @@ async def run_level(sink: Sink, scripts: Sequence[Script], streams: int) -> dict
     audio = sum(scripts[i % len(scripts)].seconds for i in range(streams))
     cpu = sum(cpu_seconds(pid) for pid in sink.pids) - cpu_before if sink.pids else float("nan")
     latencies = [v for r in results for v in r.latencies]
+    # Every phrase counts: one that never arrived, at infinity.
+    samples = latencies + [float("inf")] * sum(len(r.missed) for r in results)
     refused = [r.refused for r in results if r.refused]
     max_lag = max((lag for r in results for lag in r.lags), default=float("nan"))
     return {
         "streams": streams,
-        "phrases": sum(r.phrases for r in results),
-        "recall": len(latencies) / max(1, sum(r.phrases for r in results)),
-        "p50_seconds": percentile(latencies, 50),
-        "p95_seconds": percentile(latencies, 95),
-        "max_seconds": max(latencies, default=float("nan")),
-        "mean_seconds": statistics.fmean(latencies) if latencies else float("nan"),
+        "samples": len(samples),
+        "recall": len(latencies) / max(1, len(samples)),
+        "p50_seconds": seconds_or_null(percentile(samples, 50)),
+        "p95_seconds": seconds_or_null(percentile(samples, 95)),
+        "max_seconds": seconds_or_null(max(samples, default=float("nan"))),
+        "mean_arrived_seconds": statistics.fmean(latencies) if latencies else float("nan"),
+        "missed": [
+            {"stream": index, "word": phrase.last_word, "at_seconds": round(phrase.end_seconds, 2)}
+            for index, r in enumerate(results)
+            for phrase in r.missed
+        ],
         "cpu_rtf_per_stream": cpu / audio if audio else float("nan"),
         "max_lag_seconds": max_lag,
         "bounded": not refused and not max_lag >= LAG_BOUND_SECONDS,  # nan: not measured
@@ -368,21 +387,28 @@ def sink_through(through: str, settings: MeshSettings, pids: tuple[int, ...]) ->
     return decision_sink(settings.decision_addr, identity, pids)
 
 
+def shown(seconds: float | None) -> str:
+    return f"{'never':>6}" if seconds is None else f"{seconds:>6.2f}"
+
+
 def print_table(rows: Sequence[dict[str, Any]]) -> None:
     header = (
-        f"{'streams':>7} {'phrases':>7} {'recall':>6} {'p50 s':>6} {'p95 s':>6} {'max s':>6} "
+        f"{'streams':>7} {'samples':>7} {'recall':>6} {'p50 s':>6} {'p95 s':>6} {'max s':>6} "
         f"{'CPU RTF':>7} {'max lag s':>9} {'bounded':>7}"
     )
     print(header)
     for row in rows:
         print(
-            f"{row['streams']:>7} {row['phrases']:>7} {row['recall']:>6.0%} "
-            f"{row['p50_seconds']:>6.2f} {row['p95_seconds']:>6.2f} {row['max_seconds']:>6.2f} "
+            f"{row['streams']:>7} {row['samples']:>7} {row['recall']:>6.0%} "
+            f"{shown(row['p50_seconds'])} {shown(row['p95_seconds'])} {shown(row['max_seconds'])} "
             f"{row['cpu_rtf_per_stream']:>7.2f} {row['max_lag_seconds']:>9.1f} "
             f"{'yes' if row['bounded'] else 'no':>7}"
         )
         for reason in row["refused"]:
             print(f"{'':>7} refused: {reason}")
+        for miss in row["missed"]:
+            where = f"at {miss['at_seconds']} s of stream {miss['stream']}"
+            print(f"{'':>7} missed: {miss['word']!r} {where}")
 
 
 async def measure(sink: Sink, levels: Sequence[int], seconds: float) -> list[dict[str, Any]]:
