@@ -73,6 +73,8 @@ def key(term: Term, flags: Flags) -> str:
 
 def find(terms: list[Term], text: str, flags: Flags) -> list[tuple[str, int, int]]:
     """(term id, original start, end) of every hit, sorted."""
+    if flags.join_words:
+        return find_joined(terms, text, flags)
     items = view(text, flags)
     joined = "".join(c for c, _, _ in items)
     found = []
@@ -90,6 +92,27 @@ def find(terms: list[Term], text: str, flags: Flags) -> list[tuple[str, int, int
             if aligned(items, first, last):
                 found.append((term.term_id, items[first][1], items[last - 1][2]))
             at = joined.find(wanted, at + 1)
+    return sorted(found)
+
+
+def find_joined(terms: list[Term], text: str, flags: Flags) -> list[tuple[str, int, int]]:
+    """`find` with words joined: the key's letters in a row, spaces between them or
+    not; a word term's first letter follows a space and its last one precedes one."""
+    items = view(text, flags)
+    letters = [i for i, (c, _, _) in enumerate(items) if c != " "]
+    found = []
+    for term in terms:
+        wanted = key(term, flags).replace(" ", "")
+        if not wanted:
+            continue
+        for at in range(len(letters) - len(wanted) + 1):
+            run = letters[at : at + len(wanted)]
+            if "".join(items[i][0] for i in run) != wanted:
+                continue
+            first, last = run[0], run[-1]
+            whole = items[first - 1][0] == " " and items[last + 1][0] == " "
+            if (whole or term.kind == TermKind.SUBSTRING) and aligned(items, first, last + 1):
+                found.append((term.term_id, items[first][1], items[last][2]))
     return sorted(found)
 
 

@@ -126,6 +126,37 @@ def test_match_words_reports_word_indexes_and_the_time_range(
     assert (hit.time_range.start_seconds, hit.time_range.end_seconds) == (2.5, 3.6)
 
 
+def test_a_list_that_joins_words_finds_its_terms_as_a_recogniser_splits_or_joins_them(
+    stub: termmatch_pb2_grpc.TermMatchServiceStub,
+) -> None:
+    stub.CreateList(
+        pb.CreateListRequest(
+            list_id="heard",
+            name="Heard",
+            flags=pb.NormalizationFlags(nfkc=True, casefold=True, join_words=True),
+            terms=[
+                pb.Term(term_id="giveaway", text="crypto giveaway", severity=HIGH),
+                pb.Term(term_id="act-now", text="act now", severity=LOW),
+            ],
+        ),
+        timeout=10,
+    )
+    spoken = [(" A", 1.0, 1.1), (" crypto", 1.1, 1.5), (" give", 1.5, 1.8), (" away.", 1.8, 2.2)]
+    spoken += [(" Actnow!", 2.5, 3.0), (" In", 3.2, 3.3), (" fact", 3.3, 3.6), (" nowhere", 3.6, 4)]
+    words = [evidence_pb2.Word(text=t, start_seconds=s, end_seconds=e) for t, s, e in spoken]
+    response = stub.Match(
+        pb.MatchRequest(words=pb.WordSequence(words=words), list_ids=["heard"]), timeout=10
+    )
+    assert [
+        (h.term_id, h.matched_text, h.word_start_index, h.word_end_index) for h in response.hits
+    ] == [
+        ("giveaway", "crypto give away", 1, 3),
+        ("act-now", "Actnow", 4, 4),
+    ]
+    assert response.hits[0].time_range.end_seconds == 2.2
+    assert stub.GetList(pb.GetListRequest(list_id="heard"), timeout=10).list.flags.join_words
+
+
 def test_edits_bump_the_version_and_the_next_match_uses_it(
     stub: termmatch_pb2_grpc.TermMatchServiceStub,
 ) -> None:

@@ -154,6 +154,7 @@ class FlagsIn(_Strict):
     leetspeak: bool = False
     ignore_separators: bool = False
     collapse_repeats: bool = False
+    join_words: bool = False
 
     def to_proto(self) -> termmatch_pb2.NormalizationFlags:
         return termmatch_pb2.NormalizationFlags(**self.model_dump())

@@ -3,6 +3,7 @@ servicer, and by the clients (CLI, gateway) that send and receive terms in bulk.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -37,15 +38,8 @@ def _window_from_pb(message: object) -> Window:
 
 
 def _flags_from_pb(flags: pb.NormalizationFlags) -> Flags:
-    return Flags(
-        nfkc=flags.nfkc,
-        casefold=flags.casefold,
-        strip_accents=flags.strip_accents,
-        confusables=flags.confusables,
-        leetspeak=flags.leetspeak,
-        ignore_separators=flags.ignore_separators,
-        collapse_repeats=flags.collapse_repeats,
-    )
+    # The message and the dataclass name the same flags (a contract test holds them so).
+    return Flags(**{field.name: getattr(flags, field.name) for field in dataclasses.fields(Flags)})
 
 
 def settings_from_pb(request: pb.CreateListRequest | pb.UpdateListRequest) -> ListSettings:
@@ -113,15 +107,7 @@ def list_to_pb(term_list: TermList, *, with_terms: bool = True) -> pb.TermList:
         term_count=len(term_list.terms),
         created_at=to_timestamp(term_list.created_at),
         updated_at=to_timestamp(term_list.updated_at),
-        flags=pb.NormalizationFlags(
-            nfkc=flags.nfkc,
-            casefold=flags.casefold,
-            strip_accents=flags.strip_accents,
-            confusables=flags.confusables,
-            leetspeak=flags.leetspeak,
-            ignore_separators=flags.ignore_separators,
-            collapse_repeats=flags.collapse_repeats,
-        ),
+        flags=pb.NormalizationFlags(**dataclasses.asdict(flags)),
         exceptions=list(settings.exceptions),
     )
     _set_window(message, settings.window)

@@ -4,8 +4,10 @@ Lists that share normalisation flags share one Aho-Corasick automaton over their
 match-view keys (see normalize): the text is normalised once per distinct flag set and
 scanned once, in time independent of the number of terms (beyond SHARD_KEYS terms, once
 per shard). Whole-word keys carry their boundary spaces, so the automaton reports
-exactly the hits. Regex terms run with RE2 (linear time) over the same view; an RE2 set
-first tells which of them occur at all.
+exactly the hits. Under `join_words` the keys and the scanned view have no spaces at all
+("give away" and "giveaway" are one key), and a whole-word hit counts where it starts
+and ends at word boundaries of the view. Regex terms run with RE2 (linear time) over the
+view as it is, spaces and all; an RE2 set first tells which of them occur at all.
 
 A `CompiledLists` is immutable: the service swaps in a new one after an edit, and a match
 in flight keeps the one it started with. The new one is built from the one it replaces and
@@ -42,6 +44,7 @@ from modmesh.termmatch.parted import (
     PartedMap,
 )
 
+_SPACE = ord(" ")
 #: Python's switch interval for a process that matches while it compiles (default 5 ms).
 #: A match lets go of the GIL in many of its numpy calls, and each time it waits for a
 #: compile's Python steps to hand it back, up to this long. Beside a busy Python thread,
@@ -85,11 +88,14 @@ class Occurrence:
 
 def key_of(normalizer: Normalizer, text: str, kind: TermKind) -> str:
     """The automaton key of a word or substring term (empty: nothing to match)."""
-    return _match_key(normalizer.key(text), kind)
+    return _match_key(normalizer.key(text), kind, normalizer.flags)
 
 
-def _match_key(view: str, kind: TermKind) -> str:
-    """A word or substring term's automaton key from its text's match view."""
+def _match_key(view: str, kind: TermKind, flags: Flags) -> str:
+    """A word or substring term's automaton key from its text's match view; exception
+    phrases are keyed as word terms."""
+    if flags.join_words:
+        return view.replace(" ", "")
     if kind == TermKind.SUBSTRING:
         return view.strip(" ")
     return view if view.strip(" ") else ""
@@ -194,11 +200,11 @@ class _Group:
         by_key: PartedMap[str, tuple[_Entry, ...]] = PartedMap()
         parts = by_key.parts
         self.patterns = []
-        regex = TermKind.REGEX
+        regex, word, flags = TermKind.REGEX, TermKind.WORD, self.flags
         for index, term_list in enumerate(lists):
             for phrase in term_list.settings.exceptions:
-                key = view_parts[hash(phrase) % MAP_PARTS][phrase]
-                if key.strip(" "):
+                key = _match_key(view_parts[hash(phrase) % MAP_PARTS][phrase], word, flags)
+                if key:
                     part = parts[hash(key) % MAP_PARTS]
                     part[key] = (*part.get(key, ()), (index, None))
             for term in term_list.terms:
@@ -207,7 +213,7 @@ class _Group:
                     self.patterns.append((index, term, compile_pattern(term.text)))
                     continue
                 text = term.text
-                key = _match_key(view_parts[hash(text) % MAP_PARTS][text], kind)
+                key = _match_key(view_parts[hash(text) % MAP_PARTS][text], kind, flags)
                 if key:
                     part = parts[hash(key) % MAP_PARTS]
                     entries = part.get(key)
@@ -250,7 +256,7 @@ class _Group:
         """A word or substring term's automaton key (empty: none; regex terms: none)."""
         if term.kind == TermKind.REGEX:
             return ""
-        return _match_key(self.views[term.text], term.kind)
+        return _match_key(self.views[term.text], term.kind, self.flags)
 
     def _leave(self, key: str, index: int, term: Term) -> None:
         slot = self.slot_of[key]
@@ -404,15 +410,25 @@ class _Group:
         """(list index, term, original start, end) of every hit of the wanted lists."""
         view = self.normalizer.normalize(text)
         codes = code_points(view.text)
+        # Under join_words the scan skips the spaces; `letters` maps its positions back.
+        letters = np.flatnonzero(codes != _SPACE) if self.flags.join_words else None
+        scanned = codes if letters is None else codes[letters]
         found: list[tuple[int, Term, int, int]] = []
         allowed: dict[int, list[tuple[int, int]]] = {}
         for shard in self.shards:
-            for last, value in shard.automaton.iter(codes):
+            for last, value in shard.automaton.iter(scanned):
                 length, entries = self.values[value]
                 first = last - length + 1
+                whole_words = True  # spaced keys carry their boundaries
+                if letters is not None:
+                    first, last = int(letters[first]), int(letters[last])
+                    # The view starts and ends with a space: both neighbours exist.
+                    whole_words = view.text[first - 1] == " " == view.text[last + 1]
                 for index, term in entries:
                     if index not in wanted:
                         continue
+                    if not whole_words and (term is None or term.kind != TermKind.SUBSTRING):
+                        continue  # a word term or an exception inside a longer word
                     start, end = _content(view.text, first, last + 1)
                     if term is None:
                         allowed.setdefault(index, []).append((start, end))

@@ -23,6 +23,7 @@ Terms go through the same stages (`Normalizer.key`, a string-only fast path).
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import threading
 import unicodedata
@@ -54,14 +55,18 @@ class Flags:
     ignore_separators: bool = False
     #: Repeated characters count once: "freeee" is "free".
     collapse_repeats: bool = False
+    #: Words match split or joined, as a recogniser spells them: "give away" is
+    #: "giveaway", "act, now" is "actnow". A whole-word term still starts and ends where
+    #: words of the text do (see matcher).
+    join_words: bool = False
 
     @classmethod
     def all(cls) -> Flags:
-        return cls(True, True, True, True, True, True, True)
+        return cls(*[True] * len(dataclasses.fields(cls)))
 
     @classmethod
     def none(cls) -> Flags:
-        return cls(False, False, False, False, False, False, False)
+        return cls(*[False] * len(dataclasses.fields(cls)))
 
 
 #: Common stand-ins; applied before confusables, so "1" is "i" (not TR39's "l") here.
