@@ -172,6 +172,16 @@ def test_an_unknown_list_is_a_404_with_the_json_error_body(client: TestClient) -
     assert error["field_violations"] == [{"field": "list_id", "description": error["message"]}]
 
 
+def test_a_method_a_path_lacks_is_a_405_allowing_what_the_document_lists_for_it(
+    client: TestClient,
+) -> None:
+    # /v1/cases/retry also fits /v1/cases/{case_id} (GET); the concrete path is its own.
+    response = client.options("/v1/cases/retry")
+    assert (response.status_code, response.headers["Allow"]) == (405, "POST")
+    assert error_of(response)["code"] == "UNIMPLEMENTED"
+    assert client.delete("/v1/rules").headers["Allow"] == "GET, PUT"
+
+
 @pytest.mark.parametrize(
     "term",
     [

@@ -4,9 +4,16 @@ the contract fuzzing found."""
 from __future__ import annotations
 
 import pytest
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
-from modmesh.gateway.schemas import CreateBankIn, MatchIn, ReviewerIn, SimilaritySearchForm
+from modmesh.gateway.schemas import (
+    AccountIn,
+    CreateBankIn,
+    MatchIn,
+    MediaForm,
+    ReviewerIn,
+    SimilaritySearchForm,
+)
 from modmesh.runtime.errors import InvalidArgument
 
 
@@ -14,6 +21,35 @@ def test_a_time_in_a_json_body_is_an_rfc3339_string_never_a_number() -> None:
     assert MatchIn.model_validate({"text": "a", "capture_time": "2000-01-01T00:00:00Z"})
     with pytest.raises(ValidationError, match="RFC 3339"):
         MatchIn.model_validate({"text": "a", "capture_time": 0})
+
+
+@pytest.mark.parametrize("capture_time", ["0.5", "1700000000", "2000-01-01"])
+def test_a_time_in_a_form_is_an_rfc3339_date_time_not_digits_read_as_epoch_seconds(
+    capture_time: str,
+) -> None:
+    assert MediaForm.model_validate({"account_id": "a", "capture_time": "2000-01-01T00:00:00Z"})
+    with pytest.raises(ValidationError, match="RFC 3339"):
+        MediaForm.model_validate({"account_id": "a", "capture_time": capture_time})
+
+
+@pytest.mark.parametrize(
+    ("model", "body"),
+    [
+        (AccountIn, {"reason": "r", "protected": 0}),
+        (ReviewerIn, {"reason": "r", "protected_queue": "true"}),
+        (CreateBankIn, {"name": "bank", "min_match_percent": False}),
+        (CreateBankIn, {"name": "bank", "max_distance": "5"}),
+    ],
+)
+def test_a_json_body_takes_json_types_not_what_pydantic_would_convert(
+    model: type[BaseModel], body: dict[str, object]
+) -> None:
+    with pytest.raises(ValidationError):
+        model.model_validate(body)
+
+
+def test_a_whole_number_is_a_number_where_the_schema_says_number() -> None:
+    assert CreateBankIn.model_validate({"name": "bank", "min_match_percent": 50})
 
 
 @pytest.mark.parametrize(("k", "max_distance"), [(0, None), (-1, None), (101, None), (5, -1)])

@@ -220,13 +220,16 @@ async def _http_error(request: Request, error: Exception) -> JSONResponse:
 
 
 def _methods_of(request: Request) -> set[str]:
-    """The methods the OpenAPI document lists for the request's path."""
+    """The methods the OpenAPI document lists for the request's path. Where templates
+    of several paths match it, the most concrete ones name them, as OpenAPI matches
+    paths: /v1/cases/retry is that path's, not /v1/cases/{case_id}'s."""
     document: dict[str, Any] = request.app.openapi()
-    methods: set[str] = set()
+    by_parameters: dict[int, set[str]] = {}
     for template, operations in document["paths"].items():
         if re.fullmatch(re.sub(r"\{[^}]+\}", "[^/]+", template), request.url.path):
+            methods = by_parameters.setdefault(template.count("{"), set())
             methods |= {method.upper() for method in operations}
-    return methods
+    return by_parameters[min(by_parameters)] if by_parameters else set()
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -3,11 +3,14 @@
 The models validate shape, types and the limits a schema can state (a wrong type, a
 missing field, a blank reason, an id off its pattern, a number out of range is a 422), so
 that the OpenAPI document describes what the server accepts; what a value means (an
-invalid RE2 pattern, an unknown list) is judged by the service behind.
+invalid RE2 pattern, an unknown list) is judged by the service behind. JSON bodies take
+JSON's own types (StrictBool, StrictInt, StrictFloat: pydantic would otherwise read 0 as
+false, false as 0.0 and "5" as 5); forms and queries, text by nature, convert.
 """
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from typing import Annotated, Literal
 
@@ -20,6 +23,9 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
     ValidationInfo,
     field_validator,
 )
@@ -88,15 +94,19 @@ UnicodeText = Annotated[str, AfterValidator(_no_lone_surrogates)]
 ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 
 
-def _text_only(value: object) -> object:
-    # Pydantic would take a number as seconds since the epoch; the schema says a string.
-    if value is not None and not isinstance(value, str):
+#: RFC 3339's date-time (section 5.6; a space for the T, as its note allows).
+_RFC3339 = re.compile(r"\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d:\d\d(\.\d+)?([Zz]|[+-]\d\d:\d\d)")
+
+
+def _rfc3339_text(value: object) -> object:
+    # Pydantic would take a number, or a text of digits, as seconds since the epoch.
+    if value is not None and not (isinstance(value, str) and _RFC3339.fullmatch(value)):
         raise ValueError("must be an RFC 3339 date-time string")
     return value
 
 
-#: A time in a JSON body: an RFC 3339 string only, as the schema says (not a number).
-Rfc3339 = Annotated[AwareDatetime, BeforeValidator(_text_only)]
+#: A time in a JSON body or a form: an RFC 3339 string only, as the schema says.
+Rfc3339 = Annotated[AwareDatetime, BeforeValidator(_rfc3339_text)]
 #: A list id or bank name in a path.
 PathId = Annotated[str, Path(pattern=ID_PATTERN)]
 #: Text the services refuse when blank (they strip whitespace, \x1c-\x1f included).
@@ -147,14 +157,14 @@ class TermIn(_Windowed):
 class FlagsIn(_Strict):
     """Normalisation of a list; see the NormalizationFlags message."""
 
-    nfkc: bool = True
-    casefold: bool = True
-    strip_accents: bool = False
-    confusables: bool = False
-    leetspeak: bool = False
-    ignore_separators: bool = False
-    collapse_repeats: bool = False
-    join_words: bool = False
+    nfkc: StrictBool = True
+    casefold: StrictBool = True
+    strip_accents: StrictBool = False
+    confusables: StrictBool = False
+    leetspeak: StrictBool = False
+    ignore_separators: StrictBool = False
+    collapse_repeats: StrictBool = False
+    join_words: StrictBool = False
 
     def to_proto(self) -> termmatch_pb2.NormalizationFlags:
         return termmatch_pb2.NormalizationFlags(**self.model_dump())
@@ -238,8 +248,8 @@ class AudioFormatIn(_Strict):
         description="pcm_s16le: 16-bit little-endian samples, 16000 Hz, mono; container: "
         "the bytes of any stream ffmpeg reads (WebM/Opus from a MediaRecorder, Ogg, MP3...)."
     )
-    sample_rate_hz: int = Field(0, description="16000 for pcm_s16le; 0 for container.")
-    channels: int = Field(0, description="1 for pcm_s16le; 0 for container.")
+    sample_rate_hz: StrictInt = Field(0, description="16000 for pcm_s16le; 0 for container.")
+    channels: StrictInt = Field(0, description="1 for pcm_s16le; 0 for container.")
 
     def to_proto(self) -> audio_pb2.AudioFormat:
         return audio_pb2.AudioFormat(
@@ -254,11 +264,11 @@ class LiveStreamOpenIn(_Strict):
     is the route's)."""
 
     account_id: UnicodeText = Field(description="The broadcasting account.")
-    start_time: AwareDatetime | None = Field(
+    start_time: Rfc3339 | None = Field(
         None, description="When offset 0 of the stream was on air; default: now."
     )
     format: AudioFormatIn
-    resume_from_seconds: float = Field(
+    resume_from_seconds: StrictFloat = Field(
         0.0, description="0 for a new stream; to resume, the last acknowledged offset."
     )
 
@@ -290,7 +300,7 @@ class LiveStreamEndIn(_Strict):
 class MediaForm(_Strict):
     account_id: NonBlank = Field(description="Who published the content.")
     content_id: str = Field("", description="The publisher's id for the content.")
-    capture_time: AwareDatetime | None = Field(
+    capture_time: Rfc3339 | None = Field(
         None,
         description="RFC 3339 time the content was recorded; term lists apply as they "
         "stood then. Default: now.",
@@ -330,13 +340,13 @@ class CreateBankIn(_Strict):
     name: str = Field(
         pattern=ID_PATTERN, description="Lowercase letters, digits, '-' and '_'; 1 to 64 long."
     )
-    max_distance: int | None = Field(
+    max_distance: StrictInt | None = Field(
         None,
         ge=0,
         le=256,
         description="Largest Hamming distance (of 256 bits) that matches; default 31.",
     )
-    min_match_percent: float | None = Field(
+    min_match_percent: StrictFloat | None = Field(
         None,
         ge=0,
         le=100,
@@ -389,8 +399,10 @@ class RulesIn(_Strict):
 
 class DryRunIn(_Strict):
     document: NonBlank = Field(description="The proposed rule set in YAML or JSON.")
-    days: int = Field(7, ge=1, le=365, description="Decide again the cases of this many days.")
-    limit: int = Field(100, ge=1, le=1000, description="List at most this many changes.")
+    days: StrictInt = Field(
+        7, ge=1, le=365, description="Decide again the cases of this many days."
+    )
+    limit: StrictInt = Field(100, ge=1, le=1000, description="List at most this many changes.")
 
     def to_proto(self) -> decision_pb2.DryRunRulesRequest:
         return decision_pb2.DryRunRulesRequest(
@@ -402,7 +414,7 @@ class RetryIn(_Strict):
     case_ids: list[str] = Field(
         [], max_length=500, description="The FAILED cases to analyse again."
     )
-    all_failed: bool = Field(
+    all_failed: StrictBool = Field(
         False, description="Instead of case_ids: every FAILED case (500 per call)."
     )
 
@@ -416,13 +428,13 @@ QueueName = Literal["general", "protected"]
 
 
 class ClaimIn(_Strict):
-    lease_seconds: int = Field(900, ge=1, le=14400, description="How long the claim holds.")
+    lease_seconds: StrictInt = Field(900, ge=1, le=14400, description="How long the claim holds.")
 
 
 class ReviewerIn(_Strict):
     languages: list[str] = Field([], description="Languages read (e.g. en); empty: any.")
     categories: list[str] = Field([], description="Term categories judged; empty: any.")
-    protected_queue: bool = Field(False, description="Works the protected accounts' queue.")
+    protected_queue: StrictBool = Field(False, description="Works the protected accounts' queue.")
     reason: NonBlank = Field(description="Why; kept in the audit log.")
 
     def to_proto(self, reviewer_id: str, actor: str) -> decision_pb2.PutReviewerRequest:
@@ -440,7 +452,7 @@ class ReviewerIn(_Strict):
 
 class AccountIn(_Strict):
     flags: list[str] = Field([], description="Operator flags rules can use.")
-    protected: bool = Field(False, description="Route its cases to the protected queue.")
+    protected: StrictBool = Field(False, description="Route its cases to the protected queue.")
     reason: NonBlank = Field(description="Why; kept in the audit log.")
 
     def to_proto(self, account_id: str, actor: str) -> decision_pb2.PutAccountRequest:
@@ -461,5 +473,5 @@ class AppealIn(_Strict):
 
 
 class AppealDecisionIn(_Strict):
-    uphold: bool = Field(description="True reverses the action.")
+    uphold: StrictBool = Field(description="True reverses the action.")
     reason: NonBlank = Field(description="The answer the account gets.")
