@@ -3,9 +3,12 @@ the contract fuzzing found."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from pydantic import BaseModel, ValidationError
 
+from modmesh.gateway.routes.common import multipart_body
 from modmesh.gateway.schemas import (
     AccountIn,
     CreateBankIn,
@@ -48,8 +51,18 @@ def test_a_json_body_takes_json_types_not_what_pydantic_would_convert(
         model.model_validate(body)
 
 
-def test_a_whole_number_is_a_number_where_the_schema_says_number() -> None:
+def test_a_whole_number_is_a_number_and_an_integer_as_json_schema_has_it() -> None:
     assert CreateBankIn.model_validate({"name": "bank", "min_match_percent": 50})
+    assert CreateBankIn.model_validate({"name": "bank", "max_distance": 88.0}).max_distance == 88
+    with pytest.raises(ValidationError):
+        CreateBankIn.model_validate({"name": "bank", "max_distance": 88.5})
+
+
+@pytest.mark.parametrize("form", [MediaForm, SimilaritySearchForm])
+def test_a_form_field_is_documented_as_text_or_absent_never_null(form: type[BaseModel]) -> None:
+    body = multipart_body(form, "the media")["requestBody"]["content"]["multipart/form-data"]
+    for name, field in body["schema"]["properties"].items():
+        assert "null" not in json.dumps(field), name
 
 
 @pytest.mark.parametrize(("k", "max_distance"), [(0, None), (-1, None), (101, None), (5, -1)])

@@ -4,7 +4,7 @@ The models validate shape, types and the limits a schema can state (a wrong type
 missing field, a blank reason, an id off its pattern, a number out of range is a 422), so
 that the OpenAPI document describes what the server accepts; what a value means (an
 invalid RE2 pattern, an unknown list) is judged by the service behind. JSON bodies take
-JSON's own types (StrictBool, StrictInt, StrictFloat: pydantic would otherwise read 0 as
+JSON's own types (StrictBool, JsonInt, StrictFloat: pydantic would otherwise read 0 as
 false, false as 0.0 and "5" as 5); forms and queries, text by nature, convert.
 """
 
@@ -25,7 +25,6 @@ from pydantic import (
     Field,
     StrictBool,
     StrictFloat,
-    StrictInt,
     ValidationInfo,
     field_validator,
 )
@@ -94,6 +93,15 @@ UnicodeText = Annotated[str, AfterValidator(_no_lone_surrogates)]
 ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 
 
+def _json_number(value: object) -> object:
+    if isinstance(value, bool | str):
+        raise ValueError("must be a JSON number")
+    return value
+
+
+#: An integer in a JSON body: a number with no fraction, 5 or 5.0 (as JSON Schema's
+#: "integer" has it), never true or "5".
+JsonInt = Annotated[int, BeforeValidator(_json_number)]
 #: RFC 3339's date-time (section 5.6; a space for the T, as its note allows).
 _RFC3339 = re.compile(r"\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d:\d\d(\.\d+)?([Zz]|[+-]\d\d:\d\d)")
 
@@ -248,8 +256,8 @@ class AudioFormatIn(_Strict):
         description="pcm_s16le: 16-bit little-endian samples, 16000 Hz, mono; container: "
         "the bytes of any stream ffmpeg reads (WebM/Opus from a MediaRecorder, Ogg, MP3...)."
     )
-    sample_rate_hz: StrictInt = Field(0, description="16000 for pcm_s16le; 0 for container.")
-    channels: StrictInt = Field(0, description="1 for pcm_s16le; 0 for container.")
+    sample_rate_hz: JsonInt = Field(0, description="16000 for pcm_s16le; 0 for container.")
+    channels: JsonInt = Field(0, description="1 for pcm_s16le; 0 for container.")
 
     def to_proto(self) -> audio_pb2.AudioFormat:
         return audio_pb2.AudioFormat(
@@ -340,7 +348,7 @@ class CreateBankIn(_Strict):
     name: str = Field(
         pattern=ID_PATTERN, description="Lowercase letters, digits, '-' and '_'; 1 to 64 long."
     )
-    max_distance: StrictInt | None = Field(
+    max_distance: JsonInt | None = Field(
         None,
         ge=0,
         le=256,
@@ -399,10 +407,8 @@ class RulesIn(_Strict):
 
 class DryRunIn(_Strict):
     document: NonBlank = Field(description="The proposed rule set in YAML or JSON.")
-    days: StrictInt = Field(
-        7, ge=1, le=365, description="Decide again the cases of this many days."
-    )
-    limit: StrictInt = Field(100, ge=1, le=1000, description="List at most this many changes.")
+    days: JsonInt = Field(7, ge=1, le=365, description="Decide again the cases of this many days.")
+    limit: JsonInt = Field(100, ge=1, le=1000, description="List at most this many changes.")
 
     def to_proto(self) -> decision_pb2.DryRunRulesRequest:
         return decision_pb2.DryRunRulesRequest(
@@ -428,7 +434,7 @@ QueueName = Literal["general", "protected"]
 
 
 class ClaimIn(_Strict):
-    lease_seconds: StrictInt = Field(900, ge=1, le=14400, description="How long the claim holds.")
+    lease_seconds: JsonInt = Field(900, ge=1, le=14400, description="How long the claim holds.")
 
 
 class ReviewerIn(_Strict):

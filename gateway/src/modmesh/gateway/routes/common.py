@@ -81,7 +81,7 @@ def multipart_body(form: type[BaseModel], file_description: str) -> dict[str, An
     schema = form.model_json_schema()
     schema["properties"] = {
         FILE_FIELD: {"type": "string", "format": "binary", "description": file_description},
-        **schema["properties"],
+        **{name: _form_field(field) for name, field in schema["properties"].items()},
     }
     schema["required"] = [FILE_FIELD, *schema.get("required", [])]
     return {
@@ -90,6 +90,16 @@ def multipart_body(form: type[BaseModel], file_description: str) -> dict[str, An
             "content": {"multipart/form-data": {"schema": schema}},
         }
     }
+
+
+def _form_field(schema: dict[str, Any]) -> dict[str, Any]:
+    """A form field's schema without its null: a field is text or absent, never null."""
+    branches = [branch for branch in schema.get("anyOf", []) if branch != {"type": "null"}]
+    if len(branches) == 1:
+        schema = {key: value for key, value in schema.items() if key != "anyOf"} | branches[0]
+    if "default" in schema and schema["default"] is None:
+        del schema["default"]
+    return schema
 
 
 @asynccontextmanager
