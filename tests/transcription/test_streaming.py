@@ -13,7 +13,7 @@ import pytest
 from modmesh.contracts.evidence import Word
 from modmesh.runtime.media import AUDIO_SAMPLE_RATE
 from modmesh.transcription.domain import StreamUpdate
-from modmesh.transcription.streaming import PROMPT_WORDS, StreamTranscriber
+from modmesh.transcription.streaming import PROMPT_WORDS, HasSpeech, StreamTranscriber
 from modmesh.transcription.whisper import Whisper
 from tests.transcription.support import index_of_phrase, make_stream, spoken
 
@@ -93,11 +93,14 @@ def sentence(text: str, start: float, seconds_per_word: float = 0.4) -> list[Wor
 
 
 def play(
-    recogniser: ScriptedRecogniser, seconds: float | None = None, **bounds: float
+    recogniser: ScriptedRecogniser,
+    seconds: float | None = None,
+    has_speech: HasSpeech | None = None,
+    **bounds: float,
 ) -> list[StreamUpdate]:
     """Feeds the recogniser's stream (its first `seconds`) to a transcriber in 250 ms
     chunks, stepping whenever a pass is due, then finishes."""
-    transcriber = StreamTranscriber(recogniser, **bounds)
+    transcriber = StreamTranscriber(recogniser, has_speech=has_speech, **bounds)
     audio = recogniser.stream.audio[: round((seconds or recogniser.seconds) * AUDIO_SAMPLE_RATE)]
     updates = []
     chunk = AUDIO_SAMPLE_RATE // 4
@@ -279,6 +282,39 @@ def test_a_stream_resumed_from_its_settled_offset_loses_no_word_and_keeps_stream
     assert after[-1].heard_seconds == pytest.approx(recogniser.seconds)
 
 
+def loud(audio: np.ndarray) -> bool:
+    """The scripted streams' voice-activity detector: a word is loud, the rest faint."""
+    return len(audio) > 0 and float(np.abs(audio).max()) > 0.1
+
+
+def test_with_a_speech_detector_every_word_is_committed_once_in_half_the_passes() -> None:
+    every = ScriptedRecogniser(TALK)
+    gated = ScriptedRecogniser(TALK)
+
+    assert committed(play(gated, has_speech=loud)) == committed(play(every)) == TALK
+    assert len(gated.passes) <= len(every.passes) / 2
+
+
+def test_a_stream_without_speech_costs_no_recogniser_pass_and_settles_as_it_goes() -> None:
+    recogniser = ScriptedRecogniser([], seconds=60.0)
+
+    updates = play(recogniser, has_speech=loud, trim_seconds=4.0, max_buffer_seconds=8.0)
+
+    assert (recogniser.passes, committed(updates)) == ([], [])
+    assert updates[-2].settled_seconds >= 60.0 - 4.0 - 1.0
+
+
+def test_passes_go_on_after_the_speech_ends_until_its_last_words_are_committed() -> None:
+    talk = sentence("claim your gift card today", 1.0)
+    recogniser = ScriptedRecogniser(talk, seconds=10.0)
+
+    updates = play(recogniser, has_speech=loud)
+
+    # Committed by passes a second or two after "today", not left to the stream's end.
+    assert committed(updates[:-1]) == talk
+    assert recogniser.passes[-1][1] <= talk[-1].end_seconds + 2.5
+
+
 def test_bounds_must_be_ordered() -> None:
     with pytest.raises(ValueError, match="step_seconds <= trim_seconds"):
         StreamTranscriber(ScriptedRecogniser([]), step_seconds=5.0, trim_seconds=2.0)
@@ -320,6 +356,28 @@ def test_under_whisper_at_the_live_cadence_a_phrase_is_committed_once_at_its_off
     )
     assert committed_at <= phrase.end_seconds + 3.0
     assert len(updates) >= 10
+
+
+def test_under_whisper_the_speech_gate_skips_the_silence_and_keeps_the_phrase(
+    whisper: Whisper, tmp_path: Path
+) -> None:
+    stream = make_stream(tmp_path, SHORT_SCRIPT)
+    transcriber = StreamTranscriber(
+        lambda audio, prompt: whisper.transcribe_live(audio, prompt).words,
+        has_speech=whisper.has_speech,
+    )
+    updates = []
+    for start in range(0, len(stream.samples), AUDIO_SAMPLE_RATE // 10):
+        transcriber.feed(stream.samples[start : start + AUDIO_SAMPLE_RATE // 10])
+        if transcriber.due:
+            updates.append(transcriber.step())
+    updates.append(transcriber.finish())
+
+    texts = spoken(w.text for w in committed(updates))
+    (phrase,) = stream.planted
+    assert index_of_phrase(texts, phrase.words) >= 0
+    assert texts.count("gift") == 1
+    assert transcriber.skipped >= 1
 
 
 def test_a_committed_word_never_starts_inside_the_one_committed_before_it() -> None:

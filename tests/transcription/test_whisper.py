@@ -149,6 +149,16 @@ def test_steady_noise_gives_no_words(whisper: Whisper) -> None:
     assert whisper.transcribe(noise).words == ()
 
 
+def test_the_speech_detector_hears_speech_but_not_silence_or_steady_noise(
+    whisper: Whisper, speech: np.ndarray
+) -> None:
+    noise = np.random.default_rng(7).normal(0.0, 0.05, 2 * AUDIO_SAMPLE_RATE).astype(np.float32)
+
+    assert whisper.has_speech(speech)
+    assert not whisper.has_speech(silence(2.0))
+    assert not whisper.has_speech(noise)
+
+
 def test_media_without_audio_gives_an_empty_transcript(
     whisper: Whisper, video_without_audio: Path
 ) -> None:

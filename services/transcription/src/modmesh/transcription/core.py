@@ -145,6 +145,7 @@ class Transcription:
             step_seconds=STEP_SECONDS,
             trim_seconds=TRIM_SECONDS,
             start_seconds=opening.start_offset_seconds,
+            has_speech=self._has_speech if self._settings.stream_speech_gate else None,
         )
         backlog = Backlog(limit_seconds=CATCH_UP_SECONDS, step_seconds=STEP_SECONDS)
         reader = asyncio.create_task(_read_audio(opening, audio, backlog))
@@ -210,6 +211,9 @@ class Transcription:
 
     def _recognise(self, audio: np.ndarray, prompt: str) -> Sequence[Word]:
         return self._loaded().transcribe_live(audio, prompt).words
+
+    def _has_speech(self, audio: np.ndarray) -> bool:
+        return self._loaded().has_speech(audio)
 
     def _set_queued(self, change: int) -> None:
         self._queued += change

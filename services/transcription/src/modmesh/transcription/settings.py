@@ -17,3 +17,6 @@ class TranscriptionSettings(MeshSettings):
     #: A live stream whose transcription trails real time by more than this is ended
     #: with RESOURCE_EXHAUSTED and a retry hint (docs/operations.md, "Live streams").
     stream_max_lag_seconds: float = 10.0
+    #: Live passes over audio without speech are skipped while no word is pending
+    #: (streaming.py); 0 transcribes every pass, to compare (bench/live).
+    stream_speech_gate: bool = True

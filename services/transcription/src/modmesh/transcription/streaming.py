@@ -12,6 +12,12 @@ them, a phrase that opens the buffer after a pause loses its first word ("free g
 card" heard as "3 gift card"); with a long prompt, Whisper in short windows repeats
 itself (bench/live), so the prompt stays short.
 
+Most of a broadcast is not speech. Given a voice-activity detector, a pass is skipped
+when no word is pending and the audio new since the last pass (with a little before it,
+where a word may begin) holds no speech: silence, music and game sound cost the
+detector's few milliseconds, not a recogniser pass. Nothing is cut for it: the next pass
+that is made hears the whole buffer, so speech the detector was late to notice is heard.
+
 Plain Python: the recogniser is any callable, so this runs under a scripted fake as well
 as under Whisper, and knows nothing of gRPC.
 """
@@ -32,6 +38,8 @@ from modmesh.transcription.domain import StreamUpdate
 #: Transcribes 16 kHz mono float32 samples, continuing the text `prompt`; word times
 #: count from the first sample given.
 Recognise = Callable[[np.ndarray, str], Sequence[Word]]
+#: Whether 16 kHz mono float32 samples hold speech (a voice-activity detector).
+HasSpeech = Callable[[np.ndarray], bool]
 
 #: The largest audio chunk a client may send: 2 s of PCM16 (whole samples only).
 MAX_CHUNK_BYTES = 64_000
@@ -48,6 +56,9 @@ PROMPT_WORDS = 8
 PAUSE_FRAME = 800
 PAUSE_FRAMES = 3
 PAUSE_LOUDNESS = 0.1
+#: Audio before the new audio that the detector hears with it: a word that begins just
+#: before a pass's new audio is speech in it.
+SPEECH_CONTEXT_SECONDS = 0.5
 _PUNCTUATION = string.punctuation + "\u201c\u201d\u2018\u2019\u2026"  # curly quotes, ellipsis
 
 
@@ -65,17 +76,23 @@ class StreamTranscriber:
         trim_seconds: float = 8.0,
         max_buffer_seconds: float = 20.0,
         start_seconds: float = 0.0,
+        has_speech: HasSpeech | None = None,
     ) -> None:
         """`start_seconds` is the stream offset of the first sample fed (a resumed
         stream goes on from its settled offset). `step_seconds` of new audio makes a pass
         due. Past `trim_seconds` the buffer is cut after its last committed word; past
         `max_buffer_seconds` (hypotheses that never settle, or no speech) it is cut
-        anyway, so no pass outgrows Whisper's 30 s window."""
+        anyway, so no pass outgrows Whisper's 30 s window. With `has_speech`, passes
+        over new audio without speech are skipped while no word is pending."""
         if not 0 < step_seconds <= trim_seconds <= max_buffer_seconds:
             raise ValueError("need 0 < step_seconds <= trim_seconds <= max_buffer_seconds")
         if not 0 <= start_seconds < float("inf"):
             raise ValueError("need a finite start_seconds of at least 0")
         self._recognise = recognise
+        self._has_speech = has_speech
+        #: Recogniser passes made, and passes skipped for want of speech.
+        self.passes = 0
+        self.skipped = 0
         self._step = round(step_seconds * AUDIO_SAMPLE_RATE)
         self._trim = trim_seconds
         self._max_buffer = max_buffer_seconds
@@ -120,6 +137,11 @@ class StreamTranscriber:
 
     def step(self) -> StreamUpdate:
         """Transcribes the buffer and commits the words this pass agrees on with the last."""
+        if not self._worth_hearing():
+            self._unheard = 0
+            self.skipped += 1
+            forced = self._bound_buffer()
+            return StreamUpdate(forced, (), self.received_seconds, self.settled_seconds)
         hypothesis = self._hear()
         agreed = 0
         while agreed < min(len(hypothesis), len(self._partial)) and _spoken(
@@ -133,17 +155,27 @@ class StreamTranscriber:
 
     def finish(self) -> StreamUpdate:
         """Commits everything still pending: the stream has ended, nothing more will come."""
-        hypothesis = self._hear() if self._unheard else self._partial
+        hypothesis = self._hear() if self._worth_hearing() else self._partial
         self._partial = ()
         # Nothing more will be heard: all the stream received is settled.
         received = self.received_seconds
         return StreamUpdate(self._commit(hypothesis), (), received, received)
+
+    def _worth_hearing(self) -> bool:
+        """Whether a pass could bring words: new audio, and a word pending or speech in it."""
+        if not self._unheard:
+            return False
+        if self._has_speech is None or self._partial:
+            return True
+        context = round(SPEECH_CONTEXT_SECONDS * AUDIO_SAMPLE_RATE)
+        return self._has_speech(self._buffer[-(self._unheard + context) :])
 
     def _hear(self) -> tuple[Word, ...]:
         """The recogniser's words for the buffer, in stream time, after the committed ones."""
         self._unheard = 0
         if not len(self._buffer):
             return ()
+        self.passes += 1
         offset = self._buffer_start / AUDIO_SAMPLE_RATE
         # Only the words before the buffer: words still in it are heard again, and a
         # prompt that ends with what the audio says invites Whisper to say it twice.

@@ -19,6 +19,7 @@ import numpy as np
 import whisperx
 from faster_whisper import WhisperModel
 from faster_whisper.transcribe import Segment, TranscriptionInfo
+from faster_whisper.vad import get_speech_timestamps
 
 from modmesh.contracts.evidence import Word
 from modmesh.runtime.media import AUDIO_SAMPLE_RATE
@@ -109,6 +110,11 @@ class Whisper:
             vad_filter=True,
         )
         return self._transcript(audio, segments, info)
+
+    def has_speech(self, audio: np.ndarray) -> bool:
+        """Whether the Silero VAD that filters every pass hears speech in the samples
+        (its default options, as `vad_filter` applies them): a few milliseconds."""
+        return bool(get_speech_timestamps(audio))
 
     def transcribe_live(self, audio: np.ndarray, prompt: str = "") -> Transcript:
         """Transcribes a live stream's buffer (at most a window: 30 s), continuing the
