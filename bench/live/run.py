@@ -4,6 +4,7 @@ service processes, 1, 2, 4 and 8 at a time.
     .venv/bin/python bench/live/run.py                          # speech to flag, 1,2,4,8 streams
     .venv/bin/python bench/live/run.py --through transcription  # speech to committed word
     .venv/bin/python bench/live/run.py --streams 1,2 --seconds 30   # a quick look
+    .venv/bin/python bench/live/run.py --compare-speech-gate        # gate off, then on
 
 Each stream is phrases with pauses between, paced like a broadcast (100 ms chunks); half
 of the phrases end with a term of the sample list. The truth is where each phrase's speech
@@ -26,8 +27,10 @@ concurrency level it reports:
   MODMESH_STREAM_MAX_LAG_SECONDS behind) and, where measured, every stream's worst lag
   under LAG_BOUND_SECONDS.
 It prints a table and writes JSON to bench/results/live-decision.json (or
-live-transcription.json). Timings are noisy on a shared machine: run it when nothing
-else is busy.
+live-transcription.json). `--compare-speech-gate` runs every level twice on the same
+streams, in fresh processes, first with transcription's speech gate off
+(MODMESH_STREAM_SPEECH_GATE=0), then on, and reports the CPU ratio per level. Timings
+are noisy on a shared machine: run it when nothing else is busy.
 
 The sink is pluggable: a sink opens one stream for the audio it is given and yields
 what arrives at the client with its arrival time, as words with stream offsets; the
@@ -178,8 +181,31 @@ def speech_clips(work: Path) -> list[np.ndarray]:
     return clips
 
 
-def make_script(clips: Sequence[np.ndarray], seconds: float, rotation: int) -> Script:
-    """About `seconds` of phrases and pauses, starting at phrase `rotation`."""
+def music(seconds: float, seed: int) -> np.ndarray:
+    """A stand-in for a broadcast's music bed: a chord every half second (three notes
+    with overtones, decaying) over a beat of noise bursts, at about speech's loudness."""
+    rng = np.random.default_rng(seed)
+    beat = AUDIO_SAMPLE_RATE // 2
+    t = np.arange(beat) / AUDIO_SAMPLE_RATE
+    decay = np.exp(-3.0 * t)
+    bars = []
+    for _ in range(int(np.ceil(seconds * 2))):
+        root = 110.0 * 2 ** (rng.integers(0, 12) / 12)
+        chord = sum(
+            np.sin(2 * np.pi * root * ratio * harmonic * t) / harmonic
+            for ratio in (1.0, 1.26, 1.5)
+            for harmonic in (1, 2, 3)
+        )
+        drum = rng.normal(0.0, 1.0, beat) * np.exp(-40.0 * t)
+        bars.append(0.05 * chord * decay + 0.1 * drum)
+    return np.concatenate(bars)[: round(seconds * AUDIO_SAMPLE_RATE)].astype(np.float32)
+
+
+def make_script(
+    clips: Sequence[np.ndarray], seconds: float, rotation: int, music_seconds: float = 0.0
+) -> Script:
+    """About `seconds` of phrases and pauses, starting at phrase `rotation`; with
+    `music_seconds`, that much music before each pause."""
     parts: list[np.ndarray] = []
     phrases = []
     position = 0.0
@@ -187,6 +213,9 @@ def make_script(clips: Sequence[np.ndarray], seconds: float, rotation: int) -> S
     while position < seconds - 4.0:
         pause = PAUSES[index % len(PAUSES)]
         which = (rotation + index) % len(PHRASES)
+        if music_seconds:
+            parts.append(music(music_seconds, seed=rotation * 1000 + index))
+            position += music_seconds
         parts.append(np.zeros(round(pause * AUDIO_SAMPLE_RATE), np.float32))
         position += pause
         speech = clips[which]
@@ -348,11 +377,11 @@ async def run_level(sink: Sink, scripts: Sequence[Script], streams: int) -> dict
 
 
 @contextmanager
-def services(names: Sequence[str]) -> Any:
+def services(names: Sequence[str], extra_env: dict[str, str]) -> Any:
     """Each named service in a process of its own on a free loopback port, sharing one
     data directory; yields their settings and process ids."""
     with tempfile.TemporaryDirectory() as data, ExitStack() as stack:
-        env = {**os.environ, "MODMESH_DATA_DIR": data}
+        env = {**os.environ, **extra_env, "MODMESH_DATA_DIR": data}
         for name in names:
             with socket() as sock:
                 sock.bind(("127.0.0.1", 0))
@@ -411,10 +440,14 @@ def print_table(rows: Sequence[dict[str, Any]]) -> None:
             print(f"{'':>7} missed: {miss['word']!r} {where}")
 
 
-async def measure(sink: Sink, levels: Sequence[int], seconds: float) -> list[dict[str, Any]]:
+async def measure(
+    sink: Sink, levels: Sequence[int], seconds: float, music_seconds: float
+) -> list[dict[str, Any]]:
     with tempfile.TemporaryDirectory() as work:
         clips = speech_clips(Path(work))
-    scripts = [make_script(clips, seconds, rotation) for rotation in range(len(PHRASES))]
+    scripts = [
+        make_script(clips, seconds, rotation, music_seconds) for rotation in range(len(PHRASES))
+    ]
     rows = []
     for streams in levels:
         rows.append(await run_level(sink, scripts, streams))
@@ -435,30 +468,70 @@ def main() -> None:
     parser.add_argument(
         "--output", type=Path, default=None, help=f"default: {RESULTS}/live-THROUGH.json"
     )
+    parser.add_argument(
+        "--music-seconds",
+        type=float,
+        default=0.0,
+        help="seconds of music before each pause (a broadcast that is not all talk)",
+    )
+    parser.add_argument(
+        "--compare-speech-gate",
+        action="store_true",
+        help="run the levels with transcription's speech gate off, then on",
+    )
     args = parser.parse_args()
     levels = [int(n) for n in args.streams.split(",")]
-    output = args.output or RESULTS / f"live-{args.through}.json"
+    output = args.output or RESULTS / (
+        f"live-{args.through}"
+        + ("-speech-gate" if args.compare_speech_gate else "")
+        + (f"-music-{args.music_seconds:g}s" if args.music_seconds else "")
+        + ".json"
+    )
+    gates = ["0", "1"] if args.compare_speech_gate else [None]
 
     started = datetime.now(UTC)
     names = ["transcription"] if args.through == "transcription" else LIVE_MESH
-    print(f"starting {', '.join(names)}; streams of {args.seconds:g} s", file=sys.stderr)
-    with services(names) as (settings, pids):
-        rows = asyncio.run(
-            measure(sink_through(args.through, settings, pids), levels, args.seconds)
+    runs = {}
+    for gate in gates:
+        extra = {} if gate is None else {"MODMESH_STREAM_SPEECH_GATE": gate}
+        print(
+            f"starting {', '.join(names)} {extra or ''}; streams of {args.seconds:g} s",
+            file=sys.stderr,
         )
-    print()
-    print_table(rows)
-    report = {
+        with services(names, extra) as (settings, pids):
+            runs[gate] = asyncio.run(
+                measure(
+                    sink_through(args.through, settings, pids),
+                    levels,
+                    args.seconds,
+                    args.music_seconds,
+                )
+            )
+    for gate, rows in runs.items():
+        print()
+        if gate is not None:
+            print(f"speech gate {'on' if gate == '1' else 'off'}:")
+        print_table(rows)
+    rows = runs[gates[-1]]
+    report: dict[str, Any] = {
         "benchmark": f"live streams through {args.through}, real-time paced",
         "started": started.isoformat(),
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
         "model": os.environ.get("MODMESH_WHISPER_MODEL") or "bundled tiny.en",
         "compute_type": TranscriptionSettings.from_env().whisper_compute_type,
         "stream_seconds": args.seconds,
+        "music_seconds_before_each_pause": args.music_seconds,
         "chunk_seconds": CHUNK_SECONDS,
         "lag_bound_seconds": LAG_BOUND_SECONDS,
         "levels": rows,
     }
+    if args.compare_speech_gate:
+        report["speech_gate_off"] = runs["0"]
+        report["cpu_ratio_gate_on_to_off"] = [
+            round(on["cpu_rtf_per_stream"] / off["cpu_rtf_per_stream"], 2)
+            for on, off in zip(runs["1"], runs["0"], strict=True)
+        ]
+        print(f"CPU per audio second, gate on / off: {report['cpu_ratio_gate_on_to_off']}")
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(report, indent=2) + "\n")
     print(f"wrote {output}")
