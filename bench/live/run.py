@@ -61,6 +61,9 @@ import grpc
 import numpy as np
 from google.protobuf import json_format
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from bench.live.corpus import music
 from modmesh.cli.samples import TERM_LIST, make_clip
 from modmesh.contracts.decision.v1 import decision_pb2, decision_pb2_grpc
 from modmesh.contracts.termmatch.v1 import termmatch_pb2, termmatch_pb2_grpc
@@ -179,26 +182,6 @@ def speech_clips(work: Path) -> list[np.ndarray]:
         loud = np.flatnonzero(np.abs(samples) > 0.01)
         clips.append(samples[loud[0] : loud[-1] + 1])
     return clips
-
-
-def music(seconds: float, seed: int) -> np.ndarray:
-    """A stand-in for a broadcast's music bed: a chord every half second (three notes
-    with overtones, decaying) over a beat of noise bursts, at about speech's loudness."""
-    rng = np.random.default_rng(seed)
-    beat = AUDIO_SAMPLE_RATE // 2
-    t = np.arange(beat) / AUDIO_SAMPLE_RATE
-    decay = np.exp(-3.0 * t)
-    bars = []
-    for _ in range(int(np.ceil(seconds * 2))):
-        root = 110.0 * 2 ** (rng.integers(0, 12) / 12)
-        chord = sum(
-            np.sin(2 * np.pi * root * ratio * harmonic * t) / harmonic
-            for ratio in (1.0, 1.26, 1.5)
-            for harmonic in (1, 2, 3)
-        )
-        drum = rng.normal(0.0, 1.0, beat) * np.exp(-40.0 * t)
-        bars.append(0.05 * chord * decay + 0.1 * drum)
-    return np.concatenate(bars)[: round(seconds * AUDIO_SAMPLE_RATE)].astype(np.float32)
 
 
 def make_script(
