@@ -67,10 +67,10 @@ def sample_list() -> TermList:
     return TermList(request.list_id, 1, settings_from_pb(request), terms, now, now)
 
 
-def transcribe(whisper: Whisper, stream: CorpusStream) -> tuple[list[Word], int, int]:
+def transcribe(whisper: Whisper, stream: CorpusStream, hints: str) -> tuple[list[Word], int, int]:
     """The stream's committed words, and the passes made and skipped."""
     transcriber = StreamTranscriber(
-        lambda audio, prompt: whisper.transcribe_live(audio, prompt).words,
+        lambda audio, prompt: whisper.transcribe_live(audio, prompt, hints).words,
         has_speech=whisper.has_speech,
     )
     words: list[Word] = []
@@ -120,8 +120,8 @@ class Tally:
     passes: int = 0
     skipped: int = 0
 
-    def run(self, whisper: Whisper, stream: CorpusStream) -> tuple[list[Word], bool]:
-        words, made, gated = transcribe(whisper, stream)
+    def run(self, whisper: Whisper, stream: CorpusStream, hints: str) -> tuple[list[Word], bool]:
+        words, made, gated = transcribe(whisper, stream, hints)
         self.passes += made
         self.skipped += gated
         planted = any(said.term_id for said in stream.utterances)
@@ -196,6 +196,9 @@ def main() -> None:
     parser.add_argument("--planted", type=int, default=24, help="streams of planted terms")
     parser.add_argument("--term-free-minutes", type=float, default=30.0)
     parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--hints", action="store_true", help="bias the recogniser towards the list's terms"
+    )
     args = parser.parse_args()
 
     started = datetime.now(UTC)
@@ -205,12 +208,13 @@ def main() -> None:
     clock = time.monotonic()
     tally = Tally()
     terms = [(t.term_id, t.text) for t in term_list.terms]
+    hints = ", ".join(text for _, text in terms) if args.hints else ""
     streams = itertools.chain(
         planted_streams(terms, args.planted),
         term_free_streams(prose_sentences(), args.term_free_minutes),
     )
     for stream in streams:
-        words, _ = tally.run(whisper, stream)
+        words, _ = tally.run(whisper, stream, hints)
         tally.score(stream, words, hits(lists, term_list.list_id, words))
         print(
             f"{stream.name} ({stream.voice}, {stream.rate} wpm, {stream.bed}): "
@@ -223,6 +227,7 @@ def main() -> None:
         "started": started.isoformat(),
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
         "model": whisper.info.name,
+        "hints": hints,
         "list": {
             "list_id": term_list.list_id,
             "flags": dataclasses.asdict(term_list.settings.flags),

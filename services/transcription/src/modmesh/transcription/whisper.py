@@ -116,10 +116,11 @@ class Whisper:
         (its default options, as `vad_filter` applies them): a few milliseconds."""
         return bool(get_speech_timestamps(audio))
 
-    def transcribe_live(self, audio: np.ndarray, prompt: str = "") -> Transcript:
+    def transcribe_live(self, audio: np.ndarray, prompt: str = "", hints: str = "") -> Transcript:
         """Transcribes a live stream's buffer (at most a window: 30 s), continuing the
-        text `prompt`. Tuned for latency: the buffer is heard again a moment later, so one
-        greedy pass over a short window is enough."""
+        text `prompt`, biased towards the words of `hints` (faster-whisper's hotwords).
+        Tuned for latency: the buffer is heard again a moment later, so one greedy pass
+        over a short window is enough."""
         self._encoder_frames = min(
             WINDOW_FRAMES,
             len(audio) * FRAMES_PER_SECOND // AUDIO_SAMPLE_RATE
@@ -130,6 +131,7 @@ class Whisper:
                 audio,
                 language=self._language,
                 initial_prompt=prompt or None,
+                hotwords=hints or None,
                 beam_size=1,
                 # No second try at higher temperatures: the next pass is the retry.
                 temperature=0.0,
