@@ -64,6 +64,7 @@ from google.protobuf import json_format
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from bench.live.corpus import music
+from modmesh.cli.credentials import local_audit_keys
 from modmesh.cli.samples import TERM_LIST, make_clip
 from modmesh.contracts.decision.v1 import decision_pb2, decision_pb2_grpc
 from modmesh.contracts.termmatch.v1 import termmatch_pb2, termmatch_pb2_grpc
@@ -370,7 +371,9 @@ def services(names: Sequence[str], extra_env: dict[str, str]) -> Any:
                 sock.bind(("127.0.0.1", 0))
                 env[f"MODMESH_{name.upper()}_ADDR"] = f"127.0.0.1:{sock.getsockname()[1]}"
         settings = MeshSettings.from_env(env)
-        ensure_local_keys(settings)  # as `modmesh up` does
+        # As `modmesh up` does: service keys and audit secrets under the data dir.
+        ensure_local_keys(settings)
+        env.update(local_audit_keys(settings))
         pids = []
         for name in names:
             log = (Path(data) / f"{name}.log").open("wb")
