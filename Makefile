@@ -23,7 +23,7 @@ BUF_INSTALLED := $(TOOLS)/.buf-$(BUF_VERSION)
 # layout change, whose protos are the released contracts; move it when a release is cut.
 BUF_BREAKING_AGAINST := 413765c78d4fcf1b0cb535b7ca86bc888bde2eb2
 
-.PHONY: demo test up lint typecheck protos protos-check system-deps clean k8s-check chaos test-slow
+.PHONY: demo test up lint typecheck protos protos-check system-deps clean k8s-check chaos test-slow bench-speech
 
 demo: $(INSTALLED)
 	$(BIN)/modmesh demo
@@ -83,6 +83,14 @@ protos-check: $(BUF_INSTALLED)
 $(BUF_INSTALLED): | system-deps
 	npm install --prefix $(TOOLS) --no-save --no-audit --no-fund @bufbuild/buf@$(BUF_VERSION)
 	@touch $@
+
+# Recorded human speech for the live recall benchmark (bench/live/corpus.py): LibriVox
+# readings (public domain) from pocketsphinx's test data, and the Asterisk English
+# prompts (CC BY-SA 3.0, Allison Smith) with their transcripts. Not needed by `make test`.
+BENCH_SPEECH = pocketsphinx-testdata asterisk-core-sounds-en asterisk-core-sounds-en-wav
+bench-speech:
+	@dpkg -s $(BENCH_SPEECH) >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(BENCH_SPEECH); }
 
 # Installs only the Debian packages of the tools that are missing: a machine whose Node.js
 # came from elsewhere (NodeSource) already has npm, and Debian's npm cannot go beside it.

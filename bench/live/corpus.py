@@ -10,15 +10,23 @@ Everything is made here from what the machine has, nothing downloaded:
 - term-free speech reads the prose of Python's own documentation as it ships with the
   interpreter (`pydoc_data.topics`, under the PSF License 2.0), sentence by sentence,
   keeping only sentences no term of the sample list matches;
-- beds under the speech: none, pink noise at 20 and 10 dB SNR, and `music` at 10 dB.
+- beds under the speech: none, pink noise at 20 and 10 dB SNR, and `music` at 10 dB;
+- recorded human speech from Debian packages (`make bench-speech` installs them): the
+  Asterisk English prompts (asterisk-core-sounds-en-wav, Allison Smith, CC BY-SA 3.0;
+  8 kHz telephone audio, resampled) with their transcripts (asterisk-core-sounds-en),
+  and five LibriVox readings of Sense and Sensibility (pocketsphinx-testdata; LibriVox
+  recordings are in the public domain) with theirs.
 
-No recorded human speech ships in a registry package we could find and check the
-licence of (see bench/live/README.md), so every voice here is synthetic: figures on
-this corpus are not figures on real broadcasts.
+Recorded speech that says the sample list's terms exists in no package we found (a
+search of PyPI, npm and Debian found speech only in test data and phone prompts), so
+recall on recorded speech is measured with a list of phrases taken from the recordings'
+own transcripts (`recorded_phrases`): the truth is where the transcript says them.
 """
 
 from __future__ import annotations
 
+import gzip
+import itertools
 import pydoc_data.topics
 import re
 import subprocess
@@ -61,6 +69,10 @@ TEMPLATES = (
     ("end", "The last thing on the screen was {term}."),
     ("end", "Before the break the caller said {term}."),
 )
+#: Where `make bench-speech` puts the recordings and their transcripts.
+ASTERISK_SOUNDS = Path("/usr/share/asterisk/sounds/en")
+ASTERISK_TRANSCRIPTS = Path("/usr/share/doc/asterisk-core-sounds-en/core-sounds-en.txt.gz")
+LIBRIVOX = Path("/usr/share/pocketsphinx/test/data/librivox")
 #: Silence before each utterance, cycled.
 PAUSES = (1.2, 0.8, 2.0, 1.0, 1.5)
 
@@ -152,10 +164,12 @@ def assemble(
     name: str,
     voice: str,
     rate: int,
-    bed: tuple[str, str, float],
+    bed: Bed,
     lines: Sequence[tuple[str, str, str]],
+    recordings: Sequence[Path] = (),
 ) -> CorpusStream:
-    """A stream saying `lines` ((text, term id, position)) with pauses, over the bed."""
+    """A stream saying `lines` ((text, term id, position)) with pauses, over the bed:
+    spoken by espeak-ng, or, where `recordings` are given, line by line from them."""
     parts: list[np.ndarray] = []
     utterances = []
     position = 0.0
@@ -163,7 +177,7 @@ def assemble(
         pause = PAUSES[index % len(PAUSES)]
         parts.append(np.zeros(round(pause * AUDIO_SAMPLE_RATE), np.float32))
         position += pause
-        speech = speak(text, voice, rate)
+        speech = decode_audio(recordings[index]) if recordings else speak(text, voice, rate)
         seconds = len(speech) / AUDIO_SAMPLE_RATE
         utterances.append(Utterance(text, term_id, where, position, position + seconds))
         parts.append(speech)
@@ -227,3 +241,60 @@ def term_free_streams(
         made += stream.seconds
         index += 1
         yield stream
+
+
+def recorded_speech() -> list[tuple[Path, str]]:
+    """Every recording of speech with its transcript, in a fixed order."""
+    if not (ASTERISK_TRANSCRIPTS.is_file() and LIBRIVOX.is_dir()):
+        raise SystemExit("no recorded speech here: run `make bench-speech` (Debian packages)")
+    found = []
+    with gzip.open(ASTERISK_TRANSCRIPTS, "rt") as transcripts:
+        for line in transcripts:
+            name, _, text = line.partition(": ")
+            wav = ASTERISK_SOUNDS / f"{name.strip()}.wav"
+            # Tones are described in brackets; symbols (# and *) are keys, not words.
+            if wav.is_file() and len(text.split()) >= 3 and not re.search(r"[\[#*]", text):
+                found.append((wav, text.strip()))
+    for line in (LIBRIVOX / "transcription").read_text().splitlines():
+        reading = re.fullmatch(r"<s> (.*) </s> \((.*)\)", line.strip())
+        if reading:
+            found.append((LIBRIVOX / f"{reading[2]}.wav", reading[1]))
+    return found
+
+
+def recorded_phrases(recordings: Sequence[tuple[Path, str]], count: int) -> list[str]:
+    """Two-word phrases of the transcripts, for a list to measure recall on recorded
+    speech: from every third recording one pair of neighbouring words, not both short."""
+    phrases: list[str] = []
+    for index, (_, text) in enumerate(recordings[::3]):
+        words = re.findall(r"[a-z']+", text.lower())
+        pairs = [f"{a} {b}" for a, b in itertools.pairwise(words) if max(len(a), len(b)) > 4]
+        if pairs and pairs[index % len(pairs)] not in phrases:
+            phrases.append(pairs[index % len(pairs)])
+    return phrases[:count]
+
+
+def recorded_streams(
+    recordings: Sequence[tuple[Path, str]], seconds_each: float = 60.0
+) -> Iterator[CorpusStream]:
+    """The recordings, in order, as streams of about `seconds_each`, without beds."""
+    for index, batch in enumerate(_batches(recordings, seconds_each)):
+        lines = [(text, "", "recorded") for _, text in batch]
+        paths = [path for path, _ in batch]
+        yield assemble(f"recorded-{index}", "recorded", 0, BEDS[0], lines, paths)
+
+
+def _batches(
+    recordings: Sequence[tuple[Path, str]], seconds_each: float
+) -> Iterator[list[tuple[Path, str]]]:
+    batch: list[tuple[Path, str]] = []
+    seconds = 0.0
+    for recording in recordings:
+        batch.append(recording)
+        # A WAV's size says its length closely enough: 8 kHz (Asterisk) or 16 kHz PCM16.
+        seconds += recording[0].stat().st_size / 16_000 + 1.3
+        if seconds >= seconds_each:
+            yield batch
+            batch, seconds = [], 0.0
+    if batch:
+        yield batch

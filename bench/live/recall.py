@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/live/recall.py                   # the full corpus
     .venv/bin/python bench/live/recall.py --planted 4 --term-free-minutes 2   # a look
+    .venv/bin/python bench/live/recall.py --recorded    # recorded speech (make bench-speech)
 
 Each stream goes through what a live stream goes through, in this process and as fast
 as the machine allows instead of in real time: transcription's `StreamTranscriber`
@@ -16,6 +17,11 @@ A planted term counts as flagged when a hit of that term lies within its utteran
 bed and position), every miss with the words the recogniser committed over its
 utterance, false flags per hour of term-free speech with the words that made them, and
 writes them to bench/results/live-recall.json.
+
+`--recorded` runs the recorded human speech instead (see corpus.py): recall of a list of
+phrases from the recordings' transcripts, where the transcripts say them, and false
+flags of the sample list (which no recording says) per hour; it writes
+bench/results/live-recall-recorded.json.
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ import os
 import platform
 import sys
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -39,7 +45,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from google.protobuf import json_format
 
-from bench.live.corpus import CorpusStream, planted_streams, prose_sentences, term_free_streams
+from bench.live.corpus import (
+    CorpusStream,
+    planted_streams,
+    prose_sentences,
+    recorded_phrases,
+    recorded_speech,
+    recorded_streams,
+    term_free_streams,
+)
 from modmesh.cli.samples import TERM_LIST
 from modmesh.contracts.evidence import Severity, Word
 from modmesh.contracts.termmatch.v1 import termmatch_pb2
@@ -52,6 +66,7 @@ from modmesh.transcription.streaming import StreamTranscriber
 from modmesh.transcription.whisper import Whisper
 
 RESULTS = Path(__file__).resolve().parents[1] / "results" / "live-recall.json"
+RESULTS_RECORDED = RESULTS.with_name("live-recall-recorded.json")
 #: A hit counts for a planted term when it lies this close to the term's utterance.
 TOLERANCE_SECONDS = 0.5
 CHUNK = AUDIO_SAMPLE_RATE // 10
@@ -65,6 +80,16 @@ def sample_list() -> TermList:
     now = datetime.now(UTC)
     terms = tuple(Term(t.term_id, t.text, Severity(t.severity), t.category) for t in request.terms)
     return TermList(request.list_id, 1, settings_from_pb(request), terms, now, now)
+
+
+def phrase_list(phrases: Sequence[str], like: TermList) -> TermList:
+    """A list of `phrases` under the flags of `like`."""
+    terms = tuple(
+        Term(f"phrase-{index}", text, Severity.LOW, "recorded")
+        for index, text in enumerate(phrases)
+    )
+    now = datetime.now(UTC)
+    return TermList("recorded-phrases", 1, like.settings, terms, now, now)
 
 
 def transcribe(whisper: Whisper, stream: CorpusStream, hints: str) -> tuple[list[Word], int, int]:
@@ -166,13 +191,47 @@ class Tally:
                 context = heard_during(words, word.start_seconds - 3, word.end_seconds + 3)
                 self.false_flags.append({"stream": stream.name, "term": term_id, "heard": context})
 
+    def score_recorded(
+        self, stream: CorpusStream, words: list[Word], lists: CompiledLists, list_id: str
+    ) -> None:
+        """Recall of a phrase list on recorded speech: each time an utterance's transcript
+        says a phrase, a hit of it must lie within the utterance; hits beyond that are
+        false flags."""
+        found = hits(lists, list_id, words)
+        now = datetime.now(UTC)
+        for said in stream.utterances:
+            truth = Counter(o.term.term_id for o in lists.find(said.text, [list_id], now))
+            near = Counter(
+                term_id
+                for term_id, word in found
+                if said.start_seconds - TOLERANCE_SECONDS
+                <= word.start_seconds
+                <= said.end_seconds + TOLERANCE_SECONDS
+            )
+            for term_id, count in truth.items():
+                flagged = min(count, near[term_id])
+                self.by["recorded"][term_id][0] += flagged
+                self.by["recorded"][term_id][1] += count
+                self.by["term"]["recorded"][0] += flagged
+                self.by["term"]["recorded"][1] += count
+                if flagged < count:
+                    heard = heard_during(words, said.start_seconds, said.end_seconds)
+                    self.misses.append(
+                        {"stream": stream.name, "term": term_id, "said": said.text, "heard": heard}
+                    )
+            for term_id, count in (near - truth).items():
+                heard = heard_during(words, said.start_seconds, said.end_seconds)
+                self.false_flags.append(
+                    {"stream": stream.name, "term": term_id, "count": count, "heard": heard}
+                )
+
     def report(self) -> dict[str, Any]:
         planted = sum(counts[1] for counts in self.by["term"].values())
         flagged = sum(counts[0] for counts in self.by["term"].values())
         hours = self.term_free_seconds / 3600
         # Hits in the planted streams that are not their planted terms are false too,
         # but the rate is per hour of term-free speech, where every hit is one.
-        term_free = [f for f in self.false_flags if f["stream"].startswith("term-free")]
+        term_free = [f for f in self.false_flags if not f["stream"].startswith("planted")]
         return {
             "recall": rate(flagged, planted),
             "recall_by": {
@@ -195,11 +254,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--planted", type=int, default=24, help="streams of planted terms")
     parser.add_argument("--term-free-minutes", type=float, default=30.0)
-    parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument("--output", type=Path, default=None)
     parser.add_argument(
         "--hints", action="store_true", help="bias the recogniser towards the list's terms"
     )
+    parser.add_argument(
+        "--recorded", action="store_true", help="recorded human speech (make bench-speech)"
+    )
     args = parser.parse_args()
+    output = args.output or (RESULTS_RECORDED if args.recorded else RESULTS)
 
     started = datetime.now(UTC)
     term_list = sample_list()
@@ -209,13 +272,23 @@ def main() -> None:
     tally = Tally()
     terms = [(t.term_id, t.text) for t in term_list.terms]
     hints = ", ".join(text for _, text in terms) if args.hints else ""
-    streams = itertools.chain(
-        planted_streams(terms, args.planted),
-        term_free_streams(prose_sentences(), args.term_free_minutes),
+    recorded = recorded_speech() if args.recorded else []
+    phrases = phrase_list(recorded_phrases(recorded, 60), term_list)
+    phrase_lists = CompiledLists([phrases])
+    streams = (
+        recorded_streams(recorded)
+        if args.recorded
+        else itertools.chain(
+            planted_streams(terms, args.planted),
+            term_free_streams(prose_sentences(), args.term_free_minutes),
+        )
     )
     for stream in streams:
         words, _ = tally.run(whisper, stream, hints)
+        # Every hit of the sample list is false in speech that never says its terms.
         tally.score(stream, words, hits(lists, term_list.list_id, words))
+        if args.recorded:
+            tally.score_recorded(stream, words, phrase_lists, phrases.list_id)
         print(
             f"{stream.name} ({stream.voice}, {stream.rate} wpm, {stream.bed}): "
             f"{len(tally.misses)} missed, {len(tally.false_flags)} false flags so far",
@@ -232,14 +305,15 @@ def main() -> None:
             "list_id": term_list.list_id,
             "flags": dataclasses.asdict(term_list.settings.flags),
         },
+        "recorded_phrases": [t.text for t in phrases.terms] if args.recorded else [],
         **tally.report(),
         "wall_seconds": round(time.monotonic() - clock, 1),
     }
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(report, indent=2) + "\n")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(report, indent=2) + "\n")
     summary = ("recall", "false_flags_in_term_free_speech", "false_flags_per_hour")
     print(json.dumps({key: report[key] for key in summary}))
-    print(f"wrote {args.output}")
+    print(f"wrote {output}")
 
 
 if __name__ == "__main__":

@@ -330,6 +330,17 @@ SHORT_SCRIPT = (
 )
 
 
+def at_live_cadence(transcriber: StreamTranscriber, samples: np.ndarray) -> list[StreamUpdate]:
+    """Feeds the samples in 100 ms chunks, a pass whenever one is due, then finishes."""
+    updates = []
+    for start in range(0, len(samples), AUDIO_SAMPLE_RATE // 10):
+        transcriber.feed(samples[start : start + AUDIO_SAMPLE_RATE // 10])
+        if transcriber.due:
+            updates.append(transcriber.step())
+    updates.append(transcriber.finish())
+    return updates
+
+
 def test_under_whisper_at_the_live_cadence_a_phrase_is_committed_once_at_its_offset(
     whisper: Whisper, tmp_path: Path
 ) -> None:
@@ -337,12 +348,7 @@ def test_under_whisper_at_the_live_cadence_a_phrase_is_committed_once_at_its_off
     transcriber = StreamTranscriber(
         lambda audio, prompt: whisper.transcribe_live(audio, prompt).words
     )
-    updates = []
-    for start in range(0, len(stream.samples), AUDIO_SAMPLE_RATE // 10):
-        transcriber.feed(stream.samples[start : start + AUDIO_SAMPLE_RATE // 10])
-        if transcriber.due:
-            updates.append(transcriber.step())
-    updates.append(transcriber.finish())
+    updates = at_live_cadence(transcriber, stream.samples)
 
     words = committed(updates)
     texts = spoken(w.text for w in words)
@@ -366,12 +372,7 @@ def test_under_whisper_the_speech_gate_skips_the_silence_and_keeps_the_phrase(
         lambda audio, prompt: whisper.transcribe_live(audio, prompt).words,
         has_speech=whisper.has_speech,
     )
-    updates = []
-    for start in range(0, len(stream.samples), AUDIO_SAMPLE_RATE // 10):
-        transcriber.feed(stream.samples[start : start + AUDIO_SAMPLE_RATE // 10])
-        if transcriber.due:
-            updates.append(transcriber.step())
-    updates.append(transcriber.finish())
+    updates = at_live_cadence(transcriber, stream.samples)
 
     texts = spoken(w.text for w in committed(updates))
     (phrase,) = stream.planted
