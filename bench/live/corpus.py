@@ -252,8 +252,8 @@ def recorded_speech() -> list[tuple[Path, str]]:
         for line in transcripts:
             name, _, text = line.partition(": ")
             wav = ASTERISK_SOUNDS / f"{name.strip()}.wav"
-            # Tones are described in brackets; symbols (# and *) are keys, not words.
-            if wav.is_file() and len(text.split()) >= 3 and not re.search(r"[\[#*]", text):
+            # Tones and silences are described in brackets; # and * are keys, not words.
+            if wav.is_file() and len(text.split()) >= 3 and not re.search(r"[\[(#*]", text):
                 found.append((wav, text.strip()))
     for line in (LIBRIVOX / "transcription").read_text().splitlines():
         reading = re.fullmatch(r"<s> (.*) </s> \((.*)\)", line.strip())
