@@ -61,6 +61,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--no-kills", action="store_true", help="the load figure: no chaos")
     parser.add_argument(
+        "--min-kills-each",
+        type=int,
+        default=0,
+        help="keep killing after the load is sent until each service was killed this often",
+    )
+    parser.add_argument(
         "--long-files",
         type=int,
         default=2,
@@ -292,6 +298,9 @@ def _load(
         submitter.run(items, args.rate)
         for player in players:
             player.join(max(0.0, live_budget - (time.monotonic() - started)))
+        if not args.no_kills:
+            # Work still in flight meets these kills too.
+            killer.wait_for_kills(args.min_kills_each, timeout=args.quiet_timeout)
         killer.stop.set()
         say("load sent; restarting what is down and waiting for the work to finish…")
         killer.join_restarts(240)

@@ -1,7 +1,9 @@
 """Kills a random replica with SIGKILL every few seconds and starts it again on its port.
 
 Services take turns in a seeded, shuffled order, so that a short run kills each kind a
-few times; the replica of that service is picked at random among those running."""
+few times; the replica of that service is picked at random among those running. A turn
+that finds no replica of its service running (all still restarting) is taken again
+later, so every kind gets its kills however quickly the work goes."""
 
 from __future__ import annotations
 
@@ -44,6 +46,7 @@ class Killer:
                     r for r in self.mesh.replicas[service] if r.running and r.name not in self._down
                 ]
                 if not alive:
+                    turn.insert(0, service)
                     continue
                 victim = self.rng.choice(alive)
                 victim.kill()
@@ -65,6 +68,14 @@ class Killer:
         except MeshError as error:
             self.restart_failures.append(str(error))
         self._down.discard(victim.name)
+
+    def wait_for_kills(self, each: int, timeout: float) -> None:
+        """Waits until every service has been killed `each` times (or the timeout)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and not self.stop.is_set():
+            if all(self.kills[service] >= each for service in self.mesh.replicas):
+                return
+            time.sleep(0.2)
 
     def join_restarts(self, timeout: float) -> None:
         """Waits for every restarted replica to be ready (or to have failed)."""

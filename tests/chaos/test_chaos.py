@@ -27,6 +27,7 @@ REPOSITORY = Path(__file__).resolve().parents[2]
 SHORT_RUN = (
     "--items", "40",
     "--kill-interval", "4",
+    "--min-kills-each", "2",
     "--seed", "15",
     "--long-files", "1",
     "--long-seconds", "120",

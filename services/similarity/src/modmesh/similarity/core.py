@@ -14,7 +14,7 @@ from pathlib import Path
 from modmesh.runtime.audit import AuditKey
 from modmesh.runtime.background import Periodic
 from modmesh.runtime.blobs import Blob, BlobStore
-from modmesh.runtime.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
+from modmesh.runtime.errors import AlreadyExists, InvalidArgument, NotFound, Unavailable
 from modmesh.runtime.media import AUDIO_SAMPLE_RATE, pcm16_blocks, probe
 from modmesh.similarity.audio import FRAME_SECONDS, Fingerprint, fingerprint_blocks
 from modmesh.similarity.banks import BankIndexes
@@ -287,7 +287,9 @@ class Similarity:
 
     def _require_indexes(self) -> BankIndexes:
         if self._indexes is None:
-            raise FailedPrecondition("the similarity index is not loaded yet")
+            # A replica that has just started: another, or this one shortly, can answer,
+            # so callers wait and retry (FAILED_PRECONDITION failed their cases for good).
+            raise Unavailable("the similarity index is still loading; retry shortly")
         return self._indexes
 
 
