@@ -45,9 +45,9 @@ import numpy as np
 
 from modmesh.contracts.evidence import Severity
 from modmesh.termmatch.automaton import warm_up
-from modmesh.termmatch.domain import ListSettings, Term, TermList
+from modmesh.termmatch.domain import Flags, ListSettings, Term, TermList
 from modmesh.termmatch.matcher import SWITCH_INTERVAL_S, CompiledLists, Reaper
-from modmesh.termmatch.normalize import Flags, is_unspaced
+from modmesh.termmatch.normalize import is_unspaced
 
 NOW = datetime.now(UTC)
 RESULTS = Path(__file__).resolve().parents[1] / "results" / "termmatch.json"

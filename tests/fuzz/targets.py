@@ -22,7 +22,8 @@ from modmesh.decision.policy.document import load_document, parse_rule_set
 from modmesh.runtime import media
 from modmesh.runtime.errors import InvalidArgument
 from modmesh.similarity.exchange import ExchangeError, read_items
-from modmesh.termmatch.normalize import Flags, Normalizer
+from modmesh.termmatch.domain import Flags
+from modmesh.termmatch.normalize import Normalizer
 
 # -- the termmatch normaliser ------------------------------------------------------------
 

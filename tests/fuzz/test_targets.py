@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from modmesh.termmatch.normalize import Flags
+from modmesh.termmatch.domain import Flags
 from tests.fuzz.targets import (
     TARGETS,
     exchange_reader,

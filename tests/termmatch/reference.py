@@ -1,20 +1,35 @@
 """A slow, obviously correct matcher to check the engine against.
 
-It shares only the per-code-point definition (`fold`) with the engine; everything the
-engine vectorises (offset arrays, collapsing runs, joining single letters, the
-automaton) is redone here with plain loops over (character, start, end) triples and
-str.find.
+It shares only the definitions of what one code point (`fold`) and one token
+(`spoken.read_aloud`) become with the engine; everything the engine vectorises (offset
+arrays, collapsing runs, joining single letters, the automaton) is redone here with
+plain loops over (character, start, end) triples and str.find.
 """
 
 from __future__ import annotations
 
-from modmesh.termmatch.domain import Term, TermKind
-from modmesh.termmatch.normalize import Flags, fold, is_unspaced
+from modmesh.termmatch.domain import Flags, Term, TermKind
+from modmesh.termmatch.normalize import LEET, fold, is_unspaced
+from modmesh.termmatch.spoken import read_aloud
 
 Item = tuple[str, int, int]
 
 
 def view(text: str, flags: Flags) -> list[Item]:
+    stand_ins = "".join(LEET) if flags.leetspeak else ""
+    read = read_aloud(text, stand_ins) if flags.spoken_forms else None
+    if read is None:
+        return folded_view(text, flags)
+    reading, starts, ends = read
+    came_from = [(int(s), int(e)) for s, e in zip(starts, ends, strict=True)]
+    came_from.append((len(text), len(text)))
+    return [
+        (c, came_from[start][0], came_from[end - 1][1] if end > start else came_from[start][0])
+        for c, start, end in folded_view(reading, flags)
+    ]
+
+
+def folded_view(text: str, flags: Flags) -> list[Item]:
     items: list[Item] = [(" ", 0, 0)]
     producer: list[int] = []  # indexes of the items the last producing character made
     for index, char in enumerate(text):

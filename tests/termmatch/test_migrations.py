@@ -6,8 +6,8 @@ from __future__ import annotations
 import dataclasses
 
 from modmesh.runtime.database import open_engine
+from modmesh.termmatch.domain import Flags
 from modmesh.termmatch.migrations import SCHEMA
-from modmesh.termmatch.normalize import Flags
 from modmesh.termmatch.store import TABLES, SqlListStore
 from tests.migrations import current_revision, head_revision, schema_differences
 from tests.support import AUDIT_KEY

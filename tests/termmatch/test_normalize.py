@@ -2,7 +2,8 @@
 from in the original text."""
 
 from modmesh.termmatch.confusables import CONFUSABLES
-from modmesh.termmatch.normalize import Flags, Normalizer
+from modmesh.termmatch.domain import Flags
+from modmesh.termmatch.normalize import Normalizer
 
 DEFAULT = Normalizer(Flags())
 
@@ -68,3 +69,17 @@ def test_the_confusables_table_is_unicode_tr39_data() -> None:
     assert len(CONFUSABLES) > 6000
     assert CONFUSABLES["\u0430"] == "a"  # CYRILLIC SMALL LETTER A
     assert CONFUSABLES["m"] == "rn"
+
+
+def test_spoken_forms_read_figures_and_contractions_aloud_from_whole_tokens() -> None:
+    spoken = Normalizer(Flags(spoken_forms=True))
+    assert spoken.normalize("24/7, 1,500 or 2.05").text == (
+        " twenty four seven one thousand five hundred or two point zero five "
+    )
+    assert spoken.normalize("the 21st; can't, won't, we're").text == (
+        " the twenty first can not will not we are "
+    )
+    # Each word of a reading came from the whole token it reads.
+    assert original_of("open 24/7", 6, 12, spoken) == "24"
+    # Left as written: figures inside words, leading zeros, very long numbers.
+    assert spoken.normalize("g1ft 007 1234567890123").text == " g1ft 007 1234567890123 "

@@ -12,8 +12,7 @@ from modmesh.runtime import audit
 from modmesh.runtime.database import open_engine
 from modmesh.runtime.errors import InvalidArgument, NotFound
 from modmesh.termmatch.core import TermMatch
-from modmesh.termmatch.domain import ListSettings, TermDraft, TermKind, Window
-from modmesh.termmatch.normalize import Flags
+from modmesh.termmatch.domain import Flags, ListSettings, TermDraft, TermKind, Window
 from modmesh.termmatch.store import AUDIT_TABLE, SqlListStore
 from tests.support import AUDIT_KEY
 

@@ -9,8 +9,7 @@ import pytest
 
 from modmesh.contracts.evidence import Severity
 from modmesh.runtime.errors import AlreadyExists, FailedPrecondition
-from modmesh.termmatch.domain import ListSettings, Term, TermKind, TermList, Window
-from modmesh.termmatch.normalize import Flags
+from modmesh.termmatch.domain import Flags, ListSettings, Term, TermKind, TermList, Window
 from modmesh.termmatch.store import ListChange, SqlListStore
 from tests.support import AUDIT_KEY
 

@@ -173,6 +173,7 @@ class FlagsIn(_Strict):
     ignore_separators: StrictBool = False
     collapse_repeats: StrictBool = False
     join_words: StrictBool = False
+    spoken_forms: StrictBool = False
 
     def to_proto(self) -> termmatch_pb2.NormalizationFlags:
         return termmatch_pb2.NormalizationFlags(**self.model_dump())

@@ -15,6 +15,7 @@ from modmesh.contracts.timestamps import to_datetime, to_timestamp
 from modmesh.runtime.clients import MAX_MESSAGE_BYTES
 from modmesh.runtime.errors import ResourceExhausted
 from modmesh.termmatch.domain import (
+    Flags,
     Hit,
     ListSettings,
     Term,
@@ -23,7 +24,6 @@ from modmesh.termmatch.domain import (
     TermList,
     Window,
 )
-from modmesh.termmatch.normalize import Flags
 
 
 def _datetime(message: object, field: str) -> datetime | None:

@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from modmesh.contracts.evidence import Severity, TimeRange, Word
 from modmesh.runtime.errors import InvalidArgument, NotFound, ResourceExhausted
 from modmesh.termmatch.domain import (
+    Flags,
     Hit,
     ListSettings,
     MatchResult,
@@ -39,7 +40,7 @@ from modmesh.termmatch.matcher import (
     compile_pattern,
     key_of,
 )
-from modmesh.termmatch.normalize import Flags, Normalizer
+from modmesh.termmatch.normalize import Normalizer
 from modmesh.termmatch.store import ListChange, ListStore
 
 LIST_ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")

@@ -3,12 +3,47 @@ on its own; the servicer translates them to and from the wire."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import IntEnum
 
 from modmesh.contracts.evidence import Severity, TimeRange
-from modmesh.termmatch.normalize import Flags
+
+
+@dataclass(frozen=True)
+class Flags:
+    """How a list's terms and the texts matched against it are normalised."""
+
+    #: Compatibility forms fold together: full-width "\uff26" is "F", "\ufb01" is "fi".
+    nfkc: bool = True
+    casefold: bool = True
+    #: Combining marks are dropped: "café" is "cafe".
+    strip_accents: bool = False
+    #: Unicode TR39 confusables fold to their prototype: Cyrillic "\u0430" is Latin "a".
+    confusables: bool = False
+    #: Digits and symbols that stand in for letters: "g1ft" is "gift", "fr€e" is "free".
+    leetspeak: bool = False
+    #: Single letters separated by whitespace or punctuation join: "f.r.e.e" is "free".
+    #: Every such run joins whole: "f r e e g i f t" is "freegift", "a f r e e" "afree".
+    ignore_separators: bool = False
+    #: Repeated characters count once: "freeee" is "free".
+    collapse_repeats: bool = False
+    #: Words match split or joined, as a recogniser spells them: "give away" is
+    #: "giveaway", "act, now" is "actnow". A whole-word term still starts and ends where
+    #: words of the text do (see matcher).
+    join_words: bool = False
+    #: Figures and contractions match the English words said for them: "24/7" is
+    #: "twenty-four seven", "3rd" is "third", "don't" is "do not" (see spoken).
+    spoken_forms: bool = False
+
+    @classmethod
+    def all(cls) -> Flags:
+        return cls(*[True] * len(dataclasses.fields(cls)))
+
+    @classmethod
+    def none(cls) -> Flags:
+        return cls(*[False] * len(dataclasses.fields(cls)))
 
 
 class TermKind(IntEnum):

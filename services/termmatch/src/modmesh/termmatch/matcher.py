@@ -34,8 +34,8 @@ import numpy as np
 import re2
 
 from modmesh.termmatch.automaton import Automaton, code_points
-from modmesh.termmatch.domain import Term, TermKind, TermList
-from modmesh.termmatch.normalize import Flags, Normalizer
+from modmesh.termmatch.domain import Flags, Term, TermKind, TermList
+from modmesh.termmatch.normalize import Normalizer
 from modmesh.termmatch.parted import (
     LIST_PART_MASK,
     LIST_PART_SHIFT,

@@ -23,7 +23,6 @@ Terms go through the same stages (`Normalizer.key`, a string-only fast path).
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import threading
 import unicodedata
@@ -33,40 +32,10 @@ import numpy as np
 import numpy.typing as npt
 
 from modmesh.termmatch.confusables import CONFUSABLES
+from modmesh.termmatch.domain import Flags
+from modmesh.termmatch.spoken import read_aloud, read_aloud_text
 
 IntArray = npt.NDArray[np.int64]
-
-
-@dataclass(frozen=True)
-class Flags:
-    """How a list's terms and the texts matched against it are normalised."""
-
-    #: Compatibility forms fold together: full-width "\uff26" is "F", "\ufb01" is "fi".
-    nfkc: bool = True
-    casefold: bool = True
-    #: Combining marks are dropped: "café" is "cafe".
-    strip_accents: bool = False
-    #: Unicode TR39 confusables fold to their prototype: Cyrillic "\u0430" is Latin "a".
-    confusables: bool = False
-    #: Digits and symbols that stand in for letters: "g1ft" is "gift", "fr€e" is "free".
-    leetspeak: bool = False
-    #: Single letters separated by whitespace or punctuation join: "f.r.e.e" is "free".
-    #: Every such run joins whole: "f r e e g i f t" is "freegift", "a f r e e" "afree".
-    ignore_separators: bool = False
-    #: Repeated characters count once: "freeee" is "free".
-    collapse_repeats: bool = False
-    #: Words match split or joined, as a recogniser spells them: "give away" is
-    #: "giveaway", "act, now" is "actnow". A whole-word term still starts and ends where
-    #: words of the text do (see matcher).
-    join_words: bool = False
-
-    @classmethod
-    def all(cls) -> Flags:
-        return cls(*[True] * len(dataclasses.fields(cls)))
-
-    @classmethod
-    def none(cls) -> Flags:
-        return cls(*[False] * len(dataclasses.fields(cls)))
 
 
 #: Common stand-ins; applied before confusables, so "1" is "i" (not TR39's "l") here.
@@ -253,9 +222,13 @@ class Normalizer:
         self.flags = flags
         self._folds = _FoldTable(flags)
         self._arrays = _FoldArrays(self._folds)
+        # Under leetspeak a figure touching "€" or "@" is part of a word, not a number.
+        self._stand_ins = "".join(LEET) if flags.leetspeak else ""
 
     def key(self, term: str) -> str:
         """A term's match view: " words of it " (stages 1-3 without offsets)."""
+        if self.flags.spoken_forms:
+            term = read_aloud_text(term, self._stand_ins)
         # Folding leaves " " as the only whitespace, so split() finds the separator runs.
         words = term.translate(self._folds).split()
         if not words:
@@ -274,6 +247,8 @@ class Normalizer:
         folds = self._folds
         lines = []
         for term in terms:
+            if self.flags.spoken_forms:
+                term = read_aloud_text(term, self._stand_ins)
             words = term.translate(folds).split()
             lines.append(f" {' '.join(words)} " if words else " ")
         text = "\n".join(lines)
@@ -284,6 +259,18 @@ class Normalizer:
         return text.split("\n") if terms else []
 
     def normalize(self, original: str) -> Normalized:
+        read = read_aloud(original, self._stand_ins) if self.flags.spoken_forms else None
+        if read is None:
+            return self._fold(original)
+        # The view of the reading, its offsets carried back to the original text.
+        reading, read_starts, read_ends = read
+        view = self._fold(reading)
+        starts = np.append(read_starts, len(original))[view.starts]
+        ends = np.where(view.ends > view.starts, read_ends[np.maximum(view.ends - 1, 0)], starts)
+        return Normalized(view.text, starts, ends)
+
+    def _fold(self, original: str) -> Normalized:
+        """Stages 1-3."""
         n = len(original)
         slots = self._arrays.slots(_code_points(original))
         table, fold_lengths = self._arrays.state

@@ -38,9 +38,8 @@ from modmesh.runtime.audit import AuditKey, audit_table
 from modmesh.runtime.database import open_engine
 from modmesh.runtime.errors import AlreadyExists, FailedPrecondition
 from modmesh.runtime.migrations import migrate
-from modmesh.termmatch.domain import ALWAYS, ListSettings, Term, TermKind, TermList, Window
+from modmesh.termmatch.domain import ALWAYS, Flags, ListSettings, Term, TermKind, TermList, Window
 from modmesh.termmatch.migrations import SCHEMA
-from modmesh.termmatch.normalize import Flags
 
 #: Rows written per INSERT statement: big imports stream instead of building one statement.
 _BATCH = 5000

@@ -24,7 +24,7 @@ TERM_KIND_SUBSTRING: TermKind
 TERM_KIND_REGEX: TermKind
 
 class NormalizationFlags(_message.Message):
-    __slots__ = ("nfkc", "casefold", "strip_accents", "confusables", "leetspeak", "ignore_separators", "collapse_repeats", "join_words")
+    __slots__ = ("nfkc", "casefold", "strip_accents", "confusables", "leetspeak", "ignore_separators", "collapse_repeats", "join_words", "spoken_forms")
     NFKC_FIELD_NUMBER: _ClassVar[int]
     CASEFOLD_FIELD_NUMBER: _ClassVar[int]
     STRIP_ACCENTS_FIELD_NUMBER: _ClassVar[int]
@@ -33,6 +33,7 @@ class NormalizationFlags(_message.Message):
     IGNORE_SEPARATORS_FIELD_NUMBER: _ClassVar[int]
     COLLAPSE_REPEATS_FIELD_NUMBER: _ClassVar[int]
     JOIN_WORDS_FIELD_NUMBER: _ClassVar[int]
+    SPOKEN_FORMS_FIELD_NUMBER: _ClassVar[int]
     nfkc: bool
     casefold: bool
     strip_accents: bool
@@ -41,7 +42,8 @@ class NormalizationFlags(_message.Message):
     ignore_separators: bool
     collapse_repeats: bool
     join_words: bool
-    def __init__(self, nfkc: _Optional[bool] = ..., casefold: _Optional[bool] = ..., strip_accents: _Optional[bool] = ..., confusables: _Optional[bool] = ..., leetspeak: _Optional[bool] = ..., ignore_separators: _Optional[bool] = ..., collapse_repeats: _Optional[bool] = ..., join_words: _Optional[bool] = ...) -> None: ...
+    spoken_forms: bool
+    def __init__(self, nfkc: _Optional[bool] = ..., casefold: _Optional[bool] = ..., strip_accents: _Optional[bool] = ..., confusables: _Optional[bool] = ..., leetspeak: _Optional[bool] = ..., ignore_separators: _Optional[bool] = ..., collapse_repeats: _Optional[bool] = ..., join_words: _Optional[bool] = ..., spoken_forms: _Optional[bool] = ...) -> None: ...
 
 class Term(_message.Message):
     __slots__ = ("term_id", "text", "severity", "category", "kind", "locale", "note", "active_from", "active_until")
