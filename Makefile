@@ -23,12 +23,12 @@ BUF_INSTALLED := $(TOOLS)/.buf-$(BUF_VERSION)
 # layout change, whose protos are the released contracts; move it when a release is cut.
 BUF_BREAKING_AGAINST := 413765c78d4fcf1b0cb535b7ca86bc888bde2eb2
 
-.PHONY: demo test up lint typecheck protos protos-check system-deps clean k8s-check chaos test-slow bench-speech
+.PHONY: demo test up lint typecheck protos protos-check system-deps clean k8s-check chaos test-slow bench-speech test-speech
 
 demo: $(INSTALLED)
 	$(BIN)/modmesh demo
 
-test: $(INSTALLED)
+test: $(INSTALLED) test-speech
 	$(BIN)/python protos/generate.py --check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -84,10 +84,21 @@ $(BUF_INSTALLED): | system-deps
 	npm install --prefix $(TOOLS) --no-save --no-audit --no-fund @bufbuild/buf@$(BUF_VERSION)
 	@touch $@
 
+# Recorded speech in languages the bundled recogniser does not transcribe, for the tests
+# of language identification: the Asterisk French (June Wallack) and Spanish (Allison
+# Smith) prompts, CC BY-SA 3.0.
+TEST_SPEECH = asterisk-core-sounds-fr-gsm asterisk-core-sounds-es-gsm
+test-speech:
+	@dpkg -s $(TEST_SPEECH) >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(TEST_SPEECH); }
+
 # Recorded human speech for the live recall benchmark (bench/live/corpus.py): LibriVox
 # readings (public domain) from pocketsphinx's test data, and the Asterisk English
-# prompts (CC BY-SA 3.0, Allison Smith) with their transcripts. Not needed by `make test`.
-BENCH_SPEECH = pocketsphinx-testdata asterisk-core-sounds-en asterisk-core-sounds-en-wav
+# prompts (CC BY-SA 3.0, Allison Smith) with their transcripts; for the language benchmark
+# (bench/live/languages.py) the Italian and Russian prompts (CC BY 3.0) too. Not needed
+# by `make test`.
+BENCH_SPEECH = pocketsphinx-testdata asterisk-core-sounds-en asterisk-core-sounds-en-wav \
+	asterisk-core-sounds-it-gsm asterisk-core-sounds-ru-gsm
 bench-speech:
 	@dpkg -s $(BENCH_SPEECH) >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(BENCH_SPEECH); }

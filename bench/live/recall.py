@@ -56,7 +56,7 @@ from bench.live.corpus import (
     term_free_streams,
 )
 from modmesh.cli.samples import TERM_LIST
-from modmesh.contracts.evidence import Severity, Word
+from modmesh.contracts.evidence import Severity, UntranscribedSpeech, Word
 from modmesh.contracts.termmatch.v1 import termmatch_pb2
 from modmesh.runtime.media import AUDIO_SAMPLE_RATE
 from modmesh.termmatch.convert import settings_from_pb
@@ -93,19 +93,41 @@ def phrase_list(phrases: Sequence[str], like: TermList) -> TermList:
     return TermList("recorded-phrases", 1, like.settings, terms, now, now)
 
 
-def transcribe(whisper: Whisper, stream: CorpusStream, hints: str) -> tuple[list[Word], int, int]:
-    """The stream's committed words, and the passes made and skipped."""
+@dataclass(frozen=True)
+class Heard:
+    """What transcription made of one stream."""
+
+    words: list[Word]
+    passes: int
+    skipped: int
+    #: Speech it named a language the recogniser does not transcribe: in this English
+    #: corpus, every one is English heard as another language, and its words are lost.
+    untranscribed: list[UntranscribedSpeech]
+
+
+def transcribe(whisper: Whisper, stream: CorpusStream, hints: str) -> Heard:
+    """The stream as the service hears it: speech gate and language identification."""
     transcriber = StreamTranscriber(
         lambda audio, prompt: whisper.transcribe_live(audio, prompt, hints).words,
         has_speech=whisper.has_speech,
+        identify=whisper.identify,
+        transcribes=whisper.transcribes,
     )
     words: list[Word] = []
+    untranscribed: list[UntranscribedSpeech] = []
     for start in range(0, len(stream.samples), CHUNK):
         transcriber.feed(stream.samples[start : start + CHUNK])
         if transcriber.due:
-            words += transcriber.step().committed
-    words += transcriber.finish().committed
-    return words, transcriber.passes, transcriber.skipped
+            update = transcriber.step()
+            words += update.committed
+            untranscribed += update.untranscribed
+    update = transcriber.finish()
+    return Heard(
+        words + list(update.committed),
+        transcriber.passes,
+        transcriber.skipped,
+        untranscribed + list(update.untranscribed),
+    )
 
 
 def hits(lists: CompiledLists, list_id: str, words: Sequence[Word]) -> list[tuple[str, Word]]:
@@ -145,11 +167,26 @@ class Tally:
     term_free_seconds: float = 0.0
     passes: int = 0
     skipped: int = 0
+    untranscribed: list[dict[str, Any]] = field(default_factory=list)
 
     def run(self, whisper: Whisper, stream: CorpusStream, hints: str) -> list[Word]:
-        words, made, gated = transcribe(whisper, stream, hints)
-        self.passes += made
-        self.skipped += gated
+        heard = transcribe(whisper, stream, hints)
+        self.passes += heard.passes
+        self.skipped += heard.skipped
+        self.untranscribed += [
+            {
+                "stream": stream.name,
+                "voice": stream.voice,
+                "language": s.language,
+                "probability": round(s.language_probability, 3),
+                "seconds": [
+                    round(s.time_range.start_seconds, 2),
+                    round(s.time_range.end_seconds, 2),
+                ],
+            }
+            for s in heard.untranscribed
+        ]
+        words = heard.words
         if any(said.term_id for said in stream.utterances):
             self.planted_seconds += stream.seconds
         else:
@@ -254,6 +291,8 @@ class Tally:
             "false_flag_details": self.false_flags,
             "passes": self.passes,
             "passes_skipped_by_speech_gate": self.skipped,
+            # English speech named another language: not transcribed (language.py).
+            "english_named_another_language": self.untranscribed,
         }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from modmesh.contracts.common.v1 import evidence_pb2
 from modmesh.decision.convert import case_to_pb, similarity_match_from_pb
 from modmesh.decision.domain import Case, CaseStatus, Evidence
+from modmesh.decision.stored import evidence_from_json, evidence_json
 from tests.decision.examples import CAPTURED, media, similarity_match, source
 
 
@@ -33,7 +34,7 @@ def test_a_similarity_match_keeps_the_signal_that_matched() -> None:
 
 
 def test_evidence_stored_before_matches_named_their_signal_still_loads() -> None:
-    stored = Evidence(similarity_matches=(similarity_match(signal=""),)).to_json()
+    stored = evidence_json(Evidence(similarity_matches=(similarity_match(signal=""),)))
     del stored["similarity_matches"][0]["signal"]
 
-    assert Evidence.from_json(stored).similarity_matches[0].signal == ""
+    assert evidence_from_json(stored).similarity_matches[0].signal == ""

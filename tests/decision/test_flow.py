@@ -20,6 +20,7 @@ from modmesh.runtime.blobs import BlobStore
 from modmesh.runtime.media import require_tool
 from tests.decision.wire import media_ref, until_analysed
 from tests.support import LoopbackSettings, ServiceProcess, loopback_settings, mesh_channel
+from tests.transcription.support import recorded_prompt
 
 KNOWN_ITEM = "gift-card-original"
 
@@ -122,3 +123,45 @@ def test_a_copy_of_a_known_scam_clip_is_queued_with_its_evidence_and_closed_by_a
             decision_pb2.ListCasesRequest(status=decision_pb2.CASE_STATUS_OPEN)
         ).cases
         assert case.case_id not in [c.case_id for c in queue]
+
+
+def test_a_clip_in_a_language_not_transcribed_goes_to_a_reviewer_who_speaks_it(
+    mesh: LoopbackSettings,
+) -> None:
+    blobs = BlobStore(mesh.data_dir / "blobs", mesh.max_media_bytes)
+    spanish = blobs.put_file(recorded_prompt("es_MX_f_Allison", "vm-options"))
+    with mesh_channel(mesh, mesh.decision_addr) as decision_channel:
+        decision = decision_pb2_grpc.DecisionServiceStub(decision_channel)
+        for reviewer, language in (("revisora-1", "es"), ("reviewer-2", "en")):
+            decision.PutReviewer(
+                decision_pb2.PutReviewerRequest(
+                    reviewer=decision_pb2.Reviewer(reviewer_id=reviewer, languages=[language]),
+                    actor="admin-1",
+                    reason="onboarding",
+                )
+            )
+
+        submitted = decision.Submit(
+            decision_pb2.SubmitRequest(
+                media=media_ref(spanish), source=decision_pb2.Source(account_id="uploader-9")
+            )
+        )
+        case = until_analysed(decision, submitted.case_id, timeout=240)
+
+        assert case.status == decision_pb2.CASE_STATUS_OPEN, case.error
+        assert case.priority == decision_pb2.PRIORITY_LOW
+        assert list(case.term_hits) == []
+        assert case.transcript.language == "es"
+        [speech] = case.transcript.untranscribed
+        assert speech.language == "es"
+        assert "Speech in es" in case.statement_of_reasons
+        queued = {
+            reviewer: [
+                c.case_id
+                for c in decision.ListQueue(
+                    decision_pb2.ListQueueRequest(reviewer_id=reviewer)
+                ).cases
+            ]
+            for reviewer in ("revisora-1", "reviewer-2")
+        }
+        assert queued == {"revisora-1": [case.case_id], "reviewer-2": []}

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from modmesh.contracts.evidence import Severity, TimeRange, Word
+from modmesh.contracts.evidence import Severity, TimeRange, UntranscribedSpeech, Word
 from modmesh.decision.compose import SqlStore as CaseStore
 from modmesh.decision.domain import (
     Account,
@@ -17,6 +17,7 @@ from modmesh.decision.domain import (
     CaseStatus,
     LiveAction,
     LiveFlag,
+    Priority,
     Queue,
     Reviewer,
     TermHit,
@@ -359,6 +360,32 @@ async def test_a_protected_account_is_never_auto_actioned_its_case_goes_to_its_q
     queue = store.review_queue("senior-1", Queue.PROTECTED, 10)
     assert [c.case_id for c in queue] == [flag.case_id]
     assert store.due_deliveries(10) == []
+
+
+async def test_speech_in_a_language_not_transcribed_queues_the_stream_for_who_speaks_it(
+    store: CaseStore,
+) -> None:
+    store.put_reviewer(Reviewer("fr-1", languages=frozenset({"fr"})), "admin", "speaks French")
+    store.put_reviewer(Reviewer("en-1", languages=frozenset({"en"})), "admin", "speaks English")
+    moderation = await opened(store)
+
+    # Transcription reports a stream's French every few seconds, no words with it.
+    for start in (0.0, 7.0, 14.0):
+        french = UntranscribedSpeech("fr", 0.9 + start / 1000, TimeRange(start, start + 6.5))
+        events = await moderation.update(TranscriptUpdate((), start + 7.0, (french,)))
+        assert (flags(events), actions(events)) == ([], [])
+
+    assert store.review_queue("en-1", Queue.GENERAL, 10) == []
+    [queued] = store.review_queue("fr-1", Queue.GENERAL, 10)
+    case = store.get(queued.case_id)
+    assert (case.status, case.priority) == (CaseStatus.OPEN, Priority.LOW)
+    assert case.evidence is not None
+    assert case.evidence.transcript is not None
+    # One range for the French that followed on: an hour of it is not hundreds of rows.
+    assert case.evidence.transcript.untranscribed == (
+        UntranscribedSpeech("fr", 0.914, TimeRange(0.0, 20.5)),
+    )
+    assert "does not transcribe" in case.statement
 
 
 # One call at a time per stream (a lease in the database), across replicas: the newest

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
-from modmesh.contracts.evidence import Severity
+from modmesh.contracts.evidence import Severity, TimeRange, UntranscribedSpeech
 from modmesh.decision.domain import (
     ActionType,
     CaseStatus,
@@ -13,6 +14,8 @@ from modmesh.decision.domain import (
     Outcome,
     Priority,
     RuleRef,
+    TermHit,
+    Transcript,
 )
 from modmesh.decision.policy.conditions import Facts
 from modmesh.decision.policy.document import (
@@ -124,6 +127,68 @@ def test_language_is_mentioned_for_routing_but_is_never_evidence() -> None:
     assert outcome.status is CaseStatus.NO_EVIDENCE
     assert "transcript language: fr (0.98), for reviewer routing" in outcome.statement.lower()
     assert "never evidence" in outcome.statement
+
+
+def test_speech_no_recogniser_transcribed_goes_to_a_person_and_its_language_is_no_evidence() -> (
+    None
+):
+    french = UntranscribedSpeech("fr", 0.97, TimeRange(0.4, 15.6))
+    heard = Transcript(language="fr", language_probability=0.97, untranscribed=(french,))
+
+    outcome = apply_default_rule(Evidence(transcript=heard))
+
+    assert (outcome.status, outcome.priority) == (CaseStatus.OPEN, Priority.LOW)
+    assert outcome.rule == RuleRef("", DEFAULT_RULE.version)
+    assert "language the recogniser does not transcribe" in outcome.statement
+    assert "Speech in fr (0.97) at 0.40–15.60 s" in outcome.statement
+    assert "nothing was actioned" in outcome.statement
+    assert "never evidence" in outcome.statement
+
+
+def test_a_rule_that_applies_to_the_evidence_decides_before_untranscribed_speech() -> None:
+    french = UntranscribedSpeech("fr", 0.97, TimeRange(20.0, 30.0))
+    heard = Transcript(language="en", language_probability=0.9, untranscribed=(french,))
+    evidence = Evidence(transcript=heard, term_hits=(term_hit(severity=Severity.HIGH),))
+
+    outcome = apply_default_rule(evidence)
+
+    assert (outcome.rule, outcome.priority) == (DEFAULT_RULE, Priority.HIGH)
+    assert "Speech in fr (0.97) at 20.00–30.00 s" in outcome.statement
+
+
+def where_the_money() -> TermHit:
+    """A hit by sound: "wire the money" heard as "where the money"."""
+    return replace(
+        term_hit("wire the money"), matched_text="where the money", sound_confidence=0.62
+    )
+
+
+def test_a_hit_by_sound_is_queued_by_default_and_the_statement_shows_what_was_heard() -> None:
+    outcome = apply_default_rule(Evidence(term_hits=(where_the_money(),)))
+
+    assert (outcome.status, outcome.rule) == (CaseStatus.OPEN, DEFAULT_RULE)
+    assert (
+        'by sound only: heard "where the money", which sounds like it (confidence 0.62)'
+        in outcome.statement
+    )
+
+
+def test_an_operators_rule_counts_hits_by_sound_only_where_it_says_so() -> None:
+    def rules(condition: str) -> RuleSet:
+        document = f"""
+rules:
+  - id: scams
+    when: {{all: [{{term_hits: {condition}}}]}}
+    then: {{queue: {{priority: urgent}}}}
+"""
+        return parse_rule_set(load_document(document), 2)
+
+    facts = Facts(Evidence(term_hits=(where_the_money(),)))
+
+    assert rules("{}").decide(facts).outcome.status is CaseStatus.DISMISSED
+    assert rules("{sounds_like: true}").decide(facts).outcome.priority is Priority.URGENT
+    with pytest.raises(RuleSetInvalid, match="sounds_like"):
+        rules('{sounds_like: "yes"}')
 
 
 # ------------------------------------------------------------------ operator rule sets

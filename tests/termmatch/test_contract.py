@@ -157,6 +157,38 @@ def test_a_list_that_joins_words_finds_its_terms_as_a_recogniser_splits_or_joins
     assert stub.GetList(pb.GetListRequest(list_id="heard"), timeout=10).list.flags.join_words
 
 
+def test_a_list_that_hears_by_sound_marks_those_hits_and_reads_figures_aloud(
+    stub: termmatch_pb2_grpc.TermMatchServiceStub,
+) -> None:
+    flags = pb.NormalizationFlags(nfkc=True, casefold=True, spoken_forms=True, sounds_like=True)
+    stub.CreateList(
+        pb.CreateListRequest(
+            list_id="sounds",
+            name="Sounds",
+            flags=flags,
+            terms=[
+                pb.Term(term_id="wire", text="wire the money", severity=HIGH),
+                pb.Term(term_id="always-open", text="open 24/7", severity=LOW),
+            ],
+        ),
+        timeout=10,
+    )
+    spoken = [(" Where", 1.0, 1.2), (" the", 1.2, 1.3), (" money", 1.3, 1.7), (" is", 1.7, 1.8)]
+    spoken += [(" open", 2.0, 2.3), (" twenty-four", 2.3, 2.9), (" seven.", 2.9, 3.4)]
+    words = [evidence_pb2.Word(text=t, start_seconds=s, end_seconds=e) for t, s, e in spoken]
+    response = stub.Match(
+        pb.MatchRequest(words=pb.WordSequence(words=words), list_ids=["sounds"]), timeout=10
+    )
+
+    by_sound, on_text = response.hits
+    assert (by_sound.term_id, by_sound.matched_text) == ("wire", "Where the money")
+    assert by_sound.HasField("sound_confidence")
+    assert 0.0 < by_sound.sound_confidence < 0.8
+    assert (on_text.term_id, on_text.matched_text) == ("always-open", "open twenty-four seven")
+    assert not on_text.HasField("sound_confidence")
+    assert (on_text.time_range.start_seconds, on_text.time_range.end_seconds) == (2.0, 3.4)
+
+
 def test_edits_bump_the_version_and_the_next_match_uses_it(
     stub: termmatch_pb2_grpc.TermMatchServiceStub,
 ) -> None:

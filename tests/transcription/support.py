@@ -8,12 +8,15 @@ from pathlib import Path
 
 import grpc
 import numpy as np
+import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from modmesh.cli.samples import make_clip
 from modmesh.contracts.transcription.v1 import transcription_pb2
 from modmesh.runtime.media import AUDIO_SAMPLE_RATE, decode_audio, pcm16_seconds
 
+#: Where Debian's asterisk-core-sounds-* packages put their recorded prompts.
+ASTERISK_SOUNDS = Path("/usr/share/asterisk/sounds")
 SERVICE = transcription_pb2.DESCRIPTOR.services_by_name["TranscriptionService"].full_name
 
 
@@ -85,3 +88,12 @@ def make_stream(work: Path, script: Sequence[tuple[float, str, bool]]) -> LiveSt
     samples = np.concatenate(parts)
     pcm = (np.clip(samples, -1.0, 1.0) * 32767).astype("<i2").tobytes()
     return LiveStream(samples, pcm, planted)
+
+
+def recorded_prompt(voice: str, prompt: str) -> Path:
+    """A prompt recorded by a person, from Debian's Asterisk sounds: e.g. voice
+    "fr_CA_f_June" (asterisk-core-sounds-fr-gsm), prompt "vm-options"."""
+    path = ASTERISK_SOUNDS / voice / f"{prompt}.gsm"
+    if not path.is_file():
+        pytest.fail(f"{path} is missing: `make test-speech` installs Debian's recorded prompts")
+    return path

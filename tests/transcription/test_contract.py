@@ -16,7 +16,12 @@ from modmesh.contracts.common.v1 import evidence_pb2
 from modmesh.contracts.transcription.v1 import transcription_pb2, transcription_pb2_grpc
 from modmesh.runtime.blobs import Blob, BlobStore
 from tests.support import ServiceProcess, loopback_settings, mesh_channel
-from tests.transcription.support import assert_still_serving, index_of_phrase, spoken
+from tests.transcription.support import (
+    assert_still_serving,
+    index_of_phrase,
+    recorded_prompt,
+    spoken,
+)
 
 
 @pytest.fixture(scope="module")
@@ -58,6 +63,37 @@ def test_transcribes_the_clip_with_word_times_language_and_model(
     assert reply.duration_seconds == pytest.approx(6.5, abs=0.5)
     assert reply.model.name == "faster-whisper-tiny.en"
     assert "faster-whisper/" in reply.model.version
+
+
+@pytest.mark.parametrize(("voice", "language"), [("fr_CA_f_June", "fr"), ("es_MX_f_Allison", "es")])
+def test_speech_the_recogniser_does_not_transcribe_comes_back_with_its_language_and_no_words(
+    stub: transcription_pb2_grpc.TranscriptionServiceStub,
+    blobs: BlobStore,
+    voice: str,
+    language: str,
+) -> None:
+    prompt = recorded_prompt(voice, "vm-options")  # a person reading voicemail options
+
+    reply = stub.Transcribe(request_for(blobs.put_file(prompt)), timeout=120)
+
+    assert (list(reply.words), reply.text) == ([], "")
+    assert reply.language == language
+    assert reply.language_probability > 0.8
+    [speech] = reply.untranscribed
+    assert (speech.language, speech.language_probability) == (language, reply.language_probability)
+    assert 0.0 <= speech.time_range.start_seconds < 1.0
+    assert reply.duration_seconds - 1.0 < speech.time_range.end_seconds <= reply.duration_seconds
+
+
+def test_english_is_transcribed_with_the_language_its_identifier_heard(
+    stub: transcription_pb2_grpc.TranscriptionServiceStub, blobs: BlobStore, gift_card_clip: Path
+) -> None:
+    reply = stub.Transcribe(request_for(blobs.put_file(gift_card_clip)), timeout=120)
+
+    assert reply.words
+    assert reply.language == "en"
+    assert 0.5 < reply.language_probability < 1.0  # named by a model, not assumed
+    assert list(reply.untranscribed) == []
 
 
 def test_a_video_without_audio_gives_an_empty_transcript(

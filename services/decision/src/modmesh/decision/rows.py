@@ -18,12 +18,12 @@ from modmesh.decision.domain import (
     Case,
     CaseStatus,
     DeliveryStatus,
-    Evidence,
     Lease,
     Priority,
     RuleRef,
     Source,
 )
+from modmesh.decision.stored import evidence_from_json
 from modmesh.decision.tables import ActionRow, AppealRow, CaseRow
 from modmesh.runtime.blobs import Blob
 
@@ -42,7 +42,7 @@ def case_from_row(row: CaseRow) -> Case:
         priority=None if row.priority is None else Priority(row.priority),
         media=Blob(row.media_sha256, row.media_uri, row.media_size, row.media_mime),
         source=Source(row.account_id, row.content_id, as_utc(row.capture_time)),
-        evidence=None if row.evidence is None else Evidence.from_json(row.evidence),
+        evidence=None if row.evidence is None else evidence_from_json(row.evidence),
         rule=None if row.rule_id is None else RuleRef(row.rule_id, row.rule_version or 0),
         statement=row.statement,
         error=row.error,

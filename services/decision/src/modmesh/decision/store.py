@@ -29,6 +29,7 @@ from modmesh.decision.domain import (
 from modmesh.decision.migrations import SCHEMA
 from modmesh.decision.policy.rule_set import Decision
 from modmesh.decision.rows import cases_with_actions
+from modmesh.decision.stored import evidence_json
 from modmesh.decision.tables import ActionRow, CaseRow, DeliveryRow, ReviewerRow
 from modmesh.runtime import audit, checkpoint
 from modmesh.runtime.audit import AuditEntry, AuditKey, as_utc
@@ -135,7 +136,7 @@ class StoreBase:
         now = self._now()
         row.status = outcome.status.value
         row.priority = None if outcome.priority is None else int(outcome.priority)
-        row.evidence = evidence.to_json()
+        row.evidence = evidence_json(evidence)
         row.rule_id = outcome.rule.rule_id
         row.rule_version = outcome.rule.version
         row.statement = outcome.statement

@@ -281,6 +281,9 @@ class LiveStreamRow(Base):
     #: The call (replica and call id) moderating it now, renewed while the call is open.
     lease_holder: Mapped[str | None] = mapped_column(String(255))
     lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: Speech heard in languages transcription does not transcribe (untranscribed_json),
+    #: ranges of one language that follow each other joined.
+    untranscribed: Mapped[list[dict[str, Any]]] = mapped_column(JSON, server_default=text("'[]'"))
     flags: Mapped[list[LiveFlagRow]] = relationship(order_by="LiveFlagRow.sequence")
 
 

@@ -37,3 +37,13 @@ class Word:
     end_seconds: float
     #: Recogniser confidence in [0, 1]; 0 where unknown.
     probability: float = 0.0
+
+
+@dataclass(frozen=True)
+class UntranscribedSpeech:
+    """Speech in a language the recogniser does not transcribe: its language (ISO 639-1)
+    and where it was heard, no words. For routing to a reviewer who speaks it."""
+
+    language: str
+    language_probability: float
+    time_range: TimeRange

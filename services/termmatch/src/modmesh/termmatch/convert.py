@@ -156,6 +156,8 @@ def hit_to_pb(hit: Hit) -> evidence_pb2.TermHit:
     if hit.time_range is not None:
         message.time_range.start_seconds = hit.time_range.start_seconds
         message.time_range.end_seconds = hit.time_range.end_seconds
+    if hit.sound_confidence is not None:
+        message.sound_confidence = hit.sound_confidence
     return message
 
 

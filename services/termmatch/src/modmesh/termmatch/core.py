@@ -336,6 +336,7 @@ class TermMatch:
                 start=found.start,
                 end=found.end,
                 matched_text=text[found.start : found.end],
+                sound_confidence=found.sound_confidence,
             )
             for found in compiled.find(text, active, at)
         ]

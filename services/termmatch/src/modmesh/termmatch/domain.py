@@ -36,6 +36,9 @@ class Flags:
     #: Figures and contractions match the English words said for them: "24/7" is
     #: "twenty-four seven", "3rd" is "third", "don't" is "do not" (see spoken).
     spoken_forms: bool = False
+    #: Word terms are also found where the words heard only sound like them ("where the
+    #: money" for "wire the money"): weaker hits, marked, with a confidence (see sounds).
+    sounds_like: bool = False
 
     @classmethod
     def all(cls) -> Flags:
@@ -151,6 +154,8 @@ class Hit:
     word_start_index: int | None = None
     word_end_index: int | None = None
     time_range: TimeRange | None = None
+    #: None for a hit on the text; a hit by sound's confidence (see sounds).
+    sound_confidence: float | None = None
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,7 @@ from modmesh.termmatch.parted import (
     PartedList,
     PartedMap,
 )
+from modmesh.termmatch.sounds import SoundIndex, without_text_hits
 
 _SPACE = ord(" ")
 #: Python's switch interval for a process that matches while it compiles (default 5 ms).
@@ -84,6 +85,8 @@ class Occurrence:
     #: Span in the original text, code points, end exclusive.
     start: int
     end: int
+    #: None for a hit on the text; a hit by sound's confidence (see sounds).
+    sound_confidence: float | None = None
 
 
 def key_of(normalizer: Normalizer, text: str, kind: TermKind) -> str:
@@ -137,6 +140,17 @@ class _Shard:
     keys: tuple[str, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class _Found:
+    index: int
+    term: Term
+    #: Span in the original text.
+    start: int
+    end: int
+    #: None for a hit on the text; a hit by sound's confidence (see sounds).
+    sound_confidence: float | None = None
+
+
 class _Group:
     """The lists of one flag set, compiled together.
 
@@ -171,6 +185,15 @@ class _Group:
         self.lists = lists
         self.signature = tuple((t.list_id, t.version) for t in lists)
         self.normalizer = normalizer
+        # Each list's words by sound (flag sounds_like), kept from `previous` for a list
+        # of the same version.
+        self.sounds: dict[int, SoundIndex] = {}
+        if flags.sounds_like:
+            kept = {} if previous is None else previous.sounds_by_version()
+            for index, term_list in enumerate(lists):
+                self.sounds[index] = kept.get((term_list.list_id, term_list.version)) or (
+                    SoundIndex(term_list.terms, normalizer)
+                )
         if previous is not None and edits is not None:
             self._apply(previous, edits)
         else:
@@ -406,8 +429,14 @@ class _Group:
         if sys.getrefcount(self.views) == 2:  # this group's attribute and the argument
             yield from self.views.dismantle()
 
-    def find(self, text: str, wanted: Collection[int]) -> list[tuple[int, Term, int, int]]:
-        """(list index, term, original start, end) of every hit of the wanted lists."""
+    def sounds_by_version(self) -> dict[tuple[str, int], SoundIndex]:
+        return {
+            (self.lists[index].list_id, self.lists[index].version): sounds
+            for index, sounds in self.sounds.items()
+        }
+
+    def find(self, text: str, wanted: Collection[int]) -> list[_Found]:
+        """Every hit of the wanted lists: on the text, then (flag sounds_like) by sound."""
         view = self.normalizer.normalize(text)
         codes = code_points(view.text)
         # Under join_words the scan skips the spaces; `letters` maps its positions back.
@@ -444,11 +473,24 @@ class _Group:
                     start, end = _content(view.text, match.start(), match.end())
                     if start < end:
                         found.append((index, term, start, end))
-        return [
-            (index, term, *view.original_span(start, end))
+        on_text = [
+            (index, term, start, end)
             for index, term, start, end in found
             if view.aligned(start, end) and not _inside(allowed.get(index, ()), start, end)
         ]
+        by_sound = [
+            _Found(index, hit.term, *view.original_span(hit.start, hit.end), hit.confidence)
+            for index, sounds in self.sounds.items()
+            if index in wanted
+            for hit in without_text_hits(
+                sounds.find(view), [(t, s, e) for i, t, s, e in on_text if i == index]
+            )
+            if not _inside(allowed.get(index, ()), hit.start, hit.end)
+        ]
+        return [
+            _Found(index, term, *view.original_span(start, end))
+            for index, term, start, end in on_text
+        ] + by_sound
 
 
 def _texts(lists: Iterable[TermList]) -> Iterator[str]:
@@ -659,11 +701,17 @@ class CompiledLists:
             if group.lists[index].settings.window.contains(at):
                 wanted.setdefault(id(group), set()).add(index)
         occurrences = [
-            Occurrence(term, group.lists[index].list_id, start, end)
+            Occurrence(
+                found.term,
+                group.lists[found.index].list_id,
+                found.start,
+                found.end,
+                found.sound_confidence,
+            )
             for group in self._groups
             if id(group) in wanted
-            for index, term, start, end in group.find(text, wanted[id(group)])
-            if term.window.contains(at)
+            for found in group.find(text, wanted[id(group)])
+            if found.term.window.contains(at)
         ]
         occurrences.sort(key=lambda o: (o.start, o.end, o.list_id, o.term.term_id))
         return occurrences

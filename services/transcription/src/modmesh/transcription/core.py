@@ -43,6 +43,7 @@ from modmesh.transcription.domain import (
 )
 from modmesh.transcription.files import transcribe_file
 from modmesh.transcription.lanes import Lane, Lanes
+from modmesh.transcription.language import Language
 from modmesh.transcription.settings import TranscriptionSettings
 from modmesh.transcription.streaming import StreamTranscriber, pcm16_samples
 from modmesh.transcription.whisper import Whisper
@@ -146,6 +147,8 @@ class Transcription:
             trim_seconds=TRIM_SECONDS,
             start_seconds=opening.start_offset_seconds,
             has_speech=self._has_speech if self._settings.stream_speech_gate else None,
+            identify=self._identify,
+            transcribes=self._transcribes,
         )
         backlog = Backlog(limit_seconds=CATCH_UP_SECONDS, step_seconds=STEP_SECONDS)
         reader = asyncio.create_task(_read_audio(opening, audio, backlog))
@@ -214,6 +217,12 @@ class Transcription:
 
     def _has_speech(self, audio: np.ndarray) -> bool:
         return self._loaded().has_speech(audio)
+
+    def _identify(self, audio: np.ndarray) -> Language | None:
+        return self._loaded().identify(audio)
+
+    def _transcribes(self, language: Language) -> bool:
+        return self._loaded().transcribes(language)
 
     def _set_queued(self, change: int) -> None:
         self._queued += change

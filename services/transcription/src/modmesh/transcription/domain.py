@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from modmesh.contracts.evidence import Word
+from modmesh.contracts.evidence import UntranscribedSpeech, Word
 
 
 @dataclass(frozen=True)
@@ -19,11 +19,13 @@ class Transcript:
     words: tuple[Word, ...]
     #: The words joined by single spaces.
     text: str
-    #: ISO 639-1 code; empty when there was no audio to listen to.
+    #: ISO 639-1 code of the most speech; empty when no speech was heard.
     language: str
     language_probability: float
     duration_seconds: float
     model: ModelInfo
+    #: Speech in languages the recogniser does not transcribe (see language.py).
+    untranscribed: tuple[UntranscribedSpeech, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -71,3 +73,6 @@ class StreamUpdate:
     #: Every word spoken before this stream offset is committed: a stream resumed from
     #: here loses no word (words after it may be committed again by the resumed call).
     settled_seconds: float
+    #: Speech heard since the last update in a language the recogniser does not
+    #: transcribe, in stream time.
+    untranscribed: tuple[UntranscribedSpeech, ...] = ()

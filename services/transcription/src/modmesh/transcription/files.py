@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+from modmesh.contracts.evidence import TimeRange
 from modmesh.runtime.media import AUDIO_SAMPLE_RATE, probe
 from modmesh.transcription.decoding import decode_file
 from modmesh.transcription.domain import ModelInfo, Transcript, Window, WindowTranscript
@@ -70,9 +71,9 @@ async def transcribe_file(
 
 def joined(parts: list[tuple[float, Transcript]], model: ModelInfo) -> Transcript:
     """The transcripts of consecutive segments, each given with its start in the file,
-    as one: word times count from the file's start; the language is that of the
-    segment with the most words (Whisper guesses it per call, and guesses worst on
-    segments with little speech)."""
+    as one: word and speech times count from the file's start; the language is that of
+    the segment with the most speech, transcribed or not (a guess on a segment with
+    little speech is the least sure)."""
     if len(parts) == 1 and parts[0][0] == 0.0:
         return parts[0][1]
     words = tuple(
@@ -82,7 +83,17 @@ def joined(parts: list[tuple[float, Transcript]], model: ModelInfo) -> Transcrip
         for start, part in parts
         for word in part.words
     )
-    voice = max((part for _, part in parts), key=lambda part: len(part.words), default=None)
+    untranscribed = tuple(
+        dataclasses.replace(
+            speech,
+            time_range=TimeRange(
+                speech.time_range.start_seconds + start, speech.time_range.end_seconds + start
+            ),
+        )
+        for start, part in parts
+        for speech in part.untranscribed
+    )
+    voice = max((part for _, part in parts if part.language), key=_speech_seconds, default=None)
     return Transcript(
         words=words,
         text=" ".join(word.text for word in words),
@@ -90,4 +101,13 @@ def joined(parts: list[tuple[float, Transcript]], model: ModelInfo) -> Transcrip
         language_probability=voice.language_probability if voice else 0.0,
         duration_seconds=sum(part.duration_seconds for _, part in parts),
         model=model,
+        untranscribed=untranscribed,
+    )
+
+
+def _speech_seconds(transcript: Transcript) -> float:
+    """How much speech a segment's transcript heard: its words, or its untranscribed
+    speech."""
+    return sum(w.end_seconds - w.start_seconds for w in transcript.words) + sum(
+        s.time_range.end_seconds - s.time_range.start_seconds for s in transcript.untranscribed
     )

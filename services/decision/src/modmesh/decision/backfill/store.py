@@ -21,15 +21,12 @@ from modmesh.decision.backfill.slices import (
     BackfillTally,
     slice_of,
 )
-from modmesh.decision.domain import (
-    Account,
-    CaseStatus,
-    Evidence,
-)
+from modmesh.decision.domain import Account, CaseStatus, Evidence
 from modmesh.decision.policy.published import PublishedRuleSet
 from modmesh.decision.policy.rule_set import Decision
 from modmesh.decision.rows import new_case_row
 from modmesh.decision.store import StoreBase
+from modmesh.decision.stored import evidence_from_json
 from modmesh.decision.tables import (
     BackfillRunRow,
     BackfillSliceRow,
@@ -234,7 +231,7 @@ class SqlBackfill(StoreBase):
                     as_utc(created),
                     as_utc(captured),
                     account,
-                    Evidence.from_json(evidence),
+                    evidence_from_json(evidence),
                 )
                 for case_id, created, captured, account, evidence in session.execute(query)
             ]

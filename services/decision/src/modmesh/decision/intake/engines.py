@@ -106,7 +106,12 @@ class GrpcEngines:
             "transcription", self._transcription.Transcribe(request, timeout=self._timeout)
         )
         transcript = convert.transcript_from_pb(
-            reply.text, reply.words, reply.language, reply.language_probability, reply.model
+            reply.text,
+            reply.words,
+            reply.language,
+            reply.language_probability,
+            reply.model,
+            reply.untranscribed,
         )
         return TranscriptWindow(transcript, start_seconds, reply.end_seconds, reply.complete)
 
@@ -177,7 +182,9 @@ class TranscriptionStream:
         try:
             async for reply in self._call:
                 yield TranscriptUpdate(
-                    convert.words_from_pb(reply.committed), reply.settled_seconds
+                    convert.words_from_pb(reply.committed),
+                    reply.settled_seconds,
+                    convert.untranscribed_from_pb(reply.untranscribed),
                 )
             await sender  # a failure to read the chunks is ours to raise
         except grpc.aio.AioRpcError as error:

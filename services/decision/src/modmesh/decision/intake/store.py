@@ -14,21 +14,14 @@ from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from modmesh.decision.audit import as_utc
-from modmesh.decision.domain import (
-    Account,
-    Case,
-    CaseStatus,
-    Evidence,
-    Source,
-    transcript_from_json,
-    transcript_json,
-)
+from modmesh.decision.domain import Account, Case, CaseStatus, Evidence, Source
 from modmesh.decision.intake.engines import TranscriptWindow
 from modmesh.decision.intake.retry import RetryPolicy
 from modmesh.decision.policy.published import PublishedRuleSet
 from modmesh.decision.policy.rule_set import Decision
 from modmesh.decision.rows import case_from_row, cases_with_actions, new_case_row
 from modmesh.decision.store import SYSTEM_ACTOR, StoreBase
+from modmesh.decision.stored import transcript_from_json, transcript_json
 from modmesh.decision.tables import CaseRow, TranscriptWindowRow
 from modmesh.runtime.blobs import Blob
 from modmesh.runtime.errors import FailedPrecondition, InvalidArgument

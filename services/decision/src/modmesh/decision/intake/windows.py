@@ -76,13 +76,14 @@ async def _window(
 
 def joined(windows: list[TranscriptWindow]) -> Transcript:
     """Consecutive windows' transcripts as one (their word times already count from the
-    media's start). The language is that of the window with the most words (Whisper
-    guesses it per call, worst on little speech); models that differ are all named."""
+    media's start). The language is that of the window with the most speech, transcribed
+    or not (a guess on little speech is the least sure); models that differ are all
+    named."""
     if len(windows) == 1:
         return windows[0].transcript
     parts = [window.transcript for window in windows]
     words = tuple(word for part in parts for word in part.words)
-    voice = max(parts, key=lambda part: len(part.words))
+    voice = max(parts, key=_speech_seconds)
     return Transcript(
         text=" ".join(word.text for word in words),
         words=words,
@@ -90,4 +91,11 @@ def joined(windows: list[TranscriptWindow]) -> Transcript:
         language_probability=voice.language_probability,
         model_name=" + ".join(dict.fromkeys(part.model_name for part in parts)),
         model_version=" + ".join(dict.fromkeys(part.model_version for part in parts)),
+        untranscribed=tuple(speech for part in parts for speech in part.untranscribed),
+    )
+
+
+def _speech_seconds(transcript: Transcript) -> float:
+    return sum(w.end_seconds - w.start_seconds for w in transcript.words) + sum(
+        s.time_range.end_seconds - s.time_range.start_seconds for s in transcript.untranscribed
     )

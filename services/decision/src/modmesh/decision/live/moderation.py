@@ -2,7 +2,10 @@
 
 One `StreamModeration` runs one ModerateStream call. Its audio goes to transcription;
 each update's newly committed words are matched against the term lists over a rolling
-window of recent words (a phrase split across updates is still found). A hit is new
+window of recent words (a phrase split across updates is still found). Speech in a
+language transcription does not transcribe is kept on the stream, and the rules decide
+on it like on hits: with no rule for it, the stream's case goes to a reviewer who speaks
+the language. A hit is new
 only if it covers a newly committed word and no flag of the same list and term lies
 within DUPLICATE_SECONDS of it: a resumed call hears the audio after its resume offset
 again, and this is what keeps it from flagging twice. New flags are stored, the rules
@@ -26,7 +29,7 @@ from typing import Protocol, TypeVar
 
 import structlog
 
-from modmesh.contracts.evidence import Word
+from modmesh.contracts.evidence import UntranscribedSpeech, Word
 from modmesh.decision.domain import LiveAction, LiveFlag, LiveStream, TermHit
 from modmesh.decision.live.store import LiveStore
 from modmesh.runtime.errors import FailedPrecondition, InvalidArgument
@@ -56,6 +59,8 @@ class TranscriptUpdate:
     committed: tuple[Word, ...]
     #: Every word before this offset is committed.
     settled_seconds: float
+    #: Speech heard since the last update in a language transcription does not transcribe.
+    untranscribed: tuple[UntranscribedSpeech, ...] = ()
 
 
 #: Transcribes a stream's audio chunks into updates; raises a ServiceError (with the
@@ -249,6 +254,7 @@ class StreamModeration:
             update.settled_seconds,
             rule_set,
             self._tenant,
+            update.untranscribed,
         )
         self._flagged += [flag.hit for flag in flags]
         self.moderated_seconds = max(self.moderated_seconds, update.settled_seconds)

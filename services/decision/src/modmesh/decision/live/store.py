@@ -11,7 +11,7 @@ from typing import Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from modmesh.contracts.evidence import Word
+from modmesh.contracts.evidence import UntranscribedSpeech, Word
 from modmesh.decision.audit import as_utc
 from modmesh.decision.domain import (
     CaseStatus,
@@ -20,16 +20,20 @@ from modmesh.decision.domain import (
     LiveFlag,
     LiveStream,
     TermHit,
-    term_hit_from_json,
-    term_hit_json,
-    words_from_json,
-    words_json,
 )
+from modmesh.decision.live.untranscribed import stream_transcript, with_speech
 from modmesh.decision.policy.conditions import Facts
 from modmesh.decision.policy.published import PublishedRuleSet
 from modmesh.decision.policy.rule_set import Decision, RuleSet
 from modmesh.decision.rows import new_case_row
 from modmesh.decision.store import StoreBase
+from modmesh.decision.stored import (
+    term_hit_from_json,
+    term_hit_json,
+    untranscribed_json,
+    words_from_json,
+    words_json,
+)
 from modmesh.decision.tables import (
     AccountRow,
     LiveFlagRow,
@@ -63,6 +67,7 @@ class LiveStore(Protocol):
         moderated_seconds: float,
         rule_set: RuleSet,
         tenant: str = "",
+        untranscribed: Sequence[UntranscribedSpeech] = (),
     ) -> tuple[list[LiveFlag], LiveAction | None]: ...
 
     def end_stream(self, stream_id: str, holder: str, moderated_seconds: float) -> LiveStream: ...
@@ -177,15 +182,17 @@ class SqlLive(StoreBase):
         moderated_seconds: float,
         rule_set: RuleSet,
         tenant: str = "",
+        untranscribed: Sequence[UntranscribedSpeech] = (),
     ) -> tuple[list[LiveFlag], LiveAction | None]:
-        """Stores new hits as the stream's next flags and moves its moderated offset, in
-        one transaction. With new flags, the rules in force decide on all the stream's
-        hits: a queue or an action goes to the stream's one case (made on first need, for
-        `tenant`, the credential moderating the stream); returns the action when a rule
-        took one now. Only the call holding the stream writes (LeaseLost otherwise), and
-        the write renews its lease. The caller reads `rule_set` (the rules in force)
-        before: SQLite allows one writer and no reader beside it on the same thread's
-        other connection."""
+        """Stores new hits as the stream's next flags, new untranscribed speech, and moves
+        its moderated offset, in one transaction. With new flags or speech, the rules in
+        force decide on all the stream's hits and untranscribed speech: a queue or an
+        action goes to the stream's one case (made on first need, for `tenant`, the
+        credential moderating the stream); returns the action when a rule took one now.
+        Only the call holding the stream writes (LeaseLost otherwise), and the write
+        renews its lease. The caller reads `rule_set` (the rules in force) before:
+        SQLite allows one writer and no reader beside it on the same thread's other
+        connection."""
         with self._write() as session:
             stream = self._held_stream(session, stream_id, holder)
             account = session.get(AccountRow, stream.account_id)
@@ -210,10 +217,18 @@ class SqlLive(StoreBase):
                     )
                 )
             stream.flags.extend(added)
+            if untranscribed:
+                stream.untranscribed = with_speech(stream.untranscribed, untranscribed)
+                self._audit(
+                    session,
+                    "stream.untranscribed",
+                    f"streams/{stream_id}",
+                    {"speech": [untranscribed_json(s) for s in untranscribed]},
+                )
             stream.moderated_seconds = max(stream.moderated_seconds, moderated_seconds)
             stream.updated_at = now
             action = None
-            if added:
+            if added:  # audited before the decision on them
                 self._audit(
                     session,
                     "stream.flagged",
@@ -225,8 +240,10 @@ class SqlLive(StoreBase):
                         "offsets": [[f.start_seconds, f.end_seconds] for f in added],
                     },
                 )
+            if added or untranscribed:
+                hits = tuple(term_hit_from_json(f.hit) for f in stream.flags)
                 facts = Facts(
-                    Evidence(term_hits=tuple(term_hit_from_json(f.hit) for f in stream.flags)),
+                    Evidence(stream_transcript(stream.untranscribed, hits), hits),
                     frozenset(account.flags) if account else frozenset(),
                     bool(account and account.protected),
                 )

@@ -20,12 +20,15 @@ class Facts:
 
 @dataclass(frozen=True)
 class TermHitsCondition:
-    """At least `min_count` term hits from these lists/categories, at least this severe."""
+    """At least `min_count` term hits from these lists/categories, at least this severe;
+    hits by sound (the words heard only sound like the term) count only with
+    `sounds_like`."""
 
     lists: frozenset[str] | None = None
     categories: frozenset[str] | None = None
     min_severity: Severity = Severity.UNSPECIFIED
     min_count: int = 1
+    sounds_like: bool = False
 
     def holds(self, facts: Facts) -> bool:
         return len(self.hits(facts.evidence)) >= self.min_count
@@ -37,6 +40,7 @@ class TermHitsCondition:
             if (self.lists is None or hit.list_id in self.lists)
             and (self.categories is None or hit.category in self.categories)
             and hit.severity >= self.min_severity
+            and (self.sounds_like or hit.sound_confidence is None)
         ]
 
 

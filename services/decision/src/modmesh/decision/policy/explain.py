@@ -18,6 +18,8 @@ def explain(rule: RuleRef, verdict: str, evidence: Evidence) -> str:
     lines += [f"- {_describe_hit(hit)}" for hit in evidence.term_hits]
     lines += [f"- {_describe_match(match)}" for match in evidence.similarity_matches]
     lines += [f"- Model {s.model} scored {s.score:.2f}." for s in evidence.model_scores]
+    if evidence.transcript is not None and evidence.transcript.untranscribed:
+        lines += ["Not transcribed:", *_untranscribed_lines(evidence)]
     return "\n".join(lines + _language_note(evidence))
 
 
@@ -39,6 +41,25 @@ def explain_no_rule(version: int, facts: Facts) -> str:
     return "\n".join(lines + _language_note(evidence))
 
 
+def explain_untranscribed(version: int, facts: Facts) -> str:
+    """Why a case no rule decided is queued all the same: speech nobody has read."""
+    lines = [
+        f"Rule set version {version}: no rule applies, but speech was heard in a language "
+        "the recogniser does not transcribe, so no list could be matched against it. "
+        "Queued with priority low for a reviewer who speaks it; nothing was actioned.",
+        "Not transcribed:",
+    ]
+    return "\n".join(lines + _untranscribed_lines(facts.evidence) + _language_note(facts.evidence))
+
+
+def _untranscribed_lines(evidence: Evidence) -> list[str]:
+    speech = () if evidence.transcript is None else evidence.transcript.untranscribed
+    return [
+        f"- Speech in {s.language} ({s.language_probability:.2f}) at {_seconds(s.time_range)}."
+        for s in speech
+    ]
+
+
 def _language_note(evidence: Evidence) -> list[str]:
     transcript = evidence.transcript
     if transcript is None or not transcript.language:
@@ -56,6 +77,11 @@ def _describe_hit(hit: TermHit) -> str:
     else:
         where = f"at characters {hit.span_start}–{hit.span_end} of the transcript"
     heard = "" if hit.matched_text == hit.term else f', heard as "{hit.matched_text}"'
+    if hit.sound_confidence is not None:
+        heard = (
+            f', by sound only: heard "{hit.matched_text}", which sounds like it '
+            f"(confidence {hit.sound_confidence:.2f})"
+        )
     return (
         f'Term "{hit.term}" from list {hit.list_id} v{hit.list_version}, '
         f"severity {hit.severity.name.lower()}, category {hit.category or 'none'}, "

@@ -10,7 +10,7 @@ from typing import Any
 from modmesh.contracts.evidence import Severity
 from modmesh.decision.domain import ActionType, CaseStatus, Evidence, Outcome, Priority, RuleRef
 from modmesh.decision.policy.conditions import Condition, Facts
-from modmesh.decision.policy.explain import explain, explain_no_rule
+from modmesh.decision.policy.explain import explain, explain_no_rule, explain_untranscribed
 
 #: A near-duplicate of a known item is as serious as a high-severity term.
 SIMILARITY_SEVERITY = Severity.HIGH
@@ -83,6 +83,15 @@ class RuleSet:
             if rule.holds(facts):
                 return self._apply(rule, facts)
         ref = RuleRef("", self.version)
+        transcript = facts.evidence.transcript
+        if transcript is not None and transcript.untranscribed:
+            # Never ignored: a person who speaks the language listens (routing follows
+            # the transcript's language), and nothing is done for the language itself.
+            statement = explain_untranscribed(self.version, facts)
+            return Decision(
+                Outcome(CaseStatus.OPEN, Priority.LOW, ref, statement),
+                sla_hours=DEFAULT_SLA_HOURS,
+            )
         has_evidence = bool(facts.evidence.term_hits or facts.evidence.similarity_matches)
         status = CaseStatus.DISMISSED if has_evidence else CaseStatus.NO_EVIDENCE
         return Decision(Outcome(status, None, ref, explain_no_rule(self.version, facts)))
@@ -146,9 +155,10 @@ DEFAULT_DOCUMENT: dict[str, Any] = {
     "rules": [
         {
             "id": "default-any-evidence",
-            "description": "Any term hit or similarity match is queued for human review, "
-            "as urgent as its worst evidence. Nothing is actioned automatically.",
-            "when": {"any": [{"term_hits": {}}, {"similarity": {}}]},
+            "description": "Any term hit (by sound too, where a list asks for such hits) or "
+            "similarity match is queued for human review, as urgent as its worst evidence. "
+            "Nothing is actioned automatically.",
+            "when": {"any": [{"term_hits": {"sounds_like": True}}, {"similarity": {}}]},
             "then": {"queue": {"priority": "evidence", "sla_hours": DEFAULT_SLA_HOURS}},
         }
     ],

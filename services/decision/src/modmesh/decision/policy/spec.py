@@ -14,6 +14,7 @@ from pydantic import (
     Discriminator,
     Field,
     JsonValue,
+    StrictBool,
     Tag,
     ValidationInfo,
     field_validator,
@@ -127,6 +128,7 @@ class TermHitsSpec(_Spec):
         ),
     ] = None
     min_count: Annotated[int, BeforeValidator(_min_count), Field(ge=1)] = 1
+    sounds_like: StrictBool = False
 
     def to_condition(self) -> Condition:
         return TermHitsCondition(
@@ -136,6 +138,7 @@ class TermHitsSpec(_Spec):
             if self.min_severity is None
             else Severity[self.min_severity.upper()],
             self.min_count,
+            self.sounds_like,
         )
 
 

@@ -10,11 +10,12 @@ from typing import Any, Protocol
 from sqlalchemy import func, select
 
 from modmesh.decision.audit import as_utc
-from modmesh.decision.domain import Case, CaseStatus, Evidence
+from modmesh.decision.domain import Case, CaseStatus
 from modmesh.decision.policy.conditions import Facts
 from modmesh.decision.policy.document import DEFAULT_RULE_SET, parse_rule_set
 from modmesh.decision.policy.published import DEFAULT_PUBLISHED, PublishedRuleSet
 from modmesh.decision.store import StoreBase
+from modmesh.decision.stored import evidence_from_json
 from modmesh.decision.tables import AccountRow, CaseRow, RuleSetRow
 from modmesh.runtime.errors import NotFound
 
@@ -98,7 +99,7 @@ class SqlRules(StoreBase):
         )
         with self._sessions() as session:
             return [
-                (case_id, Facts(Evidence.from_json(evidence), frozenset(flags or ())))
+                (case_id, Facts(evidence_from_json(evidence), frozenset(flags or ())))
                 for case_id, evidence, flags in session.execute(query)
             ]
 

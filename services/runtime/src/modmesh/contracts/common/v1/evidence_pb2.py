@@ -25,15 +25,15 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n modmesh/common/v1/evidence.proto\x12\x11modmesh.common.v1\"N\n\x08MediaRef\x12\x0e\n\x06sha256\x18\x01 \x01(\t\x12\x0b\n\x03uri\x18\x02 \x01(\t\x12\x12\n\nsize_bytes\x18\x03 \x01(\x03\x12\x11\n\tmime_type\x18\x04 \x01(\t\"7\n\tTimeRange\x12\x15\n\rstart_seconds\x18\x01 \x01(\x01\x12\x13\n\x0b\x65nd_seconds\x18\x02 \x01(\x01\"&\n\x08TextSpan\x12\r\n\x05start\x18\x01 \x01(\x05\x12\x0b\n\x03\x65nd\x18\x02 \x01(\x05\"U\n\x04Word\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\x15\n\rstart_seconds\x18\x02 \x01(\x01\x12\x13\n\x0b\x65nd_seconds\x18\x03 \x01(\x01\x12\x13\n\x0bprobability\x18\x04 \x01(\x02\"*\n\tModelInfo\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\"\xfb\x02\n\x07TermHit\x12\x0f\n\x07term_id\x18\x01 \x01(\t\x12\x0c\n\x04term\x18\x02 \x01(\t\x12\x0f\n\x07list_id\x18\x03 \x01(\t\x12\x14\n\x0clist_version\x18\x04 \x01(\x03\x12-\n\x08severity\x18\x05 \x01(\x0e\x32\x1b.modmesh.common.v1.Severity\x12\x10\n\x08\x63\x61tegory\x18\x06 \x01(\t\x12)\n\x04span\x18\x07 \x01(\x0b\x32\x1b.modmesh.common.v1.TextSpan\x12\x14\n\x0cmatched_text\x18\x08 \x01(\t\x12\x1d\n\x10word_start_index\x18\t \x01(\x05H\x00\x88\x01\x01\x12\x1b\n\x0eword_end_index\x18\n \x01(\x05H\x01\x88\x01\x01\x12\x35\n\ntime_range\x18\x0b \x01(\x0b\x32\x1c.modmesh.common.v1.TimeRangeH\x02\x88\x01\x01\x42\x13\n\x11_word_start_indexB\x11\n\x0f_word_end_indexB\r\n\x0b_time_range\"\x99\x02\n\x0fSimilarityMatch\x12\x0f\n\x07item_id\x18\x01 \x01(\t\x12\x0c\n\x04\x62\x61nk\x18\x02 \x01(\t\x12\x10\n\x08\x64istance\x18\x03 \x01(\x05\x12\x1b\n\x13query_match_percent\x18\x04 \x01(\x02\x12\x1a\n\x12item_match_percent\x18\x05 \x01(\x02\x12\x32\n\x0cquery_ranges\x18\x06 \x03(\x0b\x32\x1c.modmesh.common.v1.TimeRange\x12\x31\n\x0bitem_ranges\x18\x07 \x03(\x0b\x32\x1c.modmesh.common.v1.TimeRange\x12\r\n\x05label\x18\x08 \x01(\t\x12\x16\n\x0eindex_snapshot\x18\t \x01(\t\x12\x0e\n\x06signal\x18\n \x01(\t*u\n\x08Severity\x12\x18\n\x14SEVERITY_UNSPECIFIED\x10\x00\x12\x10\n\x0cSEVERITY_LOW\x10\x01\x12\x13\n\x0fSEVERITY_MEDIUM\x10\x02\x12\x11\n\rSEVERITY_HIGH\x10\x03\x12\x15\n\x11SEVERITY_CRITICAL\x10\x04\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n modmesh/common/v1/evidence.proto\x12\x11modmesh.common.v1\"N\n\x08MediaRef\x12\x0e\n\x06sha256\x18\x01 \x01(\t\x12\x0b\n\x03uri\x18\x02 \x01(\t\x12\x12\n\nsize_bytes\x18\x03 \x01(\x03\x12\x11\n\tmime_type\x18\x04 \x01(\t\"7\n\tTimeRange\x12\x15\n\rstart_seconds\x18\x01 \x01(\x01\x12\x13\n\x0b\x65nd_seconds\x18\x02 \x01(\x01\"&\n\x08TextSpan\x12\r\n\x05start\x18\x01 \x01(\x05\x12\x0b\n\x03\x65nd\x18\x02 \x01(\x05\"U\n\x04Word\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\x15\n\rstart_seconds\x18\x02 \x01(\x01\x12\x13\n\x0b\x65nd_seconds\x18\x03 \x01(\x01\x12\x13\n\x0bprobability\x18\x04 \x01(\x02\"w\n\x13UntranscribedSpeech\x12\x10\n\x08language\x18\x01 \x01(\t\x12\x1c\n\x14language_probability\x18\x02 \x01(\x02\x12\x30\n\ntime_range\x18\x03 \x01(\x0b\x32\x1c.modmesh.common.v1.TimeRange\"*\n\tModelInfo\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\"\xaf\x03\n\x07TermHit\x12\x0f\n\x07term_id\x18\x01 \x01(\t\x12\x0c\n\x04term\x18\x02 \x01(\t\x12\x0f\n\x07list_id\x18\x03 \x01(\t\x12\x14\n\x0clist_version\x18\x04 \x01(\x03\x12-\n\x08severity\x18\x05 \x01(\x0e\x32\x1b.modmesh.common.v1.Severity\x12\x10\n\x08\x63\x61tegory\x18\x06 \x01(\t\x12)\n\x04span\x18\x07 \x01(\x0b\x32\x1b.modmesh.common.v1.TextSpan\x12\x14\n\x0cmatched_text\x18\x08 \x01(\t\x12\x1d\n\x10word_start_index\x18\t \x01(\x05H\x00\x88\x01\x01\x12\x1b\n\x0eword_end_index\x18\n \x01(\x05H\x01\x88\x01\x01\x12\x35\n\ntime_range\x18\x0b \x01(\x0b\x32\x1c.modmesh.common.v1.TimeRangeH\x02\x88\x01\x01\x12\x1d\n\x10sound_confidence\x18\x0c \x01(\x02H\x03\x88\x01\x01\x42\x13\n\x11_word_start_indexB\x11\n\x0f_word_end_indexB\r\n\x0b_time_rangeB\x13\n\x11_sound_confidence\"\x99\x02\n\x0fSimilarityMatch\x12\x0f\n\x07item_id\x18\x01 \x01(\t\x12\x0c\n\x04\x62\x61nk\x18\x02 \x01(\t\x12\x10\n\x08\x64istance\x18\x03 \x01(\x05\x12\x1b\n\x13query_match_percent\x18\x04 \x01(\x02\x12\x1a\n\x12item_match_percent\x18\x05 \x01(\x02\x12\x32\n\x0cquery_ranges\x18\x06 \x03(\x0b\x32\x1c.modmesh.common.v1.TimeRange\x12\x31\n\x0bitem_ranges\x18\x07 \x03(\x0b\x32\x1c.modmesh.common.v1.TimeRange\x12\r\n\x05label\x18\x08 \x01(\t\x12\x16\n\x0eindex_snapshot\x18\t \x01(\t\x12\x0e\n\x06signal\x18\n \x01(\t*u\n\x08Severity\x12\x18\n\x14SEVERITY_UNSPECIFIED\x10\x00\x12\x10\n\x0cSEVERITY_LOW\x10\x01\x12\x13\n\x0fSEVERITY_MEDIUM\x10\x02\x12\x11\n\rSEVERITY_HIGH\x10\x03\x12\x15\n\x11SEVERITY_CRITICAL\x10\x04\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'modmesh.contracts.common.v1.evidence_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_SEVERITY']._serialized_start=1029
-  _globals['_SEVERITY']._serialized_end=1146
+  _globals['_SEVERITY']._serialized_start=1202
+  _globals['_SEVERITY']._serialized_end=1319
   _globals['_MEDIAREF']._serialized_start=55
   _globals['_MEDIAREF']._serialized_end=133
   _globals['_TIMERANGE']._serialized_start=135
@@ -42,10 +42,12 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_TEXTSPAN']._serialized_end=230
   _globals['_WORD']._serialized_start=232
   _globals['_WORD']._serialized_end=317
-  _globals['_MODELINFO']._serialized_start=319
-  _globals['_MODELINFO']._serialized_end=361
-  _globals['_TERMHIT']._serialized_start=364
-  _globals['_TERMHIT']._serialized_end=743
-  _globals['_SIMILARITYMATCH']._serialized_start=746
-  _globals['_SIMILARITYMATCH']._serialized_end=1027
+  _globals['_UNTRANSCRIBEDSPEECH']._serialized_start=319
+  _globals['_UNTRANSCRIBEDSPEECH']._serialized_end=438
+  _globals['_MODELINFO']._serialized_start=440
+  _globals['_MODELINFO']._serialized_end=482
+  _globals['_TERMHIT']._serialized_start=485
+  _globals['_TERMHIT']._serialized_end=916
+  _globals['_SIMILARITYMATCH']._serialized_start=919
+  _globals['_SIMILARITYMATCH']._serialized_end=1200
 # @@protoc_insertion_point(module_scope)

@@ -61,6 +61,16 @@ class Word(_message.Message):
     probability: float
     def __init__(self, text: _Optional[str] = ..., start_seconds: _Optional[float] = ..., end_seconds: _Optional[float] = ..., probability: _Optional[float] = ...) -> None: ...
 
+class UntranscribedSpeech(_message.Message):
+    __slots__ = ("language", "language_probability", "time_range")
+    LANGUAGE_FIELD_NUMBER: _ClassVar[int]
+    LANGUAGE_PROBABILITY_FIELD_NUMBER: _ClassVar[int]
+    TIME_RANGE_FIELD_NUMBER: _ClassVar[int]
+    language: str
+    language_probability: float
+    time_range: TimeRange
+    def __init__(self, language: _Optional[str] = ..., language_probability: _Optional[float] = ..., time_range: _Optional[_Union[TimeRange, _Mapping]] = ...) -> None: ...
+
 class ModelInfo(_message.Message):
     __slots__ = ("name", "version")
     NAME_FIELD_NUMBER: _ClassVar[int]
@@ -70,7 +80,7 @@ class ModelInfo(_message.Message):
     def __init__(self, name: _Optional[str] = ..., version: _Optional[str] = ...) -> None: ...
 
 class TermHit(_message.Message):
-    __slots__ = ("term_id", "term", "list_id", "list_version", "severity", "category", "span", "matched_text", "word_start_index", "word_end_index", "time_range")
+    __slots__ = ("term_id", "term", "list_id", "list_version", "severity", "category", "span", "matched_text", "word_start_index", "word_end_index", "time_range", "sound_confidence")
     TERM_ID_FIELD_NUMBER: _ClassVar[int]
     TERM_FIELD_NUMBER: _ClassVar[int]
     LIST_ID_FIELD_NUMBER: _ClassVar[int]
@@ -82,6 +92,7 @@ class TermHit(_message.Message):
     WORD_START_INDEX_FIELD_NUMBER: _ClassVar[int]
     WORD_END_INDEX_FIELD_NUMBER: _ClassVar[int]
     TIME_RANGE_FIELD_NUMBER: _ClassVar[int]
+    SOUND_CONFIDENCE_FIELD_NUMBER: _ClassVar[int]
     term_id: str
     term: str
     list_id: str
@@ -93,7 +104,8 @@ class TermHit(_message.Message):
     word_start_index: int
     word_end_index: int
     time_range: TimeRange
-    def __init__(self, term_id: _Optional[str] = ..., term: _Optional[str] = ..., list_id: _Optional[str] = ..., list_version: _Optional[int] = ..., severity: _Optional[_Union[Severity, str]] = ..., category: _Optional[str] = ..., span: _Optional[_Union[TextSpan, _Mapping]] = ..., matched_text: _Optional[str] = ..., word_start_index: _Optional[int] = ..., word_end_index: _Optional[int] = ..., time_range: _Optional[_Union[TimeRange, _Mapping]] = ...) -> None: ...
+    sound_confidence: float
+    def __init__(self, term_id: _Optional[str] = ..., term: _Optional[str] = ..., list_id: _Optional[str] = ..., list_version: _Optional[int] = ..., severity: _Optional[_Union[Severity, str]] = ..., category: _Optional[str] = ..., span: _Optional[_Union[TextSpan, _Mapping]] = ..., matched_text: _Optional[str] = ..., word_start_index: _Optional[int] = ..., word_end_index: _Optional[int] = ..., time_range: _Optional[_Union[TimeRange, _Mapping]] = ..., sound_confidence: _Optional[float] = ...) -> None: ...
 
 class SimilarityMatch(_message.Message):
     __slots__ = ("item_id", "bank", "distance", "query_match_percent", "item_match_percent", "query_ranges", "item_ranges", "label", "index_snapshot", "signal")

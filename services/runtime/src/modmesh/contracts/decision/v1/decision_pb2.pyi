@@ -100,18 +100,20 @@ class Source(_message.Message):
     def __init__(self, account_id: _Optional[str] = ..., content_id: _Optional[str] = ..., capture_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class Transcript(_message.Message):
-    __slots__ = ("text", "words", "language", "language_probability", "model")
+    __slots__ = ("text", "words", "language", "language_probability", "model", "untranscribed")
     TEXT_FIELD_NUMBER: _ClassVar[int]
     WORDS_FIELD_NUMBER: _ClassVar[int]
     LANGUAGE_FIELD_NUMBER: _ClassVar[int]
     LANGUAGE_PROBABILITY_FIELD_NUMBER: _ClassVar[int]
     MODEL_FIELD_NUMBER: _ClassVar[int]
+    UNTRANSCRIBED_FIELD_NUMBER: _ClassVar[int]
     text: str
     words: _containers.RepeatedCompositeFieldContainer[_evidence_pb2.Word]
     language: str
     language_probability: float
     model: _evidence_pb2.ModelInfo
-    def __init__(self, text: _Optional[str] = ..., words: _Optional[_Iterable[_Union[_evidence_pb2.Word, _Mapping]]] = ..., language: _Optional[str] = ..., language_probability: _Optional[float] = ..., model: _Optional[_Union[_evidence_pb2.ModelInfo, _Mapping]] = ...) -> None: ...
+    untranscribed: _containers.RepeatedCompositeFieldContainer[_evidence_pb2.UntranscribedSpeech]
+    def __init__(self, text: _Optional[str] = ..., words: _Optional[_Iterable[_Union[_evidence_pb2.Word, _Mapping]]] = ..., language: _Optional[str] = ..., language_probability: _Optional[float] = ..., model: _Optional[_Union[_evidence_pb2.ModelInfo, _Mapping]] = ..., untranscribed: _Optional[_Iterable[_Union[_evidence_pb2.UntranscribedSpeech, _Mapping]]] = ...) -> None: ...
 
 class RuleRef(_message.Message):
     __slots__ = ("rule_id", "version")

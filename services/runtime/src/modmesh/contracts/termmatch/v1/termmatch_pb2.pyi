@@ -24,7 +24,7 @@ TERM_KIND_SUBSTRING: TermKind
 TERM_KIND_REGEX: TermKind
 
 class NormalizationFlags(_message.Message):
-    __slots__ = ("nfkc", "casefold", "strip_accents", "confusables", "leetspeak", "ignore_separators", "collapse_repeats", "join_words", "spoken_forms")
+    __slots__ = ("nfkc", "casefold", "strip_accents", "confusables", "leetspeak", "ignore_separators", "collapse_repeats", "join_words", "spoken_forms", "sounds_like")
     NFKC_FIELD_NUMBER: _ClassVar[int]
     CASEFOLD_FIELD_NUMBER: _ClassVar[int]
     STRIP_ACCENTS_FIELD_NUMBER: _ClassVar[int]
@@ -34,6 +34,7 @@ class NormalizationFlags(_message.Message):
     COLLAPSE_REPEATS_FIELD_NUMBER: _ClassVar[int]
     JOIN_WORDS_FIELD_NUMBER: _ClassVar[int]
     SPOKEN_FORMS_FIELD_NUMBER: _ClassVar[int]
+    SOUNDS_LIKE_FIELD_NUMBER: _ClassVar[int]
     nfkc: bool
     casefold: bool
     strip_accents: bool
@@ -43,7 +44,8 @@ class NormalizationFlags(_message.Message):
     collapse_repeats: bool
     join_words: bool
     spoken_forms: bool
-    def __init__(self, nfkc: _Optional[bool] = ..., casefold: _Optional[bool] = ..., strip_accents: _Optional[bool] = ..., confusables: _Optional[bool] = ..., leetspeak: _Optional[bool] = ..., ignore_separators: _Optional[bool] = ..., collapse_repeats: _Optional[bool] = ..., join_words: _Optional[bool] = ..., spoken_forms: _Optional[bool] = ...) -> None: ...
+    sounds_like: bool
+    def __init__(self, nfkc: _Optional[bool] = ..., casefold: _Optional[bool] = ..., strip_accents: _Optional[bool] = ..., confusables: _Optional[bool] = ..., leetspeak: _Optional[bool] = ..., ignore_separators: _Optional[bool] = ..., collapse_repeats: _Optional[bool] = ..., join_words: _Optional[bool] = ..., spoken_forms: _Optional[bool] = ..., sounds_like: _Optional[bool] = ...) -> None: ...
 
 class Term(_message.Message):
     __slots__ = ("term_id", "text", "severity", "category", "kind", "locale", "note", "active_from", "active_until")

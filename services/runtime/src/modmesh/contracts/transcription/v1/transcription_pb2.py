@@ -27,7 +27,7 @@ from modmesh.contracts.common.v1 import audio_pb2 as modmesh_dot_common_dot_v1_d
 from modmesh.contracts.common.v1 import evidence_pb2 as modmesh_dot_common_dot_v1_dot_evidence__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n,modmesh/transcription/v1/transcription.proto\x12\x18modmesh.transcription.v1\x1a\x1dmodmesh/common/v1/audio.proto\x1a modmesh/common/v1/evidence.proto\"n\n\x11TranscribeRequest\x12*\n\x05media\x18\x01 \x01(\x0b\x32\x1b.modmesh.common.v1.MediaRef\x12\x15\n\rstart_seconds\x18\x02 \x01(\x01\x12\x16\n\x0ewindow_seconds\x18\x03 \x01(\x01\"\xe8\x01\n\x12TranscribeResponse\x12\x0c\n\x04text\x18\x01 \x01(\t\x12&\n\x05words\x18\x02 \x03(\x0b\x32\x17.modmesh.common.v1.Word\x12\x10\n\x08language\x18\x03 \x01(\t\x12\x1c\n\x14language_probability\x18\x04 \x01(\x02\x12\x18\n\x10\x64uration_seconds\x18\x05 \x01(\x01\x12+\n\x05model\x18\x06 \x01(\x0b\x32\x1c.modmesh.common.v1.ModelInfo\x12\x13\n\x0b\x65nd_seconds\x18\x07 \x01(\x01\x12\x10\n\x08\x63omplete\x18\x08 \x01(\x08\"k\n\x17TranscribeStreamRequest\x12\x34\n\x04open\x18\x01 \x01(\x0b\x32$.modmesh.transcription.v1.StreamOpenH\x00\x12\x0f\n\x05\x61udio\x18\x02 \x01(\x0cH\x00\x42\t\n\x07message\"m\n\nStreamOpen\x12\x11\n\tstream_id\x18\x01 \x01(\t\x12.\n\x06\x66ormat\x18\x02 \x01(\x0b\x32\x1e.modmesh.common.v1.AudioFormat\x12\x1c\n\x14start_offset_seconds\x18\x03 \x01(\x01\"\xcd\x01\n\x18TranscribeStreamResponse\x12*\n\tcommitted\x18\x01 \x03(\x0b\x32\x17.modmesh.common.v1.Word\x12(\n\x07partial\x18\x02 \x03(\x0b\x32\x17.modmesh.common.v1.Word\x12\x15\n\rheard_seconds\x18\x03 \x01(\x01\x12+\n\x05model\x18\x04 \x01(\x0b\x32\x1c.modmesh.common.v1.ModelInfo\x12\x17\n\x0fsettled_seconds\x18\x05 \x01(\x01\x32\xfe\x01\n\x14TranscriptionService\x12g\n\nTranscribe\x12+.modmesh.transcription.v1.TranscribeRequest\x1a,.modmesh.transcription.v1.TranscribeResponse\x12}\n\x10TranscribeStream\x12\x31.modmesh.transcription.v1.TranscribeStreamRequest\x1a\x32.modmesh.transcription.v1.TranscribeStreamResponse(\x01\x30\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n,modmesh/transcription/v1/transcription.proto\x12\x18modmesh.transcription.v1\x1a\x1dmodmesh/common/v1/audio.proto\x1a modmesh/common/v1/evidence.proto\"n\n\x11TranscribeRequest\x12*\n\x05media\x18\x01 \x01(\x0b\x32\x1b.modmesh.common.v1.MediaRef\x12\x15\n\rstart_seconds\x18\x02 \x01(\x01\x12\x16\n\x0ewindow_seconds\x18\x03 \x01(\x01\"\xa7\x02\n\x12TranscribeResponse\x12\x0c\n\x04text\x18\x01 \x01(\t\x12&\n\x05words\x18\x02 \x03(\x0b\x32\x17.modmesh.common.v1.Word\x12\x10\n\x08language\x18\x03 \x01(\t\x12\x1c\n\x14language_probability\x18\x04 \x01(\x02\x12\x18\n\x10\x64uration_seconds\x18\x05 \x01(\x01\x12+\n\x05model\x18\x06 \x01(\x0b\x32\x1c.modmesh.common.v1.ModelInfo\x12\x13\n\x0b\x65nd_seconds\x18\x07 \x01(\x01\x12\x10\n\x08\x63omplete\x18\x08 \x01(\x08\x12=\n\runtranscribed\x18\t \x03(\x0b\x32&.modmesh.common.v1.UntranscribedSpeech\"k\n\x17TranscribeStreamRequest\x12\x34\n\x04open\x18\x01 \x01(\x0b\x32$.modmesh.transcription.v1.StreamOpenH\x00\x12\x0f\n\x05\x61udio\x18\x02 \x01(\x0cH\x00\x42\t\n\x07message\"m\n\nStreamOpen\x12\x11\n\tstream_id\x18\x01 \x01(\t\x12.\n\x06\x66ormat\x18\x02 \x01(\x0b\x32\x1e.modmesh.common.v1.AudioFormat\x12\x1c\n\x14start_offset_seconds\x18\x03 \x01(\x01\"\x8c\x02\n\x18TranscribeStreamResponse\x12*\n\tcommitted\x18\x01 \x03(\x0b\x32\x17.modmesh.common.v1.Word\x12(\n\x07partial\x18\x02 \x03(\x0b\x32\x17.modmesh.common.v1.Word\x12\x15\n\rheard_seconds\x18\x03 \x01(\x01\x12+\n\x05model\x18\x04 \x01(\x0b\x32\x1c.modmesh.common.v1.ModelInfo\x12\x17\n\x0fsettled_seconds\x18\x05 \x01(\x01\x12=\n\runtranscribed\x18\x06 \x03(\x0b\x32&.modmesh.common.v1.UntranscribedSpeech2\xfe\x01\n\x14TranscriptionService\x12g\n\nTranscribe\x12+.modmesh.transcription.v1.TranscribeRequest\x1a,.modmesh.transcription.v1.TranscribeResponse\x12}\n\x10TranscribeStream\x12\x31.modmesh.transcription.v1.TranscribeStreamRequest\x1a\x32.modmesh.transcription.v1.TranscribeStreamResponse(\x01\x30\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -37,13 +37,13 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_TRANSCRIBEREQUEST']._serialized_start=139
   _globals['_TRANSCRIBEREQUEST']._serialized_end=249
   _globals['_TRANSCRIBERESPONSE']._serialized_start=252
-  _globals['_TRANSCRIBERESPONSE']._serialized_end=484
-  _globals['_TRANSCRIBESTREAMREQUEST']._serialized_start=486
-  _globals['_TRANSCRIBESTREAMREQUEST']._serialized_end=593
-  _globals['_STREAMOPEN']._serialized_start=595
-  _globals['_STREAMOPEN']._serialized_end=704
-  _globals['_TRANSCRIBESTREAMRESPONSE']._serialized_start=707
-  _globals['_TRANSCRIBESTREAMRESPONSE']._serialized_end=912
-  _globals['_TRANSCRIPTIONSERVICE']._serialized_start=915
-  _globals['_TRANSCRIPTIONSERVICE']._serialized_end=1169
+  _globals['_TRANSCRIBERESPONSE']._serialized_end=547
+  _globals['_TRANSCRIBESTREAMREQUEST']._serialized_start=549
+  _globals['_TRANSCRIBESTREAMREQUEST']._serialized_end=656
+  _globals['_STREAMOPEN']._serialized_start=658
+  _globals['_STREAMOPEN']._serialized_end=767
+  _globals['_TRANSCRIBESTREAMRESPONSE']._serialized_start=770
+  _globals['_TRANSCRIBESTREAMRESPONSE']._serialized_end=1038
+  _globals['_TRANSCRIPTIONSERVICE']._serialized_start=1041
+  _globals['_TRANSCRIPTIONSERVICE']._serialized_end=1295
 # @@protoc_insertion_point(module_scope)

@@ -20,7 +20,7 @@ class TranscribeRequest(_message.Message):
     def __init__(self, media: _Optional[_Union[_evidence_pb2.MediaRef, _Mapping]] = ..., start_seconds: _Optional[float] = ..., window_seconds: _Optional[float] = ...) -> None: ...
 
 class TranscribeResponse(_message.Message):
-    __slots__ = ("text", "words", "language", "language_probability", "duration_seconds", "model", "end_seconds", "complete")
+    __slots__ = ("text", "words", "language", "language_probability", "duration_seconds", "model", "end_seconds", "complete", "untranscribed")
     TEXT_FIELD_NUMBER: _ClassVar[int]
     WORDS_FIELD_NUMBER: _ClassVar[int]
     LANGUAGE_FIELD_NUMBER: _ClassVar[int]
@@ -29,6 +29,7 @@ class TranscribeResponse(_message.Message):
     MODEL_FIELD_NUMBER: _ClassVar[int]
     END_SECONDS_FIELD_NUMBER: _ClassVar[int]
     COMPLETE_FIELD_NUMBER: _ClassVar[int]
+    UNTRANSCRIBED_FIELD_NUMBER: _ClassVar[int]
     text: str
     words: _containers.RepeatedCompositeFieldContainer[_evidence_pb2.Word]
     language: str
@@ -37,7 +38,8 @@ class TranscribeResponse(_message.Message):
     model: _evidence_pb2.ModelInfo
     end_seconds: float
     complete: bool
-    def __init__(self, text: _Optional[str] = ..., words: _Optional[_Iterable[_Union[_evidence_pb2.Word, _Mapping]]] = ..., language: _Optional[str] = ..., language_probability: _Optional[float] = ..., duration_seconds: _Optional[float] = ..., model: _Optional[_Union[_evidence_pb2.ModelInfo, _Mapping]] = ..., end_seconds: _Optional[float] = ..., complete: _Optional[bool] = ...) -> None: ...
+    untranscribed: _containers.RepeatedCompositeFieldContainer[_evidence_pb2.UntranscribedSpeech]
+    def __init__(self, text: _Optional[str] = ..., words: _Optional[_Iterable[_Union[_evidence_pb2.Word, _Mapping]]] = ..., language: _Optional[str] = ..., language_probability: _Optional[float] = ..., duration_seconds: _Optional[float] = ..., model: _Optional[_Union[_evidence_pb2.ModelInfo, _Mapping]] = ..., end_seconds: _Optional[float] = ..., complete: _Optional[bool] = ..., untranscribed: _Optional[_Iterable[_Union[_evidence_pb2.UntranscribedSpeech, _Mapping]]] = ...) -> None: ...
 
 class TranscribeStreamRequest(_message.Message):
     __slots__ = ("open", "audio")
@@ -58,15 +60,17 @@ class StreamOpen(_message.Message):
     def __init__(self, stream_id: _Optional[str] = ..., format: _Optional[_Union[_audio_pb2.AudioFormat, _Mapping]] = ..., start_offset_seconds: _Optional[float] = ...) -> None: ...
 
 class TranscribeStreamResponse(_message.Message):
-    __slots__ = ("committed", "partial", "heard_seconds", "model", "settled_seconds")
+    __slots__ = ("committed", "partial", "heard_seconds", "model", "settled_seconds", "untranscribed")
     COMMITTED_FIELD_NUMBER: _ClassVar[int]
     PARTIAL_FIELD_NUMBER: _ClassVar[int]
     HEARD_SECONDS_FIELD_NUMBER: _ClassVar[int]
     MODEL_FIELD_NUMBER: _ClassVar[int]
     SETTLED_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    UNTRANSCRIBED_FIELD_NUMBER: _ClassVar[int]
     committed: _containers.RepeatedCompositeFieldContainer[_evidence_pb2.Word]
     partial: _containers.RepeatedCompositeFieldContainer[_evidence_pb2.Word]
     heard_seconds: float
     model: _evidence_pb2.ModelInfo
     settled_seconds: float
-    def __init__(self, committed: _Optional[_Iterable[_Union[_evidence_pb2.Word, _Mapping]]] = ..., partial: _Optional[_Iterable[_Union[_evidence_pb2.Word, _Mapping]]] = ..., heard_seconds: _Optional[float] = ..., model: _Optional[_Union[_evidence_pb2.ModelInfo, _Mapping]] = ..., settled_seconds: _Optional[float] = ...) -> None: ...
+    untranscribed: _containers.RepeatedCompositeFieldContainer[_evidence_pb2.UntranscribedSpeech]
+    def __init__(self, committed: _Optional[_Iterable[_Union[_evidence_pb2.Word, _Mapping]]] = ..., partial: _Optional[_Iterable[_Union[_evidence_pb2.Word, _Mapping]]] = ..., heard_seconds: _Optional[float] = ..., model: _Optional[_Union[_evidence_pb2.ModelInfo, _Mapping]] = ..., settled_seconds: _Optional[float] = ..., untranscribed: _Optional[_Iterable[_Union[_evidence_pb2.UntranscribedSpeech, _Mapping]]] = ...) -> None: ...
