@@ -329,10 +329,20 @@ def main() -> None:
             term_free_streams(prose_sentences(), args.term_free_minutes),
         )
     )
+    # The same words matched again with hits by sound as well (the list flag sounds_like):
+    # what that evidence kind adds to recall and to false flags, on the same transcripts.
+    sounding = dataclasses.replace(
+        term_list.settings,
+        flags=dataclasses.replace(term_list.settings.flags, sounds_like=True),
+    )
+    sound_lists = CompiledLists([dataclasses.replace(term_list, settings=sounding)])
+    with_sounds = Tally()
     for stream in streams:
         words = tally.run(whisper, stream, hints)
         # Every hit of the sample list is false in speech that never says its terms.
         tally.score(stream, words, hits(lists, term_list.list_id, words))
+        with_sounds.term_free_seconds = tally.term_free_seconds
+        with_sounds.score(stream, words, hits(sound_lists, term_list.list_id, words))
         if args.recorded:
             tally.score_recorded(stream, words, phrase_lists, phrases.list_id)
         print(
@@ -353,6 +363,13 @@ def main() -> None:
         },
         "recorded_phrases": [t.text for t in phrases.terms] if args.recorded else [],
         **tally.report(),
+        "with_hits_by_sound": {
+            key: value
+            for key, value in with_sounds.report().items()
+            if key
+            in ("recall", "false_flags_in_term_free_speech", "false_flags_per_hour", "misses")
+        }
+        | {"false_flag_details": with_sounds.false_flags},
         "wall_seconds": round(time.monotonic() - clock, 1),
     }
     output.parent.mkdir(parents=True, exist_ok=True)

@@ -29,7 +29,8 @@ SECONDS = 20.0
 
 
 def pcm(samples: np.ndarray) -> bytes:
-    return (np.clip(samples, -1.0, 1.0) * 32767).astype("<i2").tobytes()
+    data: bytes = (np.clip(samples, -1.0, 1.0) * 32767).astype("<i2").tobytes()
+    return data
 
 
 def stream(stub: Stub, samples: np.ndarray, name: str) -> list[Response]:
