@@ -17,6 +17,7 @@ from modmesh.decision.domain import (
     CaseStatus,
     LiveAction,
     LiveFlag,
+    LiveUntranscribed,
     Priority,
     Queue,
     Reviewer,
@@ -370,13 +371,19 @@ async def test_speech_in_a_language_not_transcribed_queues_the_stream_for_who_sp
     moderation = await opened(store)
 
     # Transcription reports a stream's French every few seconds, no words with it.
+    told = []
     for start in (0.0, 7.0, 14.0):
         french = UntranscribedSpeech("fr", 0.9 + start / 1000, TimeRange(start, start + 6.5))
         events = await moderation.update(TranscriptUpdate((), start + 7.0, (french,)))
         assert (flags(events), actions(events)) == ([], [])
+        [event] = [e for e in events if isinstance(e, LiveUntranscribed)]
+        assert event.speech == (french,)
+        told.append(event.case_id)
 
     assert store.review_queue("en-1", Queue.GENERAL, 10) == []
     [queued] = store.review_queue("fr-1", Queue.GENERAL, 10)
+    # The client is told of the speech, and of the case it went to.
+    assert told == [queued.case_id] * 3
     case = store.get(queued.case_id)
     assert (case.status, case.priority) == (CaseStatus.OPEN, Priority.LOW)
     assert case.evidence is not None

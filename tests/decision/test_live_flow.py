@@ -14,16 +14,17 @@ from pathlib import Path
 from typing import Any
 
 import grpc
+import numpy as np
 import pytest
 
 from modmesh.cli.stream import paced
 from modmesh.contracts.common.v1 import audio_pb2
 from modmesh.contracts.decision.v1 import decision_pb2, decision_pb2_grpc
-from modmesh.runtime.media import AUDIO_SAMPLE_RATE, PCM16, chunked
+from modmesh.runtime.media import AUDIO_SAMPLE_RATE, PCM16, chunked, decode_audio
 from modmesh.transcription.streaming import MAX_CHUNK_BYTES
 from tests.decision.wire import refused
 from tests.support import LoopbackSettings, live_mesh, loopback_settings, mesh_channel
-from tests.transcription.support import LiveStream, make_stream
+from tests.transcription.support import LiveStream, make_stream, recorded_prompt
 
 Stub = decision_pb2_grpc.DecisionServiceStub
 Request = decision_pb2.ModerateStreamRequest
@@ -226,6 +227,27 @@ def test_a_rule_ends_an_unprotected_stream_once_and_never_a_protected_one(
     assert case.status == decision_pb2.CASE_STATUS_OPEN
     assert list(case.actions) == []
     assert "protected and never auto-actioned" in case.statement_of_reasons
+
+
+def test_a_stream_in_a_language_not_transcribed_goes_to_a_reviewer_who_speaks_it(
+    decision: Stub,
+) -> None:
+    french = decode_audio(recorded_prompt("fr_CA_f_June", "vm-options"))  # 16 s, a person
+    pcm = (np.clip(np.concatenate((french, french)), -1, 1) * 32767).astype("<i2").tobytes()
+
+    replies = moderate(decision, [opening("en-francais"), *audio(pcm), END])
+
+    assert of_kind(replies, "flag") == []
+    told = of_kind(replies, "untranscribed")
+    assert told
+    assert {s.language for t in told for s in t.speech} == {"fr"}
+    [case_id] = {t.case_id for t in told}
+    case = decision.GetCase(decision_pb2.GetCaseRequest(case_id=case_id)).case
+    assert case.status == decision_pb2.CASE_STATUS_OPEN
+    assert case.transcript.language == "fr"
+    [speech] = case.transcript.untranscribed  # one range: the French followed on
+    assert speech.time_range.end_seconds > 25.0
+    assert "Speech in fr" in case.statement_of_reasons
 
 
 def test_every_refusal_has_a_clear_status_and_another_stream_goes_on(

@@ -271,6 +271,15 @@ class LiveFlag:
 
 
 @dataclass(frozen=True)
+class LiveUntranscribed:
+    """Speech a live stream spoke in a language transcription does not transcribe."""
+
+    speech: tuple[UntranscribedSpeech, ...]
+    #: The stream's case, once one records its evidence.
+    case_id: str | None = None
+
+
+@dataclass(frozen=True)
 class LiveAction:
     """An action a rule took on a live stream by itself."""
 

@@ -12,7 +12,7 @@ from modmesh.contracts.decision.v1 import decision_pb2
 from modmesh.contracts.timestamps import to_datetime
 from modmesh.contracts.transcription.v1 import transcription_pb2
 from modmesh.decision import convert
-from modmesh.decision.domain import LiveFlag
+from modmesh.decision.domain import LiveFlag, LiveUntranscribed
 from modmesh.decision.intake.engines import EngineError, GrpcEngines
 from modmesh.decision.live.moderation import END, Ack, End, Event, StreamModeration
 from modmesh.decision.live.store import LiveStore
@@ -107,6 +107,10 @@ class LiveRpcs(Rpcs):
             )
         if isinstance(event, LiveFlag):
             return decision_pb2.ModerateStreamResponse(flag=convert.live_flag_to_pb(event))
+        if isinstance(event, LiveUntranscribed):
+            return decision_pb2.ModerateStreamResponse(
+                untranscribed=convert.live_untranscribed_to_pb(event)
+            )
         self._wake_dispatcher()  # the action's delivery goes out at once
         return decision_pb2.ModerateStreamResponse(action=convert.live_action_to_pb(event))
 

@@ -30,7 +30,7 @@ from typing import Protocol, TypeVar
 import structlog
 
 from modmesh.contracts.evidence import UntranscribedSpeech, Word
-from modmesh.decision.domain import LiveAction, LiveFlag, LiveStream, TermHit
+from modmesh.decision.domain import LiveAction, LiveFlag, LiveStream, LiveUntranscribed, TermHit
 from modmesh.decision.live.store import LiveStore
 from modmesh.runtime.errors import FailedPrecondition, InvalidArgument
 from modmesh.runtime.leases import LeaseLost, replica_id
@@ -80,7 +80,7 @@ class End:
 
 
 END = End()
-Event = LiveFlag | LiveAction | Ack
+Event = LiveFlag | LiveUntranscribed | LiveAction | Ack
 
 
 class StreamModeration:
@@ -246,7 +246,7 @@ class StreamModeration:
                 if self._is_new(hit, first_new, [h for h, _ in found]):
                     found.append(_in_context(hit, self._window))
         rule_set = (await asyncio.to_thread(self._store.active_rules)).rule_set
-        flags, action = await self._while_held(
+        flags, action, case_id = await self._while_held(
             self._store.record_live_update,
             self.stream.stream_id,
             self._holder,
@@ -276,7 +276,16 @@ class StreamModeration:
                 action=action.type.value,
                 case_id=action.case_id,
             )
-        return [*flags, *([action] if action else []), Ack(self.moderated_seconds)]
+        heard: list[Event] = []
+        if update.untranscribed:
+            heard.append(LiveUntranscribed(update.untranscribed, case_id))
+            log.info(
+                "stream speech not transcribed",
+                stream_id=self.stream.stream_id,
+                languages=sorted({s.language for s in update.untranscribed}),
+                case_id=case_id,
+            )
+        return [*flags, *heard, *([action] if action else []), Ack(self.moderated_seconds)]
 
     def _is_new(self, hit: TermHit, first_new: int, found: Sequence[TermHit]) -> bool:
         if hit.time_range is None or hit.word_end_index is None:

@@ -68,7 +68,7 @@ class LiveStore(Protocol):
         rule_set: RuleSet,
         tenant: str = "",
         untranscribed: Sequence[UntranscribedSpeech] = (),
-    ) -> tuple[list[LiveFlag], LiveAction | None]: ...
+    ) -> tuple[list[LiveFlag], LiveAction | None, str | None]: ...
 
     def end_stream(self, stream_id: str, holder: str, moderated_seconds: float) -> LiveStream: ...
 
@@ -183,16 +183,16 @@ class SqlLive(StoreBase):
         rule_set: RuleSet,
         tenant: str = "",
         untranscribed: Sequence[UntranscribedSpeech] = (),
-    ) -> tuple[list[LiveFlag], LiveAction | None]:
+    ) -> tuple[list[LiveFlag], LiveAction | None, str | None]:
         """Stores new hits as the stream's next flags, new untranscribed speech, and moves
         its moderated offset, in one transaction. With new flags or speech, the rules in
         force decide on all the stream's hits and untranscribed speech: a queue or an
         action goes to the stream's one case (made on first need, for `tenant`, the
-        credential moderating the stream); returns the action when a rule took one now.
-        Only the call holding the stream writes (LeaseLost otherwise), and the write
-        renews its lease. The caller reads `rule_set` (the rules in force) before:
-        SQLite allows one writer and no reader beside it on the same thread's other
-        connection."""
+        credential moderating the stream); returns the flags, the action when a rule
+        took one now, and the case. Only the call holding the stream writes (LeaseLost
+        otherwise), and the write renews its lease. The caller reads `rule_set` (the
+        rules in force) before: SQLite allows one writer and no reader beside it on the
+        same thread's other connection."""
         with self._write() as session:
             stream = self._held_stream(session, stream_id, holder)
             account = session.get(AccountRow, stream.account_id)
@@ -258,7 +258,7 @@ class SqlLive(StoreBase):
                 )
                 for f in added
             ]
-            return flags, action
+            return flags, action, stream.case_id
 
     def _decide_stream(
         self,

@@ -602,16 +602,18 @@ class LiveStreamEnd(_message.Message):
     def __init__(self) -> None: ...
 
 class ModerateStreamResponse(_message.Message):
-    __slots__ = ("opened", "ack", "flag", "action")
+    __slots__ = ("opened", "ack", "flag", "action", "untranscribed")
     OPENED_FIELD_NUMBER: _ClassVar[int]
     ACK_FIELD_NUMBER: _ClassVar[int]
     FLAG_FIELD_NUMBER: _ClassVar[int]
     ACTION_FIELD_NUMBER: _ClassVar[int]
+    UNTRANSCRIBED_FIELD_NUMBER: _ClassVar[int]
     opened: LiveStreamOpened
     ack: LiveStreamAck
     flag: LiveStreamFlag
     action: LiveStreamAction
-    def __init__(self, opened: _Optional[_Union[LiveStreamOpened, _Mapping]] = ..., ack: _Optional[_Union[LiveStreamAck, _Mapping]] = ..., flag: _Optional[_Union[LiveStreamFlag, _Mapping]] = ..., action: _Optional[_Union[LiveStreamAction, _Mapping]] = ...) -> None: ...
+    untranscribed: LiveStreamUntranscribed
+    def __init__(self, opened: _Optional[_Union[LiveStreamOpened, _Mapping]] = ..., ack: _Optional[_Union[LiveStreamAck, _Mapping]] = ..., flag: _Optional[_Union[LiveStreamFlag, _Mapping]] = ..., action: _Optional[_Union[LiveStreamAction, _Mapping]] = ..., untranscribed: _Optional[_Union[LiveStreamUntranscribed, _Mapping]] = ...) -> None: ...
 
 class LiveStreamOpened(_message.Message):
     __slots__ = ("resumed", "moderated_seconds", "last_flag_sequence")
@@ -640,6 +642,14 @@ class LiveStreamFlag(_message.Message):
     context: _containers.RepeatedCompositeFieldContainer[_evidence_pb2.Word]
     case_id: str
     def __init__(self, sequence: _Optional[int] = ..., hit: _Optional[_Union[_evidence_pb2.TermHit, _Mapping]] = ..., context: _Optional[_Iterable[_Union[_evidence_pb2.Word, _Mapping]]] = ..., case_id: _Optional[str] = ...) -> None: ...
+
+class LiveStreamUntranscribed(_message.Message):
+    __slots__ = ("speech", "case_id")
+    SPEECH_FIELD_NUMBER: _ClassVar[int]
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    speech: _containers.RepeatedCompositeFieldContainer[_evidence_pb2.UntranscribedSpeech]
+    case_id: str
+    def __init__(self, speech: _Optional[_Iterable[_Union[_evidence_pb2.UntranscribedSpeech, _Mapping]]] = ..., case_id: _Optional[str] = ...) -> None: ...
 
 class LiveStreamAction(_message.Message):
     __slots__ = ("type", "case_id", "rule", "statement_of_reasons")
