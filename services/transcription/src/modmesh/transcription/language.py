@@ -10,9 +10,10 @@ language the recogniser cannot transcribe is reported as not transcribed, with i
 language, probability and times, so that decision routes it to a reviewer who speaks it:
 never ignored, never turned into words, never evidence by its language.
 
-Whisper base on this machine's two cores: about 0.7 s per identification of up to 30 s
-of speech; on Debian's recorded prompts it named en, es, fr, it and ru correctly from
-clips of a few seconds, less surely from a second or less (bench/live, README).
+Whisper base on this machine's two cores: 0.7-0.9 CPU-s per naming of up to 30 s of
+speech, whose encoder always sees Whisper's full window (a 10 s window cost a third and
+named twice as many recorded prompts wrongly); 170 of 185 recorded prompts in five
+languages named right, no English one named otherwise (bench/live/languages.py).
 """
 
 from __future__ import annotations
@@ -61,8 +62,8 @@ class Language:
 
 
 class LanguageIdentifier:
-    """The multilingual model, used only to name the language. Its calls only read the
-    model, so the inference threads may share it."""
+    """The multilingual model, used only to name the language. Each inference worker
+    loads its own, so that a naming runs at its worker's priority (core.py)."""
 
     def __init__(self, model: WhisperModel) -> None:
         self._model = model

@@ -21,9 +21,10 @@ that is made hears the whole buffer, so speech the detector was late to notice i
 The recogniser may hear one language only (the bundled tiny.en hears English). Given a
 language identifier, the stream's language is named once a few seconds of it are
 buffered and again every half minute; while it speaks a language the recogniser does not
-transcribe, no pass is made: the buffer is identified every few seconds instead and
-reported as untranscribed speech (for a reviewer who speaks it), then dropped. When the
-identifier names a language the recogniser hears again, passes resume over that buffer.
+transcribe, no pass is made: the buffer is named every few seconds instead, reported as
+untranscribed speech (for a reviewer who speaks it) and dropped but for its last
+seconds, where a switch back may begin. When the identifier names a language the
+recogniser hears again, passes resume over that buffer.
 
 Plain Python: the recogniser is any callable, so this runs under a scripted fake as well
 as under Whisper, and knows nothing of gRPC.
@@ -119,11 +120,9 @@ class StreamTranscriber:
         self._has_speech = has_speech
         self._identify = identify
         self._transcribes = transcribes
-        #: Recogniser passes made, passes skipped (no speech, or untranscribed speech),
-        #: and languages named.
+        #: Recogniser passes made, and passes skipped (no speech, or untranscribed speech).
         self.passes = 0
         self.skipped = 0
-        self.identified = 0
         #: The language being spoken while the recogniser does not transcribe it.
         self._untranscribed: Language | None = None
         #: Stream offset at which the language is named next; untranscribed speech is
@@ -223,7 +222,6 @@ class StreamTranscriber:
     def _name_language(self, identify: Identify) -> StreamUpdate | None:
         """Names the buffer's language. Speech the recogniser does not transcribe is
         reported and dropped (an update); otherwise None, and passes go on."""
-        self.identified += 1
         language = identify(self._buffer)
         if language is None and self._untranscribed is None:
             self._naming_at = self.received_seconds + LANGUAGE_FIRST_SECONDS

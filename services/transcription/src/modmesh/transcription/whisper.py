@@ -76,11 +76,9 @@ class Whisper:
         model.encode = lambda features: encode(features[..., : self._encoder_frames])
 
     @classmethod
-    def load(
-        cls, settings: TranscriptionSettings, identifier: LanguageIdentifier | None = None
-    ) -> Whisper:
+    def load(cls, settings: TranscriptionSettings) -> Whisper:
         """Loads `settings.whisper_model`, or the bundled tiny.en when it is empty; an
-        English-only model gets `identifier`, or the bundled one."""
+        English-only model gets the bundled language identifier beside it."""
         if settings.whisper_model:
             path = Path(settings.whisper_model).expanduser()
             name = path.name
@@ -112,10 +110,9 @@ class Whisper:
         model = pipeline.model
         if model.model.is_multilingual:
             return cls(model, ModelInfo(name, version))
-        if identifier is None:
-            identifier = LanguageIdentifier.bundled(
-                settings.whisper_device, settings.whisper_compute_type
-            )
+        identifier = LanguageIdentifier.bundled(
+            settings.whisper_device, settings.whisper_compute_type
+        )
         # The transcript names both models: the one that wrote, the one that listened.
         return cls(model, ModelInfo(name, f"{version} {LANGUAGE_MODEL}"), identifier)
 
@@ -135,7 +132,7 @@ class Whisper:
         is reported as untranscribed."""
         language = self.identify(audio)
         if language is not None and not self.transcribes(language):
-            return untranscribed(language, len(audio) / AUDIO_SAMPLE_RATE, self.info)
+            return _untranscribed(language, len(audio) / AUDIO_SAMPLE_RATE, self.info)
         segments, info = self._model.transcribe(
             audio,
             language=self._language,
@@ -214,7 +211,7 @@ class Whisper:
         )
 
 
-def untranscribed(language: Language, duration_seconds: float, model: ModelInfo) -> Transcript:
+def _untranscribed(language: Language, duration_seconds: float, model: ModelInfo) -> Transcript:
     """The transcript of speech the model does not transcribe: its language, no words."""
     speech = UntranscribedSpeech(
         language.code,
