@@ -334,12 +334,13 @@ async def run_level(sink: Sink, scripts: Sequence[Script], streams: int) -> dict
         )
     )
     audio = sum(scripts[i % len(scripts)].seconds for i in range(streams))
-    cpu = sum(cpu_seconds(pid) for pid in sink.pids) - cpu_before if sink.pids else float("nan")
+    # None where not measured: JSON has no NaN.
+    cpu = sum(cpu_seconds(pid) for pid in sink.pids) - cpu_before if sink.pids else None
     latencies = [v for r in results for v in r.latencies]
     # Every phrase counts: one that never arrived, at infinity.
     samples = latencies + [float("inf")] * sum(len(r.missed) for r in results)
     refused = [r.refused for r in results if r.refused]
-    max_lag = max((lag for r in results for lag in r.lags), default=float("nan"))
+    max_lag = max((lag for r in results for lag in r.lags), default=None)
     return {
         "streams": streams,
         "samples": len(samples),
@@ -347,15 +348,15 @@ async def run_level(sink: Sink, scripts: Sequence[Script], streams: int) -> dict
         "p50_seconds": seconds_or_null(percentile(samples, 50)),
         "p95_seconds": seconds_or_null(percentile(samples, 95)),
         "max_seconds": seconds_or_null(max(samples, default=float("nan"))),
-        "mean_arrived_seconds": statistics.fmean(latencies) if latencies else float("nan"),
+        "mean_arrived_seconds": statistics.fmean(latencies) if latencies else None,
         "missed": [
             {"stream": index, "word": phrase.last_word, "at_seconds": round(phrase.end_seconds, 2)}
             for index, r in enumerate(results)
             for phrase in r.missed
         ],
-        "cpu_rtf_per_stream": cpu / audio if audio else float("nan"),
+        "cpu_rtf_per_stream": cpu / audio if cpu is not None and audio else None,
         "max_lag_seconds": max_lag,
-        "bounded": not refused and not max_lag >= LAG_BOUND_SECONDS,  # nan: not measured
+        "bounded": not refused and (max_lag is None or max_lag < LAG_BOUND_SECONDS),
         "refused": refused,
     }
 
@@ -406,6 +407,10 @@ def shown(seconds: float | None) -> str:
     return f"{'never':>6}" if seconds is None else f"{seconds:>6.2f}"
 
 
+def measured(value: float | None, width: int, places: int) -> str:
+    return f"{'-':>{width}}" if value is None else f"{value:>{width}.{places}f}"
+
+
 def print_table(rows: Sequence[dict[str, Any]]) -> None:
     header = (
         f"{'streams':>7} {'samples':>7} {'recall':>6} {'p50 s':>6} {'p95 s':>6} {'max s':>6} "
@@ -416,7 +421,8 @@ def print_table(rows: Sequence[dict[str, Any]]) -> None:
         print(
             f"{row['streams']:>7} {row['samples']:>7} {row['recall']:>6.0%} "
             f"{shown(row['p50_seconds'])} {shown(row['p95_seconds'])} {shown(row['max_seconds'])} "
-            f"{row['cpu_rtf_per_stream']:>7.2f} {row['max_lag_seconds']:>9.1f} "
+            f"{measured(row['cpu_rtf_per_stream'], 7, 2)} "
+            f"{measured(row['max_lag_seconds'], 9, 1)} "
             f"{'yes' if row['bounded'] else 'no':>7}"
         )
         for reason in row["refused"]:
@@ -515,6 +521,8 @@ def main() -> None:
         report["speech_gate_off"] = runs["0"]
         report["cpu_ratio_gate_on_to_off"] = [
             round(on["cpu_rtf_per_stream"] / off["cpu_rtf_per_stream"], 2)
+            if on["cpu_rtf_per_stream"] and off["cpu_rtf_per_stream"]
+            else None
             for on, off in zip(runs["1"], runs["0"], strict=True)
         ]
         print(f"CPU per audio second, gate on / off: {report['cpu_ratio_gate_on_to_off']}")
