@@ -12,7 +12,7 @@ transcription names a file segment (`LanguageIdentifier.identify`: the Silero VA
 speech, Whisper base's language token).
 
 What matters most is the dangerous mistake: an English clip named another language
-surely (probability >= 0.5) is not transcribed, so a listed term in it would be missed.
+surely (probability >= MIN_PROBABILITY) is not transcribed, so a listed term in it would be missed.
 The report counts it apart, with accuracy by voice and by length of speech, and writes
 bench/results/languages.json.
 """
@@ -34,7 +34,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from modmesh.runtime.media import AUDIO_SAMPLE_RATE, decode_audio
-from modmesh.transcription.language import LanguageIdentifier
+from modmesh.transcription.language import MIN_PROBABILITY, LanguageIdentifier
 from modmesh.transcription.settings import TranscriptionSettings
 
 SOUNDS = Path("/usr/share/asterisk/sounds")
@@ -66,7 +66,7 @@ class Named:
 
     @property
     def sure(self) -> bool:
-        return self.probability >= 0.5
+        return self.probability >= MIN_PROBABILITY
 
     def length(self) -> str:
         return next(label for bound, label in LENGTHS if self.seconds < bound)
@@ -118,6 +118,8 @@ def main() -> None:
             "right": sum(n.right for n in items),
             "accuracy": round(sum(n.right for n in items) / len(items), 3) if items else None,
             "wrong_but_sure": sum(not n.right and n.sure for n in items),
+            # Named surely: for a language other than English, not transcribed.
+            "sure": sum(n.sure for n in items),
         }
 
     by_voice: dict[str, list[Named]] = defaultdict(list)

@@ -248,7 +248,17 @@ def test_a_stream_that_switches_from_french_to_english_reports_the_french_and_he
     stub: Stub, tmp_path: Path
 ) -> None:
     french = decode_audio(recorded_prompt("fr_CA_f_June", "vm-options"))  # 16 s, a person
-    english = make_stream(tmp_path, SCRIPT[:3])  # "... claim your free gift card today ..."
+    # The phrase comes 9 s into the English: a naming still surely French may drop the
+    # first seconds after a switch (the README says so); these seconds are the lead-in.
+    english = make_stream(
+        tmp_path,
+        (
+            (1.5, "Hello everyone, and welcome back to the stream.", False),
+            (1.0, "Today we are cooking pasta with tomatoes and fresh basil.", False),
+            (1.0, "Claim your free gift card today.", True),
+            (3.0, "", False),
+        ),
+    )
     samples = np.concatenate((french, english.samples))
     pcm = (np.clip(samples, -1.0, 1.0) * 32767).astype("<i2").tobytes()
 

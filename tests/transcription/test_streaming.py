@@ -406,7 +406,8 @@ def test_a_committed_word_never_starts_inside_the_one_committed_before_it() -> N
 @dataclass
 class ScriptedIdentifier:
     """Names the language of the scripted stream's words inside the audio it is given:
-    those spoken between `foreign_from` and `foreign_until` are French, the rest English."""
+    those spoken between `foreign_from` and `foreign_until` are French, the rest English,
+    named as surely as the one language outnumbers the other."""
 
     recogniser: ScriptedRecogniser
     foreign_from: float
@@ -423,7 +424,9 @@ class ScriptedIdentifier:
         self.named += 1
         foreign = [w for w in said if self.foreign_from <= w.start_seconds < self.foreign_until]
         code = "fr" if len(foreign) * 2 > len(said) else "en"
-        return Language(code, 0.95, said[0].start_seconds - start, said[-1].end_seconds - start)
+        # As sure as the words of one language outnumber the other's: a mix is unsure.
+        share = max(len(foreign), len(said) - len(foreign)) / len(said)
+        return Language(code, share, said[0].start_seconds - start, said[-1].end_seconds - start)
 
 
 def english_only(language: Language) -> bool:
@@ -482,3 +485,19 @@ def test_an_english_stream_is_named_once_then_every_half_minute() -> None:
     assert committed(updates) == TALK
     assert untranscribed(updates) == []
     assert identify.named <= 1 + 40.0 / LANGUAGE_EVERY_SECONDS
+
+
+def test_after_a_switch_back_the_english_is_heard_whole_and_only_the_last_french_with_it() -> None:
+    # French until 13 s, English from 14.5 s: the naming at 17 s hears both, unsurely.
+    french = sentence("bonjour à tous et bienvenue dans notre émission", 1.0, 1.5)
+    english = sentence("claim your free gift card today", 14.5)
+    recogniser = ScriptedRecogniser([*french, *english], 30.0)
+    identify = ScriptedIdentifier(recogniser, 0.0, 14.0)
+
+    updates = play(recogniser, identify=identify, transcribes=english_only)
+
+    words = committed(updates)
+    assert words[-len(english) :] == english
+    # The French named as French (before 7 s) was never heard; what follows it shared a
+    # buffer with the English and was (the price of naming every 10 s).
+    assert min(w.start_seconds for w in words) >= 7.0

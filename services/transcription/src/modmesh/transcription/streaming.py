@@ -23,8 +23,10 @@ language identifier, the stream's language is named once a few seconds of it are
 buffered and again every half minute; while it speaks a language the recogniser does not
 transcribe, no pass is made: the buffer is named every few seconds instead, reported as
 untranscribed speech (for a reviewer who speaks it) and dropped but for its last
-seconds, where a switch back may begin. When the identifier names a language the
-recogniser hears again, passes resume over that buffer.
+seconds, where a switch back may begin. It stays so while that language is named, however
+unsurely; when the identifier names a language the recogniser hears, passes resume over
+that buffer, which may still hold up to UNTRANSCRIBED_EVERY_SECONDS of the other
+language, then heard as if it were the recogniser's (the price of naming no more often).
 
 Plain Python: the recogniser is any callable, so this runs under a scripted fake as well
 as under Whisper, and knows nothing of gRPC.
@@ -221,19 +223,26 @@ class StreamTranscriber:
 
     def _name_language(self, identify: Identify) -> StreamUpdate | None:
         """Names the buffer's language. Speech the recogniser does not transcribe is
-        reported and dropped (an update); otherwise None, and passes go on."""
+        reported (when surely named) and dropped: an update; otherwise None, and passes
+        go on."""
         language = identify(self._buffer)
         if language is None and self._untranscribed is None:
             self._naming_at = self.received_seconds + LANGUAGE_FIRST_SECONDS
             return None
         self._naming_at = self.received_seconds + LANGUAGE_EVERY_SECONDS
-        if language is not None and self._transcribes(language):
+        # An untranscribed stream stays so while its language is the one named, however
+        # unsurely: a buffer that mixes it with the next language names it less surely,
+        # and passes over such a mix lost the next language's first words.
+        current = self._untranscribed
+        same = current is not None and language is not None and language.code == current.code
+        if language is not None and self._transcribes(language) and not same:
             self._untranscribed = None
             return None
-        self._untranscribed = language or self._untranscribed
+        sure = language is not None and not self._transcribes(language)
         offset = self._buffer_start / AUDIO_SAMPLE_RATE
         heard: tuple[UntranscribedSpeech, ...] = ()
-        if language is not None:
+        if language is not None and sure:
+            self._untranscribed = language
             start = max(offset + language.start_seconds, self._reported_until)
             end = offset + language.end_seconds
             heard = (
