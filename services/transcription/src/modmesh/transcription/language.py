@@ -10,7 +10,7 @@ language the recogniser cannot transcribe is reported as not transcribed, with i
 language, probability and times, so that decision routes it to a reviewer who speaks it:
 never ignored, never turned into words, never evidence by its language.
 
-Whisper base on this machine's two cores: 0.7-0.9 CPU-s per naming of up to 30 s of
+Whisper base on this machine's two cores: about 1 CPU-s per naming of up to 30 s of
 speech, whose encoder always sees Whisper's full window (a 10 s window cost a third and
 named twice as many recorded prompts wrongly); 170 of 185 recorded prompts in five
 languages named right, no English one named otherwise (bench/live/languages.py).

@@ -77,7 +77,7 @@ SPEECH_CONTEXT_SECONDS = 0.5
 #: A stream's language is first named once this much of it is buffered, then again after
 #: LANGUAGE_EVERY_SECONDS (a stream may switch); a naming that heard no speech is tried
 #: again LANGUAGE_FIRST_SECONDS later. Whisper base names a language from a few seconds
-#: of speech; each naming costs about 0.7 CPU-s on two cores, one without speech only
+#: of speech; each naming costs about 1 CPU-s on two cores, one without speech only
 #: the voice-activity detector's few milliseconds.
 LANGUAGE_FIRST_SECONDS = 3.0
 LANGUAGE_EVERY_SECONDS = 30.0
