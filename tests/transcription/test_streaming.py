@@ -476,6 +476,17 @@ def test_a_stream_that_switches_back_to_a_transcribed_language_is_heard_again() 
     assert {s.language for s in untranscribed(updates)} == {"fr"}
 
 
+def test_english_named_after_a_pause_is_heard_though_the_speech_gate_hears_only_the_pause() -> None:
+    # English from 11 s to 13.3 s; the naming at 17 s finds it, after 3 s of quiet.
+    english = sentence("claim your free gift card today", 11.0)
+    recogniser = ScriptedRecogniser([*FRENCH, *english], 25.0)
+    identify = ScriptedIdentifier(recogniser, 0.0, 6.0)
+
+    updates = play(recogniser, has_speech=loud, identify=identify, transcribes=english_only)
+
+    assert committed(updates) == english
+
+
 def test_an_english_stream_is_named_once_then_every_half_minute() -> None:
     recogniser = ScriptedRecogniser(TALK, 40.0)
     identify = ScriptedIdentifier(recogniser, 0.0, 0.0)

@@ -114,15 +114,6 @@ def live_flag_to_pb(flag: domain.LiveFlag) -> decision_pb2.LiveStreamFlag:
     )
 
 
-def live_untranscribed_to_pb(
-    event: domain.LiveUntranscribed,
-) -> decision_pb2.LiveStreamUntranscribed:
-    return decision_pb2.LiveStreamUntranscribed(
-        speech=[_untranscribed_to_pb(speech) for speech in event.speech],
-        case_id=event.case_id or "",
-    )
-
-
 def live_action_to_pb(action: domain.LiveAction) -> decision_pb2.LiveStreamAction:
     return decision_pb2.LiveStreamAction(
         type=_ACTION_TO_PB[action.type],
@@ -354,16 +345,21 @@ def _transcript_to_pb(transcript: domain.Transcript) -> decision_pb2.Transcript:
         language=transcript.language,
         language_probability=transcript.language_probability,
         model=evidence_pb2.ModelInfo(name=transcript.model_name, version=transcript.model_version),
-        untranscribed=[_untranscribed_to_pb(speech) for speech in transcript.untranscribed],
+        untranscribed=untranscribed_to_pb(transcript.untranscribed),
     )
 
 
-def _untranscribed_to_pb(speech: UntranscribedSpeech) -> evidence_pb2.UntranscribedSpeech:
-    return evidence_pb2.UntranscribedSpeech(
-        language=speech.language,
-        language_probability=speech.language_probability,
-        time_range=_range_to_pb(speech.time_range),
-    )
+def untranscribed_to_pb(
+    speech: Iterable[UntranscribedSpeech],
+) -> list[evidence_pb2.UntranscribedSpeech]:
+    return [
+        evidence_pb2.UntranscribedSpeech(
+            language=s.language,
+            language_probability=s.language_probability,
+            time_range=_range_to_pb(s.time_range),
+        )
+        for s in speech
+    ]
 
 
 def _term_hit_to_pb(hit: domain.TermHit) -> evidence_pb2.TermHit:

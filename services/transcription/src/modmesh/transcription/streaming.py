@@ -237,6 +237,8 @@ class StreamTranscriber:
         same = current is not None and language is not None and language.code == current.code
         if language is not None and self._transcribes(language) and not same:
             self._untranscribed = None
+            # All the buffer is new to the recogniser, however quiet its last moments.
+            self._unheard = len(self._buffer)
             return None
         sure = language is not None and not self._transcribes(language)
         offset = self._buffer_start / AUDIO_SAMPLE_RATE

@@ -108,9 +108,10 @@ class LiveRpcs(Rpcs):
         if isinstance(event, LiveFlag):
             return decision_pb2.ModerateStreamResponse(flag=convert.live_flag_to_pb(event))
         if isinstance(event, LiveUntranscribed):
-            return decision_pb2.ModerateStreamResponse(
-                untranscribed=convert.live_untranscribed_to_pb(event)
+            heard = decision_pb2.LiveStreamUntranscribed(
+                speech=convert.untranscribed_to_pb(event.speech), case_id=event.case_id or ""
             )
+            return decision_pb2.ModerateStreamResponse(untranscribed=heard)
         self._wake_dispatcher()  # the action's delivery goes out at once
         return decision_pb2.ModerateStreamResponse(action=convert.live_action_to_pb(event))
 
