@@ -6,6 +6,7 @@ types; the values mirror modmesh.contracts.common.v1 (Severity value for value).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import IntEnum
 
@@ -47,3 +48,11 @@ class UntranscribedSpeech:
     language: str
     language_probability: float
     time_range: TimeRange
+
+
+def speech_seconds(words: Iterable[Word], untranscribed: Iterable[UntranscribedSpeech]) -> float:
+    """How long the speech of a transcript lasts: its words, and the speech it did not
+    transcribe (which language a transcript of several parts is said to be in)."""
+    return sum(w.end_seconds - w.start_seconds for w in words) + sum(
+        s.time_range.end_seconds - s.time_range.start_seconds for s in untranscribed
+    )

@@ -44,8 +44,8 @@ _VERBS = {"re": "are", "ve": "have", "ll": "will", "m": "am"}
 _IRREGULAR_NEGATIONS = {"won": "will", "can": "can", "shan": "shall"}
 
 
-def _number(value: int | float, to: str = "cardinal") -> str | None:
-    if len(str(int(value))) > _MAX_DIGITS:
+def _number(value: int, to: str = "cardinal") -> str | None:
+    if len(str(value)) > _MAX_DIGITS:
         return None
     # "one hundred and twenty-four" is said "one hundred twenty-four" as often.
     return str(num2words(value, lang="en", to=to)).replace(" and ", " ")

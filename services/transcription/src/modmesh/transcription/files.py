@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from modmesh.contracts.evidence import TimeRange
+from modmesh.contracts.evidence import TimeRange, speech_seconds
 from modmesh.runtime.media import AUDIO_SAMPLE_RATE, probe
 from modmesh.transcription.decoding import decode_file
 from modmesh.transcription.domain import ModelInfo, Transcript, Window, WindowTranscript
@@ -93,7 +93,11 @@ def joined(parts: list[tuple[float, Transcript]], model: ModelInfo) -> Transcrip
         for start, part in parts
         for speech in part.untranscribed
     )
-    voice = max((part for _, part in parts if part.language), key=_speech_seconds, default=None)
+    voice = max(
+        (part for _, part in parts if part.language),
+        key=lambda part: speech_seconds(part.words, part.untranscribed),
+        default=None,
+    )
     return Transcript(
         words=words,
         text=" ".join(word.text for word in words),
@@ -102,12 +106,4 @@ def joined(parts: list[tuple[float, Transcript]], model: ModelInfo) -> Transcrip
         duration_seconds=sum(part.duration_seconds for _, part in parts),
         model=model,
         untranscribed=untranscribed,
-    )
-
-
-def _speech_seconds(transcript: Transcript) -> float:
-    """How much speech a segment's transcript heard: its words, or its untranscribed
-    speech."""
-    return sum(w.end_seconds - w.start_seconds for w in transcript.words) + sum(
-        s.time_range.end_seconds - s.time_range.start_seconds for s in transcript.untranscribed
     )

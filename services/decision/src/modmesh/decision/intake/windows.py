@@ -20,6 +20,7 @@ from typing import Protocol
 
 import structlog
 
+from modmesh.contracts.evidence import speech_seconds
 from modmesh.decision.domain import Case, Transcript
 from modmesh.decision.intake.engines import EngineError, Engines, TranscriptWindow
 from modmesh.runtime.blobs import Blob
@@ -83,7 +84,7 @@ def joined(windows: list[TranscriptWindow]) -> Transcript:
         return windows[0].transcript
     parts = [window.transcript for window in windows]
     words = tuple(word for part in parts for word in part.words)
-    voice = max(parts, key=_speech_seconds)
+    voice = max(parts, key=lambda part: speech_seconds(part.words, part.untranscribed))
     return Transcript(
         text=" ".join(word.text for word in words),
         words=words,
@@ -92,10 +93,4 @@ def joined(windows: list[TranscriptWindow]) -> Transcript:
         model_name=" + ".join(dict.fromkeys(part.model_name for part in parts)),
         model_version=" + ".join(dict.fromkeys(part.model_version for part in parts)),
         untranscribed=tuple(speech for part in parts for speech in part.untranscribed),
-    )
-
-
-def _speech_seconds(transcript: Transcript) -> float:
-    return sum(w.end_seconds - w.start_seconds for w in transcript.words) + sum(
-        s.time_range.end_seconds - s.time_range.start_seconds for s in transcript.untranscribed
     )
