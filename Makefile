@@ -12,23 +12,26 @@ PACKAGES := services/runtime[database] services/transcription[server] \
 	services/termmatch[server] services/similarity[server] services/decision[server] \
 	services/cli[all] gateway
 
-# buf lints the protos and compares them with the last release. It comes from the npm
-# registry, whose package carries the binary, pinned; npm installs it under build/tools.
+# Tools from the npm registry, pinned, installed together under build/tools (an npm
+# install of one would remove the other): buf lints the protos and compares them with the
+# last release; axe-core (MPL-2.0) checks each console page's accessibility in the
+# browser tests.
 BUF_VERSION := 1.75.0
+AXE_VERSION := 4.14.1
 TOOLS := build/tools
 BUF := $(TOOLS)/node_modules/.bin/buf
-BUF_INSTALLED := $(TOOLS)/.buf-$(BUF_VERSION)
+NPM_TOOLS := $(TOOLS)/.installed-buf-$(BUF_VERSION)-axe-core-$(AXE_VERSION)
 # The last release the protos must stay wire-compatible with. There is no release tag (and
 # none can be pushed from here), so this pins the last main commit before the package
 # layout change, whose protos are the released contracts; move it when a release is cut.
 BUF_BREAKING_AGAINST := 413765c78d4fcf1b0cb535b7ca86bc888bde2eb2
 
-.PHONY: demo test up lint typecheck protos protos-check system-deps clean k8s-check chaos test-slow bench-speech test-speech
+.PHONY: demo test up lint typecheck protos protos-check system-deps clean k8s-check chaos test-slow bench-speech test-speech browser
 
 demo: $(INSTALLED)
 	$(BIN)/modmesh demo
 
-test: $(INSTALLED) test-speech
+test: $(INSTALLED) test-speech browser $(NPM_TOOLS)
 	$(BIN)/python protos/generate.py --check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -76,13 +79,21 @@ protos: $(INSTALLED)
 
 # buf lint (protos/buf.yaml: STANDARD) and buf breaking (FILE) against the last release,
 # read from git, so no network and no release artefact is needed.
-protos-check: $(BUF_INSTALLED)
+protos-check: $(NPM_TOOLS)
 	$(BUF) lint protos
 	$(BUF) breaking protos --against '.git#ref=$(BUF_BREAKING_AGAINST),subdir=protos'
 
-$(BUF_INSTALLED): | system-deps
-	npm install --prefix $(TOOLS) --no-save --no-audit --no-fund @bufbuild/buf@$(BUF_VERSION)
+$(NPM_TOOLS): | system-deps
+	npm install --prefix $(TOOLS) --no-save --no-audit --no-fund \
+		@bufbuild/buf@$(BUF_VERSION) axe-core@$(AXE_VERSION)
 	@touch $@
+
+# Debian's Chromium, which the console's browser tests drive headless through
+# Playwright's Python package (a browser download cannot work here).
+BROWSER = chromium chromium-driver
+browser:
+	@dpkg -s $(BROWSER) >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(BROWSER); }
 
 # Recorded speech in languages the bundled recogniser does not transcribe, for the tests
 # of language identification: the Asterisk French (June Wallack) and Spanish (Allison

@@ -20,7 +20,7 @@ import jwt
 import pytest
 from fastapi.routing import APIRoute, APIWebSocketRoute
 from fastapi.testclient import TestClient
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 from starlette.testclient import WebSocketDenialResponse
 
 from modmesh.gateway.app import create_app
@@ -118,11 +118,24 @@ def test_every_route_declares_who_may_call_it(client: TestClient) -> None:
                 undeclared.append(route.path)
             elif not roles:
                 public.add(route.path)
+        elif isinstance(route, Mount):
+            # The console is an application of its own; its static files (style and
+            # script, the same for everyone) are the one thing it serves to anyone.
+            assert route.path == "/console", route.path
+            for page in every_route(route.routes):
+                if isinstance(page, Mount):
+                    assert page.path == "/static", page.path
+                    continue
+                roles = declared_roles(page)
+                if roles is None:
+                    undeclared.append(route.path + page.path)
+                elif not roles:
+                    public.add(route.path + page.path)
         else:
             assert isinstance(route, Route), route.path
             assert route.path in DOCUMENTATION, route.path
     assert undeclared == [], "routes without require(...) or PUBLIC"
-    assert public == {"/healthz", "/readyz"}
+    assert public == {"/healthz", "/readyz", "/console/sign-in"}
     assert websocket_routes(client) != []
 
 

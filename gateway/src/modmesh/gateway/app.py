@@ -11,9 +11,12 @@ from fastapi import FastAPI
 
 from modmesh.gateway.settings import GatewaySettings
 from modmesh.runtime.blobs import BlobStore
+from modmesh.runtime.identity import Identity
 
 from .auth import Authenticator
 from .backends import Backends
+from .console import PREFIX as CONSOLE_PREFIX
+from .console import create_console, open_sessions
 from .errors import install_error_handlers
 from .limits import BodyLimit, BodyLimits
 from .openapi import ENUM_NOTE, install_openapi
@@ -65,7 +68,9 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # gRPC aio channels belong to the loop that serves requests: open them there.
-        app.state.backends = Backends.connect(settings)
+        identity = Identity.load(settings, "gateway")
+        app.state.backends = Backends.connect(settings, identity)
+        open_sessions(console, settings, identity)
         try:
             yield
         finally:
@@ -87,6 +92,8 @@ def create_app(settings: GatewaySettings) -> FastAPI:
     app.state.authenticator = Authenticator(settings)
     for router in ROUTERS:
         app.include_router(router)
+    console = create_console(app)
+    app.mount(CONSOLE_PREFIX, console)
     if not settings.public_docs:
         app.include_router(docs.router)
     install_error_handlers(app)

@@ -165,12 +165,7 @@ class Authenticator:
             raise AuthError(401, "a credential is required: an API key or a bearer token")
         if token.count(".") == 2 and self._jwt_secret:
             return self._from_jwt(token)
-        digest = _digest(token)
-        # Every key is compared, in constant time, so timing tells nothing.
-        found = None
-        for known, principal in self._keys.items():
-            if hmac.compare_digest(known, digest):
-                found = principal
+        found = self._principal_of_digest(_digest(token))
         if found is None:
             raise AuthError(401, "the credential is not valid")
         return found
@@ -188,6 +183,10 @@ class Authenticator:
         except jwt.InvalidTokenError:
             raise AuthError(401, "the bearer token is not valid") from None
         self._check_lifetime(claims)
+        return self.principal_of_claims(claims)
+
+    def principal_of_claims(self, claims: Mapping[str, Any]) -> Principal:
+        """The caller a verified token's `sub` and `roles` claims name."""
         roles = claims.get("roles", [])
         if not isinstance(roles, list):
             raise AuthError(401, "the bearer token's roles claim must be a list")
@@ -197,6 +196,28 @@ class Authenticator:
             raise AuthError(401, "the bearer token names an unknown role") from None
         subject = str(claims["sub"])
         return Principal(subject, granted, self._grants.get(subject, frozenset()))
+
+    def key_digest(self, credential: str) -> str | None:
+        """The digest (hex) by which a configured API key is known, or None for a
+        credential that is not one: a session keeps the digest, never the key."""
+        digest = _digest(credential)
+        return digest.hex() if self._principal_of_digest(digest) else None
+
+    def principal_of_key(self, digest_hex: str) -> Principal | None:
+        """The caller an API key's digest names while the key is configured."""
+        try:
+            digest = bytes.fromhex(digest_hex)
+        except ValueError:
+            return None
+        return self._principal_of_digest(digest)
+
+    def _principal_of_digest(self, digest: bytes) -> Principal | None:
+        # Every key is compared, in constant time, so timing tells nothing.
+        found = None
+        for known, principal in self._keys.items():
+            if hmac.compare_digest(known, digest):
+                found = principal
+        return found
 
     def _check_lifetime(self, claims: Mapping[str, Any]) -> None:
         """Refuses a token valid for longer than the maximum lifetime: from now, and from
@@ -227,23 +248,24 @@ def require(*roles: Role) -> Callable[..., Awaitable[Principal]]:
     async def dependency(connection: HTTPConnection) -> Principal:
         subprotocols = connection.scope.get("subprotocols", ())
         principal = _authenticator(connection).authenticate(connection.headers, subprotocols)
-        if not principal.roles & admitted:
-            log.info(
-                "request forbidden",
-                subject=principal.subject,
-                path=connection.url.path,
-                needs=sorted(admitted),
-            )
-            allowed = ", ".join(sorted(role.value for role in admitted))
-            raise AuthError(403, f"{principal.subject} may not do this; it needs: {allowed}")
-        # The services this request calls learn who it is for, and which cases they may
-        # reach, from the gateway's signed token, never from a request field.
-        roles = tuple(sorted(r.value for r in principal.roles))
-        act_for(EndUser(principal.subject, roles, case_scope(principal)))
-        return principal
+        return admit(principal, admitted, connection.url.path)
 
     setattr(dependency, ROLES_ATTRIBUTE, admitted)
     return dependency
+
+
+def admit(principal: Principal, admitted: frozenset[Role], path: str) -> Principal:
+    """The caller, if it holds one of the admitted roles (else a 403), now acting for
+    this request: the API's routes and the console's pages admit callers alike."""
+    if not principal.roles & admitted:
+        log.info("request forbidden", subject=principal.subject, path=path, needs=sorted(admitted))
+        allowed = ", ".join(sorted(role.value for role in admitted))
+        raise AuthError(403, f"{principal.subject} may not do this; it needs: {allowed}")
+    # The services this request calls learn who it is for, and which cases they may
+    # reach, from the gateway's signed token, never from a request field.
+    roles = tuple(sorted(r.value for r in principal.roles))
+    act_for(EndUser(principal.subject, roles, case_scope(principal)))
+    return principal
 
 
 async def _public() -> None:

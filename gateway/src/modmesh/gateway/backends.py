@@ -30,10 +30,9 @@ class Backends:
     similarity: similarity_pb2_grpc.SimilarityServiceStub
 
     @classmethod
-    def connect(cls, settings: MeshSettings) -> Backends:
+    def connect(cls, settings: MeshSettings, identity: Identity) -> Backends:
         """Opens the channels; must run inside the event loop that will use them. Each call
         carries the gateway's service token, naming the user the request is served for."""
-        identity = Identity.load(settings, "gateway")
         # A person or a client waits on every call: a service that is down is said at once
         # (UNAVAILABLE, a 503 or close code 1013), not waited for.
         channels = {

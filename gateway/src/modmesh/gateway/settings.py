@@ -30,3 +30,6 @@ class GatewaySettings(MeshSettings):
     #: What a `service` credential may read beyond the cases it submitted:
     #: "subject=tenant+tenant" entries separated by commas; "subject=*" reads every case.
     tenant_grants: str = ""
+    #: How long a console session lasts after signing in (a reviewer's shift); one
+    #: opened with a JWT ends with the token. A revoked API key ends its sessions at once.
+    console_session_seconds: int = 8 * 3600

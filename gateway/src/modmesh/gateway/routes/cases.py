@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, Response
+from starlette.responses import FileResponse
 
 from modmesh.contracts.decision.v1 import decision_pb2
 from modmesh.runtime.roles import Role
 from modmesh.runtime.tracing import annotate
 
 from ..auth import Moderator, PolicyAdmin, roles
+from ..media import media_response
 from ..openapi import proto_response
 from ..schemas import ActionIn, CaseStatusName, ErrorOut, MediaForm, RetryIn
 from .common import (
@@ -93,6 +95,28 @@ async def get_case(case_id: str, services: Services) -> dict[str, Any]:
         timeout=RPC_TIMEOUT_SECONDS,
     )
     return to_json(reply.case)
+
+
+@router.get(
+    "/v1/cases/{case_id}/media",
+    dependencies=roles(Role.MODERATOR, Role.AUDITOR, Role.SERVICE),
+    response_class=FileResponse,
+    tags=["cases"],
+    summary="The case's media, for a player: Range requests seek (206 Partial Content)",
+    response_description="The bytes as uploaded: audio/* or video/* as declared at upload, "
+    "anything else as an application/octet-stream attachment.",
+    responses={
+        200: {"content": {"audio/*": {}, "video/*": {}, "application/octet-stream": {}}},
+        206: {"description": "The range asked for (Range: bytes=start-end)."},
+        416: {"description": "The range lies past the end of the media."},
+        **ERRORS,
+    },
+)
+async def get_case_media(case_id: str, services: Services, store: Blobs) -> FileResponse:
+    reply = await services.decision.GetCase(
+        decision_pb2.GetCaseRequest(case_id=case_id), timeout=RPC_TIMEOUT_SECONDS
+    )
+    return media_response(reply.case.media, store)
 
 
 @router.get(

@@ -130,6 +130,20 @@ class BlobStore:
     def _path_for(self, sha256: str) -> Path:
         return self.root / sha256[:2] / sha256
 
+    def stored(self, sha256: str) -> Path | None:
+        """The regular file this store holds for a sha256 that the mesh itself recorded
+        (a case's media), or None. Unlike `resolve` it does not hash the bytes, so a
+        player's many range requests cost no more than the bytes they read."""
+        if not _SHA256.match(sha256):
+            return None
+        path = self._path_for(sha256)
+        try:
+            if path.parent.is_symlink() or not stat.S_ISREG(path.lstat().st_mode):
+                return None
+        except OSError:
+            return None
+        return path
+
     def resolve(self, blob: Blob, field: str = "media") -> Path:
         """Checks a reference received over the wire and returns the stored file it names.
 

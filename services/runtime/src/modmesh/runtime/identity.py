@@ -27,6 +27,8 @@ import jwt
 import structlog
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.hashes import SHA256
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.serialization import (
     Encoding,
     NoEncryption,
@@ -231,6 +233,13 @@ class Identity:
             roles = tuple(str(r) for r in claims.get("roles", []))
             user = EndUser(str(claims["sub"]), roles, scope_from_claims(claims))
         return Caller(issuer, user)
+
+    def derive_secret(self, purpose: str) -> bytes:
+        """A 32-byte secret for `purpose`, derived from this process's private key (HKDF):
+        every replica of a service holds the same one without another secret to keep,
+        and it tells nothing of the key."""
+        raw = self._private_key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+        return HKDF(SHA256(), length=32, salt=None, info=purpose.encode()).derive(raw)
 
     def metadata(self) -> tuple[str, str]:
         """The metadata entry for one call, acting for the current end user if any."""

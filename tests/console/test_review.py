@@ -1,0 +1,69 @@
+"""A reviewer clears the sample case in the browser: signs in, finds it in the queue,
+claims it, plays it, jumps to the spoken term, reveals the veiled video, decides, and
+the case leaves the queue."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from playwright.sync_api import Page, expect
+
+from tests.console.conftest import ConsoleMesh, sign_in
+from tests.console.pages import screenshot, wait_until
+
+
+def player_time(page: Page) -> float:
+    seconds: float = page.eval_on_selector("#player", "player => player.currentTime")
+    return seconds
+
+
+def test_a_reviewer_clears_the_sample_case(
+    page: Page, console_mesh: ConsoleMesh, sample_case: dict[str, Any]
+) -> None:
+    case_id = sample_case["case_id"]
+    hit = next(h for h in sample_case["term_hits"] if h["term_id"] == "free-gift-card")
+    sign_in(page, console_mesh, "ada")
+
+    expect(page).to_have_url(f"{console_mesh.url}/console/queue")
+    row = page.get_by_role("row").filter(has=page.get_by_role("link", name=case_id[:8]))
+    expect(row).to_contain_text("free gift card")
+    expect(row).to_contain_text("demo-account")
+    screenshot(page, "queue")
+
+    row.get_by_role("link", name=case_id[:8]).click()
+    page.get_by_role("button", name="Claim").click()
+    expect(page.get_by_text("Held by")).to_be_visible()
+
+    # The media is veiled (blurred, greyscale, muted) until the reviewer reveals it.
+    box = page.locator("#player-box")
+    expect(box).to_have_class("player veiled")
+    assert page.eval_on_selector("#player", "player => player.muted")
+
+    page.eval_on_selector("#player", "player => player.play()")
+    wait_until(lambda: player_time(page) > 0.5, "the player's time advances")
+
+    page.eval_on_selector("#player", "player => player.pause()")
+    page.locator("#transcript .hit").first.click()
+    start = hit["time_range"]["start_seconds"]
+    wait_until(lambda: abs(player_time(page) - start) <= 0.3, "the player seeks to the term")
+    # The word being said is highlighted as the player reaches it.
+    expect(page.locator("#transcript .word.now")).to_have_count(1)
+
+    page.get_by_role("button", name="Reveal media").click()
+    expect(box).to_have_class("player")
+    assert not page.eval_on_selector("#player", "player => player.muted")
+    screenshot(page, "case")
+
+    page.get_by_label("Reason templates").select_option(index=1)
+    expect(page.get_by_label("Reason", exact=True)).to_have_value(
+        'Under the scam policy: "free gift card" was said at '
+        + page.locator("button.seek").first.inner_text()
+        + "."
+    )
+    page.get_by_role("button", name="Remove content").click()
+
+    expect(page).to_have_url(f"{console_mesh.url}/console/queue")
+    expect(page.get_by_role("link", name=case_id[:8])).to_have_count(0)
+    decided = console_mesh.api("ada").get(f"/v1/cases/{case_id}").json()
+    assert decided["status"] == "CASE_STATUS_CLOSED"
+    assert decided["actions"][-1]["actor"] == "ada"
