@@ -117,6 +117,22 @@ def sample_case(console_mesh: ConsoleMesh) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="session")
+def removed_case(console_mesh: ConsoleMesh, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Another upload of the sample clip by demo-account, whose content ada removed."""
+    copy = tmp_path_factory.mktemp("appeal") / "appeal-me.mp4"
+    shutil.copyfile(CLIP, copy)
+    case_id = str(console_mesh.moderate(copy, "demo-account")["case_id"])
+    with console_mesh.api("ada") as ada:
+        assert ada.post(f"/v1/cases/{case_id}/claim", json={}).status_code == 200
+        removed = ada.post(
+            f"/v1/cases/{case_id}/actions",
+            json={"type": "remove_content", "reason": "Under the scam policy."},
+        )
+        assert removed.status_code == 200, removed.text
+    return case_id
+
+
+@pytest.fixture(scope="session")
 def playwright() -> Iterator[Playwright]:
     if not shutil.which(CHROMIUM):
         pytest.fail(

@@ -25,7 +25,8 @@ from fastapi.testclient import TestClient
 
 from modmesh.gateway.app import create_app
 from modmesh.gateway.settings import GatewaySettings
-from tests.decision.examples import opened_case
+from modmesh.runtime.blobs import BlobStore
+from tests.decision.examples import media, opened_case
 from tests.gateway.test_access import DOCUMENTATION, every_route
 from tests.support import LoopbackSettings, ServiceProcess, loopback_settings
 
@@ -53,6 +54,7 @@ STAGE = {
 #:   platform-a, platform-c, acct-a, acct-a-mod, mod, aud, pol
 TABLE = {
     ("GET", "/v1/cases/{case_id}"):                      "H R - H R R -",
+    ("GET", "/v1/cases/{case_id}/media"):                "H R - H R R -",
     ("GET", "/v1/cases"):                                "H R - H R R -",
     ("POST", "/v1/cases/{case_id}/claim"):               "- - - H R - -",
     ("POST", "/v1/cases/{case_id}/release"):             "- - - H R - -",
@@ -138,6 +140,10 @@ def cases(client: TestClient, mesh_settings: LoopbackSettings) -> dict[str, str]
     url = mesh_settings.database_url_for("decision")
     own = opened_case(url, 301, "acct-a", tenant="platform-a")
     other = opened_case(url, 302, "acct-b", tenant="platform-b")
+    # Its media where the blob store keeps it, so whoever reaches the case can play it.
+    stored = BlobStore.of_mesh(mesh_settings).root / media(302).sha256[:2] / media(302).sha256
+    stored.parent.mkdir(parents=True, exist_ok=True)
+    stored.write_bytes(b"\0" * media(302).size_bytes)
     queued = opened_case(url, 303, "acct-b", tenant="platform-b")
     admin = {"X-API-Key": key_of("pol")}
     for reviewer in ("acting-mod", "mod", "acct-a"):

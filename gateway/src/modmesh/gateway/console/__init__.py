@@ -12,13 +12,20 @@ from modmesh.runtime.identity import Identity
 
 from ..auth import Authenticator
 from ..settings import GatewaySettings
-from . import case, queue, signin
+from . import appeals, case, lists, queue, rules, signin
 from .errors import install_page_errors
 from .session import SECRET_PURPOSE, Sessions
 from .web import HERE, SecurityHeaders
 
 PREFIX = "/console"
-ROUTERS = [signin.router, queue.router, case.router]
+ROUTERS = [
+    signin.router,
+    queue.router,
+    case.router,
+    appeals.router,
+    lists.router,
+    rules.router,
+]
 
 
 def create_console(gateway: FastAPI) -> FastAPI:

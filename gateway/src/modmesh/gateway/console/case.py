@@ -24,7 +24,7 @@ DECISIONS = (
 )
 
 
-async def _case(services: Services, case_id: str) -> decision_pb2.Case:
+async def fetch_case(services: Services, case_id: str) -> decision_pb2.Case:
     reply = await services.decision.GetCase(
         decision_pb2.GetCaseRequest(case_id=case_id), timeout=RPC_TIMEOUT_SECONDS
     )
@@ -51,7 +51,7 @@ def reason_templates(case: decision_pb2.Case) -> list[str]:
 async def case_page(
     request: Request, case_id: str, session: CaseReader, services: Services
 ) -> Response:
-    case = await _case(services, case_id)
+    case = await fetch_case(services, case_id)
     return render(
         request,
         session,
@@ -69,7 +69,7 @@ async def case_page(
 async def case_media(
     case_id: str, session: CaseReader, services: Services, store: Blobs
 ) -> FileResponse:
-    return media_response((await _case(services, case_id)).media, store)
+    return media_response((await fetch_case(services, case_id)).media, store)
 
 
 @router.post("/cases/{case_id}/claim")

@@ -49,6 +49,7 @@ NAVIGATION = (
     ("Appeals", "/console/appeals", frozenset({Role.MODERATOR})),
     ("Lists", "/console/lists", frozenset({Role.POLICY_ADMIN})),
     ("Rules", "/console/rules", frozenset({Role.POLICY_ADMIN})),
+    ("Your cases", "/console/mine", frozenset({Role.APPELLANT})),
 )
 
 
@@ -104,6 +105,7 @@ Anyone = Annotated[Session, Depends(signed_in(*Role))]
 Reader = Annotated[Session, Depends(signed_in(Role.MODERATOR, Role.AUDITOR))]
 Moderator = Annotated[Session, Depends(signed_in(Role.MODERATOR))]
 PolicyAdmin = Annotated[Session, Depends(signed_in(Role.POLICY_ADMIN))]
+Appellant = Annotated[Session, Depends(signed_in(Role.APPELLANT))]
 #: Who may open a case's page: appellants see their own account's cases only (decision
 #: enforces the scope their session carries).
 CaseReader = Annotated[Session, Depends(signed_in(Role.MODERATOR, Role.AUDITOR, Role.APPELLANT))]
