@@ -2,7 +2,8 @@
 
     modmesh up                     start the gateway and the four services; Ctrl-C stops them
     modmesh moderate FILE [--json] upload FILE through a running mesh and print its case
-    modmesh demo                   start a mesh, moderate the bundled sample clip, stop
+    modmesh demo                   start a mesh, moderate the bundled sample clip, and keep
+                                   the mesh up for the console (--exit: stop at once)
     modmesh lists import|export    term lists in bulk (CSV, JSON Lines)
     modmesh rules …                check, publish, show and dry-run rule sets
     modmesh audit verify           check the audit log's hash chain
@@ -25,6 +26,7 @@ import sys
 import threading
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from modmesh.cli import backfill, cases, stream
 from modmesh.cli.credentials import api_key
@@ -50,6 +52,7 @@ def _start(settings: MeshSettings, seed: bool) -> Mesh:
         raise
     for name in (GATEWAY, *SERVICES):
         print(f"  {name:<14} {mesh.address(name)}", file=sys.stderr)
+    print(f"  console        {mesh.gateway_url}/console/", file=sys.stderr)
     print(f"  logs           {mesh.log_dir.resolve()}", file=sys.stderr)
     return mesh
 
@@ -65,7 +68,11 @@ def _stop(mesh: Mesh) -> int:
 
 
 def cmd_up(args: argparse.Namespace) -> int:
-    mesh = _start(settings_of(args), seed=not args.no_samples)
+    return _serve(_start(settings_of(args), seed=not args.no_samples))
+
+
+def _serve(mesh: Mesh) -> int:
+    """Keeps the mesh up until Ctrl-C (or SIGTERM), then stops it."""
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
@@ -117,9 +124,22 @@ def cmd_demo(args: argparse.Namespace) -> int:
             api_key=api_key(settings),
         )
         _print_case(case, args.json)
-    finally:
-        code = _stop(mesh)
-    return code
+    except BaseException:
+        _stop(mesh)
+        raise
+    if args.exit:
+        return _stop(mesh)
+    # The credential rides in the link's fragment, which a browser never sends, so it
+    # reaches no server log; the sign-in page reads it from there.
+    sign_in = f"http://{settings.gateway_addr}/console/sign-in"
+    key = api_key(settings)
+    print(
+        f"\nReview it in the console: {sign_in}#credential={quote(key)}"
+        if key
+        else f"\nReview it in the console: {sign_in} (sign in with a key of MODMESH_API_KEYS)",
+        file=sys.stderr,
+    )
+    return _serve(mesh)
 
 
 def cmd_service_keys(args: argparse.Namespace) -> int:
@@ -166,9 +186,12 @@ def build_parser() -> argparse.ArgumentParser:
     mod.add_argument("--timeout", type=float, default=600.0, help="seconds to wait for a case")
     mod.set_defaults(run=cmd_moderate)
 
-    demo = commands.add_parser("demo", help="start a mesh, moderate the sample clip, stop")
+    demo = commands.add_parser(
+        "demo", help="moderate the sample clip on a new mesh; serve the console"
+    )
     demo.add_argument("--json", action="store_true", help="print the case as JSON")
     demo.add_argument("--timeout", type=float, default=600.0, help="seconds to wait for a case")
+    demo.add_argument("--exit", action="store_true", help="stop the mesh once the case is printed")
     demo.set_defaults(run=cmd_demo)
 
     token = commands.add_parser(

@@ -1,16 +1,21 @@
 """Loads the neutral sample data into a running mesh: the sample term list into
-termmatch and the sample clip into a similarity bank. Safe to run again."""
+termmatch and the sample clip into a similarity bank; on a mesh that runs with the local
+operator's key, registers that operator as a reviewer, so the console's queue opens for
+them. Safe to run again."""
 
 from __future__ import annotations
 
 import json
+import os
 
 import grpc
 from google.protobuf import json_format
 
+from modmesh.cli.credentials import API_KEYS_ENV, LOCAL_SUBJECT
 from modmesh.cli.remote import open_channel
 from modmesh.cli.samples import CLIP, SAMPLE_BANK, TERM_LIST
 from modmesh.contracts.common.v1 import evidence_pb2
+from modmesh.contracts.decision.v1 import decision_pb2, decision_pb2_grpc
 from modmesh.contracts.similarity.v1 import similarity_pb2, similarity_pb2_grpc
 from modmesh.contracts.termmatch.v1 import termmatch_pb2, termmatch_pb2_grpc
 from modmesh.runtime.blobs import BlobStore
@@ -34,6 +39,17 @@ def seed_samples(settings: MeshSettings) -> list[str]:
         except grpc.RpcError as error:
             if error.code() != grpc.StatusCode.ALREADY_EXISTS:
                 raise
+
+    if not os.environ.get(API_KEYS_ENV):
+        with open_channel(settings, settings.decision_addr) as channel:
+            decision_pb2_grpc.DecisionServiceStub(channel).PutReviewer(
+                decision_pb2.PutReviewerRequest(
+                    reviewer=decision_pb2.Reviewer(reviewer_id=LOCAL_SUBJECT),
+                    actor=SEED_ACTOR,
+                    reason="the local mesh's operator reviews its cases in the console",
+                ),
+                timeout=30,
+            )
 
     blob = BlobStore.of_mesh(settings).put_file(CLIP, "video/mp4")
     with open_channel(settings, settings.similarity_addr) as channel:
