@@ -9,11 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from playwright.sync_api import Page
 
 from tests.console.conftest import SCREENSHOTS, VIEWPORTS
-
 
 #: axe-core, from the npm registry (the Makefile installs it under build/tools).
 AXE = Path(__file__).parents[2] / "build" / "tools" / "node_modules" / "axe-core" / "axe.min.js"

@@ -4,12 +4,15 @@ the case leaves the queue."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from playwright.sync_api import Page, expect
 
 from tests.console.conftest import ConsoleMesh, sign_in
 from tests.console.pages import screenshot, wait_until
+
+VEILED = re.compile(r"\bveiled\b")
 
 
 def player_time(page: Page) -> float:
@@ -36,8 +39,12 @@ def test_a_reviewer_clears_the_sample_case(
 
     # The media is veiled (blurred, greyscale, muted) until the reviewer reveals it.
     box = page.locator("#player-box")
-    expect(box).to_have_class("player veiled")
+    expect(box).to_have_class(VEILED)
     assert page.eval_on_selector("#player", "player => player.muted")
+    # The frames that matched the known item are drawn beside it, veiled as well.
+    frame = page.locator("canvas.thumb").first
+    expect(frame).to_have_attribute("data-drawn", "true")
+    expect(frame).to_have_class(VEILED)
 
     page.eval_on_selector("#player", "player => player.play()")
     wait_until(lambda: player_time(page) > 0.5, "the player's time advances")
@@ -50,7 +57,8 @@ def test_a_reviewer_clears_the_sample_case(
     expect(page.locator("#transcript .word.now")).to_have_count(1)
 
     page.get_by_role("button", name="Reveal media").click()
-    expect(box).to_have_class("player")
+    expect(box).not_to_have_class(VEILED)
+    expect(frame).not_to_have_class(VEILED)
     assert not page.eval_on_selector("#player", "player => player.muted")
     screenshot(page, "case")
 

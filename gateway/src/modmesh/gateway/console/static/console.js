@@ -39,7 +39,9 @@ function setupVeil() {
   if (!box || !player || !button) return;
   const state = document.getElementById("veil-state");
   function show(revealed) {
-    box.classList.toggle("veiled", !revealed);
+    for (const veilable of document.querySelectorAll(".veilable")) {
+      veilable.classList.toggle("veiled", !revealed);
+    }
     player.muted = !revealed;
     button.setAttribute("aria-pressed", String(revealed));
     button.textContent = revealed ? "Veil media" : "Reveal media";
@@ -81,6 +83,30 @@ function setupSync() {
   }
 }
 
+// Frames of this media where it matched a known item, drawn from the media itself by a
+// second, hidden player: nothing is rendered on the server.
+function drawFrames() {
+  const player = document.getElementById("player");
+  const canvases = Array.from(document.querySelectorAll("canvas[data-frame-at]"));
+  if (!player || !canvases.length) return;
+  const reader = document.createElement("video");
+  reader.muted = true;
+  reader.preload = "auto";
+  reader.src = player.currentSrc || player.src;
+  let next = 0;
+  function seekNext() {
+    if (next < canvases.length) reader.currentTime = Number(canvases[next].dataset.frameAt);
+  }
+  reader.addEventListener("seeked", () => {
+    const canvas = canvases[next];
+    canvas.getContext("2d").drawImage(reader, 0, 0, canvas.width, canvas.height);
+    canvas.dataset.drawn = "true";
+    next += 1;
+    seekNext();
+  });
+  reader.addEventListener("loadeddata", seekNext, { once: true });
+}
+
 function setupReasons() {
   const templates = document.getElementById("reason-template");
   const reason = document.getElementById("reason");
@@ -120,6 +146,7 @@ document.addEventListener("DOMContentLoaded", () => {
   startTimers();
   setupVeil();
   setupSync();
+  drawFrames();
   setupReasons();
   setupShortcuts();
   setupSignIn();
