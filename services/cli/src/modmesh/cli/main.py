@@ -34,7 +34,7 @@ from modmesh.cli.mesh import GATEWAY, SERVICES, Mesh, MeshError
 from modmesh.cli.moderate import ModerationError, moderate, render_case
 from modmesh.cli.remote import settings_of
 from modmesh.cli.samples import CLIP
-from modmesh.cli.seed import seed_samples
+from modmesh.cli.seed import register_local_reviewer, seed_samples
 from modmesh.runtime.identity import Identity, ServiceKeyError, ensure_service_keys
 from modmesh.runtime.settings import MeshSettings, SettingsError
 
@@ -47,6 +47,8 @@ def _start(settings: MeshSettings, seed: bool) -> Mesh:
         if seed:
             for line in seed_samples(settings):
                 print(f"  loaded {line}", file=sys.stderr)
+        if registered := register_local_reviewer(settings):
+            print(f"  registered {registered}", file=sys.stderr)
     except BaseException:
         mesh.stop()
         raise

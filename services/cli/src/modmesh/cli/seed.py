@@ -1,7 +1,5 @@
 """Loads the neutral sample data into a running mesh: the sample term list into
-termmatch and the sample clip into a similarity bank; on a mesh that runs with the local
-operator's key, registers that operator as a reviewer, so the console's queue opens for
-them. Safe to run again."""
+termmatch and the sample clip into a similarity bank. Safe to run again."""
 
 from __future__ import annotations
 
@@ -40,17 +38,6 @@ def seed_samples(settings: MeshSettings) -> list[str]:
             if error.code() != grpc.StatusCode.ALREADY_EXISTS:
                 raise
 
-    if not os.environ.get(API_KEYS_ENV):
-        with open_channel(settings, settings.decision_addr) as channel:
-            decision_pb2_grpc.DecisionServiceStub(channel).PutReviewer(
-                decision_pb2.PutReviewerRequest(
-                    reviewer=decision_pb2.Reviewer(reviewer_id=LOCAL_SUBJECT),
-                    actor=SEED_ACTOR,
-                    reason="the local mesh's operator reviews its cases in the console",
-                ),
-                timeout=30,
-            )
-
     blob = BlobStore.of_mesh(settings).put_file(CLIP, "video/mp4")
     with open_channel(settings, settings.similarity_addr) as channel:
         try:
@@ -74,3 +61,20 @@ def seed_samples(settings: MeshSettings) -> list[str]:
             if error.code() != grpc.StatusCode.ALREADY_EXISTS:
                 raise
     return added
+
+
+def register_local_reviewer(settings: MeshSettings) -> str | None:
+    """On a mesh that runs with the local operator's key (no MODMESH_API_KEYS), registers
+    that operator as a reviewer, so the console's queue opens for them; says so."""
+    if os.environ.get(API_KEYS_ENV):
+        return None
+    with open_channel(settings, settings.decision_addr) as channel:
+        decision_pb2_grpc.DecisionServiceStub(channel).PutReviewer(
+            decision_pb2.PutReviewerRequest(
+                reviewer=decision_pb2.Reviewer(reviewer_id=LOCAL_SUBJECT),
+                actor=SEED_ACTOR,
+                reason="the local mesh's operator reviews its cases in the console",
+            ),
+            timeout=30,
+        )
+    return f"reviewer {LOCAL_SUBJECT} (the local operator)"
