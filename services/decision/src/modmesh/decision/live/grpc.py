@@ -11,9 +11,13 @@ import structlog
 from modmesh.contracts.decision.v1 import decision_pb2
 from modmesh.contracts.timestamps import to_datetime
 from modmesh.contracts.transcription.v1 import transcription_pb2
-from modmesh.decision import convert
 from modmesh.decision.domain import LiveFlag, LiveUntranscribed
 from modmesh.decision.intake.engines import EngineError, GrpcEngines
+from modmesh.decision.live.convert import (
+    live_action_to_pb,
+    live_flag_to_pb,
+    live_untranscribed_to_pb,
+)
 from modmesh.decision.live.moderation import END, Ack, End, Event, StreamModeration
 from modmesh.decision.live.store import LiveStore
 from modmesh.decision.rpc import Rpcs, require_text
@@ -106,14 +110,13 @@ class LiveRpcs(Rpcs):
                 ack=decision_pb2.LiveStreamAck(moderated_seconds=event.moderated_seconds)
             )
         if isinstance(event, LiveFlag):
-            return decision_pb2.ModerateStreamResponse(flag=convert.live_flag_to_pb(event))
+            return decision_pb2.ModerateStreamResponse(flag=live_flag_to_pb(event))
         if isinstance(event, LiveUntranscribed):
-            heard = decision_pb2.LiveStreamUntranscribed(
-                speech=convert.untranscribed_to_pb(event.speech), case_id=event.case_id or ""
+            return decision_pb2.ModerateStreamResponse(
+                untranscribed=live_untranscribed_to_pb(event)
             )
-            return decision_pb2.ModerateStreamResponse(untranscribed=heard)
         self._wake_dispatcher()  # the action's delivery goes out at once
-        return decision_pb2.ModerateStreamResponse(action=convert.live_action_to_pb(event))
+        return decision_pb2.ModerateStreamResponse(action=live_action_to_pb(event))
 
 
 def _live_opening(request: decision_pb2.ModerateStreamRequest) -> decision_pb2.LiveStreamOpen:
