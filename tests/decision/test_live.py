@@ -16,6 +16,7 @@ from modmesh.decision.domain import (
     ActionType,
     CaseStatus,
     LiveAction,
+    LiveClip,
     LiveFlag,
     LiveUntranscribed,
     Priority,
@@ -32,6 +33,7 @@ from modmesh.decision.live.moderation import (
     TranscriptUpdate,
 )
 from modmesh.decision.policy.document import load_document
+from modmesh.runtime.blobs import Blob
 from modmesh.runtime.errors import AlreadyExists, FailedPrecondition, InvalidArgument
 from tests.decision.examples import CAPTURED
 from tests.support import AUDIT_KEY
@@ -302,6 +304,23 @@ async def test_flags_are_queued_as_one_case_per_stream_that_each_new_flag_update
     assert case.evidence is not None
     assert [h.term for h in case.evidence.term_hits] == ["free gift card", "wire the money"]
     assert actions(first + second) == []
+
+
+async def test_a_flag_keeps_its_first_clip_and_the_streams_case_lists_it(
+    store: CaseStore,
+) -> None:
+    moderation = await opened(store)
+    [flag] = flags(await moderation.update(update(said("free gift card", 1.0), 2.0)))
+    first = LiveClip(1, Blob("a" * 64, "file:///blobs/a", 48_044, "audio/wav"), TimeRange(0.0, 7.0))
+    again = LiveClip(1, Blob("b" * 64, "file:///blobs/b", 48_044, "audio/wav"), TimeRange(0.0, 7.0))
+
+    store.keep_live_clip("stream-1", first)
+    store.keep_live_clip("stream-1", again)
+
+    assert flag.case_id is not None
+    assert store.get(flag.case_id).live_clips == (first,)
+    [kept] = [e for e in store.audit_log() if e.action == "stream.clip_kept"]
+    assert kept.details == {"flag": 1, "sha256": "a" * 64, "offsets": [0.0, 7.0]}
 
 
 async def test_the_streams_case_belongs_to_the_tenant_that_moderates_it(store: CaseStore) -> None:

@@ -23,6 +23,7 @@ from modmesh.decision.intake.pipeline import Leasing, Pipeline
 from modmesh.decision.intake.retry import RetryPolicy
 from modmesh.decision.intake.store import SqlIntake
 from modmesh.decision.intake.sweeper import SqlMediaReferences, sweep_blobs
+from modmesh.decision.live.clip_store import SqlClipLinks
 from modmesh.decision.live.store import SqlLive
 from modmesh.decision.policy.store import SqlRules
 from modmesh.decision.review.store import SqlReview
@@ -46,6 +47,7 @@ class SqlStore(
     SqlAppeals,
     SqlOutbox,
     SqlLive,
+    SqlClipLinks,
     SqlBackfill,
     SqlOwners,
 ):

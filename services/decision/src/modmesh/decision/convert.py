@@ -93,6 +93,14 @@ def media_ref(blob: Blob) -> evidence_pb2.MediaRef:
     )
 
 
+def live_clip_to_pb(clip: domain.LiveClip) -> decision_pb2.LiveClip:
+    return decision_pb2.LiveClip(
+        flag_sequence=clip.flag_sequence,
+        media=media_ref(clip.media),
+        time_range=_range_to_pb(clip.time_range),
+    )
+
+
 def words_to_pb(words: Iterable[Word]) -> list[evidence_pb2.Word]:
     return [
         evidence_pb2.Word(
@@ -200,6 +208,7 @@ def case_to_pb(case: domain.Case) -> decision_pb2.Case:
         appeals=[appeal_to_pb(appeal) for appeal in case.appeals],
         attempts=case.attempts,
         tenant=case.tenant,
+        live_clips=[live_clip_to_pb(clip) for clip in case.live_clips],
     )
     if case.next_attempt_at is not None:
         message.next_attempt_at.CopyFrom(to_timestamp(case.next_attempt_at))
