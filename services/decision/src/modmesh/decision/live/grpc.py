@@ -8,11 +8,14 @@ from collections.abc import AsyncIterator
 import grpc
 import structlog
 
+from modmesh.contracts.common.v1 import audio_pb2
 from modmesh.contracts.decision.v1 import decision_pb2
 from modmesh.contracts.timestamps import to_datetime
 from modmesh.contracts.transcription.v1 import transcription_pb2
-from modmesh.decision.domain import LiveFlag, LiveUntranscribed
+from modmesh.decision.convert import live_clip_to_pb
+from modmesh.decision.domain import LiveClip, LiveFlag, LiveUntranscribed
 from modmesh.decision.intake.engines import EngineError, GrpcEngines
+from modmesh.decision.live.clips import ClipKeeper
 from modmesh.decision.live.convert import (
     live_action_to_pb,
     live_flag_to_pb,
@@ -32,6 +35,7 @@ log = structlog.get_logger()
 class LiveRpcs(Rpcs):
     _live_store: LiveStore
     _engines: GrpcEngines
+    _clip_keeper: ClipKeeper
 
     async def ModerateStream(
         self,
@@ -55,6 +59,8 @@ class LiveRpcs(Rpcs):
             opening.resume_from_seconds,
             self._settings.work_lease_seconds,
             caller_scope().tenant,
+            clips=self._clip_keeper,
+            container=opening.format.encoding == audio_pb2.AUDIO_ENCODING_CONTAINER,
         )
         try:
             async for response in self._moderate(moderation, opening, requests):
@@ -111,6 +117,8 @@ class LiveRpcs(Rpcs):
             )
         if isinstance(event, LiveFlag):
             return decision_pb2.ModerateStreamResponse(flag=live_flag_to_pb(event))
+        if isinstance(event, LiveClip):
+            return decision_pb2.ModerateStreamResponse(clip=live_clip_to_pb(event))
         if isinstance(event, LiveUntranscribed):
             return decision_pb2.ModerateStreamResponse(
                 untranscribed=live_untranscribed_to_pb(event)
