@@ -377,5 +377,10 @@ def test_modmesh_stream_prints_each_flag_with_its_offsets_and_ends_the_stream(
     # "Hello there. Get your" comes first, after 2 s of silence.
     assert 3.0 < start < end < 6.0
     assert '#1 "free gift card" sample-scams@v1' in flag
+    # Its clip: from the stream's start (the hit is less than 10 s in) to its end (less
+    # than 5 s after the hit).
+    [clip] = [line.split() for line in result.stdout.splitlines() if "#1 clip file://" in line]
+    seconds = len(decode_audio(gift_card_clip)) / AUDIO_SAMPLE_RATE
+    assert (float(clip[0]), float(clip[1])) == pytest.approx((0.0, seconds), abs=0.005)
     assert f"action: END_STREAM by rule end-scam-streams@v{scam_streams_end}" in result.stdout
     assert "stream ended after 6." in result.stderr
