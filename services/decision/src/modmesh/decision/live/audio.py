@@ -90,6 +90,7 @@ class StreamAudio(Protocol):
 
 
 def stream_audio(container: bool, ring: AudioRing, stream_id: str) -> StreamAudio:
+    """How a call's chunks reach its ring: as they are (PCM16), or decoded (a container)."""
     return DecodedAudio(ring, stream_id) if container else PcmAudio(ring)
 
 

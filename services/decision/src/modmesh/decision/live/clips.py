@@ -2,9 +2,9 @@
 before the hit's start to `after_seconds` after its end, as a WAV file in the mesh's
 blob store, linked to the flag.
 
-A flag is sent as soon as it is stored; its clip waits for the audio after the hit (a
-few seconds of stream, since transcription commits words a second or two after they
-are said), then is cut from the call's ring and kept. When the call's audio ends (the
+A flag is sent as soon as it is stored; its clip waits for the audio after the hit
+(which a real-time stream has mostly not sent yet when the hit's words are committed),
+then is cut from the call's ring and kept. When the call's audio ends (the
 end message, the client closing its side) every clip still waiting is kept with the
 audio there was; so is it when the call is cut, taken over by a resume or fails. Only
 the call that raised a flag makes its clip: a resumed call hears the hit again but
@@ -31,10 +31,10 @@ from modmesh.runtime.media import pcm16_seconds
 log = structlog.get_logger()
 
 WAV_MIME = "audio/wav"
-#: How far behind the newest audio a call has sent on a hit can still be when its flag
-#: comes: transcription commits a word at most its 20 s buffer plus 3 s of catch-up
-#: after it takes the audio, and a pass takes a moment. A call's ring holds the clip's
-#: seconds plus this (45 s, 1.4 MB, by default), however long the stream.
+#: How long after a call gave transcription a hit's audio the hit's flag may still come:
+#: transcription commits a word at most its 20 s buffer plus 3 s of catch-up after it
+#: takes the audio, and a pass takes a moment. A call's ring holds the clip's seconds
+#: plus this (45 s, 1.4 MB, by default), however long the stream.
 HEARING_MARGIN_SECONDS = 30.0
 
 
