@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from modmesh.contracts.common.v1 import evidence_pb2
+from modmesh.contracts.decision.v1 import decision_pb2
+from modmesh.contracts.evidence import TimeRange
 from modmesh.decision.convert import case_to_pb, similarity_match_from_pb
-from modmesh.decision.domain import Case, CaseStatus, Evidence
+from modmesh.decision.domain import Case, CaseStatus, Evidence, LiveClip
 from modmesh.decision.stored import evidence_from_json, evidence_json
+from modmesh.runtime.blobs import Blob
 from tests.decision.examples import CAPTURED, media, similarity_match, source
 
 
@@ -38,3 +41,25 @@ def test_evidence_stored_before_matches_named_their_signal_still_loads() -> None
     del stored["similarity_matches"][0]["signal"]
 
     assert evidence_from_json(stored).similarity_matches[0].signal == ""
+
+
+def test_a_live_streams_case_shows_each_flags_clip_with_the_offsets_it_covers() -> None:
+    clip = LiveClip(2, Blob("c" * 64, "file:///blobs/cc/" + "c" * 64, 480_044, "audio/wav"),
+                    TimeRange(31.5, 46.5))  # fmt: skip
+    case = Case(
+        "case-1", CaseStatus.OPEN, None, media(), source(), None, None, "", "",
+        CAPTURED, CAPTURED, live_clips=(clip,),
+    )  # fmt: skip
+
+    [shown] = case_to_pb(case).live_clips
+
+    assert shown == decision_pb2.LiveClip(
+        flag_sequence=2,
+        media=evidence_pb2.MediaRef(
+            sha256="c" * 64,
+            uri="file:///blobs/cc/" + "c" * 64,
+            size_bytes=480_044,
+            mime_type="audio/wav",
+        ),
+        time_range=evidence_pb2.TimeRange(start_seconds=31.5, end_seconds=46.5),
+    )

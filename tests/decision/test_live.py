@@ -6,6 +6,7 @@ from __future__ import annotations
 import string
 from collections.abc import AsyncIterator, Iterator, Sequence
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -16,6 +17,7 @@ from modmesh.decision.domain import (
     ActionType,
     CaseStatus,
     LiveAction,
+    LiveClip,
     LiveFlag,
     LiveUntranscribed,
     Priority,
@@ -23,6 +25,7 @@ from modmesh.decision.domain import (
     Reviewer,
     TermHit,
 )
+from modmesh.decision.live.clips import ClipKeeper
 from modmesh.decision.live.moderation import (
     END,
     Ack,
@@ -32,6 +35,7 @@ from modmesh.decision.live.moderation import (
     TranscriptUpdate,
 )
 from modmesh.decision.policy.document import load_document
+from modmesh.runtime.blobs import Blob, BlobStore
 from modmesh.runtime.errors import AlreadyExists, FailedPrecondition, InvalidArgument
 from tests.decision.examples import CAPTURED
 from tests.support import AUDIT_KEY
@@ -108,15 +112,24 @@ def store(database_url: str) -> Iterator[CaseStore]:
     opened.close()
 
 
+@pytest.fixture
+def clips(tmp_path: Path) -> ClipKeeper:
+    """What each flag keeps, as decision's defaults say, in a blob store of the test's."""
+    return ClipKeeper(
+        BlobStore(tmp_path / "blobs", 1 << 26), before_seconds=10.0, after_seconds=5.0
+    )
+
+
 async def opened(
     store: CaseStore,
+    clips: ClipKeeper,
     stream_id: str = "stream-1",
     account_id: str = "streamer-1",
     resume_from: float = 0.0,
     matcher: ListMatcher | None = None,
 ) -> StreamModeration:
     return await StreamModeration.open(
-        store, matcher or ListMatcher(), stream_id, account_id, CAPTURED, resume_from
+        store, matcher or ListMatcher(), stream_id, account_id, CAPTURED, resume_from, clips=clips
     )
 
 
@@ -135,8 +148,9 @@ def actions(events: Sequence[Event]) -> list[LiveAction]:
 
 async def test_a_spoken_term_is_flagged_once_with_its_offsets_and_the_words_around_it(
     store: CaseStore,
+    clips: ClipKeeper,
 ) -> None:
-    moderation = await opened(store)
+    moderation = await opened(store, clips)
 
     events = await moderation.update(
         update(said("hello there get your free gift card", 10.0), 11.0)
@@ -161,17 +175,19 @@ async def test_a_spoken_term_is_flagged_once_with_its_offsets_and_the_words_arou
     assert store.stream_flags("stream-1") == [flag]
 
 
-async def test_lists_apply_as_they_stood_when_the_words_were_said(store: CaseStore) -> None:
+async def test_lists_apply_as_they_stood_when_the_words_were_said(
+    store: CaseStore, clips: ClipKeeper
+) -> None:
     matcher = ListMatcher()
-    moderation = await opened(store, matcher=matcher)
+    moderation = await opened(store, clips, matcher=matcher)
 
     await moderation.update(update(said("wire the money", 30.0), 30.0))
 
     assert matcher.capture_times == [CAPTURED + timedelta(seconds=30.0)]
 
 
-async def test_a_phrase_split_across_updates_is_found(store: CaseStore) -> None:
-    moderation = await opened(store)
+async def test_a_phrase_split_across_updates_is_found(store: CaseStore, clips: ClipKeeper) -> None:
+    moderation = await opened(store, clips)
 
     first = await moderation.update(update(said("please wire", 5.0), 5.0))
     second = await moderation.update(update(said("the money", 5.8), 6.0))
@@ -184,13 +200,14 @@ async def test_a_phrase_split_across_updates_is_found(store: CaseStore) -> None:
 
 async def test_a_resumed_stream_flags_nothing_twice_and_numbers_new_flags_on(
     store: CaseStore,
+    clips: ClipKeeper,
 ) -> None:
-    first_call = await opened(store)
+    first_call = await opened(store, clips)
     await first_call.update(update(said("get your free gift card", 3.0), 4.0))
     await first_call.update(update(said("now", 5.0), 5.5))
     await first_call.close()  # the call dropped: its lease on the stream ends
 
-    resumed = await opened(store, resume_from=4.0)
+    resumed = await opened(store, clips, resume_from=4.0)
     replayed = await resumed.update(
         update(said("free gift card now", 4.2) + said("wire the money", 8.0), 9.0)
     )
@@ -204,23 +221,26 @@ async def test_a_resumed_stream_flags_nothing_twice_and_numbers_new_flags_on(
     assert [f.sequence for f in store.stream_flags("stream-1")] == [1, 2]
 
 
-async def test_a_stream_id_belongs_to_the_account_that_first_opened_it(store: CaseStore) -> None:
-    await opened(store)
+async def test_a_stream_id_belongs_to_the_account_that_first_opened_it(
+    store: CaseStore, clips: ClipKeeper
+) -> None:
+    await opened(store, clips)
 
     with pytest.raises(AlreadyExists, match="stream id 'stream-1' belongs to another account"):
-        await opened(store, account_id="someone-else")
+        await opened(store, clips, account_id="someone-else")
 
 
 async def test_a_resume_past_the_acknowledged_offset_is_refused_saying_where_to_resume(
     store: CaseStore,
+    clips: ClipKeeper,
 ) -> None:
-    moderation = await opened(store)
+    moderation = await opened(store, clips)
     await moderation.update(update(said("hello", 1.0), 2.5))
 
     with pytest.raises(FailedPrecondition, match=r"moderated up to 2\.500 s; resume from there"):
-        await opened(store, resume_from=3.0)
+        await opened(store, clips, resume_from=3.0)
     with pytest.raises(FailedPrecondition, match="has not been moderated yet"):
-        await opened(store, stream_id="new-stream", resume_from=1.0)
+        await opened(store, clips, stream_id="new-stream", resume_from=1.0)
 
 
 async def chunks_then(*items: bytes | End) -> AsyncIterator[bytes | End]:
@@ -249,8 +269,9 @@ async def run(moderation: StreamModeration, *items: bytes | End, updates: object
 
 async def test_the_end_message_ends_the_stream_with_a_last_ack_and_it_cannot_be_reopened(
     store: CaseStore,
+    clips: ClipKeeper,
 ) -> None:
-    moderation = await opened(store)
+    moderation = await opened(store, clips)
 
     events = await run(
         moderation,
@@ -261,34 +282,38 @@ async def test_the_end_message_ends_the_stream_with_a_last_ack_and_it_cannot_be_
 
     assert events == [Ack(0.5), Ack(2.0), Ack(2.0)]
     with pytest.raises(FailedPrecondition, match=r"ended at .*a new broadcast needs a new stream"):
-        await opened(store)
+        await opened(store, clips)
 
 
 async def test_a_call_closed_without_the_end_message_leaves_the_stream_resumable(
     store: CaseStore,
+    clips: ClipKeeper,
 ) -> None:
-    moderation = await opened(store)
+    moderation = await opened(store, clips)
 
     events = await run(moderation, b"\0\0", updates=transcribing(update(said("hi", 0.5), 1.0)))
 
     assert events == [Ack(1.0)]
-    assert (await opened(store, resume_from=1.0)).stream.resumed
+    assert (await opened(store, clips, resume_from=1.0)).stream.resumed
 
 
-async def test_anything_after_the_end_message_is_refused(store: CaseStore) -> None:
-    moderation = await opened(store)
+async def test_anything_after_the_end_message_is_refused(
+    store: CaseStore, clips: ClipKeeper
+) -> None:
+    moderation = await opened(store, clips)
 
     with pytest.raises(InvalidArgument, match="nothing may follow the end message"):
         await run(moderation, b"\0\0", END, b"\0\0", updates=transcribing())
 
     # The refused call did not end the stream.
-    assert (await opened(store)).stream.resumed
+    assert (await opened(store, clips)).stream.resumed
 
 
 async def test_flags_are_queued_as_one_case_per_stream_that_each_new_flag_updates(
     store: CaseStore,
+    clips: ClipKeeper,
 ) -> None:
-    moderation = await opened(store)
+    moderation = await opened(store, clips)
 
     first = await moderation.update(update(said("free gift card", 1.0), 2.0))
     second = await moderation.update(update(said("wire the money", 4.0), 5.0))
@@ -304,9 +329,36 @@ async def test_flags_are_queued_as_one_case_per_stream_that_each_new_flag_update
     assert actions(first + second) == []
 
 
-async def test_the_streams_case_belongs_to_the_tenant_that_moderates_it(store: CaseStore) -> None:
+async def test_a_flag_keeps_its_first_clip_and_the_streams_case_lists_it(
+    store: CaseStore,
+    clips: ClipKeeper,
+) -> None:
+    moderation = await opened(store, clips)
+    [flag] = flags(await moderation.update(update(said("free gift card", 1.0), 2.0)))
+    first = LiveClip(1, Blob("a" * 64, "file:///blobs/a", 48_044, "audio/wav"), TimeRange(0.0, 7.0))
+    again = LiveClip(1, Blob("b" * 64, "file:///blobs/b", 48_044, "audio/wav"), TimeRange(0.0, 7.0))
+
+    store.keep_live_clip("stream-1", first)
+    store.keep_live_clip("stream-1", again)
+
+    assert flag.case_id is not None
+    assert store.get(flag.case_id).live_clips == (first,)
+    [kept] = [e for e in store.audit_log() if e.action == "stream.clip_kept"]
+    assert kept.details == {"flag": 1, "sha256": "a" * 64, "offsets": [0.0, 7.0]}
+
+
+async def test_the_streams_case_belongs_to_the_tenant_that_moderates_it(
+    store: CaseStore, clips: ClipKeeper
+) -> None:
     moderation = await StreamModeration.open(
-        store, ListMatcher(), "stream-1", "streamer-1", CAPTURED, 0.0, tenant="platform-a"
+        store,
+        ListMatcher(),
+        "stream-1",
+        "streamer-1",
+        CAPTURED,
+        0.0,
+        tenant="platform-a",
+        clips=clips,
     )
 
     [flag] = flags(await moderation.update(update(said("free gift card", 1.0), 2.0)))
@@ -317,9 +369,10 @@ async def test_the_streams_case_belongs_to_the_tenant_that_moderates_it(store: C
 
 async def test_an_auto_action_rule_ends_an_unprotected_stream_once_through_the_outbox(
     store: CaseStore,
+    clips: ClipKeeper,
 ) -> None:
     store.publish_rules(load_document(END_SCAM_STREAMS), END_SCAM_STREAMS, "admin", "live scams")
-    moderation = await opened(store)
+    moderation = await opened(store, clips)
 
     first = await moderation.update(update(said("free gift card", 1.0), 2.0))
     second = await moderation.update(update(said("wire the money", 4.0), 5.0))
@@ -343,11 +396,12 @@ async def test_an_auto_action_rule_ends_an_unprotected_stream_once_through_the_o
 
 async def test_a_protected_account_is_never_auto_actioned_its_case_goes_to_its_queue(
     store: CaseStore,
+    clips: ClipKeeper,
 ) -> None:
     store.publish_rules(load_document(END_SCAM_STREAMS), END_SCAM_STREAMS, "admin", "live scams")
     store.put_account(Account("star-1", protected=True), "admin", "public figure")
     store.put_reviewer(Reviewer("senior-1", protected_queue=True), "admin", "cleared")
-    moderation = await opened(store, account_id="star-1")
+    moderation = await opened(store, clips, account_id="star-1")
 
     events = await moderation.update(update(said("free gift card", 1.0), 2.0))
 
@@ -365,10 +419,11 @@ async def test_a_protected_account_is_never_auto_actioned_its_case_goes_to_its_q
 
 async def test_speech_in_a_language_not_transcribed_queues_the_stream_for_who_speaks_it(
     store: CaseStore,
+    clips: ClipKeeper,
 ) -> None:
     store.put_reviewer(Reviewer("fr-1", languages=frozenset({"fr"})), "admin", "speaks French")
     store.put_reviewer(Reviewer("en-1", languages=frozenset({"en"})), "admin", "speaks English")
-    moderation = await opened(store)
+    moderation = await opened(store, clips)
 
     # Transcription reports a stream's French every few seconds, no words with it.
     told = []
@@ -399,13 +454,13 @@ async def test_speech_in_a_language_not_transcribed_queues_the_stream_for_who_sp
 
 
 async def test_a_resume_takes_the_stream_over_and_the_earlier_call_writes_nothing_more(
-    database_url: str, store: CaseStore
+    database_url: str, store: CaseStore, clips: ClipKeeper
 ) -> None:
     # The client's first connection died unseen: decision still runs its call.
-    earlier = await opened(store)
+    earlier = await opened(store, clips)
     other_replica = CaseStore(database_url, audit_key=AUDIT_KEY)
     try:
-        resumed = await opened(other_replica)
+        resumed = await opened(other_replica, clips)
         assert resumed.stream.resumed
 
         with pytest.raises(FailedPrecondition, match="stream stream-1 was resumed by a newer"):
@@ -420,12 +475,12 @@ async def test_a_resume_takes_the_stream_over_and_the_earlier_call_writes_nothin
 
 
 async def test_a_stream_whose_replica_died_is_resumed_elsewhere_at_once(
-    database_url: str, store: CaseStore
+    database_url: str, store: CaseStore, clips: ClipKeeper
 ) -> None:
     store.work_lease_seconds = 300
-    await opened(store)  # its replica dies: never closed, never renewed
+    await opened(store, clips)  # its replica dies: never closed, never renewed
     other_replica = CaseStore(database_url, audit_key=AUDIT_KEY)
     try:
-        assert (await opened(other_replica)).stream.resumed  # no wait for the lease to end
+        assert (await opened(other_replica, clips)).stream.resumed  # no wait for the lease to end
     finally:
         other_replica.close()

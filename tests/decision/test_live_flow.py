@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import threading
+import wave
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,15 @@ import pytest
 from modmesh.cli.stream import paced
 from modmesh.contracts.common.v1 import audio_pb2
 from modmesh.contracts.decision.v1 import decision_pb2, decision_pb2_grpc
-from modmesh.runtime.media import AUDIO_SAMPLE_RATE, PCM16, chunked, decode_audio
+from modmesh.decision.convert import blob_from_pb
+from modmesh.runtime.blobs import BlobStore
+from modmesh.runtime.media import (
+    AUDIO_SAMPLE_RATE,
+    PCM16,
+    chunked,
+    decode_audio,
+    pcm16_seconds,
+)
 from modmesh.transcription.streaming import MAX_CHUNK_BYTES
 from tests.decision.wire import refused
 from tests.support import LoopbackSettings, live_mesh, loopback_settings, mesh_channel
@@ -191,6 +200,40 @@ def test_a_broadcast_in_real_time_dropped_and_resumed_flags_each_term_once_at_it
     case = decision.GetCase(decision_pb2.GetCaseRequest(case_id=flags[0].case_id)).case
     assert case.status == decision_pb2.CASE_STATUS_OPEN
     assert [h.term for h in case.term_hits] == ["free gift card", "guaranteed returns"]
+    # One clip per flag, whichever call raised it; the resume made no second one.
+    assert [clip.flag_sequence for clip in case.live_clips] == [1, 2]
+    assert of_kind(first + second, "clip") == list(case.live_clips)
+    for clip, flag in zip(case.live_clips, flags, strict=True):
+        assert clip.time_range.start_seconds < flag.hit.time_range.start_seconds
+        assert flag.hit.time_range.end_seconds < clip.time_range.end_seconds
+
+
+def test_a_flag_keeps_the_audio_sent_from_10_s_before_its_hit_to_5_s_after_as_a_wav_clip(
+    mesh: LoopbackSettings, decision: Stub, tmp_path: Path
+) -> None:
+    talk = make_stream(
+        tmp_path, ((12.0, "Claim your free gift card today.", True), (8.0, "", False))
+    )
+
+    replies = moderate(decision, [opening("clipped"), *audio(talk.pcm), END])
+
+    [flag] = of_kind(replies, "flag")
+    [clip] = of_kind(replies, "clip")
+    assert clip.flag_sequence == flag.sequence
+    hit = flag.hit.time_range
+    # Default lengths, within the stream: the hit is said after 12 s, 8 s before the end.
+    start, end = clip.time_range.start_seconds, clip.time_range.end_seconds
+    assert start == pytest.approx(hit.start_seconds - 10.0, abs=1 / AUDIO_SAMPLE_RATE)
+    assert end == pytest.approx(hit.end_seconds + 5.0, abs=1 / AUDIO_SAMPLE_RATE)
+    assert clip.media.mime_type == "audio/wav"
+    stored = BlobStore.of_mesh(mesh).resolve(blob_from_pb(clip.media))
+    with wave.open(str(stored), "rb") as kept:
+        assert (kept.getnchannels(), kept.getsampwidth(), kept.getframerate()) == (1, 2, 16_000)
+        samples = kept.readframes(kept.getnframes())
+    assert pcm16_seconds(len(samples)) == pytest.approx(end - start, abs=1 / AUDIO_SAMPLE_RATE)
+    assert samples == from_offset(talk.pcm, start)[: len(samples)]
+    case = decision.GetCase(decision_pb2.GetCaseRequest(case_id=flag.case_id)).case
+    assert list(case.live_clips) == [clip]
 
 
 def test_a_rule_ends_an_unprotected_stream_once_and_never_a_protected_one(
@@ -334,5 +377,10 @@ def test_modmesh_stream_prints_each_flag_with_its_offsets_and_ends_the_stream(
     # "Hello there. Get your" comes first, after 2 s of silence.
     assert 3.0 < start < end < 6.0
     assert '#1 "free gift card" sample-scams@v1' in flag
+    # Its clip: from the stream's start (the hit is less than 10 s in) to its end (less
+    # than 5 s after the hit).
+    [clip] = [line.split() for line in result.stdout.splitlines() if "#1 clip file://" in line]
+    seconds = len(decode_audio(gift_card_clip)) / AUDIO_SAMPLE_RATE
+    assert (float(clip[0]), float(clip[1])) == pytest.approx((0.0, seconds), abs=0.005)
     assert f"action: END_STREAM by rule end-scam-streams@v{scam_streams_end}" in result.stdout
     assert "stream ended after 6." in result.stderr

@@ -127,8 +127,14 @@ def test_speech_sent_over_the_socket_is_flagged_at_its_offsets_acked_and_ends_wi
     acks = [ack["moderated_seconds"] for ack in closed.of_kind("ack")]
     assert acks == sorted(acks)
     assert acks[-1] == pytest.approx(gift_card_talk.seconds, abs=0.01)
+    # The audio around the hit, kept when the stream ended (less than 5 s after the hit).
+    [clip] = closed.of_kind("clip")
+    assert clip["flag_sequence"] == 1
+    assert clip["media"]["mime_type"] == "audio/wav"
+    assert clip["time_range"]["start_seconds"] == 0.0
+    assert clip["time_range"]["end_seconds"] == pytest.approx(gift_card_talk.seconds)
     # Nothing but replies of the call: no error body before the clean close.
-    assert all(len(m) == 1 and set(m) <= {"ack", "flag", "action"} for m in closed.messages)
+    assert all(len(m) == 1 and set(m) <= {"ack", "flag", "clip", "action"} for m in closed.messages)
 
 
 def test_a_browser_offers_its_token_as_a_subprotocol_and_gets_modmesh_v1_back(

@@ -57,9 +57,9 @@ The client sends a JSON text message that opens the stream (`account_id`, `start
 `format` {{`encoding`: pcm_s16le or container, `sample_rate_hz`, `channels`}},
 `resume_from_seconds`), then binary messages of audio, then `{{"end": {{}}}}`. The server
 sends each `modmesh.decision.v1.ModerateStreamResponse` as JSON (`{{"opened": …}}`,
-`{{"ack": …}}`, `{{"flag": …}}`, `{{"action": …}}`) and closes with 1000 after the end; a
-refusal is the error body above, then a close with 1008 (client error), 1013
-(RESOURCE_EXHAUSTED, UNAVAILABLE: try again later) or 1011 (server failure).
+`{{"ack": …}}`, `{{"flag": …}}`, `{{"clip": …}}`, `{{"action": …}}`) and closes with 1000
+after the end; a refusal is the error body above, then a close with 1008 (client error),
+1013 (RESOURCE_EXHAUSTED, UNAVAILABLE: try again later) or 1011 (server failure).
 
 In responses: {ENUM_NOTE}"""
 

@@ -4,10 +4,10 @@ The client's first message is a JSON text message that opens the stream
 (`LiveStreamOpenIn`), then binary messages carry audio and the text message
 `{"end": {}}` ends the broadcast. Each reply of the call goes back as a JSON text message
 rendered like the REST routes render protos (`{"opened": ...}`, `{"ack": ...}`,
-`{"flag": ...}`, `{"untranscribed": ...}`, `{"action": ...}`). A refusal, by decision or
-of a malformed message, is sent as the REST error body and the socket is closed with the
-code that says what kind of failure it was (`Refusal.close_code`); a stream that ended
-closes with 1000.
+`{"flag": ...}`, `{"clip": ...}`, `{"untranscribed": ...}`, `{"action": ...}`). A
+refusal, by decision or of a malformed message, is sent as the REST error body and the
+socket is closed with the code that says what kind of failure it was
+(`Refusal.close_code`); a stream that ended closes with 1000.
 
 Audio is read from the socket only as fast as gRPC takes it: each chunk is written to
 the call, and the next socket message is read once gRPC's flow control has taken it, so

@@ -1,6 +1,7 @@
 """`modmesh stream`: plays a media file to decision.ModerateStream as a live broadcast and
 prints each flag as it arrives (stream offsets, term, list and version, the words around
-it) and each action a rule takes.
+it), the clip of audio decision keeps around it (the offsets it covers, its blob) and
+each action a rule takes.
 
     modmesh stream FILE [--realtime] [--stream-id ID] [--account ID]
 
@@ -72,6 +73,14 @@ def describe_flag(flag: decision_pb2.LiveStreamFlag) -> str:
     )
 
 
+def describe_clip(clip: decision_pb2.LiveClip) -> str:
+    covered = clip.time_range
+    return (
+        f"{covered.start_seconds:9.2f} {covered.end_seconds:9.2f}  "
+        f"#{clip.flag_sequence} clip {clip.media.uri}"
+    )
+
+
 def describe_action(action: decision_pb2.LiveStreamAction) -> str:
     kind = decision_pb2.ActionType.Name(action.type).removeprefix("ACTION_TYPE_")
     return (
@@ -118,6 +127,8 @@ def cmd_stream(args: argparse.Namespace) -> int:
                 kind = reply.WhichOneof("message")
                 if kind == "flag":
                     print(describe_flag(reply.flag))
+                elif kind == "clip":
+                    print(describe_clip(reply.clip))
                 elif kind == "action":
                     print(describe_action(reply.action))
                 elif kind == "ack":

@@ -23,6 +23,8 @@ from modmesh.decision.intake.pipeline import Leasing, Pipeline
 from modmesh.decision.intake.retry import RetryPolicy
 from modmesh.decision.intake.store import SqlIntake
 from modmesh.decision.intake.sweeper import SqlMediaReferences, sweep_blobs
+from modmesh.decision.live.clip_store import SqlClipLinks
+from modmesh.decision.live.clips import ClipKeeper
 from modmesh.decision.live.store import SqlLive
 from modmesh.decision.policy.store import SqlRules
 from modmesh.decision.review.store import SqlReview
@@ -46,6 +48,7 @@ class SqlStore(
     SqlAppeals,
     SqlOutbox,
     SqlLive,
+    SqlClipLinks,
     SqlBackfill,
     SqlOwners,
 ):
@@ -67,12 +70,15 @@ class Running:
     housekeeping: Periodic
     #: Signs audit checkpoints; None without MODMESH_AUDIT_SIGNING_KEY.
     audit_signer: SigningKey | None
+    #: What live streams keep around their flags, and where.
+    clip_keeper: ClipKeeper
 
     @classmethod
     async def start(cls, settings: DecisionSettings) -> Running:
         """Opens the database and starts claiming the cases that need a replica: those
         a stopped or dead replica left PROCESSING, and RETRYING ones when due."""
         adapter = adapter_from(settings)  # a misconfigured adapter stops start-up here
+        clip_keeper = ClipKeeper.of(settings)  # and so do clip lengths that are no lengths
         audit_key = AuditKey.from_setting(settings.audit_key, AUDIT_KEY_ENV)
         seed = settings.audit_signing_key
         signer = signing_key(seed, AUDIT_SIGNING_KEY_ENV) if seed else None
@@ -100,6 +106,7 @@ class Running:
             asyncio.create_task(pipeline.run_claimer(), name="claim-cases"),
             Periodic(),
             signer,
+            clip_keeper,
         )
         if settings.blob_sweep_seconds > 0:
             sweep = partial(

@@ -71,6 +71,10 @@ def status_to_pb(status: domain.CaseStatus) -> decision_pb2.CaseStatus:
     return _STATUS_TO_PB[status]
 
 
+def action_type_to_pb(action_type: domain.ActionType) -> decision_pb2.ActionType:
+    return _ACTION_TO_PB[action_type]
+
+
 def action_type_from_pb(number: decision_pb2.ActionType) -> domain.ActionType:
     if number not in _ACTION_FROM_PB:
         raise InvalidArgument(
@@ -89,6 +93,14 @@ def media_ref(blob: Blob) -> evidence_pb2.MediaRef:
     )
 
 
+def live_clip_to_pb(clip: domain.LiveClip) -> decision_pb2.LiveClip:
+    return decision_pb2.LiveClip(
+        flag_sequence=clip.flag_sequence,
+        media=media_ref(clip.media),
+        time_range=_range_to_pb(clip.time_range),
+    )
+
+
 def words_to_pb(words: Iterable[Word]) -> list[evidence_pb2.Word]:
     return [
         evidence_pb2.Word(
@@ -103,24 +115,6 @@ def words_to_pb(words: Iterable[Word]) -> list[evidence_pb2.Word]:
 
 def words_from_pb(words: Iterable[evidence_pb2.Word]) -> tuple[Word, ...]:
     return tuple(Word(w.text, w.start_seconds, w.end_seconds, w.probability) for w in words)
-
-
-def live_flag_to_pb(flag: domain.LiveFlag) -> decision_pb2.LiveStreamFlag:
-    return decision_pb2.LiveStreamFlag(
-        sequence=flag.sequence,
-        hit=_term_hit_to_pb(flag.hit),
-        context=words_to_pb(flag.context),
-        case_id=flag.case_id or "",
-    )
-
-
-def live_action_to_pb(action: domain.LiveAction) -> decision_pb2.LiveStreamAction:
-    return decision_pb2.LiveStreamAction(
-        type=_ACTION_TO_PB[action.type],
-        case_id=action.case_id,
-        rule=rule_ref_to_pb(action.rule),
-        statement_of_reasons=action.statement,
-    )
 
 
 def transcript_from_pb(
@@ -214,6 +208,7 @@ def case_to_pb(case: domain.Case) -> decision_pb2.Case:
         appeals=[appeal_to_pb(appeal) for appeal in case.appeals],
         attempts=case.attempts,
         tenant=case.tenant,
+        live_clips=[live_clip_to_pb(clip) for clip in case.live_clips],
     )
     if case.next_attempt_at is not None:
         message.next_attempt_at.CopyFrom(to_timestamp(case.next_attempt_at))
@@ -231,7 +226,7 @@ def case_to_pb(case: domain.Case) -> decision_pb2.Case:
     if evidence is not None:
         if evidence.transcript is not None:
             message.transcript.CopyFrom(_transcript_to_pb(evidence.transcript))
-        message.term_hits.extend(_term_hit_to_pb(hit) for hit in evidence.term_hits)
+        message.term_hits.extend(term_hit_to_pb(hit) for hit in evidence.term_hits)
         message.similarity_matches.extend(
             _similarity_match_to_pb(m) for m in evidence.similarity_matches
         )
@@ -362,7 +357,7 @@ def untranscribed_to_pb(
     ]
 
 
-def _term_hit_to_pb(hit: domain.TermHit) -> evidence_pb2.TermHit:
+def term_hit_to_pb(hit: domain.TermHit) -> evidence_pb2.TermHit:
     message = evidence_pb2.TermHit(
         term_id=hit.term_id,
         term=hit.term,

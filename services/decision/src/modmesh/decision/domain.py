@@ -239,6 +239,8 @@ class Case:
     attempts: int = 0  # analyses an unavailable engine failed (since an operator's retry)
     #: The credential that submitted the case (see modmesh.runtime.tenancy).
     tenant: str = ""
+    #: A live stream's case: the clips kept around its flags, in flag order.
+    live_clips: tuple[LiveClip, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -268,6 +270,16 @@ class LiveFlag:
     context: tuple[Word, ...]
     #: The stream's case, once a rule has queued or acted on its evidence.
     case_id: str | None = None
+
+
+@dataclass(frozen=True)
+class LiveClip:
+    """The audio kept around a live flag: a WAV file in the mesh's blob store."""
+
+    flag_sequence: int
+    media: Blob
+    #: The stream offsets it covers: its second 0 is stream offset `time_range.start_seconds`.
+    time_range: TimeRange
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ class DecisionServiceServicer(
         self._rule_store = self._appeal_store = store
         self._backfill_store = self._live_store = self._audit_log = self._case_owners = store
         self._audit_signer = running.audit_signer
+        self._clip_keeper = running.clip_keeper
         self._pipeline = running.pipeline
         self._engines = running.engines
         self._wake_dispatcher = running.dispatcher.wake

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from modmesh.contracts.evidence import TimeRange
 from modmesh.decision.audit import as_utc
 from modmesh.decision.domain import (
     Action,
@@ -19,12 +20,13 @@ from modmesh.decision.domain import (
     CaseStatus,
     DeliveryStatus,
     Lease,
+    LiveClip,
     Priority,
     RuleRef,
     Source,
 )
 from modmesh.decision.stored import evidence_from_json
-from modmesh.decision.tables import ActionRow, AppealRow, CaseRow
+from modmesh.decision.tables import ActionRow, AppealRow, CaseRow, LiveFlagRow
 from modmesh.runtime.blobs import Blob
 
 
@@ -32,6 +34,7 @@ def cases_with_actions() -> Any:
     return select(CaseRow).options(
         selectinload(CaseRow.actions).selectinload(ActionRow.deliveries),
         selectinload(CaseRow.appeals),
+        selectinload(CaseRow.live_clips),
     )
 
 
@@ -68,6 +71,18 @@ def case_from_row(row: CaseRow) -> Case:
             for a in row.actions
         ),
         appeals=tuple(appeal_from_row(appeal) for appeal in row.appeals),
+        live_clips=tuple(_live_clip(flag) for flag in row.live_clips),
+    )
+
+
+def _live_clip(flag: LiveFlagRow) -> LiveClip:
+    """The clip of a flag that has one (CaseRow.live_clips holds only those)."""
+    if flag.clip_sha256 is None or flag.clip_start_seconds is None or flag.clip_end_seconds is None:
+        raise ValueError(f"flag {flag.sequence} of stream {flag.stream_id} has no clip")
+    return LiveClip(
+        flag.sequence,
+        Blob(flag.clip_sha256, flag.clip_uri or "", flag.clip_size or 0, flag.clip_mime or ""),
+        TimeRange(flag.clip_start_seconds, flag.clip_end_seconds),
     )
 
 

@@ -65,6 +65,12 @@ class DecisionSettings(MeshSettings):
     #: gives none (the CLI can sign from the database with its own copy).
     audit_signing_key: str = ""
 
+    #: A live flag keeps the stream's audio from this long before its hit's start to this
+    #: long after its end, as a WAV clip in the blob store (docs/operations.md, "Live
+    #: streams"); each call holds their sum plus 30 s of its latest audio for it.
+    live_clip_before_seconds: float = 10.0
+    live_clip_after_seconds: float = 5.0
+
     #: How long a replica's claim on an outbox delivery, a backfill slice or a live stream
     #: lasts unless renewed: a replica that dies loses its work to another after this.
     #: Longer than action_webhook_timeout_seconds, so a slow send keeps its delivery.

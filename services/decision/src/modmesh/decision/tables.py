@@ -92,6 +92,15 @@ class CaseRow(Base):
     tenant: Mapped[str] = mapped_column(String(255), server_default="")
     actions: Mapped[list[ActionRow]] = relationship(order_by="ActionRow.created_at")
     appeals: Mapped[list[AppealRow]] = relationship(order_by="AppealRow.created_at")
+    #: A live stream's case: its flags that have a clip (read only; the stream writes them).
+    live_clips: Mapped[list[LiveFlagRow]] = relationship(
+        secondary="live_streams",
+        primaryjoin="CaseRow.id == LiveStreamRow.case_id",
+        secondaryjoin="and_(LiveStreamRow.stream_id == LiveFlagRow.stream_id, "
+        "LiveFlagRow.clip_sha256.is_not(None))",
+        order_by="LiveFlagRow.sequence",
+        viewonly=True,
+    )
 
 
 class ActionRow(Base):
@@ -273,7 +282,7 @@ class LiveStreamRow(Base):
     moderated_seconds: Mapped[float] = mapped_column(Float)
     last_flag_sequence: Mapped[int] = mapped_column(Integer)
     #: The stream's one case, once a rule has queued or acted on its evidence.
-    case_id: Mapped[str | None] = mapped_column(ForeignKey("cases.id"))
+    case_id: Mapped[str | None] = mapped_column(ForeignKey("cases.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     #: Set by the client's end message; an ended stream cannot be reopened.
@@ -305,3 +314,11 @@ class LiveFlagRow(Base):
     hit: Mapped[dict[str, Any]] = mapped_column(JSON)
     context: Mapped[list[Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    #: The clip of the audio around the hit (a blob, as a case's media), once kept, and
+    #: the stream offsets it covers. The blob sweeper keeps it while this row exists.
+    clip_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    clip_uri: Mapped[str | None] = mapped_column(Text)
+    clip_size: Mapped[int | None] = mapped_column(BigInteger)
+    clip_mime: Mapped[str | None] = mapped_column(String(255))
+    clip_start_seconds: Mapped[float | None] = mapped_column(Float)
+    clip_end_seconds: Mapped[float | None] = mapped_column(Float)

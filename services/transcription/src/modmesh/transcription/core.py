@@ -29,10 +29,11 @@ import numpy as np
 
 from modmesh.contracts.evidence import Word
 from modmesh.runtime.blobs import Blob, BlobStore
+from modmesh.runtime.container import decode_container
 from modmesh.runtime.errors import ResourceExhausted, ServiceError, Unavailable
+from modmesh.runtime.media import pcm16_floats
 from modmesh.runtime.metrics import Gauge
 from modmesh.transcription.backlog import Backlog
-from modmesh.transcription.decoding import decode_container
 from modmesh.transcription.domain import (
     ModelInfo,
     StreamOpening,
@@ -256,7 +257,8 @@ async def _read_audio(
 ) -> None:
     """Decodes the stream's chunks into its backlog, as fast as its passes take them."""
     if opening.container:
-        samples = decode_container(chunks, opening.stream_id)
+        decoded = decode_container(chunks, opening.stream_id)
+        samples = (pcm16_floats(pcm) async for pcm in decoded)
     else:
         samples = (pcm16_samples(chunk) async for chunk in chunks)
     try:

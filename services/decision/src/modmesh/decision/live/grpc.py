@@ -8,12 +8,19 @@ from collections.abc import AsyncIterator
 import grpc
 import structlog
 
+from modmesh.contracts.common.v1 import audio_pb2
 from modmesh.contracts.decision.v1 import decision_pb2
 from modmesh.contracts.timestamps import to_datetime
 from modmesh.contracts.transcription.v1 import transcription_pb2
-from modmesh.decision import convert
-from modmesh.decision.domain import LiveFlag, LiveUntranscribed
+from modmesh.decision.convert import live_clip_to_pb
+from modmesh.decision.domain import LiveClip, LiveFlag, LiveUntranscribed
 from modmesh.decision.intake.engines import EngineError, GrpcEngines
+from modmesh.decision.live.clips import ClipKeeper
+from modmesh.decision.live.convert import (
+    live_action_to_pb,
+    live_flag_to_pb,
+    live_untranscribed_to_pb,
+)
 from modmesh.decision.live.moderation import END, Ack, End, Event, StreamModeration
 from modmesh.decision.live.store import LiveStore
 from modmesh.decision.rpc import Rpcs, require_text
@@ -28,6 +35,7 @@ log = structlog.get_logger()
 class LiveRpcs(Rpcs):
     _live_store: LiveStore
     _engines: GrpcEngines
+    _clip_keeper: ClipKeeper
 
     async def ModerateStream(
         self,
@@ -51,6 +59,8 @@ class LiveRpcs(Rpcs):
             opening.resume_from_seconds,
             self._settings.work_lease_seconds,
             caller_scope().tenant,
+            clips=self._clip_keeper,
+            container=opening.format.encoding == audio_pb2.AUDIO_ENCODING_CONTAINER,
         )
         try:
             async for response in self._moderate(moderation, opening, requests):
@@ -106,14 +116,15 @@ class LiveRpcs(Rpcs):
                 ack=decision_pb2.LiveStreamAck(moderated_seconds=event.moderated_seconds)
             )
         if isinstance(event, LiveFlag):
-            return decision_pb2.ModerateStreamResponse(flag=convert.live_flag_to_pb(event))
+            return decision_pb2.ModerateStreamResponse(flag=live_flag_to_pb(event))
+        if isinstance(event, LiveClip):
+            return decision_pb2.ModerateStreamResponse(clip=live_clip_to_pb(event))
         if isinstance(event, LiveUntranscribed):
-            heard = decision_pb2.LiveStreamUntranscribed(
-                speech=convert.untranscribed_to_pb(event.speech), case_id=event.case_id or ""
+            return decision_pb2.ModerateStreamResponse(
+                untranscribed=live_untranscribed_to_pb(event)
             )
-            return decision_pb2.ModerateStreamResponse(untranscribed=heard)
         self._wake_dispatcher()  # the action's delivery goes out at once
-        return decision_pb2.ModerateStreamResponse(action=convert.live_action_to_pb(event))
+        return decision_pb2.ModerateStreamResponse(action=live_action_to_pb(event))
 
 
 def _live_opening(request: decision_pb2.ModerateStreamRequest) -> decision_pb2.LiveStreamOpen:

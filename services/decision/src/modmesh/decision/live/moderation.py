@@ -11,7 +11,8 @@ within DUPLICATE_SECONDS of it: a resumed call hears the audio after its resume 
 again, and this is what keeps it from flagging twice. New flags are stored, the rules
 decide on the stream's hits, and only then are the flags sent; the acknowledged offset
 is where transcription says every word is committed, so a call resumed from it loses
-nothing.
+nothing. Each flag's clip follows it once the audio after the hit has arrived
+(`modmesh.decision.live.clips`).
 
 Plain asyncio: the client's messages, the transcription call and the matcher are given
 as iterators and callables, so this runs without gRPC; the servicer translates.
@@ -30,7 +31,16 @@ from typing import Protocol, TypeVar
 import structlog
 
 from modmesh.contracts.evidence import UntranscribedSpeech, Word
-from modmesh.decision.domain import LiveAction, LiveFlag, LiveStream, LiveUntranscribed, TermHit
+from modmesh.decision.domain import (
+    LiveAction,
+    LiveClip,
+    LiveFlag,
+    LiveStream,
+    LiveUntranscribed,
+    TermHit,
+)
+from modmesh.decision.live.audio import stream_audio
+from modmesh.decision.live.clips import ClipKeeper, FlagClips
 from modmesh.decision.live.store import LiveStore
 from modmesh.runtime.errors import FailedPrecondition, InvalidArgument
 from modmesh.runtime.leases import LeaseLost, replica_id
@@ -80,7 +90,7 @@ class End:
 
 
 END = End()
-Event = LiveFlag | LiveUntranscribed | LiveAction | Ack
+Event = LiveFlag | LiveClip | LiveUntranscribed | LiveAction | Ack
 
 
 class StreamModeration:
@@ -91,11 +101,16 @@ class StreamModeration:
         store: LiveStore,
         matcher: TermMatcher,
         stream: LiveStream,
+        clips: FlagClips,
         holder: str = "",
         renew_seconds: float = 10.0,
         tenant: str = "",
+        container: bool = False,
     ) -> None:
         self.stream = stream
+        self._clips = clips
+        #: The stream's audio is a media container's bytes, not PCM16.
+        self._container = container
         self._store = store
         #: Who moderates the stream through this call: recorded on the case it makes.
         self._tenant = tenant
@@ -118,14 +133,19 @@ class StreamModeration:
         resume_from: float,
         lease_seconds: float = 30.0,
         tenant: str = "",
+        *,
+        clips: ClipKeeper,
+        container: bool = False,
     ) -> StreamModeration:
         """Opens or resumes the stream, leased to this call (taken over from an earlier
-        call still holding it); raises the refusal (owner, ended, offset)."""
+        call still holding it); raises the refusal (owner, ended, offset). The call's
+        audio starts at `resume_from`; `clips` says what of it each flag keeps."""
         holder = f"{replica_id()}/{uuid.uuid4().hex[:8]}"
         stream = await asyncio.to_thread(
             store.open_stream, stream_id, account_id, start_time, resume_from, holder
         )
-        return cls(store, matcher, stream, holder, lease_seconds / 3, tenant)
+        flag_clips = FlagClips(clips, store, stream_id, resume_from)
+        return cls(store, matcher, stream, flag_clips, holder, lease_seconds / 3, tenant, container)
 
     async def close(self) -> None:
         """Gives the stream back, so a reconnect (to any replica) takes it at once."""
@@ -154,13 +174,18 @@ class StreamModeration:
     ) -> AsyncIterator[Event]:
         """Moderates the call's audio until the client ends the stream (marked ended) or
         closes its side without ending it (left to resume). Anything after the end
-        message is refused; the transcription's refusals are raised as they are."""
+        message is refused; the transcription's refusals are raised as they are. The
+        clips still waiting when the audio ends are sent before the last ack; a call that
+        ends otherwise still keeps them."""
         audio: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=QUEUED_CHUNKS)
         updates: asyncio.Queue[TranscriptUpdate | BaseException | None] = asyncio.Queue()
         ended = asyncio.Event()
+        # The audio kept for clips is what transcription takes, at the offsets it hears.
+        kept = stream_audio(self._container, self._clips.ring, self.stream.stream_id)
 
         async def chunks() -> AsyncIterator[bytes]:
             while (chunk := await audio.get()) is not None:
+                await kept.hear(chunk)
                 yield chunk
 
         async def read() -> None:
@@ -212,6 +237,9 @@ class StreamModeration:
                 error = updates.get_nowait()
                 if isinstance(error, BaseException):
                     raise error
+            await kept.heard()
+            for clip in await self._clips.keep_due(audio_over=True):
+                yield clip
             if ended.is_set():
                 await self._while_held(
                     self._store.end_stream,
@@ -231,11 +259,23 @@ class StreamModeration:
                 task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await asyncio.gather(reader, transcriber, renewer, return_exceptions=True)
+            await kept.close()
+            await self._keep_waiting_clips()
             await self.close()
+
+    async def _keep_waiting_clips(self) -> None:
+        """Keeps the clips of a call that ended early with the audio it had (nobody is
+        left to send them to: the stream's case lists them)."""
+        try:
+            await self._clips.keep_due(audio_over=True)
+        except Exception:
+            # Logged, not raised: what ended the call is what its caller must hear.
+            log.exception("stream clips not kept", stream_id=self.stream.stream_id)
 
     async def update(self, update: TranscriptUpdate) -> list[Event]:
         """Flags the new hits in the update's committed words, stores them with the
-        moderated offset, and returns the flags, any action and the acknowledgement."""
+        moderated offset, and returns the flags, the clips whose audio has now arrived,
+        any action and the acknowledgement."""
         new = [word for word in update.committed if word.text.strip()]
         found: list[tuple[TermHit, tuple[Word, ...]]] = []
         if new:
@@ -257,6 +297,8 @@ class StreamModeration:
             update.untranscribed,
         )
         self._flagged += [flag.hit for flag in flags]
+        self._clips.wait_for(flags)
+        clips = await self._clips.keep_due()
         self.moderated_seconds = max(self.moderated_seconds, update.settled_seconds)
         for flag in flags:
             log.info(
@@ -285,7 +327,13 @@ class StreamModeration:
                 languages=sorted({s.language for s in update.untranscribed}),
                 case_id=case_id,
             )
-        return [*flags, *heard, *([action] if action else []), Ack(self.moderated_seconds)]
+        return [
+            *flags,
+            *clips,
+            *heard,
+            *([action] if action else []),
+            Ack(self.moderated_seconds),
+        ]
 
     def _is_new(self, hit: TermHit, first_new: int, found: Sequence[TermHit]) -> bool:
         if hit.time_range is None or hit.word_end_index is None:

@@ -17,6 +17,7 @@ from modmesh.decision.domain import (
     CaseStatus,
     Evidence,
     LiveAction,
+    LiveClip,
     LiveFlag,
     LiveStream,
     TermHit,
@@ -69,6 +70,8 @@ class LiveStore(Protocol):
         tenant: str = "",
         untranscribed: Sequence[UntranscribedSpeech] = (),
     ) -> tuple[list[LiveFlag], LiveAction | None, str | None]: ...
+
+    def keep_live_clip(self, stream_id: str, clip: LiveClip) -> None: ...
 
     def end_stream(self, stream_id: str, holder: str, moderated_seconds: float) -> LiveStream: ...
 
@@ -277,7 +280,8 @@ class SqlLive(StoreBase):
             row = new_case_row(
                 CaseStatus.OPEN,
                 now,
-                # Live audio is not stored: the case points at the stream, not a blob.
+                # No one blob holds a stream: the case points at the stream, and each
+                # flag keeps the clip of its audio (Case.live_clips).
                 media_sha256="",
                 media_uri=f"live:{stream.stream_id}",
                 media_size=0,

@@ -172,7 +172,7 @@ class Lease(_message.Message):
     def __init__(self, holder: _Optional[str] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class Case(_message.Message):
-    __slots__ = ("case_id", "status", "priority", "media", "source", "transcript", "term_hits", "similarity_matches", "rule", "statement_of_reasons", "actions", "error", "created_at", "updated_at", "due_at", "lease", "appeals", "next_attempt_at", "attempts", "tenant")
+    __slots__ = ("case_id", "status", "priority", "media", "source", "transcript", "term_hits", "similarity_matches", "rule", "statement_of_reasons", "actions", "error", "created_at", "updated_at", "due_at", "lease", "appeals", "next_attempt_at", "attempts", "tenant", "live_clips")
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     PRIORITY_FIELD_NUMBER: _ClassVar[int]
@@ -193,6 +193,7 @@ class Case(_message.Message):
     NEXT_ATTEMPT_AT_FIELD_NUMBER: _ClassVar[int]
     ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
     TENANT_FIELD_NUMBER: _ClassVar[int]
+    LIVE_CLIPS_FIELD_NUMBER: _ClassVar[int]
     case_id: str
     status: CaseStatus
     priority: Priority
@@ -213,7 +214,8 @@ class Case(_message.Message):
     next_attempt_at: _timestamp_pb2.Timestamp
     attempts: int
     tenant: str
-    def __init__(self, case_id: _Optional[str] = ..., status: _Optional[_Union[CaseStatus, str]] = ..., priority: _Optional[_Union[Priority, str]] = ..., media: _Optional[_Union[_evidence_pb2.MediaRef, _Mapping]] = ..., source: _Optional[_Union[Source, _Mapping]] = ..., transcript: _Optional[_Union[Transcript, _Mapping]] = ..., term_hits: _Optional[_Iterable[_Union[_evidence_pb2.TermHit, _Mapping]]] = ..., similarity_matches: _Optional[_Iterable[_Union[_evidence_pb2.SimilarityMatch, _Mapping]]] = ..., rule: _Optional[_Union[RuleRef, _Mapping]] = ..., statement_of_reasons: _Optional[str] = ..., actions: _Optional[_Iterable[_Union[Action, _Mapping]]] = ..., error: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., lease: _Optional[_Union[Lease, _Mapping]] = ..., appeals: _Optional[_Iterable[_Union[Appeal, _Mapping]]] = ..., next_attempt_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., attempts: _Optional[int] = ..., tenant: _Optional[str] = ...) -> None: ...
+    live_clips: _containers.RepeatedCompositeFieldContainer[LiveClip]
+    def __init__(self, case_id: _Optional[str] = ..., status: _Optional[_Union[CaseStatus, str]] = ..., priority: _Optional[_Union[Priority, str]] = ..., media: _Optional[_Union[_evidence_pb2.MediaRef, _Mapping]] = ..., source: _Optional[_Union[Source, _Mapping]] = ..., transcript: _Optional[_Union[Transcript, _Mapping]] = ..., term_hits: _Optional[_Iterable[_Union[_evidence_pb2.TermHit, _Mapping]]] = ..., similarity_matches: _Optional[_Iterable[_Union[_evidence_pb2.SimilarityMatch, _Mapping]]] = ..., rule: _Optional[_Union[RuleRef, _Mapping]] = ..., statement_of_reasons: _Optional[str] = ..., actions: _Optional[_Iterable[_Union[Action, _Mapping]]] = ..., error: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., lease: _Optional[_Union[Lease, _Mapping]] = ..., appeals: _Optional[_Iterable[_Union[Appeal, _Mapping]]] = ..., next_attempt_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., attempts: _Optional[int] = ..., tenant: _Optional[str] = ..., live_clips: _Optional[_Iterable[_Union[LiveClip, _Mapping]]] = ...) -> None: ...
 
 class SubmitRequest(_message.Message):
     __slots__ = ("media", "source", "idempotency_key")
@@ -602,18 +604,20 @@ class LiveStreamEnd(_message.Message):
     def __init__(self) -> None: ...
 
 class ModerateStreamResponse(_message.Message):
-    __slots__ = ("opened", "ack", "flag", "action", "untranscribed")
+    __slots__ = ("opened", "ack", "flag", "action", "untranscribed", "clip")
     OPENED_FIELD_NUMBER: _ClassVar[int]
     ACK_FIELD_NUMBER: _ClassVar[int]
     FLAG_FIELD_NUMBER: _ClassVar[int]
     ACTION_FIELD_NUMBER: _ClassVar[int]
     UNTRANSCRIBED_FIELD_NUMBER: _ClassVar[int]
+    CLIP_FIELD_NUMBER: _ClassVar[int]
     opened: LiveStreamOpened
     ack: LiveStreamAck
     flag: LiveStreamFlag
     action: LiveStreamAction
     untranscribed: LiveStreamUntranscribed
-    def __init__(self, opened: _Optional[_Union[LiveStreamOpened, _Mapping]] = ..., ack: _Optional[_Union[LiveStreamAck, _Mapping]] = ..., flag: _Optional[_Union[LiveStreamFlag, _Mapping]] = ..., action: _Optional[_Union[LiveStreamAction, _Mapping]] = ..., untranscribed: _Optional[_Union[LiveStreamUntranscribed, _Mapping]] = ...) -> None: ...
+    clip: LiveClip
+    def __init__(self, opened: _Optional[_Union[LiveStreamOpened, _Mapping]] = ..., ack: _Optional[_Union[LiveStreamAck, _Mapping]] = ..., flag: _Optional[_Union[LiveStreamFlag, _Mapping]] = ..., action: _Optional[_Union[LiveStreamAction, _Mapping]] = ..., untranscribed: _Optional[_Union[LiveStreamUntranscribed, _Mapping]] = ..., clip: _Optional[_Union[LiveClip, _Mapping]] = ...) -> None: ...
 
 class LiveStreamOpened(_message.Message):
     __slots__ = ("resumed", "moderated_seconds", "last_flag_sequence")
@@ -642,6 +646,16 @@ class LiveStreamFlag(_message.Message):
     context: _containers.RepeatedCompositeFieldContainer[_evidence_pb2.Word]
     case_id: str
     def __init__(self, sequence: _Optional[int] = ..., hit: _Optional[_Union[_evidence_pb2.TermHit, _Mapping]] = ..., context: _Optional[_Iterable[_Union[_evidence_pb2.Word, _Mapping]]] = ..., case_id: _Optional[str] = ...) -> None: ...
+
+class LiveClip(_message.Message):
+    __slots__ = ("flag_sequence", "media", "time_range")
+    FLAG_SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    MEDIA_FIELD_NUMBER: _ClassVar[int]
+    TIME_RANGE_FIELD_NUMBER: _ClassVar[int]
+    flag_sequence: int
+    media: _evidence_pb2.MediaRef
+    time_range: _evidence_pb2.TimeRange
+    def __init__(self, flag_sequence: _Optional[int] = ..., media: _Optional[_Union[_evidence_pb2.MediaRef, _Mapping]] = ..., time_range: _Optional[_Union[_evidence_pb2.TimeRange, _Mapping]] = ...) -> None: ...
 
 class LiveStreamUntranscribed(_message.Message):
     __slots__ = ("speech", "case_id")

@@ -275,9 +275,10 @@ class DecisionServiceServicer:
     def ModerateStream(self, request_iterator, context):
         """Moderates a live audio stream while it is on air. The client opens the stream, then
         sends audio chunks; the server answers with flags (term hits in stream time, with
-        the list version and the words around them), acknowledgements of the audio it has
-        moderated, and the actions the operator's rules take (e.g. END_STREAM), each of
-        which is also recorded as a case with its evidence. A client that loses the call
+        the list version and the words around them), the clip of audio it keeps around
+        each flag, acknowledgements of the audio it has moderated, and the actions the
+        operator's rules take (e.g. END_STREAM), each of which is also recorded as a case
+        with its evidence. A client that loses the call
         reopens the same stream id from its last acknowledged offset: no flag is sent
         twice and no acknowledged audio is lost. Protected accounts are never
         auto-actioned; their flags go to the protected review queue.
