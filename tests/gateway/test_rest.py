@@ -611,6 +611,7 @@ def test_the_openapi_document_lists_every_route(client: TestClient) -> None:
         "/v1/cases",
         "/v1/cases/{case_id}",
         "/v1/cases/{case_id}/media",
+        "/v1/cases/{case_id}/clips/{flag_sequence}",
         "/v1/cases/{case_id}/actions",
         "/v1/cases/retry",
         "/v1/rules",

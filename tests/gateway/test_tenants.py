@@ -74,6 +74,9 @@ UNTENANTED = {
     ("POST", "/v1/cases/retry"): "the operator's re-run of FAILED cases, every tenant's "
     "(policy-admin only, as analysis is the mesh's own work)",
     ("GET", "/v1/audit/checkpoint"): "the audit log's signed head; it names no case",
+    ("GET", "/v1/cases/{case_id}/clips/{flag_sequence}"): "reads its case through GetCase, "
+    "as /v1/cases/{case_id}/media does (in the table); the table's cases are not live "
+    "streams and keep no clips (tests/console/test_live.py reaches a live case's clip)",
     ("GET", "/healthz"): "public probe",
     ("GET", "/readyz"): "public probe",
     ("PUT", "/v1/reviewers/{reviewer_id}"): "policy data, shared by every tenant",

@@ -15,6 +15,7 @@ from __future__ import annotations
 from starlette.responses import FileResponse
 
 from modmesh.contracts.common.v1 import evidence_pb2
+from modmesh.contracts.decision.v1 import decision_pb2
 from modmesh.runtime.blobs import BlobStore
 from modmesh.runtime.errors import NotFound
 
@@ -41,3 +42,12 @@ def media_response(media: evidence_pb2.MediaRef, store: BlobStore) -> FileRespon
     # Evidence is personal data: no shared cache keeps it.
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+def live_clip(case: decision_pb2.Case, flag_sequence: int) -> evidence_pb2.MediaRef:
+    """The evidence clip a live stream's flag kept, as its case lists it."""
+    for clip in case.live_clips:
+        if clip.flag_sequence == flag_sequence:
+            media: evidence_pb2.MediaRef = clip.media
+            return media
+    raise NotFound(f"the case has no clip of flag {flag_sequence}", field="flag_sequence")

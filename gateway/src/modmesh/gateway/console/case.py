@@ -9,7 +9,7 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 
 from modmesh.contracts.decision.v1 import decision_pb2
 
-from ..media import media_response
+from ..media import live_clip, media_response
 from ..routes.common import RPC_TIMEOUT_SECONDS
 from . import present
 from .web import Blobs, CaseReader, CsrfToken, Moderator, Services, render
@@ -59,6 +59,7 @@ async def case_page(
         case=case,
         words=present.transcript_words(case),
         video=present.is_video(case),
+        live=present.is_live(case),
         decisions=DECISIONS,
         reasons=reason_templates(case),
         holder=case.lease.holder if case.HasField("lease") else "",
@@ -70,6 +71,13 @@ async def case_media(
     case_id: str, session: CaseReader, services: Services, store: Blobs
 ) -> FileResponse:
     return media_response((await fetch_case(services, case_id)).media, store)
+
+
+@router.get("/cases/{case_id}/clips/{flag_sequence}")
+async def case_clip(
+    case_id: str, flag_sequence: int, session: CaseReader, services: Services, store: Blobs
+) -> FileResponse:
+    return media_response(live_clip(await fetch_case(services, case_id), flag_sequence), store)
 
 
 @router.post("/cases/{case_id}/claim")

@@ -13,6 +13,9 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from modmesh.contracts.common.v1 import evidence_pb2
 from modmesh.contracts.decision.v1 import decision_pb2
 
+#: How decision names the media of a live stream's case: there is no file, only clips.
+LIVE_MEDIA_SCHEME = "live:"
+
 #: The enums pages show, by the name templates give them, with each one's prefix.
 ENUMS: dict[str, tuple[EnumTypeWrapper, str]] = {
     "status": (decision_pb2.CaseStatus, "CASE_STATUS_"),
@@ -97,3 +100,8 @@ def hit_start(hit: evidence_pb2.TermHit) -> float | None:
 
 def is_video(case: decision_pb2.Case) -> bool:
     return case.media.mime_type.startswith("video/")
+
+
+def is_live(case: decision_pb2.Case) -> bool:
+    """A live stream's case: its evidence is the clips kept around its flags."""
+    return case.media.uri.startswith(LIVE_MEDIA_SCHEME)

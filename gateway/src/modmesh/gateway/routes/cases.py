@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Header, Path, Query, Request, Response
 from starlette.responses import FileResponse
 
 from modmesh.contracts.decision.v1 import decision_pb2
@@ -12,7 +12,7 @@ from modmesh.runtime.roles import Role
 from modmesh.runtime.tracing import annotate
 
 from ..auth import Moderator, PolicyAdmin, roles
-from ..media import media_response
+from ..media import live_clip, media_response
 from ..openapi import proto_response
 from ..schemas import ActionIn, CaseStatusName, ErrorOut, MediaForm, RetryIn
 from .common import (
@@ -117,6 +117,34 @@ async def get_case_media(case_id: str, services: Services, store: Blobs) -> File
         decision_pb2.GetCaseRequest(case_id=case_id), timeout=RPC_TIMEOUT_SECONDS
     )
     return media_response(reply.case.media, store)
+
+
+@router.get(
+    "/v1/cases/{case_id}/clips/{flag_sequence}",
+    dependencies=roles(Role.MODERATOR, Role.AUDITOR, Role.SERVICE),
+    response_class=FileResponse,
+    tags=["cases"],
+    summary="A live stream's evidence clip around one of its flags (audio/wav; Range "
+    "requests seek)",
+    response_description="The clip the case lists in live_clips for this flag: second 0 "
+    "of the clip is its time_range.start_seconds in the stream.",
+    responses={
+        200: {"content": {"audio/wav": {}}},
+        206: {"description": "The range asked for (Range: bytes=start-end)."},
+        416: {"description": "The range lies past the end of the clip."},
+        **ERRORS,
+    },
+)
+async def get_live_clip(
+    case_id: str,
+    flag_sequence: Annotated[int, Path(ge=1, le=2**63 - 1)],
+    services: Services,
+    store: Blobs,
+) -> FileResponse:
+    reply = await services.decision.GetCase(
+        decision_pb2.GetCaseRequest(case_id=case_id), timeout=RPC_TIMEOUT_SECONDS
+    )
+    return media_response(live_clip(reply.case, flag_sequence), store)
 
 
 @router.get(

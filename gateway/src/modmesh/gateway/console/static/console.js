@@ -33,16 +33,16 @@ function wellnessKey() {
 
 function setupVeil() {
   const box = document.getElementById("player-box");
-  const player = document.getElementById("player");
+  const players = document.querySelectorAll(".evidence");
   const button = document.getElementById("reveal");
   const byDefault = document.getElementById("reveal-by-default");
-  if (!box || !player || !button) return;
+  if (!box || !button) return;
   const state = document.getElementById("veil-state");
   function show(revealed) {
     for (const veilable of document.querySelectorAll(".veilable")) {
       veilable.classList.toggle("veiled", !revealed);
     }
-    player.muted = !revealed;
+    for (const player of players) player.muted = !revealed;
     button.setAttribute("aria-pressed", String(revealed));
     button.textContent = revealed ? "Veil media" : "Reveal media";
     if (state) state.textContent = revealed ? "Shown as it is, with sound." :
@@ -58,22 +58,29 @@ function setupVeil() {
   button.addEventListener("click", () => show(box.classList.contains("veiled")));
 }
 
-// The transcript follows the player, and a hit (or a range) moves the player to it.
+// The transcript follows the players, and a hit (or a range) moves the player that holds
+// its moment to it. A file has one player from second 0; a live stream has a clip per
+// flag, each starting at its own stream offset (data-offset) and ending at data-until.
 function setupSync() {
-  const player = document.getElementById("player");
-  if (!player) return;
+  const players = Array.from(document.querySelectorAll(".evidence"));
+  if (!players.length) return;
   const words = Array.from(document.querySelectorAll("#transcript .word"));
+  const offset = (player) => Number(player.dataset.offset || 0);
+  const until = (player) => Number(player.dataset.until || Infinity);
   let current = null;
-  player.addEventListener("timeupdate", () => {
-    const t = player.currentTime;
-    const found = words.find((w) => t >= Number(w.dataset.start) && t < Number(w.dataset.end));
-    if (found === current) return;
-    if (current) current.classList.remove("now");
-    if (found) found.classList.add("now");
-    current = found || null;
-  });
+  for (const player of players) {
+    player.addEventListener("timeupdate", () => {
+      const t = player.currentTime + offset(player);
+      const found = words.find((w) => t >= Number(w.dataset.start) && t < Number(w.dataset.end));
+      if (found === current) return;
+      if (current) current.classList.remove("now");
+      if (found) found.classList.add("now");
+      current = found || null;
+    });
+  }
   function seek(seconds) {
-    player.currentTime = seconds;
+    const player = players.find((p) => offset(p) <= seconds && seconds < until(p)) || players[0];
+    player.currentTime = Math.max(0, seconds - offset(player));
   }
   for (const button of document.querySelectorAll("[data-seek]")) {
     button.addEventListener("click", () => seek(Number(button.dataset.seek)));
