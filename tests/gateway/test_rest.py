@@ -23,7 +23,7 @@ from modmesh.gateway.settings import GatewaySettings
 from modmesh.runtime import audit
 from modmesh.runtime.database import open_engine
 from modmesh.similarity.store import AUDIT_TABLE as SIMILARITY_AUDIT
-from modmesh.termmatch.store import AUDIT_TABLE as TERMMATCH_AUDIT
+from modmesh.termmatch.tables import AUDIT_TABLE as TERMMATCH_AUDIT
 from tests.bounded import long_flac
 from tests.decision.examples import opened_case
 from tests.support import (

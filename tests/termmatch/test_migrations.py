@@ -8,7 +8,8 @@ import dataclasses
 from modmesh.runtime.database import open_engine
 from modmesh.termmatch.domain import Flags
 from modmesh.termmatch.migrations import SCHEMA
-from modmesh.termmatch.store import TABLES, SqlListStore
+from modmesh.termmatch.store import SqlListStore
+from modmesh.termmatch.tables import TABLES
 from tests.migrations import current_revision, head_revision, schema_differences
 from tests.support import AUDIT_KEY
 from tests.termmatch.test_storage import NOW, first_version
