@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import dataclasses
 
+import sqlalchemy as sa
+
 from modmesh.runtime.database import open_engine
+from modmesh.runtime.migrations import migrate
 from modmesh.termmatch.domain import Flags
 from modmesh.termmatch.migrations import SCHEMA
 from modmesh.termmatch.store import SqlListStore
@@ -39,47 +42,53 @@ def test_a_database_made_before_migrations_is_adopted_with_its_lists(database_ur
 
 
 def make_database_as_the_release_before_migrations(url: str) -> None:
-    """What that release's SqlListStore left: create_all, its index patch, no version
-    table; and the list `first_version()` as it stored it."""
+    """What that release's SqlListStore left: the tables revision 0001 builds (it builds
+    exactly those), no version table; and the list `first_version()` as it stored it."""
     engine = open_engine(url)
-    # That release had no audit log of its own: revision 0002 adds it.
-    TABLES.create_all(engine, [t for t in TABLES.sorted_tables if t.name != "termmatch_audit_log"])
-    for index in TABLES.tables["termmatch_terms"].indexes:
-        index.create(engine, checkfirst=True)
+    migrate(engine, SCHEMA, SCHEMA.baseline)
+    versions = sa.table(
+        "termmatch_list_versions",
+        *(sa.column(name) for name in ("list_id", "version", "list_created_at", "created_at")),
+        sa.column("settings", sa.JSON),
+    )
+    terms = sa.table("termmatch_terms", *(sa.column(name) for name in TERM_ROW))
     with engine.begin() as connection:
-        connection.execute(
-            TABLES.tables["termmatch_list_versions"].insert(),
-            {
-                "list_id": "scams",
-                "version": 1,
-                "settings": {
-                    "name": "Scams",
-                    "description": "for tests",
-                    "flags": dataclasses.asdict(Flags()),
-                    "exceptions": [],
-                    "active_from": None,
-                    "active_until": None,
-                },
-                "list_created_at": NOW,
-                "created_at": NOW,
-            },
-        )
-        connection.execute(
-            TABLES.tables["termmatch_terms"].insert(),
-            {
-                "list_id": "scams",
-                "term_id": "gift-card",
-                "since_version": 1,
-                "until_version": None,
-                "position": 1,
-                "text": "gift card",
-                "kind": "WORD",
-                "severity": "HIGH",
-                "category": "scam",
-                "locale": "",
-                "note": "",
-                "active_from": None,
-                "active_until": None,
-            },
-        )
+        connection.execute(sa.text(f"DROP TABLE {SCHEMA.version_table}"))
+        connection.execute(versions.insert(), VERSION_ROW)
+        connection.execute(terms.insert(), TERM_ROW)
     engine.dispose()
+
+
+#: Version 1 of `first_version()` as the releases before revision 0003 stored it.
+VERSION_ROW = {
+    "list_id": "scams",
+    "version": 1,
+    "settings": {
+        "name": "Scams",
+        "description": "for tests",
+        "flags": dataclasses.asdict(Flags()),
+        "exceptions": [],
+        "active_from": None,
+        "active_until": None,
+    },
+    "list_created_at": NOW,
+    "created_at": NOW,
+}
+
+
+#: The term of `first_version()` as the releases before revision 0003 stored it.
+TERM_ROW = {
+    "list_id": "scams",
+    "term_id": "gift-card",
+    "since_version": 1,
+    "until_version": None,
+    "position": 1,
+    "text": "gift card",
+    "kind": "WORD",
+    "severity": "HIGH",
+    "category": "scam",
+    "locale": "",
+    "note": "",
+    "active_from": None,
+    "active_until": None,
+}

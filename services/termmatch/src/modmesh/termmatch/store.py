@@ -25,16 +25,19 @@ from modmesh.runtime.database import open_engine
 from modmesh.runtime.errors import AlreadyExists, FailedPrecondition
 from modmesh.runtime.migrations import migrate
 from modmesh.termmatch.domain import Term, TermList
+from modmesh.termmatch.folding import search_key
 from modmesh.termmatch.migrations import SCHEMA
 from modmesh.termmatch.tables import (
     AUDIT_TABLE,
     TERM_COLUMNS,
     TermRow,
     VersionRow,
+    edit_of,
     settings_from_json,
     settings_to_json,
     term_from_row,
     utc,
+    version_counts,
 )
 
 #: Rows written per INSERT statement: big imports stream instead of building one statement.
@@ -202,15 +205,17 @@ class SqlListStore:
                     f"lists/{term_list.list_id}",
                     _audit_details(change),
                 )
-                session.add(
-                    VersionRow(
-                        list_id=term_list.list_id,
-                        version=version,
-                        settings=settings_to_json(term_list.settings),
-                        list_created_at=term_list.created_at,
-                        created_at=term_list.updated_at,
-                    )
+                version_row = VersionRow(
+                    list_id=term_list.list_id,
+                    version=version,
+                    settings=settings_to_json(term_list.settings),
+                    list_created_at=term_list.created_at,
+                    created_at=term_list.updated_at,
+                    actor=actor,
+                    edit=edit_of(event, change.remove_all).name,
+                    term_count=len(term_list.terms),
                 )
+                session.add(version_row)
                 # The version row goes first: a concurrent writer of the same version
                 # fails here, before it has touched any term.
                 session.flush()
@@ -244,6 +249,13 @@ class SqlListStore:
                 )
                 for batch in _batches(rows):
                     session.execute(insert(TermRow), batch)
+                # Counted from the rows just written, as revision 0003 counted the
+                # versions before it, so that every version's counts mean the same.
+                (
+                    version_row.terms_added,
+                    version_row.terms_removed,
+                    version_row.terms_changed,
+                ) = version_counts(session.connection(), term_list.list_id, version)
         except IntegrityError:
             if version == 1:
                 raise AlreadyExists(
@@ -302,6 +314,7 @@ def _term_rows(
             "note": term.note,
             "active_from": term.window.active_from,
             "active_until": term.window.active_until,
+            "search_key": search_key(term.text, term.term_id),
         }
 
 

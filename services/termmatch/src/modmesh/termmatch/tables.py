@@ -10,12 +10,33 @@ import dataclasses
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Index, Integer, String, Text
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import (
+    JSON,
+    Connection,
+    DateTime,
+    Index,
+    Integer,
+    String,
+    Text,
+    and_,
+    func,
+    or_,
+    select,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, aliased, mapped_column
 
 from modmesh.contracts.evidence import Severity
 from modmesh.runtime.audit import audit_table
-from modmesh.termmatch.domain import ALWAYS, Flags, ListSettings, Term, TermKind, Window
+from modmesh.termmatch.domain import (
+    ALWAYS,
+    Flags,
+    ListEdit,
+    ListSettings,
+    Term,
+    TermKind,
+    Window,
+)
 
 
 class _Base(DeclarativeBase):
@@ -34,14 +55,40 @@ class VersionRow(_Base):
     #: Repeated from version 1 so that one row describes the version completely.
     list_created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # What the list's history shows of the version, kept here so that a page of versions
+    # is one indexed read. The defaults only fill rows older than these columns until
+    # revision 0003 computes theirs; the store writes every one.
+    #: Who made the edit (the actor of its audit entry).
+    actor: Mapped[str] = mapped_column(String(255), server_default="")
+    #: A ListEdit name.
+    edit: Mapped[str] = mapped_column(String(32), server_default=ListEdit.UNSPECIFIED.name)
+    terms_added: Mapped[int] = mapped_column(Integer, server_default="0")
+    terms_removed: Mapped[int] = mapped_column(Integer, server_default="0")
+    terms_changed: Mapped[int] = mapped_column(Integer, server_default="0")
+    term_count: Mapped[int] = mapped_column(Integer, server_default="0")
 
 
 class TermRow(_Base):
     __tablename__ = "termmatch_terms"
     __table_args__ = (
-        Index("termmatch_terms_current", "list_id", "until_version"),
-        # What began after a version: a replica reading an edit of a long list.
-        Index("termmatch_terms_since", "list_id", "since_version"),
+        # What an edit ended, in term id order: a replica reading an edit of a long list,
+        # and a diff of one edit.
+        Index("termmatch_terms_current", "list_id", "until_version", "term_id"),
+        # What an edit began, likewise.
+        Index("termmatch_terms_since", "list_id", "since_version", "term_id"),
+        # A list's current terms in term id order, with what a search filters on, so
+        # that a search walks this index alone and stops at a full page. Partial, not
+        # (list_id, until_version, term_id): PostgreSQL reads no order from an index
+        # after an IS NULL column, and would sort every current row of the list.
+        Index(
+            "termmatch_terms_search",
+            "list_id",
+            "term_id",
+            "since_version",
+            "search_key",
+            sqlite_where=text("until_version IS NULL"),
+            postgresql_where=text("until_version IS NULL"),
+        ),
     )
 
     list_id: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -58,6 +105,9 @@ class TermRow(_Base):
     note: Mapped[str] = mapped_column(Text)
     active_from: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     active_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    #: The folded text and id that searches look in (see folding); the default only fills
+    #: rows older than the column until revision 0003 computes theirs.
+    search_key: Mapped[str] = mapped_column(Text, server_default="")
 
 
 #: Termmatch's keyed audit chain of list edits (see modmesh.runtime.audit).
@@ -76,6 +126,64 @@ TERM_COLUMNS = (
     TermRow.active_from,
     TermRow.active_until,
 )
+
+#: The columns that make a term what it is: a row written again with the same ones (an
+#: import rewrites every term it names) changed nothing.
+CONTENT_COLUMNS = TERM_COLUMNS[1:]
+
+#: The audit log's event for each kind of edit (an import that replaces the whole list is
+#: "terms.imported" with remove_all in its details).
+_EDITS = {
+    "list.created": ListEdit.CREATED,
+    "list.updated": ListEdit.SETTINGS_UPDATED,
+    "terms.added": ListEdit.TERMS_ADDED,
+    "terms.updated": ListEdit.TERMS_UPDATED,
+    "terms.removed": ListEdit.TERMS_REMOVED,
+    "terms.imported": ListEdit.TERMS_IMPORTED,
+}
+
+
+def edit_of(event: str, remove_all: bool) -> ListEdit:
+    """The kind of edit an audit event records: for new versions, and for the versions
+    revision 0003 reads back from the audit log."""
+    edit = _EDITS.get(event, ListEdit.UNSPECIFIED)
+    return ListEdit.TERMS_REPLACED if edit == ListEdit.TERMS_IMPORTED and remove_all else edit
+
+
+def version_counts(connection: Connection, list_id: str, version: int) -> tuple[int, int, int]:
+    """Terms (added, removed, changed) by `version` against the one before, read from the
+    rows it began and ended: a term whose row ended and began again at `version` was
+    replaced, and changed only if its fields differ."""
+    began = connection.scalar(
+        select(func.count()).where(TermRow.list_id == list_id, TermRow.since_version == version)
+    )
+    ended = connection.scalar(
+        select(func.count()).where(TermRow.list_id == list_id, TermRow.until_version == version)
+    )
+    replaced = changed = 0
+    if began and ended:
+        old, new = aliased(TermRow), aliased(TermRow)
+        pairs = (
+            select(old.term_id, *(getattr(old, c.key) for c in CONTENT_COLUMNS))
+            .join(
+                new,
+                and_(
+                    new.list_id == old.list_id,
+                    new.term_id == old.term_id,
+                    new.since_version == version,
+                ),
+            )
+            .where(old.list_id == list_id, old.until_version == version)
+        )
+        replaced = connection.scalar(select(func.count()).select_from(pairs.subquery())) or 0
+        differs = or_(
+            *(getattr(old, c.key).is_distinct_from(getattr(new, c.key)) for c in CONTENT_COLUMNS)
+        )
+        changed = (
+            connection.scalar(select(func.count()).select_from(pairs.where(differs).subquery()))
+            or 0
+        )
+    return (began or 0) - replaced, (ended or 0) - replaced, changed
 
 
 def term_from_row(
