@@ -178,6 +178,16 @@ class ListVersion:
 
 
 @dataclass(frozen=True)
+class TermChange:
+    """How one term differs between two versions: added (no `before`), removed (no
+    `after`), or changed (both, with different fields)."""
+
+    term_id: str
+    before: Term | None
+    after: Term | None
+
+
+@dataclass(frozen=True)
 class Hit:
     term: Term
     list_id: str

@@ -26,6 +26,7 @@ from modmesh.runtime.errors import AlreadyExists, FailedPrecondition
 from modmesh.runtime.migrations import migrate
 from modmesh.termmatch.domain import Term, TermList
 from modmesh.termmatch.folding import search_key
+from modmesh.termmatch.history import SqlListHistory
 from modmesh.termmatch.migrations import SCHEMA
 from modmesh.termmatch.tables import (
     AUDIT_TABLE,
@@ -266,6 +267,10 @@ class SqlListStore:
                 f"(version {version} exists already); retry the edit",
                 field="list_id",
             ) from None
+
+    def history(self) -> SqlListHistory:
+        """Reads of the stored versions a page at a time, on this store's database."""
+        return SqlListHistory(self._engine)
 
     def close(self) -> None:
         self._engine.dispose()
