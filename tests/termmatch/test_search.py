@@ -4,6 +4,8 @@ newest version or any earlier one, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -209,6 +211,24 @@ def test_a_token_is_refused_unless_it_continues_the_same_search(
         browser.search_terms("scams", "gift", version=2, page_token=token)
     # The same query written otherwise folds to the same search; its own version is fine.
     assert browser.search_terms("scams", " GIFT ", version=1, page_token=token).terms
+
+
+def test_a_forged_token_or_list_id_is_refused_never_sent_to_the_database(
+    core: TermMatch, browser: ListBrowser
+) -> None:
+    """A token is readable by whoever holds it (base64 of JSON): one forged to carry a NUL
+    or a lone surrogate, which PostgreSQL cannot take, is refused like a garbled one."""
+    make_list(core, *(f"gift {n}" for n in range(5)))
+    token = browser.search_terms("scams", "gift", page_size=2).next_page_token
+    fields = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+    for after in ("gift\x00", "\ud800", 7):
+        forged = json.dumps([*fields[:-1], after]).encode()
+        with pytest.raises(InvalidArgument, match="page_token is not one this service gave"):
+            browser.search_terms(
+                "scams", "gift", page_token=base64.urlsafe_b64encode(forged).decode()
+            )
+    with pytest.raises(NotFound, match="not found"):
+        browser.search_terms("scams\x00", "gift")
 
 
 def test_an_unknown_list_or_version_is_not_found_and_a_bad_one_refused(

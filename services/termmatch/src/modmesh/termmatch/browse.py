@@ -15,9 +15,11 @@ import base64
 import binascii
 import hashlib
 import json
+import unicodedata
 from dataclasses import dataclass
 
 from modmesh.runtime.errors import InvalidArgument, NotFound
+from modmesh.termmatch.core import LIST_ID_PATTERN
 from modmesh.termmatch.domain import ListVersion, Term, TermChange
 from modmesh.termmatch.folding import fold
 from modmesh.termmatch.history import ListHistory
@@ -141,7 +143,8 @@ class ListBrowser:
     def _head(self, list_id: str) -> int:
         if not list_id:
             raise InvalidArgument("list_id is required", field="list_id")
-        head = self._history.head(list_id)
+        # An id no list can have is not looked up (nor is a NUL sent to PostgreSQL).
+        head = self._history.head(list_id) if LIST_ID_PATTERN.fullmatch(list_id) else None
         if head is None:
             raise NotFound(f"term list {list_id!r} not found", field="list_id")
         return head
@@ -169,6 +172,16 @@ def _version(list_id: str, version: int, head: int, field: str) -> int:
     return version or head
 
 
+def _storable(text: str) -> bool:
+    """Whether a term id read from a token can be sent to the database: no control
+    character (PostgreSQL refuses NUL) and no lone surrogate (JSON may carry one)."""
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return not any(unicodedata.category(char) == "Cc" for char in text)
+
+
 def _token(kind: str, list_id: str, *fields: str | int) -> str:
     text = json.dumps([kind, list_id, *fields], separators=(",", ":"), ensure_ascii=False)
     return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
@@ -194,6 +207,7 @@ def _continue(
         or len(fields) != expected
         or not isinstance(fields[-2], int)
         or not isinstance(fields[-1], str)
+        or not _storable(fields[-1])
         or not 1 <= fields[-2] <= head + 1
     ):
         raise InvalidArgument(
