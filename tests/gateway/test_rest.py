@@ -630,6 +630,8 @@ def test_the_openapi_document_lists_every_route(client: TestClient) -> None:
         "/v1/lists/{list_id}/terms/{term_id}",
         "/v1/lists/{list_id}/import",
         "/v1/lists/{list_id}/export",
+        "/v1/lists/{list_id}/versions",
+        "/v1/lists/{list_id}/changes",
         "/v1/match",
         "/v1/similarity/items",
         "/v1/similarity/search",
