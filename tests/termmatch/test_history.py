@@ -8,13 +8,17 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
+import sqlalchemy as sa
 
 from modmesh.contracts.evidence import Severity
+from modmesh.runtime import audit
+from modmesh.runtime.database import open_engine
 from modmesh.runtime.errors import InvalidArgument, NotFound
 from modmesh.termmatch.browse import ChangePage, ListBrowser
 from modmesh.termmatch.core import TermMatch
 from modmesh.termmatch.domain import ListEdit, ListSettings, Term, TermChange, TermDraft
 from modmesh.termmatch.store import SqlListStore
+from modmesh.termmatch.tables import AUDIT_TABLE, TermRow, VersionRow
 from tests.support import AUDIT_KEY
 
 GIFT = TermDraft("free gift card", Severity.HIGH, "scam", "gift")
@@ -200,3 +204,78 @@ def test_bad_version_pairs_and_tokens_are_refused_with_a_reason(
     with pytest.raises(InvalidArgument, match="continues another request"):
         browser.compare_versions("scams", 1, 3, page_token=token)
     assert browser.compare_versions("scams", 1, page_token=token).to_version == 4
+
+
+def store_as_the_release_before(database_url: str, version: int, added: TermDraft) -> None:
+    """What a replica of the release before this one stores for an edit that adds a term,
+    during a rolling update (after revision 0003 ran): the rows without the columns it
+    does not know, and its audit entry."""
+    engine = open_engine(database_url)
+    with engine.begin() as connection:
+        previous = connection.execute(
+            sa.select(VersionRow.settings, VersionRow.list_created_at).where(
+                VersionRow.list_id == "scams", VersionRow.version == version - 1
+            )
+        ).one()
+        connection.execute(
+            sa.insert(VersionRow),
+            {
+                "list_id": "scams",
+                "version": version,
+                "settings": previous.settings,
+                "list_created_at": previous.list_created_at,
+                "created_at": datetime.now(UTC),
+            },
+        )
+        connection.execute(
+            sa.insert(TermRow),
+            {
+                "list_id": "scams",
+                "term_id": added.term_id,
+                "since_version": version,
+                "position": 100 + version,
+                "text": added.text,
+                "kind": "WORD",
+                "severity": Severity(added.severity).name,
+                "category": added.category,
+                "locale": "",
+                "note": "",
+            },
+        )
+        details = {"version": version, "added": 1, "removed": 0, "remove_all": False}
+        audit.append(
+            connection,
+            AUDIT_TABLE,
+            AUDIT_KEY,
+            datetime.now(UTC),
+            "old-pod",
+            "terms.added",
+            "lists/scams",
+            details,
+        )
+    engine.dispose()
+
+
+def test_versions_a_replica_of_the_release_before_stores_are_completed_by_this_release(
+    core: TermMatch, browser: ListBrowser, database_url: str
+) -> None:
+    """During a rolling update, replicas of the release before keep editing lists after
+    this release's migration ran: the replicas of this release fill in what those edits
+    lack, when they refresh (version 2) or load (version 3)."""
+    store_as_the_release_before(database_url, 2, WIRE)
+    assert core.refresh() is True
+    store_as_the_release_before(database_url, 3, TermDraft("act fast", Severity.LOW, "", "fast"))
+    store = SqlListStore(database_url, audit_key=AUDIT_KEY)
+    TermMatch(store, max_text_chars=1000).load()
+    store.close()
+
+    assert [
+        (v.version, v.actor, v.edit, v.terms_added, v.term_count)
+        for v in browser.list_versions("scams").versions
+    ] == [
+        (3, "old-pod", ListEdit.TERMS_ADDED, 1, 4),
+        (2, "old-pod", ListEdit.TERMS_ADDED, 1, 3),
+        (1, "ana", ListEdit.CREATED, 2, 2),
+    ]
+    assert [t.term_id for t in browser.search_terms("scams", "MONEY").terms] == ["wire"]
+    assert [t.term_id for t in browser.search_terms("scams", "fast").terms] == ["fast"]

@@ -100,12 +100,14 @@ class SqlListHistory:
                 ListVersion(
                     version=row.version,
                     created_at=utc(row.created_at),
-                    actor=row.actor,
-                    edit=ListEdit[row.edit],
-                    terms_added=row.terms_added,
-                    terms_removed=row.terms_removed,
-                    terms_changed=row.terms_changed,
-                    term_count=row.term_count,
+                    # Unknown for the moment it takes a replica of this release to
+                    # fill in a version that one of the release before stored.
+                    actor=row.actor or "",
+                    edit=ListEdit[row.edit or ListEdit.UNSPECIFIED.name],
+                    terms_added=row.terms_added or 0,
+                    terms_removed=row.terms_removed or 0,
+                    terms_changed=row.terms_changed or 0,
+                    term_count=row.term_count or 0,
                 )
                 for row in connection.execute(query)
             ]

@@ -10,7 +10,7 @@ Nothing is ever deleted, so every version a hit names can be read back as it was
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -24,6 +24,7 @@ from modmesh.runtime.audit import AuditKey
 from modmesh.runtime.database import open_engine
 from modmesh.runtime.errors import AlreadyExists, FailedPrecondition
 from modmesh.runtime.migrations import migrate
+from modmesh.termmatch.derived import edit_of, fill_search_keys, fill_versions, version_counts
 from modmesh.termmatch.domain import Term, TermList
 from modmesh.termmatch.folding import search_key
 from modmesh.termmatch.history import SqlListHistory
@@ -33,12 +34,10 @@ from modmesh.termmatch.tables import (
     TERM_COLUMNS,
     TermRow,
     VersionRow,
-    edit_of,
     settings_from_json,
     settings_to_json,
     term_from_row,
     utc,
-    version_counts,
 )
 
 #: Rows written per INSERT statement: big imports stream instead of building one statement.
@@ -77,6 +76,13 @@ class ListStore(Protocol):
     def append(self, change: ListChange, event: str, actor: str) -> None:
         """Stores a new version and its audit entry (the event, by the actor) atomically;
         refuses a version that already exists."""
+        ...
+
+    def complete(self, since: Mapping[str, int] | None = None) -> None:
+        """Fills in the search keys and version details that a replica of the release
+        before this one left out (see derived): of each list's versions after the one
+        given, or of every version. Cheap when there are none, as there are outside a
+        rolling update."""
         ...
 
     def close(self) -> None: ...
@@ -267,6 +273,16 @@ class SqlListStore:
                 f"(version {version} exists already); retry the edit",
                 field="list_id",
             ) from None
+
+    def complete(self, since: Mapping[str, int] | None = None) -> None:
+        with self._engine.begin() as connection:
+            if since is None:
+                fill_search_keys(connection)
+                fill_versions(connection)
+                return
+            for list_id, version in since.items():
+                fill_search_keys(connection, list_id, version)
+                fill_versions(connection, list_id, version)
 
     def history(self) -> SqlListHistory:
         """Reads of the stored versions a page at a time, on this store's database."""

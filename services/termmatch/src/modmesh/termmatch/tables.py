@@ -10,33 +10,12 @@ import dataclasses
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import (
-    JSON,
-    Connection,
-    DateTime,
-    Index,
-    Integer,
-    String,
-    Text,
-    and_,
-    func,
-    or_,
-    select,
-    text,
-)
-from sqlalchemy.orm import DeclarativeBase, Mapped, aliased, mapped_column
+from sqlalchemy import JSON, DateTime, Index, Integer, String, Text, text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from modmesh.contracts.evidence import Severity
 from modmesh.runtime.audit import audit_table
-from modmesh.termmatch.domain import (
-    ALWAYS,
-    Flags,
-    ListEdit,
-    ListSettings,
-    Term,
-    TermKind,
-    Window,
-)
+from modmesh.termmatch.domain import ALWAYS, Flags, ListSettings, Term, TermKind, Window
 
 
 class _Base(DeclarativeBase):
@@ -56,16 +35,16 @@ class VersionRow(_Base):
     list_created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     # What the list's history shows of the version, kept here so that a page of versions
-    # is one indexed read. The defaults only fill rows older than these columns until
-    # revision 0003 computes theirs; the store writes every one.
+    # is one indexed read (see derived). NULL where a release before revision 0003 wrote
+    # the version, until it is filled in.
     #: Who made the edit (the actor of its audit entry).
-    actor: Mapped[str] = mapped_column(String(255), server_default="")
+    actor: Mapped[str | None] = mapped_column(String(255))
     #: A ListEdit name.
-    edit: Mapped[str] = mapped_column(String(32), server_default=ListEdit.UNSPECIFIED.name)
-    terms_added: Mapped[int] = mapped_column(Integer, server_default="0")
-    terms_removed: Mapped[int] = mapped_column(Integer, server_default="0")
-    terms_changed: Mapped[int] = mapped_column(Integer, server_default="0")
-    term_count: Mapped[int] = mapped_column(Integer, server_default="0")
+    edit: Mapped[str | None] = mapped_column(String(32))
+    terms_added: Mapped[int | None] = mapped_column(Integer)
+    terms_removed: Mapped[int | None] = mapped_column(Integer)
+    terms_changed: Mapped[int | None] = mapped_column(Integer)
+    term_count: Mapped[int | None] = mapped_column(Integer)
 
 
 class TermRow(_Base):
@@ -105,9 +84,9 @@ class TermRow(_Base):
     note: Mapped[str] = mapped_column(Text)
     active_from: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     active_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    #: The folded text and id that searches look in (see folding); the default only fills
-    #: rows older than the column until revision 0003 computes theirs.
-    search_key: Mapped[str] = mapped_column(Text, server_default="")
+    #: The folded text and id that searches look in (see folding); NULL, and found by no
+    #: search, where a release before revision 0003 wrote the row, until it is filled in.
+    search_key: Mapped[str | None] = mapped_column(Text)
 
 
 #: Termmatch's keyed audit chain of list edits (see modmesh.runtime.audit).
@@ -126,64 +105,6 @@ TERM_COLUMNS = (
     TermRow.active_from,
     TermRow.active_until,
 )
-
-#: The columns that make a term what it is: a row written again with the same ones (an
-#: import rewrites every term it names) changed nothing.
-CONTENT_COLUMNS = TERM_COLUMNS[1:]
-
-#: The audit log's event for each kind of edit (an import that replaces the whole list is
-#: "terms.imported" with remove_all in its details).
-_EDITS = {
-    "list.created": ListEdit.CREATED,
-    "list.updated": ListEdit.SETTINGS_UPDATED,
-    "terms.added": ListEdit.TERMS_ADDED,
-    "terms.updated": ListEdit.TERMS_UPDATED,
-    "terms.removed": ListEdit.TERMS_REMOVED,
-    "terms.imported": ListEdit.TERMS_IMPORTED,
-}
-
-
-def edit_of(event: str, remove_all: bool) -> ListEdit:
-    """The kind of edit an audit event records: for new versions, and for the versions
-    revision 0003 reads back from the audit log."""
-    edit = _EDITS.get(event, ListEdit.UNSPECIFIED)
-    return ListEdit.TERMS_REPLACED if edit == ListEdit.TERMS_IMPORTED and remove_all else edit
-
-
-def version_counts(connection: Connection, list_id: str, version: int) -> tuple[int, int, int]:
-    """Terms (added, removed, changed) by `version` against the one before, read from the
-    rows it began and ended: a term whose row ended and began again at `version` was
-    replaced, and changed only if its fields differ."""
-    began = connection.scalar(
-        select(func.count()).where(TermRow.list_id == list_id, TermRow.since_version == version)
-    )
-    ended = connection.scalar(
-        select(func.count()).where(TermRow.list_id == list_id, TermRow.until_version == version)
-    )
-    replaced = changed = 0
-    if began and ended:
-        old, new = aliased(TermRow), aliased(TermRow)
-        pairs = (
-            select(old.term_id, *(getattr(old, c.key) for c in CONTENT_COLUMNS))
-            .join(
-                new,
-                and_(
-                    new.list_id == old.list_id,
-                    new.term_id == old.term_id,
-                    new.since_version == version,
-                ),
-            )
-            .where(old.list_id == list_id, old.until_version == version)
-        )
-        replaced = connection.scalar(select(func.count()).select_from(pairs.subquery())) or 0
-        differs = or_(
-            *(getattr(old, c.key).is_distinct_from(getattr(new, c.key)) for c in CONTENT_COLUMNS)
-        )
-        changed = (
-            connection.scalar(select(func.count()).select_from(pairs.where(differs).subquery()))
-            or 0
-        )
-    return (began or 0) - replaced, (ended or 0) - replaced, changed
 
 
 def term_from_row(
