@@ -274,6 +274,11 @@ def test_the_roles_of_each_area_are_as_specified(client: TestClient) -> None:
     assert table[("POST", "/v1/appeals/some-id/decision")] == {M}
     assert table[("PUT", "/v1/accounts/some-id")] == {P}
     assert table[("GET", "/v1/cases/some-id/statement-of-reasons")] == {M, A, AP}
+    # A list is browsed by whoever may read it, and edited by a policy admin only.
+    for path in ("/v1/lists/some-id/terms", "/v1/lists/some-id/versions"):
+        assert table[("GET", path)] == table[("GET", "/v1/lists/some-id")] == {P, M, A}
+    assert table[("GET", "/v1/lists/some-id/changes")] == {P, M, A}
+    assert table[("POST", "/v1/lists/some-id/terms")] == {P}
     assert dict(websocket_routes(client)) == {"/v1/streams/some-id/live": {S}}
     # The auditor reads and never writes.
     assert all(method == "GET" for (method, _), admitted in table.items() if A in admitted)

@@ -23,7 +23,7 @@ from modmesh.gateway.settings import GatewaySettings
 from modmesh.runtime import audit
 from modmesh.runtime.database import open_engine
 from modmesh.similarity.store import AUDIT_TABLE as SIMILARITY_AUDIT
-from modmesh.termmatch.store import AUDIT_TABLE as TERMMATCH_AUDIT
+from modmesh.termmatch.tables import AUDIT_TABLE as TERMMATCH_AUDIT
 from tests.bounded import long_flac
 from tests.decision.examples import opened_case
 from tests.support import (
@@ -632,6 +632,8 @@ def test_the_openapi_document_lists_every_route(client: TestClient) -> None:
         "/v1/lists/{list_id}/terms/{term_id}",
         "/v1/lists/{list_id}/import",
         "/v1/lists/{list_id}/export",
+        "/v1/lists/{list_id}/versions",
+        "/v1/lists/{list_id}/changes",
         "/v1/match",
         "/v1/similarity/items",
         "/v1/similarity/search",

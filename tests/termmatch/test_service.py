@@ -13,7 +13,8 @@ from modmesh.runtime.database import open_engine
 from modmesh.runtime.errors import InvalidArgument, NotFound
 from modmesh.termmatch.core import TermMatch
 from modmesh.termmatch.domain import Flags, ListSettings, TermDraft, TermKind, Window
-from modmesh.termmatch.store import AUDIT_TABLE, SqlListStore
+from modmesh.termmatch.store import SqlListStore
+from modmesh.termmatch.tables import AUDIT_TABLE
 from tests.support import AUDIT_KEY
 
 JAN = datetime(2025, 1, 1, tzinfo=UTC)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from google.protobuf.descriptor import Descriptor
 
-from . import appeals, audit, cases, health, lists, review, rules, similarity, streams
+from . import appeals, audit, browse, cases, health, lists, review, rules, similarity, streams
 
 ROUTERS = [
     cases.router,
@@ -14,6 +14,7 @@ ROUTERS = [
     appeals.router,
     rules.router,
     lists.router,
+    browse.router,
     similarity.router,
     streams.router,
     audit.router,
@@ -26,6 +27,7 @@ PROTO_SCHEMAS: list[Descriptor] = [
     *rules.PROTO_SCHEMAS,
     *audit.PROTO_SCHEMAS,
     *lists.PROTO_SCHEMAS,
+    *browse.PROTO_SCHEMAS,
     *similarity.PROTO_SCHEMAS,
     *streams.PROTO_SCHEMAS,
 ]

@@ -18,7 +18,9 @@ from modmesh.termmatch.domain import (
     Flags,
     Hit,
     ListSettings,
+    ListVersion,
     Term,
+    TermChange,
     TermDraft,
     TermKind,
     TermList,
@@ -137,6 +139,34 @@ def summary_to_pb(term_list: TermList) -> pb.TermListSummary:
         version=term_list.version,
         term_count=len(term_list.terms),
     )
+
+
+def version_to_pb(version: ListVersion) -> pb.TermListVersion:
+    return pb.TermListVersion(
+        version=version.version,
+        created_at=to_timestamp(version.created_at),
+        actor=version.actor,
+        edit=f"LIST_EDIT_{version.edit.name}",
+        terms_added=version.terms_added,
+        terms_removed=version.terms_removed,
+        terms_changed=version.terms_changed,
+        term_count=version.term_count,
+    )
+
+
+def change_to_pb(change: TermChange) -> pb.TermChange:
+    if change.before is None:
+        kind = pb.TERM_CHANGE_KIND_ADDED
+    elif change.after is None:
+        kind = pb.TERM_CHANGE_KIND_REMOVED
+    else:
+        kind = pb.TERM_CHANGE_KIND_CHANGED
+    message = pb.TermChange(term_id=change.term_id, kind=kind)
+    if change.before is not None:
+        message.before.CopyFrom(term_to_pb(change.before))
+    if change.after is not None:
+        message.after.CopyFrom(term_to_pb(change.after))
+    return message
 
 
 def hit_to_pb(hit: Hit) -> evidence_pb2.TermHit:

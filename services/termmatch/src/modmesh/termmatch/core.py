@@ -99,6 +99,9 @@ class TermMatch:
     def load(self) -> None:
         with self._swap_lock:
             self._swap(CompiledLists(self._store.latest()))
+        # After the read: what an older replica writes later is a newer version, which
+        # refresh() completes.
+        self._store.complete()
 
     def refresh(self) -> bool:
         """Compiles and swaps in every version stored since the last look (by this or
@@ -116,6 +119,12 @@ class TermMatch:
             ]
             if not stale:
                 return False
+            self._store.complete(
+                {
+                    list_id: current.lists[list_id].version if list_id in current.lists else 0
+                    for list_id in stale
+                }
+            )
             # A list this replica serves is read as what changed since (a few rows
             # after an edit of a long list); a list new to it, whole.
             known = [current.lists[list_id] for list_id in stale if list_id in current.lists]

@@ -141,6 +141,52 @@ class TermList:
         return self.settings.name
 
 
+class ListEdit(IntEnum):
+    """What kind of edit made a version; values mirror the wire enum."""
+
+    #: Not recorded: a version stored before versions kept their edit, with no audit entry.
+    UNSPECIFIED = 0
+    CREATED = 1
+    #: Name, description, flags, exceptions or window.
+    SETTINGS_UPDATED = 2
+    TERMS_ADDED = 3
+    TERMS_UPDATED = 4
+    TERMS_REMOVED = 5
+    #: A bulk import whose rows were added or replaced terms by id.
+    TERMS_IMPORTED = 6
+    #: A bulk import whose rows became the whole list.
+    TERMS_REPLACED = 7
+
+
+@dataclass(frozen=True)
+class ListVersion:
+    """One version of a list as its history shows it, without its terms."""
+
+    version: int
+    #: When the edit was stored.
+    created_at: datetime
+    #: Who made it, as the audit log names them ("" when never recorded).
+    actor: str
+    edit: ListEdit
+    #: Against the version before: terms new to the list, gone from it, and whose fields
+    #: changed (a term written again with the same fields is none of these).
+    terms_added: int
+    terms_removed: int
+    terms_changed: int
+    #: Terms at this version.
+    term_count: int
+
+
+@dataclass(frozen=True)
+class TermChange:
+    """How one term differs between two versions: added (no `before`), removed (no
+    `after`), or changed (both, with different fields)."""
+
+    term_id: str
+    before: Term | None
+    after: Term | None
+
+
 @dataclass(frozen=True)
 class Hit:
     term: Term

@@ -27,7 +27,9 @@ from modmesh.runtime.metrics import Gauge
 from modmesh.runtime.server import Service
 from modmesh.runtime.tracing import annotate
 from modmesh.termmatch.automaton import warm_up
+from modmesh.termmatch.browse import ListBrowser
 from modmesh.termmatch.convert import (
+    change_to_pb,
     draft_from_pb,
     hit_to_pb,
     list_to_pb,
@@ -35,6 +37,7 @@ from modmesh.termmatch.convert import (
     settings_from_pb,
     summary_to_pb,
     term_to_pb,
+    version_to_pb,
 )
 from modmesh.termmatch.core import TermMatch
 from modmesh.termmatch.domain import TermDraft, TermList
@@ -58,9 +61,10 @@ EXPORT_BATCH = 10_000
 class TermMatchServicer(termmatch_pb2_grpc.TermMatchServiceServicer):
     def __init__(self) -> None:
         self._core: TermMatch | None = None
+        self._browser: ListBrowser | None = None
 
-    def attach(self, core: TermMatch) -> None:
-        self._core = core
+    def attach(self, core: TermMatch, browser: ListBrowser) -> None:
+        self._core, self._browser = core, browser
 
     @property
     def core(self) -> TermMatch:
@@ -68,6 +72,12 @@ class TermMatchServicer(termmatch_pb2_grpc.TermMatchServiceServicer):
         if self._core is None:
             raise Unavailable("termmatch is still loading its term lists; retry shortly")
         return self._core
+
+    @property
+    def browser(self) -> ListBrowser:
+        if self._browser is None:
+            raise Unavailable("termmatch is still loading its term lists; retry shortly")
+        return self._browser
 
     async def Match(
         self, request: pb.MatchRequest, context: grpc.aio.ServicerContext
@@ -205,6 +215,52 @@ class TermMatchServicer(termmatch_pb2_grpc.TermMatchServiceServicer):
             batch = found.terms[first : first + EXPORT_BATCH]
             yield pb.ExportTermsResponse(terms=[term_to_pb(term) for term in batch])
 
+    async def SearchTerms(
+        self, request: pb.SearchTermsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.SearchTermsResponse:
+        page = await asyncio.to_thread(
+            self.browser.search_terms,
+            request.list_id,
+            request.query,
+            request.version,
+            request.page_size,
+            request.page_token,
+        )
+        return pb.SearchTermsResponse(
+            terms=[term_to_pb(term) for term in page.terms],
+            version=page.version,
+            next_page_token=page.next_page_token,
+        )
+
+    async def ListVersions(
+        self, request: pb.ListVersionsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListVersionsResponse:
+        page = await asyncio.to_thread(
+            self.browser.list_versions, request.list_id, request.page_size, request.page_token
+        )
+        return pb.ListVersionsResponse(
+            versions=[version_to_pb(version) for version in page.versions],
+            next_page_token=page.next_page_token,
+        )
+
+    async def CompareVersions(
+        self, request: pb.CompareVersionsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.CompareVersionsResponse:
+        page = await asyncio.to_thread(
+            self.browser.compare_versions,
+            request.list_id,
+            request.from_version,
+            request.to_version,
+            request.page_size,
+            request.page_token,
+        )
+        return pb.CompareVersionsResponse(
+            from_version=page.from_version,
+            to_version=page.to_version,
+            changes=[change_to_pb(change) for change in page.changes],
+            next_page_token=page.next_page_token,
+        )
+
 
 async def _refresh(core: TermMatch) -> None:
     """Swaps in versions other replicas wrote."""
@@ -230,7 +286,7 @@ def build_service(settings: TermMatchSettings) -> Service:
         core = TermMatch(store, max_text_chars=settings.max_text_chars, on_swap=_publish_versions)
         await asyncio.to_thread(warm_up)
         await asyncio.to_thread(core.load)
-        servicer.attach(core)
+        servicer.attach(core, ListBrowser(store.history()))
         background.every(REFRESH_SECONDS, lambda: _refresh(core), "refresh term lists")
 
     async def close() -> None:

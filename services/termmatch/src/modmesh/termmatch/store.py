@@ -10,36 +10,35 @@ Nothing is ever deleted, so every version a hit names can be read back as it was
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import (
-    JSON,
-    DateTime,
-    Index,
-    Integer,
-    String,
-    Text,
-    func,
-    insert,
-    or_,
-    select,
-    update,
-)
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from sqlalchemy.orm import Session
 
-from modmesh.contracts.evidence import Severity
 from modmesh.runtime import audit
-from modmesh.runtime.audit import AuditKey, audit_table
+from modmesh.runtime.audit import AuditKey
 from modmesh.runtime.database import open_engine
 from modmesh.runtime.errors import AlreadyExists, FailedPrecondition
 from modmesh.runtime.migrations import migrate
-from modmesh.termmatch.domain import ALWAYS, Flags, ListSettings, Term, TermKind, TermList, Window
+from modmesh.termmatch.derived import edit_of, fill_search_keys, fill_versions, version_counts
+from modmesh.termmatch.domain import Term, TermList
+from modmesh.termmatch.folding import search_key
+from modmesh.termmatch.history import SqlListHistory
 from modmesh.termmatch.migrations import SCHEMA
+from modmesh.termmatch.tables import (
+    AUDIT_TABLE,
+    TERM_COLUMNS,
+    TermRow,
+    VersionRow,
+    settings_from_json,
+    settings_to_json,
+    term_from_row,
+    utc,
+)
 
 #: Rows written per INSERT statement: big imports stream instead of building one statement.
 _BATCH = 5000
@@ -79,55 +78,14 @@ class ListStore(Protocol):
         refuses a version that already exists."""
         ...
 
+    def complete(self, since: Mapping[str, int] | None = None) -> None:
+        """Fills in the search keys and version details that a replica of the release
+        before this one left out (see derived): of each list's versions after the one
+        given, or of every version. Cheap when there are none, as there are outside a
+        rolling update."""
+        ...
+
     def close(self) -> None: ...
-
-
-class _Base(DeclarativeBase):
-    pass
-
-
-#: The tables as the store reads and writes them; the migrations build them, and a test
-#: checks that the two agree.
-TABLES = _Base.metadata
-
-
-class _Version(_Base):
-    __tablename__ = "termmatch_list_versions"
-
-    list_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    version: Mapped[int] = mapped_column(Integer, primary_key=True)
-    settings: Mapped[dict[str, Any]] = mapped_column(JSON)
-    #: Repeated from version 1 so that one row describes the version completely.
-    list_created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-
-
-class _Term(_Base):
-    __tablename__ = "termmatch_terms"
-    __table_args__ = (
-        Index("termmatch_terms_current", "list_id", "until_version"),
-        # What began after a version: a replica reading an edit of a long list.
-        Index("termmatch_terms_since", "list_id", "since_version"),
-    )
-
-    list_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    term_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    since_version: Mapped[int] = mapped_column(Integer, primary_key=True)
-    until_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    #: Orders a list's terms: where the term first appeared, kept across updates.
-    position: Mapped[int] = mapped_column(Integer)
-    text: Mapped[str] = mapped_column(Text)
-    kind: Mapped[str] = mapped_column(String(16))
-    severity: Mapped[str] = mapped_column(String(16))
-    category: Mapped[str] = mapped_column(Text)
-    locale: Mapped[str] = mapped_column(String(35))
-    note: Mapped[str] = mapped_column(Text)
-    active_from: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    active_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-
-
-#: Termmatch's keyed audit chain of list edits (see modmesh.runtime.audit).
-AUDIT_TABLE = audit_table("termmatch", TABLES)
 
 
 class SqlListStore:
@@ -139,7 +97,9 @@ class SqlListStore:
             audit.anchor(session, AUDIT_TABLE, audit_key, datetime.now(UTC), "termmatch")
 
     def heads(self) -> dict[str, int]:
-        query = select(_Version.list_id, func.max(_Version.version)).group_by(_Version.list_id)
+        query = select(VersionRow.list_id, func.max(VersionRow.version)).group_by(
+            VersionRow.list_id
+        )
         with self._engine.connect() as connection:
             return {list_id: version for list_id, version in connection.execute(query)}
 
@@ -158,42 +118,42 @@ class SqlListStore:
         list_id, since = current.list_id, current.version
         with Session(self._engine) as session:
             version = session.scalar(
-                select(func.max(_Version.version)).where(_Version.list_id == list_id)
+                select(func.max(VersionRow.version)).where(VersionRow.list_id == list_id)
             )
             if version is None:
                 return None
-            row = session.get(_Version, (list_id, version))
+            row = session.get(VersionRow, (list_id, version))
             if row is None:
                 return None
             if version == since:
                 return current
             # Rows current at `since` that ended by `version` (removed or replaced)...
             ended_rows = session.execute(
-                select(_Term.term_id, _Term.position).where(
-                    _Term.list_id == list_id,
-                    _Term.since_version <= since,
-                    _Term.until_version > since,
-                    _Term.until_version <= version,
+                select(TermRow.term_id, TermRow.position).where(
+                    TermRow.list_id == list_id,
+                    TermRow.since_version <= since,
+                    TermRow.until_version > since,
+                    TermRow.until_version <= version,
                 )
             )
             ended = {term_id: position for term_id, position in ended_rows}
             # ...and rows current at `version` that began after `since`.
             began = session.execute(
-                select(_Term.position, *_TERM_COLUMNS)
+                select(TermRow.position, *TERM_COLUMNS)
                 .where(
-                    _Term.list_id == list_id,
-                    _Term.since_version > since,
-                    _Term.since_version <= version,
-                    or_(_Term.until_version.is_(None), _Term.until_version > version),
+                    TermRow.list_id == list_id,
+                    TermRow.since_version > since,
+                    TermRow.since_version <= version,
+                    or_(TermRow.until_version.is_(None), TermRow.until_version > version),
                 )
-                .order_by(_Term.position)
+                .order_by(TermRow.position)
             ).all()
         # A term updated in place keeps its position; any other new row got one past
         # every earlier row's, so it comes after every term of `current`.
         in_place: dict[str, Term] = {}
         appended: list[Term] = []
         for position, *columns in began:
-            term = _term_from_row(*columns)
+            term = term_from_row(*columns)
             if ended.get(term.term_id) == position:
                 in_place[term.term_id] = term
             else:
@@ -206,35 +166,35 @@ class SqlListStore:
         return TermList(
             list_id=list_id,
             version=version,
-            settings=_settings_from_json(row.settings),
+            settings=settings_from_json(row.settings),
             terms=(*kept, *appended),
-            created_at=_utc(row.list_created_at),
-            updated_at=_utc(row.created_at),
+            created_at=utc(row.list_created_at),
+            updated_at=utc(row.created_at),
         )
 
     def _read(self, session: Session, list_id: str, version: int) -> TermList | None:
-        row = session.get(_Version, (list_id, version))
+        row = session.get(VersionRow, (list_id, version))
         if row is None:
             return None
         query = (
             # Columns, not ORM objects: a list may have a million terms.
-            select(*_TERM_COLUMNS)
+            select(*TERM_COLUMNS)
             .where(
-                _Term.list_id == list_id,
-                _Term.since_version <= version,
-                or_(_Term.until_version.is_(None), _Term.until_version > version),
+                TermRow.list_id == list_id,
+                TermRow.since_version <= version,
+                or_(TermRow.until_version.is_(None), TermRow.until_version > version),
             )
-            .order_by(_Term.position)
+            .order_by(TermRow.position)
             .execution_options(yield_per=_BATCH)
         )
-        terms = tuple(_term_from_row(*row) for row in session.execute(query))
+        terms = tuple(term_from_row(*row) for row in session.execute(query))
         return TermList(
             list_id=list_id,
             version=version,
-            settings=_settings_from_json(row.settings),
+            settings=settings_from_json(row.settings),
             terms=terms,
-            created_at=_utc(row.list_created_at),
-            updated_at=_utc(row.created_at),
+            created_at=utc(row.list_created_at),
+            updated_at=utc(row.created_at),
         )
 
     def append(self, change: ListChange, event: str, actor: str) -> None:
@@ -252,38 +212,42 @@ class SqlListStore:
                     f"lists/{term_list.list_id}",
                     _audit_details(change),
                 )
-                session.add(
-                    _Version(
-                        list_id=term_list.list_id,
-                        version=version,
-                        settings=_settings_to_json(term_list.settings),
-                        list_created_at=term_list.created_at,
-                        created_at=term_list.updated_at,
-                    )
+                version_row = VersionRow(
+                    list_id=term_list.list_id,
+                    version=version,
+                    settings=settings_to_json(term_list.settings),
+                    list_created_at=term_list.created_at,
+                    created_at=term_list.updated_at,
+                    actor=actor,
+                    edit=edit_of(event, change.remove_all).name,
+                    term_count=len(term_list.terms),
                 )
+                session.add(version_row)
                 # The version row goes first: a concurrent writer of the same version
                 # fails here, before it has touched any term.
                 session.flush()
-                current = (_Term.list_id == term_list.list_id) & _Term.until_version.is_(None)
+                current = (TermRow.list_id == term_list.list_id) & TermRow.until_version.is_(None)
                 removed = set(change.removed)
                 # An updated term keeps its place in the list.
                 replaced = [t.term_id for t in change.added if t.term_id in removed]
                 positions: dict[str, int] = {}
                 for chunk in _chunks(replaced):
-                    query = select(_Term.term_id, _Term.position).where(
-                        current, _Term.term_id.in_(chunk)
+                    query = select(TermRow.term_id, TermRow.position).where(
+                        current, TermRow.term_id.in_(chunk)
                     )
                     positions.update(
                         (term_id, position) for term_id, position in session.execute(query)
                     )
-                ended = update(_Term).values(until_version=version)
+                ended = update(TermRow).values(until_version=version)
                 if change.remove_all:
                     session.execute(ended.where(current))
                 for chunk in _chunks(list(removed)):
-                    session.execute(ended.where(current, _Term.term_id.in_(chunk)))
+                    session.execute(ended.where(current, TermRow.term_id.in_(chunk)))
                 next_position = (
                     session.scalar(
-                        select(func.max(_Term.position)).where(_Term.list_id == term_list.list_id)
+                        select(func.max(TermRow.position)).where(
+                            TermRow.list_id == term_list.list_id
+                        )
                     )
                     or 0
                 ) + 1
@@ -291,7 +255,14 @@ class SqlListStore:
                     term_list.list_id, version, change.added, positions, next_position
                 )
                 for batch in _batches(rows):
-                    session.execute(insert(_Term), batch)
+                    session.execute(insert(TermRow), batch)
+                # Counted from the rows just written, as revision 0003 counted the
+                # versions before it, so that every version's counts mean the same.
+                (
+                    version_row.terms_added,
+                    version_row.terms_removed,
+                    version_row.terms_changed,
+                ) = version_counts(session.connection(), term_list.list_id, version)
         except IntegrityError:
             if version == 1:
                 raise AlreadyExists(
@@ -302,6 +273,20 @@ class SqlListStore:
                 f"(version {version} exists already); retry the edit",
                 field="list_id",
             ) from None
+
+    def complete(self, since: Mapping[str, int] | None = None) -> None:
+        with self._engine.begin() as connection:
+            if since is None:
+                fill_search_keys(connection)
+                fill_versions(connection)
+                return
+            for list_id, version in since.items():
+                fill_search_keys(connection, list_id, version)
+                fill_versions(connection, list_id, version)
+
+    def history(self) -> SqlListHistory:
+        """Reads of the stored versions a page at a time, on this store's database."""
+        return SqlListHistory(self._engine)
 
     def close(self) -> None:
         self._engine.dispose()
@@ -350,6 +335,7 @@ def _term_rows(
             "note": term.note,
             "active_from": term.window.active_from,
             "active_until": term.window.active_until,
+            "search_key": search_key(term.text, term.term_id),
         }
 
 
@@ -367,81 +353,3 @@ def _batches(rows: Iterator[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
             batch = []
     if batch:
         yield batch
-
-
-_TERM_COLUMNS = (
-    _Term.term_id,
-    _Term.text,
-    _Term.severity,
-    _Term.category,
-    _Term.kind,
-    _Term.locale,
-    _Term.note,
-    _Term.active_from,
-    _Term.active_until,
-)
-
-
-def _term_from_row(
-    term_id: str,
-    text: str,
-    severity: str,
-    category: str,
-    kind: str,
-    locale: str,
-    note: str,
-    active_from: datetime | None,
-    active_until: datetime | None,
-) -> Term:
-    return Term(
-        term_id=term_id,
-        text=text,
-        severity=Severity[severity],
-        category=category,
-        kind=TermKind[kind],
-        locale=locale,
-        note=note,
-        window=_window(active_from, active_until) if active_from or active_until else ALWAYS,
-    )
-
-
-def _settings_to_json(settings: ListSettings) -> dict[str, Any]:
-    return {
-        "name": settings.name,
-        "description": settings.description,
-        "flags": dataclasses.asdict(settings.flags),
-        "exceptions": list(settings.exceptions),
-        "active_from": _iso(settings.window.active_from),
-        "active_until": _iso(settings.window.active_until),
-    }
-
-
-def _settings_from_json(data: dict[str, Any]) -> ListSettings:
-    return ListSettings(
-        name=data["name"],
-        description=data["description"],
-        flags=Flags(**data["flags"]),
-        exceptions=tuple(data["exceptions"]),
-        window=_window(
-            *(
-                None if data[key] is None else datetime.fromisoformat(data[key])
-                for key in ("active_from", "active_until")
-            )
-        ),
-    )
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.isoformat()
-
-
-def _window(active_from: datetime | None, active_until: datetime | None) -> Window:
-    return Window(
-        None if active_from is None else _utc(active_from),
-        None if active_until is None else _utc(active_until),
-    )
-
-
-def _utc(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes; everything stored is UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

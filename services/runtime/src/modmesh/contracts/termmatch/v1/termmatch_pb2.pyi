@@ -18,10 +18,40 @@ class TermKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     TERM_KIND_WORD: _ClassVar[TermKind]
     TERM_KIND_SUBSTRING: _ClassVar[TermKind]
     TERM_KIND_REGEX: _ClassVar[TermKind]
+
+class ListEdit(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    LIST_EDIT_UNSPECIFIED: _ClassVar[ListEdit]
+    LIST_EDIT_CREATED: _ClassVar[ListEdit]
+    LIST_EDIT_SETTINGS_UPDATED: _ClassVar[ListEdit]
+    LIST_EDIT_TERMS_ADDED: _ClassVar[ListEdit]
+    LIST_EDIT_TERMS_UPDATED: _ClassVar[ListEdit]
+    LIST_EDIT_TERMS_REMOVED: _ClassVar[ListEdit]
+    LIST_EDIT_TERMS_IMPORTED: _ClassVar[ListEdit]
+    LIST_EDIT_TERMS_REPLACED: _ClassVar[ListEdit]
+
+class TermChangeKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    TERM_CHANGE_KIND_UNSPECIFIED: _ClassVar[TermChangeKind]
+    TERM_CHANGE_KIND_ADDED: _ClassVar[TermChangeKind]
+    TERM_CHANGE_KIND_REMOVED: _ClassVar[TermChangeKind]
+    TERM_CHANGE_KIND_CHANGED: _ClassVar[TermChangeKind]
 TERM_KIND_UNSPECIFIED: TermKind
 TERM_KIND_WORD: TermKind
 TERM_KIND_SUBSTRING: TermKind
 TERM_KIND_REGEX: TermKind
+LIST_EDIT_UNSPECIFIED: ListEdit
+LIST_EDIT_CREATED: ListEdit
+LIST_EDIT_SETTINGS_UPDATED: ListEdit
+LIST_EDIT_TERMS_ADDED: ListEdit
+LIST_EDIT_TERMS_UPDATED: ListEdit
+LIST_EDIT_TERMS_REMOVED: ListEdit
+LIST_EDIT_TERMS_IMPORTED: ListEdit
+LIST_EDIT_TERMS_REPLACED: ListEdit
+TERM_CHANGE_KIND_UNSPECIFIED: TermChangeKind
+TERM_CHANGE_KIND_ADDED: TermChangeKind
+TERM_CHANGE_KIND_REMOVED: TermChangeKind
+TERM_CHANGE_KIND_CHANGED: TermChangeKind
 
 class NormalizationFlags(_message.Message):
     __slots__ = ("nfkc", "casefold", "strip_accents", "confusables", "leetspeak", "ignore_separators", "collapse_repeats", "join_words", "spoken_forms", "sounds_like")
@@ -310,3 +340,103 @@ class ExportTermsResponse(_message.Message):
     list: TermList
     terms: _containers.RepeatedCompositeFieldContainer[Term]
     def __init__(self, list: _Optional[_Union[TermList, _Mapping]] = ..., terms: _Optional[_Iterable[_Union[Term, _Mapping]]] = ...) -> None: ...
+
+class SearchTermsRequest(_message.Message):
+    __slots__ = ("list_id", "query", "version", "page_size", "page_token")
+    LIST_ID_FIELD_NUMBER: _ClassVar[int]
+    QUERY_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    list_id: str
+    query: str
+    version: int
+    page_size: int
+    page_token: str
+    def __init__(self, list_id: _Optional[str] = ..., query: _Optional[str] = ..., version: _Optional[int] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class SearchTermsResponse(_message.Message):
+    __slots__ = ("terms", "version", "next_page_token")
+    TERMS_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    terms: _containers.RepeatedCompositeFieldContainer[Term]
+    version: int
+    next_page_token: str
+    def __init__(self, terms: _Optional[_Iterable[_Union[Term, _Mapping]]] = ..., version: _Optional[int] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class TermListVersion(_message.Message):
+    __slots__ = ("version", "created_at", "actor", "edit", "terms_added", "terms_removed", "terms_changed", "term_count")
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    EDIT_FIELD_NUMBER: _ClassVar[int]
+    TERMS_ADDED_FIELD_NUMBER: _ClassVar[int]
+    TERMS_REMOVED_FIELD_NUMBER: _ClassVar[int]
+    TERMS_CHANGED_FIELD_NUMBER: _ClassVar[int]
+    TERM_COUNT_FIELD_NUMBER: _ClassVar[int]
+    version: int
+    created_at: _timestamp_pb2.Timestamp
+    actor: str
+    edit: ListEdit
+    terms_added: int
+    terms_removed: int
+    terms_changed: int
+    term_count: int
+    def __init__(self, version: _Optional[int] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor: _Optional[str] = ..., edit: _Optional[_Union[ListEdit, str]] = ..., terms_added: _Optional[int] = ..., terms_removed: _Optional[int] = ..., terms_changed: _Optional[int] = ..., term_count: _Optional[int] = ...) -> None: ...
+
+class ListVersionsRequest(_message.Message):
+    __slots__ = ("list_id", "page_size", "page_token")
+    LIST_ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    list_id: str
+    page_size: int
+    page_token: str
+    def __init__(self, list_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListVersionsResponse(_message.Message):
+    __slots__ = ("versions", "next_page_token")
+    VERSIONS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    versions: _containers.RepeatedCompositeFieldContainer[TermListVersion]
+    next_page_token: str
+    def __init__(self, versions: _Optional[_Iterable[_Union[TermListVersion, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class CompareVersionsRequest(_message.Message):
+    __slots__ = ("list_id", "from_version", "to_version", "page_size", "page_token")
+    LIST_ID_FIELD_NUMBER: _ClassVar[int]
+    FROM_VERSION_FIELD_NUMBER: _ClassVar[int]
+    TO_VERSION_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    list_id: str
+    from_version: int
+    to_version: int
+    page_size: int
+    page_token: str
+    def __init__(self, list_id: _Optional[str] = ..., from_version: _Optional[int] = ..., to_version: _Optional[int] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class TermChange(_message.Message):
+    __slots__ = ("term_id", "kind", "before", "after")
+    TERM_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    BEFORE_FIELD_NUMBER: _ClassVar[int]
+    AFTER_FIELD_NUMBER: _ClassVar[int]
+    term_id: str
+    kind: TermChangeKind
+    before: Term
+    after: Term
+    def __init__(self, term_id: _Optional[str] = ..., kind: _Optional[_Union[TermChangeKind, str]] = ..., before: _Optional[_Union[Term, _Mapping]] = ..., after: _Optional[_Union[Term, _Mapping]] = ...) -> None: ...
+
+class CompareVersionsResponse(_message.Message):
+    __slots__ = ("from_version", "to_version", "changes", "next_page_token")
+    FROM_VERSION_FIELD_NUMBER: _ClassVar[int]
+    TO_VERSION_FIELD_NUMBER: _ClassVar[int]
+    CHANGES_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    from_version: int
+    to_version: int
+    changes: _containers.RepeatedCompositeFieldContainer[TermChange]
+    next_page_token: str
+    def __init__(self, from_version: _Optional[int] = ..., to_version: _Optional[int] = ..., changes: _Optional[_Iterable[_Union[TermChange, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...

@@ -85,6 +85,21 @@ class TermMatchServiceStub:
                 request_serializer=modmesh_dot_termmatch_dot_v1_dot_termmatch__pb2.ExportTermsRequest.SerializeToString,
                 response_deserializer=modmesh_dot_termmatch_dot_v1_dot_termmatch__pb2.ExportTermsResponse.FromString,
                 _registered_method=True)
+        self.SearchTerms = channel.unary_unary(
+                '/modmesh.termmatch.v1.TermMatchService/SearchTerms',
+                request_serializer=modmesh_dot_termmatch_dot_v1_dot_termmatch__pb2.SearchTermsRequest.SerializeToString,
+                response_deserializer=modmesh_dot_termmatch_dot_v1_dot_termmatch__pb2.SearchTermsResponse.FromString,
+                _registered_method=True)
+        self.ListVersions = channel.unary_unary(
+                '/modmesh.termmatch.v1.TermMatchService/ListVersions',
+                request_serializer=modmesh_dot_termmatch_dot_v1_dot_termmatch__pb2.ListVersionsRequest.SerializeToString,
+                response_deserializer=modmesh_dot_termmatch_dot_v1_dot_termmatch__pb2.ListVersionsResponse.FromString,
+                _registered_method=True)
+        self.CompareVersions = channel.unary_unary(
+                '/modmesh.termmatch.v1.TermMatchService/CompareVersions',
+                request_serializer=modmesh_dot_termmatch_dot_v1_dot_termmatch__pb2.CompareVersionsRequest.SerializeToString,
+                response_deserializer=modmesh_dot_termmatch_dot_v1_dot_termmatch__pb2.CompareVersionsResponse.FromString,
+                _registered_method=True)
 
 
 class TermMatchServiceServicer:
@@ -161,6 +176,30 @@ class TermMatchServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SearchTerms(self, request, context):
+        """Finds a list's terms whose text or id contains a query, at its current or an earlier
+        version, a page at a time in term id order; an empty query lists every term.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListVersions(self, request, context):
+        """A list's versions, newest first, a page at a time: when, by whom, what kind of edit,
+        and how many terms each added, removed and changed.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CompareVersions(self, request, context):
+        """The terms added, removed and changed between two versions of a list, each with its
+        fields before and after, a page at a time in term id order.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_TermMatchServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -213,6 +252,21 @@ def add_TermMatchServiceServicer_to_server(servicer, server):
                     servicer.ExportTerms,
                     request_deserializer=modmesh_dot_termmatch_dot_v1_dot_termmatch__pb2.ExportTermsRequest.FromString,
                     response_serializer=modmesh_dot_termmatch_dot_v1_dot_termmatch__pb2.ExportTermsResponse.SerializeToString,
+            ),
+            'SearchTerms': grpc.unary_unary_rpc_method_handler(
+                    servicer.SearchTerms,
+                    request_deserializer=modmesh_dot_termmatch_dot_v1_dot_termmatch__pb2.SearchTermsRequest.FromString,
+                    response_serializer=modmesh_dot_termmatch_dot_v1_dot_termmatch__pb2.SearchTermsResponse.SerializeToString,
+            ),
+            'ListVersions': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListVersions,
+                    request_deserializer=modmesh_dot_termmatch_dot_v1_dot_termmatch__pb2.ListVersionsRequest.FromString,
+                    response_serializer=modmesh_dot_termmatch_dot_v1_dot_termmatch__pb2.ListVersionsResponse.SerializeToString,
+            ),
+            'CompareVersions': grpc.unary_unary_rpc_method_handler(
+                    servicer.CompareVersions,
+                    request_deserializer=modmesh_dot_termmatch_dot_v1_dot_termmatch__pb2.CompareVersionsRequest.FromString,
+                    response_serializer=modmesh_dot_termmatch_dot_v1_dot_termmatch__pb2.CompareVersionsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -485,6 +539,87 @@ class TermMatchService:
             '/modmesh.termmatch.v1.TermMatchService/ExportTerms',
             modmesh_dot_termmatch_dot_v1_dot_termmatch__pb2.ExportTermsRequest.SerializeToString,
             modmesh_dot_termmatch_dot_v1_dot_termmatch__pb2.ExportTermsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SearchTerms(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/modmesh.termmatch.v1.TermMatchService/SearchTerms',
+            modmesh_dot_termmatch_dot_v1_dot_termmatch__pb2.SearchTermsRequest.SerializeToString,
+            modmesh_dot_termmatch_dot_v1_dot_termmatch__pb2.SearchTermsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListVersions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/modmesh.termmatch.v1.TermMatchService/ListVersions',
+            modmesh_dot_termmatch_dot_v1_dot_termmatch__pb2.ListVersionsRequest.SerializeToString,
+            modmesh_dot_termmatch_dot_v1_dot_termmatch__pb2.ListVersionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CompareVersions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/modmesh.termmatch.v1.TermMatchService/CompareVersions',
+            modmesh_dot_termmatch_dot_v1_dot_termmatch__pb2.CompareVersionsRequest.SerializeToString,
+            modmesh_dot_termmatch_dot_v1_dot_termmatch__pb2.CompareVersionsResponse.FromString,
             options,
             channel_credentials,
             insecure,
