@@ -44,3 +44,38 @@ def test_a_rule_set_is_published_after_its_dry_run(
         after = pat.get("/v1/rules").json()
     assert after["source"] == SCAMS_FIRST
     assert after["actor"] == "pat"
+
+
+def test_a_term_added_in_the_console_is_in_the_lists_next_version(
+    page: Page, console_mesh: ConsoleMesh
+) -> None:
+    term = '<script>document.title="pwned"</script> prize claim'
+    sign_in(page, console_mesh, "pat")
+    expect(page).to_have_url(f"{console_mesh.url}/console/lists")
+    page.get_by_role("link", name="sample-scams").click()
+    before = int(page.locator("#list-version").inner_text().removeprefix("version "))
+
+    page.get_by_label("Search terms").fill("GIFT")
+    page.get_by_role("button", name="Search").click()
+    expect(page.get_by_role("cell", name="free gift card", exact=True)).to_be_visible()
+    screenshot(page, "list")
+
+    page.get_by_label("Term", exact=True).fill(term)
+    page.get_by_label("Severity").select_option("high")
+    page.get_by_label("Category").fill("scam")
+    page.get_by_role("button", name="Add term").click()
+
+    expect(page.locator("#list-version")).to_have_text(f"version {before + 1}")
+    expect(page.get_by_role("cell", name=term, exact=True)).to_be_visible()
+    assert page.title() != "pwned"
+    newest = page.get_by_role("row").filter(
+        has=page.get_by_role("link", name=f"What version {before + 1} changed")
+    )
+    expect(newest).to_contain_text("pat")
+    expect(newest).to_contain_text("terms added")
+
+    page.get_by_role("link", name=f"What version {before + 1} changed").click()
+    expect(page.get_by_role("heading")).to_contain_text(f"version {before} → {before + 1}")
+    added = page.get_by_role("row").filter(has_text=term)
+    expect(added).to_contain_text("added")
+    screenshot(page, "list-changes")

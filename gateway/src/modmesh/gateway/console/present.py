@@ -12,6 +12,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from modmesh.contracts.common.v1 import evidence_pb2
 from modmesh.contracts.decision.v1 import decision_pb2
+from modmesh.contracts.termmatch.v1 import termmatch_pb2
 
 #: How decision names the media of a live stream's case: there is no file, only clips.
 LIVE_MEDIA_SCHEME = "live:"
@@ -23,6 +24,8 @@ ENUMS: dict[str, tuple[EnumTypeWrapper, str]] = {
     "action": (decision_pb2.ActionType, "ACTION_TYPE_"),
     "appeal": (decision_pb2.AppealStatus, "APPEAL_STATUS_"),
     "severity": (evidence_pb2.Severity, "SEVERITY_"),
+    "edit": (termmatch_pb2.ListEdit, "LIST_EDIT_"),
+    "change": (termmatch_pb2.TermChangeKind, "TERM_CHANGE_KIND_"),
 }
 
 
