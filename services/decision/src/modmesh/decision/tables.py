@@ -48,6 +48,8 @@ class CaseRow(Base):
         ),
         # The review queue reads OPEN cases by priority, then age.
         Index("ix_cases_queue", "status", "priority", "created_at"),
+        # An account's cases, newest first (the console's "earlier cases of the account").
+        Index("ix_cases_account", "account_id", "created_at", "id"),
         # Dry runs and retroactive scans read cases by age.
         Index("ix_cases_created_at", "created_at"),
         # The analysis claimer reads PROCESSING cases by lease expiry, RETRYING by due time.
@@ -92,6 +94,19 @@ class CaseRow(Base):
     tenant: Mapped[str] = mapped_column(String(255), server_default="")
     actions: Mapped[list[ActionRow]] = relationship(order_by="ActionRow.created_at")
     appeals: Mapped[list[AppealRow]] = relationship(order_by="AppealRow.created_at")
+
+
+class CaseFacetRow(Base):
+    """A value a case's queue is filtered and routed by (modmesh.decision.facets): a
+    category or a list of its term hits, a language of its transcript. Copied from the
+    evidence whenever a rule decides the case."""
+
+    __tablename__ = "case_facets"
+    __table_args__ = (Index("ix_case_facets_value", "kind", "value", "case_id"),)
+
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    value: Mapped[str] = mapped_column(String(255), primary_key=True)
 
 
 class ActionRow(Base):

@@ -157,7 +157,8 @@ class DecisionServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListCases(self, request, context):
-        """Lists cases; with status OPEN this is the review queue, most urgent first.
+        """Lists cases; with status OPEN this is the review queue, most urgent first. Pages
+        through them with next_page_token.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -210,7 +211,8 @@ class DecisionServiceServicer:
 
     def ListQueue(self, request, context):
         """The open cases a reviewer may take from a queue, most urgent then oldest first,
-        within the reviewer's languages and categories.
+        within the reviewer's languages and categories, filtered and paged (with the number
+        of cases matching in all).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
