@@ -1,6 +1,7 @@
 """What the reviewers' console reads from decision over gRPC, against a real decision
-process: the queue and the case list a page at a time (tokens, filters, the count),
-within the caller's scope; bad values refused with the field to correct."""
+process: the queue and the case list a page at a time (tokens, filters, the count), the
+live wall with its flag cursor, each within the caller's scope; bad values refused with
+the field to correct."""
 
 from __future__ import annotations
 
@@ -10,12 +11,15 @@ import grpc
 import pytest
 
 from modmesh.contracts.decision.v1 import decision_pb2, decision_pb2_grpc
+from modmesh.decision.compose import SqlStore as CaseStore
+from modmesh.decision.policy.document import DEFAULT_RULE_SET
 from modmesh.runtime.identity import EndUser
 from modmesh.runtime.tenancy import CaseScope
-from tests.decision.examples import opened_case
+from tests.decision.examples import CAPTURED, opened_case, term_hit
 from tests.decision.test_rules_contract import field_violations
 from tests.decision.wire import refused
 from tests.support import (
+    AUDIT_KEY,
     LoopbackSettings,
     ServiceProcess,
     called_as,
@@ -56,6 +60,24 @@ def cases(settings: LoopbackSettings, decision: Stub) -> dict[str, list[str]]:
         "platform-a": [opened_case(url, 500 + n, "acct-a", tenant="platform-a") for n in range(7)],
         "platform-b": [opened_case(url, 600 + n, "acct-b", tenant="platform-b") for n in range(3)],
     }
+
+
+@pytest.fixture(scope="module")
+def streams(settings: LoopbackSettings, decision: Stub) -> dict[str, str]:
+    """Two streams on air, of two tenants and accounts, one flag each."""
+    store = CaseStore(settings.database_url_for("decision"), audit_key=AUDIT_KEY)
+    try:
+        for stream_id, account, tenant in (
+            ("wall-a", "streamer-a", "platform-a"),
+            ("wall-b", "streamer-b", "platform-b"),
+        ):
+            holder = f"call-{stream_id}"
+            store.open_stream(stream_id, account, CAPTURED, 0.0, holder, tenant)
+            found = [(term_hit(), ())]
+            store.record_live_update(stream_id, holder, found, 5.0, DEFAULT_RULE_SET, tenant)
+    finally:
+        store.close()
+    return {"a": "wall-a", "b": "wall-b"}
 
 
 def as_service(settings: LoopbackSettings, tenant: str, call: object) -> object:
@@ -122,6 +144,33 @@ def test_a_service_pages_its_own_cases_only(
     assert as_service(settings, "platform-a", own) == cases["platform-a"][::-1]
 
 
+def test_the_live_wall_lists_the_streams_and_only_the_flags_after_the_cursor(
+    settings: LoopbackSettings, decision: Stub, streams: dict[str, str]
+) -> None:
+    first = decision.ListLiveStreams(decision_pb2.ListLiveStreamsRequest())
+    again = decision.ListLiveStreams(
+        decision_pb2.ListLiveStreamsRequest(after_flag_id=first.next_after_flag_id)
+    )
+
+    listed = {stream.stream_id: stream for stream in first.streams}
+    assert set(streams.values()) <= set(listed)
+    wall_a = listed["wall-a"]
+    assert (wall_a.account_id, wall_a.flag_count, wall_a.connected) == ("streamer-a", 1, True)
+    assert wall_a.case_id
+    assert not wall_a.HasField("ended_at")
+    flags = [(f.stream_id, f.flag.sequence, f.flag.hit.term) for f in first.flags]
+    assert ("wall-a", 1, "free gift card") in flags
+    assert first.next_after_flag_id == max(f.flag_id for f in first.flags)
+    assert list(again.flags) == []
+    assert again.next_after_flag_id == first.next_after_flag_id
+
+    def seen_by_a(channel: grpc.Channel) -> set[str]:
+        reply = Stub(channel).ListLiveStreams(decision_pb2.ListLiveStreamsRequest())
+        return {s.stream_id for s in reply.streams} | {f.stream_id for f in reply.flags}
+
+    assert as_service(settings, "platform-a", seen_by_a) == {"wall-a"}
+
+
 @pytest.mark.parametrize(
     ("request_", "field", "phrase"),
     [
@@ -150,6 +199,21 @@ def test_a_service_pages_its_own_cases_only(
             "account_id",
             "none of them NUL",
         ),
+        (
+            decision_pb2.ListLiveStreamsRequest(after_flag_id=-1),
+            "after_flag_id",
+            "after_flag_id must be 0, or the next_after_flag_id",
+        ),
+        (
+            decision_pb2.ListLiveStreamsRequest(ended_within_seconds=86_401),
+            "ended_within_seconds",
+            "ended_within_seconds must be between 1 and 86400",
+        ),
+        (
+            decision_pb2.ListLiveStreamsRequest(flag_limit=5001),
+            "flag_limit",
+            "flag_limit must be between 1 and 5000",
+        ),
     ],
     ids=[
         "queue-token",
@@ -157,6 +221,9 @@ def test_a_service_pages_its_own_cases_only(
         "long-filter",
         "cases-token",
         "nul",
+        "negative-cursor",
+        "long-window",
+        "many-flags",
     ],
 )
 def test_bad_listing_requests_are_refused_naming_the_field(
@@ -165,6 +232,7 @@ def test_bad_listing_requests_are_refused_naming_the_field(
     call = {
         decision_pb2.ListQueueRequest: decision.ListQueue,
         decision_pb2.ListCasesRequest: decision.ListCases,
+        decision_pb2.ListLiveStreamsRequest: decision.ListLiveStreams,
     }[type(request_)]
 
     error = refused(lambda: call(request_))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from datetime import timedelta
 
 from sqlalchemy import text
 
@@ -67,7 +68,7 @@ def test_a_database_the_spine_made_without_migrations_is_adopted(database_url: s
     assert current_revision(database_url, SCHEMA) == head_revision(SCHEMA)
 
 
-def test_revision_0013_fills_in_the_facets_of_the_cases_already_there(
+def test_revision_0013_fills_in_what_the_console_lists_by_for_data_already_there(
     database_url: str,
 ) -> None:
     engine = open_engine(database_url)
@@ -81,6 +82,7 @@ def test_revision_0013_fills_in_the_facets_of_the_cases_already_there(
             term_hits=(term_hit(category="scam"),),
         )
     )
+    later = CAPTURED + timedelta(seconds=1)
     with engine.begin() as connection:
         connection.execute(
             text(
@@ -91,6 +93,25 @@ def test_revision_0013_fills_in_the_facets_of_the_cases_already_there(
             ),
             {"now": CAPTURED, "evidence": json.dumps(evidence)},
         )
+        for stream_id, case_id in (("s", "live-case"), ("t", None)):
+            connection.execute(
+                text(
+                    "INSERT INTO live_streams (stream_id, account_id, start_time,"
+                    " moderated_seconds, last_flag_sequence, case_id, created_at, updated_at)"
+                    " VALUES (:stream_id, 'a', :now, 0, 1, :case_id, :now, :now)"
+                ),
+                {"stream_id": stream_id, "case_id": case_id, "now": CAPTURED},
+            )
+        # Stored in this order: t's flag, then s's.
+        for stream_id, stored in (("t", CAPTURED), ("s", later)):
+            connection.execute(
+                text(
+                    "INSERT INTO live_flags (stream_id, sequence, list_id, list_version, term_id,"
+                    " start_seconds, end_seconds, hit, context, created_at) VALUES (:stream_id,"
+                    " 1, 'l', 1, 't', 0, 1, '{}', '[]', :stored)"
+                ),
+                {"stream_id": stream_id, "stored": stored},
+            )
     engine.dispose()
 
     store = CaseStore(database_url, audit_key=AUDIT_KEY)
@@ -98,6 +119,12 @@ def test_revision_0013_fills_in_the_facets_of_the_cases_already_there(
         with store._engine.connect() as connection:
             facets = connection.execute(
                 text("SELECT kind, value FROM case_facets WHERE case_id = 'live-case'")
+            ).all()
+            flags = connection.execute(
+                text("SELECT stream_id, flag_id FROM live_flags ORDER BY flag_id")
+            ).all()
+            tenants = connection.execute(
+                text("SELECT stream_id, tenant FROM live_streams ORDER BY stream_id")
             ).all()
     finally:
         store.close()
@@ -108,3 +135,5 @@ def test_revision_0013_fills_in_the_facets_of_the_cases_already_there(
         ("language", "fr"),
         ("list", "sample-scams"),
     ]
+    assert list(map(tuple, flags)) == [("t", 1), ("s", 2)]
+    assert list(map(tuple, tenants)) == [("s", "platform-a"), ("t", "")]

@@ -24,6 +24,7 @@ from modmesh.decision.intake.retry import RetryPolicy
 from modmesh.decision.intake.store import SqlIntake
 from modmesh.decision.intake.sweeper import SqlMediaReferences, sweep_blobs
 from modmesh.decision.live.store import SqlLive
+from modmesh.decision.live.wall import SqlLiveWall
 from modmesh.decision.policy.store import SqlRules
 from modmesh.decision.review.store import SqlReview
 from modmesh.decision.settings import AUDIT_KEY_ENV, AUDIT_SIGNING_KEY_ENV, DecisionSettings
@@ -46,6 +47,7 @@ class SqlStore(
     SqlAppeals,
     SqlOutbox,
     SqlLive,
+    SqlLiveWall,
     SqlBackfill,
     SqlOwners,
 ):

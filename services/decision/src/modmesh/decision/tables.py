@@ -278,10 +278,14 @@ class LiveStreamRow(Base):
     moderated, so a dropped call resumes where its acknowledgements left off."""
 
     __tablename__ = "live_streams"
+    # The live wall reads the streams on air and those that ended a short while ago.
+    __table_args__ = (Index("ix_live_streams_ended_at", "ended_at"),)
 
     stream_id: Mapped[str] = mapped_column(String(255), primary_key=True)
     #: The account that first opened the id; no other account may use it.
     account_id: Mapped[str] = mapped_column(String(255))
+    #: The credential that first opened it (see modmesh.runtime.tenancy), as its case's.
+    tenant: Mapped[str] = mapped_column(String(255), server_default="")
     #: When offset 0 was on air: term lists apply as they stood at start + offset.
     start_time: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     #: Every flag for the audio before this offset is stored (and was sent).
@@ -306,10 +310,14 @@ class LiveFlagRow(Base):
     """A term hit in a live stream, stored before it is sent to the client."""
 
     __tablename__ = "live_flags"
+    __table_args__ = (Index("uq_live_flags_flag_id", "flag_id", unique=True),)
 
     stream_id: Mapped[str] = mapped_column(ForeignKey("live_streams.stream_id"), primary_key=True)
     #: 1, 2, 3... per stream, across resumes.
     sequence: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    #: 1, 2, 3... across all streams, in the order the flags were stored: a poller's
+    #: cursor (see modmesh.decision.live.wall).
+    flag_id: Mapped[int] = mapped_column(BigInteger)
     list_id: Mapped[str] = mapped_column(String(255))
     list_version: Mapped[int] = mapped_column(BigInteger)
     term_id: Mapped[str] = mapped_column(String(255))

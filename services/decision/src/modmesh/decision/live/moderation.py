@@ -123,7 +123,7 @@ class StreamModeration:
         call still holding it); raises the refusal (owner, ended, offset)."""
         holder = f"{replica_id()}/{uuid.uuid4().hex[:8]}"
         stream = await asyncio.to_thread(
-            store.open_stream, stream_id, account_id, start_time, resume_from, holder
+            store.open_stream, stream_id, account_id, start_time, resume_from, holder, tenant
         )
         return cls(store, matcher, stream, holder, lease_seconds / 3, tenant)
 

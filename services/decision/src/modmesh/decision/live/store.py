@@ -8,12 +8,13 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Protocol
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from modmesh.contracts.evidence import UntranscribedSpeech, Word
 from modmesh.decision.audit import as_utc
 from modmesh.decision.domain import (
+    LIVE_MEDIA_SCHEME,
     CaseStatus,
     Evidence,
     LiveAction,
@@ -53,6 +54,7 @@ class LiveStore(Protocol):
         start_time: datetime,
         resume_from: float,
         holder: str,
+        tenant: str = "",
     ) -> LiveStream: ...
 
     def renew_stream(self, stream_id: str, holder: str) -> None: ...
@@ -115,10 +117,12 @@ class SqlLive(StoreBase):
         start_time: datetime,
         resume_from: float,
         holder: str,
+        tenant: str = "",
     ) -> LiveStream:
-        """Opens a new stream, or resumes one that was not ended, for its own account and
-        from an offset it was moderated up to; the call (`holder`) leases it, taking it
-        over from an earlier call that may still hold it."""
+        """Opens a new stream (for `tenant`, the credential moderating it), or resumes
+        one that was not ended, for its own account and from an offset it was moderated
+        up to; the call (`holder`) leases it, taking it over from an earlier call that
+        may still hold it."""
         with self._write() as session:
             row = session.get(LiveStreamRow, stream_id, with_for_update=True)
             if row is None:
@@ -132,6 +136,7 @@ class SqlLive(StoreBase):
                 row = LiveStreamRow(
                     stream_id=stream_id,
                     account_id=account_id,
+                    tenant=tenant,
                     start_time=as_utc(start_time),
                     moderated_seconds=0.0,
                     last_flag_sequence=0,
@@ -198,14 +203,19 @@ class SqlLive(StoreBase):
             account = session.get(AccountRow, stream.account_id)
             now = self._now()
             added = []
+            # Writers take turns on the audit chain (StoreBase._write), so flag ids grow
+            # in commit order: a poller past flag n never sees a lower one appear later.
+            flag_id = session.scalar(select(func.coalesce(func.max(LiveFlagRow.flag_id), 0)))
             for hit, context in found:
                 stream.last_flag_sequence += 1
+                flag_id = (flag_id or 0) + 1
                 if hit.time_range is None:
                     raise ValueError("a live hit has a time range")  # transcripts give times
                 added.append(
                     LiveFlagRow(
                         stream_id=stream_id,
                         sequence=stream.last_flag_sequence,
+                        flag_id=flag_id,
                         list_id=hit.list_id,
                         list_version=hit.list_version,
                         term_id=hit.term_id,
@@ -277,9 +287,8 @@ class SqlLive(StoreBase):
             row = new_case_row(
                 CaseStatus.OPEN,
                 now,
-                # Live audio is not stored: the case points at the stream, not a blob.
                 media_sha256="",
-                media_uri=f"live:{stream.stream_id}",
+                media_uri=f"{LIVE_MEDIA_SCHEME}{stream.stream_id}",
                 media_size=0,
                 media_mime="",
                 account_id=stream.account_id,
@@ -333,20 +342,6 @@ class SqlLive(StoreBase):
             if row is None:
                 raise NotFound(f"stream {stream_id!r} not found", field="stream_id")
             return _live_stream(row, resumed=True)
-
-    def stream_flags(self, stream_id: str) -> list[LiveFlag]:
-        """The flags a stream raised, in order."""
-        query = (
-            select(LiveFlagRow, LiveStreamRow.case_id)
-            .join(LiveStreamRow, LiveStreamRow.stream_id == LiveFlagRow.stream_id)
-            .where(LiveFlagRow.stream_id == stream_id)
-            .order_by(LiveFlagRow.sequence)
-        )
-        with self._sessions() as session:
-            return [
-                LiveFlag(f.sequence, term_hit_from_json(f.hit), words_from_json(f.context), case_id)
-                for f, case_id in session.execute(query)
-            ]
 
 
 def _live_stream(row: LiveStreamRow, resumed: bool) -> LiveStream:

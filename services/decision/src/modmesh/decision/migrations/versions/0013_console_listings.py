@@ -1,6 +1,7 @@
 """What the reviewers' console lists: case facets (the categories and lists of a case's
-term hits, the languages of its transcript) that the queue filters and routes by, and
-an index on an account's cases.
+term hits, the languages of its transcript) that the queue filters and routes by, an
+index on an account's cases, live flags numbered across streams (a poller's cursor),
+the credential that opened each live stream, and an index on when streams ended.
 
 Numbered 0013 over 0011: 0012 is taken by a branch under way beside this one; whichever
 merges second moves its down_revision onto the other's, so the history stays one line.
@@ -31,6 +32,13 @@ _facets = sa.table(
     sa.column("kind", sa.String),
     sa.column("value", sa.String),
 )
+_flags = sa.table(
+    "live_flags",
+    sa.column("stream_id", sa.String),
+    sa.column("sequence", sa.Integer),
+    sa.column("flag_id", sa.BigInteger),
+    sa.column("created_at", sa.DateTime),
+)
 
 
 def upgrade() -> None:
@@ -44,8 +52,30 @@ def upgrade() -> None:
     _fill_facets()
     op.create_index("ix_cases_account", "cases", ["account_id", "created_at", "id"])
 
+    with op.batch_alter_table("live_streams") as batch:
+        batch.add_column(sa.Column("tenant", sa.String(255), nullable=False, server_default=""))
+    # A stream opened before this revision belongs to whoever its case records.
+    op.execute(
+        "UPDATE live_streams SET tenant = (SELECT cases.tenant FROM cases"
+        " WHERE cases.id = live_streams.case_id) WHERE case_id IS NOT NULL"
+    )
+    op.create_index("ix_live_streams_ended_at", "live_streams", ["ended_at"])
+
+    with op.batch_alter_table("live_flags") as batch:
+        batch.add_column(sa.Column("flag_id", sa.BigInteger()))
+    _number_flags()
+    with op.batch_alter_table("live_flags") as batch:
+        batch.alter_column("flag_id", existing_type=sa.BigInteger(), nullable=False)
+        batch.create_index("uq_live_flags_flag_id", ["flag_id"], unique=True)
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("live_flags") as batch:
+        batch.drop_index("uq_live_flags_flag_id")
+        batch.drop_column("flag_id")
+    op.drop_index("ix_live_streams_ended_at", "live_streams")
+    with op.batch_alter_table("live_streams") as batch:
+        batch.drop_column("tenant")
     op.drop_index("ix_cases_account", "cases")
     op.drop_index("ix_case_facets_value", "case_facets")
     op.drop_table("case_facets")
@@ -84,3 +114,19 @@ def _facets_of(evidence: dict[str, Any]) -> set[tuple[str, str]]:
         found.add(("language", transcript["language"]))
         found |= {("language", s["language"]) for s in transcript.get("untranscribed", [])}
     return {(kind, value[:_MAX_FACET_CHARS]) for kind, value in found if value}
+
+
+def _number_flags() -> None:
+    """Numbers the flags stored so far across streams, in the order they were stored."""
+    connection = op.get_bind()
+    ordered = connection.execute(
+        sa.select(_flags.c.stream_id, _flags.c.sequence).order_by(
+            _flags.c.created_at, _flags.c.stream_id, _flags.c.sequence
+        )
+    ).all()
+    for flag_id, (stream_id, sequence) in enumerate(ordered, start=1):
+        connection.execute(
+            _flags.update()
+            .where(_flags.c.stream_id == stream_id, _flags.c.sequence == sequence)
+            .values(flag_id=flag_id)
+        )

@@ -694,6 +694,62 @@ class LiveStreamAction(_message.Message):
     statement_of_reasons: str
     def __init__(self, type: _Optional[_Union[ActionType, str]] = ..., case_id: _Optional[str] = ..., rule: _Optional[_Union[RuleRef, _Mapping]] = ..., statement_of_reasons: _Optional[str] = ...) -> None: ...
 
+class ListLiveStreamsRequest(_message.Message):
+    __slots__ = ("after_flag_id", "ended_within_seconds", "limit", "flag_limit")
+    AFTER_FLAG_ID_FIELD_NUMBER: _ClassVar[int]
+    ENDED_WITHIN_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    FLAG_LIMIT_FIELD_NUMBER: _ClassVar[int]
+    after_flag_id: int
+    ended_within_seconds: int
+    limit: int
+    flag_limit: int
+    def __init__(self, after_flag_id: _Optional[int] = ..., ended_within_seconds: _Optional[int] = ..., limit: _Optional[int] = ..., flag_limit: _Optional[int] = ...) -> None: ...
+
+class LiveStream(_message.Message):
+    __slots__ = ("stream_id", "account_id", "start_time", "moderated_seconds", "case_id", "flag_count", "ended_at", "connected")
+    STREAM_ID_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    MODERATED_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    FLAG_COUNT_FIELD_NUMBER: _ClassVar[int]
+    ENDED_AT_FIELD_NUMBER: _ClassVar[int]
+    CONNECTED_FIELD_NUMBER: _ClassVar[int]
+    stream_id: str
+    account_id: str
+    start_time: _timestamp_pb2.Timestamp
+    moderated_seconds: float
+    case_id: str
+    flag_count: int
+    ended_at: _timestamp_pb2.Timestamp
+    connected: bool
+    def __init__(self, stream_id: _Optional[str] = ..., account_id: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., moderated_seconds: _Optional[float] = ..., case_id: _Optional[str] = ..., flag_count: _Optional[int] = ..., ended_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., connected: _Optional[bool] = ...) -> None: ...
+
+class LiveWallFlag(_message.Message):
+    __slots__ = ("flag_id", "stream_id", "flag", "flagged_at")
+    FLAG_ID_FIELD_NUMBER: _ClassVar[int]
+    STREAM_ID_FIELD_NUMBER: _ClassVar[int]
+    FLAG_FIELD_NUMBER: _ClassVar[int]
+    FLAGGED_AT_FIELD_NUMBER: _ClassVar[int]
+    flag_id: int
+    stream_id: str
+    flag: LiveStreamFlag
+    flagged_at: _timestamp_pb2.Timestamp
+    def __init__(self, flag_id: _Optional[int] = ..., stream_id: _Optional[str] = ..., flag: _Optional[_Union[LiveStreamFlag, _Mapping]] = ..., flagged_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ListLiveStreamsResponse(_message.Message):
+    __slots__ = ("streams", "total_streams", "flags", "next_after_flag_id")
+    STREAMS_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_STREAMS_FIELD_NUMBER: _ClassVar[int]
+    FLAGS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_AFTER_FLAG_ID_FIELD_NUMBER: _ClassVar[int]
+    streams: _containers.RepeatedCompositeFieldContainer[LiveStream]
+    total_streams: int
+    flags: _containers.RepeatedCompositeFieldContainer[LiveWallFlag]
+    next_after_flag_id: int
+    def __init__(self, streams: _Optional[_Iterable[_Union[LiveStream, _Mapping]]] = ..., total_streams: _Optional[int] = ..., flags: _Optional[_Iterable[_Union[LiveWallFlag, _Mapping]]] = ..., next_after_flag_id: _Optional[int] = ...) -> None: ...
+
 class GetAuditCheckpointRequest(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...

@@ -125,6 +125,11 @@ class DecisionServiceStub:
                 request_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.ModerateStreamRequest.SerializeToString,
                 response_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.ModerateStreamResponse.FromString,
                 _registered_method=True)
+        self.ListLiveStreams = channel.unary_unary(
+                '/modmesh.decision.v1.DecisionService/ListLiveStreams',
+                request_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.ListLiveStreamsRequest.SerializeToString,
+                response_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.ListLiveStreamsResponse.FromString,
+                _registered_method=True)
         self.RetryCases = channel.unary_unary(
                 '/modmesh.decision.v1.DecisionService/RetryCases',
                 request_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.RetryCasesRequest.SerializeToString,
@@ -288,6 +293,15 @@ class DecisionServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListLiveStreams(self, request, context):
+        """The live streams being moderated now, and those that ended a short while ago, with
+        the flags raised since a cursor: a poller passes each answer's next_after_flag_id
+        back and gets only the flags raised after it, across all streams.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def RetryCases(self, request, context):
         """Analyses FAILED cases again (each retry audited under the actor): the named cases,
         or every FAILED case with all_failed. A named case that is not FAILED is refused
@@ -399,6 +413,11 @@ def add_DecisionServiceServicer_to_server(servicer, server):
                     servicer.ModerateStream,
                     request_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.ModerateStreamRequest.FromString,
                     response_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.ModerateStreamResponse.SerializeToString,
+            ),
+            'ListLiveStreams': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListLiveStreams,
+                    request_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.ListLiveStreamsRequest.FromString,
+                    response_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.ListLiveStreamsResponse.SerializeToString,
             ),
             'RetryCases': grpc.unary_unary_rpc_method_handler(
                     servicer.RetryCases,
@@ -897,6 +916,33 @@ class DecisionService:
             '/modmesh.decision.v1.DecisionService/ModerateStream',
             modmesh_dot_decision_dot_v1_dot_decision__pb2.ModerateStreamRequest.SerializeToString,
             modmesh_dot_decision_dot_v1_dot_decision__pb2.ModerateStreamResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListLiveStreams(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/modmesh.decision.v1.DecisionService/ListLiveStreams',
+            modmesh_dot_decision_dot_v1_dot_decision__pb2.ListLiveStreamsRequest.SerializeToString,
+            modmesh_dot_decision_dot_v1_dot_decision__pb2.ListLiveStreamsResponse.FromString,
             options,
             channel_credentials,
             insecure,
