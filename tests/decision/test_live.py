@@ -21,6 +21,7 @@ from modmesh.decision.domain import (
     Priority,
     Queue,
     Reviewer,
+    RuleRef,
     TermHit,
 )
 from modmesh.decision.live.moderation import (
@@ -326,7 +327,7 @@ async def test_an_auto_action_rule_ends_an_unprotected_stream_once_through_the_o
 
     [action] = actions(first)
     assert action.type is ActionType.END_STREAM
-    assert (action.rule.rule_id, action.rule.version) == ("end-scam-streams", 2)
+    assert action.rule == RuleRef("end-scam-streams", 2)
     assert "END_STREAM applied automatically" in action.statement
     assert actions(second) == []
     case = store.get(action.case_id)

@@ -1,23 +1,28 @@
 """The live wall in the store, on both databases: the streams on air and those that ended
-a short while ago, the flags after a poller's cursor across all streams (each once), and
-the caller's scope."""
+a short while ago, the flags after a poller's cursor across all streams (each once), the
+caller's scope; and a moderator ending a stream through its case, which the call
+moderating it tells its client."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pytest
 
-from modmesh.contracts.evidence import TimeRange
+from modmesh.contracts.evidence import TimeRange, Word
 from modmesh.decision.compose import SqlStore as CaseStore
-from modmesh.decision.live.moderation import StreamModeration
+from modmesh.decision.domain import ActionType, Evidence, LiveAction, Reviewer
+from modmesh.decision.live.moderation import Event, StreamModeration, TranscriptUpdate
 from modmesh.decision.live.wall import LiveWall
+from modmesh.decision.policy.conditions import Facts
 from modmesh.decision.policy.document import DEFAULT_RULE_SET
+from modmesh.runtime.errors import FailedPrecondition
 from modmesh.runtime.tenancy import UNRESTRICTED, CaseScope
-from tests.decision.examples import CAPTURED, term_hit
-from tests.decision.test_live import ListMatcher
+from tests.decision.examples import CAPTURED, media, source, term_hit, transcript
+from tests.decision.test_live import ListMatcher, flags, said, update
 from tests.support import AUDIT_KEY
 
 WINDOW = timedelta(minutes=10)
@@ -179,3 +184,97 @@ def test_flags_of_a_stream_that_left_the_window_are_not_listed(
     clock.skip(WINDOW + timedelta(seconds=1))
 
     assert wall(store) == LiveWall((), 0, (), 0)
+
+
+# A moderator ends a stream: END_STREAM on its case
+
+
+def end_by_moderator(store: CaseStore, case_id: str) -> None:
+    store.put_reviewer(Reviewer("mod-1"), "admin", "onboarding")
+    store.claim(case_id, "mod-1", 600)
+    store.record_action(case_id, ActionType.END_STREAM, "mod-1", "scam policy 4.2")
+
+
+async def test_a_moderator_ends_a_stream_and_its_call_tells_the_client_at_its_next_write(
+    store: CaseStore,
+) -> None:
+    moderation = await StreamModeration.open(
+        store, ListMatcher(), "stream-1", "streamer-1", CAPTURED, 0.0
+    )
+    [raised] = flags(await moderation.update(update(said("free gift card", 1.0), 2.0)))
+    assert raised.case_id is not None
+
+    await asyncio.to_thread(end_by_moderator, store, raised.case_id)
+    heard = _heard(said("wire the money", 5.0))
+    events = await _events(moderation.run(_audio(), heard))  # type: ignore[arg-type]
+
+    assert events == [LiveAction(ActionType.END_STREAM, raised.case_id, None, "scam policy 4.2")]
+    # What the call heard after the moderator ended it is not stored.
+    assert [f.sequence for f in store.stream_flags("stream-1")] == [1]
+    [ended] = wall(store).streams
+    assert ended.ended_at is not None
+    with pytest.raises(FailedPrecondition, match="a new broadcast needs a new stream id"):
+        store.open_stream("stream-1", "streamer-1", CAPTURED, 2.0, "call-2")
+    [delivery] = store.due_deliveries(10)
+    assert (delivery.payload["action"], delivery.payload["content_id"]) == (
+        "END_STREAM",
+        "stream-1",
+    )
+    [entry] = [e for e in store.audit_log() if e.action == "stream.ended"]
+    assert (entry.actor, entry.subject) == ("mod-1", "streams/stream-1")
+
+
+async def test_a_silent_stream_learns_it_was_ended_when_its_call_renews_its_lease(
+    store: CaseStore,
+) -> None:
+    moderation = await StreamModeration.open(
+        store, ListMatcher(), "stream-1", "streamer-1", CAPTURED, 0.0, lease_seconds=0.3
+    )
+    [raised] = flags(await moderation.update(update(said("free gift card", 1.0), 2.0)))
+    assert raised.case_id is not None
+    quiet = asyncio.Event()  # the client sends nothing, transcription hears nothing
+
+    async def silence() -> AsyncIterator[bytes]:
+        await quiet.wait()
+        yield b""
+
+    async def nothing_heard(audio: AsyncIterator[bytes]) -> AsyncIterator[TranscriptUpdate]:
+        async for _ in audio:
+            pass
+        yield update((), 0.0)
+
+    running = asyncio.create_task(_events(moderation.run(silence(), nothing_heard)))
+    await asyncio.to_thread(end_by_moderator, store, raised.case_id)
+    events = await asyncio.wait_for(running, timeout=10)
+
+    assert events == [LiveAction(ActionType.END_STREAM, raised.case_id, None, "scam policy 4.2")]
+
+
+def test_ending_a_recorded_items_case_ends_no_stream_of_the_same_id(store: CaseStore) -> None:
+    on_air(store, "content-1")  # a stream whose id is a recorded item's content id
+    case, _ = store.submit(media(1), source("account-1", "content-1"))
+    evidence = Evidence(transcript=transcript(), term_hits=(term_hit(),))
+    store.record_outcome(case.case_id, evidence, DEFAULT_RULE_SET.decide(Facts(evidence)))
+
+    end_by_moderator(store, case.case_id)
+
+    [stream] = wall(store).streams
+    assert (stream.stream_id, stream.ended_at) == ("content-1", None)
+
+
+async def _events(events: AsyncIterator[Event]) -> list[Event]:
+    return [event async for event in events]
+
+
+async def _audio() -> AsyncIterator[bytes]:
+    yield b"\0\0"
+
+
+def _heard(words: tuple[Word, ...]) -> object:
+    """Transcription that hears `words` in the first chunk."""
+
+    async def transcribe(audio: AsyncIterator[bytes]) -> AsyncIterator[TranscriptUpdate]:
+        async for _ in audio:
+            yield update(words, 7.0)
+
+    return transcribe

@@ -118,7 +118,7 @@ def live_action_to_pb(action: domain.LiveAction) -> decision_pb2.LiveStreamActio
     return decision_pb2.LiveStreamAction(
         type=_ACTION_TO_PB[action.type],
         case_id=action.case_id,
-        rule=rule_ref_to_pb(action.rule),
+        rule=None if action.rule is None else rule_ref_to_pb(action.rule),
         statement_of_reasons=action.statement,
     )
 

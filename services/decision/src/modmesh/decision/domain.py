@@ -315,9 +315,10 @@ class LiveUntranscribed:
 
 @dataclass(frozen=True)
 class LiveAction:
-    """An action a rule took on a live stream by itself."""
+    """An action on a live stream: a rule's, taken by itself, or a moderator's END_STREAM
+    on the stream's case (then `rule` is None and `statement` the policy named)."""
 
     type: ActionType
     case_id: str
-    rule: RuleRef
+    rule: RuleRef | None
     statement: str

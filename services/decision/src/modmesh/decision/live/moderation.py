@@ -31,7 +31,7 @@ import structlog
 
 from modmesh.contracts.evidence import UntranscribedSpeech, Word
 from modmesh.decision.domain import LiveAction, LiveFlag, LiveStream, LiveUntranscribed, TermHit
-from modmesh.decision.live.store import LiveStore
+from modmesh.decision.live.store import LiveStore, StreamEnded
 from modmesh.runtime.errors import FailedPrecondition, InvalidArgument
 from modmesh.runtime.leases import LeaseLost, replica_id
 
@@ -152,9 +152,11 @@ class StreamModeration:
     async def run(
         self, incoming: AsyncIterator[bytes | End], transcribe: Transcribe
     ) -> AsyncIterator[Event]:
-        """Moderates the call's audio until the client ends the stream (marked ended) or
-        closes its side without ending it (left to resume). Anything after the end
-        message is refused; the transcription's refusals are raised as they are."""
+        """Moderates the call's audio until the client ends the stream (marked ended),
+        closes its side without ending it (left to resume), or a moderator ends it (the
+        last event is their END_STREAM action; what the call heard after it is not
+        stored). Anything after the end message is refused; the transcription's refusals
+        are raised as they are."""
         audio: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=QUEUED_CHUNKS)
         updates: asyncio.Queue[TranscriptUpdate | BaseException | None] = asyncio.Queue()
         ended = asyncio.Event()
@@ -226,6 +228,14 @@ class StreamModeration:
                     moderated_seconds=self.moderated_seconds,
                 )
                 yield Ack(self.moderated_seconds)
+        except StreamEnded as by_moderator:  # seen by a write or by the lease's renewal
+            log.info(
+                "stream ended by a moderator",
+                stream_id=self.stream.stream_id,
+                account_id=self.stream.account_id,
+                case_id=by_moderator.action.case_id,
+            )
+            yield by_moderator.action
         finally:
             for task in (reader, transcriber, renewer):
                 task.cancel()

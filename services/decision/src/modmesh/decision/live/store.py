@@ -15,6 +15,7 @@ from modmesh.contracts.evidence import UntranscribedSpeech, Word
 from modmesh.decision.audit import as_utc
 from modmesh.decision.domain import (
     LIVE_MEDIA_SCHEME,
+    ActionType,
     CaseStatus,
     Evidence,
     LiveAction,
@@ -37,6 +38,7 @@ from modmesh.decision.stored import (
 )
 from modmesh.decision.tables import (
     AccountRow,
+    ActionRow,
     LiveFlagRow,
     LiveStreamRow,
 )
@@ -81,6 +83,18 @@ class LiveStore(Protocol):
 STREAM_LEASE = Lease(LiveStreamRow.lease_holder, LiveStreamRow.lease_expires_at, seconds=30.0)
 
 
+_END_STREAM = ActionType.END_STREAM.value
+
+
+class StreamEnded(Exception):
+    """A moderator ended the stream (an END_STREAM action on its case) while a call
+    moderated it: the call tells its client `action`, stores nothing more and ends."""
+
+    def __init__(self, action: LiveAction) -> None:
+        super().__init__(f"stream ended by a moderator on case {action.case_id}")
+        self.action = action
+
+
 class SqlLive(StoreBase):
     #: The lease length compose sets from the settings (shared with the other leases).
     work_lease_seconds = STREAM_LEASE.seconds
@@ -96,10 +110,22 @@ class SqlLive(StoreBase):
             self._held_stream(session, stream_id, holder)
 
     def _held_stream(self, session: Session, stream_id: str, holder: str) -> LiveStreamRow:
-        """The stream's row, locked, with `holder`'s lease on it renewed."""
+        """The stream's row, locked, with `holder`'s lease on it renewed; StreamEnded
+        when a moderator ended it (the call ends it only with its last write)."""
         row = session.get(LiveStreamRow, stream_id, with_for_update=True)
         if row is None:
             raise NotFound(f"stream {stream_id!r} not found", field="open.stream_id")
+        if row.ended_at is not None:
+            # Only a moderator ends a stream under its call (the call's own end is its
+            # last write), with END_STREAM on its case: the client is told the policy.
+            policy = session.scalar(
+                select(ActionRow.reason)
+                .where(ActionRow.case_id == row.case_id, ActionRow.type == _END_STREAM)
+                .order_by(ActionRow.created_at.desc())
+                .limit(1)
+            )
+            ended = LiveAction(ActionType.END_STREAM, row.case_id or "", None, policy or "")
+            raise StreamEnded(ended)
         self._stream_lease.renew(session, row, holder)
         return row
 

@@ -6,11 +6,13 @@ from datetime import timedelta
 from typing import Protocol
 
 from sqlalchemy import ColumnElement, and_, exists, func, or_, select, true
+from sqlalchemy.orm import Session
 
 from modmesh.decision import paging
 from modmesh.decision.audit import as_utc
 from modmesh.decision.domain import (
     EVERY_CASE,
+    LIVE_MEDIA_SCHEME,
     Account,
     ActionType,
     Case,
@@ -26,6 +28,7 @@ from modmesh.decision.store import StoreBase
 from modmesh.decision.tables import (
     AccountRow,
     CaseRow,
+    LiveStreamRow,
     ReviewerRow,
 )
 from modmesh.decision.tenancy import where_admitted
@@ -224,7 +227,8 @@ class SqlReview(StoreBase):
     def record_action(self, case_id: str, action_type: ActionType, actor: str, reason: str) -> Case:
         """Records a reviewer's decision on an OPEN case they hold the lease of: ESCALATE
         keeps it open as URGENT (and returns it to the queue), any other decision closes
-        it. A removal is queued for delivery through the action adapter."""
+        it. A removal is queued for delivery through the action adapter; END_STREAM on a
+        live stream's case also ends the stream (`_end_stream`)."""
         with self._write() as session:
             row = self._row(session, case_id, lock=True)
             if row.status != CaseStatus.OPEN.value:
@@ -247,7 +251,32 @@ class SqlReview(StoreBase):
                     f"{as_utc(expires).isoformat()}; claim it again"
                 )
             self._add_action(session, row, action_type, actor, reason)
+            if action_type is ActionType.END_STREAM:
+                self._end_stream(session, row, actor)
             return case_from_row(row)
+
+    def _end_stream(self, session: Session, case: CaseRow, actor: str) -> None:
+        """Ends the stream on air that `case` records, if it records one: its id cannot
+        be opened again, and the call moderating it tells its client at its next write
+        (modmesh.decision.live.store.StreamEnded). The platform is told to cut the
+        broadcast by the action's delivery, like any action, whatever the client does."""
+        if not case.media_uri.startswith(LIVE_MEDIA_SCHEME):
+            return
+        stream = session.get(LiveStreamRow, case.content_id, with_for_update=True)
+        if stream is None or stream.case_id != case.id or stream.ended_at is not None:
+            return
+        stream.ended_at = stream.updated_at = self._now()
+        self._audit(
+            session,
+            "stream.ended",
+            f"streams/{stream.stream_id}",
+            {
+                "moderated_seconds": stream.moderated_seconds,
+                "flags": stream.last_flag_sequence,
+                "case_id": case.id,
+            },
+            actor=actor,
+        )
 
 
 def _within_skills(reviewer: Reviewer) -> ColumnElement[bool]:

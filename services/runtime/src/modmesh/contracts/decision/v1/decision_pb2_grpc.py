@@ -296,7 +296,8 @@ class DecisionServiceServicer:
     def ListLiveStreams(self, request, context):
         """The live streams being moderated now, and those that ended a short while ago, with
         the flags raised since a cursor: a poller passes each answer's next_after_flag_id
-        back and gets only the flags raised after it, across all streams.
+        back and gets only the flags raised after it, across all streams. A moderator ends
+        a stream with RecordAction(ACTION_TYPE_END_STREAM) on the stream's case.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
