@@ -261,6 +261,7 @@ def test_the_roles_of_each_area_are_as_specified(client: TestClient) -> None:
     assert table[("POST", "/v1/appeals/some-id/decision")] == {M}
     assert table[("PUT", "/v1/accounts/some-id")] == {P}
     assert table[("GET", "/v1/cases/some-id/statement-of-reasons")] == {M, A, AP}
+    assert table[("GET", "/v1/streams")] == {M, A}
     assert dict(websocket_routes(client)) == {"/v1/streams/some-id/live": {S}}
     # The auditor reads and never writes.
     assert all(method == "GET" for (method, _), admitted in table.items() if A in admitted)
