@@ -11,6 +11,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pytest
+from sqlalchemy import text
 
 from modmesh.contracts.evidence import TimeRange, Word
 from modmesh.decision.compose import SqlStore as CaseStore
@@ -127,6 +128,32 @@ def test_a_poller_gets_every_flag_once_across_streams_in_the_order_they_were_sto
     assert (new.stream_id, new.flag.sequence, new.flag.hit.term) == ("b", 2, "wire the money")
     assert new.flag_id > ids[-1]
     assert new.flag.case_id is not None
+
+
+def test_a_flag_an_earlier_release_stored_without_an_id_is_numbered_at_the_next_write(
+    store: CaseStore,
+) -> None:
+    on_air(store, "a")
+    flag(store, "a", 1.0)
+    seen = wall(store).next_after_flag_id
+    with store._engine.begin() as connection:  # as a pod of the release before writes it
+        connection.execute(
+            text(
+                "INSERT INTO live_flags (stream_id, sequence, list_id, list_version, term_id,"
+                " start_seconds, end_seconds, hit, context, created_at) SELECT stream_id, 2,"
+                " list_id, list_version, term_id, 3.0, 4.0, hit, context, created_at"
+                " FROM live_flags WHERE stream_id = 'a'"
+            )
+        )
+        connection.execute(text("UPDATE live_streams SET last_flag_sequence = 2"))
+    unnumbered = wall(store, seen)
+    flag(store, "a", 9.0, "wire the money")
+
+    assert unnumbered.flags == ()
+    assert [(f.flag.sequence, f.flag_id) for f in wall(store, seen).flags] == [
+        (2, seen + 1),
+        (3, seen + 2),
+    ]
 
 
 def test_flags_past_the_limit_come_with_the_next_poll(store: CaseStore) -> None:

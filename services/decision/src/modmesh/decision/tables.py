@@ -316,8 +316,9 @@ class LiveFlagRow(Base):
     #: 1, 2, 3... per stream, across resumes.
     sequence: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     #: 1, 2, 3... across all streams, in the order the flags were stored: a poller's
-    #: cursor (see modmesh.decision.live.wall).
-    flag_id: Mapped[int] = mapped_column(BigInteger)
+    #: cursor (see modmesh.decision.live.wall). None for a flag a pod of an earlier
+    #: release stored during a rolling update, until the next write numbers it.
+    flag_id: Mapped[int | None] = mapped_column(BigInteger)
     list_id: Mapped[str] = mapped_column(String(255))
     list_version: Mapped[int] = mapped_column(BigInteger)
     term_id: Mapped[str] = mapped_column(String(255))

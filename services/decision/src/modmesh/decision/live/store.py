@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Protocol
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from modmesh.contracts.evidence import UntranscribedSpeech, Word
@@ -24,6 +24,7 @@ from modmesh.decision.domain import (
     TermHit,
 )
 from modmesh.decision.live.untranscribed import stream_transcript, with_speech
+from modmesh.decision.live.wall import number_flags
 from modmesh.decision.policy.conditions import Facts
 from modmesh.decision.policy.published import PublishedRuleSet
 from modmesh.decision.policy.rule_set import Decision, RuleSet
@@ -229,19 +230,14 @@ class SqlLive(StoreBase):
             account = session.get(AccountRow, stream.account_id)
             now = self._now()
             added = []
-            # Writers take turns on the audit chain (StoreBase._write), so flag ids grow
-            # in commit order: a poller past flag n never sees a lower one appear later.
-            flag_id = session.scalar(select(func.coalesce(func.max(LiveFlagRow.flag_id), 0)))
             for hit, context in found:
                 stream.last_flag_sequence += 1
-                flag_id = (flag_id or 0) + 1
                 if hit.time_range is None:
                     raise ValueError("a live hit has a time range")  # transcripts give times
                 added.append(
                     LiveFlagRow(
                         stream_id=stream_id,
                         sequence=stream.last_flag_sequence,
-                        flag_id=flag_id,
                         list_id=hit.list_id,
                         list_version=hit.list_version,
                         term_id=hit.term_id,
@@ -252,6 +248,7 @@ class SqlLive(StoreBase):
                         created_at=now,
                     )
                 )
+            number_flags(session, added)  # before they join the session: see there
             stream.flags.extend(added)
             if untranscribed:
                 stream.untranscribed = with_speech(stream.untranscribed, untranscribed)

@@ -2,17 +2,19 @@
 and the flags raised since a poller's cursor.
 
 The cursor is a flag id: flags are numbered across all streams in the order they were
-stored (`SqlLive.record_live_update`), so one number says what a poller has seen of
-every stream, and a flag stored later always has a higher one.
+stored (`number_flags`), so one number says what a poller has seen of every stream, and
+a flag stored later always has a higher one.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
 
 from modmesh.decision.audit import as_utc
 from modmesh.decision.domain import LiveFlag
@@ -74,6 +76,22 @@ class LiveWallStore(Protocol):
     ) -> LiveWall: ...
 
 
+def number_flags(session: Session, added: Sequence[LiveFlagRow]) -> None:
+    """Gives the flags `added` (not yet in the session, so that no flush stores them
+    unnumbered first) the next flag ids, after any flag an earlier release stored without
+    one. Decision's writers take turns on the audit chain (StoreBase._write), so ids grow
+    in commit order: a poller past flag n never sees a lower one appear later."""
+    last = session.scalar(select(func.max(LiveFlagRow.flag_id))) or 0
+    unnumbered = session.scalars(
+        select(LiveFlagRow)
+        .where(LiveFlagRow.flag_id.is_(None))
+        .order_by(LiveFlagRow.created_at, LiveFlagRow.stream_id, LiveFlagRow.sequence)
+    )
+    for row in (*unnumbered, *added):
+        last += 1
+        row.flag_id = last
+
+
 class SqlLiveWall(StoreBase):
     def live_wall(
         self,
@@ -113,7 +131,8 @@ class SqlLiveWall(StoreBase):
             listed = tuple(_wall_stream(row, now) for row in session.scalars(streams))
             total = session.scalar(select(func.count()).select_from(LiveStreamRow).where(shown))
             raised = tuple(
-                WallFlag(f.flag_id, f.stream_id, as_utc(f.created_at), _live_flag(f, case_id))
+                # flag_id is set: the query reads numbered flags only.
+                WallFlag(f.flag_id or 0, f.stream_id, as_utc(f.created_at), _live_flag(f, case_id))
                 for f, case_id in session.execute(flags)
             )
         last = raised[-1].flag_id if raised else after_flag_id

@@ -61,17 +61,17 @@ def upgrade() -> None:
     )
     op.create_index("ix_live_streams_ended_at", "live_streams", ["ended_at"])
 
+    # Nullable: pods of the release before keep storing flags while an update rolls (the
+    # next write of this release numbers them).
     with op.batch_alter_table("live_flags") as batch:
         batch.add_column(sa.Column("flag_id", sa.BigInteger()))
     _number_flags()
-    with op.batch_alter_table("live_flags") as batch:
-        batch.alter_column("flag_id", existing_type=sa.BigInteger(), nullable=False)
-        batch.create_index("uq_live_flags_flag_id", ["flag_id"], unique=True)
+    op.create_index("uq_live_flags_flag_id", "live_flags", ["flag_id"], unique=True)
 
 
 def downgrade() -> None:
+    op.drop_index("uq_live_flags_flag_id", "live_flags")
     with op.batch_alter_table("live_flags") as batch:
-        batch.drop_index("uq_live_flags_flag_id")
         batch.drop_column("flag_id")
     op.drop_index("ix_live_streams_ended_at", "live_streams")
     with op.batch_alter_table("live_streams") as batch:
