@@ -99,12 +99,14 @@ class CaseRow(Base):
 class CaseFacetRow(Base):
     """A value a case's queue is filtered and routed by (modmesh.decision.facets): a
     category or a list of its term hits, a language of its transcript. Copied from the
-    evidence whenever a rule decides the case."""
+    evidence whenever a rule decides the case, and gone with the case."""
 
     __tablename__ = "case_facets"
     __table_args__ = (Index("ix_case_facets_value", "kind", "value", "case_id"),)
 
-    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    case_id: Mapped[str] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True
+    )
     kind: Mapped[str] = mapped_column(String(16), primary_key=True)
     value: Mapped[str] = mapped_column(String(255), primary_key=True)
 

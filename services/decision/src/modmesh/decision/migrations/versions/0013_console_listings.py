@@ -44,7 +44,12 @@ _flags = sa.table(
 def upgrade() -> None:
     op.create_table(
         "case_facets",
-        sa.Column("case_id", sa.String(32), sa.ForeignKey("cases.id"), primary_key=True),
+        sa.Column(
+            "case_id",
+            sa.String(32),
+            sa.ForeignKey("cases.id", ondelete="CASCADE"),
+            primary_key=True,
+        ),
         sa.Column("kind", sa.String(16), primary_key=True),
         sa.Column("value", sa.String(255), primary_key=True),
     )
