@@ -1,4 +1,5 @@
-"""Evidence between the engines' protobuf and decision's domain, field for field."""
+"""Evidence (and live actions) between the wire's protobuf and decision's domain, field
+for field."""
 
 from __future__ import annotations
 
@@ -6,7 +7,16 @@ from modmesh.contracts.common.v1 import evidence_pb2
 from modmesh.contracts.decision.v1 import decision_pb2
 from modmesh.contracts.evidence import TimeRange
 from modmesh.decision.convert import case_to_pb, similarity_match_from_pb
-from modmesh.decision.domain import Case, CaseStatus, Evidence, LiveClip
+from modmesh.decision.domain import (
+    ActionType,
+    Case,
+    CaseStatus,
+    Evidence,
+    LiveAction,
+    LiveClip,
+    RuleRef,
+)
+from modmesh.decision.live.convert import live_action_to_pb
 from modmesh.decision.stored import evidence_from_json, evidence_json
 from modmesh.runtime.blobs import Blob
 from tests.decision.examples import CAPTURED, media, similarity_match, source
@@ -63,3 +73,20 @@ def test_a_live_streams_case_shows_each_flags_clip_with_the_offsets_it_covers() 
         ),
         time_range=evidence_pb2.TimeRange(start_seconds=31.5, end_seconds=46.5),
     )
+
+
+def test_a_moderators_end_of_a_stream_goes_out_without_a_rule() -> None:
+    by_moderator = live_action_to_pb(
+        LiveAction(ActionType.END_STREAM, "case-1", None, "scam policy 4.2")
+    )
+    by_rule = live_action_to_pb(
+        LiveAction(ActionType.END_STREAM, "case-1", RuleRef("end-scams", 2), "ended by rule")
+    )
+
+    assert by_moderator.type == decision_pb2.ACTION_TYPE_END_STREAM
+    assert (by_moderator.case_id, by_moderator.statement_of_reasons) == (
+        "case-1",
+        "scam policy 4.2",
+    )
+    assert not by_moderator.HasField("rule")
+    assert (by_rule.rule.rule_id, by_rule.rule.version) == ("end-scams", 2)

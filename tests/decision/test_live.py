@@ -6,7 +6,6 @@ from __future__ import annotations
 import string
 from collections.abc import AsyncIterator, Iterator, Sequence
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -23,6 +22,7 @@ from modmesh.decision.domain import (
     Priority,
     Queue,
     Reviewer,
+    RuleRef,
     TermHit,
 )
 from modmesh.decision.live.clips import ClipKeeper
@@ -35,7 +35,7 @@ from modmesh.decision.live.moderation import (
     TranscriptUpdate,
 )
 from modmesh.decision.policy.document import load_document
-from modmesh.runtime.blobs import Blob, BlobStore
+from modmesh.runtime.blobs import Blob
 from modmesh.runtime.errors import AlreadyExists, FailedPrecondition, InvalidArgument
 from tests.decision.examples import CAPTURED
 from tests.support import AUDIT_KEY
@@ -110,14 +110,6 @@ def store(database_url: str) -> Iterator[CaseStore]:
     opened = CaseStore(database_url, audit_key=AUDIT_KEY)
     yield opened
     opened.close()
-
-
-@pytest.fixture
-def clips(tmp_path: Path) -> ClipKeeper:
-    """What each flag keeps, as decision's defaults say, in a blob store of the test's."""
-    return ClipKeeper(
-        BlobStore(tmp_path / "blobs", 1 << 26), before_seconds=10.0, after_seconds=5.0
-    )
 
 
 async def opened(
@@ -379,7 +371,7 @@ async def test_an_auto_action_rule_ends_an_unprotected_stream_once_through_the_o
 
     [action] = actions(first)
     assert action.type is ActionType.END_STREAM
-    assert (action.rule.rule_id, action.rule.version) == ("end-scam-streams", 2)
+    assert action.rule == RuleRef("end-scam-streams", 2)
     assert "END_STREAM applied automatically" in action.statement
     assert actions(second) == []
     case = store.get(action.case_id)

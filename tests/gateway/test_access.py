@@ -279,6 +279,7 @@ def test_the_roles_of_each_area_are_as_specified(client: TestClient) -> None:
         assert table[("GET", path)] == table[("GET", "/v1/lists/some-id")] == {P, M, A}
     assert table[("GET", "/v1/lists/some-id/changes")] == {P, M, A}
     assert table[("POST", "/v1/lists/some-id/terms")] == {P}
+    assert table[("GET", "/v1/streams")] == {M, A}
     assert dict(websocket_routes(client)) == {"/v1/streams/some-id/live": {S}}
     # The auditor reads and never writes.
     assert all(method == "GET" for (method, _), admitted in table.items() if A in admitted)

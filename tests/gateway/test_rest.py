@@ -639,6 +639,7 @@ def test_the_openapi_document_lists_every_route(client: TestClient) -> None:
         "/v1/similarity/search",
         "/v1/similarity/banks",
         "/v1/similarity/banks/{bank}/items/{item_id}",
+        "/v1/streams",
         "/healthz",
         "/readyz",
     }

@@ -4,11 +4,12 @@ about. A `service` reads only its own cases (plus the tenants it is granted), an
 read every case. A case out of reach is as absent as a missing one (404): ids reveal
 nothing.
 
-The table walks every REST route that names or lists cases with every kind of caller
-and the ids of *another* tenant's case, on a real decision process. Each cell says what
-the caller gets: R reaches the case (past the tenant check: 2xx, or a 409 about the
-case's state), H it is hidden (404; a list leaves it out), - the role is refused (403).
-Every other route is listed with the reason it holds no tenant's cases.
+The table walks every REST route that names or lists cases (or live streams) with every
+kind of caller and the ids of *another* tenant's case and stream, on a real decision
+process. Each cell says what the caller gets: R reaches the case (past the tenant check:
+2xx, or a 409 about the case's state), H it is hidden (404; a list leaves it out), - the
+role is refused (403). Every other route is listed with the reason it holds no tenant's
+cases.
 """
 
 from __future__ import annotations
@@ -23,12 +24,13 @@ import pytest
 from fastapi.routing import APIRoute, APIWebSocketRoute
 from fastapi.testclient import TestClient
 
+from modmesh.decision.compose import SqlStore as CaseStore
 from modmesh.gateway.app import create_app
 from modmesh.gateway.settings import GatewaySettings
 from modmesh.runtime.blobs import BlobStore
-from tests.decision.examples import media, opened_case
+from tests.decision.examples import CAPTURED, media, opened_case
 from tests.gateway.test_access import DOCUMENTATION, every_route
-from tests.support import LoopbackSettings, ServiceProcess, loopback_settings
+from tests.support import AUDIT_KEY, LoopbackSettings, ServiceProcess, loopback_settings
 
 #: The callers of the table: name → (subject, roles). acct-a holds two keys: as a plain
 #: appellant, and as an appellant who is also a moderator.
@@ -49,8 +51,8 @@ STAGE = {
 }
 
 # fmt: off
-#: What each caller gets with platform-b's case of account acct-b (and its appeal);
-#: one letter per caller, in CALLERS' order:
+#: What each caller gets with platform-b's case of account acct-b (and its appeal, and
+#: its stream on air); one letter per caller, in CALLERS' order:
 #:   platform-a, platform-c, acct-a, acct-a-mod, mod, aud, pol
 TABLE = {
     ("GET", "/v1/cases/{case_id}"):                      "H R - H R R -",
@@ -64,6 +66,7 @@ TABLE = {
     ("GET", "/v1/cases/{case_id}/statement-of-reasons"): "- - H H R R -",
     ("GET", "/v1/appeals"):                              "- - - H R R -",
     ("POST", "/v1/appeals/{appeal_id}/decision"):        "- - - H R - -",
+    ("GET", "/v1/streams"):                              "- - - H R R -",
 }
 # fmt: on
 
@@ -93,6 +96,9 @@ UNTENANTED = {
     ("DELETE", "/v1/lists/{list_id}/terms/{term_id}"): "policy data, shared by every tenant",
     ("POST", "/v1/lists/{list_id}/import"): "policy data, shared by every tenant",
     ("GET", "/v1/lists/{list_id}/export"): "policy data, shared by every tenant",
+    ("GET", "/v1/lists/{list_id}/terms"): "policy data, shared by every tenant",
+    ("GET", "/v1/lists/{list_id}/versions"): "policy data, shared by every tenant",
+    ("GET", "/v1/lists/{list_id}/changes"): "policy data, shared by every tenant",
     ("POST", "/v1/match"): "matches the caller's own text; stores nothing",
     ("GET", "/v1/similarity/banks"): "policy data, shared by every tenant",
     ("POST", "/v1/similarity/banks"): "policy data, shared by every tenant",
@@ -139,7 +145,7 @@ def client(mesh_settings: LoopbackSettings) -> Iterator[TestClient]:
 @pytest.fixture(scope="module")
 def cases(client: TestClient, mesh_settings: LoopbackSettings) -> dict[str, str]:
     """Platform-a's case about acct-a, and two of platform-b's about acct-b: one removed
-    and appealed, one waiting in the queue."""
+    and appealed, one waiting in the queue; and platform-b's stream of acct-b on air."""
     url = mesh_settings.database_url_for("decision")
     own = opened_case(url, 301, "acct-a", tenant="platform-a")
     other = opened_case(url, 302, "acct-b", tenant="platform-b")
@@ -164,11 +170,17 @@ def cases(client: TestClient, mesh_settings: LoopbackSettings) -> dict[str, str]
         f"/v1/cases/{other}/appeals", json={"statement": "satire"}, headers=as_("acct-b")
     )
     assert appealed.status_code == 201, appealed.text
+    store = CaseStore(url, audit_key=AUDIT_KEY)
+    try:
+        store.open_stream("b-live", "acct-b", CAPTURED, 0.0, "call-b", "platform-b")
+    finally:
+        store.close()
     return {
         "own": own,
         "case_id": other,
         "queued": queued,
         "appeal_id": appealed.json()["appeal_id"],
+        "stream_id": "b-live",
     }
 
 
@@ -209,7 +221,8 @@ def test_each_caller_reaches_another_tenants_case_only_as_the_table_says(
     got = []
     for name in CALLERS:
         response = client.request(method, url, json=BODIES.get(path), headers=as_(name))
-        got.append(outcome(response, (cases["case_id"], cases["queued"]), lists))
+        others = (cases["case_id"], cases["queued"], cases["stream_id"])
+        got.append(outcome(response, others, lists))
     assert " ".join(got) == TABLE[(method, path)], dict(zip(CALLERS, got, strict=True))
 
 

@@ -31,6 +31,7 @@ TAGS = [
     {"name": "rules", "description": "The operator's versioned rules: evidence → outcome."},
     {"name": "term lists", "description": "The operator's versioned term lists (termmatch)."},
     {"name": "similarity", "description": "Banks of known items found by perceptual hashes."},
+    {"name": "streams", "description": "Live streams on air and their flags (the live wall)."},
     {"name": "audit", "description": "The audit log's signed head, to keep elsewhere."},
     {"name": "health", "description": "Liveness and readiness probes."},
 ]
@@ -59,7 +60,10 @@ The client sends a JSON text message that opens the stream (`account_id`, `start
 sends each `modmesh.decision.v1.ModerateStreamResponse` as JSON (`{{"opened": …}}`,
 `{{"ack": …}}`, `{{"flag": …}}`, `{{"clip": …}}`, `{{"action": …}}`) and closes with 1000
 after the end; a refusal is the error body above, then a close with 1008 (client error),
-1013 (RESOURCE_EXHAUSTED, UNAVAILABLE: try again later) or 1011 (server failure).
+1013 (RESOURCE_EXHAUSTED, UNAVAILABLE: try again later) or 1011 (server failure). When a
+moderator ends the stream (an end_stream action on its case), the last message is that
+`{{"action": …}}` (END_STREAM, no `rule`), then a close with 1000; the platform hears of it
+through the action adapter too.
 
 In responses: {ENUM_NOTE}"""
 

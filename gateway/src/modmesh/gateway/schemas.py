@@ -433,6 +433,8 @@ class RetryIn(_Strict):
 
 
 QueueName = Literal["general", "protected"]
+#: Where a case's media came from, as a query value (CaseSource's names, lowercase).
+SourceName = Literal["recorded", "live", "backfill"]
 
 
 class ClaimIn(_Strict):

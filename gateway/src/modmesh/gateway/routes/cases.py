@@ -22,7 +22,9 @@ from .common import (
     RPC_TIMEOUT_SECONDS,
     UPLOAD_ERRORS,
     Blobs,
+    PageToken,
     Services,
+    filter_query,
     multipart_body,
     to_json,
     upload_with_form,
@@ -153,6 +155,9 @@ async def get_live_clip(
     response_model=None,
     tags=["cases"],
     summary="List cases (a service: its own); status=open is the review queue, most urgent first",
+    response_description="A page of them and the token of the next page (empty on the "
+    "last). A page_token this list did not give out, or one of another status's order, "
+    "is a 400.",
     responses={200: proto_response(decision_pb2.ListCasesResponse.DESCRIPTOR), **ERRORS},
 )
 async def list_cases(
@@ -161,8 +166,14 @@ async def list_cases(
         CaseStatusName | None, Query(description="Only cases in this status; default: all.")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    page_token: PageToken = "",
+    account_id: Annotated[
+        str, filter_query("Only this account's cases (e.g. its earlier ones).")
+    ] = "",
 ) -> dict[str, Any]:
-    request = decision_pb2.ListCasesRequest(limit=limit)
+    request = decision_pb2.ListCasesRequest(
+        limit=limit, page_token=page_token, account_id=account_id
+    )
     if status is not None:
         request.status = status.to_proto()
     reply = await services.decision.ListCases(request, timeout=RPC_TIMEOUT_SECONDS)

@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from typing import Annotated, Any, TypeVar
 
 import anyio.to_thread
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from fastapi.exceptions import RequestValidationError
 from google.protobuf.json_format import MessageToDict
 from google.protobuf.message import Message
@@ -49,6 +49,20 @@ CONFLICT: dict[int | str, dict[str, Any]] = {
 }
 
 F = TypeVar("F", bound=BaseModel)
+
+#: The query parameter of a paged list: the next_page_token of the page before.
+PageToken = Annotated[
+    str,
+    Query(
+        max_length=1000,
+        description="The next_page_token of the previous page; none for the first page.",
+    ),
+]
+
+
+def filter_query(description: str) -> Any:
+    """A list's text filter: empty (the default) keeps everything."""
+    return Query(max_length=255, description=description)
 
 
 def to_json(message: Message) -> dict[str, Any]:

@@ -10,8 +10,16 @@ from modmesh.contracts.decision.v1 import decision_pb2
 
 from ..auth import Moderator, PolicyAdmin
 from ..openapi import proto_response
-from ..schemas import AccountIn, ClaimIn, QueueName, ReviewerIn
-from .common import CONFLICT, ERRORS, RPC_TIMEOUT_SECONDS, Services, to_json
+from ..schemas import AccountIn, ClaimIn, QueueName, ReviewerIn, SourceName
+from .common import (
+    CONFLICT,
+    ERRORS,
+    RPC_TIMEOUT_SECONDS,
+    PageToken,
+    Services,
+    filter_query,
+    to_json,
+)
 
 router = APIRouter()
 PROTO_SCHEMAS = [
@@ -26,6 +34,8 @@ PROTO_SCHEMAS = [
     response_model=None,
     tags=["review"],
     summary="The open cases the calling reviewer may take, most urgent then oldest first",
+    response_description="A page of them, the token of the next page (empty on the last) "
+    "and how many match in all. A page_token this list did not give out is a 400.",
     responses={200: proto_response(decision_pb2.ListQueueResponse.DESCRIPTOR), **ERRORS},
 )
 async def review_queue(
@@ -33,12 +43,28 @@ async def review_queue(
     reviewer: Moderator,
     queue: Annotated[QueueName, Query(description="protected: protected accounts.")] = "general",
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    page_token: PageToken = "",
+    category: Annotated[str, filter_query("Only cases with a term hit of this category.")] = "",
+    list_id: Annotated[str, filter_query("Only cases with a term hit of this list.")] = "",
+    language: Annotated[
+        str,
+        filter_query("Only cases whose speech is in this language (e.g. fr), transcribed or not."),
+    ] = "",
+    source: Annotated[
+        SourceName | None, Query(description="Only cases from this kind of source.")
+    ] = None,
 ) -> dict[str, Any]:
     request = decision_pb2.ListQueueRequest(
         reviewer_id=reviewer.subject,
         queue=decision_pb2.Queue.Value(f"QUEUE_{queue.upper()}"),
         limit=limit,
+        page_token=page_token,
+        category=category,
+        list_id=list_id,
+        language=language,
     )
+    if source is not None:
+        request.source = decision_pb2.CaseSource.Value(f"CASE_SOURCE_{source.upper()}")
     reply = await services.decision.ListQueue(request, timeout=RPC_TIMEOUT_SECONDS)
     return to_json(reply)
 

@@ -26,6 +26,7 @@ from modmesh.decision.intake.sweeper import SqlMediaReferences, sweep_blobs
 from modmesh.decision.live.clip_store import SqlClipLinks
 from modmesh.decision.live.clips import ClipKeeper
 from modmesh.decision.live.store import SqlLive
+from modmesh.decision.live.wall import SqlLiveWall
 from modmesh.decision.policy.store import SqlRules
 from modmesh.decision.review.store import SqlReview
 from modmesh.decision.settings import AUDIT_KEY_ENV, AUDIT_SIGNING_KEY_ENV, DecisionSettings
@@ -49,6 +50,7 @@ class SqlStore(
     SqlOutbox,
     SqlLive,
     SqlClipLinks,
+    SqlLiveWall,
     SqlBackfill,
     SqlOwners,
 ):

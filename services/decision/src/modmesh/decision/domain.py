@@ -189,6 +189,40 @@ class Lease:
     expires_at: datetime
 
 
+class CaseSource(enum.Enum):
+    """Where a case's media came from."""
+
+    #: A file submitted for moderation.
+    RECORDED = "RECORDED"
+    #: A live stream (the case's content id is the stream id).
+    LIVE = "LIVE"
+    #: A retroactive scan of stored transcripts (the case has `retro_of`).
+    BACKFILL = "BACKFILL"
+
+
+#: The scheme of a live stream's case media: live audio is not stored, so the case points
+#: at the stream ("live:<stream id>"), not at a blob.
+LIVE_MEDIA_SCHEME = "live:"
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    """Which cases a listing keeps; an empty field keeps every case."""
+
+    #: A category of the case's term hits.
+    category: str = ""
+    #: A list of the case's term hits.
+    list_id: str = ""
+    #: The transcript's language, or a language of its untranscribed speech.
+    language: str = ""
+    source: CaseSource | None = None
+    account_id: str = ""
+
+
+#: The filter that keeps every case.
+EVERY_CASE = CaseFilter()
+
+
 class Queue(enum.Enum):
     GENERAL = "GENERAL"
     #: Cases of protected accounts, seen only by reviewers cleared for them.
@@ -293,9 +327,10 @@ class LiveUntranscribed:
 
 @dataclass(frozen=True)
 class LiveAction:
-    """An action a rule took on a live stream by itself."""
+    """An action on a live stream: a rule's, taken by itself, or a moderator's END_STREAM
+    on the stream's case (then `rule` is None and `statement` the policy named)."""
 
     type: ActionType
     case_id: str
-    rule: RuleRef
+    rule: RuleRef | None
     statement: str

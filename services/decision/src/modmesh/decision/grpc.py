@@ -39,6 +39,7 @@ class DecisionServiceServicer(
         self._case_store = self._review_store = store
         self._rule_store = self._appeal_store = store
         self._backfill_store = self._live_store = self._audit_log = self._case_owners = store
+        self._live_wall = store
         self._audit_signer = running.audit_signer
         self._clip_keeper = running.clip_keeper
         self._pipeline = running.pipeline

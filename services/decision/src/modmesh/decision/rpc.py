@@ -16,6 +16,8 @@ MAX_LIST_LIMIT = 500
 #: Longest free text a request field may hold (a reason, a statement, a name): a page
 #: of prose, far below what would bloat the cases, appeals and the audit log.
 MAX_TEXT_CHARS = 10_000
+#: Longest value a list's filter takes: the ids and labels it names are shorter.
+MAX_FILTER_CHARS = 255
 
 
 class Rpcs(decision_pb2_grpc.DecisionServiceServicer):
@@ -51,9 +53,24 @@ def require_text(value: str, field: str, what: str) -> None:
 
 def list_limit(requested: int) -> int:
     """How many results a list RPC returns: the request's limit, or the default for 0."""
-    limit = requested or DEFAULT_LIST_LIMIT
-    if not 1 <= limit <= MAX_LIST_LIMIT:
+    return bounded(requested, DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT, "limit")
+
+
+def bounded(requested: int, default: int, maximum: int, field: str) -> int:
+    """A count a request asks for: `default` for 0, refused outside 1 to `maximum`."""
+    value = requested or default
+    if not 1 <= value <= maximum:
         raise InvalidArgument(
-            f"limit must be between 1 and {MAX_LIST_LIMIT}, got {requested}", field="limit"
+            f"{field} must be between 1 and {maximum}, got {requested}", field=field
         )
-    return limit
+    return value
+
+
+def filter_value(value: str, field: str) -> str:
+    """A list's filter as the request gives it ("" keeps everything)."""
+    if len(value) > MAX_FILTER_CHARS or "\0" in value:
+        raise InvalidArgument(
+            f"{field} must be at most {MAX_FILTER_CHARS} characters, none of them NUL",
+            field=field,
+        )
+    return value

@@ -26,6 +26,7 @@ from modmesh.decision.domain import (
     Evidence,
     Priority,
 )
+from modmesh.decision.facets import replace_facets
 from modmesh.decision.migrations import SCHEMA
 from modmesh.decision.policy.rule_set import Decision
 from modmesh.decision.rows import cases_with_actions
@@ -142,7 +143,10 @@ class StoreBase:
         row.statement = outcome.statement
         row.updated_at = now
         row.language = "" if evidence.transcript is None else evidence.transcript.language
+        # Read by replicas of earlier releases while a rolling upgrade runs; this
+        # release routes by the facets.
         row.categories = sorted({hit.category for hit in evidence.term_hits if hit.category})
+        replace_facets(session, row.id, evidence)
         if decision.sla_hours is not None and row.due_at is None:
             # Counted from when the case was first queued: new evidence does not push it.
             row.due_at = now + timedelta(hours=decision.sla_hours)

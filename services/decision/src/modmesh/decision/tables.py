@@ -48,6 +48,8 @@ class CaseRow(Base):
         ),
         # The review queue reads OPEN cases by priority, then age.
         Index("ix_cases_queue", "status", "priority", "created_at"),
+        # An account's cases, newest first (the console's "earlier cases of the account").
+        Index("ix_cases_account", "account_id", "created_at", "id"),
         # Dry runs and retroactive scans read cases by age.
         Index("ix_cases_created_at", "created_at"),
         # The analysis claimer reads PROCESSING cases by lease expiry, RETRYING by due time.
@@ -101,6 +103,21 @@ class CaseRow(Base):
         order_by="LiveFlagRow.sequence",
         viewonly=True,
     )
+
+
+class CaseFacetRow(Base):
+    """A value a case's queue is filtered and routed by (modmesh.decision.facets): a
+    category or a list of its term hits, a language of its transcript. Copied from the
+    evidence whenever a rule decides the case, and gone with the case."""
+
+    __tablename__ = "case_facets"
+    __table_args__ = (Index("ix_case_facets_value", "kind", "value", "case_id"),)
+
+    case_id: Mapped[str] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    value: Mapped[str] = mapped_column(String(255), primary_key=True)
 
 
 class ActionRow(Base):
@@ -272,10 +289,14 @@ class LiveStreamRow(Base):
     moderated, so a dropped call resumes where its acknowledgements left off."""
 
     __tablename__ = "live_streams"
+    # The live wall reads the streams on air and those that ended a short while ago.
+    __table_args__ = (Index("ix_live_streams_ended_at", "ended_at"),)
 
     stream_id: Mapped[str] = mapped_column(String(255), primary_key=True)
     #: The account that first opened the id; no other account may use it.
     account_id: Mapped[str] = mapped_column(String(255))
+    #: The credential that first opened it (see modmesh.runtime.tenancy), as its case's.
+    tenant: Mapped[str] = mapped_column(String(255), server_default="")
     #: When offset 0 was on air: term lists apply as they stood at start + offset.
     start_time: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     #: Every flag for the audio before this offset is stored (and was sent).
@@ -300,10 +321,15 @@ class LiveFlagRow(Base):
     """A term hit in a live stream, stored before it is sent to the client."""
 
     __tablename__ = "live_flags"
+    __table_args__ = (Index("uq_live_flags_flag_id", "flag_id", unique=True),)
 
     stream_id: Mapped[str] = mapped_column(ForeignKey("live_streams.stream_id"), primary_key=True)
     #: 1, 2, 3... per stream, across resumes.
     sequence: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    #: 1, 2, 3... across all streams, in the order the flags were stored: a poller's
+    #: cursor (see modmesh.decision.live.wall). None for a flag a pod of an earlier
+    #: release stored during a rolling update, until the next write numbers it.
+    flag_id: Mapped[int | None] = mapped_column(BigInteger)
     list_id: Mapped[str] = mapped_column(String(255))
     list_version: Mapped[int] = mapped_column(BigInteger)
     term_id: Mapped[str] = mapped_column(String(255))

@@ -2,7 +2,9 @@
 
 Every handler that names a case asks `admit` first; one outside the caller's scope is
 NOT_FOUND with the same message as a missing one, so another tenant's ids reveal
-nothing. List handlers filter in SQL with `where_admitted`.
+nothing. List handlers filter in SQL with `where_admitted` (live streams with
+`where_stream_admitted`: a stream belongs to its account and the credential that
+opened it, as its case does).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Protocol
 from sqlalchemy import ColumnElement, select, true
 
 from modmesh.decision.store import StoreBase
-from modmesh.decision.tables import AppealRow, CaseRow
+from modmesh.decision.tables import AppealRow, CaseRow, LiveStreamRow
 from modmesh.runtime.errors import NotFound
 from modmesh.runtime.identity import current_caller
 from modmesh.runtime.tenancy import UNRESTRICTED, CaseScope
@@ -80,4 +82,14 @@ def where_admitted(scope: CaseScope) -> ColumnElement[bool]:
         condition = condition & CaseRow.tenant.in_(sorted(scope.tenants))
     if scope.account is not None:
         condition = condition & (CaseRow.account_id == scope.account)
+    return condition
+
+
+def where_stream_admitted(scope: CaseScope) -> ColumnElement[bool]:
+    """The SQL condition on live streams that `scope` admits."""
+    condition: ColumnElement[bool] = true()
+    if scope.tenants is not None:
+        condition = condition & LiveStreamRow.tenant.in_(sorted(scope.tenants))
+    if scope.account is not None:
+        condition = condition & (LiveStreamRow.account_id == scope.account)
     return condition

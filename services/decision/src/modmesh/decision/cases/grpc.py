@@ -7,9 +7,10 @@ import asyncio
 import grpc
 
 from modmesh.contracts.decision.v1 import decision_pb2
-from modmesh.decision import convert
-from modmesh.decision.cases.store import CaseStore
-from modmesh.decision.rpc import Rpcs, list_limit, require_case_id
+from modmesh.decision import convert, paging
+from modmesh.decision.cases.store import CaseStore, listing_order
+from modmesh.decision.domain import CaseFilter
+from modmesh.decision.rpc import Rpcs, filter_value, list_limit, require_case_id
 from modmesh.decision.tenancy import admit, caller_scope
 
 
@@ -31,6 +32,15 @@ class CaseRpcs(Rpcs):
         self._ready()
         status = convert.status_from_pb(request.status)
         limit = list_limit(request.limit)
+        order = listing_order(status)
+        after = paging.cursor_from(request.page_token, order)
+        wanted = CaseFilter(account_id=filter_value(request.account_id, "account_id"))
         scope = caller_scope()
-        cases = await asyncio.to_thread(self._case_store.list_cases, status, limit, scope)
-        return decision_pb2.ListCasesResponse(cases=[convert.case_to_pb(c) for c in cases])
+        # One case more than the page: whether another page follows.
+        cases = await asyncio.to_thread(
+            self._case_store.list_cases, status, limit + 1, scope, wanted, after
+        )
+        page, token = paging.split_page(cases, limit, order)
+        return decision_pb2.ListCasesResponse(
+            cases=[convert.case_to_pb(c) for c in page], next_page_token=token
+        )

@@ -1,15 +1,24 @@
-"""The cases' store as the case RPCs read it: one case, and cases by status."""
+"""The cases' store as the case RPCs read it: one case, and cases by status, a page at a
+time."""
 
 from __future__ import annotations
 
 from typing import Protocol
 
-from modmesh.decision.domain import Case, CaseStatus
+from modmesh.decision import paging
+from modmesh.decision.domain import EVERY_CASE, Case, CaseFilter, CaseStatus
+from modmesh.decision.facets import where_matching
 from modmesh.decision.rows import case_from_row, cases_with_actions
 from modmesh.decision.store import StoreBase
 from modmesh.decision.tables import CaseRow
 from modmesh.decision.tenancy import where_admitted
 from modmesh.runtime.tenancy import UNRESTRICTED, CaseScope
+
+
+def listing_order(status: CaseStatus | None) -> paging.Order:
+    """OPEN cases as the review queue (most urgent, then oldest first); others newest
+    first."""
+    return paging.Order.QUEUE if status is CaseStatus.OPEN else paging.Order.NEWEST
 
 
 class CaseStore(Protocol):
@@ -18,7 +27,12 @@ class CaseStore(Protocol):
     def get(self, case_id: str) -> Case: ...
 
     def list_cases(
-        self, status: CaseStatus | None, limit: int, scope: CaseScope = UNRESTRICTED
+        self,
+        status: CaseStatus | None,
+        limit: int,
+        scope: CaseScope = UNRESTRICTED,
+        wanted: CaseFilter = EVERY_CASE,
+        after: paging.Cursor | None = None,
     ) -> list[Case]: ...
 
 
@@ -28,18 +42,20 @@ class SqlCases(StoreBase):
             return case_from_row(self._row(session, case_id))
 
     def list_cases(
-        self, status: CaseStatus | None, limit: int, scope: CaseScope = UNRESTRICTED
+        self,
+        status: CaseStatus | None,
+        limit: int,
+        scope: CaseScope = UNRESTRICTED,
+        wanted: CaseFilter = EVERY_CASE,
+        after: paging.Cursor | None = None,
     ) -> list[Case]:
-        """OPEN cases as the review queue (most urgent, then oldest first); others newest
-        first; only those `scope` admits."""
-        query = cases_with_actions().where(where_admitted(scope))
+        """Cases in `status` (any, for None) in their `listing_order`, after the cursor
+        `after`; only those `scope` admits and `wanted` keeps."""
+        query = cases_with_actions().where(where_admitted(scope), where_matching(wanted))
         if status is not None:
             query = query.where(CaseRow.status == status.value)
-        if status is CaseStatus.OPEN:
-            query = query.order_by(
-                CaseRow.priority.desc(), CaseRow.created_at.asc(), CaseRow.id.asc()
-            )
-        else:
-            query = query.order_by(CaseRow.created_at.desc(), CaseRow.id.desc())
+        if after is not None:
+            query = query.where(paging.after(after))
+        query = query.order_by(*paging.order_by(listing_order(status))).limit(limit)
         with self._sessions() as session:
-            return [case_from_row(row) for row in session.scalars(query.limit(limit))]
+            return [case_from_row(row) for row in session.scalars(query)]

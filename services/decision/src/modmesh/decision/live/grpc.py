@@ -1,9 +1,12 @@
-"""The ModerateStream RPC: a live stream's messages in, flags and actions out."""
+"""The live RPCs: ModerateStream (a live stream's messages in, flags and actions out)
+and ListLiveStreams (the live wall)."""
 
 from __future__ import annotations
 
+import asyncio
 import math
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import grpc
 import structlog
@@ -20,10 +23,12 @@ from modmesh.decision.live.convert import (
     live_action_to_pb,
     live_flag_to_pb,
     live_untranscribed_to_pb,
+    wall_to_pb,
 )
 from modmesh.decision.live.moderation import END, Ack, End, Event, StreamModeration
 from modmesh.decision.live.store import LiveStore
-from modmesh.decision.rpc import Rpcs, require_text
+from modmesh.decision.live.wall import LiveWallStore
+from modmesh.decision.rpc import Rpcs, bounded, require_text
 from modmesh.decision.store import utc_now
 from modmesh.decision.tenancy import caller_scope
 from modmesh.runtime.errors import InvalidArgument, Unavailable
@@ -31,11 +36,44 @@ from modmesh.runtime.tracing import annotate
 
 log = structlog.get_logger()
 
+#: How long ended streams stay on the live wall, unless asked otherwise; the longest.
+DEFAULT_ENDED_WITHIN_SECONDS = 600
+MAX_ENDED_WITHIN_SECONDS = 86_400
+#: Streams and flags per answer, unless asked otherwise; the most.
+DEFAULT_WALL_STREAMS, MAX_WALL_STREAMS = 100, 500
+DEFAULT_WALL_FLAGS, MAX_WALL_FLAGS = 500, 5000
+
 
 class LiveRpcs(Rpcs):
     _live_store: LiveStore
+    _live_wall: LiveWallStore
     _engines: GrpcEngines
     _clip_keeper: ClipKeeper
+
+    async def ListLiveStreams(
+        self, request: decision_pb2.ListLiveStreamsRequest, context: grpc.aio.ServicerContext
+    ) -> decision_pb2.ListLiveStreamsResponse:
+        self._ready()
+        if request.after_flag_id < 0:
+            raise InvalidArgument(
+                "after_flag_id must be 0, or the next_after_flag_id of the last answer",
+                field="after_flag_id",
+            )
+        ended_within = bounded(
+            request.ended_within_seconds,
+            DEFAULT_ENDED_WITHIN_SECONDS,
+            MAX_ENDED_WITHIN_SECONDS,
+            "ended_within_seconds",
+        )
+        wall = await asyncio.to_thread(
+            self._live_wall.live_wall,
+            request.after_flag_id,
+            timedelta(seconds=ended_within),
+            bounded(request.limit, DEFAULT_WALL_STREAMS, MAX_WALL_STREAMS, "limit"),
+            bounded(request.flag_limit, DEFAULT_WALL_FLAGS, MAX_WALL_FLAGS, "flag_limit"),
+            caller_scope(),
+        )
+        return wall_to_pb(wall)
 
     async def ModerateStream(
         self,

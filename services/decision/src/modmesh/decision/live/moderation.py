@@ -41,7 +41,7 @@ from modmesh.decision.domain import (
 )
 from modmesh.decision.live.audio import stream_audio
 from modmesh.decision.live.clips import ClipKeeper, FlagClips
-from modmesh.decision.live.store import LiveStore
+from modmesh.decision.live.store import LiveStore, StreamEnded
 from modmesh.runtime.errors import FailedPrecondition, InvalidArgument
 from modmesh.runtime.leases import LeaseLost, replica_id
 
@@ -142,7 +142,7 @@ class StreamModeration:
         audio starts at `resume_from`; `clips` says what of it each flag keeps."""
         holder = f"{replica_id()}/{uuid.uuid4().hex[:8]}"
         stream = await asyncio.to_thread(
-            store.open_stream, stream_id, account_id, start_time, resume_from, holder
+            store.open_stream, stream_id, account_id, start_time, resume_from, holder, tenant
         )
         flag_clips = FlagClips(clips, store, stream_id, resume_from)
         return cls(store, matcher, stream, flag_clips, holder, lease_seconds / 3, tenant, container)
@@ -172,11 +172,12 @@ class StreamModeration:
     async def run(
         self, incoming: AsyncIterator[bytes | End], transcribe: Transcribe
     ) -> AsyncIterator[Event]:
-        """Moderates the call's audio until the client ends the stream (marked ended) or
-        closes its side without ending it (left to resume). Anything after the end
-        message is refused; the transcription's refusals are raised as they are. The
-        clips still waiting when the audio ends are sent before the last ack; a call that
-        ends otherwise still keeps them."""
+        """Moderates the call's audio until the client ends the stream (marked ended),
+        closes its side without ending it (left to resume), or a moderator ends it (the
+        last event is their END_STREAM action; what the call heard after it is not
+        stored). Anything after the end message is refused; the transcription's refusals
+        are raised as they are. The clips still waiting when the audio ends are sent
+        before the last ack; a call that ends otherwise still keeps them."""
         audio: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=QUEUED_CHUNKS)
         updates: asyncio.Queue[TranscriptUpdate | BaseException | None] = asyncio.Queue()
         ended = asyncio.Event()
@@ -254,6 +255,14 @@ class StreamModeration:
                     moderated_seconds=self.moderated_seconds,
                 )
                 yield Ack(self.moderated_seconds)
+        except StreamEnded as by_moderator:  # seen by a write or by the lease's renewal
+            log.info(
+                "stream ended by a moderator",
+                stream_id=self.stream.stream_id,
+                account_id=self.stream.account_id,
+                case_id=by_moderator.action.case_id,
+            )
+            yield by_moderator.action
         finally:
             for task in (reader, transcriber, renewer):
                 task.cancel()

@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session
 from modmesh.contracts.evidence import UntranscribedSpeech, Word
 from modmesh.decision.audit import as_utc
 from modmesh.decision.domain import (
+    LIVE_MEDIA_SCHEME,
+    ActionType,
     CaseStatus,
     Evidence,
     LiveAction,
@@ -23,6 +25,7 @@ from modmesh.decision.domain import (
     TermHit,
 )
 from modmesh.decision.live.untranscribed import stream_transcript, with_speech
+from modmesh.decision.live.wall import number_flags
 from modmesh.decision.policy.conditions import Facts
 from modmesh.decision.policy.published import PublishedRuleSet
 from modmesh.decision.policy.rule_set import Decision, RuleSet
@@ -37,6 +40,7 @@ from modmesh.decision.stored import (
 )
 from modmesh.decision.tables import (
     AccountRow,
+    ActionRow,
     LiveFlagRow,
     LiveStreamRow,
 )
@@ -54,6 +58,7 @@ class LiveStore(Protocol):
         start_time: datetime,
         resume_from: float,
         holder: str,
+        tenant: str = "",
     ) -> LiveStream: ...
 
     def renew_stream(self, stream_id: str, holder: str) -> None: ...
@@ -82,6 +87,18 @@ class LiveStore(Protocol):
 STREAM_LEASE = Lease(LiveStreamRow.lease_holder, LiveStreamRow.lease_expires_at, seconds=30.0)
 
 
+_END_STREAM = ActionType.END_STREAM.value
+
+
+class StreamEnded(Exception):
+    """A moderator ended the stream (an END_STREAM action on its case) while a call
+    moderated it: the call tells its client `action`, stores nothing more and ends."""
+
+    def __init__(self, action: LiveAction) -> None:
+        super().__init__(f"stream ended by a moderator on case {action.case_id}")
+        self.action = action
+
+
 class SqlLive(StoreBase):
     #: The lease length compose sets from the settings (shared with the other leases).
     work_lease_seconds = STREAM_LEASE.seconds
@@ -97,10 +114,22 @@ class SqlLive(StoreBase):
             self._held_stream(session, stream_id, holder)
 
     def _held_stream(self, session: Session, stream_id: str, holder: str) -> LiveStreamRow:
-        """The stream's row, locked, with `holder`'s lease on it renewed."""
+        """The stream's row, locked, with `holder`'s lease on it renewed; StreamEnded
+        when a moderator ended it (the call ends it only with its last write)."""
         row = session.get(LiveStreamRow, stream_id, with_for_update=True)
         if row is None:
             raise NotFound(f"stream {stream_id!r} not found", field="open.stream_id")
+        if row.ended_at is not None:
+            # Only a moderator ends a stream under its call (the call's own end is its
+            # last write), with END_STREAM on its case: the client is told the policy.
+            policy = session.scalar(
+                select(ActionRow.reason)
+                .where(ActionRow.case_id == row.case_id, ActionRow.type == _END_STREAM)
+                .order_by(ActionRow.created_at.desc())
+                .limit(1)
+            )
+            ended = LiveAction(ActionType.END_STREAM, row.case_id or "", None, policy or "")
+            raise StreamEnded(ended)
         self._stream_lease.renew(session, row, holder)
         return row
 
@@ -118,10 +147,12 @@ class SqlLive(StoreBase):
         start_time: datetime,
         resume_from: float,
         holder: str,
+        tenant: str = "",
     ) -> LiveStream:
-        """Opens a new stream, or resumes one that was not ended, for its own account and
-        from an offset it was moderated up to; the call (`holder`) leases it, taking it
-        over from an earlier call that may still hold it."""
+        """Opens a new stream (for `tenant`, the credential moderating it), or resumes
+        one that was not ended, for its own account and from an offset it was moderated
+        up to; the call (`holder`) leases it, taking it over from an earlier call that
+        may still hold it."""
         with self._write() as session:
             row = session.get(LiveStreamRow, stream_id, with_for_update=True)
             if row is None:
@@ -135,6 +166,7 @@ class SqlLive(StoreBase):
                 row = LiveStreamRow(
                     stream_id=stream_id,
                     account_id=account_id,
+                    tenant=tenant,
                     start_time=as_utc(start_time),
                     moderated_seconds=0.0,
                     last_flag_sequence=0,
@@ -219,6 +251,7 @@ class SqlLive(StoreBase):
                         created_at=now,
                     )
                 )
+            number_flags(session, added)  # before they join the session: see there
             stream.flags.extend(added)
             if untranscribed:
                 stream.untranscribed = with_speech(stream.untranscribed, untranscribed)
@@ -283,7 +316,7 @@ class SqlLive(StoreBase):
                 # No one blob holds a stream: the case points at the stream, and each
                 # flag keeps the clip of its audio (Case.live_clips).
                 media_sha256="",
-                media_uri=f"live:{stream.stream_id}",
+                media_uri=f"{LIVE_MEDIA_SCHEME}{stream.stream_id}",
                 media_size=0,
                 media_mime="",
                 account_id=stream.account_id,
@@ -337,20 +370,6 @@ class SqlLive(StoreBase):
             if row is None:
                 raise NotFound(f"stream {stream_id!r} not found", field="stream_id")
             return _live_stream(row, resumed=True)
-
-    def stream_flags(self, stream_id: str) -> list[LiveFlag]:
-        """The flags a stream raised, in order."""
-        query = (
-            select(LiveFlagRow, LiveStreamRow.case_id)
-            .join(LiveStreamRow, LiveStreamRow.stream_id == LiveFlagRow.stream_id)
-            .where(LiveFlagRow.stream_id == stream_id)
-            .order_by(LiveFlagRow.sequence)
-        )
-        with self._sessions() as session:
-            return [
-                LiveFlag(f.sequence, term_hit_from_json(f.hit), words_from_json(f.context), case_id)
-                for f, case_id in session.execute(query)
-            ]
 
 
 def _live_stream(row: LiveStreamRow, resumed: bool) -> LiveStream:

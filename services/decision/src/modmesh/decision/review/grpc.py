@@ -7,14 +7,21 @@ import asyncio
 import grpc
 
 from modmesh.contracts.decision.v1 import decision_pb2
-from modmesh.decision import convert
-from modmesh.decision.domain import CARRIED_OUT
+from modmesh.decision import convert, paging
+from modmesh.decision.domain import CARRIED_OUT, CaseFilter, CaseSource
 from modmesh.decision.review import core as review
 from modmesh.decision.review.store import ReviewStore
-from modmesh.decision.rpc import Rpcs, list_limit, require_case_id, require_text
+from modmesh.decision.rpc import Rpcs, filter_value, list_limit, require_case_id, require_text
 from modmesh.decision.tenancy import admit, caller_scope
 from modmesh.runtime.errors import InvalidArgument
 from modmesh.runtime.identity import acting_principal
+
+_SOURCE_FROM_PB = {
+    decision_pb2.CASE_SOURCE_UNSPECIFIED: None,
+    decision_pb2.CASE_SOURCE_RECORDED: CaseSource.RECORDED,
+    decision_pb2.CASE_SOURCE_LIVE: CaseSource.LIVE,
+    decision_pb2.CASE_SOURCE_BACKFILL: CaseSource.BACKFILL,
+}
 
 
 class ReviewRpcs(Rpcs):
@@ -78,14 +85,26 @@ class ReviewRpcs(Rpcs):
         self._ready()
         require_text(request.reviewer_id, "reviewer_id", "name the reviewer")
         limit = list_limit(request.limit)
-        cases = await asyncio.to_thread(
-            self._review_store.review_queue,
-            request.reviewer_id,
-            convert.queue_from_pb(request.queue),
-            limit,
-            caller_scope(),
+        after = paging.cursor_from(request.page_token, paging.Order.QUEUE)
+        if request.source not in _SOURCE_FROM_PB:
+            raise InvalidArgument("source must be RECORDED, LIVE or BACKFILL", field="source")
+        wanted = CaseFilter(
+            category=filter_value(request.category, "category"),
+            list_id=filter_value(request.list_id, "list_id"),
+            language=filter_value(request.language, "language"),
+            source=_SOURCE_FROM_PB[request.source],
         )
-        return decision_pb2.ListQueueResponse(cases=[convert.case_to_pb(c) for c in cases])
+        queue, scope = convert.queue_from_pb(request.queue), caller_scope()
+        store = self._review_store
+        # One case more than the page: whether another page follows.
+        cases = await asyncio.to_thread(
+            store.review_queue, request.reviewer_id, queue, limit + 1, scope, wanted, after
+        )
+        total = await asyncio.to_thread(store.queue_size, request.reviewer_id, queue, scope, wanted)
+        page, token = paging.split_page(cases, limit, paging.Order.QUEUE)
+        return decision_pb2.ListQueueResponse(
+            cases=[convert.case_to_pb(c) for c in page], next_page_token=token, total=total
+        )
 
     async def ClaimCase(
         self, request: decision_pb2.ClaimCaseRequest, context: grpc.aio.ServicerContext

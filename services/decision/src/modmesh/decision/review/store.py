@@ -5,23 +5,30 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Protocol
 
-from sqlalchemy import func, or_
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select, true
+from sqlalchemy.orm import Session
 
+from modmesh.decision import paging
 from modmesh.decision.audit import as_utc
 from modmesh.decision.domain import (
+    EVERY_CASE,
+    LIVE_MEDIA_SCHEME,
     Account,
     ActionType,
     Case,
+    CaseFilter,
     CaseStatus,
     Queue,
     Reviewer,
 )
+from modmesh.decision.facets import Facet, has_facet, where_matching
 from modmesh.decision.review import core as review
 from modmesh.decision.rows import case_from_row, cases_with_actions
 from modmesh.decision.store import StoreBase
 from modmesh.decision.tables import (
     AccountRow,
     CaseRow,
+    LiveStreamRow,
     ReviewerRow,
 )
 from modmesh.decision.tenancy import where_admitted
@@ -41,8 +48,18 @@ class ReviewStore(Protocol):
     def account(self, account_id: str) -> Account: ...
 
     def review_queue(
-        self, reviewer_id: str, queue: Queue, limit: int, scope: CaseScope = UNRESTRICTED
+        self,
+        reviewer_id: str,
+        queue: Queue,
+        limit: int,
+        scope: CaseScope = UNRESTRICTED,
+        wanted: CaseFilter = EVERY_CASE,
+        after: paging.Cursor | None = None,
     ) -> list[Case]: ...
+
+    def queue_size(
+        self, reviewer_id: str, queue: Queue, scope: CaseScope, wanted: CaseFilter
+    ) -> int: ...
 
     def claim(self, case_id: str, reviewer_id: str, lease_seconds: float) -> Case: ...
 
@@ -107,41 +124,57 @@ class SqlReview(StoreBase):
             return Account(account_id) if row is None else _account(row)
 
     def review_queue(
-        self, reviewer_id: str, queue: Queue, limit: int, scope: CaseScope = UNRESTRICTED
+        self,
+        reviewer_id: str,
+        queue: Queue,
+        limit: int,
+        scope: CaseScope = UNRESTRICTED,
+        wanted: CaseFilter = EVERY_CASE,
+        after: paging.Cursor | None = None,
     ) -> list[Case]:
         """The open cases of `queue` this reviewer may take, most urgent then oldest
-        first: unclaimed ones (or with an expired lease) and the reviewer's own, within
-        `scope`."""
+        first (after the cursor `after`): unclaimed ones (or with an expired lease) and
+        the reviewer's own, within the reviewer's skills, `scope` and `wanted`."""
+        query = cases_with_actions().where(self._queue(reviewer_id, queue, scope, wanted))
+        if after is not None:
+            query = query.where(paging.after(after))
+        query = query.order_by(*paging.order_by(paging.Order.QUEUE)).limit(limit)
+        with self._sessions() as session:
+            return [case_from_row(row) for row in session.scalars(query)]
+
+    def queue_size(
+        self, reviewer_id: str, queue: Queue, scope: CaseScope, wanted: CaseFilter
+    ) -> int:
+        """How many cases `review_queue` lists on all its pages: one count over the same
+        conditions, answered from the indexes (no evidence is read)."""
+        condition = self._queue(reviewer_id, queue, scope, wanted)
+        with self._sessions() as session:
+            return session.scalar(select(func.count()).select_from(CaseRow).where(condition)) or 0
+
+    def _queue(
+        self, reviewer_id: str, queue: Queue, scope: CaseScope, wanted: CaseFilter
+    ) -> ColumnElement[bool]:
         reviewer = self.reviewer(reviewer_id)
         refused = review.refusal(reviewer, queue)
         if refused:
             raise FailedPrecondition(refused)
-        now = self._now()
-        protected = func.coalesce(AccountRow.protected, False)
-        query = (
-            cases_with_actions()
-            .outerjoin(AccountRow, AccountRow.account_id == CaseRow.account_id)
-            .where(
-                where_admitted(scope),
-                CaseRow.status == CaseStatus.OPEN.value,
-                protected.is_(True) if queue is Queue.PROTECTED else protected.is_(False),
-                or_(
-                    CaseRow.lease_holder.is_(None),
-                    CaseRow.lease_expires_at <= now,
-                    CaseRow.lease_holder == reviewer_id,
-                ),
+        protected = exists(
+            select(AccountRow.account_id).where(
+                AccountRow.account_id == CaseRow.account_id, AccountRow.protected.is_(True)
             )
-            .order_by(CaseRow.priority.desc(), CaseRow.created_at.asc(), CaseRow.id.asc())
         )
-        found: list[Case] = []
-        with self._sessions() as session:
-            # Skills are checked here, not in SQL: read in pages until the queue is full.
-            for row in session.scalars(query.execution_options(yield_per=200)):
-                if review.suits(reviewer, row.language, row.categories or ()):
-                    found.append(case_from_row(row))
-                    if len(found) == limit:
-                        break
-        return found
+        return and_(
+            CaseRow.status == CaseStatus.OPEN.value,
+            protected if queue is Queue.PROTECTED else ~protected,
+            or_(
+                CaseRow.lease_holder.is_(None),
+                CaseRow.lease_expires_at <= self._now(),
+                CaseRow.lease_holder == reviewer_id,
+            ),
+            _within_skills(reviewer),
+            where_admitted(scope),
+            where_matching(wanted),
+        )
 
     def claim(self, case_id: str, reviewer_id: str, lease_seconds: float) -> Case:
         """Gives the reviewer the case for `lease_seconds` (again, if they hold it); no
@@ -194,7 +227,8 @@ class SqlReview(StoreBase):
     def record_action(self, case_id: str, action_type: ActionType, actor: str, reason: str) -> Case:
         """Records a reviewer's decision on an OPEN case they hold the lease of: ESCALATE
         keeps it open as URGENT (and returns it to the queue), any other decision closes
-        it. A removal is queued for delivery through the action adapter."""
+        it. A removal is queued for delivery through the action adapter; END_STREAM on a
+        live stream's case also ends the stream (`_end_stream`)."""
         with self._write() as session:
             row = self._row(session, case_id, lock=True)
             if row.status != CaseStatus.OPEN.value:
@@ -217,7 +251,46 @@ class SqlReview(StoreBase):
                     f"{as_utc(expires).isoformat()}; claim it again"
                 )
             self._add_action(session, row, action_type, actor, reason)
+            if action_type is ActionType.END_STREAM:
+                self._end_stream(session, row, actor)
             return case_from_row(row)
+
+    def _end_stream(self, session: Session, case: CaseRow, actor: str) -> None:
+        """Ends the stream on air that `case` records, if it records one: its id cannot
+        be opened again, and the call moderating it tells its client at its next write
+        (modmesh.decision.live.store.StreamEnded). The platform is told to cut the
+        broadcast by the action's delivery, like any action, whatever the client does."""
+        if not case.media_uri.startswith(LIVE_MEDIA_SCHEME):
+            return
+        stream = session.get(LiveStreamRow, case.content_id, with_for_update=True)
+        if stream is None or stream.case_id != case.id or stream.ended_at is not None:
+            return
+        stream.ended_at = stream.updated_at = self._now()
+        self._audit(
+            session,
+            "stream.ended",
+            f"streams/{stream.stream_id}",
+            {
+                "moderated_seconds": stream.moderated_seconds,
+                "flags": stream.last_flag_sequence,
+                "case_id": case.id,
+            },
+            actor=actor,
+        )
+
+
+def _within_skills(reviewer: Reviewer) -> ColumnElement[bool]:
+    """The cases whose language and categories are within the reviewer's skills (see
+    modmesh.decision.review.core): in SQL, so that the queue pages and counts there."""
+    condition: ColumnElement[bool] = true()
+    if reviewer.languages:
+        languages = sorted(reviewer.languages)
+        condition = condition & or_(CaseRow.language == "", CaseRow.language.in_(languages))
+    if reviewer.categories:
+        categories = reviewer.categories
+        judged = has_facet(Facet.CATEGORY, categories)
+        condition = condition & or_(~has_facet(Facet.CATEGORY), judged)
+    return condition
 
 
 def _reviewer(row: ReviewerRow) -> Reviewer:

@@ -40,6 +40,13 @@ class ActionType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ACTION_TYPE_ESCALATE: _ClassVar[ActionType]
     ACTION_TYPE_END_STREAM: _ClassVar[ActionType]
 
+class CaseSource(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CASE_SOURCE_UNSPECIFIED: _ClassVar[CaseSource]
+    CASE_SOURCE_RECORDED: _ClassVar[CaseSource]
+    CASE_SOURCE_LIVE: _ClassVar[CaseSource]
+    CASE_SOURCE_BACKFILL: _ClassVar[CaseSource]
+
 class Queue(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     QUEUE_UNSPECIFIED: _ClassVar[Queue]
@@ -77,6 +84,10 @@ ACTION_TYPE_NO_VIOLATION: ActionType
 ACTION_TYPE_REMOVE_CONTENT: ActionType
 ACTION_TYPE_ESCALATE: ActionType
 ACTION_TYPE_END_STREAM: ActionType
+CASE_SOURCE_UNSPECIFIED: CaseSource
+CASE_SOURCE_RECORDED: CaseSource
+CASE_SOURCE_LIVE: CaseSource
+CASE_SOURCE_BACKFILL: CaseSource
 QUEUE_UNSPECIFIED: Queue
 QUEUE_GENERAL: Queue
 QUEUE_PROTECTED: Queue
@@ -266,18 +277,24 @@ class GetCaseResponse(_message.Message):
     def __init__(self, case: _Optional[_Union[Case, _Mapping]] = ...) -> None: ...
 
 class ListCasesRequest(_message.Message):
-    __slots__ = ("status", "limit")
+    __slots__ = ("status", "limit", "page_token", "account_id")
     STATUS_FIELD_NUMBER: _ClassVar[int]
     LIMIT_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
     status: CaseStatus
     limit: int
-    def __init__(self, status: _Optional[_Union[CaseStatus, str]] = ..., limit: _Optional[int] = ...) -> None: ...
+    page_token: str
+    account_id: str
+    def __init__(self, status: _Optional[_Union[CaseStatus, str]] = ..., limit: _Optional[int] = ..., page_token: _Optional[str] = ..., account_id: _Optional[str] = ...) -> None: ...
 
 class ListCasesResponse(_message.Message):
-    __slots__ = ("cases",)
+    __slots__ = ("cases", "next_page_token")
     CASES_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     cases: _containers.RepeatedCompositeFieldContainer[Case]
-    def __init__(self, cases: _Optional[_Iterable[_Union[Case, _Mapping]]] = ...) -> None: ...
+    next_page_token: str
+    def __init__(self, cases: _Optional[_Iterable[_Union[Case, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class RecordActionRequest(_message.Message):
     __slots__ = ("case_id", "type", "actor", "reason")
@@ -436,20 +453,34 @@ class PutAccountResponse(_message.Message):
     def __init__(self, account: _Optional[_Union[Account, _Mapping]] = ...) -> None: ...
 
 class ListQueueRequest(_message.Message):
-    __slots__ = ("reviewer_id", "queue", "limit")
+    __slots__ = ("reviewer_id", "queue", "limit", "page_token", "category", "list_id", "language", "source")
     REVIEWER_ID_FIELD_NUMBER: _ClassVar[int]
     QUEUE_FIELD_NUMBER: _ClassVar[int]
     LIMIT_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    CATEGORY_FIELD_NUMBER: _ClassVar[int]
+    LIST_ID_FIELD_NUMBER: _ClassVar[int]
+    LANGUAGE_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
     reviewer_id: str
     queue: Queue
     limit: int
-    def __init__(self, reviewer_id: _Optional[str] = ..., queue: _Optional[_Union[Queue, str]] = ..., limit: _Optional[int] = ...) -> None: ...
+    page_token: str
+    category: str
+    list_id: str
+    language: str
+    source: CaseSource
+    def __init__(self, reviewer_id: _Optional[str] = ..., queue: _Optional[_Union[Queue, str]] = ..., limit: _Optional[int] = ..., page_token: _Optional[str] = ..., category: _Optional[str] = ..., list_id: _Optional[str] = ..., language: _Optional[str] = ..., source: _Optional[_Union[CaseSource, str]] = ...) -> None: ...
 
 class ListQueueResponse(_message.Message):
-    __slots__ = ("cases",)
+    __slots__ = ("cases", "next_page_token", "total")
     CASES_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
     cases: _containers.RepeatedCompositeFieldContainer[Case]
-    def __init__(self, cases: _Optional[_Iterable[_Union[Case, _Mapping]]] = ...) -> None: ...
+    next_page_token: str
+    total: int
+    def __init__(self, cases: _Optional[_Iterable[_Union[Case, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., total: _Optional[int] = ...) -> None: ...
 
 class ClaimCaseRequest(_message.Message):
     __slots__ = ("case_id", "reviewer_id", "lease_seconds")
@@ -676,6 +707,62 @@ class LiveStreamAction(_message.Message):
     rule: RuleRef
     statement_of_reasons: str
     def __init__(self, type: _Optional[_Union[ActionType, str]] = ..., case_id: _Optional[str] = ..., rule: _Optional[_Union[RuleRef, _Mapping]] = ..., statement_of_reasons: _Optional[str] = ...) -> None: ...
+
+class ListLiveStreamsRequest(_message.Message):
+    __slots__ = ("after_flag_id", "ended_within_seconds", "limit", "flag_limit")
+    AFTER_FLAG_ID_FIELD_NUMBER: _ClassVar[int]
+    ENDED_WITHIN_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    FLAG_LIMIT_FIELD_NUMBER: _ClassVar[int]
+    after_flag_id: int
+    ended_within_seconds: int
+    limit: int
+    flag_limit: int
+    def __init__(self, after_flag_id: _Optional[int] = ..., ended_within_seconds: _Optional[int] = ..., limit: _Optional[int] = ..., flag_limit: _Optional[int] = ...) -> None: ...
+
+class LiveStream(_message.Message):
+    __slots__ = ("stream_id", "account_id", "start_time", "moderated_seconds", "case_id", "flag_count", "ended_at", "connected")
+    STREAM_ID_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    MODERATED_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    FLAG_COUNT_FIELD_NUMBER: _ClassVar[int]
+    ENDED_AT_FIELD_NUMBER: _ClassVar[int]
+    CONNECTED_FIELD_NUMBER: _ClassVar[int]
+    stream_id: str
+    account_id: str
+    start_time: _timestamp_pb2.Timestamp
+    moderated_seconds: float
+    case_id: str
+    flag_count: int
+    ended_at: _timestamp_pb2.Timestamp
+    connected: bool
+    def __init__(self, stream_id: _Optional[str] = ..., account_id: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., moderated_seconds: _Optional[float] = ..., case_id: _Optional[str] = ..., flag_count: _Optional[int] = ..., ended_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., connected: _Optional[bool] = ...) -> None: ...
+
+class LiveWallFlag(_message.Message):
+    __slots__ = ("flag_id", "stream_id", "flag", "flagged_at")
+    FLAG_ID_FIELD_NUMBER: _ClassVar[int]
+    STREAM_ID_FIELD_NUMBER: _ClassVar[int]
+    FLAG_FIELD_NUMBER: _ClassVar[int]
+    FLAGGED_AT_FIELD_NUMBER: _ClassVar[int]
+    flag_id: int
+    stream_id: str
+    flag: LiveStreamFlag
+    flagged_at: _timestamp_pb2.Timestamp
+    def __init__(self, flag_id: _Optional[int] = ..., stream_id: _Optional[str] = ..., flag: _Optional[_Union[LiveStreamFlag, _Mapping]] = ..., flagged_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ListLiveStreamsResponse(_message.Message):
+    __slots__ = ("streams", "total_streams", "flags", "next_after_flag_id")
+    STREAMS_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_STREAMS_FIELD_NUMBER: _ClassVar[int]
+    FLAGS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_AFTER_FLAG_ID_FIELD_NUMBER: _ClassVar[int]
+    streams: _containers.RepeatedCompositeFieldContainer[LiveStream]
+    total_streams: int
+    flags: _containers.RepeatedCompositeFieldContainer[LiveWallFlag]
+    next_after_flag_id: int
+    def __init__(self, streams: _Optional[_Iterable[_Union[LiveStream, _Mapping]]] = ..., total_streams: _Optional[int] = ..., flags: _Optional[_Iterable[_Union[LiveWallFlag, _Mapping]]] = ..., next_after_flag_id: _Optional[int] = ...) -> None: ...
 
 class GetAuditCheckpointRequest(_message.Message):
     __slots__ = ()

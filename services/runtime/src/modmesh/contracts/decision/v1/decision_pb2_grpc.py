@@ -125,6 +125,11 @@ class DecisionServiceStub:
                 request_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.ModerateStreamRequest.SerializeToString,
                 response_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.ModerateStreamResponse.FromString,
                 _registered_method=True)
+        self.ListLiveStreams = channel.unary_unary(
+                '/modmesh.decision.v1.DecisionService/ListLiveStreams',
+                request_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.ListLiveStreamsRequest.SerializeToString,
+                response_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.ListLiveStreamsResponse.FromString,
+                _registered_method=True)
         self.RetryCases = channel.unary_unary(
                 '/modmesh.decision.v1.DecisionService/RetryCases',
                 request_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.RetryCasesRequest.SerializeToString,
@@ -157,7 +162,8 @@ class DecisionServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListCases(self, request, context):
-        """Lists cases; with status OPEN this is the review queue, most urgent first.
+        """Lists cases; with status OPEN this is the review queue, most urgent first. Pages
+        through them with next_page_token.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -210,7 +216,8 @@ class DecisionServiceServicer:
 
     def ListQueue(self, request, context):
         """The open cases a reviewer may take from a queue, most urgent then oldest first,
-        within the reviewer's languages and categories.
+        within the reviewer's languages and categories, filtered and paged (with the number
+        of cases matching in all).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -282,6 +289,16 @@ class DecisionServiceServicer:
         reopens the same stream id from its last acknowledged offset: no flag is sent
         twice and no acknowledged audio is lost. Protected accounts are never
         auto-actioned; their flags go to the protected review queue.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListLiveStreams(self, request, context):
+        """The live streams being moderated now, and those that ended a short while ago, with
+        the flags raised since a cursor: a poller passes each answer's next_after_flag_id
+        back and gets only the flags raised after it, across all streams. A moderator ends
+        a stream with RecordAction(ACTION_TYPE_END_STREAM) on the stream's case.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -398,6 +415,11 @@ def add_DecisionServiceServicer_to_server(servicer, server):
                     servicer.ModerateStream,
                     request_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.ModerateStreamRequest.FromString,
                     response_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.ModerateStreamResponse.SerializeToString,
+            ),
+            'ListLiveStreams': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListLiveStreams,
+                    request_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.ListLiveStreamsRequest.FromString,
+                    response_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.ListLiveStreamsResponse.SerializeToString,
             ),
             'RetryCases': grpc.unary_unary_rpc_method_handler(
                     servicer.RetryCases,
@@ -896,6 +918,33 @@ class DecisionService:
             '/modmesh.decision.v1.DecisionService/ModerateStream',
             modmesh_dot_decision_dot_v1_dot_decision__pb2.ModerateStreamRequest.SerializeToString,
             modmesh_dot_decision_dot_v1_dot_decision__pb2.ModerateStreamResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListLiveStreams(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/modmesh.decision.v1.DecisionService/ListLiveStreams',
+            modmesh_dot_decision_dot_v1_dot_decision__pb2.ListLiveStreamsRequest.SerializeToString,
+            modmesh_dot_decision_dot_v1_dot_decision__pb2.ListLiveStreamsResponse.FromString,
             options,
             channel_credentials,
             insecure,
