@@ -114,6 +114,101 @@ function drawFrames() {
   reader.addEventListener("loadeddata", seekNext, { once: true });
 }
 
+// The live wall: flags and stream states arrive as server-sent events; every value is
+// set as text, never parsed as markup. A flag's clip is kept once the audio after its
+// hit has arrived, so a clip that is not there yet is asked for again.
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function clipPlayer(url, label) {
+  const audio = el("audio", "clip");
+  audio.controls = true;
+  audio.preload = "metadata";
+  audio.src = url;
+  audio.setAttribute("aria-label", label);
+  let tries = 0;
+  audio.addEventListener("error", () => {
+    if (++tries <= 30) setTimeout(() => audio.load(), 2000);
+  });
+  return audio;
+}
+
+function flagItem(flag) {
+  const item = el("li", "flag");
+  item.dataset.flag = flag.flag_id;
+  item.append(el("strong", "term", flag.term), " heard as ", el("q", "", flag.heard),
+    " in ", el("span", "stream-id", flag.stream_id), ` at ${flag.at} (${flag.list}) `);
+  if (flag.case_id) {
+    const link = el("a", "", "case");
+    link.href = `/console/cases/${encodeURIComponent(flag.case_id)}`;
+    item.append(link, " ");
+  }
+  if (flag.clip) item.append(clipPlayer(flag.clip, `Clip of ${flag.term} in ${flag.stream_id}`));
+  return item;
+}
+
+function streamItem(stream) {
+  const item = el("li", "stream");
+  item.dataset.stream = stream.stream_id;
+  const state = stream.on_air ? "on air" : (stream.ended ? "ended" : "disconnected");
+  item.append(el("strong", "", stream.stream_id),
+    ` by ${stream.account_id} · ${state} · ${stream.moderated} moderated · ` +
+    `${stream.flags} flag${stream.flags === 1 ? "" : "s"}`);
+  if (stream.case_id) {
+    const link = el("a", "", `case ${stream.case_id.slice(0, 8)}`);
+    link.href = `/console/cases/${encodeURIComponent(stream.case_id)}`;
+    item.append(" · ", link);
+  }
+  const csrf = document.getElementById("live-wall").dataset.csrf;
+  if (csrf && stream.case_id && !stream.ended) item.append(endStreamForm(stream, csrf));
+  return item;
+}
+
+// What the page renders for a moderator beside a stream that is not over.
+function endStreamForm(stream, csrf) {
+  const form = el("form", "end-stream");
+  form.method = "post";
+  form.action = `/console/live/${encodeURIComponent(stream.case_id)}/end`;
+  const token = el("input");
+  Object.assign(token, { type: "hidden", name: "csrf", value: csrf });
+  const id = `end-${stream.stream_id}`;
+  const label = el("label", "visually-hidden", `Policy for ending ${stream.stream_id}`);
+  label.htmlFor = id;
+  const reason = el("input");
+  Object.assign(reason, { id, name: "reason", required: true, maxLength: 2000,
+    placeholder: "Policy broken" });
+  const button = el("button", "", "End stream");
+  button.type = "submit";
+  form.append(token, label, reason, button);
+  return form;
+}
+
+function setupLiveWall() {
+  const wall = document.getElementById("live-wall");
+  if (!wall || !window.EventSource) return;
+  const flags = document.getElementById("flags");
+  const streams = document.getElementById("streams");
+  const status = document.getElementById("live-status");
+  const events = new EventSource(`/console/live/events?after=${wall.dataset.cursor}`);
+  events.addEventListener("flag", (event) => {
+    const flag = JSON.parse(event.data);
+    flags.prepend(flagItem(flag));
+    status.textContent = `New flag: ${flag.term} in ${flag.stream_id}`;
+  });
+  events.addEventListener("streams", (event) => {
+    const list = JSON.parse(event.data);
+    const items = list.map(streamItem);
+    streams.replaceChildren(...(items.length ? items : [el("li", "none", "No stream is being moderated.")]));
+  });
+  events.addEventListener("error", () => {
+    status.textContent = "Reconnecting to the live feed…";
+  });
+}
+
 function setupReasons() {
   const templates = document.getElementById("reason-template");
   const reason = document.getElementById("reason");
@@ -154,6 +249,7 @@ document.addEventListener("DOMContentLoaded", () => {
   setupVeil();
   setupSync();
   drawFrames();
+  setupLiveWall();
   setupReasons();
   setupShortcuts();
   setupSignIn();
