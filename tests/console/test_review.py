@@ -25,6 +25,12 @@ def test_a_reviewer_clears_the_sample_case(
 ) -> None:
     case_id = sample_case["case_id"]
     hit = next(h for h in sample_case["term_hits"] if h["term_id"] == "free-gift-card")
+    with console_mesh.api("pat") as pat:
+        flagged = pat.put(
+            "/v1/accounts/demo-account",
+            json={"flags": ["repeat-offender"], "reason": "three scams this month"},
+        )
+        assert flagged.status_code == 200, flagged.text
     sign_in(page, console_mesh, "ada")
 
     expect(page).to_have_url(f"{console_mesh.url}/console/queue")
@@ -36,6 +42,9 @@ def test_a_reviewer_clears_the_sample_case(
     row.get_by_role("link", name=case_id[:8]).click()
     page.get_by_role("button", name="Claim").click()
     expect(page.get_by_text("Held by")).to_be_visible()
+    # Who the account is: its flags, and its earlier cases.
+    expect(page.locator("dd").filter(has_text="demo-account")).to_contain_text("repeat-offender")
+    expect(page.get_by_role("heading", name="Earlier cases of the account")).to_be_visible()
 
     # The media is veiled (blurred, greyscale, muted) until the reviewer reveals it.
     box = page.locator("#player-box")

@@ -84,6 +84,7 @@ UNTENANTED = {
     ("GET", "/readyz"): "public probe",
     ("PUT", "/v1/reviewers/{reviewer_id}"): "policy data, shared by every tenant",
     ("PUT", "/v1/accounts/{account_id}"): "policy data, shared by every tenant",
+    ("GET", "/v1/accounts/{account_id}"): "policy data, shared by every tenant",
     ("GET", "/v1/rules"): "policy data, shared by every tenant",
     ("PUT", "/v1/rules"): "policy data, shared by every tenant",
     ("POST", "/v1/rules/dry-run"): "policy data; reports counts of outcomes, no case ids",

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 
 from modmesh.contracts.decision.v1 import decision_pb2
+from modmesh.runtime.roles import Role
 
 from ..media import live_clip, media_response
 from ..routes.common import RPC_TIMEOUT_SECONDS
@@ -15,6 +17,10 @@ from . import present
 from .web import Blobs, CaseReader, CsrfToken, Moderator, Services, render
 
 router = APIRouter()
+#: The account's other cases a case shows.
+EARLIER_CASES = 10
+#: Who sees an account's flags, protection and other cases beside a case.
+READS_ACCOUNTS = frozenset({Role.MODERATOR, Role.AUDITOR})
 
 #: The decisions a reviewer records, as the buttons show them, with their shortcut keys.
 DECISIONS = (
@@ -52,10 +58,16 @@ async def case_page(
     request: Request, case_id: str, session: CaseReader, services: Services
 ) -> Response:
     case = await fetch_case(services, case_id)
+    account: decision_pb2.Account | None = None
+    earlier: list[decision_pb2.Case] = []
+    if session.principal.roles & READS_ACCOUNTS:
+        account, earlier = await _account_of(services, case)
     return render(
         request,
         session,
         "case.html",
+        account=account,
+        earlier=earlier,
         case=case,
         words=present.transcript_words(case),
         video=present.is_video(case),
@@ -64,6 +76,24 @@ async def case_page(
         reasons=reason_templates(case),
         holder=case.lease.holder if case.HasField("lease") else "",
     )
+
+
+async def _account_of(
+    services: Services, case: decision_pb2.Case
+) -> tuple[decision_pb2.Account, list[decision_pb2.Case]]:
+    """The account's flags and protection, and its other cases, newest first."""
+    account_id = case.source.account_id
+    account, cases = await asyncio.gather(
+        services.decision.GetAccount(
+            decision_pb2.GetAccountRequest(account_id=account_id), timeout=RPC_TIMEOUT_SECONDS
+        ),
+        services.decision.ListCases(
+            decision_pb2.ListCasesRequest(account_id=account_id, limit=EARLIER_CASES + 1),
+            timeout=RPC_TIMEOUT_SECONDS,
+        ),
+    )
+    earlier = [c for c in cases.cases if c.case_id != case.case_id][:EARLIER_CASES]
+    return account.account, earlier
 
 
 @router.get("/cases/{case_id}/media")

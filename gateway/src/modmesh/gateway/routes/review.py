@@ -7,8 +7,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from modmesh.contracts.decision.v1 import decision_pb2
+from modmesh.runtime.roles import Role
 
-from ..auth import Moderator, PolicyAdmin
+from ..auth import Moderator, PolicyAdmin, roles
 from ..openapi import proto_response
 from ..schemas import AccountIn, ClaimIn, QueueName, ReviewerIn, SourceName
 from .common import (
@@ -131,5 +132,20 @@ async def put_account(
 ) -> dict[str, Any]:
     reply = await services.decision.PutAccount(
         body.to_proto(account_id, admin.subject), timeout=RPC_TIMEOUT_SECONDS
+    )
+    return to_json(reply.account)
+
+
+@router.get(
+    "/v1/accounts/{account_id}",
+    dependencies=roles(Role.MODERATOR, Role.AUDITOR, Role.POLICY_ADMIN),
+    response_model=None,
+    tags=["review"],
+    summary="An account's flags and protection (none for an account never set)",
+    responses={200: proto_response(decision_pb2.Account.DESCRIPTOR), **ERRORS},
+)
+async def get_account(account_id: str, services: Services) -> dict[str, Any]:
+    reply = await services.decision.GetAccount(
+        decision_pb2.GetAccountRequest(account_id=account_id), timeout=RPC_TIMEOUT_SECONDS
     )
     return to_json(reply.account)

@@ -33,7 +33,7 @@ function wellnessKey() {
 
 function setupVeil() {
   const box = document.getElementById("player-box");
-  const players = document.querySelectorAll(".evidence");
+  const players = document.querySelectorAll(".evidence-player");
   const button = document.getElementById("reveal");
   const byDefault = document.getElementById("reveal-by-default");
   if (!box || !button) return;
@@ -62,7 +62,7 @@ function setupVeil() {
 // its moment to it. A file has one player from second 0; a live stream has a clip per
 // flag, each starting at its own stream offset (data-offset) and ending at data-until.
 function setupSync() {
-  const players = Array.from(document.querySelectorAll(".evidence"));
+  const players = Array.from(document.querySelectorAll(".evidence-player"));
   if (!players.length) return;
   const words = Array.from(document.querySelectorAll("#transcript .word"));
   const offset = (player) => Number(player.dataset.offset || 0);

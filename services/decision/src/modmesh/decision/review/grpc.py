@@ -79,6 +79,14 @@ class ReviewRpcs(Rpcs):
         )
         return decision_pb2.PutAccountResponse(account=convert.account_to_pb(account))
 
+    async def GetAccount(
+        self, request: decision_pb2.GetAccountRequest, context: grpc.aio.ServicerContext
+    ) -> decision_pb2.GetAccountResponse:
+        self._ready()
+        require_text(request.account_id, "account_id", "name the account")
+        account = await asyncio.to_thread(self._review_store.account, request.account_id)
+        return decision_pb2.GetAccountResponse(account=convert.account_to_pb(account))
+
     async def ListQueue(
         self, request: decision_pb2.ListQueueRequest, context: grpc.aio.ServicerContext
     ) -> decision_pb2.ListQueueResponse:

@@ -80,6 +80,11 @@ class DecisionServiceStub:
                 request_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.PutAccountRequest.SerializeToString,
                 response_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.PutAccountResponse.FromString,
                 _registered_method=True)
+        self.GetAccount = channel.unary_unary(
+                '/modmesh.decision.v1.DecisionService/GetAccount',
+                request_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.GetAccountRequest.SerializeToString,
+                response_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.GetAccountResponse.FromString,
+                _registered_method=True)
         self.ListQueue = channel.unary_unary(
                 '/modmesh.decision.v1.DecisionService/ListQueue',
                 request_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.ListQueueRequest.SerializeToString,
@@ -209,6 +214,13 @@ class DecisionServiceServicer:
 
     def PutAccount(self, request, context):
         """Sets an account's flags and protection (audited); its open cases follow at once.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetAccount(self, request, context):
+        """An account's flags and protection (an account never set has none).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -370,6 +382,11 @@ def add_DecisionServiceServicer_to_server(servicer, server):
                     servicer.PutAccount,
                     request_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.PutAccountRequest.FromString,
                     response_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.PutAccountResponse.SerializeToString,
+            ),
+            'GetAccount': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetAccount,
+                    request_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.GetAccountRequest.FromString,
+                    response_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.GetAccountResponse.SerializeToString,
             ),
             'ListQueue': grpc.unary_unary_rpc_method_handler(
                     servicer.ListQueue,
@@ -675,6 +692,33 @@ class DecisionService:
             '/modmesh.decision.v1.DecisionService/PutAccount',
             modmesh_dot_decision_dot_v1_dot_decision__pb2.PutAccountRequest.SerializeToString,
             modmesh_dot_decision_dot_v1_dot_decision__pb2.PutAccountResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetAccount(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/modmesh.decision.v1.DecisionService/GetAccount',
+            modmesh_dot_decision_dot_v1_dot_decision__pb2.GetAccountRequest.SerializeToString,
+            modmesh_dot_decision_dot_v1_dot_decision__pb2.GetAccountResponse.FromString,
             options,
             channel_credentials,
             insecure,
