@@ -168,6 +168,31 @@ def run_modmesh(
     )
 
 
+@contextmanager
+def modmesh_up(settings: LoopbackSettings, env: Mapping[str, str] | None = None) -> Iterator[str]:
+    """`modmesh up` as an operator runs it, until it says it is ready; yields what it said
+    by then, and on leaving stops it with Ctrl-C, which must stop it cleanly."""
+    up = subprocess.Popen(  # noqa: S603 - runs our own modmesh CLI
+        [*MODMESH, "up"],
+        env={**os.environ, **settings.to_env(), **(env or {})},
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert up.stderr is not None
+    said = []
+    for line in up.stderr:
+        said.append(line)
+        if line.startswith("ready"):
+            break
+    else:
+        pytest.fail("modmesh up stopped before it was ready:\n" + "".join(said))
+    yield "".join(said)
+    up.send_signal(signal.SIGINT)
+    rest = up.stderr.read()
+    assert up.wait(timeout=90) == 0, rest
+    assert "stopped cleanly" in rest
+
+
 class ServiceProcess:
     """A service running in its own process, as in production."""
 

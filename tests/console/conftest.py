@@ -5,11 +5,8 @@ Python package through its executable path (nothing is downloaded), against a re
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import shutil
-import signal
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +18,7 @@ from playwright.sync_api import Browser, Page, Playwright, ViewportSize, sync_pl
 
 from modmesh.cli.samples import CLIP
 from modmesh.runtime.roles import Role
-from tests.support import MODMESH, LoopbackSettings, loopback_settings, run_modmesh
+from tests.support import LoopbackSettings, loopback_settings, modmesh_up, run_modmesh
 
 pytestmark = pytest.mark.e2e
 
@@ -83,29 +80,18 @@ class ConsoleMesh:
 def console_mesh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConsoleMesh]:
     settings = loopback_settings(tmp_path_factory.mktemp("console"))
     api_keys = ",".join(f"{name}:{role.value}:{KEYS[name]}" for name, role in PEOPLE.items())
-    up = subprocess.Popen(  # noqa: S603 - runs our own modmesh CLI
-        [*MODMESH, "up"],
-        env={**os.environ, **settings.to_env(), "MODMESH_API_KEYS": api_keys},
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert up.stderr is not None
-    said = []
-    for line in up.stderr:
-        said.append(line)
-        if line.startswith("ready"):
-            break
-    else:
-        pytest.fail("modmesh up stopped before it was ready:\n" + "".join(said))
-    mesh = ConsoleMesh(settings, f"http://{settings.gateway_addr}")
+    with modmesh_up(settings, {"MODMESH_API_KEYS": api_keys}):
+        mesh = ConsoleMesh(settings, f"http://{settings.gateway_addr}")
+        register_moderators(mesh)
+        yield mesh
+
+
+def register_moderators(mesh: ConsoleMesh) -> None:
+    """As a policy-admin does before moderators can take cases."""
     with mesh.api("pat") as admin:
         for reviewer in (name for name, role in PEOPLE.items() if role is Role.MODERATOR):
             registered = admin.put(f"/v1/reviewers/{reviewer}", json={"reason": "on the team"})
             assert registered.status_code == 200, registered.text
-    yield mesh
-    up.send_signal(signal.SIGINT)
-    rest = up.stderr.read()
-    assert up.wait(timeout=90) == 0, rest
 
 
 @pytest.fixture(scope="session")

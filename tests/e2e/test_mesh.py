@@ -5,8 +5,6 @@ uploads through the gateway and prints the case as JSON."""
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +15,7 @@ import pytest
 
 from modmesh.cli.samples import CLIP, SAMPLE_BANK, make_clip
 from modmesh.runtime.media import AUDIO_SAMPLE_RATE, decode_audio, require_tool
-from tests.support import MODMESH, LoopbackSettings, loopback_settings, run_modmesh
+from tests.support import LoopbackSettings, loopback_settings, modmesh_up, run_modmesh
 
 pytestmark = pytest.mark.e2e
 
@@ -32,26 +30,9 @@ def speech_onset(path: Path) -> float:
 @pytest.fixture(scope="module")
 def mesh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LoopbackSettings]:
     settings = loopback_settings(tmp_path_factory.mktemp("mesh"))
-    up = subprocess.Popen(  # noqa: S603 - runs our own modmesh CLI
-        [*MODMESH, "up"],
-        env={**os.environ, **settings.to_env()},
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert up.stderr is not None
-    said = []
-    for line in up.stderr:
-        said.append(line)
-        if line.startswith("ready"):
-            break
-    else:
-        pytest.fail("modmesh up stopped before it was ready:\n" + "".join(said))
-    assert any("sample-scams" in line for line in said), said
-    yield settings
-    up.send_signal(signal.SIGINT)
-    rest = up.stderr.read()
-    assert up.wait(timeout=90) == 0, rest
-    assert "stopped cleanly" in rest
+    with modmesh_up(settings) as said:
+        assert "sample-scams" in said, said
+        yield settings
 
 
 def moderate(settings: LoopbackSettings, clip: Path) -> dict[str, Any]:

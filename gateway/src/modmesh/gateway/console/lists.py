@@ -14,7 +14,7 @@ from modmesh.contracts.common.v1 import evidence_pb2
 from modmesh.contracts.termmatch.v1 import termmatch_pb2
 
 from ..routes.common import RPC_TIMEOUT_SECONDS
-from .web import CsrfToken, PolicyAdmin, Services, render
+from .web import CsrfToken, PolicyAdmin, Services, next_page, render
 
 router = APIRouter()
 #: Terms (or changes) shown at once.
@@ -56,11 +56,6 @@ async def list_page(
             timeout=RPC_TIMEOUT_SECONDS,
         ),
     )
-    next_page = (
-        str(request.url.include_query_params(page_token=found.next_page_token))
-        if found.next_page_token
-        else ""
-    )
     return render(
         request,
         session,
@@ -70,7 +65,7 @@ async def list_page(
         terms=found.terms,
         version=found.version,
         versions=versions.versions,
-        next_page=next_page,
+        next_page=next_page(request, found.next_page_token),
         severities=SEVERITIES,
     )
 
@@ -96,13 +91,13 @@ async def changes_page(
         ),
         timeout=RPC_TIMEOUT_SECONDS,
     )
-    next_page = (
-        str(request.url.include_query_params(page_token=reply.next_page_token))
-        if reply.next_page_token
-        else ""
-    )
     return render(
-        request, session, "changes.html", list_id=list_id, reply=reply, next_page=next_page
+        request,
+        session,
+        "changes.html",
+        list_id=list_id,
+        reply=reply,
+        next_page=next_page(request, reply.next_page_token),
     )
 
 

@@ -13,7 +13,7 @@ from modmesh.contracts.decision.v1 import decision_pb2
 
 from ..routes.common import RPC_TIMEOUT_SECONDS
 from . import present
-from .web import Reader, Services, render
+from .web import Reader, Services, next_page, render
 
 router = APIRouter()
 PAGE_SIZE = 50
@@ -73,7 +73,5 @@ async def queue_page(
         total=reply.total,
         filters=filters,
         first_page=not page_token,
-        next_page=str(request.url.include_query_params(page_token=reply.next_page_token))
-        if reply.next_page_token
-        else "",
+        next_page=next_page(request, reply.next_page_token),
     )

@@ -125,3 +125,9 @@ def navigation(session: Session) -> list[tuple[str, str]]:
     """The pages the session's roles open, as (name, path)."""
     roles = session.principal.roles
     return [(name, href) for name, href, admits in NAVIGATION if roles & admits]
+
+
+def next_page(request: Request, token: str) -> str:
+    """This page's URL asking for the page a listing's next_page_token names; empty on
+    the last page."""
+    return str(request.url.include_query_params(page_token=token)) if token else ""
