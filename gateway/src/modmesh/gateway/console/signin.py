@@ -10,7 +10,7 @@ from starlette.responses import RedirectResponse, Response
 from ..auth import PUBLIC, AuthError
 from ..errors import Refusal
 from .session import COOKIE, COOKIE_PATH
-from .web import Anyone, CsrfToken, _sessions, navigation, render
+from .web import Anyone, CsrfToken, navigation, render, sessions_of
 
 NOTHING_TO_SEE = Refusal("PERMISSION_DENIED", "none of your roles has a page in the console")
 
@@ -35,7 +35,7 @@ async def sign_in_page(request: Request) -> Response:
 @router.post("/sign-in", dependencies=[PUBLIC])
 async def sign_in(request: Request, credential: Annotated[str, Form()]) -> Response:
     try:
-        session, cookie = _sessions(request).sign_in(credential)
+        session, cookie = sessions_of(request).sign_in(credential)
     except AuthError as error:
         response = render(request, None, "sign_in.html", error=error.message)
         response.status_code = 401

@@ -71,7 +71,7 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def _sessions(request: Request) -> Sessions:
+def sessions_of(request: Request) -> Sessions:
     sessions: Sessions = request.app.state.sessions
     return sessions
 
@@ -81,7 +81,7 @@ def signed_in(*roles: Role) -> Callable[..., Awaitable[Session]]:
     admitted = frozenset(roles)
 
     async def dependency(request: Request) -> Session:
-        session = _sessions(request).read(request.cookies.get(COOKIE))
+        session = sessions_of(request).read(request.cookies.get(COOKIE))
         admit(session.principal, admitted, request.url.path)
         return session
 
