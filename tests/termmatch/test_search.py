@@ -9,13 +9,15 @@ import json
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from modmesh.contracts.evidence import Severity
 from modmesh.runtime.errors import InvalidArgument, NotFound
 from modmesh.termmatch.browse import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, ListBrowser, TermPage
 from modmesh.termmatch.core import TermMatch
 from modmesh.termmatch.domain import ListSettings, TermDraft
-from modmesh.termmatch.folding import fold
+from modmesh.termmatch.folding import _fold_unicode, fold
 from modmesh.termmatch.store import SqlListStore
 from tests.support import AUDIT_KEY
 
@@ -256,3 +258,8 @@ def test_folding_is_case_width_accent_and_whitespace_blind_and_keeps_punctuation
     # Hangul syllables stay whole (NFD takes them apart into letters, not marks).
     assert fold("선물") == "선물"
     assert fold("a\x1fb\x00c") == "a b c"
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=0x7F)))
+def test_ascii_text_folds_as_the_general_path_folds_it(text: str) -> None:
+    assert fold(text) == _fold_unicode(text)
