@@ -76,7 +76,7 @@ class ConsoleMesh:
         return case
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def console_mesh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConsoleMesh]:
     settings = loopback_settings(tmp_path_factory.mktemp("console"))
     api_keys = ",".join(f"{name}:{role.value}:{KEYS[name]}" for name, role in PEOPLE.items())
@@ -94,7 +94,7 @@ def register_moderators(mesh: ConsoleMesh) -> None:
             assert registered.status_code == 200, registered.text
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def sample_case(console_mesh: ConsoleMesh) -> dict[str, Any]:
     """The bundled sample clip (a spoken "free gift card" scam) as a case in the queue."""
     case = console_mesh.moderate(CLIP, "demo-account")
@@ -102,7 +102,7 @@ def sample_case(console_mesh: ConsoleMesh) -> dict[str, Any]:
     return case
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def removed_case(console_mesh: ConsoleMesh, tmp_path_factory: pytest.TempPathFactory) -> str:
     """Another upload of the sample clip by demo-account, whose content ada removed."""
     copy = tmp_path_factory.mktemp("appeal") / "appeal-me.mp4"
@@ -118,7 +118,9 @@ def removed_case(console_mesh: ConsoleMesh, tmp_path_factory: pytest.TempPathFac
     return case_id
 
 
-@pytest.fixture(scope="session")
+# Package-scoped: Playwright's sync API runs an event loop of its own while it is open,
+# which the asyncio tests after this package could not run beside.
+@pytest.fixture(scope="package")
 def playwright() -> Iterator[Playwright]:
     if not shutil.which(CHROMIUM):
         pytest.fail(
@@ -129,7 +131,7 @@ def playwright() -> Iterator[Playwright]:
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
     yield browser
