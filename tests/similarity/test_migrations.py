@@ -8,7 +8,8 @@ from modmesh.runtime.database import open_engine
 from modmesh.similarity.domain import Bank, StoredItem
 from modmesh.similarity.hashing import HashRun
 from modmesh.similarity.migrations import SCHEMA
-from modmesh.similarity.store import TABLES, Mark, SqlSimilarityStore
+from modmesh.similarity.store import Mark, SqlSimilarityStore
+from modmesh.similarity.tables import TABLES
 from tests.migrations import current_revision, head_revision, schema_differences
 from tests.support import AUDIT_KEY
 
