@@ -1,9 +1,9 @@
 """Durable storage of banks, known items and their hashes (SQLAlchemy: SQLite or PostgreSQL).
 
 The store is the source of truth and the durable log of additions: an item is committed
-here, with all its hashes in one transaction, before the index hears of it, so a crash at
-any point loses nothing acknowledged; on start each bank's index is brought level with
-the store (`BankIndexes.sync`). Removing an item deletes its rows and appends its
+here, with all its hashes (and stills) in one transaction, before the index hears of it,
+so a crash at any point loses nothing acknowledged; on start each bank's index is brought
+level with the store (`BankIndexes.sync`). Removing an item deletes its rows and appends its
 seq to the bank's removal log; the index hides it with a tombstone until its next rebuild.
 
 Replicas follow a bank by its `Mark`: the last item seq and removal id they have seen.
@@ -29,10 +29,10 @@ from modmesh.runtime.database import open_engine
 from modmesh.runtime.errors import AlreadyExists, NotFound
 from modmesh.runtime.migrations import migrate
 from modmesh.similarity.audio import Fingerprint
-from modmesh.similarity.domain import Bank, ItemSummary, StoredItem
+from modmesh.similarity.domain import Bank, ItemSummary, Still, StoredItem
 from modmesh.similarity.hashing import HASH_BYTES, HashRun
 from modmesh.similarity.migrations import SCHEMA
-from modmesh.similarity.tables import AUDIO, AUDIT_TABLE, BANKS, HASHES, ITEMS, REMOVALS
+from modmesh.similarity.tables import AUDIO, AUDIT_TABLE, BANKS, HASHES, ITEMS, REMOVALS, STILLS
 
 
 @dataclass(frozen=True)
@@ -92,6 +92,10 @@ class SimilarityStore(Protocol):
 
     def items(self, bank: str) -> Iterator[StoredItem]:
         """Every PDQ item of the bank with its runs, in the order added (for export)."""
+
+    def nearest_still(self, bank: str, item_id: str, seconds: float) -> Still | None:
+        """The item's still nearest `seconds` (the earlier of two as near); None if it has
+        none. NotFound if the item is not in the bank."""
 
     def close(self) -> None: ...
 
@@ -200,6 +204,14 @@ class SqlSimilarityStore:
                         for position, run in enumerate(item.runs)
                     ],
                 )
+                if item.stills:
+                    connection.execute(
+                        STILLS.insert(),
+                        [
+                            {"item_seq": seq, "position": n, "seconds": s.seconds, "jpeg": s.jpeg}
+                            for n, s in enumerate(item.stills)
+                        ],
+                    )
         except IntegrityError:
             raise already_exists(item.bank, item.item_id) from None
         return seq
@@ -211,9 +223,10 @@ class SqlSimilarityStore:
                 sa.select(ITEMS.c.seq).where(ITEMS.c.bank == bank, ITEMS.c.item_id == item_id)
             ).scalar()
             if seq is None:
-                raise NotFound(f"item {item_id!r} is not in bank {bank!r}", field="item_id")
+                raise unknown_item(bank, item_id)
             connection.execute(HASHES.delete().where(HASHES.c.item_seq == seq))
             connection.execute(AUDIO.delete().where(AUDIO.c.item_seq == seq))
+            connection.execute(STILLS.delete().where(STILLS.c.item_seq == seq))
             connection.execute(ITEMS.delete().where(ITEMS.c.seq == seq))
             connection.execute(REMOVALS.insert().values(bank=bank, item_seq=seq))
             self._audit(connection, actor, "item.removed", bank, item_id=item_id)
@@ -337,6 +350,20 @@ class SqlSimilarityStore:
                     ),
                 )
 
+    def nearest_still(self, bank: str, item_id: str, seconds: float) -> Still | None:
+        item = sa.select(ITEMS.c.seq).where(ITEMS.c.bank == bank, ITEMS.c.item_id == item_id)
+        nearest = (
+            sa.select(STILLS.c.seconds, STILLS.c.jpeg)
+            .order_by(sa.func.abs(STILLS.c.seconds - seconds), STILLS.c.seconds)
+            .limit(1)
+        )
+        with self._engine.connect() as connection:
+            seq = connection.execute(item).scalar()
+            if seq is None:
+                raise unknown_item(bank, item_id)
+            row = connection.execute(nearest.where(STILLS.c.item_seq == seq)).first()
+        return None if row is None else Still(row.seconds, row.jpeg)
+
     def close(self) -> None:
         self._engine.dispose()
 
@@ -354,6 +381,10 @@ def _bank(row: sa.Row[Any]) -> Bank:
 
 def unknown_bank(name: str, field: str) -> NotFound:
     return NotFound(f"bank {name!r} does not exist", field=field)
+
+
+def unknown_item(bank: str, item_id: str) -> NotFound:
+    return NotFound(f"item {item_id!r} is not in bank {bank!r}", field="item_id")
 
 
 def already_exists(bank: str, item_id: str) -> AlreadyExists:

@@ -57,6 +57,20 @@ AUDIO = sa.Table(
     ),
     sa.Column("fingerprint", sa.LargeBinary, nullable=False),
 )
+#: The stills of an item added from video (modmesh.similarity.stills), in time order; an
+#: item added as hashes or from audio has none.
+STILLS = sa.Table(
+    "similarity_stills",
+    TABLES,
+    sa.Column(
+        "item_seq",
+        sa.ForeignKey("similarity_items.seq", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("position", sa.Integer, primary_key=True),
+    sa.Column("seconds", sa.Float, nullable=False),
+    sa.Column("jpeg", sa.LargeBinary, nullable=False),
+)
 #: Every removal, so that replicas apply only those after their mark. Never pruned: a row
 #: is small, and a replica that was down long still finds what it missed.
 REMOVALS = sa.Table(
