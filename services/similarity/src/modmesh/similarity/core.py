@@ -193,6 +193,26 @@ class Similarity:
             functools.partial(indexes.remove_item, bank, item_id, actor=actor)
         )
 
+    async def item_frame(self, *, bank: str, item_id: str, seconds: float) -> Still:
+        """The item's kept still nearest `seconds` of it."""
+        indexes = self._require_indexes()
+        _check_bank(bank, "bank")
+        if not item_id:
+            raise InvalidArgument("item_id is required", field="item_id")
+        if not (math.isfinite(seconds) and seconds >= 0):
+            raise InvalidArgument(
+                "seconds must be a finite number of seconds >= 0", field="seconds"
+            )
+        still = await asyncio.to_thread(indexes.nearest_still, bank, item_id, seconds)
+        if still is None:
+            raise NotFound(
+                f"item {item_id!r} of bank {bank!r} has no frames: only items added from "
+                "video keep stills, not those added as hashes (imported or shared by another "
+                "platform), from audio, or before stills were kept",
+                field="item_id",
+            )
+        return still
+
     async def search(
         self,
         query: Blob | Sequence[QueryHash] | None,
