@@ -36,7 +36,8 @@ class ItemFrames(enum.StrEnum):
     """Whether a match's known item has frames to show, as the case page tells it."""
 
     KEPT = "kept"
-    #: Added as hashes (or from audio): similarity never had its frames.
+    #: Added as hashes (or from audio), so similarity never had its frames; or removed
+    #: from the bank since the case was opened.
     NONE = "none"
     #: Similarity did not answer: the frames may be there, the page cannot say.
     UNKNOWN = "unknown"
