@@ -1,23 +1,31 @@
 """A reviewer clears the sample case in the browser: signs in, finds it in the queue,
-claims it, plays it, jumps to the spoken term, reveals the veiled video, decides, and
-the case leaves the queue."""
+claims it, sees the frames that matched a known item beside the item's own, plays it,
+jumps to the spoken term, reveals the veiled video, decides, and the case leaves the
+queue."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from tests.console.conftest import ConsoleMesh, sign_in
 from tests.console.pages import screenshot, wait_until
 
 VEILED = re.compile(r"\bveiled\b")
+KNOWN_FRAME = re.compile(r"^The known item's frame at \d+:\d\d\.\d$")
 
 
 def player_time(page: Page) -> float:
     seconds: float = page.eval_on_selector("#player", "player => player.currentTime")
     return seconds
+
+
+def image_loaded(page: Page, image: Locator) -> bool:
+    """Whether the image has arrived and decoded (a broken one has no natural width)."""
+    loaded: bool = image.evaluate("img => img.complete && img.naturalWidth > 0")
+    return loaded
 
 
 def test_a_reviewer_clears_the_sample_case(
@@ -54,6 +62,12 @@ def test_a_reviewer_clears_the_sample_case(
     frame = page.locator("canvas.thumb").first
     expect(frame).to_have_attribute("data-drawn", "true")
     expect(frame).to_have_class(VEILED)
+    # Beside each, the known item's own frame where it matched (the sample bank's item was
+    # added from the same clip, so similarity kept its stills), veiled too.
+    known = page.get_by_alt_text(KNOWN_FRAME).first
+    wait_until(lambda: image_loaded(page, known), "the known item's frame loads")
+    expect(known).to_have_class(VEILED)
+    expect(page.get_by_text("frames cannot be shown")).to_have_count(0)
 
     page.eval_on_selector("#player", "player => player.play()")
     wait_until(lambda: player_time(page) > 0.5, "the player's time advances")
@@ -68,6 +82,7 @@ def test_a_reviewer_clears_the_sample_case(
     page.get_by_role("button", name="Reveal media").click()
     expect(box).not_to_have_class(VEILED)
     expect(frame).not_to_have_class(VEILED)
+    expect(known).not_to_have_class(VEILED)
     assert not page.eval_on_selector("#player", "player => player.muted")
     screenshot(page, "case")
 

@@ -13,7 +13,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from modmesh.cli.samples import CLIP
+from modmesh.cli.samples import CLIP, SAMPLE_BANK
 from tests.console.conftest import KEYS, ConsoleMesh, sign_in
 
 SCRIPT = '<script>document.title="pwned"</script>'
@@ -54,7 +54,9 @@ def test_markup_in_what_the_console_shows_is_text(
     page.goto(f"{console_mesh.url}/console/cases/{hostile_case}")
     expect(page.get_by_text(SCRIPT)).to_be_visible()
     expect(page.get_by_text(f"acct{ATTRIBUTE}")).to_be_visible()
-    assert page.locator("img").count() == 0
+    # The only images are the known item's frames the console serves itself.
+    assert page.locator("img").count() == page.locator("img[src^='/console/items/']").count()
+    assert page.locator("img[src='x']").count() == 0
     assert page.title() != "pwned"
     assert dialogs == []
 
@@ -142,3 +144,23 @@ def test_media_is_served_in_ranges_to_whoever_may_read_the_case(
         assert appellant.get(f"/v1/cases/{case_id}/media").status_code == 403
     with httpx.Client(base_url=console_mesh.url) as anonymous:
         assert anonymous.get(f"/v1/cases/{case_id}/media").status_code == 401
+
+
+def test_a_known_items_frame_is_an_image_for_reviewers_only(console_mesh: ConsoleMesh) -> None:
+    path = f"/console/items/{SAMPLE_BANK}/sample-clip/frames/2.000.jpg"
+    with session_client(console_mesh, "ada") as (client, _):
+        frame = client.get(path)
+        missing = client.get(f"/console/items/{SAMPLE_BANK}/no-such-item/frames/0.000.jpg")
+    assert frame.status_code == 200
+    assert frame.headers["content-type"] == "image/jpeg"
+    assert frame.headers["cache-control"] == "private, no-store"
+    assert frame.headers["x-content-type-options"] == "nosniff"
+    assert "img-src 'self' data:" in frame.headers["content-security-policy"]
+    assert frame.content.startswith(b"\xff\xd8")
+    assert missing.status_code == 404
+    assert "not in bank" in missing.text
+    # An appellant may see their own case, never the known items it matched.
+    with session_client(console_mesh, "demo-account") as (client, _):
+        assert client.get(path).status_code == 403
+    with httpx.Client(base_url=console_mesh.url) as anonymous:
+        assert anonymous.get(path).status_code == 401

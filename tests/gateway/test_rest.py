@@ -22,7 +22,7 @@ from modmesh.gateway.app import create_app
 from modmesh.gateway.settings import GatewaySettings
 from modmesh.runtime import audit
 from modmesh.runtime.database import open_engine
-from modmesh.similarity.store import AUDIT_TABLE as SIMILARITY_AUDIT
+from modmesh.similarity.tables import AUDIT_TABLE as SIMILARITY_AUDIT
 from modmesh.termmatch.tables import AUDIT_TABLE as TERMMATCH_AUDIT
 from tests.bounded import long_flac
 from tests.decision.examples import opened_case

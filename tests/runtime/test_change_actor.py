@@ -16,7 +16,7 @@ from modmesh.contracts.similarity.v1 import similarity_pb2, similarity_pb2_grpc
 from modmesh.contracts.termmatch.v1 import termmatch_pb2, termmatch_pb2_grpc
 from modmesh.runtime.audit import read_entries
 from modmesh.runtime.identity import EndUser
-from modmesh.similarity.store import AUDIT_TABLE as SIMILARITY_AUDIT
+from modmesh.similarity.tables import AUDIT_TABLE as SIMILARITY_AUDIT
 from modmesh.termmatch.tables import AUDIT_TABLE as TERMMATCH_AUDIT
 from tests.support import (
     LoopbackSettings,

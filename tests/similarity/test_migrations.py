@@ -1,14 +1,16 @@
 """The similarity schema is built by its migrations on both databases, matches the
-store's models, and a database the release before migrations made is adopted with its
-banks, items and removal log."""
+store's models, a database the release before migrations made is adopted with its banks,
+items and removal log, and one at revision 0002 gains the stills of known items."""
 
 from __future__ import annotations
 
 from modmesh.runtime.database import open_engine
-from modmesh.similarity.domain import Bank, StoredItem
+from modmesh.runtime.migrations import migrate
+from modmesh.similarity.domain import Bank, Still, StoredItem
 from modmesh.similarity.hashing import HashRun
 from modmesh.similarity.migrations import SCHEMA
-from modmesh.similarity.store import TABLES, Mark, SqlSimilarityStore
+from modmesh.similarity.store import Mark, SqlSimilarityStore
+from modmesh.similarity.tables import TABLES
 from tests.migrations import current_revision, head_revision, schema_differences
 from tests.support import AUDIT_KEY
 
@@ -45,13 +47,34 @@ def test_a_database_made_before_migrations_is_adopted_with_its_items(database_ur
     assert schema_differences(database_url, SCHEMA, TABLES) == []
 
 
+def test_revision_0003_keeps_the_items_stored_before_which_have_no_stills(
+    database_url: str,
+) -> None:
+    make_database_as_the_release_before_migrations(database_url)
+    migrate(database_url, SCHEMA, "0002")
+    assert current_revision(database_url, SCHEMA) == "0002"
+
+    upgraded = SqlSimilarityStore(database_url, audit_key=AUDIT_KEY)
+
+    assert list(upgraded.items("scams")) == [KEPT]
+    # Its media was never kept: there is nothing to take stills from.
+    assert upgraded.nearest_still("scams", "kept", 0.0) is None
+    still = Still(0.0, b"\xff\xd8 a still \xff\xd9")
+    upgraded.add_item(StoredItem("scams", "new", "", (RUN,), stills=(still,)), actor="admin-1")
+    assert upgraded.nearest_still("scams", "new", 0.0) == still
+    upgraded.close()
+    assert current_revision(database_url, SCHEMA) == head_revision(SCHEMA)
+    assert schema_differences(database_url, SCHEMA, TABLES) == []
+
+
 def make_database_as_the_release_before_migrations(url: str) -> tuple[Mark, int]:
     """What that release's store left, made by create_all with no version table: a bank
     with the item KEPT, and a later item that was removed. Returns the bank's mark and
     the removed item's seq."""
     engine = open_engine(url)
-    # That release had no audit log of its own: revision 0002 adds it.
-    TABLES.create_all(engine, [t for t in TABLES.sorted_tables if t.name != "similarity_audit_log"])
+    # That release had no audit log of its own, nor stills: revisions 0002 and 0003 add them.
+    later = {"similarity_audit_log", "similarity_stills"}
+    TABLES.create_all(engine, [t for t in TABLES.sorted_tables if t.name not in later])
     banks, items, runs, removals = (
         TABLES.tables[f"similarity_{name}"] for name in ("banks", "items", "hashes", "removals")
     )

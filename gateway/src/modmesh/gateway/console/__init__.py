@@ -12,7 +12,7 @@ from modmesh.runtime.identity import Identity
 
 from ..auth import Authenticator
 from ..settings import GatewaySettings
-from . import appeals, case, lists, live, queue, rules, signin
+from . import appeals, case, items, lists, live, queue, rules, signin
 from .errors import install_page_errors
 from .session import SECRET_PURPOSE, Sessions
 from .web import HERE, SecurityHeaders
@@ -23,6 +23,7 @@ ROUTERS = [
     queue.router,
     live.router,
     case.router,
+    items.router,
     appeals.router,
     lists.router,
     rules.router,

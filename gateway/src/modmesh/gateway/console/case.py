@@ -13,7 +13,7 @@ from modmesh.runtime.roles import Role
 
 from ..media import live_clip, media_response
 from ..routes.common import RPC_TIMEOUT_SECONDS
-from . import present
+from . import items, present
 from .web import Blobs, CaseReader, CsrfToken, Moderator, Services, render
 
 router = APIRouter()
@@ -62,6 +62,9 @@ async def case_page(
     earlier: list[decision_pb2.Case] = []
     if session.principal.roles & READS_ACCOUNTS:
         account, earlier = await _account_of(services, case)
+    item_frames: list[items.ItemFrames] = []
+    if session.principal.roles & items.VIEWERS:
+        item_frames = await items.item_frames(services, list(case.similarity_matches))
     return render(
         request,
         session,
@@ -75,6 +78,8 @@ async def case_page(
         decisions=DECISIONS,
         reasons=reason_templates(case),
         holder=case.lease.holder if case.HasField("lease") else "",
+        item_frames=item_frames,
+        frame_url=items.frame_url,
     )
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from modmesh.similarity.audio import AudioIndex, Fingerprint
-from modmesh.similarity.domain import Bank, BankStatus, Found, Match, StoredItem
+from modmesh.similarity.domain import Bank, BankStatus, Found, Match, Still, StoredItem
 from modmesh.similarity.hashing import HashRun, packed
 from modmesh.similarity.index import POSITION_BITS, HashIndex, IndexParams, make_keys
 from modmesh.similarity.matching import audio_matches, group_hits, matches
@@ -110,6 +110,9 @@ class BankIndexes:
 
     def contains(self, bank: str, item_id: str) -> bool:
         return self._store.contains(bank, item_id)
+
+    def nearest_still(self, bank: str, item_id: str, seconds: float) -> Still | None:
+        return self._store.nearest_still(bank, item_id, seconds)
 
     def items(self, bank: str) -> Sequence[StoredItem]:
         self.bank(bank)

@@ -15,10 +15,18 @@ from modmesh.runtime.audit import AuditKey
 from modmesh.runtime.background import Periodic
 from modmesh.runtime.blobs import Blob, BlobStore
 from modmesh.runtime.errors import AlreadyExists, InvalidArgument, NotFound, Unavailable
-from modmesh.runtime.media import AUDIO_SAMPLE_RATE, pcm16_blocks, probe
+from modmesh.runtime.media import AUDIO_SAMPLE_RATE, MediaInfo, pcm16_blocks, probe
 from modmesh.similarity.audio import FRAME_SECONDS, Fingerprint, fingerprint_blocks
 from modmesh.similarity.banks import BankIndexes
-from modmesh.similarity.domain import AddedItem, Bank, BankStatus, Found, QueryHash, StoredItem
+from modmesh.similarity.domain import (
+    AddedItem,
+    Bank,
+    BankStatus,
+    Found,
+    QueryHash,
+    Still,
+    StoredItem,
+)
 from modmesh.similarity.hashing import (
     HASH_BITS,
     KNOWN_ITEM_CROPS,
@@ -29,6 +37,7 @@ from modmesh.similarity.hashing import (
 )
 from modmesh.similarity.index import POSITION_BITS, IndexParams
 from modmesh.similarity.settings import AUDIT_KEY_ENV, SimilaritySettings
+from modmesh.similarity.stills import sample_stills, still_rate
 from modmesh.similarity.store import SqlSimilarityStore, already_exists
 
 _BANK = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -127,8 +136,9 @@ class Similarity:
     async def add_item(
         self, media: Blob | None, *, bank: str, item_id: str = "", label: str = "", actor: str
     ) -> AddedItem:
-        """Hashes the media's frames and adds them to `bank` as one item, creating the
-        bank with the default thresholds if needed.
+        """Hashes the media's frames and adds them to `bank` as one item, with stills of
+        its video (see modmesh.similarity.stills), creating the bank with the default
+        thresholds if needed.
 
         item_id defaults to the media's sha256; a taken (bank, item_id) is refused.
         """
@@ -144,7 +154,11 @@ class Similarity:
         # decides when two adds of the same id race.
         if await asyncio.to_thread(indexes.contains, bank, item_id):
             raise already_exists(bank, item_id)
-        signal = await self._hash(path, KNOWN_ITEM_CROPS)
+        info = await asyncio.to_thread(probe, path, self._settings.max_media_seconds)
+        # The stills are a second decode of the video: alongside the hashing, not after it.
+        signal, stills = await asyncio.gather(
+            self._hash(path, info, KNOWN_ITEM_CROPS), self._stills(path, info)
+        )
         if signal is None:
             raise InvalidArgument(
                 "nothing to hash: no video frames with enough detail (only flat frames such "
@@ -155,7 +169,7 @@ class Similarity:
         if isinstance(signal, Fingerprint):
             item = StoredItem(bank, item_id, label, (), audio=signal)
         else:
-            item = StoredItem(bank, item_id, label, tuple(signal))
+            item = StoredItem(bank, item_id, label, tuple(signal), stills=stills)
         return await self._store(indexes, item, actor)
 
     async def add_hashes(
@@ -178,6 +192,26 @@ class Similarity:
         return await asyncio.to_thread(
             functools.partial(indexes.remove_item, bank, item_id, actor=actor)
         )
+
+    async def item_frame(self, *, bank: str, item_id: str, seconds: float) -> Still:
+        """The item's kept still nearest `seconds` of it."""
+        indexes = self._require_indexes()
+        _check_bank(bank, "bank")
+        if not item_id:
+            raise InvalidArgument("item_id is required", field="item_id")
+        if not (math.isfinite(seconds) and seconds >= 0):
+            raise InvalidArgument(
+                "seconds must be a finite number of seconds >= 0", field="seconds"
+            )
+        still = await asyncio.to_thread(indexes.nearest_still, bank, item_id, seconds)
+        if still is None:
+            raise NotFound(
+                f"item {item_id!r} of bank {bank!r} has no frames: only items added from "
+                "video keep stills, not those added as hashes (imported or shared by another "
+                "platform), from audio, or before stills were kept",
+                field="item_id",
+            )
+        return still
 
     async def search(
         self,
@@ -207,7 +241,9 @@ class Similarity:
             raise InvalidArgument("query is required: set media or hashes", field="query")
         signal: list[HashRun] | Fingerprint | None
         if isinstance(query, Blob):
-            signal = await self._hash(await asyncio.to_thread(self._blobs.resolve, query, "query"))
+            path = await asyncio.to_thread(self._blobs.resolve, query, "query")
+            info = await asyncio.to_thread(probe, path, self._settings.max_media_seconds)
+            signal = await self._hash(path, info)
         else:
             signal = self._parse_hashes(query)
         if isinstance(signal, Fingerprint):
@@ -235,12 +271,11 @@ class Similarity:
                 indexes.create_bank(defaults, actor=actor)
 
     async def _hash(
-        self, path: Path, crops: Sequence[float] = (1.0,)
+        self, path: Path, info: MediaInfo, crops: Sequence[float] = (1.0,)
     ) -> list[HashRun] | Fingerprint | None:
         """PDQ runs of the video if it has frames worth hashing, else the audio's
         fingerprint if it has audio, else None (nothing a match could rest on)."""
         max_seconds = self._settings.max_media_seconds
-        info = await asyncio.to_thread(probe, path, max_seconds)
         if info.has_video:
             runs = await asyncio.to_thread(hash_video, path, self._settings.frame_sample_fps, crops)
             if runs:
@@ -251,6 +286,12 @@ class Similarity:
             if print_.voiced.sum() * FRAME_SECONDS >= MIN_AUDIO_SECONDS:
                 return print_
         return None
+
+    async def _stills(self, path: Path, info: MediaInfo) -> tuple[Still, ...]:
+        if not info.has_video:
+            return ()
+        rate = still_rate(self._settings.frame_sample_fps, info.duration_seconds)
+        return await asyncio.to_thread(lambda: tuple(sample_stills(path, rate)))
 
     def _parse_hashes(self, query: Sequence[QueryHash]) -> list[HashRun]:
         if not query:

@@ -24,14 +24,25 @@ class Bank:
 
 
 @dataclass(frozen=True)
+class Still:
+    """A small JPEG of a known item's frame, kept for reviewers to compare a match with."""
+
+    #: Where the frame is in the item.
+    seconds: float
+    jpeg: bytes
+
+
+@dataclass(frozen=True)
 class StoredItem:
-    """A known item: PDQ runs (video, image) or else an audio fingerprint."""
+    """A known item: PDQ runs (video, image) or else an audio fingerprint; an item added
+    from video also keeps stills of its frames (added as hashes, it has none)."""
 
     bank: str
     item_id: str
     label: str
     runs: tuple[HashRun, ...]
     audio: Fingerprint | None = None
+    stills: tuple[Still, ...] = ()
 
     @property
     def kind(self) -> str:

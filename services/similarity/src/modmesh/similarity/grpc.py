@@ -144,6 +144,14 @@ class SimilarityServicer(similarity_pb2_grpc.SimilarityServiceServicer):
                 item_id=item.item_id, label=item.label, hashes=frame_hashes(item.runs)
             )
 
+    async def GetItemFrame(
+        self, request: similarity_pb2.GetItemFrameRequest, context: grpc.aio.ServicerContext
+    ) -> similarity_pb2.GetItemFrameResponse:
+        still = await self._core.item_frame(
+            bank=request.bank, item_id=request.item_id, seconds=request.seconds
+        )
+        return similarity_pb2.GetItemFrameResponse(jpeg=still.jpeg, seconds=still.seconds)
+
 
 def _query_hashes(frames: Iterable[similarity_pb2.FrameHash]) -> list[QueryHash]:
     return [

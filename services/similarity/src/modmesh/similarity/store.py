@@ -1,9 +1,9 @@
 """Durable storage of banks, known items and their hashes (SQLAlchemy: SQLite or PostgreSQL).
 
 The store is the source of truth and the durable log of additions: an item is committed
-here, with all its hashes in one transaction, before the index hears of it, so a crash at
-any point loses nothing acknowledged; on start each bank's index is brought level with
-the store (`BankIndexes.sync`). Removing an item deletes its rows and appends its
+here, with all its hashes (and stills) in one transaction, before the index hears of it,
+so a crash at any point loses nothing acknowledged; on start each bank's index is brought
+level with the store (`BankIndexes.sync`). Removing an item deletes its rows and appends its
 seq to the bank's removal log; the index hides it with a tombstone until its next rebuild.
 
 Replicas follow a bank by its `Mark`: the last item seq and removal id they have seen.
@@ -24,14 +24,15 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from modmesh.runtime import audit
-from modmesh.runtime.audit import AuditKey, audit_table
+from modmesh.runtime.audit import AuditKey
 from modmesh.runtime.database import open_engine
 from modmesh.runtime.errors import AlreadyExists, NotFound
 from modmesh.runtime.migrations import migrate
 from modmesh.similarity.audio import Fingerprint
-from modmesh.similarity.domain import Bank, ItemSummary, StoredItem
+from modmesh.similarity.domain import Bank, ItemSummary, Still, StoredItem
 from modmesh.similarity.hashing import HASH_BYTES, HashRun
 from modmesh.similarity.migrations import SCHEMA
+from modmesh.similarity.tables import AUDIO, AUDIT_TABLE, BANKS, HASHES, ITEMS, REMOVALS, STILLS
 
 
 @dataclass(frozen=True)
@@ -92,74 +93,11 @@ class SimilarityStore(Protocol):
     def items(self, bank: str) -> Iterator[StoredItem]:
         """Every PDQ item of the bank with its runs, in the order added (for export)."""
 
+    def nearest_still(self, bank: str, item_id: str, seconds: float) -> Still | None:
+        """The item's still nearest `seconds` (the earlier of two as near); None if it has
+        none. NotFound if the item is not in the bank."""
+
     def close(self) -> None: ...
-
-
-#: The tables as the store reads and writes them; the migrations build them, and a test
-#: checks that the two agree.
-TABLES = sa.MetaData()
-
-_banks = sa.Table(
-    "similarity_banks",
-    TABLES,
-    sa.Column("name", sa.String(64), primary_key=True),
-    sa.Column("max_distance", sa.Integer, nullable=False),
-    sa.Column("min_match_percent", sa.Float, nullable=False),
-    sa.Column("description", sa.Text, nullable=False),
-)
-
-_items = sa.Table(
-    "similarity_items",
-    TABLES,
-    # Assigned at insert and never reused: an item's owner id in its bank's index.
-    sa.Column("seq", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
-    sa.Column("bank", sa.ForeignKey("similarity_banks.name"), nullable=False),
-    sa.Column("item_id", sa.String(256), nullable=False),
-    sa.Column("label", sa.Text, nullable=False),
-    # "pdq": hashes in similarity_hashes; "audio": a fingerprint in similarity_audio.
-    sa.Column("kind", sa.String(16), nullable=False, server_default="pdq"),
-    sa.UniqueConstraint("bank", "item_id"),
-    sqlite_autoincrement=True,  # never reuse the seq of a removed item
-)
-
-_runs = sa.Table(
-    "similarity_hashes",
-    TABLES,
-    sa.Column(
-        "item_seq",
-        sa.ForeignKey("similarity_items.seq", ondelete="CASCADE"),
-        primary_key=True,
-    ),
-    sa.Column("position", sa.Integer, primary_key=True),
-    sa.Column("start_seconds", sa.Float, nullable=False),
-    sa.Column("end_seconds", sa.Float, nullable=False),
-    sa.Column("quality", sa.Integer, nullable=False),
-    sa.Column("pdq", sa.LargeBinary(HASH_BYTES), nullable=False),
-)
-_audio = sa.Table(
-    "similarity_audio",
-    TABLES,
-    sa.Column(
-        "item_seq",
-        sa.ForeignKey("similarity_items.seq", ondelete="CASCADE"),
-        primary_key=True,
-    ),
-    sa.Column("fingerprint", sa.LargeBinary, nullable=False),
-)
-#: Every removal, so that replicas apply only those after their mark. Never pruned: a row
-#: is small, and a replica that was down long still finds what it missed.
-_removals = sa.Table(
-    "similarity_removals",
-    TABLES,
-    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
-    sa.Column("bank", sa.ForeignKey("similarity_banks.name"), nullable=False),
-    sa.Column("item_seq", sa.BigInteger, nullable=False),
-    sqlite_autoincrement=True,
-)
-sa.Index("similarity_removals_by_bank", _removals.c.bank, _removals.c.id)
-#: Similarity's keyed audit chain of bank and item changes (see modmesh.runtime.audit).
-AUDIT_TABLE = audit_table("similarity", TABLES)
-sa.Index("similarity_items_by_bank", _items.c.bank, _items.c.kind, _items.c.seq)
 
 
 class SqlSimilarityStore:
@@ -181,7 +119,7 @@ class SqlSimilarityStore:
         try:
             with self._engine.begin() as connection:
                 connection.execute(
-                    _banks.insert().values(
+                    BANKS.insert().values(
                         name=bank.name,
                         max_distance=bank.max_distance,
                         min_match_percent=bank.min_match_percent,
@@ -201,22 +139,22 @@ class SqlSimilarityStore:
 
     def bank(self, name: str) -> Bank | None:
         with self._engine.connect() as connection:
-            row = connection.execute(sa.select(_banks).where(_banks.c.name == name)).first()
+            row = connection.execute(sa.select(BANKS).where(BANKS.c.name == name)).first()
         return None if row is None else _bank(row)
 
     def bank_settings(self) -> list[Bank]:
         with self._engine.connect() as connection:
-            rows = connection.execute(sa.select(_banks).order_by(_banks.c.name))
+            rows = connection.execute(sa.select(BANKS).order_by(BANKS.c.name))
             return [_bank(row) for row in rows]
 
     def banks(self) -> list[tuple[Bank, int]]:
         counts = (
-            sa.select(_items.c.bank, sa.func.count().label("n")).group_by(_items.c.bank).subquery()
+            sa.select(ITEMS.c.bank, sa.func.count().label("n")).group_by(ITEMS.c.bank).subquery()
         )
         query = (
-            sa.select(_banks, sa.func.coalesce(counts.c.n, 0).label("item_count"))
-            .outerjoin(counts, counts.c.bank == _banks.c.name)
-            .order_by(_banks.c.name)
+            sa.select(BANKS, sa.func.coalesce(counts.c.n, 0).label("item_count"))
+            .outerjoin(counts, counts.c.bank == BANKS.c.name)
+            .order_by(BANKS.c.name)
         )
         with self._engine.connect() as connection:
             return [(_bank(row), int(row.item_count)) for row in connection.execute(query)]
@@ -230,11 +168,11 @@ class SqlSimilarityStore:
                     raise unknown_bank(item.bank, "bank")
                 seq = int(
                     connection.execute(
-                        _items.insert()
+                        ITEMS.insert()
                         .values(
                             bank=item.bank, item_id=item.item_id, label=item.label, kind=item.kind
                         )
-                        .returning(_items.c.seq)
+                        .returning(ITEMS.c.seq)
                     ).scalar_one()
                 )
                 self._audit(
@@ -249,11 +187,11 @@ class SqlSimilarityStore:
                 )
                 if item.audio is not None:
                     connection.execute(
-                        _audio.insert().values(item_seq=seq, fingerprint=item.audio.to_bytes())
+                        AUDIO.insert().values(item_seq=seq, fingerprint=item.audio.to_bytes())
                     )
                     return seq
                 connection.execute(
-                    _runs.insert(),
+                    HASHES.insert(),
                     [
                         {
                             "item_seq": seq,
@@ -266,6 +204,14 @@ class SqlSimilarityStore:
                         for position, run in enumerate(item.runs)
                     ],
                 )
+                if item.stills:
+                    connection.execute(
+                        STILLS.insert(),
+                        [
+                            {"item_seq": seq, "position": n, "seconds": s.seconds, "jpeg": s.jpeg}
+                            for n, s in enumerate(item.stills)
+                        ],
+                    )
         except IntegrityError:
             raise already_exists(item.bank, item.item_id) from None
         return seq
@@ -274,27 +220,28 @@ class SqlSimilarityStore:
         with self._engine.begin() as connection:
             _lock_bank(connection, bank)
             seq = connection.execute(
-                sa.select(_items.c.seq).where(_items.c.bank == bank, _items.c.item_id == item_id)
+                sa.select(ITEMS.c.seq).where(ITEMS.c.bank == bank, ITEMS.c.item_id == item_id)
             ).scalar()
             if seq is None:
-                raise NotFound(f"item {item_id!r} is not in bank {bank!r}", field="item_id")
-            connection.execute(_runs.delete().where(_runs.c.item_seq == seq))
-            connection.execute(_audio.delete().where(_audio.c.item_seq == seq))
-            connection.execute(_items.delete().where(_items.c.seq == seq))
-            connection.execute(_removals.insert().values(bank=bank, item_seq=seq))
+                raise unknown_item(bank, item_id)
+            connection.execute(HASHES.delete().where(HASHES.c.item_seq == seq))
+            connection.execute(AUDIO.delete().where(AUDIO.c.item_seq == seq))
+            connection.execute(STILLS.delete().where(STILLS.c.item_seq == seq))
+            connection.execute(ITEMS.delete().where(ITEMS.c.seq == seq))
+            connection.execute(REMOVALS.insert().values(bank=bank, item_seq=seq))
             self._audit(connection, actor, "item.removed", bank, item_id=item_id)
         return int(seq)
 
     def contains(self, bank: str, item_id: str) -> bool:
-        query = sa.select(_items.c.seq).where(_items.c.bank == bank, _items.c.item_id == item_id)
+        query = sa.select(ITEMS.c.seq).where(ITEMS.c.bank == bank, ITEMS.c.item_id == item_id)
         with self._engine.connect() as connection:
             return connection.execute(query).first() is not None
 
     def item_seqs(self, bank: str, kind: str = "pdq") -> np.ndarray:
         query = (
-            sa.select(_items.c.seq)
-            .where(_items.c.bank == bank, _items.c.kind == kind)
-            .order_by(_items.c.seq)
+            sa.select(ITEMS.c.seq)
+            .where(ITEMS.c.bank == bank, ITEMS.c.kind == kind)
+            .order_by(ITEMS.c.seq)
         )
         with self._engine.connect() as connection:
             return np.fromiter(connection.execute(query).scalars(), np.int64)
@@ -302,10 +249,10 @@ class SqlSimilarityStore:
     def mark(self, bank: str) -> Mark:
         with self._engine.connect() as connection:
             item_seq = connection.execute(
-                sa.select(sa.func.max(_items.c.seq)).where(_items.c.bank == bank)
+                sa.select(sa.func.max(ITEMS.c.seq)).where(ITEMS.c.bank == bank)
             ).scalar()
             removal_id = connection.execute(
-                sa.select(sa.func.max(_removals.c.id)).where(_removals.c.bank == bank)
+                sa.select(sa.func.max(REMOVALS.c.id)).where(REMOVALS.c.bank == bank)
             ).scalar()
         return Mark(item_seq or 0, removal_id or 0)
 
@@ -313,14 +260,14 @@ class SqlSimilarityStore:
         added: dict[str, list[int]] = {}
         with self._engine.connect() as connection:
             items = connection.execute(
-                sa.select(_items.c.seq, _items.c.kind)
-                .where(_items.c.bank == bank, _items.c.seq > since.item_seq)
-                .order_by(_items.c.seq)
+                sa.select(ITEMS.c.seq, ITEMS.c.kind)
+                .where(ITEMS.c.bank == bank, ITEMS.c.seq > since.item_seq)
+                .order_by(ITEMS.c.seq)
             ).all()
             removals = connection.execute(
-                sa.select(_removals.c.id, _removals.c.item_seq)
-                .where(_removals.c.bank == bank, _removals.c.id > since.removal_id)
-                .order_by(_removals.c.id)
+                sa.select(REMOVALS.c.id, REMOVALS.c.item_seq)
+                .where(REMOVALS.c.bank == bank, REMOVALS.c.id > since.removal_id)
+                .order_by(REMOVALS.c.id)
             ).all()
         for row in items:
             added.setdefault(row.kind, []).append(row.seq)
@@ -331,20 +278,20 @@ class SqlSimilarityStore:
         return Changes(added, [row.item_seq for row in removals], mark)
 
     def audio_prints(self, seqs: Sequence[int]) -> dict[int, Fingerprint]:
-        query = sa.select(_audio.c.item_seq, _audio.c.fingerprint)
+        query = sa.select(AUDIO.c.item_seq, AUDIO.c.fingerprint)
         with self._engine.connect() as connection:
             return {
                 row.item_seq: Fingerprint.from_bytes(row.fingerprint)
                 for chunk in _chunks(seqs)
-                for row in connection.execute(query.where(_audio.c.item_seq.in_(chunk)))
+                for row in connection.execute(query.where(AUDIO.c.item_seq.in_(chunk)))
             }
 
     def hashes(self, bank: str, seqs: Sequence[int] | None = None) -> tuple[np.ndarray, ...]:
         query = (
-            sa.select(_runs.c.item_seq, _runs.c.position, _runs.c.pdq)
-            .join(_items, _items.c.seq == _runs.c.item_seq)
-            .where(_items.c.bank == bank)
-            .order_by(_runs.c.item_seq, _runs.c.position)
+            sa.select(HASHES.c.item_seq, HASHES.c.position, HASHES.c.pdq)
+            .join(ITEMS, ITEMS.c.seq == HASHES.c.item_seq)
+            .where(ITEMS.c.bank == bank)
+            .order_by(HASHES.c.item_seq, HASHES.c.position)
         )
         with self._engine.connect() as connection:
             if seqs is None:
@@ -353,7 +300,7 @@ class SqlSimilarityStore:
                 rows = [
                     row
                     for chunk in _chunks(seqs)
-                    for row in connection.execute(query.where(_runs.c.item_seq.in_(chunk)))
+                    for row in connection.execute(query.where(HASHES.c.item_seq.in_(chunk)))
                 ]
         owners = np.fromiter((row.item_seq for row in rows), np.int64, len(rows))
         positions = np.fromiter((row.position for row in rows), np.int64, len(rows))
@@ -364,11 +311,11 @@ class SqlSimilarityStore:
         if not seqs:
             return {}
         with self._engine.connect() as connection:
-            items = connection.execute(sa.select(_items).where(_items.c.seq.in_(seqs))).all()
+            items = connection.execute(sa.select(ITEMS).where(ITEMS.c.seq.in_(seqs))).all()
             spans = connection.execute(
-                sa.select(_runs.c.item_seq, _runs.c.start_seconds, _runs.c.end_seconds)
-                .where(_runs.c.item_seq.in_(seqs))
-                .order_by(_runs.c.item_seq, _runs.c.position)
+                sa.select(HASHES.c.item_seq, HASHES.c.start_seconds, HASHES.c.end_seconds)
+                .where(HASHES.c.item_seq.in_(seqs))
+                .order_by(HASHES.c.item_seq, HASHES.c.position)
             ).all()
         by_item: dict[int, list[tuple[float, float]]] = {}
         for row in spans:
@@ -383,13 +330,15 @@ class SqlSimilarityStore:
     def items(self, bank: str) -> Iterator[StoredItem]:
         with self._engine.connect() as connection:
             items = connection.execute(
-                sa.select(_items)
-                .where(_items.c.bank == bank, _items.c.kind == "pdq")
-                .order_by(_items.c.seq)
+                sa.select(ITEMS)
+                .where(ITEMS.c.bank == bank, ITEMS.c.kind == "pdq")
+                .order_by(ITEMS.c.seq)
             ).all()
             for item in items:
                 runs = connection.execute(
-                    sa.select(_runs).where(_runs.c.item_seq == item.seq).order_by(_runs.c.position)
+                    sa.select(HASHES)
+                    .where(HASHES.c.item_seq == item.seq)
+                    .order_by(HASHES.c.position)
                 ).all()
                 yield StoredItem(
                     item.bank,
@@ -401,6 +350,20 @@ class SqlSimilarityStore:
                     ),
                 )
 
+    def nearest_still(self, bank: str, item_id: str, seconds: float) -> Still | None:
+        item = sa.select(ITEMS.c.seq).where(ITEMS.c.bank == bank, ITEMS.c.item_id == item_id)
+        nearest = (
+            sa.select(STILLS.c.seconds, STILLS.c.jpeg)
+            .order_by(sa.func.abs(STILLS.c.seconds - seconds), STILLS.c.seconds)
+            .limit(1)
+        )
+        with self._engine.connect() as connection:
+            seq = connection.execute(item).scalar()
+            if seq is None:
+                raise unknown_item(bank, item_id)
+            row = connection.execute(nearest.where(STILLS.c.item_seq == seq)).first()
+        return None if row is None else Still(row.seconds, row.jpeg)
+
     def close(self) -> None:
         self._engine.dispose()
 
@@ -408,7 +371,7 @@ class SqlSimilarityStore:
 def _lock_bank(connection: sa.Connection, bank: str) -> bool:
     """Takes the bank's row lock until the transaction ends (see the module's note on
     marks); False if there is no such bank."""
-    query = sa.select(_banks.c.name).where(_banks.c.name == bank).with_for_update()
+    query = sa.select(BANKS.c.name).where(BANKS.c.name == bank).with_for_update()
     return connection.execute(query).first() is not None
 
 
@@ -418,6 +381,10 @@ def _bank(row: sa.Row[Any]) -> Bank:
 
 def unknown_bank(name: str, field: str) -> NotFound:
     return NotFound(f"bank {name!r} does not exist", field=field)
+
+
+def unknown_item(bank: str, item_id: str) -> NotFound:
+    return NotFound(f"item {item_id!r} is not in bank {bank!r}", field="item_id")
 
 
 def already_exists(bank: str, item_id: str) -> AlreadyExists:

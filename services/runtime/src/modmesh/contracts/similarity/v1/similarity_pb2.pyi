@@ -189,3 +189,21 @@ class ExportBankResponse(_message.Message):
     label: str
     hashes: FrameHashes
     def __init__(self, item_id: _Optional[str] = ..., label: _Optional[str] = ..., hashes: _Optional[_Union[FrameHashes, _Mapping]] = ...) -> None: ...
+
+class GetItemFrameRequest(_message.Message):
+    __slots__ = ("bank", "item_id", "seconds")
+    BANK_FIELD_NUMBER: _ClassVar[int]
+    ITEM_ID_FIELD_NUMBER: _ClassVar[int]
+    SECONDS_FIELD_NUMBER: _ClassVar[int]
+    bank: str
+    item_id: str
+    seconds: float
+    def __init__(self, bank: _Optional[str] = ..., item_id: _Optional[str] = ..., seconds: _Optional[float] = ...) -> None: ...
+
+class GetItemFrameResponse(_message.Message):
+    __slots__ = ("jpeg", "seconds")
+    JPEG_FIELD_NUMBER: _ClassVar[int]
+    SECONDS_FIELD_NUMBER: _ClassVar[int]
+    jpeg: bytes
+    seconds: float
+    def __init__(self, jpeg: _Optional[bytes] = ..., seconds: _Optional[float] = ...) -> None: ...

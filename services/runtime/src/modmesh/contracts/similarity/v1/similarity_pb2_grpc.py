@@ -72,6 +72,11 @@ class SimilarityServiceStub:
                 request_serializer=modmesh_dot_similarity_dot_v1_dot_similarity__pb2.ExportBankRequest.SerializeToString,
                 response_deserializer=modmesh_dot_similarity_dot_v1_dot_similarity__pb2.ExportBankResponse.FromString,
                 _registered_method=True)
+        self.GetItemFrame = channel.unary_unary(
+                '/modmesh.similarity.v1.SimilarityService/GetItemFrame',
+                request_serializer=modmesh_dot_similarity_dot_v1_dot_similarity__pb2.GetItemFrameRequest.SerializeToString,
+                response_deserializer=modmesh_dot_similarity_dot_v1_dot_similarity__pb2.GetItemFrameResponse.FromString,
+                _registered_method=True)
 
 
 class SimilarityServiceServicer:
@@ -129,6 +134,15 @@ class SimilarityServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetItemFrame(self, request, context):
+        """A small still of a known item's video near a moment of it, for a reviewer to see
+        what a match matched. Only items added from video (AddItem) keep stills: NOT_FOUND
+        for an item added as hashes or from audio, and for an item not in the bank.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SimilarityServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -166,6 +180,11 @@ def add_SimilarityServiceServicer_to_server(servicer, server):
                     servicer.ExportBank,
                     request_deserializer=modmesh_dot_similarity_dot_v1_dot_similarity__pb2.ExportBankRequest.FromString,
                     response_serializer=modmesh_dot_similarity_dot_v1_dot_similarity__pb2.ExportBankResponse.SerializeToString,
+            ),
+            'GetItemFrame': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetItemFrame,
+                    request_deserializer=modmesh_dot_similarity_dot_v1_dot_similarity__pb2.GetItemFrameRequest.FromString,
+                    response_serializer=modmesh_dot_similarity_dot_v1_dot_similarity__pb2.GetItemFrameResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -359,6 +378,33 @@ class SimilarityService:
             '/modmesh.similarity.v1.SimilarityService/ExportBank',
             modmesh_dot_similarity_dot_v1_dot_similarity__pb2.ExportBankRequest.SerializeToString,
             modmesh_dot_similarity_dot_v1_dot_similarity__pb2.ExportBankResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetItemFrame(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/modmesh.similarity.v1.SimilarityService/GetItemFrame',
+            modmesh_dot_similarity_dot_v1_dot_similarity__pb2.GetItemFrameRequest.SerializeToString,
+            modmesh_dot_similarity_dot_v1_dot_similarity__pb2.GetItemFrameResponse.FromString,
             options,
             channel_credentials,
             insecure,

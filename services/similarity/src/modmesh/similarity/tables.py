@@ -1,0 +1,87 @@
+"""Similarity's tables as the store reads and writes them: the migrations build them, and a
+test checks that the two agree."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from modmesh.runtime.audit import audit_table
+from modmesh.similarity.hashing import HASH_BYTES
+
+TABLES = sa.MetaData()
+
+BANKS = sa.Table(
+    "similarity_banks",
+    TABLES,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("max_distance", sa.Integer, nullable=False),
+    sa.Column("min_match_percent", sa.Float, nullable=False),
+    sa.Column("description", sa.Text, nullable=False),
+)
+
+ITEMS = sa.Table(
+    "similarity_items",
+    TABLES,
+    # Assigned at insert and never reused: an item's owner id in its bank's index.
+    sa.Column("seq", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("bank", sa.ForeignKey("similarity_banks.name"), nullable=False),
+    sa.Column("item_id", sa.String(256), nullable=False),
+    sa.Column("label", sa.Text, nullable=False),
+    # "pdq": hashes in similarity_hashes; "audio": a fingerprint in similarity_audio.
+    sa.Column("kind", sa.String(16), nullable=False, server_default="pdq"),
+    sa.UniqueConstraint("bank", "item_id"),
+    sqlite_autoincrement=True,  # never reuse the seq of a removed item
+)
+
+HASHES = sa.Table(
+    "similarity_hashes",
+    TABLES,
+    sa.Column(
+        "item_seq",
+        sa.ForeignKey("similarity_items.seq", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("position", sa.Integer, primary_key=True),
+    sa.Column("start_seconds", sa.Float, nullable=False),
+    sa.Column("end_seconds", sa.Float, nullable=False),
+    sa.Column("quality", sa.Integer, nullable=False),
+    sa.Column("pdq", sa.LargeBinary(HASH_BYTES), nullable=False),
+)
+AUDIO = sa.Table(
+    "similarity_audio",
+    TABLES,
+    sa.Column(
+        "item_seq",
+        sa.ForeignKey("similarity_items.seq", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("fingerprint", sa.LargeBinary, nullable=False),
+)
+#: The stills of an item added from video (modmesh.similarity.stills), in time order; an
+#: item added as hashes or from audio has none.
+STILLS = sa.Table(
+    "similarity_stills",
+    TABLES,
+    sa.Column(
+        "item_seq",
+        sa.ForeignKey("similarity_items.seq", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("position", sa.Integer, primary_key=True),
+    sa.Column("seconds", sa.Float, nullable=False),
+    sa.Column("jpeg", sa.LargeBinary, nullable=False),
+)
+#: Every removal, so that replicas apply only those after their mark. Never pruned: a row
+#: is small, and a replica that was down long still finds what it missed.
+REMOVALS = sa.Table(
+    "similarity_removals",
+    TABLES,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("bank", sa.ForeignKey("similarity_banks.name"), nullable=False),
+    sa.Column("item_seq", sa.BigInteger, nullable=False),
+    sqlite_autoincrement=True,
+)
+sa.Index("similarity_removals_by_bank", REMOVALS.c.bank, REMOVALS.c.id)
+#: Similarity's keyed audit chain of bank and item changes (see modmesh.runtime.audit).
+AUDIT_TABLE = audit_table("similarity", TABLES)
+sa.Index("similarity_items_by_bank", ITEMS.c.bank, ITEMS.c.kind, ITEMS.c.seq)
