@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, Any
 
+import jinja2
 from fastapi import Depends, Form, Request
 from fastapi.templating import Jinja2Templates
 from starlette.responses import Response
@@ -26,7 +27,13 @@ from . import present
 from .session import COOKIE, Session, Sessions
 
 HERE = Path(__file__).parent
-templates = Jinja2Templates(directory=HERE / "templates")
+# Every template escapes what it is given, whatever its file name: an explicit
+# environment rather than one that autoescapes by extension.
+templates = Jinja2Templates(
+    env=jinja2.Environment(
+        loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True, auto_reload=False
+    )
+)
 templates.env.filters.update(present.FILTERS)
 
 #: No script but the console's own files, no plugins, no framing, forms only to itself.
