@@ -48,12 +48,16 @@ def test_a_reviewer_clears_the_sample_case(
     screenshot(page, "queue")
 
     row.get_by_role("link", name=case_id[:8]).click()
-    # Single keys press the buttons that name them: "c" claims.
+    # Single keys press the buttons that name them: "c" claims (once the page's script,
+    # which listens for them, has run).
+    page.wait_for_load_state("load")
     page.keyboard.press("c")
     expect(page.get_by_text("Held by")).to_be_visible()
     # Who the account is: its flags, and its earlier cases.
     expect(page.locator("dd").filter(has_text="demo-account")).to_contain_text("repeat-offender")
     expect(page.get_by_role("heading", name="Earlier cases of the account")).to_be_visible()
+    # The case's trail, from the audit log: who claimed it.
+    expect(page.locator(".trail")).to_contain_text("ada: case.claimed")
 
     # The media is veiled (blurred, greyscale, muted) until the reviewer reveals it.
     box = page.locator("#player-box")

@@ -258,3 +258,32 @@ def test_a_token_of_the_case_list_in_another_order_is_refused(
 
     assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert "newest order, not this one (queue)" in error.details()
+
+
+# A case's trail
+
+
+def test_a_cases_trail_is_its_audit_entries_oldest_first_within_the_callers_reach(
+    settings: LoopbackSettings, decision: Stub, cases: dict[str, list[str]]
+) -> None:
+    case_id = cases["platform-a"][0]
+    decision.ClaimCase(decision_pb2.ClaimCaseRequest(case_id=case_id, reviewer_id="ana"))
+    decision.ReleaseCase(decision_pb2.ReleaseCaseRequest(case_id=case_id, reviewer_id="ana"))
+
+    trail = decision.ListCaseAudit(decision_pb2.ListCaseAuditRequest(case_id=case_id)).entries
+
+    actions = [entry.action for entry in trail]
+    assert actions[-2:] == ["case.claimed", "case.released"]
+    assert actions.index("case.submitted") < actions.index("case.claimed")
+    assert [entry.actor for entry in trail][-2:] == ["ana", "ana"]
+    assert [entry.at.ToDatetime() for entry in trail] == sorted(e.at.ToDatetime() for e in trail)
+
+    def others(channel: grpc.Channel) -> grpc.RpcError:
+        return refused(
+            lambda: Stub(channel).ListCaseAudit(decision_pb2.ListCaseAuditRequest(case_id=case_id))
+        )
+
+    # Another tenant's case reads as a missing one.
+    hidden = as_service(settings, "platform-b", others)
+    assert isinstance(hidden, grpc.RpcError)
+    assert hidden.code() == grpc.StatusCode.NOT_FOUND

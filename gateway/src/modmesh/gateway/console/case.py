@@ -57,7 +57,12 @@ def reason_templates(case: decision_pb2.Case) -> list[str]:
 async def case_page(
     request: Request, case_id: str, session: CaseReader, services: Services
 ) -> Response:
-    case = await fetch_case(services, case_id)
+    case, audit = await asyncio.gather(
+        fetch_case(services, case_id),
+        services.decision.ListCaseAudit(
+            decision_pb2.ListCaseAuditRequest(case_id=case_id), timeout=RPC_TIMEOUT_SECONDS
+        ),
+    )
     account: decision_pb2.Account | None = None
     earlier: list[decision_pb2.Case] = []
     if session.principal.roles & READS_ACCOUNTS:
@@ -71,6 +76,7 @@ async def case_page(
         "case.html",
         account=account,
         earlier=earlier,
+        audit=audit.entries,
         case=case,
         words=present.transcript_words(case),
         video=present.is_video(case),

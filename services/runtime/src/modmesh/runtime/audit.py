@@ -199,7 +199,7 @@ def anchor(session: Writer, table: Table, key: AuditKey, at: datetime, actor: st
     last = session.execute(select(table).order_by(table.c.id.desc()).limit(1)).one_or_none()
     if last is None:
         return False
-    head = _entry(last)
+    head = audit_entry(last)
     if _keyed(key, head):
         return False
     count = session.execute(select(func.count()).select_from(table)).scalar_one()
@@ -284,17 +284,18 @@ def read_entries(engine: Engine, table: Table, batch: int = 1000) -> Iterator[Au
             select(table).order_by(table.c.id).execution_options(yield_per=batch)
         )
         for row in rows:
-            yield _entry(row)
+            yield audit_entry(row)
 
 
 def read_entry(engine: Engine, table: Table, entry_id: int) -> AuditEntry | None:
     """The entry with this id, None if the log has none."""
     with engine.connect() as connection:
         row = connection.execute(select(table).where(table.c.id == entry_id)).one_or_none()
-    return None if row is None else _entry(row)
+    return None if row is None else audit_entry(row)
 
 
-def _entry(row: Any) -> AuditEntry:
+def audit_entry(row: Any) -> AuditEntry:
+    """An entry from a row of an audit log table."""
     return AuditEntry(
         row.id,
         as_utc(row.at),

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
 import grpc
 
 from modmesh.contracts.decision.v1 import decision_pb2
+from modmesh.contracts.timestamps import to_timestamp
 from modmesh.decision import convert, paging
 from modmesh.decision.cases.store import CaseStore, listing_order
 from modmesh.decision.domain import CaseFilter
@@ -25,6 +27,25 @@ class CaseRpcs(Rpcs):
         await admit(self._case_owners, request.case_id)
         case = await asyncio.to_thread(self._case_store.get, request.case_id)
         return decision_pb2.GetCaseResponse(case=convert.case_to_pb(case))
+
+    async def ListCaseAudit(
+        self, request: decision_pb2.ListCaseAuditRequest, context: grpc.aio.ServicerContext
+    ) -> decision_pb2.ListCaseAuditResponse:
+        self._ready()
+        require_case_id(request.case_id)
+        await admit(self._case_owners, request.case_id)
+        entries = await asyncio.to_thread(self._case_store.case_audit, request.case_id)
+        return decision_pb2.ListCaseAuditResponse(
+            entries=[
+                decision_pb2.CaseAuditEntry(
+                    at=to_timestamp(entry.at),
+                    actor=entry.actor,
+                    action=entry.action,
+                    details_json=json.dumps(entry.details, sort_keys=True),
+                )
+                for entry in entries
+            ]
+        )
 
     async def ListCases(
         self, request: decision_pb2.ListCasesRequest, context: grpc.aio.ServicerContext

@@ -776,6 +776,30 @@ class ListLiveStreamsResponse(_message.Message):
     next_after_flag_id: int
     def __init__(self, streams: _Optional[_Iterable[_Union[LiveStream, _Mapping]]] = ..., total_streams: _Optional[int] = ..., flags: _Optional[_Iterable[_Union[LiveWallFlag, _Mapping]]] = ..., next_after_flag_id: _Optional[int] = ...) -> None: ...
 
+class ListCaseAuditRequest(_message.Message):
+    __slots__ = ("case_id",)
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    def __init__(self, case_id: _Optional[str] = ...) -> None: ...
+
+class ListCaseAuditResponse(_message.Message):
+    __slots__ = ("entries",)
+    ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    entries: _containers.RepeatedCompositeFieldContainer[CaseAuditEntry]
+    def __init__(self, entries: _Optional[_Iterable[_Union[CaseAuditEntry, _Mapping]]] = ...) -> None: ...
+
+class CaseAuditEntry(_message.Message):
+    __slots__ = ("at", "actor", "action", "details_json")
+    AT_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    DETAILS_JSON_FIELD_NUMBER: _ClassVar[int]
+    at: _timestamp_pb2.Timestamp
+    actor: str
+    action: str
+    details_json: str
+    def __init__(self, at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., actor: _Optional[str] = ..., action: _Optional[str] = ..., details_json: _Optional[str] = ...) -> None: ...
+
 class GetAuditCheckpointRequest(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...

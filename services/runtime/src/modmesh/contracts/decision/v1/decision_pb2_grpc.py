@@ -45,6 +45,11 @@ class DecisionServiceStub:
                 request_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.GetCaseRequest.SerializeToString,
                 response_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.GetCaseResponse.FromString,
                 _registered_method=True)
+        self.ListCaseAudit = channel.unary_unary(
+                '/modmesh.decision.v1.DecisionService/ListCaseAudit',
+                request_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.ListCaseAuditRequest.SerializeToString,
+                response_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.ListCaseAuditResponse.FromString,
+                _registered_method=True)
         self.ListCases = channel.unary_unary(
                 '/modmesh.decision.v1.DecisionService/ListCases',
                 request_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.ListCasesRequest.SerializeToString,
@@ -161,6 +166,14 @@ class DecisionServiceServicer:
 
     def GetCase(self, request, context):
         """Returns one case with all its evidence.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListCaseAudit(self, request, context):
+        """The audit log's entries about one case (submitted, claimed, released, failed...),
+        oldest first: the case's trail as the console shows it.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -348,6 +361,11 @@ def add_DecisionServiceServicer_to_server(servicer, server):
                     request_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.GetCaseRequest.FromString,
                     response_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.GetCaseResponse.SerializeToString,
             ),
+            'ListCaseAudit': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListCaseAudit,
+                    request_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.ListCaseAuditRequest.FromString,
+                    response_serializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.ListCaseAuditResponse.SerializeToString,
+            ),
             'ListCases': grpc.unary_unary_rpc_method_handler(
                     servicer.ListCases,
                     request_deserializer=modmesh_dot_decision_dot_v1_dot_decision__pb2.ListCasesRequest.FromString,
@@ -503,6 +521,33 @@ class DecisionService:
             '/modmesh.decision.v1.DecisionService/GetCase',
             modmesh_dot_decision_dot_v1_dot_decision__pb2.GetCaseRequest.SerializeToString,
             modmesh_dot_decision_dot_v1_dot_decision__pb2.GetCaseResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListCaseAudit(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/modmesh.decision.v1.DecisionService/ListCaseAudit',
+            modmesh_dot_decision_dot_v1_dot_decision__pb2.ListCaseAuditRequest.SerializeToString,
+            modmesh_dot_decision_dot_v1_dot_decision__pb2.ListCaseAuditResponse.FromString,
             options,
             channel_credentials,
             insecure,
