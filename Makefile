@@ -42,7 +42,8 @@ test: $(INSTALLED) test-speech browser $(NPM_TOOLS)
 
 # What `make test` leaves out to stay within CI's 30 minutes: decision replicas with
 # Whisper engines killed and restarted, hour-long media through transcription and
-# similarity with their peak memory watched (tests marked slow).
+# similarity with their peak memory watched, a live broadcast dropped and resumed in
+# real time (tests marked slow).
 test-slow: $(INSTALLED)
 	$(BIN)/pytest -m slow
 
