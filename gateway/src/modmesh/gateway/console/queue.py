@@ -9,15 +9,16 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
-from modmesh.contracts.decision.v1 import decision_pb2
-
 from ..routes.common import RPC_TIMEOUT_SECONDS
+from ..routes.review import queue_request
+from ..schemas import QueueName, SourceName
 from . import present
 from .web import Reader, Services, next_page, render
 
 router = APIRouter()
 PAGE_SIZE = 50
-SourceName = Literal["", "recorded", "live", "backfill"]
+#: The form's "any" is the empty value.
+SourceChoice = Literal["", SourceName]
 Filter = Annotated[str, Query(max_length=200)]
 
 
@@ -26,28 +27,24 @@ async def queue_page(
     request: Request,
     session: Reader,
     services: Services,
-    queue: Annotated[Literal["general", "protected"], Query()] = "general",
+    queue: Annotated[QueueName, Query()] = "general",
     category: Filter = "",
     list_id: Filter = "",
     language: Filter = "",
-    source: Annotated[SourceName, Query()] = "",
+    source: Annotated[SourceChoice, Query()] = "",
     page_token: Annotated[str, Query(max_length=2000)] = "",
 ) -> Response:
-    reply = await services.decision.ListQueue(
-        decision_pb2.ListQueueRequest(
-            reviewer_id=session.principal.subject,
-            queue=decision_pb2.Queue.Value(f"QUEUE_{queue.upper()}"),
-            limit=PAGE_SIZE,
-            page_token=page_token,
-            category=category,
-            list_id=list_id,
-            language=language,
-            source=decision_pb2.CaseSource.Value(f"CASE_SOURCE_{source.upper()}")
-            if source
-            else decision_pb2.CASE_SOURCE_UNSPECIFIED,
-        ),
-        timeout=RPC_TIMEOUT_SECONDS,
+    asked = queue_request(
+        session.principal.subject,
+        queue,
+        PAGE_SIZE,
+        page_token,
+        category,
+        list_id,
+        language,
+        source or None,
     )
+    reply = await services.decision.ListQueue(asked, timeout=RPC_TIMEOUT_SECONDS)
     now = datetime.now(UTC)
     rows = [
         {

@@ -55,8 +55,26 @@ async def review_queue(
         SourceName | None, Query(description="Only cases from this kind of source.")
     ] = None,
 ) -> dict[str, Any]:
+    request = queue_request(
+        reviewer.subject, queue, limit, page_token, category, list_id, language, source
+    )
+    reply = await services.decision.ListQueue(request, timeout=RPC_TIMEOUT_SECONDS)
+    return to_json(reply)
+
+
+def queue_request(
+    reviewer_id: str,
+    queue: QueueName,
+    limit: int,
+    page_token: str,
+    category: str,
+    list_id: str,
+    language: str,
+    source: SourceName | None,
+) -> decision_pb2.ListQueueRequest:
+    """A page of the reviewer's queue as the API and the console ask for it."""
     request = decision_pb2.ListQueueRequest(
-        reviewer_id=reviewer.subject,
+        reviewer_id=reviewer_id,
         queue=decision_pb2.Queue.Value(f"QUEUE_{queue.upper()}"),
         limit=limit,
         page_token=page_token,
@@ -66,8 +84,7 @@ async def review_queue(
     )
     if source is not None:
         request.source = decision_pb2.CaseSource.Value(f"CASE_SOURCE_{source.upper()}")
-    reply = await services.decision.ListQueue(request, timeout=RPC_TIMEOUT_SECONDS)
-    return to_json(reply)
+    return request
 
 
 @router.post(
