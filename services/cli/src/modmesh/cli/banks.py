@@ -95,6 +95,12 @@ def _list(stub: similarity_pb2_grpc.SimilarityServiceStub, args: argparse.Namesp
             f"≥ {bank.min_match_percent:g}% matched; index {status.index_snapshot} "
             f"(base {status.base_size}, delta {status.delta_size} hashes)"
         )
+        if status.stale_item_count:
+            print(
+                f"  {status.stale_item_count} items hashed before modmesh's PDQ matched Meta's "
+                "reference (8-24 bits off): re-add them from their media, or re-import them "
+                "if they came from another platform"
+            )
     return 0
 
 
