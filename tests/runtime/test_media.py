@@ -6,7 +6,6 @@ import pytest
 from modmesh.runtime.errors import InvalidArgument
 from modmesh.runtime.media import (
     AUDIO_SAMPLE_RATE,
-    FRAME_SIDE,
     decode_audio,
     pcm16_blocks,
     probe,
@@ -51,7 +50,7 @@ def test_audio_decodes_to_16khz_mono_samples(gift_card_clip: Path) -> None:
 def test_frames_are_sampled_at_the_requested_rate_with_timestamps(gift_card_clip: Path) -> None:
     frames = list(sample_frames(gift_card_clip, fps=2.0))
     assert [t for t, _ in frames[:3]] == [0.0, 0.5, 1.0]
-    assert frames[0][1].shape == (FRAME_SIDE, FRAME_SIDE, 3)
+    assert frames[0][1].shape == (240, 320, 3), "at the video's own size (320x240)"
     assert len(frames) == pytest.approx(2 * probe(gift_card_clip).duration_seconds, abs=2)
 
 

@@ -11,10 +11,10 @@ import pytest
 from modmesh.runtime.errors import AlreadyExists, NotFound
 from modmesh.similarity.audio import fingerprint
 from modmesh.similarity.banks import BankIndexes
-from modmesh.similarity.domain import Bank, StoredItem
+from modmesh.similarity.domain import Bank, Mark, StoredItem
 from modmesh.similarity.hashing import HASH_BYTES, HashRun
 from modmesh.similarity.index import IndexParams
-from modmesh.similarity.store import Mark, SqlSimilarityStore
+from modmesh.similarity.store import SqlSimilarityStore
 from tests.support import AUDIT_KEY
 
 RNG = np.random.default_rng(11)

@@ -131,3 +131,31 @@ def test_the_command_line_says_what_went_wrong(
     monkeypatch.setenv("MODMESH_SIMILARITY_ADDR", "127.0.0.1:1")
     assert main(["banks", "list"]) == 1
     assert "cannot reach similarity at 127.0.0.1:1" in capsys.readouterr().err
+
+
+def test_a_bank_goes_out_as_a_folder_of_vpdq_files_and_comes_back_in(
+    service: LoopbackSettings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    source = tmp_path / "partner.jsonl"
+    write_items(ITEMS, source)
+    for bank in ("vpdq-out", "vpdq-in"):
+        assert banks(service, monkeypatch, capsys, "create", bank)[0] == 0
+    banks(service, monkeypatch, capsys, "import", "vpdq-out", str(source))
+
+    folder = tmp_path / "vpdq-export"
+    code, out, _ = banks(service, monkeypatch, capsys, "export", "vpdq-out", str(folder))
+    assert (code, out.strip()) == (0, f"exported 2 items of vpdq-out to {folder}")
+    assert sorted(path.name for path in folder.iterdir()) == ["clip-1.vpdq", "image-2.vpdq"]
+    assert (folder / "image-2.vpdq").read_text() == f"0,100,{'55' * 32},0.000\n"
+
+    code, out, _ = banks(service, monkeypatch, capsys, "import", "vpdq-in", str(folder))
+    assert out.strip() == "imported 2 items into vpdq-in (0 already there)"
+    banks(service, monkeypatch, capsys, "export", "vpdq-in", str(tmp_path / "back.jsonl"))
+    # Labels stay behind; a run of 2.5 s comes back as the 2 whole seconds it was sampled at.
+    assert list(read_items(tmp_path / "back.jsonl")) == [
+        ExchangedItem("clip-1", "", (ITEMS[0].runs[0], HashRun(b"\x0e" * 32, 1.0, 3.0, 92))),
+        ExchangedItem("image-2", "", ITEMS[1].runs),
+    ]

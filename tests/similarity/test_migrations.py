@@ -4,12 +4,16 @@ items and removal log, and one at revision 0002 gains the stills of known items.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import sqlalchemy as sa
+
 from modmesh.runtime.database import open_engine
 from modmesh.runtime.migrations import migrate
-from modmesh.similarity.domain import Bank, Still, StoredItem
-from modmesh.similarity.hashing import HashRun
+from modmesh.similarity.domain import Bank, Mark, Still, StoredItem
+from modmesh.similarity.hashing import HASHER, LEGACY_HASHER, HashRun
 from modmesh.similarity.migrations import SCHEMA
-from modmesh.similarity.store import Mark, SqlSimilarityStore
+from modmesh.similarity.store import SqlSimilarityStore
 from modmesh.similarity.tables import TABLES
 from tests.migrations import current_revision, head_revision, schema_differences
 from tests.support import AUDIT_KEY
@@ -17,6 +21,9 @@ from tests.support import AUDIT_KEY
 BANK = Bank("scams", max_distance=31, min_match_percent=50.0, description="known scams")
 RUN = HashRun(bytes(range(32)), 0.0, 1.5, 90)
 KEPT = StoredItem("scams", "kept", "a known scam", (RUN,))
+#: KEPT once revision 0004 has marked it hashed by modmesh's PDQ before it matched the
+#: reference.
+KEPT_STALE = replace(KEPT, hasher=LEGACY_HASHER)
 
 
 def test_a_fresh_database_is_migrated_to_the_newest_revision(database_url: str) -> None:
@@ -37,7 +44,7 @@ def test_a_database_made_before_migrations_is_adopted_with_its_items(database_ur
     adopted = SqlSimilarityStore(database_url, audit_key=AUDIT_KEY)
 
     assert adopted.bank("scams") == BANK
-    assert list(adopted.items("scams")) == [KEPT]
+    assert list(adopted.items("scams")) == [KEPT_STALE]
     assert adopted.mark("scams") == mark
     # Sequence numbers go on from the old ones, never reusing a removed item's.
     new_seq = adopted.add_item(StoredItem("scams", "new", "", (RUN,)), actor="admin-1")
@@ -56,7 +63,7 @@ def test_revision_0003_keeps_the_items_stored_before_which_have_no_stills(
 
     upgraded = SqlSimilarityStore(database_url, audit_key=AUDIT_KEY)
 
-    assert list(upgraded.items("scams")) == [KEPT]
+    assert list(upgraded.items("scams")) == [KEPT_STALE]
     # Its media was never kept: there is nothing to take stills from.
     assert upgraded.nearest_still("scams", "kept", 0.0) is None
     still = Still(0.0, b"\xff\xd8 a still \xff\xd9")
@@ -64,6 +71,27 @@ def test_revision_0003_keeps_the_items_stored_before_which_have_no_stills(
     assert upgraded.nearest_still("scams", "new", 0.0) == still
     upgraded.close()
     assert current_revision(database_url, SCHEMA) == head_revision(SCHEMA)
+    assert schema_differences(database_url, SCHEMA, TABLES) == []
+
+
+def test_revision_0004_marks_the_items_hashed_before_as_stale_and_new_ones_not(
+    database_url: str,
+) -> None:
+    make_database_as_the_release_before_migrations(database_url)
+    migrate(database_url, SCHEMA, "0003")
+
+    upgraded = SqlSimilarityStore(database_url, audit_key=AUDIT_KEY)
+    fresh = replace(KEPT, item_id="fresh", hasher=HASHER)
+    upgraded.add_item(fresh, actor="admin-1")
+    upgraded.add_item(replace(KEPT, item_id="imported"), actor="admin-1")
+
+    assert upgraded.banks() == [(BANK, 3, 1)]
+    assert [item.hasher for item in upgraded.items("scams")] == [LEGACY_HASHER, HASHER, "given"]
+    summaries = upgraded.summaries(upgraded.item_seqs("scams").tolist()).values()
+    assert {(s.item_id, s.stale) for s in summaries} == {
+        ("kept", True), ("fresh", False), ("imported", False),
+    }  # fmt: skip
+    upgraded.close()
     assert schema_differences(database_url, SCHEMA, TABLES) == []
 
 
@@ -106,6 +134,8 @@ def make_database_as_the_release_before_migrations(url: str) -> tuple[Mark, int]
             )
         )
         connection.execute(items.delete().where(items.c.seq == removed))
+        # Nor what hashed an item: revision 0004 adds it.
+        connection.execute(sa.text("ALTER TABLE similarity_items DROP COLUMN hasher"))
         removal = connection.execute(
             removals.insert().values(bank="scams", item_seq=removed).returning(removals.c.id)
         ).scalar_one()

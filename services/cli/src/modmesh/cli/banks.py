@@ -2,8 +2,8 @@
 
 modmesh banks list
 modmesh banks create NAME [--max-distance 31] [--min-match-percent 50] [--description …]
-modmesh banks import NAME FILE.csv|FILE.jsonl     (see modmesh.similarity.exchange)
-modmesh banks export NAME FILE.csv|FILE.jsonl
+modmesh banks import NAME FILE.csv|FILE.jsonl|FILE.vpdq|FOLDER (see modmesh.similarity.exchange)
+modmesh banks export NAME FILE.csv|FILE.jsonl|FOLDER     (a folder: one vPDQ file an item)
 modmesh banks remove NAME ITEM_ID
 """
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -49,8 +50,16 @@ def register(commands: Any) -> None:
     create.add_argument("--description", default="")
 
     for name, help_text in (
-        ("import", "add the items of a .csv or .jsonl hash file to a bank"),
-        ("export", "write a bank's items to a .csv or .jsonl hash file"),
+        (
+            "import",
+            "add the items of a .csv, .jsonl or .vpdq hash file (or a folder of "
+            ".vpdq files) to a bank",
+        ),
+        (
+            "export",
+            "write a bank's items to a .csv or .jsonl hash file, or to a folder of "
+            "vPDQ files (a name without a suffix)",
+        ),
     ):
         action = actions.add_parser(name, help=help_text)
         action.add_argument("name")
@@ -86,6 +95,12 @@ def _list(stub: similarity_pb2_grpc.SimilarityServiceStub, args: argparse.Namesp
             f"≥ {bank.min_match_percent:g}% matched; index {status.index_snapshot} "
             f"(base {status.base_size}, delta {status.delta_size} hashes)"
         )
+        if status.stale_item_count:
+            print(
+                f"  {status.stale_item_count} items hashed before modmesh's PDQ matched Meta's "
+                "reference (8-24 bits off): re-add them from their media, or re-import them "
+                "if they came from another platform"
+            )
     return 0
 
 
@@ -130,11 +145,13 @@ def _export(stub: similarity_pb2_grpc.SimilarityServiceStub, args: argparse.Name
         similarity_pb2.ExportBankRequest(bank=args.name), timeout=TIMEOUT_SECONDS
     )
     # Written beside the target and renamed: a refused or broken export leaves no file.
-    partial = args.file.with_name(f".{args.file.stem}.partial{args.file.suffix}")
+    partial = args.file.with_name(f".{args.file.stem}-partial{args.file.suffix}")
     try:
         count = write_items(_exchanged(replies), partial)
         partial.replace(args.file)
     finally:
+        if partial.is_dir():  # a folder of vPDQ files
+            shutil.rmtree(partial)
         partial.unlink(missing_ok=True)
     print(f"exported {count} items of {args.name} to {args.file}")
     return 0

@@ -13,7 +13,7 @@ import subprocess
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import IO, TypeVar
 
 import numpy as np
 
@@ -33,8 +33,10 @@ PCM16_OUTPUT = ["-vn", "-f", "s16le", "-ac", "1", "-ar", str(AUDIO_SAMPLE_RATE)]
 #: ffmpeg renders any text file as "ANSI art" video through these demuxers; a text file
 #: is never media we moderate.
 TEXT_ART_FORMATS = {"tty", "bin", "xbin", "adf", "idf"}
-#: Frames are scaled to this square before hashing; PDQ works on a 64x64 downsample.
-FRAME_SIDE = 256
+#: Frames keep their size (PDQ's reference hashes the decoded picture, not a resized
+#: one); a side longer than this is shrunk to it so that one frame stays under 48 MiB
+#: whatever the media claims. 4096 covers 4K video and most photos unchanged.
+MAX_FRAME_SIDE = 4096
 
 
 @dataclass(frozen=True)
@@ -186,8 +188,9 @@ def pcm16_blocks(
 
 
 def sample_frames(path: Path, fps: float) -> Iterator[tuple[float, np.ndarray]]:
-    """Yields (timestamp in seconds, RGB frame of FRAME_SIDE²) at `fps` frames a second."""
-    frame_bytes = FRAME_SIDE * FRAME_SIDE * 3
+    """Yields (timestamp in seconds, RGB frame) at `fps` frames a second, each frame at its
+    decoded size (sides over MAX_FRAME_SIDE shrunk to it)."""
+    limit = MAX_FRAME_SIDE
     process = subprocess.Popen(  # noqa: S603 - ffmpeg/ffprobe with arguments we build
         [
             require_tool("ffmpeg"),
@@ -199,12 +202,15 @@ def sample_frames(path: Path, fps: float) -> Iterator[tuple[float, np.ndarray]]:
             "-an",
             "-vf",
             # eof_action=pass: a still image (a one-frame stream) yields its frame
-            # instead of nothing.
-            f"fps={fps}:eof_action=pass,scale={FRAME_SIDE}:{FRAME_SIDE}",
+            # instead of nothing. RGB first, so that the size cap (a no-op on most
+            # media) does not change how colours are converted.
+            f"fps={fps}:eof_action=pass,format=rgb24,"
+            f"scale=w='min(iw,{limit})':h='min(ih,{limit})':flags=area",
+            # PPM frames say their size, which can change within a stream.
             "-f",
-            "rawvideo",
-            "-pix_fmt",
-            "rgb24",
+            "image2pipe",
+            "-c:v",
+            "ppm",
             "-",
         ],
         stdout=subprocess.PIPE,
@@ -213,14 +219,24 @@ def sample_frames(path: Path, fps: float) -> Iterator[tuple[float, np.ndarray]]:
     stdout = piped(process.stdout)
     index = 0
     try:
-        while True:
-            data = stdout.read(frame_bytes)
-            if len(data) < frame_bytes:
-                break
-            frame = np.frombuffer(data, np.uint8).reshape(FRAME_SIDE, FRAME_SIDE, 3)
+        while (frame := _read_ppm(stdout)) is not None:
             yield index / fps, frame
             index += 1
     finally:
         stdout.close()
         process.kill()
         process.wait()
+
+
+def _read_ppm(stream: IO[bytes]) -> np.ndarray | None:
+    """The next binary PPM image of ffmpeg's stream ("P6\\nW H\\n255\\n" then RGB bytes) as
+    [H, W, 3] uint8, or None at the end of the stream."""
+    header = [stream.readline(), stream.readline(), stream.readline()]
+    if not header[0]:
+        return None
+    width, height = (int(n) for n in header[1].split())
+    size = width * height * 3
+    data = stream.read(size)
+    if header[0].strip() != b"P6" or header[2].strip() != b"255" or len(data) < size:
+        return None  # ffmpeg stopped mid-frame (killed, or the media ended badly)
+    return np.frombuffer(data, np.uint8).reshape(height, width, 3)

@@ -19,11 +19,21 @@ from pathlib import Path
 import numpy as np
 
 from modmesh.similarity.audio import AudioIndex, Fingerprint
-from modmesh.similarity.domain import Bank, BankStatus, Found, Match, Still, StoredItem
+from modmesh.similarity.domain import (
+    Bank,
+    BankStatus,
+    Changes,
+    Found,
+    Mark,
+    Match,
+    Still,
+    StoredItem,
+    unknown_bank,
+)
 from modmesh.similarity.hashing import HashRun, packed
 from modmesh.similarity.index import POSITION_BITS, HashIndex, IndexParams, make_keys
 from modmesh.similarity.matching import audio_matches, group_hits, matches
-from modmesh.similarity.store import Changes, Mark, SimilarityStore, unknown_bank
+from modmesh.similarity.store import SimilarityStore
 
 
 class BankIndexes:
@@ -81,7 +91,7 @@ class BankIndexes:
         return bank
 
     def banks(self) -> list[BankStatus]:
-        return [self._status(bank, count) for bank, count in self._store.banks()]
+        return [self._status(bank, *counts) for bank, *counts in self._store.banks()]
 
     def index(self, bank: str) -> HashIndex:
         """The bank's index, for its size and delta size (metrics) and for tests."""
@@ -264,9 +274,10 @@ class BankIndexes:
             snapshot += f"+{audio.snapshot}"
         return f"{bank}={snapshot}"
 
-    def _status(self, bank: Bank, count: int) -> BankStatus:
+    def _status(self, bank: Bank, count: int, stale: int = 0) -> BankStatus:
         index = self._index(bank.name)
-        return BankStatus(bank, count, self._snapshot(bank.name), index.base_size, index.delta_size)
+        snapshot = self._snapshot(bank.name)
+        return BankStatus(bank, count, snapshot, index.base_size, index.delta_size, stale)
 
 
 def _found(found: list[Match], k: int, snapshots: list[str]) -> Found:

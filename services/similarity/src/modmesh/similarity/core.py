@@ -26,9 +26,11 @@ from modmesh.similarity.domain import (
     QueryHash,
     Still,
     StoredItem,
+    already_exists,
 )
 from modmesh.similarity.hashing import (
     HASH_BITS,
+    HASHER,
     KNOWN_ITEM_CROPS,
     HashRun,
     dedupe,
@@ -38,7 +40,7 @@ from modmesh.similarity.hashing import (
 from modmesh.similarity.index import POSITION_BITS, IndexParams
 from modmesh.similarity.settings import AUDIT_KEY_ENV, SimilaritySettings
 from modmesh.similarity.stills import sample_stills, still_rate
-from modmesh.similarity.store import SqlSimilarityStore, already_exists
+from modmesh.similarity.store import SqlSimilarityStore
 
 _BANK = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 DEFAULT_K = 10
@@ -167,9 +169,9 @@ class Similarity:
                 field="media",
             )
         if isinstance(signal, Fingerprint):
-            item = StoredItem(bank, item_id, label, (), audio=signal)
+            item = StoredItem(bank, item_id, label, (), audio=signal, hasher="")
         else:
-            item = StoredItem(bank, item_id, label, tuple(signal), stills=stills)
+            item = StoredItem(bank, item_id, label, tuple(signal), stills=stills, hasher=HASHER)
         return await self._store(indexes, item, actor)
 
     async def add_hashes(

@@ -1,13 +1,15 @@
 """Similarity's vocabulary: banks, known items, what a search finds and what an addition
-reports. Types only; no I/O, no index, no gRPC."""
+reports, how far a replica has followed a bank, and the refusals of lookups. Types only;
+no I/O, no index, no gRPC."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from modmesh.contracts.evidence import TimeRange
+from modmesh.runtime.errors import AlreadyExists, NotFound
 from modmesh.similarity.audio import Fingerprint
-from modmesh.similarity.hashing import HashRun
+from modmesh.similarity.hashing import GIVEN_HASHER, HashRun
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,8 @@ class StoredItem:
     runs: tuple[HashRun, ...]
     audio: Fingerprint | None = None
     stills: tuple[Still, ...] = ()
+    #: What computed the PDQ hashes (see modmesh.similarity.hashing.HASHER).
+    hasher: str = GIVEN_HASHER
 
     @property
     def kind(self) -> str:
@@ -59,6 +63,8 @@ class ItemSummary:
     label: str
     #: Start and end seconds of each run, in position order.
     spans: tuple[tuple[float, float], ...]
+    #: Hashed by modmesh before its PDQ matched the reference (hashing.LEGACY_HASHER).
+    stale: bool = False
 
 
 @dataclass(frozen=True)
@@ -68,6 +74,8 @@ class BankStatus:
     index_snapshot: str
     base_size: int
     delta_size: int
+    #: Items hashed before modmesh's PDQ matched the reference (hashing.LEGACY_HASHER).
+    stale_item_count: int = 0
 
 
 @dataclass(frozen=True)
@@ -113,3 +121,37 @@ class Match:
     index_snapshot: str
     #: "pdq" or "audio".
     signal: str = "pdq"
+    #: The item's hashes are stale (ItemSummary.stale): the distance may be too high.
+    stale: bool = False
+
+
+@dataclass(frozen=True)
+class Mark:
+    """How far a reader has followed one bank's additions and removals."""
+
+    item_seq: int = 0
+    removal_id: int = 0
+
+
+@dataclass(frozen=True)
+class Changes:
+    """A bank's writes after a mark: what a refresh applies, and the mark after them."""
+
+    added: dict[str, list[int]]  # kind ("pdq", "audio") -> seqs, ascending
+    removed: list[int]  # seqs
+    mark: Mark
+
+
+# The refusals of a lookup of a bank or an item that is not there, or of an item twice.
+
+
+def unknown_bank(name: str, field: str) -> NotFound:
+    return NotFound(f"bank {name!r} does not exist", field=field)
+
+
+def unknown_item(bank: str, item_id: str) -> NotFound:
+    return NotFound(f"item {item_id!r} is not in bank {bank!r}", field="item_id")
+
+
+def already_exists(bank: str, item_id: str) -> AlreadyExists:
+    return AlreadyExists(f"item {item_id!r} already exists in bank {bank!r}", field="item_id")

@@ -17,6 +17,10 @@ JSON Lines (``.jsonl``): one item per line::
 
 `timestamp_seconds` (default 0), `duration_seconds` (default 1) and `quality` (default
 100) may be left out (empty in CSV) for a single image hash.
+
+vPDQ (a folder, or one ``.vpdq`` file): Meta's vPDQ hash files (see
+modmesh.similarity.vpdq), one item per file named after the item id (percent-encoded);
+labels are not carried. Written at SAMPLE_FPS frames a second; an image is one line.
 """
 
 from __future__ import annotations
@@ -28,9 +32,17 @@ from dataclasses import dataclass
 from itertools import groupby
 from pathlib import Path
 from typing import Any, TextIO
+from urllib.parse import quote, unquote
 
 from modmesh.runtime.errors import InvalidArgument
 from modmesh.similarity.hashing import HashRun, parse_pdq_hex
+from modmesh.similarity.vpdq import (
+    VpdqError,
+    features_of_runs,
+    read_vpdq,
+    runs_of_features,
+    write_vpdq,
+)
 
 CSV_FIELDS = (
     "item_id",
@@ -40,6 +52,13 @@ CSV_FIELDS = (
     "duration_seconds",
     "quality",
 )
+
+
+#: The frame rate of vPDQ files written: one line a second, vPDQ's default and the
+#: service's (MODMESH_FRAME_SAMPLE_FPS); read, a file's own timestamps are kept.
+SAMPLE_FPS = 1.0
+VPDQ_SUFFIX = ".vpdq"
+FORMATS = "name it .csv or .jsonl, or .vpdq (or a folder, no suffix) for vPDQ, to say its format"
 
 
 class ExchangeError(ValueError):
@@ -54,7 +73,15 @@ class ExchangedItem:
 
 
 def read_items(path: Path) -> Iterator[ExchangedItem]:
-    """The items of a .csv or .jsonl exchange file, in file order."""
+    """The items of a .csv or .jsonl exchange file, in file order, or of a vPDQ file or
+    a folder of them, in name order."""
+    if path.is_dir():
+        for child in sorted(path.glob(f"*{VPDQ_SUFFIX}")):
+            yield _read_vpdq(child)
+        return
+    if path.suffix == VPDQ_SUFFIX:
+        yield _read_vpdq(path)
+        return
     with path.open(newline="", encoding="utf-8") as source:
         try:
             if path.suffix == ".csv":
@@ -62,7 +89,7 @@ def read_items(path: Path) -> Iterator[ExchangedItem]:
             elif path.suffix == ".jsonl":
                 yield from _read_jsonl(source, path.name)
             else:
-                raise ExchangeError(f"{path.name}: name it .csv or .jsonl to say its format")
+                raise ExchangeError(f"{path.name}: {FORMATS}")
         except UnicodeDecodeError as error:
             # Found by fuzzing: bytes that are not UTF-8 were an uncaught decode error.
             raise ExchangeError(
@@ -72,6 +99,8 @@ def read_items(path: Path) -> Iterator[ExchangedItem]:
 
 def write_items(items: Iterable[ExchangedItem], path: Path) -> int:
     """Writes the items in the format the file name says; returns how many."""
+    if not path.suffix:
+        return _write_vpdq_folder(items, path)
     count = 0
     with path.open("w", newline="", encoding="utf-8") as out:
         if path.suffix == ".csv":
@@ -87,8 +116,35 @@ def write_items(items: Iterable[ExchangedItem], path: Path) -> int:
             for count, item in enumerate(items, 1):  # noqa: B007 - the count is returned
                 out.write(json.dumps(_item_json(item), ensure_ascii=False) + "\n")
         else:
-            raise ExchangeError(f"{path.name}: name it .csv or .jsonl to say its format")
+            raise ExchangeError(f"{path.name}: {FORMATS}")
     return count
+
+
+def _write_vpdq_folder(items: Iterable[ExchangedItem], folder: Path) -> int:
+    folder.mkdir(parents=True, exist_ok=True)
+    count = 0
+    for count, item in enumerate(items, 1):  # noqa: B007 - the count is returned
+        # Percent-encoded: an item id may hold "/" or other characters a file name cannot.
+        with (folder / f"{quote(item.item_id, safe='')}{VPDQ_SUFFIX}").open(
+            "w", encoding="ascii"
+        ) as out:
+            write_vpdq(features_of_runs(item.runs, SAMPLE_FPS), out)
+    return count
+
+
+def _read_vpdq(path: Path) -> ExchangedItem:
+    try:
+        with path.open(encoding="ascii") as source:
+            features = read_vpdq(source, path.name)
+    except VpdqError as error:
+        raise ExchangeError(str(error)) from None
+    except UnicodeDecodeError:
+        raise ExchangeError(f"{path.name}: not a vPDQ text file") from None
+    return ExchangedItem(
+        _item_id(unquote(path.name.removesuffix(VPDQ_SUFFIX)), path.name),
+        "",
+        tuple(runs_of_features(features, SAMPLE_FPS)),
+    )
 
 
 def _item_json(item: ExchangedItem) -> dict[str, Any]:

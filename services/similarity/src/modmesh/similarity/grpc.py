@@ -108,6 +108,7 @@ class SimilarityServicer(similarity_pb2_grpc.SimilarityServiceServicer):
                     label=match.label,
                     index_snapshot=match.index_snapshot,
                     signal=match.signal,
+                    stale_hashes=match.stale,
                 )
                 for match in found.matches
             ],
@@ -177,6 +178,7 @@ def _bank_status(status: BankStatus) -> similarity_pb2.BankStatus:
         index_snapshot=status.index_snapshot,
         base_size=status.base_size,
         delta_size=status.delta_size,
+        stale_item_count=status.stale_item_count,
     )
 
 

@@ -5,6 +5,13 @@ vPDQ, consecutive frames whose hashes (nearly) agree are deduplicated into one *
 keeps the first hash and the time span of all of them: a static scene costs one index
 entry, and match percentages are shares of time, not of frame counts. An image is a
 one-frame video.
+
+Frames are hashed as Meta's reference hasher (`pdq-photo-hasher`) hashes a file: the
+decoded picture at its own size, shrunk to 512 x 512 by nearest neighbour when a side is
+longer (see `reference_downsample`), then PDQ (the pdqhash wheel wraps the reference C++,
+which converts to luma and applies the Jarosz filter). Hashes then agree with the
+reference's bit for bit on its regression images, so they can be exchanged with
+ThreatExchange, HMA and other platforms without costing the match threshold.
 """
 
 from __future__ import annotations
@@ -20,6 +27,17 @@ import pdqhash
 from modmesh.runtime.errors import InvalidArgument
 from modmesh.runtime.media import sample_frames
 
+#: What `hash_frames` computes, recorded with each item hashed from media. Items hashed
+#: before (frames scaled to 256 x 256 by ffmpeg first: 18-24 bits from the reference on
+#: its own images) carry LEGACY_HASHER and are reported stale.
+HASHER = "pdq-ref"
+LEGACY_HASHER = "pdq-256px"
+#: Hashes given as hex (imported, or computed elsewhere): whatever hashed them.
+GIVEN_HASHER = "given"
+#: The reference hasher shrinks pictures with a side over this to a square of this side
+#: before PDQ ("the two-pass Jarosz filter is prohibitively expensive for larger
+#: images", pdq/cpp/io/pdqio.cpp).
+REFERENCE_DOWNSAMPLE_SIDE = 512
 HASH_BITS = 256
 HASH_BYTES = HASH_BITS // 8
 PDQ_HEX_CHARS = HASH_BITS // 4
@@ -87,12 +105,9 @@ def hash_frames(path: Path, fps: float, crops: Sequence[float] = (1.0,)) -> list
     for timestamp, frame in sample_frames(path, fps):
         decoded += 1
         for crop, out in zip(crops, runs, strict=True):
-            bits, quality = pdqhash.compute(_centre(frame, crop))
+            pdq, quality = pdq_hash(_centre(frame, crop))
             if quality >= MIN_QUALITY:
-                # pdqhash gives bit 255 first; packing most significant bit first yields
-                # the reference implementation's hex.
-                pdq = np.packbits(bits.astype(np.uint8)).tobytes()
-                out.append(HashRun(pdq, timestamp, timestamp + 1.0 / fps, int(quality)))
+                out.append(HashRun(pdq, timestamp, timestamp + 1.0 / fps, quality))
     if not decoded:
         raise InvalidArgument(
             "no video frame could be decoded: the file is truncated or corrupt",
@@ -101,12 +116,35 @@ def hash_frames(path: Path, fps: float, crops: Sequence[float] = (1.0,)) -> list
     return runs
 
 
+def pdq_hash(frame: np.ndarray) -> tuple[bytes, int]:
+    """The PDQ hash (32 bytes, the reference's hex order) and quality of an RGB frame
+    [H, W, 3] uint8, as the reference hasher computes them for a decoded file."""
+    bits, quality = pdqhash.compute(reference_downsample(frame))
+    # pdqhash gives bit 255 first; packing most significant bit first yields the
+    # reference implementation's hex.
+    return np.packbits(bits.astype(np.uint8)).tobytes(), int(quality)
+
+
+def reference_downsample(frame: np.ndarray) -> np.ndarray:
+    """The reference hasher's shrink: a frame with a side over REFERENCE_DOWNSAMPLE_SIDE
+    becomes that square (aspect not kept) by CImg's nearest neighbour, which takes source
+    pixel floor(x * width / side), corner-aligned (ffmpeg's `neighbor` is centre-aligned
+    and lands 2-8 bits away on the reference images)."""
+    height, width = frame.shape[:2]
+    side = REFERENCE_DOWNSAMPLE_SIDE
+    if height <= side and width <= side:
+        return np.ascontiguousarray(frame)
+    rows = np.arange(side) * height // side
+    cols = np.arange(side) * width // side
+    return np.ascontiguousarray(frame[rows[:, None], cols[None, :]])
+
+
 def _centre(frame: np.ndarray, share: float) -> np.ndarray:
     if share >= 1.0:
         return frame
     height, width = frame.shape[:2]
     top, left = round(height * (1 - share) / 2), round(width * (1 - share) / 2)
-    return np.ascontiguousarray(frame[top : height - top, left : width - left])
+    return frame[top : height - top, left : width - left]
 
 
 def dedupe(runs: Iterable[HashRun], within: int = DEDUPE_DISTANCE) -> list[HashRun]:

@@ -75,6 +75,7 @@ def matches(
                 ),
                 label=item.label,
                 index_snapshot=snapshot,
+                stale=item.stale,
             )
         )
     return found

@@ -15,7 +15,6 @@ skips a write that commits later.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -26,30 +25,23 @@ from sqlalchemy.exc import IntegrityError
 from modmesh.runtime import audit
 from modmesh.runtime.audit import AuditKey
 from modmesh.runtime.database import open_engine
-from modmesh.runtime.errors import AlreadyExists, NotFound
+from modmesh.runtime.errors import AlreadyExists
 from modmesh.runtime.migrations import migrate
 from modmesh.similarity.audio import Fingerprint
-from modmesh.similarity.domain import Bank, ItemSummary, Still, StoredItem
-from modmesh.similarity.hashing import HASH_BYTES, HashRun
+from modmesh.similarity.domain import (
+    Bank,
+    Changes,
+    ItemSummary,
+    Mark,
+    Still,
+    StoredItem,
+    already_exists,
+    unknown_bank,
+    unknown_item,
+)
+from modmesh.similarity.hashing import HASH_BYTES, LEGACY_HASHER, HashRun
 from modmesh.similarity.migrations import SCHEMA
 from modmesh.similarity.tables import AUDIO, AUDIT_TABLE, BANKS, HASHES, ITEMS, REMOVALS, STILLS
-
-
-@dataclass(frozen=True)
-class Mark:
-    """How far a reader has followed one bank's additions and removals."""
-
-    item_seq: int = 0
-    removal_id: int = 0
-
-
-@dataclass(frozen=True)
-class Changes:
-    """A bank's writes after a mark: what a refresh applies, and the mark after them."""
-
-    added: dict[str, list[int]]  # kind ("pdq", "audio") -> seqs, ascending
-    removed: list[int]  # seqs
-    mark: Mark
 
 
 class SimilarityStore(Protocol):
@@ -58,8 +50,9 @@ class SimilarityStore(Protocol):
 
     def bank(self, name: str) -> Bank | None: ...
 
-    def banks(self) -> list[tuple[Bank, int]]:
-        """Every bank with its number of items, by name."""
+    def banks(self) -> list[tuple[Bank, int, int]]:
+        """Every bank with its number of items and of stale items (hashed before the
+        reference-exact PDQ), by name."""
 
     def bank_settings(self) -> list[Bank]:
         """Every bank, by name, without counting items (cheap at any size)."""
@@ -147,17 +140,19 @@ class SqlSimilarityStore:
             rows = connection.execute(sa.select(BANKS).order_by(BANKS.c.name))
             return [_bank(row) for row in rows]
 
-    def banks(self) -> list[tuple[Bank, int]]:
-        counts = (
-            sa.select(ITEMS.c.bank, sa.func.count().label("n")).group_by(ITEMS.c.bank).subquery()
-        )
+    def banks(self) -> list[tuple[Bank, int, int]]:
+        legacy = sa.and_(ITEMS.c.kind == "pdq", ITEMS.c.hasher == LEGACY_HASHER)
+        stale = sa.func.sum(sa.case((legacy, 1), else_=0))
+        count = sa.select(ITEMS.c.bank, sa.func.count().label("n"), stale.label("stale"))
+        counts = count.group_by(ITEMS.c.bank).subquery()
         query = (
-            sa.select(BANKS, sa.func.coalesce(counts.c.n, 0).label("item_count"))
+            sa.select(BANKS, counts.c.n, counts.c.stale)
             .outerjoin(counts, counts.c.bank == BANKS.c.name)
             .order_by(BANKS.c.name)
         )
         with self._engine.connect() as connection:
-            return [(_bank(row), int(row.item_count)) for row in connection.execute(query)]
+            rows = connection.execute(query)
+            return [(_bank(row), int(row.n or 0), int(row.stale or 0)) for row in rows]
 
     def add_item(self, item: StoredItem, *, actor: str) -> int:
         # One transaction: an item is stored with all its hashes and its audit entry, or
@@ -170,7 +165,11 @@ class SqlSimilarityStore:
                     connection.execute(
                         ITEMS.insert()
                         .values(
-                            bank=item.bank, item_id=item.item_id, label=item.label, kind=item.kind
+                            bank=item.bank,
+                            item_id=item.item_id,
+                            label=item.label,
+                            kind=item.kind,
+                            hasher=item.hasher,
                         )
                         .returning(ITEMS.c.seq)
                     ).scalar_one()
@@ -322,7 +321,12 @@ class SqlSimilarityStore:
             by_item.setdefault(row.item_seq, []).append((row.start_seconds, row.end_seconds))
         return {
             row.seq: ItemSummary(
-                row.seq, row.bank, row.item_id, row.label, tuple(by_item.get(row.seq, ()))
+                row.seq,
+                row.bank,
+                row.item_id,
+                row.label,
+                tuple(by_item.get(row.seq, ())),
+                stale=row.hasher == LEGACY_HASHER,
             )
             for row in items
         }
@@ -348,6 +352,7 @@ class SqlSimilarityStore:
                         HashRun(run.pdq, run.start_seconds, run.end_seconds, run.quality)
                         for run in runs
                     ),
+                    hasher=item.hasher,
                 )
 
     def nearest_still(self, bank: str, item_id: str, seconds: float) -> Still | None:
@@ -377,18 +382,6 @@ def _lock_bank(connection: sa.Connection, bank: str) -> bool:
 
 def _bank(row: sa.Row[Any]) -> Bank:
     return Bank(row.name, row.max_distance, row.min_match_percent, row.description)
-
-
-def unknown_bank(name: str, field: str) -> NotFound:
-    return NotFound(f"bank {name!r} does not exist", field=field)
-
-
-def unknown_item(bank: str, item_id: str) -> NotFound:
-    return NotFound(f"item {item_id!r} is not in bank {bank!r}", field="item_id")
-
-
-def already_exists(bank: str, item_id: str) -> AlreadyExists:
-    return AlreadyExists(f"item {item_id!r} already exists in bank {bank!r}", field="item_id")
 
 
 def _chunks(values: Sequence[int], size: int = 10_000) -> Iterator[list[int]]:

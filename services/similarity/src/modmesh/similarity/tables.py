@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from modmesh.runtime.audit import audit_table
-from modmesh.similarity.hashing import HASH_BYTES
+from modmesh.similarity.hashing import HASH_BYTES, LEGACY_HASHER
 
 TABLES = sa.MetaData()
 
@@ -29,6 +29,10 @@ ITEMS = sa.Table(
     sa.Column("label", sa.Text, nullable=False),
     # "pdq": hashes in similarity_hashes; "audio": a fingerprint in similarity_audio.
     sa.Column("kind", sa.String(16), nullable=False, server_default="pdq"),
+    # What computed the PDQ hashes (modmesh.similarity.hashing.HASHER, LEGACY_HASHER,
+    # GIVEN_HASHER); empty for audio items. The default marks what a pod of the release
+    # before (which does not write it) adds during a rolling update: it hashes the old way.
+    sa.Column("hasher", sa.String(16), nullable=False, server_default=LEGACY_HASHER),
     sa.UniqueConstraint("bank", "item_id"),
     sqlite_autoincrement=True,  # never reuse the seq of a removed item
 )

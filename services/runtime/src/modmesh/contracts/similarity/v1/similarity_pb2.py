@@ -26,7 +26,7 @@ _sym_db = _symbol_database.Default()
 from modmesh.contracts.common.v1 import evidence_pb2 as modmesh_dot_common_dot_v1_dot_evidence__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&modmesh/similarity/v1/similarity.proto\x12\x15modmesh.similarity.v1\x1a modmesh/common/v1/evidence.proto\"|\n\tFrameHash\x12\x0f\n\x07pdq_hex\x18\x01 \x01(\t\x12\x19\n\x11timestamp_seconds\x18\x02 \x01(\x01\x12\x0f\n\x07quality\x18\x03 \x01(\x05\x12\x1d\n\x10\x64uration_seconds\x18\x04 \x01(\x01H\x00\x88\x01\x01\x42\x13\n\x11_duration_seconds\"?\n\x0b\x46rameHashes\x12\x30\n\x06\x66rames\x18\x01 \x03(\x0b\x32 .modmesh.similarity.v1.FrameHash\"y\n\x0e\x41\x64\x64ItemRequest\x12*\n\x05media\x18\x01 \x01(\x0b\x32\x1b.modmesh.common.v1.MediaRef\x12\x0c\n\x04\x62\x61nk\x18\x02 \x01(\t\x12\x0f\n\x07item_id\x18\x03 \x01(\t\x12\r\n\x05label\x18\x04 \x01(\t\x12\r\n\x05\x61\x63tor\x18\x05 \x01(\t\"\\\n\x0f\x41\x64\x64ItemResponse\x12\x0f\n\x07item_id\x18\x01 \x01(\t\x12\x0c\n\x04\x62\x61nk\x18\x02 \x01(\t\x12\x12\n\nhash_count\x18\x03 \x01(\x05\x12\x16\n\x0eindex_snapshot\x18\x04 \x01(\t\"\xcd\x01\n\rSearchRequest\x12,\n\x05media\x18\x01 \x01(\x0b\x32\x1b.modmesh.common.v1.MediaRefH\x00\x12\x34\n\x06hashes\x18\x02 \x01(\x0b\x32\".modmesh.similarity.v1.FrameHashesH\x00\x12\x0e\n\x01k\x18\x03 \x01(\x05H\x01\x88\x01\x01\x12\x19\n\x0cmax_distance\x18\x04 \x01(\x05H\x02\x88\x01\x01\x12\r\n\x05\x62\x61nks\x18\x05 \x03(\tB\x07\n\x05queryB\x04\n\x02_kB\x0f\n\r_max_distance\"w\n\x0eSearchResponse\x12\x33\n\x07matches\x18\x01 \x03(\x0b\x32\".modmesh.common.v1.SimilarityMatch\x12\x18\n\x10query_hash_count\x18\x02 \x01(\x05\x12\x16\n\x0eindex_snapshot\x18\x03 \x01(\t\"Z\n\x04\x42\x61nk\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x14\n\x0cmax_distance\x18\x02 \x01(\x05\x12\x19\n\x11min_match_percent\x18\x03 \x01(\x02\x12\x13\n\x0b\x64\x65scription\x18\x04 \x01(\t\"\x8a\x01\n\nBankStatus\x12)\n\x04\x62\x61nk\x18\x01 \x01(\x0b\x32\x1b.modmesh.similarity.v1.Bank\x12\x12\n\nitem_count\x18\x02 \x01(\x03\x12\x16\n\x0eindex_snapshot\x18\x03 \x01(\t\x12\x11\n\tbase_size\x18\x04 \x01(\x03\x12\x12\n\ndelta_size\x18\x05 \x01(\x03\"\x83\x01\n\x10\x41\x64\x64HashesRequest\x12\x0c\n\x04\x62\x61nk\x18\x01 \x01(\t\x12\x0f\n\x07item_id\x18\x02 \x01(\t\x12\r\n\x05label\x18\x03 \x01(\t\x12\x32\n\x06hashes\x18\x04 \x01(\x0b\x32\".modmesh.similarity.v1.FrameHashes\x12\r\n\x05\x61\x63tor\x18\x05 \x01(\t\"^\n\x11\x41\x64\x64HashesResponse\x12\x0f\n\x07item_id\x18\x01 \x01(\t\x12\x0c\n\x04\x62\x61nk\x18\x02 \x01(\t\x12\x12\n\nhash_count\x18\x03 \x01(\x05\x12\x16\n\x0eindex_snapshot\x18\x04 \x01(\t\"A\n\x11RemoveItemRequest\x12\x0c\n\x04\x62\x61nk\x18\x01 \x01(\t\x12\x0f\n\x07item_id\x18\x02 \x01(\t\x12\r\n\x05\x61\x63tor\x18\x03 \x01(\t\",\n\x12RemoveItemResponse\x12\x16\n\x0eindex_snapshot\x18\x01 \x01(\t\"\xa7\x01\n\x11\x43reateBankRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x19\n\x0cmax_distance\x18\x02 \x01(\x05H\x00\x88\x01\x01\x12\x1e\n\x11min_match_percent\x18\x03 \x01(\x02H\x01\x88\x01\x01\x12\x13\n\x0b\x64\x65scription\x18\x04 \x01(\t\x12\r\n\x05\x61\x63tor\x18\x05 \x01(\tB\x0f\n\r_max_distanceB\x14\n\x12_min_match_percent\"E\n\x12\x43reateBankResponse\x12/\n\x04\x62\x61nk\x18\x01 \x01(\x0b\x32!.modmesh.similarity.v1.BankStatus\"\x12\n\x10ListBanksRequest\"E\n\x11ListBanksResponse\x12\x30\n\x05\x62\x61nks\x18\x01 \x03(\x0b\x32!.modmesh.similarity.v1.BankStatus\"!\n\x11\x45xportBankRequest\x12\x0c\n\x04\x62\x61nk\x18\x01 \x01(\t\"h\n\x12\x45xportBankResponse\x12\x0f\n\x07item_id\x18\x01 \x01(\t\x12\r\n\x05label\x18\x02 \x01(\t\x12\x32\n\x06hashes\x18\x03 \x01(\x0b\x32\".modmesh.similarity.v1.FrameHashes\"E\n\x13GetItemFrameRequest\x12\x0c\n\x04\x62\x61nk\x18\x01 \x01(\t\x12\x0f\n\x07item_id\x18\x02 \x01(\t\x12\x0f\n\x07seconds\x18\x03 \x01(\x01\"5\n\x14GetItemFrameResponse\x12\x0c\n\x04jpeg\x18\x01 \x01(\x0c\x12\x0f\n\x07seconds\x18\x02 \x01(\x01\x32\x98\x06\n\x11SimilarityService\x12X\n\x07\x41\x64\x64Item\x12%.modmesh.similarity.v1.AddItemRequest\x1a&.modmesh.similarity.v1.AddItemResponse\x12^\n\tAddHashes\x12\'.modmesh.similarity.v1.AddHashesRequest\x1a(.modmesh.similarity.v1.AddHashesResponse\x12\x61\n\nRemoveItem\x12(.modmesh.similarity.v1.RemoveItemRequest\x1a).modmesh.similarity.v1.RemoveItemResponse\x12U\n\x06Search\x12$.modmesh.similarity.v1.SearchRequest\x1a%.modmesh.similarity.v1.SearchResponse\x12\x61\n\nCreateBank\x12(.modmesh.similarity.v1.CreateBankRequest\x1a).modmesh.similarity.v1.CreateBankResponse\x12^\n\tListBanks\x12\'.modmesh.similarity.v1.ListBanksRequest\x1a(.modmesh.similarity.v1.ListBanksResponse\x12\x63\n\nExportBank\x12(.modmesh.similarity.v1.ExportBankRequest\x1a).modmesh.similarity.v1.ExportBankResponse0\x01\x12g\n\x0cGetItemFrame\x12*.modmesh.similarity.v1.GetItemFrameRequest\x1a+.modmesh.similarity.v1.GetItemFrameResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&modmesh/similarity/v1/similarity.proto\x12\x15modmesh.similarity.v1\x1a modmesh/common/v1/evidence.proto\"|\n\tFrameHash\x12\x0f\n\x07pdq_hex\x18\x01 \x01(\t\x12\x19\n\x11timestamp_seconds\x18\x02 \x01(\x01\x12\x0f\n\x07quality\x18\x03 \x01(\x05\x12\x1d\n\x10\x64uration_seconds\x18\x04 \x01(\x01H\x00\x88\x01\x01\x42\x13\n\x11_duration_seconds\"?\n\x0b\x46rameHashes\x12\x30\n\x06\x66rames\x18\x01 \x03(\x0b\x32 .modmesh.similarity.v1.FrameHash\"y\n\x0e\x41\x64\x64ItemRequest\x12*\n\x05media\x18\x01 \x01(\x0b\x32\x1b.modmesh.common.v1.MediaRef\x12\x0c\n\x04\x62\x61nk\x18\x02 \x01(\t\x12\x0f\n\x07item_id\x18\x03 \x01(\t\x12\r\n\x05label\x18\x04 \x01(\t\x12\r\n\x05\x61\x63tor\x18\x05 \x01(\t\"\\\n\x0f\x41\x64\x64ItemResponse\x12\x0f\n\x07item_id\x18\x01 \x01(\t\x12\x0c\n\x04\x62\x61nk\x18\x02 \x01(\t\x12\x12\n\nhash_count\x18\x03 \x01(\x05\x12\x16\n\x0eindex_snapshot\x18\x04 \x01(\t\"\xcd\x01\n\rSearchRequest\x12,\n\x05media\x18\x01 \x01(\x0b\x32\x1b.modmesh.common.v1.MediaRefH\x00\x12\x34\n\x06hashes\x18\x02 \x01(\x0b\x32\".modmesh.similarity.v1.FrameHashesH\x00\x12\x0e\n\x01k\x18\x03 \x01(\x05H\x01\x88\x01\x01\x12\x19\n\x0cmax_distance\x18\x04 \x01(\x05H\x02\x88\x01\x01\x12\r\n\x05\x62\x61nks\x18\x05 \x03(\tB\x07\n\x05queryB\x04\n\x02_kB\x0f\n\r_max_distance\"w\n\x0eSearchResponse\x12\x33\n\x07matches\x18\x01 \x03(\x0b\x32\".modmesh.common.v1.SimilarityMatch\x12\x18\n\x10query_hash_count\x18\x02 \x01(\x05\x12\x16\n\x0eindex_snapshot\x18\x03 \x01(\t\"Z\n\x04\x42\x61nk\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x14\n\x0cmax_distance\x18\x02 \x01(\x05\x12\x19\n\x11min_match_percent\x18\x03 \x01(\x02\x12\x13\n\x0b\x64\x65scription\x18\x04 \x01(\t\"\xa4\x01\n\nBankStatus\x12)\n\x04\x62\x61nk\x18\x01 \x01(\x0b\x32\x1b.modmesh.similarity.v1.Bank\x12\x12\n\nitem_count\x18\x02 \x01(\x03\x12\x16\n\x0eindex_snapshot\x18\x03 \x01(\t\x12\x11\n\tbase_size\x18\x04 \x01(\x03\x12\x12\n\ndelta_size\x18\x05 \x01(\x03\x12\x18\n\x10stale_item_count\x18\x06 \x01(\x03\"\x83\x01\n\x10\x41\x64\x64HashesRequest\x12\x0c\n\x04\x62\x61nk\x18\x01 \x01(\t\x12\x0f\n\x07item_id\x18\x02 \x01(\t\x12\r\n\x05label\x18\x03 \x01(\t\x12\x32\n\x06hashes\x18\x04 \x01(\x0b\x32\".modmesh.similarity.v1.FrameHashes\x12\r\n\x05\x61\x63tor\x18\x05 \x01(\t\"^\n\x11\x41\x64\x64HashesResponse\x12\x0f\n\x07item_id\x18\x01 \x01(\t\x12\x0c\n\x04\x62\x61nk\x18\x02 \x01(\t\x12\x12\n\nhash_count\x18\x03 \x01(\x05\x12\x16\n\x0eindex_snapshot\x18\x04 \x01(\t\"A\n\x11RemoveItemRequest\x12\x0c\n\x04\x62\x61nk\x18\x01 \x01(\t\x12\x0f\n\x07item_id\x18\x02 \x01(\t\x12\r\n\x05\x61\x63tor\x18\x03 \x01(\t\",\n\x12RemoveItemResponse\x12\x16\n\x0eindex_snapshot\x18\x01 \x01(\t\"\xa7\x01\n\x11\x43reateBankRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x19\n\x0cmax_distance\x18\x02 \x01(\x05H\x00\x88\x01\x01\x12\x1e\n\x11min_match_percent\x18\x03 \x01(\x02H\x01\x88\x01\x01\x12\x13\n\x0b\x64\x65scription\x18\x04 \x01(\t\x12\r\n\x05\x61\x63tor\x18\x05 \x01(\tB\x0f\n\r_max_distanceB\x14\n\x12_min_match_percent\"E\n\x12\x43reateBankResponse\x12/\n\x04\x62\x61nk\x18\x01 \x01(\x0b\x32!.modmesh.similarity.v1.BankStatus\"\x12\n\x10ListBanksRequest\"E\n\x11ListBanksResponse\x12\x30\n\x05\x62\x61nks\x18\x01 \x03(\x0b\x32!.modmesh.similarity.v1.BankStatus\"!\n\x11\x45xportBankRequest\x12\x0c\n\x04\x62\x61nk\x18\x01 \x01(\t\"h\n\x12\x45xportBankResponse\x12\x0f\n\x07item_id\x18\x01 \x01(\t\x12\r\n\x05label\x18\x02 \x01(\t\x12\x32\n\x06hashes\x18\x03 \x01(\x0b\x32\".modmesh.similarity.v1.FrameHashes\"E\n\x13GetItemFrameRequest\x12\x0c\n\x04\x62\x61nk\x18\x01 \x01(\t\x12\x0f\n\x07item_id\x18\x02 \x01(\t\x12\x0f\n\x07seconds\x18\x03 \x01(\x01\"5\n\x14GetItemFrameResponse\x12\x0c\n\x04jpeg\x18\x01 \x01(\x0c\x12\x0f\n\x07seconds\x18\x02 \x01(\x01\x32\x98\x06\n\x11SimilarityService\x12X\n\x07\x41\x64\x64Item\x12%.modmesh.similarity.v1.AddItemRequest\x1a&.modmesh.similarity.v1.AddItemResponse\x12^\n\tAddHashes\x12\'.modmesh.similarity.v1.AddHashesRequest\x1a(.modmesh.similarity.v1.AddHashesResponse\x12\x61\n\nRemoveItem\x12(.modmesh.similarity.v1.RemoveItemRequest\x1a).modmesh.similarity.v1.RemoveItemResponse\x12U\n\x06Search\x12$.modmesh.similarity.v1.SearchRequest\x1a%.modmesh.similarity.v1.SearchResponse\x12\x61\n\nCreateBank\x12(.modmesh.similarity.v1.CreateBankRequest\x1a).modmesh.similarity.v1.CreateBankResponse\x12^\n\tListBanks\x12\'.modmesh.similarity.v1.ListBanksRequest\x1a(.modmesh.similarity.v1.ListBanksResponse\x12\x63\n\nExportBank\x12(.modmesh.similarity.v1.ExportBankRequest\x1a).modmesh.similarity.v1.ExportBankResponse0\x01\x12g\n\x0cGetItemFrame\x12*.modmesh.similarity.v1.GetItemFrameRequest\x1a+.modmesh.similarity.v1.GetItemFrameResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -48,31 +48,31 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_BANK']._serialized_start=836
   _globals['_BANK']._serialized_end=926
   _globals['_BANKSTATUS']._serialized_start=929
-  _globals['_BANKSTATUS']._serialized_end=1067
-  _globals['_ADDHASHESREQUEST']._serialized_start=1070
-  _globals['_ADDHASHESREQUEST']._serialized_end=1201
-  _globals['_ADDHASHESRESPONSE']._serialized_start=1203
-  _globals['_ADDHASHESRESPONSE']._serialized_end=1297
-  _globals['_REMOVEITEMREQUEST']._serialized_start=1299
-  _globals['_REMOVEITEMREQUEST']._serialized_end=1364
-  _globals['_REMOVEITEMRESPONSE']._serialized_start=1366
-  _globals['_REMOVEITEMRESPONSE']._serialized_end=1410
-  _globals['_CREATEBANKREQUEST']._serialized_start=1413
-  _globals['_CREATEBANKREQUEST']._serialized_end=1580
-  _globals['_CREATEBANKRESPONSE']._serialized_start=1582
-  _globals['_CREATEBANKRESPONSE']._serialized_end=1651
-  _globals['_LISTBANKSREQUEST']._serialized_start=1653
-  _globals['_LISTBANKSREQUEST']._serialized_end=1671
-  _globals['_LISTBANKSRESPONSE']._serialized_start=1673
-  _globals['_LISTBANKSRESPONSE']._serialized_end=1742
-  _globals['_EXPORTBANKREQUEST']._serialized_start=1744
-  _globals['_EXPORTBANKREQUEST']._serialized_end=1777
-  _globals['_EXPORTBANKRESPONSE']._serialized_start=1779
-  _globals['_EXPORTBANKRESPONSE']._serialized_end=1883
-  _globals['_GETITEMFRAMEREQUEST']._serialized_start=1885
-  _globals['_GETITEMFRAMEREQUEST']._serialized_end=1954
-  _globals['_GETITEMFRAMERESPONSE']._serialized_start=1956
-  _globals['_GETITEMFRAMERESPONSE']._serialized_end=2009
-  _globals['_SIMILARITYSERVICE']._serialized_start=2012
-  _globals['_SIMILARITYSERVICE']._serialized_end=2804
+  _globals['_BANKSTATUS']._serialized_end=1093
+  _globals['_ADDHASHESREQUEST']._serialized_start=1096
+  _globals['_ADDHASHESREQUEST']._serialized_end=1227
+  _globals['_ADDHASHESRESPONSE']._serialized_start=1229
+  _globals['_ADDHASHESRESPONSE']._serialized_end=1323
+  _globals['_REMOVEITEMREQUEST']._serialized_start=1325
+  _globals['_REMOVEITEMREQUEST']._serialized_end=1390
+  _globals['_REMOVEITEMRESPONSE']._serialized_start=1392
+  _globals['_REMOVEITEMRESPONSE']._serialized_end=1436
+  _globals['_CREATEBANKREQUEST']._serialized_start=1439
+  _globals['_CREATEBANKREQUEST']._serialized_end=1606
+  _globals['_CREATEBANKRESPONSE']._serialized_start=1608
+  _globals['_CREATEBANKRESPONSE']._serialized_end=1677
+  _globals['_LISTBANKSREQUEST']._serialized_start=1679
+  _globals['_LISTBANKSREQUEST']._serialized_end=1697
+  _globals['_LISTBANKSRESPONSE']._serialized_start=1699
+  _globals['_LISTBANKSRESPONSE']._serialized_end=1768
+  _globals['_EXPORTBANKREQUEST']._serialized_start=1770
+  _globals['_EXPORTBANKREQUEST']._serialized_end=1803
+  _globals['_EXPORTBANKRESPONSE']._serialized_start=1805
+  _globals['_EXPORTBANKRESPONSE']._serialized_end=1909
+  _globals['_GETITEMFRAMEREQUEST']._serialized_start=1911
+  _globals['_GETITEMFRAMEREQUEST']._serialized_end=1980
+  _globals['_GETITEMFRAMERESPONSE']._serialized_start=1982
+  _globals['_GETITEMFRAMERESPONSE']._serialized_end=2035
+  _globals['_SIMILARITYSERVICE']._serialized_start=2038
+  _globals['_SIMILARITYSERVICE']._serialized_end=2830
 # @@protoc_insertion_point(module_scope)

@@ -89,18 +89,20 @@ class Bank(_message.Message):
     def __init__(self, name: _Optional[str] = ..., max_distance: _Optional[int] = ..., min_match_percent: _Optional[float] = ..., description: _Optional[str] = ...) -> None: ...
 
 class BankStatus(_message.Message):
-    __slots__ = ("bank", "item_count", "index_snapshot", "base_size", "delta_size")
+    __slots__ = ("bank", "item_count", "index_snapshot", "base_size", "delta_size", "stale_item_count")
     BANK_FIELD_NUMBER: _ClassVar[int]
     ITEM_COUNT_FIELD_NUMBER: _ClassVar[int]
     INDEX_SNAPSHOT_FIELD_NUMBER: _ClassVar[int]
     BASE_SIZE_FIELD_NUMBER: _ClassVar[int]
     DELTA_SIZE_FIELD_NUMBER: _ClassVar[int]
+    STALE_ITEM_COUNT_FIELD_NUMBER: _ClassVar[int]
     bank: Bank
     item_count: int
     index_snapshot: str
     base_size: int
     delta_size: int
-    def __init__(self, bank: _Optional[_Union[Bank, _Mapping]] = ..., item_count: _Optional[int] = ..., index_snapshot: _Optional[str] = ..., base_size: _Optional[int] = ..., delta_size: _Optional[int] = ...) -> None: ...
+    stale_item_count: int
+    def __init__(self, bank: _Optional[_Union[Bank, _Mapping]] = ..., item_count: _Optional[int] = ..., index_snapshot: _Optional[str] = ..., base_size: _Optional[int] = ..., delta_size: _Optional[int] = ..., stale_item_count: _Optional[int] = ...) -> None: ...
 
 class AddHashesRequest(_message.Message):
     __slots__ = ("bank", "item_id", "label", "hashes", "actor")
