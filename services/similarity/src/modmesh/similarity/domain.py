@@ -4,6 +4,7 @@ reports. Types only; no I/O, no index, no gRPC."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from modmesh.contracts.evidence import TimeRange
 from modmesh.similarity.audio import Fingerprint
@@ -21,6 +22,22 @@ class Bank:
     #: duration matched (vPDQ-style); 0 would count a single coincident frame.
     min_match_percent: float
     description: str = ""
+    #: Known-good content: its matches are never reported, and they withhold the matches
+    #: of positive banks on the same query frames (modmesh.similarity.negative).
+    negative: bool = False
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where an imported item's signal came from (HMA / ThreatExchange provenance)."""
+
+    #: "file", "dataset", "fb_threatexchange", "ncmec", "stop_ncii", …
+    exchange: str
+    #: The collaboration (privacy group, feed) or the file read.
+    collaboration: str
+    #: The signal's id in the exchange (or the signal itself when it has none).
+    external_id: str
+    fetched_at: datetime
 
 
 @dataclass(frozen=True)
@@ -43,6 +60,7 @@ class StoredItem:
     runs: tuple[HashRun, ...]
     audio: Fingerprint | None = None
     stills: tuple[Still, ...] = ()
+    source: Source | None = None
 
     @property
     def kind(self) -> str:
@@ -59,6 +77,7 @@ class ItemSummary:
     label: str
     #: Start and end seconds of each run, in position order.
     spans: tuple[tuple[float, float], ...]
+    source: Source | None = None
 
 
 @dataclass(frozen=True)
@@ -75,6 +94,7 @@ class Found:
     matches: tuple[Match, ...]
     #: "bank=snapshot" of every bank searched, so the answer names what it used.
     index_snapshot: str
+    suppressed: tuple[Suppressed, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -113,3 +133,13 @@ class Match:
     index_snapshot: str
     #: "pdq" or "audio".
     signal: str = "pdq"
+    source: Source | None = None
+
+
+@dataclass(frozen=True)
+class Suppressed:
+    """A positive bank's match withheld because a negative bank matched its frames."""
+
+    match: Match
+    known_good: Match
+    reason: str

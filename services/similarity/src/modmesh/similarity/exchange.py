@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from modmesh.runtime.errors import InvalidArgument
+from modmesh.similarity.domain import Source
 from modmesh.similarity.hashing import HashRun, parse_pdq_hex
 
 CSV_FIELDS = (
@@ -51,6 +52,8 @@ class ExchangedItem:
     item_id: str
     label: str
     runs: tuple[HashRun, ...]
+    #: Where it came from, for an item read from a signal exchange (signals.py).
+    source: Source | None = None
 
 
 def read_items(path: Path) -> Iterator[ExchangedItem]:

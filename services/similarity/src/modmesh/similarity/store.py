@@ -32,7 +32,20 @@ from modmesh.similarity.audio import Fingerprint
 from modmesh.similarity.domain import Bank, ItemSummary, Still, StoredItem
 from modmesh.similarity.hashing import HASH_BYTES, HashRun
 from modmesh.similarity.migrations import SCHEMA
-from modmesh.similarity.tables import AUDIO, AUDIT_TABLE, BANKS, HASHES, ITEMS, REMOVALS, STILLS
+from modmesh.similarity.tables import (
+    AUDIO,
+    AUDIT_TABLE,
+    BANKS,
+    HASHES,
+    ITEMS,
+    REMOVALS,
+    STILLS,
+    bank_of,
+    bank_row,
+    item_row,
+    source,
+    summary,
+)
 
 
 @dataclass(frozen=True)
@@ -118,34 +131,22 @@ class SqlSimilarityStore:
     def create_bank(self, bank: Bank, *, actor: str) -> None:
         try:
             with self._engine.begin() as connection:
-                connection.execute(
-                    BANKS.insert().values(
-                        name=bank.name,
-                        max_distance=bank.max_distance,
-                        min_match_percent=bank.min_match_percent,
-                        description=bank.description,
-                    )
-                )
-                self._audit(
-                    connection,
-                    actor,
-                    "bank.created",
-                    bank.name,
-                    max_distance=bank.max_distance,
-                    min_match_percent=bank.min_match_percent,
-                )
+                row = bank_row(bank)
+                connection.execute(BANKS.insert().values(row))
+                settings = {k: v for k, v in row.items() if k not in ("name", "description")}
+                self._audit(connection, actor, "bank.created", bank.name, **settings)
         except IntegrityError:
             raise AlreadyExists(f"bank {bank.name!r} already exists", field="bank") from None
 
     def bank(self, name: str) -> Bank | None:
         with self._engine.connect() as connection:
             row = connection.execute(sa.select(BANKS).where(BANKS.c.name == name)).first()
-        return None if row is None else _bank(row)
+        return None if row is None else bank_of(row)
 
     def bank_settings(self) -> list[Bank]:
         with self._engine.connect() as connection:
             rows = connection.execute(sa.select(BANKS).order_by(BANKS.c.name))
-            return [_bank(row) for row in rows]
+            return [bank_of(row) for row in rows]
 
     def banks(self) -> list[tuple[Bank, int]]:
         counts = (
@@ -157,7 +158,7 @@ class SqlSimilarityStore:
             .order_by(BANKS.c.name)
         )
         with self._engine.connect() as connection:
-            return [(_bank(row), int(row.item_count)) for row in connection.execute(query)]
+            return [(bank_of(row), int(row.item_count)) for row in connection.execute(query)]
 
     def add_item(self, item: StoredItem, *, actor: str) -> int:
         # One transaction: an item is stored with all its hashes and its audit entry, or
@@ -168,11 +169,7 @@ class SqlSimilarityStore:
                     raise unknown_bank(item.bank, "bank")
                 seq = int(
                     connection.execute(
-                        ITEMS.insert()
-                        .values(
-                            bank=item.bank, item_id=item.item_id, label=item.label, kind=item.kind
-                        )
-                        .returning(ITEMS.c.seq)
+                        ITEMS.insert().values(item_row(item)).returning(ITEMS.c.seq)
                     ).scalar_one()
                 )
                 self._audit(
@@ -320,12 +317,7 @@ class SqlSimilarityStore:
         by_item: dict[int, list[tuple[float, float]]] = {}
         for row in spans:
             by_item.setdefault(row.item_seq, []).append((row.start_seconds, row.end_seconds))
-        return {
-            row.seq: ItemSummary(
-                row.seq, row.bank, row.item_id, row.label, tuple(by_item.get(row.seq, ()))
-            )
-            for row in items
-        }
+        return {row.seq: summary(row, by_item.get(row.seq, [])) for row in items}
 
     def items(self, bank: str) -> Iterator[StoredItem]:
         with self._engine.connect() as connection:
@@ -348,6 +340,7 @@ class SqlSimilarityStore:
                         HashRun(run.pdq, run.start_seconds, run.end_seconds, run.quality)
                         for run in runs
                     ),
+                    source=source(item),
                 )
 
     def nearest_still(self, bank: str, item_id: str, seconds: float) -> Still | None:
@@ -373,10 +366,6 @@ def _lock_bank(connection: sa.Connection, bank: str) -> bool:
     marks); False if there is no such bank."""
     query = sa.select(BANKS.c.name).where(BANKS.c.name == bank).with_for_update()
     return connection.execute(query).first() is not None
-
-
-def _bank(row: sa.Row[Any]) -> Bank:
-    return Bank(row.name, row.max_distance, row.min_match_percent, row.description)
 
 
 def unknown_bank(name: str, field: str) -> NotFound:
