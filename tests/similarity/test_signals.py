@@ -10,6 +10,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import grpc
 import pytest
 from threatexchange.exchanges.fetch_state import SignalOpinion, SignalOpinionCategory
 from threatexchange.exchanges.impl.fb_threatexchange_api import FBThreatExchangeSignalExchangeAPI
@@ -22,6 +23,7 @@ from threatexchange.exchanges.impl.stop_ncii_api import StopNCIISignalExchangeAP
 from threatexchange.signal_type.md5 import VideoMD5Signal
 from threatexchange.signal_type.pdq.signal import PdqSignal
 
+from modmesh.contracts.common.v1 import evidence_pb2
 from modmesh.contracts.similarity.v1 import similarity_pb2, similarity_pb2_grpc
 from modmesh.similarity.client import frame_hashes
 from modmesh.similarity.exchange import ExchangedItem, ExchangeError
@@ -289,3 +291,32 @@ def test_the_command_line_reports_a_fetch_without_credentials(
     assert code == 1
     assert err.startswith("error: ncmec: no credentials; fix this by setting ")
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ({"exchange": "", "fetched_at": "2026-12-07T20:00:00Z"}, "source.exchange must be 1 to 64"),
+        ({"exchange": "file", "fetched_at": "yesterday"}, "source.fetched_at must be an RFC 3339"),
+        ({"exchange": "file", "fetched_at": "2026-12-07T20:00:00"}, "must name its zone"),
+        (
+            {"exchange": "file", "external_id": "x" * 1025, "fetched_at": "2026-12-07T20:00:00Z"},
+            "source.external_id is longer than 1024 characters",
+        ),
+    ],
+)
+def test_a_bad_source_is_refused_with_what_is_wrong(
+    service: LoopbackSettings, source: dict[str, str], message: str
+) -> None:
+    request = similarity_pb2.AddHashesRequest(
+        bank="partner",
+        item_id="sourced",
+        hashes=frame_hashes([HashRun(bytes.fromhex(B), 0.0, 1.0, 100)]),
+        source=evidence_pb2.SignalSource(**source),
+    )
+    with mesh_channel(service, service.similarity_addr) as channel:
+        stub = similarity_pb2_grpc.SimilarityServiceStub(channel)
+        with pytest.raises(grpc.RpcError) as refused:
+            stub.AddHashes(request)
+    assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert message in str(refused.value.details())

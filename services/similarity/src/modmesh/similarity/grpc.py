@@ -25,6 +25,8 @@ from modmesh.similarity.settings import SimilaritySettings
 
 #: As the column that keeps it (tables.ITEMS.source_exchange).
 MAX_EXCHANGE_CHARS = 64
+#: A collaboration's name or file, an external id: generous, but bounded.
+MAX_SOURCE_CHARS = 1024
 INDEX_ITEMS = Gauge(
     "modmesh.similarity.index.items", "Known items in each bank's index this process searches."
 )
@@ -204,6 +206,12 @@ def _source(wire: evidence_pb2.SignalSource) -> Source:
             f"source.exchange must be 1 to {MAX_EXCHANGE_CHARS} characters",
             field="source.exchange",
         )
+    for name in ("collaboration", "external_id"):
+        if len(getattr(wire, name)) > MAX_SOURCE_CHARS:
+            raise InvalidArgument(
+                f"source.{name} is longer than {MAX_SOURCE_CHARS} characters",
+                field=f"source.{name}",
+            )
     try:
         fetched_at = datetime.fromisoformat(wire.fetched_at)
     except ValueError:
