@@ -117,12 +117,35 @@ def test_a_local_file_written_by_pytx_is_read_with_the_source_of_each_signal(
     assert signals.skipped == {"video_md5 signals": 1}
 
 
-def test_a_hash_list_and_a_bad_hash_name_the_file(tmp_path: Path) -> None:
-    path = tmp_path / "hashes.txt"
-    path.write_text(f"{A}\n\n{B}\nnot-a-hash\n")
+@pytest.mark.parametrize(
+    ("form", "content", "message"),
+    [
+        ("match", f"{A}\n\n{B}\nnot-a-hash\n".encode(), "bad: pdq must be 64 hex characters"),
+        ("file", b"pdq 0123\n", "bad: pdq must be 64 hex characters"),
+        ("file", b"pdq \xff\xfe\n", "bad: not UTF-8 text"),
+        ("dataset", b"signal_type,signal_str\n", "bad: the header lacks category, collab, tags"),
+        (
+            "dataset",
+            f"{','.join(DATASET_FIELDS)}\npdq,{A},c,MAYBE,\n".encode(),
+            "bad line 2: unknown category 'MAYBE'",
+        ),
+        ("jsonl", b"", "unknown signal format 'jsonl'"),
+    ],
+)
+def test_a_bad_signal_file_is_refused_saying_why(
+    tmp_path: Path, form: str, content: bytes, message: str
+) -> None:
+    path = tmp_path / "bad"
+    path.write_bytes(content)
 
-    with pytest.raises(ExchangeError, match=r"hashes\.txt: pdq must be 64 hex characters"):
-        read_signals(path, "match")
+    with pytest.raises(ExchangeError) as refused:
+        read_signals(path, form)
+    assert str(refused.value).startswith(message)
+
+
+def test_a_missing_signal_file_is_named(tmp_path: Path) -> None:
+    with pytest.raises(ExchangeError, match=r"nope\.txt: no such file"):
+        read_signals(tmp_path / "nope.txt", "file")
 
 
 def test_an_export_in_each_format_is_read_back_by_pytx(tmp_path: Path) -> None:

@@ -98,6 +98,8 @@ def read_signals(path: Path, form: str, *, negative: bool = False) -> Signals:
     signals = Signals()
     try:
         if form == "file":
+            if not path.is_file():  # pytx asserts it, which would end in a traceback
+                raise ExchangeError(f"{path}: no such file")
             collab = FileCollaborationConfig(name=path.name, filename=str(path))
             api = LocalFileSignalExchangeAPI.for_collab(collab)
             for delta in api.fetch_iter((), None):  # the file API reads every type
