@@ -343,3 +343,26 @@ def test_a_bad_source_is_refused_with_what_is_wrong(
             stub.AddHashes(request)
     assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert message in str(refused.value.details())
+
+
+def test_a_withheld_match_travels_on_the_wire_with_its_reason(service: LoopbackSettings) -> None:
+    stock = frame_hashes([HashRun(bytes.fromhex("5a" * 32), 0.0, 2.0, 100)])
+    with mesh_channel(service, service.similarity_addr) as channel:
+        stub = similarity_pb2_grpc.SimilarityServiceStub(channel)
+        stub.CreateBank(similarity_pb2.CreateBankRequest(name="wire-scams"))
+        created = stub.CreateBank(similarity_pb2.CreateBankRequest(name="wire-good", negative=True))
+        for bank in ("wire-scams", "wire-good"):
+            stub.AddHashes(
+                similarity_pb2.AddHashesRequest(bank=bank, item_id="stock", hashes=stock)
+            )
+        reply = stub.Search(similarity_pb2.SearchRequest(hashes=stock, banks=["wire-scams"]))
+
+    assert created.bank.bank.negative
+    assert list(reply.matches) == []
+    [withheld] = reply.suppressed
+    assert (withheld.match.bank, withheld.known_good.bank) == ("wire-scams", "wire-good")
+    assert withheld.reason == (
+        "withheld: the query frames it matched at 0-2 s are known-good, matching item 'stock' "
+        "of negative bank 'wire-good' (distance 0); its other frames do not reach the "
+        "threshold of bank 'wire-scams'"
+    )
