@@ -516,6 +516,17 @@ def test_a_known_item_is_found_again_by_search(client: TestClient, gift_card_cli
     assert best["distance"] == 0
 
 
+def test_a_negative_bank_is_created_and_listed_as_negative(client: TestClient) -> None:
+    created = client.post("/v1/similarity/banks", json={"name": "gateway-good", "negative": True})
+    assert created.status_code == 201, created.text
+    assert created.json()["bank"]["negative"] is True
+    listed = {b["bank"]["name"]: b for b in client.get("/v1/similarity/banks").json()["banks"]}
+    assert listed["gateway-good"]["bank"]["negative"] is True
+    # JSON's own types: "yes" is not a boolean.
+    refused = client.post("/v1/similarity/banks", json={"name": "x", "negative": "yes"})
+    assert refused.status_code == 422
+
+
 def test_a_bank_is_created_listed_and_an_item_removed(
     client: TestClient, gift_card_clip: Path, mesh_settings: LoopbackSettings
 ) -> None:

@@ -1,16 +1,18 @@
 """The similarity schema is built by its migrations on both databases, matches the
 store's models, a database the release before migrations made is adopted with its banks,
-items and removal log, and one at revision 0002 gains the stills of known items."""
+items and removal log, one at revision 0002 gains the stills of known items, one at 0003
+has its PDQ items marked stale, and one at 0004 gains signal sources and negative banks."""
 
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
 from modmesh.runtime.database import open_engine
 from modmesh.runtime.migrations import migrate
-from modmesh.similarity.domain import Bank, Mark, Still, StoredItem
+from modmesh.similarity.domain import Bank, Mark, Source, Still, StoredItem
 from modmesh.similarity.hashing import HASHER, LEGACY_HASHER, HashRun
 from modmesh.similarity.migrations import SCHEMA
 from modmesh.similarity.store import SqlSimilarityStore
@@ -95,6 +97,40 @@ def test_revision_0004_marks_the_items_hashed_before_as_stale_and_new_ones_not(
     assert schema_differences(database_url, SCHEMA, TABLES) == []
 
 
+def test_revision_0005_keeps_items_without_a_source_and_banks_positive(
+    database_url: str,
+) -> None:
+    make_database_as_the_release_before_migrations(database_url)
+    migrate(database_url, SCHEMA, "0004")
+
+    upgraded = SqlSimilarityStore(database_url, audit_key=AUDIT_KEY)
+
+    assert upgraded.bank("scams") == BANK
+    assert BANK.negative is False
+    [kept] = upgraded.items("scams")
+    assert kept == KEPT_STALE
+    assert kept.source is None
+    fetched = datetime(2026, 12, 7, 20, 0, tzinfo=UTC)
+    source = Source("fb_threatexchange", "partners", "123456", fetched)
+    upgraded.add_item(StoredItem("scams", "shared", "", (RUN,), source=source), actor="admin-1")
+    assert [item.source for item in upgraded.items("scams")] == [None, source]
+    upgraded.create_bank(Bank("known-good", 31, 50.0, negative=True), actor="admin-1")
+    assert upgraded.bank("known-good") == Bank("known-good", 31, 50.0, negative=True)
+    upgraded.close()
+    assert current_revision(database_url, SCHEMA) == head_revision(SCHEMA)
+    assert schema_differences(database_url, SCHEMA, TABLES) == []
+
+
+#: The columns revision 0005 adds, absent from a database made before it.
+REVISION_0005_COLUMNS = (
+    ("similarity_banks", "negative"),
+    ("similarity_items", "source_exchange"),
+    ("similarity_items", "source_collaboration"),
+    ("similarity_items", "source_external_id"),
+    ("similarity_items", "source_fetched_at"),
+)
+
+
 def make_database_as_the_release_before_migrations(url: str) -> tuple[Mark, int]:
     """What that release's store left, made by create_all with no version table: a bank
     with the item KEPT, and a later item that was removed. Returns the bank's mark and
@@ -103,6 +139,10 @@ def make_database_as_the_release_before_migrations(url: str) -> tuple[Mark, int]
     # That release had no audit log of its own, nor stills: revisions 0002 and 0003 add them.
     later = {"similarity_audit_log", "similarity_stills"}
     TABLES.create_all(engine, [t for t in TABLES.sorted_tables if t.name not in later])
+    with engine.begin() as connection:
+        # Nor sources or negative banks: revision 0005 adds their columns.
+        for table, column in REVISION_0005_COLUMNS:
+            connection.execute(sa.text(f"ALTER TABLE {table} DROP COLUMN {column}"))
     banks, items, runs, removals = (
         TABLES.tables[f"similarity_{name}"] for name in ("banks", "items", "hashes", "removals")
     )

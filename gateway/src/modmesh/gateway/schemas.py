@@ -364,9 +364,16 @@ class CreateBankIn(_Strict):
         description="Share of the query's or the item's duration that must match; default 50.",
     )
     description: str = Field("", max_length=4096)
+    negative: StrictBool = Field(
+        False,
+        description="Known-good content: its matches are never reported and withhold the "
+        "matches of other banks on the same frames (listed as suppressed, with why).",
+    )
 
     def to_proto(self) -> similarity_pb2.CreateBankRequest:
-        request = similarity_pb2.CreateBankRequest(name=self.name, description=self.description)
+        request = similarity_pb2.CreateBankRequest(
+            name=self.name, description=self.description, negative=self.negative
+        )
         if self.max_distance is not None:
             request.max_distance = self.max_distance
         if self.min_match_percent is not None:

@@ -9,7 +9,7 @@
     modmesh audit verify           check the audit log's hash chain
     modmesh backfill --list L …    match stored transcripts of past content with a list again
     modmesh cases retry ID…|--all-failed  analyse FAILED cases again
-    modmesh banks …                similarity banks: list, create, import, export, remove
+    modmesh banks …                similarity banks: list, create, import, export, fetch, remove
     modmesh stream FILE [--realtime]  play FILE to transcription as a live stream
 
 Settings come from MODMESH_* environment variables (see README); every default runs

@@ -24,15 +24,18 @@ from modmesh.similarity.domain import (
     BankStatus,
     Changes,
     Found,
+    ItemSummary,
     Mark,
     Match,
     Still,
     StoredItem,
+    Suppressed,
     unknown_bank,
 )
 from modmesh.similarity.hashing import HashRun, packed
 from modmesh.similarity.index import POSITION_BITS, HashIndex, IndexParams, make_keys
-from modmesh.similarity.matching import audio_matches, group_hits, matches
+from modmesh.similarity.matching import Hits, audio_matches, group_hits, matches
+from modmesh.similarity.negative import KnownGood, judge, judge_audio
 from modmesh.similarity.store import SimilarityStore
 
 
@@ -138,39 +141,67 @@ class BankIndexes:
         k: int,
         max_distance: int | None = None,
     ) -> Found:
-        """The k items nearest the query, closest first, from `banks` (empty: all), each
-        bank with its own thresholds unless `max_distance` overrides its distance."""
-        names = list(banks) or sorted(self._banks)
+        """The k items nearest the query, closest first, from the positive banks of
+        `banks` (empty: all), each bank with its own thresholds unless `max_distance`
+        overrides its distance. Every negative bank is searched too, whatever `banks`
+        says, and withholds the matches on the frames it matches (modmesh.similarity.negative).
+        """
         hashes = packed(query)
+        negatives, positives = self._sides(banks)
         found: list[Match] = []
+        suppressed: list[Suppressed] = []
         snapshots = []
-        for name in names:
-            bank = self.bank(name)
-            index = self._index(name)
-            snapshot = self._snapshot(name)
-            neighbours = index.search(
-                hashes, max_distance=bank.max_distance if max_distance is None else max_distance
-            )
-            hits = group_hits(neighbours)
-            items = self._store.summaries(list(hits))
-            found += matches(query, hits, items, bank, snapshot)
+        known: list[tuple[Match, Hits]] = []
+        for name in negatives:
+            hits, items, snapshot = self._hits(name, hashes, max_distance)
+            bank_matches = matches(query, hits, items, self.bank(name), snapshot)
+            known += [(match, hits[owner]) for owner, match in bank_matches.items()]
             snapshots.append(snapshot)
-        return _found(found, k, snapshots)
+        known_good = KnownGood.of(known)
+        for name in positives:
+            hits, items, snapshot = self._hits(name, hashes, max_distance)
+            kept, withheld = judge(query, hits, items, self.bank(name), snapshot, known_good)
+            found += kept
+            suppressed += withheld
+            snapshots.append(snapshot)
+        return _found(found, k, snapshots, suppressed)
+
+    def _hits(
+        self, name: str, hashes: np.ndarray, max_distance: int | None
+    ) -> tuple[dict[int, Hits], dict[int, ItemSummary], str]:
+        """The bank's hits of the query per item, the items hit, and the snapshot used."""
+        bank = self.bank(name)
+        snapshot = self._snapshot(name)
+        neighbours = self._index(name).search(
+            hashes, max_distance=bank.max_distance if max_distance is None else max_distance
+        )
+        hits = group_hits(neighbours)
+        return hits, self._store.summaries(list(hits)), snapshot
 
     def search_audio(self, query: Fingerprint, *, banks: Sequence[str], k: int) -> Found:
-        """The k items whose audio fingerprint the query's best matches, from `banks`."""
-        found: list[Match] = []
+        """The k items whose audio fingerprint the query's best matches, from the
+        positive banks of `banks`, less those a negative bank's match withholds."""
+        negatives, positives = self._sides(banks)
+        found: dict[str, list[Match]] = {"negative": [], "positive": []}
         snapshots = []
-        for name in list(banks) or sorted(self._banks):
-            bank = self.bank(name)
-            snapshot = self._snapshot(name)
-            hits = self._audio_index(name).search(query)
-            owners = [hit.owner for hit in hits]
-            items = self._store.summaries(owners)
-            prints = self._store.audio_prints(owners)
-            found += audio_matches(query, hits, items, prints, bank, snapshot)
-            snapshots.append(snapshot)
-        return _found(found, k, snapshots)
+        for side, names in (("negative", negatives), ("positive", positives)):
+            for name in names:
+                bank = self.bank(name)
+                snapshot = self._snapshot(name)
+                hits = self._audio_index(name).search(query)
+                owners = [hit.owner for hit in hits]
+                items = self._store.summaries(owners)
+                prints = self._store.audio_prints(owners)
+                found[side] += audio_matches(query, hits, items, prints, bank, snapshot)
+                snapshots.append(snapshot)
+        kept, withheld = judge_audio(found["positive"], found["negative"])
+        return _found(kept, k, snapshots, withheld)
+
+    def _sides(self, banks: Sequence[str]) -> tuple[list[str], list[str]]:
+        """Every negative bank, and the positive banks of `banks` (empty: all)."""
+        negatives = sorted(name for name, bank in self._banks.items() if bank.negative)
+        positives = [name for name in list(banks) or sorted(self._banks) if name not in negatives]
+        return negatives, positives
 
     # -- keeping the index level with the store ----------------------------------------
 
@@ -280,6 +311,8 @@ class BankIndexes:
         return BankStatus(bank, count, snapshot, index.base_size, index.delta_size, stale)
 
 
-def _found(found: list[Match], k: int, snapshots: list[str]) -> Found:
+def _found(
+    found: list[Match], k: int, snapshots: list[str], suppressed: Sequence[Suppressed] = ()
+) -> Found:
     found.sort(key=lambda m: (m.distance, -m.query_match_percent, m.bank, m.item_id))
-    return Found(tuple(found[:k]), " ".join(snapshots))
+    return Found(tuple(found[:k]), " ".join(snapshots), tuple(suppressed))

@@ -24,6 +24,7 @@ from modmesh.similarity.domain import (
     BankStatus,
     Found,
     QueryHash,
+    Source,
     Still,
     StoredItem,
     already_exists,
@@ -108,6 +109,7 @@ class Similarity:
         max_distance: int | None = None,
         min_match_percent: float | None = None,
         description: str = "",
+        negative: bool = False,
         actor: str,
     ) -> BankStatus:
         indexes = self._require_indexes()
@@ -117,6 +119,7 @@ class Similarity:
             _check_distance(max_distance, "max_distance", DEFAULT_MAX_DISTANCE),
             _check_percent(min_match_percent),
             description,
+            negative,
         )
         if len(description) > MAX_DESCRIPTION_CHARS:
             raise InvalidArgument(
@@ -175,7 +178,14 @@ class Similarity:
         return await self._store(indexes, item, actor)
 
     async def add_hashes(
-        self, *, bank: str, item_id: str, label: str, hashes: Sequence[QueryHash], actor: str
+        self,
+        *,
+        bank: str,
+        item_id: str,
+        label: str,
+        hashes: Sequence[QueryHash],
+        actor: str,
+        source: Source | None = None,
     ) -> AddedItem:
         indexes = self._require_indexes()
         _check_bank(bank, "bank")
@@ -184,7 +194,8 @@ class Similarity:
         item_id = _check_item(item_id, label)
         runs = self._parse_hashes(hashes)
         await asyncio.to_thread(indexes.bank, bank)
-        return await self._store(indexes, StoredItem(bank, item_id, label, tuple(runs)), actor)
+        item = StoredItem(bank, item_id, label, tuple(runs), source=source)
+        return await self._store(indexes, item, actor)
 
     async def remove_item(self, *, bank: str, item_id: str, actor: str) -> str:
         indexes = self._require_indexes()

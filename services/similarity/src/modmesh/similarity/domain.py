@@ -5,6 +5,7 @@ no I/O, no index, no gRPC."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from modmesh.contracts.evidence import TimeRange
 from modmesh.runtime.errors import AlreadyExists, NotFound
@@ -23,6 +24,22 @@ class Bank:
     #: duration matched (vPDQ-style); 0 would count a single coincident frame.
     min_match_percent: float
     description: str = ""
+    #: Known-good content: its matches are never reported, and they withhold the matches
+    #: of positive banks on the same query frames (modmesh.similarity.negative).
+    negative: bool = False
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where an imported item's signal came from (HMA / ThreatExchange provenance)."""
+
+    #: "file", "dataset", "fb_threatexchange", "ncmec", "stop_ncii", …
+    exchange: str
+    #: The collaboration (privacy group, feed) or the file read.
+    collaboration: str
+    #: The signal's id in the exchange (or the signal itself when it has none).
+    external_id: str
+    fetched_at: datetime
 
 
 @dataclass(frozen=True)
@@ -47,6 +64,7 @@ class StoredItem:
     stills: tuple[Still, ...] = ()
     #: What computed the PDQ hashes (see modmesh.similarity.hashing.HASHER).
     hasher: str = GIVEN_HASHER
+    source: Source | None = None
 
     @property
     def kind(self) -> str:
@@ -65,6 +83,7 @@ class ItemSummary:
     spans: tuple[tuple[float, float], ...]
     #: Hashed by modmesh before its PDQ matched the reference (hashing.LEGACY_HASHER).
     stale: bool = False
+    source: Source | None = None
 
 
 @dataclass(frozen=True)
@@ -83,6 +102,7 @@ class Found:
     matches: tuple[Match, ...]
     #: "bank=snapshot" of every bank searched, so the answer names what it used.
     index_snapshot: str
+    suppressed: tuple[Suppressed, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -123,6 +143,7 @@ class Match:
     signal: str = "pdq"
     #: The item's hashes are stale (ItemSummary.stale): the distance may be too high.
     stale: bool = False
+    source: Source | None = None
 
 
 @dataclass(frozen=True)
@@ -155,3 +176,12 @@ def unknown_item(bank: str, item_id: str) -> NotFound:
 
 def already_exists(bank: str, item_id: str) -> AlreadyExists:
     return AlreadyExists(f"item {item_id!r} already exists in bank {bank!r}", field="item_id")
+
+
+@dataclass(frozen=True)
+class Suppressed:
+    """A positive bank's match withheld because a negative bank matched its frames."""
+
+    match: Match
+    known_good: Match
+    reason: str

@@ -35,6 +35,7 @@ from typing import Any, TextIO
 from urllib.parse import quote, unquote
 
 from modmesh.runtime.errors import InvalidArgument
+from modmesh.similarity.domain import Source
 from modmesh.similarity.hashing import HashRun, parse_pdq_hex
 from modmesh.similarity.vpdq import (
     VpdqError,
@@ -70,6 +71,8 @@ class ExchangedItem:
     item_id: str
     label: str
     runs: tuple[HashRun, ...]
+    #: Where it came from, for an item read from a signal exchange (signals.py).
+    source: Source | None = None
 
 
 def read_items(path: Path) -> Iterator[ExchangedItem]:

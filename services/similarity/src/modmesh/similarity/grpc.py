@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable
+from datetime import UTC, datetime
 
 import grpc
 
@@ -13,14 +14,19 @@ from modmesh.runtime.actor import actor_of
 from modmesh.runtime.background import Periodic
 from modmesh.runtime.blobs import Blob
 from modmesh.runtime.database import UNAVAILABLE_ERRORS, reachability_check
+from modmesh.runtime.errors import InvalidArgument
 from modmesh.runtime.metrics import Gauge
 from modmesh.runtime.server import Service
 from modmesh.runtime.tracing import annotate
-from modmesh.similarity.client import frame_hashes
+from modmesh.similarity.client import frame_hashes, signal_source
 from modmesh.similarity.core import Similarity
-from modmesh.similarity.domain import BankStatus, QueryHash
+from modmesh.similarity.domain import BankStatus, Match, QueryHash, Source
 from modmesh.similarity.settings import SimilaritySettings
 
+#: As the column that keeps it (tables.ITEMS.source_exchange).
+MAX_EXCHANGE_CHARS = 64
+#: A collaboration's name or file, an external id: generous, but bounded.
+MAX_SOURCE_CHARS = 1024
 INDEX_ITEMS = Gauge(
     "modmesh.similarity.index.items", "Known items in each bank's index this process searches."
 )
@@ -61,6 +67,7 @@ class SimilarityServicer(similarity_pb2_grpc.SimilarityServiceServicer):
             label=request.label,
             hashes=_query_hashes(request.hashes.frames),
             actor=actor_of(request),
+            source=_source(request.source) if request.HasField("source") else None,
         )
         return similarity_pb2.AddHashesResponse(
             item_id=added.item_id,
@@ -96,24 +103,15 @@ class SimilarityServicer(similarity_pb2_grpc.SimilarityServiceServicer):
             annotate(media_sha256=request.media.sha256)
         annotate(index_snapshot=found.index_snapshot, match_count=len(found.matches))
         return similarity_pb2.SearchResponse(
-            matches=[
-                evidence_pb2.SimilarityMatch(
-                    item_id=match.item_id,
-                    bank=match.bank,
-                    distance=match.distance,
-                    query_match_percent=match.query_match_percent,
-                    item_match_percent=match.item_match_percent,
-                    query_ranges=_ranges(match.query_ranges),
-                    item_ranges=_ranges(match.item_ranges),
-                    label=match.label,
-                    index_snapshot=match.index_snapshot,
-                    signal=match.signal,
-                    stale_hashes=match.stale,
-                )
-                for match in found.matches
-            ],
+            matches=[_match(match) for match in found.matches],
             query_hash_count=hash_count,
             index_snapshot=found.index_snapshot,
+            suppressed=[
+                similarity_pb2.SuppressedMatch(
+                    match=_match(s.match), known_good=_match(s.known_good), reason=s.reason
+                )
+                for s in found.suppressed
+            ],
         )
 
     async def CreateBank(
@@ -126,6 +124,7 @@ class SimilarityServicer(similarity_pb2_grpc.SimilarityServiceServicer):
                 request.min_match_percent if request.HasField("min_match_percent") else None
             ),
             description=request.description,
+            negative=request.negative,
             actor=actor_of(request),
         )
         return similarity_pb2.CreateBankResponse(bank=_bank_status(status))
@@ -142,7 +141,10 @@ class SimilarityServicer(similarity_pb2_grpc.SimilarityServiceServicer):
     ) -> AsyncIterator[similarity_pb2.ExportBankResponse]:
         for item in await self._core.export_bank(request.bank):
             yield similarity_pb2.ExportBankResponse(
-                item_id=item.item_id, label=item.label, hashes=frame_hashes(item.runs)
+                item_id=item.item_id,
+                label=item.label,
+                hashes=frame_hashes(item.runs),
+                source=signal_source(item.source) if item.source else None,
             )
 
     async def GetItemFrame(
@@ -173,6 +175,7 @@ def _bank_status(status: BankStatus) -> similarity_pb2.BankStatus:
             max_distance=status.bank.max_distance,
             min_match_percent=status.bank.min_match_percent,
             description=status.bank.description,
+            negative=status.bank.negative,
         ),
         item_count=status.item_count,
         index_snapshot=status.index_snapshot,
@@ -180,6 +183,49 @@ def _bank_status(status: BankStatus) -> similarity_pb2.BankStatus:
         delta_size=status.delta_size,
         stale_item_count=status.stale_item_count,
     )
+
+
+def _match(match: Match) -> evidence_pb2.SimilarityMatch:
+    return evidence_pb2.SimilarityMatch(
+        item_id=match.item_id,
+        bank=match.bank,
+        distance=match.distance,
+        query_match_percent=match.query_match_percent,
+        item_match_percent=match.item_match_percent,
+        query_ranges=_ranges(match.query_ranges),
+        item_ranges=_ranges(match.item_ranges),
+        label=match.label,
+        index_snapshot=match.index_snapshot,
+        signal=match.signal,
+        stale_hashes=match.stale,
+        source=signal_source(match.source) if match.source else None,
+    )
+
+
+def _source(wire: evidence_pb2.SignalSource) -> Source:
+    if not 0 < len(wire.exchange) <= MAX_EXCHANGE_CHARS:
+        raise InvalidArgument(
+            f"source.exchange must be 1 to {MAX_EXCHANGE_CHARS} characters",
+            field="source.exchange",
+        )
+    for name in ("collaboration", "external_id"):
+        if len(getattr(wire, name)) > MAX_SOURCE_CHARS:
+            raise InvalidArgument(
+                f"source.{name} is longer than {MAX_SOURCE_CHARS} characters",
+                field=f"source.{name}",
+            )
+    try:
+        fetched_at = datetime.fromisoformat(wire.fetched_at)
+    except ValueError:
+        raise InvalidArgument(
+            f"source.fetched_at must be an RFC 3339 time, got {wire.fetched_at!r}",
+            field="source.fetched_at",
+        ) from None
+    if fetched_at.tzinfo is None:
+        raise InvalidArgument(
+            "source.fetched_at must name its zone (e.g. end in Z)", field="source.fetched_at"
+        )
+    return Source(wire.exchange, wire.collaboration, wire.external_id, fetched_at.astimezone(UTC))
 
 
 def _blob(media: evidence_pb2.MediaRef) -> Blob:

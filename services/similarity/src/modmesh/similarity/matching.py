@@ -9,7 +9,7 @@ by the second, while one coincident frame in a long video matches by neither.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from modmesh.contracts.evidence import TimeRange
@@ -24,61 +24,77 @@ _POSITION_MASK = (1 << POSITION_BITS) - 1
 
 
 @dataclass
-class _Hits:
-    distance: int
-    query_runs: set[int] = field(default_factory=set)
-    item_runs: set[int] = field(default_factory=set)
+class Hits:
+    """Where one known item met the query: (query run, item run, distance) per pair."""
+
+    pairs: list[tuple[int, int, int]] = field(default_factory=list)
+
+    @property
+    def distance(self) -> int:
+        return min(distance for _, _, distance in self.pairs)
+
+    @property
+    def query_runs(self) -> set[int]:
+        return {query_run for query_run, _, _ in self.pairs}
+
+    @property
+    def item_runs(self) -> set[int]:
+        return {item_run for _, item_run, _ in self.pairs}
+
+    def without(self, query_runs: Collection[int]) -> Hits | None:
+        """These hits less those of the given query runs; None when none are left."""
+        pairs = [pair for pair in self.pairs if pair[0] not in query_runs]
+        return Hits(pairs) if pairs else None
 
 
-def group_hits(neighbours: Sequence[Neighbours]) -> dict[int, _Hits]:
+def group_hits(neighbours: Sequence[Neighbours]) -> dict[int, Hits]:
     """Which query runs and which item runs met, per item (index owner)."""
-    hits: dict[int, _Hits] = {}
+    hits: dict[int, Hits] = {}
     for query_position, found in enumerate(neighbours):
         for key, distance in zip(found.keys.tolist(), found.distances.tolist(), strict=True):
             owner, item_position = key >> POSITION_BITS, key & _POSITION_MASK
-            item_hits = hits.setdefault(owner, _Hits(distance))
-            item_hits.distance = min(item_hits.distance, distance)
-            item_hits.query_runs.add(query_position)
-            item_hits.item_runs.add(item_position)
+            hits.setdefault(owner, Hits()).pairs.append((query_position, item_position, distance))
     return hits
 
 
 def matches(
     query: Sequence[HashRun],
-    hits: Mapping[int, _Hits],
+    hits: Mapping[int, Hits],
     items: Mapping[int, ItemSummary],
     bank: Bank,
     snapshot: str,
-) -> list[Match]:
-    """The items whose hits pass the bank's threshold (items removed meanwhile are
-    absent from `items` and skipped)."""
-    query_spans = [(run.start_seconds, run.end_seconds) for run in query]
-    found = []
+) -> dict[int, Match]:
+    """Per item (index owner), the match of each item whose hits pass the bank's
+    threshold (items removed meanwhile are absent from `items` and skipped)."""
+    query_spans = spans_of(query)
+    found = {}
     for owner, item_hits in hits.items():
         item = items.get(owner)
         if item is None:
             continue
-        query_percent = share(query_spans, item_hits.query_runs)
-        item_percent = share(item.spans, item_hits.item_runs)
+        query_runs, item_runs = item_hits.query_runs, item_hits.item_runs
+        query_percent = share(query_spans, query_runs)
+        item_percent = share(item.spans, item_runs)
         if max(query_percent, item_percent) < bank.min_match_percent:
             continue
-        found.append(
-            Match(
-                item_id=item.item_id,
-                bank=item.bank,
-                distance=item_hits.distance,
-                query_match_percent=query_percent,
-                item_match_percent=item_percent,
-                query_ranges=merge_ranges(query_spans[i] for i in item_hits.query_runs),
-                item_ranges=merge_ranges(
-                    item.spans[i] for i in item_hits.item_runs if i < len(item.spans)
-                ),
-                label=item.label,
-                index_snapshot=snapshot,
-                stale=item.stale,
-            )
+        found[owner] = Match(
+            item_id=item.item_id,
+            bank=item.bank,
+            distance=item_hits.distance,
+            query_match_percent=query_percent,
+            item_match_percent=item_percent,
+            query_ranges=merge_ranges(query_spans[i] for i in query_runs),
+            item_ranges=merge_ranges(item.spans[i] for i in item_runs if i < len(item.spans)),
+            label=item.label,
+            index_snapshot=snapshot,
+            source=item.source,
+            stale=item.stale,
         )
     return found
+
+
+def spans_of(runs: Sequence[HashRun]) -> list[tuple[float, float]]:
+    return [(run.start_seconds, run.end_seconds) for run in runs]
 
 
 def share(spans: Sequence[tuple[float, float]], chosen: Iterable[int]) -> float:
@@ -140,6 +156,7 @@ def audio_matches(
                 label=item.label,
                 index_snapshot=snapshot,
                 signal="audio",
+                source=item.source,
             )
         )
     return found

@@ -41,7 +41,20 @@ from modmesh.similarity.domain import (
 )
 from modmesh.similarity.hashing import HASH_BYTES, LEGACY_HASHER, HashRun
 from modmesh.similarity.migrations import SCHEMA
-from modmesh.similarity.tables import AUDIO, AUDIT_TABLE, BANKS, HASHES, ITEMS, REMOVALS, STILLS
+from modmesh.similarity.tables import (
+    AUDIO,
+    AUDIT_TABLE,
+    BANKS,
+    HASHES,
+    ITEMS,
+    REMOVALS,
+    STILLS,
+    bank_of,
+    bank_row,
+    item_row,
+    source,
+    summary,
+)
 
 
 class SimilarityStore(Protocol):
@@ -111,34 +124,22 @@ class SqlSimilarityStore:
     def create_bank(self, bank: Bank, *, actor: str) -> None:
         try:
             with self._engine.begin() as connection:
-                connection.execute(
-                    BANKS.insert().values(
-                        name=bank.name,
-                        max_distance=bank.max_distance,
-                        min_match_percent=bank.min_match_percent,
-                        description=bank.description,
-                    )
-                )
-                self._audit(
-                    connection,
-                    actor,
-                    "bank.created",
-                    bank.name,
-                    max_distance=bank.max_distance,
-                    min_match_percent=bank.min_match_percent,
-                )
+                row = bank_row(bank)
+                connection.execute(BANKS.insert().values(row))
+                settings = {k: v for k, v in row.items() if k not in ("name", "description")}
+                self._audit(connection, actor, "bank.created", bank.name, **settings)
         except IntegrityError:
             raise AlreadyExists(f"bank {bank.name!r} already exists", field="bank") from None
 
     def bank(self, name: str) -> Bank | None:
         with self._engine.connect() as connection:
             row = connection.execute(sa.select(BANKS).where(BANKS.c.name == name)).first()
-        return None if row is None else _bank(row)
+        return None if row is None else bank_of(row)
 
     def bank_settings(self) -> list[Bank]:
         with self._engine.connect() as connection:
             rows = connection.execute(sa.select(BANKS).order_by(BANKS.c.name))
-            return [_bank(row) for row in rows]
+            return [bank_of(row) for row in rows]
 
     def banks(self) -> list[tuple[Bank, int, int]]:
         legacy = sa.and_(ITEMS.c.kind == "pdq", ITEMS.c.hasher == LEGACY_HASHER)
@@ -152,7 +153,7 @@ class SqlSimilarityStore:
         )
         with self._engine.connect() as connection:
             rows = connection.execute(query)
-            return [(_bank(row), int(row.n or 0), int(row.stale or 0)) for row in rows]
+            return [(bank_of(row), int(row.n or 0), int(row.stale or 0)) for row in rows]
 
     def add_item(self, item: StoredItem, *, actor: str) -> int:
         # One transaction: an item is stored with all its hashes and its audit entry, or
@@ -163,15 +164,7 @@ class SqlSimilarityStore:
                     raise unknown_bank(item.bank, "bank")
                 seq = int(
                     connection.execute(
-                        ITEMS.insert()
-                        .values(
-                            bank=item.bank,
-                            item_id=item.item_id,
-                            label=item.label,
-                            kind=item.kind,
-                            hasher=item.hasher,
-                        )
-                        .returning(ITEMS.c.seq)
+                        ITEMS.insert().values(item_row(item)).returning(ITEMS.c.seq)
                     ).scalar_one()
                 )
                 self._audit(
@@ -319,17 +312,7 @@ class SqlSimilarityStore:
         by_item: dict[int, list[tuple[float, float]]] = {}
         for row in spans:
             by_item.setdefault(row.item_seq, []).append((row.start_seconds, row.end_seconds))
-        return {
-            row.seq: ItemSummary(
-                row.seq,
-                row.bank,
-                row.item_id,
-                row.label,
-                tuple(by_item.get(row.seq, ())),
-                stale=row.hasher == LEGACY_HASHER,
-            )
-            for row in items
-        }
+        return {row.seq: summary(row, by_item.get(row.seq, [])) for row in items}
 
     def items(self, bank: str) -> Iterator[StoredItem]:
         with self._engine.connect() as connection:
@@ -353,6 +336,7 @@ class SqlSimilarityStore:
                         for run in runs
                     ),
                     hasher=item.hasher,
+                    source=source(item),
                 )
 
     def nearest_still(self, bank: str, item_id: str, seconds: float) -> Still | None:
@@ -378,10 +362,6 @@ def _lock_bank(connection: sa.Connection, bank: str) -> bool:
     marks); False if there is no such bank."""
     query = sa.select(BANKS.c.name).where(BANKS.c.name == bank).with_for_update()
     return connection.execute(query).first() is not None
-
-
-def _bank(row: sa.Row[Any]) -> Bank:
-    return Bank(row.name, row.max_distance, row.min_match_percent, row.description)
 
 
 def _chunks(values: Sequence[int], size: int = 10_000) -> Iterator[list[int]]:

@@ -108,7 +108,7 @@ class TermHit(_message.Message):
     def __init__(self, term_id: _Optional[str] = ..., term: _Optional[str] = ..., list_id: _Optional[str] = ..., list_version: _Optional[int] = ..., severity: _Optional[_Union[Severity, str]] = ..., category: _Optional[str] = ..., span: _Optional[_Union[TextSpan, _Mapping]] = ..., matched_text: _Optional[str] = ..., word_start_index: _Optional[int] = ..., word_end_index: _Optional[int] = ..., time_range: _Optional[_Union[TimeRange, _Mapping]] = ..., sound_confidence: _Optional[float] = ...) -> None: ...
 
 class SimilarityMatch(_message.Message):
-    __slots__ = ("item_id", "bank", "distance", "query_match_percent", "item_match_percent", "query_ranges", "item_ranges", "label", "index_snapshot", "signal", "stale_hashes")
+    __slots__ = ("item_id", "bank", "distance", "query_match_percent", "item_match_percent", "query_ranges", "item_ranges", "label", "index_snapshot", "signal", "stale_hashes", "source")
     ITEM_ID_FIELD_NUMBER: _ClassVar[int]
     BANK_FIELD_NUMBER: _ClassVar[int]
     DISTANCE_FIELD_NUMBER: _ClassVar[int]
@@ -120,6 +120,7 @@ class SimilarityMatch(_message.Message):
     INDEX_SNAPSHOT_FIELD_NUMBER: _ClassVar[int]
     SIGNAL_FIELD_NUMBER: _ClassVar[int]
     STALE_HASHES_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
     item_id: str
     bank: str
     distance: int
@@ -131,4 +132,17 @@ class SimilarityMatch(_message.Message):
     index_snapshot: str
     signal: str
     stale_hashes: bool
-    def __init__(self, item_id: _Optional[str] = ..., bank: _Optional[str] = ..., distance: _Optional[int] = ..., query_match_percent: _Optional[float] = ..., item_match_percent: _Optional[float] = ..., query_ranges: _Optional[_Iterable[_Union[TimeRange, _Mapping]]] = ..., item_ranges: _Optional[_Iterable[_Union[TimeRange, _Mapping]]] = ..., label: _Optional[str] = ..., index_snapshot: _Optional[str] = ..., signal: _Optional[str] = ..., stale_hashes: _Optional[bool] = ...) -> None: ...
+    source: SignalSource
+    def __init__(self, item_id: _Optional[str] = ..., bank: _Optional[str] = ..., distance: _Optional[int] = ..., query_match_percent: _Optional[float] = ..., item_match_percent: _Optional[float] = ..., query_ranges: _Optional[_Iterable[_Union[TimeRange, _Mapping]]] = ..., item_ranges: _Optional[_Iterable[_Union[TimeRange, _Mapping]]] = ..., label: _Optional[str] = ..., index_snapshot: _Optional[str] = ..., signal: _Optional[str] = ..., stale_hashes: _Optional[bool] = ..., source: _Optional[_Union[SignalSource, _Mapping]] = ...) -> None: ...
+
+class SignalSource(_message.Message):
+    __slots__ = ("exchange", "collaboration", "external_id", "fetched_at")
+    EXCHANGE_FIELD_NUMBER: _ClassVar[int]
+    COLLABORATION_FIELD_NUMBER: _ClassVar[int]
+    EXTERNAL_ID_FIELD_NUMBER: _ClassVar[int]
+    FETCHED_AT_FIELD_NUMBER: _ClassVar[int]
+    exchange: str
+    collaboration: str
+    external_id: str
+    fetched_at: str
+    def __init__(self, exchange: _Optional[str] = ..., collaboration: _Optional[str] = ..., external_id: _Optional[str] = ..., fetched_at: _Optional[str] = ...) -> None: ...

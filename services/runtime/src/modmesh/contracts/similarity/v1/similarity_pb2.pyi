@@ -67,26 +67,40 @@ class SearchRequest(_message.Message):
     def __init__(self, media: _Optional[_Union[_evidence_pb2.MediaRef, _Mapping]] = ..., hashes: _Optional[_Union[FrameHashes, _Mapping]] = ..., k: _Optional[int] = ..., max_distance: _Optional[int] = ..., banks: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class SearchResponse(_message.Message):
-    __slots__ = ("matches", "query_hash_count", "index_snapshot")
+    __slots__ = ("matches", "query_hash_count", "index_snapshot", "suppressed")
     MATCHES_FIELD_NUMBER: _ClassVar[int]
     QUERY_HASH_COUNT_FIELD_NUMBER: _ClassVar[int]
     INDEX_SNAPSHOT_FIELD_NUMBER: _ClassVar[int]
+    SUPPRESSED_FIELD_NUMBER: _ClassVar[int]
     matches: _containers.RepeatedCompositeFieldContainer[_evidence_pb2.SimilarityMatch]
     query_hash_count: int
     index_snapshot: str
-    def __init__(self, matches: _Optional[_Iterable[_Union[_evidence_pb2.SimilarityMatch, _Mapping]]] = ..., query_hash_count: _Optional[int] = ..., index_snapshot: _Optional[str] = ...) -> None: ...
+    suppressed: _containers.RepeatedCompositeFieldContainer[SuppressedMatch]
+    def __init__(self, matches: _Optional[_Iterable[_Union[_evidence_pb2.SimilarityMatch, _Mapping]]] = ..., query_hash_count: _Optional[int] = ..., index_snapshot: _Optional[str] = ..., suppressed: _Optional[_Iterable[_Union[SuppressedMatch, _Mapping]]] = ...) -> None: ...
+
+class SuppressedMatch(_message.Message):
+    __slots__ = ("match", "known_good", "reason")
+    MATCH_FIELD_NUMBER: _ClassVar[int]
+    KNOWN_GOOD_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    match: _evidence_pb2.SimilarityMatch
+    known_good: _evidence_pb2.SimilarityMatch
+    reason: str
+    def __init__(self, match: _Optional[_Union[_evidence_pb2.SimilarityMatch, _Mapping]] = ..., known_good: _Optional[_Union[_evidence_pb2.SimilarityMatch, _Mapping]] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class Bank(_message.Message):
-    __slots__ = ("name", "max_distance", "min_match_percent", "description")
+    __slots__ = ("name", "max_distance", "min_match_percent", "description", "negative")
     NAME_FIELD_NUMBER: _ClassVar[int]
     MAX_DISTANCE_FIELD_NUMBER: _ClassVar[int]
     MIN_MATCH_PERCENT_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    NEGATIVE_FIELD_NUMBER: _ClassVar[int]
     name: str
     max_distance: int
     min_match_percent: float
     description: str
-    def __init__(self, name: _Optional[str] = ..., max_distance: _Optional[int] = ..., min_match_percent: _Optional[float] = ..., description: _Optional[str] = ...) -> None: ...
+    negative: bool
+    def __init__(self, name: _Optional[str] = ..., max_distance: _Optional[int] = ..., min_match_percent: _Optional[float] = ..., description: _Optional[str] = ..., negative: _Optional[bool] = ...) -> None: ...
 
 class BankStatus(_message.Message):
     __slots__ = ("bank", "item_count", "index_snapshot", "base_size", "delta_size", "stale_item_count")
@@ -105,18 +119,20 @@ class BankStatus(_message.Message):
     def __init__(self, bank: _Optional[_Union[Bank, _Mapping]] = ..., item_count: _Optional[int] = ..., index_snapshot: _Optional[str] = ..., base_size: _Optional[int] = ..., delta_size: _Optional[int] = ..., stale_item_count: _Optional[int] = ...) -> None: ...
 
 class AddHashesRequest(_message.Message):
-    __slots__ = ("bank", "item_id", "label", "hashes", "actor")
+    __slots__ = ("bank", "item_id", "label", "hashes", "actor", "source")
     BANK_FIELD_NUMBER: _ClassVar[int]
     ITEM_ID_FIELD_NUMBER: _ClassVar[int]
     LABEL_FIELD_NUMBER: _ClassVar[int]
     HASHES_FIELD_NUMBER: _ClassVar[int]
     ACTOR_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
     bank: str
     item_id: str
     label: str
     hashes: FrameHashes
     actor: str
-    def __init__(self, bank: _Optional[str] = ..., item_id: _Optional[str] = ..., label: _Optional[str] = ..., hashes: _Optional[_Union[FrameHashes, _Mapping]] = ..., actor: _Optional[str] = ...) -> None: ...
+    source: _evidence_pb2.SignalSource
+    def __init__(self, bank: _Optional[str] = ..., item_id: _Optional[str] = ..., label: _Optional[str] = ..., hashes: _Optional[_Union[FrameHashes, _Mapping]] = ..., actor: _Optional[str] = ..., source: _Optional[_Union[_evidence_pb2.SignalSource, _Mapping]] = ...) -> None: ...
 
 class AddHashesResponse(_message.Message):
     __slots__ = ("item_id", "bank", "hash_count", "index_snapshot")
@@ -147,18 +163,20 @@ class RemoveItemResponse(_message.Message):
     def __init__(self, index_snapshot: _Optional[str] = ...) -> None: ...
 
 class CreateBankRequest(_message.Message):
-    __slots__ = ("name", "max_distance", "min_match_percent", "description", "actor")
+    __slots__ = ("name", "max_distance", "min_match_percent", "description", "actor", "negative")
     NAME_FIELD_NUMBER: _ClassVar[int]
     MAX_DISTANCE_FIELD_NUMBER: _ClassVar[int]
     MIN_MATCH_PERCENT_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
     ACTOR_FIELD_NUMBER: _ClassVar[int]
+    NEGATIVE_FIELD_NUMBER: _ClassVar[int]
     name: str
     max_distance: int
     min_match_percent: float
     description: str
     actor: str
-    def __init__(self, name: _Optional[str] = ..., max_distance: _Optional[int] = ..., min_match_percent: _Optional[float] = ..., description: _Optional[str] = ..., actor: _Optional[str] = ...) -> None: ...
+    negative: bool
+    def __init__(self, name: _Optional[str] = ..., max_distance: _Optional[int] = ..., min_match_percent: _Optional[float] = ..., description: _Optional[str] = ..., actor: _Optional[str] = ..., negative: _Optional[bool] = ...) -> None: ...
 
 class CreateBankResponse(_message.Message):
     __slots__ = ("bank",)
@@ -183,14 +201,16 @@ class ExportBankRequest(_message.Message):
     def __init__(self, bank: _Optional[str] = ...) -> None: ...
 
 class ExportBankResponse(_message.Message):
-    __slots__ = ("item_id", "label", "hashes")
+    __slots__ = ("item_id", "label", "hashes", "source")
     ITEM_ID_FIELD_NUMBER: _ClassVar[int]
     LABEL_FIELD_NUMBER: _ClassVar[int]
     HASHES_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
     item_id: str
     label: str
     hashes: FrameHashes
-    def __init__(self, item_id: _Optional[str] = ..., label: _Optional[str] = ..., hashes: _Optional[_Union[FrameHashes, _Mapping]] = ...) -> None: ...
+    source: _evidence_pb2.SignalSource
+    def __init__(self, item_id: _Optional[str] = ..., label: _Optional[str] = ..., hashes: _Optional[_Union[FrameHashes, _Mapping]] = ..., source: _Optional[_Union[_evidence_pb2.SignalSource, _Mapping]] = ...) -> None: ...
 
 class GetItemFrameRequest(_message.Message):
     __slots__ = ("bank", "item_id", "seconds")
