@@ -72,7 +72,7 @@ def test_a_malformed_value_names_its_variable() -> None:
     [
         (TranscriptionSettings, "MODMESH_STREAM_MAX_LAG_SECONDS"),
         (TermMatchSettings, "MODMESH_MAX_TEXT_CHARS"),
-        (SimilaritySettings, "MODMESH_SIMILARITY_REBUILD_AFTER"),
+        (SimilaritySettings, "MODMESH_SIMILARITY_SEARCH_K"),
         (DecisionSettings, "MODMESH_ACTION_MAX_ATTEMPTS"),
         (TermMatchSettings, "MODMESH_METRICS_PORT"),
     ],

@@ -13,10 +13,12 @@ from modmesh.similarity.audio import fingerprint
 from modmesh.similarity.banks import BankIndexes
 from modmesh.similarity.domain import Bank, StoredItem
 from modmesh.similarity.hashing import HASH_BYTES, HashRun
+from modmesh.similarity.index import IndexParams
 from modmesh.similarity.store import Mark, SqlSimilarityStore
 from tests.support import AUDIT_KEY
 
 RNG = np.random.default_rng(11)
+PARAMS = IndexParams(trees=8, search_k=2_000)
 BANK = Bank("scams", max_distance=31, min_match_percent=50.0)
 
 
@@ -35,7 +37,7 @@ def nudged(run: HashRun, bits: int) -> HashRun:
 
 def open_engine(database_url: str, directory: Path, **options: int) -> BankIndexes:
     indexes = BankIndexes(
-        SqlSimilarityStore(database_url, audit_key=AUDIT_KEY), directory, **options
+        SqlSimilarityStore(database_url, audit_key=AUDIT_KEY), directory, PARAMS, **options
     )
     indexes.open()
     return indexes
@@ -201,7 +203,7 @@ def test_a_refresh_after_the_first_reads_only_what_changed(
     for number, item in enumerate(items):
         builder.add_item(StoredItem("scams", f"item-{number}", "", item), actor="admin-1")
     store = CountingStore(database_url, audit_key=AUDIT_KEY)
-    follower = BankIndexes(store, tmp_path / "index", rebuild_after=0)
+    follower = BankIndexes(store, tmp_path / "index", PARAMS, rebuild_after=0)
     follower.open()
     reads_at_open = store.full_reads
     later = runs(2)

@@ -17,6 +17,7 @@ from modmesh.similarity.audio import fingerprint
 from modmesh.similarity.banks import BankIndexes
 from modmesh.similarity.domain import Bank, Match, StoredItem
 from modmesh.similarity.hashing import KNOWN_ITEM_CROPS, hash_video
+from modmesh.similarity.index import IndexParams
 from modmesh.similarity.store import SqlSimilarityStore
 from tests.similarity.conftest import SCENE_SECONDS, ffmpeg
 from tests.support import AUDIT_KEY
@@ -30,6 +31,7 @@ def bank(tmp_path_factory: pytest.TempPathFactory, scenes_clip: Path) -> BankInd
     indexes = BankIndexes(
         SqlSimilarityStore(f"sqlite:///{directory / 'similarity.db'}", audit_key=AUDIT_KEY),
         directory / "index",
+        IndexParams(trees=8),
     )
     indexes.open()
     indexes.create_bank(Bank("known", max_distance=31, min_match_percent=50.0), actor="admin-1")

@@ -21,7 +21,7 @@ import numpy as np
 from modmesh.similarity.audio import AudioIndex, Fingerprint
 from modmesh.similarity.domain import Bank, BankStatus, Found, Match, Still, StoredItem
 from modmesh.similarity.hashing import HashRun, packed
-from modmesh.similarity.index import POSITION_BITS, HashIndex, make_keys
+from modmesh.similarity.index import POSITION_BITS, HashIndex, IndexParams, make_keys
 from modmesh.similarity.matching import audio_matches, group_hits, matches
 from modmesh.similarity.store import Changes, Mark, SimilarityStore, unknown_bank
 
@@ -31,11 +31,13 @@ class BankIndexes:
         self,
         store: SimilarityStore,
         directory: Path,
+        params: IndexParams | None = None,
         *,
         rebuild_after: int = 20_000,
     ) -> None:
         self._store = store
         self._directory = directory
+        self._params = params or IndexParams()
         self._rebuild_after = rebuild_after
         self._indexes: dict[str, HashIndex] = {}
         self._audio: dict[str, AudioIndex] = {}
@@ -246,7 +248,7 @@ class BankIndexes:
         with self._lock:
             index = self._indexes.get(bank)
             if index is None:
-                index = HashIndex(self._directory / bank)
+                index = HashIndex(self._directory / bank, self._params)
                 self._indexes[bank] = index
             return index
 

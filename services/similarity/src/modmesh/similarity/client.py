@@ -1,7 +1,7 @@
 """What a caller of similarity imports: hashing media locally (PDQ runs of sampled
 frames), the hash exchange files shared between platforms, and the wire form of hashes.
 The CLI imports similarity only through this module, which needs pdqhash but not the
-service's index (faiss) or its store: a caller installs modmesh-similarity without its
+service's index (annoy) or its store: a caller installs modmesh-similarity without its
 `server` extra."""
 
 from __future__ import annotations

@@ -35,7 +35,7 @@ from modmesh.similarity.hashing import (
     hash_video,
     parse_pdq_hex,
 )
-from modmesh.similarity.index import POSITION_BITS
+from modmesh.similarity.index import POSITION_BITS, IndexParams
 from modmesh.similarity.settings import AUDIT_KEY_ENV, SimilaritySettings
 from modmesh.similarity.stills import sample_stills, still_rate
 from modmesh.similarity.store import SqlSimilarityStore, already_exists
@@ -77,6 +77,9 @@ class Similarity:
         indexes = BankIndexes(
             store,
             settings.data_dir / "similarity" / "index",
+            IndexParams(
+                trees=settings.similarity_index_trees, search_k=settings.similarity_search_k
+            ),
             rebuild_after=settings.similarity_rebuild_after,
         )
         await asyncio.to_thread(indexes.open)

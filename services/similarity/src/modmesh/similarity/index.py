@@ -1,13 +1,12 @@
-"""A Hamming index over 256-bit hashes: a faiss multi-index-hashing base plus an exact delta.
+"""A Hamming index over 256-bit hashes: a built, memory-mapped annoy base plus an exact delta.
 
-A faiss index is not safe to change while other threads search it, so an index has two
-parts that a search merges:
+annoy's indexes are immutable once built, and rebuilding a million hashes takes seconds,
+so an index has two parts that a search merges:
 
-- the **base**: a faiss multi-index hashing index (`modmesh.similarity.multihash`: exact
-  within distance 31, as Meta's HMA matches PDQ) written into a temporary file, renamed
-  into place and read whole at open, with the key of every entry in a memory-mapped
-  ``.keys.npy`` beside it. ``CURRENT`` names the base in use; it is replaced atomically
-  after both files are whole, so a crash mid-build leaves the previous base in service;
+- the **base**: an annoy index (``hamming`` metric) built into a temporary file, renamed
+  into place and memory-mapped, with the key of every entry in a ``.keys.npy`` beside it.
+  ``CURRENT`` names the base in use; it is replaced atomically after both files are whole,
+  so a crash mid-build leaves the previous base in service;
 - the **delta**: entries added since the base was built, searched exactly with vectorized
   XOR + popcount. An add is searchable as soon as `add` returns.
 
@@ -32,20 +31,32 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import faiss
 import numpy as np
+from annoy import AnnoyIndex
 
-from modmesh.similarity import multihash
 from modmesh.similarity.hashing import HASH_BITS
 
 _WORDS = HASH_BITS // 64
-#: How many nearest entries a query asks for by default: enough for every frame of a
-#: long matching video.
-NEIGHBOURS = 64
 #: An owner has at most 2**20 entries (a 12-day video at 1 frame a second).
 POSITION_BITS = 20
 _CURRENT = "CURRENT"
 _TEMP_PREFIX = ".building-"
+
+
+@dataclass(frozen=True)
+class IndexParams:
+    """annoy's trade-offs, tuned in bench/similarity (see its README section).
+
+    More trees raise recall and cost build time and memory; `search_k` is how many tree
+    nodes a query inspects (more: higher recall, slower); `neighbours` is how many nearest
+    entries a query asks for, enough for every frame of a long matching video.
+    """
+
+    trees: int = 16
+    search_k: int = 2_000
+    neighbours: int = 64
+    #: Threads for annoy's build; the service shares its cores with the rest of the mesh.
+    build_jobs: int = 1
 
 
 @dataclass(frozen=True)
@@ -69,8 +80,8 @@ def make_keys(owner: int, count: int) -> np.ndarray:
 @dataclass(frozen=True)
 class _Base:
     id: str
-    #: None for an empty base (nothing to look up).
-    index: faiss.IndexBinaryMultiHash | None
+    #: None for an empty base: annoy cannot build an index without items.
+    annoy: AnnoyIndex | None
     keys: np.ndarray
     #: Sorted unique owners in the base.
     owners: np.ndarray
@@ -94,8 +105,9 @@ class _View:
 class HashIndex:
     """A base + delta + tombstones Hamming index kept in one directory."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, params: IndexParams | None = None) -> None:
         self.directory = directory
+        self.params = params or IndexParams()
         # Serializes writers (add, remove, swap); searches never take it.
         self._lock = threading.Lock()
         self._rebuild_lock = threading.Lock()
@@ -142,16 +154,15 @@ class HashIndex:
         self, queries: np.ndarray, *, max_distance: int, neighbours: int | None = None
     ) -> list[Neighbours]:
         """For each packed query hash (uint8 [m, 32]) its nearest live entries within
-        `max_distance`, closest first, at most `neighbours` (default `NEIGHBOURS`)."""
+        `max_distance`, closest first, at most `neighbours` (default: the params')."""
         view = self._view
-        wanted = neighbours or NEIGHBOURS
+        wanted = neighbours or self.params.neighbours
         tombstones = np.fromiter(view.tombstones, np.int64, len(view.tombstones))
-        queries = np.ascontiguousarray(queries, np.uint8)
-        # Removed entries may be the nearest: ask for more so live ones still show.
-        asked = 2 * wanted if len(tombstones) else wanted
-        base_keys, base_distances = _search_base(view.base, queries, asked, max_distance)
         results = []
-        for query, keys, distances in zip(queries, base_keys, base_distances, strict=True):
+        for query in np.ascontiguousarray(queries, np.uint8):
+            # Removed entries may be the nearest: ask for more so live ones still show.
+            asked = 2 * wanted if len(tombstones) else wanted
+            keys, distances = self._search_base(view.base, query, asked)
             if len(view.delta_keys):
                 delta = np.bitwise_count(view.delta_words ^ query.view(np.uint64)).sum(
                     axis=1, dtype=np.int32
@@ -165,6 +176,17 @@ class HashIndex:
             order = np.argsort(distances, kind="stable")[:wanted]
             results.append(Neighbours(keys[order], distances[order]))
         return results
+
+    def _search_base(self, base: _Base, query: np.ndarray, wanted: int) -> tuple[np.ndarray, ...]:
+        if base.annoy is None:
+            return np.zeros(0, np.int64), np.zeros(0, np.int32)
+        ids, distances = base.annoy.get_nns_by_vector(
+            np.unpackbits(query).tolist(),
+            wanted,
+            search_k=self.params.search_k,
+            include_distances=True,
+        )
+        return base.keys[np.asarray(ids, np.int64)], np.asarray(distances, np.int32)
 
     # -- writers ----------------------------------------------------------------------
 
@@ -254,7 +276,7 @@ class HashIndex:
 
     def _paths(self, base_id: str) -> tuple[Path, Path]:
         return (
-            self.directory / f"base-{base_id}.faiss",
+            self.directory / f"base-{base_id}.ann",
             self.directory / f"base-{base_id}.keys.npy",
         )
 
@@ -270,39 +292,47 @@ class HashIndex:
         base_id = self._read_current()
         if base_id is None or base_id == _EMPTY_BASE.id:
             return _EMPTY_BASE
-        index_path, keys_path = self._paths(base_id)
+        ann_path, keys_path = self._paths(base_id)
         try:
             keys = np.load(keys_path, mmap_mode="r")
+            annoy = AnnoyIndex(HASH_BITS, "hamming")
+            annoy.load(str(ann_path))  # memory-mapped, shared between processes
         except (OSError, ValueError):
             return _EMPTY_BASE
-        index = multihash.read(index_path)
-        if index is None or index.ntotal != len(keys):
+        if annoy.get_n_items() != len(keys):
             return _EMPTY_BASE
-        return _Base(base_id, index, keys, np.unique(owner_of(np.asarray(keys))))
+        return _Base(base_id, annoy, keys, np.unique(owner_of(np.asarray(keys))))
 
     def _write_base(self, keys: np.ndarray, hashes: np.ndarray) -> _Base:
         if len(keys) == 0:
             self._replace_current(_EMPTY_BASE.id)
             return _EMPTY_BASE
         base_id = f"{len(keys)}-{hashlib.sha256(keys.tobytes()).hexdigest()[:12]}"
-        index_path, keys_path = self._paths(base_id)
-        index = multihash.build(hashes)
-        index_temp = self._temp_path()
+        ann_path, keys_path = self._paths(base_id)
+        bits = np.unpackbits(np.ascontiguousarray(hashes, np.uint8), axis=1)
+        ann_temp = self._temp_path()
         keys_temp = self._temp_path()
         try:
-            multihash.write(index, index_temp)
+            annoy = AnnoyIndex(HASH_BITS, "hamming")
+            annoy.on_disk_build(str(ann_temp))  # builds in the file, not in memory
+            for position, row in enumerate(bits):
+                annoy.add_item(position, row.tolist())
+            annoy.build(self.params.trees, n_jobs=self.params.build_jobs)
+            annoy.unload()
             with keys_temp.open("wb") as out:
                 np.save(out, keys)
                 out.flush()
                 os.fsync(out.fileno())
-            os.replace(index_temp, index_path)
+            os.replace(ann_temp, ann_path)
             os.replace(keys_temp, keys_path)
         finally:
-            index_temp.unlink(missing_ok=True)
+            ann_temp.unlink(missing_ok=True)
             keys_temp.unlink(missing_ok=True)
         self._replace_current(base_id)
+        annoy = AnnoyIndex(HASH_BITS, "hamming")
+        annoy.load(str(ann_path))
         mapped = np.load(keys_path, mmap_mode="r")
-        return _Base(base_id, index, mapped, np.unique(owner_of(keys)))
+        return _Base(base_id, annoy, mapped, np.unique(owner_of(keys)))
 
     def _replace_current(self, base_id: str) -> None:
         temp = self._temp_path()
@@ -371,18 +401,3 @@ class HashIndex:
             digest.update(np.array(sorted(tombstones), np.int64).tobytes())
             view = replace(view, snapshot=f"{base.id}.{digest.hexdigest()[:8]}")
         return view
-
-
-def _search_base(
-    base: _Base, queries: np.ndarray, wanted: int, max_distance: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Keys and distances ([m, at most wanted] each) of the base entries nearest each
-    query, -1 and a distance past every threshold where fewer were found."""
-    if base.index is None:
-        return np.zeros((len(queries), 0), np.int64), np.zeros((len(queries), 0), np.int32)
-    positions, distances = multihash.search(
-        base.index, queries, min(wanted, len(base.keys)), max_distance
-    )
-    found = positions >= 0
-    keys = np.where(found, base.keys[np.where(found, positions, 0)], -1)
-    return keys, np.where(found, distances, HASH_BITS + 1).astype(np.int32)

@@ -1,5 +1,5 @@
 """Similarity's settings: the shared mesh settings plus its database, frame sampling and
-index upkeep (MODMESH_SIMILARITY_*, MODMESH_FRAME_SAMPLE_FPS)."""
+index tuning (MODMESH_SIMILARITY_*, MODMESH_FRAME_SAMPLE_FPS)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,9 @@ class SimilaritySettings(MeshSettings):
     similarity_database_url: str = ""
     #: Video frames hashed per second of media.
     frame_sample_fps: float = 1.0
+    #: Similarity index: annoy trees and nodes inspected per query (see bench/similarity).
+    similarity_index_trees: int = 16
+    similarity_search_k: int = 2_000
     #: Hashes added or removed since a bank's base index was built that trigger a
     #: background rebuild; 0 never rebuilds (a replica following shared base files).
     similarity_rebuild_after: int = 20_000
