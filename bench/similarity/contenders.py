@@ -23,7 +23,7 @@ import faiss
 import numpy as np
 from annoy import AnnoyIndex
 
-from modmesh.similarity.index import HashIndex, make_keys
+from modmesh.similarity.index import HashIndex, IndexParams, make_keys
 
 RADIUS = 31
 K = 10
@@ -44,8 +44,9 @@ def rss_mib() -> float:
 
 def build(name: str, directory: Path, hashes: np.ndarray, params: dict[str, Any]) -> None:
     if name == "modmesh":
+        # The service's defaults (IndexParams), built with 2 threads like annoy's baseline.
         keys = np.arange(len(hashes), dtype=np.int64)
-        HashIndex(directory).rebuild(lambda: (keys, hashes))
+        HashIndex(directory, IndexParams(build_jobs=2)).rebuild(lambda: (keys, hashes))
     elif name == "faiss-mih":
         # What HMA's pytx does for PDQ: 16 substrings of 16 bits, nflip = 31 // 16.
         index = faiss.IndexBinaryMultiHash(256, 16, 16)
