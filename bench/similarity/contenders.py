@@ -60,8 +60,8 @@ def build(name: str, directory: Path, hashes: np.ndarray, params: dict[str, Any]
     elif name == "annoy":
         annoy = AnnoyIndex(256, "hamming")
         annoy.on_disk_build(str(directory / "index.ann"))
-        for position, row in enumerate(np.unpackbits(hashes, axis=1)):
-            annoy.add_item(position, row.tolist())
+        for position, row in enumerate(hashes):  # unpacked a row at a time, as modmesh does
+            annoy.add_item(position, np.unpackbits(row).tolist())
         annoy.build(params["trees"], n_jobs=params.get("jobs", -1))
     else:
         np.save(directory / "hashes.npy", hashes)
