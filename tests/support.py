@@ -36,6 +36,7 @@ from modmesh.runtime.audit import AuditKey
 from modmesh.runtime.clients import blocking_channel, wait_until_serving
 from modmesh.runtime.identity import EndUser, Identity, act_for, ensure_local_keys
 from modmesh.runtime.settings import ENV_PREFIX, MeshSettings
+from modmesh.scoring.settings import ScoringSettings
 from modmesh.similarity.settings import SimilaritySettings
 from modmesh.termmatch.settings import TermMatchSettings
 from modmesh.transcription.settings import TranscriptionSettings
@@ -64,6 +65,7 @@ SERVICE_SETTINGS: tuple[type[MeshSettings], ...] = (
     TranscriptionSettings,
     TermMatchSettings,
     SimilaritySettings,
+    ScoringSettings,
     DecisionSettings,
     GatewaySettings,
 )
@@ -110,6 +112,7 @@ def loopback_settings(data_dir: Path, **overrides: Any) -> LoopbackSettings:
         transcription_addr=loopback(),
         termmatch_addr=loopback(),
         similarity_addr=loopback(),
+        scoring_addr=loopback(),
         gateway_addr=loopback(),
         service_env={
             ENV_PREFIX + name.upper(): str(value)

@@ -228,6 +228,8 @@ class Scoring:
     def add_examples(self, set_id: str, examples: Iterable[Example], *, actor: str) -> Edit:
         current = self.get_set(set_id)
         added, warnings = sets.accept(current.examples, examples)
+        if not added:  # only repeats: nothing changes, so no version is made
+            return Edit(current, (), warnings)
         edited = _next(current, current.examples + added)
         return self._store_edit(SetChange(edited, added), "examples.added", actor, warnings)
 

@@ -51,7 +51,7 @@ class Encoder:
 
     @property
     def dimensions(self) -> int:
-        return int(self._model.get_sentence_embedding_dimension() or 0)
+        return int(self._model.get_embedding_dimension() or 0)
 
     def encode(self, texts: Sequence[str]) -> Vectors:
         if not texts:
