@@ -60,12 +60,13 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-#: Each process's own settings class: together they name every MODMESH_* variable.
+#: Each process's own settings class: together they name every MODMESH_* variable. In the
+#: order `modmesh up` starts them (modmesh.cli.mesh.SERVICES), the gateway last.
 SERVICE_SETTINGS: tuple[type[MeshSettings], ...] = (
     TranscriptionSettings,
+    ScoringSettings,
     TermMatchSettings,
     SimilaritySettings,
-    ScoringSettings,
     DecisionSettings,
     GatewaySettings,
 )

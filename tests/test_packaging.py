@@ -231,7 +231,8 @@ def test_the_cli_starts_with_only_its_own_package_and_the_runtime(
         f"sys.path[:0] = [{str(installed)!r}, {libraries!r}]\n"
         "from modmesh.cli.main import main\n"
         "assert main(['lists', 'export', 'sample-scams']) == 1\n"
-        "services = {'termmatch', 'similarity', 'scoring', 'decision', 'gateway', 'transcription'}\n"
+        "services = {'termmatch', 'similarity', 'scoring', 'decision', 'gateway',"
+        " 'transcription'}\n"
         "assert not {m.split('.')[1] for m in sys.modules if m.startswith('modmesh.')} & services\n"
         "main(['--help'])\n"
     )
