@@ -22,8 +22,9 @@ SET_ID = re.compile(r"^[a-z0-9_-]{1,64}$")
 EXAMPLE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 #: An example is a sentence or two; longer ones would be a window's worth several times.
 MAX_EXAMPLE_CHARS = 1000
-#: Bounds a set's embeddings and its calibration at load (a few MiB, seconds).
-MAX_EXAMPLES = 20_000
+#: Bounds a set's embeddings, its calibration at load and the exact nearest-example search
+#: of every request (bench/scoring: past a few thousand examples an index would be faster).
+MAX_EXAMPLES = 5_000
 #: Per category: positives, and non-positives (its counter-examples and the other
 #: categories' examples), without which its calibration cannot be fitted.
 MIN_PER_SIDE = 2
