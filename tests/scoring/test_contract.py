@@ -78,6 +78,13 @@ def test_example_sets_are_versioned_and_bad_sets_are_refused_naming_why(
         )
     assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert "labelled both positive" in str(refused.value.details())
+    unknown_label = pb.Example(text="hello", category="scam", label=7)  # type: ignore[arg-type]
+    with pytest.raises(grpc.RpcError) as refused:
+        stub.AddExamples(
+            pb.AddExamplesRequest(set_id="sample-scams", examples=[unknown_label]), timeout=60
+        )
+    assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "LABEL_POSITIVE or LABEL_NEGATIVE" in str(refused.value.details())
     (listed,) = stub.ListExampleSets(pb.ListExampleSetsRequest(), timeout=10).sets
     assert listed.version == 2
 

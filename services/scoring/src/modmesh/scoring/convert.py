@@ -17,9 +17,11 @@ from modmesh.scoring.domain import (
 
 
 def example_from_pb(message: pb.Example) -> Example:
-    return Example(
-        message.example_id, message.text, message.category, Label(message.label), message.note
-    )
+    # An enum value this release does not know reads as unspecified, which sets.py refuses
+    # naming the field, rather than failing the call.
+    known = message.label in {label.value for label in Label}
+    label = Label(message.label) if known else Label.UNSPECIFIED
+    return Example(message.example_id, message.text, message.category, label, message.note)
 
 
 def example_to_pb(example: Example) -> pb.Example:

@@ -19,6 +19,7 @@ import numpy as np
 import torch
 from numpy.typing import NDArray
 from sentence_transformers import SentenceTransformer
+from threadpoolctl import threadpool_limits
 
 from modmesh.scoring.domain import ModelInfo
 
@@ -78,6 +79,9 @@ def load_encoder(directory: Path | None = None, *, threads: int = 1) -> Encoder:
     weights = folder / "model.safetensors"
     digest = _sha256(weights)
     torch.set_num_threads(threads)
+    # numpy's BLAS (the similarity products) keeps a thread pool of its own, sized to the
+    # machine's cores: on a pod limited to one core its threads would wait on each other.
+    threadpool_limits(threads)
     try:
         model = SentenceTransformer(str(folder), device="cpu", local_files_only=True)
         model.encode(["warm up"], show_progress_bar=False)
