@@ -14,14 +14,16 @@ from modmesh.cli.samples import EXAMPLE_SET
 from modmesh.contracts.common.v1 import evidence_pb2
 from modmesh.contracts.scoring.v1 import scoring_pb2 as pb
 from modmesh.contracts.scoring.v1 import scoring_pb2_grpc
-from tests.support import ServiceProcess, loopback_settings, mesh_channel
+from tests.support import LoopbackSettings, ServiceProcess, loopback_settings, mesh_channel
 
 
 @pytest.fixture(scope="module")
-def stub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[scoring_pb2_grpc.ScoringServiceStub]:
-    settings = loopback_settings(
-        Path(tmp_path_factory.mktemp("scoring")), scoring_max_text_chars=2000
-    )
+def settings(tmp_path_factory: pytest.TempPathFactory) -> LoopbackSettings:
+    return loopback_settings(Path(tmp_path_factory.mktemp("scoring")), scoring_max_text_chars=2000)
+
+
+@pytest.fixture(scope="module")
+def stub(settings: LoopbackSettings) -> Iterator[scoring_pb2_grpc.ScoringServiceStub]:
     with (
         ServiceProcess("scoring", settings),
         mesh_channel(settings, settings.scoring_addr) as channel,
@@ -116,3 +118,16 @@ def test_bad_input_gets_its_status_and_a_readable_message(
     assert refused.value.code() == code
     assert message in str(refused.value.details())
     assert "Traceback" not in str(refused.value.details())
+
+
+def test_a_call_without_a_service_token_is_refused(
+    stub: scoring_pb2_grpc.ScoringServiceStub, settings: LoopbackSettings
+) -> None:
+    with (
+        grpc.insecure_channel(settings.scoring_addr) as channel,
+        pytest.raises(grpc.RpcError) as refused,
+    ):
+        scoring_pb2_grpc.ScoringServiceStub(channel).ListExampleSets(
+            pb.ListExampleSetsRequest(), timeout=10
+        )
+    assert refused.value.code() == grpc.StatusCode.UNAUTHENTICATED
