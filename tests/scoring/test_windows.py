@@ -30,7 +30,10 @@ def test_windows_overlap_by_half_and_the_last_one_ends_at_the_last_word() -> Non
 
 
 def test_a_transcript_is_its_words_joined_by_single_spaces_with_their_times() -> None:
-    passage = of_words([Word("Send", 1.0, 1.2), Word("me", 1.2, 1.4), Word("the code", 1.5, 2.0)])
+    # Whisper-style words: leading spaces, punctuation kept inside the word.
+    passage = of_words(
+        [Word(" Send", 1.0, 1.2), Word(" me", 1.2, 1.4), Word(" the code", 1.5, 2.0)]
+    )
     (window,) = windows(passage)
     assert passage.text == "Send me the code"
     assert window_text(passage, window) == "Send me the code"

@@ -37,13 +37,15 @@ def of_text(text: str) -> Passage:
 
 
 def of_words(words: Sequence[Word]) -> Passage:
-    """A transcript: its words joined by single spaces, as termmatch joins them."""
+    """A transcript: its words joined by single spaces, as termmatch joins them (Whisper's
+    leading spaces dropped)."""
+    texts = [word.text.strip() for word in words]
     spans, position = [], 0
-    for word in words:
-        spans.append((position, position + len(word.text)))
-        position += len(word.text) + 1
+    for text in texts:
+        spans.append((position, position + len(text)))
+        position += len(text) + 1
     return Passage(
-        " ".join(word.text for word in words),
+        " ".join(texts),
         tuple(spans),
         tuple((word.start_seconds, word.end_seconds) for word in words),
     )
