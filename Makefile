@@ -9,7 +9,8 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # The workspace: every package, installed editable with what its process needs.
 PACKAGES := services/runtime[database] services/transcription[server] \
-	services/termmatch[server] services/similarity[server] services/decision[server] \
+	services/termmatch[server] services/similarity[server] services/scoring[server] \
+	services/decision[server] \
 	services/cli[all] gateway
 
 # Tools from the npm registry, pinned, installed together under build/tools (an npm

@@ -36,6 +36,7 @@ from modmesh.runtime.audit import AuditKey
 from modmesh.runtime.clients import blocking_channel, wait_until_serving
 from modmesh.runtime.identity import EndUser, Identity, act_for, ensure_local_keys
 from modmesh.runtime.settings import ENV_PREFIX, MeshSettings
+from modmesh.scoring.settings import ScoringSettings
 from modmesh.similarity.settings import SimilaritySettings
 from modmesh.termmatch.settings import TermMatchSettings
 from modmesh.transcription.settings import TranscriptionSettings
@@ -59,9 +60,11 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-#: Each process's own settings class: together they name every MODMESH_* variable.
+#: Each process's own settings class: together they name every MODMESH_* variable. In the
+#: order `modmesh up` starts them (modmesh.cli.mesh.SERVICES), the gateway last.
 SERVICE_SETTINGS: tuple[type[MeshSettings], ...] = (
     TranscriptionSettings,
+    ScoringSettings,
     TermMatchSettings,
     SimilaritySettings,
     DecisionSettings,
@@ -110,6 +113,7 @@ def loopback_settings(data_dir: Path, **overrides: Any) -> LoopbackSettings:
         transcription_addr=loopback(),
         termmatch_addr=loopback(),
         similarity_addr=loopback(),
+        scoring_addr=loopback(),
         gateway_addr=loopback(),
         service_env={
             ENV_PREFIX + name.upper(): str(value)

@@ -1,6 +1,6 @@
 """The packages' promises: one distribution per service, its path its import name, each
 declaring what it imports and nothing more, contracts that never drift from the protos,
-and torch for the transcription service alone."""
+and torch for the two model-running servers alone (transcription and scoring)."""
 
 from __future__ import annotations
 
@@ -136,7 +136,7 @@ def test_each_package_declares_what_it_imports_and_nothing_more(package: Path) -
 
 
 #: The services: a caller imports each only through its client.py.
-SERVICES = ("transcription", "termmatch", "similarity", "decision")
+SERVICES = ("transcription", "termmatch", "similarity", "scoring", "decision")
 
 
 @pytest.mark.parametrize("caller", ["gateway", "cli"])
@@ -149,22 +149,28 @@ def test_callers_import_a_service_only_through_its_client(caller: str) -> None:
                 assert parts[2] == "client", f"{name} imports {imported}"
 
 
-def test_only_the_transcription_server_pulls_torch() -> None:
-    heavy = {"whisperx", "torch", "faster-whisper"}
+#: The processes that run a neural model, and only their server extras, pull torch.
+TORCH_SERVERS = {("transcription", "server"), ("scoring", "server")}
+
+
+def test_only_the_transcription_and_scoring_servers_pull_torch() -> None:
+    heavy = {"whisperx", "torch", "faster-whisper", "sentence-transformers"}
     for package in PACKAGES:
         meta = project(package)
         for requirement in list(meta.get("dependencies", [])):  # type: ignore[call-overload]
             assert requirement_name(requirement) not in heavy, (package.name, requirement)
         extras = dict(meta.get("optional-dependencies", {}))  # type: ignore[call-overload]
         for extra, requirements in extras.items():
-            if (package.name, extra) != ("transcription", "server"):
+            if (package.name, extra) not in TORCH_SERVERS:
                 assert not {requirement_name(r) for r in requirements} & heavy, extra
 
 
-def test_services_other_than_transcription_run_without_importing_torch() -> None:
+def test_services_other_than_transcription_and_scoring_run_without_importing_torch() -> None:
+    # Scoring's callers need only its contract (it has no client.py), which is torch-free.
     code = (
         "import sys\n"
         "import modmesh.termmatch.grpc, modmesh.similarity.grpc, modmesh.decision.grpc\n"
+        "import modmesh.contracts.scoring.v1.scoring_pb2_grpc\n"
         "import modmesh.gateway.app, modmesh.cli.main\n"
         "assert 'torch' not in sys.modules, 'torch was imported'\n"
     )
@@ -225,7 +231,8 @@ def test_the_cli_starts_with_only_its_own_package_and_the_runtime(
         f"sys.path[:0] = [{str(installed)!r}, {libraries!r}]\n"
         "from modmesh.cli.main import main\n"
         "assert main(['lists', 'export', 'sample-scams']) == 1\n"
-        "services = {'termmatch', 'similarity', 'decision', 'gateway', 'transcription'}\n"
+        "services = {'termmatch', 'similarity', 'scoring', 'decision', 'gateway',"
+        " 'transcription'}\n"
         "assert not {m.split('.')[1] for m in sys.modules if m.startswith('modmesh.')} & services\n"
         "main(['--help'])\n"
     )

@@ -31,7 +31,8 @@ def speech_onset(path: Path) -> float:
 def mesh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LoopbackSettings]:
     settings = loopback_settings(tmp_path_factory.mktemp("mesh"))
     with modmesh_up(settings) as said:
-        assert "sample-scams" in said, said
+        assert "sample term list sample-scams" in said, said
+        assert "sample example set sample-scams" in said, said
         yield settings
 
 

@@ -21,7 +21,9 @@ from tests.support import loopback_settings
 
 pytestmark = pytest.mark.e2e
 
-PROCESSES = {f"modmesh-{name}" for name in (*SERVICES, GATEWAY)}
+#: The processes one item passes through: every process of the mesh but scoring, which
+#: decision does not call yet (the next release scores beside termmatch).
+PROCESSES = {f"modmesh-{name}" for name in (*SERVICES, GATEWAY)} - {"modmesh-scoring"}
 ACCOUNT = "tracing-account-4711"
 GW = "modmesh-gateway"
 ENGINES = {"modmesh-transcription", "modmesh-termmatch", "modmesh-similarity"}

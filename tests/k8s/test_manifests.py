@@ -76,7 +76,7 @@ def test_the_modmesh_grpc_services_are_probed_natively_on_grpc_health(overlay: s
             # the runtime's "liveness" entry, so a pod still loading is not killed.
             assert readiness.get("service", "") == ""
             assert liveness["service"] == "liveness"
-    assert grpc_ports == {50051, 50052, 50053, 50054}
+    assert grpc_ports == {50051, 50052, 50053, 50054, 50055}
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
@@ -128,7 +128,14 @@ def test_every_autoscaler_and_disruption_budget_targets_an_existing_deployment(
         assert target["name"] in deployments, f"HPA {name(hpa)} → {target['name']}"
         assert hpa["spec"]["minReplicas"] <= hpa["spec"]["maxReplicas"]
         autoscaled.add(target["name"])
-    assert autoscaled == {"gateway", "decision", "transcription", "termmatch", "similarity"}
+    assert autoscaled == {
+        "gateway",
+        "decision",
+        "transcription",
+        "termmatch",
+        "similarity",
+        "scoring",
+    }
     for budget in of_kind(manifests, "PodDisruptionBudget"):
         assert any(
             selects(budget["spec"]["selector"], pod_labels(d)) for d in deployments.values()
@@ -146,7 +153,7 @@ def test_each_engine_scales_on_the_signal_that_fits_it(overlay: str) -> None:
         ]
         for hpa in of_kind(manifests, "HorizontalPodAutoscaler")
     }
-    assert signals["termmatch"] == signals["similarity"] == ["cpu"]
+    assert signals["termmatch"] == signals["similarity"] == signals["scoring"] == ["cpu"]
     assert signals["transcription"] == ["modmesh_transcription_queue_depth"]
 
 
@@ -190,7 +197,7 @@ def test_every_modmesh_pod_serves_metrics_on_the_port_its_settings_name(overlay:
 
 
 #: The gRPC services of the mesh, by the name of their Service and setting.
-GRPC_SERVICES = ("decision", "transcription", "termmatch", "similarity")
+GRPC_SERVICES = ("decision", "transcription", "termmatch", "similarity", "scoring")
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)

@@ -1,6 +1,6 @@
 """The network-policies component, read as the cluster would enforce it: default deny,
-only the gateway reachable from outside, decision reaching the three engines, and no
-other call between pods."""
+only the gateway reachable from outside, decision reaching the engines, and no other
+call between pods."""
 
 from __future__ import annotations
 
@@ -30,9 +30,11 @@ EXPECTED_CALLS = {
     ("decision", "transcription"),
     ("decision", "termmatch"),
     ("decision", "similarity"),
+    # Allowed ahead of the release in which decision calls scoring beside termmatch.
+    ("decision", "scoring"),
 } | {
     (caller, "otel-collector")
-    for caller in ("gateway", "decision", "transcription", "termmatch", "similarity")
+    for caller in ("gateway", "decision", "transcription", "termmatch", "similarity", "scoring")
 }
 
 

@@ -13,6 +13,7 @@ import yaml
 from modmesh.decision.settings import DecisionSettings
 from modmesh.gateway.settings import GatewaySettings
 from modmesh.runtime.settings import ENV_PREFIX, MeshSettings
+from modmesh.scoring.settings import ScoringSettings
 from modmesh.similarity.settings import SimilaritySettings
 from modmesh.termmatch.settings import TermMatchSettings
 from modmesh.transcription.settings import TranscriptionSettings
@@ -31,6 +32,7 @@ PROCESS_SETTINGS: dict[str, type[MeshSettings]] = {
     "transcription": TranscriptionSettings,
     "termmatch": TermMatchSettings,
     "similarity": SimilaritySettings,
+    "scoring": ScoringSettings,
     "decision": DecisionSettings,
     "gateway": GatewaySettings,
 }
@@ -108,6 +110,7 @@ def test_every_process_gets_the_secrets_it_needs(overlay: str) -> None:
         "termmatch": {"MODMESH_DATABASE_URL"},
         "similarity": {"MODMESH_DATABASE_URL"},
         "similarity-builder": {"MODMESH_DATABASE_URL"},
+        "scoring": {"MODMESH_DATABASE_URL", "MODMESH_AUDIT_KEY"},
     }
     for deployment, variables in needs.items():
         assert variables <= set(env_of(deployments[deployment])), deployment

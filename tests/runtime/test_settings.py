@@ -10,6 +10,7 @@ import pytest
 from modmesh.decision.settings import DecisionSettings
 from modmesh.gateway.settings import GatewaySettings
 from modmesh.runtime.settings import MeshSettings, SettingsError
+from modmesh.scoring.settings import ScoringSettings
 from modmesh.similarity.settings import SimilaritySettings
 from modmesh.termmatch.settings import TermMatchSettings
 from modmesh.transcription.settings import TranscriptionSettings
@@ -23,7 +24,7 @@ SECRETS: dict[str, set[type[MeshSettings]]] = {
     "action_webhook_secret": {DecisionSettings},
     "audit_signing_key": {DecisionSettings},
     # Each service that keeps an audit chain (docs/security.md).
-    "audit_key": {DecisionSettings, TermMatchSettings, SimilaritySettings},
+    "audit_key": {DecisionSettings, TermMatchSettings, SimilaritySettings, ScoringSettings},
 }
 #: Set in every service's variables at once, to see which settings take it up.
 SECRET = secrets.token_urlsafe(32)

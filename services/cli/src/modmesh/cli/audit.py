@@ -1,5 +1,5 @@
 """`modmesh audit`: checks and anchors an audit log straight from the database (the
-verifier trusts no service): decision's by default, or termmatch's or similarity's.
+verifier trusts no service): decision's by default, or termmatch's, similarity's or scoring's.
 
     modmesh audit verify [--log NAME] [--database-url URL] [--checkpoint FILE]
                          [--public-key HEX]
@@ -47,6 +47,7 @@ LOGS = {
     AUDIT_LOG_NAME: AUDIT_TABLE,
     "termmatch": audit_table("termmatch", MetaData()),
     "similarity": audit_table("similarity", MetaData()),
+    "scoring": audit_table("scoring", MetaData()),
 }
 
 

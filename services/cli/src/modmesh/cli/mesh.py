@@ -26,8 +26,9 @@ from modmesh.cli.credentials import (
 from modmesh.runtime.identity import ensure_local_keys
 from modmesh.runtime.settings import ENV_PREFIX, MeshSettings
 
-#: Started in this order; transcription comes first because its model loads slowest.
-SERVICES = ("transcription", "termmatch", "similarity", "decision")
+#: Started in this order; transcription and scoring come first because their models load
+#: slowest.
+SERVICES = ("transcription", "scoring", "termmatch", "similarity", "decision")
 GATEWAY = "gateway"
 #: The secrets each process reads. Every other process starts without them, so a
 #: compromised service cannot read the gateway's keys from its own environment.
@@ -39,7 +40,7 @@ SECRET_READERS = {
     ENV_PREFIX + "ACTION_WEBHOOK_SECRET": {"decision"},
     AUDIT_SIGNING_KEY_ENV: {"decision"},
     # Every service that keeps an audit chain.
-    AUDIT_KEY_ENV: {"decision", "termmatch", "similarity"},
+    AUDIT_KEY_ENV: {"decision", "termmatch", "similarity", "scoring"},
 }
 
 

@@ -1,5 +1,6 @@
 """Loads the neutral sample data into a running mesh: the sample term list into
-termmatch and the sample clip into a similarity bank. Safe to run again."""
+termmatch, the sample example set into scoring and the sample clip into a similarity
+bank. Safe to run again."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from google.protobuf import json_format
 
 from modmesh.cli.credentials import API_KEYS_ENV, LOCAL_SUBJECT
 from modmesh.cli.remote import open_channel
-from modmesh.cli.samples import CLIP, SAMPLE_BANK, TERM_LIST
+from modmesh.cli.samples import CLIP, EXAMPLE_SET, SAMPLE_BANK, TERM_LIST
 from modmesh.contracts.common.v1 import evidence_pb2
 from modmesh.contracts.decision.v1 import decision_pb2, decision_pb2_grpc
+from modmesh.contracts.scoring.v1 import scoring_pb2, scoring_pb2_grpc
 from modmesh.contracts.similarity.v1 import similarity_pb2, similarity_pb2_grpc
 from modmesh.contracts.termmatch.v1 import termmatch_pb2, termmatch_pb2_grpc
 from modmesh.runtime.blobs import BlobStore
@@ -34,6 +36,20 @@ def seed_samples(settings: MeshSettings) -> list[str]:
         try:
             termmatch_pb2_grpc.TermMatchServiceStub(channel).CreateList(request, timeout=30)
             added.append(f"sample term list {request.list_id} ({len(request.terms)} terms)")
+        except grpc.RpcError as error:
+            if error.code() != grpc.StatusCode.ALREADY_EXISTS:
+                raise
+
+    examples = json_format.ParseDict(
+        json.loads(EXAMPLE_SET.read_text()), scoring_pb2.CreateExampleSetRequest()
+    )
+    examples.actor = SEED_ACTOR
+    with open_channel(settings, settings.scoring_addr) as channel:
+        try:
+            scoring_pb2_grpc.ScoringServiceStub(channel).CreateExampleSet(examples, timeout=60)
+            added.append(
+                f"sample example set {examples.set_id} ({len(examples.examples)} examples)"
+            )
         except grpc.RpcError as error:
             if error.code() != grpc.StatusCode.ALREADY_EXISTS:
                 raise

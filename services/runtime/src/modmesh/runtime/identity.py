@@ -44,7 +44,7 @@ from modmesh.runtime.tenancy import UNRESTRICTED, CaseScope, scope_claims, scope
 log = structlog.get_logger()
 
 #: Every kind of process that calls inside the mesh, each with a key pair of its own.
-SERVICES = ("gateway", "decision", "transcription", "termmatch", "similarity", "cli")
+SERVICES = ("gateway", "decision", "transcription", "termmatch", "similarity", "scoring", "cli")
 #: The callers whose tokens may name an end user: the gateway, which authenticated them.
 USER_CARRIERS = frozenset({"gateway"})
 #: A token's lifetime; each call mints its own, so a stolen one is soon worthless.

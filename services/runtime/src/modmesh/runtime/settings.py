@@ -38,6 +38,7 @@ class MeshSettings:
     transcription_addr: str = "127.0.0.1:50052"
     termmatch_addr: str = "127.0.0.1:50053"
     similarity_addr: str = "127.0.0.1:50054"
+    scoring_addr: str = "127.0.0.1:50055"
     gateway_addr: str = "127.0.0.1:8080"
     #: Overrides the listen address of the service started (e.g. 0.0.0.0:50051 in a pod).
     bind: str = ""

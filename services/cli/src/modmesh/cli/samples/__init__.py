@@ -1,4 +1,5 @@
-"""Neutral sample data shipped with modmesh: a scam/spam term list and a speech clip.
+"""Neutral sample data shipped with modmesh: a scam/spam term list, a scam/phishing/spam
+example set beside it (labelled sentences for the scoring service) and a speech clip.
 
 Policy content is the operator's own; these exist so that the demo and the tests have
 something real to moderate.
@@ -13,6 +14,7 @@ from pathlib import Path
 
 SAMPLES = Path(__file__).resolve().parent
 TERM_LIST = SAMPLES / "scam-phrases.json"
+EXAMPLE_SET = SAMPLES / "scam-examples.json"
 CLIP = SAMPLES / "sample-clip.mp4"
 #: The bank the sample clip is registered in, so that re-uploads of it are found.
 SAMPLE_BANK = "sample-known-scams"
