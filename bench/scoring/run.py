@@ -18,7 +18,8 @@ precision >= 0.9 is the best recall any threshold on the score reaches with that
 precision. "Unlisted" is the pitches on which no term of the list hits at all.
 
 Latency: transcripts of 1 KB cut from the corpus (pitches among benign talk), each
-scored through Scoring.score_text with the model on one thread, timed per request.
+scored through Scoring.score_text with the model on one thread, timed per request; then
+where the time goes, stage by stage (breakdown).
 Everything is written to bench/results/scoring.json.
 """
 
@@ -45,6 +46,7 @@ import numpy as np
 from annoy import AnnoyIndex
 from google.protobuf import json_format
 from sklearn.metrics import average_precision_score
+from transformers import AutoTokenizer
 
 from bench.live.recall import sample_list
 from modmesh.cli.samples import EXAMPLE_SET
@@ -52,8 +54,9 @@ from modmesh.contracts.scoring.v1 import scoring_pb2
 from modmesh.runtime.audit import AuditKey
 from modmesh.scoring.convert import example_from_pb, thresholds_from_pb
 from modmesh.scoring.core import Scoring
-from modmesh.scoring.embedding import load_encoder
+from modmesh.scoring.embedding import load_encoder, packaged_model_dir
 from modmesh.scoring.store import SqlExampleStore
+from modmesh.scoring.windows import of_text, window_text, windows
 from modmesh.termmatch.matcher import CompiledLists
 
 CORPUS = Path(__file__).resolve().parent / "corpus.json"
@@ -184,6 +187,35 @@ def latency(scoring: Scoring, texts: list[str], repeats: int) -> dict[str, Any]:
     }
 
 
+def breakdown(scoring: Scoring, texts: list[str]) -> dict[str, float]:
+    """Where a request's time goes, median ms per KB over `texts` (one pass each, CPU
+    time of this process, so other work on the machine counts less): cutting windows,
+    tokenising them, the model's forward pass (embedding less tokenising), and the rest of
+    the request (similarities, calibration, explanations, answer)."""
+    tokenizer = AutoTokenizer.from_pretrained(str(packaged_model_dir()), local_files_only=True)
+    stages: dict[str, list[float]] = {"windows": [], "tokenise": [], "forward": [], "rest": []}
+    for text in texts:
+        per_kb = KB / len(text.encode())
+        started = time.process_time()
+        passage = of_text(text)
+        cut = [window_text(passage, window) for window in windows(passage)]
+        cut_at = time.process_time()
+        tokenizer(cut, padding=True, truncation=True)
+        tokenised_at = time.process_time()
+        scoring.model.encode(cut)
+        embedded_at = time.process_time()
+        scoring.score_text(text)
+        scored_at = time.process_time()
+        stages["windows"].append((cut_at - started) * per_kb)
+        stages["tokenise"].append((tokenised_at - cut_at) * per_kb)
+        embed = embedded_at - tokenised_at
+        stages["forward"].append((embed - (tokenised_at - cut_at)) * per_kb)
+        stages["rest"].append((scored_at - embedded_at - embed - (cut_at - started)) * per_kb)
+    return {
+        f"{stage}_ms_per_kb": round(1000 * statistics.median(v), 2) for stage, v in stages.items()
+    }
+
+
 def nearest_search(
     sizes: Sequence[int], windows: int = 25, dimensions: int = 384
 ) -> list[dict[str, Any]]:
@@ -229,6 +261,7 @@ def main() -> None:
     # One core: the model's threads, BLAS and this process all share it.
     os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
     corpus = json.loads(CORPUS.read_text())["items"]
+    texts = transcripts(corpus, args.transcripts)
     with tempfile.TemporaryDirectory() as work:
         scoring, compile_seconds = load_scoring(Path(work))
         examples = len(scoring.list_sets()[0].examples)
@@ -245,7 +278,8 @@ def main() -> None:
             },
             "example_set_compile_seconds": round(compile_seconds, 2),
             "accuracy": accuracy(scoring, corpus),
-            "latency": latency(scoring, transcripts(corpus, args.transcripts), args.repeats),
+            "latency": latency(scoring, texts, args.repeats),
+            "breakdown": breakdown(scoring, texts),
             "nearest_search": nearest_search([examples, 1_000, 5_000, 20_000]),
             "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         }
@@ -271,6 +305,7 @@ def main() -> None:
         len(results["accuracy"]["false_flags"]),
     )
     print("latency", results["latency"], "peak RSS MiB", results["peak_rss_mib"])
+    print("breakdown", results["breakdown"])
     print("nearest", results["nearest_search"])
 
 

@@ -74,6 +74,26 @@ def test_a_harmless_sentence_with_the_same_words_is_vetoed_by_its_counter_exampl
     assert "gift card balance" in scam.nearest_negatives[0].example.text
 
 
+def test_every_counter_example_of_the_set_vetoes_every_category(core: Scoring) -> None:
+    # Written beside phishing ("never share the code your bank texts you with anyone"),
+    # it is harmless text all the same, and keeps the scam score down too.
+    scored = core.score_text("do not ever give anybody the code that your bank sends you")
+    assert not any(score.flagged for score in scored.scores)
+    scam = next(s for s in scored.scores if s.category == "scam")
+    assert scam.nearest_negatives[0].example.category == "phishing"
+
+
+def test_a_counter_example_of_another_category_does_not_veto_its_own_positive(
+    core: Scoring,
+) -> None:
+    pitch = "claim your free gift card now, it costs you nothing"  # a scam positive
+    # Not spam (it is a scam): harmless for spam only.
+    core.add_examples("sample-scams", [Example("", pitch, "spam", Label.NEGATIVE)], actor="a")
+    scam = next(s for s in core.score_text(pitch).scores if s.category == "scam")
+    assert scam.flagged
+    assert pitch not in {n.example.text for n in scam.nearest_negatives}
+
+
 def test_a_transcript_scores_the_window_of_the_pitch_with_its_times(core: Scoring) -> None:
     talk = [
         "so",

@@ -1,7 +1,8 @@
 """Turning a window's similarities to a category's examples into a probability.
 
 A window is described by p, the mean similarity of its NEAREST nearest positive examples,
-and n, that of its nearest counter-examples. The score is the product of two parts:
+and n, that of the nearest counter-examples it is given (core.py: every counter-example
+of the set). The score is the product of two parts:
 
 - how likely a text this close to the positives is the category: a logistic regression on
   p, fitted per category on the set itself, held out one example at a time (each example

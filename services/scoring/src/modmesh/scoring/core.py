@@ -64,13 +64,11 @@ def compile_set(example_set: ExampleSet, encoder: Encoder) -> Compiled:
     similarities = vectors @ vectors.T
     categories = []
     for name in example_set.categories:
-        positives, negatives = (
-            np.array(
-                [i for i, e in enumerate(examples) if e.category == name and e.label == label],
-                dtype=np.intp,
-            )
-            for label in (Label.POSITIVE, Label.NEGATIVE)
+        positives = np.array(
+            [i for i, e in enumerate(examples) if e.category == name and e.label == Label.POSITIVE],
+            dtype=np.intp,
         )
+        negatives = _vetoing(examples, name)
         fitted = calibration.fit(similarities, positives)
         categories.append(
             _Category(name, example_set.threshold(name), positives, negatives, fitted)
@@ -258,6 +256,27 @@ class Scoring:
             self._compiled[change.example_set.set_id] = compiled
         self._on_swap(self.list_sets())
         return Edit(change.example_set, change.added, warnings)
+
+
+def _vetoing(examples: Sequence[Example], category: str) -> NDArray[np.intp]:
+    """The counter-examples that veto a category: those of every category of the set, as
+    a counter-example is harmless text written beside a pitch, and a harmless sentence
+    about a bank's codes says a window is not a scam as much as it says not phishing. A
+    sentence that is also one of the category's positives is left out (a set may label
+    it harmless for another category only)."""
+    positives = {
+        sets.folded(e.text)
+        for e in examples
+        if e.category == category and e.label == Label.POSITIVE
+    }
+    return np.array(
+        [
+            i
+            for i, e in enumerate(examples)
+            if e.label == Label.NEGATIVE and sets.folded(e.text) not in positives
+        ],
+        dtype=np.intp,
+    )
 
 
 def _next(current: ExampleSet, examples: tuple[Example, ...]) -> ExampleSet:
