@@ -108,8 +108,10 @@ def test_a_copy_of_a_known_scam_clip_is_queued_with_its_evidence_and_closed_by_a
         assert scam.score >= scam.threshold
         assert scam.model.model == "sentence-transformers/all-MiniLM-L6-v2"
         assert scam.model.version
-        assert 2.0 < scam.window.start_seconds < scam.window.end_seconds < 7.0
-        assert scam.window.word_start < scam.window.word_end
+        # The clip's words are fewer than a window's 16: one window, around the term.
+        assert (scam.window.word_start, scam.window.word_end) == (0, len(case.transcript.words))
+        assert scam.window.start_seconds <= hit.time_range.start_seconds
+        assert hit.time_range.end_seconds <= scam.window.end_seconds
         nearest = scam.nearest_positives[0]
         assert "gift card" in nearest.text
         assert scam.nearest_negatives

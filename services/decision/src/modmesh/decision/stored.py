@@ -25,7 +25,7 @@ def evidence_json(evidence: Evidence) -> dict[str, Any]:
         "transcript": None if transcript is None else transcript_json(transcript),
         "term_hits": [term_hit_json(hit) for hit in evidence.term_hits],
         "similarity_matches": [_match_json(match) for match in evidence.similarity_matches],
-        "model_scores": [_score_json(score) for score in evidence.model_scores],
+        "model_scores": [score_json(score) for score in evidence.model_scores],
         "scores_missing": evidence.scores_missing,
     }
 
@@ -38,12 +38,12 @@ def evidence_from_json(data: dict[str, Any]) -> Evidence:
         similarity_matches=tuple(
             _match_from(match) for match in data.get("similarity_matches", [])
         ),
-        model_scores=tuple(map(_score_from, data.get("model_scores", []))),
+        model_scores=tuple(map(score_from_json, data.get("model_scores", []))),
         scores_missing=data.get("scores_missing", ""),
     )
 
 
-def _score_json(score: ModelScore) -> dict[str, Any]:
+def score_json(score: ModelScore) -> dict[str, Any]:
     window = score.window
     return {
         "model": score.model,
@@ -67,7 +67,7 @@ def _score_json(score: ModelScore) -> dict[str, Any]:
     }
 
 
-def _score_from(data: dict[str, Any] | list[Any]) -> ModelScore:
+def score_from_json(data: dict[str, Any] | list[Any]) -> ModelScore:
     if isinstance(data, list):  # [model, score]: stored before the scoring service
         return ModelScore(str(data[0]), float(data[1]))
     window = data["window"]
