@@ -159,12 +159,15 @@ class GrpcEngines:
         return [convert.term_hit_from_pb(hit) for hit in reply.hits]
 
     async def score(self, words: Sequence[Word]) -> list[ModelScore]:
-        """Scores the words against every example set, one score per category; without
-        waiting for a scoring that is down (the caller goes on without scores)."""
+        """Scores the words against every example set, one score per category; fails at
+        once when scoring is down (the caller goes on without scores)."""
         request = scoring_pb2.ScoreRequest(
             words=scoring_pb2.WordSequence(words=convert.words_to_pb(words))
         )
-        reply = await _call("scoring", self._scoring.Score(request, timeout=self._timeout))
+        # Not waiting for a scoring that is down (the mesh's channels wait by default).
+        reply = await _call(
+            "scoring", self._scoring.Score(request, timeout=self._timeout, wait_for_ready=False)
+        )
         return [score_from_pb(score) for score in reply.scores]
 
     async def check_list(self, list_id: str) -> None:
