@@ -115,7 +115,11 @@ async def test_silent_media_skips_term_matching_and_finds_no_evidence(store: Cas
 async def test_a_scoring_that_is_down_leaves_the_case_decided_on_its_hits_saying_why(
     store: CaseStore,
 ) -> None:
-    down = EngineError("scoring failed: UNAVAILABLE: connection refused", transient=True)
+    down = EngineError(
+        "scoring failed: UNAVAILABLE: ipv4:10.0.0.7:50055 refused",
+        transient=True,
+        code="UNAVAILABLE",
+    )
     engines = FakeEngines(transcript(), hits=[term_hit()], scores=down)
 
     case = store.get(await analysed(store, engines))
@@ -123,8 +127,9 @@ async def test_a_scoring_that_is_down_leaves_the_case_decided_on_its_hits_saying
     assert case.status is CaseStatus.OPEN
     assert case.evidence is not None
     assert case.evidence.model_scores == ()
-    assert case.evidence.scores_missing == str(down)
-    assert f"No model scores: {down}." in case.statement
+    assert case.evidence.scores_missing == "scoring failed: UNAVAILABLE"
+    assert "No model scores: scoring failed: UNAVAILABLE." in case.statement
+    assert "10.0.0.7" not in case.statement  # the mesh's addresses stay in its log
 
 
 async def test_a_permanent_engine_error_fails_the_case_naming_the_engine(

@@ -34,11 +34,13 @@ T = TypeVar("T")
 class EngineError(Exception):
     """An engine refused or failed a call; the message names the engine and its status.
     `transient` when the engine was down, overloaded or too slow (TRANSIENT_CODES):
-    the case is retried later rather than failed."""
+    the case is retried later rather than failed. `code`: the gRPC status's name, when
+    the engine answered with one."""
 
-    def __init__(self, message: str, transient: bool = False) -> None:
+    def __init__(self, message: str, transient: bool = False, code: str = "") -> None:
         super().__init__(message)
         self.transient = transient
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -234,5 +236,7 @@ async def _call(engine: str, call: Awaitable[T]) -> T:
 def _engine_error(engine: str, error: grpc.aio.AioRpcError) -> EngineError:
     code = error.code().name
     return EngineError(
-        f"{engine} failed: {code}: {error.details()}", transient=code in TRANSIENT_CODES
+        f"{engine} failed: {code}: {error.details()}",
+        transient=code in TRANSIENT_CODES,
+        code=code,
     )

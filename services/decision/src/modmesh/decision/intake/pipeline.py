@@ -103,9 +103,11 @@ async def gather_evidence(
         hits = matched
         if isinstance(scored, EngineError):
             # A score is a second opinion beside the hits: the case goes on without one,
-            # saying why, rather than waiting on the model (README, "Model scores").
+            # saying why, rather than waiting on the model (README, "Model scores"). The
+            # case (and its statement of reasons, which the account reads) names only the
+            # status; the log has the details, addresses included.
             log.warning("case scored without a model", case_id=case.case_id, error=str(scored))
-            missing = str(scored)
+            missing = f"scoring failed: {scored.code or 'no answer'}"
         elif isinstance(scored, BaseException):
             raise scored
         else:
