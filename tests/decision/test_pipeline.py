@@ -13,6 +13,7 @@ from modmesh.contracts.evidence import Word
 from modmesh.decision.compose import SqlStore as CaseStore
 from modmesh.decision.domain import (
     CaseStatus,
+    ModelScore,
     Priority,
     SimilarityMatch,
     TermHit,
@@ -34,10 +35,12 @@ class FakeEngines:
         transcript: Transcript | EngineError,
         matches: Sequence[SimilarityMatch] | EngineError = (),
         hits: Sequence[TermHit] = (),
+        scores: Sequence[ModelScore] | EngineError = (),
     ) -> None:
         self.transcript = transcript
         self.matches = matches
         self.hits = hits
+        self.scores = scores
         self.match_calls: list[tuple[tuple[Word, ...], datetime]] = []
 
     async def transcribe(
@@ -55,6 +58,11 @@ class FakeEngines:
     async def match(self, words: Sequence[Word], capture_time: datetime) -> list[TermHit]:
         self.match_calls.append((tuple(words), capture_time))
         return list(self.hits)
+
+    async def score(self, words: Sequence[Word]) -> list[ModelScore]:
+        if isinstance(self.scores, EngineError):
+            raise self.scores
+        return list(self.scores)
 
 
 @pytest.fixture
@@ -102,6 +110,26 @@ async def test_silent_media_skips_term_matching_and_finds_no_evidence(store: Cas
     assert engines.match_calls == []
     assert case.status is CaseStatus.NO_EVIDENCE
     assert "no evidence found" in case.statement
+
+
+async def test_a_scoring_that_is_down_leaves_the_case_decided_on_its_hits_saying_why(
+    store: CaseStore,
+) -> None:
+    down = EngineError(
+        "scoring failed: UNAVAILABLE: ipv4:10.0.0.7:50055 refused",
+        transient=True,
+        code="UNAVAILABLE",
+    )
+    engines = FakeEngines(transcript(), hits=[term_hit()], scores=down)
+
+    case = store.get(await analysed(store, engines))
+
+    assert case.status is CaseStatus.OPEN
+    assert case.evidence is not None
+    assert case.evidence.model_scores == ()
+    assert case.evidence.scores_missing == "scoring failed: UNAVAILABLE"
+    assert "No model scores: scoring failed: UNAVAILABLE." in case.statement
+    assert "10.0.0.7" not in case.statement  # the mesh's addresses stay in its log
 
 
 async def test_a_permanent_engine_error_fails_the_case_naming_the_engine(

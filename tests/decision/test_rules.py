@@ -26,7 +26,12 @@ from modmesh.decision.policy.document import (
     rule_document_schema,
 )
 from modmesh.decision.policy.dry_run import dry_run
-from modmesh.decision.policy.rule_set import DEFAULT_DOCUMENT, DEFAULT_RULE, RuleSet
+from modmesh.decision.policy.rule_set import (
+    DEFAULT_DOCUMENT,
+    DEFAULT_RULE,
+    SAMPLE_MODEL,
+    RuleSet,
+)
 from tests.decision.examples import similarity_match, term_hit, transcript
 
 
@@ -337,6 +342,42 @@ def refusal(text: str) -> list[tuple[str, str]]:
     return [(v.field, v.description) for v in caught.value.violations]
 
 
+def scam_score(score: float) -> ModelScore:
+    return ModelScore(SAMPLE_MODEL, score, set_id="sample-scams", category="scam", threshold=0.5)
+
+
+def test_a_score_at_its_threshold_is_queued_by_the_sample_rule_and_never_acted_on() -> None:
+    flagged = DEFAULT_RULE_SET.decide(Facts(Evidence(model_scores=(scam_score(0.93),))))
+    below = DEFAULT_RULE_SET.decide(Facts(Evidence(model_scores=(scam_score(0.3),))))
+
+    assert flagged.outcome.rule.rule_id == "sample-scam-score"
+    assert (flagged.outcome.status, flagged.outcome.priority) == (CaseStatus.OPEN, Priority.LOW)
+    assert flagged.auto_action is None
+    assert "scored 0.93 ≥ 0.50 for scam (example set sample-scams v0)" in (
+        flagged.outcome.statement
+    )
+    assert below.outcome.status is CaseStatus.NO_EVIDENCE
+
+
+def test_a_rule_may_act_on_a_score_alone_only_when_it_says_so() -> None:
+    opted_in = parse_rule_set(
+        load_document(
+            rule(
+                "{all: [{model_score: {model: m, category: scam, min_score: 0.9}}]}",
+                "{auto_action: {action: remove_content, policy: p, on_model_score_alone: true}}",
+            )
+        ),
+        2,
+    )
+    scored = ModelScore("m", 0.95, category="scam", threshold=0.5)
+
+    decision = opted_in.decide(Facts(Evidence(model_scores=(scored,))))
+
+    assert decision.auto_action is ActionType.REMOVE_CONTENT
+    other_category = replace(scored, category="spam")
+    assert opted_in.decide(Facts(Evidence(model_scores=(other_category,)))).auto_action is None
+
+
 def rule(when: str, then: str = "{queue: {}}", rule_id: str = "r") -> str:
     return f"rules: [{{id: {rule_id}, when: {when}, then: {then}}}]"
 
@@ -397,6 +438,22 @@ def rule(when: str, then: str = "{queue: {}}", rule_id: str = "r") -> str:
             rule("{all: [{term_hits: {}}]}", "{auto_action: {action: remove_content}}"),
             "rules[0].then.auto_action.policy",
             "is required",
+        ),
+        (
+            rule(
+                "{all: [{model_score: {model: m}}]}",
+                "{auto_action: {action: remove_content, policy: p}}",
+            ),
+            "rules[0].when",
+            "on a model's score alone",
+        ),
+        (
+            rule(
+                "{any: [{term_hits: {}}, {model_score: {model: m, category: scam}}]}",
+                "{auto_action: {action: remove_content, policy: p}}",
+            ),
+            "rules[0].when",
+            "then.auto_action.on_model_score_alone: true",
         ),
         ("rules: []", "rules", "non-empty list"),
         (

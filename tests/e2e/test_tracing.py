@@ -21,12 +21,11 @@ from tests.support import loopback_settings
 
 pytestmark = pytest.mark.e2e
 
-#: The processes one item passes through: every process of the mesh but scoring, which
-#: decision does not call yet (the next release scores beside termmatch).
-PROCESSES = {f"modmesh-{name}" for name in (*SERVICES, GATEWAY)} - {"modmesh-scoring"}
+#: The processes one item passes through: every process of the mesh.
+PROCESSES = {f"modmesh-{name}" for name in (*SERVICES, GATEWAY)}
 ACCOUNT = "tracing-account-4711"
 GW = "modmesh-gateway"
-ENGINES = {"modmesh-transcription", "modmesh-termmatch", "modmesh-similarity"}
+ENGINES = {"modmesh-transcription", "modmesh-termmatch", "modmesh-similarity", "modmesh-scoring"}
 
 
 @dataclass
@@ -83,13 +82,18 @@ def submitted(traced: TracedMesh, gift_card_clip: Path) -> tuple[dict[str, Any],
     def trace() -> list[Span]:
         return [s for s in receiver.spans() if s.trace_id == span.trace_id]
 
-    # Every process exports in its own batches: wait until all five have reported.
+    # Every process exports in its own batches: wait until all six have reported.
     receiver.wait_for(lambda: {s.service for s in trace()} >= PROCESSES)
-    receiver.wait_for(lambda: any(s.name.endswith("TermMatchService/Match") for s in trace()))
+    receiver.wait_for(
+        lambda: all(
+            any(s.name.endswith(call) for s in trace())
+            for call in ("TermMatchService/Match", "ScoringService/Score")
+        )
+    )
     return case, trace()
 
 
-def test_one_item_is_one_connected_trace_across_all_five_processes(
+def test_one_item_is_one_connected_trace_across_all_six_processes(
     submitted: tuple[dict[str, Any], list[Span]],
 ) -> None:
     _, spans = submitted

@@ -30,7 +30,6 @@ EXPECTED_CALLS = {
     ("decision", "transcription"),
     ("decision", "termmatch"),
     ("decision", "similarity"),
-    # Allowed ahead of the release in which decision calls scoring beside termmatch.
     ("decision", "scoring"),
 } | {
     (caller, "otel-collector")

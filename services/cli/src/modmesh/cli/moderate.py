@@ -170,6 +170,22 @@ def render_case(case: dict[str, Any]) -> str:
             f"{match.get('distance', 0)}, {match.get('query_match_percent', 0.0):.0f}% of "
             f"this media matched ({ranges}) {match.get('label', '')}".rstrip()
         )
+    scores = case.get("model_scores", [])
+    lines.append(f"  model scores: {len(scores) or case.get('scores_missing') or 'none'}")
+    for score in scores:
+        window = score.get("window", {})
+        lines.append(
+            f"    - {score.get('category')} {score.get('score', 0.0):.2f} "
+            f"{'≥' if score.get('flagged') else '<'} {score.get('threshold', 0.0):.2f} by "
+            f"{score.get('model', {}).get('model')} (set {score.get('set_id')} "
+            f"v{score.get('set_version')}), words {window.get('word_start', 0) + 1}–"
+            f"{window.get('word_end', 0)}{_seconds(window)}"
+        )
+        for side, label in (("nearest_positives", "like"), ("nearest_negatives", "unlike")):
+            for near in score.get(side, [])[:1]:
+                lines.append(
+                    f'        {label} "{near.get("text")}" {near.get("similarity", 0.0):.2f}'
+                )
     rule = case.get("rule") or {}
     if rule:
         lines.append(f"  rule: {rule.get('rule_id')} v{rule.get('version')}")

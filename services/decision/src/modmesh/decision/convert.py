@@ -11,6 +11,7 @@ from modmesh.contracts.evidence import Severity, TimeRange, UntranscribedSpeech,
 from modmesh.contracts.timestamps import to_timestamp
 from modmesh.decision import domain
 from modmesh.decision.policy.published import PublishedRuleSet
+from modmesh.decision.scores import score_to_pb
 from modmesh.runtime.blobs import Blob
 from modmesh.runtime.errors import InvalidArgument
 
@@ -230,6 +231,8 @@ def case_to_pb(case: domain.Case) -> decision_pb2.Case:
         message.similarity_matches.extend(
             _similarity_match_to_pb(m) for m in evidence.similarity_matches
         )
+        message.model_scores.extend(map(score_to_pb, evidence.model_scores))
+        message.scores_missing = evidence.scores_missing
     return message
 
 

@@ -97,11 +97,52 @@ class SimilarityMatch:
 
 
 @dataclass(frozen=True)
+class Neighbour:
+    """A labelled example of the scoring set near the window that scored."""
+
+    example_id: str
+    text: str
+    #: The example stands for the category (else it is a counter-example).
+    positive: bool
+    #: Cosine similarity to the window, in [-1, 1].
+    similarity: float
+
+
+@dataclass(frozen=True)
+class ScoreWindow:
+    """The words that scored: characters and words [start, end) of the transcript's
+    words joined by single spaces, and their time in the media."""
+
+    char_start: int
+    char_end: int
+    word_start: int
+    word_end: int
+    start_seconds: float
+    end_seconds: float
+
+
+@dataclass(frozen=True)
 class ModelScore:
-    """A classifier's score for the media, in [0, 1]; rules may use it, none needs it."""
+    """A model's score in [0, 1] for one category of an operator's example set, from the
+    scoring service: the transcript's window that scored highest and the examples it
+    resembles. Rules may use it; none needs it. Scores stored before the scoring service
+    carry only a model and a score."""
 
     model: str
     score: float
+    model_version: str = ""
+    set_id: str = ""
+    set_version: int = 0
+    category: str = ""
+    threshold: float = 0.0
+    window: ScoreWindow | None = None
+    nearest_positives: tuple[Neighbour, ...] = ()
+    nearest_negatives: tuple[Neighbour, ...] = ()
+
+    @property
+    def flagged(self) -> bool:
+        """The score reaches its category's threshold (scores without one never do)."""
+        return bool(self.category) and self.score >= self.threshold
 
 
 @dataclass(frozen=True)
@@ -112,6 +153,9 @@ class Evidence:
     term_hits: tuple[TermHit, ...] = ()
     similarity_matches: tuple[SimilarityMatch, ...] = ()
     model_scores: tuple[ModelScore, ...] = ()
+    #: Why the transcript has no scores although it has words (scoring failed or is
+    #: down): a case is never held for a score (README, "Model scores").
+    scores_missing: str = ""
 
 
 @dataclass(frozen=True)

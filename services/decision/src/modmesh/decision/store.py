@@ -160,6 +160,18 @@ class StoreBase:
                 "rule": {"id": outcome.rule.rule_id, "version": outcome.rule.version},
                 "term_hits": len(evidence.term_hits),
                 "similarity_matches": len(evidence.similarity_matches),
+                # What a model said, so the log alone shows a score's part in a decision.
+                "model_scores": [
+                    {
+                        "model": s.model,
+                        "version": s.model_version,
+                        "set": f"{s.set_id} v{s.set_version}",
+                        "category": s.category,
+                        "score": round(s.score, 4),
+                        "threshold": s.threshold,
+                    }
+                    for s in evidence.model_scores
+                ],
                 **details,
             },
         )

@@ -8,7 +8,15 @@ from collections.abc import Sequence
 from typing import Any
 
 from modmesh.contracts.evidence import Severity, TimeRange, UntranscribedSpeech, Word
-from modmesh.decision.domain import Evidence, ModelScore, SimilarityMatch, TermHit, Transcript
+from modmesh.decision.domain import (
+    Evidence,
+    ModelScore,
+    Neighbour,
+    ScoreWindow,
+    SimilarityMatch,
+    TermHit,
+    Transcript,
+)
 
 
 def evidence_json(evidence: Evidence) -> dict[str, Any]:
@@ -17,7 +25,8 @@ def evidence_json(evidence: Evidence) -> dict[str, Any]:
         "transcript": None if transcript is None else transcript_json(transcript),
         "term_hits": [term_hit_json(hit) for hit in evidence.term_hits],
         "similarity_matches": [_match_json(match) for match in evidence.similarity_matches],
-        "model_scores": [[s.model, s.score] for s in evidence.model_scores],
+        "model_scores": [score_json(score) for score in evidence.model_scores],
+        "scores_missing": evidence.scores_missing,
     }
 
 
@@ -29,8 +38,68 @@ def evidence_from_json(data: dict[str, Any]) -> Evidence:
         similarity_matches=tuple(
             _match_from(match) for match in data.get("similarity_matches", [])
         ),
-        model_scores=tuple(ModelScore(str(m), float(s)) for m, s in data.get("model_scores", [])),
+        model_scores=tuple(map(score_from_json, data.get("model_scores", []))),
+        scores_missing=data.get("scores_missing", ""),
     )
+
+
+def score_json(score: ModelScore) -> dict[str, Any]:
+    window = score.window
+    return {
+        "model": score.model,
+        "model_version": score.model_version,
+        "score": score.score,
+        "set": [score.set_id, score.set_version],
+        "category": score.category,
+        "threshold": score.threshold,
+        "window": None
+        if window is None
+        else [
+            window.char_start,
+            window.char_end,
+            window.word_start,
+            window.word_end,
+            window.start_seconds,
+            window.end_seconds,
+        ],
+        "nearest_positives": [_neighbour_json(n) for n in score.nearest_positives],
+        "nearest_negatives": [_neighbour_json(n) for n in score.nearest_negatives],
+    }
+
+
+def score_from_json(data: dict[str, Any] | list[Any]) -> ModelScore:
+    if isinstance(data, list):  # [model, score]: stored before the scoring service
+        return ModelScore(str(data[0]), float(data[1]))
+    window = data["window"]
+    return ModelScore(
+        model=data["model"],
+        score=float(data["score"]),
+        model_version=data["model_version"],
+        set_id=data["set"][0],
+        set_version=int(data["set"][1]),
+        category=data["category"],
+        threshold=float(data["threshold"]),
+        window=None
+        if window is None
+        else ScoreWindow(
+            int(window[0]),
+            int(window[1]),
+            int(window[2]),
+            int(window[3]),
+            float(window[4]),
+            float(window[5]),
+        ),
+        nearest_positives=tuple(map(_neighbour_from, data["nearest_positives"])),
+        nearest_negatives=tuple(map(_neighbour_from, data["nearest_negatives"])),
+    )
+
+
+def _neighbour_json(neighbour: Neighbour) -> list[Any]:
+    return [neighbour.example_id, neighbour.text, neighbour.positive, neighbour.similarity]
+
+
+def _neighbour_from(data: list[Any]) -> Neighbour:
+    return Neighbour(str(data[0]), str(data[1]), bool(data[2]), float(data[3]))
 
 
 def _range_json(time_range: TimeRange) -> list[float]:

@@ -314,6 +314,8 @@ class LiveStreamRow(Base):
     #: Speech heard in languages transcription does not transcribe (untranscribed_json),
     #: ranges of one language that follow each other joined.
     untranscribed: Mapped[list[dict[str, Any]]] = mapped_column(JSON, server_default=text("'[]'"))
+    #: The highest model score of each model, example set and category so far (stored.py).
+    scores: Mapped[list[dict[str, Any]]] = mapped_column(JSON, server_default=text("'[]'"))
     flags: Mapped[list[LiveFlagRow]] = relationship(order_by="LiveFlagRow.sequence")
 
 

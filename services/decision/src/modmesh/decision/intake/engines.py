@@ -1,4 +1,4 @@
-"""The three engines (transcription, similarity, termmatch) as decision calls them over
+"""The engines (transcription, similarity, termmatch, scoring) as decision calls them over
 gRPC, in domain types; a failed call is an EngineError naming the engine."""
 
 from __future__ import annotations
@@ -12,14 +12,16 @@ from typing import Protocol, TypeVar
 import grpc
 
 from modmesh.contracts.evidence import Word
+from modmesh.contracts.scoring.v1 import scoring_pb2, scoring_pb2_grpc
 from modmesh.contracts.similarity.v1 import similarity_pb2, similarity_pb2_grpc
 from modmesh.contracts.termmatch.v1 import termmatch_pb2, termmatch_pb2_grpc
 from modmesh.contracts.timestamps import to_timestamp
 from modmesh.contracts.transcription.v1 import transcription_pb2, transcription_pb2_grpc
 from modmesh.decision import convert
-from modmesh.decision.domain import SimilarityMatch, TermHit, Transcript
+from modmesh.decision.domain import ModelScore, SimilarityMatch, TermHit, Transcript
 from modmesh.decision.intake.retry import TRANSIENT_CODES
 from modmesh.decision.live.moderation import TranscriptUpdate
+from modmesh.decision.scores import score_from_pb
 from modmesh.decision.settings import DecisionSettings
 from modmesh.runtime.blobs import Blob
 from modmesh.runtime.clients import accepted, connect
@@ -32,11 +34,13 @@ T = TypeVar("T")
 class EngineError(Exception):
     """An engine refused or failed a call; the message names the engine and its status.
     `transient` when the engine was down, overloaded or too slow (TRANSIENT_CODES):
-    the case is retried later rather than failed."""
+    the case is retried later rather than failed. `code`: the gRPC status's name, when
+    the engine answered with one."""
 
-    def __init__(self, message: str, transient: bool = False) -> None:
+    def __init__(self, message: str, transient: bool = False, code: str = "") -> None:
         super().__init__(message)
         self.transient = transient
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -52,7 +56,7 @@ class TranscriptWindow:
 
 
 class Engines(Protocol):
-    """The three engines as the pipeline needs them, in domain types."""
+    """The engines as the pipeline needs them, in domain types."""
 
     async def transcribe(
         self, media: Blob, start_seconds: float, window_seconds: float
@@ -61,6 +65,8 @@ class Engines(Protocol):
     async def search(self, media: Blob) -> list[SimilarityMatch]: ...
 
     async def match(self, words: Sequence[Word], capture_time: datetime) -> list[TermHit]: ...
+
+    async def score(self, words: Sequence[Word]) -> list[ModelScore]: ...
 
 
 class GrpcEngines:
@@ -72,13 +78,14 @@ class GrpcEngines:
         identity = Identity.load(settings, "decision")
         self._channels = {
             name: connect(str(getattr(settings, f"{name}_addr")), identity)
-            for name in ("transcription", "termmatch", "similarity")
+            for name in ("transcription", "termmatch", "similarity", "scoring")
         }
         self._transcription = transcription_pb2_grpc.TranscriptionServiceStub(
             self._channels["transcription"]
         )
         self._termmatch = termmatch_pb2_grpc.TermMatchServiceStub(self._channels["termmatch"])
         self._similarity = similarity_pb2_grpc.SimilarityServiceStub(self._channels["similarity"])
+        self._scoring = scoring_pb2_grpc.ScoringServiceStub(self._channels["scoring"])
 
     async def _ready(self, engine: str) -> None:
         """Waits for a ready `engine` (wait-for-ready), for at most engine_wait_seconds:
@@ -153,6 +160,18 @@ class GrpcEngines:
         reply = await _call("termmatch", self._termmatch.Match(request, timeout=self._timeout))
         return [convert.term_hit_from_pb(hit) for hit in reply.hits]
 
+    async def score(self, words: Sequence[Word]) -> list[ModelScore]:
+        """Scores the words against every example set, one score per category; fails at
+        once when scoring is down (the caller goes on without scores)."""
+        request = scoring_pb2.ScoreRequest(
+            words=scoring_pb2.WordSequence(words=convert.words_to_pb(words))
+        )
+        # Not waiting for a scoring that is down (the mesh's channels wait by default).
+        reply = await _call(
+            "scoring", self._scoring.Score(request, timeout=self._timeout, wait_for_ready=False)
+        )
+        return [score_from_pb(score) for score in reply.scores]
+
     async def check_list(self, list_id: str) -> None:
         """Raises NotFound when termmatch has no such list, EngineError when it fails."""
         try:
@@ -217,5 +236,7 @@ async def _call(engine: str, call: Awaitable[T]) -> T:
 def _engine_error(engine: str, error: grpc.aio.AioRpcError) -> EngineError:
     code = error.code().name
     return EngineError(
-        f"{engine} failed: {code}: {error.details()}", transient=code in TRANSIENT_CODES
+        f"{engine} failed: {code}: {error.details()}",
+        transient=code in TRANSIENT_CODES,
+        code=code,
     )

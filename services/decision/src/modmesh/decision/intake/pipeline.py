@@ -1,11 +1,12 @@
 """The orchestrator: gathers evidence for a case from the engines, applies the rules in
 force and records the outcome.
 
-Transcription and similarity search run in parallel; term matching then runs on the
-transcript's words as the lists stood at the content's capture time. Whatever happens,
-the case stays stored: an engine that is unavailable makes it RETRYING (analysed again
-after a backoff, FAILED past the retry budget), any other engine error marks it FAILED
-with the engine named.
+Transcription and similarity search run in parallel; term matching (as the lists stood
+at the content's capture time) and scoring then run on the transcript's words. A score
+is a second opinion: scoring that fails leaves the case without scores (it says why).
+Whatever happens, the case stays stored: another engine that is unavailable makes it
+RETRYING (analysed again after a backoff, FAILED past the retry budget), any other
+engine error marks it FAILED with the engine named.
 
 One replica at a time analyses a case: it claims the case (a lease in the database),
 renews the lease while it works, and records the outcome only while it still holds
@@ -30,6 +31,7 @@ from modmesh.decision.domain import (
     Case,
     CaseStatus,
     Evidence,
+    ModelScore,
     Outcome,
     TermHit,
     Transcript,
@@ -88,10 +90,34 @@ async def gather_evidence(
     if not isinstance(transcribed, Transcript) or not isinstance(searched, list):
         raise TypeError("the engines answered with unexpected types")  # no failure left
     hits: list[TermHit] = []
+    scores: list[ModelScore] = []
+    missing = ""
     if transcribed.words:
-        hits = await engines.match(transcribed.words, case.source.capture_time)
+        matched, scored = await asyncio.gather(
+            engines.match(transcribed.words, case.source.capture_time),
+            engines.score(transcribed.words),
+            return_exceptions=True,
+        )
+        if isinstance(matched, BaseException):
+            raise matched
+        hits = matched
+        if isinstance(scored, EngineError):
+            # A score is a second opinion beside the hits: the case goes on without one,
+            # saying why, rather than waiting on the model (README, "Model scores"). The
+            # case (and its statement of reasons, which the account reads) names only the
+            # status; the log has the details, addresses included.
+            log.warning("case scored without a model", case_id=case.case_id, error=str(scored))
+            missing = f"scoring failed: {scored.code or 'no answer'}"
+        elif isinstance(scored, BaseException):
+            raise scored
+        else:
+            scores = scored
     return Evidence(
-        transcript=transcribed, term_hits=tuple(hits), similarity_matches=tuple(searched)
+        transcript=transcribed,
+        term_hits=tuple(hits),
+        similarity_matches=tuple(searched),
+        model_scores=tuple(scores),
+        scores_missing=missing,
     )
 
 

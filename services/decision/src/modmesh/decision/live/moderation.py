@@ -1,8 +1,9 @@
 """Live stream moderation: audio in, transcribed as it arrives, flags and actions out.
 
 One `StreamModeration` runs one ModerateStream call. Its audio goes to transcription;
-each update's newly committed words are matched against the term lists over a rolling
-window of recent words (a phrase split across updates is still found). Speech in a
+each update's newly committed words are matched against the term lists, and scored
+(live/scores.py), over a rolling window of recent words (a phrase split across updates
+is still found). Speech in a
 language transcription does not transcribe is kept on the stream, and the rules decide
 on it like on hits: with no rule for it, the stream's case goes to a reviewer who speaks
 the language. A hit is new
@@ -37,6 +38,7 @@ from modmesh.decision.domain import (
     LiveFlag,
     LiveStream,
     LiveUntranscribed,
+    ModelScore,
     TermHit,
 )
 from modmesh.decision.live.audio import stream_audio
@@ -58,8 +60,12 @@ DUPLICATE_SECONDS = 0.5
 QUEUED_CHUNKS = 16
 
 
-class TermMatcher(Protocol):
+class LiveEngines(Protocol):
+    """termmatch and scoring, as a stream's committed words go to them."""
+
     async def match(self, words: Sequence[Word], capture_time: datetime) -> list[TermHit]: ...
+
+    async def score(self, words: Sequence[Word]) -> list[ModelScore]: ...
 
 
 @dataclass(frozen=True)
@@ -99,7 +105,7 @@ class StreamModeration:
     def __init__(
         self,
         store: LiveStore,
-        matcher: TermMatcher,
+        matcher: LiveEngines,
         stream: LiveStream,
         clips: FlagClips,
         holder: str = "",
@@ -126,7 +132,7 @@ class StreamModeration:
     async def open(
         cls,
         store: LiveStore,
-        matcher: TermMatcher,
+        matcher: LiveEngines,
         stream_id: str,
         account_id: str,
         start_time: datetime,
@@ -287,11 +293,15 @@ class StreamModeration:
         any action and the acknowledgement."""
         new = [word for word in update.committed if word.text.strip()]
         found: list[tuple[TermHit, tuple[Word, ...]]] = []
+        scores: list[ModelScore] = []
         if new:
             self._window = [*self._window, *new][-WINDOW_WORDS:]
             first_new = max(0, len(self._window) - len(new))
             capture_time = self.stream.start_time + timedelta(seconds=new[0].start_seconds)
-            for hit in await self._matcher.match(self._window, capture_time):
+            hits, scores = await asyncio.gather(
+                self._matcher.match(self._window, capture_time), self._score()
+            )
+            for hit in hits:
                 if self._is_new(hit, first_new, [h for h, _ in found]):
                     found.append(_in_context(hit, self._window))
         rule_set = (await asyncio.to_thread(self._store.active_rules)).rule_set
@@ -304,6 +314,7 @@ class StreamModeration:
             rule_set,
             self._tenant,
             update.untranscribed,
+            scores,
         )
         self._flagged += [flag.hit for flag in flags]
         self._clips.wait_for(flags)
@@ -343,6 +354,15 @@ class StreamModeration:
             *([action] if action else []),
             Ack(self.moderated_seconds),
         ]
+
+    async def _score(self) -> list[ModelScore]:
+        """The latest words' scores; none when scoring fails, as for a file's case (a
+        score is a second opinion: the stream goes on without it)."""
+        try:
+            return await self._matcher.score(self._window)
+        except Exception as error:  # noqa: BLE001 - any failure of scoring; logged
+            log.warning("stream not scored", stream_id=self.stream.stream_id, error=str(error))
+            return []
 
     def _is_new(self, hit: TermHit, first_new: int, found: Sequence[TermHit]) -> bool:
         if hit.time_range is None or hit.word_end_index is None:

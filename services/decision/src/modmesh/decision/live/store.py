@@ -22,8 +22,10 @@ from modmesh.decision.domain import (
     LiveClip,
     LiveFlag,
     LiveStream,
+    ModelScore,
     TermHit,
 )
+from modmesh.decision.live.scores import strongest
 from modmesh.decision.live.untranscribed import stream_transcript, with_speech
 from modmesh.decision.live.wall import number_flags
 from modmesh.decision.policy.conditions import Facts
@@ -32,6 +34,8 @@ from modmesh.decision.policy.rule_set import Decision, RuleSet
 from modmesh.decision.rows import new_case_row
 from modmesh.decision.store import StoreBase
 from modmesh.decision.stored import (
+    score_from_json,
+    score_json,
     term_hit_from_json,
     term_hit_json,
     untranscribed_json,
@@ -74,6 +78,7 @@ class LiveStore(Protocol):
         rule_set: RuleSet,
         tenant: str = "",
         untranscribed: Sequence[UntranscribedSpeech] = (),
+        scores: Sequence[ModelScore] = (),
     ) -> tuple[list[LiveFlag], LiveAction | None, str | None]: ...
 
     def keep_live_clip(self, stream_id: str, clip: LiveClip) -> None: ...
@@ -218,10 +223,12 @@ class SqlLive(StoreBase):
         rule_set: RuleSet,
         tenant: str = "",
         untranscribed: Sequence[UntranscribedSpeech] = (),
+        scores: Sequence[ModelScore] = (),
     ) -> tuple[list[LiveFlag], LiveAction | None, str | None]:
-        """Stores new hits as the stream's next flags, new untranscribed speech, and moves
-        its moderated offset, in one transaction. With new flags or speech, the rules in
-        force decide on all the stream's hits and untranscribed speech: a queue or an
+        """Stores new hits as the stream's next flags, new untranscribed speech, the
+        highest model scores (live/scores.py) and moves its moderated offset, in one
+        transaction. With new flags or speech or a score newly at its threshold, the
+        rules in force decide on all the stream's hits, speech and scores: a queue or an
         action goes to the stream's one case (made on first need, for `tenant`, the
         credential moderating the stream); returns the flags, the action when a rule
         took one now, and the case. Only the call holding the stream writes (LeaseLost
@@ -261,6 +268,8 @@ class SqlLive(StoreBase):
                     f"streams/{stream_id}",
                     {"speech": [untranscribed_json(s) for s in untranscribed]},
                 )
+            kept, newly_flagged = strongest(tuple(map(score_from_json, stream.scores)), scores)
+            stream.scores = [score_json(score) for score in kept]
             stream.moderated_seconds = max(stream.moderated_seconds, moderated_seconds)
             stream.updated_at = now
             action = None
@@ -276,10 +285,11 @@ class SqlLive(StoreBase):
                         "offsets": [[f.start_seconds, f.end_seconds] for f in added],
                     },
                 )
-            if added or untranscribed:
+            if added or untranscribed or newly_flagged:
                 hits = tuple(term_hit_from_json(f.hit) for f in stream.flags)
+                transcript = stream_transcript(stream.untranscribed, hits)
                 facts = Facts(
-                    Evidence(stream_transcript(stream.untranscribed, hits), hits),
+                    Evidence(transcript, hits, model_scores=kept),
                     frozenset(account.flags) if account else frozenset(),
                     bool(account and account.protected),
                 )

@@ -17,6 +17,13 @@ class Facts:
     account_flags: frozenset[str] = frozenset()
     protected: bool = False
 
+    @property
+    def has_evidence(self) -> bool:
+        """Something points at the content: a hit, a known item or a score at its
+        category's threshold (a lower score is no evidence)."""
+        e = self.evidence
+        return bool(e.term_hits or e.similarity_matches or any(s.flagged for s in e.model_scores))
+
 
 @dataclass(frozen=True)
 class TermHitsCondition:
@@ -77,14 +84,19 @@ class AccountFlagsCondition:
 
 @dataclass(frozen=True)
 class ModelScoreCondition:
-    """A classifier scored the media at least this high (absent scores never hold)."""
+    """The model scored a category (any, when None) at least `min_score`, or at least
+    the example set's own threshold for it when None. Absent scores never hold."""
 
     model: str
-    min_score: float
+    min_score: float | None = None
+    category: str | None = None
 
     def holds(self, facts: Facts) -> bool:
         return any(
-            s.model == self.model and s.score >= self.min_score for s in facts.evidence.model_scores
+            s.model == self.model
+            and self.category in (None, s.category)
+            and (s.flagged if self.min_score is None else s.score >= self.min_score)
+            for s in facts.evidence.model_scores
         )
 
 

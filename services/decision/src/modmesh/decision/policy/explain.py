@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from modmesh.contracts.evidence import TimeRange
-from modmesh.decision.domain import Evidence, RuleRef, SimilarityMatch, TermHit
+from modmesh.decision.domain import Evidence, ModelScore, RuleRef, SimilarityMatch, TermHit
 from modmesh.decision.policy.conditions import Facts
 
 #: Time ranges shown per similar item before the rest are only counted.
@@ -17,7 +17,7 @@ def explain(rule: RuleRef, verdict: str, evidence: Evidence) -> str:
     lines = [f"Rule {rule.rule_id} version {rule.version}: {verdict}.", "Evidence:"]
     lines += [f"- {_describe_hit(hit)}" for hit in evidence.term_hits]
     lines += [f"- {_describe_match(match)}" for match in evidence.similarity_matches]
-    lines += [f"- Model {s.model} scored {s.score:.2f}." for s in evidence.model_scores]
+    lines += _score_lines(evidence)
     if evidence.transcript is not None and evidence.transcript.untranscribed:
         lines += ["Not transcribed:", *_untranscribed_lines(evidence)]
     return "\n".join(lines + _language_note(evidence))
@@ -25,13 +25,14 @@ def explain(rule: RuleRef, verdict: str, evidence: Evidence) -> str:
 
 def explain_no_rule(version: int, facts: Facts) -> str:
     evidence = facts.evidence
-    if evidence.term_hits or evidence.similarity_matches:
+    if facts.has_evidence:
         lines = [
             f"Rule set version {version}: no rule applies to this evidence, so nothing is "
             "queued for review and nothing was actioned.",
             "Evidence:",
             *(f"- {_describe_hit(hit)}" for hit in evidence.term_hits),
             *(f"- {_describe_match(match)}" for match in evidence.similarity_matches),
+            *_score_lines(evidence),
         ]
     else:
         lines = [
@@ -69,6 +70,40 @@ def _language_note(evidence: Evidence) -> list[str]:
         f"({transcript.language_probability:.2f}), for reviewer routing only; "
         "language is never evidence."
     ]
+
+
+def _score_lines(evidence: Evidence) -> list[str]:
+    lines = [f"- {_describe_score(score)}" for score in evidence.model_scores]
+    if evidence.scores_missing:
+        lines.append(f"- No model scores: {evidence.scores_missing}.")
+    return lines
+
+
+def _describe_score(score: ModelScore) -> str:
+    if not score.category:  # stored before the scoring service: a model and a score
+        return f"Model {score.model} scored {score.score:.2f}."
+    where = ""
+    if score.window is not None:
+        w = score.window
+        where = (
+            f" on words {w.word_start + 1}–{w.word_end} "
+            f"({w.start_seconds:.1f}–{w.end_seconds:.1f} s)"
+        )
+    nearest = [
+        f'{name}: "{n.text}" {n.similarity:.2f}'
+        for name, near in (
+            ("nearest", score.nearest_positives),
+            ("nearest counter-example", score.nearest_negatives),
+        )
+        for n in near[:1]
+    ]
+    return (
+        f"Model {score.model} {score.model_version} scored {score.score:.2f} "
+        f"{'≥' if score.flagged else '<'} {score.threshold:.2f} for {score.category} "
+        f"(example set {score.set_id} v{score.set_version}){where}"
+        + "".join(f", {part}" for part in nearest)
+        + "."
+    )
 
 
 def _describe_hit(hit: TermHit) -> str:

@@ -92,8 +92,7 @@ class RuleSet:
                 Outcome(CaseStatus.OPEN, Priority.LOW, ref, statement),
                 sla_hours=DEFAULT_SLA_HOURS,
             )
-        has_evidence = bool(facts.evidence.term_hits or facts.evidence.similarity_matches)
-        status = CaseStatus.DISMISSED if has_evidence else CaseStatus.NO_EVIDENCE
+        status = CaseStatus.DISMISSED if facts.has_evidence else CaseStatus.NO_EVIDENCE
         return Decision(Outcome(status, None, ref, explain_no_rule(self.version, facts)))
 
     def _apply(self, rule: Rule, facts: Facts) -> Decision:
@@ -150,8 +149,12 @@ def _evidence_priority(evidence: Evidence) -> Priority:
     return _PRIORITY_FOR[max(severities, default=Severity.UNSPECIFIED)]
 
 
+#: The model the scoring service embeds with (its ScoreResponse.model).
+SAMPLE_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+
 DEFAULT_DOCUMENT: dict[str, Any] = {
-    "description": "The default: any listed term or known item goes to a person.",
+    "description": "The default: any listed term or known item goes to a person, and so "
+    "does speech that resembles the sample scam examples.",
     "rules": [
         {
             "id": "default-any-evidence",
@@ -160,7 +163,15 @@ DEFAULT_DOCUMENT: dict[str, Any] = {
             "Nothing is actioned automatically.",
             "when": {"any": [{"term_hits": {"sounds_like": True}}, {"similarity": {}}]},
             "then": {"queue": {"priority": "evidence", "sla_hours": DEFAULT_SLA_HOURS}},
-        }
+        },
+        {
+            "id": "sample-scam-score",
+            "description": "The sample example set's scam score at or above its threshold "
+            "is queued for human review with priority low: a score only resembles examples "
+            "and never acts by itself.",
+            "when": {"all": [{"model_score": {"model": SAMPLE_MODEL, "category": "scam"}}]},
+            "then": {"queue": {"priority": "low", "sla_hours": DEFAULT_SLA_HOURS}},
+        },
     ],
 }
 #: The rule that decides cases until an operator publishes a rule set of their own.

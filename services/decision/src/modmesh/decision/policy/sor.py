@@ -56,7 +56,19 @@ def statement_of_reasons(case: Case) -> dict[str, Any]:
             {"kind": "similarity bank", "bank": bank, "index_snapshot": snapshot}
             for bank, snapshot in banks
         ]
-        tools += [{"kind": "classifier", "model": s.model} for s in evidence.model_scores]
+        models = sorted(
+            {(s.model, s.model_version, s.set_id, s.set_version) for s in evidence.model_scores}
+        )
+        tools += [
+            {
+                "kind": "classifier",
+                "model": model,
+                "version": version,
+                "example_set": set_id,
+                "example_set_version": set_version,
+            }
+            for model, version, set_id, set_version in models
+        ]
     appeal = next((a for a in case.appeals if action and a.action_id == action.action_id), None)
     return {
         "schema": SCHEMA,

@@ -4,7 +4,6 @@ told apart by their key. `modmesh.decision.policy.document` reads documents with
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -22,6 +21,18 @@ from pydantic import (
 
 from modmesh.contracts.evidence import Severity
 from modmesh.decision.domain import ActionType, Priority
+from modmesh.decision.policy.checks import (
+    Body,
+    Names,
+    OptionalNames,
+    at_least_one,
+    distance,
+    number,
+    one_of,
+    refuse,
+    required_text,
+    text,
+)
 from modmesh.decision.policy.conditions import (
     AccountFlagsCondition,
     Condition,
@@ -38,77 +49,6 @@ _PRIORITY_NAMES = ("evidence", *(p.name.lower() for p in Priority))
 _AUTO_ACTIONS = (ActionType.REMOVE_CONTENT.value.lower(), ActionType.END_STREAM.value.lower())
 
 
-def _refuse(message: str) -> ValueError:
-    """A problem in our words (`document._problem` reports them as they are)."""
-    return ValueError(message)
-
-
-def _names(value: Any) -> Any:
-    """A list of names; an empty list could never match and is refused."""
-    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-        raise _refuse("must be a list of names")
-    if not value:
-        raise _refuse("unreachable: an empty list matches nothing")
-    return value
-
-
-def _number(low: float, high: float) -> Callable[[Any], Any]:
-    def check(value: Any) -> Any:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise _refuse("must be a number")
-        if not low <= value <= high:
-            raise _refuse(f"unreachable: must be between {low:g} and {high:g}")
-        return value
-
-    return check
-
-
-def _required_text(what: str, blank_allowed: bool = False) -> Callable[[Any], Any]:
-    def check(value: Any) -> Any:
-        if not isinstance(value, str) or not (value if blank_allowed else value.strip()):
-            raise _refuse(f"is required: {what}")
-        return value
-
-    return check
-
-
-def _text(value: Any) -> Any:
-    if not isinstance(value, str):
-        raise _refuse("must be text")
-    return value
-
-
-def _one_of(names: Sequence[str], convert: Callable[[str], str], problem: str) -> Any:
-    def check(value: Any) -> Any:
-        name = convert(str(value))
-        if name not in names:
-            raise _refuse(problem)
-        return name.lower()
-
-    return BeforeValidator(check)
-
-
-def _min_count(value: Any) -> Any:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise _refuse("unreachable: must be a whole number of at least 1")
-    return value
-
-
-def _distance(value: Any) -> Any:
-    return int(_number(0, 256)(value))
-
-
-def _body(value: Any) -> Any:
-    """A condition or outcome written with nothing after its key means its defaults."""
-    return {} if value is None else value
-
-
-Names = Annotated[list[str], BeforeValidator(_names)]
-#: Names that may be left out; written as null they are refused like any non-list.
-OptionalNames = Annotated[list[str] | None, BeforeValidator(_names)]
-Body = BeforeValidator(_body)
-
-
 class _Spec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -121,13 +61,13 @@ class TermHitsSpec(_Spec):
     categories: OptionalNames = None
     min_severity: Annotated[
         Literal["low", "medium", "high", "critical"] | None,
-        _one_of(
+        one_of(
             ("LOW", "MEDIUM", "HIGH", "CRITICAL"),
             str.upper,
             "must be one of: low, medium, high, critical",
         ),
     ] = None
-    min_count: Annotated[int, BeforeValidator(_min_count), Field(ge=1)] = 1
+    min_count: Annotated[int, BeforeValidator(at_least_one), Field(ge=1)] = 1
     sounds_like: StrictBool = False
 
     def to_condition(self) -> Condition:
@@ -144,8 +84,8 @@ class TermHitsSpec(_Spec):
 
 class SimilaritySpec(_Spec):
     banks: OptionalNames = None
-    min_match_percent: Annotated[float, BeforeValidator(_number(0, 100)), Field(ge=0, le=100)] = 0
-    max_distance: Annotated[int | None, BeforeValidator(_distance), Field(ge=0, le=256)] = None
+    min_match_percent: Annotated[float, BeforeValidator(number(0, 100)), Field(ge=0, le=100)] = 0
+    max_distance: Annotated[int | None, BeforeValidator(distance), Field(ge=0, le=256)] = None
 
     def to_condition(self) -> Condition:
         banks = None if self.banks is None else frozenset(self.banks)
@@ -164,13 +104,15 @@ class ModelScoreSpec(_Spec):
         str,
         BeforeValidator(
             # A model's name is taken as written, spaces and all.
-            _required_text("the model's name", blank_allowed=True)
+            required_text("the model's name", blank_allowed=True)
         ),
     ]
-    min_score: Annotated[float, BeforeValidator(_number(0, 1)), Field(ge=0, le=1)] = 0
+    #: Left out: the example set's own threshold for the category.
+    min_score: Annotated[float | None, BeforeValidator(number(0, 1)), Field(ge=0, le=1)] = None
+    category: Annotated[str | None, BeforeValidator(required_text("a category's name"))] = None
 
     def to_condition(self) -> Condition:
-        return ModelScoreCondition(self.model, self.min_score)
+        return ModelScoreCondition(self.model, self.min_score, self.category)
 
 
 class LanguageSpec(_Spec):
@@ -236,7 +178,7 @@ def _condition(when: BaseModel) -> Condition:
 
 def _conditions(value: Any) -> Any:
     if not isinstance(value, list) or not value:
-        raise _refuse("unreachable: needs at least one condition")
+        raise refuse("unreachable: needs at least one condition")
     return value
 
 
@@ -277,10 +219,10 @@ def mode_and_conditions(when: AllWhen | AnyWhen) -> tuple[str, tuple[Condition, 
 class QueueSpec(_Spec):
     priority: Annotated[
         Literal["evidence", "low", "medium", "high", "urgent"],
-        _one_of(_PRIORITY_NAMES, str.lower, f"must be one of: {', '.join(_PRIORITY_NAMES)}"),
+        one_of(_PRIORITY_NAMES, str.lower, f"must be one of: {', '.join(_PRIORITY_NAMES)}"),
     ] = "evidence"
     sla_hours: Annotated[
-        float, BeforeValidator(_number(0.01, 24 * 365)), Field(ge=0.01, le=24 * 365)
+        float, BeforeValidator(number(0.01, 24 * 365)), Field(ge=0.01, le=24 * 365)
     ] = DEFAULT_SLA_HOURS
 
     def to_outcome(self) -> RuleOutcome:
@@ -291,13 +233,15 @@ class QueueSpec(_Spec):
 class AutoActionSpec(_Spec):
     action: Annotated[
         Literal["remove_content", "end_stream"],
-        _one_of(
+        one_of(
             [a.upper() for a in _AUTO_ACTIONS],
             str.upper,
             "must be remove_content, or end_stream for live streams",
         ),
     ]
-    policy: Annotated[str, BeforeValidator(_required_text("the policy the action applies"))]
+    policy: Annotated[str, BeforeValidator(required_text("the policy the action applies"))]
+    #: A model's score alone may trigger the action: without it such a rule is refused.
+    on_model_score_alone: StrictBool = False
 
     def to_outcome(self) -> RuleOutcome:
         action = ActionType(self.action.upper())
@@ -305,7 +249,7 @@ class AutoActionSpec(_Spec):
 
 
 class IgnoreSpec(_Spec):
-    reason: Annotated[str, BeforeValidator(_required_text("why such evidence is ignored"))]
+    reason: Annotated[str, BeforeValidator(required_text("why such evidence is ignored"))]
 
     def to_outcome(self) -> RuleOutcome:
         return RuleOutcome(OutcomeKind.IGNORE, reason=self.reason)
@@ -347,8 +291,8 @@ def _outcome(then: QueueThen | AutoActionThen | IgnoreThen) -> RuleOutcome:
 
 
 class RuleSpec(_Spec):
-    id: Annotated[str, BeforeValidator(_required_text("a name for the rule"))]
-    description: Annotated[str, BeforeValidator(_text)] = ""
+    id: Annotated[str, BeforeValidator(required_text("a name for the rule"))]
+    description: Annotated[str, BeforeValidator(text)] = ""
     # `then` is checked before `when`, whose check of the rule as a whole needs it valid.
     then: ThenSpec
     when: WhenSpec
@@ -363,14 +307,27 @@ class RuleSpec(_Spec):
         mode, conditions = mode_and_conditions(when)
         is_language = [isinstance(c, LanguageCondition) for c in conditions]
         if all(is_language) if mode == "all" else any(is_language):
-            raise _refuse(
+            raise refuse(
                 f"rule {info.data['id']} would act on detected language alone; language only "
                 "routes cases to reviewers who speak it and is never evidence: add a "
                 "condition on term hits, similarity, account flags or model scores"
             )
+        then = info.data["then"]
+        if isinstance(then, AutoActionThen) and not then.auto_action.on_model_score_alone:
+            # Language refines; it is no evidence beside a score.
+            by_model = [isinstance(c, ModelScoreCondition) for c in conditions]
+            alone = [m or lang for m, lang in zip(by_model, is_language, strict=True)]
+            if all(alone) if mode == "all" else any(by_model):
+                raise refuse(
+                    f"rule {info.data['id']} would act automatically on a model's score "
+                    "alone; a score only resembles examples, so it queues for a person "
+                    "unless the rule says otherwise: add a condition on term hits, "
+                    "similarity or account flags, queue instead, or set "
+                    "then.auto_action.on_model_score_alone: true"
+                )
         languages = [c.languages for c in conditions if isinstance(c, LanguageCondition)]
         if mode == "all" and len(languages) > 1 and not frozenset.intersection(*languages):
-            raise _refuse("unreachable: its language conditions share no language")
+            raise refuse("unreachable: its language conditions share no language")
         return when
 
     def to_rule(self) -> Rule:
@@ -380,7 +337,7 @@ class RuleSpec(_Spec):
 
 def _rule_list(value: Any) -> Any:
     if not isinstance(value, list) or not value:
-        raise _refuse("is required: a non-empty list of rules")
+        raise refuse("is required: a non-empty list of rules")
     return value
 
 

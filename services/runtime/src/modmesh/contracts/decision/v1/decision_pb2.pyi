@@ -4,6 +4,7 @@ import datetime
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from modmesh.contracts.common.v1 import audio_pb2 as _audio_pb2
 from modmesh.contracts.common.v1 import evidence_pb2 as _evidence_pb2
+from modmesh.contracts.scoring.v1 import scoring_pb2 as _scoring_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
@@ -183,7 +184,7 @@ class Lease(_message.Message):
     def __init__(self, holder: _Optional[str] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class Case(_message.Message):
-    __slots__ = ("case_id", "status", "priority", "media", "source", "transcript", "term_hits", "similarity_matches", "rule", "statement_of_reasons", "actions", "error", "created_at", "updated_at", "due_at", "lease", "appeals", "next_attempt_at", "attempts", "tenant", "live_clips")
+    __slots__ = ("case_id", "status", "priority", "media", "source", "transcript", "term_hits", "similarity_matches", "rule", "statement_of_reasons", "actions", "error", "created_at", "updated_at", "due_at", "lease", "appeals", "next_attempt_at", "attempts", "tenant", "live_clips", "model_scores", "scores_missing")
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     PRIORITY_FIELD_NUMBER: _ClassVar[int]
@@ -205,6 +206,8 @@ class Case(_message.Message):
     ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
     TENANT_FIELD_NUMBER: _ClassVar[int]
     LIVE_CLIPS_FIELD_NUMBER: _ClassVar[int]
+    MODEL_SCORES_FIELD_NUMBER: _ClassVar[int]
+    SCORES_MISSING_FIELD_NUMBER: _ClassVar[int]
     case_id: str
     status: CaseStatus
     priority: Priority
@@ -226,7 +229,9 @@ class Case(_message.Message):
     attempts: int
     tenant: str
     live_clips: _containers.RepeatedCompositeFieldContainer[LiveClip]
-    def __init__(self, case_id: _Optional[str] = ..., status: _Optional[_Union[CaseStatus, str]] = ..., priority: _Optional[_Union[Priority, str]] = ..., media: _Optional[_Union[_evidence_pb2.MediaRef, _Mapping]] = ..., source: _Optional[_Union[Source, _Mapping]] = ..., transcript: _Optional[_Union[Transcript, _Mapping]] = ..., term_hits: _Optional[_Iterable[_Union[_evidence_pb2.TermHit, _Mapping]]] = ..., similarity_matches: _Optional[_Iterable[_Union[_evidence_pb2.SimilarityMatch, _Mapping]]] = ..., rule: _Optional[_Union[RuleRef, _Mapping]] = ..., statement_of_reasons: _Optional[str] = ..., actions: _Optional[_Iterable[_Union[Action, _Mapping]]] = ..., error: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., lease: _Optional[_Union[Lease, _Mapping]] = ..., appeals: _Optional[_Iterable[_Union[Appeal, _Mapping]]] = ..., next_attempt_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., attempts: _Optional[int] = ..., tenant: _Optional[str] = ..., live_clips: _Optional[_Iterable[_Union[LiveClip, _Mapping]]] = ...) -> None: ...
+    model_scores: _containers.RepeatedCompositeFieldContainer[_scoring_pb2.CategoryScore]
+    scores_missing: str
+    def __init__(self, case_id: _Optional[str] = ..., status: _Optional[_Union[CaseStatus, str]] = ..., priority: _Optional[_Union[Priority, str]] = ..., media: _Optional[_Union[_evidence_pb2.MediaRef, _Mapping]] = ..., source: _Optional[_Union[Source, _Mapping]] = ..., transcript: _Optional[_Union[Transcript, _Mapping]] = ..., term_hits: _Optional[_Iterable[_Union[_evidence_pb2.TermHit, _Mapping]]] = ..., similarity_matches: _Optional[_Iterable[_Union[_evidence_pb2.SimilarityMatch, _Mapping]]] = ..., rule: _Optional[_Union[RuleRef, _Mapping]] = ..., statement_of_reasons: _Optional[str] = ..., actions: _Optional[_Iterable[_Union[Action, _Mapping]]] = ..., error: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., lease: _Optional[_Union[Lease, _Mapping]] = ..., appeals: _Optional[_Iterable[_Union[Appeal, _Mapping]]] = ..., next_attempt_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., attempts: _Optional[int] = ..., tenant: _Optional[str] = ..., live_clips: _Optional[_Iterable[_Union[LiveClip, _Mapping]]] = ..., model_scores: _Optional[_Iterable[_Union[_scoring_pb2.CategoryScore, _Mapping]]] = ..., scores_missing: _Optional[str] = ...) -> None: ...
 
 class SubmitRequest(_message.Message):
     __slots__ = ("media", "source", "idempotency_key")
