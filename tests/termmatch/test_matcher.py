@@ -86,6 +86,35 @@ def test_each_evasion_flag_catches_its_evasion() -> None:
     ]
 
 
+def test_invisible_characters_inside_a_word_neither_split_it_nor_hide_it() -> None:
+    # Zero-width space, soft hyphen, word joiner, zero-width joiner and non-joiner, a
+    # bidi override, a variation selector: each is inside the hit's span.
+    for invisible in "\u200b\u00ad\u2060\u200d\u200c\u202e\ufe0f\u034f\U000e0041":
+        text = f"a s{invisible}cam here"
+        assert hits(["scam"], text) == [("scam", f"s{invisible}cam")], ascii(invisible)
+    assert hits(["scam"], "s\u200bc\u00ada\u2060m!") == [("scam", "s\u200bc\u00ada\u2060m")]
+    # Combining marks used as noise go with strip_accents.
+    noisy = "s\u0336c\u0336a\u0336m\u0336"
+    assert hits(["scam"], noisy, Flags(strip_accents=True)) == [("scam", noisy)]
+    # Without nfkc an invisible character is a separator, as any other non-letter.
+    assert hits(["scam"], "s\u200bcam", Flags.none()) == []
+
+
+def test_spelt_out_words_beside_ordinary_and_one_letter_words() -> None:
+    spelt = Flags(ignore_separators=True)
+    assert hits(["scam"], "buy s c a m now", spelt) == [("scam", "s c a m")]
+    assert hits(["scam"], "this s.c.a.m works", spelt) == [("scam", "s.c.a.m")]
+    # Spelt with punctuation, a run's whitespace separates words: "a" and "I" stay words.
+    assert hits(["scam"], "a s.c.a.m", spelt) == [("scam", "s.c.a.m")]
+    assert hits(["scam"], "I s-c-a-m you", spelt) == [("scam", "s-c-a-m")]
+    assert hits(["scam"], "s.c.a.m a", spelt) == [("scam", "s.c.a.m")]
+    assert hits(["free gift"], "f.r.e.e g.i.f.t", spelt) == [("free gift", "f.r.e.e g.i.f.t")]
+    assert hits(["scam"], "s. c. a. m.", spelt) == [("scam", "s. c. a. m")]
+    # Spelt with spaces only, a one-letter word beside the run cannot be told from a
+    # spelt letter: "I s c a m" reads "iscam".
+    assert hits(["scam"], "I s c a m", spelt) == []
+
+
 def test_joined_words_match_as_a_recogniser_splits_or_joins_them() -> None:
     joined = Flags(join_words=True)
     assert hits(["giveaway"], "a crypto give away today", joined) == [("giveaway", "give away")]
@@ -208,8 +237,13 @@ def test_lists_with_the_same_flags_share_one_automaton_and_keep_their_own_hits()
 
 # Property tests. The alphabet mixes what the engine must survive: ASCII, accents and
 # combining marks, full-width letters, ligatures, homoglyphs, leetspeak, punctuation and
-# whitespace runs, repeated letters, and scripts without spaces.
-ALPHABET = list("abcefgimnrt FGR  -.,'!\n\té\u0301ßﬁ\uff21\uff42\u0435\u0456Ω0134@$€免费礼ฟรี")
+# whitespace runs, repeated letters, scripts without spaces, one-letter words ("a",
+# "I") and invisible characters (zero-width space and joiner, soft hyphen, word joiner,
+# a bidi override, a variation selector, the combining grapheme joiner).
+ALPHABET = list(
+    "abcefgimnrt FGIR  -.,'!\n\té\u0301ßﬁ\uff21\uff42\u0435\u0456Ω0134@$€免费礼ฟรี"
+    "\u200b\u200d\u00ad\u2060\u202e\ufe0f\u034f"
+)
 TEXT = st.text(alphabet=st.sampled_from(ALPHABET), max_size=40)
 WORD = st.text(alphabet=st.sampled_from(ALPHABET), min_size=1, max_size=8)
 FLAGS = st.builds(Flags, *[st.booleans()] * len(dataclasses.fields(Flags)))

@@ -51,8 +51,12 @@ def test_each_flag_folds_its_evasion() -> None:
     assert view("p\u0430yp\u0430l", confusables=True) == "paypal"  # Cyrillic a
     assert view("g1ft c4rd fr€€", leetspeak=True) == "gift card free"
     assert view("f.r.e.e gift, c a r d", ignore_separators=True) == "free gift card"
-    # Two spelt-out words in a row cannot be told apart from one.
+    # Two spelt-out words in a row cannot be told apart from one when spaces spell them;
+    # when punctuation does, whitespace separates words.
     assert view("f r e e g i f t", ignore_separators=True) == "freegift"
+    assert view("f.r.e.e g.i.f.t", ignore_separators=True) == "free gift"
+    assert view("a s.c.a.m", ignore_separators=True) == "a scam"
+    assert view("s\u200bc\u00ada\u2060m\ufe0f") == "scam"  # invisible characters, under nfkc
     assert view("freeeee!!!", collapse_repeats=True) == "fre"
 
 
