@@ -1,9 +1,16 @@
 """Normalisation into the match view, which remembers where each view character came
 from in the original text."""
 
+import re
+from collections.abc import Iterable
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from modmesh.termmatch.confusables import CONFUSABLES
 from modmesh.termmatch.domain import Flags
-from modmesh.termmatch.normalize import Normalizer
+from modmesh.termmatch.normalize import LEET, Normalizer
+from modmesh.termmatch.spoken import _tokens, token_matches
 
 DEFAULT = Normalizer(Flags())
 
@@ -87,3 +94,17 @@ def test_spoken_forms_read_figures_and_contractions_aloud_from_whole_tokens() ->
     assert original_of("open 24/7", 6, 12, spoken) == "24"
     # Left as written: figures inside words, leading zeros, very long numbers.
     assert spoken.normalize("g1ft 007 1234567890123").text == " g1ft 007 1234567890123 "
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    text=st.text(alphabet=st.sampled_from(list("ab cnotCANNOT'\u2019\u02bc019,.\n\t\u3000@$€x"))),
+    letters=st.sampled_from(["", "".join(LEET)]),
+)
+def test_spoken_tokens_are_found_where_a_search_of_the_whole_text_finds_them(
+    text: str, letters: str
+) -> None:
+    def found(matches: Iterable[re.Match[str]]) -> list[tuple[tuple[int, int], str]]:
+        return [(m.span(), m.group()) for m in matches]
+
+    assert found(token_matches(text, letters)) == found(_tokens(letters).finditer(text))
