@@ -115,6 +115,18 @@ def test_spelt_out_words_beside_ordinary_and_one_letter_words() -> None:
     assert hits(["scam"], "I s c a m", spelt) == []
 
 
+def test_a_term_removed_by_an_edit_is_no_hit_even_at_the_end_of_a_joined_text() -> None:
+    # Its key stays linked, standing for nothing, until its shard is relinked; a hit of
+    # it at the text's last letter once broke the match (an index past the letters).
+    joined = Flags(join_words=True)
+    keep, scam = term("other words"), term("scam")
+    settings = ListSettings("test", flags=joined)
+    before = CompiledLists([TermList("test", 1, settings, (keep, scam), NOW, NOW)])
+    after = CompiledLists([TermList("test", 2, settings, (keep,), NOW, NOW)], before)
+    assert after.find("a scam", ["test"], NOW) == []
+    assert [o.term.text for o in after.find("other words, scam", ["test"], NOW)] == ["other words"]
+
+
 def test_joined_words_match_as_a_recogniser_splits_or_joins_them() -> None:
     joined = Flags(join_words=True)
     assert hits(["giveaway"], "a crypto give away today", joined) == [("giveaway", "give away")]

@@ -447,6 +447,8 @@ class _Group:
         for shard in self.shards:
             for last, value in shard.automaton.iter(scanned):
                 length, entries = self.values[value]
+                if not entries:
+                    continue  # a stale key (see _STALE): no length, and nothing to report
                 first = last - length + 1
                 whole_words = True  # spaced keys carry their boundaries
                 if letters is not None:
