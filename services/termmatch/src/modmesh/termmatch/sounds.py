@@ -21,6 +21,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from functools import lru_cache
 
 import jellyfish
 
@@ -33,9 +34,20 @@ SOUNDS_LIKE_CONFIDENCE = 0.8
 _WORD = re.compile(r"[^ ]+")
 
 
+#: Words and (heard, spelt) pairs remembered: a text says the same words again and
+#: again, and a ratio costs tens of microseconds.
+_REMEMBERED = 1 << 16
+
+
+@lru_cache(maxsize=_REMEMBERED)
 def sound(word: str) -> str:
     """A word's phonetic key; empty for a word with no Latin letter."""
     return str(jellyfish.metaphone(word)) if word.isascii() else ""
+
+
+@lru_cache(maxsize=_REMEMBERED)
+def _similarity(heard: str, spelt: str) -> float:
+    return SequenceMatcher(None, heard, spelt).ratio()
 
 
 @dataclass(frozen=True)
@@ -60,6 +72,8 @@ class SoundIndex:
             if keys and all(keys):
                 self._terms.setdefault(keys, []).append((term, view))
         self._lengths = sorted({len(keys) for keys in self._terms})
+        # A run is looked up only where a term's first word sounds.
+        self._first_keys = {keys[0] for keys in self._terms}
 
     def find(self, view: Normalized) -> list[SoundHit]:
         """Every run of words of the view that sounds like a term."""
@@ -68,12 +82,14 @@ class SoundIndex:
         words = [(match.start(), match.end()) for match in _WORD.finditer(view.text)]
         keys = [sound(view.text[start:end]) for start, end in words]
         found = []
+        first_keys, terms = self._first_keys, self._terms
         for length in self._lengths:
             for first in range(len(words) - length + 1):
-                for term, spelt in self._terms.get(tuple(keys[first : first + length]), ()):
+                if keys[first] not in first_keys:
+                    continue
+                for term, spelt in terms.get(tuple(keys[first : first + length]), ()):
                     start, end = words[first][0], words[first + length - 1][1]
-                    heard = view.text[start:end]
-                    similarity = SequenceMatcher(None, heard, spelt).ratio()
+                    similarity = _similarity(view.text[start:end], spelt)
                     found.append(SoundHit(term, start, end, similarity * SOUNDS_LIKE_CONFIDENCE))
         return found
 
