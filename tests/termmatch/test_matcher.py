@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from modmesh.contracts.evidence import Severity
 from modmesh.termmatch import matcher
 from modmesh.termmatch.domain import Flags, ListSettings, Term, TermKind, TermList
-from modmesh.termmatch.matcher import CompiledLists, Reaper
+from modmesh.termmatch.matcher import CompiledLists, Occurrence, Reaper
 from modmesh.termmatch.normalize import Normalizer
 from modmesh.termmatch.sounds import SOUNDS_LIKE_CONFIDENCE
 from tests.termmatch import reference
@@ -330,36 +330,41 @@ EDITS = st.lists(
 
 
 @settings(max_examples=100, deadline=None)
-@given(edits=EDITS)
+@given(edits=EDITS, sounds_like=st.booleans())
 def test_a_list_rebuilt_edit_by_edit_finds_what_a_fresh_build_finds(
-    edits: list[tuple[str, str, TermKind]],
+    edits: list[tuple[str, str, TermKind]], sounds_like: bool
 ) -> None:
     """Each version is compiled from the last, changing only the keys of the terms an
     edit changed: additions, removals and updates in place (a term keeps its id and
-    place; its text and kind change), of every kind. Also once the version it was built
-    from is dismantled (freed in steps, as the reaper does): what the new version
-    shares with it must stay whole."""
+    place; its text and kind change), of every kind, and with sounds_like the words by
+    sound too. Also once the version it was built from is dismantled (freed in steps,
+    as the reaper does): what the new version shares with it must stay whole."""
     # Small shards, so that edits merge tail shards, leave stale keys behind and re-add them.
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(matcher, "SHARD_KEYS", 3)
         patch.setattr(matcher, "GROWTH", 2)
         text = "free gift card: act now, win cash, win a prize card now, free cash prize"
+        text += ", fre gyft kard, akt nou, wyn kash prise"  # sound-alikes
+        flags = Flags(sounds_like=sounds_like)
         current: dict[str, Term] = {}  # by term id, in list order
-        lists = compiled([])
+        lists = compiled([], flags)
         for version, (edit, phrase, kind) in enumerate(edits, start=2):
             term_id = phrase.replace(" ", "-")
             if edit == "remove":
                 current.pop(term_id, None)
             elif edit == "update" or term_id not in current:
                 current[term_id] = Term(term_id, phrase, Severity.HIGH, "scam", kind)
-            settings = ListSettings("test", flags=DEFAULT)
+            settings = ListSettings("test", flags=flags)
             edited = TermList("test", version, settings, tuple(current.values()), NOW, NOW)
             replaced, lists = lists, CompiledLists([edited], lists)
             for _ in replaced.dismantle():
                 pass
-            found = [(o.term.term_id, o.start, o.end) for o in lists.find(text, ["test"], NOW)]
+
+            def hits(found: list[Occurrence]) -> list[tuple[str, int, int, float | None]]:
+                return [(o.term.term_id, o.start, o.end, o.sound_confidence) for o in found]
+
             fresh = CompiledLists([edited]).find(text, ["test"], NOW)
-            assert found == [(o.term.term_id, o.start, o.end) for o in fresh]
+            assert hits(lists.find(text, ["test"], NOW)) == hits(fresh)
 
 
 def test_an_edit_of_a_few_terms_is_applied_not_compiled_from_every_term(
@@ -378,6 +383,25 @@ def test_an_edit_of_a_few_terms_is_applied_not_compiled_from_every_term(
     after = CompiledLists([TermList("test", 2, settings, edited, NOW, NOW)], before)
     found = after.find("phrase 5, phrase 999, a gift card prize", ["test"], NOW)
     assert [o.term.text for o in found] == ["gift card", "prize"]
+
+
+def test_an_edit_changes_the_words_by_sound_of_the_terms_it_changed_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    settings = ListSettings("test", flags=Flags(sounds_like=True))
+    free, gift_card, act_now = term("free"), term("gift card"), term("act now")
+    before = CompiledLists([TermList("test", 1, settings, (free, gift_card), NOW, NOW)])
+
+    def key_every_term(*args: object) -> None:
+        raise AssertionError("keyed every term by sound")
+
+    monkeypatch.setattr(matcher.SoundIndex, "__init__", key_every_term)
+    after = CompiledLists([TermList("test", 2, settings, (gift_card, act_now), NOW, NOW)], before)
+    found = after.find("fre gyft kard, akt nou", ["test"], NOW)
+    assert [(o.term.text, o.sound_confidence is not None) for o in found] == [
+        ("gift card", True),
+        ("act now", True),
+    ]
 
 
 def test_the_reaper_frees_a_retired_version_once_no_match_holds_it() -> None:
