@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from modmesh.contracts.evidence import Severity
-from modmesh.termmatch import matcher
+from modmesh.termmatch import matcher, sounds
 from modmesh.termmatch.domain import Flags, ListSettings, Term, TermKind, TermList
 from modmesh.termmatch.matcher import CompiledLists, Occurrence, Reaper
 from modmesh.termmatch.normalize import Normalizer
@@ -395,7 +395,7 @@ def test_an_edit_changes_the_words_by_sound_of_the_terms_it_changed_only(
     def key_every_term(*args: object) -> None:
         raise AssertionError("keyed every term by sound")
 
-    monkeypatch.setattr(matcher.SoundIndex, "__init__", key_every_term)
+    monkeypatch.setattr(sounds.SoundIndex, "__init__", key_every_term)
     after = CompiledLists([TermList("test", 2, settings, (gift_card, act_now), NOW, NOW)], before)
     found = after.find("fre gyft kard, akt nou", ["test"], NOW)
     assert [(o.term.text, o.sound_confidence is not None) for o in found] == [
