@@ -47,7 +47,7 @@ def folded_view(text: str, flags: Flags) -> list[Item]:
     items.append((" ", len(text), len(text)))
     items = merge_runs(items, lambda c: c == " ")
     if flags.ignore_separators:
-        items = join_singles(items)
+        items = join_singles(items, text)
     if flags.collapse_repeats:
         items = merge_runs(items, lambda c: True)
     return items
@@ -63,7 +63,7 @@ def merge_runs(items: list[Item], applies: object) -> list[Item]:
     return merged
 
 
-def join_singles(items: list[Item]) -> list[Item]:
+def join_singles(items: list[Item], text: str) -> list[Item]:
     def single(i: int) -> bool:
         return (
             0 < i < len(items) - 1
@@ -78,6 +78,17 @@ def join_singles(items: list[Item]) -> list[Item]:
         for i in range(1, len(items) - 2)
         if items[i][0] == " " and single(i - 1) and single(i + 1)
     }
+    # A run of single letters with punctuation among its separators keeps its whitespace.
+    runs: list[list[int]] = []
+    for i in sorted(drop):
+        if runs and runs[-1][-1] == i - 2:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    for run in runs:
+        white = [i for i in run if text[items[i][1] : items[i][2]].isspace()]
+        if len(white) < len(run):
+            drop -= set(white)
     return [item for i, item in enumerate(items) if i not in drop]
 
 

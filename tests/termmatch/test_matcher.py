@@ -11,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from modmesh.contracts.evidence import Severity
-from modmesh.termmatch import matcher
+from modmesh.termmatch import matcher, sounds
 from modmesh.termmatch.domain import Flags, ListSettings, Term, TermKind, TermList
-from modmesh.termmatch.matcher import CompiledLists, Reaper
+from modmesh.termmatch.matcher import CompiledLists, Occurrence, Reaper
 from modmesh.termmatch.normalize import Normalizer
 from modmesh.termmatch.sounds import SOUNDS_LIKE_CONFIDENCE
 from tests.termmatch import reference
@@ -84,6 +84,47 @@ def test_each_evasion_flag_catches_its_evasion() -> None:
     assert hits(["free gift card"], "Fr€3 G1FT c.a.r.d", Flags.all()) == [
         ("free gift card", "Fr€3 G1FT c.a.r.d")
     ]
+
+
+def test_invisible_characters_inside_a_word_neither_split_it_nor_hide_it() -> None:
+    # Zero-width space, soft hyphen, word joiner, zero-width joiner and non-joiner, a
+    # bidi override, a variation selector: each is inside the hit's span.
+    for invisible in "\u200b\u00ad\u2060\u200d\u200c\u202e\ufe0f\u034f\U000e0041":
+        text = f"a s{invisible}cam here"
+        assert hits(["scam"], text) == [("scam", f"s{invisible}cam")], ascii(invisible)
+    assert hits(["scam"], "s\u200bc\u00ada\u2060m!") == [("scam", "s\u200bc\u00ada\u2060m")]
+    # Combining marks used as noise go with strip_accents.
+    noisy = "s\u0336c\u0336a\u0336m\u0336"
+    assert hits(["scam"], noisy, Flags(strip_accents=True)) == [("scam", noisy)]
+    # Without nfkc an invisible character is a separator, as any other non-letter.
+    assert hits(["scam"], "s\u200bcam", Flags.none()) == []
+
+
+def test_spelt_out_words_beside_ordinary_and_one_letter_words() -> None:
+    spelt = Flags(ignore_separators=True)
+    assert hits(["scam"], "buy s c a m now", spelt) == [("scam", "s c a m")]
+    assert hits(["scam"], "this s.c.a.m works", spelt) == [("scam", "s.c.a.m")]
+    # Spelt with punctuation, a run's whitespace separates words: "a" and "I" stay words.
+    assert hits(["scam"], "a s.c.a.m", spelt) == [("scam", "s.c.a.m")]
+    assert hits(["scam"], "I s-c-a-m you", spelt) == [("scam", "s-c-a-m")]
+    assert hits(["scam"], "s.c.a.m a", spelt) == [("scam", "s.c.a.m")]
+    assert hits(["free gift"], "f.r.e.e g.i.f.t", spelt) == [("free gift", "f.r.e.e g.i.f.t")]
+    assert hits(["scam"], "s. c. a. m.", spelt) == [("scam", "s. c. a. m")]
+    # Spelt with spaces only, a one-letter word beside the run cannot be told from a
+    # spelt letter: "I s c a m" reads "iscam".
+    assert hits(["scam"], "I s c a m", spelt) == []
+
+
+def test_a_term_removed_by_an_edit_is_no_hit_even_at_the_end_of_a_joined_text() -> None:
+    # Its key stays linked, standing for nothing, until its shard is relinked; a hit of
+    # it at the text's last letter once broke the match (an index past the letters).
+    joined = Flags(join_words=True)
+    keep, scam = term("other words"), term("scam")
+    settings = ListSettings("test", flags=joined)
+    before = CompiledLists([TermList("test", 1, settings, (keep, scam), NOW, NOW)])
+    after = CompiledLists([TermList("test", 2, settings, (keep,), NOW, NOW)], before)
+    assert after.find("a scam", ["test"], NOW) == []
+    assert [o.term.text for o in after.find("other words, scam", ["test"], NOW)] == ["other words"]
 
 
 def test_joined_words_match_as_a_recogniser_splits_or_joins_them() -> None:
@@ -208,8 +249,13 @@ def test_lists_with_the_same_flags_share_one_automaton_and_keep_their_own_hits()
 
 # Property tests. The alphabet mixes what the engine must survive: ASCII, accents and
 # combining marks, full-width letters, ligatures, homoglyphs, leetspeak, punctuation and
-# whitespace runs, repeated letters, and scripts without spaces.
-ALPHABET = list("abcefgimnrt FGR  -.,'!\n\té\u0301ßﬁ\uff21\uff42\u0435\u0456Ω0134@$€免费礼ฟรี")
+# whitespace runs, repeated letters, scripts without spaces, one-letter words ("a",
+# "I") and invisible characters (zero-width space and joiner, soft hyphen, word joiner,
+# a bidi override, a variation selector, the combining grapheme joiner).
+ALPHABET = list(
+    "abcefgimnrt FGIR  -.,'!\n\té\u0301ßﬁ\uff21\uff42\u0435\u0456Ω0134@$€免费礼ฟรี"
+    "\u200b\u200d\u00ad\u2060\u202e\ufe0f\u034f"
+)
 TEXT = st.text(alphabet=st.sampled_from(ALPHABET), max_size=40)
 WORD = st.text(alphabet=st.sampled_from(ALPHABET), min_size=1, max_size=8)
 FLAGS = st.builds(Flags, *[st.booleans()] * len(dataclasses.fields(Flags)))
@@ -284,36 +330,41 @@ EDITS = st.lists(
 
 
 @settings(max_examples=100, deadline=None)
-@given(edits=EDITS)
+@given(edits=EDITS, sounds_like=st.booleans())
 def test_a_list_rebuilt_edit_by_edit_finds_what_a_fresh_build_finds(
-    edits: list[tuple[str, str, TermKind]],
+    edits: list[tuple[str, str, TermKind]], sounds_like: bool
 ) -> None:
     """Each version is compiled from the last, changing only the keys of the terms an
     edit changed: additions, removals and updates in place (a term keeps its id and
-    place; its text and kind change), of every kind. Also once the version it was built
-    from is dismantled (freed in steps, as the reaper does): what the new version
-    shares with it must stay whole."""
+    place; its text and kind change), of every kind, and with sounds_like the words by
+    sound too. Also once the version it was built from is dismantled (freed in steps,
+    as the reaper does): what the new version shares with it must stay whole."""
     # Small shards, so that edits merge tail shards, leave stale keys behind and re-add them.
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(matcher, "SHARD_KEYS", 3)
         patch.setattr(matcher, "GROWTH", 2)
         text = "free gift card: act now, win cash, win a prize card now, free cash prize"
+        text += ", fre gyft kard, akt nou, wyn kash prise"  # sound-alikes
+        flags = Flags(sounds_like=sounds_like)
         current: dict[str, Term] = {}  # by term id, in list order
-        lists = compiled([])
+        lists = compiled([], flags)
         for version, (edit, phrase, kind) in enumerate(edits, start=2):
             term_id = phrase.replace(" ", "-")
             if edit == "remove":
                 current.pop(term_id, None)
             elif edit == "update" or term_id not in current:
                 current[term_id] = Term(term_id, phrase, Severity.HIGH, "scam", kind)
-            settings = ListSettings("test", flags=DEFAULT)
+            settings = ListSettings("test", flags=flags)
             edited = TermList("test", version, settings, tuple(current.values()), NOW, NOW)
             replaced, lists = lists, CompiledLists([edited], lists)
             for _ in replaced.dismantle():
                 pass
-            found = [(o.term.term_id, o.start, o.end) for o in lists.find(text, ["test"], NOW)]
+
+            def hits(found: list[Occurrence]) -> list[tuple[str, int, int, float | None]]:
+                return [(o.term.term_id, o.start, o.end, o.sound_confidence) for o in found]
+
             fresh = CompiledLists([edited]).find(text, ["test"], NOW)
-            assert found == [(o.term.term_id, o.start, o.end) for o in fresh]
+            assert hits(lists.find(text, ["test"], NOW)) == hits(fresh)
 
 
 def test_an_edit_of_a_few_terms_is_applied_not_compiled_from_every_term(
@@ -332,6 +383,25 @@ def test_an_edit_of_a_few_terms_is_applied_not_compiled_from_every_term(
     after = CompiledLists([TermList("test", 2, settings, edited, NOW, NOW)], before)
     found = after.find("phrase 5, phrase 999, a gift card prize", ["test"], NOW)
     assert [o.term.text for o in found] == ["gift card", "prize"]
+
+
+def test_an_edit_changes_the_words_by_sound_of_the_terms_it_changed_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    settings = ListSettings("test", flags=Flags(sounds_like=True))
+    free, gift_card, act_now = term("free"), term("gift card"), term("act now")
+    before = CompiledLists([TermList("test", 1, settings, (free, gift_card), NOW, NOW)])
+
+    def key_every_term(*args: object) -> None:
+        raise AssertionError("keyed every term by sound")
+
+    monkeypatch.setattr(sounds.SoundIndex, "__init__", key_every_term)
+    after = CompiledLists([TermList("test", 2, settings, (gift_card, act_now), NOW, NOW)], before)
+    found = after.find("fre gyft kard, akt nou", ["test"], NOW)
+    assert [(o.term.text, o.sound_confidence is not None) for o in found] == [
+        ("gift card", True),
+        ("act now", True),
+    ]
 
 
 def test_the_reaper_frees_a_retired_version_once_no_match_holds_it() -> None:

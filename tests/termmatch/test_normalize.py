@@ -1,9 +1,16 @@
 """Normalisation into the match view, which remembers where each view character came
 from in the original text."""
 
+import re
+from collections.abc import Iterable
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from modmesh.termmatch.confusables import CONFUSABLES
 from modmesh.termmatch.domain import Flags
-from modmesh.termmatch.normalize import Normalizer
+from modmesh.termmatch.normalize import LEET, Normalizer
+from modmesh.termmatch.spoken import _tokens, token_matches
 
 DEFAULT = Normalizer(Flags())
 
@@ -51,8 +58,12 @@ def test_each_flag_folds_its_evasion() -> None:
     assert view("p\u0430yp\u0430l", confusables=True) == "paypal"  # Cyrillic a
     assert view("g1ft c4rd fr€€", leetspeak=True) == "gift card free"
     assert view("f.r.e.e gift, c a r d", ignore_separators=True) == "free gift card"
-    # Two spelt-out words in a row cannot be told apart from one.
+    # Two spelt-out words in a row cannot be told apart from one when spaces spell them;
+    # when punctuation does, whitespace separates words.
     assert view("f r e e g i f t", ignore_separators=True) == "freegift"
+    assert view("f.r.e.e g.i.f.t", ignore_separators=True) == "free gift"
+    assert view("a s.c.a.m", ignore_separators=True) == "a scam"
+    assert view("s\u200bc\u00ada\u2060m\ufe0f") == "scam"  # invisible characters, under nfkc
     assert view("freeeee!!!", collapse_repeats=True) == "fre"
 
 
@@ -83,3 +94,17 @@ def test_spoken_forms_read_figures_and_contractions_aloud_from_whole_tokens() ->
     assert original_of("open 24/7", 6, 12, spoken) == "24"
     # Left as written: figures inside words, leading zeros, very long numbers.
     assert spoken.normalize("g1ft 007 1234567890123").text == " g1ft 007 1234567890123 "
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    text=st.text(alphabet=st.sampled_from(list("ab cnotCANNOT'\u2019\u02bc019,.\n\t\u3000@$€x"))),
+    letters=st.sampled_from(["", "".join(LEET)]),
+)
+def test_spoken_tokens_are_found_where_a_search_of_the_whole_text_finds_them(
+    text: str, letters: str
+) -> None:
+    def found(matches: Iterable[re.Match[str]]) -> list[tuple[tuple[int, int], str]]:
+        return [(m.span(), m.group()) for m in matches]
+
+    assert found(token_matches(text, letters)) == found(_tokens(letters).finditer(text))

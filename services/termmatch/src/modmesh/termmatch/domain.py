@@ -16,6 +16,8 @@ class Flags:
     """How a list's terms and the texts matched against it are normalised."""
 
     #: Compatibility forms fold together: full-width "\uff26" is "F", "\ufb01" is "fi".
+    #: Characters that show nothing (zero-width space and joiners, soft hyphen, bidi
+    #: controls, variation selectors...) fold to nothing: "s\u200bcam" is "scam".
     nfkc: bool = True
     casefold: bool = True
     #: Combining marks are dropped: "café" is "cafe".
@@ -25,7 +27,9 @@ class Flags:
     #: Digits and symbols that stand in for letters: "g1ft" is "gift", "fr€e" is "free".
     leetspeak: bool = False
     #: Single letters separated by whitespace or punctuation join: "f.r.e.e" is "free".
-    #: Every such run joins whole: "f r e e g i f t" is "freegift", "a f r e e" "afree".
+    #: A run spelt with spaces joins whole: "f r e e g i f t" is "freegift", "a f r e e"
+    #: "afree"; where punctuation spells it, its whitespace separates words: "a s.c.a.m"
+    #: is "a scam", "f.r.e.e g.i.f.t" "free gift".
     ignore_separators: bool = False
     #: Repeated characters count once: "freeee" is "free".
     collapse_repeats: bool = False

@@ -185,15 +185,19 @@ class _Group:
         self.lists = lists
         self.signature = tuple((t.list_id, t.version) for t in lists)
         self.normalizer = normalizer
-        # Each list's words by sound (flag sounds_like), kept from `previous` for a list
-        # of the same version.
+        # Each list's words by sound (flag sounds_like): kept from `previous` for a list
+        # of the same version, edited from it for a list an edit changed.
         self.sounds: dict[int, SoundIndex] = {}
         if flags.sounds_like:
             kept = {} if previous is None else previous.sounds_by_version()
+            changed = {index: (removed, added) for index, removed, added in edits or ()}
             for index, term_list in enumerate(lists):
-                self.sounds[index] = kept.get((term_list.list_id, term_list.version)) or (
-                    SoundIndex(term_list.terms, normalizer)
-                )
+                sounds = kept.get((term_list.list_id, term_list.version))
+                if sounds is None and previous is not None and index in changed:
+                    sounds = previous.sounds[index].edited(*changed[index])
+                if sounds is None:
+                    sounds = SoundIndex(term_list.terms, normalizer)
+                self.sounds[index] = sounds
         if previous is not None and edits is not None:
             self._apply(previous, edits)
         else:
@@ -447,6 +451,8 @@ class _Group:
         for shard in self.shards:
             for last, value in shard.automaton.iter(scanned):
                 length, entries = self.values[value]
+                if not entries:
+                    continue  # a stale key (see _STALE): no length, and nothing to report
                 first = last - length + 1
                 whole_words = True  # spaced keys carry their boundaries
                 if letters is not None:

@@ -13,7 +13,12 @@ arrays along: view character i came from original[starts[i]:ends[i]] (code point
    character of a script written without spaces (Han, kana, Thai...) stands alone
    between spaces, so such scripts match as substrings while other scripts match
    whole words.
-2. Join runs of single letters ("f r e e", "f.r.e.e" -> "free"), if asked.
+   Under `nfkc`, characters that show nothing (zero-width space and joiners, soft
+   hyphen, word joiner, bidi controls, variation selectors...) fold to nothing, so that
+   one inside a word ("sc\u200bam") neither splits it nor stays in it.
+2. Join runs of single letters ("f r e e", "f.r.e.e" -> "free"), if asked. Where a run
+   is spelt with punctuation ("s.c.a.m", "s-c-a-m"), whitespace in it is a word break,
+   so a one-letter word beside it stays a word: "a s.c.a.m" is "a scam".
 3. Collapse repeated characters ("freeee" -> "fre", and "free" too), if asked.
 
 The view starts and ends with a space, so whole-word keys are " term words " and a
@@ -66,7 +71,33 @@ _UNSPACED_RANGES = [
     (0xF900, 0xFAFF),  # CJK compatibility ideographs
     (0x20000, 0x3FFFF),  # CJK extensions B and later
 ]
-_UNSPACED_CLASS = "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in _UNSPACED_RANGES)
+
+
+#: Unicode's Default_Ignorable_Code_Point (DerivedCoreProperties.txt, Unicode 16):
+#: characters that render as nothing unless a font has a reason to show them.
+_INVISIBLE_RANGES = [
+    (0x00AD, 0x00AD),  # soft hyphen
+    (0x034F, 0x034F),  # combining grapheme joiner
+    (0x061C, 0x061C),  # Arabic letter mark
+    (0x115F, 0x1160),  # Hangul fillers
+    (0x17B4, 0x17B5),  # Khmer inherent vowels
+    (0x180B, 0x180F),  # Mongolian variation selectors, vowel separator
+    (0x200B, 0x200F),  # zero-width space, non-joiner, joiner; directional marks
+    (0x202A, 0x202E),  # bidi embeddings and overrides
+    (0x2060, 0x206F),  # word joiner, invisible operators, bidi isolates
+    (0x3164, 0x3164),  # Hangul filler
+    (0xFE00, 0xFE0F),  # variation selectors
+    (0xFEFF, 0xFEFF),  # zero-width no-break space (byte order mark)
+    (0xFFA0, 0xFFA0),  # half-width Hangul filler
+    (0x1BCA0, 0x1BCA3),  # shorthand format controls
+    (0x1D173, 0x1D17A),  # musical symbol format controls
+    (0xE0000, 0xE0FFF),  # tags, variation selectors supplement
+]
+
+
+def is_invisible(char: str) -> bool:
+    cp = ord(char)
+    return any(a <= cp <= b for a, b in _INVISIBLE_RANGES)
 
 
 def is_unspaced(char: str) -> bool:
@@ -85,6 +116,8 @@ def _strip_marks(text: str) -> str:
 def fold(char: str, flags: Flags) -> str:
     """What one code point becomes in the match view (stage 1), before runs of spaces
     collapse. This is the definition the fast paths and the tests' reference share."""
+    if flags.nfkc and is_invisible(char):
+        return ""
     text = char
     for _ in range(2):  # twice: confusables and leetspeak can produce foldable characters
         if flags.nfkc:
@@ -172,15 +205,12 @@ class _FoldArrays:
             self.slot_of[new] = np.arange(first, first + len(new), dtype=np.int32)
 
 
-# Runs of two or more single letters separated by single spaces (after stage 1 every
-# separator run is one space); letters of unspaced scripts always stand alone, so they
-# never count as inserted separators.
-_SINGLE = f"[^ \n{_UNSPACED_CLASS}]"  # no newline: Normalizer.keys separates terms by one
-_SINGLES = re.compile(f"(?<= ){_SINGLE}(?: {_SINGLE})+(?= )")
 _SPACE = ord(" ")
 _UNSPACED_CODES = np.zeros(0x110000, dtype=bool)
 for _first, _last in _UNSPACED_RANGES:
     _UNSPACED_CODES[_first : _last + 1] = True
+_WHITESPACE_CODES = np.zeros(0x110000, dtype=bool)
+_WHITESPACE_CODES[[c for c in range(0x3001) if chr(c).isspace()]] = True  # U+3000 is the last
 _REPEATS = re.compile(r"(.)\1+", re.DOTALL)
 
 
@@ -234,26 +264,28 @@ class Normalizer:
         if not words:
             return " "
         text = f" {' '.join(words)} "
-        # A run of single letters needs a one-letter word; most terms have none.
+        # A run of single letters needs a one-letter word; most terms have none. Joining
+        # it depends on the separators folding lost: the text path has them.
         if self.flags.ignore_separators and min(map(len, words)) == 1:
-            text = _SINGLES.sub(_join_run, text)
+            return self._fold(term).text
         if self.flags.collapse_repeats:
             text = _REPEATS.sub(r"\1", text)
         return text
 
     def keys(self, terms: list[str]) -> list[str]:
-        """`key` of many terms at once: stages 2 and 3 run once over all of them, one
-        term a line (folding never makes a newline), which is several times faster."""
+        """`key` of many terms at once: stage 3 runs once over all of them, one term a
+        line (folding never makes a newline), which is several times faster."""
         folds = self._folds
         lines = []
         for term in terms:
             if self.flags.spoken_forms:
                 term = read_aloud_text(term, self._stand_ins)
             words = term.translate(folds).split()
-            lines.append(f" {' '.join(words)} " if words else " ")
+            if self.flags.ignore_separators and words and min(map(len, words)) == 1:
+                lines.append(self._fold(term).text)  # see key; collapsing it again is a no-op
+            else:
+                lines.append(f" {' '.join(words)} " if words else " ")
         text = "\n".join(lines)
-        if self.flags.ignore_separators:
-            text = _SINGLES.sub(_join_run, text)
         if self.flags.collapse_repeats:
             text = _REPEATS.sub(r"\1", text)
         return text.split("\n") if terms else []
@@ -300,14 +332,10 @@ class Normalizer:
         # Stage 1 ends with one space per separator run.
         codes, starts, ends = _collapse(codes, starts, ends, spaces_only=True)
         if self.flags.ignore_separators:
-            codes, starts, ends = _join_singles(codes, starts, ends)
+            codes, starts, ends = _join_singles(codes, starts, ends, _code_points(original))
         if self.flags.collapse_repeats:
             codes, starts, ends = _collapse(codes, starts, ends, spaces_only=False)
         return Normalized(codes.tobytes().decode("utf-32-le"), starts, ends)
-
-
-def _join_run(run: re.Match[str]) -> str:
-    return run.group().replace(" ", "")
 
 
 def _code_points(text: str) -> npt.NDArray[np.uint32]:
@@ -336,9 +364,15 @@ def _collapse(
 
 
 def _join_singles(
-    codes: npt.NDArray[np.uint32], starts: IntArray, ends: IntArray
+    codes: npt.NDArray[np.uint32],
+    starts: IntArray,
+    ends: IntArray,
+    original: npt.NDArray[np.uint32],
 ) -> tuple[npt.NDArray[np.uint32], IntArray, IntArray]:
-    """Drops the space between two single letters (see _SINGLES; here on arrays)."""
+    """Drops the spaces between single letters: in a run of them (letters of unspaced
+    scripts always stand alone, so they never count), every space; but where some of
+    the run's separators have punctuation, only those, since its whitespace separates
+    words ("a s.c.a.m", "I s-c-a-m", "f.r.e.e g.i.f.t")."""
     space = codes == _SPACE
     # A single letter: no space, a space on both sides, not of an unspaced script.
     single = space[:-2] & space[2:] & ~space[1:-1] & ~_UNSPACED_CODES[codes[1:-1]]
@@ -346,5 +380,14 @@ def _join_singles(
     drop[2:-2] = single[:-2] & single[2:]  # a space between two of them
     if not drop.any():
         return codes, starts, ends
+    between = np.flatnonzero(drop)
+    # Whether each such space's original separators are all whitespace.
+    not_white = np.concatenate(([0], np.cumsum(~_WHITESPACE_CODES[original])))
+    white = not_white[ends[between]] == not_white[starts[between]]
+    # Runs: spaces two apart (letter, space, letter, space...).
+    run = np.concatenate(([0], np.cumsum(np.diff(between) != 2)))
+    punctuated = np.zeros(run[-1] + 1, dtype=bool)
+    punctuated[run[~white]] = True
+    drop[between[white & punctuated[run]]] = False
     keep = ~drop
     return codes[keep], starts[keep], ends[keep]

@@ -18,9 +18,12 @@ only where a rule says so.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from functools import lru_cache
+from typing import TypeVar
 
 import jellyfish
 
@@ -31,11 +34,23 @@ from modmesh.termmatch.normalize import Normalized, Normalizer
 #: the 1.0 of a hit on the text.
 SOUNDS_LIKE_CONFIDENCE = 0.8
 _WORD = re.compile(r"[^ ]+")
+_K = TypeVar("_K")
 
 
+#: Words and (heard, spelt) pairs remembered: a text says the same words again and
+#: again, and a ratio costs tens of microseconds.
+_REMEMBERED = 1 << 16
+
+
+@lru_cache(maxsize=_REMEMBERED)
 def sound(word: str) -> str:
     """A word's phonetic key; empty for a word with no Latin letter."""
     return str(jellyfish.metaphone(word)) if word.isascii() else ""
+
+
+@lru_cache(maxsize=_REMEMBERED)
+def _similarity(heard: str, spelt: str) -> float:
+    return SequenceMatcher(None, heard, spelt).ratio()
 
 
 @dataclass(frozen=True)
@@ -51,15 +66,59 @@ class SoundIndex:
     """One list's word terms by the keys of their words."""
 
     def __init__(self, terms: Iterable[Term], normalizer: Normalizer) -> None:
+        self._normalizer = normalizer
         self._terms: dict[tuple[str, ...], list[tuple[Term, str]]] = {}
-        for term in terms:
-            if term.kind != TermKind.WORD:
+        # How many keys have each length, and each first word's key (a run is looked up
+        # only where a term's first word sounds): counted, so that an edit updates them.
+        self._lengths: Counter[int] = Counter()
+        self._first_keys: Counter[str] = Counter()
+        self._add(terms)
+
+    def edited(self, removed: Iterable[Term], added: Iterable[Term]) -> SoundIndex:
+        """A new index with some terms removed (by identity) and others added, keying
+        only those: keying every term again took seconds per edit at 100k terms. The
+        maps are copied (one C call each) and their lists shared until changed."""
+        clone = SoundIndex.__new__(SoundIndex)
+        clone._normalizer = self._normalizer
+        clone._terms = dict(self._terms)
+        clone._lengths = Counter(self._lengths)
+        clone._first_keys = Counter(self._first_keys)
+        for term in removed:
+            entry = clone._entry(term)
+            if entry is None or entry[0] not in clone._terms:
                 continue
-            view = normalizer.key(term.text).strip(" ")
-            keys = tuple(sound(word) for word in view.split())
-            if keys and all(keys):
-                self._terms.setdefault(keys, []).append((term, view))
-        self._lengths = sorted({len(keys) for keys in self._terms})
+            keys = entry[0]
+            kept = [pair for pair in clone._terms[keys] if pair[0] is not term]
+            if kept:
+                clone._terms[keys] = kept
+            else:
+                del clone._terms[keys]
+                clone._count(keys, -1)
+        clone._add(added)
+        return clone
+
+    def _entry(self, term: Term) -> tuple[tuple[str, ...], str] | None:
+        """A word term's keys and view, if every word of it has a key."""
+        if term.kind != TermKind.WORD:
+            return None
+        view = self._normalizer.key(term.text).strip(" ")
+        keys = tuple(sound(word) for word in view.split())
+        return (keys, view) if keys and all(keys) else None
+
+    def _add(self, terms: Iterable[Term]) -> None:
+        for term in terms:
+            entry = self._entry(term)
+            if entry is None:
+                continue
+            keys, view = entry
+            known = self._terms.get(keys)
+            if known is None:
+                self._count(keys, 1)
+            self._terms[keys] = [*(known or ()), (term, view)]
+
+    def _count(self, keys: tuple[str, ...], change: int) -> None:
+        _change(self._lengths, len(keys), change)
+        _change(self._first_keys, keys[0], change)
 
     def find(self, view: Normalized) -> list[SoundHit]:
         """Every run of words of the view that sounds like a term."""
@@ -68,14 +127,22 @@ class SoundIndex:
         words = [(match.start(), match.end()) for match in _WORD.finditer(view.text)]
         keys = [sound(view.text[start:end]) for start, end in words]
         found = []
-        for length in self._lengths:
+        first_keys, terms = self._first_keys, self._terms
+        for length in sorted(self._lengths):
             for first in range(len(words) - length + 1):
-                for term, spelt in self._terms.get(tuple(keys[first : first + length]), ()):
+                if keys[first] not in first_keys:
+                    continue
+                for term, spelt in terms.get(tuple(keys[first : first + length]), ()):
                     start, end = words[first][0], words[first + length - 1][1]
-                    heard = view.text[start:end]
-                    similarity = SequenceMatcher(None, heard, spelt).ratio()
+                    similarity = _similarity(view.text[start:end], spelt)
                     found.append(SoundHit(term, start, end, similarity * SOUNDS_LIKE_CONFIDENCE))
         return found
+
+
+def _change(counter: Counter[_K], key: _K, change: int) -> None:
+    counter[key] += change
+    if not counter[key]:
+        del counter[key]
 
 
 def without_text_hits(

@@ -17,6 +17,7 @@ whole token it reads, so a hit covers whole tokens only: "four" alone does not m
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import cache
 
 import numpy as np
@@ -85,6 +86,40 @@ def _tokens(letters: str) -> re.Pattern[str]:
     return re.compile(_TOKEN.replace("{letters}", re.escape(letters)), re.IGNORECASE)
 
 
+#: What every token has: a figure, an apostrophe, or the word "cannot" (see _TOKEN).
+_CLUES = np.zeros(0x110000, dtype=bool)
+_CLUES[[ord(c) for c in "0123456789'\u2019\u02bc"]] = True
+_CANNOT = np.frombuffer(b"cannot", np.uint8)
+_WHITESPACE = np.zeros(0x110000, dtype=bool)
+_WHITESPACE[[c for c in range(0x3001) if chr(c).isspace()]] = True  # U+3000 is the last
+
+
+def token_matches(text: str, letters: str = "") -> Iterator[re.Match[str]]:
+    """The tokens `_tokens(letters).finditer(text)` finds, searched only in the runs of
+    non-whitespace that hold a clue (_CLUES). Trying the pattern at every position of a
+    long text was most of the match view's time; a token never spans whitespace, and at
+    a run's ends the pattern's lookarounds see whitespace (neither a word character nor
+    a stand-in symbol), so it finds the same tokens there."""
+    codes = np.frombuffer(text.encode("utf-32-le"), np.uint32)
+    clue = _CLUES[codes]
+    # "cannot" in any case: ASCII letters lowered by their 0x20 bit (IGNORECASE folds no
+    # other character to one of these letters).
+    lowered = codes | 0x20
+    starts = len(codes) - len(_CANNOT) + 1
+    if starts > 0:
+        cannot = np.ones(starts, dtype=bool)
+        for offset, letter in enumerate(_CANNOT):
+            cannot &= lowered[offset : offset + starts] == letter
+        clue[:starts] |= cannot
+    at = np.flatnonzero(clue)
+    if not len(at):
+        return
+    bounds = np.concatenate(([-1], np.flatnonzero(_WHITESPACE[codes]), [len(codes)]))
+    pattern = _tokens(letters)
+    for run in np.unique(np.searchsorted(bounds, at)).tolist():
+        yield from pattern.finditer(text, int(bounds[run - 1]) + 1, int(bounds[run]))
+
+
 def read_aloud_text(text: str, letters: str = "") -> str:
     """`text` with every token it can read replaced by its reading (terms' fast path);
     `letters`: symbols that stand for letters, so a figure touching one is not a token."""
@@ -98,7 +133,7 @@ def read_aloud(text: str, letters: str = "") -> tuple[str, IntArray, IntArray] |
     starts: list[IntArray] = []
     ends: list[IntArray] = []
     done = 0
-    for token in _tokens(letters).finditer(text):
+    for token in token_matches(text, letters):
         said = _reading(token)
         if said is None:
             continue
