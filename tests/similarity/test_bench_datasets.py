@@ -11,15 +11,17 @@ import pytest
 
 from modmesh.similarity.hashing import pdq_hash
 
+# The benchmark's folder is not a package: its modules import each other by name.
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench" / "similarity"))
 
-import datasets  # noqa: E402 - the benchmark's folder is not a package
+import datasets
 
 
 def scenes(videos: int) -> np.ndarray:
     params = np.repeat(datasets._params(0, videos, seed=2), datasets.FRAMES_PER_VIDEO, axis=0)
     drift = np.tile(np.arange(datasets.FRAMES_PER_VIDEO) * 0.08, videos)
-    return datasets._render(params, drift)
+    frames: np.ndarray = datasets._render(params, drift)
+    return frames
 
 
 def test_frames_hash_as_the_service_hashes_them() -> None:
