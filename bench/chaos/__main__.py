@@ -236,7 +236,9 @@ def _seed(mesh: Mesh, data_dir: Path) -> None:
         termmatch_addr=mesh.target("termmatch"),
         similarity_addr=mesh.replicas["similarity"][0].address,
     )
-    for line in seed_samples(settings):
+    # The chaos mesh runs no scoring service: its cases are decided without scores, as
+    # any case is while scoring is down (a score never holds a case).
+    for line in seed_samples(settings, scoring=False):
         say(f"  loaded {line}")
     with blocking_channel(mesh.target("decision"), Identity.load(settings, "cli")) as channel:
         decision_pb2_grpc.DecisionServiceStub(channel).PutRules(

@@ -25,8 +25,10 @@ from modmesh.runtime.settings import MeshSettings
 SEED_ACTOR = "modmesh seed"
 
 
-def seed_samples(settings: MeshSettings) -> list[str]:
-    """Returns a line for each sample that was added (nothing when all were there)."""
+def seed_samples(settings: MeshSettings, *, scoring: bool = True) -> list[str]:
+    """Returns a line for each sample that was added (nothing when all were there).
+    `scoring=False` for a mesh that runs no scoring service (decision then decides
+    without scores): the example set is left out."""
     added = []
     request = json_format.ParseDict(
         json.loads(TERM_LIST.read_text()), termmatch_pb2.CreateListRequest()
@@ -40,19 +42,20 @@ def seed_samples(settings: MeshSettings) -> list[str]:
             if error.code() != grpc.StatusCode.ALREADY_EXISTS:
                 raise
 
-    examples = json_format.ParseDict(
-        json.loads(EXAMPLE_SET.read_text()), scoring_pb2.CreateExampleSetRequest()
-    )
-    examples.actor = SEED_ACTOR
-    with open_channel(settings, settings.scoring_addr) as channel:
-        try:
-            scoring_pb2_grpc.ScoringServiceStub(channel).CreateExampleSet(examples, timeout=60)
-            added.append(
-                f"sample example set {examples.set_id} ({len(examples.examples)} examples)"
-            )
-        except grpc.RpcError as error:
-            if error.code() != grpc.StatusCode.ALREADY_EXISTS:
-                raise
+    if scoring:
+        examples = json_format.ParseDict(
+            json.loads(EXAMPLE_SET.read_text()), scoring_pb2.CreateExampleSetRequest()
+        )
+        examples.actor = SEED_ACTOR
+        with open_channel(settings, settings.scoring_addr) as channel:
+            try:
+                scoring_pb2_grpc.ScoringServiceStub(channel).CreateExampleSet(examples, timeout=60)
+                added.append(
+                    f"sample example set {examples.set_id} ({len(examples.examples)} examples)"
+                )
+            except grpc.RpcError as error:
+                if error.code() != grpc.StatusCode.ALREADY_EXISTS:
+                    raise
 
     blob = BlobStore.of_mesh(settings).put_file(CLIP, "video/mp4")
     with open_channel(settings, settings.similarity_addr) as channel:
